@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { configSchema, type Config } from './schema.ts';
+
+/** Environment variables and the config path each one sets. Documented in docs/configuration.md. */
+export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  COURTCAST_HTTP_HOST: ['http', 'host'],
+  COURTCAST_HTTP_PORT: ['http', 'port'],
+  COURTCAST_PUBLIC_BASE_URL: ['http', 'publicBaseUrl'],
+  COURTCAST_RTMP_PORT: ['ingest', 'rtmpPort'],
+  COURTCAST_INGEST_HOST: ['ingest', 'publicHost'],
+  COURTCAST_INGEST_GRACE_MS: ['ingest', 'graceMs'],
+  COURTCAST_DATA_DIR: ['dataDir'],
+  COURTCAST_FFMPEG: ['ffmpegPath'],
+  COURTCAST_SEGMENT_SECONDS: ['media', 'segmentSeconds'],
+  COURTCAST_FPS: ['media', 'fps'],
+  COURTCAST_LADDER: ['media', 'ladder'],
+  COURTCAST_DELAY_DEFAULT: ['delay', 'defaultSeconds'],
+  COURTCAST_DELAY_MIN: ['delay', 'minSeconds'],
+  COURTCAST_DELAY_MAX: ['delay', 'maxSeconds'],
+  COURTCAST_PUBLIC_WINDOW: ['delay', 'publicWindowSegments'],
+  COURTCAST_STATE_STORE: ['stores', 'state'],
+  COURTCAST_OBJECT_STORE: ['stores', 'objects'],
+  COURTCAST_LOG_LEVEL: ['log', 'level'],
+});
+
+/** Raised when the configuration is invalid; `issues` lists every problem, not just the first. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly issues: readonly string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function setPath(target: Json, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    node = (typeof next === 'object' && next !== null ? next : (node[key] = {})) as Json;
+  }
+  node[path.at(-1) as string] = value;
+}
+
+/** JSON-valued variables (the ladder) are parsed; a parse failure becomes one reported issue. */
+function envLayer(env: NodeJS.ProcessEnv, issues: string[]): Json {
+  const layer: Json = {};
+  for (const [name, path] of Object.entries(ENV_KEYS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    if (name === 'COURTCAST_LADDER') {
+      try {
+        setPath(layer, path, JSON.parse(raw));
+      } catch {
+        issues.push(`${name}: not valid JSON`);
+      }
+    } else {
+      setPath(layer, path, raw);
+    }
+  }
+  return layer;
+}
+
+function merge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    const bothObjects = [b, v].every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
+    out[k] = bothObjects ? merge(b as Json, v as Json) : v;
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Builds the configuration from (lowest first) built-in defaults, the JSON file named by
+ * COURTCAST_CONFIG or `file`, environment variables, and `overrides` (used by tests and the demo).
+ * Reports every problem at once, then freezes the result.
+ */
+export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string; overrides?: Json } = {}): Config {
+  const env = opts.env ?? process.env;
+  const issues: string[] = [];
+  let fileLayer: Json = {};
+  const file = opts.file ?? env.COURTCAST_CONFIG;
+  if (file) {
+    try {
+      fileLayer = JSON.parse(readFileSync(file, 'utf8')) as Json;
+    } catch (err) {
+      issues.push(`config file ${file}: ${(err as Error).message}`);
+    }
+  }
+  const input = merge(merge(fileLayer, envLayer(env, issues)), opts.overrides ?? {});
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      issues.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    }
+  }
+  if (issues.length > 0 || !parsed.success) throw new ConfigError(issues);
+  return deepFreeze(parsed.data);
+}

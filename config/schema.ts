@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/** One rung of the public HLS ladder. A rung without `height` is the audio-only rung. */
+export const rungSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9_-]{1,16}$/, 'rung names are 1-16 of a-z 0-9 _ -'),
+    height: z.number().int().min(72).max(2160).optional(),
+    videoKbps: z.number().int().min(64).max(20_000).optional(),
+    audioKbps: z.number().int().min(16).max(320).default(96),
+  })
+  .strict()
+  .refine((r) => (r.height === undefined) === (r.videoKbps === undefined), {
+    message: 'a video rung needs both height and videoKbps; an audio rung neither',
+  });
+
+const port = z.coerce.number().int().min(0).max(65_535);
+
+/** Every setting Courtcast reads. Documented key by key in docs/configuration.md. */
+export const configSchema = z
+  .object({
+    http: z
+      .object({ host: z.string().default('0.0.0.0'), port: port.default(8080), publicBaseUrl: z.url().optional() })
+      .strict()
+      .prefault({}),
+    ingest: z
+      .object({
+        rtmpPort: port.default(1935),
+        /** Where encoders are told to push; the host part of printed ingest URLs. */
+        publicHost: z.string().default('127.0.0.1'),
+        /** Encoder lost for longer than this is reported as an outage (the hearing still waits). */
+        graceMs: z.coerce.number().int().min(1_000).default(120_000),
+      })
+      .strict()
+      .prefault({}),
+    dataDir: z.string().default('./data'),
+    ffmpegPath: z.string().default('ffmpeg'),
+    media: z
+      .object({
+        segmentSeconds: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2)])).default(2),
+        fps: z.coerce.number().int().min(10).max(60).default(30),
+        ladder: z.array(rungSchema).min(1).default([
+          { name: '720p', height: 720, videoKbps: 2800, audioKbps: 128 },
+          { name: '480p', height: 480, videoKbps: 1400, audioKbps: 96 },
+          { name: '360p', height: 360, videoKbps: 800, audioKbps: 96 },
+          { name: 'audio', audioKbps: 64 },
+        ]),
+      })
+      .strict()
+      .prefault({}),
+    delay: z
+      .object({
+        defaultSeconds: z.coerce.number().min(1).default(30),
+        minSeconds: z.coerce.number().min(1).default(10),
+        maxSeconds: z.coerce.number().min(1).default(1800),
+        publicWindowSegments: z.coerce.number().int().min(3).max(1000).default(30),
+      })
+      .strict()
+      .prefault({}),
+    stores: z
+      .object({
+        state: z.enum(['memory']).default('memory'),
+        objects: z.enum(['local']).default('local'),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.delay.minSeconds > c.delay.maxSeconds) {
+      ctx.addIssue({ code: 'custom', path: ['delay', 'minSeconds'], message: 'must not exceed delay.maxSeconds' });
+    }
+    if (c.delay.defaultSeconds < c.delay.minSeconds || c.delay.defaultSeconds > c.delay.maxSeconds) {
+      ctx.addIssue({ code: 'custom', path: ['delay', 'defaultSeconds'], message: 'must lie within [minSeconds, maxSeconds]' });
+    }
+    const names = c.media.ladder.map((r) => r.name);
+    if (new Set(names).size !== names.length) {
+      ctx.addIssue({ code: 'custom', path: ['media', 'ladder'], message: 'rung names must be unique' });
+    }
+    if (!c.media.ladder.some((r) => r.height !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['media', 'ladder'], message: 'the ladder needs at least one video rung' });
+    }
+    if (c.http.port !== 0 && c.http.port === c.ingest.rtmpPort) {
+      ctx.addIssue({ code: 'custom', path: ['ingest', 'rtmpPort'], message: 'must differ from http.port' });
+    }
+  });
+
+/** The validated, frozen configuration. */
+export type Config = z.infer<typeof configSchema>;
+/** A rung of the ladder after validation. */
+export type Rung = z.infer<typeof rungSchema>;

@@ -1,0 +1,50 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/**
+ * The one-way layering of DESIGN.md, enforced: each layer lists what it must not import at
+ * runtime (type-only imports upwards are allowed).
+ */
+const layers = {
+  'server/domain': ['store', 'media', 'ingest', 'pipeline', 'delay', 'service', 'control', 'http', 'audit'],
+  'server/store': ['media', 'ingest', 'pipeline', 'delay', 'service', 'control', 'http', 'audit'],
+  'server/media': ['store', 'ingest', 'pipeline', 'delay', 'service', 'control', 'http', 'audit'],
+  'server/ingest': ['pipeline', 'delay', 'service', 'control', 'http'],
+  'server/pipeline': ['ingest', 'delay', 'service', 'control', 'http'],
+  'server/delay': ['ingest', 'service', 'control', 'http'],
+  'server/service': ['control', 'http'],
+};
+
+const layerRules = Object.entries(layers).map(([dir, banned]) => ({
+  files: [`${dir}/**/*.ts`],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...banned.map((b) => ({ group: [`**/${b}/*`, `../${b}/*`], message: `${dir} must not depend on server/${b} (DESIGN.md layering)`, allowTypeImports: true })),
+          { group: ['**/config/*'], message: 'lower layers take options, not global config', allowTypeImports: true },
+        ],
+      },
+    ],
+  },
+}));
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'data/**', 'player/**', 'docs/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: false } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  ...layerRules,
+  {
+    files: ['player/**/*.{js,ts}'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/server/**'], message: 'player/ talks to the public API only' }] }] },
+  },
+);

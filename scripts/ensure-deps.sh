@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what Courtcast needs on a Debian/Ubuntu machine, or says exactly what to install.
+# Usage: scripts/ensure-deps.sh [runtime|test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-runtime}"
+
+need_apt=()
+command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
+command -v fc-list >/dev/null 2>&1 || need_apt+=(fontconfig fonts-dejavu-core)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "courtcast: installing ${need_apt[*]} with apt-get" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
+    echo "courtcast: installing ${need_apt[*]} with sudo apt-get" >&2
+    sudo DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "courtcast: please install: ${need_apt[*]} (FFmpeg 5.1+ built with libx264, AAC, libsrt and drawtext)" >&2
+    echo "  macOS: brew install ffmpeg   Fedora: dnf install ffmpeg-free   Other: https://ffmpeg.org/download.html" >&2
+    exit 1
+  fi
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "courtcast: Node.js 20 or newer is required (found ${node_major})" >&2
+  exit 1
+fi
+
+# Reinstall npm packages when they are missing or older than the lock file.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "courtcast: installing npm packages" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+: "$mode"

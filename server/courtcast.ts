@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { Config } from '../config/schema.ts';
+import { SlateLibrary } from './delay/slates.ts';
+import { createHttpApp } from './http/app.ts';
+import { RtmpIngest } from './ingest/rtmp-ingest.ts';
+import { BroadcastService } from './service/broadcasts.ts';
+import { Registry } from './service/registry.ts';
+import { LocalObjectStore } from './store/local-object-store.ts';
+import { MemoryStateStore } from './store/memory-state-store.ts';
+
+/** A running Courtcast: its bound ports, its services, and a clean shutdown. */
+export interface Courtcast {
+  readonly httpPort: number;
+  readonly rtmpPort: number;
+  readonly staffToken: string;
+  readonly registry: Registry;
+  readonly broadcasts: BroadcastService;
+  readonly logger: Logger;
+  /** Where each kind of media lives on disk. Only `public` is reachable over HTTP. */
+  readonly dirs: { readonly public: string; readonly pending: string; readonly master: string };
+  close(): Promise<void>;
+}
+
+/** Options the composition root takes besides config. */
+export interface CourtcastOptions {
+  /** The staff API token; random when absent. */
+  readonly staffToken?: string;
+  readonly logger?: Logger;
+}
+
+/**
+ * The composition root: turns config into options, builds every component, wires their events,
+ * and starts listening. The three media directories are siblings, so the public store's root can
+ * never contain pending or master media.
+ */
+export async function startCourtcast(config: Config, opts: CourtcastOptions = {}): Promise<Courtcast> {
+  const logger = opts.logger ?? pino({ level: config.log.level });
+  const dataDir = path.resolve(config.dataDir);
+  const dirs = { public: path.join(dataDir, 'public'), pending: path.join(dataDir, 'pending'), master: path.join(dataDir, 'master') };
+  await Promise.all(Object.values(dirs).map((d) => mkdir(d, { recursive: true })));
+
+  const state = new MemoryStateStore();
+  const publicStore = new LocalObjectStore(dirs.public);
+  const registry = new Registry(state, config.delay);
+  await registry.load();
+
+  const ladder = config.media.ladder;
+  const slates = new SlateLibrary({
+    cacheDir: path.join(dataDir, 'slates'),
+    ladder,
+    segmentSeconds: config.media.segmentSeconds,
+    fps: config.media.fps,
+    ffmpegPath: config.ffmpegPath,
+    logger,
+  });
+  await slates.prepare();
+
+  const ingest = new RtmpIngest({
+    port: config.ingest.rtmpPort,
+    resolveKey: (key) => {
+      const id = registry.courtroomIdByKey(key);
+      return id ? { courtroomId: id } : null;
+    },
+    logger,
+  });
+  const rtmpPort = await ingest.start();
+
+  const broadcasts = new BroadcastService({
+    registry,
+    state,
+    publicStore,
+    slates,
+    ingest,
+    rtmpPort: () => rtmpPort,
+    ladder,
+    segmentSeconds: config.media.segmentSeconds,
+    fps: config.media.fps,
+    ffmpegPath: config.ffmpegPath,
+    pendingRoot: dirs.pending,
+    masterRoot: dirs.master,
+    publicWindow: config.delay.publicWindowSegments,
+    srtBindHost: config.http.host === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0',
+    logger,
+  });
+
+  const staffToken = opts.staffToken ?? randomBytes(18).toString('base64url');
+  const app = createHttpApp({ registry, broadcasts, publicStore, staffToken, logger, publicBaseUrl: config.http.publicBaseUrl });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const httpPort = (server.address() as AddressInfo).port;
+  logger.info({ httpPort, rtmpPort, data: dataDir }, 'courtcast listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    httpPort,
+    rtmpPort,
+    staffToken,
+    registry,
+    broadcasts,
+    logger,
+    dirs,
+    close: () =>
+      (closing ??= (async () => {
+        await broadcasts.close();
+        ingest.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await state.close();
+      })()),
+  };
+}

@@ -1,0 +1,254 @@
+import { rm } from 'node:fs/promises';
+import { TypedEmitter } from '../domain/events.ts';
+import { decide, isFinished, type BroadcastProgram, type ReleaseDecision } from '../domain/program.ts';
+import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, renderMediaPlaylist, type EntrySource, type PublicTimeline, type VariantInfo } from './playlist.ts';
+import type { PublicSlate, SlateLibrary } from './slates.ts';
+
+/** What happened to one slot of the public timeline; observed by audit and metrics. */
+export interface ReleaseRecord {
+  readonly seq: number;
+  readonly captureStart: number;
+  readonly captureEnd: number;
+  /** `aired` = program media; otherwise the slate that stood in, and why. */
+  readonly outcome: 'aired' | PublicSlate;
+  readonly reason: 'program' | 'gap' | 'media-missing';
+  readonly releasedAt: number;
+}
+
+/** Events of a delay line. */
+export interface DelayLineEvents {
+  released: (record: ReleaseRecord) => void;
+  finished: () => void;
+}
+
+/** The persisted state of a delay line (restart recovery builds on it). */
+export interface DelayLineState {
+  readonly releasedUntil: number;
+  readonly timeline: PublicTimeline;
+}
+
+/** Options for one hearing's delay line. */
+export interface DelayLineOptions {
+  readonly hearingId: string;
+  readonly delayMs: number;
+  readonly segmentSeconds: number;
+  readonly rungs: readonly string[];
+  readonly variants: readonly VariantInfo[];
+  readonly window: number;
+  readonly publicStore: ObjectStore;
+  /** Key prefix of this hearing in the public store. */
+  readonly publicPrefix: string;
+  readonly slates: SlateLibrary;
+  readonly program: () => BroadcastProgram;
+  readonly persist: (state: DelayLineState) => Promise<void>;
+  readonly logger: MediaLogger;
+  readonly now?: () => number;
+  readonly tickMs?: number;
+  /** How long past a missing segment's due time before a standby slate fills the gap. */
+  readonly gapGraceMs?: number;
+  /** Where the release position starts; by default a few slates before now - D, so the playlist starts at once. */
+  readonly initial?: DelayLineState;
+}
+
+/** A write to the public store, prepared synchronously and carried out in order. */
+interface Release {
+  readonly record: ReleaseRecord;
+  readonly source: EntrySource;
+  readonly durationSec: number;
+  readonly programDateTime: number;
+  /** Local file per rung to publish. */
+  readonly files: Readonly<Record<string, string>>;
+  /** Pending files to delete once published. */
+  readonly cleanup: readonly string[];
+}
+
+/**
+ * The delay line and release gate of one hearing. Pending segments wait until
+ * `captureEnd + D`; then the gate asks the program whether they air or are replaced by a slate,
+ * and only then is anything written to the public store. Decisions are taken synchronously and
+ * move `releasedUntil` at once, so a cut can never race a release: what a cut dumps starts exactly
+ * where the last decision ended.
+ */
+export class DelayLine extends TypedEmitter<DelayLineEvents> {
+  private readonly pending: CompletedSegment[] = [];
+  private releasedUntilMs: number;
+  private timeline: PublicTimeline;
+  private writes: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private done = false;
+  private readonly now: () => number;
+  private readonly segmentMs: number;
+
+  constructor(private readonly o: DelayLineOptions) {
+    super((err, event) => o.logger.error({ hearingId: o.hearingId, err, event }, 'delay line listener failed'));
+    this.now = o.now ?? Date.now;
+    this.segmentMs = o.segmentSeconds * 1000;
+    this.releasedUntilMs = o.initial?.releasedUntil ?? this.now() - o.delayMs - 2 * this.segmentMs;
+    this.timeline = o.initial?.timeline ?? emptyTimeline();
+  }
+
+  /** Capture time up to which every decision has been taken. */
+  get releasedUntil(): number {
+    return this.releasedUntilMs;
+  }
+
+  /** Whether the public playlist has ended. */
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /** The public timeline as last decided. */
+  get publicTimeline(): PublicTimeline {
+    return this.timeline;
+  }
+
+  /** Queues a finished segment. Segments must arrive in capture order. */
+  addPending(segment: CompletedSegment): void {
+    if (this.done) {
+      void this.removeFiles(Object.values(segment.files));
+      return;
+    }
+    this.pending.push(segment);
+  }
+
+  /**
+   * Deletes the pending media of every segment not yet released (a cut). Their slots still get
+   * decided at their due time and, being dumped, get the slate.
+   */
+  dumpPending(): number {
+    const files = this.pending.flatMap((s) => Object.values(s.files));
+    for (let i = 0; i < this.pending.length; i++) {
+      const s = this.pending[i] as CompletedSegment;
+      this.pending[i] = { ...s, files: {} };
+    }
+    void this.removeFiles(files);
+    return files.length;
+  }
+
+  /** Writes the master playlist and starts the release clock. */
+  async start(): Promise<void> {
+    await this.o.publicStore.put(`${this.o.publicPrefix}/master.m3u8`, renderMasterPlaylist(this.o.variants));
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.o.tickMs ?? 100);
+  }
+
+  /** Takes every decision that is due now. Synchronous by design; the writes follow in order. */
+  tick(): void {
+    if (this.done) return;
+    const due = this.now() - this.o.delayMs;
+    const program = this.o.program();
+    for (let next = this.pending[0]; next && next.captureEnd <= due; next = this.pending[0]) {
+      this.pending.shift();
+      this.queue(this.decideSegment(next, program));
+    }
+    const grace = this.o.gapGraceMs ?? 1000;
+    while (due - this.releasedUntilMs >= this.segmentMs + grace && this.gapAhead()) {
+      this.queue(this.gapSlate(program));
+    }
+    if (isFinished(program, this.releasedUntilMs)) this.finish(program);
+  }
+
+  /** True when nothing pending will cover the next segment-length of the timeline. */
+  private gapAhead(): boolean {
+    const next = this.pending[0];
+    return !next || next.captureStart >= this.releasedUntilMs + this.segmentMs;
+  }
+
+  private decideSegment(s: CompletedSegment, program: BroadcastProgram): Release {
+    const decision: ReleaseDecision = decide(program, { start: s.captureStart, end: s.captureEnd });
+    this.releasedUntilMs = Math.max(this.releasedUntilMs, s.captureEnd);
+    const complete = this.o.rungs.every((r) => s.files[r] !== undefined);
+    const cleanup = Object.values(s.files);
+    const base = { captureStart: s.captureStart, captureEnd: s.captureEnd, releasedAt: this.now() };
+    if (decision.action === 'air' && complete) {
+      return {
+        record: { ...base, seq: -1, outcome: 'aired', reason: 'program' },
+        source: { kind: 'program', run: s.run },
+        durationSec: s.durationSec,
+        programDateTime: s.programDateTime,
+        files: s.files,
+        cleanup,
+      };
+    }
+    // Fail closed: program media that cannot be published whole is replaced, never half-aired.
+    const slate: PublicSlate = decision.action === 'slate' ? decision.slate : 'standby';
+    const reason = decision.action === 'slate' ? 'program' : 'media-missing';
+    return this.slateRelease(slate, reason, s.captureStart, s.captureEnd, s.programDateTime, cleanup);
+  }
+
+  private gapSlate(program: BroadcastProgram): Release {
+    const start = this.releasedUntilMs;
+    const end = start + this.segmentMs;
+    this.releasedUntilMs = end;
+    const d = decide(program, { start, end });
+    return this.slateRelease(d.action === 'slate' ? d.slate : 'standby', 'gap', start, end, start, []);
+  }
+
+  private slateRelease(slate: PublicSlate, reason: ReleaseRecord['reason'], captureStart: number, captureEnd: number, pdt: number, cleanup: readonly string[]): Release {
+    const files = Object.fromEntries(this.o.rungs.map((r) => [r, this.o.slates.file(slate, r)]));
+    return {
+      record: { seq: -1, captureStart, captureEnd, outcome: slate, reason, releasedAt: this.now() },
+      source: { kind: 'slate', slate },
+      durationSec: this.o.segmentSeconds,
+      programDateTime: pdt,
+      files,
+      cleanup,
+    };
+  }
+
+  private finish(program: BroadcastProgram): void {
+    const end = program.endedAt ?? this.releasedUntilMs;
+    this.queue(this.slateRelease('ended', 'program', end, end + this.segmentMs, end, []), true);
+    this.done = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const s of this.pending.splice(0)) void this.removeFiles(Object.values(s.files));
+  }
+
+  /** Appends to the timeline now (so order is fixed) and publishes in the background, in order. */
+  private queue(release: Release, last = false): void {
+    const appended = appendEntry(this.timeline, release, this.o.window);
+    this.timeline = last ? endTimeline(appended.timeline) : appended.timeline;
+    const snapshot = this.timeline;
+    const until = this.releasedUntilMs;
+    const record = { ...release.record, seq: appended.entry.seq };
+    this.writes = this.writes
+      .then(() => this.publish(release, appended.entry.seq, { releasedUntil: until, timeline: snapshot }, appended.removed.map((r) => r.seq)))
+      .then(() => {
+        this.emit('released', record);
+        if (last) this.emit('finished');
+      })
+      .catch((err: unknown) => this.o.logger.error({ hearingId: this.o.hearingId, err, seq: record.seq }, 'publishing failed'));
+  }
+
+  private async publish(release: Release, seq: number, state: DelayLineState, removed: number[]): Promise<void> {
+    const store = this.o.publicStore;
+    await Promise.all(this.o.rungs.map((r) => store.putFile(`${this.o.publicPrefix}/${r}/${seq}.ts`, release.files[r] as string)));
+    const text = renderMediaPlaylist(state.timeline, this.o.segmentSeconds * 2);
+    await Promise.all(this.o.rungs.map((r) => store.put(`${this.o.publicPrefix}/${r}/index.m3u8`, text)));
+    await this.o.persist(state);
+    await this.removeFiles(release.cleanup);
+    // Keep one more window of files behind the playlist for players that are a little behind.
+    const stale = removed.map((s) => s - this.o.window).filter((s) => s >= 0);
+    await Promise.all(stale.flatMap((s) => this.o.rungs.map((r) => store.delete(`${this.o.publicPrefix}/${r}/${s}.ts`))));
+  }
+
+  private async removeFiles(files: readonly string[]): Promise<void> {
+    await Promise.all(files.map((f) => rm(f, { force: true })));
+  }
+
+  /** Resolves when every queued write has landed. */
+  async flushed(): Promise<void> {
+    await this.writes;
+  }
+
+  /** Stops the clock. Pending media stays on disk (restart recovery may still release it). */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.writes;
+  }
+}

@@ -1,0 +1,116 @@
+import HLS from 'hls-parser';
+
+/** What a public entry carries: released media or a slate standing in for it. */
+export type EntrySource = { readonly kind: 'program'; readonly run: number } | { readonly kind: 'slate'; readonly slate: string };
+
+/** One entry of the public timeline; every rung has a file named `${seq}.ts` for it. */
+export interface PublicEntry {
+  readonly seq: number;
+  readonly durationSec: number;
+  /** Capture time of the first frame (program) or the instant the slate stands for. */
+  readonly programDateTime: number;
+  readonly discontinuity: boolean;
+  readonly source: EntrySource;
+}
+
+/** The public timeline of one hearing: a sliding window, plus what it needs to stay continuous. */
+export interface PublicTimeline {
+  readonly nextSeq: number;
+  readonly discontinuitySequence: number;
+  readonly entries: readonly PublicEntry[];
+  readonly ended: boolean;
+  readonly lastProgramDateTime: number | null;
+}
+
+/** An empty timeline. */
+export function emptyTimeline(): PublicTimeline {
+  return { nextSeq: 0, discontinuitySequence: 0, entries: [], ended: false, lastProgramDateTime: null };
+}
+
+const sameSource = (a: EntrySource, b: EntrySource): boolean =>
+  a.kind === 'program' && b.kind === 'program' && a.run === b.run;
+
+/**
+ * Appends an entry, marking a discontinuity wherever the media does not continue the previous
+ * entry: every slate (its timestamps restart each time it is repeated) and every change of
+ * FFmpeg run. Program date-times never go backwards. Entries beyond `window` slide out.
+ */
+export function appendEntry(
+  t: PublicTimeline,
+  e: { durationSec: number; programDateTime: number; source: EntrySource },
+  window: number,
+): { timeline: PublicTimeline; entry: PublicEntry; removed: PublicEntry[] } {
+  const prev = t.entries.at(-1);
+  const discontinuity = prev !== undefined && !sameSource(prev.source, e.source);
+  const pdt = Math.max(e.programDateTime, t.lastProgramDateTime ?? -Infinity);
+  const entry: PublicEntry = { seq: t.nextSeq, durationSec: e.durationSec, programDateTime: pdt, discontinuity, source: e.source };
+  const all = [...t.entries, entry];
+  const removed = all.slice(0, Math.max(0, all.length - window));
+  const kept = all.slice(removed.length);
+  // RFC 8216 6.2.2: the sequence counts the discontinuity tags that slid out of the window.
+  const droppedDiscontinuities = removed.filter((r) => r.discontinuity).length;
+  return {
+    timeline: {
+      ...t,
+      nextSeq: t.nextSeq + 1,
+      discontinuitySequence: t.discontinuitySequence + droppedDiscontinuities,
+      entries: kept,
+      lastProgramDateTime: pdt + e.durationSec * 1000,
+    },
+    entry,
+    removed,
+  };
+}
+
+/** Marks the timeline ended (EXT-X-ENDLIST). */
+export function endTimeline(t: PublicTimeline): PublicTimeline {
+  return { ...t, ended: true };
+}
+
+/** The media playlist of one rung; segment URIs are relative to the playlist. */
+export function renderMediaPlaylist(t: PublicTimeline, targetDuration: number): string {
+  const first = t.entries[0];
+  const pl = new HLS.types.MediaPlaylist({
+    version: 3,
+    targetDuration,
+    mediaSequenceBase: first?.seq ?? t.nextSeq,
+    discontinuitySequenceBase: t.discontinuitySequence,
+    endlist: t.ended,
+    segments: t.entries.map(
+      (e) =>
+        new HLS.types.Segment({
+          uri: `${e.seq}.ts`,
+          duration: e.durationSec,
+          discontinuity: e.discontinuity,
+          programDateTime: new Date(e.programDateTime),
+        }),
+    ),
+  });
+  return HLS.stringify(pl);
+}
+
+/** A variant of the public master playlist. */
+export interface VariantInfo {
+  readonly rung: string;
+  readonly bandwidth: number;
+  readonly width?: number;
+  readonly height?: number;
+  readonly codecs: string;
+}
+
+/** The master playlist listing every rung, each at `<rung>/index.m3u8`. */
+export function renderMasterPlaylist(variants: readonly VariantInfo[]): string {
+  const pl = new HLS.types.MasterPlaylist({
+    version: 3,
+    variants: variants.map(
+      (v) =>
+        new HLS.types.Variant({
+          uri: `${v.rung}/index.m3u8`,
+          bandwidth: v.bandwidth,
+          codecs: v.codecs,
+          resolution: v.width && v.height ? { width: v.width, height: v.height } : undefined,
+        }),
+    ),
+  });
+  return HLS.stringify(pl);
+}

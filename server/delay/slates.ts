@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { access, mkdir, rename } from 'node:fs/promises';
+import path from 'node:path';
+import type { SlateKind } from '../domain/program.ts';
+import { slateSpec, type RungOptions } from '../media/args.ts';
+import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import { runFfmpeg } from '../media/run.ts';
+
+/** Every slate the public can see: the program's kinds plus "standby" for media gaps. */
+export type PublicSlate = SlateKind | 'standby';
+
+/** The card text of each slate. */
+export const SLATE_TEXT: Readonly<Record<PublicSlate, string>> = {
+  starting: 'The hearing will begin shortly',
+  paused: 'The broadcast is paused',
+  interrupted: 'The broadcast is interrupted',
+  ended: 'The hearing has ended',
+  standby: 'Please stand by',
+};
+
+/** Options for the slate library. */
+export interface SlateLibraryOptions {
+  readonly cacheDir: string;
+  readonly ladder: readonly RungOptions[];
+  readonly segmentSeconds: number;
+  readonly fps: number;
+  readonly ffmpegPath: string;
+  readonly logger: MediaLogger;
+}
+
+/**
+ * Pre-rendered slate segments, one per kind and rung, encoded exactly like the rung they replace.
+ * They are rendered once into a private cache keyed by the encoding parameters, and copied into
+ * the public store only when released.
+ */
+export class SlateLibrary {
+  private readonly dir: string;
+
+  constructor(private readonly o: SlateLibraryOptions) {
+    const key = JSON.stringify({ ladder: o.ladder, s: o.segmentSeconds, fps: o.fps, text: SLATE_TEXT, v: 1 });
+    this.dir = path.join(o.cacheDir, createHash('sha256').update(key).digest('hex').slice(0, 16));
+  }
+
+  /** The local file of one slate. */
+  file(kind: PublicSlate, rung: string): string {
+    return path.join(this.dir, kind, `${rung}.ts`);
+  }
+
+  /** Renders whatever is not cached yet. Two renders at a time: the machine has two cores. */
+  async prepare(): Promise<void> {
+    const jobs: { kind: PublicSlate; rung: RungOptions }[] = [];
+    for (const kind of Object.keys(SLATE_TEXT) as PublicSlate[]) for (const rung of this.o.ladder) jobs.push({ kind, rung });
+    const work = async (): Promise<void> => {
+      for (let job = jobs.shift(); job; job = jobs.shift()) await this.render(job.kind, job.rung);
+    };
+    await Promise.all([work(), work()]);
+  }
+
+  private async render(kind: PublicSlate, rung: RungOptions): Promise<void> {
+    const out = this.file(kind, rung.name);
+    try {
+      await access(out);
+      return;
+    } catch {
+      // not cached yet
+    }
+    await mkdir(path.dirname(out), { recursive: true });
+    const tmp = `${out}.part.ts`;
+    const spec = slateSpec({ rung, text: SLATE_TEXT[kind], seconds: this.o.segmentSeconds, fps: this.o.fps, outFile: tmp });
+    await runFfmpeg(spec, { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { role: 'slate', kind, rung: rung.name } });
+    await rename(tmp, out);
+  }
+}

@@ -1,0 +1,37 @@
+/** The one catalogue of stable error codes, with the HTTP status each maps to. */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  INVALID_TRANSITION: 409,
+  DELAY_OUT_OF_RANGE: 422,
+  INGEST_REFUSED: 403,
+  UNSUPPORTED_MEDIA: 415,
+  INTERNAL: 500,
+} as const;
+
+/** A stable, documented error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A domain failure with a stable code; `details` is safe to show to the caller. */
+export class CourtcastError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CourtcastError';
+  }
+
+  /** The HTTP status for this error's code. */
+  get status(): number {
+    return ERROR_CODES[this.code];
+  }
+}
+
+/** Narrows an unknown thrown value to a CourtcastError. */
+export function isCourtcastError(err: unknown): err is CourtcastError {
+  return err instanceof CourtcastError;
+}

@@ -1,0 +1,168 @@
+/**
+ * The broadcast program: a pure record of the clerk's decisions on the capture timeline, and the
+ * one function that turns it into a release decision for a segment. Times are milliseconds since
+ * the epoch, measured at ingest. Nothing here does I/O, so every rule is unit-tested on its own.
+ *
+ * Rules (DESIGN.md, "Operator actions"):
+ * - start:  on-air from `at`.
+ * - pause:  off-air from `at`; what was captured before still airs.
+ * - cut:    off-air from the last released instant; [releasedUntil, at) is dumped and never airs.
+ * - resume: on-air from `at`.
+ * - end:    off-air from `at`; the playlist then ends.
+ */
+
+/** A half-open interval [start, end) on the capture timeline. `end` null means still open. */
+export interface Interval {
+  readonly start: number;
+  readonly end: number | null;
+}
+
+/** A closed half-open interval [start, end). */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Where the broadcast stands. */
+export type ProgramPhase = 'ready' | 'on-air' | 'paused' | 'cut' | 'ended';
+
+/** The program itself: plain data, safe to persist as JSON. */
+export interface BroadcastProgram {
+  readonly phase: ProgramPhase;
+  readonly onAir: readonly Interval[];
+  readonly dumped: readonly Span[];
+  readonly endedAt: number | null;
+  /** The latest action time; later actions never go back before it. */
+  readonly lastActionAt: number;
+}
+
+/** A clerk's action. `cut` needs the release position so it can dump the unreleased window. */
+export type ProgramAction =
+  | { readonly type: 'start'; readonly at: number }
+  | { readonly type: 'pause'; readonly at: number }
+  | { readonly type: 'resume'; readonly at: number }
+  | { readonly type: 'cut'; readonly at: number; readonly releasedUntil: number }
+  | { readonly type: 'end'; readonly at: number };
+
+/** The kinds of slate the public may see instead of the picture. */
+export type SlateKind = 'starting' | 'paused' | 'interrupted' | 'ended';
+
+/** What the release gate does with one segment. */
+export type ReleaseDecision = { readonly action: 'air' } | { readonly action: 'slate'; readonly slate: SlateKind };
+
+/** Why an action was refused. */
+export interface TransitionError {
+  readonly from: ProgramPhase;
+  readonly action: ProgramAction['type'];
+  readonly message: string;
+}
+
+/** Which phases each action may be taken from. */
+const ALLOWED: Readonly<Record<ProgramAction['type'], readonly ProgramPhase[]>> = {
+  start: ['ready'],
+  pause: ['on-air'],
+  resume: ['paused', 'cut'],
+  cut: ['on-air', 'paused', 'cut'],
+  end: ['ready', 'on-air', 'paused', 'cut'],
+};
+
+/** A fresh program: nothing on air yet. */
+export function emptyProgram(createdAt = 0): BroadcastProgram {
+  return { phase: 'ready', onAir: [], dumped: [], endedAt: null, lastActionAt: createdAt };
+}
+
+/** Whether `action` may be applied to a program in `phase`. */
+export function canApply(phase: ProgramPhase, action: ProgramAction['type']): boolean {
+  return ALLOWED[action].includes(phase);
+}
+
+/** Closes the open on-air interval at `at`; an interval that would be empty is removed. */
+function closeOpen(onAir: readonly Interval[], at: number): Interval[] {
+  return onAir.flatMap((i) => {
+    if (i.end !== null) return [i];
+    return at > i.start ? [{ start: i.start, end: at }] : [];
+  });
+}
+
+/** Truncates every on-air interval at `at`, so nothing at or after `at` stays on air. */
+function truncate(onAir: readonly Interval[], at: number): Interval[] {
+  return onAir.flatMap((i) => {
+    if (i.start >= at) return [];
+    const end = i.end === null ? at : Math.min(i.end, at);
+    return [{ start: i.start, end }];
+  });
+}
+
+/** Adds a span to a sorted list of spans, merging overlaps and neighbours. */
+export function addSpan(spans: readonly Span[], span: Span): Span[] {
+  if (span.end <= span.start) return [...spans];
+  const all = [...spans, span].sort((a, b) => a.start - b.start);
+  const out: Span[] = [];
+  for (const s of all) {
+    const last = out.at(-1);
+    if (last && s.start <= last.end) out[out.length - 1] = { start: last.start, end: Math.max(last.end, s.end) };
+    else out.push(s);
+  }
+  return out;
+}
+
+/**
+ * Applies one action. Times never run backwards: an action stamped before the previous one takes
+ * effect at the previous one's time, which can only make more of the timeline off-air.
+ */
+export function applyAction(
+  program: BroadcastProgram,
+  action: ProgramAction,
+): { ok: true; program: BroadcastProgram } | { ok: false; error: TransitionError } {
+  if (!canApply(program.phase, action.type)) {
+    return {
+      ok: false,
+      error: { from: program.phase, action: action.type, message: `cannot ${action.type} a broadcast that is ${program.phase}` },
+    };
+  }
+  const at = Math.max(action.at, program.lastActionAt);
+  const base = { ...program, lastActionAt: at };
+  switch (action.type) {
+    case 'start':
+    case 'resume':
+      return { ok: true, program: { ...base, phase: 'on-air', onAir: [...program.onAir, { start: at, end: null }] } };
+    case 'pause':
+      return { ok: true, program: { ...base, phase: 'paused', onAir: closeOpen(program.onAir, at) } };
+    case 'end':
+      return { ok: true, program: { ...base, phase: 'ended', onAir: closeOpen(program.onAir, at), endedAt: at } };
+    case 'cut': {
+      // Everything not yet released is dumped; a released instant can never be un-aired.
+      const from = Math.min(action.releasedUntil, at);
+      return {
+        ok: true,
+        program: {
+          ...base,
+          phase: 'cut',
+          onAir: truncate(program.onAir, from),
+          dumped: addSpan(program.dumped, { start: from, end: at }),
+        },
+      };
+    }
+  }
+}
+
+const overlaps = (a: Span, b: Span): boolean => a.start < b.end && b.start < a.end;
+
+/**
+ * Decides what airs for a segment captured over [start, end). It airs only when the whole
+ * interval lies inside one on-air interval and touches no dumped span; anything else is a slate.
+ * Rounding inwards is deliberate: a segment straddling a pause or a start is slated, never aired.
+ */
+export function decide(program: BroadcastProgram, segment: Span): ReleaseDecision {
+  if (program.dumped.some((d) => overlaps(d, segment))) return { action: 'slate', slate: 'interrupted' };
+  const inside = program.onAir.some((i) => i.start <= segment.start && (i.end === null || segment.end <= i.end));
+  if (inside) return { action: 'air' };
+  if (program.endedAt !== null && segment.start >= program.endedAt) return { action: 'slate', slate: 'ended' };
+  const startedBefore = program.onAir.some((i) => i.start < segment.start);
+  return { action: 'slate', slate: startedBefore ? 'paused' : 'starting' };
+}
+
+/** Whether the public playlist may close: the release position has passed the end. */
+export function isFinished(program: BroadcastProgram, releasedUntil: number): boolean {
+  return program.endedAt !== null && releasedUntil >= program.endedAt;
+}

@@ -1,0 +1,55 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { BroadcastService } from '../service/broadcasts.ts';
+import type { Registry } from '../service/registry.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+import { publicApi, staffApi } from './api.ts';
+import { openApiDocument } from './openapi.ts';
+import { originRouter } from './origin.ts';
+import { problemHandler, sendProblem } from './problem.ts';
+
+/** What the HTTP layer needs. */
+export interface HttpOptions {
+  readonly registry: Registry;
+  readonly broadcasts: BroadcastService;
+  readonly publicStore: ObjectStore;
+  readonly staffToken: string;
+  readonly logger: MediaLogger;
+  /** Base URL for links in responses; by default taken from the request's Host. */
+  readonly publicBaseUrl?: string;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const playerDir = path.resolve(here, '../../player');
+const hlsJs = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
+
+/** Builds the Express app: origin, public API, staff API, docs, health. */
+export function createHttpApp(o: HttpOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  // The watch page loads hls.js from us and media from the origin (blob: for MSE).
+  app.use(
+    helmet({
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+      contentSecurityPolicy: { directives: { 'media-src': ["'self'", 'blob:'], 'script-src': ["'self'", "'unsafe-inline'"], 'connect-src': ["'self'"] } },
+    }),
+  );
+  const baseUrl = (req: express.Request): string => o.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
+  app.use('/hls', originRouter(o.publicStore));
+  app.use('/public', rateLimit({ windowMs: 60_000, limit: 600, standardHeaders: 'draft-7', legacyHeaders: false }), publicApi(o.registry, o.broadcasts, baseUrl));
+  app.use('/api', staffApi(o.registry, o.broadcasts, o.staffToken));
+  app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(hlsJs));
+  app.get('/watch/:id', (_req, res) => res.sendFile(path.join(playerDir, 'watch.html')));
+  app.use((_req, res) => sendProblem(res, 'NOT_FOUND', 'no such resource'));
+  app.use(problemHandler(o.logger));
+  return app;
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { ERROR_CODES } from '../domain/errors.ts';
+import { commandBody, newCourtBody, newCourtroomBody, newHearingBody } from './schemas.ts';
+
+const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
+const problem = { description: 'problem+json', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+const errors = { '400': problem, '401': problem, '404': problem, '409': problem, '422': problem };
+const idPath = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+
+/** The OpenAPI 3.1 document, built from the same zod schemas that validate requests. */
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Courtcast API', version: '0.1.0', description: 'Delayed, clerk-controlled court broadcasting.' },
+    components: {
+      securitySchemes: { staffToken: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'code'],
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            code: { enum: Object.keys(ERROR_CODES) },
+            detail: { type: 'string' },
+            errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+          },
+        },
+      },
+    },
+    paths: {
+      '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'ok' } } } },
+      '/public/schedule': { get: { summary: 'Public hearings, with playlist URLs of live ones', responses: { '200': { description: 'list' } } } },
+      '/public/hearings/{id}': { get: { summary: 'A public hearing and its broadcast phase', parameters: [idPath('id')], responses: { '200': { description: 'hearing' }, ...errors } } },
+      '/hls/hearings/{id}/master.m3u8': { get: { summary: 'Public HLS master playlist (delayed, released media only)', parameters: [idPath('id')], responses: { '200': { description: 'playlist' }, '404': problem } } },
+      '/api/courts': {
+        get: { security: [{ staffToken: [] }], summary: 'List courts', responses: { '200': { description: 'courts' }, ...errors } },
+        post: { security: [{ staffToken: [] }], summary: 'Create a court', requestBody: json(newCourtBody), responses: { '201': { description: 'court' }, ...errors } },
+      },
+      '/api/courts/{courtId}/courtrooms': {
+        post: { security: [{ staffToken: [] }], summary: 'Create a courtroom (returns its stream key)', parameters: [idPath('courtId')], requestBody: json(newCourtroomBody), responses: { '201': { description: 'courtroom' }, ...errors } },
+      },
+      '/api/courtrooms/{id}': { get: { security: [{ staffToken: [] }], summary: 'A courtroom, with its stream key', parameters: [idPath('id')], responses: { '200': { description: 'courtroom' }, ...errors } } },
+      '/api/courtrooms/{id}/rotate-key': { post: { security: [{ staffToken: [] }], summary: 'Rotate the stream key; the old key stops working at once', parameters: [idPath('id')], responses: { '200': { description: 'courtroom' }, ...errors } } },
+      '/api/hearings': {
+        get: { security: [{ staffToken: [] }], summary: 'List hearings', responses: { '200': { description: 'hearings' }, ...errors } },
+        post: { security: [{ staffToken: [] }], summary: 'Schedule a hearing', requestBody: json(newHearingBody), responses: { '201': { description: 'hearing' }, ...errors } },
+      },
+      '/api/hearings/{id}': { get: { security: [{ staffToken: [] }], summary: 'A hearing and its live status', parameters: [idPath('id')], responses: { '200': { description: 'hearing' }, ...errors } } },
+      '/api/hearings/{id}/broadcast/{command}': {
+        post: {
+          security: [{ staffToken: [] }],
+          summary: 'open | start | pause | resume | cut | end',
+          parameters: [idPath('id'), { name: 'command', in: 'path', required: true, schema: { enum: ['open', 'start', 'pause', 'resume', 'cut', 'end'] } }],
+          requestBody: json(commandBody),
+          responses: { '200': { description: 'live status' }, ...errors },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { CASE_TYPES } from '../domain/courts.ts';
+import { ID_PATTERN } from '../domain/ids.ts';
+
+/** Path parameter: an opaque id. */
+export const idParam = z.string().regex(ID_PATTERN, 'not a valid id');
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+/** POST /api/courts */
+export const newCourtBody = z
+  .object({
+    name: text(200),
+    timezone: z
+      .string()
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'not an IANA time zone')
+      .default('UTC'),
+  })
+  .strict();
+
+/** POST /api/courts/:courtId/courtrooms */
+export const newCourtroomBody = z
+  .object({
+    name: text(200),
+    ingest: z.enum(['rtmp', 'srt']).default('rtmp'),
+    srtPort: z.number().int().min(1024).max(65_535).optional(),
+  })
+  .strict();
+
+/** POST /api/hearings */
+export const newHearingBody = z
+  .object({
+    courtroomId: idParam,
+    caseNumber: text(64),
+    title: text(300),
+    caseType: z.enum(CASE_TYPES),
+    scheduledStart: z.iso.datetime({ offset: true }),
+    delaySeconds: z.number().finite().optional(),
+    isPublic: z.boolean(),
+  })
+  .strict();
+
+/** POST /api/hearings/:id/broadcast/:command */
+export const commandParam = z.enum(['open', 'start', 'pause', 'resume', 'cut', 'end']);
+
+/** Optional body of a broadcast command. Reasons become mandatory with the audit trail. */
+export const commandBody = z.object({ reason: z.string().trim().max(500).optional() }).strict();

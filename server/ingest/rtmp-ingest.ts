@@ -1,0 +1,165 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import NodeRtmpServer from 'node-media-server/src/node_rtmp_server.js';
+import nmsContext from 'node-media-server/src/node_core_ctx.js';
+import NmsLogger from 'node-media-server/src/node_core_logger.js';
+import { TypedEmitter } from '../domain/events.ts';
+import type { MediaLogger } from '../media/ffmpeg-process.ts';
+
+/** The courtroom a stream key belongs to, or null when the key is unknown or rotated away. */
+export type KeyResolver = (streamKey: string) => { courtroomId: string } | null;
+
+/** Events of the RTMP ingest server. */
+export interface RtmpIngestEvents {
+  /** A courtroom encoder started publishing with a valid key. */
+  publish: (e: { courtroomId: string; ip: string }) => void;
+  /** That encoder stopped or was lost. */
+  unpublish: (e: { courtroomId: string }) => void;
+  /** A publish or play attempt was refused. */
+  refused: (e: { reason: 'unknown-key' | 'bad-app' | 'pull-denied'; ip: string }) => void;
+}
+
+/** Options of the RTMP ingest server. */
+export interface RtmpIngestOptions {
+  readonly port: number;
+  readonly resolveKey: KeyResolver;
+  readonly logger: MediaLogger;
+}
+
+const APP = 'live';
+// NMS emits untyped positional arguments; each handler below declares what it reads.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type NmsHandler = (...args: any[]) => void;
+// node-media-server keeps its sessions in module state, so a process can hold one server only.
+let instances = 0;
+
+const safeEqual = (a: string, b: string): boolean => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/**
+ * One RTMP port for every courtroom: encoders publish to rtmp://host/live/STREAM_KEY. A publish
+ * with an unknown key is refused before any media is accepted. Playing is reserved for our own
+ * pipeline on loopback with a per-process token, so the undelayed feed cannot be pulled by anyone
+ * who reaches the port.
+ */
+export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
+  private readonly server: NodeRtmpServer;
+  private readonly pullToken = randomBytes(18).toString('base64url');
+  private readonly publishers = new Map<string, { sessionId: string; courtroomId: string }>();
+  private readonly handlers: [string, NmsHandler][] = [];
+
+  constructor(private readonly o: RtmpIngestOptions) {
+    super((err, event) => o.logger.error({ err, event }, 'rtmp ingest listener failed'));
+    if (instances > 0) throw new Error('only one RtmpIngest per process (node-media-server keeps global state)');
+    instances++;
+    // NMS logs stream paths, which contain stream keys: keep it silent. No GOP cache: a new
+    // reader must only get frames ingested after it connected (capture-time bounds rely on it).
+    NmsLogger.setLogType(0);
+    this.server = new NodeRtmpServer({ rtmp: { port: o.port, chunk_size: 60_000, gop_cache: false, ping: 30, ping_timeout: 60 } });
+    this.listen('prePublish', (id: string, streamPath: string) => this.onPrePublish(id, streamPath));
+    this.listen('postPublish', (id: string) => this.onPostPublish(id));
+    this.listen('donePublish', (id: string) => this.onDonePublish(id));
+    this.listen('prePlay', (id: string, _path: string, args: Record<string, string>) => this.onPrePlay(id, args));
+  }
+
+  private listen(event: string, handler: NmsHandler): void {
+    const safe: NmsHandler = (...args) => {
+      try {
+        handler(...args);
+      } catch (err) {
+        this.o.logger.error({ err, event }, 'rtmp ingest handler failed');
+      }
+    };
+    nmsContext.nodeEvent.on(event, safe);
+    this.handlers.push([event, safe]);
+  }
+
+  private session(id: string) {
+    return nmsContext.sessions.get(id);
+  }
+
+  private onPrePublish(id: string, streamPath: string): void {
+    const s = this.session(id);
+    const [, app, key] = /^\/([^/]*)\/(.*)$/.exec(streamPath) ?? [];
+    const ip = s?.ip ?? 'unknown';
+    if (app !== APP || !key) {
+      this.o.logger.warn({ ip }, 'rtmp publish refused: wrong application path');
+      this.emit('refused', { reason: 'bad-app', ip });
+      s?.reject();
+      return;
+    }
+    const room = this.o.resolveKey(key);
+    if (!room) {
+      this.o.logger.warn({ ip, keyPrefix: key.slice(0, 4) }, 'rtmp publish refused: unknown or rotated stream key');
+      this.emit('refused', { reason: 'unknown-key', ip });
+      s?.reject();
+      return;
+    }
+    this.publishers.set(id, { sessionId: id, courtroomId: room.courtroomId });
+  }
+
+  private onPostPublish(id: string): void {
+    const p = this.publishers.get(id);
+    if (!p) return;
+    const ip = this.session(id)?.ip ?? 'unknown';
+    this.o.logger.info({ courtroomId: p.courtroomId, ip }, 'encoder publishing');
+    this.emit('publish', { courtroomId: p.courtroomId, ip });
+  }
+
+  private onDonePublish(id: string): void {
+    const p = this.publishers.get(id);
+    if (!p) return;
+    this.publishers.delete(id);
+    this.o.logger.info({ courtroomId: p.courtroomId }, 'encoder stopped publishing');
+    this.emit('unpublish', { courtroomId: p.courtroomId });
+  }
+
+  private onPrePlay(id: string, args: Record<string, string>): void {
+    const s = this.session(id);
+    if (s && s.isLocal && typeof args.token === 'string' && safeEqual(args.token, this.pullToken)) return;
+    this.o.logger.warn({ ip: s?.ip }, 'rtmp play refused: only the pipeline may pull');
+    this.emit('refused', { reason: 'pull-denied', ip: s?.ip ?? 'unknown' });
+    s?.reject();
+  }
+
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  async start(): Promise<number> {
+    const tcp = this.server.tcpServer;
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('listening', resolve);
+      tcp.once('error', reject);
+      this.server.run();
+    });
+    return (tcp.address() as AddressInfo).port;
+  }
+
+  /** The URL our pipeline pulls a courtroom's feed from. */
+  pullUrl(port: number, streamKey: string): string {
+    return `rtmp://127.0.0.1:${port}/${APP}/${streamKey}?token=${this.pullToken}`;
+  }
+
+  /** Whether a courtroom's encoder is publishing now. */
+  isPublishing(courtroomId: string): boolean {
+    return [...this.publishers.values()].some((p) => p.courtroomId === courtroomId);
+  }
+
+  /** Disconnects a courtroom's encoder (after its key was rotated). */
+  kick(courtroomId: string): void {
+    for (const p of this.publishers.values()) if (p.courtroomId === courtroomId) this.session(p.sessionId)?.reject();
+  }
+
+  /** Stops the server and drops every connection. Safe to call twice. */
+  close(): void {
+    if (this.handlers.length === 0) return;
+    for (const [event, h] of this.handlers.splice(0)) nmsContext.nodeEvent.off(event, h);
+    try {
+      this.server.stop();
+    } catch (err) {
+      this.o.logger.warn({ err }, 'rtmp server stop failed');
+    }
+    instances--;
+  }
+}

@@ -1,0 +1,86 @@
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import { startCourtcast, type Courtcast } from './courtcast.ts';
+import { SyntheticEncoder } from './media/synthetic-encoder.ts';
+
+/**
+ * Seeds a demo court, courtroom and public hearing, starts a synthetic encoder pushing to it over
+ * RTMP, starts the broadcast and prints where to watch.
+ */
+async function runDemo(cc: Courtcast, minDelay: number, ffmpegPath: string): Promise<SyntheticEncoder> {
+  const court = await cc.registry.createCourt({ name: 'Demo District Court', timezone: 'UTC' });
+  const room = await cc.registry.createCourtroom(court.id, { name: 'Courtroom 1', ingest: 'rtmp' });
+  const hearing = await cc.registry.createHearing({
+    courtroomId: room.id,
+    caseNumber: 'DEMO-2026-001',
+    title: 'Demo v. Example (synthetic courtroom)',
+    caseType: 'civil',
+    scheduledStart: new Date().toISOString(),
+    delaySeconds: Math.max(10, minDelay),
+    isPublic: true,
+  });
+  await cc.broadcasts.open(hearing.id);
+  const encoder = new SyntheticEncoder(
+    {
+      target: `rtmp://127.0.0.1:${cc.rtmpPort}/live/${room.streamKey}`,
+      format: 'flv',
+      width: 1280,
+      height: 720,
+      fps: 30,
+      toneHz: 440,
+      caption: 'Courtroom 1 synthetic camera',
+      counterEpochMs: Date.now(),
+    },
+    ffmpegPath,
+    cc.logger,
+  );
+  encoder.start();
+  await cc.broadcasts.command(hearing.id, 'start');
+  const base = `http://localhost:${cc.httpPort}`;
+  const lines = [
+    '',
+    'Courtcast demo is running.',
+    `  Watch (hls.js test page): ${base}/watch/${hearing.id}`,
+    `  Public playlist:          ${base}/hls/hearings/${hearing.id}/master.m3u8`,
+    `  Public schedule:          ${base}/public/schedule`,
+    `  API description:          ${base}/openapi.json`,
+    `  Staff API token:          ${cc.staffToken}`,
+    `  Cut the broadcast:        curl -X POST -H 'Authorization: Bearer ${cc.staffToken}' ${base}/api/hearings/${hearing.id}/broadcast/cut`,
+    `  Encoder ingest:           rtmp://127.0.0.1:${cc.rtmpPort}/live/<stream key>`,
+    `The picture airs ${hearing.delaySeconds} s after capture; the starting slate shows until then. Ctrl-C stops.`,
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return encoder;
+}
+
+async function main(): Promise<void> {
+  const demo = process.argv.includes('--demo');
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = pino({ level: config.log.level });
+  const cc = await startCourtcast(config, { logger, staffToken: process.env.COURTCAST_STAFF_TOKEN });
+  const encoder = demo ? await runDemo(cc, config.delay.minSeconds, config.ffmpegPath) : null;
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    void Promise.all([encoder?.close(), cc.close()]).finally(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`courtcast failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

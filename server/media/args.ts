@@ -1,0 +1,166 @@
+import { GLOBAL_INPUT_FLAGS, type FfmpegSpec } from './spec.ts';
+
+/** A rung as media/ sees it: no config types, just the numbers. */
+export interface RungOptions {
+  readonly name: string;
+  /** Absent for the audio-only rung. */
+  readonly height?: number;
+  readonly videoKbps?: number;
+  readonly audioKbps: number;
+}
+
+/** Where the pipeline's FFmpeg reads from. */
+export interface InputOptions {
+  readonly url: string;
+  /** Extra input flags: read timeouts, probe sizes. */
+  readonly options: readonly string[];
+}
+
+/** Options for the live transcode: master copy plus the ladder. */
+export interface TranscodeOptions {
+  readonly input: InputOptions;
+  readonly ladder: readonly RungOptions[];
+  readonly segmentSeconds: number;
+  readonly fps: number;
+  /** Directory for the master segments of this run. */
+  readonly masterDir: string;
+  /** Directory for one rung's pending segments of this run. */
+  readonly pendingDir: (rung: string) => string;
+  /** How many entries FFmpeg keeps in its own playlists; we track segments ourselves. */
+  readonly playlistEntries?: number;
+}
+
+/** Audio encoding shared by every rung and every slate, so a slate can replace any segment. */
+export const AUDIO_SAMPLE_RATE = 48_000;
+
+/** The output options that cut HLS segments of `segmentSeconds` into `dir`. */
+export function hlsOutput(dir: string, segmentSeconds: number, playlistEntries: number): { target: string; options: string[] } {
+  return {
+    target: `${dir}/index.m3u8`,
+    options: [
+      '-f', 'hls',
+      '-hls_time', String(segmentSeconds),
+      '-hls_list_size', String(playlistEntries),
+      // temp_file: a segment appears under its name only once complete, so a listed
+      // segment is a finished one (FIELD-NOTES: files grow while written).
+      '-hls_flags', 'temp_file+independent_segments',
+      '-hls_segment_type', 'mpegts',
+      '-hls_segment_filename', `${dir}/%06d.ts`,
+    ],
+  };
+}
+
+/** x264 flags for one video rung. GOP = one segment exactly, so every rung cuts on the same frames. */
+export function videoEncodeOptions(rung: RungOptions, fps: number, segmentSeconds: number): string[] {
+  const gop = String(fps * segmentSeconds);
+  const kbps = rung.videoKbps ?? 800;
+  return [
+    '-c:v', 'libx264',
+    '-preset', 'veryfast',
+    '-tune', 'zerolatency',
+    '-profile:v', 'main',
+    '-pix_fmt', 'yuv420p',
+    '-b:v', `${kbps}k`,
+    '-maxrate', `${kbps}k`,
+    '-bufsize', `${kbps * 2}k`,
+    '-g', gop,
+    '-keyint_min', gop,
+    '-sc_threshold', '0', // no extra keyframes on scene cuts: they would break alignment
+    '-bf', '0', // no B-frames: a re-rendered segment must be a drop-in replacement
+    '-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`,
+  ];
+}
+
+/** AAC flags shared by every rung. */
+export function audioEncodeOptions(kbps: number): string[] {
+  return ['-c:a', 'aac', '-b:a', `${kbps}k`, '-ar', String(AUDIO_SAMPLE_RATE), '-ac', '2'];
+}
+
+/** Label of a video rung's scaled stream in the filter graph. */
+const videoLabel = (i: number): string => `v${i}`;
+
+/**
+ * The live transcode: one FFmpeg reading the encoder, writing the master (stream copy, never
+ * filtered) and every rung of the ladder into private directories.
+ */
+export function transcodeSpec(o: TranscodeOptions): FfmpegSpec {
+  const entries = o.playlistEntries ?? 6;
+  const videoRungs = o.ladder.filter((r) => r.height !== undefined);
+  const splits = videoRungs.map((_, i) => `[s${i}]`).join('');
+  const scales = videoRungs.map((r, i) => `[s${i}]scale=-2:${r.height},setsar=1[${videoLabel(i)}]`);
+  // A constant frame rate makes the GOP a fixed number of frames, hence fixed-length segments.
+  const complexFilter = [`[0:v:0]fps=${o.fps},split=${videoRungs.length}${splits}`, ...scales].join(';');
+
+  const master = hlsOutput(o.masterDir, o.segmentSeconds, entries);
+  const outputs = [
+    { target: master.target, options: ['-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', ...master.options] },
+    ...o.ladder.map((rung) => {
+      const out = hlsOutput(o.pendingDir(rung.name), o.segmentSeconds, entries);
+      const vi = videoRungs.indexOf(rung);
+      const video = vi >= 0 ? ['-map', `[${videoLabel(vi)}]`, ...videoEncodeOptions(rung, o.fps, o.segmentSeconds)] : [];
+      return { target: out.target, options: [...video, '-map', '0:a:0', ...audioEncodeOptions(rung.audioKbps), ...out.options] };
+    }),
+  ];
+  return { inputs: [{ url: o.input.url, options: [...GLOBAL_INPUT_FLAGS, ...o.input.options] }], complexFilter, outputs };
+}
+
+/** Input flags for pulling an RTMP stream from our own ingest server. */
+export function rtmpPullInput(url: string, readTimeoutMs: number): InputOptions {
+  // A stalled publisher whose socket stays open would hang FFmpeg forever without a read timeout.
+  return { url, options: ['-rw_timeout', String(readTimeoutMs * 1000)] };
+}
+
+/** Input flags for an SRT listener that a courtroom encoder calls with its key as passphrase. */
+export function srtListenInput(o: { host: string; port: number; passphrase: string }): InputOptions {
+  const url = `srt://${o.host}:${o.port}?mode=listener&passphrase=${encodeURIComponent(o.passphrase)}&pbkeylen=16`;
+  // Default probing delays the first segment by ~6 s; 0.5 s is plenty for H.264 + AAC.
+  return { url, options: ['-analyzeduration', '500000', '-probesize', '500000'] };
+}
+
+/** Slate text must survive filter-graph quoting: letters, digits, spaces and light punctuation. */
+export const SLATE_TEXT_PATTERN = /^[A-Za-z0-9 .-]{1,60}$/;
+
+/** Options for rendering one slate segment for one rung. */
+export interface SlateOptions {
+  readonly rung: RungOptions;
+  readonly text: string;
+  readonly seconds: number;
+  readonly fps: number;
+  readonly outFile: string;
+}
+
+/** A still card with centred text and silence, encoded exactly like the rung it stands in for. */
+export function slateSpec(o: SlateOptions): FfmpegSpec {
+  if (!SLATE_TEXT_PATTERN.test(o.text)) throw new Error(`slate text not allowed: ${o.text}`);
+  const duration = String(o.seconds);
+  const silence = { url: `anullsrc=r=${AUDIO_SAMPLE_RATE}:cl=stereo`, options: ['-f', 'lavfi', '-t', duration] };
+  const common = ['-t', duration, '-f', 'mpegts', '-y'];
+  if (o.rung.height === undefined) {
+    return {
+      inputs: [{ url: silence.url, options: [...GLOBAL_INPUT_FLAGS, ...silence.options] }],
+      outputs: [{ target: o.outFile, options: ['-map', '0:a', ...audioEncodeOptions(o.rung.audioKbps), ...common] }],
+    };
+  }
+  const h = o.rung.height;
+  const w = Math.round((h * 16) / 9 / 2) * 2;
+  const card = `color=c=0x1b2a3a:s=${w}x${h}:r=${o.fps}:d=${duration}`;
+  const text = `drawtext=text='${o.text}':fontcolor=white:fontsize=${Math.round(h / 12)}:x=(w-text_w)/2:y=(h-text_h)/2`;
+  return {
+    inputs: [
+      { url: card, options: [...GLOBAL_INPUT_FLAGS, '-f', 'lavfi'] },
+      { url: silence.url, options: silence.options },
+    ],
+    outputs: [
+      {
+        target: o.outFile,
+        options: [
+          '-map', '0:v', '-map', '1:a',
+          '-vf', text,
+          ...videoEncodeOptions(o.rung, o.fps, o.seconds),
+          ...audioEncodeOptions(o.rung.audioKbps),
+          ...common,
+        ],
+      },
+    ],
+  };
+}

@@ -1,0 +1,102 @@
+import { TypedEmitter } from '../domain/events.ts';
+import type { FfmpegExit, FfmpegProcess, MediaLogger } from './ffmpeg-process.ts';
+import type { RestartPolicy } from './restart-policy.ts';
+
+/** Events of a supervisor. */
+export interface SupervisorEvents {
+  /** A new run began; `run` counts from 1 over the supervisor's life. */
+  run: (process: FfmpegProcess, run: number) => void;
+  /** A run ended. `willRestart` tells whether another run is scheduled. */
+  exit: (exit: FfmpegExit, run: number, willRestart: boolean) => void;
+  /** The restart policy gave up. */
+  gaveUp: (exit: FfmpegExit) => void;
+}
+
+/**
+ * Keeps one FFmpeg running while enabled: any exit (FFmpeg exits 0 even when its source is lost)
+ * is followed by a restart after the policy's delay. Disabled, it stops the child and waits.
+ */
+export class Supervisor extends TypedEmitter<SupervisorEvents> {
+  private current: FfmpegProcess | null = null;
+  private runNo = 0;
+  private attempt = 0;
+  private enabled = false;
+  private closed = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly factory: (run: number) => FfmpegProcess,
+    private readonly policy: RestartPolicy,
+    private readonly logger: MediaLogger,
+    private readonly tags: Record<string, unknown>,
+  ) {
+    super((err, event) => logger.error({ ...tags, err, event }, 'supervisor listener failed'));
+  }
+
+  /** The running child, if any. */
+  get process(): FfmpegProcess | null {
+    return this.current;
+  }
+
+  /** The number of the latest run. */
+  get runNumber(): number {
+    return this.runNo;
+  }
+
+  /** Starts (or keeps) a child running. */
+  enable(): void {
+    if (this.closed) return;
+    this.enabled = true;
+    if (!this.current && !this.timer) this.spawn();
+  }
+
+  /** Stops the child and does not restart it until enabled again. */
+  async disable(): Promise<void> {
+    this.enabled = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.current?.close();
+  }
+
+  private spawn(): void {
+    this.timer = null;
+    if (!this.enabled || this.closed) return;
+    const run = ++this.runNo;
+    let proc: FfmpegProcess;
+    try {
+      proc = this.factory(run);
+    } catch (err) {
+      this.logger.error({ ...this.tags, err, run }, 'could not build the FFmpeg command');
+      this.enabled = false;
+      return;
+    }
+    this.current = proc;
+    proc.on('exit', (exit) => this.onExit(proc, exit, run));
+    this.emit('run', proc, run);
+    proc.start();
+  }
+
+  private onExit(proc: FfmpegProcess, exit: FfmpegExit, run: number): void {
+    if (this.current === proc) this.current = null;
+    if (!this.enabled || this.closed) {
+      this.emit('exit', exit, run, false);
+      return;
+    }
+    this.attempt = exit.ranMs >= 10_000 ? 1 : this.attempt + 1;
+    const delay = this.policy(this.attempt, exit);
+    this.emit('exit', exit, run, delay !== false);
+    if (delay === false) {
+      this.enabled = false;
+      this.logger.error({ ...this.tags, run, attempt: this.attempt }, 'giving up restarting FFmpeg');
+      this.emit('gaveUp', exit);
+      return;
+    }
+    this.timer = setTimeout(() => this.spawn(), delay);
+  }
+
+  /** Stops for good. Safe to call twice. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.disable();
+  }
+}

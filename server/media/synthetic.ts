@@ -1,0 +1,82 @@
+import { GLOBAL_INPUT_FLAGS, type FfmpegSpec } from './spec.ts';
+
+/**
+ * The synthetic courtroom encoder: a test pattern with a burned-in wall clock, a tone, and a
+ * frame counter drawn as 24 black/white blocks along the top so tests can read back exactly which
+ * captured frames aired, from decoded pixels, after any rung's scaling.
+ */
+export const COUNTER_BITS = 24;
+
+/** Geometry of the counter strip, in pixels of a 640x360 picture (scaled for other sizes). */
+export const COUNTER_LAYOUT = { refWidth: 640, refHeight: 360, stripHeight: 40, x0: 8, y0: 8, pitch: 26, size: 24 } as const;
+
+/** Options for the synthetic encoder. */
+export interface SyntheticEncoderOptions {
+  /** Push target: rtmp://…/live/KEY or srt://…?passphrase=KEY. */
+  readonly target: string;
+  readonly format: 'flv' | 'mpegts';
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number;
+  /** Added to FFmpeg's frame number, so a restarted encoder continues the count. */
+  readonly frameOffset: number;
+  readonly toneHz: number;
+  readonly caption: string;
+}
+
+/** The drawbox filters that paint the counter; bit k is white when (n + offset) has bit k set. */
+export function counterFilters(width: number, height: number, frameOffset: number): string[] {
+  const sx = width / COUNTER_LAYOUT.refWidth;
+  const sy = height / COUNTER_LAYOUT.refHeight;
+  const px = (v: number, s: number): number => Math.round(v * s);
+  const strip = `drawbox=x=0:y=0:w=iw:h=${px(COUNTER_LAYOUT.stripHeight, sy)}:color=black:t=fill`;
+  const bits = Array.from({ length: COUNTER_BITS }, (_, k) => {
+    const x = px(COUNTER_LAYOUT.x0 + k * COUNTER_LAYOUT.pitch, sx);
+    const mod = 2 ** (k + 1);
+    return (
+      `drawbox=x=${x}:y=${px(COUNTER_LAYOUT.y0, sy)}:w=${px(COUNTER_LAYOUT.size, sx)}:h=${px(COUNTER_LAYOUT.size, sy)}` +
+      `:color=white:t=fill:enable='gte(mod(n+${frameOffset},${mod}),${2 ** k})'`
+    );
+  });
+  return [strip, ...bits];
+}
+
+/** Reads the counter from a grey 640x360 frame (one byte a pixel). */
+export function readCounter(gray: Uint8Array, width = COUNTER_LAYOUT.refWidth): number {
+  let value = 0;
+  for (let k = 0; k < COUNTER_BITS; k++) {
+    const cx = COUNTER_LAYOUT.x0 + k * COUNTER_LAYOUT.pitch + COUNTER_LAYOUT.size / 2;
+    const cy = COUNTER_LAYOUT.y0 + COUNTER_LAYOUT.size / 2;
+    let sum = 0;
+    for (let dy = -3; dy <= 3; dy++) for (let dx = -3; dx <= 3; dx++) sum += gray[(cy + dy) * width + cx + dx] ?? 0;
+    if (sum / 49 > 128) value += 2 ** k;
+  }
+  return value;
+}
+
+/** The FFmpeg command of the synthetic encoder. */
+export function syntheticEncoderSpec(o: SyntheticEncoderOptions): FfmpegSpec {
+  const gop = String(o.fps * 2);
+  const clock = `drawtext=text='${o.caption}  %{localtime}':fontcolor=white:fontsize=${Math.round(o.height / 16)}:x=10:y=h-th-10:box=1:boxcolor=black@0.6`;
+  const vf = [...counterFilters(o.width, o.height, o.frameOffset), clock].join(',');
+  return {
+    inputs: [
+      // -re paces the synthetic source in real time, as a camera would.
+      { url: `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`, options: [...GLOBAL_INPUT_FLAGS, '-re', '-f', 'lavfi'] },
+      { url: `sine=frequency=${o.toneHz}:sample_rate=48000`, options: ['-re', '-f', 'lavfi'] },
+    ],
+    outputs: [
+      {
+        target: o.target,
+        options: [
+          '-map', '0:v', '-map', '1:a',
+          '-vf', vf,
+          '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+          '-g', gop, '-b:v', '1200k',
+          '-c:a', 'aac', '-b:a', '96k', '-ar', '48000', '-ac', '2',
+          '-f', o.format,
+        ],
+      },
+    ],
+  };
+}

@@ -1,0 +1,136 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import HLS from 'hls-parser';
+
+/** One finished segment of one playlist, as FFmpeg listed it. */
+export interface ListedSegment {
+  readonly index: number;
+  readonly file: string;
+  readonly durationSec: number;
+}
+
+/**
+ * Reads an FFmpeg-written playlist and returns the segments it lists. FFmpeg renames the
+ * playlist into place, so a read sees a whole one; a missing or half-written file reads as empty.
+ */
+export async function readListed(playlistPath: string): Promise<ListedSegment[]> {
+  let text: string;
+  try {
+    text = await readFile(playlistPath, 'utf8');
+  } catch {
+    return [];
+  }
+  try {
+    const pl = HLS.parse(text);
+    if (pl.isMasterPlaylist) return [];
+    const base = pl.mediaSequenceBase ?? 0;
+    return pl.segments.map((s, i) => ({
+      index: base + i,
+      file: path.join(path.dirname(playlistPath), s.uri),
+      durationSec: s.duration,
+    }));
+  } catch {
+    return [];
+  }
+}
+
+/** A segment that every rung has finished, stamped with its capture interval. */
+export interface CompletedSegment {
+  readonly run: number;
+  readonly index: number;
+  /** Conservative capture interval [captureStart, captureEnd), ms since the epoch, ingest clock. */
+  readonly captureStart: number;
+  readonly captureEnd: number;
+  /** Best estimate of the first frame's capture time, for EXT-X-PROGRAM-DATE-TIME. */
+  readonly programDateTime: number;
+  readonly durationSec: number;
+  /** Local file of each rung, by rung name. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/** Options for a watcher over one FFmpeg run. */
+export interface WatcherOptions {
+  readonly run: number;
+  readonly rungs: readonly string[];
+  readonly playlistOf: (rung: string) => string;
+  /** Widening of the capture interval: polling jitter plus encoder latency. */
+  readonly slackMs: number;
+  /** When this run's FFmpeg was spawned: no frame it reads can have been ingested earlier. */
+  readonly runStartedAt: number;
+  readonly now: () => number;
+  readonly onSegment: (segment: CompletedSegment) => void;
+}
+
+/**
+ * Turns FFmpeg's playlists into completed segments with capture times. Capture time is ours, not
+ * FFmpeg's (whose PROGRAM-DATE-TIME drifts on stalls), and the interval must contain the ingest
+ * time of every frame in the segment, so both ends are bounds we can prove:
+ * - end: when we first see the segment listed; every frame in it was ingested before that.
+ * - start: the earlier of two lower bounds, so it holds if either does:
+ *   (a) end minus duration minus `slackMs` (holds while FFmpeg keeps up with real time), and
+ *   (b) the run's spawn time plus the media time before this segment (holds because a live
+ *       source cannot deliver media faster than real time, and the ingest server replays no
+ *       cached frames to a new reader).
+ * A wider interval only ever makes more of the timeline off-air.
+ */
+export class SegmentWatcher {
+  private readonly firstSeen = new Map<number, { at: number; durationSec: number }>();
+  private readonly perRung = new Map<string, Map<number, string>>();
+  private nextIndex = 0;
+  private mediaBeforeMs = 0;
+  private polling = false;
+
+  constructor(private readonly o: WatcherOptions) {
+    for (const r of o.rungs) this.perRung.set(r, new Map());
+  }
+
+  /** Reads every rung's playlist once and emits whatever has completed, in order. */
+  async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const lists = await Promise.all(this.o.rungs.map((r) => readListed(this.o.playlistOf(r))));
+      const seenAt = this.o.now();
+      lists.forEach((list, i) => {
+        const files = this.perRung.get(this.o.rungs[i] as string) as Map<number, string>;
+        for (const s of list) {
+          if (s.index < this.nextIndex) continue;
+          files.set(s.index, s.file);
+          if (!this.firstSeen.has(s.index)) this.firstSeen.set(s.index, { at: seenAt, durationSec: s.durationSec });
+        }
+      });
+      this.emitReady();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private emitReady(): void {
+    for (;;) {
+      const i = this.nextIndex;
+      const seen = this.firstSeen.get(i);
+      const files: Record<string, string> = {};
+      for (const r of this.o.rungs) {
+        const f = this.perRung.get(r)?.get(i);
+        if (f) files[r] = f;
+      }
+      if (!seen || Object.keys(files).length < this.o.rungs.length) return;
+      const durMs = seen.durationSec * 1000;
+      const byClock = seen.at - durMs - this.o.slackMs;
+      const byMedia = this.o.runStartedAt + this.mediaBeforeMs;
+      this.mediaBeforeMs += durMs;
+      this.o.onSegment({
+        run: this.o.run,
+        index: i,
+        captureStart: Math.floor(Math.min(byClock, byMedia)),
+        captureEnd: seen.at,
+        programDateTime: Math.round(seen.at - durMs),
+        durationSec: seen.durationSec,
+        files,
+      });
+      this.firstSeen.delete(i);
+      for (const m of this.perRung.values()) m.delete(i);
+      this.nextIndex = i + 1;
+    }
+  }
+}

@@ -1,0 +1,171 @@
+import path from 'node:path';
+import type { Courtroom, Hearing } from '../domain/courts.ts';
+import { CourtcastError } from '../domain/errors.ts';
+import { emptyProgram, type BroadcastProgram } from '../domain/program.ts';
+import { DelayLine } from '../delay/delay-line.ts';
+import type { VariantInfo } from '../delay/playlist.ts';
+import type { SlateLibrary } from '../delay/slates.ts';
+import type { RtmpIngest } from '../ingest/rtmp-ingest.ts';
+import { rtmpPullInput, srtListenInput, type RungOptions } from '../media/args.ts';
+import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import { backoffPolicy } from '../media/restart-policy.ts';
+import { PipelineSession } from '../pipeline/session.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+import type { StateStore } from '../store/state-store.ts';
+import { LiveSession, type BroadcastCommand, type LiveStatus } from './live-session.ts';
+import type { Registry } from './registry.ts';
+
+/** What the broadcast service needs, assembled by the composition root. */
+export interface BroadcastServiceOptions {
+  readonly registry: Registry;
+  readonly state: StateStore;
+  readonly publicStore: ObjectStore;
+  readonly slates: SlateLibrary;
+  readonly ingest: RtmpIngest;
+  readonly rtmpPort: () => number;
+  readonly ladder: readonly RungOptions[];
+  readonly segmentSeconds: number;
+  readonly fps: number;
+  readonly ffmpegPath: string;
+  /** Private directories; never under the public store's root. */
+  readonly pendingRoot: string;
+  readonly masterRoot: string;
+  readonly publicWindow: number;
+  /** Interface the per-courtroom SRT listeners bind. */
+  readonly srtBindHost: string;
+  readonly logger: MediaLogger;
+  readonly now?: () => number;
+}
+
+/** The public-store prefix of a hearing. */
+export const publicPrefix = (hearingId: string): string => `hearings/${hearingId}`;
+
+/** Estimated bandwidth and codec strings of each rung, for the master playlist. */
+export function variantsOf(ladder: readonly RungOptions[]): VariantInfo[] {
+  return ladder.map((r) => {
+    const kbps = (r.videoKbps ?? 0) + r.audioKbps;
+    const bandwidth = Math.round(kbps * 1000 * 1.1);
+    if (r.height === undefined) return { rung: r.name, bandwidth, codecs: 'mp4a.40.2' };
+    const width = Math.round((r.height * 16) / 9 / 2) * 2;
+    return { rung: r.name, bandwidth, width, height: r.height, codecs: 'avc1.4d401f,mp4a.40.2' };
+  });
+}
+
+/**
+ * The service layer both HTTP and the console channel call: it opens a hearing's live session,
+ * routes encoder events to it, and applies clerks' commands.
+ */
+export class BroadcastService {
+  private readonly sessions = new Map<string, LiveSession>();
+  private readonly now: () => number;
+
+  constructor(private readonly o: BroadcastServiceOptions) {
+    this.now = o.now ?? Date.now;
+    o.ingest.on('publish', ({ courtroomId }) => this.sessionOfCourtroom(courtroomId)?.encoderConnected());
+    o.ingest.on('unpublish', ({ courtroomId }) => void this.sessionOfCourtroom(courtroomId)?.encoderLost());
+  }
+
+  private sessionOfCourtroom(courtroomId: string): LiveSession | undefined {
+    return [...this.sessions.values()].find((s) => s.hearing.courtroomId === courtroomId);
+  }
+
+  /** The live session of a hearing, if it is open. */
+  session(hearingId: string): LiveSession | undefined {
+    return this.sessions.get(hearingId);
+  }
+
+  /**
+   * Opens a hearing: recording begins as soon as the encoder is there, and the public playlist
+   * shows the "starting" slate until a clerk starts the broadcast. Opening twice is harmless.
+   */
+  async open(hearingId: string): Promise<LiveSession> {
+    const existing = this.sessions.get(hearingId);
+    if (existing) return existing;
+    const hearing = await this.o.registry.hearing(hearingId);
+    if (hearing.status === 'ended') throw new CourtcastError('INVALID_TRANSITION', 'the hearing has ended');
+    if (this.sessionOfCourtroom(hearing.courtroomId)) {
+      throw new CourtcastError('CONFLICT', 'another hearing is live in this courtroom');
+    }
+    const room = await this.o.registry.courtroom(hearing.courtroomId);
+    const session = this.build(hearing, room);
+    this.sessions.set(hearingId, session);
+    session.on('finished', () => {
+      this.sessions.delete(hearingId);
+      void this.o.registry.setHearingStatus(hearingId, 'ended');
+    });
+    await this.o.registry.setHearingStatus(hearingId, 'live');
+    await session.start();
+    if (room.ingest === 'rtmp' && this.o.ingest.isPublishing(room.id)) session.encoderConnected();
+    return session;
+  }
+
+  private build(hearing: Hearing, room: Courtroom): LiveSession {
+    const log = this.o.logger;
+    const pipeline = new PipelineSession({
+      hearingId: hearing.id,
+      ffmpegPath: this.o.ffmpegPath,
+      logger: log,
+      ladder: this.o.ladder,
+      segmentSeconds: this.o.segmentSeconds,
+      fps: this.o.fps,
+      mode: room.ingest === 'srt' ? 'always-listening' : 'while-connected',
+      // Read the key at each run, so a rotated key applies to the next connection.
+      input: () =>
+        room.ingest === 'srt'
+          ? srtListenInput({ host: this.o.srtBindHost, port: room.srtPort ?? 0, passphrase: room.streamKey })
+          : rtmpPullInput(this.o.ingest.pullUrl(this.o.rtmpPort(), room.streamKey), 5000),
+      pendingDir: path.join(this.o.pendingRoot, hearing.id),
+      masterDir: path.join(this.o.masterRoot, hearing.id),
+      policy: backoffPolicy({ baseMs: 250, maxMs: 5000, healthyMs: 10_000 }),
+      now: this.now,
+    });
+    let program: BroadcastProgram = emptyProgram(this.now());
+    const delay = new DelayLine({
+      hearingId: hearing.id,
+      delayMs: hearing.delaySeconds * 1000,
+      segmentSeconds: this.o.segmentSeconds,
+      rungs: this.o.ladder.map((r) => r.name),
+      variants: variantsOf(this.o.ladder),
+      window: this.o.publicWindow,
+      publicStore: this.o.publicStore,
+      publicPrefix: publicPrefix(hearing.id),
+      slates: this.o.slates,
+      // A hearing that is not public never airs: its public playlist only ever carries slates.
+      program: () => (hearing.isPublic ? program : emptyProgram()),
+      persist: (s) => this.o.state.put('releases', hearing.id, s),
+      logger: log,
+      now: this.now,
+    });
+    const session = new LiveSession(hearing, pipeline, delay, program, {
+      persistProgram: (p) => this.o.state.put('programs', hearing.id, p),
+      logger: log,
+      now: this.now,
+      segmentSeconds: this.o.segmentSeconds,
+    });
+    session.on('program', (p) => (program = p));
+    return session;
+  }
+
+  /** Applies a clerk's command; `start` opens the hearing first if needed. */
+  async command(hearingId: string, cmd: BroadcastCommand | 'open'): Promise<LiveStatus> {
+    if (cmd === 'open') return (await this.open(hearingId)).status();
+    const session = cmd === 'start' ? await this.open(hearingId) : this.sessions.get(hearingId);
+    if (!session) {
+      await this.o.registry.hearing(hearingId); // 404 for an unknown hearing
+      throw new CourtcastError('INVALID_TRANSITION', `cannot ${cmd}: the hearing is not live`);
+    }
+    await session.command(cmd);
+    return session.status();
+  }
+
+  /** Disconnects a courtroom's encoder, after its key was rotated. */
+  kickEncoder(courtroomId: string): void {
+    this.o.ingest.kick(courtroomId);
+  }
+
+  /** Stops every live session (shutdown). */
+  async close(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => s.close()));
+    this.sessions.clear();
+  }
+}

@@ -1,0 +1,136 @@
+import { TypedEmitter } from '../domain/events.ts';
+import type { Hearing } from '../domain/courts.ts';
+import { CourtcastError } from '../domain/errors.ts';
+import { applyAction, type BroadcastProgram, type ProgramAction } from '../domain/program.ts';
+import type { DelayLine, ReleaseRecord } from '../delay/delay-line.ts';
+import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { EncoderState, PipelineSession } from '../pipeline/session.ts';
+
+/** The broadcast commands a clerk can give. */
+export const BROADCAST_COMMANDS = ['start', 'pause', 'resume', 'cut', 'end'] as const;
+/** A broadcast command. */
+export type BroadcastCommand = (typeof BROADCAST_COMMANDS)[number];
+
+/** What a console or the public status endpoint is told about a live hearing. */
+export interface LiveStatus {
+  readonly hearingId: string;
+  readonly phase: BroadcastProgram['phase'];
+  readonly delaySeconds: number;
+  readonly encoder: EncoderState;
+  /** Capture time up to which the public timeline is decided. */
+  readonly releasedUntil: string;
+  readonly finished: boolean;
+}
+
+/** Events of a live session, observed by audit and the service. */
+export interface LiveSessionEvents {
+  program: (program: BroadcastProgram, action: ProgramAction) => void;
+  released: (record: ReleaseRecord) => void;
+  encoder: (state: EncoderState) => void;
+  finished: () => void;
+}
+
+/**
+ * One hearing on air: its pipeline, its delay line and its program, wired together. The program
+ * is the single source of truth for what airs; the delay line reads it at every decision.
+ */
+export class LiveSession extends TypedEmitter<LiveSessionEvents> {
+  private programState: BroadcastProgram;
+  private stopTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    readonly hearing: Hearing,
+    private readonly pipeline: PipelineSession,
+    private readonly delay: DelayLine,
+    initialProgram: BroadcastProgram,
+    private readonly o: {
+      readonly persistProgram: (p: BroadcastProgram) => Promise<void>;
+      readonly logger: MediaLogger;
+      readonly now: () => number;
+      readonly segmentSeconds: number;
+    },
+  ) {
+    super((err, event) => o.logger.error({ hearingId: hearing.id, err, event }, 'live session listener failed'));
+    this.programState = initialProgram;
+    pipeline.on('segment', (s) => delay.addPending(s));
+    pipeline.on('encoder', (state) => this.emit('encoder', state));
+    delay.on('released', (r) => this.emit('released', r));
+    delay.on('finished', () => {
+      this.emit('finished');
+      void this.close();
+    });
+  }
+
+  /** The program as it stands. */
+  get program(): BroadcastProgram {
+    return this.programState;
+  }
+
+  /** Exposed for operations and tests: the pid of the live FFmpeg. */
+  get ffmpegPid(): number | undefined {
+    return this.pipeline.ffmpegPid;
+  }
+
+  /** Starts the delay line's clock and the pipeline. */
+  async start(): Promise<void> {
+    await this.delay.start();
+    this.pipeline.start();
+  }
+
+  /** The encoder connected or left (RTMP). */
+  encoderConnected(): void {
+    this.pipeline.encoderConnected();
+  }
+
+  /** The encoder was lost: the public gets slates for the gap; the hearing waits. */
+  async encoderLost(): Promise<void> {
+    await this.pipeline.encoderLost();
+  }
+
+  /**
+   * Applies a clerk's command. The program changes synchronously (so no release decision can
+   * slip in between), then it is persisted.
+   */
+  async command(cmd: BroadcastCommand): Promise<BroadcastProgram> {
+    if (this.closed) throw new CourtcastError('INVALID_TRANSITION', 'the broadcast is over');
+    const at = this.o.now();
+    const action: ProgramAction = cmd === 'cut' ? { type: 'cut', at, releasedUntil: this.delay.releasedUntil } : { type: cmd, at };
+    const result = applyAction(this.programState, action);
+    if (!result.ok) throw new CourtcastError('INVALID_TRANSITION', result.error.message, { phase: result.error.from });
+    this.programState = result.program;
+    if (cmd === 'cut') this.delay.dumpPending();
+    if (cmd === 'end') this.scheduleStop();
+    this.emit('program', this.programState, action);
+    await this.o.persistProgram(this.programState);
+    return this.programState;
+  }
+
+  /** After an end, keep capturing one more segment so the last one before the end completes. */
+  private scheduleStop(): void {
+    const wait = this.o.segmentSeconds * 1000 + 1500;
+    this.stopTimer = setTimeout(() => void this.pipeline.close(), wait);
+  }
+
+  /** The status shown to consoles and, in part, to the public. */
+  status(encoderOverride?: EncoderState): LiveStatus {
+    return {
+      hearingId: this.hearing.id,
+      phase: this.programState.phase,
+      delaySeconds: this.hearing.delaySeconds,
+      encoder: encoderOverride ?? this.pipeline.encoder,
+      releasedUntil: new Date(this.delay.releasedUntil).toISOString(),
+      finished: this.delay.finished,
+    };
+  }
+
+  /** Stops everything. Pending media stays on disk. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.stopTimer) clearTimeout(this.stopTimer);
+    await this.pipeline.close();
+    await this.delay.close();
+    this.removeAll();
+  }
+}

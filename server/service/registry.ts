@@ -1,0 +1,136 @@
+import { CourtcastError } from '../domain/errors.ts';
+import { delayAllowed, type CaseType, type Court, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol } from '../domain/courts.ts';
+import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type CourtroomId, type HearingId } from '../domain/ids.ts';
+import type { StateStore } from '../store/state-store.ts';
+
+/** Input for a new hearing, already validated for shape at the edge. */
+export interface NewHearing {
+  readonly courtroomId: string;
+  readonly caseNumber: string;
+  readonly title: string;
+  readonly caseType: CaseType;
+  readonly scheduledStart: string;
+  readonly delaySeconds?: number;
+  readonly isPublic: boolean;
+}
+
+/**
+ * Courts, courtrooms and hearings, kept in the state store. It also keeps the stream-key index
+ * in memory, because the RTMP server must accept or refuse a publish synchronously.
+ */
+export class Registry {
+  private readonly byKey = new Map<string, CourtroomId>();
+
+  constructor(
+    private readonly state: StateStore,
+    private readonly policy: DelayPolicy & { readonly defaultSeconds: number },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Rebuilds the key index from the store. */
+  async load(): Promise<void> {
+    this.byKey.clear();
+    for (const room of await this.state.list<Courtroom>('courtrooms')) this.byKey.set(room.streamKey, room.id);
+  }
+
+  /** The courtroom whose current key this is. */
+  courtroomIdByKey(key: string): CourtroomId | null {
+    return this.byKey.get(key) ?? null;
+  }
+
+  async createCourt(input: { name: string; timezone: string }): Promise<Court> {
+    const court: Court = { id: newCourtId(), name: input.name, timezone: input.timezone };
+    await this.state.put('courts', court.id, court);
+    return court;
+  }
+
+  async listCourts(): Promise<Court[]> {
+    return this.state.list<Court>('courts');
+  }
+
+  async court(id: string): Promise<Court> {
+    const c = await this.state.get<Court>('courts', id);
+    if (!c) throw new CourtcastError('NOT_FOUND', `no court ${id}`);
+    return c;
+  }
+
+  async createCourtroom(courtId: string, input: { name: string; ingest: IngestProtocol; srtPort?: number }): Promise<Courtroom> {
+    const court = await this.court(courtId);
+    if (input.ingest === 'srt') {
+      if (input.srtPort === undefined) throw new CourtcastError('VALIDATION_FAILED', 'an SRT courtroom needs srtPort');
+      const taken = (await this.state.list<Courtroom>('courtrooms')).some((r) => r.srtPort === input.srtPort);
+      if (taken) throw new CourtcastError('CONFLICT', `SRT port ${input.srtPort} is taken by another courtroom`);
+    }
+    const room: Courtroom = {
+      id: newCourtroomId(),
+      courtId: court.id as CourtId,
+      name: input.name,
+      ingest: input.ingest,
+      ...(input.ingest === 'srt' ? { srtPort: input.srtPort } : {}),
+      streamKey: newStreamKey(),
+      keyRotatedAt: new Date(this.now()).toISOString(),
+    };
+    await this.state.put('courtrooms', room.id, room);
+    this.byKey.set(room.streamKey, room.id);
+    return room;
+  }
+
+  async courtroom(id: string): Promise<Courtroom> {
+    const r = await this.state.get<Courtroom>('courtrooms', id);
+    if (!r) throw new CourtcastError('NOT_FOUND', `no courtroom ${id}`);
+    return r;
+  }
+
+  /** Issues a new key; the old one stops working at once. */
+  async rotateKey(id: string): Promise<Courtroom> {
+    const room = await this.courtroom(id);
+    const next: Courtroom = { ...room, streamKey: newStreamKey(), keyRotatedAt: new Date(this.now()).toISOString() };
+    await this.state.put('courtrooms', id, next);
+    this.byKey.delete(room.streamKey);
+    this.byKey.set(next.streamKey, next.id);
+    return next;
+  }
+
+  async createHearing(input: NewHearing): Promise<Hearing> {
+    const room = await this.courtroom(input.courtroomId);
+    const delaySeconds = input.delaySeconds ?? this.policy.defaultSeconds;
+    if (!delayAllowed(this.policy, delaySeconds)) {
+      throw new CourtcastError('DELAY_OUT_OF_RANGE', `delaySeconds must lie within [${this.policy.minSeconds}, ${this.policy.maxSeconds}]`, {
+        min: this.policy.minSeconds,
+        max: this.policy.maxSeconds,
+      });
+    }
+    const hearing: Hearing = {
+      id: newHearingId(),
+      courtId: room.courtId,
+      courtroomId: room.id,
+      caseNumber: input.caseNumber,
+      title: input.title,
+      caseType: input.caseType,
+      scheduledStart: new Date(input.scheduledStart).toISOString(),
+      delaySeconds,
+      isPublic: input.isPublic,
+      status: 'scheduled',
+    };
+    await this.state.put('hearings', hearing.id, hearing);
+    return hearing;
+  }
+
+  async hearing(id: string): Promise<Hearing> {
+    const h = await this.state.get<Hearing>('hearings', id);
+    if (!h) throw new CourtcastError('NOT_FOUND', `no hearing ${id}`);
+    return h;
+  }
+
+  async listHearings(): Promise<Hearing[]> {
+    const all = await this.state.list<Hearing>('hearings');
+    return all.sort((a, b) => a.scheduledStart.localeCompare(b.scheduledStart));
+  }
+
+  async setHearingStatus(id: HearingId | string, status: HearingStatus): Promise<Hearing> {
+    const h = await this.hearing(id);
+    const next: Hearing = { ...h, status };
+    await this.state.put('hearings', id, next);
+    return next;
+  }
+}

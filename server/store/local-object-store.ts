@@ -1,0 +1,99 @@
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { CourtcastError } from '../domain/errors.ts';
+import { isObjectKey, type ObjectInfo, type ObjectStore } from './object-store.ts';
+
+/** An object store on the local disk, rooted at one directory that nothing can escape. */
+export class LocalObjectStore implements ObjectStore {
+  readonly description: string;
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.description = `local:${this.root}`;
+  }
+
+  /** The absolute path of a key; throws on any key that is not a plain relative path. */
+  private resolve(key: string): string {
+    if (!isObjectKey(key)) throw new CourtcastError('VALIDATION_FAILED', `invalid object key: ${JSON.stringify(key)}`);
+    const full = path.join(this.root, key);
+    // Belt and braces: the pattern already forbids '..', but the root check is what matters.
+    if (!full.startsWith(this.root + path.sep)) throw new CourtcastError('VALIDATION_FAILED', 'object key escapes the store');
+    return full;
+  }
+
+  private async atomically(key: string, write: (tmp: string) => Promise<void>): Promise<void> {
+    const full = this.resolve(key);
+    await mkdir(path.dirname(full), { recursive: true });
+    const tmp = `${full}.${randomBytes(6).toString('hex')}.part`;
+    try {
+      await write(tmp);
+      await rename(tmp, full);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async put(key: string, body: Buffer | string): Promise<void> {
+    await this.atomically(key, (tmp) => writeFile(tmp, body));
+  }
+
+  async putFile(key: string, sourcePath: string): Promise<void> {
+    await this.atomically(key, (tmp) => copyFile(sourcePath, tmp));
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    try {
+      return await readFile(this.resolve(key));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    try {
+      const s = await stat(this.resolve(key));
+      return s.isFile() ? { key, size: s.size, modifiedAt: s.mtime } : null;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async stream(key: string): Promise<{ body: ReturnType<typeof createReadStream>; info: ObjectInfo } | null> {
+    const info = await this.head(key);
+    return info ? { body: createReadStream(this.resolve(key)), info } : null;
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.resolve(key), { force: true });
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const dir = prefix === '' ? this.root : this.resolve(prefix.replace(/\/$/, ''));
+    const out: ObjectInfo[] = [];
+    const walk = async (d: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(d, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      for (const e of entries) {
+        const full = path.join(d, e.name);
+        if (e.isDirectory()) await walk(full);
+        else if (e.isFile() && !e.name.endsWith('.part')) {
+          const s = await stat(full);
+          out.push({ key: path.relative(this.root, full).split(path.sep).join('/'), size: s.size, modifiedAt: s.mtime });
+        }
+      }
+    };
+    await walk(dir);
+    return out.sort((a, b) => a.key.localeCompare(b.key));
+  }
+}

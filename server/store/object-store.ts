@@ -1,0 +1,34 @@
+import type { Readable } from 'node:stream';
+
+/** Object keys are relative, slash-separated paths of safe characters; nothing can climb out. */
+export const OBJECT_KEY_PATTERN = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9_][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/;
+
+/** Whether `key` is a well-formed object key. */
+export function isObjectKey(key: string): boolean {
+  return key.length <= 512 && OBJECT_KEY_PATTERN.test(key);
+}
+
+/** Metadata about a stored object. */
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+  readonly modifiedAt: Date;
+}
+
+/**
+ * A bucket of objects: the local-directory implementation now, S3 later. Writes are atomic:
+ * a reader sees the old object or the new one, never half of one.
+ */
+export interface ObjectStore {
+  /** A label for logs, e.g. "local:/var/courtcast/public". */
+  readonly description: string;
+  put(key: string, body: Buffer | string): Promise<void>;
+  /** Copies a file from the local disk into the store. */
+  putFile(key: string, sourcePath: string): Promise<void>;
+  get(key: string): Promise<Buffer | null>;
+  /** A stream of the object, or null when absent. */
+  stream(key: string): Promise<{ body: Readable; info: ObjectInfo } | null>;
+  head(key: string): Promise<ObjectInfo | null>;
+  delete(key: string): Promise<void>;
+  list(prefix: string): Promise<ObjectInfo[]>;
+}

@@ -1,0 +1,32 @@
+// Minimal typings for the parts of node-media-server 2.x that Courtcast uses.
+declare module 'node-media-server/src/node_rtmp_server.js' {
+  import type { Server } from 'node:net';
+  export default class NodeRtmpServer {
+    constructor(config: { rtmp: { port: number; chunk_size: number; gop_cache: boolean; ping: number; ping_timeout: number } });
+    tcpServer: Server;
+    run(): void;
+    stop(): void;
+  }
+}
+declare module 'node-media-server/src/node_core_ctx.js' {
+  import type { EventEmitter } from 'node:events';
+  export interface NmsSession {
+    id: string;
+    ip: string;
+    isLocal: boolean;
+    publishStreamPath?: string;
+    isPublishing?: boolean;
+    reject(): void;
+    stop(): void;
+  }
+  const ctx: {
+    sessions: Map<string, NmsSession>;
+    publishers: Map<string, string>;
+    nodeEvent: EventEmitter;
+  };
+  export default ctx;
+}
+declare module 'node-media-server/src/node_core_logger.js' {
+  const Logger: { setLogType(type: number): void };
+  export default Logger;
+}

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addSpan,
+  applyAction,
+  decide,
+  emptyProgram,
+  isFinished,
+  type BroadcastProgram,
+  type ProgramAction,
+} from '../../server/domain/program.ts';
+
+/** Applies a sequence of actions, failing the test on a refused one. */
+function run(...actions: ProgramAction[]): BroadcastProgram {
+  return actions.reduce((p, a) => {
+    const r = applyAction(p, a);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.program;
+  }, emptyProgram());
+}
+
+const seg = (start: number, end: number) => ({ start, end });
+const air = { action: 'air' };
+const slate = (kind: string) => ({ action: 'slate', slate: kind });
+
+describe('broadcast program', () => {
+  it('airs nothing before start, and shows the starting slate', () => {
+    expect(decide(emptyProgram(), seg(0, 2000))).toEqual(slate('starting'));
+  });
+
+  it('airs a segment wholly inside the on-air interval from start', () => {
+    const p = run({ type: 'start', at: 1000 });
+    expect(decide(p, seg(1000, 3000))).toEqual(air);
+    expect(decide(p, seg(99_000, 101_000))).toEqual(air);
+  });
+
+  it('slates a segment that straddles the start instant (rounds inwards)', () => {
+    const p = run({ type: 'start', at: 1000 });
+    expect(decide(p, seg(999, 2999))).toEqual(slate('starting'));
+  });
+
+  it('pause keeps the window captured before it and slates after it', () => {
+    const p = run({ type: 'start', at: 0 }, { type: 'pause', at: 10_000 });
+    expect(decide(p, seg(8000, 10_000))).toEqual(air); // ends exactly at the pause: airs
+    expect(decide(p, seg(9000, 11_000))).toEqual(slate('paused'));
+    expect(decide(p, seg(10_000, 12_000))).toEqual(slate('paused'));
+  });
+
+  it('resume airs again from the resume instant only', () => {
+    const p = run({ type: 'start', at: 0 }, { type: 'pause', at: 10_000 }, { type: 'resume', at: 20_000 });
+    expect(decide(p, seg(18_000, 20_000))).toEqual(slate('paused'));
+    expect(decide(p, seg(19_999, 21_999))).toEqual(slate('paused'));
+    expect(decide(p, seg(20_000, 22_000))).toEqual(air);
+  });
+
+  it('cut dumps the unreleased window and stays off-air', () => {
+    const p = run({ type: 'start', at: 0 }, { type: 'cut', at: 30_000, releasedUntil: 20_000 });
+    expect(p.dumped).toEqual([{ start: 20_000, end: 30_000 }]);
+    expect(decide(p, seg(18_000, 20_000))).toEqual(air); // already released before the cut
+    expect(decide(p, seg(19_000, 21_000))).toEqual(slate('interrupted'));
+    expect(decide(p, seg(28_000, 30_000))).toEqual(slate('interrupted'));
+    expect(decide(p, seg(30_000, 32_000))).toEqual(slate('paused'));
+  });
+
+  it('cut also dumps a window captured before a pause that has not aired yet', () => {
+    const p = run({ type: 'start', at: 0 }, { type: 'pause', at: 25_000 }, { type: 'cut', at: 27_000, releasedUntil: 20_000 });
+    expect(decide(p, seg(21_000, 23_000))).toEqual(slate('interrupted'));
+    expect(decide(p, seg(18_000, 20_000))).toEqual(air);
+  });
+
+  it('cut, resume, cut again: the second window is dumped and the resumed on-air part is removed', () => {
+    const p = run(
+      { type: 'start', at: 0 },
+      { type: 'cut', at: 30_000, releasedUntil: 20_000 },
+      { type: 'resume', at: 40_000 },
+      { type: 'cut', at: 60_000, releasedUntil: 45_000 },
+    );
+    expect(p.phase).toBe('cut');
+    expect(p.dumped).toEqual([
+      { start: 20_000, end: 30_000 },
+      { start: 45_000, end: 60_000 },
+    ]);
+    expect(p.onAir).toEqual([
+      { start: 0, end: 20_000 },
+      { start: 40_000, end: 45_000 },
+    ]);
+    expect(decide(p, seg(40_000, 42_000))).toEqual(air);
+    expect(decide(p, seg(44_000, 46_000))).toEqual(slate('interrupted'));
+    expect(decide(p, seg(61_000, 63_000))).toEqual(slate('paused'));
+  });
+
+  it('a cut whose release position lies before a resume removes that on-air interval entirely', () => {
+    const p = run(
+      { type: 'start', at: 0 },
+      { type: 'pause', at: 10_000 },
+      { type: 'resume', at: 20_000 },
+      { type: 'cut', at: 25_000, releasedUntil: 15_000 },
+    );
+    expect(p.onAir).toEqual([{ start: 0, end: 10_000 }]);
+    expect(decide(p, seg(21_000, 23_000))).toEqual(slate('interrupted'));
+  });
+
+  it('a repeated cut only extends the dumped span', () => {
+    const p = run({ type: 'start', at: 0 }, { type: 'cut', at: 30_000, releasedUntil: 20_000 }, { type: 'cut', at: 35_000, releasedUntil: 25_000 });
+    expect(p.dumped).toEqual([{ start: 20_000, end: 35_000 }]);
+  });
+
+  it('end closes the broadcast; segments after it get the end card', () => {
+    const p = run({ type: 'start', at: 0 }, { type: 'end', at: 50_000 });
+    expect(decide(p, seg(48_000, 50_000))).toEqual(air);
+    expect(decide(p, seg(50_000, 52_000))).toEqual(slate('ended'));
+    expect(isFinished(p, 49_999)).toBe(false);
+    expect(isFinished(p, 50_000)).toBe(true);
+  });
+
+  it('cut then end: the dumped window never airs and the end card follows', () => {
+    const p = run({ type: 'start', at: 0 }, { type: 'cut', at: 30_000, releasedUntil: 20_000 }, { type: 'end', at: 31_000 });
+    expect(decide(p, seg(22_000, 24_000))).toEqual(slate('interrupted'));
+    expect(decide(p, seg(31_000, 33_000))).toEqual(slate('ended'));
+  });
+
+  it('refuses actions from the wrong phase', () => {
+    const p = run({ type: 'start', at: 0 });
+    const again = applyAction(p, { type: 'start', at: 1 });
+    expect(again.ok).toBe(false);
+    expect(applyAction(emptyProgram(), { type: 'pause', at: 1 }).ok).toBe(false);
+    expect(applyAction(emptyProgram(), { type: 'resume', at: 1 }).ok).toBe(false);
+    expect(applyAction(emptyProgram(), { type: 'cut', at: 1, releasedUntil: 0 }).ok).toBe(false);
+    const ended = run({ type: 'end', at: 5 });
+    for (const type of ['start', 'pause', 'resume', 'end'] as const) {
+      expect(applyAction(ended, { type, at: 10 }).ok).toBe(false);
+    }
+  });
+
+  it('never lets time run backwards: a late-stamped pause takes effect at the previous action', () => {
+    const p = run({ type: 'start', at: 10_000 }, { type: 'pause', at: 5_000 });
+    expect(p.onAir).toEqual([]); // zero-length on-air interval removed: never aired
+    expect(decide(p, seg(10_000, 12_000))).toEqual(slate('starting'));
+  });
+
+  it('clamps a release position later than the cut instant', () => {
+    const p = run({ type: 'start', at: 0 }, { type: 'cut', at: 10_000, releasedUntil: 12_000 });
+    expect(p.dumped).toEqual([]);
+    expect(p.onAir).toEqual([{ start: 0, end: 10_000 }]);
+  });
+
+  it('is plain data that survives a JSON round trip', () => {
+    const p = run({ type: 'start', at: 0 }, { type: 'cut', at: 30_000, releasedUntil: 20_000 }, { type: 'resume', at: 40_000 });
+    expect(JSON.parse(JSON.stringify(p))).toEqual(p);
+  });
+
+  it('merges adjacent and overlapping spans', () => {
+    expect(addSpan([{ start: 0, end: 5 }], { start: 5, end: 8 })).toEqual([{ start: 0, end: 8 }]);
+    expect(addSpan([{ start: 10, end: 20 }], { start: 0, end: 5 })).toEqual([
+      { start: 0, end: 5 },
+      { start: 10, end: 20 },
+    ]);
+    expect(addSpan([], { start: 3, end: 3 })).toEqual([]);
+  });
+
+  it('a segment exactly at every boundary of a start/pause/resume/end sequence decides consistently', () => {
+    const p = run(
+      { type: 'start', at: 2000 },
+      { type: 'pause', at: 6000 },
+      { type: 'resume', at: 10_000 },
+      { type: 'end', at: 14_000 },
+    );
+    const decisions = [0, 2000, 4000, 6000, 8000, 10_000, 12_000, 14_000].map((t) => decide(p, seg(t, t + 2000)));
+    expect(decisions).toEqual([
+      slate('starting'),
+      air,
+      air,
+      slate('paused'),
+      slate('paused'),
+      air,
+      air,
+      slate('ended'),
+    ]);
+  });
+});
