@@ -31,6 +31,8 @@ export interface CourtcastOptions {
   /** The staff API token; random when absent. */
   readonly staffToken?: string;
   readonly logger?: Logger;
+  /** Where rendered slates are cached; defaults to `<dataDir>/slates`. Tests share one. */
+  readonly slateCacheDir?: string;
 }
 
 /**
@@ -51,7 +53,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
 
   const ladder = config.media.ladder;
   const slates = new SlateLibrary({
-    cacheDir: path.join(dataDir, 'slates'),
+    cacheDir: opts.slateCacheDir ?? path.join(dataDir, 'slates'),
     ladder,
     segmentSeconds: config.media.segmentSeconds,
     fps: config.media.fps,

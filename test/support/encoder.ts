@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { specToArgs } from '../../server/media/spec.ts';
+import { syntheticEncoderSpec } from '../../server/media/synthetic.ts';
+
+export const TEST_FPS = 30;
+export const FRAME_MS = 1000 / TEST_FPS;
+
+/**
+ * A test courtroom encoder: real FFmpeg pushing the counter pattern. The counter of a frame maps
+ * back to its emission time as `epoch + value * FRAME_MS`, a slight underestimate (FFmpeg starts
+ * emitting a little after spawn), which the tests account for where it matters.
+ */
+export class TestEncoder {
+  private child: ChildProcess | null = null;
+  readonly exited: Promise<number | null>;
+  private resolveExit!: (code: number | null) => void;
+  stderr = '';
+
+  constructor(
+    readonly target: string,
+    readonly format: 'flv' | 'mpegts',
+    readonly epoch: number,
+    readonly size = { width: 640, height: 360 },
+  ) {
+    this.exited = new Promise((r) => (this.resolveExit = r));
+  }
+
+  /** Spawns FFmpeg; the counter continues from the wall clock relative to `epoch`. */
+  start(): this {
+    const frameOffset = Math.round((Date.now() - this.epoch) / FRAME_MS);
+    const spec = syntheticEncoderSpec({
+      target: this.target,
+      format: this.format,
+      width: this.size.width,
+      height: this.size.height,
+      fps: TEST_FPS,
+      frameOffset,
+      toneHz: 440,
+      caption: 'Test courtroom',
+    });
+    const child = spawn('ffmpeg', specToArgs(spec), { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
+    child.on('exit', (code) => this.resolveExit(code));
+    this.child = child;
+    return this;
+  }
+
+  /** Emission-time estimate of a counter value. */
+  timeOf(value: number): number {
+    return this.epoch + value * FRAME_MS;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    this.child?.kill(signal);
+    return this.exited;
+  }
+}

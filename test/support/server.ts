@@ -1,0 +1,88 @@
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { loadConfig } from '../../config/load.ts';
+import { startCourtcast, type Courtcast } from '../../server/courtcast.ts';
+
+/** A small ladder that spares the two cores: two video rungs and the audio-only rung. */
+export const TEST_LADDER = [
+  { name: '360p', height: 360, videoKbps: 600, audioKbps: 64 },
+  { name: '180p', height: 180, videoKbps: 250, audioKbps: 64 },
+  { name: 'audio', audioKbps: 64 },
+];
+
+export const STAFF_TOKEN = 'test-staff-token';
+
+/** A running test server plus helpers to call it. */
+export interface TestServer {
+  readonly cc: Courtcast;
+  readonly base: string;
+  readonly dataDir: string;
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T; type: string }>;
+  close(): Promise<void>;
+}
+
+/** Starts Courtcast on free ports with a throwaway data directory. */
+export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-test-'));
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      http: { host: '127.0.0.1', port: 0 },
+      ingest: { rtmpPort: 0 },
+      dataDir,
+      media: { ladder: TEST_LADDER, segmentSeconds: 2, fps: 30 },
+      delay: { minSeconds: 2, defaultSeconds: 4 },
+      log: { level: process.env.COURTCAST_TEST_LOG ?? 'silent' },
+      ...overrides,
+    },
+  });
+  const logger = pino({ level: config.log.level });
+  const cc = await startCourtcast(config, { staffToken: STAFF_TOKEN, logger, slateCacheDir: path.join(os.tmpdir(), 'courtcast-test-slates') });
+  const base = `http://127.0.0.1:${cc.httpPort}`;
+  return {
+    cc,
+    base,
+    dataDir,
+    async api(method, p, body) {
+      const res = await fetch(`${base}${p}`, {
+        method,
+        headers: { authorization: `Bearer ${STAFF_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const type = res.headers.get('content-type') ?? '';
+      const text = await res.text();
+      return { status: res.status, type, body: (text && type.includes('json') ? JSON.parse(text) : text) as never };
+    },
+    async close() {
+      await cc.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Creates a court, a courtroom and a public hearing; returns their ids and the stream key. */
+export async function seedHearing(
+  s: TestServer,
+  opts: { delaySeconds?: number; ingest?: 'rtmp' | 'srt'; srtPort?: number; isPublic?: boolean } = {},
+): Promise<{ courtId: string; courtroomId: string; hearingId: string; streamKey: string }> {
+  const court = await s.api<{ id: string }>('POST', '/api/courts', { name: 'Test Court', timezone: 'Europe/London' });
+  const room = await s.api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, {
+    name: 'Room 1',
+    ingest: opts.ingest ?? 'rtmp',
+    ...(opts.srtPort ? { srtPort: opts.srtPort } : {}),
+  });
+  const hearing = await s.api<{ id: string }>('POST', '/api/hearings', {
+    courtroomId: room.body.id,
+    caseNumber: 'T-1',
+    title: 'Test v. Test',
+    caseType: 'civil',
+    scheduledStart: new Date().toISOString(),
+    delaySeconds: opts.delaySeconds ?? 4,
+    isPublic: opts.isPublic ?? true,
+  });
+  if (hearing.status !== 201) throw new Error(`seeding failed: ${JSON.stringify(hearing.body)}`);
+  return { courtId: court.body.id, courtroomId: room.body.id, hearingId: hearing.body.id, streamKey: room.body.streamKey };
+}
