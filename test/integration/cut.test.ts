@@ -17,7 +17,7 @@ describe('cut dumps the unreleased window', () => {
   let releasedAtCut = 0;
   let cutAt = { before: 0, after: 0 };
   let resumeAt = { before: 0, after: 0 };
-  let masterCounters: number[] = [];
+  const masterCounters: number[] = [];
 
   const command = async (cmd: string) => {
     const before = Date.now();

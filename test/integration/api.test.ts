@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+
+interface Problem {
+  status: number;
+  code: string;
+  errors?: { path: string; message: string }[];
+}
+
+describe('HTTP API: validation, errors and the public view', () => {
+  let s: TestServer;
+  let seeded: Awaited<ReturnType<typeof seedHearing>>;
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    seeded = await seedHearing(s);
+  }, 60_000);
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  /** Expects a problem+json answer with the given status and code. */
+  async function expectProblem(method: string, path: string, body: unknown, status: number, code: string): Promise<Problem> {
+    const res = await s.api<Problem>(method, path, body);
+    expect(res.status, `${method} ${path} ${JSON.stringify(body)} -> ${JSON.stringify(res.body)}`).toBe(status);
+    expect(res.type).toContain('application/problem+json');
+    expect(res.body.code).toBe(code);
+    expect(res.body.status).toBe(status);
+    return res.body;
+  }
+
+  it('rejects malformed bodies with 400 and names every bad field', async () => {
+    const p = await expectProblem('POST', '/api/hearings', { title: 5, caseType: 'murder' }, 400, 'VALIDATION_FAILED');
+    const paths = p.errors?.map((e) => e.path) ?? [];
+    for (const f of ['courtroomId', 'caseNumber', 'title', 'caseType', 'scheduledStart', 'isPublic']) expect(paths).toContain(f);
+    await expectProblem('POST', '/api/courts', '{"name": ', 400, 'VALIDATION_FAILED');
+    await expectProblem('POST', '/api/courts', { name: 'X', extra: true }, 400, 'VALIDATION_FAILED');
+    await expectProblem('POST', '/api/courts', { name: 'X', timezone: 'Mars/Olympus' }, 400, 'VALIDATION_FAILED');
+    await expectProblem('POST', '/api/courts', { name: 'x'.repeat(40_000) }, 400, 'VALIDATION_FAILED');
+    await expectProblem('POST', '/api/courts', [1, 2, 3], 400, 'VALIDATION_FAILED');
+  });
+
+  it('rejects wrong types and bad dates', async () => {
+    const base = { courtroomId: seeded.courtroomId, caseNumber: 'A', title: 'B', caseType: 'civil', scheduledStart: new Date().toISOString(), isPublic: true };
+    await expectProblem('POST', '/api/hearings', { ...base, delaySeconds: '10' }, 400, 'VALIDATION_FAILED');
+    await expectProblem('POST', '/api/hearings', { ...base, isPublic: 'yes' }, 400, 'VALIDATION_FAILED');
+    await expectProblem('POST', '/api/hearings', { ...base, scheduledStart: 'tomorrow' }, 400, 'VALIDATION_FAILED');
+    await expectProblem('POST', '/api/hearings', { ...base, delaySeconds: null }, 400, 'VALIDATION_FAILED');
+  });
+
+  it('rejects a delay outside the policy with 422', async () => {
+    const base = { courtroomId: seeded.courtroomId, caseNumber: 'A', title: 'B', caseType: 'civil', scheduledStart: new Date().toISOString(), isPublic: true };
+    await expectProblem('POST', '/api/hearings', { ...base, delaySeconds: 1 }, 422, 'DELAY_OUT_OF_RANGE');
+    await expectProblem('POST', '/api/hearings', { ...base, delaySeconds: 1801 }, 422, 'DELAY_OUT_OF_RANGE');
+    const ok = await s.api('POST', '/api/hearings', { ...base, delaySeconds: 1800 });
+    expect(ok.status).toBe(201);
+  });
+
+  it('rejects bad ids with 400 and unknown ones with 404', async () => {
+    await expectProblem('GET', '/api/hearings/../../etc', undefined, 404, 'NOT_FOUND');
+    await expectProblem('GET', '/api/hearings/not-an-id', undefined, 400, 'VALIDATION_FAILED');
+    await expectProblem('GET', '/api/hearings/hg_doesnotexist0000', undefined, 404, 'NOT_FOUND');
+    await expectProblem('POST', '/api/courts/nope/courtrooms', { name: 'R' }, 400, 'VALIDATION_FAILED');
+    await expectProblem('POST', '/api/courts/ct_doesnotexist0000/courtrooms', { name: 'R' }, 404, 'NOT_FOUND');
+    await expectProblem('POST', '/api/hearings', { courtroomId: 'cr_doesnotexist0000', caseNumber: 'A', title: 'B', caseType: 'civil', scheduledStart: new Date().toISOString(), isPublic: true }, 404, 'NOT_FOUND');
+  });
+
+  it('rejects unknown commands and commands out of order', async () => {
+    await expectProblem('POST', `/api/hearings/${seeded.hearingId}/broadcast/explode`, {}, 400, 'VALIDATION_FAILED');
+    await expectProblem('POST', `/api/hearings/${seeded.hearingId}/broadcast/pause`, {}, 409, 'INVALID_TRANSITION');
+    await expectProblem('POST', `/api/hearings/${seeded.hearingId}/broadcast/cut`, { reason: 7 }, 400, 'VALIDATION_FAILED');
+  });
+
+  it('requires the staff token', async () => {
+    for (const auth of [undefined, 'Bearer wrong', 'Basic dGVzdA==']) {
+      const res = await fetch(`${s.base}/api/hearings`, { headers: auth ? { authorization: auth } : {} });
+      expect(res.status).toBe(401);
+    }
+  });
+
+  it('never answers 500 to garbage', async () => {
+    const garbage = ['/api/hearings/%E0%A4%A', '/hls/%', '/public/hearings/%zz', '/api/courts?x[$gt]=1'];
+    for (const g of garbage) {
+      const res = await fetch(`${s.base}${g}`, { headers: { authorization: 'Bearer test-staff-token' } });
+      expect(res.status, g).toBeLessThan(500);
+    }
+    const res = await fetch(`${s.base}/api/courts`, { method: 'POST', headers: { authorization: 'Bearer test-staff-token', 'content-type': 'application/json' }, body: '\u0000\u0001' });
+    expect(res.status).toBe(400);
+  });
+
+  it('shows the public only public hearings, without secrets', async () => {
+    const hidden = await seedHearing(s, { isPublic: false });
+    const schedule = await fetch(`${s.base}/public/schedule`);
+    expect(schedule.status).toBe(200);
+    const text = await schedule.text();
+    expect(text).toContain(seeded.hearingId);
+    expect(text).not.toContain(hidden.hearingId);
+    expect(text).not.toContain(seeded.streamKey);
+    expect(text).not.toContain('streamKey');
+    const one = await fetch(`${s.base}/public/hearings/${hidden.hearingId}`);
+    expect(one.status).toBe(404);
+    const pub = await fetch(`${s.base}/public/hearings/${seeded.hearingId}`);
+    expect(await pub.json()).toMatchObject({ id: seeded.hearingId, status: 'scheduled', playlistUrl: null });
+  });
+
+  it('rotating a key issues a new one', async () => {
+    const res = await s.api<{ streamKey: string }>('POST', `/api/courtrooms/${seeded.courtroomId}/rotate-key`, {});
+    expect(res.status).toBe(200);
+    expect(res.body.streamKey).not.toBe(seeded.streamKey);
+    expect(res.body.streamKey.length).toBeGreaterThanOrEqual(16);
+  });
+
+  it('documents the API as OpenAPI and answers health checks', async () => {
+    const doc = (await (await fetch(`${s.base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toContain('/api/hearings/{id}/broadcast/{command}');
+    expect((await fetch(`${s.base}/healthz`)).status).toBe(200);
+  });
+});
