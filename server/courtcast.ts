@@ -87,6 +87,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     masterRoot: dirs.master,
     publicWindow: config.delay.publicWindowSegments,
     srtBindHost: config.http.host === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0',
+    encoderGraceMs: config.ingest.graceMs,
     logger,
   });
 

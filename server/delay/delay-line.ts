@@ -5,7 +5,7 @@ import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, renderMediaPlaylist, type EntrySource, type PublicTimeline, type VariantInfo } from './playlist.ts';
-import type { PublicSlate, SlateLibrary } from './slates.ts';
+import type { PublicSlate, SlateSource } from './slates.ts';
 
 /** What happened to one slot of the public timeline; observed by audit and metrics. */
 export interface ReleaseRecord {
@@ -41,8 +41,10 @@ export interface DelayLineOptions {
   readonly publicStore: ObjectStore;
   /** Key prefix of this hearing in the public store. */
   readonly publicPrefix: string;
-  readonly slates: SlateLibrary;
+  readonly slates: SlateSource;
   readonly program: () => BroadcastProgram;
+  /** False for a hearing that is not public: every slot is the no-broadcast card, whatever the program says. */
+  readonly broadcast?: boolean;
   readonly persist: (state: DelayLineState) => Promise<void>;
   readonly logger: MediaLogger;
   readonly now?: () => number;
@@ -52,6 +54,17 @@ export interface DelayLineOptions {
   /** Where the release position starts; by default a few slates before now - D, so the playlist starts at once. */
   readonly initial?: DelayLineState;
 }
+
+/** A marker where media stopped: the slot after it gets a slate even if media resumes quickly. */
+interface GapMarker {
+  readonly gap: true;
+  readonly captureStart: number;
+  readonly captureEnd: number;
+}
+
+type Pending = CompletedSegment | GapMarker;
+const isGap = (p: Pending): p is GapMarker => 'gap' in p;
+const filesOf = (p: Pending): string[] => (isGap(p) ? [] : Object.values(p.files));
 
 /** A write to the public store, prepared synchronously and carried out in order. */
 interface Release {
@@ -73,7 +86,7 @@ interface Release {
  * where the last decision ended.
  */
 export class DelayLine extends TypedEmitter<DelayLineEvents> {
-  private readonly pending: CompletedSegment[] = [];
+  private readonly pending: Pending[] = [];
   private releasedUntilMs: number;
   private timeline: PublicTimeline;
   private writes: Promise<void> = Promise.resolve();
@@ -105,10 +118,19 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     return this.timeline;
   }
 
+  /**
+   * Marks that media stopped at `at` (the transcoder ended). The next segment-length slot airs a
+   * slate, so viewers see that something happened rather than a silent jump in the picture.
+   */
+  markGap(at: number): void {
+    if (this.done) return;
+    this.pending.push({ gap: true, captureStart: at, captureEnd: at + this.segmentMs });
+  }
+
   /** Queues a finished segment. Segments must arrive in capture order. */
   addPending(segment: CompletedSegment): void {
     if (this.done) {
-      void this.removeFiles(Object.values(segment.files));
+      void this.removeFiles(filesOf(segment));
       return;
     }
     this.pending.push(segment);
@@ -119,10 +141,10 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
    * decided at their due time and, being dumped, get the slate.
    */
   dumpPending(): number {
-    const files = this.pending.flatMap((s) => Object.values(s.files));
+    const files = this.pending.flatMap(filesOf);
     for (let i = 0; i < this.pending.length; i++) {
-      const s = this.pending[i] as CompletedSegment;
-      this.pending[i] = { ...s, files: {} };
+      const s = this.pending[i] as Pending;
+      if (!isGap(s)) this.pending[i] = { ...s, files: {} };
     }
     void this.removeFiles(files);
     return files.length;
@@ -142,23 +164,23 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     const program = this.o.program();
     for (let next = this.pending[0]; next && next.captureEnd <= due; next = this.pending[0]) {
       this.pending.shift();
-      this.queue(this.decideSegment(next, program));
+      this.queue(isGap(next) ? this.gapSlate(program, next.captureStart) : this.decideSegment(next, program));
     }
-    const grace = this.o.gapGraceMs ?? 1000;
-    while (due - this.releasedUntilMs >= this.segmentMs + grace && this.gapAhead()) {
+    // Media is late (encoder lost, FFmpeg restarting): the public gets a slate rather than a stall.
+    const grace = this.o.gapGraceMs ?? 1500;
+    while (due - this.releasedUntilMs >= this.segmentMs + grace) {
       this.queue(this.gapSlate(program));
     }
     if (isFinished(program, this.releasedUntilMs)) this.finish(program);
   }
 
-  /** True when nothing pending will cover the next segment-length of the timeline. */
-  private gapAhead(): boolean {
-    const next = this.pending[0];
-    return !next || next.captureStart >= this.releasedUntilMs + this.segmentMs;
+  private decision(program: BroadcastProgram, span: { start: number; end: number }): ReleaseDecision | { action: 'slate'; slate: PublicSlate } {
+    if (this.o.broadcast === false) return { action: 'slate', slate: 'no-broadcast' };
+    return decide(program, span);
   }
 
   private decideSegment(s: CompletedSegment, program: BroadcastProgram): Release {
-    const decision: ReleaseDecision = decide(program, { start: s.captureStart, end: s.captureEnd });
+    const decision = this.decision(program, { start: s.captureStart, end: s.captureEnd });
     this.releasedUntilMs = Math.max(this.releasedUntilMs, s.captureEnd);
     const complete = this.o.rungs.every((r) => s.files[r] !== undefined);
     const cleanup = Object.values(s.files);
@@ -179,11 +201,11 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     return this.slateRelease(slate, reason, s.captureStart, s.captureEnd, s.programDateTime, cleanup);
   }
 
-  private gapSlate(program: BroadcastProgram): Release {
-    const start = this.releasedUntilMs;
+  private gapSlate(program: BroadcastProgram, from = this.releasedUntilMs): Release {
+    const start = from;
     const end = start + this.segmentMs;
-    this.releasedUntilMs = end;
-    const d = decide(program, { start, end });
+    this.releasedUntilMs = Math.max(this.releasedUntilMs, end);
+    const d = this.decision(program, { start, end });
     return this.slateRelease(d.action === 'slate' ? d.slate : 'standby', 'gap', start, end, start, []);
   }
 
@@ -205,7 +227,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     this.done = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    for (const s of this.pending.splice(0)) void this.removeFiles(Object.values(s.files));
+    for (const s of this.pending.splice(0)) void this.removeFiles(filesOf(s));
   }
 
   /** Appends to the timeline now (so order is fixed) and publishes in the background, in order. */

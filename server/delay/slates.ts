@@ -6,8 +6,11 @@ import { slateSpec, type RungOptions } from '../media/args.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import { runFfmpeg } from '../media/run.ts';
 
-/** Every slate the public can see: the program's kinds plus "standby" for media gaps. */
-export type PublicSlate = SlateKind | 'standby';
+/**
+ * Every slate the public can see: the program's kinds, "standby" for media gaps, and
+ * "no-broadcast" for a hearing that is not public (its playlist never carries the picture).
+ */
+export type PublicSlate = SlateKind | 'standby' | 'no-broadcast';
 
 /** The card text of each slate. */
 export const SLATE_TEXT: Readonly<Record<PublicSlate, string>> = {
@@ -16,7 +19,13 @@ export const SLATE_TEXT: Readonly<Record<PublicSlate, string>> = {
   interrupted: 'The broadcast is interrupted',
   ended: 'The hearing has ended',
   standby: 'Please stand by',
+  'no-broadcast': 'This hearing is not broadcast',
 };
+
+/** Where the delay line finds the slate file for a kind and rung. */
+export interface SlateSource {
+  file(kind: PublicSlate, rung: string): string;
+}
 
 /** Options for the slate library. */
 export interface SlateLibraryOptions {
@@ -33,7 +42,7 @@ export interface SlateLibraryOptions {
  * They are rendered once into a private cache keyed by the encoding parameters, and copied into
  * the public store only when released.
  */
-export class SlateLibrary {
+export class SlateLibrary implements SlateSource {
   private readonly dir: string;
 
   constructor(private readonly o: SlateLibraryOptions) {

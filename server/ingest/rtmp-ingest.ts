@@ -59,6 +59,8 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
     // reader must only get frames ingested after it connected (capture-time bounds rely on it).
     NmsLogger.setLogType(0);
     this.server = new NodeRtmpServer({ rtmp: { port: o.port, chunk_size: 60_000, gop_cache: false, ping: 30, ping_timeout: 60 } });
+    // NMS replaces a falsy port with 1935; put 0 back so "any free port" works.
+    this.server.port = o.port;
     this.listen('prePublish', (id: string, streamPath: string) => this.onPrePublish(id, streamPath));
     this.listen('postPublish', (id: string) => this.onPostPublish(id));
     this.listen('donePublish', (id: string) => this.onDonePublish(id));
@@ -134,6 +136,11 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
       this.server.run();
     });
     return (tcp.address() as AddressInfo).port;
+  }
+
+  /** The pull token, so logs can redact it. */
+  get secret(): string {
+    return this.pullToken;
   }
 
   /** The URL our pipeline pulls a courtroom's feed from. */

@@ -22,8 +22,8 @@ export interface TranscodeOptions {
   readonly ladder: readonly RungOptions[];
   readonly segmentSeconds: number;
   readonly fps: number;
-  /** Directory for the master segments of this run. */
-  readonly masterDir: string;
+  /** Directory for the master segments of this run; absent when a separate process records it. */
+  readonly masterDir?: string;
   /** Directory for one rung's pending segments of this run. */
   readonly pendingDir: (rung: string) => string;
   /** How many entries FFmpeg keeps in its own playlists; we track segments ourselves. */
@@ -79,9 +79,27 @@ export function audioEncodeOptions(kbps: number): string[] {
 /** Label of a video rung's scaled stream in the filter graph. */
 const videoLabel = (i: number): string => `v${i}`;
 
+/** The master output: the ingested streams copied, never filtered, cut into segments. */
+function masterOutput(dir: string, segmentSeconds: number, entries: number): { target: string; options: string[] } {
+  const out = hlsOutput(dir, segmentSeconds, entries);
+  return { target: out.target, options: ['-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', ...out.options] };
+}
+
 /**
- * The live transcode: one FFmpeg reading the encoder, writing the master (stream copy, never
- * filtered) and every rung of the ladder into private directories.
+ * The master recorder on its own: stream copy only (about 0.003 cores), so that a crash of the
+ * transcoder never costs master media.
+ */
+export function masterSpec(o: { input: InputOptions; masterDir: string; segmentSeconds: number; playlistEntries?: number }): FfmpegSpec {
+  return {
+    inputs: [{ url: o.input.url, options: [...GLOBAL_INPUT_FLAGS, ...o.input.options] }],
+    outputs: [masterOutput(o.masterDir, o.segmentSeconds, o.playlistEntries ?? 6)],
+  };
+}
+
+/**
+ * The live transcode: one FFmpeg reading the encoder, writing every rung of the ladder into
+ * private directories, and the master too when `masterDir` is given (an SRT listener serves one
+ * connection, so there the master cannot have a process of its own).
  */
 export function transcodeSpec(o: TranscodeOptions): FfmpegSpec {
   const entries = o.playlistEntries ?? 6;
@@ -91,9 +109,8 @@ export function transcodeSpec(o: TranscodeOptions): FfmpegSpec {
   // A constant frame rate makes the GOP a fixed number of frames, hence fixed-length segments.
   const complexFilter = [`[0:v:0]fps=${o.fps},split=${videoRungs.length}${splits}`, ...scales].join(';');
 
-  const master = hlsOutput(o.masterDir, o.segmentSeconds, entries);
   const outputs = [
-    { target: master.target, options: ['-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', ...master.options] },
+    ...(o.masterDir ? [masterOutput(o.masterDir, o.segmentSeconds, entries)] : []),
     ...o.ladder.map((rung) => {
       const out = hlsOutput(o.pendingDir(rung.name), o.segmentSeconds, entries);
       const vi = videoRungs.indexOf(rung);

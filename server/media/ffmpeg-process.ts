@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import ffmpeg from 'fluent-ffmpeg';
 import { TypedEmitter } from '../domain/events.ts';
 import { specToArgs, type FfmpegSpec } from './spec.ts';
@@ -35,6 +36,8 @@ export interface FfmpegProcessOptions {
   readonly logger: MediaLogger;
   /** Tags added to every log line (hearing, run, role). */
   readonly tags: Record<string, unknown>;
+  /** Strings (stream keys, tokens) replaced by *** wherever this class logs. */
+  readonly secrets?: readonly string[];
 }
 
 /**
@@ -61,14 +64,26 @@ export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
   }
 
+  /**
+   * fluent-ffmpeg exposes the ChildProcess only while it runs (on an undocumented field), so it is
+   * kept here at start: it is the only source of the exit code and signal.
+   */
+  private child: ChildProcess | undefined;
+
   /** The OS process id, once spawned. */
   get pid(): number | undefined {
-    return (this.command as unknown as { ffmpegProc?: { pid?: number } } | null)?.ffmpegProc?.pid;
+    return this.child?.pid;
   }
 
-  /** The full argument list, as logged on failure. */
+  /** The full argument list, as logged on failure, with secrets redacted. */
   get args(): string[] {
-    return specToArgs(this.spec);
+    return specToArgs(this.spec).map((a) => this.redact(a));
+  }
+
+  private redact(text: string): string {
+    let out = text;
+    for (const secret of this.opts.secrets ?? []) if (secret.length >= 4) out = out.replaceAll(secret, '***');
+    return out;
   }
 
   /** Spawns FFmpeg. Calling it twice is a programming error. */
@@ -85,29 +100,31 @@ export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
       if (output.options.length > 0) cmd.outputOptions(...splatOptions(output.options));
     }
     cmd.on('start', () => {
+      this.child = (cmd as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
       this.spawned = true;
       this.startedAt = Date.now();
       this.emit('spawned', this.pid);
     });
-    cmd.on('stderr', (line: string) => {
+    cmd.on('stderr', (raw: string) => {
+      const line = this.redact(raw);
       this.stderrTail.push(line);
       if (this.stderrTail.length > 20) this.stderrTail.shift();
       this.opts.logger.debug({ ...this.opts.tags, line }, 'ffmpeg');
       this.emit('stderr', line);
     });
-    cmd.on('end', () => this.finish(0, null, 'exited normally'));
-    cmd.on('error', (err: Error) => {
-      const m = /exited with code (\d+)|killed with signal (\w+)/.exec(err.message);
-      this.finish(m?.[1] ? Number(m[1]) : null, m?.[2] ?? null, err.message);
-    });
+    // Code and signal come from the child itself, never from parsing fluent's message text.
+    cmd.on('end', () => this.finish('exited normally'));
+    cmd.on('error', (err: Error) => this.finish(this.redact(err.message)));
     this.startedAt = Date.now();
     this.command = cmd;
     cmd.run();
   }
 
-  private finish(code: number | null, signal: string | null, message: string): void {
+  private finish(message: string): void {
     if (this.done) return;
     this.done = true;
+    const code = this.child?.exitCode ?? null;
+    const signal = this.child?.signalCode ?? null;
     const exit: FfmpegExit = { code, signal, failedToStart: !this.spawned, ranMs: Date.now() - this.startedAt, message };
     const level = this.closing || code === 0 ? 'info' : 'warn';
     this.opts.logger[level](

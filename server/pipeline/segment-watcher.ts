@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import HLS from 'hls-parser';
+import { SerialPoll } from './serial-poll.ts';
 
 /** One finished segment of one playlist, as FFmpeg listed it. */
 export interface ListedSegment {
@@ -78,31 +79,35 @@ export class SegmentWatcher {
   private readonly perRung = new Map<string, Map<number, string>>();
   private nextIndex = 0;
   private mediaBeforeMs = 0;
-  private polling = false;
+  private lastEnd: number | null = null;
+  private readonly serial = new SerialPoll(() => this.pass());
 
   constructor(private readonly o: WatcherOptions) {
     for (const r of o.rungs) this.perRung.set(r, new Map());
   }
 
+  /** Capture end of the last segment emitted, or null before the first. */
+  get lastCaptureEnd(): number | null {
+    return this.lastEnd;
+  }
+
   /** Reads every rung's playlist once and emits whatever has completed, in order. */
-  async poll(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
-    try {
-      const lists = await Promise.all(this.o.rungs.map((r) => readListed(this.o.playlistOf(r))));
-      const seenAt = this.o.now();
-      lists.forEach((list, i) => {
-        const files = this.perRung.get(this.o.rungs[i] as string) as Map<number, string>;
-        for (const s of list) {
-          if (s.index < this.nextIndex) continue;
-          files.set(s.index, s.file);
-          if (!this.firstSeen.has(s.index)) this.firstSeen.set(s.index, { at: seenAt, durationSec: s.durationSec });
-        }
-      });
-      this.emitReady();
-    } finally {
-      this.polling = false;
-    }
+  poll(): Promise<void> {
+    return this.serial.run();
+  }
+
+  private async pass(): Promise<void> {
+    const lists = await Promise.all(this.o.rungs.map((r) => readListed(this.o.playlistOf(r))));
+    const seenAt = this.o.now();
+    lists.forEach((list, i) => {
+      const files = this.perRung.get(this.o.rungs[i] as string) as Map<number, string>;
+      for (const s of list) {
+        if (s.index < this.nextIndex) continue;
+        files.set(s.index, s.file);
+        if (!this.firstSeen.has(s.index)) this.firstSeen.set(s.index, { at: seenAt, durationSec: s.durationSec });
+      }
+    });
+    this.emitReady();
   }
 
   private emitReady(): void {
@@ -131,6 +136,7 @@ export class SegmentWatcher {
       this.firstSeen.delete(i);
       for (const m of this.perRung.values()) m.delete(i);
       this.nextIndex = i + 1;
+      this.lastEnd = seen.at;
     }
   }
 }

@@ -1,25 +1,20 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TypedEmitter } from '../domain/events.ts';
-import { transcodeSpec, type InputOptions, type RungOptions } from '../media/args.ts';
+import { masterSpec, transcodeSpec, type InputOptions, type RungOptions } from '../media/args.ts';
 import { FfmpegProcess, type FfmpegExit, type MediaLogger } from '../media/ffmpeg-process.ts';
 import type { RestartPolicy } from '../media/restart-policy.ts';
 import { Supervisor } from '../media/supervisor.ts';
-import { readListed, SegmentWatcher, type CompletedSegment } from './segment-watcher.ts';
+import { MasterSealer, type MasterSegment } from './master-sealer.ts';
+import { SegmentWatcher, type CompletedSegment } from './segment-watcher.ts';
 
-/** A master segment, sealed with its hash as soon as FFmpeg finished it. */
-export interface MasterSegment {
-  readonly run: number;
-  readonly index: number;
-  readonly file: string;
-  readonly size: number;
-  readonly sha256: string;
-  readonly listedAt: number;
-}
+export type { MasterSegment } from './master-sealer.ts';
 
-/** Whether FFmpeg runs only while the encoder is connected (RTMP pull) or always (SRT listener). */
+/**
+ * Whether FFmpeg runs only while the encoder is connected (RTMP pull, where the master has a
+ * recorder process of its own) or always (an SRT listener, which serves one connection and so
+ * records the master in the same process).
+ */
 export type RunMode = 'while-connected' | 'always-listening';
 
 /** Encoder health as the pipeline sees it. */
@@ -28,6 +23,8 @@ export type EncoderState = 'waiting' | 'connected' | 'lost';
 /** Events of a pipeline session. */
 export interface PipelineEvents {
   segment: (segment: CompletedSegment) => void;
+  /** Media stopped at `at` (capture time) because the transcoder ended; the picture after it is missing. */
+  gap: (at: number) => void;
   master: (segment: MasterSegment) => void;
   encoder: (state: EncoderState) => void;
   ffmpegExit: (exit: FfmpegExit, run: number, willRestart: boolean) => void;
@@ -44,6 +41,8 @@ export interface PipelineOptions {
   readonly mode: RunMode;
   /** The input of each run (a fresh pull URL or a listener). */
   readonly input: () => InputOptions;
+  /** Strings to redact from logs (stream keys, tokens). */
+  readonly secrets?: () => readonly string[];
   /** This hearing's private directories. Neither may lie under the public store. */
   readonly pendingDir: string;
   readonly masterDir: string;
@@ -53,22 +52,24 @@ export interface PipelineOptions {
   readonly now?: () => number;
 }
 
-interface RunState {
-  readonly run: number;
+interface TranscodeRun {
   readonly watcher: SegmentWatcher;
-  readonly masterDir: string;
-  masterNext: number;
+  readonly sealer: MasterSealer | null;
   produced: boolean;
 }
 
+const runName = (prefix: string, run: number): string => `${prefix}${String(run).padStart(4, '0')}`;
+
 /**
- * One live hearing's media pipeline: a supervised FFmpeg that writes the master and the ladder
- * into private directories, and the watchers that turn its output into segments with capture
- * times. It never touches the public store.
+ * One live hearing's media pipeline: supervised FFmpegs that write the master and the ladder
+ * into private directories, and the watchers that turn their output into segments with capture
+ * times and sealed master segments. It never touches the public store.
  */
 export class PipelineSession extends TypedEmitter<PipelineEvents> {
-  private readonly supervisor: Supervisor;
-  private readonly runs = new Map<number, RunState>();
+  private readonly transcoder: Supervisor;
+  private readonly recorder: Supervisor | null;
+  private readonly transcodeRuns = new Map<number, TranscodeRun>();
+  private readonly masterRuns = new Map<number, MasterSealer>();
   private poller: NodeJS.Timeout | null = null;
   private encoderState: EncoderState = 'waiting';
   private readonly now: () => number;
@@ -76,9 +77,11 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
   constructor(private readonly o: PipelineOptions) {
     super((err, event) => o.logger.error({ hearingId: o.hearingId, err, event }, 'pipeline listener failed'));
     this.now = o.now ?? Date.now;
-    const tags = { hearingId: o.hearingId, role: 'transcode' };
-    this.supervisor = new Supervisor((run) => this.buildRun(run), o.policy, o.logger, tags);
-    this.supervisor.on('exit', (exit, run, willRestart) => void this.onRunExit(exit, run, willRestart));
+    const tags = { hearingId: o.hearingId };
+    this.transcoder = new Supervisor((run) => this.buildTranscode(run), o.policy, o.logger, { ...tags, role: 'transcode' });
+    this.transcoder.on('exit', (exit, run, willRestart) => void this.onTranscodeExit(exit, run, willRestart));
+    this.recorder = o.mode === 'while-connected' ? new Supervisor((run) => this.buildRecorder(run), o.policy, o.logger, { ...tags, role: 'master' }) : null;
+    this.recorder?.on('exit', (_exit, run) => void this.onRecorderExit(run));
   }
 
   /** The current encoder state. */
@@ -86,25 +89,45 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     return this.encoderState;
   }
 
-  /** The OS pid of the running FFmpeg, if any. */
+  /** The OS pid of the running transcoder, if any. */
   get ffmpegPid(): number | undefined {
-    return this.supervisor.process?.pid;
+    return this.transcoder.process?.pid;
   }
 
-  private runDir(root: string, run: number): string {
-    return path.join(root, `r${String(run).padStart(4, '0')}`);
+  private process(spec: ReturnType<typeof masterSpec>, role: string, run: number): FfmpegProcess {
+    return new FfmpegProcess(spec, {
+      ffmpegPath: this.o.ffmpegPath,
+      logger: this.o.logger,
+      tags: { hearingId: this.o.hearingId, role, run },
+      secrets: this.o.secrets?.() ?? [],
+    });
   }
 
-  private buildRun(run: number): FfmpegProcess {
-    const pendingRun = this.runDir(this.o.pendingDir, run);
-    const masterRun = this.runDir(this.o.masterDir, run);
+  private sealer(run: number, prefix: string): MasterSealer {
+    const dir = path.join(this.o.masterDir, runName(prefix, run));
+    mkdirSync(dir, { recursive: true });
+    return new MasterSealer({
+      run,
+      dir,
+      manifest: path.join(this.o.masterDir, 'manifest.jsonl'),
+      now: this.now,
+      onSealed: (m) => this.emit('master', m),
+      onError: (err, file) => this.o.logger.error({ hearingId: this.o.hearingId, err, file }, 'cannot seal master segment'),
+    });
+  }
+
+  private buildTranscode(run: number): FfmpegProcess {
+    const pendingRun = path.join(this.o.pendingDir, runName('r', run));
     const rungs = this.o.ladder.map((r) => r.name);
+    // FFmpeg's HLS muxer does not create directories; this runs once per run, so sync is fine.
+    for (const r of rungs) mkdirSync(path.join(pendingRun, r), { recursive: true });
+    const sealer = this.recorder ? null : this.sealer(run, 'r');
     const spec = transcodeSpec({
       input: this.o.input(),
       ladder: this.o.ladder,
       segmentSeconds: this.o.segmentSeconds,
       fps: this.o.fps,
-      masterDir: masterRun,
+      ...(sealer ? { masterDir: sealer.dir } : {}),
       pendingDir: (rung) => path.join(pendingRun, rung),
     });
     const watcher = new SegmentWatcher({
@@ -116,15 +139,25 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
       now: this.now,
       onSegment: (s) => this.onSegment(s),
     });
-    // FFmpeg's HLS muxer does not create directories; this runs once per run, so sync is fine.
-    for (const dir of [masterRun, ...rungs.map((r) => path.join(pendingRun, r))]) mkdirSync(dir, { recursive: true });
-    this.runs.set(run, { run, watcher, masterDir: masterRun, masterNext: 0, produced: false });
-    const proc = new FfmpegProcess(spec, { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { hearingId: this.o.hearingId, run } });
+    this.transcodeRuns.set(run, { watcher, sealer, produced: false });
+    const proc = this.process(spec, 'transcode', run);
+    if (this.o.mode === 'always-listening') {
+      // libsrt refuses a wrong passphrase (our stream key) in the handshake and only says so on stderr.
+      proc.on('stderr', (line) => {
+        if (/BADSECRET|Incorrect passphrase/.test(line)) this.o.logger.warn({ hearingId: this.o.hearingId }, 'srt connection refused: wrong stream key');
+      });
+    }
     return proc;
   }
 
+  private buildRecorder(run: number): FfmpegProcess {
+    const sealer = this.sealer(run, 'm');
+    this.masterRuns.set(run, sealer);
+    return this.process(masterSpec({ input: this.o.input(), masterDir: sealer.dir, segmentSeconds: this.o.segmentSeconds }), 'master', run);
+  }
+
   private onSegment(s: CompletedSegment): void {
-    const state = this.runs.get(s.run);
+    const state = this.transcodeRuns.get(s.run);
     if (state && !state.produced) {
       state.produced = true;
       this.setEncoder('connected');
@@ -138,63 +171,58 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     this.emit('encoder', state);
   }
 
-  private async onRunExit(exit: FfmpegExit, run: number, willRestart: boolean): Promise<void> {
-    const state = this.runs.get(run);
+  private async onTranscodeExit(exit: FfmpegExit, run: number, willRestart: boolean): Promise<void> {
+    const state = this.transcodeRuns.get(run);
     if (state) {
-      await this.pollRun(state); // pick up the segments FFmpeg finished on its way out
-      this.runs.delete(run);
-      if (state.produced) this.setEncoder('lost');
+      // Pick up what FFmpeg finished on its way out.
+      await state.watcher.poll();
+      await state.sealer?.poll();
+      this.transcodeRuns.delete(run);
+      const last = state.watcher.lastCaptureEnd;
+      if (last !== null) this.emit('gap', last);
+      if (state.produced && this.o.mode === 'always-listening') this.setEncoder('lost');
     }
     this.emit('ffmpegExit', exit, run, willRestart);
   }
 
-  private async pollRun(state: RunState): Promise<void> {
-    await state.watcher.poll();
-    const listed = await readListed(path.join(state.masterDir, 'index.m3u8'));
-    for (const m of listed) {
-      if (m.index < state.masterNext) continue;
-      state.masterNext = m.index + 1;
-      await this.sealMaster(state.run, m.index, m.file);
-    }
+  private async onRecorderExit(run: number): Promise<void> {
+    await this.masterRuns.get(run)?.poll();
+    this.masterRuns.delete(run);
   }
 
-  private async sealMaster(run: number, index: number, file: string): Promise<void> {
-    try {
-      const body = await readFile(file);
-      const sha256 = createHash('sha256').update(body).digest('hex');
-      const seg: MasterSegment = { run, index, file, size: body.length, sha256, listedAt: this.now() };
-      await appendFile(path.join(this.o.masterDir, 'manifest.jsonl'), `${JSON.stringify(seg)}\n`);
-      this.emit('master', seg);
-    } catch (err) {
-      this.o.logger.error({ hearingId: this.o.hearingId, err, file }, 'cannot seal master segment');
+  private pollAll(): void {
+    for (const state of this.transcodeRuns.values()) {
+      void state.watcher.poll();
+      void state.sealer?.poll();
     }
+    for (const sealer of this.masterRuns.values()) void sealer.poll();
   }
 
   /** Starts polling; in listening mode, starts FFmpeg too. */
   start(): void {
     if (this.poller) return;
-    this.poller = setInterval(() => {
-      for (const state of this.runs.values()) void this.pollRun(state);
-    }, this.o.pollMs ?? 100);
-    if (this.o.mode === 'always-listening') this.supervisor.enable();
+    this.poller = setInterval(() => this.pollAll(), this.o.pollMs ?? 100);
+    if (this.o.mode === 'always-listening') this.transcoder.enable();
   }
 
   /** The ingest server reports the encoder is publishing (RTMP). */
   encoderConnected(): void {
-    if (this.o.mode === 'while-connected') this.supervisor.enable();
+    if (this.o.mode !== 'while-connected') return;
+    this.recorder?.enable();
+    this.transcoder.enable();
   }
 
   /** The ingest server reports the encoder went away (RTMP). */
   async encoderLost(): Promise<void> {
-    if (this.o.mode === 'while-connected') {
-      await this.supervisor.disable();
-      this.setEncoder('lost');
-    }
+    if (this.o.mode !== 'while-connected') return;
+    this.setEncoder('lost');
+    await Promise.all([this.transcoder.disable(), this.recorder?.disable()]);
   }
 
   /** Stops FFmpeg (letting it finish its segment) and the watchers. Safe to call twice. */
   async close(): Promise<void> {
-    await this.supervisor.close();
+    await Promise.all([this.transcoder.close(), this.recorder?.close()]);
+    this.pollAll();
     if (this.poller) clearInterval(this.poller);
     this.poller = null;
   }

@@ -33,6 +33,8 @@ export interface BroadcastServiceOptions {
   readonly publicWindow: number;
   /** Interface the per-courtroom SRT listeners bind. */
   readonly srtBindHost: string;
+  /** How long an encoder may be gone before it is reported as an outage. */
+  readonly encoderGraceMs: number;
   readonly logger: MediaLogger;
   readonly now?: () => number;
 }
@@ -110,10 +112,14 @@ export class BroadcastService {
       fps: this.o.fps,
       mode: room.ingest === 'srt' ? 'always-listening' : 'while-connected',
       // Read the key at each run, so a rotated key applies to the next connection.
-      input: () =>
-        room.ingest === 'srt'
-          ? srtListenInput({ host: this.o.srtBindHost, port: room.srtPort ?? 0, passphrase: room.streamKey })
-          : rtmpPullInput(this.o.ingest.pullUrl(this.o.rtmpPort(), room.streamKey), 5000),
+      input: () => {
+        const key = this.o.registry.currentKey(room.id) ?? room.streamKey;
+        return room.ingest === 'srt'
+          ? srtListenInput({ host: this.o.srtBindHost, port: room.srtPort ?? 0, passphrase: key })
+          : rtmpPullInput(this.o.ingest.pullUrl(this.o.rtmpPort(), key), 5000);
+      },
+      // Stream keys and the pull token never reach the logs.
+      secrets: () => [this.o.registry.currentKey(room.id) ?? room.streamKey, room.streamKey, this.o.ingest.secret],
       pendingDir: path.join(this.o.pendingRoot, hearing.id),
       masterDir: path.join(this.o.masterRoot, hearing.id),
       policy: backoffPolicy({ baseMs: 250, maxMs: 5000, healthyMs: 10_000 }),
@@ -130,8 +136,9 @@ export class BroadcastService {
       publicStore: this.o.publicStore,
       publicPrefix: publicPrefix(hearing.id),
       slates: this.o.slates,
+      program: () => program,
       // A hearing that is not public never airs: its public playlist only ever carries slates.
-      program: () => (hearing.isPublic ? program : emptyProgram()),
+      broadcast: hearing.isPublic,
       persist: (s) => this.o.state.put('releases', hearing.id, s),
       logger: log,
       now: this.now,
@@ -141,6 +148,7 @@ export class BroadcastService {
       logger: log,
       now: this.now,
       segmentSeconds: this.o.segmentSeconds,
+      graceMs: this.o.encoderGraceMs,
     });
     session.on('program', (p) => (program = p));
     return session;

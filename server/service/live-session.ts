@@ -17,6 +17,9 @@ export interface LiveStatus {
   readonly phase: BroadcastProgram['phase'];
   readonly delaySeconds: number;
   readonly encoder: EncoderState;
+  /** When the encoder was lost, if it is; past the grace window this is an outage. */
+  readonly encoderLostAt: string | null;
+  readonly encoderOutage: boolean;
   /** Capture time up to which the public timeline is decided. */
   readonly releasedUntil: string;
   readonly finished: boolean;
@@ -37,6 +40,8 @@ export interface LiveSessionEvents {
 export class LiveSession extends TypedEmitter<LiveSessionEvents> {
   private programState: BroadcastProgram;
   private stopTimer: NodeJS.Timeout | null = null;
+  private graceTimer: NodeJS.Timeout | null = null;
+  private lostAt: number | null = null;
   private closed = false;
 
   constructor(
@@ -49,17 +54,33 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
       readonly logger: MediaLogger;
       readonly now: () => number;
       readonly segmentSeconds: number;
+      /** How long an encoder may be gone before it counts as an outage (the hearing still waits). */
+      readonly graceMs: number;
     },
   ) {
     super((err, event) => o.logger.error({ hearingId: hearing.id, err, event }, 'live session listener failed'));
     this.programState = initialProgram;
     pipeline.on('segment', (s) => delay.addPending(s));
-    pipeline.on('encoder', (state) => this.emit('encoder', state));
+    pipeline.on('gap', (at) => delay.markGap(at));
+    pipeline.on('encoder', (state) => this.onEncoder(state));
     delay.on('released', (r) => this.emit('released', r));
     delay.on('finished', () => {
       this.emit('finished');
       void this.close();
     });
+  }
+
+  private onEncoder(state: EncoderState): void {
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = null;
+    this.lostAt = state === 'lost' ? this.o.now() : null;
+    if (state === 'lost') {
+      this.graceTimer = setTimeout(
+        () => this.o.logger.error({ hearingId: this.hearing.id, graceMs: this.o.graceMs }, 'encoder outage: not back within the grace window; the hearing keeps waiting'),
+        this.o.graceMs,
+      );
+    }
+    this.emit('encoder', state);
   }
 
   /** The program as it stands. */
@@ -119,6 +140,8 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
       phase: this.programState.phase,
       delaySeconds: this.hearing.delaySeconds,
       encoder: encoderOverride ?? this.pipeline.encoder,
+      encoderLostAt: this.lostAt === null ? null : new Date(this.lostAt).toISOString(),
+      encoderOutage: this.lostAt !== null && this.o.now() - this.lostAt > this.o.graceMs,
       releasedUntil: new Date(this.delay.releasedUntil).toISOString(),
       finished: this.delay.finished,
     };
@@ -129,6 +152,7 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     if (this.closed) return;
     this.closed = true;
     if (this.stopTimer) clearTimeout(this.stopTimer);
+    if (this.graceTimer) clearTimeout(this.graceTimer);
     await this.pipeline.close();
     await this.delay.close();
     this.removeAll();

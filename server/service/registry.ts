@@ -20,6 +20,7 @@ export interface NewHearing {
  */
 export class Registry {
   private readonly byKey = new Map<string, CourtroomId>();
+  private readonly keyOfRoom = new Map<string, string>();
 
   constructor(
     private readonly state: StateStore,
@@ -30,7 +31,19 @@ export class Registry {
   /** Rebuilds the key index from the store. */
   async load(): Promise<void> {
     this.byKey.clear();
-    for (const room of await this.state.list<Courtroom>('courtrooms')) this.byKey.set(room.streamKey, room.id);
+    this.keyOfRoom.clear();
+    for (const room of await this.state.list<Courtroom>('courtrooms')) this.indexKey(room);
+  }
+
+  private indexKey(room: Courtroom, previousKey?: string): void {
+    if (previousKey) this.byKey.delete(previousKey);
+    this.byKey.set(room.streamKey, room.id);
+    this.keyOfRoom.set(room.id, room.streamKey);
+  }
+
+  /** The current stream key of a courtroom (synchronous: FFmpeg runs read it at spawn). */
+  currentKey(courtroomId: string): string | null {
+    return this.keyOfRoom.get(courtroomId) ?? null;
   }
 
   /** The courtroom whose current key this is. */
@@ -71,7 +84,7 @@ export class Registry {
       keyRotatedAt: new Date(this.now()).toISOString(),
     };
     await this.state.put('courtrooms', room.id, room);
-    this.byKey.set(room.streamKey, room.id);
+    this.indexKey(room);
     return room;
   }
 
@@ -86,8 +99,7 @@ export class Registry {
     const room = await this.courtroom(id);
     const next: Courtroom = { ...room, streamKey: newStreamKey(), keyRotatedAt: new Date(this.now()).toISOString() };
     await this.state.put('courtrooms', id, next);
-    this.byKey.delete(room.streamKey);
-    this.byKey.set(next.streamKey, next.id);
+    this.indexKey(next, room.streamKey);
     return next;
   }
 

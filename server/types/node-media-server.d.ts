@@ -4,6 +4,7 @@ declare module 'node-media-server/src/node_rtmp_server.js' {
   export default class NodeRtmpServer {
     constructor(config: { rtmp: { port: number; chunk_size: number; gop_cache: boolean; ping: number; ping_timeout: number } });
     tcpServer: Server;
+    port: number;
     run(): void;
     stop(): void;
   }

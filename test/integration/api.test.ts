@@ -1,4 +1,8 @@
+import { readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 
 interface Problem {
@@ -102,6 +106,23 @@ describe('HTTP API: validation, errors and the public view', () => {
     expect(one.status).toBe(404);
     const pub = await fetch(`${s.base}/public/hearings/${seeded.hearingId}`);
     expect(await pub.json()).toMatchObject({ id: seeded.hearingId, status: 'scheduled', playlistUrl: null });
+  });
+
+  it('airs nothing but the no-broadcast card for a hearing that is not public', async () => {
+    const hidden = await seedHearing(s, { isPublic: false });
+    expect((await s.api('POST', `/api/hearings/${hidden.hearingId}/broadcast/start`, {})).status).toBe(200);
+    const url = `${s.base}/hls/hearings/${hidden.hearingId}/360p/index.m3u8`;
+    const text = await waitFor(async () => {
+      const res = await fetch(url);
+      const body = res.status === 200 ? await res.text() : '';
+      return body.includes('.ts') && body;
+    }, 'the hidden hearing playlist', 15_000);
+    const card = await readFile(path.join(os.tmpdir(), 'courtcast-test-slates', (await readdir(path.join(os.tmpdir(), 'courtcast-test-slates')))[0]!, 'no-broadcast', '360p.ts'));
+    for (const uri of text.split('\n').filter((l) => l.endsWith('.ts'))) {
+      const seg = Buffer.from(await (await fetch(new URL(uri, url))).arrayBuffer());
+      expect(seg.equals(card), uri).toBe(true);
+    }
+    await s.api('POST', `/api/hearings/${hidden.hearingId}/broadcast/end`, {});
   });
 
   it('rotating a key issues a new one', async () => {

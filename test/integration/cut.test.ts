@@ -55,7 +55,7 @@ describe('cut dumps the unreleased window', () => {
     decoded = await decodeFeed(feed);
     const masterDir = path.join(s.cc.dirs.master, hearingId);
     for (const run of await readdir(masterDir)) {
-      if (!run.startsWith('r')) continue;
+      if (!/^[rm]\d+$/.test(run)) continue;
       for (const f of (await readdir(path.join(masterDir, run))).filter((x) => x.endsWith('.ts')).sort()) {
         masterCounters.push(...(await decodeCounters(await readFile(path.join(masterDir, run, f)))));
       }

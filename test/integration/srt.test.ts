@@ -1,0 +1,66 @@
+import { createSocket } from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestEncoder } from '../support/encoder.ts';
+import { decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
+import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { waitFor } from '../support/wait.ts';
+
+const D = 4_000;
+
+/** A UDP port that is free right now. */
+async function freeUdpPort(): Promise<number> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  const { port } = sock.address();
+  await new Promise<void>((r) => sock.close(() => r()));
+  return port;
+}
+
+describe('SRT ingest: the stream key is the passphrase', () => {
+  let s: TestServer;
+  let feed: PublicFeed;
+  let encoder: TestEncoder;
+  let wrongExit: number | null = null;
+  let decoded: DecodedEntry[] = [];
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    const port = await freeUdpPort();
+    const seeded = await seedHearing(s, { delaySeconds: D / 1000, ingest: 'srt', srtPort: port });
+    const start = await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/start`, {});
+    expect(start.status).toBe(200);
+    feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/360p/index.m3u8`).start();
+    const url = (key: string) => `srt://127.0.0.1:${port}?mode=caller&passphrase=${key}&pbkeylen=16`;
+    // Give the listener a moment to bind before calling it.
+    await waitFor(() => s.cc.broadcasts.session(seeded.hearingId)?.ffmpegPid, 'the SRT listener', 10_000);
+    const stranger = new TestEncoder(url('wrong-passphrase-000'), 'mpegts', Date.now()).start();
+    wrongExit = await stranger.exited;
+    encoder = new TestEncoder(url(seeded.streamKey), 'mpegts', Date.now()).start();
+    await waitFor(async () => {
+      await feed.poll();
+      const entries = await decodeFeed(feed);
+      return entries.filter((e) => e.program).length >= 3 && entries;
+    }, 'three program segments over SRT', 45_000, 1_000);
+    await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/end`, {});
+    await waitFor(() => feed.ended, 'the end of the playlist', D + 15_000);
+    feed.stop();
+    decoded = await decodeFeed(feed);
+  }, 120_000);
+
+  afterAll(async () => {
+    feed?.stop();
+    await encoder?.kill();
+    await s?.close();
+  });
+
+  it('refuses a caller with the wrong key', () => {
+    expect(wrongExit).not.toBe(0);
+  });
+
+  it('airs the courtroom over SRT, never before capture + D', () => {
+    expect(feed.errors).toEqual([]);
+    const program = decoded.filter((e) => e.program);
+    expect(program.length).toBeGreaterThanOrEqual(3);
+    for (const e of program) expect(e.appearedAt - encoder.timeOf(Math.max(...e.counters)), `entry ${e.seq}`).toBeGreaterThanOrEqual(D);
+  });
+});

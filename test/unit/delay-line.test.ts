@@ -1,0 +1,143 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DelayLine } from '../../server/delay/delay-line.ts';
+import { applyAction, emptyProgram, type BroadcastProgram, type ProgramAction } from '../../server/domain/program.ts';
+import { LocalObjectStore } from '../../server/store/local-object-store.ts';
+
+/**
+ * The delay line on a hand-driven clock, with a real store on disk. Segment files carry their
+ * own name as content, so what the public store holds can be read back exactly.
+ */
+describe('delay line and release gate', () => {
+  const D = 10_000;
+  let dir: string;
+  let now: number;
+  let program: BroadcastProgram;
+  let line: DelayLine;
+  let store: LocalObjectStore;
+  const rungs = ['hi', 'audio'];
+  const silent = { info() {}, warn() {}, error() {}, debug() {} };
+
+  const act = (a: ProgramAction) => {
+    const r = applyAction(program, a);
+    if (!r.ok) throw new Error(r.error.message);
+    program = r.program;
+  };
+  const segment = (index: number, start: number, missing?: string) => {
+    const files: Record<string, string> = {};
+    for (const r of rungs) {
+      if (r === missing) continue;
+      const f = path.join(dir, 'pending', `${index}-${r}.ts`);
+      writeFileSync(f, `program ${index} ${r}`);
+      files[r] = f;
+    }
+    line.addPending({ run: 1, index, captureStart: start, captureEnd: start + 2000, programDateTime: start, durationSec: 2, files });
+  };
+  const publicBodies = async (): Promise<string[]> => {
+    await line.flushed();
+    const text = (await store.get('h/hi/index.m3u8'))?.toString() ?? '';
+    const uris = text.split('\n').filter((l) => l.endsWith('.ts'));
+    return Promise.all(uris.map(async (u) => (await store.get(`h/hi/${u}`))?.toString() ?? 'MISSING'));
+  };
+  const at = (t: number) => {
+    now = t;
+    line.tick();
+  };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'cc-delay-'));
+    for (const sub of ['pending', 'slates']) await import('node:fs/promises').then((fs) => fs.mkdir(path.join(dir, sub), { recursive: true }));
+    for (const kind of ['starting', 'paused', 'interrupted', 'ended', 'standby']) for (const r of rungs) writeFileSync(path.join(dir, 'slates', `${kind}-${r}.ts`), `slate ${kind}`);
+    store = new LocalObjectStore(path.join(dir, 'public'));
+    now = 100_000;
+    program = emptyProgram(now);
+    line = new DelayLine({
+      hearingId: 'h',
+      delayMs: D,
+      segmentSeconds: 2,
+      rungs,
+      variants: [],
+      window: 100,
+      publicStore: store,
+      publicPrefix: 'h',
+      slates: { file: (kind, rung) => path.join(dir, 'slates', `${kind}-${rung}.ts`) },
+      program: () => program,
+      persist: async () => {},
+      logger: silent,
+      now: () => now,
+      initial: { releasedUntil: 100_000, timeline: { nextSeq: 0, discontinuitySequence: 0, entries: [], ended: false, lastProgramDateTime: null } },
+    });
+  });
+
+  afterEach(async () => {
+    await line.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('releases a segment exactly at capture end + D, not a millisecond earlier', async () => {
+    act({ type: 'start', at: 100_000 });
+    segment(0, 100_000);
+    at(102_000 + D - 1);
+    expect(await publicBodies()).toEqual([]);
+    at(102_000 + D);
+    expect(await publicBodies()).toEqual(['program 0 hi']);
+  });
+
+  it('airs the picture only where the program is on air, and slates the rest', async () => {
+    segment(0, 100_000); // before start
+    act({ type: 'start', at: 102_000 });
+    segment(1, 102_000);
+    now = 104_500;
+    act({ type: 'pause', at: 104_500 });
+    segment(2, 104_000); // straddles the pause
+    at(106_000 + D);
+    expect(await publicBodies()).toEqual(['slate starting', 'program 1 hi', 'slate paused']);
+  });
+
+  it('on cut, slates everything not yet released and deletes its pending media', async () => {
+    act({ type: 'start', at: 100_000 });
+    for (let i = 0; i < 5; i++) segment(i, 100_000 + i * 2000);
+    at(104_000 + D); // segments 0 and 1 are out
+    act({ type: 'cut', at: now, releasedUntil: line.releasedUntil });
+    line.dumpPending();
+    at(110_000 + D);
+    expect(await publicBodies()).toEqual(['program 0 hi', 'program 1 hi', 'slate interrupted', 'slate interrupted', 'slate interrupted']);
+    expect(existsSync(path.join(dir, 'pending', '3-hi.ts'))).toBe(false);
+  });
+
+  it('fails closed when a rung of an on-air segment is missing', async () => {
+    act({ type: 'start', at: 100_000 });
+    segment(0, 100_000, 'audio');
+    at(102_000 + D);
+    expect(await publicBodies()).toEqual(['slate standby']);
+  });
+
+  it('fills a media gap with the standby slate instead of stalling', async () => {
+    act({ type: 'start', at: 100_000 });
+    at(100_000 + D + 3_600);
+    expect(await publicBodies()).toEqual(['slate standby']);
+  });
+
+  it('slates the slot after the transcoder stopped, even when media resumes at once', async () => {
+    act({ type: 'start', at: 100_000 });
+    segment(0, 100_000);
+    line.markGap(102_000);
+    segment(1, 102_500);
+    at(104_500 + D);
+    expect(await publicBodies()).toEqual(['program 0 hi', 'slate standby', 'program 1 hi']);
+  });
+
+  it('ends the playlist with the end card once the end instant is released', async () => {
+    act({ type: 'start', at: 100_000 });
+    segment(0, 100_000);
+    act({ type: 'end', at: 102_000 });
+    at(102_000 + D);
+    await line.flushed();
+    expect(line.finished).toBe(true);
+    expect(await publicBodies()).toEqual(['program 0 hi', 'slate ended']);
+    expect((await readFile(path.join(dir, 'public', 'h', 'hi', 'index.m3u8'), 'utf8')).trim().endsWith('#EXT-X-ENDLIST')).toBe(true);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import HLS from 'hls-parser';
+import type { MediaPlaylist } from 'hls-parser/types.js';
+import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, renderMediaPlaylist, type EntrySource, type PublicTimeline } from '../../server/delay/playlist.ts';
+
+const program = (run: number): EntrySource => ({ kind: 'program', run });
+const slate: EntrySource = { kind: 'slate', slate: 'paused' };
+
+function build(sources: EntrySource[], window = 30): PublicTimeline {
+  let t = emptyTimeline();
+  sources.forEach((source, i) => {
+    t = appendEntry(t, { durationSec: 2, programDateTime: 1_000_000 + i * 2000, source }, window).timeline;
+  });
+  return t;
+}
+
+function strict(text: string): MediaPlaylist {
+  HLS.setOptions({ strictMode: true });
+  try {
+    return HLS.parse(text) as MediaPlaylist;
+  } finally {
+    HLS.setOptions({ strictMode: false });
+  }
+}
+
+describe('public playlists', () => {
+  it('marks a discontinuity at every slate and every change of FFmpeg run, not inside a run', () => {
+    const t = build([slate, program(1), program(1), slate, slate, program(1), program(2)]);
+    expect(t.entries.map((e) => e.discontinuity)).toEqual([false, true, false, true, true, true, true]);
+  });
+
+  it('slides the window and counts the discontinuities that slid out', () => {
+    const t = build([slate, slate, program(1), program(1), program(1)], 2);
+    expect(t.entries.map((e) => e.seq)).toEqual([3, 4]);
+    // Entries 1 and 2 carried discontinuities (slate after slate, program after slate).
+    expect(t.discontinuitySequence).toBe(2);
+    const pl = strict(renderMediaPlaylist(t, 4));
+    expect(pl.mediaSequenceBase).toBe(3);
+    expect(pl.discontinuitySequenceBase).toBe(2);
+  });
+
+  it('never lets the program date-time run backwards', () => {
+    let t = emptyTimeline();
+    t = appendEntry(t, { durationSec: 2, programDateTime: 10_000, source: slate }, 30).timeline;
+    t = appendEntry(t, { durationSec: 2, programDateTime: 11_000, source: program(1) }, 30).timeline;
+    expect(t.entries[1]?.programDateTime).toBe(12_000);
+  });
+
+  it('renders strictly valid media playlists with date-times and the end list', () => {
+    const t = endTimeline(build([slate, program(1), program(1), slate]));
+    const pl = strict(renderMediaPlaylist(t, 4));
+    expect(pl.endlist).toBe(true);
+    expect(pl.targetDuration).toBe(4);
+    expect(pl.segments.map((s) => s.uri)).toEqual(['0.ts', '1.ts', '2.ts', '3.ts']);
+    expect(pl.segments[0]?.programDateTime?.getTime()).toBe(1_000_000);
+  });
+
+  it('renders a master playlist with an audio-only variant', () => {
+    const text = renderMasterPlaylist([
+      { rung: '360p', bandwidth: 700_000, width: 640, height: 360, codecs: 'avc1.4d401f,mp4a.40.2' },
+      { rung: 'audio', bandwidth: 70_000, codecs: 'mp4a.40.2' },
+    ]);
+    HLS.setOptions({ strictMode: true });
+    const pl = HLS.parse(text);
+    HLS.setOptions({ strictMode: false });
+    expect(pl.isMasterPlaylist).toBe(true);
+    expect(text).toContain('audio/index.m3u8');
+    expect(text).toContain('RESOLUTION=640x360');
+  });
+});
