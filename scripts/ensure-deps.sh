@@ -8,6 +8,8 @@ mode="${1:-runtime}"
 need_apt=()
 command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 command -v fc-list >/dev/null 2>&1 || need_apt+=(fontconfig fonts-dejavu-core)
+# The browser tests drive Debian's Chromium through playwright-core (no browser download).
+if [ "$mode" = test ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -19,7 +21,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     sudo DEBIAN_FRONTEND=noninteractive apt-get update -qq
     sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   else
-    echo "courtcast: please install: ${need_apt[*]} (FFmpeg 5.1+ built with libx264, AAC, libsrt and drawtext)" >&2
+    echo "courtcast: please install: ${need_apt[*]} (FFmpeg 5.1+ built with libx264, AAC, libsrt and drawtext;" >&2
+    echo "  for the tests, Chromium at /usr/bin/chromium or set COURTCAST_CHROMIUM)" >&2
     echo "  macOS: brew install ffmpeg   Fedora: dnf install ffmpeg-free   Other: https://ffmpeg.org/download.html" >&2
     exit 1
   fi
@@ -36,4 +39,3 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "courtcast: installing npm packages" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
-: "$mode"
