@@ -20,6 +20,10 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = Object.free
   COURTCAST_PUBLIC_WINDOW: ['delay', 'publicWindowSegments'],
   COURTCAST_STATE_STORE: ['stores', 'state'],
   COURTCAST_OBJECT_STORE: ['stores', 'objects'],
+  COURTCAST_JWT_SECRET: ['auth', 'jwtSecret'],
+  COURTCAST_TOKEN_TTL: ['auth', 'tokenTtlSeconds'],
+  COURTCAST_ADMIN_USER: ['auth', 'bootstrapAdminUser'],
+  COURTCAST_ADMIN_PASSWORD: ['auth', 'bootstrapAdminPassword'],
   COURTCAST_LOG_LEVEL: ['log', 'level'],
 });
 

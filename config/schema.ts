@@ -63,6 +63,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    auth: z
+      .object({
+        /** HS256 key for session tokens; random per process when absent (tokens then die on restart). */
+        jwtSecret: z.string().min(32, 'use at least 32 characters').optional(),
+        tokenTtlSeconds: z.coerce.number().int().min(60).max(86_400).default(900),
+        /** Created at start when no account exists yet. */
+        bootstrapAdminUser: z.string().min(1).optional(),
+        bootstrapAdminPassword: z.string().min(12, 'use at least 12 characters').optional(),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()
@@ -82,6 +93,9 @@ export const configSchema = z
     }
     if (!c.media.ladder.some((r) => r.height !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['media', 'ladder'], message: 'the ladder needs at least one video rung' });
+    }
+    if ((c.auth.bootstrapAdminUser === undefined) !== (c.auth.bootstrapAdminPassword === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'bootstrapAdminPassword'], message: 'set both bootstrapAdminUser and bootstrapAdminPassword, or neither' });
     }
     if (c.http.port !== 0 && c.http.port === c.ingest.rtmpPort) {
       ctx.addIssue({ code: 'custom', path: ['ingest', 'rtmpPort'], message: 'must differ from http.port' });

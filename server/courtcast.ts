@@ -6,6 +6,8 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import { SlateLibrary } from './delay/slates.ts';
+import { Accounts } from './service/accounts.ts';
+import { Tokens } from './service/tokens.ts';
 import { createHttpApp } from './http/app.ts';
 import { RtmpIngest } from './ingest/rtmp-ingest.ts';
 import { BroadcastService } from './service/broadcasts.ts';
@@ -17,8 +19,8 @@ import { MemoryStateStore } from './store/memory-state-store.ts';
 export interface Courtcast {
   readonly httpPort: number;
   readonly rtmpPort: number;
-  readonly staffToken: string;
   readonly registry: Registry;
+  readonly accounts: Accounts;
   readonly broadcasts: BroadcastService;
   readonly logger: Logger;
   /** Where each kind of media lives on disk. Only `public` is reachable over HTTP. */
@@ -28,8 +30,6 @@ export interface Courtcast {
 
 /** Options the composition root takes besides config. */
 export interface CourtcastOptions {
-  /** The staff API token; random when absent. */
-  readonly staffToken?: string;
   readonly logger?: Logger;
   /** Where rendered slates are cached; defaults to `<dataDir>/slates`. Tests share one. */
   readonly slateCacheDir?: string;
@@ -91,8 +91,15 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     logger,
   });
 
-  const staffToken = opts.staffToken ?? randomBytes(18).toString('base64url');
-  const app = createHttpApp({ registry, broadcasts, publicStore, staffToken, logger, publicBaseUrl: config.http.publicBaseUrl });
+  const accounts = new Accounts(state);
+  const { bootstrapAdminUser, bootstrapAdminPassword } = config.auth;
+  if (bootstrapAdminUser && bootstrapAdminPassword && !(await accounts.any())) {
+    await accounts.create({ username: bootstrapAdminUser, password: bootstrapAdminPassword, roles: ['admin'] });
+    logger.info({ username: bootstrapAdminUser }, 'created the bootstrap admin account');
+  }
+  if (!config.auth.jwtSecret) logger.warn('auth.jwtSecret is not set: a random key is used, so sign-ins end when the process restarts');
+  const tokens = new Tokens(config.auth.jwtSecret ?? randomBytes(32).toString('base64url'), config.auth.tokenTtlSeconds);
+  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, logger, publicBaseUrl: config.http.publicBaseUrl });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.once('error', reject);
@@ -104,8 +111,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   return {
     httpPort,
     rtmpPort,
-    staffToken,
     registry,
+    accounts,
     broadcasts,
     logger,
     dirs,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { startCourtcast, type Courtcast } from './courtcast.ts';
@@ -8,6 +9,8 @@ import { SyntheticEncoder } from './media/synthetic-encoder.ts';
  * RTMP, starts the broadcast and prints where to watch.
  */
 async function runDemo(cc: Courtcast, minDelay: number, ffmpegPath: string): Promise<SyntheticEncoder> {
+  const adminPassword = randomBytes(9).toString('base64url');
+  const clerkPassword = randomBytes(9).toString('base64url');
   const court = await cc.registry.createCourt({ name: 'Demo District Court', timezone: 'UTC' });
   const room = await cc.registry.createCourtroom(court.id, { name: 'Courtroom 1', ingest: 'rtmp' });
   const hearing = await cc.registry.createHearing({
@@ -19,6 +22,8 @@ async function runDemo(cc: Courtcast, minDelay: number, ffmpegPath: string): Pro
     delaySeconds: Math.max(10, minDelay),
     isPublic: true,
   });
+  await cc.accounts.create({ username: 'admin', displayName: 'Demo administrator', password: `admin-${adminPassword}`, roles: ['admin'] });
+  await cc.accounts.create({ username: 'clerk', displayName: 'Demo clerk', password: `clerk-${clerkPassword}`, roles: ['clerk'], courtroomIds: [room.id] });
   await cc.broadcasts.open(hearing.id);
   const encoder = new SyntheticEncoder(
     {
@@ -44,8 +49,9 @@ async function runDemo(cc: Courtcast, minDelay: number, ffmpegPath: string): Pro
     `  Public playlist:          ${base}/hls/hearings/${hearing.id}/master.m3u8`,
     `  Public schedule:          ${base}/public/schedule`,
     `  API description:          ${base}/openapi.json`,
-    `  Staff API token:          ${cc.staffToken}`,
-    `  Cut the broadcast:        curl -X POST -H 'Authorization: Bearer ${cc.staffToken}' ${base}/api/hearings/${hearing.id}/broadcast/cut`,
+    `  Demo clerk:               clerk / clerk-${clerkPassword}   (serves Courtroom 1)`,
+    `  Demo admin:               admin / admin-${adminPassword}`,
+    `  Sign in (API):            curl -X POST -H 'content-type: application/json' -d '{"username":"clerk","password":"clerk-${clerkPassword}"}' ${base}/api/auth/login`,
     `  Encoder ingest:           rtmp://127.0.0.1:${cc.rtmpPort}/live/<stream key>`,
     `The picture airs ${hearing.delaySeconds} s after capture; the starting slate shows until then. Ctrl-C stops.`,
     '',
@@ -67,7 +73,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = pino({ level: config.log.level });
-  const cc = await startCourtcast(config, { logger, staffToken: process.env.COURTCAST_STAFF_TOKEN });
+  const cc = await startCourtcast(config, { logger });
   const encoder = demo ? await runDemo(cc, config.delay.minSeconds, config.ffmpegPath) : null;
   let stopping = false;
   const stop = (signal: string): void => {

@@ -1,6 +1,8 @@
 /** The one catalogue of stable error codes, with the HTTP status each maps to. */
 export const ERROR_CODES = {
   VALIDATION_FAILED: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   INVALID_TRANSITION: 409,

@@ -1,12 +1,19 @@
-import { timingSafeEqual } from 'node:crypto';
 import express, { Router, type RequestHandler } from 'express';
-import type { z } from 'zod';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
 import type { Courtroom, Hearing, PublicHearing } from '../domain/courts.ts';
+import { CourtcastError } from '../domain/errors.ts';
+import { hasRole, mayControl, publicUser, type Principal } from '../domain/users.ts';
+import type { Accounts } from '../service/accounts.ts';
+import type { Tokens } from '../service/tokens.ts';
+import { authenticate, principalOf, requireRole } from './auth.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
 import { publicPrefix } from '../service/broadcasts.ts';
 import type { Registry } from '../service/registry.ts';
 import { sendProblem, zodErrors } from './problem.ts';
-import { commandBody, commandParam, idParam, newCourtBody, newCourtroomBody, newHearingBody } from './schemas.ts';
+import { commandBody, commandParam, idParam, loginBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody } from './schemas.ts';
+
+const userIdParam = z.string().regex(/^us_[A-Za-z0-9]{8,40}$/, 'not a valid user id');
 
 /** Parses with a schema, or answers 400 problem+json and returns undefined. */
 function parse<S extends z.ZodType>(schema: S, value: unknown, res: express.Response): z.infer<S> | undefined {
@@ -22,63 +29,117 @@ const route =
   (req, res, next) =>
     void fn(req, res).catch(next);
 
-/** Staff API access: a bearer token until accounts and roles arrive. */
-export function requireToken(token: string): RequestHandler {
-  const expected = Buffer.from(`Bearer ${token}`);
-  return (req, res, next) => {
-    const got = Buffer.from(req.get('authorization') ?? '');
-    if (got.length === expected.length && timingSafeEqual(got, expected)) return next();
-    res.setHeader('WWW-Authenticate', 'Bearer');
-    res.status(401).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'unauthorized', status: 401, code: 'UNAUTHORIZED' }));
-  };
+/** What the staff API needs. */
+export interface StaffApiDeps {
+  readonly registry: Registry;
+  readonly broadcasts: BroadcastService;
+  readonly accounts: Accounts;
+  readonly tokens: Tokens;
 }
 
-/** A courtroom as staff see it: everything, the stream key included. */
-const staffCourtroom = (r: Courtroom): Courtroom => r;
+/** A courtroom as non-admin staff see it: no stream key. */
+const withoutKey = (r: Courtroom): Omit<Courtroom, 'streamKey'> => {
+  const { streamKey: _secret, ...rest } = r;
+  return rest;
+};
 
-/** The staff API: courts, courtrooms, hearings and broadcast commands. */
-export function staffApi(registry: Registry, broadcasts: BroadcastService, token: string): Router {
+/** Answers 403 unless the principal may control broadcasts in the hearing's courtroom. */
+async function hearingInScope(registry: Registry, id: string, p: Principal): Promise<Hearing> {
+  const h = await registry.hearing(id);
+  if (!mayControl(p, h.courtroomId)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
+  return h;
+}
+
+/** The staff API: sign-in, accounts, courts, courtrooms, hearings and broadcast commands. */
+export function staffApi(d: StaffApiDeps): Router {
+  const { registry, broadcasts, accounts, tokens } = d;
   const api = Router();
-  api.use(requireToken(token));
   api.use(express.json({ limit: '32kb' }));
 
-  api.post('/courts', route(async (req, res) => {
+  // Sign-in is the only staff endpoint without a token; it is rate-limited against guessing.
+  const loginLimit = rateLimit({ windowMs: 60_000, limit: 20, standardHeaders: 'draft-7', legacyHeaders: false });
+  api.post('/auth/login', loginLimit, route(async (req, res) => {
+    const body = parse(loginBody, req.body ?? {}, res);
+    if (!body) return;
+    const user = await accounts.authenticate(body.username, body.password);
+    if (!user) throw new CourtcastError('UNAUTHORIZED', 'wrong username or password');
+    res.json({ ...(await tokens.issue(user)), user: publicUser(user) });
+  }));
+
+  api.use(authenticate(tokens, accounts));
+  api.get('/me', (_req, res) => void res.json(principalOf(res)));
+
+  const admin = requireRole('admin');
+  const planners = requireRole('admin', 'supervisor');
+  api.get('/users', admin, route(async (_req, res) => void res.json(await accounts.list())));
+  api.post('/users', admin, route(async (req, res) => {
+    const body = parse(newUserBody, req.body ?? {}, res);
+    if (body) res.status(201).json(await accounts.create(body));
+  }));
+  api.patch('/users/:id', admin, route(async (req, res) => {
+    const id = parse(userIdParam, req.params.id, res);
+    const body = id && parse(userPatchBody, req.body ?? {}, res);
+    if (id && body) res.json(await accounts.update(id, body));
+  }));
+  api.delete('/users/:id', admin, route(async (req, res) => {
+    const id = parse(userIdParam, req.params.id, res);
+    if (!id) return;
+    await accounts.remove(id);
+    res.status(204).end();
+  }));
+
+  api.post('/courts', admin, route(async (req, res) => {
     const body = parse(newCourtBody, req.body ?? {}, res);
     if (body) res.status(201).json(await registry.createCourt(body));
   }));
   api.get('/courts', route(async (_req, res) => void res.json(await registry.listCourts())));
 
-  api.post('/courts/:courtId/courtrooms', route(async (req, res) => {
+  api.post('/courts/:courtId/courtrooms', admin, route(async (req, res) => {
     const courtId = parse(idParam, req.params.courtId, res);
     const body = courtId && parse(newCourtroomBody, req.body ?? {}, res);
-    if (courtId && body) res.status(201).json(staffCourtroom(await registry.createCourtroom(courtId, body)));
+    if (courtId && body) res.status(201).json(await registry.createCourtroom(courtId, body));
   }));
   api.get('/courtrooms/:id', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
-    if (id) res.json(staffCourtroom(await registry.courtroom(id)));
+    if (!id) return;
+    const room = await registry.courtroom(id);
+    const p = principalOf(res);
+    if (!mayControl(p, room.id) && !hasRole(p, 'archivist')) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
+    // Only admins see the stream key: it is the courtroom's ingest credential.
+    res.json(hasRole(p, 'admin') ? room : withoutKey(room));
   }));
-  api.post('/courtrooms/:id/rotate-key', route(async (req, res) => {
+  api.post('/courtrooms/:id/rotate-key', admin, route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
     if (!id) return;
     const room = await registry.rotateKey(id);
     broadcasts.kickEncoder(room.id);
-    res.json(staffCourtroom(room));
+    res.json(room);
   }));
 
-  api.post('/hearings', route(async (req, res) => {
+  api.post('/hearings', planners, route(async (req, res) => {
     const body = parse(newHearingBody, req.body ?? {}, res);
     if (body) res.status(201).json(await registry.createHearing(body));
   }));
-  api.get('/hearings', route(async (_req, res) => void res.json(await registry.listHearings())));
+  api.get('/hearings', route(async (_req, res) => {
+    const p = principalOf(res);
+    const all = await registry.listHearings();
+    // Clerks see the hearings of the courtrooms they serve: "my courtrooms and hearings".
+    res.json(hasRole(p, 'admin', 'supervisor', 'archivist') ? all : all.filter((h) => mayControl(p, h.courtroomId)));
+  }));
   api.get('/hearings/:id', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
-    if (id) res.json({ hearing: await registry.hearing(id), live: broadcasts.session(id)?.status() ?? null });
+    if (!id) return;
+    const p = principalOf(res);
+    const hearing = hasRole(p, 'archivist') ? await registry.hearing(id) : await hearingInScope(registry, id, p);
+    res.json({ hearing, live: broadcasts.session(id)?.status() ?? null });
   }));
   api.post('/hearings/:id/broadcast/:command', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
     const cmd = id && parse(commandParam, req.params.command, res);
     const body = cmd && parse(commandBody, req.body ?? {}, res);
-    if (id && cmd && body) res.json(await broadcasts.command(id, cmd));
+    if (!id || !cmd || !body) return;
+    await hearingInScope(registry, id, principalOf(res));
+    res.json(await broadcasts.command(id, cmd));
   }));
   return api;
 }

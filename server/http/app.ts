@@ -5,7 +5,9 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Accounts } from '../service/accounts.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
+import type { Tokens } from '../service/tokens.ts';
 import type { Registry } from '../service/registry.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { publicApi, staffApi } from './api.ts';
@@ -18,7 +20,8 @@ export interface HttpOptions {
   readonly registry: Registry;
   readonly broadcasts: BroadcastService;
   readonly publicStore: ObjectStore;
-  readonly staffToken: string;
+  readonly accounts: Accounts;
+  readonly tokens: Tokens;
   readonly logger: MediaLogger;
   /** Base URL for links in responses; by default taken from the request's Host. */
   readonly publicBaseUrl?: string;
@@ -46,7 +49,7 @@ export function createHttpApp(o: HttpOptions): Express {
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/hls', originRouter(o.publicStore));
   app.use('/public', rateLimit({ windowMs: 60_000, limit: 600, standardHeaders: 'draft-7', legacyHeaders: false }), publicApi(o.registry, o.broadcasts, baseUrl));
-  app.use('/api', staffApi(o.registry, o.broadcasts, o.staffToken));
+  app.use('/api', staffApi({ registry: o.registry, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens }));
   app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(hlsJs));
   app.get('/watch/:id', (_req, res) => res.sendFile(path.join(playerDir, 'watch.html')));
   app.use((_req, res) => sendProblem(res, 'NOT_FOUND', 'no such resource'));

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../domain/errors.ts';
-import { commandBody, newCourtBody, newCourtroomBody, newHearingBody } from './schemas.ts';
+import { commandBody, loginBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody } from './schemas.ts';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
 const problem = { description: 'problem+json', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
-const errors = { '400': problem, '401': problem, '404': problem, '409': problem, '422': problem };
+const errors = { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '422': problem };
 const idPath = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 
 /** The OpenAPI 3.1 document, built from the same zod schemas that validate requests. */
@@ -34,6 +34,16 @@ export function openApiDocument(): Record<string, unknown> {
       '/public/schedule': { get: { summary: 'Public hearings, with playlist URLs of live ones', responses: { '200': { description: 'list' } } } },
       '/public/hearings/{id}': { get: { summary: 'A public hearing and its broadcast phase', parameters: [idPath('id')], responses: { '200': { description: 'hearing' }, ...errors } } },
       '/hls/hearings/{id}/master.m3u8': { get: { summary: 'Public HLS master playlist (delayed, released media only)', parameters: [idPath('id')], responses: { '200': { description: 'playlist' }, '404': problem } } },
+      '/api/auth/login': { post: { summary: 'Sign in; returns a short-lived bearer token', requestBody: json(loginBody), responses: { '200': { description: 'token' }, ...errors } } },
+      '/api/me': { get: { security: [{ staffToken: [] }], summary: 'Who the token belongs to', responses: { '200': { description: 'principal' }, ...errors } } },
+      '/api/users': {
+        get: { security: [{ staffToken: [] }], summary: 'List accounts (admin)', responses: { '200': { description: 'users' }, ...errors } },
+        post: { security: [{ staffToken: [] }], summary: 'Create an account (admin)', requestBody: json(newUserBody), responses: { '201': { description: 'user' }, ...errors } },
+      },
+      '/api/users/{id}': {
+        patch: { security: [{ staffToken: [] }], summary: 'Change an account (admin)', parameters: [idPath('id')], requestBody: json(userPatchBody), responses: { '200': { description: 'user' }, ...errors } },
+        delete: { security: [{ staffToken: [] }], summary: 'Delete an account (admin)', parameters: [idPath('id')], responses: { '204': { description: 'deleted' }, ...errors } },
+      },
       '/api/courts': {
         get: { security: [{ staffToken: [] }], summary: 'List courts', responses: { '200': { description: 'courts' }, ...errors } },
         post: { security: [{ staffToken: [] }], summary: 'Create a court', requestBody: json(newCourtBody), responses: { '201': { description: 'court' }, ...errors } },

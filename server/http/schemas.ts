@@ -52,3 +52,31 @@ export const commandParam = z.enum(['open', 'start', 'pause', 'resume', 'cut', '
 
 /** Optional body of a broadcast command. Reasons become mandatory with the audit trail. */
 export const commandBody = z.object({ reason: z.string().trim().max(500).optional() }).strict();
+
+/** POST /api/auth/login */
+export const loginBody = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }).strict();
+
+const roles = z.array(z.enum(['clerk', 'supervisor', 'archivist', 'admin'])).min(1).max(4);
+const password = z.string().min(12, 'use at least 12 characters').max(200);
+
+/** POST /api/users */
+export const newUserBody = z
+  .object({
+    username: z.string().regex(/^[a-z0-9._-]{2,40}$/, 'lower-case letters, digits, dot, dash, underscore; 2-40'),
+    displayName: text(100).optional(),
+    password,
+    roles,
+    courtroomIds: z.array(idParam).max(200).optional(),
+  })
+  .strict();
+
+/** PATCH /api/users/:id */
+export const userPatchBody = z
+  .object({
+    displayName: text(100).optional(),
+    password: password.optional(),
+    roles: roles.optional(),
+    courtroomIds: z.array(idParam).max(200).optional(),
+    disabled: z.boolean().optional(),
+  })
+  .strict();

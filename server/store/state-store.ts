@@ -1,5 +1,5 @@
 /** Namespaces of the state store; one per kind of record. */
-export type StateNamespace = 'courts' | 'courtrooms' | 'hearings' | 'programs' | 'releases';
+export type StateNamespace = 'courts' | 'courtrooms' | 'hearings' | 'programs' | 'releases' | 'users';
 
 /**
  * Durable JSON records by namespace and id. In memory for the embedded default; Redis next.

@@ -76,20 +76,21 @@ describe('HTTP API: validation, errors and the public view', () => {
     await expectProblem('POST', `/api/hearings/${seeded.hearingId}/broadcast/cut`, { reason: 7 }, 400, 'VALIDATION_FAILED');
   });
 
-  it('requires the staff token', async () => {
-    for (const auth of [undefined, 'Bearer wrong', 'Basic dGVzdA==']) {
+  it('requires a valid session token', async () => {
+    for (const auth of [undefined, 'Bearer wrong', 'Basic dGVzdA==', `Bearer ${s.token}x`]) {
       const res = await fetch(`${s.base}/api/hearings`, { headers: auth ? { authorization: auth } : {} });
       expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
     }
   });
 
   it('never answers 500 to garbage', async () => {
     const garbage = ['/api/hearings/%E0%A4%A', '/hls/%', '/public/hearings/%zz', '/api/courts?x[$gt]=1'];
     for (const g of garbage) {
-      const res = await fetch(`${s.base}${g}`, { headers: { authorization: 'Bearer test-staff-token' } });
+      const res = await fetch(`${s.base}${g}`, { headers: { authorization: `Bearer ${s.token}` } });
       expect(res.status, g).toBeLessThan(500);
     }
-    const res = await fetch(`${s.base}/api/courts`, { method: 'POST', headers: { authorization: 'Bearer test-staff-token', 'content-type': 'application/json' }, body: '\u0000\u0001' });
+    const res = await fetch(`${s.base}/api/courts`, { method: 'POST', headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' }, body: '\u0000\u0001' });
     expect(res.status).toBe(400);
   });
 

@@ -13,14 +13,19 @@ export const TEST_LADDER = [
   { name: 'audio', audioKbps: 64 },
 ];
 
-export const STAFF_TOKEN = 'test-staff-token';
+export const ADMIN = { username: 'admin', password: 'test-admin-password' };
 
 /** A running test server plus helpers to call it. */
 export interface TestServer {
   readonly cc: Courtcast;
   readonly base: string;
   readonly dataDir: string;
-  api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T; type: string }>;
+  /** The admin's bearer token. */
+  readonly token: string;
+  /** Signs in and returns a bearer token. */
+  login(username: string, password: string): Promise<string>;
+  /** Calls the API as the admin, or with the given token. */
+  api<T = unknown>(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: T; type: string }>;
   close(): Promise<void>;
 }
 
@@ -40,16 +45,25 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     },
   });
   const logger = pino({ level: config.log.level });
-  const cc = await startCourtcast(config, { staffToken: STAFF_TOKEN, logger, slateCacheDir: path.join(os.tmpdir(), 'courtcast-test-slates') });
+  const cc = await startCourtcast(config, { logger, slateCacheDir: path.join(os.tmpdir(), 'courtcast-test-slates') });
   const base = `http://127.0.0.1:${cc.httpPort}`;
+  const login = async (username: string, password: string): Promise<string> => {
+    const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    if (res.status !== 200) throw new Error(`login as ${username} failed: ${res.status}`);
+    return ((await res.json()) as { token: string }).token;
+  };
+  await cc.accounts.create({ ...ADMIN, roles: ['admin'] });
+  const token = await login(ADMIN.username, ADMIN.password);
   return {
     cc,
     base,
     dataDir,
-    async api(method, p, body) {
+    token,
+    login,
+    async api(method, p, body, as = token) {
       const res = await fetch(`${base}${p}`, {
         method,
-        headers: { authorization: `Bearer ${STAFF_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { authorization: `Bearer ${as}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const type = res.headers.get('content-type') ?? '';
