@@ -13,6 +13,7 @@ const layers = {
   'server/ingest': ['pipeline', 'delay', 'service', 'control', 'http'],
   'server/pipeline': ['ingest', 'delay', 'service', 'control', 'http'],
   'server/delay': ['ingest', 'service', 'control', 'http'],
+  'server/audit': ['media', 'ingest', 'pipeline', 'delay', 'service', 'control', 'http'],
   'server/service': ['control', 'http'],
 };
 

@@ -19,6 +19,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = Object.free
   COURTCAST_DELAY_MAX: ['delay', 'maxSeconds'],
   COURTCAST_PUBLIC_WINDOW: ['delay', 'publicWindowSegments'],
   COURTCAST_STATE_STORE: ['stores', 'state'],
+  COURTCAST_REDIS_URL: ['stores', 'redisUrl'],
   COURTCAST_OBJECT_STORE: ['stores', 'objects'],
   COURTCAST_JWT_SECRET: ['auth', 'jwtSecret'],
   COURTCAST_TOKEN_TTL: ['auth', 'tokenTtlSeconds'],

@@ -58,7 +58,8 @@ export const configSchema = z
       .prefault({}),
     stores: z
       .object({
-        state: z.enum(['memory']).default('memory'),
+        state: z.enum(['memory', 'redis']).default('memory'),
+        redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
         objects: z.enum(['local']).default('local'),
       })
       .strict()
@@ -93,6 +94,9 @@ export const configSchema = z
     }
     if (!c.media.ladder.some((r) => r.height !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['media', 'ladder'], message: 'the ladder needs at least one video rung' });
+    }
+    if (c.stores.state === 'redis' && !c.stores.redisUrl) {
+      ctx.addIssue({ code: 'custom', path: ['stores', 'redisUrl'], message: 'required when stores.state is redis' });
     }
     if ((c.auth.bootstrapAdminUser === undefined) !== (c.auth.bootstrapAdminPassword === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['auth', 'bootstrapAdminPassword'], message: 'set both bootstrapAdminUser and bootstrapAdminPassword, or neither' });

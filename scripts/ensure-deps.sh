@@ -10,6 +10,8 @@ command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 command -v fc-list >/dev/null 2>&1 || need_apt+=(fontconfig fonts-dejavu-core)
 # The browser tests drive Debian's Chromium through playwright-core (no browser download).
 if [ "$mode" = test ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
+# State-store contract tests and restart recovery start a private redis-server.
+if [ "$mode" = test ] && ! command -v redis-server >/dev/null 2>&1; then need_apt+=(redis-server); fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

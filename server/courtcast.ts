@@ -14,6 +14,9 @@ import { BroadcastService } from './service/broadcasts.ts';
 import { Registry } from './service/registry.ts';
 import { LocalObjectStore } from './store/local-object-store.ts';
 import { MemoryStateStore } from './store/memory-state-store.ts';
+import { RedisStateStore } from './store/redis-state-store.ts';
+import type { StateStore } from './store/state-store.ts';
+import { AuditTrail } from './audit/trail.ts';
 
 /** A running Courtcast: its bound ports, its services, and a clean shutdown. */
 export interface Courtcast {
@@ -21,6 +24,8 @@ export interface Courtcast {
   readonly rtmpPort: number;
   readonly registry: Registry;
   readonly accounts: Accounts;
+  readonly audit: AuditTrail;
+  readonly state: StateStore;
   readonly broadcasts: BroadcastService;
   readonly logger: Logger;
   /** Where each kind of media lives on disk. Only `public` is reachable over HTTP. */
@@ -46,7 +51,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const dirs = { public: path.join(dataDir, 'public'), pending: path.join(dataDir, 'pending'), master: path.join(dataDir, 'master') };
   await Promise.all(Object.values(dirs).map((d) => mkdir(d, { recursive: true })));
 
-  const state = new MemoryStateStore();
+  const state: StateStore = config.stores.state === 'redis' && config.stores.redisUrl ? await RedisStateStore.connect(config.stores.redisUrl) : new MemoryStateStore();
+  const audit = new AuditTrail(state);
   const publicStore = new LocalObjectStore(dirs.public);
   const registry = new Registry(state, config.delay);
   await registry.load();
@@ -75,6 +81,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const broadcasts = new BroadcastService({
     registry,
     state,
+    audit,
     publicStore,
     slates,
     ingest,
@@ -99,7 +106,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   }
   if (!config.auth.jwtSecret) logger.warn('auth.jwtSecret is not set: a random key is used, so sign-ins end when the process restarts');
   const tokens = new Tokens(config.auth.jwtSecret ?? randomBytes(32).toString('base64url'), config.auth.tokenTtlSeconds);
-  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, logger, publicBaseUrl: config.http.publicBaseUrl });
+  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, logger, publicBaseUrl: config.http.publicBaseUrl });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.once('error', reject);
@@ -113,6 +120,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     rtmpPort,
     registry,
     accounts,
+    audit,
+    state,
     broadcasts,
     logger,
     dirs,

@@ -50,3 +50,9 @@ export function mayControl(p: Principal, courtroomId: string): boolean {
 export function mayReadAudit(p: Principal): boolean {
   return hasRole(p, 'supervisor', 'archivist', 'admin');
 }
+
+/** The role a principal acts in when several apply: the most powerful one. */
+export function actingRole(p: Principal): Role {
+  for (const r of ['admin', 'supervisor', 'clerk', 'archivist'] as const) if (p.roles.includes(r)) return r;
+  return 'archivist';
+}

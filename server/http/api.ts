@@ -3,7 +3,8 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Courtroom, Hearing, PublicHearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
-import { hasRole, mayControl, publicUser, type Principal } from '../domain/users.ts';
+import { actingRole, hasRole, mayControl, publicUser, type Principal } from '../domain/users.ts';
+import type { AuditTrail } from '../audit/trail.ts';
 import type { Accounts } from '../service/accounts.ts';
 import type { Tokens } from '../service/tokens.ts';
 import { authenticate, principalOf, requireRole } from './auth.ts';
@@ -35,6 +36,7 @@ export interface StaffApiDeps {
   readonly broadcasts: BroadcastService;
   readonly accounts: Accounts;
   readonly tokens: Tokens;
+  readonly audit: AuditTrail;
 }
 
 /** A courtroom as non-admin staff see it: no stream key. */
@@ -52,7 +54,7 @@ async function hearingInScope(registry: Registry, id: string, p: Principal): Pro
 
 /** The staff API: sign-in, accounts, courts, courtrooms, hearings and broadcast commands. */
 export function staffApi(d: StaffApiDeps): Router {
-  const { registry, broadcasts, accounts, tokens } = d;
+  const { registry, broadcasts, accounts, tokens, audit } = d;
   const api = Router();
   api.use(express.json({ limit: '32kb' }));
 
@@ -138,8 +140,24 @@ export function staffApi(d: StaffApiDeps): Router {
     const cmd = id && parse(commandParam, req.params.command, res);
     const body = cmd && parse(commandBody, req.body ?? {}, res);
     if (!id || !cmd || !body) return;
-    await hearingInScope(registry, id, principalOf(res));
-    res.json(await broadcasts.command(id, cmd));
+    const p = principalOf(res);
+    await hearingInScope(registry, id, p);
+    const actor = { kind: 'user' as const, userId: p.userId, username: p.username, role: actingRole(p) };
+    res.json(await broadcasts.command(id, cmd, { actor, reason: body.reason ?? null }));
+  }));
+
+  const auditors = requireRole('supervisor', 'archivist', 'admin');
+  api.get('/hearings/:id/audit', auditors, route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    if (!id) return;
+    await registry.hearing(id);
+    res.json(await audit.list(id));
+  }));
+  api.get('/hearings/:id/audit/verify', auditors, route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    if (!id) return;
+    await registry.hearing(id);
+    res.json(await audit.verify(id));
   }));
   return api;
 }

@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { AuditTrail } from '../audit/trail.ts';
 import type { Accounts } from '../service/accounts.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
 import type { Tokens } from '../service/tokens.ts';
@@ -22,6 +23,7 @@ export interface HttpOptions {
   readonly publicStore: ObjectStore;
   readonly accounts: Accounts;
   readonly tokens: Tokens;
+  readonly audit: AuditTrail;
   readonly logger: MediaLogger;
   /** Base URL for links in responses; by default taken from the request's Host. */
   readonly publicBaseUrl?: string;
@@ -49,7 +51,7 @@ export function createHttpApp(o: HttpOptions): Express {
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/hls', originRouter(o.publicStore));
   app.use('/public', rateLimit({ windowMs: 60_000, limit: 600, standardHeaders: 'draft-7', legacyHeaders: false }), publicApi(o.registry, o.broadcasts, baseUrl));
-  app.use('/api', staffApi({ registry: o.registry, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens }));
+  app.use('/api', staffApi({ registry: o.registry, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit }));
   app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(hlsJs));
   app.get('/watch/:id', (_req, res) => res.sendFile(path.join(playerDir, 'watch.html')));
   app.use((_req, res) => sendProblem(res, 'NOT_FOUND', 'no such resource'));

@@ -12,13 +12,24 @@ import { backoffPolicy } from '../media/restart-policy.ts';
 import { PipelineSession } from '../pipeline/session.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import type { StateStore } from '../store/state-store.ts';
-import { LiveSession, type BroadcastCommand, type LiveStatus } from './live-session.ts';
+import { LiveSession, reasonRequired, type BroadcastCommand, type LiveStatus } from './live-session.ts';
 import type { Registry } from './registry.ts';
+import type { AuditActor, AuditTrail } from '../audit/trail.ts';
+import type { ReleaseRecord } from '../delay/delay-line.ts';
+
+/** Who gives a command and why; recorded in the audit trail. */
+export interface CommandContext {
+  readonly actor: AuditActor;
+  readonly reason?: string | null;
+}
+
+const SYSTEM: AuditActor = { kind: 'system' };
 
 /** What the broadcast service needs, assembled by the composition root. */
 export interface BroadcastServiceOptions {
   readonly registry: Registry;
   readonly state: StateStore;
+  readonly audit: AuditTrail;
   readonly publicStore: ObjectStore;
   readonly slates: SlateLibrary;
   readonly ingest: RtmpIngest;
@@ -80,7 +91,7 @@ export class BroadcastService {
    * Opens a hearing: recording begins as soon as the encoder is there, and the public playlist
    * shows the "starting" slate until a clerk starts the broadcast. Opening twice is harmless.
    */
-  async open(hearingId: string): Promise<LiveSession> {
+  async open(hearingId: string, ctx: CommandContext = { actor: SYSTEM }): Promise<LiveSession> {
     const existing = this.sessions.get(hearingId);
     if (existing) return existing;
     const hearing = await this.o.registry.hearing(hearingId);
@@ -96,7 +107,9 @@ export class BroadcastService {
       void this.o.registry.setHearingStatus(hearingId, 'ended');
     });
     await this.o.registry.setHearingStatus(hearingId, 'live');
+    this.observe(session);
     await session.start();
+    void this.record(hearingId, { actor: ctx.actor, action: 'open', reason: ctx.reason ?? null, effectiveAt: this.now(), params: { delaySeconds: hearing.delaySeconds } });
     if (room.ingest === 'rtmp' && this.o.ingest.isPublishing(room.id)) session.encoderConnected();
     return session;
   }
@@ -154,15 +167,50 @@ export class BroadcastService {
     return session;
   }
 
-  /** Applies a clerk's command; `start` opens the hearing first if needed. */
-  async command(hearingId: string, cmd: BroadcastCommand | 'open'): Promise<LiveStatus> {
-    if (cmd === 'open') return (await this.open(hearingId)).status();
-    const session = cmd === 'start' ? await this.open(hearingId) : this.sessions.get(hearingId);
+  /** Records automatic events of a live session in the audit trail. */
+  private observe(session: LiveSession): void {
+    const id = session.hearing.id;
+    let lastOutcome: ReleaseRecord['outcome'] | null = null;
+    session.on('encoder', (state) => void this.record(id, { actor: SYSTEM, action: `encoder-${state}`, effectiveAt: this.now() }));
+    session.on('ffmpeg', (e) => {
+      const action = e.restarting ? 'ffmpeg-restarting' : 'ffmpeg-stopped';
+      void this.record(id, { actor: SYSTEM, action, params: { run: e.run, code: e.code, signal: e.signal }, effectiveAt: this.now() });
+    });
+    // Slates are recorded when what airs changes, not for every segment.
+    session.on('released', (r) => {
+      if (r.outcome === lastOutcome) return;
+      lastOutcome = r.outcome;
+      const action = r.outcome === 'aired' ? 'picture-aired' : 'slate-aired';
+      void this.record(id, { actor: SYSTEM, action, params: { slate: r.outcome === 'aired' ? null : r.outcome, why: r.reason, seq: r.seq }, effectiveAt: r.captureStart });
+    });
+    session.on('finished', () => void this.record(id, { actor: SYSTEM, action: 'playlist-ended', effectiveAt: this.now() }));
+  }
+
+  private async record(hearingId: string, input: Parameters<AuditTrail['append']>[1]): Promise<void> {
+    try {
+      await this.o.audit.append(hearingId, input);
+    } catch (err) {
+      this.o.logger.error({ hearingId, err, action: input.action }, 'could not write the audit trail');
+    }
+  }
+
+  /**
+   * Applies a clerk's command and records it; `start` opens the hearing first if needed. The
+   * audit entry is written before the answer, so an acknowledged command is on the record.
+   */
+  async command(hearingId: string, cmd: BroadcastCommand | 'open', ctx: CommandContext = { actor: SYSTEM }): Promise<LiveStatus> {
+    if (reasonRequired(cmd) && !ctx.reason?.trim()) throw new CourtcastError('VALIDATION_FAILED', `a reason is required to ${cmd}`);
+    if (cmd === 'open') return (await this.open(hearingId, ctx)).status();
+    const session = cmd === 'start' ? await this.open(hearingId, ctx) : this.sessions.get(hearingId);
     if (!session) {
       await this.o.registry.hearing(hearingId); // 404 for an unknown hearing
       throw new CourtcastError('INVALID_TRANSITION', `cannot ${cmd}: the hearing is not live`);
     }
-    await session.command(cmd);
+    const releasedUntil = session.releasedUntil;
+    const program = await session.command(cmd);
+    // A cut takes effect from the last released instant; everything else from the command's time.
+    const effectiveAt = cmd === 'cut' ? Math.min(releasedUntil, program.lastActionAt) : program.lastActionAt;
+    await this.record(hearingId, { actor: ctx.actor, action: cmd, reason: ctx.reason ?? null, effectiveAt, params: { phase: program.phase } });
     return session.status();
   }
 

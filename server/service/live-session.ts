@@ -11,6 +11,11 @@ export const BROADCAST_COMMANDS = ['start', 'pause', 'resume', 'cut', 'end'] as 
 /** A broadcast command. */
 export type BroadcastCommand = (typeof BROADCAST_COMMANDS)[number];
 
+/** Commands that take the public off the air must say why, for the record. */
+export function reasonRequired(cmd: string): boolean {
+  return cmd === 'pause' || cmd === 'cut';
+}
+
 /** What a console or the public status endpoint is told about a live hearing. */
 export interface LiveStatus {
   readonly hearingId: string;
@@ -30,6 +35,8 @@ export interface LiveSessionEvents {
   program: (program: BroadcastProgram, action: ProgramAction) => void;
   released: (record: ReleaseRecord) => void;
   encoder: (state: EncoderState) => void;
+  /** The transcoder ended; `restarting` tells whether the supervisor brings it back. */
+  ffmpeg: (e: { run: number; code: number | null; signal: string | null; restarting: boolean }) => void;
   finished: () => void;
 }
 
@@ -62,6 +69,7 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     this.programState = initialProgram;
     pipeline.on('segment', (s) => delay.addPending(s));
     pipeline.on('gap', (at) => delay.markGap(at));
+    pipeline.on('ffmpegExit', (exit, run, restarting) => this.emit('ffmpeg', { run, code: exit.code, signal: exit.signal, restarting }));
     pipeline.on('encoder', (state) => this.onEncoder(state));
     delay.on('released', (r) => this.emit('released', r));
     delay.on('finished', () => {
@@ -81,6 +89,11 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
       );
     }
     this.emit('encoder', state);
+  }
+
+  /** Capture time up to which the public timeline is decided. */
+  get releasedUntil(): number {
+    return this.delay.releasedUntil;
   }
 
   /** The program as it stands. */

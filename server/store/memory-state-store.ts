@@ -5,21 +5,33 @@ import type { StateNamespace, StateStore } from './state-store.ts';
  * record by holding on to an object, just as with Redis.
  */
 export class MemoryStateStore implements StateStore {
-  private readonly data = new Map<StateNamespace, Map<string, string>>();
+  readonly description = 'memory';
+  private readonly data = new Map<StateNamespace, Map<string, { raw: string; expiresAt: number | null }>>();
+  private readonly logs = new Map<string, string[]>();
 
-  private ns(ns: StateNamespace): Map<string, string> {
+  private ns(ns: StateNamespace): Map<string, { raw: string; expiresAt: number | null }> {
     let m = this.data.get(ns);
     if (!m) this.data.set(ns, (m = new Map()));
     return m;
   }
 
+  private live(ns: StateNamespace, id: string): string | undefined {
+    const rec = this.ns(ns).get(id);
+    if (!rec) return undefined;
+    if (rec.expiresAt !== null && rec.expiresAt <= Date.now()) {
+      this.ns(ns).delete(id);
+      return undefined;
+    }
+    return rec.raw;
+  }
+
   async get<T>(ns: StateNamespace, id: string): Promise<T | null> {
-    const raw = this.ns(ns).get(id);
+    const raw = this.live(ns, id);
     return raw === undefined ? null : (JSON.parse(raw) as T);
   }
 
   async put<T>(ns: StateNamespace, id: string, value: T): Promise<void> {
-    this.ns(ns).set(id, JSON.stringify(value));
+    this.ns(ns).set(id, { raw: JSON.stringify(value), expiresAt: null });
   }
 
   async delete(ns: StateNamespace, id: string): Promise<void> {
@@ -27,10 +39,32 @@ export class MemoryStateStore implements StateStore {
   }
 
   async list<T>(ns: StateNamespace): Promise<T[]> {
-    return [...this.ns(ns).values()].map((raw) => JSON.parse(raw) as T);
+    return [...this.ns(ns).keys()].flatMap((id) => {
+      const raw = this.live(ns, id);
+      return raw === undefined ? [] : [JSON.parse(raw) as T];
+    });
+  }
+
+  async putIfAbsent<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<T | null> {
+    const existing = this.live(ns, id);
+    if (existing !== undefined) return JSON.parse(existing) as T;
+    this.ns(ns).set(id, { raw: JSON.stringify(value), expiresAt: ttlMs === undefined ? null : Date.now() + ttlMs });
+    return null;
+  }
+
+  async append(log: string, entry: string): Promise<number> {
+    let l = this.logs.get(log);
+    if (!l) this.logs.set(log, (l = []));
+    l.push(entry);
+    return l.length;
+  }
+
+  async readLog(log: string): Promise<string[]> {
+    return [...(this.logs.get(log) ?? [])];
   }
 
   async close(): Promise<void> {
     this.data.clear();
+    this.logs.clear();
   }
 }

@@ -1,14 +1,26 @@
 /** Namespaces of the state store; one per kind of record. */
-export type StateNamespace = 'courts' | 'courtrooms' | 'hearings' | 'programs' | 'releases' | 'users';
+export type StateNamespace = 'courts' | 'courtrooms' | 'hearings' | 'programs' | 'releases' | 'users' | 'pending' | 'idempotency';
 
 /**
- * Durable JSON records by namespace and id. In memory for the embedded default; Redis next.
- * Values are plain JSON: the store never holds class instances.
+ * Durable JSON records by namespace and id, plus append-only logs. In memory for the embedded
+ * default, Redis in production; one contract test suite runs against both. Values are plain
+ * JSON: the store never holds class instances.
  */
 export interface StateStore {
+  /** A label for logs. */
+  readonly description: string;
   get<T>(ns: StateNamespace, id: string): Promise<T | null>;
   put<T>(ns: StateNamespace, id: string, value: T): Promise<void>;
   delete(ns: StateNamespace, id: string): Promise<void>;
   list<T>(ns: StateNamespace): Promise<T[]>;
+  /**
+   * Stores `value` only if nothing is stored under the id, atomically. Returns null when it
+   * stored, or the value already there. With `ttlMs` the record expires.
+   */
+  putIfAbsent<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<T | null>;
+  /** Appends one entry to a log; returns the log's new length. */
+  append(log: string, entry: string): Promise<number>;
+  /** Every entry of a log, oldest first. */
+  readLog(log: string): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -72,7 +72,8 @@ describe('HTTP API: validation, errors and the public view', () => {
 
   it('rejects unknown commands and commands out of order', async () => {
     await expectProblem('POST', `/api/hearings/${seeded.hearingId}/broadcast/explode`, {}, 400, 'VALIDATION_FAILED');
-    await expectProblem('POST', `/api/hearings/${seeded.hearingId}/broadcast/pause`, {}, 409, 'INVALID_TRANSITION');
+    await expectProblem('POST', `/api/hearings/${seeded.hearingId}/broadcast/pause`, { reason: 'recess' }, 409, 'INVALID_TRANSITION');
+    await expectProblem('POST', `/api/hearings/${seeded.hearingId}/broadcast/pause`, {}, 400, 'VALIDATION_FAILED');
     await expectProblem('POST', `/api/hearings/${seeded.hearingId}/broadcast/cut`, { reason: 7 }, 400, 'VALIDATION_FAILED');
   });
 

@@ -21,7 +21,7 @@ describe('cut dumps the unreleased window', () => {
 
   const command = async (cmd: string) => {
     const before = Date.now();
-    const res = await s.api('POST', `/api/hearings/${hearingId}/broadcast/${cmd}`, {});
+    const res = await s.api('POST', `/api/hearings/${hearingId}/broadcast/${cmd}`, { reason: 'protected witness named' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     return { before, after: Date.now() };
   };

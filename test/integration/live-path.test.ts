@@ -14,7 +14,7 @@ const ESTIMATE_EARLY_MS = 600;
 /** A clerk command, timed from just before the request to just after the answer. */
 async function command(s: TestServer, hearingId: string, cmd: string): Promise<{ before: number; after: number }> {
   const before = Date.now();
-  const res = await s.api('POST', `/api/hearings/${hearingId}/broadcast/${cmd}`, {});
+  const res = await s.api('POST', `/api/hearings/${hearingId}/broadcast/${cmd}`, { reason: 'test' });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return { before, after: Date.now() };
 }

@@ -1,0 +1,81 @@
+import { createClient, type RedisClientType } from 'redis';
+import type { StateNamespace, StateStore } from './state-store.ts';
+
+/**
+ * State in Redis. Records of a namespace share one hash (`<prefix>:<ns>`), so listing is one
+ * HVALS; records with a time to live are plain keys (`<prefix>:<ns>:ttl:<id>`), since hash fields
+ * cannot expire on Redis 7.0; logs are lists (`<prefix>:log:<name>`).
+ */
+export class RedisStateStore implements StateStore {
+  readonly description: string;
+
+  private constructor(
+    private readonly client: RedisClientType,
+    private readonly prefix: string,
+    url: string,
+  ) {
+    this.description = `redis:${url.replace(/\/\/[^@]*@/, '//***@')}`;
+  }
+
+  /** Connects; rejects if Redis cannot be reached. */
+  static async connect(url: string, prefix = 'courtcast'): Promise<RedisStateStore> {
+    const client: RedisClientType = createClient({ url });
+    // Without a listener, a dropped connection would be an unhandled 'error' event.
+    client.on('error', () => {});
+    await client.connect();
+    return new RedisStateStore(client, prefix, url);
+  }
+
+  /** The underlying client, for the Socket.IO adapter (which needs its own duplicates). */
+  get redis(): RedisClientType {
+    return this.client;
+  }
+
+  private hash(ns: StateNamespace): string {
+    return `${this.prefix}:${ns}`;
+  }
+
+  private ttlKey(ns: StateNamespace, id: string): string {
+    return `${this.prefix}:${ns}:ttl:${id}`;
+  }
+
+  async get<T>(ns: StateNamespace, id: string): Promise<T | null> {
+    const raw = (await this.client.hGet(this.hash(ns), id)) ?? (await this.client.get(this.ttlKey(ns, id)));
+    return raw === null || raw === undefined ? null : (JSON.parse(raw) as T);
+  }
+
+  async put<T>(ns: StateNamespace, id: string, value: T): Promise<void> {
+    await this.client.hSet(this.hash(ns), id, JSON.stringify(value));
+  }
+
+  async delete(ns: StateNamespace, id: string): Promise<void> {
+    await this.client.hDel(this.hash(ns), id);
+    await this.client.del(this.ttlKey(ns, id));
+  }
+
+  async list<T>(ns: StateNamespace): Promise<T[]> {
+    return (await this.client.hVals(this.hash(ns))).map((raw) => JSON.parse(raw) as T);
+  }
+
+  async putIfAbsent<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<T | null> {
+    const raw = JSON.stringify(value);
+    if (ttlMs === undefined) {
+      const stored = await this.client.hSetNX(this.hash(ns), id, raw);
+      return stored ? null : await this.get<T>(ns, id);
+    }
+    const ok = await this.client.set(this.ttlKey(ns, id), raw, { NX: true, PX: ttlMs });
+    return ok === 'OK' ? null : await this.get<T>(ns, id);
+  }
+
+  async append(log: string, entry: string): Promise<number> {
+    return this.client.rPush(`${this.prefix}:log:${log}`, entry);
+  }
+
+  async readLog(log: string): Promise<string[]> {
+    return this.client.lRange(`${this.prefix}:log:${log}`, 0, -1);
+  }
+
+  async close(): Promise<void> {
+    if (this.client.isOpen) await this.client.quit();
+  }
+}

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryStateStore } from '../../server/store/memory-state-store.ts';
+import { RedisStateStore } from '../../server/store/redis-state-store.ts';
+import type { StateStore } from '../../server/store/state-store.ts';
+import { TestRedis } from '../support/redis.ts';
+
+const redis = new TestRedis();
+let prefixCounter = 0;
+
+/** Every implementation of the state store must pass this one suite. */
+const implementations: [string, () => Promise<StateStore>][] = [
+  ['memory', async () => new MemoryStateStore()],
+  ['redis', async () => RedisStateStore.connect(redis.url, `contract${++prefixCounter}`)],
+];
+
+beforeAll(async () => {
+  await redis.start();
+}, 20_000);
+
+afterAll(async () => {
+  await redis.stop();
+});
+
+describe.each(implementations)('state store contract: %s', (_name, make) => {
+  let store: StateStore;
+
+  beforeEach(async () => {
+    store = await make();
+    return async () => store.close();
+  });
+
+  it('stores, reads, lists and deletes JSON records by namespace', async () => {
+    expect(await store.get('hearings', 'a')).toBeNull();
+    await store.put('hearings', 'a', { id: 'a', n: 1, nested: { ok: true } });
+    await store.put('hearings', 'b', { id: 'b', n: 2 });
+    await store.put('courts', 'a', { other: true });
+    expect(await store.get('hearings', 'a')).toEqual({ id: 'a', n: 1, nested: { ok: true } });
+    expect((await store.list<{ id: string }>('hearings')).map((h) => h.id).sort()).toEqual(['a', 'b']);
+    await store.delete('hearings', 'a');
+    expect(await store.get('hearings', 'a')).toBeNull();
+    expect(await store.list('hearings')).toHaveLength(1);
+    expect(await store.get('courts', 'a')).toEqual({ other: true });
+  });
+
+  it('never shares objects with callers', async () => {
+    const value = { list: [1] };
+    await store.put('programs', 'p', value);
+    value.list.push(2);
+    const read = await store.get<{ list: number[] }>('programs', 'p');
+    expect(read).toEqual({ list: [1] });
+    read!.list.push(3);
+    expect(await store.get('programs', 'p')).toEqual({ list: [1] });
+  });
+
+  it('overwrites on put', async () => {
+    await store.put('users', 'u', { v: 1 });
+    await store.put('users', 'u', { v: 2 });
+    expect(await store.get('users', 'u')).toEqual({ v: 2 });
+  });
+
+  it('stores only the first of concurrent putIfAbsent calls', async () => {
+    const results = await Promise.all([1, 2, 3, 4, 5].map((v) => store.putIfAbsent('idempotency', 'k', { v })));
+    const stored = results.filter((r) => r === null);
+    expect(stored).toHaveLength(1);
+    const winner = await store.get<{ v: number }>('idempotency', 'k');
+    for (const r of results) if (r !== null) expect(r).toEqual(winner);
+  });
+
+  it('expires putIfAbsent records after their time to live', async () => {
+    expect(await store.putIfAbsent('idempotency', 't', { v: 1 }, 150)).toBeNull();
+    expect(await store.putIfAbsent('idempotency', 't', { v: 2 }, 150)).toEqual({ v: 1 });
+    await new Promise((r) => setTimeout(r, 300)); // real time must pass for a TTL to lapse
+    expect(await store.get('idempotency', 't')).toBeNull();
+    expect(await store.putIfAbsent('idempotency', 't', { v: 3 }, 150)).toBeNull();
+  });
+
+  it('appends to logs in order and reads them whole', async () => {
+    expect(await store.readLog('audit:x')).toEqual([]);
+    expect(await store.append('audit:x', 'one')).toBe(1);
+    expect(await store.append('audit:x', 'two')).toBe(2);
+    await store.append('audit:y', 'other');
+    expect(await store.readLog('audit:x')).toEqual(['one', 'two']);
+  });
+});

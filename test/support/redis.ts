@@ -1,0 +1,48 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createClient } from 'redis';
+import { waitFor } from './wait.ts';
+
+/** A TCP port that is free right now. */
+export async function freeTcpPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** A private redis-server for one test file, on a free port, with persistence off. */
+export class TestRedis {
+  private child: ChildProcess | null = null;
+  port = 0;
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<this> {
+    this.port = await freeTcpPort();
+    // Port 0 would turn TCP off rather than pick a port (FIELD-NOTES), hence the free port above.
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitFor(async () => {
+      const c = createClient({ url: this.url });
+      c.on('error', () => {});
+      try {
+        await c.connect();
+        return (await c.ping()) === 'PONG';
+      } finally {
+        if (c.isOpen) await c.quit();
+      }
+    }, 'redis-server to answer', 10_000);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.child) return;
+    const exited = new Promise((r) => this.child?.once('exit', r));
+    this.child.kill('SIGTERM');
+    await exited;
+    this.child = null;
+  }
+}
