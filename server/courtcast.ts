@@ -5,7 +5,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Server as SocketServer } from 'socket.io';
+import { ControlChannel } from './control/namespace.ts';
 import { SlateLibrary } from './delay/slates.ts';
+import { ViewerCounter } from './service/viewers.ts';
 import { Accounts } from './service/accounts.ts';
 import { Tokens } from './service/tokens.ts';
 import { createHttpApp } from './http/app.ts';
@@ -27,6 +31,7 @@ export interface Courtcast {
   readonly audit: AuditTrail;
   readonly state: StateStore;
   readonly broadcasts: BroadcastService;
+  readonly control: ControlChannel;
   readonly logger: Logger;
   /** Where each kind of media lives on disk. Only `public` is reachable over HTTP. */
   readonly dirs: { readonly public: string; readonly pending: string; readonly master: string };
@@ -106,11 +111,25 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   }
   if (!config.auth.jwtSecret) logger.warn('auth.jwtSecret is not set: a random key is used, so sign-ins end when the process restarts');
   const tokens = new Tokens(config.auth.jwtSecret ?? randomBytes(32).toString('base64url'), config.auth.tokenTtlSeconds);
-  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, logger, publicBaseUrl: config.http.publicBaseUrl });
+  const viewers = new ViewerCounter();
+  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, logger, publicBaseUrl: config.http.publicBaseUrl });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.once('error', reject);
   });
+  const io = new SocketServer(server, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
+  const adapterClients: { quit(): Promise<unknown> }[] = [];
+  if (state instanceof RedisStateStore) {
+    // With Redis, room broadcasts reach consoles connected to any Courtcast node.
+    const pub = state.redis.duplicate();
+    const sub = state.redis.duplicate();
+    pub.on('error', () => {});
+    sub.on('error', () => {});
+    await Promise.all([pub.connect(), sub.connect()]);
+    io.adapter(createAdapter(pub, sub));
+    adapterClients.push(pub, sub);
+  }
+  const control = new ControlChannel(io, { registry, broadcasts, accounts, tokens, audit, state, viewers, logger });
   const httpPort = (server.address() as AddressInfo).port;
   logger.info({ httpPort, rtmpPort, data: dataDir }, 'courtcast listening');
 
@@ -123,14 +142,18 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     audit,
     state,
     broadcasts,
+    control,
     logger,
     dirs,
     close: () =>
       (closing ??= (async () => {
+        control.close();
+        await new Promise<void>((resolve) => void io.close(() => resolve()));
         await broadcasts.close();
         ingest.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await Promise.all(adapterClients.map((c) => c.quit().catch(() => undefined)));
         await state.close();
       })()),
   };

@@ -1,3 +1,5 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
@@ -146,6 +148,32 @@ export function staffApi(d: StaffApiDeps): Router {
     res.json(await broadcasts.command(id, cmd, { actor, reason: body.reason ?? null }));
   }));
 
+  // The clerk's undelayed preview: the master as ingested. Not public (DESIGN invariant 1 holds
+  // because only signed-in staff who control this courtroom can fetch it).
+  api.get('/hearings/:id/preview/index.m3u8', route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    if (!id) return;
+    await hearingInScope(registry, id, principalOf(res));
+    const text = await previewPlaylist(broadcasts, id);
+    if (!text) throw new CourtcastError('NOT_FOUND', 'no preview yet: the encoder has not sent a segment');
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('application/vnd.apple.mpegurl').send(text);
+  }));
+  api.get('/hearings/:id/preview/:run/:file', route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    const run = id && parse(z.string().regex(/^[rm]\d{4}$/), req.params.run, res);
+    const file = run && parse(z.string().regex(/^\d{6}\.ts$/), req.params.file, res);
+    if (!id || !run || !file) return;
+    await hearingInScope(registry, id, principalOf(res));
+    const dir = broadcasts.previewDir(id);
+    if (!dir) throw new CourtcastError('NOT_FOUND', 'the hearing is not live');
+    res.setHeader('Cache-Control', 'private, max-age=60');
+    res.type('video/mp2t');
+    res.sendFile(path.join(dir, run, file), (err) => {
+      if (err && !res.headersSent) sendProblem(res, 'NOT_FOUND', 'no such preview segment');
+    });
+  }));
+
   const auditors = requireRole('supervisor', 'archivist', 'admin');
   api.get('/hearings/:id/audit', auditors, route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
@@ -160,6 +188,18 @@ export function staffApi(d: StaffApiDeps): Router {
     res.json(await audit.verify(id));
   }));
   return api;
+}
+
+/** The newest master run's playlist, with segment URIs pointing at the preview route. */
+async function previewPlaylist(broadcasts: BroadcastService, id: string): Promise<string | null> {
+  const dir = broadcasts.previewDir(id);
+  if (!dir) return null;
+  const runs = (await readdir(dir).catch(() => [] as string[])).filter((r) => /^[rm]\d{4}$/.test(r)).sort();
+  for (const run of runs.reverse()) {
+    const text = await readFile(path.join(dir, run, 'index.m3u8'), 'utf8').catch(() => null);
+    if (text) return text.replace(/^(\d{6}\.ts)$/gm, `${run}/$1`);
+  }
+  return null;
 }
 
 /** What anyone may know about a hearing. */

@@ -9,6 +9,7 @@ import type { AuditTrail } from '../audit/trail.ts';
 import type { Accounts } from '../service/accounts.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
 import type { Tokens } from '../service/tokens.ts';
+import type { ViewerCounter } from '../service/viewers.ts';
 import type { Registry } from '../service/registry.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { publicApi, staffApi } from './api.ts';
@@ -24,6 +25,7 @@ export interface HttpOptions {
   readonly accounts: Accounts;
   readonly tokens: Tokens;
   readonly audit: AuditTrail;
+  readonly viewers: ViewerCounter;
   readonly logger: MediaLogger;
   /** Base URL for links in responses; by default taken from the request's Host. */
   readonly publicBaseUrl?: string;
@@ -49,7 +51,7 @@ export function createHttpApp(o: HttpOptions): Express {
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
-  app.use('/hls', originRouter(o.publicStore));
+  app.use('/hls', originRouter(o.publicStore, (hearingId, client) => o.viewers.saw(hearingId, client)));
   app.use('/public', rateLimit({ windowMs: 60_000, limit: 600, standardHeaders: 'draft-7', legacyHeaders: false }), publicApi(o.registry, o.broadcasts, baseUrl));
   app.use('/api', staffApi({ registry: o.registry, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit }));
   app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(hlsJs));

@@ -12,7 +12,7 @@ const TYPES: Readonly<Record<string, string>> = {
  * store's strict pattern after decoding, only playlist and segment types are served, and there is
  * no path from here to pending or master media, whatever the URL.
  */
-export function originRouter(publicStore: ObjectStore): Router {
+export function originRouter(publicStore: ObjectStore, onPlaylist?: (hearingId: string, client: string) => void): Router {
   const router = Router();
   router.use((req, res, next) => {
     res.setHeader('Access-Control-Allow-Origin', '*');
@@ -34,6 +34,8 @@ export function originRouter(publicStore: ObjectStore): Router {
     try {
       const found = await publicStore.stream(key);
       if (!found) return sendProblem(res, 'NOT_FOUND', 'no such media');
+      const hearing = /^hearings\/([^/]+)\/[^/]+\/index\.m3u8$/.exec(key)?.[1];
+      if (hearing && onPlaylist) onPlaylist(hearing, `${req.ip ?? ''}|${req.get('user-agent') ?? ''}`);
       res.setHeader('Content-Type', type);
       res.setHeader('Content-Length', String(found.info.size));
       // Playlists change every segment; segments never change once published.

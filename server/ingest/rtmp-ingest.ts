@@ -153,6 +153,16 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
     return [...this.publishers.values()].some((p) => p.courtroomId === courtroomId);
   }
 
+  /** Frame rate and size the encoder announced, while it publishes. */
+  stats(courtroomId: string): { fps: number; width: number; height: number } | null {
+    for (const p of this.publishers.values()) {
+      if (p.courtroomId !== courtroomId) continue;
+      const s = this.session(p.sessionId);
+      if (s) return { fps: s.videoFps ?? 0, width: s.videoWidth ?? 0, height: s.videoHeight ?? 0 };
+    }
+    return null;
+  }
+
   /** Disconnects a courtroom's encoder (after its key was rotated). */
   kick(courtroomId: string): void {
     for (const p of this.publishers.values()) if (p.courtroomId === courtroomId) this.session(p.sessionId)?.reject();

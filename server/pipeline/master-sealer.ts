@@ -10,6 +10,7 @@ export interface MasterSegment {
   readonly index: number;
   readonly file: string;
   readonly size: number;
+  readonly durationSec: number;
   readonly sha256: string;
   readonly listedAt: number;
 }
@@ -56,6 +57,7 @@ export class MasterSealer {
           index: m.index,
           file: m.file,
           size: body.length,
+          durationSec: m.durationSec,
           sha256: createHash('sha256').update(body).digest('hex'),
           listedAt: this.o.now(),
         };

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Courtroom, Hearing } from '../domain/courts.ts';
+import { TypedEmitter } from '../domain/events.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { emptyProgram, type BroadcastProgram } from '../domain/program.ts';
 import { DelayLine } from '../delay/delay-line.ts';
@@ -16,6 +17,15 @@ import { LiveSession, reasonRequired, type BroadcastCommand, type LiveStatus } f
 import type { Registry } from './registry.ts';
 import type { AuditActor, AuditTrail } from '../audit/trail.ts';
 import type { ReleaseRecord } from '../delay/delay-line.ts';
+
+/** What the ingest side knows about a courtroom's encoder. */
+export interface EncoderHealth {
+  readonly connected: boolean;
+  readonly kbps: number | null;
+  readonly fps: number | null;
+  readonly width: number | null;
+  readonly height: number | null;
+}
 
 /** Who gives a command and why; recorded in the audit trail. */
 export interface CommandContext {
@@ -50,6 +60,12 @@ export interface BroadcastServiceOptions {
   readonly now?: () => number;
 }
 
+/** Events of the broadcast service: what consoles need to refresh. */
+export interface BroadcastServiceEvents {
+  /** Something a console shows about the hearing changed. */
+  changed: (hearingId: string) => void;
+}
+
 /** The public-store prefix of a hearing. */
 export const publicPrefix = (hearingId: string): string => `hearings/${hearingId}`;
 
@@ -68,11 +84,13 @@ export function variantsOf(ladder: readonly RungOptions[]): VariantInfo[] {
  * The service layer both HTTP and the console channel call: it opens a hearing's live session,
  * routes encoder events to it, and applies clerks' commands.
  */
-export class BroadcastService {
+export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private readonly sessions = new Map<string, LiveSession>();
+  private readonly masterRate = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly o: BroadcastServiceOptions) {
+    super((err, event) => o.logger.error({ err, event }, 'broadcast service listener failed'));
     this.now = o.now ?? Date.now;
     o.ingest.on('publish', ({ courtroomId }) => this.sessionOfCourtroom(courtroomId)?.encoderConnected());
     o.ingest.on('unpublish', ({ courtroomId }) => void this.sessionOfCourtroom(courtroomId)?.encoderLost());
@@ -80,6 +98,11 @@ export class BroadcastService {
 
   private sessionOfCourtroom(courtroomId: string): LiveSession | undefined {
     return [...this.sessions.values()].find((s) => s.hearing.courtroomId === courtroomId);
+  }
+
+  /** Ids of the hearings live on this node. */
+  liveHearingIds(): string[] {
+    return [...this.sessions.keys()];
   }
 
   /** The live session of a hearing, if it is open. */
@@ -109,7 +132,8 @@ export class BroadcastService {
     await this.o.registry.setHearingStatus(hearingId, 'live');
     this.observe(session);
     await session.start();
-    void this.record(hearingId, { actor: ctx.actor, action: 'open', reason: ctx.reason ?? null, effectiveAt: this.now(), params: { delaySeconds: hearing.delaySeconds } });
+    await this.record(hearingId, { actor: ctx.actor, action: 'open', reason: ctx.reason ?? null, effectiveAt: this.now(), params: { delaySeconds: hearing.delaySeconds } });
+    this.emit('changed', hearingId);
     if (room.ingest === 'rtmp' && this.o.ingest.isPublishing(room.id)) session.encoderConnected();
     return session;
   }
@@ -171,7 +195,13 @@ export class BroadcastService {
   private observe(session: LiveSession): void {
     const id = session.hearing.id;
     let lastOutcome: ReleaseRecord['outcome'] | null = null;
-    session.on('encoder', (state) => void this.record(id, { actor: SYSTEM, action: `encoder-${state}`, effectiveAt: this.now() }));
+    session.on('encoder', (state) => {
+      void this.record(id, { actor: SYSTEM, action: `encoder-${state}`, effectiveAt: this.now() });
+      this.emit('changed', id);
+    });
+    session.on('master', (m) => {
+      if (m.durationSec > 0) this.masterRate.set(id, Math.round((m.size * 8) / m.durationSec / 1000));
+    });
     session.on('ffmpeg', (e) => {
       const action = e.restarting ? 'ffmpeg-restarting' : 'ffmpeg-stopped';
       void this.record(id, { actor: SYSTEM, action, params: { run: e.run, code: e.code, signal: e.signal }, effectiveAt: this.now() });
@@ -180,10 +210,14 @@ export class BroadcastService {
     session.on('released', (r) => {
       if (r.outcome === lastOutcome) return;
       lastOutcome = r.outcome;
+      this.emit('changed', id);
       const action = r.outcome === 'aired' ? 'picture-aired' : 'slate-aired';
       void this.record(id, { actor: SYSTEM, action, params: { slate: r.outcome === 'aired' ? null : r.outcome, why: r.reason, seq: r.seq }, effectiveAt: r.captureStart });
     });
-    session.on('finished', () => void this.record(id, { actor: SYSTEM, action: 'playlist-ended', effectiveAt: this.now() }));
+    session.on('finished', () => {
+      void this.record(id, { actor: SYSTEM, action: 'playlist-ended', effectiveAt: this.now() });
+      this.emit('changed', id);
+    });
   }
 
   private async record(hearingId: string, input: Parameters<AuditTrail['append']>[1]): Promise<void> {
@@ -211,7 +245,27 @@ export class BroadcastService {
     // A cut takes effect from the last released instant; everything else from the command's time.
     const effectiveAt = cmd === 'cut' ? Math.min(releasedUntil, program.lastActionAt) : program.lastActionAt;
     await this.record(hearingId, { actor: ctx.actor, action: cmd, reason: ctx.reason ?? null, effectiveAt, params: { phase: program.phase } });
+    this.emit('changed', hearingId);
     return session.status();
+  }
+
+  /** What is known about a live hearing's encoder. */
+  encoderHealth(hearingId: string): EncoderHealth | null {
+    const session = this.sessions.get(hearingId);
+    if (!session) return null;
+    const stats = this.o.ingest.stats(session.hearing.courtroomId);
+    return {
+      connected: session.status().encoder === 'connected',
+      kbps: this.masterRate.get(hearingId) ?? null,
+      fps: stats?.fps ?? null,
+      width: stats?.width ?? null,
+      height: stats?.height ?? null,
+    };
+  }
+
+  /** The newest master playlist of a live hearing (the clerk's undelayed preview), if any. */
+  previewDir(hearingId: string): string | null {
+    return this.sessions.has(hearingId) ? path.join(this.o.masterRoot, hearingId) : null;
   }
 
   /** Disconnects a courtroom's encoder, after its key was rotated. */

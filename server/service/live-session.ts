@@ -4,7 +4,7 @@ import { CourtcastError } from '../domain/errors.ts';
 import { applyAction, type BroadcastProgram, type ProgramAction } from '../domain/program.ts';
 import type { DelayLine, ReleaseRecord } from '../delay/delay-line.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
-import type { EncoderState, PipelineSession } from '../pipeline/session.ts';
+import type { EncoderState, MasterSegment, PipelineSession } from '../pipeline/session.ts';
 
 /** The broadcast commands a clerk can give. */
 export const BROADCAST_COMMANDS = ['start', 'pause', 'resume', 'cut', 'end'] as const;
@@ -37,6 +37,7 @@ export interface LiveSessionEvents {
   encoder: (state: EncoderState) => void;
   /** The transcoder ended; `restarting` tells whether the supervisor brings it back. */
   ffmpeg: (e: { run: number; code: number | null; signal: string | null; restarting: boolean }) => void;
+  master: (m: MasterSegment) => void;
   finished: () => void;
 }
 
@@ -69,6 +70,7 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     this.programState = initialProgram;
     pipeline.on('segment', (s) => delay.addPending(s));
     pipeline.on('gap', (at) => delay.markGap(at));
+    pipeline.on('master', (m) => this.emit('master', m));
     pipeline.on('ffmpegExit', (exit, run, restarting) => this.emit('ffmpeg', { run, code: exit.code, signal: exit.signal, restarting }));
     pipeline.on('encoder', (state) => this.onEncoder(state));
     delay.on('released', (r) => this.emit('released', r));

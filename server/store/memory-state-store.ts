@@ -30,8 +30,8 @@ export class MemoryStateStore implements StateStore {
     return raw === undefined ? null : (JSON.parse(raw) as T);
   }
 
-  async put<T>(ns: StateNamespace, id: string, value: T): Promise<void> {
-    this.ns(ns).set(id, { raw: JSON.stringify(value), expiresAt: null });
+  async put<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<void> {
+    this.ns(ns).set(id, { raw: JSON.stringify(value), expiresAt: ttlMs === undefined ? null : Date.now() + ttlMs });
   }
 
   async delete(ns: StateNamespace, id: string): Promise<void> {

@@ -44,8 +44,9 @@ export class RedisStateStore implements StateStore {
     return raw === null || raw === undefined ? null : (JSON.parse(raw) as T);
   }
 
-  async put<T>(ns: StateNamespace, id: string, value: T): Promise<void> {
-    await this.client.hSet(this.hash(ns), id, JSON.stringify(value));
+  async put<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<void> {
+    if (ttlMs === undefined) await this.client.hSet(this.hash(ns), id, JSON.stringify(value));
+    else await this.client.set(this.ttlKey(ns, id), JSON.stringify(value), { PX: ttlMs });
   }
 
   async delete(ns: StateNamespace, id: string): Promise<void> {
@@ -53,6 +54,7 @@ export class RedisStateStore implements StateStore {
     await this.client.del(this.ttlKey(ns, id));
   }
 
+  /** Records stored with a time to live are not listed; they are looked up by id only. */
   async list<T>(ns: StateNamespace): Promise<T[]> {
     return (await this.client.hVals(this.hash(ns))).map((raw) => JSON.parse(raw) as T);
   }

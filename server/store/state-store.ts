@@ -10,7 +10,8 @@ export interface StateStore {
   /** A label for logs. */
   readonly description: string;
   get<T>(ns: StateNamespace, id: string): Promise<T | null>;
-  put<T>(ns: StateNamespace, id: string, value: T): Promise<void>;
+  /** Stores a record; with `ttlMs` it expires. */
+  put<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<void>;
   delete(ns: StateNamespace, id: string): Promise<void>;
   list<T>(ns: StateNamespace): Promise<T[]>;
   /**

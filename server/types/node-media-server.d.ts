@@ -17,6 +17,9 @@ declare module 'node-media-server/src/node_core_ctx.js' {
     isLocal: boolean;
     publishStreamPath?: string;
     isPublishing?: boolean;
+    videoFps?: number;
+    videoWidth?: number;
+    videoHeight?: number;
     reject(): void;
     stop(): void;
   }

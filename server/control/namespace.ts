@@ -1,0 +1,184 @@
+import type { Namespace, Server, Socket } from 'socket.io';
+import { z } from 'zod';
+import type { AuditTrail } from '../audit/trail.ts';
+import { CourtcastError, isCourtcastError } from '../domain/errors.ts';
+import { actingRole, mayControl, type Principal } from '../domain/users.ts';
+import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Accounts } from '../service/accounts.ts';
+import type { BroadcastService } from '../service/broadcasts.ts';
+import type { BroadcastCommand } from '../service/live-session.ts';
+import type { Registry } from '../service/registry.ts';
+import type { Tokens } from '../service/tokens.ts';
+import type { ViewerCounter } from '../service/viewers.ts';
+import type { StateStore } from '../store/state-store.ts';
+import type { ClientToServerEvents, CommandAck, ConsoleState, ServerToClientEvents, SocketData } from './types.ts';
+
+type ControlSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type ControlNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** What the control channel needs. */
+export interface ControlDeps {
+  readonly registry: Registry;
+  readonly broadcasts: BroadcastService;
+  readonly accounts: Accounts;
+  readonly tokens: Tokens;
+  readonly audit: AuditTrail;
+  readonly state: StateStore;
+  readonly viewers: ViewerCounter;
+  readonly logger: MediaLogger;
+  readonly now?: () => number;
+}
+
+const hearingId = z.string().regex(/^hg_[A-Za-z0-9_-]{8,40}$/, 'not a valid hearing id');
+const joinSchema = z.object({ hearingId }).strict();
+const commandSchema = z
+  .object({
+    hearingId,
+    idempotencyKey: z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only'),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict();
+
+const COMMANDS: readonly BroadcastCommand[] = ['start', 'pause', 'resume', 'cut', 'end'];
+/** How long a retry with the same idempotency key returns the first answer. */
+const IDEMPOTENCY_TTL_MS = 10 * 60_000;
+const room = (id: string): string => `hearing:${id}`;
+
+/** An ack for any failure: known errors keep their code, anything else says nothing internal. */
+function errorAck(err: unknown, logger: MediaLogger): CommandAck {
+  if (isCourtcastError(err)) return { ok: false, error: { code: err.code, message: err.message } };
+  if (err instanceof z.ZodError) {
+    const message = err.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+    return { ok: false, error: { code: 'VALIDATION_FAILED', message } };
+  }
+  logger.error({ err }, 'control command failed');
+  return { ok: false, error: { code: 'INTERNAL', message: 'the server could not carry out the command' } };
+}
+
+/** Calls a client's ack if it sent one; a client that did not is simply not answered. */
+function answer(ack: unknown, value: CommandAck | { ok: true }): void {
+  if (typeof ack === 'function') (ack as (v: unknown) => void)(value);
+}
+
+/**
+ * The clerks' control channel: namespace `/control`. Tokens are checked in middleware, each
+ * hearing has a room, every command is validated, idempotent and answered by an ack, and every
+ * state change fans out to the consoles in the hearing's room and to no one else.
+ */
+export class ControlChannel {
+  private readonly nsp: ControlNamespace;
+  private readonly now: () => number;
+  private readonly offChanged: () => void;
+  private readonly ticker: NodeJS.Timeout;
+
+  constructor(
+    io: Server,
+    private readonly d: ControlDeps,
+  ) {
+    this.now = d.now ?? Date.now;
+    this.nsp = io.of('/control') as ControlNamespace;
+    this.nsp.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+      if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return next(new Error('UNAUTHORIZED: sign in first'));
+      d.tokens
+        .verify(token)
+        .then((userId) => d.accounts.principal(userId))
+        .then((p) => {
+          if (!p) return next(new Error('UNAUTHORIZED: the account is disabled or gone'));
+          socket.data.principal = p;
+          next();
+        })
+        .catch((err: unknown) => next(new Error(`UNAUTHORIZED: ${isCourtcastError(err) ? err.message : 'invalid token'}`)));
+    });
+    this.nsp.on('connection', (socket) => this.onConnection(socket));
+    this.offChanged = d.broadcasts.on('changed', (id) => void this.fanOut(id));
+    // Viewer counts and encoder health drift without events; refresh the rooms that have consoles.
+    this.ticker = setInterval(() => {
+      for (const id of d.broadcasts.liveHearingIds()) if ((this.nsp.adapter.rooms.get(room(id))?.size ?? 0) > 0) void this.fanOut(id);
+    }, 2000);
+  }
+
+  private onConnection(socket: ControlSocket): void {
+    socket.on('join', (payload, ack) => void this.join(socket, payload, ack));
+    socket.on('leave', (payload, ack) => {
+      const parsed = joinSchema.safeParse(payload);
+      if (parsed.success) void socket.leave(room(parsed.data.hearingId));
+      answer(ack, parsed.success ? { ok: true } : errorAck(parsed.error, this.d.logger));
+    });
+    for (const cmd of COMMANDS) socket.on(cmd, (payload, ack) => void this.command(socket, cmd, payload, ack));
+  }
+
+  /** Throws FORBIDDEN unless the principal may control the hearing's courtroom. */
+  private async authorise(p: Principal, id: string): Promise<void> {
+    const h = await this.d.registry.hearing(id);
+    if (!mayControl(p, h.courtroomId)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
+  }
+
+  private async join(socket: ControlSocket, payload: unknown, ack: unknown): Promise<void> {
+    try {
+      const { hearingId: id } = joinSchema.parse(payload);
+      await this.authorise(socket.data.principal, id);
+      await socket.join(room(id));
+      answer(ack, { ok: true, state: await this.consoleState(id) });
+    } catch (err) {
+      answer(ack, errorAck(err, this.d.logger));
+    }
+  }
+
+  private async command(socket: ControlSocket, cmd: BroadcastCommand, payload: unknown, ack: unknown): Promise<void> {
+    try {
+      const p = socket.data.principal;
+      const body = commandSchema.parse(payload);
+      await this.authorise(p, body.hearingId);
+      // The key is scoped to the user and hearing, so one clerk's key can never replay another's.
+      const key = `${p.userId}:${body.hearingId}:${body.idempotencyKey}`;
+      const claimed = await this.d.state.putIfAbsent<{ done: false } | { done: true; ack: CommandAck }>('idempotency', key, { done: false }, IDEMPOTENCY_TTL_MS);
+      if (claimed) {
+        answer(ack, claimed.done ? claimed.ack : { ok: false, error: { code: 'IDEMPOTENCY_IN_FLIGHT', message: 'this command is already being carried out' } });
+        return;
+      }
+      let result: CommandAck;
+      try {
+        const actor = { kind: 'user' as const, userId: p.userId, username: p.username, role: actingRole(p) };
+        await this.d.broadcasts.command(body.hearingId, cmd, { actor, reason: body.reason ?? null });
+        result = { ok: true, state: await this.consoleState(body.hearingId) };
+      } catch (err) {
+        result = errorAck(err, this.d.logger);
+      }
+      await this.d.state.put('idempotency', key, { done: true, ack: result }, IDEMPOTENCY_TTL_MS);
+      answer(ack, result);
+    } catch (err) {
+      answer(ack, errorAck(err, this.d.logger));
+    }
+  }
+
+  /** The full state of a hearing, as every console in its room sees it. */
+  async consoleState(id: string): Promise<ConsoleState> {
+    const hearing = await this.d.registry.hearing(id);
+    const live = this.d.broadcasts.session(id)?.status() ?? null;
+    const audit = (await this.d.audit.list(id)).slice(-30);
+    return {
+      hearing,
+      live,
+      viewers: this.d.viewers.count(id),
+      encoderHealth: this.d.broadcasts.encoderHealth(id),
+      audit,
+      previewUrl: live ? `/api/hearings/${id}/preview/index.m3u8` : null,
+      serverTime: new Date(this.now()).toISOString(),
+    };
+  }
+
+  private async fanOut(id: string): Promise<void> {
+    try {
+      this.nsp.to(room(id)).emit('state', await this.consoleState(id));
+    } catch (err) {
+      this.d.logger.warn({ err, hearingId: id }, 'could not send console state');
+    }
+  }
+
+  /** Stops listening to the service. The Socket.IO server is closed by its owner. */
+  close(): void {
+    this.offChanged();
+    clearInterval(this.ticker);
+  }
+}

@@ -1,0 +1,63 @@
+import type { AuditEntry } from '../audit/trail.ts';
+import type { Hearing } from '../domain/courts.ts';
+import type { ErrorCode } from '../domain/errors.ts';
+import type { Principal } from '../domain/users.ts';
+import type { EncoderHealth } from '../service/broadcasts.ts';
+import type { LiveStatus } from '../service/live-session.ts';
+
+/** A failed command: a stable code and a sentence a clerk can read under stress. */
+export interface AckError {
+  readonly ok: false;
+  readonly error: { readonly code: ErrorCode | 'IDEMPOTENCY_IN_FLIGHT'; readonly message: string };
+}
+/** A successful command: the hearing's full state after it. */
+export interface AckOk {
+  readonly ok: true;
+  readonly state: ConsoleState;
+}
+/** The answer to every command. */
+export type CommandAck = AckOk | AckError;
+
+/** Everything a clerk's console shows about one hearing. */
+export interface ConsoleState {
+  readonly hearing: Hearing;
+  readonly live: LiveStatus | null;
+  /** Public viewers seen in the last few seconds. */
+  readonly viewers: number;
+  readonly encoderHealth: EncoderHealth | null;
+  /** The latest entries of the hearing's audit trail, newest last. */
+  readonly audit: readonly AuditEntry[];
+  /** Where the clerk's undelayed preview plays from (authenticated). */
+  readonly previewUrl: string | null;
+  readonly serverTime: string;
+}
+
+
+/** Payload of a broadcast command. */
+export interface CommandPayload {
+  readonly hearingId: string;
+  /** Unique per intended action; a retry with the same key never acts twice. */
+  readonly idempotencyKey: string;
+  readonly reason?: string;
+}
+
+/** Events a console sends. Each takes an ack. */
+export interface ClientToServerEvents {
+  join: (payload: { hearingId: string }, ack: (a: CommandAck) => void) => void;
+  leave: (payload: { hearingId: string }, ack: (a: CommandAck | { ok: true }) => void) => void;
+  start: (payload: CommandPayload, ack: (a: CommandAck) => void) => void;
+  pause: (payload: CommandPayload, ack: (a: CommandAck) => void) => void;
+  resume: (payload: CommandPayload, ack: (a: CommandAck) => void) => void;
+  cut: (payload: CommandPayload, ack: (a: CommandAck) => void) => void;
+  end: (payload: CommandPayload, ack: (a: CommandAck) => void) => void;
+}
+
+/** Events the server sends to consoles in a hearing's room. */
+export interface ServerToClientEvents {
+  state: (state: ConsoleState) => void;
+}
+
+/** Per-socket data set by the authentication middleware. */
+export interface SocketData {
+  principal: Principal;
+}
