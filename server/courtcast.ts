@@ -130,6 +130,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     adapterClients.push(pub, sub);
   }
   const control = new ControlChannel(io, { registry, broadcasts, accounts, tokens, audit, state, viewers, logger });
+  const recovered = await broadcasts.recover();
+  if (recovered.length > 0) logger.warn({ recovered }, 'live hearings recovered after a restart');
   const httpPort = (server.address() as AddressInfo).port;
   logger.info({ httpPort, rtmpPort, data: dataDir }, 'courtcast listening');
 

@@ -99,7 +99,9 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     super((err, event) => o.logger.error({ hearingId: o.hearingId, err, event }, 'delay line listener failed'));
     this.now = o.now ?? Date.now;
     this.segmentMs = o.segmentSeconds * 1000;
-    this.releasedUntilMs = o.initial?.releasedUntil ?? this.now() - o.delayMs - 2 * this.segmentMs;
+    const fresh = this.now() - o.delayMs - 2 * this.segmentMs;
+    // After a long outage (a restart), skip the dead time rather than release a burst of slates.
+    this.releasedUntilMs = o.initial ? Math.max(o.initial.releasedUntil, fresh - 3 * this.segmentMs) : fresh;
     this.timeline = o.initial?.timeline ?? emptyTimeline();
   }
 

@@ -29,8 +29,11 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     private readonly policy: RestartPolicy,
     private readonly logger: MediaLogger,
     private readonly tags: Record<string, unknown>,
+    /** Runs are numbered from here, so a restarted server never reuses a run's directory. */
+    firstRun = 1,
   ) {
     super((err, event) => logger.error({ ...tags, err, event }, 'supervisor listener failed'));
+    this.runNo = firstRun - 1;
   }
 
   /** The running child, if any. */

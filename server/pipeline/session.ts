@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TypedEmitter } from '../domain/events.ts';
 import { masterSpec, transcodeSpec, type InputOptions, type RungOptions } from '../media/args.ts';
@@ -47,6 +47,8 @@ export interface PipelineOptions {
   readonly pendingDir: string;
   readonly masterDir: string;
   readonly policy: RestartPolicy;
+  /** First run number; a recovered hearing continues after its last run. */
+  readonly firstRun?: number;
   readonly pollMs?: number;
   readonly slackMs?: number;
   readonly now?: () => number;
@@ -59,6 +61,8 @@ interface TranscodeRun {
 }
 
 const runName = (prefix: string, run: number): string => `${prefix}${String(run).padStart(4, '0')}`;
+/** Name of the file holding a run's FFmpeg pid. */
+export const PID_FILE = 'ffmpeg.pid';
 
 /**
  * One live hearing's media pipeline: supervised FFmpegs that write the master and the ladder
@@ -78,9 +82,9 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     super((err, event) => o.logger.error({ hearingId: o.hearingId, err, event }, 'pipeline listener failed'));
     this.now = o.now ?? Date.now;
     const tags = { hearingId: o.hearingId };
-    this.transcoder = new Supervisor((run) => this.buildTranscode(run), o.policy, o.logger, { ...tags, role: 'transcode' });
+    this.transcoder = new Supervisor((run) => this.buildTranscode(run), o.policy, o.logger, { ...tags, role: 'transcode' }, o.firstRun);
     this.transcoder.on('exit', (exit, run, willRestart) => void this.onTranscodeExit(exit, run, willRestart));
-    this.recorder = o.mode === 'while-connected' ? new Supervisor((run) => this.buildRecorder(run), o.policy, o.logger, { ...tags, role: 'master' }) : null;
+    this.recorder = o.mode === 'while-connected' ? new Supervisor((run) => this.buildRecorder(run), o.policy, o.logger, { ...tags, role: 'master' }, o.firstRun) : null;
     this.recorder?.on('exit', (_exit, run) => void this.onRecorderExit(run));
   }
 
@@ -94,13 +98,18 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     return this.transcoder.process?.pid;
   }
 
-  private process(spec: ReturnType<typeof masterSpec>, role: string, run: number): FfmpegProcess {
-    return new FfmpegProcess(spec, {
+  private process(spec: ReturnType<typeof masterSpec>, role: string, run: number, runDir: string): FfmpegProcess {
+    const proc = new FfmpegProcess(spec, {
       ffmpegPath: this.o.ffmpegPath,
       logger: this.o.logger,
       tags: { hearingId: this.o.hearingId, role, run },
       secrets: this.o.secrets?.() ?? [],
     });
+    // A pid file lets a restarted server stop FFmpegs orphaned by a crash (see reapOrphans).
+    proc.on('spawned', (pid) => {
+      if (pid !== undefined) writeFileSync(path.join(runDir, PID_FILE), String(pid));
+    });
+    return proc;
   }
 
   private sealer(run: number, prefix: string): MasterSealer {
@@ -140,7 +149,7 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
       onSegment: (s) => this.onSegment(s),
     });
     this.transcodeRuns.set(run, { watcher, sealer, produced: false });
-    const proc = this.process(spec, 'transcode', run);
+    const proc = this.process(spec, 'transcode', run, pendingRun);
     if (this.o.mode === 'always-listening') {
       // libsrt refuses a wrong passphrase (our stream key) in the handshake and only says so on stderr.
       proc.on('stderr', (line) => {
@@ -153,7 +162,7 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
   private buildRecorder(run: number): FfmpegProcess {
     const sealer = this.sealer(run, 'm');
     this.masterRuns.set(run, sealer);
-    return this.process(masterSpec({ input: this.o.input(), masterDir: sealer.dir, segmentSeconds: this.o.segmentSeconds }), 'master', run);
+    return this.process(masterSpec({ input: this.o.input(), masterDir: sealer.dir, segmentSeconds: this.o.segmentSeconds }), 'master', run, sealer.dir);
   }
 
   private onSegment(s: CompletedSegment): void {

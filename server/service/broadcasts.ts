@@ -1,9 +1,11 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Courtroom, Hearing } from '../domain/courts.ts';
 import { TypedEmitter } from '../domain/events.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { emptyProgram, type BroadcastProgram } from '../domain/program.ts';
-import { DelayLine } from '../delay/delay-line.ts';
+import { DelayLine, type DelayLineState } from '../delay/delay-line.ts';
+import { nextRunNumber, reapOrphans, sealUnsealed } from '../pipeline/recovery.ts';
 import type { VariantInfo } from '../delay/playlist.ts';
 import type { SlateLibrary } from '../delay/slates.ts';
 import type { RtmpIngest } from '../ingest/rtmp-ingest.ts';
@@ -17,6 +19,13 @@ import { LiveSession, reasonRequired, type BroadcastCommand, type LiveStatus } f
 import type { Registry } from './registry.ts';
 import type { AuditActor, AuditTrail } from '../audit/trail.ts';
 import type { ReleaseRecord } from '../delay/delay-line.ts';
+
+/** What a recovered hearing resumes from. */
+interface Restore {
+  readonly program: BroadcastProgram;
+  readonly delay?: DelayLineState;
+  readonly firstRun: number;
+}
 
 /** What the ingest side knows about a courtroom's encoder. */
 export interface EncoderHealth {
@@ -138,7 +147,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     return session;
   }
 
-  private build(hearing: Hearing, room: Courtroom): LiveSession {
+  private build(hearing: Hearing, room: Courtroom, restore?: Restore): LiveSession {
     const log = this.o.logger;
     const pipeline = new PipelineSession({
       hearingId: hearing.id,
@@ -160,9 +169,10 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       pendingDir: path.join(this.o.pendingRoot, hearing.id),
       masterDir: path.join(this.o.masterRoot, hearing.id),
       policy: backoffPolicy({ baseMs: 250, maxMs: 5000, healthyMs: 10_000 }),
+      firstRun: restore?.firstRun ?? 1,
       now: this.now,
     });
-    let program: BroadcastProgram = emptyProgram(this.now());
+    let program: BroadcastProgram = restore?.program ?? emptyProgram(this.now());
     const delay = new DelayLine({
       hearingId: hearing.id,
       delayMs: hearing.delaySeconds * 1000,
@@ -179,6 +189,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       persist: (s) => this.o.state.put('releases', hearing.id, s),
       logger: log,
       now: this.now,
+      ...(restore?.delay ? { initial: restore.delay } : {}),
     });
     const session = new LiveSession(hearing, pipeline, delay, program, {
       persistProgram: (p) => this.o.state.put('programs', hearing.id, p),
@@ -226,6 +237,50 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     } catch (err) {
       this.o.logger.error({ hearingId, err, action: input.action }, 'could not write the audit trail');
     }
+  }
+
+  /**
+   * Brings back every hearing that was live when the server stopped, from the state store: the
+   * program and the public timeline continue where they were. It fails closed: segments that
+   * were still pending when the server died are discarded (the public gets the standby slate for
+   * them), because a command given just before the crash may not have been persisted, and an
+   * unpersisted cut must not let its window air. The master on disk is kept and sealed.
+   */
+  async recover(): Promise<string[]> {
+    const recovered: string[] = [];
+    for (const hearing of await this.o.registry.listHearings()) {
+      if (hearing.status !== 'live' || this.sessions.has(hearing.id)) continue;
+      try {
+        await this.recoverOne(hearing);
+        recovered.push(hearing.id);
+      } catch (err) {
+        this.o.logger.error({ hearingId: hearing.id, err }, 'could not recover a live hearing');
+      }
+    }
+    return recovered;
+  }
+
+  private async recoverOne(hearing: Hearing): Promise<void> {
+    const pendingDir = path.join(this.o.pendingRoot, hearing.id);
+    const masterDir = path.join(this.o.masterRoot, hearing.id);
+    await reapOrphans([pendingDir, masterDir], this.o.logger);
+    await sealUnsealed(masterDir, this.o.logger);
+    const firstRun = await nextRunNumber(pendingDir, masterDir);
+    await rm(pendingDir, { recursive: true, force: true });
+    const room = await this.o.registry.courtroom(hearing.courtroomId);
+    const program = (await this.o.state.get<BroadcastProgram>('programs', hearing.id)) ?? emptyProgram(this.now());
+    const delay = (await this.o.state.get<DelayLineState>('releases', hearing.id)) ?? undefined;
+    const session = this.build(hearing, room, { program, firstRun, ...(delay ? { delay } : {}) });
+    this.sessions.set(hearing.id, session);
+    session.on('finished', () => {
+      this.sessions.delete(hearing.id);
+      void this.o.registry.setHearingStatus(hearing.id, 'ended');
+    });
+    this.observe(session);
+    await session.start();
+    await this.record(hearing.id, { actor: SYSTEM, action: 'recovered-after-restart', params: { phase: program.phase, firstRun }, effectiveAt: this.now() });
+    if (room.ingest === 'rtmp' && this.o.ingest.isPublishing(room.id)) session.encoderConnected();
+    this.o.logger.warn({ hearingId: hearing.id, phase: program.phase }, 'recovered a live hearing after a restart');
   }
 
   /**

@@ -35,7 +35,10 @@ export function strictParse(text: string): ReturnType<typeof HLS.parse> {
 export class PublicFeed {
   readonly entries = new Map<number, SeenEntry>();
   ended = false;
+  /** Bad answers: error statuses or playlists that fail strict parsing. */
   errors: string[] = [];
+  /** Polls that reached no server (a test that restarts the server expects some). */
+  unreachable = 0;
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
 
@@ -50,7 +53,13 @@ export class PublicFeed {
     if (this.busy) return;
     this.busy = true;
     try {
-      const res = await fetch(this.playlistUrl);
+      let res: Response;
+      try {
+        res = await fetch(this.playlistUrl);
+      } catch {
+        this.unreachable++;
+        return;
+      }
       if (res.status === 404) return;
       if (res.status !== 200) {
         this.errors.push(`playlist status ${res.status}`);
