@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /**
@@ -44,6 +45,10 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    files: ['console/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
   {
     files: ['player/**/*.{js,ts}'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/server/**'], message: 'player/ talks to the public API only' }] }] },

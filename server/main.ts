@@ -45,6 +45,7 @@ async function runDemo(cc: Courtcast, minDelay: number, ffmpegPath: string): Pro
   const lines = [
     '',
     'Courtcast demo is running.',
+    `  Clerk console:            ${base}/console/   (sign in as the demo clerk below)`,
     `  Watch (hls.js test page): ${base}/watch/${hearing.id}`,
     `  Public playlist:          ${base}/hls/hearings/${hearing.id}/master.m3u8`,
     `  Public schedule:          ${base}/public/schedule`,

@@ -33,7 +33,11 @@ export interface HttpOptions {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const playerDir = path.resolve(here, '../../player');
-const hlsJs = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
+const consoleDir = path.resolve(here, '../../console');
+const requireFrom = createRequire(import.meta.url);
+const hlsJs = requireFrom.resolve('hls.js/dist/hls.min.js');
+// socket.io-client does not export its browser bundle, so find it beside the package's manifest.
+const socketIoClient = path.join(path.dirname(requireFrom.resolve('socket.io-client/package.json')), 'dist/socket.io.min.js');
 
 /** Builds the Express app: origin, public API, staff API, docs, health. */
 export function createHttpApp(o: HttpOptions): Express {
@@ -55,6 +59,8 @@ export function createHttpApp(o: HttpOptions): Express {
   app.use('/public', rateLimit({ windowMs: 60_000, limit: 600, standardHeaders: 'draft-7', legacyHeaders: false }), publicApi(o.registry, o.broadcasts, baseUrl));
   app.use('/api', staffApi({ registry: o.registry, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit }));
   app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(hlsJs));
+  app.get('/vendor/socket.io.min.js', (_req, res) => res.sendFile(socketIoClient));
+  app.use('/console', express.static(consoleDir, { index: 'index.html', maxAge: 0 }));
   app.get('/watch/:id', (_req, res) => res.sendFile(path.join(playerDir, 'watch.html')));
   app.use((_req, res) => sendProblem(res, 'NOT_FOUND', 'no such resource'));
   app.use(problemHandler(o.logger));

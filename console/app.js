@@ -1,0 +1,292 @@
+// Courtcast clerk console. Plain ES modules, no build step: served as-is by the server.
+// It talks to the staff API over HTTP and to the control channel over Socket.IO.
+/* global Hls, io */
+
+const $ = (id) => document.getElementById(id);
+const session = {
+  get token() { return sessionStorage.getItem('courtcast.token'); },
+  set token(v) { if (v) sessionStorage.setItem('courtcast.token', v); else sessionStorage.removeItem('courtcast.token'); },
+};
+
+/** Plain-language messages for the error codes a clerk may meet. */
+const MESSAGES = {
+  FORBIDDEN: 'You do not serve this courtroom, so you cannot control its broadcast.',
+  UNAUTHORIZED: 'Your sign-in has expired. Please sign in again.',
+  INVALID_TRANSITION: 'That is not possible in the broadcast’s current state.',
+  VALIDATION_FAILED: 'The command was incomplete.',
+  IDEMPOTENCY_IN_FLIGHT: 'That command is already being carried out.',
+  NOT_FOUND: 'This hearing no longer exists.',
+  INTERNAL: 'The server could not carry out the command. Try again; if it fails, call technical support.',
+  TIMEOUT: 'No answer from the server. The command may not have been carried out; it is being retried.',
+};
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: { ...(session.token ? { authorization: `Bearer ${session.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
+  if (res.status === 401 && path !== '/api/auth/login') { signOut(); throw new Error(MESSAGES.UNAUTHORIZED); }
+  if (!res.ok) throw new Error(data?.detail ?? `Request failed (${res.status})`);
+  return data;
+}
+
+function show(view) {
+  for (const v of ['login-view', 'list-view', 'hearing-view']) $(v).hidden = v !== view;
+}
+
+function signOut() {
+  session.token = null;
+  leaveHearing();
+  $('who').textContent = '';
+  $('signout').hidden = true;
+  show('login-view');
+}
+
+// ---------- sign-in and the list ----------
+
+$('login-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  $('login-error').textContent = '';
+  try {
+    const r = await api('POST', '/api/auth/login', { username: $('username').value, password: $('password').value });
+    session.token = r.token;
+    unlockAudio();
+    await showList();
+  } catch (err) {
+    $('login-error').textContent = err.message;
+  }
+});
+$('signout').addEventListener('click', signOut);
+$('back').addEventListener('click', () => { leaveHearing(); void showList(); });
+
+async function showList() {
+  const me = await api('GET', '/api/me');
+  $('who').textContent = `${me.username} (${me.roles.join(', ')})`;
+  $('signout').hidden = false;
+  const hearings = await api('GET', '/api/hearings');
+  const ul = $('hearings');
+  ul.replaceChildren();
+  for (const h of hearings) {
+    const li = document.createElement('li');
+    const b = document.createElement('button');
+    b.dataset.hearing = h.id;
+    b.innerHTML = `<span><b></b> <span class="muted"></span></span><span class="muted"></span>`;
+    b.querySelector('b').textContent = h.title;
+    b.querySelector('span .muted').textContent = `case ${h.caseNumber}`;
+    b.lastChild.textContent = `${h.status} · ${new Date(h.scheduledStart).toLocaleString()}`;
+    b.addEventListener('click', () => openHearing(h.id));
+    li.append(b);
+    ul.append(li);
+  }
+  $('list-empty').hidden = hearings.length > 0;
+  show('list-view');
+}
+
+// ---------- the hearing view ----------
+
+let socket = null;
+let current = null; // { id, state }
+let previewHls = null;
+let publicHls = null;
+let pending = null; // the command awaiting an ack, for retries with the same key
+
+function leaveHearing() {
+  socket?.disconnect();
+  socket = null;
+  previewHls?.destroy();
+  publicHls?.destroy();
+  previewHls = publicHls = null;
+  current = null;
+}
+
+function openHearing(id) {
+  leaveHearing();
+  current = { id, state: null };
+  show('hearing-view');
+  banner(null);
+  socket = io('/control', { auth: { token: session.token }, transports: ['websocket'] });
+  socket.on('connect', () => {
+    setConn(true);
+    // A (re)connected console asks for the full state; nothing is assumed from before.
+    socket.timeout(10_000).emit('join', { hearingId: id }, (err, ack) => {
+      if (err) return banner(MESSAGES.TIMEOUT);
+      if (!ack.ok) return banner(MESSAGES[ack.error.code] ?? ack.error.message);
+      render(ack.state);
+    });
+  });
+  socket.on('disconnect', () => setConn(false));
+  socket.on('connect_error', (err) => {
+    setConn(false);
+    if (/UNAUTHORIZED/.test(err.message)) signOut();
+  });
+  socket.on('state', (st) => render(st));
+}
+
+function setConn(up) {
+  const el = $('conn');
+  el.className = up ? 'conn' : 'conn down';
+  el.textContent = up ? 'Connected to the control server.' : 'Connection lost — reconnecting. Commands are disabled until it is back.';
+  for (const b of document.querySelectorAll('.controls button')) if (!up) b.disabled = true;
+  if (up && current?.state) render(current.state);
+}
+
+function banner(text) {
+  $('banner').hidden = !text;
+  $('banner').textContent = text ?? '';
+}
+
+const PHASE_TEXT = { ready: 'NOT STARTED', 'on-air': 'ON AIR', paused: 'PAUSED', cut: 'CUT', ended: 'ENDED' };
+
+function render(st) {
+  if (!current || st.hearing.id !== current.id) return;
+  const first = !current.state;
+  current.state = st;
+  current.skew = Date.parse(st.serverTime) - Date.now();
+  $('h-title').textContent = st.hearing.title;
+  $('h-case').textContent = `case ${st.hearing.caseNumber}`;
+  $('delay-label').textContent = `${st.hearing.delaySeconds} s`;
+  const phase = st.live?.phase ?? 'ready';
+  const el = $('phase');
+  el.textContent = st.live?.finished ? 'ENDED' : PHASE_TEXT[phase] ?? phase;
+  el.className = `phase phase-${phase}`;
+  $('viewers').textContent = String(st.viewers);
+  const h = st.encoderHealth;
+  $('encoder').textContent = !h ? 'Encoder: not live' : h.connected
+    ? `Encoder connected · ${h.kbps ?? '—'} kbps · ${h.fps || '—'} fps · ${h.width || '—'}×${h.height || '—'}`
+    : 'Encoder NOT CONNECTED — the public sees “please stand by”';
+  const up = socket?.connected;
+  const live = Boolean(st.live) && !st.live.finished;
+  $('btn-start').disabled = !up || !(phase === 'ready');
+  $('btn-pause').disabled = !up || !live || phase !== 'on-air';
+  $('btn-resume').disabled = !up || !live || !(phase === 'paused' || phase === 'cut');
+  $('btn-end').disabled = !up || !live || phase === 'ended';
+  $('cut').disabled = !up || !live || !['on-air', 'paused', 'cut'].includes(phase);
+  renderAudit(st.audit);
+  if (first || (st.previewUrl && !previewHls)) attachPlayers(st);
+}
+
+function renderAudit(entries) {
+  const ol = $('audit');
+  ol.replaceChildren();
+  for (const e of [...entries].reverse()) {
+    const li = document.createElement('li');
+    const who = e.actor.kind === 'user' ? `${e.actor.username} (${e.actor.role})` : 'Courtcast';
+    li.innerHTML = '<b></b> <span></span>';
+    li.firstChild.textContent = e.action;
+    li.lastChild.textContent = ` by ${who} at ${new Date(e.at).toLocaleTimeString()}${e.reason ? ` — “${e.reason}”` : ''}`;
+    ol.append(li);
+  }
+}
+
+function attachPlayers(st) {
+  if (!window.Hls?.isSupported()) return banner('This browser cannot play the video streams.');
+  if (st.previewUrl && !previewHls) {
+    // The preview is the undelayed master: only signed-in clerks of this courtroom may fetch it.
+    previewHls = new Hls({ liveSyncDurationCount: 1, xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${session.token}`) });
+    previewHls.loadSource(st.previewUrl);
+    previewHls.attachMedia($('preview'));
+    previewHls.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) setTimeout(() => { previewHls?.destroy(); previewHls = null; if (current?.state) attachPlayers(current.state); }, 2000); });
+    $('preview').play().catch(() => {});
+    meterFor($('preview'));
+  }
+  if (!publicHls) {
+    publicHls = new Hls({ liveSyncDurationCount: 3 });
+    publicHls.loadSource(`/hls/hearings/${st.hearing.id}/master.m3u8`);
+    publicHls.attachMedia($('public'));
+    $('public').play().catch(() => {});
+  }
+}
+
+// ---------- countdown ----------
+
+setInterval(() => {
+  const st = current?.state;
+  if (!st) return;
+  const now = Date.now() + (current.skew ?? 0);
+  const airs = new Date(now + st.hearing.delaySeconds * 1000);
+  $('airs-at').textContent = airs.toLocaleTimeString();
+  $('airs-in').textContent = ` (in ${st.hearing.delaySeconds} s)`;
+}, 250);
+
+// ---------- audio level ----------
+
+let audioCtx = null;
+function unlockAudio() {
+  audioCtx ??= new AudioContext();
+  void audioCtx.resume();
+}
+function meterFor(video) {
+  if (!audioCtx || video.dataset.metered) return;
+  video.dataset.metered = '1';
+  // The analyser taps the preview's sound without playing it aloud in the clerk's room.
+  const src = audioCtx.createMediaElementSource(video);
+  const analyser = audioCtx.createAnalyser();
+  analyser.fftSize = 1024;
+  src.connect(analyser);
+  // Chromium only pulls audio through a graph that reaches the destination: route it there
+  // through a gain of zero, so the clerk's room stays silent.
+  const silent = audioCtx.createGain();
+  silent.gain.value = 0;
+  analyser.connect(silent).connect(audioCtx.destination);
+  const buf = new Float32Array(analyser.fftSize);
+  const tick = () => {
+    analyser.getFloatTimeDomainData(buf);
+    let sum = 0;
+    for (const v of buf) sum += v * v;
+    const db = 20 * Math.log10(Math.sqrt(sum / buf.length) || 1e-6);
+    $('meter-fill').style.width = `${Math.max(0, Math.min(100, ((db + 60) / 60) * 100))}%`;
+    requestAnimationFrame(tick);
+  };
+  tick();
+}
+
+// ---------- commands ----------
+
+function send(command, reason) {
+  if (!socket?.connected || !current) return banner(MESSAGES.TIMEOUT);
+  // One key per intended action: a retry after a timeout can never act twice.
+  const attempt = pending?.command === command ? pending : { command, key: crypto.randomUUID(), reason };
+  pending = attempt;
+  banner(null);
+  socket.timeout(5000).emit(command, { hearingId: current.id, idempotencyKey: attempt.key, ...(attempt.reason ? { reason: attempt.reason } : {}) }, (err, ack) => {
+    if (err) { banner(MESSAGES.TIMEOUT); return setTimeout(() => { if (pending === attempt) send(command, reason); }, 500); }
+    if (pending === attempt) pending = null;
+    if (!ack.ok) return banner(`${MESSAGES[ack.error.code] ?? ''} ${ack.error.message}`.trim());
+    render(ack.state);
+  });
+}
+
+$('btn-start').addEventListener('click', () => send('start'));
+$('btn-pause').addEventListener('click', () => send('pause', $('reason').value));
+$('btn-resume').addEventListener('click', () => send('resume'));
+$('btn-end').addEventListener('click', () => { if (confirm('End the broadcast? The public playlist will close.')) send('end'); });
+
+// The cut is armed by the first press and fired by a second within 3 s: a slip of the hand
+// does nothing, and an emergency costs one extra keystroke, no dialog.
+let armedUntil = 0;
+function pressCut() {
+  if ($('cut').disabled) return;
+  if (Date.now() < armedUntil) {
+    armedUntil = 0;
+    $('cut').classList.remove('armed');
+    $('cut').firstChild.textContent = 'CUT';
+    send('cut', $('reason').value);
+    return;
+  }
+  armedUntil = Date.now() + 3000;
+  $('cut').classList.add('armed');
+  $('cut').firstChild.textContent = 'CONFIRM';
+  setTimeout(() => { if (Date.now() >= armedUntil) { $('cut').classList.remove('armed'); $('cut').firstChild.textContent = 'CUT'; } }, 3050);
+}
+$('cut').addEventListener('click', pressCut);
+document.addEventListener('keydown', (e) => {
+  if ($('hearing-view').hidden || e.target instanceof HTMLInputElement || e.repeat) return;
+  if (e.key === 'x' || e.key === 'X') { e.preventDefault(); pressCut(); }
+});
+
+// ---------- start ----------
+
+if (session.token) showList().catch(() => signOut());
+else show('login-view');

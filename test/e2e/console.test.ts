@@ -1,0 +1,91 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+import { TestEncoder } from '../support/encoder.ts';
+import { decodeCounters, PublicFeed } from '../support/public-feed.ts';
+import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { waitFor } from '../support/wait.ts';
+
+describe('clerk console in Chromium: sign in, watch both players, cut', () => {
+  let s: TestServer;
+  let encoder: TestEncoder;
+  let browser: Browser;
+  let feed: PublicFeed;
+  let hearingId = '';
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    const seeded = await seedHearing(s, { delaySeconds: 4 });
+    hearingId = seeded.hearingId;
+    await s.api('POST', '/api/users', { username: 'clerk', displayName: 'Clerk One', password: 'clerk-long-password', roles: ['clerk'], courtroomIds: [seeded.courtroomId] });
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
+    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    feed?.stop();
+    await browser?.close();
+    await encoder?.kill();
+    await s?.close();
+  });
+
+  const isProgram = async (uri: string): Promise<boolean> => {
+    const res = await fetch(uri);
+    return (await decodeCounters(Buffer.from(await res.arrayBuffer()))).some((c) => c > 0);
+  };
+
+  it('cuts from the console and the public playlist switches to the slate', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.goto(`${s.base}/console/`);
+    await page.fill('#username', 'clerk');
+    await page.fill('#password', 'clerk-long-password');
+    await page.click('#login-form button[type=submit]');
+    await page.click(`button[data-hearing="${hearingId}"]`);
+    await page.waitForFunction(() => document.getElementById('phase')?.textContent === 'ON AIR', undefined, { timeout: 15_000 });
+
+    // Both players play: the undelayed preview and the public output.
+    const playing = (id: string) =>
+      page.waitForFunction((v) => {
+        const el = document.getElementById(v) as HTMLVideoElement;
+        return !el.paused && el.currentTime > 1 && el.readyState >= 2;
+      }, id, { timeout: 45_000, polling: 250 });
+    await Promise.all([playing('preview'), playing('public')]);
+    // The audio meter follows the courtroom's 440 Hz tone.
+    await page.waitForFunction(() => parseFloat((document.getElementById('meter-fill') as HTMLElement).style.width) > 20, undefined, { timeout: 10_000 });
+
+    // The public has the picture before the cut.
+    await waitFor(async () => {
+      await feed.poll();
+      const last = feed.sorted().at(-1);
+      return last && (await isProgram(last.uri));
+    }, 'the picture in public', 30_000, 500);
+
+    // X arms the cut, a second X fires it.
+    await page.keyboard.press('x');
+    await page.waitForSelector('#cut.armed');
+    await page.keyboard.press('x');
+    await page.waitForFunction(() => document.getElementById('phase')?.textContent === 'CUT', undefined, { timeout: 10_000 });
+    const cutAt = Date.now();
+    const live = await s.api<{ live: { phase: string } }>('GET', `/api/hearings/${hearingId}`);
+    expect(live.body.live.phase).toBe('cut');
+
+    // Everything that reaches the public after the cut is the slate.
+    const after = await waitFor(async () => {
+      await feed.poll();
+      const fresh = feed.sorted().filter((e) => e.appearedAt > cutAt);
+      return fresh.length >= 3 && fresh;
+    }, 'three public entries after the cut', 20_000, 250);
+    for (const e of after) expect(await isProgram(e.uri), `entry ${e.seq}`).toBe(false);
+
+    await page.waitForFunction(() => (document.getElementById('audit')?.textContent ?? '').includes('cut'), undefined, { timeout: 10_000 });
+    expect(pageErrors).toEqual([]);
+    const shot = process.env.COURTCAST_SCREENSHOTS ? path.resolve('docs/console.png') : path.join(os.tmpdir(), 'courtcast-console.png');
+    await page.screenshot({ path: shot, fullPage: true });
+  });
+});
