@@ -93,10 +93,10 @@ export class AuditTrail {
   }
 
   private async write(hearingId: string, input: AuditInput): Promise<AuditEntry> {
-    const raw = await this.state.readLog(this.log(hearingId));
-    const last = raw.length > 0 ? (JSON.parse(raw[raw.length - 1] as string) as AuditEntry) : null;
+    const tail = await this.state.readLog(this.log(hearingId), 1);
+    const last = tail.length > 0 ? (JSON.parse(tail[0] as string) as AuditEntry) : null;
     const body: Omit<AuditEntry, 'hash'> = {
-      seq: raw.length,
+      seq: last ? last.seq + 1 : 0,
       at: new Date(this.now()).toISOString(),
       hearingId,
       actor: input.actor,
@@ -114,6 +114,11 @@ export class AuditTrail {
   /** Every entry of a hearing's chain, oldest first. */
   async list(hearingId: string): Promise<AuditEntry[]> {
     return (await this.state.readLog(this.log(hearingId))).map((r) => JSON.parse(r) as AuditEntry);
+  }
+
+  /** The newest `n` entries of a hearing's chain, oldest first. */
+  async tail(hearingId: string, n: number): Promise<AuditEntry[]> {
+    return (await this.state.readLog(this.log(hearingId), n)).map((r) => JSON.parse(r) as AuditEntry);
   }
 
   /** Verifies a hearing's chain. */

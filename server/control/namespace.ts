@@ -70,6 +70,8 @@ export class ControlChannel {
   private readonly now: () => number;
   private readonly offChanged: () => void;
   private readonly ticker: NodeJS.Timeout;
+  /** Commands being carried out per hearing; their own fan-out follows their ack. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     io: Server,
@@ -138,15 +140,20 @@ export class ControlChannel {
         return;
       }
       let result: CommandAck;
+      this.inFlight.set(body.hearingId, (this.inFlight.get(body.hearingId) ?? 0) + 1);
       try {
         const actor = { kind: 'user' as const, userId: p.userId, username: p.username, role: actingRole(p) };
         await this.d.broadcasts.command(body.hearingId, cmd, { actor, reason: body.reason ?? null });
         result = { ok: true, state: await this.consoleState(body.hearingId) };
       } catch (err) {
         result = errorAck(err, this.d.logger);
+      } finally {
+        this.inFlight.set(body.hearingId, (this.inFlight.get(body.hearingId) ?? 1) - 1);
       }
       await this.d.state.put('idempotency', key, { done: true, ack: result }, IDEMPOTENCY_TTL_MS);
+      // The clerk who acted hears first; then the same state goes to every console in the room.
       answer(ack, result);
+      if (result.ok) this.nsp.to(room(body.hearingId)).emit('state', result.state);
     } catch (err) {
       answer(ack, errorAck(err, this.d.logger));
     }
@@ -156,7 +163,7 @@ export class ControlChannel {
   async consoleState(id: string): Promise<ConsoleState> {
     const hearing = await this.d.registry.hearing(id);
     const live = this.d.broadcasts.session(id)?.status() ?? null;
-    const audit = (await this.d.audit.list(id)).slice(-30);
+    const audit = await this.d.audit.tail(id, 10);
     return {
       hearing,
       live,
@@ -169,6 +176,8 @@ export class ControlChannel {
   }
 
   private async fanOut(id: string): Promise<void> {
+    // A command in flight sends its own state right after its ack.
+    if ((this.inFlight.get(id) ?? 0) > 0) return;
     try {
       this.nsp.to(room(id)).emit('state', await this.consoleState(id));
     } catch (err) {

@@ -59,8 +59,9 @@ export class MemoryStateStore implements StateStore {
     return l.length;
   }
 
-  async readLog(log: string): Promise<string[]> {
-    return [...(this.logs.get(log) ?? [])];
+  async readLog(log: string, last?: number): Promise<string[]> {
+    const all = this.logs.get(log) ?? [];
+    return last === undefined ? [...all] : all.slice(Math.max(0, all.length - last));
   }
 
   async close(): Promise<void> {

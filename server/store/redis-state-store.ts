@@ -73,8 +73,8 @@ export class RedisStateStore implements StateStore {
     return this.client.rPush(`${this.prefix}:log:${log}`, entry);
   }
 
-  async readLog(log: string): Promise<string[]> {
-    return this.client.lRange(`${this.prefix}:log:${log}`, 0, -1);
+  async readLog(log: string, last?: number): Promise<string[]> {
+    return this.client.lRange(`${this.prefix}:log:${log}`, last === undefined ? 0 : -last, -1);
   }
 
   async close(): Promise<void> {

@@ -21,7 +21,7 @@ export interface StateStore {
   putIfAbsent<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<T | null>;
   /** Appends one entry to a log; returns the log's new length. */
   append(log: string, entry: string): Promise<number>;
-  /** Every entry of a log, oldest first. */
-  readLog(log: string): Promise<string[]>;
+  /** Every entry of a log, oldest first; with `last`, only the last that many. */
+  readLog(log: string, last?: number): Promise<string[]>;
   close(): Promise<void>;
 }
