@@ -6,6 +6,25 @@ import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, renderMediaPlaylist, type EntrySource, type PublicTimeline, type VariantInfo } from './playlist.ts';
 import type { PublicSlate, SlateSource } from './slates.ts';
+import type { MaskRenderer } from './mask-renderer.ts';
+import { masksOver, renderKey, type Mask } from '../domain/masks.ts';
+import type { SegmentMask } from '../media/mask-filters.ts';
+
+const segmentId = (s: CompletedSegment): string => `r${s.run}-${s.index}`;
+
+/**
+ * Masks on a segment's own clock, in seconds from its first frame. The first frame's true capture
+ * time lies between `captureStart` and `programDateTime`, so a mask starts at the earliest frame
+ * it could cover and ends at the latest: rounding only ever masks more.
+ */
+export function segmentMasks(masks: readonly Mask[], s: CompletedSegment): SegmentMask[] {
+  return masks.flatMap((m) => {
+    if (m.kind === 'card') return [];
+    const from = (m.start - s.programDateTime) / 1000;
+    const to = m.end === null ? s.durationSec + 1 : (m.end - s.captureStart) / 1000;
+    return [{ kind: m.kind, ...(m.region ? { region: m.region } : {}), ...(m.pitch ? { pitch: m.pitch } : {}), from, to }];
+  });
+}
 
 /** What happened to one slot of the public timeline; observed by audit and metrics. */
 export interface ReleaseRecord {
@@ -14,7 +33,9 @@ export interface ReleaseRecord {
   readonly captureEnd: number;
   /** `aired` = program media; otherwise the slate that stood in, and why. */
   readonly outcome: 'aired' | PublicSlate;
-  readonly reason: 'program' | 'gap' | 'media-missing';
+  readonly reason: 'program' | 'gap' | 'media-missing' | 'mask-unproven';
+  /** For aired media: whether it aired re-rendered with masks. */
+  readonly masked?: boolean;
   readonly releasedAt: number;
 }
 
@@ -42,6 +63,8 @@ export interface DelayLineOptions {
   /** Key prefix of this hearing in the public store. */
   readonly publicPrefix: string;
   readonly slates: SlateSource;
+  /** Re-renders segments that masks touch; without it, any masked segment gets the slate. */
+  readonly renderer?: MaskRenderer;
   readonly program: () => BroadcastProgram;
   /** False for a hearing that is not public: every slot is the no-broadcast card, whatever the program says. */
   readonly broadcast?: boolean;
@@ -76,6 +99,8 @@ interface Release {
   readonly files: Readonly<Record<string, string>>;
   /** Pending files to delete once published. */
   readonly cleanup: readonly string[];
+  /** Work to do once published (dropping a mask render). */
+  readonly afterwards?: () => Promise<void>;
 }
 
 /**
@@ -87,6 +112,8 @@ interface Release {
  */
 export class DelayLine extends TypedEmitter<DelayLineEvents> {
   private readonly pending: Pending[] = [];
+  /** Mask renders by segment id; a render proves a release only for its own key. */
+  private readonly renders = new Map<string, { key: string; state: 'running' | 'done' | 'failed'; files?: Record<string, string> }>();
   private releasedUntilMs: number;
   private timeline: PublicTimeline;
   private writes: Promise<void> = Promise.resolve();
@@ -164,6 +191,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     if (this.done) return;
     const due = this.now() - this.o.delayMs;
     const program = this.o.program();
+    this.scheduleRenders(program);
     for (let next = this.pending[0]; next && next.captureEnd <= due; next = this.pending[0]) {
       this.pending.shift();
       this.queue(isGap(next) ? this.gapSlate(program, next.captureStart) : this.decideSegment(next, program));
@@ -181,12 +209,62 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     return decide(program, span);
   }
 
+  /**
+   * Starts a render for every pending segment whose masks changed since its last render. Runs at
+   * every tick, so a mask added or lifted reaches every segment still in the window.
+   */
+  private scheduleRenders(program: BroadcastProgram): void {
+    const masks = (program.masks ?? []).filter((m) => m.kind !== 'card');
+    for (const s of this.pending) {
+      if (isGap(s) || Object.keys(s.files).length === 0) continue;
+      const span = { start: s.captureStart, end: s.captureEnd };
+      const key = renderKey(masks, span);
+      const id = segmentId(s);
+      const current = this.renders.get(id);
+      if (key === '[]' || current?.key === key || !this.o.renderer) continue;
+      const job: { key: string; state: 'running' | 'done' | 'failed'; files?: Record<string, string> } = { key, state: 'running' };
+      this.renders.set(id, job);
+      this.o.renderer
+        .render({ id, files: s.files, masks: segmentMasks(masksOver(masks, span), s) })
+        .then((files) => {
+          job.state = 'done';
+          job.files = files;
+        })
+        .catch((err: unknown) => {
+          job.state = 'failed';
+          this.o.logger.error({ hearingId: this.o.hearingId, err, segment: id }, 'mask render failed: the segment will air as a slate');
+        });
+    }
+  }
+
   private decideSegment(s: CompletedSegment, program: BroadcastProgram): Release {
     const decision = this.decision(program, { start: s.captureStart, end: s.captureEnd });
     this.releasedUntilMs = Math.max(this.releasedUntilMs, s.captureEnd);
     const complete = this.o.rungs.every((r) => s.files[r] !== undefined);
     const cleanup = Object.values(s.files);
     const base = { captureStart: s.captureStart, captureEnd: s.captureEnd, releasedAt: this.now() };
+    const masks = (program.masks ?? []).filter((m) => m.kind !== 'card');
+    const key = renderKey(masks, { start: s.captureStart, end: s.captureEnd });
+    const render = this.renders.get(segmentId(s));
+    this.renders.delete(segmentId(s));
+    const renderer = this.o.renderer;
+    const afterwards = render && renderer ? () => renderer.discard(segmentId(s)) : undefined;
+    if (decision.action === 'air' && complete && key !== '[]') {
+      // Invariant 3: masked media airs only from a finished render of exactly these masks.
+      if (render?.key === key && render.state === 'done' && render.files) {
+        return {
+          record: { ...base, seq: -1, outcome: 'aired', reason: 'program', masked: true },
+          source: { kind: 'rendered' },
+          durationSec: s.durationSec,
+          programDateTime: s.programDateTime,
+          files: render.files,
+          cleanup,
+          ...(afterwards ? { afterwards } : {}),
+        };
+      }
+      return { ...this.slateRelease('no-broadcast', 'mask-unproven', s.captureStart, s.captureEnd, s.programDateTime, cleanup), ...(afterwards ? { afterwards } : {}) };
+    }
+    if (afterwards) void afterwards();
     if (decision.action === 'air' && complete) {
       return {
         record: { ...base, seq: -1, outcome: 'aired', reason: 'program' },
@@ -250,11 +328,18 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
 
   private async publish(release: Release, seq: number, state: DelayLineState, removed: number[]): Promise<void> {
     const store = this.o.publicStore;
-    await Promise.all(this.o.rungs.map((r) => store.putFile(`${this.o.publicPrefix}/${r}/${seq}.ts`, release.files[r] as string)));
+    try {
+      await Promise.all(this.o.rungs.map((r) => store.putFile(`${this.o.publicPrefix}/${r}/${seq}.ts`, release.files[r] as string)));
+    } catch (err) {
+      // The playlist will name this segment, so something must be there: the standby slate.
+      this.o.logger.error({ hearingId: this.o.hearingId, err, seq }, 'could not publish a segment; the standby slate takes its place');
+      await Promise.all(this.o.rungs.map((r) => store.putFile(`${this.o.publicPrefix}/${r}/${seq}.ts`, this.o.slates.file('standby', r))));
+    }
     const text = renderMediaPlaylist(state.timeline, this.o.segmentSeconds * 2);
     await Promise.all(this.o.rungs.map((r) => store.put(`${this.o.publicPrefix}/${r}/index.m3u8`, text)));
     await this.o.persist(state);
     await this.removeFiles(release.cleanup);
+    await release.afterwards?.();
     // Keep one more window of files behind the playlist for players that are a little behind.
     const stale = removed.map((s) => s - this.o.window).filter((s) => s >= 0);
     await Promise.all(stale.flatMap((s) => this.o.rungs.map((r) => store.delete(`${this.o.publicPrefix}/${r}/${s}.ts`))));

@@ -11,6 +11,8 @@
  * - end:    off-air from `at`; the playlist then ends.
  */
 
+import { addMask, liftMask, maskOverlaps, type Mask } from './masks.ts';
+
 /** A half-open interval [start, end) on the capture timeline. `end` null means still open. */
 export interface Interval {
   readonly start: number;
@@ -31,6 +33,8 @@ export interface BroadcastProgram {
   readonly phase: ProgramPhase;
   readonly onAir: readonly Interval[];
   readonly dumped: readonly Span[];
+  /** Privacy masks; a program persisted before masks existed reads as having none. */
+  readonly masks?: readonly Mask[];
   readonly endedAt: number | null;
   /** The latest action time; later actions never go back before it. */
   readonly lastActionAt: number;
@@ -42,10 +46,12 @@ export type ProgramAction =
   | { readonly type: 'pause'; readonly at: number }
   | { readonly type: 'resume'; readonly at: number }
   | { readonly type: 'cut'; readonly at: number; readonly releasedUntil: number }
-  | { readonly type: 'end'; readonly at: number };
+  | { readonly type: 'end'; readonly at: number }
+  | { readonly type: 'mask'; readonly at: number; readonly mask: Mask }
+  | { readonly type: 'lift'; readonly at: number; readonly maskId: string };
 
 /** The kinds of slate the public may see instead of the picture. */
-export type SlateKind = 'starting' | 'paused' | 'interrupted' | 'ended';
+export type SlateKind = 'starting' | 'paused' | 'interrupted' | 'ended' | 'no-broadcast';
 
 /** What the release gate does with one segment. */
 export type ReleaseDecision = { readonly action: 'air' } | { readonly action: 'slate'; readonly slate: SlateKind };
@@ -64,11 +70,14 @@ const ALLOWED: Readonly<Record<ProgramAction['type'], readonly ProgramPhase[]>> 
   resume: ['paused', 'cut'],
   cut: ['on-air', 'paused', 'cut'],
   end: ['ready', 'on-air', 'paused', 'cut'],
+  // Masks apply while anything may still be released, the window after an end included.
+  mask: ['ready', 'on-air', 'paused', 'cut', 'ended'],
+  lift: ['ready', 'on-air', 'paused', 'cut', 'ended'],
 };
 
 /** A fresh program: nothing on air yet. */
 export function emptyProgram(createdAt = 0): BroadcastProgram {
-  return { phase: 'ready', onAir: [], dumped: [], endedAt: null, lastActionAt: createdAt };
+  return { phase: 'ready', onAir: [], dumped: [], masks: [], endedAt: null, lastActionAt: createdAt };
 }
 
 /** Whether `action` may be applied to a program in `phase`. */
@@ -120,6 +129,12 @@ export function applyAction(
       error: { from: program.phase, action: action.type, message: `cannot ${action.type} a broadcast that is ${program.phase}` },
     };
   }
+  // A retroactive mask reaches back in time by design; only the clerk's own actions are ordered.
+  if (action.type === 'mask') return { ok: true, program: { ...program, masks: addMask(program.masks ?? [], action.mask) } };
+  if (action.type === 'lift') {
+    const at = Math.max(action.at, program.lastActionAt);
+    return { ok: true, program: { ...program, lastActionAt: at, masks: liftMask(program.masks ?? [], action.maskId, at) } };
+  }
   const at = Math.max(action.at, program.lastActionAt);
   const base = { ...program, lastActionAt: at };
   switch (action.type) {
@@ -155,6 +170,8 @@ const overlaps = (a: Span, b: Span): boolean => a.start < b.end && b.start < a.e
  */
 export function decide(program: BroadcastProgram, segment: Span): ReleaseDecision {
   if (program.dumped.some((d) => overlaps(d, segment))) return { action: 'slate', slate: 'interrupted' };
+  // The no-broadcast card replaces any segment it touches, whole: picture and sound.
+  if ((program.masks ?? []).some((m) => m.kind === 'card' && maskOverlaps(m, segment))) return { action: 'slate', slate: 'no-broadcast' };
   const inside = program.onAir.some((i) => i.start <= segment.start && (i.end === null || segment.end <= i.end));
   if (inside) return { action: 'air' };
   if (program.endedAt !== null && segment.start >= program.endedAt) return { action: 'slate', slate: 'ended' };

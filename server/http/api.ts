@@ -14,7 +14,7 @@ import type { BroadcastService } from '../service/broadcasts.ts';
 import { publicPrefix } from '../service/broadcasts.ts';
 import type { Registry } from '../service/registry.ts';
 import { sendProblem, zodErrors } from './problem.ts';
-import { commandBody, commandParam, idParam, loginBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody } from './schemas.ts';
+import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody } from './schemas.ts';
 
 const userIdParam = z.string().regex(/^us_[A-Za-z0-9]{8,40}$/, 'not a valid user id');
 
@@ -172,6 +172,37 @@ export function staffApi(d: StaffApiDeps): Router {
     res.sendFile(path.join(dir, run, file), (err) => {
       if (err && !res.headersSent) sendProblem(res, 'NOT_FOUND', 'no such preview segment');
     });
+  }));
+
+  api.post('/hearings/:id/masks', route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    const body = id && parse(newMaskBody, req.body ?? {}, res);
+    if (!id || !body) return;
+    const p = principalOf(res);
+    await hearingInScope(registry, id, p);
+    const actor = { kind: 'user' as const, userId: p.userId, username: p.username, role: actingRole(p) };
+    const result = await broadcasts.addMask(
+      id,
+      {
+        kind: body.kind,
+        ...(body.region ? { region: body.region } : {}),
+        ...(body.pitch !== undefined ? { pitch: body.pitch } : {}),
+        ...(body.start ? { start: Date.parse(body.start) } : {}),
+        ...(body.end !== undefined ? { end: body.end === null ? null : Date.parse(body.end) } : {}),
+      },
+      { actor, reason: body.reason ?? null },
+    );
+    const span = (x: { start: number; end: number } | null) => (x ? { start: new Date(x.start).toISOString(), end: new Date(x.end).toISOString() } : null);
+    res.status(201).json({ mask: result.mask, alreadyPublic: span(result.alreadyPublic), live: result.status });
+  }));
+  api.post('/hearings/:id/masks/:maskId/lift', route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    const maskId = id && parse(maskIdParam, req.params.maskId, res);
+    if (!id || !maskId) return;
+    const p = principalOf(res);
+    await hearingInScope(registry, id, p);
+    const actor = { kind: 'user' as const, userId: p.userId, username: p.username, role: actingRole(p) };
+    res.json(await broadcasts.liftMask(id, maskId, { actor }));
   }));
 
   const auditors = requireRole('supervisor', 'archivist', 'admin');

@@ -80,3 +80,19 @@ export const userPatchBody = z
     disabled: z.boolean().optional(),
   })
   .strict();
+
+/** POST /api/hearings/:id/masks */
+export const newMaskBody = z
+  .object({
+    kind: z.enum(['black', 'blur', 'pixelate', 'mute', 'voice', 'card']),
+    region: z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1), w: z.number().gt(0).max(1), h: z.number().gt(0).max(1) }).strict().optional(),
+    pitch: z.number().min(0.5).max(2).optional(),
+    /** Capture time the mask starts; absent means now. In the past makes it retroactive. */
+    start: z.iso.datetime({ offset: true }).optional(),
+    end: z.iso.datetime({ offset: true }).nullable().optional(),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict();
+
+/** A mask id in a path. */
+export const maskIdParam = z.string().regex(/^mk_[A-Za-z0-9]{8,40}$/, 'not a valid mask id');

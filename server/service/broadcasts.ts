@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Courtroom, Hearing } from '../domain/courts.ts';
 import { TypedEmitter } from '../domain/events.ts';
 import { CourtcastError } from '../domain/errors.ts';
-import { emptyProgram, type BroadcastProgram } from '../domain/program.ts';
+import { emptyProgram, type BroadcastProgram, type Span } from '../domain/program.ts';
+import { maskProblem, type Mask, type MaskKind, type Region } from '../domain/masks.ts';
+import { FfmpegMaskRenderer } from '../delay/mask-renderer.ts';
 import { DelayLine, type DelayLineState } from '../delay/delay-line.ts';
 import { nextRunNumber, reapOrphans, sealUnsealed } from '../pipeline/recovery.ts';
 import type { VariantInfo } from '../delay/playlist.ts';
@@ -19,6 +22,16 @@ import { LiveSession, reasonRequired, type BroadcastCommand, type LiveStatus } f
 import type { Registry } from './registry.ts';
 import type { AuditActor, AuditTrail } from '../audit/trail.ts';
 import type { ReleaseRecord } from '../delay/delay-line.ts';
+
+/** A mask as a clerk asks for it. */
+export interface NewMask {
+  readonly kind: MaskKind;
+  readonly region?: Region;
+  readonly pitch?: number;
+  /** Capture time; defaults to now. Earlier means retroactive. */
+  readonly start?: number;
+  readonly end?: number | null;
+}
 
 /** What a recovered hearing resumes from. */
 interface Restore {
@@ -189,6 +202,14 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       persist: (s) => this.o.state.put('releases', hearing.id, s),
       logger: log,
       now: this.now,
+      renderer: new FfmpegMaskRenderer({
+        ffmpegPath: this.o.ffmpegPath,
+        ladder: this.o.ladder,
+        fps: this.o.fps,
+        segmentSeconds: this.o.segmentSeconds,
+        workDir: path.join(this.o.pendingRoot, hearing.id, 'masked'),
+        logger: log,
+      }),
       ...(restore?.delay ? { initial: restore.delay } : {}),
     });
     const session = new LiveSession(hearing, pipeline, delay, program, {
@@ -300,6 +321,57 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     // A cut takes effect from the last released instant; everything else from the command's time.
     const effectiveAt = cmd === 'cut' ? Math.min(releasedUntil, program.lastActionAt) : program.lastActionAt;
     await this.record(hearingId, { actor: ctx.actor, action: cmd, reason: ctx.reason ?? null, effectiveAt, params: { phase: program.phase } });
+    this.emit('changed', hearingId);
+    return session.status();
+  }
+
+  /**
+   * Adds a mask to a live hearing. `start` defaults to now; a start in the past makes it
+   * retroactive. The answer says which part, if any, was already public and so could not be
+   * masked: everything not yet released is.
+   */
+  async addMask(hearingId: string, input: NewMask, ctx: CommandContext): Promise<{ mask: Mask; alreadyPublic: Span | null; status: LiveStatus }> {
+    const session = this.sessions.get(hearingId);
+    if (!session) {
+      await this.o.registry.hearing(hearingId);
+      throw new CourtcastError('INVALID_TRANSITION', 'masks apply to a live hearing');
+    }
+    const now = this.now();
+    const mask: Mask = {
+      id: `mk_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
+      kind: input.kind,
+      ...(input.region ? { region: input.region } : {}),
+      ...(input.pitch !== undefined ? { pitch: input.pitch } : {}),
+      start: input.start ?? now,
+      end: input.end ?? null,
+    };
+    const problem = maskProblem(mask);
+    if (problem) throw new CourtcastError('VALIDATION_FAILED', `the mask is not valid: ${problem}`);
+    if (mask.start > now) throw new CourtcastError('VALIDATION_FAILED', 'a mask cannot start in the future');
+    const released = session.releasedUntil;
+    const alreadyPublic = mask.start < released ? { start: mask.start, end: Math.min(released, mask.end ?? released) } : null;
+    await session.maskAction({ type: 'mask', at: now, mask });
+    await this.record(hearingId, {
+      actor: ctx.actor,
+      action: 'mask',
+      reason: ctx.reason ?? null,
+      effectiveAt: mask.start,
+      params: { mask: { ...mask }, alreadyPublic },
+    });
+    this.emit('changed', hearingId);
+    return { mask, alreadyPublic, status: session.status() };
+  }
+
+  /** Lifts an open mask from now on. */
+  async liftMask(hearingId: string, maskId: string, ctx: CommandContext): Promise<LiveStatus> {
+    const session = this.sessions.get(hearingId);
+    if (!session) throw new CourtcastError('INVALID_TRANSITION', 'masks apply to a live hearing');
+    const existing = (session.program.masks ?? []).find((m) => m.id === maskId);
+    if (!existing) throw new CourtcastError('NOT_FOUND', `no mask ${maskId}`);
+    if (existing.end !== null) throw new CourtcastError('INVALID_TRANSITION', 'that mask has already ended');
+    const now = this.now();
+    await session.maskAction({ type: 'lift', at: now, maskId });
+    await this.record(hearingId, { actor: ctx.actor, action: 'lift-mask', reason: ctx.reason ?? null, effectiveAt: now, params: { maskId } });
     this.emit('changed', hearingId);
     return session.status();
   }

@@ -142,6 +142,20 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     return this.programState;
   }
 
+  /**
+   * Adds or lifts a mask. The program changes synchronously, so the very next release decision
+   * (and render scheduling) sees it; then it is persisted.
+   */
+  async maskAction(action: Extract<ProgramAction, { type: 'mask' | 'lift' }>): Promise<BroadcastProgram> {
+    if (this.closed) throw new CourtcastError('INVALID_TRANSITION', 'the broadcast is over');
+    const result = applyAction(this.programState, action);
+    if (!result.ok) throw new CourtcastError('INVALID_TRANSITION', result.error.message, { phase: result.error.from });
+    this.programState = result.program;
+    this.emit('program', this.programState, action);
+    await this.o.persistProgram(this.programState);
+    return this.programState;
+  }
+
   /** After an end, keep capturing one more segment so the last one before the end completes. */
   private scheduleStop(): void {
     const wait = this.o.segmentSeconds * 1000 + 1500;

@@ -136,3 +136,59 @@ export async function decodeFeed(feed: PublicFeed): Promise<DecodedEntry[]> {
   }
   return out;
 }
+
+/** Every frame of a TS segment as 640x360 grey pixels. */
+export async function decodeFrames(ts: Buffer): Promise<Uint8Array[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cc-frames-'));
+  try {
+    const file = path.join(dir, 'seg.ts');
+    await writeFile(file, ts);
+    const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:v:0', '-vf', 'scale=640:360,format=gray', '-f', 'rawvideo', '-'], { encoding: 'buffer', maxBuffer: 1 << 29 });
+    const size = 640 * 360;
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i + size <= stdout.length; i += size) frames.push(stdout.subarray(i, i + size));
+    return frames;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** RMS level in dBFS of a TS segment's audio. */
+export async function audioRmsDb(ts: Buffer): Promise<number> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cc-audio-'));
+  try {
+    const file = path.join(dir, 'seg.ts');
+    await writeFile(file, ts);
+    const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', '48000', '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 });
+    let sum = 0;
+    const n = Math.floor(stdout.length / 2);
+    for (let i = 0; i < n; i++) sum += (stdout.readInt16LE(i * 2) / 32768) ** 2;
+    return n === 0 ? -Infinity : 10 * Math.log10(sum / n || 1e-12);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Mean and variance of a rectangle of a 640x360 grey frame (normalised region). */
+export function regionStats(frame: Uint8Array, r: { x: number; y: number; w: number; h: number }, inset = 6): { mean: number; variance: number; edges: number } {
+  const x0 = Math.ceil(r.x * 640) + inset;
+  const y0 = Math.ceil(r.y * 360) + inset;
+  const x1 = Math.floor((r.x + r.w) * 640) - inset;
+  const y1 = Math.floor((r.y + r.h) * 360) - inset;
+  let sum = 0;
+  let sq = 0;
+  let edges = 0;
+  let n = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const v = frame[y * 640 + x] ?? 0;
+      sum += v;
+      sq += v * v;
+      // Edge energy: what blur and pixelation take away, whatever the colours.
+      edges += Math.abs(v - (frame[y * 640 + x + 1] ?? v)) + Math.abs(v - (frame[(y + 1) * 640 + x] ?? v));
+      n++;
+    }
+  }
+  const mean = sum / n;
+  return { mean, variance: sq / n - mean * mean, edges: edges / n };
+}

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DelayLine } from '../../server/delay/delay-line.ts';
+import type { MaskRenderer } from '../../server/delay/mask-renderer.ts';
+import type { Mask } from '../../server/domain/masks.ts';
 import { applyAction, emptyProgram, type BroadcastProgram, type ProgramAction } from '../../server/domain/program.ts';
 import { LocalObjectStore } from '../../server/store/local-object-store.ts';
 
@@ -20,6 +22,26 @@ describe('delay line and release gate', () => {
   let store: LocalObjectStore;
   const rungs = ['hi', 'audio'];
   const silent = { info() {}, warn() {}, error() {}, debug() {} };
+  /** Renders finish when the test says so: `renderOutcome` decides how. */
+  let renderOutcome: 'done' | 'fail' | 'hang' = 'done';
+  const renderCalls: { id: string; masks: unknown[] }[] = [];
+  const renderer: MaskRenderer = {
+    render: async (job) => {
+      renderCalls.push({ id: job.id, masks: [...job.masks] });
+      if (renderOutcome === 'hang') return new Promise(() => {});
+      if (renderOutcome === 'fail') throw new Error('render killed');
+      return Object.fromEntries(
+        Object.entries(job.files).map(([r, f]) => {
+          const out = `${f}.masked`;
+          writeFileSync(out, `masked ${job.masks.map((m) => m.kind).join('+')}`);
+          return [r, out];
+        }),
+      );
+    },
+    discard: async () => {},
+  };
+  const black = (over: Partial<Mask> = {}): Mask => ({ id: 'm1', kind: 'black', region: { x: 0, y: 0, w: 0.5, h: 0.5 }, start: 100_500, end: null, ...over });
+  const settle = () => new Promise((r) => setTimeout(r, 20));
 
   const act = (a: ProgramAction) => {
     const r = applyAction(program, a);
@@ -50,7 +72,8 @@ describe('delay line and release gate', () => {
   beforeEach(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cc-delay-'));
     for (const sub of ['pending', 'slates']) await import('node:fs/promises').then((fs) => fs.mkdir(path.join(dir, sub), { recursive: true }));
-    for (const kind of ['starting', 'paused', 'interrupted', 'ended', 'standby']) for (const r of rungs) writeFileSync(path.join(dir, 'slates', `${kind}-${r}.ts`), `slate ${kind}`);
+    renderCalls.length = 0;
+    for (const kind of ['starting', 'paused', 'interrupted', 'ended', 'standby', 'no-broadcast']) for (const r of rungs) writeFileSync(path.join(dir, 'slates', `${kind}-${r}.ts`), `slate ${kind}`);
     store = new LocalObjectStore(path.join(dir, 'public'));
     now = 100_000;
     program = emptyProgram(now);
@@ -64,6 +87,7 @@ describe('delay line and release gate', () => {
       publicStore: store,
       publicPrefix: 'h',
       slates: { file: (kind, rung) => path.join(dir, 'slates', `${kind}-${rung}.ts`) },
+      renderer,
       program: () => program,
       persist: async () => {},
       logger: silent,
@@ -128,6 +152,48 @@ describe('delay line and release gate', () => {
     segment(1, 102_500);
     at(104_500 + D);
     expect(await publicBodies()).toEqual(['program 0 hi', 'slate standby', 'program 1 hi']);
+  });
+
+  it('airs a masked segment only from a finished render of exactly its masks', async () => {
+    renderOutcome = 'done';
+    act({ type: 'start', at: 100_000 });
+    act({ type: 'mask', at: 100_500, mask: black() });
+    segment(0, 100_000);
+    segment(1, 102_000);
+    segment(2, 104_000);
+    at(103_000); // renders start for the pending segments
+    await settle();
+    act({ type: 'lift', at: 104_100, maskId: 'm1' });
+    at(104_200); // segment 2 still needs the mask up to 104_100; its render key changed
+    await settle();
+    at(106_000 + D);
+    expect(await publicBodies()).toEqual(['masked black', 'masked black', 'masked black']);
+    // Segment 2 was rendered again once the lift changed the mask as it falls on it.
+    expect(renderCalls.filter((c) => c.id === 'r1-2')).toHaveLength(2);
+  });
+
+  it('fails closed: an unfinished or failed render airs the no-broadcast card', async () => {
+    act({ type: 'start', at: 100_000 });
+    act({ type: 'mask', at: 100_500, mask: black({ kind: 'mute', region: undefined }) });
+    renderOutcome = 'hang';
+    segment(0, 100_000);
+    at(101_000);
+    renderOutcome = 'fail';
+    segment(1, 102_000);
+    at(103_000);
+    await settle();
+    at(104_000 + D);
+    expect(await publicBodies()).toEqual(['slate no-broadcast', 'slate no-broadcast']);
+  });
+
+  it('replaces every segment a card mask touches with the no-broadcast card', async () => {
+    act({ type: 'start', at: 100_000 });
+    act({ type: 'mask', at: 101_900, mask: black({ kind: 'card', region: undefined, start: 101_900, end: 102_100 }) });
+    segment(0, 100_000);
+    segment(1, 102_000);
+    segment(2, 104_000);
+    at(106_000 + D);
+    expect(await publicBodies()).toEqual(['slate no-broadcast', 'slate no-broadcast', 'program 2 hi']);
   });
 
   it('ends the playlist with the end card once the end instant is released', async () => {

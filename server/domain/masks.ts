@@ -1,0 +1,85 @@
+/**
+ * Privacy masks on the capture timeline: pure data and rules, no I/O. A mask hides part of what
+ * the public would see or hear over [start, end); an open end means "until lifted". Regions are
+ * normalised (0-1) so one mask holds on every rung of the ladder.
+ */
+
+/** What a mask does. `card` replaces the whole picture with the no-broadcast card and mutes. */
+export const MASK_KINDS = ['black', 'blur', 'pixelate', 'mute', 'voice', 'card'] as const;
+/** A kind of mask. */
+export type MaskKind = (typeof MASK_KINDS)[number];
+
+/** Kinds that cover a region of the picture. */
+export const REGION_KINDS: readonly MaskKind[] = ['black', 'blur', 'pixelate'];
+
+/** A rectangle in normalised picture coordinates. */
+export interface Region {
+  readonly x: number;
+  readonly y: number;
+  readonly w: number;
+  readonly h: number;
+}
+
+/** One mask. */
+export interface Mask {
+  readonly id: string;
+  readonly kind: MaskKind;
+  /** Only for region kinds. */
+  readonly region?: Region;
+  /** Only for voice: the pitch ratio (0.5-0.95 lowers, 1.05-2 raises). */
+  readonly pitch?: number;
+  readonly start: number;
+  readonly end: number | null;
+}
+
+/** Why a mask was refused. */
+export type MaskProblem = 'region-required' | 'region-out-of-bounds' | 'region-not-allowed' | 'empty-interval' | 'pitch-out-of-range';
+
+/** Checks a mask's shape; null when it is sound. */
+export function maskProblem(m: Mask): MaskProblem | null {
+  const isRegion = REGION_KINDS.includes(m.kind);
+  if (isRegion && !m.region) return 'region-required';
+  if (!isRegion && m.region) return 'region-not-allowed';
+  if (m.region) {
+    const { x, y, w, h } = m.region;
+    const inUnit = [x, y, w, h].every((v) => Number.isFinite(v) && v >= 0 && v <= 1);
+    if (!inUnit || w <= 0 || h <= 0 || x + w > 1 + 1e-9 || y + h > 1 + 1e-9) return 'region-out-of-bounds';
+  }
+  if (m.kind === 'voice' && (m.pitch === undefined || m.pitch < 0.5 || m.pitch > 2 || Math.abs(m.pitch - 1) < 0.05)) return 'pitch-out-of-range';
+  if (m.end !== null && m.end <= m.start) return 'empty-interval';
+  return null;
+}
+
+/** Whether a mask covers any of [start, end). */
+export function maskOverlaps(m: Mask, span: { start: number; end: number }): boolean {
+  return m.start < span.end && (m.end === null || span.start < m.end);
+}
+
+/** The masks that touch a span, in a stable order. */
+export function masksOver(masks: readonly Mask[], span: { start: number; end: number }): Mask[] {
+  return masks.filter((m) => maskOverlaps(m, span)).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * A key for "this span rendered with exactly these masks": a render made for one key proves
+ * nothing about another. The key clips each mask to the span, so extending a mask's end beyond
+ * the span does not invalidate renders it cannot affect.
+ */
+export function renderKey(masks: readonly Mask[], span: { start: number; end: number }): string {
+  return JSON.stringify(
+    masksOver(masks, span).map((m) => [m.id, m.kind, m.region ?? null, m.pitch ?? null, Math.max(m.start, span.start), m.end === null ? span.end : Math.min(m.end, span.end)]),
+  );
+}
+
+/** Adds a mask; an existing id is replaced (the command layer keeps ids unique). */
+export function addMask(masks: readonly Mask[], m: Mask): Mask[] {
+  return [...masks.filter((x) => x.id !== m.id), m];
+}
+
+/** Lifts an open mask at `at`. A mask that never began is removed; an ended one is unchanged. */
+export function liftMask(masks: readonly Mask[], id: string, at: number): Mask[] {
+  return masks.flatMap((m) => {
+    if (m.id !== id || m.end !== null) return [m];
+    return at > m.start ? [{ ...m, end: at }] : [];
+  });
+}

@@ -1,0 +1,153 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCounter } from '../../server/media/synthetic.ts';
+import { TestEncoder } from '../support/encoder.ts';
+import { audioRmsDb, decodeCounters, decodeFrames, PublicFeed, regionStats } from '../support/public-feed.ts';
+import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { elapse, waitFor } from '../support/wait.ts';
+
+const D = 6_000;
+/** Counter estimates run early by up to this much (FFmpeg starts emitting after it spawns). */
+const EARLY = 600;
+const BOX = { x: 0.25, y: 0.3, w: 0.3, h: 0.4 };
+const BLUR = { x: 0.6, y: 0.45, w: 0.35, h: 0.45 };
+
+interface Frame {
+  counter: number;
+  t: number;
+  pixels: Uint8Array;
+}
+
+describe('privacy masks: live black region and mute, retroactive blur', () => {
+  let s: TestServer;
+  let encoder: TestEncoder;
+  let feed: PublicFeed;
+  let hearingId = '';
+  const marks: Record<string, number> = {};
+  const frames: Record<string, Frame[]> = { '360p': [], '180p': [] };
+  const segments: { t0: number; t1: number; rms: number }[] = [];
+  let retroAck: { alreadyPublic: { start: string; end: string } | null } = { alreadyPublic: null };
+  let lateAck: { alreadyPublic: { start: string; end: string } | null } = { alreadyPublic: null };
+  const masterFrames: Frame[] = [];
+
+  const post = async (p: string, body: unknown) => {
+    const res = await s.api<Record<string, unknown>>('POST', `/api/hearings/${hearingId}${p}`, body);
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+    return res.body;
+  };
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
+    hearingId = seeded.hearingId;
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    await post('/broadcast/start', {});
+    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
+    await waitFor(async () => (await s.api<{ live: { encoder: string } }>('GET', `/api/hearings/${hearingId}`)).body.live?.encoder === 'connected', 'the encoder', 20_000);
+    await elapse(4_000);
+
+    // Live masks from now until lifted.
+    marks.maskOn = Date.now();
+    const black = (await post('/masks', { kind: 'black', region: BOX, reason: 'witness face' })) as { mask: { id: string } };
+    const mute = (await post('/masks', { kind: 'mute', reason: 'witness name' })) as { mask: { id: string } };
+    await elapse(5_000);
+    marks.maskOff = Date.now();
+    await post(`/masks/${black.mask.id}/lift`, {});
+    await post(`/masks/${mute.mask.id}/lift`, {});
+    await elapse(3_000);
+
+    // A retroactive blur over a past second still inside the delay window.
+    marks.retroFrom = Date.now() - 3_000;
+    marks.retroTo = Date.now() - 1_500;
+    retroAck = (await post('/masks', { kind: 'blur', region: BLUR, start: new Date(marks.retroFrom).toISOString(), end: new Date(marks.retroTo).toISOString(), reason: 'document on screen' })) as typeof retroAck;
+    // One that reaches back past the delay window: the released part is reported.
+    lateAck = (await post('/masks', { kind: 'pixelate', region: { x: 0, y: 0.8, w: 0.1, h: 0.1 }, start: new Date(Date.now() - D - 4_000).toISOString(), end: new Date(Date.now() - D - 1_000).toISOString() })) as typeof lateAck;
+    await elapse(5_000);
+    await post('/broadcast/end', {});
+    await waitFor(() => feed.ended, 'the end of the playlist', D + 20_000);
+    feed.stop();
+
+    for (const e of feed.sorted()) {
+      for (const rung of ['360p', '180p'] as const) {
+        const res = await fetch(e.uri.replace('/360p/', `/${rung}/`));
+        const body = Buffer.from(await res.arrayBuffer());
+        const decoded = await decodeFrames(body);
+        const counters = decoded.map((f) => readCounter(f.subarray(0, 640 * 40)));
+        if (counters.every((c) => c === 0)) continue;
+        decoded.forEach((pixels, i) => frames[rung]!.push({ counter: counters[i]!, t: encoder.timeOf(counters[i]!), pixels }));
+        if (rung === '360p') {
+          const ts = counters.filter((c) => c > 0).map((c) => encoder.timeOf(c));
+          segments.push({ t0: Math.min(...ts), t1: Math.max(...ts), rms: await audioRmsDb(body) });
+        }
+      }
+    }
+    const masterDir = path.join(s.cc.dirs.master, hearingId);
+    for (const run of (await readdir(masterDir)).filter((d) => /^[rm]\d{4}$/.test(d))) {
+      for (const f of (await readdir(path.join(masterDir, run))).filter((x) => x.endsWith('.ts'))) {
+        const body = await readFile(path.join(masterDir, run, f));
+        const decoded = await decodeFrames(body);
+        const counters = await decodeCounters(body);
+        decoded.forEach((pixels, i) => masterFrames.push({ counter: counters[i] ?? 0, t: encoder.timeOf(counters[i] ?? 0), pixels }));
+      }
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    feed?.stop();
+    await encoder?.kill();
+    await s?.close();
+  });
+
+  const within = (f: Frame, from: number, to: number) => f.t >= from && f.t + EARLY <= to;
+
+  it('blacks out the region on every frame captured while the mask was on, on two rungs', () => {
+    for (const rung of ['360p', '180p']) {
+      const covered = frames[rung]!.filter((f) => within(f, marks.maskOn!, marks.maskOff!));
+      expect(covered.length, rung).toBeGreaterThan(60);
+      for (const f of covered) expect(regionStats(f.pixels, BOX).mean, `${rung} frame ${f.counter}`).toBeLessThan(20);
+      // The counter strip lies outside the region and still reads: the rest of the picture is intact.
+      for (const f of covered) expect(f.counter).toBeGreaterThan(0);
+    }
+  });
+
+  it('restores the picture after the lift and before the mask', () => {
+    for (const rung of ['360p', '180p']) {
+      const clear = frames[rung]!.filter((f) => f.t > marks.maskOff! + 2_500 || f.t + EARLY < marks.maskOn! - 2_500);
+      expect(clear.length, rung).toBeGreaterThan(30);
+      for (const f of clear) expect(regionStats(f.pixels, BOX).mean, `${rung} frame ${f.counter}`).toBeGreaterThan(40);
+    }
+  });
+
+  it('mutes the sound while the mute was on, and the tone is back after', () => {
+    const muted = segments.filter((g) => g.t0 >= marks.maskOn! && g.t1 + EARLY <= marks.maskOff!);
+    expect(muted.length).toBeGreaterThan(0);
+    for (const g of muted) expect(g.rms).toBeLessThan(-60);
+    const loud = segments.filter((g) => g.t0 > marks.maskOff! + 1_000);
+    expect(loud.length, JSON.stringify({ marks, segments })).toBeGreaterThan(0);
+    for (const g of loud) expect(g.rms).toBeGreaterThan(-35);
+  });
+
+  it('blurs the retroactive interval: detail in the region collapses there and only around there', () => {
+    const inside = frames['360p']!.filter((f) => within(f, marks.retroFrom!, marks.retroTo!));
+    const far = frames['360p']!.filter((f) => f.t > marks.retroTo! + 3_000 || f.t + EARLY < marks.retroFrom! - 3_000);
+    expect(inside.length).toBeGreaterThan(20);
+    const farEdges = Math.min(...far.map((f) => regionStats(f.pixels, BLUR).edges));
+    for (const f of inside) expect(regionStats(f.pixels, BLUR).edges, `frame ${f.counter}`).toBeLessThan(farEdges * 0.5);
+    expect(retroAck.alreadyPublic).toBeNull();
+  });
+
+  it('reports the part of a late mask that was already public', () => {
+    expect(lateAck.alreadyPublic).not.toBeNull();
+  });
+
+  it('never touches the master', () => {
+    const duringMask = masterFrames.filter((f) => f.counter > 0 && within(f, marks.maskOn!, marks.maskOff!));
+    expect(duringMask.length).toBeGreaterThan(60);
+    for (const f of duringMask) expect(regionStats(f.pixels, BOX).mean).toBeGreaterThan(40);
+  });
+
+  it('keeps the public playlist valid and every segment decodable', () => {
+    expect(feed.errors).toEqual([]);
+  });
+});
