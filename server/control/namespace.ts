@@ -1,6 +1,6 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
-import type { AuditTrail } from '../audit/trail.ts';
+import type { AuditActor, AuditTrail } from '../audit/trail.ts';
 import { CourtcastError, isCourtcastError } from '../domain/errors.ts';
 import { actingRole, mayControl, type Principal } from '../domain/users.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
@@ -11,7 +11,7 @@ import type { Registry } from '../service/registry.ts';
 import type { Tokens } from '../service/tokens.ts';
 import type { ViewerCounter } from '../service/viewers.ts';
 import type { StateStore } from '../store/state-store.ts';
-import type { ClientToServerEvents, CommandAck, ConsoleState, ServerToClientEvents, SocketData } from './types.ts';
+import type { AckOk, ClientToServerEvents, CommandAck, ConsoleState, ServerToClientEvents, SocketData } from './types.ts';
 
 type ControlSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type ControlNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -36,6 +36,27 @@ const commandSchema = z
     hearingId,
     idempotencyKey: z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only'),
     reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict();
+
+const maskSchema = z
+  .object({
+    hearingId,
+    idempotencyKey: z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only'),
+    kind: z.enum(['black', 'blur', 'pixelate', 'mute', 'voice', 'card']),
+    region: z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1), w: z.number().gt(0).max(1), h: z.number().gt(0).max(1) }).strict().optional(),
+    pitch: z.number().min(0.5).max(2).optional(),
+    start: z.iso.datetime({ offset: true }).optional(),
+    end: z.iso.datetime({ offset: true }).nullable().optional(),
+    preset: z.string().min(1).max(60).optional(),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict();
+const liftSchema = z
+  .object({
+    hearingId,
+    idempotencyKey: z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only'),
+    maskId: z.string().regex(/^mk_[A-Za-z0-9]{8,40}$/, 'not a valid mask id'),
   })
   .strict();
 
@@ -108,6 +129,8 @@ export class ControlChannel {
       answer(ack, parsed.success ? { ok: true } : errorAck(parsed.error, this.d.logger));
     });
     for (const cmd of COMMANDS) socket.on(cmd, (payload, ack) => void this.command(socket, cmd, payload, ack));
+    socket.on('mask', (payload, ack) => void this.maskCommand(socket, payload, ack));
+    socket.on('lift', (payload, ack) => void this.liftCommand(socket, payload, ack));
   }
 
   /** Throws FORBIDDEN unless the principal may control the hearing's courtroom. */
@@ -128,9 +151,51 @@ export class ControlChannel {
   }
 
   private async command(socket: ControlSocket, cmd: BroadcastCommand, payload: unknown, ack: unknown): Promise<void> {
+    await this.run(socket, ack, () => commandSchema.parse(payload), async (body, actor) => {
+      await this.d.broadcasts.command(body.hearingId, cmd, { actor, reason: body.reason ?? null });
+      return {};
+    });
+  }
+
+  private async maskCommand(socket: ControlSocket, payload: unknown, ack: unknown): Promise<void> {
+    await this.run(socket, ack, () => maskSchema.parse(payload), async (body, actor) => {
+      const region = body.preset ? await this.d.registry.preset(body.hearingId, body.preset) : body.region;
+      const r = await this.d.broadcasts.addMask(
+        body.hearingId,
+        {
+          kind: body.kind,
+          ...(region ? { region } : {}),
+          ...(body.pitch !== undefined ? { pitch: body.pitch } : {}),
+          ...(body.start ? { start: Date.parse(body.start) } : {}),
+          ...(body.end !== undefined ? { end: body.end === null ? null : Date.parse(body.end) } : {}),
+        },
+        { actor, reason: body.reason ?? null },
+      );
+      const iso = (t: number) => new Date(t).toISOString();
+      return { mask: r.mask, alreadyPublic: r.alreadyPublic ? { start: iso(r.alreadyPublic.start), end: iso(r.alreadyPublic.end) } : null };
+    });
+  }
+
+  private async liftCommand(socket: ControlSocket, payload: unknown, ack: unknown): Promise<void> {
+    await this.run(socket, ack, () => liftSchema.parse(payload), async (body, actor) => {
+      await this.d.broadcasts.liftMask(body.hearingId, body.maskId, { actor });
+      return {};
+    });
+  }
+
+  /**
+   * The pattern every command follows: validate, check scope, claim the idempotency key (a
+   * retry gets the first answer), act, answer the acting console first, then fan out.
+   */
+  private async run<B extends { hearingId: string; idempotencyKey: string }>(
+    socket: ControlSocket,
+    ack: unknown,
+    parse: () => B,
+    act: (body: B, actor: AuditActor) => Promise<Partial<AckOk>>,
+  ): Promise<void> {
     try {
       const p = socket.data.principal;
-      const body = commandSchema.parse(payload);
+      const body = parse();
       await this.authorise(p, body.hearingId);
       // The key is scoped to the user and hearing, so one clerk's key can never replay another's.
       const key = `${p.userId}:${body.hearingId}:${body.idempotencyKey}`;
@@ -142,9 +207,9 @@ export class ControlChannel {
       let result: CommandAck;
       this.inFlight.set(body.hearingId, (this.inFlight.get(body.hearingId) ?? 0) + 1);
       try {
-        const actor = { kind: 'user' as const, userId: p.userId, username: p.username, role: actingRole(p) };
-        await this.d.broadcasts.command(body.hearingId, cmd, { actor, reason: body.reason ?? null });
-        result = { ok: true, state: await this.consoleState(body.hearingId) };
+        const actor: AuditActor = { kind: 'user', userId: p.userId, username: p.username, role: actingRole(p) };
+        const extra = await act(body, actor);
+        result = { ...extra, ok: true, state: await this.consoleState(body.hearingId) };
       } catch (err) {
         result = errorAck(err, this.d.logger);
       } finally {
@@ -162,14 +227,18 @@ export class ControlChannel {
   /** The full state of a hearing, as every console in its room sees it. */
   async consoleState(id: string): Promise<ConsoleState> {
     const hearing = await this.d.registry.hearing(id);
-    const live = this.d.broadcasts.session(id)?.status() ?? null;
+    const session = this.d.broadcasts.session(id);
+    const live = session?.status() ?? null;
     const audit = await this.d.audit.tail(id, 10);
+    const room = await this.d.registry.courtroom(hearing.courtroomId);
     return {
       hearing,
       live,
       viewers: this.d.viewers.count(id),
       encoderHealth: this.d.broadcasts.encoderHealth(id),
       audit,
+      masks: session?.program.masks ?? [],
+      presets: room.presets ?? [],
       previewUrl: live ? `/api/hearings/${id}/preview/index.m3u8` : null,
       serverTime: new Date(this.now()).toISOString(),
     };

@@ -1,6 +1,7 @@
 import type { AuditEntry } from '../audit/trail.ts';
-import type { Hearing } from '../domain/courts.ts';
+import type { Hearing, MaskPreset } from '../domain/courts.ts';
 import type { ErrorCode } from '../domain/errors.ts';
+import type { Mask, MaskKind, Region } from '../domain/masks.ts';
 import type { Principal } from '../domain/users.ts';
 import type { EncoderHealth } from '../service/broadcasts.ts';
 import type { LiveStatus } from '../service/live-session.ts';
@@ -14,6 +15,10 @@ export interface AckError {
 export interface AckOk {
   readonly ok: true;
   readonly state: ConsoleState;
+  /** For a mask command: the mask as stored. */
+  readonly mask?: Mask;
+  /** For a mask command: the part of its interval that was already public (not masked). */
+  readonly alreadyPublic?: { readonly start: string; readonly end: string } | null;
 }
 /** The answer to every command. */
 export type CommandAck = AckOk | AckError;
@@ -27,6 +32,10 @@ export interface ConsoleState {
   readonly encoderHealth: EncoderHealth | null;
   /** The latest entries of the hearing's audit trail, newest last. */
   readonly audit: readonly AuditEntry[];
+  /** Masks of the live hearing: active (open), ended, and retroactive. */
+  readonly masks: readonly Mask[];
+  /** The courtroom's mask presets. */
+  readonly presets: readonly MaskPreset[];
   /** Where the clerk's undelayed preview plays from (authenticated). */
   readonly previewUrl: string | null;
   readonly serverTime: string;
@@ -41,6 +50,28 @@ export interface CommandPayload {
   readonly reason?: string;
 }
 
+/** Payload of a mask command: live from now, or retroactive with `start` in the past. */
+export interface MaskPayload {
+  readonly hearingId: string;
+  readonly idempotencyKey: string;
+  readonly kind: MaskKind;
+  readonly region?: Region;
+  readonly pitch?: number;
+  /** Capture time as ISO 8601; absent means now. */
+  readonly start?: string;
+  readonly end?: string | null;
+  /** A courtroom preset's name instead of a region. */
+  readonly preset?: string;
+  readonly reason?: string;
+}
+
+/** Payload of a lift. */
+export interface LiftPayload {
+  readonly hearingId: string;
+  readonly idempotencyKey: string;
+  readonly maskId: string;
+}
+
 /** Events a console sends. Each takes an ack. */
 export interface ClientToServerEvents {
   join: (payload: { hearingId: string }, ack: (a: CommandAck) => void) => void;
@@ -50,6 +81,8 @@ export interface ClientToServerEvents {
   resume: (payload: CommandPayload, ack: (a: CommandAck) => void) => void;
   cut: (payload: CommandPayload, ack: (a: CommandAck) => void) => void;
   end: (payload: CommandPayload, ack: (a: CommandAck) => void) => void;
+  mask: (payload: MaskPayload, ack: (a: CommandAck) => void) => void;
+  lift: (payload: LiftPayload, ack: (a: CommandAck) => void) => void;
 }
 
 /** Events the server sends to consoles in a hearing's room. */

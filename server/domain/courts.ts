@@ -21,6 +21,15 @@ export interface Courtroom {
   /** Secret. Never returned by public endpoints. */
   readonly streamKey: string;
   readonly keyRotatedAt: string;
+  /** Named mask regions an admin defines once ("witness box") and clerks apply with one click. */
+  readonly presets?: readonly MaskPreset[];
+}
+
+/** A named region of a courtroom's picture, with an optional one-key shortcut. */
+export interface MaskPreset {
+  readonly name: string;
+  readonly region: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
+  readonly key?: string;
 }
 
 /** What kind of case is heard; drives nothing yet but is shown on public schedules. */

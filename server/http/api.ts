@@ -14,7 +14,7 @@ import type { BroadcastService } from '../service/broadcasts.ts';
 import { publicPrefix } from '../service/broadcasts.ts';
 import type { Registry } from '../service/registry.ts';
 import { sendProblem, zodErrors } from './problem.ts';
-import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody } from './schemas.ts';
+import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody } from './schemas.ts';
 
 const userIdParam = z.string().regex(/^us_[A-Za-z0-9]{8,40}$/, 'not a valid user id');
 
@@ -120,6 +120,16 @@ export function staffApi(d: StaffApiDeps): Router {
     res.json(room);
   }));
 
+  api.put('/courtrooms/:id/presets', admin, route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    const body = id && parse(presetsBody, req.body ?? [], res);
+    if (!id || !body) return;
+    for (const p of body) {
+      if (p.region.x + p.region.w > 1 || p.region.y + p.region.h > 1) throw new CourtcastError('VALIDATION_FAILED', `preset "${p.name}" reaches outside the picture`);
+    }
+    res.json(withoutKey(await registry.setPresets(id, body)));
+  }));
+
   api.post('/hearings', planners, route(async (req, res) => {
     const body = parse(newHearingBody, req.body ?? {}, res);
     if (body) res.status(201).json(await registry.createHearing(body));
@@ -181,11 +191,12 @@ export function staffApi(d: StaffApiDeps): Router {
     const p = principalOf(res);
     await hearingInScope(registry, id, p);
     const actor = { kind: 'user' as const, userId: p.userId, username: p.username, role: actingRole(p) };
+    const region = body.preset ? await registry.preset(id, body.preset) : body.region;
     const result = await broadcasts.addMask(
       id,
       {
         kind: body.kind,
-        ...(body.region ? { region: body.region } : {}),
+        ...(region ? { region } : {}),
         ...(body.pitch !== undefined ? { pitch: body.pitch } : {}),
         ...(body.start ? { start: Date.parse(body.start) } : {}),
         ...(body.end !== undefined ? { end: body.end === null ? null : Date.parse(body.end) } : {}),

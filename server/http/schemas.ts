@@ -90,9 +90,24 @@ export const newMaskBody = z
     /** Capture time the mask starts; absent means now. In the past makes it retroactive. */
     start: z.iso.datetime({ offset: true }).optional(),
     end: z.iso.datetime({ offset: true }).nullable().optional(),
+    /** A courtroom preset's name instead of a region. */
+    preset: z.string().min(1).max(60).optional(),
     reason: z.string().trim().min(1).max(500).optional(),
   })
   .strict();
 
 /** A mask id in a path. */
 export const maskIdParam = z.string().regex(/^mk_[A-Za-z0-9]{8,40}$/, 'not a valid mask id');
+
+/** PUT /api/courtrooms/:id/presets */
+export const presetsBody = z
+  .array(
+    z
+      .object({
+        name: text(60),
+        region: z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1), w: z.number().gt(0).max(1), h: z.number().gt(0).max(1) }).strict(),
+        key: z.string().regex(/^[1-9a-wyzA-WYZ]$/, 'one letter or digit (X is the cut key)').optional(),
+      })
+      .strict(),
+  )
+  .max(20);

@@ -1,5 +1,5 @@
 import { CourtcastError } from '../domain/errors.ts';
-import { delayAllowed, type CaseType, type Court, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol } from '../domain/courts.ts';
+import { delayAllowed, type CaseType, type Court, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type MaskPreset } from '../domain/courts.ts';
 import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type CourtroomId, type HearingId } from '../domain/ids.ts';
 import type { StateStore } from '../store/state-store.ts';
 
@@ -101,6 +101,27 @@ export class Registry {
     await this.state.put('courtrooms', id, next);
     this.indexKey(next, room.streamKey);
     return next;
+  }
+
+  /** Replaces a courtroom's mask presets. Names must be unique. */
+  async setPresets(courtroomId: string, presets: readonly MaskPreset[]): Promise<Courtroom> {
+    const room = await this.courtroom(courtroomId);
+    const names = presets.map((p) => p.name.toLowerCase());
+    if (new Set(names).size !== names.length) throw new CourtcastError('VALIDATION_FAILED', 'preset names must be unique');
+    const keys = presets.flatMap((p) => (p.key ? [p.key] : []));
+    if (new Set(keys).size !== keys.length) throw new CourtcastError('VALIDATION_FAILED', 'preset shortcuts must be unique');
+    const next: Courtroom = { ...room, presets: [...presets] };
+    await this.state.put('courtrooms', room.id, next);
+    return next;
+  }
+
+  /** The region of a named preset of the hearing's courtroom. */
+  async preset(hearingId: string, name: string): Promise<MaskPreset['region']> {
+    const h = await this.hearing(hearingId);
+    const room = await this.courtroom(h.courtroomId);
+    const p = (room.presets ?? []).find((x) => x.name.toLowerCase() === name.toLowerCase());
+    if (!p) throw new CourtcastError('NOT_FOUND', `no preset "${name}" in this courtroom`);
+    return p.region;
   }
 
   async createHearing(input: NewHearing): Promise<Hearing> {

@@ -125,6 +125,37 @@ describe('Socket.IO control channel', () => {
     expect(audit.filter((e) => e.action === 'pause')).toHaveLength(1);
   });
 
+  it('takes mask commands on the same pattern: presets, validation, idempotency, lift', async () => {
+    const presets = await s.api('PUT', `/api/courtrooms/${one.courtroomId}/presets`, [{ name: 'Witness box', region: { x: 0.6, y: 0.2, w: 0.3, h: 0.5 }, key: '1' }]);
+    expect(presets.status).toBe(200);
+    const c = await open(tokens['clerk-one']);
+    const joined = await emit(c, 'join', { hearingId: one.hearingId });
+    expect(joined).toMatchObject({ ok: true, state: { presets: [{ name: 'Witness box' }] } });
+    const k = key();
+    const payload = { hearingId: one.hearingId, idempotencyKey: k, kind: 'blur', preset: 'witness box', reason: 'protected witness' };
+    const first = await (c.timeout(10_000).emitWithAck as (ev: string, p: unknown) => Promise<CommandAck & { mask?: { id: string; region: unknown } }>)('mask', payload);
+    expect(first).toMatchObject({ ok: true, mask: { kind: 'blur', region: { x: 0.6, y: 0.2, w: 0.3, h: 0.5 }, end: null }, alreadyPublic: null });
+    const again = await (c.timeout(10_000).emitWithAck as (ev: string, p: unknown) => Promise<CommandAck>)('mask', payload);
+    expect(again).toEqual(first);
+    const masks = first.ok ? first.state.masks : [];
+    expect(masks.filter((m) => m.kind === 'blur')).toHaveLength(1);
+    const bad = [
+      { hearingId: one.hearingId, idempotencyKey: key(), kind: 'black' },
+      { hearingId: one.hearingId, idempotencyKey: key(), kind: 'mute', region: { x: 0, y: 0, w: 0.5, h: 0.5 } },
+      { hearingId: one.hearingId, idempotencyKey: key(), kind: 'black', region: { x: 0.9, y: 0, w: 0.5, h: 0.5 } },
+      { hearingId: one.hearingId, idempotencyKey: key(), kind: 'black', preset: 'dock' },
+      { hearingId: one.hearingId, idempotencyKey: key(), kind: 'black', region: { x: 0, y: 0, w: 0.1, h: 0.1 }, start: new Date(Date.now() + 60_000).toISOString() },
+    ];
+    for (const b of bad) expect((await (c.timeout(10_000).emitWithAck as (ev: string, p: unknown) => Promise<CommandAck>)('mask', b)).ok, JSON.stringify(b)).toBe(false);
+    const maskId = first.ok ? first.mask!.id : '';
+    const lift = await (c.timeout(10_000).emitWithAck as (ev: string, p: unknown) => Promise<CommandAck>)('lift', { hearingId: one.hearingId, idempotencyKey: key(), maskId });
+    expect(lift.ok).toBe(true);
+    if (lift.ok) expect(lift.state.masks.find((m) => m.id === maskId)?.end).not.toBeNull();
+    const audit = (await s.api<AuditEntry[]>('GET', `/api/hearings/${one.hearingId}/audit`)).body;
+    expect(audit.filter((e) => e.action === 'mask')).toHaveLength(1);
+    expect(audit.filter((e) => e.action === 'lift-mask')).toHaveLength(1);
+  });
+
   it('gives a reconnecting console the full current state', async () => {
     const c = await open(tokens['clerk-one']);
     c.disconnect();
