@@ -164,6 +164,7 @@ function render(st) {
   $('btn-end').disabled = !up || !live || phase === 'ended';
   $('cut').disabled = !up || !live || !['on-air', 'paused', 'cut'].includes(phase);
   renderAudit(st.audit);
+  renderMasks(st);
   if (first || (st.previewUrl && !previewHls)) attachPlayers(st);
 }
 
@@ -284,6 +285,112 @@ $('cut').addEventListener('click', pressCut);
 document.addEventListener('keydown', (e) => {
   if ($('hearing-view').hidden || e.target instanceof HTMLInputElement || e.repeat) return;
   if (e.key === 'x' || e.key === 'X') { e.preventDefault(); pressCut(); }
+});
+
+// ---------- masks ----------
+
+let drawn = null; // the region drawn on the preview, normalised
+let dragFrom = null;
+const drawEl = $('draw');
+const norm = (e) => {
+  const r = drawEl.getBoundingClientRect();
+  return { x: Math.min(1, Math.max(0, (e.clientX - r.left) / r.width)), y: Math.min(1, Math.max(0, (e.clientY - r.top) / r.height)) };
+};
+function showBox(reg) {
+  const box = $('draw-box');
+  box.hidden = !reg;
+  if (!reg) return;
+  Object.assign(box.style, { left: `${reg.x * 100}%`, top: `${reg.y * 100}%`, width: `${reg.w * 100}%`, height: `${reg.h * 100}%` });
+}
+drawEl.addEventListener('pointerdown', (e) => { dragFrom = norm(e); drawEl.setPointerCapture(e.pointerId); });
+drawEl.addEventListener('pointermove', (e) => {
+  if (!dragFrom) return;
+  const p = norm(e);
+  drawn = { x: Math.min(p.x, dragFrom.x), y: Math.min(p.y, dragFrom.y), w: Math.abs(p.x - dragFrom.x), h: Math.abs(p.y - dragFrom.y) };
+  showBox(drawn);
+});
+drawEl.addEventListener('pointerup', () => {
+  dragFrom = null;
+  if (drawn && (drawn.w < 0.01 || drawn.h < 0.01)) { drawn = null; showBox(null); }
+  $('mask-region').disabled = !drawn;
+});
+
+const round4 = (v) => Math.round(v * 10000) / 10000;
+const regionOf = (r) => ({ x: round4(r.x), y: round4(r.y), w: round4(Math.min(r.w, 1 - r.x)), h: round4(Math.min(r.h, 1 - r.y)) });
+
+function sendMask(payload, what) {
+  if (!socket?.connected || !current) return banner(MESSAGES.TIMEOUT);
+  socket.timeout(10_000).emit('mask', { hearingId: current.id, idempotencyKey: crypto.randomUUID(), ...payload }, (err, ack) => {
+    if (err) return banner(MESSAGES.TIMEOUT);
+    if (!ack.ok) return banner(`${MESSAGES[ack.error.code] ?? ''} ${ack.error.message}`.trim());
+    const pub = ack.alreadyPublic;
+    $('mask-note').textContent = pub
+      ? `${what}: applied to everything not yet public. ${new Date(pub.start).toLocaleTimeString()}–${new Date(pub.end).toLocaleTimeString()} had already aired and could not be masked.`
+      : `${what}: applied. Nothing of it had aired yet.`;
+    render(ack.state);
+  });
+}
+
+$('mask-region').addEventListener('click', () => drawn && sendMask({ kind: $('mask-kind').value, region: regionOf(drawn), reason: $('reason').value }, 'Region mask'));
+$('mask-mute').addEventListener('click', () => sendMask({ kind: 'mute', reason: $('reason').value }, 'Mute'));
+$('mask-voice').addEventListener('click', () => sendMask({ kind: 'voice', pitch: Number($('pitch').value), reason: $('reason').value }, 'Voice distortion'));
+$('mask-card').addEventListener('click', () => sendMask({ kind: 'card', reason: $('reason').value }, 'No-broadcast card'));
+$('mask-retro').addEventListener('click', () => {
+  const seconds = Number($('retro-seconds').value);
+  const now = Date.now() + (current?.skew ?? 0);
+  const span = { start: new Date(now - seconds * 1000).toISOString(), end: new Date(now).toISOString() };
+  const choice = $('retro-kind').value;
+  if (choice === 'region' && !drawn) return banner('Draw the region on the courtroom picture first.');
+  const body = choice === 'region' ? { kind: $('mask-kind').value, region: regionOf(drawn) } : { kind: choice };
+  sendMask({ ...body, ...span, reason: $('reason').value }, `Last ${seconds} s`);
+});
+
+function applyPreset(p) {
+  sendMask({ kind: $('mask-kind').value, preset: p.name, reason: $('reason').value }, `Preset “${p.name}”`);
+}
+
+function renderMasks(st) {
+  const presets = $('presets');
+  presets.replaceChildren();
+  for (const p of st.presets ?? []) {
+    const b = document.createElement('button');
+    b.textContent = p.key ? `${p.name} [${p.key}]` : p.name;
+    b.addEventListener('click', () => applyPreset(p));
+    presets.append(b);
+  }
+  const list = $('mask-list');
+  list.replaceChildren();
+  const now = Date.now() + (current?.skew ?? 0);
+  for (const m of [...(st.masks ?? [])].reverse()) {
+    const li = document.createElement('li');
+    const open = m.end === null;
+    const span = `${new Date(m.start).toLocaleTimeString()} – ${open ? 'until lifted' : new Date(m.end).toLocaleTimeString()}`;
+    const state = open ? 'ACTIVE' : m.end > now ? 'scheduled' : 'ended';
+    li.innerHTML = '<span></span><span></span><span class="muted"></span>';
+    li.children[0].textContent = state;
+    li.children[0].className = open ? 'active' : 'muted';
+    li.children[1].textContent = `${m.kind}${m.region ? ` (${Math.round(m.region.w * 100)}%×${Math.round(m.region.h * 100)}%)` : ''}${m.pitch ? ` pitch ${m.pitch}` : ''}`;
+    li.children[2].textContent = span;
+    if (open) {
+      const lift = document.createElement('button');
+      lift.textContent = 'Lift';
+      lift.addEventListener('click', () => {
+        socket?.timeout(10_000).emit('lift', { hearingId: current.id, idempotencyKey: crypto.randomUUID(), maskId: m.id }, (err, ack) => {
+          if (err) return banner(MESSAGES.TIMEOUT);
+          if (!ack.ok) return banner(ack.error.message);
+          render(ack.state);
+        });
+      });
+      li.append(lift);
+    }
+    list.append(li);
+  }
+}
+
+document.addEventListener('keydown', (e) => {
+  if ($('hearing-view').hidden || e.target instanceof HTMLInputElement || e.repeat || !current?.state) return;
+  const p = (current.state.presets ?? []).find((x) => x.key && x.key.toLowerCase() === e.key.toLowerCase());
+  if (p) { e.preventDefault(); applyPreset(p); }
 });
 
 // ---------- start ----------

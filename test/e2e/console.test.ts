@@ -59,6 +59,20 @@ describe('clerk console in Chromium: sign in, watch both players, cut', () => {
     // The audio meter follows the courtroom's 440 Hz tone.
     await page.waitForFunction(() => parseFloat((document.getElementById('meter-fill') as HTMLElement).style.width) > 20, undefined, { timeout: 10_000 });
 
+    // Draw a region on the preview and mask it from now; the mask list shows it active; lift it.
+    const box = (await page.locator('#draw').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.6, { steps: 5 });
+    await page.mouse.up();
+    await page.selectOption('#mask-kind', 'black');
+    await page.click('#mask-region');
+    await page.waitForFunction(() => /ACTIVE\s*black/.test(document.getElementById('mask-list')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    const masked = await s.api<{ hearing: unknown }>('GET', `/api/hearings/${hearingId}/audit`);
+    expect(JSON.stringify(masked.body)).toContain('"action":"mask"');
+    await page.click('#mask-list button');
+    await page.waitForFunction(() => (document.getElementById('mask-list')?.textContent ?? '').includes('ended'), undefined, { timeout: 10_000 });
+
     // The public has the picture before the cut.
     await waitFor(async () => {
       await feed.poll();
