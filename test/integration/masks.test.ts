@@ -3,7 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { TestEncoder } from '../support/encoder.ts';
-import { audioRmsDb, decodeCounters, decodeFrames, PublicFeed, regionStats } from '../support/public-feed.ts';
+import { spawn } from 'node:child_process';
+import type { AuditEntry } from '../../server/audit/trail.ts';
+import { audioRmsDb, decodeCounters, decodeFrames, dominantHz, PublicFeed, regionStats } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
@@ -12,6 +14,7 @@ const D = 6_000;
 const EARLY = 600;
 const BOX = { x: 0.25, y: 0.3, w: 0.3, h: 0.4 };
 const BLUR = { x: 0.6, y: 0.45, w: 0.35, h: 0.45 };
+const KILL_BOX = { x: 0.05, y: 0.5, w: 0.2, h: 0.3 };
 
 interface Frame {
   counter: number;
@@ -26,7 +29,7 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
   let hearingId = '';
   const marks: Record<string, number> = {};
   const frames: Record<string, Frame[]> = { '360p': [], '180p': [] };
-  const segments: { t0: number; t1: number; rms: number }[] = [];
+  const segments: { t0: number; t1: number; rms: number; hz: number }[] = [];
   let retroAck: { alreadyPublic: { start: string; end: string } | null } = { alreadyPublic: null };
   let lateAck: { alreadyPublic: { start: string; end: string } | null } = { alreadyPublic: null };
   const masterFrames: Frame[] = [];
@@ -51,7 +54,7 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     marks.maskOn = Date.now();
     const black = (await post('/masks', { kind: 'black', region: BOX, reason: 'witness face' })) as { mask: { id: string } };
     const mute = (await post('/masks', { kind: 'mute', reason: 'witness name' })) as { mask: { id: string } };
-    await elapse(5_000);
+    await elapse(7_000);
     marks.maskOff = Date.now();
     await post(`/masks/${black.mask.id}/lift`, {});
     await post(`/masks/${mute.mask.id}/lift`, {});
@@ -63,7 +66,25 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     retroAck = (await post('/masks', { kind: 'blur', region: BLUR, start: new Date(marks.retroFrom).toISOString(), end: new Date(marks.retroTo).toISOString(), reason: 'document on screen' })) as typeof retroAck;
     // One that reaches back past the delay window: the released part is reported.
     lateAck = (await post('/masks', { kind: 'pixelate', region: { x: 0, y: 0.8, w: 0.1, h: 0.1 }, start: new Date(Date.now() - D - 4_000).toISOString(), end: new Date(Date.now() - D - 1_000).toISOString() })) as typeof lateAck;
-    await elapse(5_000);
+    await elapse(2_000);
+
+    // Voice distortion: the 440 Hz tone comes out at 0.75 of its pitch.
+    marks.voiceOn = Date.now();
+    const voice = (await post('/masks', { kind: 'voice', pitch: 0.75 })) as { mask: { id: string } };
+    await elapse(6_000);
+    marks.voiceOff = Date.now();
+    await post(`/masks/${voice.mask.id}/lift`, {});
+
+    // Fail closed: every mask render is killed while this mask is on; its segments must not air unmasked.
+    marks.killOn = Date.now();
+    const killed = (await post('/masks', { kind: 'black', region: KILL_BOX })) as { mask: { id: string } };
+    const killer = setInterval(() => spawn('pkill', ['-KILL', '-f', `${hearingId}/masked/`], { stdio: 'ignore' }), 50);
+    await elapse(4_000);
+    marks.killOff = Date.now();
+    await post(`/masks/${killed.mask.id}/lift`, {});
+    await elapse(D + 2_500);
+    clearInterval(killer);
+    await elapse(3_000);
     await post('/broadcast/end', {});
     await waitFor(() => feed.ended, 'the end of the playlist', D + 20_000);
     feed.stop();
@@ -78,7 +99,7 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
         decoded.forEach((pixels, i) => frames[rung]!.push({ counter: counters[i]!, t: encoder.timeOf(counters[i]!), pixels }));
         if (rung === '360p') {
           const ts = counters.filter((c) => c > 0).map((c) => encoder.timeOf(c));
-          segments.push({ t0: Math.min(...ts), t1: Math.max(...ts), rms: await audioRmsDb(body) });
+          segments.push({ t0: Math.min(...ts), t1: Math.max(...ts), rms: await audioRmsDb(body), hz: await dominantHz(body) });
         }
       }
     }
@@ -121,7 +142,7 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
 
   it('mutes the sound while the mute was on, and the tone is back after', () => {
     const muted = segments.filter((g) => g.t0 >= marks.maskOn! && g.t1 + EARLY <= marks.maskOff!);
-    expect(muted.length).toBeGreaterThan(0);
+    expect(muted.length, JSON.stringify({ marks, segments })).toBeGreaterThan(0);
     for (const g of muted) expect(g.rms).toBeLessThan(-60);
     const loud = segments.filter((g) => g.t0 > marks.maskOff! + 1_000);
     expect(loud.length, JSON.stringify({ marks, segments })).toBeGreaterThan(0);
@@ -135,6 +156,22 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     const farEdges = Math.min(...far.map((f) => regionStats(f.pixels, BLUR).edges));
     for (const f of inside) expect(regionStats(f.pixels, BLUR).edges, `frame ${f.counter}`).toBeLessThan(farEdges * 0.5);
     expect(retroAck.alreadyPublic).toBeNull();
+  });
+
+  it('shifts the voice by the configured ratio while distortion is on', () => {
+    const shifted = segments.filter((g) => g.t0 >= marks.voiceOn! && g.t1 + EARLY <= marks.voiceOff!);
+    expect(shifted.length, JSON.stringify({ marks, segments })).toBeGreaterThan(0);
+    for (const g of shifted) expect(g.hz / 440).toBeCloseTo(0.75, 1);
+    const plain = segments.filter((g) => g.t1 + EARLY < marks.maskOn! - 2_500 || (g.t0 > marks.maskOff! + 2_500 && g.t1 + EARLY < marks.voiceOn! - 2_500));
+    expect(plain.length).toBeGreaterThan(0);
+    for (const g of plain) expect(g.hz).toBeGreaterThan(420);
+  });
+
+  it('fails closed when the re-render is killed: slates, never an unmasked frame', async () => {
+    const during = frames['360p']!.filter((f) => within(f, marks.killOn!, marks.killOff!));
+    for (const f of during) expect(regionStats(f.pixels, KILL_BOX).mean, `frame ${f.counter}`).toBeLessThan(20);
+    const audit = (await s.api<AuditEntry[]>('GET', `/api/hearings/${hearingId}/audit`)).body;
+    expect(audit.some((e) => e.action === 'slate-aired' && e.params.slate === 'no-broadcast' && e.params.why === 'mask-unproven')).toBe(true);
   });
 
   it('reports the part of a late mask that was already public', () => {

@@ -192,3 +192,24 @@ export function regionStats(frame: Uint8Array, r: { x: number; y: number; w: num
   const mean = sum / n;
   return { mean, variance: sq / n - mean * mean, edges: edges / n };
 }
+
+/** Dominant frequency of a segment's audio, by zero crossings (the test signal is a pure tone). */
+export async function dominantHz(ts: Buffer): Promise<number> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cc-hz-'));
+  try {
+    const file = path.join(dir, 'seg.ts');
+    await writeFile(file, ts);
+    const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', '48000', '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 });
+    const n = Math.floor(stdout.length / 2);
+    let crossings = 0;
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+      const v = stdout.readInt16LE(i * 2);
+      if ((prev < 0 && v >= 0) || (prev >= 0 && v < 0)) crossings++;
+      prev = v;
+    }
+    return n === 0 ? 0 : crossings / 2 / (n / 48_000);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
