@@ -2,6 +2,7 @@ import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import type { AuditActor, AuditTrail } from '../audit/trail.ts';
 import { CourtcastError, isCourtcastError } from '../domain/errors.ts';
+import { maskRequestFields } from '../domain/mask-request.ts';
 import { actingRole, mayControl, type Principal } from '../domain/users.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import type { Accounts } from '../service/accounts.ts';
@@ -43,13 +44,7 @@ const maskSchema = z
   .object({
     hearingId,
     idempotencyKey: z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only'),
-    kind: z.enum(['black', 'blur', 'pixelate', 'mute', 'voice', 'card']),
-    region: z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1), w: z.number().gt(0).max(1), h: z.number().gt(0).max(1) }).strict().optional(),
-    pitch: z.number().min(0.5).max(2).optional(),
-    start: z.iso.datetime({ offset: true }).optional(),
-    end: z.iso.datetime({ offset: true }).nullable().optional(),
-    preset: z.string().min(1).max(60).optional(),
-    reason: z.string().trim().min(1).max(500).optional(),
+    ...maskRequestFields,
   })
   .strict();
 const liftSchema = z
@@ -159,20 +154,9 @@ export class ControlChannel {
 
   private async maskCommand(socket: ControlSocket, payload: unknown, ack: unknown): Promise<void> {
     await this.run(socket, ack, () => maskSchema.parse(payload), async (body, actor) => {
-      const region = body.preset ? await this.d.registry.preset(body.hearingId, body.preset) : body.region;
-      const r = await this.d.broadcasts.addMask(
-        body.hearingId,
-        {
-          kind: body.kind,
-          ...(region ? { region } : {}),
-          ...(body.pitch !== undefined ? { pitch: body.pitch } : {}),
-          ...(body.start ? { start: Date.parse(body.start) } : {}),
-          ...(body.end !== undefined ? { end: body.end === null ? null : Date.parse(body.end) } : {}),
-        },
-        { actor, reason: body.reason ?? null },
-      );
-      const iso = (t: number) => new Date(t).toISOString();
-      return { mask: r.mask, alreadyPublic: r.alreadyPublic ? { start: iso(r.alreadyPublic.start), end: iso(r.alreadyPublic.end) } : null };
+      const { hearingId: id, idempotencyKey: _key, ...request } = body;
+      const r = await this.d.broadcasts.requestMask(id, request, actor);
+      return { mask: r.mask, alreadyPublic: r.alreadyPublic };
     });
   }
 

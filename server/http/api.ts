@@ -191,20 +191,8 @@ export function staffApi(d: StaffApiDeps): Router {
     const p = principalOf(res);
     await hearingInScope(registry, id, p);
     const actor = { kind: 'user' as const, userId: p.userId, username: p.username, role: actingRole(p) };
-    const region = body.preset ? await registry.preset(id, body.preset) : body.region;
-    const result = await broadcasts.addMask(
-      id,
-      {
-        kind: body.kind,
-        ...(region ? { region } : {}),
-        ...(body.pitch !== undefined ? { pitch: body.pitch } : {}),
-        ...(body.start ? { start: Date.parse(body.start) } : {}),
-        ...(body.end !== undefined ? { end: body.end === null ? null : Date.parse(body.end) } : {}),
-      },
-      { actor, reason: body.reason ?? null },
-    );
-    const span = (x: { start: number; end: number } | null) => (x ? { start: new Date(x.start).toISOString(), end: new Date(x.end).toISOString() } : null);
-    res.status(201).json({ mask: result.mask, alreadyPublic: span(result.alreadyPublic), live: result.status });
+    const result = await broadcasts.requestMask(id, body, actor);
+    res.status(201).json({ mask: result.mask, alreadyPublic: result.alreadyPublic, live: result.status });
   }));
   api.post('/hearings/:id/masks/:maskId/lift', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);

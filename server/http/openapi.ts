@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../domain/errors.ts';
-import { commandBody, loginBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody } from './schemas.ts';
+import { commandBody, loginBody, newCourtBody, newCourtroomBody, newHearingBody, newMaskBody, newUserBody, presetsBody, userPatchBody } from './schemas.ts';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
 const problem = { description: 'problem+json', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
@@ -58,6 +58,16 @@ export function openApiDocument(): Record<string, unknown> {
         post: { security: [{ staffToken: [] }], summary: 'Schedule a hearing', requestBody: json(newHearingBody), responses: { '201': { description: 'hearing' }, ...errors } },
       },
       '/api/hearings/{id}': { get: { security: [{ staffToken: [] }], summary: 'A hearing and its live status', parameters: [idPath('id')], responses: { '200': { description: 'hearing' }, ...errors } } },
+      '/api/hearings/{id}/masks': {
+        post: { security: [{ staffToken: [] }], summary: 'Add a privacy mask: live from now, or retroactive with a start in the past; answers with the part already public', parameters: [idPath('id')], requestBody: json(newMaskBody), responses: { '201': { description: 'mask' }, ...errors } },
+      },
+      '/api/hearings/{id}/masks/{maskId}/lift': {
+        post: { security: [{ staffToken: [] }], summary: 'Lift an open mask from now', parameters: [idPath('id'), idPath('maskId')], responses: { '200': { description: 'live status' }, ...errors } },
+      },
+      '/api/hearings/{id}/audit': { get: { security: [{ staffToken: [] }], summary: 'The hearing audit trail (supervisor, archivist, admin)', parameters: [idPath('id')], responses: { '200': { description: 'entries' }, ...errors } } },
+      '/api/hearings/{id}/audit/verify': { get: { security: [{ staffToken: [] }], summary: 'Verify the hash chain; names the first bad entry', parameters: [idPath('id')], responses: { '200': { description: 'verdict' }, ...errors } } },
+      '/api/hearings/{id}/preview/index.m3u8': { get: { security: [{ staffToken: [] }], summary: 'Undelayed preview for clerks of the courtroom (not public)', parameters: [idPath('id')], responses: { '200': { description: 'playlist' }, ...errors } } },
+      '/api/courtrooms/{id}/presets': { put: { security: [{ staffToken: [] }], summary: 'Replace the courtroom mask presets (admin)', parameters: [idPath('id')], requestBody: json(presetsBody), responses: { '200': { description: 'courtroom' }, ...errors } } },
       '/api/hearings/{id}/broadcast/{command}': {
         post: {
           security: [{ staffToken: [] }],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CASE_TYPES } from '../domain/courts.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
+import { maskRequestFields, regionSchema } from '../domain/mask-request.ts';
 
 /** Path parameter: an opaque id. */
 export const idParam = z.string().regex(ID_PATTERN, 'not a valid id');
@@ -82,19 +83,7 @@ export const userPatchBody = z
   .strict();
 
 /** POST /api/hearings/:id/masks */
-export const newMaskBody = z
-  .object({
-    kind: z.enum(['black', 'blur', 'pixelate', 'mute', 'voice', 'card']),
-    region: z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1), w: z.number().gt(0).max(1), h: z.number().gt(0).max(1) }).strict().optional(),
-    pitch: z.number().min(0.5).max(2).optional(),
-    /** Capture time the mask starts; absent means now. In the past makes it retroactive. */
-    start: z.iso.datetime({ offset: true }).optional(),
-    end: z.iso.datetime({ offset: true }).nullable().optional(),
-    /** A courtroom preset's name instead of a region. */
-    preset: z.string().min(1).max(60).optional(),
-    reason: z.string().trim().min(1).max(500).optional(),
-  })
-  .strict();
+export const newMaskBody = z.object(maskRequestFields).strict();
 
 /** A mask id in a path. */
 export const maskIdParam = z.string().regex(/^mk_[A-Za-z0-9]{8,40}$/, 'not a valid mask id');
@@ -105,7 +94,7 @@ export const presetsBody = z
     z
       .object({
         name: text(60),
-        region: z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1), w: z.number().gt(0).max(1), h: z.number().gt(0).max(1) }).strict(),
+        region: regionSchema,
         key: z.string().regex(/^[1-9a-wyzA-WYZ]$/, 'one letter or digit (X is the cut key)').optional(),
       })
       .strict(),

@@ -6,6 +6,7 @@ import { TypedEmitter } from '../domain/events.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { emptyProgram, type BroadcastProgram, type Span } from '../domain/program.ts';
 import { maskProblem, type Mask, type MaskKind, type Region } from '../domain/masks.ts';
+import type { MaskRequest } from '../domain/mask-request.ts';
 import { FfmpegMaskRenderer } from '../delay/mask-renderer.ts';
 import { DelayLine, type DelayLineState } from '../delay/delay-line.ts';
 import { nextRunNumber, reapOrphans, sealUnsealed } from '../pipeline/recovery.ts';
@@ -360,6 +361,31 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     });
     this.emit('changed', hearingId);
     return { mask, alreadyPublic, status: session.status() };
+  }
+
+  /**
+   * A clerk's mask request as both entry points receive it: resolves a preset, reads the times,
+   * and answers with the already-public part as ISO times.
+   */
+  async requestMask(
+    hearingId: string,
+    req: MaskRequest,
+    actor: AuditActor,
+  ): Promise<{ mask: Mask; alreadyPublic: { start: string; end: string } | null; status: LiveStatus }> {
+    const region = req.preset ? await this.o.registry.preset(hearingId, req.preset) : req.region;
+    const r = await this.addMask(
+      hearingId,
+      {
+        kind: req.kind,
+        ...(region ? { region } : {}),
+        ...(req.pitch !== undefined ? { pitch: req.pitch } : {}),
+        ...(req.start ? { start: Date.parse(req.start) } : {}),
+        ...(req.end !== undefined ? { end: req.end === null ? null : Date.parse(req.end) } : {}),
+      },
+      { actor, reason: req.reason ?? null },
+    );
+    const iso = (t: number) => new Date(t).toISOString();
+    return { ...r, alreadyPublic: r.alreadyPublic ? { start: iso(r.alreadyPublic.start), end: iso(r.alreadyPublic.end) } : null };
   }
 
   /** Lifts an open mask from now on. */

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { MASK_KINDS } from './masks.ts';
+
+/** A normalised rectangle, as a clerk draws it. */
+export const regionSchema = z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1), w: z.number().gt(0).max(1), h: z.number().gt(0).max(1) }).strict();
+
+/** The fields of a mask request, shared by the HTTP API and the control channel. */
+export const maskRequestFields = {
+  kind: z.enum(MASK_KINDS),
+  region: regionSchema.optional(),
+  pitch: z.number().min(0.5).max(2).optional(),
+  /** Capture time the mask starts; absent means now. In the past makes it retroactive. */
+  start: z.iso.datetime({ offset: true }).optional(),
+  end: z.iso.datetime({ offset: true }).nullable().optional(),
+  /** A courtroom preset's name instead of a region. */
+  preset: z.string().min(1).max(60).optional(),
+  reason: z.string().trim().min(1).max(500).optional(),
+};
+
+/** A validated mask request. */
+export type MaskRequest = z.infer<z.ZodObject<typeof maskRequestFields>>;
