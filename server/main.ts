@@ -65,7 +65,8 @@ async function main(): Promise<void> {
   const demo = process.argv.includes('--demo');
   let config;
   try {
-    config = loadConfig();
+    // The demo prints its own banner; keep the JSON log to warnings unless asked otherwise.
+    config = loadConfig(demo && !process.env.COURTCAST_LOG_LEVEL ? { overrides: { log: { level: 'warn' } } } : {});
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
