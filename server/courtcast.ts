@@ -100,6 +100,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     publicWindow: config.delay.publicWindowSegments,
     srtBindHost: config.http.host === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0',
     encoderGraceMs: config.ingest.graceMs,
+    liveMaskSlots: config.media.liveMaskSlots,
     logger,
   });
 

@@ -36,6 +36,8 @@ export interface ReleaseRecord {
   readonly reason: 'program' | 'gap' | 'media-missing' | 'mask-unproven';
   /** For aired media: whether it aired re-rendered with masks. */
   readonly masked?: boolean;
+  /** For masked media: proven by live mask slots rather than re-rendered. */
+  readonly live?: boolean;
   readonly releasedAt: number;
 }
 
@@ -65,6 +67,8 @@ export interface DelayLineOptions {
   readonly slates: SlateSource;
   /** Re-renders segments that masks touch; without it, any masked segment gets the slate. */
   readonly renderer?: MaskRenderer;
+  /** Proves that a segment already carries these masks from live mask slots (no render needed). */
+  readonly liveProof?: (segment: CompletedSegment, masks: readonly Mask[]) => boolean;
   readonly program: () => BroadcastProgram;
   /** False for a hearing that is not public: every slot is the no-broadcast card, whatever the program says. */
   readonly broadcast?: boolean;
@@ -222,6 +226,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
       const id = segmentId(s);
       const current = this.renders.get(id);
       if (key === '[]' || current?.key === key || !this.o.renderer) continue;
+      if (this.o.liveProof?.(s, masksOver(masks, span))) continue;
       const job: { key: string; state: 'running' | 'done' | 'failed'; files?: Record<string, string> } = { key, state: 'running' };
       this.renders.set(id, job);
       this.o.renderer
@@ -250,7 +255,19 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     const renderer = this.o.renderer;
     const afterwards = render && renderer ? () => renderer.discard(segmentId(s)) : undefined;
     if (decision.action === 'air' && complete && key !== '[]') {
-      // Invariant 3: masked media airs only from a finished render of exactly these masks.
+      // Invariant 3: masked media airs only with every mask proven: by the live slots' acks...
+      if (this.o.liveProof?.(s, masksOver(masks, { start: s.captureStart, end: s.captureEnd }))) {
+        if (afterwards) void afterwards();
+        return {
+          record: { ...base, seq: -1, outcome: 'aired', reason: 'program', masked: true, live: true },
+          source: { kind: 'program', run: s.run },
+          durationSec: s.durationSec,
+          programDateTime: s.programDateTime,
+          files: s.files,
+          cleanup,
+        };
+      }
+      // ...or by a finished render of exactly these masks.
       if (render?.key === key && render.state === 'done' && render.files) {
         return {
           record: { ...base, seq: -1, outcome: 'aired', reason: 'program', masked: true },

@@ -28,6 +28,23 @@ export interface TranscodeOptions {
   readonly pendingDir: (rung: string) => string;
   /** How many entries FFmpeg keeps in its own playlists; we track segments ourselves. */
   readonly playlistEntries?: number;
+  /** Live mask slots: black boxes switched at run time through a loopback zmq port. */
+  readonly liveMasks?: { readonly port: number; readonly slots: number };
+}
+
+/** The filter name of live mask slot `i`, for zmq commands. */
+export const liveSlotName = (i: number): string => `drawbox@m${i}`;
+
+/**
+ * Live mask slots, applied once to the source before the ladder splits, so every rung gets the
+ * same mask and the master (recorded elsewhere) never does. Each slot starts disabled.
+ */
+export function liveMaskFilters(port: number, slots: number): string {
+  // Bound to loopback only: the filter's default would listen on every interface. The colons are
+  // escaped twice: once for the option parser, once for the filter graph.
+  const zmq = `zmq=bind_address=tcp\\\\://127.0.0.1\\\\:${port}`;
+  const boxes = Array.from({ length: slots }, (_, i) => `${liveSlotName(i)}=x=0:y=0:w=2:h=2:color=black:t=fill:enable=0`);
+  return [zmq, ...boxes].join(',');
 }
 
 /** Audio encoding shared by every rung and every slate, so a slate can replace any segment. */
@@ -107,7 +124,8 @@ export function transcodeSpec(o: TranscodeOptions): FfmpegSpec {
   const splits = videoRungs.map((_, i) => `[s${i}]`).join('');
   const scales = videoRungs.map((r, i) => `[s${i}]scale=-2:${r.height},setsar=1[${videoLabel(i)}]`);
   // A constant frame rate makes the GOP a fixed number of frames, hence fixed-length segments.
-  const complexFilter = [`[0:v:0]fps=${o.fps},split=${videoRungs.length}${splits}`, ...scales].join(';');
+  const live = o.liveMasks && o.liveMasks.slots > 0 ? `${liveMaskFilters(o.liveMasks.port, o.liveMasks.slots)},` : '';
+  const complexFilter = [`[0:v:0]fps=${o.fps},${live}split=${videoRungs.length}${splits}`, ...scales].join(';');
 
   const outputs = [
     ...(o.masterDir ? [masterOutput(o.masterDir, o.segmentSeconds, entries)] : []),

@@ -7,6 +7,17 @@ import type { RestartPolicy } from '../media/restart-policy.ts';
 import { Supervisor } from '../media/supervisor.ts';
 import { MasterSealer, type MasterSegment } from './master-sealer.ts';
 import { SegmentWatcher, type CompletedSegment } from './segment-watcher.ts';
+import { LiveMaskSlots } from './live-masks.ts';
+import { createServer } from 'node:net';
+
+/** A loopback TCP port free right now (FFmpeg's zmq filter binds it for the whole hearing). */
+async function freeLoopbackPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
 
 export type { MasterSegment } from './master-sealer.ts';
 
@@ -47,6 +58,8 @@ export interface PipelineOptions {
   readonly pendingDir: string;
   readonly masterDir: string;
   readonly policy: RestartPolicy;
+  /** Live mask slots in the transcoder (0 or absent: none; masks are then re-rendered). */
+  readonly liveMaskSlots?: number;
   /** First run number; a recovered hearing continues after its last run. */
   readonly firstRun?: number;
   readonly pollMs?: number;
@@ -77,6 +90,7 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
   private poller: NodeJS.Timeout | null = null;
   private encoderState: EncoderState = 'waiting';
   private readonly now: () => number;
+  private slots: LiveMaskSlots | null = null;
 
   constructor(private readonly o: PipelineOptions) {
     super((err, event) => o.logger.error({ hearingId: o.hearingId, err, event }, 'pipeline listener failed'));
@@ -131,7 +145,9 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     // FFmpeg's HLS muxer does not create directories; this runs once per run, so sync is fine.
     for (const r of rungs) mkdirSync(path.join(pendingRun, r), { recursive: true });
     const sealer = this.recorder ? null : this.sealer(run, 'r');
+    const slots = this.slots;
     const spec = transcodeSpec({
+      ...(slots ? { liveMasks: { port: slots.port, slots: slots.slots } } : {}),
       input: this.o.input(),
       ladder: this.o.ladder,
       segmentSeconds: this.o.segmentSeconds,
@@ -150,6 +166,7 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     });
     this.transcodeRuns.set(run, { watcher, sealer, produced: false });
     const proc = this.process(spec, 'transcode', run, pendingRun);
+    if (slots) proc.on('spawned', () => void slots.newRun(run));
     if (this.o.mode === 'always-listening') {
       // libsrt refuses a wrong passphrase (our stream key) in the handshake and only says so on stderr.
       proc.on('stderr', (line) => {
@@ -187,6 +204,7 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
       await state.watcher.poll();
       await state.sealer?.poll();
       this.transcodeRuns.delete(run);
+      this.slots?.endRun(run, this.now());
       const last = state.watcher.lastCaptureEnd;
       if (last !== null) this.emit('gap', last);
       if (state.produced && this.o.mode === 'always-listening') this.setEncoder('lost');
@@ -207,9 +225,15 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     for (const sealer of this.masterRuns.values()) void sealer.poll();
   }
 
+  /** The live mask slots, when the transcoder has them. */
+  get liveMasks(): LiveMaskSlots | null {
+    return this.slots;
+  }
+
   /** Starts polling; in listening mode, starts FFmpeg too. */
-  start(): void {
+  async start(): Promise<void> {
     if (this.poller) return;
+    if ((this.o.liveMaskSlots ?? 0) > 0) this.slots = new LiveMaskSlots(await freeLoopbackPort(), this.o.liveMaskSlots ?? 0, this.o.logger);
     this.poller = setInterval(() => this.pollAll(), this.o.pollMs ?? 100);
     if (this.o.mode === 'always-listening') this.transcoder.enable();
   }
@@ -231,6 +255,7 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
   /** Stops FFmpeg (letting it finish its segment) and the watchers. Safe to call twice. */
   async close(): Promise<void> {
     await Promise.all([this.transcoder.close(), this.recorder?.close()]);
+    this.slots?.close();
     this.pollAll();
     if (this.poller) clearInterval(this.poller);
     this.poller = null;

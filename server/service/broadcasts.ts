@@ -79,6 +79,8 @@ export interface BroadcastServiceOptions {
   readonly srtBindHost: string;
   /** How long an encoder may be gone before it is reported as an outage. */
   readonly encoderGraceMs: number;
+  /** Live black-box mask slots per transcoder (zmq); 0 re-renders every masked segment. */
+  readonly liveMaskSlots?: number;
   readonly logger: MediaLogger;
   readonly now?: () => number;
 }
@@ -184,10 +186,11 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       masterDir: path.join(this.o.masterRoot, hearing.id),
       policy: backoffPolicy({ baseMs: 250, maxMs: 5000, healthyMs: 10_000 }),
       firstRun: restore?.firstRun ?? 1,
+      liveMaskSlots: this.o.liveMaskSlots ?? 0,
       now: this.now,
     });
     let program: BroadcastProgram = restore?.program ?? emptyProgram(this.now());
-    const delay = new DelayLine({
+    const delay: DelayLine = new DelayLine({
       hearingId: hearing.id,
       delayMs: hearing.delaySeconds * 1000,
       segmentSeconds: this.o.segmentSeconds,
@@ -203,6 +206,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       persist: (s) => this.o.state.put('releases', hearing.id, s),
       logger: log,
       now: this.now,
+      liveProof: (seg, masks): boolean => session.liveProof(seg, masks),
       renderer: new FfmpegMaskRenderer({
         ffmpegPath: this.o.ffmpegPath,
         ladder: this.o.ladder,
@@ -213,7 +217,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       }),
       ...(restore?.delay ? { initial: restore.delay } : {}),
     });
-    const session = new LiveSession(hearing, pipeline, delay, program, {
+    const session: LiveSession = new LiveSession(hearing, pipeline, delay, program, {
       persistProgram: (p) => this.o.state.put('programs', hearing.id, p),
       logger: log,
       now: this.now,

@@ -5,6 +5,8 @@ import { applyAction, type BroadcastProgram, type ProgramAction } from '../domai
 import type { DelayLine, ReleaseRecord } from '../delay/delay-line.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import type { EncoderState, MasterSegment, PipelineSession } from '../pipeline/session.ts';
+import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
+import type { Mask } from '../domain/masks.ts';
 
 /** The broadcast commands a clerk can give. */
 export const BROADCAST_COMMANDS = ['start', 'pause', 'resume', 'cut', 'end'] as const;
@@ -111,7 +113,7 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
   /** Starts the delay line's clock and the pipeline. */
   async start(): Promise<void> {
     await this.delay.start();
-    this.pipeline.start();
+    await this.pipeline.start();
   }
 
   /** The encoder connected or left (RTMP). */
@@ -152,8 +154,24 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     if (!result.ok) throw new CourtcastError('INVALID_TRANSITION', result.error.message, { phase: result.error.from });
     this.programState = result.program;
     this.emit('program', this.programState, action);
+    // Live slots are an optimisation the gate must prove per segment; failures only cost renders.
+    const slots = this.pipeline.liveMasks;
+    if (slots && action.type === 'mask') void slots.apply(action.mask);
+    if (slots && action.type === 'lift') void slots.lift(action.maskId);
     await this.o.persistProgram(this.programState);
     return this.programState;
+  }
+
+  /**
+   * Whether a segment already carries every mask over it from the live slots: each is a black box
+   * whose slot was on, by FFmpeg's ack, before the segment's capture began and stayed on until it
+   * completed.
+   */
+  liveProof(segment: CompletedSegment, masks: readonly Mask[]): boolean {
+    const slots = this.pipeline.liveMasks;
+    if (!slots || masks.length === 0) return false;
+    const span = { start: segment.captureStart, end: segment.captureEnd };
+    return masks.every((m) => m.kind === 'black' && slots.coverage(m.id, segment.run, span) === 'full');
   }
 
   /** After an end, keep capturing one more segment so the last one before the end completes. */
