@@ -5,22 +5,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
+import { freeLoopbackPort } from '../server/media/ports.ts';
 
 
 const CONSOLES = Number(process.argv[3] ?? 1000);
 const COMMANDS = Number(process.argv[4] ?? 60);
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+const freePort = freeLoopbackPort;
 
 async function waitHttp(url: string): Promise<void> {
   for (let i = 0; i < 300; i++) {

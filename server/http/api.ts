@@ -5,7 +5,7 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Courtroom, Hearing, PublicHearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
-import { actingRole, hasRole, mayControl, publicUser, type Principal } from '../domain/users.ts';
+import { actingRole, hasRole, mayControl, mayReadAudit, publicUser, type Principal } from '../domain/users.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Accounts } from '../service/accounts.ts';
 import type { Tokens } from '../service/tokens.ts';
@@ -204,7 +204,8 @@ export function staffApi(d: StaffApiDeps): Router {
     res.json(await broadcasts.liftMask(id, maskId, { actor }));
   }));
 
-  const auditors = requireRole('supervisor', 'archivist', 'admin');
+  const auditors: RequestHandler = (_req, res, next) =>
+    next(mayReadAudit(principalOf(res)) ? undefined : new CourtcastError('FORBIDDEN', 'the audit trail is for supervisors, archivists and admins'));
   api.get('/hearings/:id/audit', auditors, route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
     if (!id) return;

@@ -8,16 +8,7 @@ import { Supervisor } from '../media/supervisor.ts';
 import { MasterSealer, type MasterSegment } from './master-sealer.ts';
 import { SegmentWatcher, type CompletedSegment } from './segment-watcher.ts';
 import { LiveMaskSlots } from './live-masks.ts';
-import { createServer } from 'node:net';
-
-/** A loopback TCP port free right now (FFmpeg's zmq filter binds it for the whole hearing). */
-async function freeLoopbackPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+import { freeLoopbackPort } from '../media/ports.ts';
 
 export type { MasterSegment } from './master-sealer.ts';
 

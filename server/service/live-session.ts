@@ -181,12 +181,12 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
   }
 
   /** The status shown to consoles and, in part, to the public. */
-  status(encoderOverride?: EncoderState): LiveStatus {
+  status(): LiveStatus {
     return {
       hearingId: this.hearing.id,
       phase: this.programState.phase,
       delaySeconds: this.hearing.delaySeconds,
-      encoder: encoderOverride ?? this.pipeline.encoder,
+      encoder: this.pipeline.encoder,
       encoderLostAt: this.lostAt === null ? null : new Date(this.lostAt).toISOString(),
       encoderOutage: this.lostAt !== null && this.o.now() - this.lostAt > this.o.graceMs,
       releasedUntil: new Date(this.delay.releasedUntil).toISOString(),

@@ -213,3 +213,17 @@ export async function dominantHz(ts: Buffer): Promise<number> {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The delay invariant, from decoded frames: no program entry appeared before the capture of its
+ * last frame plus D. The counter's time estimate is never later than the true capture, so the
+ * check is strict. Returns the entries that broke it (empty when none did).
+ */
+export function delayViolations(entries: readonly DecodedEntry[], timeOf: (counter: number) => number, delayMs: number): string[] {
+  return entries
+    .filter((e) => e.program)
+    .flatMap((e) => {
+      const early = delayMs - (e.appearedAt - timeOf(Math.max(...e.counters)));
+      return early > 0 ? [`entry ${e.seq} appeared ${early} ms early`] : [];
+    });
+}

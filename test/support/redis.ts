@@ -1,16 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createClient } from 'redis';
+import { freeLoopbackPort } from '../../server/media/ports.ts';
 import { waitFor } from './wait.ts';
 
 /** A TCP port that is free right now. */
-export async function freeTcpPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+export const freeTcpPort = freeLoopbackPort;
 
 /** A private redis-server for one test file, on a free port, with persistence off. */
 export class TestRedis {

@@ -1,0 +1,13 @@
+import { createServer } from 'node:net';
+
+/** A loopback TCP port that is free right now (the OS picks it; the caller binds it next). */
+export async function freeLoopbackPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
