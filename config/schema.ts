@@ -39,7 +39,7 @@ export const configSchema = z
         segmentSeconds: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2)])).default(2),
         fps: z.coerce.number().int().min(10).max(60).default(30),
         /** Live black-box mask slots driven through FFmpeg's zmq filter; 0 re-renders every masked segment. */
-        liveMaskSlots: z.coerce.number().int().min(0).max(4).default(0),
+        liveMaskSlots: z.coerce.number().int().min(0).max(4).default(2),
         ladder: z.array(rungSchema).min(1).default([
           { name: '720p', height: 720, videoKbps: 2800, audioKbps: 128 },
           { name: '480p', height: 480, videoKbps: 1400, audioKbps: 96 },

@@ -6,7 +6,7 @@ import { TestEncoder } from '../support/encoder.ts';
 import { spawn } from 'node:child_process';
 import type { AuditEntry } from '../../server/audit/trail.ts';
 import { audioRmsDb, decodeCounters, decodeFrames, dominantHz, PublicFeed, regionStats } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { seedHearing, startTestServer, TEST_LADDER, type TestServer } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const D = 6_000;
@@ -41,7 +41,8 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
   };
 
   beforeAll(async () => {
-    s = await startTestServer();
+    // No live slots here: this file proves the re-render path (live-masks.test.ts proves the slots).
+    s = await startTestServer({ media: { ladder: TEST_LADDER, segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
     const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
     hearingId = seeded.hearingId;
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
