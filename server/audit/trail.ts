@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
+import { actingRole, type Principal } from '../domain/users.ts';
 import type { StateStore } from '../store/state-store.ts';
 
 /** Who did it: a signed-in person, or Courtcast itself for automatic events. */
 export type AuditActor =
   | { readonly kind: 'user'; readonly userId: string; readonly username: string; readonly role: string }
   | { readonly kind: 'system' };
+
+/** The audit actor for a signed-in principal, in the role they act in. */
+export function userActor(p: Principal): AuditActor {
+  return { kind: 'user', userId: p.userId, username: p.username, role: actingRole(p) };
+}
 
 /** What an auditor records for one action or event. */
 export interface AuditInput {

@@ -1,9 +1,8 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
-import type { AuditActor, AuditTrail } from '../audit/trail.ts';
-import { CourtcastError, isCourtcastError } from '../domain/errors.ts';
+import { userActor, type AuditActor, type AuditTrail } from '../audit/trail.ts';
+import { isCourtcastError } from '../domain/errors.ts';
 import { maskRequestFields } from '../domain/mask-request.ts';
-import { actingRole, mayControl, type Principal } from '../domain/users.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import type { Accounts } from '../service/accounts.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
@@ -128,16 +127,10 @@ export class ControlChannel {
     socket.on('lift', (payload, ack) => void this.liftCommand(socket, payload, ack));
   }
 
-  /** Throws FORBIDDEN unless the principal may control the hearing's courtroom. */
-  private async authorise(p: Principal, id: string): Promise<void> {
-    const h = await this.d.registry.hearing(id);
-    if (!mayControl(p, h.courtroomId)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
-  }
-
   private async join(socket: ControlSocket, payload: unknown, ack: unknown): Promise<void> {
     try {
       const { hearingId: id } = joinSchema.parse(payload);
-      await this.authorise(socket.data.principal, id);
+      await this.d.registry.controllableHearing(id, socket.data.principal);
       await socket.join(room(id));
       answer(ack, { ok: true, state: await this.consoleState(id) });
     } catch (err) {
@@ -180,7 +173,7 @@ export class ControlChannel {
     try {
       const p = socket.data.principal;
       const body = parse();
-      await this.authorise(p, body.hearingId);
+      await this.d.registry.controllableHearing(body.hearingId, p);
       // The key is scoped to the user and hearing, so one clerk's key can never replay another's.
       const key = `${p.userId}:${body.hearingId}:${body.idempotencyKey}`;
       const claimed = await this.d.state.putIfAbsent<{ done: false } | { done: true; ack: CommandAck }>('idempotency', key, { done: false }, IDEMPOTENCY_TTL_MS);
@@ -191,7 +184,7 @@ export class ControlChannel {
       let result: CommandAck;
       this.inFlight.set(body.hearingId, (this.inFlight.get(body.hearingId) ?? 0) + 1);
       try {
-        const actor: AuditActor = { kind: 'user', userId: p.userId, username: p.username, role: actingRole(p) };
+        const actor = userActor(p);
         const extra = await act(body, actor);
         result = { ...extra, ok: true, state: await this.consoleState(body.hearingId) };
       } catch (err) {

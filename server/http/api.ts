@@ -5,8 +5,8 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Courtroom, Hearing, PublicHearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
-import { actingRole, hasRole, mayControl, mayReadAudit, publicUser, type Principal } from '../domain/users.ts';
-import type { AuditTrail } from '../audit/trail.ts';
+import { hasRole, mayControl, mayReadAudit, publicUser } from '../domain/users.ts';
+import { userActor, type AuditTrail } from '../audit/trail.ts';
 import type { Accounts } from '../service/accounts.ts';
 import type { Tokens } from '../service/tokens.ts';
 import { authenticate, principalOf, requireRole } from './auth.ts';
@@ -46,13 +46,6 @@ const withoutKey = (r: Courtroom): Omit<Courtroom, 'streamKey'> => {
   const { streamKey: _secret, ...rest } = r;
   return rest;
 };
-
-/** Answers 403 unless the principal may control broadcasts in the hearing's courtroom. */
-async function hearingInScope(registry: Registry, id: string, p: Principal): Promise<Hearing> {
-  const h = await registry.hearing(id);
-  if (!mayControl(p, h.courtroomId)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
-  return h;
-}
 
 /** The staff API: sign-in, accounts, courts, courtrooms, hearings and broadcast commands. */
 export function staffApi(d: StaffApiDeps): Router {
@@ -144,7 +137,7 @@ export function staffApi(d: StaffApiDeps): Router {
     const id = parse(idParam, req.params.id, res);
     if (!id) return;
     const p = principalOf(res);
-    const hearing = hasRole(p, 'archivist') ? await registry.hearing(id) : await hearingInScope(registry, id, p);
+    const hearing = hasRole(p, 'archivist') ? await registry.hearing(id) : await registry.controllableHearing(id, p);
     res.json({ hearing, live: broadcasts.session(id)?.status() ?? null });
   }));
   api.post('/hearings/:id/broadcast/:command', route(async (req, res) => {
@@ -153,8 +146,8 @@ export function staffApi(d: StaffApiDeps): Router {
     const body = cmd && parse(commandBody, req.body ?? {}, res);
     if (!id || !cmd || !body) return;
     const p = principalOf(res);
-    await hearingInScope(registry, id, p);
-    const actor = { kind: 'user' as const, userId: p.userId, username: p.username, role: actingRole(p) };
+    await registry.controllableHearing(id, p);
+    const actor = userActor(p);
     res.json(await broadcasts.command(id, cmd, { actor, reason: body.reason ?? null }));
   }));
 
@@ -163,7 +156,7 @@ export function staffApi(d: StaffApiDeps): Router {
   api.get('/hearings/:id/preview/index.m3u8', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
     if (!id) return;
-    await hearingInScope(registry, id, principalOf(res));
+    await registry.controllableHearing(id, principalOf(res));
     const text = await previewPlaylist(broadcasts, id);
     if (!text) throw new CourtcastError('NOT_FOUND', 'no preview yet: the encoder has not sent a segment');
     res.setHeader('Cache-Control', 'no-store');
@@ -174,7 +167,7 @@ export function staffApi(d: StaffApiDeps): Router {
     const run = id && parse(z.string().regex(/^[rm]\d{4}$/), req.params.run, res);
     const file = run && parse(z.string().regex(/^\d{6}\.ts$/), req.params.file, res);
     if (!id || !run || !file) return;
-    await hearingInScope(registry, id, principalOf(res));
+    await registry.controllableHearing(id, principalOf(res));
     const dir = broadcasts.previewDir(id);
     if (!dir) throw new CourtcastError('NOT_FOUND', 'the hearing is not live');
     res.setHeader('Cache-Control', 'private, max-age=60');
@@ -189,8 +182,8 @@ export function staffApi(d: StaffApiDeps): Router {
     const body = id && parse(newMaskBody, req.body ?? {}, res);
     if (!id || !body) return;
     const p = principalOf(res);
-    await hearingInScope(registry, id, p);
-    const actor = { kind: 'user' as const, userId: p.userId, username: p.username, role: actingRole(p) };
+    await registry.controllableHearing(id, p);
+    const actor = userActor(p);
     const result = await broadcasts.requestMask(id, body, actor);
     res.status(201).json({ mask: result.mask, alreadyPublic: result.alreadyPublic, live: result.status });
   }));
@@ -199,8 +192,8 @@ export function staffApi(d: StaffApiDeps): Router {
     const maskId = id && parse(maskIdParam, req.params.maskId, res);
     if (!id || !maskId) return;
     const p = principalOf(res);
-    await hearingInScope(registry, id, p);
-    const actor = { kind: 'user' as const, userId: p.userId, username: p.username, role: actingRole(p) };
+    await registry.controllableHearing(id, p);
+    const actor = userActor(p);
     res.json(await broadcasts.liftMask(id, maskId, { actor }));
   }));
 

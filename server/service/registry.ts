@@ -1,6 +1,7 @@
 import { CourtcastError } from '../domain/errors.ts';
 import { delayAllowed, type CaseType, type Court, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type MaskPreset } from '../domain/courts.ts';
 import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type CourtroomId, type HearingId } from '../domain/ids.ts';
+import { mayControl, type Principal } from '../domain/users.ts';
 import type { StateStore } from '../store/state-store.ts';
 
 /** Input for a new hearing, already validated for shape at the edge. */
@@ -152,6 +153,13 @@ export class Registry {
   async hearing(id: string): Promise<Hearing> {
     const h = await this.state.get<Hearing>('hearings', id);
     if (!h) throw new CourtcastError('NOT_FOUND', `no hearing ${id}`);
+    return h;
+  }
+
+  /** The hearing, if the principal may control its courtroom; FORBIDDEN otherwise. */
+  async controllableHearing(id: string, p: Principal): Promise<Hearing> {
+    const h = await this.hearing(id);
+    if (!mayControl(p, h.courtroomId)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
     return h;
   }
 

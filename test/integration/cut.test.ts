@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestEncoder } from '../support/encoder.ts';
 import { decodeCounters, decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const D = 6_000;
@@ -33,7 +33,7 @@ describe('cut dumps the unreleased window', () => {
     await command('open');
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start();
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
-    await waitFor(async () => (await s.api<{ live: { encoder: string } }>('GET', `/api/hearings/${hearingId}`)).body.live?.encoder === 'connected', 'encoder connected', 20_000);
+    await waitForEncoder(s, hearingId);
     await command('start');
     // Wait until program media is public, so the cut has both released and unreleased content.
     await waitFor(async () => {
@@ -50,8 +50,7 @@ describe('cut dumps the unreleased window', () => {
     resumeAt = await command('resume');
     await elapse(D + 6_000);
     await command('end');
-    await waitFor(() => feed.ended, 'the public playlist to end', D + 15_000);
-    feed.stop();
+    await feed.untilEnded(D + 15_000);
     decoded = await decodeFeed(feed);
     const masterDir = path.join(s.cc.dirs.master, hearingId);
     for (const run of await readdir(masterDir)) {

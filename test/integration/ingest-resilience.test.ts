@@ -94,9 +94,7 @@ describe('ingest and pipeline resilience over RTMP', () => {
     await airedAfter(marks.rotated, 'the picture with the new key');
 
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
-    await waitFor(() => feed.ended, 'the end of the playlist', D + 15_000);
-    feed.stop();
-    await feed.poll();
+    await feed.untilEnded(D + 15_000);
     decoded = await decodeFeed(feed);
   }, 240_000);
 

@@ -3,8 +3,8 @@ import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { decodeFrames, PublicFeed, regionStats } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
-import { elapse, waitFor } from '../support/wait.ts';
+import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { elapse } from '../support/wait.ts';
 
 const D = 6_000;
 const EARLY = 600;
@@ -27,7 +27,7 @@ describe('live mask slots: a black box switched through zmq airs without a re-re
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
     s.cc.broadcasts.session(hearingId)?.on('released', (r) => records.push(r));
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
-    await waitFor(async () => (await s.api<{ live: { encoder: string } }>('GET', `/api/hearings/${hearingId}`)).body.live?.encoder === 'connected', 'the encoder', 20_000);
+    await waitForEncoder(s, hearingId);
     await elapse(3_000);
     marks.on = Date.now();
     const mask = await s.api<{ mask: { id: string } }>('POST', `/api/hearings/${hearingId}/masks`, { kind: 'black', region: BOX });
@@ -37,8 +37,7 @@ describe('live mask slots: a black box switched through zmq airs without a re-re
     await s.api('POST', `/api/hearings/${hearingId}/masks/${mask.body.mask.id}/lift`, {});
     await elapse(D + 5_000);
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
-    await waitFor(() => feed.ended, 'the end of the playlist', D + 20_000);
-    feed.stop();
+    await feed.untilEnded(D + 20_000);
     for (const e of feed.sorted()) {
       for (const rung of ['360p', '180p']) {
         const body = Buffer.from(await (await fetch(e.uri.replace('/360p/', `/${rung}/`))).arrayBuffer());

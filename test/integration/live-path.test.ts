@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestEncoder, FRAME_MS } from '../support/encoder.ts';
 import { decodeFeed, delayViolations, PublicFeed, strictParse, type DecodedEntry } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
-import { elapse, waitFor } from '../support/wait.ts';
+import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { elapse } from '../support/wait.ts';
 
 const D = 4_000;
 /**
@@ -35,7 +35,7 @@ describe('live path over RTMP: delay, start, pause, resume, end', () => {
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start();
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     // Let the encoder connect and capture a few seconds that must never air (before start).
-    await waitFor(async () => (await s.api<{ live: { encoder: string } }>('GET', `/api/hearings/${hearingId}`)).body.live?.encoder === 'connected', 'encoder connected', 20_000);
+    await waitForEncoder(s, hearingId);
     await elapse(3_000);
     times.start = await command(s, hearingId, 'start');
     await elapse(9_000);
@@ -44,9 +44,7 @@ describe('live path over RTMP: delay, start, pause, resume, end', () => {
     times.resume = await command(s, hearingId, 'resume');
     await elapse(9_000);
     times.end = await command(s, hearingId, 'end');
-    await waitFor(() => feed.ended, 'the public playlist to end', D + 15_000);
-    feed.stop();
-    await feed.poll();
+    await feed.untilEnded(D + 15_000);
     decoded = await decodeFeed(feed);
   }, 120_000);
 

@@ -6,8 +6,8 @@ import { TestEncoder } from '../support/encoder.ts';
 import { spawn } from 'node:child_process';
 import type { AuditEntry } from '../../server/audit/trail.ts';
 import { audioRmsDb, decodeCounters, decodeFrames, dominantHz, PublicFeed, regionStats } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, TEST_LADDER, type TestServer } from '../support/server.ts';
-import { elapse, waitFor } from '../support/wait.ts';
+import { seedHearing, startTestServer, TEST_LADDER, type TestServer, waitForEncoder } from '../support/server.ts';
+import { elapse } from '../support/wait.ts';
 
 const D = 6_000;
 /** Counter estimates run early by up to this much (FFmpeg starts emitting after it spawns). */
@@ -48,7 +48,7 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     await post('/broadcast/start', {});
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
-    await waitFor(async () => (await s.api<{ live: { encoder: string } }>('GET', `/api/hearings/${hearingId}`)).body.live?.encoder === 'connected', 'the encoder', 20_000);
+    await waitForEncoder(s, hearingId);
     await elapse(4_000);
 
     // Live masks from now until lifted.
@@ -87,8 +87,7 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     clearInterval(killer);
     await elapse(3_000);
     await post('/broadcast/end', {});
-    await waitFor(() => feed.ended, 'the end of the playlist', D + 20_000);
-    feed.stop();
+    await feed.untilEnded(D + 20_000);
 
     for (const e of feed.sorted()) {
       for (const rung of ['360p', '180p'] as const) {

@@ -136,8 +136,7 @@ describe('restart recovery: a server killed mid-broadcast comes back and fails c
     marks.cut = Date.now();
     await elapse(3_000);
     await command('end');
-    await waitFor(() => feed.ended, 'the end of the playlist', D + 20_000);
-    feed.stop();
+    await feed.untilEnded(D + 20_000);
     decoded = await decodeFeed(feed);
   }, 240_000);
 

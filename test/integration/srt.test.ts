@@ -42,8 +42,7 @@ describe('SRT ingest: the stream key is the passphrase', () => {
       return entries.filter((e) => e.program).length >= 3 && entries;
     }, 'three program segments over SRT', 45_000, 1_000);
     await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/end`, {});
-    await waitFor(() => feed.ended, 'the end of the playlist', D + 15_000);
-    feed.stop();
+    await feed.untilEnded(D + 15_000);
     decoded = await decodeFeed(feed);
   }, 120_000);
 

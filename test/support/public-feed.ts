@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import HLS from 'hls-parser';
 import type { MediaPlaylist } from 'hls-parser/types.js';
 import { readCounter } from '../../server/media/synthetic.ts';
+import { waitFor } from './wait.ts';
 
 const run = promisify(execFile);
 
@@ -91,6 +92,13 @@ export class PublicFeed {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /** Waits for EXT-X-ENDLIST, stops polling and takes one last look. */
+  async untilEnded(timeoutMs: number): Promise<void> {
+    await waitFor(() => this.ended, 'the public playlist to end', timeoutMs);
+    this.stop();
+    await this.poll();
   }
 
   sorted(): SeenEntry[] {

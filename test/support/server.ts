@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../config/load.ts';
 import { startCourtcast, type Courtcast } from '../../server/courtcast.ts';
+import { waitFor } from './wait.ts';
 
 /** A small ladder that spares the two cores: two video rungs and the audio-only rung. */
 export const TEST_LADDER = [
@@ -99,4 +100,9 @@ export async function seedHearing(
   });
   if (hearing.status !== 201) throw new Error(`seeding failed: ${JSON.stringify(hearing.body)}`);
   return { courtId: court.body.id, courtroomId: room.body.id, hearingId: hearing.body.id, streamKey: room.body.streamKey };
+}
+
+/** Waits until the hearing's pipeline reports the encoder connected. */
+export async function waitForEncoder(s: TestServer, hearingId: string, timeoutMs = 20_000): Promise<void> {
+  await waitFor(async () => (await s.api<{ live: { encoder: string } | null }>('GET', `/api/hearings/${hearingId}`)).body.live?.encoder === 'connected', 'the encoder to connect', timeoutMs);
 }
