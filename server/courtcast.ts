@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -114,10 +114,9 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const tokens = new Tokens(config.auth.jwtSecret ?? randomBytes(32).toString('base64url'), config.auth.tokenTtlSeconds);
   const viewers = new ViewerCounter();
   const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, logger, publicBaseUrl: config.http.publicBaseUrl });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  // The port opens only after recovery: until then a clerk's cut would find no live session and
+  // /healthz would claim a readiness the server does not have yet.
+  const server = createServer(app);
   const io = new SocketServer(server, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
   const adapterClients: { quit(): Promise<unknown> }[] = [];
   if (state instanceof RedisStateStore) {
@@ -133,6 +132,19 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const control = new ControlChannel(io, { registry, broadcasts, accounts, tokens, audit, state, viewers, logger });
   const recovered = await broadcasts.recover();
   if (recovered.length > 0) logger.warn({ recovered }, 'live hearings recovered after a restart');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.http.port, config.http.host, () => resolve());
+    });
+  } catch (err) {
+    // A taken port must not leave recovered FFmpeg sessions running behind a dead server.
+    control.close();
+    await broadcasts.close();
+    ingest.close();
+    await state.close();
+    throw err;
+  }
   const httpPort = (server.address() as AddressInfo).port;
   logger.info({ httpPort, rtmpPort, data: dataDir }, 'courtcast listening');
 
