@@ -1,3 +1,4 @@
+import { liveAudioChain, liveVideoGraph, type LiveSlotPlan } from './live-slots.ts';
 import { GLOBAL_INPUT_FLAGS, type FfmpegSpec } from './spec.ts';
 
 /** A rung as media/ sees it: no config types, just the numbers. */
@@ -28,23 +29,8 @@ export interface TranscodeOptions {
   readonly pendingDir: (rung: string) => string;
   /** How many entries FFmpeg keeps in its own playlists; we track segments ourselves. */
   readonly playlistEntries?: number;
-  /** Live mask slots: black boxes switched at run time through a loopback zmq port. */
-  readonly liveMasks?: { readonly port: number; readonly slots: number };
-}
-
-/** The filter name of live mask slot `i`, for zmq commands. */
-export const liveSlotName = (i: number): string => `drawbox@m${i}`;
-
-/**
- * Live mask slots, applied once to the source before the ladder splits, so every rung gets the
- * same mask and the master (recorded elsewhere) never does. Each slot starts disabled.
- */
-export function liveMaskFilters(port: number, slots: number): string {
-  // Bound to loopback only: the filter's default would listen on every interface. The colons are
-  // escaped twice: once for the option parser, once for the filter graph.
-  const zmq = `zmq=bind_address=tcp\\\\://127.0.0.1\\\\:${port}`;
-  const boxes = Array.from({ length: slots }, (_, i) => `${liveSlotName(i)}=x=0:y=0:w=2:h=2:color=black:t=fill:enable=0`);
-  return [zmq, ...boxes].join(',');
+  /** Live mask slots, switched at run time through loopback zmq ports. */
+  readonly liveMasks?: LiveSlotPlan;
 }
 
 /** Audio encoding shared by every rung and every slate, so a slate can replace any segment. */
@@ -124,16 +110,23 @@ export function transcodeSpec(o: TranscodeOptions): FfmpegSpec {
   const splits = videoRungs.map((_, i) => `[s${i}]`).join('');
   const scales = videoRungs.map((r, i) => `[s${i}]scale=-2:${r.height},setsar=1[${videoLabel(i)}]`);
   // A constant frame rate makes the GOP a fixed number of frames, hence fixed-length segments.
-  const live = o.liveMasks && o.liveMasks.slots > 0 ? `${liveMaskFilters(o.liveMasks.port, o.liveMasks.slots)},` : '';
-  const complexFilter = [`[0:v:0]fps=${o.fps},${live}split=${videoRungs.length}${splits}`, ...scales].join(';');
+  const head = `[0:v:0]fps=${o.fps}`;
+  const tail = `split=${videoRungs.length}${splits}`;
+  const live = o.liveMasks && o.liveMasks.perKind > 0 ? o.liveMasks : null;
+  const video = live ? liveVideoGraph(live, head, tail) : [`${head},${tail}`];
+  // With live slots the audio goes through them too, split once per rung; without, each rung
+  // maps the input's audio directly.
+  const audioLabels = o.ladder.map((_, i) => `[a${i}]`);
+  const audio = live ? [liveAudioChain(live, '[0:a:0]anull', `asplit=${o.ladder.length}${audioLabels.join('')}`)] : [];
+  const complexFilter = [...video, ...scales, ...audio].join(';');
 
   const outputs = [
     ...(o.masterDir ? [masterOutput(o.masterDir, o.segmentSeconds, entries)] : []),
-    ...o.ladder.map((rung) => {
+    ...o.ladder.map((rung, ri) => {
       const out = hlsOutput(o.pendingDir(rung.name), o.segmentSeconds, entries);
       const vi = videoRungs.indexOf(rung);
       const video = vi >= 0 ? ['-map', `[${videoLabel(vi)}]`, ...videoEncodeOptions(rung, o.fps, o.segmentSeconds)] : [];
-      return { target: out.target, options: [...video, '-map', '0:a:0', ...audioEncodeOptions(rung.audioKbps), ...out.options] };
+      return { target: out.target, options: [...video, '-map', live ? audioLabels[ri]! : '0:a:0', ...audioEncodeOptions(rung.audioKbps), ...out.options] };
     }),
   ];
   return { inputs: [{ url: o.input.url, options: [...GLOBAL_INPUT_FLAGS, ...o.input.options] }], complexFilter, outputs };

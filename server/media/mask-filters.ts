@@ -1,4 +1,5 @@
 import { AUDIO_SAMPLE_RATE, audioEncodeOptions, videoEncodeOptions, type RungOptions } from './args.ts';
+import { PIXELATE_ROWS } from './live-slots.ts';
 import { GLOBAL_INPUT_FLAGS, type FfmpegSpec } from './spec.ts';
 
 /** A mask as the renderer sees it: what, where, and when in seconds from the segment's start. */
@@ -28,7 +29,7 @@ export function regionExpr(r: NonNullable<SegmentMask['region']>, W: string, H: 
  * pixelate cut the region out, treat it and lay it back; black paints it. Each step is enabled
  * only between its mask's times, so frames outside stay untouched.
  */
-export function videoMaskFilter(masks: readonly SegmentMask[]): string | null {
+export function videoMaskFilter(masks: readonly SegmentMask[], height: number): string | null {
   const regions = masks.filter((m) => m.region && (m.kind === 'black' || m.kind === 'blur' || m.kind === 'pixelate'));
   if (regions.length === 0) return null;
   const steps: string[] = [];
@@ -45,7 +46,10 @@ export function videoMaskFilter(masks: readonly SegmentMask[]): string | null {
       const c = regionExpr(m.region!, 'iw', 'ih');
       const o = regionExpr(m.region!, 'main_w', 'main_h');
       // Strong enough that detail inside the region is gone at every rung size.
-      const treat = m.kind === 'blur' ? 'boxblur=luma_radius=min(w\\,h)/4:luma_power=3:chroma_radius=min(cw\\,ch)/4:chroma_power=3' : 'pixelize=w=16:h=16';
+      // Pixel blocks are a fixed share of the picture height (as in the live slots), so every rung
+      // hides as much as the others.
+      const block = Math.max(2, Math.round(height / PIXELATE_ROWS));
+      const treat = m.kind === 'blur' ? 'boxblur=luma_radius=min(w\\,h)/4:luma_power=3:chroma_radius=min(cw\\,ch)/4:chroma_power=3' : `pixelize=w=${block}:h=${block}`;
       steps.push(`${label}split[base${i}][cut${i}]`, `[cut${i}]crop=w=${c.w}:h=${c.h}:x=${c.x}:y=${c.y},${treat}[fx${i}]`, `[base${i}][fx${i}]overlay=x=${o.x}:y=${o.y}:${enable}${out}`);
     }
     label = out;
@@ -85,7 +89,7 @@ export interface MaskRenderOptions {
  */
 export function maskRenderSpec(o: MaskRenderOptions): FfmpegSpec {
   const video = o.rung.height !== undefined;
-  const vf = video ? videoMaskFilter(o.masks) : null;
+  const vf = o.rung.height !== undefined ? videoMaskFilter(o.masks, o.rung.height) : null;
   const af = audioMaskFilter(o.masks);
   return {
     inputs: [{ url: o.input, options: [...GLOBAL_INPUT_FLAGS] }],

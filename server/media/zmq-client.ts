@@ -1,12 +1,15 @@
 import net from 'node:net';
 
 /**
- * A minimal ZMTP 3.0 REQ client for FFmpeg's `zmq`/`azmq` filters, which bind a REP socket and
+ * A minimal ZMTP 3.0 DEALER client for FFmpeg's `zmq`/`azmq` filters, which bind a REP socket and
  * answer each command string with "<code> <message>". Pure TypeScript over node:net, so no native
  * zeromq package (whose install would download a binary) is needed.
  *
  * Protocol (RFC 23/ZMTP): a 64-byte greeting with the NULL mechanism, a READY command naming the
- * socket type, then each request is an empty delimiter frame followed by the body frame.
+ * socket type, then each request is an empty delimiter frame followed by the body frame. DEALER
+ * rather than REQ: requests may be pipelined, and FFmpeg's filter drains every queued request
+ * before it passes the next frame on, so a batch written at once lands on one frame
+ * (FIELD-NOTES), where REQ lockstep would spend a frame per command.
  */
 
 const FLAG_MORE = 0x01;
@@ -33,8 +36,8 @@ export function zmtpGreeting(): Buffer {
   return g;
 }
 
-/** The READY command announcing a REQ socket. */
-export function zmtpReady(socketType = 'REQ'): Buffer {
+/** The READY command announcing our socket type. */
+export function zmtpReady(socketType = 'DEALER'): Buffer {
   const name = Buffer.from('Socket-Type');
   const value = Buffer.from(socketType);
   const len = Buffer.alloc(4);
@@ -68,8 +71,14 @@ export interface ZmqReply {
   readonly ackedAt: number;
 }
 
+/** A request written and not yet answered. */
+interface Waiting {
+  readonly resolve: (r: ZmqReply) => void;
+  readonly reject: (e: Error) => void;
+}
+
 /**
- * One connection to one FFmpeg zmq filter. Requests go one at a time (REQ/REP lockstep); each
+ * One connection to one FFmpeg zmq filter. Replies come back in request order; each request
  * resolves with FFmpeg's reply and the time it arrived, or rejects on timeout or disconnect.
  */
 export class ZmqCommandClient {
@@ -77,8 +86,8 @@ export class ZmqCommandClient {
   private buf: Buffer = Buffer.alloc(0);
   private greeted = false;
   private ready: Promise<void> | null = null;
-  private waiting: { resolve: (r: ZmqReply) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly waiting: Waiting[] = [];
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly port: number,
@@ -118,23 +127,27 @@ export class ZmqCommandClient {
         if (f.body.subarray(1, 1 + (f.body[0] ?? 0)).toString() === 'READY') connected();
         continue;
       }
-      if (f.more || f.body.length === 0 || !this.waiting) continue; // the delimiter frame
+      if (f.more || f.body.length === 0) continue; // the delimiter frame
+      const w = this.waiting.shift();
+      if (!w) continue;
       const text = f.body.toString();
       const space = text.indexOf(' ');
-      const w = this.waiting;
-      this.waiting = null;
-      clearTimeout(w.timer);
       w.resolve({ code: Number(space < 0 ? text : text.slice(0, space)), message: space < 0 ? '' : text.slice(space + 1), ackedAt: Date.now() });
     }
+    this.armTimer();
+  }
+
+  /** One deadline for the oldest unanswered request: FFmpeg answers in order or not at all. */
+  private armTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.waiting.length > 0) this.timer = setTimeout(() => this.fail(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
   }
 
   private fail(err: Error): void {
-    const w = this.waiting;
-    this.waiting = null;
-    if (w) {
-      clearTimeout(w.timer);
-      w.reject(err);
-    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const w of this.waiting.splice(0)) w.reject(err);
     this.socket?.destroy();
     this.socket = null;
     this.ready = null;
@@ -142,20 +155,29 @@ export class ZmqCommandClient {
     this.buf = Buffer.alloc(0);
   }
 
-  /** Sends one command, e.g. "drawbox@m0 enable 1"; requests are queued and sent one at a time. */
-  send(command: string): Promise<ZmqReply> {
-    const next = this.chain.catch(() => undefined).then(() => this.sendNow(command));
-    this.chain = next;
-    return next;
+  /** Sends one command, e.g. "drawbox@m0 enable 1". */
+  async send(command: string): Promise<ZmqReply> {
+    const [reply] = await this.sendBatch([command]);
+    return reply!;
   }
 
-  private async sendNow(command: string): Promise<ZmqReply> {
+  /**
+   * Sends commands in one write, so FFmpeg applies them all before the same frame; resolves with
+   * every reply, in order.
+   */
+  async sendBatch(commands: readonly string[]): Promise<ZmqReply[]> {
     await this.connect();
-    return new Promise<ZmqReply>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new Error(`no answer to "${command}" within ${this.timeoutMs} ms`)), this.timeoutMs);
-      this.waiting = { resolve, reject, timer };
-      this.socket?.write(Buffer.concat([zmtpFrame(Buffer.alloc(0), FLAG_MORE), zmtpFrame(Buffer.from(command), 0)]));
-    });
+    const socket = this.socket;
+    if (!socket) throw new Error('zmq connection closed');
+    const replies = commands.map(
+      () =>
+        new Promise<ZmqReply>((resolve, reject) => {
+          this.waiting.push({ resolve, reject });
+        }),
+    );
+    socket.write(Buffer.concat(commands.flatMap((c) => [zmtpFrame(Buffer.alloc(0), FLAG_MORE), zmtpFrame(Buffer.from(c), 0)])));
+    this.armTimer();
+    return Promise.all(replies);
   }
 
   /** Closes the connection. Safe to call twice. */

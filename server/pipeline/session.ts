@@ -8,7 +8,7 @@ import { Supervisor } from '../media/supervisor.ts';
 import { MasterSealer, type MasterSegment } from './master-sealer.ts';
 import { SegmentWatcher, type CompletedSegment } from './segment-watcher.ts';
 import { LiveMaskSlots } from './live-masks.ts';
-import { freeLoopbackPort } from '../media/ports.ts';
+import { freeLoopbackPorts } from '../media/ports.ts';
 
 export type { MasterSegment } from './master-sealer.ts';
 
@@ -138,7 +138,7 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     const sealer = this.recorder ? null : this.sealer(run, 'r');
     const slots = this.slots;
     const spec = transcodeSpec({
-      ...(slots ? { liveMasks: { port: slots.port, slots: slots.slots } } : {}),
+      ...(slots ? { liveMasks: slots.plan } : {}),
       input: this.o.input(),
       ladder: this.o.ladder,
       segmentSeconds: this.o.segmentSeconds,
@@ -224,7 +224,11 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
   /** Starts polling; in listening mode, starts FFmpeg too. */
   async start(): Promise<void> {
     if (this.poller) return;
-    if ((this.o.liveMaskSlots ?? 0) > 0) this.slots = new LiveMaskSlots(await freeLoopbackPort(), this.o.liveMaskSlots ?? 0, this.o.logger);
+    const perKind = this.o.liveMaskSlots ?? 0;
+    if (perKind > 0) {
+      const [videoPort, audioPort] = (await freeLoopbackPorts(2)) as [number, number];
+      this.slots = new LiveMaskSlots({ videoPort, audioPort, perKind }, this.o.logger);
+    }
     this.poller = setInterval(() => this.pollAll(), this.o.pollMs ?? 100);
     if (this.o.mode === 'always-listening') this.transcoder.enable();
   }

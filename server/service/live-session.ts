@@ -163,15 +163,15 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
   }
 
   /**
-   * Whether a segment already carries every mask over it from the live slots: each is a black box
-   * whose slot was on, by FFmpeg's ack, before the segment's capture began and stayed on until it
-   * completed.
+   * Whether a segment already carries every mask over it from the live slots: each mask's slot
+   * was on, by FFmpeg's ack, before the segment's capture began and stayed on until it completed.
+   * A no-broadcast card has no slot, so it never proves live.
    */
   liveProof(segment: CompletedSegment, masks: readonly Mask[]): boolean {
     const slots = this.pipeline.liveMasks;
     if (!slots || masks.length === 0) return false;
     const span = { start: segment.captureStart, end: segment.captureEnd };
-    return masks.every((m) => m.kind === 'black' && slots.coverage(m.id, segment.run, span) === 'full');
+    return masks.every((m) => m.kind !== 'card' && slots.coverage(m.id, segment.run, span) === 'full');
   }
 
   /** After an end, keep capturing one more segment so the last one before the end completes. */

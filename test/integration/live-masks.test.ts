@@ -2,25 +2,36 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { TestEncoder } from '../support/encoder.ts';
-import { decodeFrames, PublicFeed, regionStats } from '../support/public-feed.ts';
+import { audioRmsDb, decodeFrames, dominantHz, PublicFeed, regionStats } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
 import { elapse } from '../support/wait.ts';
 
 const D = 6_000;
+/** Counter estimates run early by up to this much (FFmpeg starts emitting after it spawns). */
 const EARLY = 600;
-const BOX = { x: 0.3, y: 0.35, w: 0.35, h: 0.4 };
+const BLACK = { x: 0.25, y: 0.3, w: 0.3, h: 0.25 };
+/** The one part of the test pattern with fine detail at every rung: blurred, then pixelated. */
+const DETAIL = { x: 0.6, y: 0.6, w: 0.3, h: 0.14 };
+const RUNGS = ['360p', '180p'] as const;
 
-describe('live mask slots: a black box switched through zmq airs without a re-render', () => {
+interface Frame {
+  t: number;
+  black: number;
+  detail: number;
+}
+
+describe('live mask slots: black, blur, pixelate, mute and voice switched through zmq air without a re-render', () => {
   let s: TestServer;
   let encoder: TestEncoder;
   let feed: PublicFeed;
   let hearingId = '';
   const marks: Record<string, number> = {};
   const records: ReleaseRecord[] = [];
-  const frames: Record<string, { t: number; mean: number }[]> = { '360p': [], '180p': [] };
+  const frames: Record<string, Frame[]> = { '360p': [], '180p': [] };
+  const sound: { t0: number; t1: number; rms: number; hz: number }[] = [];
 
   beforeAll(async () => {
-    s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 2 } });
+    s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 1 } });
     const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
     hearingId = seeded.hearingId;
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
@@ -29,22 +40,39 @@ describe('live mask slots: a black box switched through zmq airs without a re-re
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
     await waitForEncoder(s, hearingId);
     await elapse(3_000);
+    const apply = async (body: object): Promise<string> => {
+      const res = await s.api<{ mask: { id: string } }>('POST', `/api/hearings/${hearingId}/masks`, body);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.mask.id;
+    };
+    const lift = async (ids: string[]) => {
+      for (const id of ids) expect((await s.api('POST', `/api/hearings/${hearingId}/masks/${id}/lift`, {})).status).toBe(200);
+    };
     marks.on = Date.now();
-    const mask = await s.api<{ mask: { id: string } }>('POST', `/api/hearings/${hearingId}/masks`, { kind: 'black', region: BOX });
-    expect(mask.status).toBe(201);
+    const first = [await apply({ kind: 'black', region: BLACK }), await apply({ kind: 'blur', region: DETAIL }), await apply({ kind: 'mute' })];
     await elapse(9_000);
     marks.off = Date.now();
-    await s.api('POST', `/api/hearings/${hearingId}/masks/${mask.body.mask.id}/lift`, {});
+    await lift(first);
+    await elapse(7_000);
+    marks.pixOn = Date.now();
+    const second = [await apply({ kind: 'pixelate', region: DETAIL }), await apply({ kind: 'voice', pitch: 0.75 })];
+    await elapse(7_000);
+    marks.pixOff = Date.now();
+    await lift(second);
     await elapse(D + 5_000);
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
     await feed.untilEnded(D + 20_000);
     for (const e of feed.sorted()) {
-      for (const rung of ['360p', '180p']) {
+      for (const rung of RUNGS) {
         const body = Buffer.from(await (await fetch(e.uri.replace('/360p/', `/${rung}/`))).arrayBuffer());
+        const ts: number[] = [];
         for (const f of await decodeFrames(body)) {
           const c = readCounter(f.subarray(0, 640 * 40));
-          if (c > 0) frames[rung]!.push({ t: encoder.timeOf(c), mean: regionStats(f, BOX).mean });
+          if (c === 0) continue;
+          ts.push(encoder.timeOf(c));
+          frames[rung]!.push({ t: encoder.timeOf(c), black: regionStats(f, BLACK).mean, detail: regionStats(f, DETAIL).texture });
         }
+        if (rung === '360p' && ts.length > 0) sound.push({ t0: Math.min(...ts), t1: Math.max(...ts), rms: await audioRmsDb(body), hz: await dominantHz(body) });
       }
     }
   }, 150_000);
@@ -55,19 +83,57 @@ describe('live mask slots: a black box switched through zmq airs without a re-re
     await s?.close();
   });
 
+  const between = (rung: string, on: number, off: number) => frames[rung]!.filter((f) => f.t >= on && f.t + EARLY <= off);
+  const inside = (rung: string) => between(rung, marks.on!, marks.off!);
+  const outside = (rung: string) => frames[rung]!.filter((f) => f.t + EARLY < marks.on! - 2_500 || (f.t > marks.off! + 2_500 && f.t + EARLY < marks.pixOn! - 2_500) || f.t > marks.pixOff! + 2_500);
+
   it('proves segments from the slot acks and airs them without re-rendering', () => {
     expect(records.filter((r) => r.outcome === 'aired' && r.live).length).toBeGreaterThanOrEqual(2);
   });
 
-  it('masks every frame captured while the mask was on, on two rungs, and none well outside', () => {
-    for (const rung of ['360p', '180p']) {
-      const inside = frames[rung]!.filter((f) => f.t >= marks.on! && f.t + EARLY <= marks.off!);
-      expect(inside.length, rung).toBeGreaterThan(150);
-      for (const f of inside) expect(f.mean, `${rung} at ${new Date(f.t).toISOString()}`).toBeLessThan(20);
-      const outside = frames[rung]!.filter((f) => f.t + EARLY < marks.on! - 2_500 || f.t > marks.off! + 2_500);
-      expect(outside.length, rung).toBeGreaterThan(30);
-      for (const f of outside) expect(f.mean, rung).toBeGreaterThan(40);
+  it('blacks out its region on every frame captured while the mask was on, on two rungs, and none well outside', () => {
+    for (const rung of RUNGS) {
+      expect(inside(rung).length, rung).toBeGreaterThan(150);
+      for (const f of inside(rung)) expect(f.black, `${rung} at ${new Date(f.t).toISOString()}`).toBeLessThan(20);
+      const clear = frames[rung]!.filter((f) => f.t + EARLY < marks.on! - 2_500 || f.t > marks.off! + 2_500);
+      expect(clear.length, rung).toBeGreaterThan(30);
+      for (const f of clear) expect(f.black, rung).toBeGreaterThan(40);
     }
+  });
+
+  it('collapses detail in the blurred, then the pixelated region while on, on two rungs, and leaves it intact outside', () => {
+    for (const rung of RUNGS) {
+      const clear = outside(rung).map((f) => f.detail).sort((a, b) => a - b);
+      expect(clear.length, rung).toBeGreaterThan(30);
+      const typicalClear = clear[Math.floor(clear.length / 2)]!;
+      expect(typicalClear, `${rung} has detail to lose`).toBeGreaterThan(3);
+      for (const [kind, on, off] of [['blur', marks.on!, marks.off!], ['pixelate', marks.pixOn!, marks.pixOff!]] as const) {
+        const masked = between(rung, on, off);
+        expect(masked.length, `${rung} ${kind}`).toBeGreaterThan(100);
+        for (const f of masked) expect(f.detail, `${rung} ${kind} at ${new Date(f.t).toISOString()}`).toBeLessThan(typicalClear * 0.25);
+      }
+    }
+  });
+
+  it('mutes every segment captured while the mask was on, and the tone is back after the lift', () => {
+    const muted = sound.filter((x) => x.t0 >= marks.on! && x.t1 + EARLY <= marks.off!);
+    expect(muted.length).toBeGreaterThanOrEqual(2);
+    for (const x of muted) expect(x.rms).toBeLessThan(-60);
+    const after = sound.filter((x) => x.t0 > marks.off! + 2_500 && x.t1 + EARLY < marks.pixOn!);
+    expect(after.length).toBeGreaterThanOrEqual(1);
+    for (const x of after) {
+      expect(x.rms).toBeGreaterThan(-40);
+      expect(Math.abs(x.hz - 440)).toBeLessThan(15);
+    }
+  });
+
+  it('shifts the voice by the configured ratio while on, and not after', () => {
+    const shifted = sound.filter((x) => x.t0 >= marks.pixOn! && x.t1 + EARLY <= marks.pixOff!);
+    expect(shifted.length).toBeGreaterThanOrEqual(2);
+    for (const x of shifted) expect(Math.abs(x.hz - 440 * 0.75), `segment from ${new Date(x.t0).toISOString()}`).toBeLessThan(15);
+    const after = sound.filter((x) => x.t0 > marks.pixOff! + 2_500);
+    expect(after.length).toBeGreaterThanOrEqual(2);
+    for (const x of after) expect(Math.abs(x.hz - 440)).toBeLessThan(15);
   });
 
   it('leaves the public playlist valid', () => {

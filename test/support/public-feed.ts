@@ -177,28 +177,49 @@ export async function audioRmsDb(ts: Buffer): Promise<number> {
   }
 }
 
-/** Mean and variance of a rectangle of a 640x360 grey frame (normalised region). */
-export function regionStats(frame: Uint8Array, r: { x: number; y: number; w: number; h: number }, inset = 6): { mean: number; variance: number; edges: number } {
+/**
+ * Statistics of a rectangle of a 640x360 grey frame (normalised region): mean, variance, edge
+ * energy (mean gradient magnitude: what blur takes away) and texture, the median variance of the
+ * 4x4 tiles (what blur and pixelation both take away: pixel blocks keep strong edges along their
+ * borders, but nearly every small tile lies inside one flat block).
+ */
+export function regionStats(frame: Uint8Array, r: { x: number; y: number; w: number; h: number }, inset = 6): { mean: number; variance: number; edges: number; texture: number } {
   const x0 = Math.ceil(r.x * 640) + inset;
   const y0 = Math.ceil(r.y * 360) + inset;
   const x1 = Math.floor((r.x + r.w) * 640) - inset;
   const y1 = Math.floor((r.y + r.h) * 360) - inset;
+  const at = (x: number, y: number): number => frame[y * 640 + x] ?? 0;
   let sum = 0;
   let sq = 0;
   let edges = 0;
   let n = 0;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
-      const v = frame[y * 640 + x] ?? 0;
+      const v = at(x, y);
       sum += v;
       sq += v * v;
-      // Edge energy: what blur and pixelation take away, whatever the colours.
       edges += Math.abs(v - (frame[y * 640 + x + 1] ?? v)) + Math.abs(v - (frame[(y + 1) * 640 + x] ?? v));
       n++;
     }
   }
+  const tiles: number[] = [];
+  for (let y = y0; y + 4 <= y1; y += 4) {
+    for (let x = x0; x + 4 <= x1; x += 4) {
+      let ts = 0;
+      let tq = 0;
+      for (let dy = 0; dy < 4; dy++) {
+        for (let dx = 0; dx < 4; dx++) {
+          const v = at(x + dx, y + dy);
+          ts += v;
+          tq += v * v;
+        }
+      }
+      tiles.push(tq / 16 - (ts / 16) ** 2);
+    }
+  }
+  tiles.sort((a, b) => a - b);
   const mean = sum / n;
-  return { mean, variance: sq / n - mean * mean, edges: edges / n };
+  return { mean, variance: sq / n - mean * mean, edges: edges / n, texture: tiles[Math.floor(tiles.length / 2)] ?? 0 };
 }
 
 /** Dominant frequency of a segment's audio, by zero crossings (the test signal is a pure tone). */
