@@ -5,13 +5,14 @@
  * Usage: npm run bench -- masks [repetitions]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { audioEncodeOptions, videoEncodeOptions, type RungOptions } from '../server/media/args.ts';
 import { maskRenderSpec, type SegmentMask } from '../server/media/mask-filters.ts';
-import { specToArgs } from '../server/media/spec.ts';
+import { GLOBAL_INPUT_FLAGS, specToArgs, type FfmpegSpec } from '../server/media/spec.ts';
+import { firstPts } from '../server/media/ts-continuity.ts';
 
 const REPS = Number(process.argv[3] ?? 5);
 const SEGMENT = 2;
@@ -29,6 +30,12 @@ const time = (args: string[]): number => {
   execFileSync('ffmpeg', args, { stdio: 'ignore' });
   return (performance.now() - t0) / 1000;
 };
+
+/** The baseline: bare FFmpeg re-encoding the segment with the rung's settings, no filters. */
+function bareReencode(rung: RungOptions, input: string, output: string): FfmpegSpec {
+  const video = rung.height !== undefined ? ['-map', '0:v:0', ...videoEncodeOptions(rung, FPS, SEGMENT)] : [];
+  return { inputs: [{ url: input, options: [...GLOBAL_INPUT_FLAGS] }], outputs: [{ target: output, options: [...video, '-map', '0:a:0', ...audioEncodeOptions(rung.audioKbps), '-f', 'mpegts', '-y'] }] };
+}
 
 /** A pending-like segment of one rung: test pattern and tone, encoded as the live transcode does. */
 function makeSegment(rung: RungOptions): string {
@@ -52,8 +59,10 @@ let totalBare = 0;
 let totalMasked = 0;
 for (const rung of ladder) {
   const input = makeSegment(rung);
-  const spec = maskRenderSpec({ rung, input, output: path.join(dir, `${rung.name}-masked.ts`), masks, fps: FPS, segmentSeconds: SEGMENT });
-  const bare = maskRenderSpec({ rung, input, output: path.join(dir, `${rung.name}-bare.ts`), masks: [], fps: FPS, segmentSeconds: SEGMENT });
+  const starts = firstPts(readFileSync(input));
+  const origin = (rung.height !== undefined ? starts.video : starts.audio) ?? 0;
+  const spec = maskRenderSpec({ rung, input, output: path.join(dir, `${rung.name}-masked.ts`), masks, fps: FPS, segmentSeconds: SEGMENT, origin, audioEnd: (starts.audio ?? 0) + SEGMENT });
+  const bare = bareReencode(rung, input, path.join(dir, `${rung.name}-bare.ts`));
   let b = 0;
   let m = 0;
   for (let i = 0; i < REPS; i++) {

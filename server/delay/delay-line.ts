@@ -13,15 +13,17 @@ import type { SegmentMask } from '../media/mask-filters.ts';
 const segmentId = (s: CompletedSegment): string => `r${s.run}-${s.index}`;
 
 /**
- * Masks on a segment's own clock, in seconds from its first frame. The first frame's true capture
- * time lies between `captureStart` and `programDateTime`, so a mask starts at the earliest frame
- * it could cover and ends at the latest: rounding only ever masks more.
+ * Masks on a segment's own clock, in seconds from its first frame. The published timeline puts
+ * frame k at programDateTime + k/fps, an upper bound of its true capture time (which lies after
+ * `captureStart`). A mask's start maps on the published timeline: exact, and never late. A
+ * retroactive end, given on that timeline, maps exactly too; an end set by a lift is a wall-clock
+ * instant, so it maps from the lower bound and covers every frame that may precede it.
  */
 export function segmentMasks(masks: readonly Mask[], s: CompletedSegment): SegmentMask[] {
   return masks.flatMap((m) => {
     if (m.kind === 'card') return [];
     const from = (m.start - s.programDateTime) / 1000;
-    const to = m.end === null ? s.durationSec + 1 : (m.end - s.captureStart) / 1000;
+    const to = m.end === null ? s.durationSec + 1 : (m.end - (m.exactEnd ? s.programDateTime : s.captureStart)) / 1000;
     return [{ kind: m.kind, ...(m.region ? { region: m.region } : {}), ...(m.pitch ? { pitch: m.pitch } : {}), from, to }];
   });
 }
@@ -125,6 +127,8 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
   private done = false;
   private readonly now: () => number;
   private readonly segmentMs: number;
+  /** Where the published timeline will have reached once everything pending is released. */
+  private pdtCursor: number;
 
   constructor(private readonly o: DelayLineOptions) {
     super((err, event) => o.logger.error({ hearingId: o.hearingId, err, event }, 'delay line listener failed'));
@@ -134,6 +138,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     // After a long outage (a restart), skip the dead time rather than release a burst of slates.
     this.releasedUntilMs = o.initial ? Math.max(o.initial.releasedUntil, fresh - 3 * this.segmentMs) : fresh;
     this.timeline = o.initial?.timeline ?? emptyTimeline();
+    this.pdtCursor = this.timeline.lastProgramDateTime ?? Number.NEGATIVE_INFINITY;
   }
 
   /** Capture time up to which every decision has been taken. */
@@ -158,6 +163,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
   markGap(at: number): void {
     if (this.done) return;
     this.pending.push({ gap: true, captureStart: at, captureEnd: at + this.segmentMs });
+    this.pdtCursor = Math.max(at, this.pdtCursor) + this.segmentMs;
   }
 
   /** Queues a finished segment. Segments must arrive in capture order. */
@@ -166,7 +172,13 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
       void this.removeFiles(filesOf(segment));
       return;
     }
-    this.pending.push(segment);
+    // The published timeline never runs backwards, so a segment listed a little early (clock
+    // jitter) is published at the end of the one before. Fixing that instant now, not at
+    // release, lets mask renders place frames on exactly the timeline the public will see; it
+    // only ever moves later, so it stays an upper bound of the true capture time.
+    const programDateTime = Math.max(segment.programDateTime, this.pdtCursor);
+    this.pdtCursor = programDateTime + segment.durationSec * 1000;
+    this.pending.push({ ...segment, programDateTime });
   }
 
   /**
@@ -271,7 +283,8 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
       if (render?.key === key && render.state === 'done' && render.files) {
         return {
           record: { ...base, seq: -1, outcome: 'aired', reason: 'program', masked: true },
-          source: { kind: 'rendered' },
+          // A render keeps the original's timestamps and counters, so it continues the run.
+          source: { kind: 'program', run: s.run },
           durationSec: s.durationSec,
           programDateTime: s.programDateTime,
           files: render.files,

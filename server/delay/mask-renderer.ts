@@ -1,9 +1,10 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RungOptions } from '../media/args.ts';
+import { AUDIO_SAMPLE_RATE, type RungOptions } from '../media/args.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import { maskRenderSpec, type SegmentMask } from '../media/mask-filters.ts';
 import { runFfmpeg } from '../media/run.ts';
+import { aacFrameCount, continueCounters, firstPts } from '../media/ts-continuity.ts';
 
 /** Renders one segment's rungs with masks; the delay line proves a release by the render's key. */
 export interface MaskRenderer {
@@ -26,8 +27,9 @@ export interface FfmpegMaskRendererOptions {
 }
 
 /**
- * Re-encodes pending segments with their masks, rung by rung, a bounded number at a time. A
- * failure (FFmpeg error, killed process) rejects, and the delay line then airs the slate.
+ * Re-renders pending segments with their masks, rung by rung, a bounded number at a time, as
+ * drop-in replacements (same timestamps, continuity counters carried on). A failure (FFmpeg
+ * error, killed process) rejects, and the delay line then airs the slate.
  */
 export class FfmpegMaskRenderer implements MaskRenderer {
   private running = 0;
@@ -60,8 +62,16 @@ export class FfmpegMaskRenderer implements MaskRenderer {
         const input = job.files[rung.name];
         if (!input) throw new Error(`segment ${job.id} has no ${rung.name} rung`);
         const output = path.join(dir, `${rung.name}.ts`);
-        const spec = maskRenderSpec({ rung, input, output, masks: job.masks, fps: this.o.fps, segmentSeconds: this.o.segmentSeconds });
+        const original = await readFile(input);
+        const starts = firstPts(original);
+        const origin = (rung.height !== undefined ? starts.video : starts.audio) ?? starts.audio ?? starts.video;
+        if (origin === null || starts.audio === null) throw new Error(`segment ${job.id} ${rung.name}: no timestamps found`);
+        const audioEnd = starts.audio + (aacFrameCount(original) * 1024) / AUDIO_SAMPLE_RATE;
+        const spec = maskRenderSpec({ rung, input, output: `${output}.part`, masks: job.masks, fps: this.o.fps, segmentSeconds: this.o.segmentSeconds, origin, audioEnd });
         await runFfmpeg(spec, { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { role: 'mask-render', job: job.id, rung: rung.name } }, 30_000);
+        // Counters continue the original's, so the segments either side still follow on.
+        await writeFile(output, continueCounters(await readFile(`${output}.part`), original));
+        await rm(`${output}.part`, { force: true });
         out[rung.name] = output;
       }
       return out;

@@ -2,9 +2,8 @@ import HLS from 'hls-parser';
 
 /** What a public entry carries: released media or a slate standing in for it. */
 export type EntrySource =
+  /** Program media of one FFmpeg run, as transcoded or re-rendered with masks (same timestamps). */
   | { readonly kind: 'program'; readonly run: number }
-  /** Program media re-rendered with masks: its timestamps restart, so it is marked apart. */
-  | { readonly kind: 'rendered' }
   | { readonly kind: 'slate'; readonly slate: string };
 
 /** One entry of the public timeline; every rung has a file named `${seq}.ts` for it. */

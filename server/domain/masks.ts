@@ -30,6 +30,12 @@ export interface Mask {
   readonly pitch?: number;
   readonly start: number;
   readonly end: number | null;
+  /**
+   * The end was given with the mask, as an instant on the published timeline (a retroactive
+   * interval), so it maps to frames exactly. An end set by a lift is the clerk's wall-clock
+   * instant, which gets the conservative mapping instead.
+   */
+  readonly exactEnd?: boolean;
 }
 
 /** Why a mask was refused. */

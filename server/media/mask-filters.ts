@@ -12,7 +12,7 @@ export interface SegmentMask {
   readonly to: number;
 }
 
-const secs = (v: number): string => Math.max(0, v).toFixed(3);
+const AAC_FRAME_SECONDS = 1024 / AUDIO_SAMPLE_RATE;
 const frac = (v: number): string => Math.min(1, Math.max(0, v)).toFixed(4);
 
 /**
@@ -25,19 +25,38 @@ export function regionExpr(r: NonNullable<SegmentMask['region']>, W: string, H: 
 }
 
 /**
+ * The frames a mask covers, as a timeline expression on absolute timestamps: frame k (at
+ * origin + k/fps) is covered when k/fps lies in [from, to). The bounds sit half a frame away
+ * from any frame, so timestamp rounding cannot move a frame across them.
+ */
+export function frameWindow(m: Pick<SegmentMask, 'from' | 'to'>, origin: number, fps: number): string {
+  const first = Math.max(0, Math.ceil(m.from * fps - 1e-6));
+  const last = Math.ceil(m.to * fps - 1e-6) - 1;
+  return `enable='between(t,${(origin + (first - 0.5) / fps).toFixed(6)},${(origin + (last + 0.5) / fps).toFixed(6)})'`;
+}
+
+/**
+ * The sound a mask covers. A filter switches whole audio frames (1024 samples) by their first
+ * sample's time, so the window opens one audio frame early: a frame that starts just before the
+ * mask but reaches into it is covered too.
+ */
+function soundWindow(m: Pick<SegmentMask, 'from' | 'to'>, origin: number): string {
+  return `enable='between(t,${(origin + m.from - AAC_FRAME_SECONDS).toFixed(6)},${(origin + m.to).toFixed(6)})'`;
+}
+
+/**
  * The video filter graph (for -vf) that applies every region mask over its time range. Blur and
  * pixelate cut the region out, treat it and lay it back; black paints it. Each step is enabled
- * only between its mask's times, so frames outside stay untouched.
+ * only between its mask's times (offsets from `origin`, the segment's first timestamp, since the
+ * render keeps the original timestamps), so frames outside stay untouched.
  */
-export function videoMaskFilter(masks: readonly SegmentMask[], height: number): string | null {
+export function videoMaskFilter(masks: readonly SegmentMask[], height: number, origin: number, fps: number): string | null {
   const regions = masks.filter((m) => m.region && (m.kind === 'black' || m.kind === 'blur' || m.kind === 'pixelate'));
   if (regions.length === 0) return null;
-  const steps: string[] = [];
+  const steps: string[] = ['null[in0]'];
   let label = '[in0]';
-  // Mask times are from the segment's first frame; a pending segment's own timestamps are not.
-  steps.push(`setpts=PTS-STARTPTS${label}`);
   regions.forEach((m, i) => {
-    const enable = `enable='between(t,${secs(m.from)},${secs(m.to)})'`;
+    const enable = frameWindow(m, origin, fps);
     const out = `[in${i + 1}]`;
     if (m.kind === 'black') {
       const r = regionExpr(m.region!, 'iw', 'ih');
@@ -45,7 +64,6 @@ export function videoMaskFilter(masks: readonly SegmentMask[], height: number): 
     } else {
       const c = regionExpr(m.region!, 'iw', 'ih');
       const o = regionExpr(m.region!, 'main_w', 'main_h');
-      // Strong enough that detail inside the region is gone at every rung size.
       // Pixel blocks are a fixed share of the picture height (as in the live slots), so every rung
       // hides as much as the others.
       const block = Math.max(2, Math.round(height / PIXELATE_ROWS));
@@ -60,17 +78,17 @@ export function videoMaskFilter(masks: readonly SegmentMask[], height: number): 
 
 /**
  * The audio filter (for -af): mute silences its range; voice distortion shifts the pitch of the
- * whole segment it touches (pitch filters have no timeline), which can only over-mask.
+ * whole segment it touches (the pitch shifter has no timeline), which can only over-mask.
+ * rubberband keeps timestamps (asetrate would rescale them) and compensates its own latency.
  */
-export function audioMaskFilter(masks: readonly SegmentMask[]): string | null {
-  const parts: string[] = ['asetpts=PTS-STARTPTS'];
+export function audioMaskFilter(masks: readonly SegmentMask[], origin: number, audioEnd: number): string | null {
+  const parts: string[] = [];
   const voice = masks.find((m) => m.kind === 'voice' && m.pitch);
-  if (voice?.pitch) {
-    const p = voice.pitch;
-    parts.push(`asetrate=${Math.round(AUDIO_SAMPLE_RATE * p)}`, `aresample=${AUDIO_SAMPLE_RATE}`, `atempo=${(1 / p).toFixed(6)}`);
-  }
-  for (const m of masks.filter((x) => x.kind === 'mute')) parts.push(`volume=0:enable='between(t,${secs(m.from)},${secs(m.to)})'`);
-  return parts.length > 1 ? parts.join(',') : null;
+  // The shifter holds back its last ~60 ms at the end of input: feed it silence past the end and
+  // trim back to the original's end, so the segment's sound neither stops short nor runs over.
+  if (voice?.pitch) parts.push('apad=pad_dur=0.5', `rubberband=pitch=${voice.pitch.toFixed(4)}`, `atrim=end=${audioEnd.toFixed(6)}`);
+  for (const m of masks.filter((x) => x.kind === 'mute')) parts.push(`volume=0:${soundWindow(m, origin)}`);
+  return parts.length > 0 ? parts.join(',') : null;
 }
 
 /** Options for re-rendering one rung of one segment with masks. */
@@ -81,28 +99,30 @@ export interface MaskRenderOptions {
   readonly masks: readonly SegmentMask[];
   readonly fps: number;
   readonly segmentSeconds: number;
+  /** The input's first timestamp in seconds (video for video rungs), from which masks count. */
+  readonly origin: number;
+  /** Where the input's sound ends, in the same timestamps. */
+  readonly audioEnd: number;
 }
 
 /**
- * Re-encodes one pending segment of one rung with its masks, with the rung's own encoding so the
- * result plays wherever the original would (a discontinuity marks it in the playlist).
+ * Re-renders one pending segment of one rung with its masks as a drop-in replacement
+ * (FIELD-NOTES): original timestamps kept (-copyts, no mux delay, encoder time base from the
+ * input, no B-frames), the AAC encoder's priming packet dropped so the audio neither overlaps
+ * the segment before nor shifts, and a stream no mask touches copied, not re-encoded. The
+ * caller then rewrites the continuity counters.
  */
 export function maskRenderSpec(o: MaskRenderOptions): FfmpegSpec {
-  const video = o.rung.height !== undefined;
-  const vf = o.rung.height !== undefined ? videoMaskFilter(o.masks, o.rung.height) : null;
-  const af = audioMaskFilter(o.masks);
+  const vf = o.rung.height !== undefined ? videoMaskFilter(o.masks, o.rung.height, o.origin, o.fps) : null;
+  const af = audioMaskFilter(o.masks, o.origin, o.audioEnd);
+  const video = o.rung.height === undefined ? [] : vf ? ['-map', '0:v:0', '-vf', vf, '-fps_mode', 'passthrough', '-enc_time_base:v', '-1', ...videoEncodeOptions(o.rung, o.fps, o.segmentSeconds)] : ['-map', '0:v:0', '-c:v', 'copy'];
+  const audio = af ? ['-map', '0:a:0', '-af', af, ...audioEncodeOptions(o.rung.audioKbps), '-bsf:a', 'noise=drop=eq(n\\,0)'] : ['-map', '0:a:0', '-c:a', 'copy'];
   return {
-    inputs: [{ url: o.input, options: [...GLOBAL_INPUT_FLAGS] }],
+    inputs: [{ url: o.input, options: [...GLOBAL_INPUT_FLAGS, '-copyts'] }],
     outputs: [
       {
         target: o.output,
-        options: [
-          ...(video ? ['-map', '0:v:0', ...(vf ? ['-vf', vf] : []), ...videoEncodeOptions(o.rung, o.fps, o.segmentSeconds)] : []),
-          '-map', '0:a:0',
-          ...(af ? ['-af', af] : []),
-          ...audioEncodeOptions(o.rung.audioKbps),
-          '-f', 'mpegts', '-y',
-        ],
+        options: [...video, ...audio, '-f', 'mpegts', '-mpegts_copyts', '1', '-muxdelay', '0', '-muxpreload', '0', '-pat_period', '3600', '-sdt_period', '3600', '-y'],
       },
     ],
   };

@@ -349,6 +349,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       ...(input.pitch !== undefined ? { pitch: input.pitch } : {}),
       start: input.start ?? now,
       end: input.end ?? null,
+      ...(input.end != null ? { exactEnd: true } : {}),
     };
     const problem = maskProblem(mask);
     if (problem) throw new CourtcastError('VALIDATION_FAILED', `the mask is not valid: ${problem}`);
