@@ -1,8 +1,13 @@
-/** Runs a named benchmark: npm run bench -- control [consoles] [commands] | masks [repetitions] */
+/**
+ * Runs a named benchmark: npm run bench -- control [consoles] [commands] | masks [repetitions] |
+ * slots [seconds] | lag [masks]
+ */
 const which = process.argv[2] ?? 'control';
 if (which === 'control') await import('./control.ts');
 else if (which === 'masks') await import('./masks.ts');
+else if (which === 'slots') await import('./slots.ts');
+else if (which === 'lag') await import('./lag.ts');
 else {
-  process.stderr.write(`unknown benchmark ${which}; available: control, masks\n`);
+  process.stderr.write(`unknown benchmark ${which}; available: control, masks, slots, lag\n`);
   process.exit(2);
 }

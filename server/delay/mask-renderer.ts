@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AUDIO_SAMPLE_RATE, type RungOptions } from '../media/args.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
-import { maskRenderSpec, type SegmentMask } from '../media/mask-filters.ts';
+import { maskRenderSpec, type RenderRung, type SegmentMask } from '../media/mask-filters.ts';
 import { runFfmpeg } from '../media/run.ts';
 import { aacFrameCount, continueCounters, firstPts } from '../media/ts-continuity.ts';
 
@@ -57,22 +57,28 @@ export class FfmpegMaskRenderer implements MaskRenderer {
       const dir = this.dir(job.id);
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
-      const out: Record<string, string> = {};
+      const rungs: RenderRung[] = [];
+      const originals = new Map<string, Buffer>();
       for (const rung of this.o.ladder) {
         const input = job.files[rung.name];
         if (!input) throw new Error(`segment ${job.id} has no ${rung.name} rung`);
-        const output = path.join(dir, `${rung.name}.ts`);
         const original = await readFile(input);
+        originals.set(rung.name, original);
         const starts = firstPts(original);
         const origin = (rung.height !== undefined ? starts.video : starts.audio) ?? starts.audio ?? starts.video;
         if (origin === null || starts.audio === null) throw new Error(`segment ${job.id} ${rung.name}: no timestamps found`);
         const audioEnd = starts.audio + (aacFrameCount(original) * 1024) / AUDIO_SAMPLE_RATE;
-        const spec = maskRenderSpec({ rung, input, output: `${output}.part`, masks: job.masks, fps: this.o.fps, segmentSeconds: this.o.segmentSeconds, origin, audioEnd });
-        await runFfmpeg(spec, { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { role: 'mask-render', job: job.id, rung: rung.name } }, 30_000);
+        rungs.push({ rung, input, output: path.join(dir, `${rung.name}.ts.part`), origin, audioEnd });
+      }
+      const spec = maskRenderSpec({ rungs, masks: job.masks, fps: this.o.fps, segmentSeconds: this.o.segmentSeconds });
+      await runFfmpeg(spec, { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { role: 'mask-render', job: job.id } }, 30_000);
+      const out: Record<string, string> = {};
+      for (const r of rungs) {
         // Counters continue the original's, so the segments either side still follow on.
-        await writeFile(output, continueCounters(await readFile(`${output}.part`), original));
-        await rm(`${output}.part`, { force: true });
-        out[rung.name] = output;
+        const output = path.join(dir, `${r.rung.name}.ts`);
+        await writeFile(output, continueCounters(await readFile(r.output), originals.get(r.rung.name)!));
+        await rm(r.output, { force: true });
+        out[r.rung.name] = output;
       }
       return out;
     });

@@ -54,12 +54,12 @@ export function hlsOutput(dir: string, segmentSeconds: number, playlistEntries: 
 }
 
 /** x264 flags for one video rung. GOP = one segment exactly, so every rung cuts on the same frames. */
-export function videoEncodeOptions(rung: RungOptions, fps: number, segmentSeconds: number): string[] {
+export function videoEncodeOptions(rung: RungOptions, fps: number, segmentSeconds: number, preset = 'veryfast'): string[] {
   const gop = String(fps * segmentSeconds);
   const kbps = rung.videoKbps ?? 800;
   return [
     '-c:v', 'libx264',
-    '-preset', 'veryfast',
+    '-preset', preset,
     '-tune', 'zerolatency',
     '-profile:v', 'main',
     '-pix_fmt', 'yuv420p',

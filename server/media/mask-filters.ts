@@ -91,39 +91,66 @@ export function audioMaskFilter(masks: readonly SegmentMask[], origin: number, a
   return parts.length > 0 ? parts.join(',') : null;
 }
 
-/** Options for re-rendering one rung of one segment with masks. */
-export interface MaskRenderOptions {
+/** One rung of a segment to re-render. */
+export interface RenderRung {
   readonly rung: RungOptions;
   readonly input: string;
   readonly output: string;
-  readonly masks: readonly SegmentMask[];
-  readonly fps: number;
-  readonly segmentSeconds: number;
   /** The input's first timestamp in seconds (video for video rungs), from which masks count. */
   readonly origin: number;
   /** Where the input's sound ends, in the same timestamps. */
   readonly audioEnd: number;
 }
 
+/** Options for re-rendering every rung of one segment with masks. */
+export interface MaskRenderOptions {
+  readonly rungs: readonly RenderRung[];
+  readonly masks: readonly SegmentMask[];
+  readonly fps: number;
+  readonly segmentSeconds: number;
+}
+
 /**
- * Re-renders one pending segment of one rung with its masks as a drop-in replacement
- * (FIELD-NOTES): original timestamps kept (-copyts, no mux delay, encoder time base from the
- * input, no B-frames), the AAC encoder's priming packet dropped so the audio neither overlaps
- * the segment before nor shifts, and a stream no mask touches copied, not re-encoded. The
- * caller then rewrites the continuity counters.
+ * x264 preset for renders: one step faster than the live transcode's veryfast. A render competes
+ * with the live transcode for two cores and must beat the delay; it costs a little picture
+ * quality on masked segments only.
+ */
+export const RENDER_PRESET = 'superfast';
+
+/**
+ * Re-renders every rung of one pending segment with its masks, in one FFmpeg (one start-up, not
+ * one per rung), as a drop-in replacement (FIELD-NOTES):
+ * original timestamps kept (-copyts, no mux delay, encoder time base from the input, no
+ * B-frames), the AAC encoder's priming packet dropped so the audio neither overlaps the segment
+ * before nor shifts, and a stream no mask touches copied, not re-encoded. Simple per-output
+ * filters (-vf/-af), not -filter_complex, which would snap the time base. The caller then
+ * rewrites the continuity counters.
  */
 export function maskRenderSpec(o: MaskRenderOptions): FfmpegSpec {
-  const vf = o.rung.height !== undefined ? videoMaskFilter(o.masks, o.rung.height, o.origin, o.fps) : null;
-  const af = audioMaskFilter(o.masks, o.origin, o.audioEnd);
-  const video = o.rung.height === undefined ? [] : vf ? ['-map', '0:v:0', '-vf', vf, '-fps_mode', 'passthrough', '-enc_time_base:v', '-1', ...videoEncodeOptions(o.rung, o.fps, o.segmentSeconds)] : ['-map', '0:v:0', '-c:v', 'copy'];
-  const audio = af ? ['-map', '0:a:0', '-af', af, ...audioEncodeOptions(o.rung.audioKbps), '-bsf:a', 'noise=drop=eq(n\\,0)'] : ['-map', '0:a:0', '-c:a', 'copy'];
+  // Every video rung that shares the top rung's timestamps is rendered from the top rung's
+  // picture, decoded once and scaled down after masking (as the live transcode scales after its
+  // slots): one decode instead of one per rung, and the same mask geometry on every rung.
+  const top = o.rungs.reduce<number>((best, r, i) => ((r.rung.height ?? -1) > (o.rungs[best]?.rung.height ?? -1) ? i : best), 0);
+  const topRung = o.rungs[top]!;
   return {
-    inputs: [{ url: o.input, options: [...GLOBAL_INPUT_FLAGS, '-copyts'] }],
-    outputs: [
-      {
-        target: o.output,
+    inputs: o.rungs.map((r, i) => ({ url: r.input, options: i === 0 ? [...GLOBAL_INPUT_FLAGS, '-copyts'] : [] })),
+    outputs: o.rungs.map((r, i) => {
+      const fromTop = r.rung.height !== undefined && topRung.rung.height !== undefined && Math.abs(r.origin - topRung.origin) < 0.0005;
+      const source = fromTop ? topRung : r;
+      const masks = source.rung.height !== undefined ? videoMaskFilter(o.masks, source.rung.height, source.origin, o.fps) : null;
+      const scale = fromTop && i !== top ? `scale=-2:${r.rung.height},setsar=1` : null;
+      const vf = masks && scale ? `${masks},${scale}` : masks;
+      const video = r.rung.height === undefined
+        ? []
+        : vf
+          ? ['-map', `${fromTop ? top : i}:v:0`, '-vf', vf, '-fps_mode', 'passthrough', '-enc_time_base:v', '-1', ...videoEncodeOptions(r.rung, o.fps, o.segmentSeconds, RENDER_PRESET)]
+          : ['-map', `${i}:v:0`, '-c:v', 'copy'];
+      const af = audioMaskFilter(o.masks, r.origin, r.audioEnd);
+      const audio = af ? ['-map', `${i}:a:0`, '-af', af, ...audioEncodeOptions(r.rung.audioKbps), '-bsf:a', 'noise=drop=eq(n\\,0)'] : ['-map', `${i}:a:0`, '-c:a', 'copy'];
+      return {
+        target: r.output,
         options: [...video, ...audio, '-f', 'mpegts', '-mpegts_copyts', '1', '-muxdelay', '0', '-muxpreload', '0', '-pat_period', '3600', '-sdt_period', '3600', '-y'],
-      },
-    ],
+      };
+    }),
   };
 }

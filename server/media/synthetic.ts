@@ -1,4 +1,4 @@
-import { GLOBAL_INPUT_FLAGS, type FfmpegSpec } from './spec.ts';
+import { GLOBAL_INPUT_FLAGS, specToArgs, type FfmpegSpec } from './spec.ts';
 
 /**
  * The synthetic courtroom encoder: a test pattern with a burned-in wall clock, a tone, and a
@@ -79,4 +79,15 @@ export function syntheticEncoderSpec(o: SyntheticEncoderOptions): FfmpegSpec {
       },
     ],
   };
+}
+
+/**
+ * The arguments that run a transcode on a synthetic source for benchmarks and tests: the spec's
+ * own input (a lavfi picture) plus a tone as its audio, both cut to `seconds`.
+ */
+export function withSyntheticTone(spec: FfmpegSpec, seconds: number, toneHz = 440): string[] {
+  const args = specToArgs(spec).map((a) => (a === '0:a:0' ? '1:a:0' : a.replaceAll('[0:a:0]', '[1:a:0]')));
+  const afterSource = args.indexOf('-i') + 2;
+  const t = String(seconds);
+  return ['-t', t, ...args.slice(0, afterSource), '-t', t, '-f', 'lavfi', '-i', `sine=frequency=${toneHz}:sample_rate=48000`, ...args.slice(afterSource)];
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,12 +7,14 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FfmpegMaskRenderer } from '../../server/delay/mask-renderer.ts';
-import { audioEncodeOptions, hlsOutput, videoEncodeOptions, type RungOptions } from '../../server/media/args.ts';
+import { transcodeSpec, type RungOptions } from '../../server/media/args.ts';
+import { withSyntheticTone } from '../../server/media/synthetic.ts';
 import { counterSpans, firstPts } from '../../server/media/ts-continuity.ts';
 import { decodeFrames, dominantHz, regionStats } from '../support/public-feed.ts';
 
 const run = promisify(execFile);
 const RUNG: RungOptions = { name: '360p', height: 360, videoKbps: 600, audioKbps: 64 };
+const LADDER: RungOptions[] = [RUNG, { name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }];
 const BOX = { x: 0.2, y: 0.25, w: 0.3, h: 0.3 };
 
 /** What a demuxer says about a stream, warnings included ("Packet corrupt" on a counter jump). */
@@ -44,53 +46,63 @@ async function rmsBetween(file: string, from: number, to: number): Promise<numbe
 
 describe('a mask render is a drop-in replacement for the segment it masks', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-render-'));
-  const seg = (i: number) => path.join(dir, `00000${i}.ts`);
+  const seg = (rung: string, i: number) => path.join(dir, rung, `00000${i}.ts`);
   let rendered: Record<string, string> = {};
   let voiced: Record<string, string> = {};
 
   beforeAll(async () => {
-    // Three segments cut exactly as the live transcode cuts them.
-    const out = hlsOutput(dir, 2, 0);
-    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '6', '-map', '0:v', ...videoEncodeOptions(RUNG, 30, 2), '-map', '1:a', ...audioEncodeOptions(64), ...out.options, out.target]);
-    const renderer = new FfmpegMaskRenderer({ ffmpegPath: 'ffmpeg', ladder: [RUNG], fps: 30, segmentSeconds: 2, workDir: path.join(dir, 'work'), logger: pino({ level: 'silent' }) });
-    rendered = await renderer.render({ id: 'seg1', files: { '360p': seg(1) }, masks: [{ kind: 'black', region: BOX, from: 0.5, to: 1.5 }, { kind: 'mute', from: 0.5, to: 1.5 }] });
-    voiced = await renderer.render({ id: 'seg1-voice', files: { '360p': seg(1) }, masks: [{ kind: 'voice', pitch: 0.75, from: 0, to: 2 }] });
+    // Three segments of every rung, cut by one FFmpeg exactly as the live transcode cuts them.
+    const spec = transcodeSpec({ input: { url: 'testsrc2=size=640x360:rate=30', options: ['-f', 'lavfi'] }, ladder: LADDER, segmentSeconds: 2, fps: 30, pendingDir: (rung) => path.join(dir, rung) });
+    for (const r of LADDER) mkdirSync(path.join(dir, r.name), { recursive: true });
+    await run('ffmpeg', withSyntheticTone(spec, 6.5));
+    const renderer = new FfmpegMaskRenderer({ ffmpegPath: 'ffmpeg', ladder: LADDER, fps: 30, segmentSeconds: 2, workDir: path.join(dir, 'work'), logger: pino({ level: 'silent' }) });
+    const files = Object.fromEntries(LADDER.map((r) => [r.name, seg(r.name, 1)]));
+    rendered = await renderer.render({ id: 'seg1', files, masks: [{ kind: 'black', region: BOX, from: 0.5, to: 1.5 }, { kind: 'mute', from: 0.5, to: 1.5 }] });
+    voiced = await renderer.render({ id: 'seg1-voice', files, masks: [{ kind: 'voice', pitch: 0.75, from: 0, to: 2 }] });
   }, 60_000);
 
   afterAll(async () => (process.env.KEEP ? undefined : rm(dir, { recursive: true, force: true })));
 
-  it('keeps every video and audio timestamp of the original', async () => {
-    for (const file of [rendered['360p']!, voiced['360p']!]) {
-      expect(await packetTimes(file, 'v')).toEqual(await packetTimes(seg(1), 'v'));
-      expect(await packetTimes(file, 'a')).toEqual(await packetTimes(seg(1), 'a'));
-      expect(firstPts(await readFile(file))).toEqual(firstPts(await readFile(seg(1))));
+  it('keeps every video and audio timestamp of the original, on every rung', async () => {
+    for (const r of LADDER) {
+      for (const file of [rendered[r.name]!, voiced[r.name]!]) {
+        if (r.height !== undefined) expect(await packetTimes(file, 'v'), r.name).toEqual(await packetTimes(seg(r.name, 1), 'v'));
+        expect(await packetTimes(file, 'a'), r.name).toEqual(await packetTimes(seg(r.name, 1), 'a'));
+        expect(firstPts(await readFile(file)), r.name).toEqual(firstPts(await readFile(seg(r.name, 1))));
+      }
     }
   });
 
   it('carries the continuity counters on, so neighbours follow on with no corrupt packet', async () => {
-    const original = counterSpans(await readFile(seg(1)));
-    for (const file of [rendered['360p']!, voiced['360p']!]) {
-      expect(counterSpans(await readFile(file))).toEqual(original);
-      const joined = path.join(dir, 'joined.ts');
-      await writeFile(joined, Buffer.concat([await readFile(seg(0)), await readFile(file), await readFile(seg(2))]));
-      expect(await complaints(joined)).toBe('');
+    for (const r of LADDER) {
+      const original = counterSpans(await readFile(seg(r.name, 1)));
+      for (const file of [rendered[r.name]!, voiced[r.name]!]) {
+        expect(counterSpans(await readFile(file)), r.name).toEqual(original);
+        const joined = path.join(dir, 'joined.ts');
+        await writeFile(joined, Buffer.concat([await readFile(seg(r.name, 0)), await readFile(file), await readFile(seg(r.name, 2))]));
+        expect(await complaints(joined), r.name).toBe('');
+      }
+      const playlist = (await readFile(path.join(dir, r.name, 'index.m3u8'), 'utf8')).replace('000001.ts', path.relative(path.join(dir, r.name), rendered[r.name]!));
+      await writeFile(path.join(dir, r.name, 'replaced.m3u8'), playlist);
+      expect(await complaints(path.join(dir, r.name, 'replaced.m3u8')), r.name).toBe('');
     }
-    const playlist = (await readFile(path.join(dir, 'index.m3u8'), 'utf8')).replace('000001.ts', path.relative(dir, rendered['360p']!));
-    await writeFile(path.join(dir, 'replaced.m3u8'), playlist);
-    expect(await complaints(path.join(dir, 'replaced.m3u8'))).toBe('');
   });
 
-  it('masks exactly the frames in its window, and the sound there', async () => {
-    const frames = await decodeFrames(await readFile(rendered['360p']!));
-    expect(frames).toHaveLength(60);
-    const black = frames.map((f) => regionStats(f, BOX).mean < 20);
-    expect(black.map((b, i) => (b ? i : -1)).filter((i) => i >= 0)).toEqual(Array.from({ length: 30 }, (_, i) => 15 + i));
-    expect(await rmsBetween(rendered['360p']!, 0.55, 1.45)).toBeLessThan(-60);
-    expect(await rmsBetween(rendered['360p']!, 1.6, 1.95)).toBeGreaterThan(-30);
+  it('masks exactly the frames in its window on every video rung, and the sound there', async () => {
+    for (const r of LADDER) {
+      if (r.height !== undefined) {
+        const frames = await decodeFrames(await readFile(rendered[r.name]!));
+        expect(frames, r.name).toHaveLength(60);
+        const black = frames.map((f) => regionStats(f, BOX).mean < 20);
+        expect(black.map((b, i) => (b ? i : -1)).filter((i) => i >= 0), r.name).toEqual(Array.from({ length: 30 }, (_, i) => 15 + i));
+      }
+      expect(await rmsBetween(rendered[r.name]!, 0.55, 1.45), r.name).toBeLessThan(-60);
+      expect(await rmsBetween(rendered[r.name]!, 1.6, 1.95), r.name).toBeGreaterThan(-30);
+    }
   });
 
   it('copies the picture untouched when only the sound is masked, and shifts the voice by its ratio', async () => {
-    expect(await frameHashes(voiced['360p']!)).toEqual(await frameHashes(seg(1)));
-    expect(Math.abs((await dominantHz(await readFile(voiced['360p']!))) - 440 * 0.75)).toBeLessThan(10);
+    expect(await frameHashes(voiced['360p']!)).toEqual(await frameHashes(seg('360p', 1)));
+    expect(Math.abs((await dominantHz(await readFile(voiced['audio']!))) - 440 * 0.75)).toBeLessThan(10);
   });
 });

@@ -77,6 +77,8 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     await elapse(6_000);
     marks.voiceOff = Date.now();
     await post(`/masks/${voice.mask.id}/lift`, {});
+    // Let the voice segments air before the killer starts: it kills every render of the hearing.
+    await elapse(D + 2_000);
 
     // Fail closed: every mask render is killed while this mask is on; its segments must not air unmasked.
     marks.killOn = Date.now();
@@ -164,9 +166,10 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     expect(retroAck.alreadyPublic).toBeNull();
   });
 
-  it('shifts the voice by the configured ratio while distortion is on', () => {
+  it('shifts the voice by the configured ratio while distortion is on', async () => {
     const shifted = segments.filter((g) => g.t0 >= marks.voiceOn! && g.t1 + EARLY <= marks.voiceOff!);
-    expect(shifted.length, JSON.stringify({ marks, segments })).toBeGreaterThan(0);
+    const slated = (await s.api<AuditEntry[]>('GET', `/api/hearings/${hearingId}/audit`)).body.filter((e) => e.action === 'slate-aired').map((e) => [e.effectiveAt, e.params]);
+    expect(shifted.length, JSON.stringify({ marks, segments, slated })).toBeGreaterThan(0);
     for (const g of shifted) expect(g.hz / 440).toBeCloseTo(0.75, 1);
     const plain = segments.filter((g) => g.t1 + EARLY < marks.maskOn! - 2_500 || (g.t0 > marks.maskOff! + 2_500 && g.t1 + EARLY < marks.voiceOn! - 2_500));
     expect(plain.length).toBeGreaterThan(0);

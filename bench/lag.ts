@@ -1,0 +1,172 @@
+/**
+ * Mask lag: from a clerk's live mask command to the first masked frame the public sees, in
+ * frames, against bare FFmpeg switching the same black box through its zmq filter in the same
+ * run (the floor of the route). Both are read on the encoder's clock (the burned-in frame
+ * counter); Courtcast is also read on the published capture timeline (PROGRAM-DATE-TIME), the
+ * timeline masks are defined on.
+ * Usage: npm run bench -- lag [masks]
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import HLS from 'hls-parser';
+import { pino } from 'pino';
+import { loadConfig } from '../config/load.ts';
+import { startCourtcast } from '../server/courtcast.ts';
+import { slotOnCommands, slotOffCommand } from '../server/media/live-slots.ts';
+import { freeLoopbackPorts } from '../server/media/ports.ts';
+import { specToArgs } from '../server/media/spec.ts';
+import { counterFilters, readCounter, syntheticEncoderSpec } from '../server/media/synthetic.ts';
+import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
+import { ZmqCommandClient } from '../server/media/zmq-client.ts';
+
+const run = promisify(execFile);
+const MASKS = Number(process.argv[3] ?? 6);
+const FPS = 30;
+const FRAME_MS = 1000 / FPS;
+const W = 640;
+const H = 360;
+const REGION = { x: 0.3, y: 0.35, w: 0.35, h: 0.4 };
+const ON_MS = 3000;
+const OFF_MS = 3000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Grey 640x360 frames of a TS file. */
+async function frames(file: string): Promise<Buffer[]> {
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:v:0', '-vf', `scale=${W}:${H}`, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { encoding: 'buffer', maxBuffer: 1 << 30 });
+  const out: Buffer[] = [];
+  for (let at = 0; at + W * H <= stdout.length; at += W * H) out.push(stdout.subarray(at, at + W * H));
+  return out;
+}
+
+/** Whether the mask region is black in a frame. */
+function masked(f: Buffer): boolean {
+  let sum = 0;
+  let n = 0;
+  for (let y = Math.ceil(REGION.y * H) + 4; y < (REGION.y + REGION.h) * H - 4; y += 2) {
+    for (let x = Math.ceil(REGION.x * W) + 4; x < (REGION.x + REGION.w) * W - 4; x += 2, n++) sum += f[y * W + x]!;
+  }
+  return sum / n < 20;
+}
+
+/** The first masked frame at or after `from - 2 s`, as [encoder time, published time]. */
+function firstMasked(seen: { t: number; published: number | null; masked: boolean }[], from: number): { t: number; published: number | null } | null {
+  return seen.find((f) => f.masked && f.t >= from - 2000) ?? null;
+}
+
+const stats = (xs: number[]): string => {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  return `${q(0.5).toFixed(1)} | ${s[0]!.toFixed(1)} | ${s.at(-1)!.toFixed(1)}`;
+};
+
+/** Courtcast end to end: synthetic encoder over RTMP, live slot, delay line, public HLS. */
+async function courtcast(): Promise<{ capture: number[]; published: number[] }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-bench-lag-'));
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      http: { host: '127.0.0.1', port: 0 },
+      ingest: { rtmpPort: 0 },
+      dataDir,
+      media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: FPS, liveMaskSlots: 2 },
+      delay: { minSeconds: 2, defaultSeconds: 4 },
+      log: { level: 'silent' },
+    },
+  });
+  const logger = pino({ level: 'silent' });
+  const cc = await startCourtcast(config, { logger });
+  const court = await cc.registry.createCourt({ name: 'Bench Court', timezone: 'UTC' });
+  const room = await cc.registry.createCourtroom(court.id, { name: 'Room', ingest: 'rtmp' });
+  const hearing = await cc.registry.createHearing({ courtroomId: room.id, caseNumber: 'B-1', title: 'Lag', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: 4, isPublic: true });
+  const epoch = Date.now();
+  const encoder = new SyntheticEncoder({ target: `rtmp://127.0.0.1:${cc.rtmpPort}/live/${room.streamKey}`, format: 'flv', width: W, height: H, fps: FPS, toneHz: 440, caption: 'Bench', counterEpochMs: epoch }, 'ffmpeg', logger);
+  encoder.start();
+  await cc.broadcasts.command(hearing.id, 'start');
+  await sleep(8000);
+  const sent: number[] = [];
+  for (let i = 0; i < MASKS; i++) {
+    sent.push(Date.now());
+    const { mask } = await cc.broadcasts.requestMask(hearing.id, { kind: 'black', region: REGION }, { kind: 'system' });
+    await sleep(ON_MS);
+    await cc.broadcasts.liftMask(hearing.id, mask.id, { actor: { kind: 'system' } });
+    await sleep(OFF_MS);
+  }
+  await cc.broadcasts.command(hearing.id, 'end');
+  const base = `http://127.0.0.1:${cc.httpPort}/hls/hearings/${hearing.id}/360p/`;
+  let playlist: ReturnType<typeof HLS.parse> | null = null;
+  for (let i = 0; i < 300 && !(playlist && 'endlist' in playlist && playlist.endlist); i++) {
+    await sleep(200);
+    const res = await fetch(`${base}index.m3u8`);
+    if (res.ok) playlist = HLS.parse(await res.text());
+  }
+  // The public window slides, so read the segments from the public store, where all remain.
+  const seen: { t: number; published: number | null; masked: boolean }[] = [];
+  const media = playlist as HLS.types.MediaPlaylist;
+  const first = media.mediaSequenceBase ?? 0;
+  for (let seq = 0; seq < first + media.segments.length; seq++) {
+    const entry = seq >= first ? media.segments[seq - first] : undefined;
+    const file = path.join(dataDir, 'public', 'hearings', hearing.id, '360p', `${seq}.ts`);
+    const decoded = await frames(file).catch(() => [] as Buffer[]);
+    decoded.forEach((f, k) => {
+      const c = readCounter(f.subarray(0, W * 40));
+      if (c > 0) seen.push({ t: epoch + c * FRAME_MS, published: entry?.programDateTime ? entry.programDateTime.getTime() + k * FRAME_MS : null, masked: masked(f) });
+    });
+  }
+  await encoder.close();
+  await cc.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  const capture: number[] = [];
+  const published: number[] = [];
+  for (const t of sent) {
+    const f = firstMasked(seen, t);
+    if (!f) continue;
+    capture.push((f.t - t) / FRAME_MS);
+    if (f.published !== null) published.push((f.published - t) / FRAME_MS);
+  }
+  return { capture, published };
+}
+
+/** The floor: FFmpeg drawing the counter pattern with the same zmq black-box slot, no network. */
+async function bare(): Promise<number[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-bench-lag-bare-'));
+  const [port] = (await freeLoopbackPorts(1)) as [number];
+  const epoch = Date.now();
+  const spec = syntheticEncoderSpec({ target: path.join(dir, 'out.ts'), format: 'mpegts', width: W, height: H, fps: FPS, frameOffset: 0, toneHz: 440, caption: 'Bench' });
+  const args = specToArgs(spec);
+  const vf = args.indexOf('-vf') + 1;
+  args[vf] = [...counterFilters(W, H, Math.round((Date.now() - epoch) / FRAME_MS)), `zmq=bind_address=tcp\\\\://127.0.0.1\\\\:${port}`, 'drawbox@kb0=x=0:y=0:w=2:h=2:color=black:t=fill:enable=0'].join(',');
+  const seconds = (MASKS * (ON_MS + OFF_MS)) / 1000 + 4;
+  const child = spawn('ffmpeg', [...args.slice(0, -1), '-t', String(seconds), args.at(-1)!], { stdio: 'ignore' });
+  const exited = new Promise((r) => child.once('exit', r));
+  const client = new ZmqCommandClient(port);
+  for (let i = 0; i < 100 && (await client.send(slotOffCommand('black', 0)).catch(() => null))?.code !== 0; i++) await sleep(100);
+  await sleep(2000);
+  const sent: number[] = [];
+  for (let i = 0; i < MASKS; i++) {
+    sent.push(Date.now());
+    await client.sendBatch(slotOnCommands('black', 0, { region: REGION }));
+    await sleep(ON_MS);
+    await client.send(slotOffCommand('black', 0));
+    await sleep(OFF_MS);
+  }
+  client.close();
+  await exited;
+  const seen = (await frames(path.join(dir, 'out.ts'))).map((f) => ({ t: epoch + readCounter(f.subarray(0, W * 40)) * FRAME_MS, published: null, masked: masked(f) }));
+  rmSync(dir, { recursive: true, force: true });
+  return sent.flatMap((t) => {
+    const f = firstMasked(seen, t);
+    return f ? [(f.t - t) / FRAME_MS] : [];
+  });
+}
+
+const floor = await bare();
+const cc = await courtcast();
+process.stdout.write(`\nLive black mask: command to first masked frame, in frames at ${FPS} fps, ${MASKS} masks each (negative = frames captured before the command were masked too)\n\n`);
+process.stdout.write('| route | timeline | median | min | max |\n| --- | --- | --- | --- | --- |\n');
+process.stdout.write(`| bare FFmpeg zmq drawbox (floor) | encoder clock | ${stats(floor)} |\n`);
+process.stdout.write(`| Courtcast, public HLS | encoder clock | ${stats(cc.capture)} |\n`);
+process.stdout.write(`| Courtcast, public HLS | published capture timeline | ${stats(cc.published)} |\n`);
+process.stdout.write(`\nMasks measured: bare ${floor.length}/${MASKS}, Courtcast ${cc.capture.length}/${MASKS}. Target: <= 2 frames.\n`);
