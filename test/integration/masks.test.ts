@@ -136,6 +136,33 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     }
   });
 
+  it('leaves the picture outside the region as the source has it, frame by frame, on two rungs', () => {
+    // The master is the source as ingested: the same frame (by counter) must match it outside the
+    // box, within coding noise, and differ inside it.
+    const master = new Map(masterFrames.map((f) => [f.counter, f.pixels]));
+    const diff = (a: Uint8Array, b: Uint8Array, inBox: boolean) => {
+      let sum = 0;
+      let n = 0;
+      for (let y = 44; y < 360; y += 2) {
+        for (let x = 0; x < 640; x += 2) {
+          const inside = x >= BOX.x * 640 - 4 && x < (BOX.x + BOX.w) * 640 + 4 && y >= BOX.y * 360 - 4 && y < (BOX.y + BOX.h) * 360 + 4;
+          if (inside !== inBox) continue;
+          sum += Math.abs(a[y * 640 + x]! - b[y * 640 + x]!);
+          n++;
+        }
+      }
+      return sum / n;
+    };
+    for (const rung of ['360p', '180p']) {
+      const covered = frames[rung]!.filter((f) => within(f, marks.maskOn!, marks.maskOff!) && master.has(f.counter));
+      expect(covered.length, rung).toBeGreaterThan(60);
+      for (const f of covered) {
+        expect(diff(f.pixels, master.get(f.counter)!, false), `${rung} frame ${f.counter} outside the box`).toBeLessThan(rung === '360p' ? 6 : 12);
+        expect(diff(f.pixels, master.get(f.counter)!, true), `${rung} frame ${f.counter} inside the box`).toBeGreaterThan(25);
+      }
+    }
+  });
+
   it('restores the picture after the lift and before the mask', () => {
     for (const rung of ['360p', '180p']) {
       const clear = frames[rung]!.filter((f) => f.t > marks.maskOff! + 2_500 || f.t + EARLY < marks.maskOn! - 2_500);
