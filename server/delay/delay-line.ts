@@ -242,7 +242,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
       const job: { key: string; state: 'running' | 'done' | 'failed'; files?: Record<string, string> } = { key, state: 'running' };
       this.renders.set(id, job);
       this.o.renderer
-        .render({ id, files: s.files, masks: segmentMasks(masksOver(masks, span), s) })
+        .render({ id, files: s.files, masks: segmentMasks(masksOver(masks, span), s), deadline: s.captureEnd + this.o.delayMs })
         .then((files) => {
           job.state = 'done';
           job.files = files;

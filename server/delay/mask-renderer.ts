@@ -7,8 +7,17 @@ import { runFfmpeg } from '../media/run.ts';
 import { aacFrameCount, continueCounters, firstPts } from '../media/ts-continuity.ts';
 
 /** Renders one segment's rungs with masks; the delay line proves a release by the render's key. */
+/** One segment to re-render. */
+export interface RenderJob {
+  readonly id: string;
+  readonly files: Readonly<Record<string, string>>;
+  readonly masks: readonly SegmentMask[];
+  /** When the segment is released: a render that cannot finish by then is not started. */
+  readonly deadline?: number;
+}
+
 export interface MaskRenderer {
-  render(job: { id: string; files: Readonly<Record<string, string>>; masks: readonly SegmentMask[] }): Promise<Record<string, string>>;
+  render(job: RenderJob): Promise<Record<string, string>>;
   /** Deletes a job's output. */
   discard(id: string): Promise<void>;
 }
@@ -34,6 +43,11 @@ export interface FfmpegMaskRendererOptions {
 export class FfmpegMaskRenderer implements MaskRenderer {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  /**
+   * How long the last render of each kind took, the estimate for the next: one that re-encodes
+   * pictures takes several times one that re-encodes only sound.
+   */
+  private readonly lastMs = { picture: 0, sound: 0 };
 
   constructor(private readonly o: FfmpegMaskRendererOptions) {}
 
@@ -52,8 +66,14 @@ export class FfmpegMaskRenderer implements MaskRenderer {
     return path.join(this.o.workDir, id.replace(/[^A-Za-z0-9_-]/g, '_'));
   }
 
-  async render(job: { id: string; files: Readonly<Record<string, string>>; masks: readonly SegmentMask[] }): Promise<Record<string, string>> {
+  async render(job: RenderJob): Promise<Record<string, string>> {
     return this.slot(async () => {
+      // When renders fall behind, one that would finish after its segment's release only delays
+      // the ones behind it (its segment airs as the card either way): skip it, so they still
+      // make their releases.
+      const started = Date.now();
+      const kind = job.masks.some((m) => m.region) ? 'picture' : 'sound';
+      if (job.deadline !== undefined && started + this.lastMs[kind] > job.deadline) throw new Error(`segment ${job.id}: a render could not finish before its release`);
       const dir = this.dir(job.id);
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
@@ -80,6 +100,7 @@ export class FfmpegMaskRenderer implements MaskRenderer {
         await rm(r.output, { force: true });
         out[r.rung.name] = output;
       }
+      this.lastMs[kind] = Date.now() - started;
       return out;
     });
   }

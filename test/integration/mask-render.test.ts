@@ -101,6 +101,15 @@ describe('a mask render is a drop-in replacement for the segment it masks', () =
     }
   });
 
+  it('does not start a render that cannot finish before its segment is released', async () => {
+    const renderer = new FfmpegMaskRenderer({ ffmpegPath: 'ffmpeg', ladder: LADDER, fps: 30, segmentSeconds: 2, workDir: path.join(dir, 'late'), logger: pino({ level: 'silent' }) });
+    const files = Object.fromEntries(LADDER.map((r) => [r.name, seg(r.name, 1)]));
+    await expect(renderer.render({ id: 'late', files, masks: [{ kind: 'mute', from: 0, to: 2 }], deadline: Date.now() - 1 })).rejects.toThrow(/before its release/);
+    // A render that can make it runs, and teaches the renderer how long one takes.
+    await renderer.render({ id: 'in-time', files, masks: [{ kind: 'mute', from: 0, to: 2 }], deadline: Date.now() + 60_000 });
+    await expect(renderer.render({ id: 'tight', files, masks: [{ kind: 'mute', from: 0, to: 2 }], deadline: Date.now() + 5 })).rejects.toThrow(/before its release/);
+  });
+
   it('copies the picture untouched when only the sound is masked, and shifts the voice by its ratio', async () => {
     expect(await frameHashes(voiced['360p']!)).toEqual(await frameHashes(seg('360p', 1)));
     expect(Math.abs((await dominantHz(await readFile(voiced['audio']!))) - 440 * 0.75)).toBeLessThan(10);
