@@ -6,23 +6,22 @@
  * timeline masks are defined on.
  * Usage: npm run bench -- lag [masks]
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import HLS from 'hls-parser';
 import { pino } from 'pino';
-import { loadConfig } from '../config/load.ts';
-import { startCourtcast } from '../server/courtcast.ts';
 import { slotOnCommands, slotOffCommand } from '../server/media/live-slots.ts';
 import { freeLoopbackPorts } from '../server/media/ports.ts';
 import { specToArgs } from '../server/media/spec.ts';
 import { counterFilters, readCounter, syntheticEncoderSpec } from '../server/media/synthetic.ts';
 import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
 import { ZmqCommandClient } from '../server/media/zmq-client.ts';
+import { decodeFrames, regionStats } from '../test/support/public-feed.ts';
+import { startTestServer } from '../test/support/server.ts';
 
-const run = promisify(execFile);
 const MASKS = Number(process.argv[3] ?? 6);
 const FPS = 30;
 const FRAME_MS = 1000 / FPS;
@@ -33,25 +32,13 @@ const ON_MS = 3000;
 const OFF_MS = 3000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Grey 640x360 frames of a TS file. */
-async function frames(file: string): Promise<Buffer[]> {
-  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:v:0', '-vf', `scale=${W}:${H}`, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { encoding: 'buffer', maxBuffer: 1 << 30 });
-  const out: Buffer[] = [];
-  for (let at = 0; at + W * H <= stdout.length; at += W * H) out.push(stdout.subarray(at, at + W * H));
-  return out;
-}
+/** Grey 640x360 frames of a TS file (the tests' decoder). */
+const frames = async (file: string): Promise<Uint8Array[]> => decodeFrames(await readFile(file));
 
 /** Whether the mask region is black in a frame. */
-function masked(f: Buffer): boolean {
-  let sum = 0;
-  let n = 0;
-  for (let y = Math.ceil(REGION.y * H) + 4; y < (REGION.y + REGION.h) * H - 4; y += 2) {
-    for (let x = Math.ceil(REGION.x * W) + 4; x < (REGION.x + REGION.w) * W - 4; x += 2, n++) sum += f[y * W + x]!;
-  }
-  return sum / n < 20;
-}
+const masked = (f: Uint8Array): boolean => regionStats(f, REGION, 4).mean < 20;
 
-/** The first masked frame at or after `from - 2 s`, as [encoder time, published time]. */
+/** The first masked frame from 2 s before `from` on: its encoder time and published time. */
 function firstMasked(seen: { t: number; published: number | null; masked: boolean }[], from: number): { t: number; published: number | null } | null {
   return seen.find((f) => f.masked && f.t >= from - 2000) ?? null;
 }
@@ -64,20 +51,10 @@ const stats = (xs: number[]): string => {
 
 /** Courtcast end to end: synthetic encoder over RTMP, live slot, delay line, public HLS. */
 async function courtcast(): Promise<{ capture: number[]; published: number[] }> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-bench-lag-'));
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      http: { host: '127.0.0.1', port: 0 },
-      ingest: { rtmpPort: 0 },
-      dataDir,
-      media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: FPS, liveMaskSlots: 2 },
-      delay: { minSeconds: 2, defaultSeconds: 4 },
-      log: { level: 'silent' },
-    },
-  });
+  // The tests' server: free ports, a throwaway data directory, silent logs.
+  const server = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: FPS, liveMaskSlots: 2 } });
+  const cc = server.cc;
   const logger = pino({ level: 'silent' });
-  const cc = await startCourtcast(config, { logger });
   const court = await cc.registry.createCourt({ name: 'Bench Court', timezone: 'UTC' });
   const room = await cc.registry.createCourtroom(court.id, { name: 'Room', ingest: 'rtmp' });
   const hearing = await cc.registry.createHearing({ courtroomId: room.id, caseNumber: 'B-1', title: 'Lag', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: 4, isPublic: true });
@@ -108,16 +85,15 @@ async function courtcast(): Promise<{ capture: number[]; published: number[] }> 
   const first = media.mediaSequenceBase ?? 0;
   for (let seq = 0; seq < first + media.segments.length; seq++) {
     const entry = seq >= first ? media.segments[seq - first] : undefined;
-    const file = path.join(dataDir, 'public', 'hearings', hearing.id, '360p', `${seq}.ts`);
-    const decoded = await frames(file).catch(() => [] as Buffer[]);
+    const file = path.join(cc.dirs.public, 'hearings', hearing.id, '360p', `${seq}.ts`);
+    const decoded = await frames(file).catch(() => [] as Uint8Array[]);
     decoded.forEach((f, k) => {
       const c = readCounter(f.subarray(0, W * 40));
       if (c > 0) seen.push({ t: epoch + c * FRAME_MS, published: entry?.programDateTime ? entry.programDateTime.getTime() + k * FRAME_MS : null, masked: masked(f) });
     });
   }
   await encoder.close();
-  await cc.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await server.close();
   const capture: number[] = [];
   const published: number[] = [];
   for (const t of sent) {

@@ -113,7 +113,10 @@ export function continueCounters(rendered: Buffer, original: Buffer): Buffer {
   const byPid = new Map<number, number[]>();
   list.forEach((p, idx) => {
     const i = info(p);
-    if (hasPayload(i)) byPid.set(i.pid, [...(byPid.get(i.pid) ?? []), idx]);
+    if (!hasPayload(i)) return;
+    const idxs = byPid.get(i.pid);
+    if (idxs) idxs.push(idx);
+    else byPid.set(i.pid, [idx]);
   });
   const dropped = new Set<number>();
   const replaced = new Map<number, Buffer>();
