@@ -8,6 +8,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = Object.free
   COURTCAST_PUBLIC_BASE_URL: ['http', 'publicBaseUrl'],
   COURTCAST_RTMP_PORT: ['ingest', 'rtmpPort'],
   COURTCAST_INGEST_HOST: ['ingest', 'publicHost'],
+  COURTCAST_INGEST_BIND_HOST: ['ingest', 'bindHost'],
   COURTCAST_INGEST_GRACE_MS: ['ingest', 'graceMs'],
   COURTCAST_DATA_DIR: ['dataDir'],
   COURTCAST_FFMPEG: ['ffmpegPath'],

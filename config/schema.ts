@@ -25,6 +25,8 @@ export const configSchema = z
     ingest: z
       .object({
         rtmpPort: port.default(1935),
+        /** Interface the RTMP and SRT listeners bind; by default the same as http.host. */
+        bindHost: z.string().min(1).optional(),
         /** Where encoders are told to push; the host part of printed ingest URLs. */
         publicHost: z.string().default('127.0.0.1'),
         /** Encoder lost for longer than this is reported as an outage (the hearing still waits). */

@@ -73,8 +73,11 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
   await slates.prepare();
 
+  // Ingest follows HTTP's interface unless told otherwise, so a loopback-only server is loopback-only.
+  const ingestHost = config.ingest.bindHost ?? config.http.host;
   const ingest = new RtmpIngest({
     port: config.ingest.rtmpPort,
+    host: ingestHost,
     resolveKey: (key) => {
       const id = registry.courtroomIdByKey(key);
       return id ? { courtroomId: id } : null;
@@ -98,7 +101,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     pendingRoot: dirs.pending,
     masterRoot: dirs.master,
     publicWindow: config.delay.publicWindowSegments,
-    srtBindHost: config.http.host === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0',
+    srtBindHost: ingestHost,
     encoderGraceMs: config.ingest.graceMs,
     liveMaskSlots: config.media.liveMaskSlots,
     logger,

@@ -1,10 +1,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import NodeRtmpServer from 'node-media-server/src/node_rtmp_server.js';
 import nmsContext from 'node-media-server/src/node_core_ctx.js';
 import NmsLogger from 'node-media-server/src/node_core_logger.js';
 import { TypedEmitter } from '../domain/events.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import { guardRtmpSessions } from './rtmp-guard.ts';
 
 /** The courtroom a stream key belongs to, or null when the key is unknown or rotated away. */
 export type KeyResolver = (streamKey: string) => { courtroomId: string } | null;
@@ -16,17 +17,27 @@ export interface RtmpIngestEvents {
   /** That encoder stopped or was lost. */
   unpublish: (e: { courtroomId: string }) => void;
   /** A publish or play attempt was refused. */
-  refused: (e: { reason: 'unknown-key' | 'bad-app' | 'pull-denied'; ip: string }) => void;
+  refused: (e: { reason: 'unknown-key' | 'bad-app' | 'pull-denied' | 'already-publishing' | 'malformed' | 'idle'; ip: string }) => void;
 }
 
 /** Options of the RTMP ingest server. */
 export interface RtmpIngestOptions {
   readonly port: number;
+  /** Interface to listen on; loopback keeps encoders on this machine. */
+  readonly host: string;
   readonly resolveKey: KeyResolver;
   readonly logger: MediaLogger;
 }
 
 const APP = 'live';
+/** A connection that neither publishes nor plays within this time is dropped. */
+const IDLE_CONNECTION_MS = 10_000;
+/** Connections held at once, encoders and half-open strangers together. */
+const MAX_CONNECTIONS = 256;
+/** How long a pull URL may wait for its FFmpeg to connect. */
+const PULL_TOKEN_TTL_MS = 60_000;
+/** The internal stream path of a courtroom: what the pipeline pulls, so no key is on its command line. */
+const internalStream = (courtroomId: string): string => `courtroom-${courtroomId}`;
 // NMS emits untyped positional arguments; each handler below declares what it reads.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type NmsHandler = (...args: any[]) => void;
@@ -47,7 +58,8 @@ const safeEqual = (a: string, b: string): boolean => {
  */
 export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
   private readonly server: NodeRtmpServer;
-  private readonly pullToken = randomBytes(18).toString('base64url');
+  /** Single-use pull tokens and when they lapse: a token seen on a command line is already spent. */
+  private readonly pullTokens = new Map<string, number>();
   private readonly publishers = new Map<string, { sessionId: string; courtroomId: string }>();
   private readonly handlers: [string, NmsHandler][] = [];
 
@@ -58,6 +70,10 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
     // NMS logs stream paths, which contain stream keys: keep it silent. No GOP cache: a new
     // reader must only get frames ingested after it connected (capture-time bounds rely on it).
     NmsLogger.setLogType(0);
+    guardRtmpSessions({ maxCommandBytes: 64 * 1024, maxMediaBytes: 8 * 1024 * 1024 }, (session, err) => {
+      o.logger.warn({ ip: session.ip, err: err instanceof Error ? err.message : String(err) }, 'rtmp connection dropped: malformed input');
+      this.emit('refused', { reason: 'malformed', ip: session.ip });
+    });
     this.server = new NodeRtmpServer({ rtmp: { port: o.port, chunk_size: 60_000, gop_cache: false, ping: 30, ping_timeout: 60 } });
     // NMS replaces a falsy port with 1935; put 0 back so "any free port" works.
     this.server.port = o.port;
@@ -65,6 +81,24 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
     this.listen('postPublish', (id: string) => this.onPostPublish(id));
     this.listen('donePublish', (id: string) => this.onDonePublish(id));
     this.listen('prePlay', (id: string, _path: string, args: Record<string, string>) => this.onPrePlay(id, args));
+    // A refused or broken publish never reaches donePublish, so forget publishers by connection.
+    this.listen('doneConnect', (id: string) => this.onDonePublish(id));
+    this.server.tcpServer.maxConnections = MAX_CONNECTIONS;
+    this.server.tcpServer.on('connection', (socket) => this.dropIfIdle(socket));
+  }
+
+  /** Half-open connections cost a session each; one that never publishes or plays is dropped. */
+  private dropIfIdle(socket: Socket): void {
+    const timer = setTimeout(() => {
+      for (const s of nmsContext.sessions.values()) {
+        if (s.socket !== socket || s.isPublishing || s.isPlaying) continue;
+        this.o.logger.warn({ ip: s.ip }, 'rtmp connection dropped: it neither published nor played');
+        this.emit('refused', { reason: 'idle', ip: s.ip });
+        s.stop();
+      }
+    }, IDLE_CONNECTION_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
   }
 
   private listen(event: string, handler: NmsHandler): void {
@@ -100,12 +134,22 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
       s?.reject();
       return;
     }
+    if (this.isPublishing(room.courtroomId)) {
+      this.o.logger.warn({ ip, courtroomId: room.courtroomId }, 'rtmp publish refused: the courtroom already has an encoder');
+      this.emit('refused', { reason: 'already-publishing', ip });
+      s?.reject();
+      return;
+    }
+    // NMS reads the path back after this event: publishing under the courtroom's internal name
+    // keeps the stream key out of the pipeline's command line and out of NMS's tables.
+    if (s) s.publishStreamPath = `/${APP}/${internalStream(room.courtroomId)}`;
     this.publishers.set(id, { sessionId: id, courtroomId: room.courtroomId });
   }
 
   private onPostPublish(id: string): void {
     const p = this.publishers.get(id);
     if (!p) return;
+    // NMS announces postPublish only for a publish it accepted.
     const ip = this.session(id)?.ip ?? 'unknown';
     this.o.logger.info({ courtroomId: p.courtroomId, ip }, 'encoder publishing');
     this.emit('publish', { courtroomId: p.courtroomId, ip });
@@ -121,31 +165,55 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
 
   private onPrePlay(id: string, args: Record<string, string>): void {
     const s = this.session(id);
-    if (s && s.isLocal && typeof args.token === 'string' && safeEqual(args.token, this.pullToken)) return;
+    if (s && s.isLocal && typeof args.token === 'string' && this.spendPullToken(args.token)) return;
     this.o.logger.warn({ ip: s?.ip }, 'rtmp play refused: only the pipeline may pull');
     this.emit('refused', { reason: 'pull-denied', ip: s?.ip ?? 'unknown' });
     s?.reject();
   }
 
-  /** Starts listening; resolves with the bound port (useful with port 0). */
+  private spendPullToken(token: string): boolean {
+    const now = Date.now();
+    for (const [t, expires] of this.pullTokens) {
+      if (expires <= now) this.pullTokens.delete(t);
+      else if (safeEqual(t, token)) {
+        this.pullTokens.delete(t);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Starts listening on the configured host; resolves with the bound port (useful with port 0). */
   async start(): Promise<number> {
+    // NMS's own run() listens on every interface; listen here instead so the host is honoured.
     const tcp = this.server.tcpServer;
     await new Promise<void>((resolve, reject) => {
-      tcp.once('listening', resolve);
       tcp.once('error', reject);
-      this.server.run();
+      tcp.listen(this.o.port, this.o.host, () => {
+        tcp.off('error', reject);
+        resolve();
+      });
     });
+    tcp.on('error', (err) => this.o.logger.error({ err }, 'rtmp listener error'));
     return (tcp.address() as AddressInfo).port;
   }
 
-  /** The pull token, so logs can redact it. */
-  get secret(): string {
-    return this.pullToken;
+  /** Pull tokens not yet spent, so logs can redact them. */
+  get secrets(): string[] {
+    return [...this.pullTokens.keys()];
   }
 
-  /** The URL our pipeline pulls a courtroom's feed from. */
-  pullUrl(port: number, streamKey: string): string {
-    return `rtmp://127.0.0.1:${port}/${APP}/${streamKey}?token=${this.pullToken}`;
+  /**
+   * A URL our pipeline pulls a courtroom's feed from. Each call mints a single-use token that
+   * lapses after a minute, and the path names the courtroom, not its key: the command line of
+   * the FFmpeg that uses it, readable by every local user, holds nothing that still opens a door.
+   */
+  pullUrl(port: number, courtroomId: string): string {
+    const token = randomBytes(18).toString('base64url');
+    const now = Date.now();
+    for (const [t, expires] of this.pullTokens) if (expires <= now) this.pullTokens.delete(t);
+    this.pullTokens.set(token, now + PULL_TOKEN_TTL_MS);
+    return `rtmp://127.0.0.1:${port}/${APP}/${internalStream(courtroomId)}?token=${token}`;
   }
 
   /** Whether a courtroom's encoder is publishing now. */

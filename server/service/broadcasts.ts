@@ -178,10 +178,10 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
         const key = this.o.registry.currentKey(room.id) ?? room.streamKey;
         return room.ingest === 'srt'
           ? srtListenInput({ host: this.o.srtBindHost, port: room.srtPort ?? 0, passphrase: key })
-          : rtmpPullInput(this.o.ingest.pullUrl(this.o.rtmpPort(), key), 5000);
+          : rtmpPullInput(this.o.ingest.pullUrl(this.o.rtmpPort(), room.id), 5000);
       },
-      // Stream keys and the pull token never reach the logs.
-      secrets: () => [this.o.registry.currentKey(room.id) ?? room.streamKey, room.streamKey, this.o.ingest.secret],
+      // Stream keys and pull tokens never reach the logs.
+      secrets: () => [this.o.registry.currentKey(room.id) ?? room.streamKey, room.streamKey, ...this.o.ingest.secrets],
       pendingDir: path.join(this.o.pendingRoot, hearing.id),
       masterDir: path.join(this.o.masterRoot, hearing.id),
       policy: backoffPolicy({ baseMs: 250, maxMs: 5000, healthyMs: 10_000 }),

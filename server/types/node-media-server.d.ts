@@ -11,12 +11,15 @@ declare module 'node-media-server/src/node_rtmp_server.js' {
 }
 declare module 'node-media-server/src/node_core_ctx.js' {
   import type { EventEmitter } from 'node:events';
+  import type { Socket } from 'node:net';
   export interface NmsSession {
     id: string;
     ip: string;
     isLocal: boolean;
     publishStreamPath?: string;
     isPublishing?: boolean;
+    isPlaying?: boolean;
+    socket: Socket;
     videoFps?: number;
     videoWidth?: number;
     videoHeight?: number;
@@ -33,4 +36,9 @@ declare module 'node-media-server/src/node_core_ctx.js' {
 declare module 'node-media-server/src/node_core_logger.js' {
   const Logger: { setLogType(type: number): void };
   export default Logger;
+}
+declare module 'node-media-server/src/node_rtmp_session.js' {
+  /** Only the prototype is used, to guard every connection's parser. */
+  const NodeRtmpSession: { prototype: object };
+  export default NodeRtmpSession;
 }
