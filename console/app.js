@@ -18,7 +18,15 @@ const MESSAGES = {
   NOT_FOUND: 'This hearing no longer exists.',
   INTERNAL: 'The server could not carry out the command. Try again; if it fails, call technical support.',
   TIMEOUT: 'No answer from the server. The command may not have been carried out; it is being retried.',
+  ACCOUNT_DISABLED: 'Your account has been disabled. Control of the broadcast has ended for you.',
+  ACCOUNT_DELETED: 'Your account no longer exists. Control of the broadcast has ended for you.',
+  SESSION_ENDED: 'Your session was ended (password changed or account disabled). Please sign in again.',
+  TOKEN_EXPIRED: 'Your sign-in has expired. Please sign in again.',
+  STORE_UNAVAILABLE: 'The state store is down: commands act, but may not be saved yet.',
+  BUSY: 'The server is busy. Try again in a few seconds.',
 };
+/** Codes after which this console must sign in again. */
+const SIGN_OUT_CODES = new Set(['UNAUTHORIZED', 'ACCOUNT_DISABLED', 'ACCOUNT_DELETED', 'SESSION_ENDED', 'TOKEN_EXPIRED']);
 
 async function api(method, path, body) {
   const res = await fetch(path, {
@@ -119,7 +127,19 @@ function openHearing(id) {
   socket.on('disconnect', () => setConn(false));
   socket.on('connect_error', (err) => {
     setConn(false);
-    if (/UNAUTHORIZED/.test(err.message)) signOut();
+    const code = err.data?.code;
+    if (SIGN_OUT_CODES.has(code)) {
+      banner(MESSAGES[code] ?? err.message);
+      signOut();
+    }
+  });
+  // The server took this console's rights away: for one hearing, or for the whole connection.
+  socket.on('revoked', (r) => {
+    banner(MESSAGES[r.code] ?? r.message);
+    if (SIGN_OUT_CODES.has(r.code)) {
+      socket.disconnect();
+      signOut();
+    }
   });
   socket.on('state', (st) => render(st));
 }

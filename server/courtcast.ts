@@ -108,6 +108,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
 
   const accounts = new Accounts(state);
+  // Accounts are held in memory and re-read every few seconds, for changes made on other nodes.
+  await accounts.load(5_000);
   const { bootstrapAdminUser, bootstrapAdminPassword } = config.auth;
   if (bootstrapAdminUser && bootstrapAdminPassword && !(await accounts.any())) {
     await accounts.create({ username: bootstrapAdminUser, password: bootstrapAdminPassword, roles: ['admin'] });
@@ -143,6 +145,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   } catch (err) {
     // A taken port must not leave recovered FFmpeg sessions running behind a dead server.
     control.close();
+    accounts.close();
     await broadcasts.close();
     ingest.close();
     await state.close();
@@ -166,6 +169,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     close: () =>
       (closing ??= (async () => {
         control.close();
+        accounts.close();
         await new Promise<void>((resolve) => void io.close(() => resolve()));
         await broadcasts.close();
         ingest.close();

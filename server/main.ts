@@ -1,3 +1,5 @@
+// Must stay the first import: it sizes libuv's thread pool before any I/O starts.
+import './threadpool.ts';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';

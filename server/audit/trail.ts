@@ -39,6 +39,9 @@ export interface AuditEntry {
 /** The result of verifying a chain: the first bad entry is named. */
 export type AuditVerdict = { readonly ok: true; readonly entries: number } | { readonly ok: false; readonly entries: number; readonly badSeq: number; readonly problem: string };
 
+/** Entries per hearing kept in memory for consoles. */
+const RECENT = 20;
+
 /** The hash before the first entry. */
 export const GENESIS = '0'.repeat(64);
 
@@ -80,6 +83,8 @@ export function verifyChain(raw: readonly string[]): AuditVerdict {
  */
 export class AuditTrail {
   private readonly tails = new Map<string, Promise<unknown>>();
+  /** The newest entries per hearing, so consoles still show the record while the store is down. */
+  private readonly recentEntries = new Map<string, AuditEntry[]>();
 
   constructor(
     private readonly state: StateStore,
@@ -114,7 +119,15 @@ export class AuditTrail {
     };
     const entry: AuditEntry = { ...body, hash: entryHash(body) };
     await this.state.append(this.log(hearingId), JSON.stringify(entry));
+    const recent = this.recentEntries.get(hearingId) ?? [];
+    recent.push(entry);
+    this.recentEntries.set(hearingId, recent.slice(-RECENT));
     return entry;
+  }
+
+  /** The newest entries this node wrote for a hearing (at most a few dozen), oldest first. */
+  recent(hearingId: string, n: number): AuditEntry[] {
+    return (this.recentEntries.get(hearingId) ?? []).slice(-n);
   }
 
   /** Every entry of a hearing's chain, oldest first. */

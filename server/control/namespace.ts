@@ -1,7 +1,10 @@
+import { LRUCache } from 'lru-cache';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import { userActor, type AuditActor, type AuditTrail } from '../audit/trail.ts';
-import { isCourtcastError } from '../domain/errors.ts';
+import type { Hearing } from '../domain/courts.ts';
+import { CourtcastError, isCourtcastError } from '../domain/errors.ts';
+import { mayControl } from '../domain/users.ts';
 import { maskRequestFields } from '../domain/mask-request.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import type { Accounts } from '../service/accounts.ts';
@@ -11,6 +14,7 @@ import type { Registry } from '../service/registry.ts';
 import type { Tokens } from '../service/tokens.ts';
 import type { ViewerCounter } from '../service/viewers.ts';
 import type { StateStore } from '../store/state-store.ts';
+import { ConnectionRights } from './rights.ts';
 import type { AckOk, ClientToServerEvents, CommandAck, ConsoleState, ServerToClientEvents, SocketData } from './types.ts';
 
 type ControlSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -57,6 +61,25 @@ const liftSchema = z
 const COMMANDS: readonly BroadcastCommand[] = ['start', 'pause', 'resume', 'cut', 'end'];
 /** How long a retry with the same idempotency key returns the first answer. */
 const IDEMPOTENCY_TTL_MS = 10 * 60_000;
+/** Idempotency answers kept in memory; the oldest go first, so a flood of keys costs bounded memory. */
+const IDEMPOTENCY_MAX_KEYS = 10_000;
+/** How long a command that adds exposure may wait for the store's copy of an earlier answer. */
+const STORED_ANSWER_WAIT_MS = 300;
+/** Commands that take something off the air: they never wait on the store before acting. */
+const SAFETY = new Set(['cut', 'pause', 'mask']);
+
+type IdempotencyRecord = { done: false } | { done: true; ack: CommandAck };
+
+/** Resolves with the promise's value, or with `fallback` once `ms` pass or it fails. */
+function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(fallback), ms);
+    p.then(
+      (v) => resolve(v),
+      () => resolve(fallback),
+    ).finally(() => clearTimeout(timer));
+  });
+}
 const room = (id: string): string => `hearing:${id}`;
 
 /** An ack for any failure: known errors keep their code, anything else says nothing internal. */
@@ -87,6 +110,9 @@ export class ControlChannel {
   private readonly ticker: NodeJS.Timeout;
   /** Commands being carried out per hearing; their own fan-out follows their ack. */
   private readonly inFlight = new Map<string, number>();
+  private readonly rights: ConnectionRights;
+  /** First answers by idempotency key, held here first so a down store cannot block a retry's answer. */
+  private readonly answers = new LRUCache<string, IdempotencyRecord>({ max: IDEMPOTENCY_MAX_KEYS, ttl: IDEMPOTENCY_TTL_MS });
 
   constructor(
     io: Server,
@@ -94,19 +120,7 @@ export class ControlChannel {
   ) {
     this.now = d.now ?? Date.now;
     this.nsp = io.of('/control') as ControlNamespace;
-    this.nsp.use((socket, next) => {
-      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return next(new Error('UNAUTHORIZED: sign in first'));
-      d.tokens
-        .verify(token)
-        .then((userId) => d.accounts.principal(userId))
-        .then((p) => {
-          if (!p) return next(new Error('UNAUTHORIZED: the account is disabled or gone'));
-          socket.data.principal = p;
-          next();
-        })
-        .catch((err: unknown) => next(new Error(`UNAUTHORIZED: ${isCourtcastError(err) ? err.message : 'invalid token'}`)));
-    });
+    this.rights = new ConnectionRights(this.nsp, d.accounts, d.tokens, d.logger, this.now);
     this.nsp.on('connection', (socket) => this.onConnection(socket));
     this.offChanged = d.broadcasts.on('changed', (id) => void this.fanOut(id));
     // Viewer counts and encoder health drift without events; refresh the rooms that have consoles.
@@ -116,10 +130,14 @@ export class ControlChannel {
   }
 
   private onConnection(socket: ControlSocket): void {
+    this.rights.attach(socket);
     socket.on('join', (payload, ack) => void this.join(socket, payload, ack));
     socket.on('leave', (payload, ack) => {
       const parsed = joinSchema.safeParse(payload);
-      if (parsed.success) void socket.leave(room(parsed.data.hearingId));
+      if (parsed.success) {
+        void socket.leave(room(parsed.data.hearingId));
+        this.rights.left(socket, parsed.data.hearingId);
+      }
       answer(ack, parsed.success ? { ok: true } : errorAck(parsed.error, this.d.logger));
     });
     for (const cmd of COMMANDS) socket.on(cmd, (payload, ack) => void this.command(socket, cmd, payload, ack));
@@ -130,8 +148,9 @@ export class ControlChannel {
   private async join(socket: ControlSocket, payload: unknown, ack: unknown): Promise<void> {
     try {
       const { hearingId: id } = joinSchema.parse(payload);
-      await this.d.registry.controllableHearing(id, socket.data.principal);
+      const hearing = await this.controllable(socket, id);
       await socket.join(room(id));
+      this.rights.joined(socket, id, hearing.courtroomId);
       answer(ack, { ok: true, state: await this.consoleState(id) });
     } catch (err) {
       answer(ack, errorAck(err, this.d.logger));
@@ -139,14 +158,14 @@ export class ControlChannel {
   }
 
   private async command(socket: ControlSocket, cmd: BroadcastCommand, payload: unknown, ack: unknown): Promise<void> {
-    await this.run(socket, ack, () => commandSchema.parse(payload), async (body, actor) => {
+    await this.run(cmd, socket, ack, () => commandSchema.parse(payload), async (body, actor) => {
       await this.d.broadcasts.command(body.hearingId, cmd, { actor, reason: body.reason ?? null });
       return {};
     });
   }
 
   private async maskCommand(socket: ControlSocket, payload: unknown, ack: unknown): Promise<void> {
-    await this.run(socket, ack, () => maskSchema.parse(payload), async (body, actor) => {
+    await this.run('mask', socket, ack, () => maskSchema.parse(payload), async (body, actor) => {
       const { hearingId: id, idempotencyKey: _key, ...request } = body;
       const r = await this.d.broadcasts.requestMask(id, request, actor);
       return { mask: r.mask, alreadyPublic: r.alreadyPublic };
@@ -154,31 +173,52 @@ export class ControlChannel {
   }
 
   private async liftCommand(socket: ControlSocket, payload: unknown, ack: unknown): Promise<void> {
-    await this.run(socket, ack, () => liftSchema.parse(payload), async (body, actor) => {
+    await this.run('lift', socket, ack, () => liftSchema.parse(payload), async (body, actor) => {
       await this.d.broadcasts.liftMask(body.hearingId, body.maskId, { actor });
       return {};
     });
   }
 
   /**
-   * The pattern every command follows: validate, check scope, claim the idempotency key (a
-   * retry gets the first answer), act, answer the acting console first, then fan out.
+   * The hearing, if the socket's principal may control it now. A live hearing is read from its
+   * session, so scope is checked without the store.
+   */
+  private async controllable(socket: ControlSocket, hearingId: string): Promise<Hearing> {
+    const p = this.rights.current(socket);
+    const hearing = this.d.broadcasts.session(hearingId)?.hearing ?? (await this.d.registry.hearing(hearingId));
+    if (!mayControl(p, hearing.courtroomId)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
+    return hearing;
+  }
+
+  /** The store's copy of an earlier answer, for retries that span a restart; never waited on long. */
+  private async storedAnswer(key: string): Promise<IdempotencyRecord | null> {
+    return within(this.d.state.get<IdempotencyRecord>('idempotency', key), STORED_ANSWER_WAIT_MS, null);
+  }
+
+  /**
+   * The pattern every command follows: check rights and scope, validate, claim the idempotency
+   * key (a retry gets the first answer), act, answer the acting console first, then fan out.
+   * Nothing before the act waits on the store for a command that takes something off the air.
    */
   private async run<B extends { hearingId: string; idempotencyKey: string }>(
+    kind: string,
     socket: ControlSocket,
     ack: unknown,
     parse: () => B,
     act: (body: B, actor: AuditActor) => Promise<Partial<AckOk>>,
   ): Promise<void> {
     try {
-      const p = socket.data.principal;
+      const p = this.rights.current(socket);
       const body = parse();
-      await this.d.registry.controllableHearing(body.hearingId, p);
+      await this.controllable(socket, body.hearingId);
       // The key is scoped to the user and hearing, so one clerk's key can never replay another's.
       const key = `${p.userId}:${body.hearingId}:${body.idempotencyKey}`;
-      const claimed = await this.d.state.putIfAbsent<{ done: false } | { done: true; ack: CommandAck }>('idempotency', key, { done: false }, IDEMPOTENCY_TTL_MS);
-      if (claimed) {
-        answer(ack, claimed.done ? claimed.ack : { ok: false, error: { code: 'IDEMPOTENCY_IN_FLIGHT', message: 'this command is already being carried out' } });
+      const claimed = this.answers.get(key) ?? null;
+      if (!claimed) this.answers.set(key, { done: false });
+      const stored = claimed ?? (SAFETY.has(kind) ? null : await this.storedAnswer(key));
+      if (stored) {
+        if (stored.done) this.answers.set(key, stored);
+        answer(ack, stored.done ? stored.ack : { ok: false, error: { code: 'IDEMPOTENCY_IN_FLIGHT', message: 'this command is already being carried out' } });
         return;
       }
       let result: CommandAck;
@@ -192,7 +232,9 @@ export class ControlChannel {
       } finally {
         this.inFlight.set(body.hearingId, (this.inFlight.get(body.hearingId) ?? 1) - 1);
       }
-      await this.d.state.put('idempotency', key, { done: true, ack: result }, IDEMPOTENCY_TTL_MS);
+      this.answers.set(key, { done: true, ack: result });
+      // The store's copy serves retries after a restart; it is written after the fact.
+      this.d.state.put('idempotency', key, { done: true, ack: result }, IDEMPOTENCY_TTL_MS).catch((err: unknown) => this.d.logger.warn({ err }, 'could not store an idempotency answer'));
       // The clerk who acted hears first; then the same state goes to every console in the room.
       answer(ack, result);
       if (result.ok) this.nsp.to(room(body.hearingId)).emit('state', result.state);
@@ -203,11 +245,13 @@ export class ControlChannel {
 
   /** The full state of a hearing, as every console in its room sees it. */
   async consoleState(id: string): Promise<ConsoleState> {
-    const hearing = await this.d.registry.hearing(id);
     const session = this.d.broadcasts.session(id);
+    // A live hearing's console must keep working while the store is down: what only the store
+    // knows (the audit tail, presets) degrades to what this node holds.
+    const hearing = session?.hearing ?? (await this.d.registry.hearing(id));
     const live = session?.status() ?? null;
-    const audit = await this.d.audit.tail(id, 10);
-    const room = await this.d.registry.courtroom(hearing.courtroomId);
+    const audit = await this.d.audit.tail(id, 10).catch(() => this.d.audit.recent(id, 10));
+    const room = await this.d.registry.courtroom(hearing.courtroomId).catch(() => null);
     return {
       hearing,
       live,
@@ -215,7 +259,7 @@ export class ControlChannel {
       encoderHealth: this.d.broadcasts.encoderHealth(id),
       audit,
       masks: session?.program.masks ?? [],
-      presets: room.presets ?? [],
+      presets: room?.presets ?? [],
       previewUrl: live ? `/api/hearings/${id}/preview/index.m3u8` : null,
       serverTime: new Date(this.now()).toISOString(),
     };
@@ -234,6 +278,7 @@ export class ControlChannel {
   /** Stops listening to the service. The Socket.IO server is closed by its owner. */
   close(): void {
     this.offChanged();
+    this.rights.close();
     clearInterval(this.ticker);
   }
 }

@@ -2,7 +2,8 @@ import type { AuditEntry } from '../audit/trail.ts';
 import type { Hearing, MaskPreset } from '../domain/courts.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { Mask, MaskKind, Region } from '../domain/masks.ts';
-import type { Principal } from '../domain/users.ts';
+import type { Principal, RevocationCause } from '../domain/users.ts';
+import type { TokenClaims } from '../service/tokens.ts';
 import type { EncoderHealth } from '../service/broadcasts.ts';
 import type { LiveStatus } from '../service/live-session.ts';
 
@@ -85,12 +86,27 @@ export interface ClientToServerEvents {
   lift: (payload: LiftPayload, ack: (a: CommandAck) => void) => void;
 }
 
+/**
+ * Why the server took rights away from an open connection. With a `hearingId`, only that
+ * hearing's room was left (the clerk no longer serves its courtroom); without, the connection is
+ * closed right after this event.
+ */
+export interface Revocation {
+  readonly code: RevocationCause | 'FORBIDDEN';
+  readonly message: string;
+  readonly hearingId?: string;
+}
+
 /** Events the server sends to consoles in a hearing's room. */
 export interface ServerToClientEvents {
   state: (state: ConsoleState) => void;
+  revoked: (r: Revocation) => void;
 }
 
 /** Per-socket data set by the authentication middleware. */
 export interface SocketData {
+  claims: TokenClaims;
   principal: Principal;
+  /** Hearings whose rooms the socket joined, with their courtrooms, for re-checking scope. */
+  joined: Record<string, string>;
 }

@@ -9,7 +9,10 @@ export const ERROR_CODES = {
   DELAY_OUT_OF_RANGE: 422,
   INGEST_REFUSED: 403,
   UNSUPPORTED_MEDIA: 415,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
+  BUSY: 503,
+  STORE_UNAVAILABLE: 503,
 } as const;
 
 /** A stable, documented error code. */

@@ -13,6 +13,8 @@ export interface User {
   readonly courtroomIds: readonly string[];
   readonly passwordHash: string;
   readonly disabled: boolean;
+  /** Tokens issued before this instant (ms) are refused: set by a password change or a disable. */
+  readonly tokensValidAfter?: number;
 }
 
 /** Who is acting: what a verified token says. */
@@ -21,6 +23,25 @@ export interface Principal {
   readonly username: string;
   readonly roles: readonly Role[];
   readonly courtroomIds: readonly string[];
+}
+
+/** Why an open connection lost its rights. */
+export type RevocationCause = 'ACCOUNT_DISABLED' | 'ACCOUNT_DELETED' | 'SESSION_ENDED' | 'TOKEN_EXPIRED';
+
+/**
+ * Whether an account still honours a token issued at `issuedAtMs`; the cause when it does not.
+ * Pure, so HTTP, Socket.IO and tests agree on what revokes a session.
+ */
+export function tokenRevocation(u: User | null | undefined, issuedAtMs: number): RevocationCause | null {
+  if (!u) return 'ACCOUNT_DELETED';
+  if (u.disabled) return 'ACCOUNT_DISABLED';
+  if (u.tokensValidAfter !== undefined && issuedAtMs < u.tokensValidAfter) return 'SESSION_ENDED';
+  return null;
+}
+
+/** The principal an account acts as. */
+export function principalOf(u: User): Principal {
+  return { userId: u.id, username: u.username, roles: u.roles, courtroomIds: u.courtroomIds };
 }
 
 /** The account as shown to admins and to its owner. */

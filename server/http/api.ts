@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { problemRateLimit } from './rate-limit.ts';
 import { z } from 'zod';
 import type { Courtroom, Hearing, PublicHearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
@@ -54,7 +54,7 @@ export function staffApi(d: StaffApiDeps): Router {
   api.use(express.json({ limit: '32kb' }));
 
   // Sign-in is the only staff endpoint without a token; it is rate-limited against guessing.
-  const loginLimit = rateLimit({ windowMs: 60_000, limit: 20, standardHeaders: 'draft-7', legacyHeaders: false });
+  const loginLimit = problemRateLimit({ windowMs: 60_000, limit: 20 });
   api.post('/auth/login', loginLimit, route(async (req, res) => {
     const body = parse(loginBody, req.body ?? {}, res);
     if (!body) return;

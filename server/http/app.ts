@@ -3,7 +3,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { rateLimit } from 'express-rate-limit';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Accounts } from '../service/accounts.ts';
@@ -16,6 +15,7 @@ import { publicApi, staffApi } from './api.ts';
 import { openApiDocument } from './openapi.ts';
 import { originRouter } from './origin.ts';
 import { problemHandler, sendProblem } from './problem.ts';
+import { problemRateLimit } from './rate-limit.ts';
 
 /** What the HTTP layer needs. */
 export interface HttpOptions {
@@ -56,7 +56,7 @@ export function createHttpApp(o: HttpOptions): Express {
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/hls', originRouter(o.publicStore, (hearingId, client) => o.viewers.saw(hearingId, client)));
-  app.use('/public', rateLimit({ windowMs: 60_000, limit: 600, standardHeaders: 'draft-7', legacyHeaders: false }), publicApi(o.registry, o.broadcasts, baseUrl));
+  app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi(o.registry, o.broadcasts, baseUrl));
   app.use('/api', staffApi({ registry: o.registry, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit }));
   app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(hlsJs));
   app.get('/vendor/socket.io.min.js', (_req, res) => res.sendFile(socketIoClient));

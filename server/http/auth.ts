@@ -2,7 +2,7 @@ import type { RequestHandler, Response } from 'express';
 import { CourtcastError } from '../domain/errors.ts';
 import type { Principal, Role } from '../domain/users.ts';
 import { hasRole } from '../domain/users.ts';
-import type { Accounts } from '../service/accounts.ts';
+import { REVOCATION_MESSAGES, type Accounts } from '../service/accounts.ts';
 import type { Tokens } from '../service/tokens.ts';
 
 /** The authenticated principal of a request (set by `authenticate`). */
@@ -23,10 +23,10 @@ export function authenticate(tokens: Tokens, accounts: Accounts): RequestHandler
     }
     tokens
       .verify(m[1])
-      .then((userId) => accounts.principal(userId))
-      .then((p) => {
-        if (!p) throw new CourtcastError('UNAUTHORIZED', 'the account is disabled or gone');
-        res.locals.principal = p;
+      .then((claims) => {
+        const found = accounts.principal(claims.userId, claims.issuedAtMs);
+        if (!found.ok) throw new CourtcastError('UNAUTHORIZED', REVOCATION_MESSAGES[found.cause], { cause: found.cause });
+        res.locals.principal = found.principal;
         next();
       })
       .catch(next);

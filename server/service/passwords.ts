@@ -1,7 +1,19 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import pLimit from 'p-limit';
+import { CourtcastError } from '../domain/errors.ts';
 
-const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> =>
-  new Promise((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+/**
+ * scrypt runs on libuv's thread pool, the same four threads that serve every file read and write
+ * of the media path. One hash at a time leaves the rest of the pool to media I/O, and a queue
+ * bounded at a few dozen refuses a burst of sign-ins instead of letting it stall publishing.
+ */
+const hashing = pLimit(1);
+const MAX_WAITING = 16;
+
+const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> => {
+  if (hashing.pendingCount >= MAX_WAITING) return Promise.reject(new CourtcastError('BUSY', 'too many sign-ins at once; try again in a few seconds'));
+  return hashing(() => new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key)))));
+};
 
 /** scrypt cost: N=2^17, r=8, p=1 (OWASP's password storage minimum for scrypt). */
 const PARAMS = { N: 2 ** 17, r: 8, p: 1, keylen: 64 } as const;

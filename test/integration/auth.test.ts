@@ -93,3 +93,41 @@ describe('accounts, roles and scopes over HTTP', () => {
     expect((await s.api('POST', '/api/users', { username: 'clerk1', password: 'long-enough-pass', roles: ['clerk'] })).status).toBe(409);
   });
 });
+
+describe('sign-in under load', () => {
+  let s: TestServer;
+
+  beforeAll(async () => {
+    s = await startTestServer();
+  }, 60_000);
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('hashes one password at a time and refuses a burst it cannot queue with 503 BUSY', async () => {
+    // Distinct client addresses (the loopback proxy is trusted), so the per-address limit does not hide the queue.
+    const attempts = Array.from({ length: 30 }, (_, i) =>
+      fetch(`${s.base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i + 1}` },
+        body: JSON.stringify({ username: 'admin', password: `wrong-${i}` }),
+      }).then(async (res) => ({ status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as { code: string } })),
+    );
+    const answers = await Promise.all(attempts);
+    const busy = answers.filter((a) => a.status === 503);
+    expect(busy.length).toBeGreaterThan(0);
+    for (const a of busy) expect(a).toMatchObject({ type: expect.stringContaining('application/problem+json'), body: { code: 'BUSY' } });
+    expect(answers.filter((a) => a.status === 401).length + busy.length).toBe(30);
+    // The queue drains: a right password gets through afterwards.
+    expect(await s.login('admin', 'test-admin-password')).toBeTruthy();
+  });
+
+  it('answers a rate-limited client with problem+json 429', async () => {
+    let last: Response | null = null;
+    for (let i = 0; i < 601 && last?.status !== 429; i++) last = await fetch(`${s.base}/public/schedule`);
+    expect(last?.status).toBe(429);
+    expect(last?.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await last!.json()) as { code: string }).code).toBe('RATE_LIMITED');
+  });
+});
