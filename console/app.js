@@ -185,7 +185,18 @@ function render(st) {
   $('cut').disabled = !up || !live || !['on-air', 'paused', 'cut'].includes(phase);
   renderAudit(st.audit);
   renderMasks(st);
+  renderHealth(st);
   if (first || (st.previewUrl && !previewHls)) attachPlayers(st);
+}
+
+/** The server's own dependencies: commands still act while a store is down, and the clerk must know. */
+function renderHealth(st) {
+  const el = $('health');
+  const problems = [];
+  if (st.health?.stateStore === 'down' || st.live?.programSaved === false) problems.push('The state store is down: your commands act on the broadcast, but are not saved yet.');
+  if (st.health?.publicStore === 'down' || st.live?.publicStoreFault) problems.push('The public store refuses writes: viewers see the playlist hold or “please stand by”.');
+  el.hidden = problems.length === 0;
+  el.textContent = problems.join(' ');
 }
 
 function renderAudit(entries) {
@@ -275,6 +286,7 @@ function send(command, reason) {
     if (err) { banner(MESSAGES.TIMEOUT); return setTimeout(() => { if (pending === attempt) send(command, reason); }, 500); }
     if (pending === attempt) pending = null;
     if (!ack.ok) return banner(`${MESSAGES[ack.error.code] ?? ''} ${ack.error.message}`.trim());
+    if (ack.persisted === false) banner(`Done. ${MESSAGES.STORE_UNAVAILABLE}`);
     render(ack.state);
   });
 }

@@ -5,7 +5,7 @@
  * Exits 0 when every chain verifies, 1 when one does not, 2 on a usage or connection error.
  */
 import { loadConfig } from '../config/load.ts';
-import { AuditTrail } from '../server/audit/trail.ts';
+import { verifyStoredChain } from '../server/audit/trail.ts';
 import type { Hearing } from '../server/domain/courts.ts';
 import { RedisStateStore } from '../server/store/redis-state-store.ts';
 
@@ -17,12 +17,11 @@ async function main(): Promise<number> {
   }
   const state = await RedisStateStore.connect(config.stores.redisUrl);
   try {
-    const trail = new AuditTrail(state);
     const named = process.argv.slice(2);
     const ids = named.length > 0 ? named : (await state.list<Hearing>('hearings')).map((h) => h.id);
     let bad = 0;
     for (const id of ids) {
-      const v = await trail.verify(id);
+      const v = await verifyStoredChain(state, id);
       if (v.ok) process.stdout.write(`ok       ${id}  ${v.entries} entries\n`);
       else {
         bad++;

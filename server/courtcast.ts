@@ -21,6 +21,21 @@ import { MemoryStateStore } from './store/memory-state-store.ts';
 import { RedisStateStore } from './store/redis-state-store.ts';
 import type { StateStore } from './store/state-store.ts';
 import { AuditTrail } from './audit/trail.ts';
+import { HealthMonitor } from './service/health.ts';
+
+/** A Redis client whose publish never rejects: failures are logged instead. */
+function catchingPublishes<C extends { publish(channel: string, message: string): Promise<unknown> }>(client: C, logger: Logger): C {
+  return new Proxy(client, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (prop === 'publish') {
+        return (channel: string, message: string) => target.publish(channel, message).catch((err: unknown) => logger.warn({ err }, 'could not publish to other nodes'));
+      }
+      // Bound to the real client: its methods use private fields a proxy cannot reach.
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
 
 /** A running Courtcast: its bound ports, its services, and a clean shutdown. */
 export interface Courtcast {
@@ -43,6 +58,8 @@ export interface CourtcastOptions {
   readonly logger?: Logger;
   /** Where rendered slates are cached; defaults to `<dataDir>/slates`. Tests share one. */
   readonly slateCacheDir?: string;
+  /** Idempotency answers held in memory at most; tests lower it to see the bound work. */
+  readonly maxIdempotencyKeys?: number;
 }
 
 /**
@@ -57,7 +74,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   await Promise.all(Object.values(dirs).map((d) => mkdir(d, { recursive: true })));
 
   const state: StateStore = config.stores.state === 'redis' && config.stores.redisUrl ? await RedisStateStore.connect(config.stores.redisUrl) : new MemoryStateStore();
-  const audit = new AuditTrail(state);
+  const audit = new AuditTrail(state, { spoolDir: path.join(dataDir, 'journal', 'audit'), logger });
+  await audit.start();
   const publicStore = new LocalObjectStore(dirs.public);
   const registry = new Registry(state, config.delay);
   await registry.load();
@@ -100,6 +118,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     ffmpegPath: config.ffmpegPath,
     pendingRoot: dirs.pending,
     masterRoot: dirs.master,
+    journalRoot: path.join(dataDir, 'journal'),
     publicWindow: config.delay.publicWindowSegments,
     srtBindHost: ingestHost,
     encoderGraceMs: config.ingest.graceMs,
@@ -118,23 +137,27 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   if (!config.auth.jwtSecret) logger.warn('auth.jwtSecret is not set: a random key is used, so sign-ins end when the process restarts');
   const tokens = new Tokens(config.auth.jwtSecret ?? randomBytes(32).toString('base64url'), config.auth.tokenTtlSeconds);
   const viewers = new ViewerCounter();
-  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, logger, publicBaseUrl: config.http.publicBaseUrl });
+  const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveSessions(), logger });
+  await health.start();
+  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, health, logger, publicBaseUrl: config.http.publicBaseUrl });
   // The port opens only after recovery: until then a clerk's cut would find no live session and
   // /healthz would claim a readiness the server does not have yet.
   const server = createServer(app);
   const io = new SocketServer(server, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
   const adapterClients: { quit(): Promise<unknown> }[] = [];
   if (state instanceof RedisStateStore) {
-    // With Redis, room broadcasts reach consoles connected to any Courtcast node.
-    const pub = state.redis.duplicate();
-    const sub = state.redis.duplicate();
+    // With Redis, room broadcasts reach consoles connected to any Courtcast node. The adapter's
+    // clients queue while Redis is away, and the adapter fires its publishes without a catch, so
+    // a publish that fails (Redis gone mid-command) is caught here rather than ending the process.
+    const pub = state.redis.duplicate({ disableOfflineQueue: false });
+    const sub = state.redis.duplicate({ disableOfflineQueue: false });
     pub.on('error', () => {});
     sub.on('error', () => {});
     await Promise.all([pub.connect(), sub.connect()]);
-    io.adapter(createAdapter(pub, sub));
+    io.adapter(createAdapter(catchingPublishes(pub, logger), sub));
     adapterClients.push(pub, sub);
   }
-  const control = new ControlChannel(io, { registry, broadcasts, accounts, tokens, audit, state, viewers, logger });
+  const control = new ControlChannel(io, { registry, broadcasts, accounts, tokens, audit, state, viewers, health, logger, ...(opts.maxIdempotencyKeys ? { maxIdempotencyKeys: opts.maxIdempotencyKeys } : {}) });
   const recovered = await broadcasts.recover();
   if (recovered.length > 0) logger.warn({ recovered }, 'live hearings recovered after a restart');
   try {
@@ -146,6 +169,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     // A taken port must not leave recovered FFmpeg sessions running behind a dead server.
     control.close();
     accounts.close();
+    health.close();
     await broadcasts.close();
     ingest.close();
     await state.close();
@@ -170,7 +194,9 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
       (closing ??= (async () => {
         control.close();
         accounts.close();
+        health.close();
         await new Promise<void>((resolve) => void io.close(() => resolve()));
+        audit.close();
         await broadcasts.close();
         ingest.close();
         server.closeAllConnections();

@@ -77,6 +77,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = pino({ level: config.log.level });
+  // A promise some library forgot to catch must not take every live delay line down with it;
+  // privacy does not depend on it (everything unreleased stays pending), so log it and go on.
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection'));
   const cc = await startCourtcast(config, { logger });
   const encoder = demo ? await runDemo(cc, config.delay.minSeconds, config.ffmpegPath) : null;
   let stopping = false;

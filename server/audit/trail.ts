@@ -1,16 +1,13 @@
-import { createHash } from 'node:crypto';
-import { actingRole, type Principal } from '../domain/users.ts';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { CourtcastError } from '../domain/errors.ts';
+import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import { appendLineDurably } from '../store/durable-file.ts';
 import type { StateStore } from '../store/state-store.ts';
+import { anchorOf, entryHash, GENESIS, verifyChain, type AuditActor, type AuditEntry, type AuditHead, type AuditVerdict } from './chain.ts';
 
-/** Who did it: a signed-in person, or Courtcast itself for automatic events. */
-export type AuditActor =
-  | { readonly kind: 'user'; readonly userId: string; readonly username: string; readonly role: string }
-  | { readonly kind: 'system' };
-
-/** The audit actor for a signed-in principal, in the role they act in. */
-export function userActor(p: Principal): AuditActor {
-  return { kind: 'user', userId: p.userId, username: p.username, role: actingRole(p) };
-}
+export { userActor, verifyChain, entryHash, GENESIS } from './chain.ts';
+export type { AuditActor, AuditEntry, AuditHead, AuditVerdict } from './chain.ts';
 
 /** What an auditor records for one action or event. */
 export interface AuditInput {
@@ -22,92 +19,169 @@ export interface AuditInput {
   readonly effectiveAt?: number | null;
 }
 
-/** One stored entry of a hearing's hash chain. */
-export interface AuditEntry {
-  readonly seq: number;
-  readonly at: string;
-  readonly hearingId: string;
-  readonly actor: AuditActor;
-  readonly action: string;
-  readonly params: Record<string, unknown>;
-  readonly reason: string | null;
-  readonly effectiveAt: string | null;
-  readonly prevHash: string;
-  readonly hash: string;
+/** An appended entry, and whether the state store holds it yet (it is on local disk either way). */
+export interface AuditReceipt {
+  readonly entry: AuditEntry;
+  readonly stored: boolean;
 }
 
-/** The result of verifying a chain: the first bad entry is named. */
-export type AuditVerdict = { readonly ok: true; readonly entries: number } | { readonly ok: false; readonly entries: number; readonly badSeq: number; readonly problem: string };
+/** Options of the audit trail. */
+export interface AuditTrailOptions {
+  /** Where entries wait, fsynced, until the state store takes them. */
+  readonly spoolDir: string;
+  readonly logger: MediaLogger;
+  readonly now?: () => number;
+  /** How long an append waits for the store before answering "spooled, not stored yet". */
+  readonly storeWaitMs?: number;
+}
 
 /** Entries per hearing kept in memory for consoles. */
 const RECENT = 20;
+const HEARING_ID = /^hg_[A-Za-z0-9_-]{8,40}$/;
 
-/** The hash before the first entry. */
-export const GENESIS = '0'.repeat(64);
+const entriesLog = (hearingId: string): string => `audit:${hearingId}`;
+const anchorsLog = (hearingId: string): string => `audit-anchor:${hearingId}`;
 
-/** The hash of an entry: SHA-256 over its fields in a fixed order, without the hash itself. */
-export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
-  const canonical = JSON.stringify([e.seq, e.at, e.hearingId, e.actor, e.action, sortKeys(e.params), e.reason, e.effectiveAt, e.prevHash]);
-  return createHash('sha256').update(canonical).digest('hex');
+/** The head published for a hearing in a state store. */
+export async function publishedHead(state: StateStore, hearingId: string): Promise<AuditHead | null> {
+  const h = await state.get<AuditHead & { at: string }>('audit-heads', hearingId);
+  return h ? { seq: h.seq, hash: h.hash } : null;
 }
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sortKeys(x)]));
-  return v;
+/** Verifies a hearing's chain as a state store holds it: entries, anchors and published head. */
+export async function verifyStoredChain(state: StateStore, hearingId: string): Promise<AuditVerdict> {
+  const [raw, anchors, head] = await Promise.all([state.readLog(entriesLog(hearingId)), state.readLog(anchorsLog(hearingId)), publishedHead(state, hearingId)]);
+  return verifyChain(raw, { hearingId, anchors, head });
 }
 
-/** Checks every link of a chain; pure, so the CLI and the API share it. */
-export function verifyChain(raw: readonly string[]): AuditVerdict {
-  let prev = GENESIS;
-  for (let i = 0; i < raw.length; i++) {
-    let e: AuditEntry;
-    try {
-      e = JSON.parse(raw[i] as string) as AuditEntry;
-    } catch {
-      return { ok: false, entries: raw.length, badSeq: i, problem: 'entry is not valid JSON' };
-    }
-    if (e.seq !== i) return { ok: false, entries: raw.length, badSeq: i, problem: `entry says seq ${String(e.seq)}` };
-    if (e.prevHash !== prev) return { ok: false, entries: raw.length, badSeq: i, problem: 'does not link to the previous entry' };
-    const { hash, ...rest } = e;
-    if (entryHash(rest) !== hash) return { ok: false, entries: raw.length, badSeq: i, problem: 'content does not match its hash' };
-    prev = hash;
-  }
-  return { ok: true, entries: raw.length };
+/** Resolves with whether `p` settled successfully within `ms`. */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    p.then(
+      () => resolve(true),
+      () => resolve(false),
+    ).finally(() => clearTimeout(timer));
+  });
 }
 
 /**
- * The append-only, hash-chained audit trail, one chain per hearing. Appends for a hearing are
- * serialised in this process (a live hearing is owned by one node), so each entry links to the
- * one before it.
+ * The append-only, hash-chained audit trail, one chain per hearing. An entry is on the record
+ * once it is fsynced to a local spool file; it then goes to the state store, together with its
+ * anchor (a second log of `seq:hash`) in one transaction, and the head is published as the
+ * hearing's audit head. While the store is down entries wait in the spool, in order, and are
+ * flushed when it returns (also after a restart). Appends for a hearing are serialised in this
+ * process, since one node owns a live hearing.
  */
 export class AuditTrail {
-  private readonly tails = new Map<string, Promise<unknown>>();
-  /** The newest entries per hearing, so consoles still show the record while the store is down. */
+  private readonly heads = new Map<string, AuditHead>();
+  private readonly queued = new Map<string, AuditEntry[]>();
+  private readonly writing = new Map<string, Promise<unknown>>();
+  private readonly flushing = new Map<string, Promise<void>>();
+  /** Hearings whose last store write may or may not have landed: re-read the store first. */
+  private readonly uncertain = new Set<string>();
   private readonly recentEntries = new Map<string, AuditEntry[]>();
+  private readonly now: () => number;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private spoolFailed = false;
 
   constructor(
     private readonly state: StateStore,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  private log(hearingId: string): string {
-    return `audit:${hearingId}`;
+    private readonly o: AuditTrailOptions,
+  ) {
+    this.now = o.now ?? Date.now;
   }
 
-  /** Appends an entry; resolves with it once stored. */
-  append(hearingId: string, input: AuditInput): Promise<AuditEntry> {
-    const previous = this.tails.get(hearingId) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(() => this.write(hearingId, input));
-    this.tails.set(hearingId, next);
+  private spoolFile(hearingId: string): string {
+    return path.join(this.o.spoolDir, `${hearingId}.jsonl`);
+  }
+
+  /** Picks up entries spooled before a restart and flushes them; retries every second from now on. */
+  async start(): Promise<void> {
+    let files: string[] = [];
+    try {
+      files = await readdir(this.o.spoolDir);
+    } catch {
+      // no spool yet
+    }
+    for (const f of files) {
+      const hearingId = f.replace(/\.jsonl$/, '');
+      if (!HEARING_ID.test(hearingId)) continue;
+      // A crash mid-write can leave a torn last line; every whole line before it was fsynced.
+      const lines = (await readFile(path.join(this.o.spoolDir, f), 'utf8')).split('\n').filter(Boolean);
+      const entries = lines.flatMap((l) => {
+        try {
+          return [JSON.parse(l) as AuditEntry];
+        } catch {
+          return [];
+        }
+      });
+      if (entries.length === 0) continue;
+      this.queued.set(hearingId, entries);
+      this.uncertain.add(hearingId);
+      const last = entries[entries.length - 1] as AuditEntry;
+      this.heads.set(hearingId, { seq: last.seq, hash: last.hash });
+      void this.flush(hearingId);
+    }
+    this.retryTimer = setInterval(() => {
+      for (const id of this.queued.keys()) void this.flush(id);
+    }, 1_000);
+    this.retryTimer.unref();
+  }
+
+  /**
+   * Whether an entry for this hearing can be put on the record now: its chain head is known and
+   * the spool takes writes. Commands that would put more on air ask first and are refused if not.
+   */
+  async ready(hearingId: string): Promise<boolean> {
+    if (this.spoolFailed) return false;
+    try {
+      await this.head(hearingId);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async head(hearingId: string): Promise<AuditHead | null> {
+    const known = this.heads.get(hearingId);
+    if (known) return known;
+    const [raw] = await this.state.readLog(entriesLog(hearingId), 1);
+    if (raw === undefined) return null;
+    const last = JSON.parse(raw) as AuditEntry;
+    const head = { seq: last.seq, hash: last.hash };
+    this.heads.set(hearingId, head);
+    return head;
+  }
+
+  /**
+   * Appends an entry. Resolves once it is fsynced to the spool (so it is on the record), saying
+   * whether the store holds it yet; rejects only when it could not be recorded at all.
+   */
+  async append(hearingId: string, input: AuditInput): Promise<AuditReceipt> {
+    const entry = await this.serially(hearingId, () => this.write(hearingId, input));
+    const stored = await within(this.flush(hearingId).then(() => this.stored(hearingId, entry.seq)), this.o.storeWaitMs ?? 1_000);
+    return { entry, stored };
+  }
+
+  /** Runs spool work for one hearing in order: appends, and the spool's removal once flushed. */
+  private serially<T>(hearingId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.writing.get(hearingId) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(work);
+    this.writing.set(hearingId, next);
     return next;
   }
 
   private async write(hearingId: string, input: AuditInput): Promise<AuditEntry> {
-    const tail = await this.state.readLog(this.log(hearingId), 1);
-    const last = tail.length > 0 ? (JSON.parse(tail[0] as string) as AuditEntry) : null;
+    let head: AuditHead | null;
+    try {
+      head = await this.head(hearingId);
+    } catch (err) {
+      throw new CourtcastError('STORE_UNAVAILABLE', 'the audit trail cannot be read, so nothing can be added to it', undefined, { cause: err });
+    }
     const body: Omit<AuditEntry, 'hash'> = {
-      seq: last ? last.seq + 1 : 0,
+      seq: head ? head.seq + 1 : 0,
       at: new Date(this.now()).toISOString(),
       hearingId,
       actor: input.actor,
@@ -115,33 +189,108 @@ export class AuditTrail {
       params: input.params ?? {},
       reason: input.reason ?? null,
       effectiveAt: input.effectiveAt === undefined || input.effectiveAt === null ? null : new Date(input.effectiveAt).toISOString(),
-      prevHash: last?.hash ?? GENESIS,
+      prevHash: head?.hash ?? GENESIS,
     };
     const entry: AuditEntry = { ...body, hash: entryHash(body) };
-    await this.state.append(this.log(hearingId), JSON.stringify(entry));
-    const recent = this.recentEntries.get(hearingId) ?? [];
-    recent.push(entry);
+    try {
+      await appendLineDurably(this.spoolFile(hearingId), JSON.stringify(entry));
+      this.spoolFailed = false;
+    } catch (err) {
+      this.spoolFailed = true;
+      throw new CourtcastError('STORE_UNAVAILABLE', 'the audit trail cannot be written to disk', undefined, { cause: err });
+    }
+    this.heads.set(hearingId, { seq: entry.seq, hash: entry.hash });
+    const queue = this.queued.get(hearingId) ?? [];
+    queue.push(entry);
+    this.queued.set(hearingId, queue);
+    const recent = [...(this.recentEntries.get(hearingId) ?? []), entry];
     this.recentEntries.set(hearingId, recent.slice(-RECENT));
     return entry;
   }
 
-  /** The newest entries this node wrote for a hearing (at most a few dozen), oldest first. */
+  private async stored(hearingId: string, seq: number): Promise<void> {
+    if ((this.queued.get(hearingId) ?? []).some((e) => e.seq <= seq)) throw new Error('not stored yet');
+  }
+
+  /** Moves spooled entries of a hearing to the store, oldest first; one flush per hearing at a time. */
+  private flush(hearingId: string): Promise<void> {
+    // A flush already running may have passed entries queued since; go again once it ends.
+    const running = this.flushing.get(hearingId);
+    if (running) return running.then(() => this.flush(hearingId));
+    const run = this.drain(hearingId).finally(() => this.flushing.delete(hearingId));
+    this.flushing.set(hearingId, run);
+    return run;
+  }
+
+  private async drain(hearingId: string): Promise<void> {
+    const queue = this.queued.get(hearingId);
+    try {
+      if (queue && this.uncertain.has(hearingId)) {
+        // A write that failed may still have landed: skip what the store already has.
+        const [raw] = await this.state.readLog(entriesLog(hearingId), 1);
+        const storedSeq = raw === undefined ? -1 : (JSON.parse(raw) as AuditEntry).seq;
+        while (queue.length > 0 && (queue[0] as AuditEntry).seq <= storedSeq) queue.shift();
+        this.uncertain.delete(hearingId);
+      }
+      while (queue && queue.length > 0) {
+        const entry = queue[0] as AuditEntry;
+        this.uncertain.add(hearingId);
+        await this.state.appendAll([
+          { log: entriesLog(hearingId), entry: JSON.stringify(entry) },
+          { log: anchorsLog(hearingId), entry: anchorOf(entry) },
+        ]);
+        this.uncertain.delete(hearingId);
+        await this.state.put('audit-heads', hearingId, { seq: entry.seq, hash: entry.hash, at: entry.at });
+        queue.shift();
+      }
+    } catch (err) {
+      this.o.logger.warn({ hearingId, err, waiting: queue?.length ?? 0 }, 'audit entries wait in the local spool: the state store did not take them');
+      return;
+    }
+    // Everything spooled is stored; removing the spool goes in line with appends, so a line
+    // appended meanwhile is never removed with it. A crash before this only means a re-check.
+    await this.serially(hearingId, async () => {
+      if (!queue || queue.length > 0 || this.queued.get(hearingId) !== queue) return;
+      this.queued.delete(hearingId);
+      await rm(this.spoolFile(hearingId), { force: true });
+    });
+  }
+
+  /** Entries of every hearing still waiting for the store. */
+  get backlog(): number {
+    let n = 0;
+    for (const q of this.queued.values()) n += q.length;
+    return n;
+  }
+
+  /** Every stored entry of a hearing's chain, oldest first. */
+  async list(hearingId: string): Promise<AuditEntry[]> {
+    return (await this.state.readLog(entriesLog(hearingId))).map((r) => JSON.parse(r) as AuditEntry);
+  }
+
+  /** The newest `n` stored entries of a hearing's chain, oldest first. */
+  async tail(hearingId: string, n: number): Promise<AuditEntry[]> {
+    return (await this.state.readLog(entriesLog(hearingId), n)).map((r) => JSON.parse(r) as AuditEntry);
+  }
+
+  /** The newest entries this node wrote for a hearing (at most a few dozen), stored or not. */
   recent(hearingId: string, n: number): AuditEntry[] {
     return (this.recentEntries.get(hearingId) ?? []).slice(-n);
   }
 
-  /** Every entry of a hearing's chain, oldest first. */
-  async list(hearingId: string): Promise<AuditEntry[]> {
-    return (await this.state.readLog(this.log(hearingId))).map((r) => JSON.parse(r) as AuditEntry);
+  /** The head published for a hearing: the seq and hash its chain must reach. */
+  publishedHead(hearingId: string): Promise<AuditHead | null> {
+    return publishedHead(this.state, hearingId);
   }
 
-  /** The newest `n` entries of a hearing's chain, oldest first. */
-  async tail(hearingId: string, n: number): Promise<AuditEntry[]> {
-    return (await this.state.readLog(this.log(hearingId), n)).map((r) => JSON.parse(r) as AuditEntry);
+  /** Verifies a hearing's stored chain against its anchors and published head. */
+  verify(hearingId: string): Promise<AuditVerdict> {
+    return verifyStoredChain(this.state, hearingId);
   }
 
-  /** Verifies a hearing's chain. */
-  async verify(hearingId: string): Promise<AuditVerdict> {
-    return verifyChain(await this.state.readLog(this.log(hearingId)));
+  /** Stops retrying; what is spooled stays on disk for the next start. */
+  close(): void {
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.retryTimer = null;
   }
 }

@@ -13,6 +13,7 @@ import type { BroadcastCommand } from '../service/live-session.ts';
 import type { Registry } from '../service/registry.ts';
 import type { Tokens } from '../service/tokens.ts';
 import type { ViewerCounter } from '../service/viewers.ts';
+import type { HealthMonitor } from '../service/health.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { ConnectionRights } from './rights.ts';
 import type { AckOk, ClientToServerEvents, CommandAck, ConsoleState, ServerToClientEvents, SocketData } from './types.ts';
@@ -29,8 +30,11 @@ export interface ControlDeps {
   readonly audit: AuditTrail;
   readonly state: StateStore;
   readonly viewers: ViewerCounter;
+  readonly health: HealthMonitor;
   readonly logger: MediaLogger;
   readonly now?: () => number;
+  /** First answers held in memory at most (the oldest go first). */
+  readonly maxIdempotencyKeys?: number;
 }
 
 const hearingId = z.string().regex(/^hg_[A-Za-z0-9_-]{8,40}$/, 'not a valid hearing id');
@@ -112,13 +116,14 @@ export class ControlChannel {
   private readonly inFlight = new Map<string, number>();
   private readonly rights: ConnectionRights;
   /** First answers by idempotency key, held here first so a down store cannot block a retry's answer. */
-  private readonly answers = new LRUCache<string, IdempotencyRecord>({ max: IDEMPOTENCY_MAX_KEYS, ttl: IDEMPOTENCY_TTL_MS });
+  private readonly answers: LRUCache<string, IdempotencyRecord>;
 
   constructor(
     io: Server,
     private readonly d: ControlDeps,
   ) {
     this.now = d.now ?? Date.now;
+    this.answers = new LRUCache({ max: d.maxIdempotencyKeys ?? IDEMPOTENCY_MAX_KEYS, ttl: IDEMPOTENCY_TTL_MS });
     this.nsp = io.of('/control') as ControlNamespace;
     this.rights = new ConnectionRights(this.nsp, d.accounts, d.tokens, d.logger, this.now);
     this.nsp.on('connection', (socket) => this.onConnection(socket));
@@ -159,8 +164,8 @@ export class ControlChannel {
 
   private async command(socket: ControlSocket, cmd: BroadcastCommand, payload: unknown, ack: unknown): Promise<void> {
     await this.run(cmd, socket, ack, () => commandSchema.parse(payload), async (body, actor) => {
-      await this.d.broadcasts.command(body.hearingId, cmd, { actor, reason: body.reason ?? null });
-      return {};
+      const r = await this.d.broadcasts.command(body.hearingId, cmd, { actor, reason: body.reason ?? null });
+      return { persisted: r.persisted, recorded: r.recorded };
     });
   }
 
@@ -168,14 +173,14 @@ export class ControlChannel {
     await this.run('mask', socket, ack, () => maskSchema.parse(payload), async (body, actor) => {
       const { hearingId: id, idempotencyKey: _key, ...request } = body;
       const r = await this.d.broadcasts.requestMask(id, request, actor);
-      return { mask: r.mask, alreadyPublic: r.alreadyPublic };
+      return { mask: r.mask, alreadyPublic: r.alreadyPublic, persisted: r.status.persisted, recorded: r.status.recorded };
     });
   }
 
   private async liftCommand(socket: ControlSocket, payload: unknown, ack: unknown): Promise<void> {
     await this.run('lift', socket, ack, () => liftSchema.parse(payload), async (body, actor) => {
-      await this.d.broadcasts.liftMask(body.hearingId, body.maskId, { actor });
-      return {};
+      const r = await this.d.broadcasts.liftMask(body.hearingId, body.maskId, { actor });
+      return { persisted: r.persisted, recorded: r.recorded };
     });
   }
 
@@ -262,6 +267,7 @@ export class ControlChannel {
       presets: room?.presets ?? [],
       previewUrl: live ? `/api/hearings/${id}/preview/index.m3u8` : null,
       serverTime: new Date(this.now()).toISOString(),
+      health: { stateStore: this.d.health.stateStoreOk ? 'ok' : 'down', publicStore: this.d.health.publicStoreOk ? 'ok' : 'down' },
     };
   }
 
@@ -273,6 +279,11 @@ export class ControlChannel {
     } catch (err) {
       this.d.logger.warn({ err, hearingId: id }, 'could not send console state');
     }
+  }
+
+  /** Idempotency answers held in memory now. */
+  get idempotencyKeysHeld(): number {
+    return this.answers.size;
   }
 
   /** Stops listening to the service. The Socket.IO server is closed by its owner. */

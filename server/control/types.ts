@@ -20,6 +20,13 @@ export interface AckOk {
   readonly mask?: Mask;
   /** For a mask command: the part of its interval that was already public (not masked). */
   readonly alreadyPublic?: { readonly start: string; readonly end: string } | null;
+  /**
+   * Whether the state store holds the change. False while it is down: the command has acted on
+   * the live hearing all the same, and saving goes on in the background.
+   */
+  readonly persisted?: boolean;
+  /** Whether the command is on the audit record (false only if even the local spool failed). */
+  readonly recorded?: boolean;
 }
 /** The answer to every command. */
 export type CommandAck = AckOk | AckError;
@@ -40,6 +47,8 @@ export interface ConsoleState {
   /** Where the clerk's undelayed preview plays from (authenticated). */
   readonly previewUrl: string | null;
   readonly serverTime: string;
+  /** What the server depends on, as this node sees it: a console warns while any is down. */
+  readonly health: { readonly stateStore: 'ok' | 'down'; readonly publicStore: 'ok' | 'down' };
 }
 
 

@@ -25,6 +25,22 @@ export interface PublicTimeline {
   readonly lastProgramDateTime: number | null;
 }
 
+/**
+ * The timeline with one entry's source replaced (a segment the store would not take, aired as
+ * the standby slate instead). Discontinuity flags around it follow the new source; an entry at the
+ * start of the window is flagged, since what came before it is no longer known.
+ */
+export function withSource(t: PublicTimeline, seq: number, source: EntrySource): PublicTimeline {
+  const i = t.entries.findIndex((e) => e.seq === seq);
+  if (i < 0) return t;
+  const entries = [...t.entries];
+  const prev = entries[i - 1];
+  entries[i] = { ...(entries[i] as PublicEntry), source, discontinuity: prev ? !sameSource(prev.source, source) : true };
+  const next = entries[i + 1];
+  if (next) entries[i + 1] = { ...next, discontinuity: !sameSource(source, next.source) };
+  return { ...t, entries };
+}
+
 /** An empty timeline. */
 export function emptyTimeline(): PublicTimeline {
   return { nextSeq: 0, discontinuitySequence: 0, entries: [], ended: false, lastProgramDateTime: null };

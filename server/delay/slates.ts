@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir, rename } from 'node:fs/promises';
+import { access, mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { SlateKind } from '../domain/program.ts';
 import { slateSpec, type RungOptions } from '../media/args.ts';
@@ -25,6 +25,8 @@ export const SLATE_TEXT: Readonly<Record<PublicSlate, string>> = {
 /** Where the delay line finds the slate file for a kind and rung. */
 export interface SlateSource {
   file(kind: PublicSlate, rung: string): string;
+  /** The standby slate's bytes, held in memory so it can be published when the local disk fails. */
+  standby(rung: string): Buffer;
 }
 
 /** Options for the slate library. */
@@ -44,6 +46,7 @@ export interface SlateLibraryOptions {
  */
 export class SlateLibrary implements SlateSource {
   private readonly dir: string;
+  private readonly standbyBytes = new Map<string, Buffer>();
 
   constructor(private readonly o: SlateLibraryOptions) {
     const key = JSON.stringify({ ladder: o.ladder, s: o.segmentSeconds, fps: o.fps, text: SLATE_TEXT, v: 1 });
@@ -63,6 +66,13 @@ export class SlateLibrary implements SlateSource {
       for (let job = jobs.shift(); job; job = jobs.shift()) await this.render(job.kind, job.rung);
     };
     await Promise.all([work(), work()]);
+    for (const rung of this.o.ladder) this.standbyBytes.set(rung.name, await readFile(this.file('standby', rung.name)));
+  }
+
+  standby(rung: string): Buffer {
+    const b = this.standbyBytes.get(rung);
+    if (!b) throw new Error(`no standby slate for rung ${rung}: prepare() first`);
+    return b;
   }
 
   private async render(kind: PublicSlate, rung: RungOptions): Promise<void> {

@@ -138,7 +138,10 @@ export function staffApi(d: StaffApiDeps): Router {
     if (!id) return;
     const p = principalOf(res);
     const hearing = hasRole(p, 'archivist') ? await registry.hearing(id) : await registry.controllableHearing(id, p);
-    res.json({ hearing, live: broadcasts.session(id)?.status() ?? null });
+    // The audit head is published with the hearing, so a copy of this record can later prove
+    // that the chain in the store was not cut short or replaced.
+    const auditHead = await audit.publishedHead(id).catch(() => null);
+    res.json({ hearing, live: broadcasts.session(id)?.status() ?? null, auditHead });
   }));
   api.post('/hearings/:id/broadcast/:command', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
@@ -172,7 +175,8 @@ export function staffApi(d: StaffApiDeps): Router {
     if (!dir) throw new CourtcastError('NOT_FOUND', 'the hearing is not live');
     res.setHeader('Cache-Control', 'private, max-age=60');
     res.type('video/mp2t');
-    res.sendFile(path.join(dir, run, file), (err) => {
+    // `root` keeps the dot-file check to the part we add: a data directory under ~/.something works.
+    res.sendFile(path.join(run, file), { root: dir }, (err) => {
       if (err && !res.headersSent) sendProblem(res, 'NOT_FOUND', 'no such preview segment');
     });
   }));

@@ -9,6 +9,7 @@ import type { Accounts } from '../service/accounts.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
 import type { Tokens } from '../service/tokens.ts';
 import type { ViewerCounter } from '../service/viewers.ts';
+import type { HealthMonitor } from '../service/health.ts';
 import type { Registry } from '../service/registry.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { publicApi, staffApi } from './api.ts';
@@ -26,6 +27,7 @@ export interface HttpOptions {
   readonly tokens: Tokens;
   readonly audit: AuditTrail;
   readonly viewers: ViewerCounter;
+  readonly health: HealthMonitor;
   readonly logger: MediaLogger;
   /** Base URL for links in responses; by default taken from the request's Host. */
   readonly publicBaseUrl?: string;
@@ -51,17 +53,26 @@ export function createHttpApp(o: HttpOptions): Express {
       contentSecurityPolicy: { directives: { 'media-src': ["'self'", 'blob:'], 'script-src': ["'self'", "'unsafe-inline'"], 'connect-src': ["'self'"] } },
     }),
   );
-  const baseUrl = (req: express.Request): string => o.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  // Without a configured base, links are relative: a Host header is the client's to choose, and a
+  // cache in front would hand a forged host's links to everyone.
+  const baseUrl = (): string => o.publicBaseUrl?.replace(/\/$/, '') ?? '';
+  /** Sends an installed file; `root` confines express's dot-file refusal to the file's own name. */
+  const sendInstalled = (res: express.Response, file: string): void => res.sendFile(path.basename(file), { root: path.dirname(file) });
 
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  // Load balancers and operators read the status code: 503 while any part is down.
+  app.get('/healthz', (_req, res) => {
+    const report = o.health.report();
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(report.status === 'ok' ? 200 : 503).json(report);
+  });
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/hls', originRouter(o.publicStore, (hearingId, client) => o.viewers.saw(hearingId, client)));
   app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi(o.registry, o.broadcasts, baseUrl));
   app.use('/api', staffApi({ registry: o.registry, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit }));
-  app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(hlsJs));
-  app.get('/vendor/socket.io.min.js', (_req, res) => res.sendFile(socketIoClient));
+  app.get('/vendor/hls.min.js', (_req, res) => sendInstalled(res, hlsJs));
+  app.get('/vendor/socket.io.min.js', (_req, res) => sendInstalled(res, socketIoClient));
   app.use('/console', express.static(consoleDir, { index: 'index.html', maxAge: 0 }));
-  app.get('/watch/:id', (_req, res) => res.sendFile(path.join(playerDir, 'watch.html')));
+  app.get('/watch/:id', (_req, res) => sendInstalled(res, path.join(playerDir, 'watch.html')));
   app.use((_req, res) => sendProblem(res, 'NOT_FOUND', 'no such resource'));
   app.use(problemHandler(o.logger));
   return app;

@@ -198,6 +198,11 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
     return (tcp.address() as AddressInfo).port;
   }
 
+  /** Whether the RTMP port is open. */
+  get listening(): boolean {
+    return this.server.tcpServer.listening;
+  }
+
   /** Pull tokens not yet spent, so logs can redact them. */
   get secrets(): string[] {
     return [...this.pullTokens.keys()];

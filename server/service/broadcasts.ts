@@ -17,6 +17,7 @@ import { rtmpPullInput, srtListenInput, type RungOptions } from '../media/args.t
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import { backoffPolicy } from '../media/restart-policy.ts';
 import { PipelineSession } from '../pipeline/session.ts';
+import { readJsonFile, writeFileDurably } from '../store/durable-file.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { LiveSession, reasonRequired, type BroadcastCommand, type LiveStatus } from './live-session.ts';
@@ -50,6 +51,13 @@ export interface EncoderHealth {
   readonly height: number | null;
 }
 
+/** A live hearing's status after a command, and whether the state store has the change yet. */
+export type CommandResult = LiveStatus & {
+  readonly persisted: boolean;
+  /** On the audit record (at least in the local spool). Only a failing local disk makes it false. */
+  readonly recorded: boolean;
+};
+
 /** Who gives a command and why; recorded in the audit trail. */
 export interface CommandContext {
   readonly actor: AuditActor;
@@ -74,6 +82,8 @@ export interface BroadcastServiceOptions {
   /** Private directories; never under the public store's root. */
   readonly pendingRoot: string;
   readonly masterRoot: string;
+  /** Local, fsynced copies of each live hearing's program, for recovery when the store missed a change. */
+  readonly journalRoot: string;
   readonly publicWindow: number;
   /** Interface the per-courtroom SRT listeners bind. */
   readonly srtBindHost: string;
@@ -89,6 +99,15 @@ export interface BroadcastServiceOptions {
 export interface BroadcastServiceEvents {
   /** Something a console shows about the hearing changed. */
   changed: (hearingId: string) => void;
+}
+
+/**
+ * The later of the store's program and the local journal's: a cut given while the store was down
+ * reached only the journal, and recovery must not forget it.
+ */
+export function newerProgram(a: BroadcastProgram | null, b: BroadcastProgram | null): BroadcastProgram | null {
+  if (!a || !b) return a ?? b;
+  return b.lastActionAt >= a.lastActionAt ? b : a;
 }
 
 /** The public-store prefix of a hearing. */
@@ -130,6 +149,11 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     return [...this.sessions.keys()];
   }
 
+  /** Every live session on this node. */
+  liveSessions(): LiveSession[] {
+    return [...this.sessions.values()];
+  }
+
   /** The live session of a hearing, if it is open. */
   session(hearingId: string): LiveSession | undefined {
     return this.sessions.get(hearingId);
@@ -148,6 +172,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       throw new CourtcastError('CONFLICT', 'another hearing is live in this courtroom');
     }
     const room = await this.o.registry.courtroom(hearing.courtroomId);
+    await this.mustRecord(hearingId, 'opened');
     const session = this.build(hearing, room);
     this.sessions.set(hearingId, session);
     session.on('finished', () => {
@@ -219,6 +244,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     });
     const session: LiveSession = new LiveSession(hearing, pipeline, delay, program, {
       persistProgram: (p) => this.o.state.put('programs', hearing.id, p),
+      journalProgram: (p) => writeFileDurably(this.programJournal(hearing.id), JSON.stringify(p)),
       logger: log,
       now: this.now,
       segmentSeconds: this.o.segmentSeconds,
@@ -257,12 +283,28 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     });
   }
 
-  private async record(hearingId: string, input: Parameters<AuditTrail['append']>[1]): Promise<void> {
+  /** Puts an action on the record; false only when not even the local spool took it. */
+  private async record(hearingId: string, input: Parameters<AuditTrail['append']>[1]): Promise<boolean> {
     try {
       await this.o.audit.append(hearingId, input);
+      return true;
     } catch (err) {
       this.o.logger.error({ hearingId, err, action: input.action }, 'could not write the audit trail');
+      return false;
     }
+  }
+
+  /**
+   * Commands that put more on air are refused unless the audit trail can record them; commands
+   * that take something off the air act first and are recorded after, whatever happens.
+   */
+  private async mustRecord(hearingId: string, what: string): Promise<void> {
+    if (await this.o.audit.ready(hearingId)) return;
+    throw new CourtcastError('STORE_UNAVAILABLE', `the audit trail cannot record it now, so the hearing was not ${what}`);
+  }
+
+  private programJournal(hearingId: string): string {
+    return path.join(this.o.journalRoot, 'programs', `${hearingId}.json`);
   }
 
   /**
@@ -294,7 +336,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     const firstRun = await nextRunNumber(pendingDir, masterDir);
     await rm(pendingDir, { recursive: true, force: true });
     const room = await this.o.registry.courtroom(hearing.courtroomId);
-    const program = (await this.o.state.get<BroadcastProgram>('programs', hearing.id)) ?? emptyProgram(this.now());
+    const program = newerProgram(await this.o.state.get<BroadcastProgram>('programs', hearing.id).catch(() => null), await readJsonFile<BroadcastProgram>(this.programJournal(hearing.id))) ?? emptyProgram(this.now());
     const delay = (await this.o.state.get<DelayLineState>('releases', hearing.id)) ?? undefined;
     const session = this.build(hearing, room, { program, firstRun, ...(delay ? { delay } : {}) });
     this.sessions.set(hearing.id, session);
@@ -311,23 +353,25 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
 
   /**
    * Applies a clerk's command and records it; `start` opens the hearing first if needed. The
-   * audit entry is written before the answer, so an acknowledged command is on the record.
+   * audit entry is written (at least to the local spool) before the answer, so an acknowledged
+   * command is on the record; `start` and `resume` are refused when it could not be.
    */
-  async command(hearingId: string, cmd: BroadcastCommand | 'open', ctx: CommandContext = { actor: SYSTEM }): Promise<LiveStatus> {
+  async command(hearingId: string, cmd: BroadcastCommand | 'open', ctx: CommandContext = { actor: SYSTEM }): Promise<CommandResult> {
     if (reasonRequired(cmd) && !ctx.reason?.trim()) throw new CourtcastError('VALIDATION_FAILED', `a reason is required to ${cmd}`);
-    if (cmd === 'open') return (await this.open(hearingId, ctx)).status();
+    if (cmd === 'open') return { ...(await this.open(hearingId, ctx)).status(), persisted: true, recorded: true };
     const session = cmd === 'start' ? await this.open(hearingId, ctx) : this.sessions.get(hearingId);
     if (!session) {
       await this.o.registry.hearing(hearingId); // 404 for an unknown hearing
       throw new CourtcastError('INVALID_TRANSITION', `cannot ${cmd}: the hearing is not live`);
     }
+    if (cmd === 'start' || cmd === 'resume') await this.mustRecord(hearingId, cmd === 'start' ? 'started' : 'resumed');
     const releasedUntil = session.releasedUntil;
-    const program = await session.command(cmd);
+    const { program, persisted } = await session.command(cmd);
     // A cut takes effect from the last released instant; everything else from the command's time.
     const effectiveAt = cmd === 'cut' ? Math.min(releasedUntil, program.lastActionAt) : program.lastActionAt;
-    await this.record(hearingId, { actor: ctx.actor, action: cmd, reason: ctx.reason ?? null, effectiveAt, params: { phase: program.phase } });
+    const recorded = await this.record(hearingId, { actor: ctx.actor, action: cmd, reason: ctx.reason ?? null, effectiveAt, params: { phase: program.phase } });
     this.emit('changed', hearingId);
-    return session.status();
+    return { ...session.status(), persisted, recorded };
   }
 
   /**
@@ -335,7 +379,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
    * retroactive. The answer says which part, if any, was already public and so could not be
    * masked: everything not yet released is.
    */
-  async addMask(hearingId: string, input: NewMask, ctx: CommandContext): Promise<{ mask: Mask; alreadyPublic: Span | null; status: LiveStatus }> {
+  async addMask(hearingId: string, input: NewMask, ctx: CommandContext): Promise<{ mask: Mask; alreadyPublic: Span | null; status: CommandResult }> {
     const session = this.sessions.get(hearingId);
     if (!session) {
       await this.o.registry.hearing(hearingId);
@@ -356,8 +400,8 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     if (mask.start > now) throw new CourtcastError('VALIDATION_FAILED', 'a mask cannot start in the future');
     const released = session.releasedUntil;
     const alreadyPublic = mask.start < released ? { start: mask.start, end: Math.min(released, mask.end ?? released) } : null;
-    await session.maskAction({ type: 'mask', at: now, mask });
-    await this.record(hearingId, {
+    const { persisted } = await session.maskAction({ type: 'mask', at: now, mask });
+    const recorded = await this.record(hearingId, {
       actor: ctx.actor,
       action: 'mask',
       reason: ctx.reason ?? null,
@@ -365,7 +409,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       params: { mask: { ...mask }, alreadyPublic },
     });
     this.emit('changed', hearingId);
-    return { mask, alreadyPublic, status: session.status() };
+    return { mask, alreadyPublic, status: { ...session.status(), persisted, recorded } };
   }
 
   /**
@@ -376,7 +420,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     hearingId: string,
     req: MaskRequest,
     actor: AuditActor,
-  ): Promise<{ mask: Mask; alreadyPublic: { start: string; end: string } | null; status: LiveStatus }> {
+  ): Promise<{ mask: Mask; alreadyPublic: { start: string; end: string } | null; status: CommandResult }> {
     const region = req.preset ? await this.o.registry.preset(hearingId, req.preset) : req.region;
     const r = await this.addMask(
       hearingId,
@@ -394,17 +438,18 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   }
 
   /** Lifts an open mask from now on. */
-  async liftMask(hearingId: string, maskId: string, ctx: CommandContext): Promise<LiveStatus> {
+  async liftMask(hearingId: string, maskId: string, ctx: CommandContext): Promise<CommandResult> {
     const session = this.sessions.get(hearingId);
     if (!session) throw new CourtcastError('INVALID_TRANSITION', 'masks apply to a live hearing');
     const existing = (session.program.masks ?? []).find((m) => m.id === maskId);
     if (!existing) throw new CourtcastError('NOT_FOUND', `no mask ${maskId}`);
     if (existing.end !== null) throw new CourtcastError('INVALID_TRANSITION', 'that mask has already ended');
+    await this.mustRecord(hearingId, 'unmasked');
     const now = this.now();
-    await session.maskAction({ type: 'lift', at: now, maskId });
-    await this.record(hearingId, { actor: ctx.actor, action: 'lift-mask', reason: ctx.reason ?? null, effectiveAt: now, params: { maskId } });
+    const { persisted } = await session.maskAction({ type: 'lift', at: now, maskId });
+    const recorded = await this.record(hearingId, { actor: ctx.actor, action: 'lift-mask', reason: ctx.reason ?? null, effectiveAt: now, params: { maskId } });
     this.emit('changed', hearingId);
-    return session.status();
+    return { ...session.status(), persisted, recorded };
   }
 
   /** What is known about a live hearing's encoder. */

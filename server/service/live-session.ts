@@ -7,6 +7,7 @@ import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import type { EncoderState, MasterSegment, PipelineSession } from '../pipeline/session.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { Mask } from '../domain/masks.ts';
+import { LatestWriter } from '../store/latest-writer.ts';
 
 /** The broadcast commands a clerk can give. */
 export const BROADCAST_COMMANDS = ['start', 'pause', 'resume', 'cut', 'end'] as const;
@@ -30,7 +31,21 @@ export interface LiveStatus {
   /** Capture time up to which the public timeline is decided. */
   readonly releasedUntil: string;
   readonly finished: boolean;
+  /** Whether the program as it stands is saved in the state store (false while the store is down). */
+  readonly programSaved: boolean;
+  /** Set while the public store refuses writes: the public playlist holds or airs slates. */
+  readonly publicStoreFault: string | null;
 }
+
+/** What a command leaves behind: the program, and whether the state store has it yet. */
+export interface CommandOutcome {
+  readonly program: BroadcastProgram;
+  /** Saved in the state store within the wait; otherwise it holds in memory and keeps retrying. */
+  readonly persisted: boolean;
+}
+
+/** How long a command's answer waits for the state store before saying "not saved yet". */
+const PERSIST_WAIT_MS = 1_000;
 
 /** Events of a live session, observed by audit and the service. */
 export interface LiveSessionEvents {
@@ -53,6 +68,8 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
   private graceTimer: NodeJS.Timeout | null = null;
   private lostAt: number | null = null;
   private closed = false;
+  private readonly programWriter: LatestWriter<BroadcastProgram>;
+  private readonly journalWriter: LatestWriter<BroadcastProgram> | null;
 
   constructor(
     readonly hearing: Hearing,
@@ -61,6 +78,8 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     initialProgram: BroadcastProgram,
     private readonly o: {
       readonly persistProgram: (p: BroadcastProgram) => Promise<void>;
+      /** A local, fsynced copy of the program, for recovery when the store missed the last change. */
+      readonly journalProgram?: (p: BroadcastProgram) => Promise<void>;
       readonly logger: MediaLogger;
       readonly now: () => number;
       readonly segmentSeconds: number;
@@ -70,6 +89,10 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
   ) {
     super((err, event) => o.logger.error({ hearingId: hearing.id, err, event }, 'live session listener failed'));
     this.programState = initialProgram;
+    const fault = (what: string) => (err: unknown | null) =>
+      err ? o.logger.error({ hearingId: hearing.id, err }, `could not save the program to ${what}; the command holds and saving is retried`) : o.logger.warn({ hearingId: hearing.id }, `the program is saved to ${what} again`);
+    this.programWriter = new LatestWriter(o.persistProgram, { onFault: fault('the state store') });
+    this.journalWriter = o.journalProgram ? new LatestWriter(o.journalProgram, { onFault: fault('the local journal') }) : null;
     pipeline.on('segment', (s) => delay.addPending(s));
     pipeline.on('gap', (at) => delay.markGap(at));
     pipeline.on('master', (m) => this.emit('master', m));
@@ -110,6 +133,12 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     return this.pipeline.ffmpegPid;
   }
 
+  /** Whether the transcoder runs, is being brought back after an exit, or waits for its encoder. */
+  get transcoderState(): 'running' | 'restarting' | 'idle' {
+    if (this.pipeline.ffmpegPid !== undefined) return 'running';
+    return this.pipeline.encoder === 'connected' ? 'restarting' : 'idle';
+  }
+
   /** Starts the delay line's clock and the pipeline. */
   async start(): Promise<void> {
     await this.delay.start();
@@ -127,10 +156,20 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
   }
 
   /**
-   * Applies a clerk's command. The program changes synchronously (so no release decision can
-   * slip in between), then it is persisted.
+   * Saves the program as it stands: to the local journal and the state store at once, waiting a
+   * bounded time for each. The change itself has already taken effect; a store that is down only
+   * makes the answer say so, while saving goes on in the background.
    */
-  async command(cmd: BroadcastCommand): Promise<BroadcastProgram> {
+  private async save(): Promise<boolean> {
+    const [persisted] = await Promise.all([this.programWriter.submit(this.programState, PERSIST_WAIT_MS), this.journalWriter?.submit(this.programState, PERSIST_WAIT_MS)]);
+    return persisted;
+  }
+
+  /**
+   * Applies a clerk's command. The program changes synchronously (so no release decision can
+   * slip in between), then it is saved; the store is never in the way of the change.
+   */
+  async command(cmd: BroadcastCommand): Promise<CommandOutcome> {
     if (this.closed) throw new CourtcastError('INVALID_TRANSITION', 'the broadcast is over');
     const at = this.o.now();
     const action: ProgramAction = cmd === 'cut' ? { type: 'cut', at, releasedUntil: this.delay.releasedUntil } : { type: cmd, at };
@@ -140,15 +179,15 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     if (cmd === 'cut') this.delay.dumpPending();
     if (cmd === 'end') this.scheduleStop();
     this.emit('program', this.programState, action);
-    await this.o.persistProgram(this.programState);
-    return this.programState;
+    const program = this.programState;
+    return { program, persisted: await this.save() };
   }
 
   /**
    * Adds or lifts a mask. The program changes synchronously, so the very next release decision
    * (and render scheduling) sees it; then it is persisted.
    */
-  async maskAction(action: Extract<ProgramAction, { type: 'mask' | 'lift' }>): Promise<BroadcastProgram> {
+  async maskAction(action: Extract<ProgramAction, { type: 'mask' | 'lift' }>): Promise<CommandOutcome> {
     if (this.closed) throw new CourtcastError('INVALID_TRANSITION', 'the broadcast is over');
     const result = applyAction(this.programState, action);
     if (!result.ok) throw new CourtcastError('INVALID_TRANSITION', result.error.message, { phase: result.error.from });
@@ -158,8 +197,8 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     const slots = this.pipeline.liveMasks;
     if (slots && action.type === 'mask') void slots.apply(action.mask);
     if (slots && action.type === 'lift') void slots.lift(action.maskId);
-    await this.o.persistProgram(this.programState);
-    return this.programState;
+    const program = this.programState;
+    return { program, persisted: await this.save() };
   }
 
   /**
@@ -191,6 +230,8 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
       encoderOutage: this.lostAt !== null && this.o.now() - this.lostAt > this.o.graceMs,
       releasedUntil: new Date(this.delay.releasedUntil).toISOString(),
       finished: this.delay.finished,
+      programSaved: this.programWriter.settled,
+      publicStoreFault: this.delay.publishFault,
     };
   }
 
@@ -202,6 +243,10 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     if (this.graceTimer) clearTimeout(this.graceTimer);
     await this.pipeline.close();
     await this.delay.close();
+    // One last bounded chance for the store to take the final program.
+    await Promise.all([this.programWriter.flush(2_000), this.journalWriter?.flush(2_000)]);
+    this.programWriter.close();
+    this.journalWriter?.close();
     this.removeAll();
   }
 }

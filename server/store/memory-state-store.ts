@@ -59,10 +59,16 @@ export class MemoryStateStore implements StateStore {
     return l.length;
   }
 
+  async appendAll(entries: readonly { readonly log: string; readonly entry: string }[]): Promise<void> {
+    for (const { log, entry } of entries) await this.append(log, entry);
+  }
+
   async readLog(log: string, last?: number): Promise<string[]> {
     const all = this.logs.get(log) ?? [];
     return last === undefined ? [...all] : all.slice(Math.max(0, all.length - last));
   }
+
+  async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     this.data.clear();

@@ -19,7 +19,13 @@ export class RedisStateStore implements StateStore {
 
   /** Connects; rejects if Redis cannot be reached. */
   static async connect(url: string, prefix = 'courtcast'): Promise<RedisStateStore> {
-    const client: RedisClientType = createClient({ url });
+    // Commands fail at once while the connection is down instead of queueing: a caller that must
+    // not wait on the store (a cut) gets its answer, and one that can wait retries on its own.
+    const client: RedisClientType = createClient({
+      url,
+      disableOfflineQueue: true,
+      socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) },
+    });
     // Without a listener, a dropped connection would be an unhandled 'error' event.
     client.on('error', () => {});
     await client.connect();
@@ -73,8 +79,18 @@ export class RedisStateStore implements StateStore {
     return this.client.rPush(`${this.prefix}:log:${log}`, entry);
   }
 
+  async appendAll(entries: readonly { readonly log: string; readonly entry: string }[]): Promise<void> {
+    const tx = this.client.multi();
+    for (const { log, entry } of entries) tx.rPush(`${this.prefix}:log:${log}`, entry);
+    await tx.exec();
+  }
+
   async readLog(log: string, last?: number): Promise<string[]> {
     return this.client.lRange(`${this.prefix}:log:${log}`, last === undefined ? 0 : -last, -1);
+  }
+
+  async ping(): Promise<void> {
+    await this.client.ping();
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 /** Namespaces of the state store; one per kind of record. */
-export type StateNamespace = 'courts' | 'courtrooms' | 'hearings' | 'programs' | 'releases' | 'users' | 'pending' | 'idempotency';
+export type StateNamespace = 'courts' | 'courtrooms' | 'hearings' | 'programs' | 'releases' | 'users' | 'pending' | 'idempotency' | 'audit-heads';
 
 /**
  * Durable JSON records by namespace and id, plus append-only logs. In memory for the embedded
@@ -21,7 +21,11 @@ export interface StateStore {
   putIfAbsent<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<T | null>;
   /** Appends one entry to a log; returns the log's new length. */
   append(log: string, entry: string): Promise<number>;
+  /** Appends to several logs at once, atomically: all of them or none. */
+  appendAll(entries: readonly { readonly log: string; readonly entry: string }[]): Promise<void>;
   /** Every entry of a log, oldest first; with `last`, only the last that many. */
   readLog(log: string, last?: number): Promise<string[]>;
+  /** Resolves when the store answers; rejects when it is down. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

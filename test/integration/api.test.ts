@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +109,23 @@ describe('HTTP API: validation, errors and the public view', () => {
     expect(one.status).toBe(404);
     const pub = await fetch(`${s.base}/public/hearings/${seeded.hearingId}`);
     expect(await pub.json()).toMatchObject({ id: seeded.hearingId, status: 'scheduled', playlistUrl: null });
+  });
+
+  it('never builds public links from the Host header a client sends', async () => {
+    const live = await seedHearing(s);
+    expect((await s.api('POST', `/api/hearings/${live.hearingId}/broadcast/open`, {})).status).toBe(200);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(`${s.base}/public/hearings/${live.hearingId}`, { headers: { host: 'evil.example' } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const view = JSON.parse(body) as { playlistUrl: string };
+    expect(view.playlistUrl).toBe(`/hls/hearings/${live.hearingId}/master.m3u8`);
+    await s.api('POST', `/api/hearings/${live.hearingId}/broadcast/end`, {});
   });
 
   it('airs nothing but the no-broadcast card for a hearing that is not public', async () => {

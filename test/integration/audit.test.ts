@@ -91,4 +91,54 @@ describe('audit trail: every command on a verifiable hash chain', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain(`TAMPERED ${hearingId}  entry 3`);
   });
+
+  it('detects a truncated, a substituted and a reordered chain in the store, naming the first bad entry', async () => {
+    const client = createClient({ url: redis.url });
+    client.on('error', () => {});
+    await client.connect();
+    const key = `courtcast:log:audit:${hearingId}`;
+    const original = await client.lRange(key, 0, -1);
+    const restore = async () => {
+      await client.del(key);
+      await client.rPush(key, original);
+    };
+    const verdict = async () => (await s.api<{ ok: boolean; badSeq?: number }>('GET', `/api/hearings/${hearingId}/audit/verify`)).body;
+    // The edit of the test before is still there; put the chain back as it was, then edit it right.
+    const entries = original.map((r) => JSON.parse(r) as AuditEntry);
+    entries[3] = { ...entries[3]!, reason: 'recess' };
+    const { entryHash } = await import('../../server/audit/chain.ts');
+    original.splice(3, 1, JSON.stringify(entries[3]));
+    await restore();
+    expect(await verdict()).toMatchObject({ ok: true });
+
+    // Truncated: the last two entries removed.
+    await client.lTrim(key, 0, -3);
+    expect(await verdict()).toMatchObject({ ok: false, badSeq: original.length - 2 });
+    await restore();
+
+    // Substituted: from entry 2 on, a consistent chain with new content and new hashes.
+    let prev = entries[1]!.hash;
+    const forged = entries.slice(2).map((e) => {
+      const { hash: _hash, ...body } = { ...e, params: { ...e.params, rewritten: true }, prevHash: prev };
+      const next = { ...body, hash: entryHash(body) };
+      prev = next.hash;
+      return JSON.stringify(next);
+    });
+    await client.del(key);
+    await client.rPush(key, [...original.slice(0, 2), ...forged]);
+    expect(await verdict()).toMatchObject({ ok: false, badSeq: 2 });
+    await restore();
+
+    // Reordered: entries 1 and 2 swapped.
+    await client.del(key);
+    await client.rPush(key, [original[0]!, original[2]!, original[1]!, ...original.slice(3)]);
+    expect(await verdict()).toMatchObject({ ok: false, badSeq: 1 });
+    await restore();
+    expect(await verdict()).toMatchObject({ ok: true });
+
+    // The head published with the hearing is the chain's last entry.
+    const published = (await s.api<{ auditHead: { seq: number; hash: string } }>('GET', `/api/hearings/${hearingId}`)).body.auditHead;
+    expect(published).toEqual({ seq: entries.at(-1)!.seq, hash: entries.at(-1)!.hash });
+    await client.quit();
+  });
 });

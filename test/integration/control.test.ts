@@ -167,3 +167,28 @@ describe('Socket.IO control channel', () => {
     await emit(again, 'end', { hearingId: one.hearingId, idempotencyKey: key() });
   });
 });
+
+describe('idempotency answers under a flood of keys', () => {
+  let s: TestServer;
+
+  beforeAll(async () => {
+    s = await startTestServer({}, { maxIdempotencyKeys: 50 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('holds at most the configured number of answers, newest kept', async () => {
+    const { hearingId } = await seedHearing(s, { delaySeconds: 2 });
+    const c: Client = connect(`${s.base}/control`, { auth: { token: s.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    await new Promise((resolve) => c.once('connect', () => resolve(null)));
+    const send = (k: string) => (c.timeout(10_000).emitWithAck as (ev: string, p: unknown) => Promise<CommandAck>)('pause', { hearingId, idempotencyKey: k, reason: 'flood' });
+    const keys = Array.from({ length: 200 }, (_, i) => `flood-key-${String(i).padStart(4, '0')}`);
+    for (const k of keys) expect(await send(k)).toMatchObject({ ok: false, error: { code: 'INVALID_TRANSITION' } });
+    expect(s.cc.control.idempotencyKeysHeld).toBe(50);
+    // The newest answer is still the one a retry gets.
+    expect(await send(keys.at(-1)!)).toMatchObject({ ok: false, error: { code: 'INVALID_TRANSITION' } });
+    c.disconnect();
+  });
+});

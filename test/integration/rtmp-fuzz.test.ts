@@ -1,4 +1,7 @@
+import { mkdtempSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../server/audit/trail.ts';
@@ -39,7 +42,8 @@ describe('RTMP ingest survives hostile input', () => {
     }, `picture captured after ${new Date(t).toISOString()}`, 40_000, 500);
 
   beforeAll(async () => {
-    s = await startTestServer();
+    // The data directory sits under a dot-directory, as ~/.courtcast would: the preview must still be served.
+    s = await startTestServer({ dataDir: path.join(mkdtempSync(path.join(os.tmpdir(), '.courtcast-hidden-')), 'data') });
     ({ hearingId, courtroomId, streamKey } = await seedHearing(s, { delaySeconds: 4 }));
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {});
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
@@ -96,6 +100,16 @@ describe('RTMP ingest survives hostile input', () => {
     const createStream = chunked(0x14, command('createStream', 2, null));
     const replay = chunked(0x14, command('play', 4, null, `courtroom-${courtroomId}?token=${token}`), { streamId: 1 });
     expect(await playCase(s.cc.rtmpPort, { name: 'replayed pull token', handshake: true, bytes: Buffer.concat([connectLive, createStream, replay]) })).toBe('closed');
+  });
+
+  it('serves the clerk’s preview from a data directory under a dot-directory', async () => {
+    const playlist = await s.api<string>('GET', `/api/hearings/${hearingId}/preview/index.m3u8`);
+    expect(playlist.status).toBe(200);
+    const uri = playlist.body.split('\n').find((l) => l.endsWith('.ts'));
+    expect(uri).toBeTruthy();
+    const res = await fetch(new URL(uri!, `${s.base}/api/hearings/${hearingId}/preview/index.m3u8`), { headers: { authorization: `Bearer ${s.token}` } });
+    expect(res.status).toBe(200);
+    expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000);
   });
 
   it('listens on the configured interface only', async () => {

@@ -11,14 +11,19 @@ export class TestRedis {
   private child: ChildProcess | null = null;
   port = 0;
 
+  /** With `persistDir`, the server keeps an append-only file there, so a restart keeps the data. */
+  constructor(private readonly persistDir?: string) {}
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<this> {
-    this.port = await freeTcpPort();
+    // A restart keeps the port, so clients reconnect to the same URL.
+    if (this.port === 0) this.port = await freeTcpPort();
     // Port 0 would turn TCP off rather than pick a port (FIELD-NOTES), hence the free port above.
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const persistence = this.persistDir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.persistDir] : ['--appendonly', 'no'];
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence], { stdio: 'ignore' });
     await waitFor(async () => {
       const c = createClient({ url: this.url });
       c.on('error', () => {});

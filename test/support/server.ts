@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../config/load.ts';
-import { startCourtcast, type Courtcast } from '../../server/courtcast.ts';
+import { startCourtcast, type Courtcast, type CourtcastOptions } from '../../server/courtcast.ts';
 import { waitFor } from './wait.ts';
 
 /** A small ladder that spares the two cores: two video rungs and the audio-only rung. */
@@ -31,7 +31,7 @@ export interface TestServer {
 }
 
 /** Starts Courtcast on free ports with a throwaway data directory. */
-export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, unknown> = {}, options: Omit<CourtcastOptions, 'logger' | 'slateCacheDir'> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-test-'));
   const config = loadConfig({
     env: {},
@@ -46,7 +46,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     },
   });
   const logger = pino({ level: config.log.level });
-  const cc = await startCourtcast(config, { logger, slateCacheDir: path.join(os.tmpdir(), 'courtcast-test-slates') });
+  const cc = await startCourtcast(config, { ...options, logger, slateCacheDir: path.join(os.tmpdir(), 'courtcast-test-slates') });
   const base = `http://127.0.0.1:${cc.httpPort}`;
   const login = async (username: string, password: string): Promise<string> => {
     const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });

@@ -86,7 +86,7 @@ describe('delay line and release gate', () => {
       window: 100,
       publicStore: store,
       publicPrefix: 'h',
-      slates: { file: (kind, rung) => path.join(dir, 'slates', `${kind}-${rung}.ts`) },
+      slates: { file: (kind, rung) => path.join(dir, 'slates', `${kind}-${rung}.ts`), standby: (rung) => Buffer.from(`slate standby ${rung}`) },
       renderer,
       program: () => program,
       persist: async () => {},

@@ -1,0 +1,133 @@
+import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+import type { StateStore } from '../store/state-store.ts';
+import type { LiveSession } from './live-session.ts';
+
+/** One dependency as last probed. */
+export interface ComponentHealth {
+  readonly ok: boolean;
+  /** Why it is down, while it is. */
+  readonly error?: string;
+  /** When it went down. */
+  readonly since?: string;
+}
+
+/** One live hearing's pipeline as the server sees it. */
+export interface PipelineHealth {
+  readonly hearingId: string;
+  readonly ok: boolean;
+  readonly encoder: string;
+  readonly transcoder: 'running' | 'restarting' | 'idle';
+  /** Whether the program as it stands is in the state store. */
+  readonly programSaved: boolean;
+  /** Set while the public store refuses this hearing's releases. */
+  readonly publicStoreFault: string | null;
+}
+
+/** What /healthz answers: ok only when every part is. */
+export interface HealthReport {
+  readonly status: 'ok' | 'degraded';
+  readonly stateStore: ComponentHealth;
+  readonly publicStore: ComponentHealth;
+  readonly ingest: ComponentHealth;
+  readonly pipelines: readonly PipelineHealth[];
+}
+
+/** What the monitor watches. */
+export interface HealthOptions {
+  readonly state: StateStore;
+  readonly publicStore: ObjectStore;
+  readonly ingestListening: () => boolean;
+  readonly sessions: () => readonly LiveSession[];
+  readonly logger: MediaLogger;
+  readonly intervalMs?: number;
+  readonly probeTimeoutMs?: number;
+}
+
+/** Rejects after `ms`, so a hung store reads as down rather than as a hung health check. */
+function bounded(p: Promise<unknown>, ms: number): Promise<unknown> {
+  return Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+}
+
+/**
+ * Probes the state store and the public store in the background and keeps the answers, so a
+ * health check, a console refresh or a command never waits on a store to learn that it is down.
+ */
+export class HealthMonitor {
+  private stateHealth: ComponentHealth = { ok: true };
+  private publicHealth: ComponentHealth = { ok: true };
+  private timer: NodeJS.Timeout | null = null;
+  private probing = false;
+
+  constructor(private readonly o: HealthOptions) {}
+
+  /** Probes once now, then every interval. */
+  async start(): Promise<void> {
+    await this.probe();
+    this.timer = setInterval(() => void this.probe(), this.o.intervalMs ?? 2_000);
+    this.timer.unref();
+  }
+
+  private async probe(): Promise<void> {
+    if (this.probing) return;
+    this.probing = true;
+    const ms = this.o.probeTimeoutMs ?? 1_500;
+    try {
+      const [state, pub] = await Promise.allSettled([
+        bounded(this.o.state.ping(), ms),
+        // A read only: the public store holds released media and playlists and nothing else.
+        // Whether it takes writes is what every live delay line reports on each release.
+        bounded(this.o.publicStore.head('hearings'), ms),
+      ]);
+      this.stateHealth = this.next('state store', this.stateHealth, state);
+      this.publicHealth = this.next('public store', this.publicHealth, pub);
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private next(what: string, was: ComponentHealth, r: PromiseSettledResult<unknown>): ComponentHealth {
+    if (r.status === 'fulfilled') {
+      if (!was.ok) this.o.logger.warn({ component: what }, `the ${what} answers again`);
+      return { ok: true };
+    }
+    const error = r.reason instanceof Error ? r.reason.message : String(r.reason);
+    if (was.ok) this.o.logger.error({ component: what, error }, `the ${what} is down`);
+    return { ok: false, error, since: was.ok ? new Date().toISOString() : (was.since ?? new Date().toISOString()) };
+  }
+
+  /** Whether the state store answered its last probe. */
+  get stateStoreOk(): boolean {
+    return this.stateHealth.ok;
+  }
+
+  /** Whether the public store answered its last probe and no live hearing reports a refused write. */
+  get publicStoreOk(): boolean {
+    return this.publicHealth.ok && this.o.sessions().every((s) => s.status().publicStoreFault === null);
+  }
+
+  /** The whole picture, as /healthz serves it. */
+  report(): HealthReport {
+    const pipelines = this.o.sessions().map((s): PipelineHealth => {
+      const st = s.status();
+      const transcoder = s.transcoderState;
+      return {
+        hearingId: st.hearingId,
+        ok: st.publicStoreFault === null && transcoder !== 'restarting',
+        encoder: st.encoder,
+        transcoder,
+        programSaved: st.programSaved,
+        publicStoreFault: st.publicStoreFault,
+      };
+    });
+    const ingest: ComponentHealth = this.o.ingestListening() ? { ok: true } : { ok: false, error: 'the RTMP listener is not listening' };
+    const ok = this.stateHealth.ok && this.publicHealth.ok && ingest.ok && pipelines.every((p) => p.ok);
+    return { status: ok ? 'ok' : 'degraded', stateStore: this.stateHealth, publicStore: this.publicHealth, ingest, pipelines };
+  }
+
+  /** Stops probing. */
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

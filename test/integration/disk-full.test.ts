@@ -1,0 +1,172 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HealthReport } from '../../server/service/health.ts';
+import { TestEncoder } from '../support/encoder.ts';
+import { decodeFeed, PublicFeed, strictParse, type DecodedEntry } from '../support/public-feed.ts';
+import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { elapse, waitFor } from '../support/wait.ts';
+
+const run = promisify(execFile);
+const D = 4_000;
+// Mounting a small filesystem needs root, as CI and the developers' machines have.
+const root = process.getuid?.() === 0;
+
+/** Takes every free byte of a filesystem, again and again, until stopped: a disk that stays full. */
+class Ballast {
+  private stopped = false;
+  private done: Promise<void> | null = null;
+
+  constructor(private readonly dir: string) {}
+
+  start(): void {
+    this.done = (async () => {
+      const fh = await open(path.join(this.dir, 'ballast'), 'a');
+      // Big chunks to fill fast, then smaller ones down to a byte, so not even a small slate fits.
+      const chunks = [64 * 1024, 4096, 1].map((n) => Buffer.alloc(n, 7));
+      try {
+        while (!this.stopped) {
+          let wrote = false;
+          for (const chunk of chunks) {
+            try {
+              await fh.write(chunk);
+              wrote = true;
+              break;
+            } catch {
+              // too big for what is left: try a smaller one
+            }
+          }
+          if (!wrote) await new Promise((r) => setTimeout(r, 10)); // full: wait for a freed byte
+        }
+      } finally {
+        await fh.close();
+      }
+    })();
+  }
+
+  /** Stops taking space; the ballast stays, so the disk stays full. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.done;
+  }
+
+  async free(): Promise<void> {
+    await this.stop();
+    await rm(path.join(this.dir, 'ballast'), { force: true });
+  }
+}
+
+describe.skipIf(!root)('a full public-store disk: publish, then list', () => {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'courtcast-diskfull-'));
+  const publicDir = path.join(base, 'data', 'public');
+  let s: TestServer;
+  let encoder: TestEncoder;
+  let feed: PublicFeed;
+  let hearingId = '';
+  let mounted = false;
+  const missing: string[] = [];
+  let checking = true;
+  let checker: Promise<void> = Promise.resolve();
+  let healthWhileFull: HealthReport | null = null;
+  let faultOnConsole: string | null = null;
+  let decoded: DecodedEntry[] = [];
+  let fullFrom = 0;
+  let freedAt = 0;
+
+  /** Like a player that fetches every segment it is offered: each listed file must be there. */
+  const checkListed = async (playlistUrl: string): Promise<void> => {
+    while (checking) {
+      const res = await fetch(playlistUrl).catch(() => null);
+      if (res?.status === 200) {
+        const pl = strictParse(await res.text()) as { segments: { uri: string }[] };
+        for (const seg of pl.segments.slice(-3)) {
+          const url = new URL(seg.uri, playlistUrl).toString();
+          const r = await fetch(url, { method: 'HEAD' });
+          if (r.status !== 200) missing.push(`${r.status} ${url}`);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  beforeAll(async () => {
+    mkdirSync(publicDir, { recursive: true });
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=32m', 'tmpfs', publicDir]);
+    mounted = true;
+    s = await startTestServer({ dataDir: path.join(base, 'data') });
+    const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
+    hearingId = seeded.hearingId;
+    await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {});
+    const playlistUrl = `${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`;
+    feed = new PublicFeed(playlistUrl).start(200);
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    await waitForEncoder(s, hearingId);
+    await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {});
+    await waitFor(async () => {
+      await feed.poll();
+      return (await decodeFeed(feed)).some((e) => e.program);
+    }, 'program media in public', 30_000, 500);
+    checker = checkListed(playlistUrl);
+
+    const ballast = new Ballast(publicDir);
+    fullFrom = Date.now();
+    ballast.start();
+    healthWhileFull = await waitFor(async () => {
+      const res = await fetch(`${s.base}/healthz`);
+      const h = (await res.json()) as HealthReport;
+      return res.status === 503 && h.pipelines.some((p) => p.publicStoreFault) ? h : null;
+    }, '/healthz to report the public store fault', 15_000, 300);
+    faultOnConsole = (await s.api<{ live: { publicStoreFault: string | null } }>('GET', `/api/hearings/${hearingId}`)).body.live.publicStoreFault;
+    await elapse(4_000);
+    // Then no write at all, not even the slate from memory: slots go missing and the playlist must hold.
+    await ballast.stop();
+    await run('mount', ['-o', 'remount,ro', publicDir]);
+    await elapse(5_000);
+    await run('mount', ['-o', 'remount,rw', publicDir]);
+    await ballast.free();
+    freedAt = Date.now();
+    await waitFor(async () => (await fetch(`${s.base}/healthz`)).status === 200, '/healthz to recover', 20_000, 300);
+    // The playlist moves again, and picture returns after the slates.
+    await waitFor(async () => {
+      await feed.poll();
+      return (await decodeFeed(feed)).some((e) => e.program && e.appearedAt > freedAt);
+    }, 'picture after the disk was freed', 30_000, 500);
+    await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
+    await feed.untilEnded(D + 20_000);
+    checking = false;
+    await checker;
+    decoded = await decodeFeed(feed);
+  }, 180_000);
+
+  afterAll(async () => {
+    checking = false;
+    await checker;
+    feed?.stop();
+    await encoder?.kill();
+    await s?.close();
+    if (mounted) await run('umount', [publicDir]).catch(() => run('umount', ['-l', publicDir]));
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('never listed a file the store did not have', () => {
+    expect(missing).toEqual([]);
+    expect(feed.errors).toEqual([]);
+  });
+
+  it('said so on /healthz and in the hearing status while the disk was full', () => {
+    expect(healthWhileFull?.status).toBe('degraded');
+    expect(faultOnConsole).toMatch(/ENOSPC/);
+  });
+
+  it('showed the public slates, not errors, across the outage, and every listed segment decodes', () => {
+    const during = decoded.filter((e) => e.appearedAt > fullFrom && e.appearedAt < freedAt + 4_000);
+    expect(decoded.length).toBeGreaterThan(5);
+    // Whatever was listed around the outage is either program media or a slate: all decodable.
+    for (const e of during) expect(e.program || e.counters.every((c) => c === 0)).toBe(true);
+    expect(decoded.some((e) => !e.program && e.appearedAt > fullFrom)).toBe(true);
+  });
+});
