@@ -4,8 +4,8 @@ import { decide, isFinished, type BroadcastProgram, type ReleaseDecision } from 
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { ObjectStore } from '../store/object-store.ts';
-import { LatestWriter } from '../store/latest-writer.ts';
-import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, renderMediaPlaylist, withSource, type EntrySource, type PublicTimeline, type VariantInfo } from './playlist.ts';
+import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, withSource, type EntrySource, type PublicTimeline, type VariantInfo } from './playlist.ts';
+import { PublicWriter, type DelayLineState } from './public-writer.ts';
 import type { PublicSlate, SlateSource } from './slates.ts';
 import type { MaskRenderer } from './mask-renderer.ts';
 import { masksOver, renderKey, type Mask } from '../domain/masks.ts';
@@ -50,11 +50,7 @@ export interface DelayLineEvents {
   finished: () => void;
 }
 
-/** The persisted state of a delay line (restart recovery builds on it). */
-export interface DelayLineState {
-  readonly releasedUntil: number;
-  readonly timeline: PublicTimeline;
-}
+export type { DelayLineState } from './public-writer.ts';
 
 /** Options for one hearing's delay line. */
 export interface DelayLineOptions {
@@ -130,15 +126,8 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
   private readonly segmentMs: number;
   /** Where the published timeline will have reached once everything pending is released. */
   private pdtCursor: number;
-  /** Slots the public store has no file for yet; the playlist is not rewritten while any remain. */
-  private readonly missing = new Set<number>();
-  /** Slots aired as the standby slate because the store refused their media. */
-  private readonly substitutions = new Map<number, EntrySource>();
-  private fault: string | null = null;
-  /** A state whose playlist could not be written yet. */
-  private held: DelayLineState | null = null;
   private repairTimer: NodeJS.Timeout | null = null;
-  private readonly positionWriter: LatestWriter<DelayLineState>;
+  private readonly writer: PublicWriter;
 
   constructor(private readonly o: DelayLineOptions) {
     super((err, event) => o.logger.error({ hearingId: o.hearingId, err, event }, 'delay line listener failed'));
@@ -149,16 +138,23 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     this.releasedUntilMs = o.initial ? Math.max(o.initial.releasedUntil, fresh - 3 * this.segmentMs) : fresh;
     this.timeline = o.initial?.timeline ?? emptyTimeline();
     this.pdtCursor = this.timeline.lastProgramDateTime ?? Number.NEGATIVE_INFINITY;
-    // The release position is saved in the background: a state store that is down must not hold
-    // up the public timeline (restart recovery fails closed on a stale position anyway).
-    this.positionWriter = new LatestWriter(o.persist, {
-      onFault: (err) => (err ? o.logger.error({ hearingId: o.hearingId, err }, 'could not save the release position; retrying') : undefined),
+    this.writer = new PublicWriter({
+      hearingId: o.hearingId,
+      publicStore: o.publicStore,
+      publicPrefix: o.publicPrefix,
+      rungs: o.rungs,
+      window: o.window,
+      segmentSeconds: o.segmentSeconds,
+      slates: o.slates,
+      persist: o.persist,
+      logger: o.logger,
+      onSubstitute: (seq, source) => (this.timeline = withSource(this.timeline, seq, source)),
     });
   }
 
   /** Why the public store last refused a write, while it still does; null when all is published. */
   get publishFault(): string | null {
-    return this.fault;
+    return this.writer.fault;
   }
 
   /** Capture time up to which every decision has been taken. */
@@ -379,98 +375,22 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
       .catch((err: unknown) => this.o.logger.error({ hearingId: this.o.hearingId, err, seq: record.seq }, 'publishing failed'));
   }
 
-  private key(rung: string, seq: number): string {
-    return `${this.o.publicPrefix}/${rung}/${seq}.ts`;
-  }
-
-  /** Publishes the standby slate from memory for a slot whose own media the store refused. */
-  private async putStandby(seq: number): Promise<boolean> {
-    try {
-      await Promise.all(this.o.rungs.map((r) => this.o.publicStore.put(this.key(r, seq), this.o.slates.standby(r))));
-    } catch {
-      return false;
-    }
-    const source = { kind: 'slate', slate: 'standby' } as const;
-    this.substitutions.set(seq, source);
-    this.timeline = withSource(this.timeline, seq, source);
-    return true;
-  }
-
-  private noteFault(err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    if (this.fault === null) this.o.logger.error({ hearingId: this.o.hearingId, err }, 'the public store refuses writes: the playlist holds or airs the standby slate');
-    this.fault = message;
-  }
-
-  /**
-   * Publish, then list: every file a playlist names is in the store before that playlist is. A
-   * slot whose media the store refuses gets the standby slate (from memory, since the failing disk
-   * may hold the slate files too); if even that fails the slot is remembered as missing and the
-   * playlist is not rewritten until every slot it names has a file, so viewers see the playlist
-   * hold, never a 404.
-   */
+  /** Publishes one release through the public writer, then cleans up its pending files. */
   private async publish(release: Release, seq: number, state: DelayLineState, removed: number[]): Promise<ReleaseRecord['outcome'] | null> {
-    const store = this.o.publicStore;
-    await this.fillMissing(state);
-    let substituted = false;
-    try {
-      await Promise.all(this.o.rungs.map((r) => store.putFile(this.key(r, seq), release.files[r] as string)));
-    } catch (err) {
-      this.noteFault(err);
-      substituted = true;
-      if (!(await this.putStandby(seq))) this.missing.add(seq);
-    }
-    const listed = await this.list(state, !substituted);
+    const outcome = await this.writer.release(seq, release.files, state, removed);
     await this.removeFiles(release.cleanup);
     await release.afterwards?.();
-    // Keep one more window of files behind the playlist for players that are a little behind.
-    const stale = removed.map((s) => s - this.o.window).filter((s) => s >= 0);
-    await Promise.all(stale.flatMap((s) => this.o.rungs.map((r) => store.delete(this.key(r, s)).catch(() => undefined))));
-    if (!listed) return null;
-    return substituted ? 'standby' : release.record.outcome;
+    if (outcome === 'held') return null;
+    return outcome === 'standby' ? 'standby' : release.record.outcome;
   }
 
-  /** Gives every missing slot still in the window the standby slate, if the store takes it now. */
-  private async fillMissing(state: DelayLineState): Promise<void> {
-    const windowStart = state.timeline.entries[0]?.seq ?? Number.POSITIVE_INFINITY;
-    for (const s of [...this.missing]) {
-      if (s < windowStart || (await this.putStandby(s))) this.missing.delete(s);
-    }
-    for (const s of this.substitutions.keys()) if (s < windowStart) this.substitutions.delete(s);
-  }
-
-  /**
-   * Writes the playlists for `state` if every slot they name has its files; otherwise holds them
-   * (and retries on a timer, so a held playlist recovers even after the last release).
-   */
-  private async list(state: DelayLineState, clearsFault: boolean): Promise<boolean> {
-    this.held = state;
-    if (this.missing.size > 0) return false;
-    let timeline = state.timeline;
-    for (const [s, source] of this.substitutions) timeline = withSource(timeline, s, source);
-    try {
-      const text = renderMediaPlaylist(timeline, this.o.segmentSeconds * 2);
-      await Promise.all(this.o.rungs.map((r) => this.o.publicStore.put(`${this.o.publicPrefix}/${r}/index.m3u8`, text)));
-    } catch (err) {
-      this.noteFault(err);
-      return false;
-    }
-    this.held = null;
-    if (clearsFault) this.fault = null;
-    void this.positionWriter.submit({ ...state, timeline });
-    return true;
-  }
-
-  /** Retries a held playlist: fills what is missing, then lists, and finishes if the end was held. */
+  /** Retries a held playlist in line with the releases; finishes if the end was what was held. */
   private repair(): void {
-    const held = this.held;
-    if (!held) return;
+    if (!this.writer.holding) return;
     this.writes = this.writes
       .then(async () => {
-        if (this.held !== held) return;
-        await this.fillMissing(held);
-        if (!(await this.list(held, true))) return;
-        if (held.timeline.ended) this.emit('finished');
+        const listed = await this.writer.repair();
+        if (listed?.timeline.ended) this.emit('finished');
       })
       .catch((err: unknown) => this.o.logger.error({ hearingId: this.o.hearingId, err }, 'repairing the public playlist failed'));
   }
@@ -491,7 +411,6 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     if (this.repairTimer) clearInterval(this.repairTimer);
     this.repairTimer = null;
     await this.writes;
-    await this.positionWriter.flush(2_000);
-    this.positionWriter.close();
+    await this.writer.close();
   }
 }

@@ -1,0 +1,100 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { appendEntry, emptyTimeline, type EntrySource, type PublicTimeline } from '../../server/delay/playlist.ts';
+import { PublicWriter, type DelayLineState } from '../../server/delay/public-writer.ts';
+import { LocalObjectStore } from '../../server/store/local-object-store.ts';
+
+/** The real local store, with writes that can fail as a full or read-only disk makes them. */
+class FailingStore extends LocalObjectStore {
+  refuse: 'nothing' | 'media' | 'everything' = 'nothing';
+  override async put(key: string, body: Buffer | string): Promise<void> {
+    if (this.refuse === 'everything') throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    return super.put(key, body);
+  }
+  override async putFile(key: string, source: string): Promise<void> {
+    if (this.refuse !== 'nothing') throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    return super.putFile(key, source);
+  }
+}
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+function setup() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-writer-'));
+  dirs.push(dir);
+  const store = new FailingStore(path.join(dir, 'public'));
+  const media = path.join(dir, 'media.ts');
+  writeFileSync(media, 'program media');
+  const substituted: number[] = [];
+  const saved: DelayLineState[] = [];
+  const writer = new PublicWriter({
+    hearingId: 'hg_writertest0001',
+    publicStore: store,
+    publicPrefix: 'hearings/hg_writertest0001',
+    rungs: ['a', 'b'],
+    window: 30,
+    segmentSeconds: 2,
+    slates: { file: () => '/nonexistent', standby: (r) => Buffer.from(`standby ${r}`) },
+    persist: async (s) => void saved.push(s),
+    onSubstitute: (seq) => substituted.push(seq),
+    logger: pino({ level: 'silent' }),
+  });
+  let timeline: PublicTimeline = emptyTimeline();
+  const program: EntrySource = { kind: 'program', run: 1 };
+  /** Appends a slot and releases it through the writer, as the delay line does. */
+  const next = async () => {
+    const a = appendEntry(timeline, { durationSec: 2, programDateTime: Date.now(), source: program }, 30);
+    timeline = a.timeline;
+    return writer.release(a.entry.seq, { a: media, b: media }, { releasedUntil: 0, timeline }, []);
+  };
+  const playlist = async () => (await store.get('hearings/hg_writertest0001/a/index.m3u8'))?.toString() ?? '';
+  const listedFiles = async () => (await playlist()).split('\n').filter((l) => l.endsWith('.ts'));
+  return { store, writer, next, playlist, listedFiles, substituted, saved, dir };
+}
+
+describe('public writer: publish, then list', () => {
+  it('lists a slot only after its files are stored', async () => {
+    const w = setup();
+    expect(await w.next()).toBe('own');
+    expect(await w.listedFiles()).toEqual(['0.ts']);
+    expect((await w.store.get('hearings/hg_writertest0001/a/0.ts'))?.toString()).toBe('program media');
+    expect(w.writer.fault).toBeNull();
+  });
+
+  it('airs the standby slate from memory when the store refuses the media', async () => {
+    const w = setup();
+    await w.next();
+    w.store.refuse = 'media';
+    expect(await w.next()).toBe('standby');
+    expect(w.substituted).toEqual([1]);
+    expect((await w.store.get('hearings/hg_writertest0001/b/1.ts'))?.toString()).toBe('standby b');
+    expect(await w.playlist()).toContain('#EXT-X-DISCONTINUITY');
+    expect(w.writer.fault).toMatch(/ENOSPC/);
+  });
+
+  it('holds the playlist while a slot has no file, then fills it and lists again', async () => {
+    const w = setup();
+    await w.next();
+    w.store.refuse = 'everything';
+    expect(await w.next()).toBe('held');
+    expect(await w.next()).toBe('held');
+    expect(w.writer.holding).toBe(true);
+    // Nothing the old playlist does not name was listed, and every name it has is there.
+    expect(await w.listedFiles()).toEqual(['0.ts']);
+    w.store.refuse = 'nothing';
+    expect(await w.writer.repair()).not.toBeNull();
+    const listed = await w.listedFiles();
+    expect(listed).toEqual(['0.ts', '1.ts', '2.ts']);
+    for (const f of listed) expect(await w.store.head(`hearings/hg_writertest0001/a/${f}`)).not.toBeNull();
+    expect((await readFile(path.join(w.dir, 'public/hearings/hg_writertest0001/a/2.ts'))).toString()).toBe('standby a');
+    expect(w.writer.fault).toBeNull();
+    expect(await w.next()).toBe('own');
+  });
+});
