@@ -4,7 +4,7 @@ import { commandBody, loginBody, newCourtBody, newCourtroomBody, newHearingBody,
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
 const problem = { description: 'problem+json', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
-const errors = { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '422': problem };
+const errors = { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '422': problem, '429': problem, '503': problem };
 const idPath = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 
 /** The OpenAPI 3.1 document, built from the same zod schemas that validate requests. */
@@ -30,7 +30,12 @@ export function openApiDocument(): Record<string, unknown> {
       },
     },
     paths: {
-      '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'ok' } } } },
+      '/healthz': {
+        get: {
+          summary: 'Health of the state store, the public store, ingest and every live pipeline',
+          responses: { '200': { description: 'every part is up' }, '503': { description: 'degraded: the report names the part that is down' } },
+        },
+      },
       '/public/schedule': { get: { summary: 'Public hearings, with playlist URLs of live ones', responses: { '200': { description: 'list' } } } },
       '/public/hearings/{id}': { get: { summary: 'A public hearing and its broadcast phase', parameters: [idPath('id')], responses: { '200': { description: 'hearing' }, ...errors } } },
       '/hls/hearings/{id}/master.m3u8': { get: { summary: 'Public HLS master playlist (delayed, released media only)', parameters: [idPath('id')], responses: { '200': { description: 'playlist' }, '404': problem } } },
