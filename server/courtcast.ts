@@ -47,6 +47,7 @@ export interface Courtcast {
   readonly state: StateStore;
   readonly broadcasts: BroadcastService;
   readonly control: ControlChannel;
+  readonly ingest: RtmpIngest;
   readonly logger: Logger;
   /** Where each kind of media lives on disk. Only `public` is reachable over HTTP. */
   readonly dirs: { readonly public: string; readonly pending: string; readonly master: string };
@@ -188,6 +189,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     state,
     broadcasts,
     control,
+    ingest,
     logger,
     dirs,
     close: () =>

@@ -5,7 +5,9 @@ import nmsContext from 'node-media-server/src/node_core_ctx.js';
 import NmsLogger from 'node-media-server/src/node_core_logger.js';
 import { TypedEmitter } from '../domain/events.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import { IngestClock } from './ingest-clock.ts';
 import { guardRtmpSessions } from './rtmp-guard.ts';
+import { observeRtmpMedia } from './rtmp-media-hook.ts';
 
 /** The courtroom a stream key belongs to, or null when the key is unknown or rotated away. */
 export type KeyResolver = (streamKey: string) => { courtroomId: string } | null;
@@ -27,6 +29,9 @@ export interface RtmpIngestOptions {
   readonly host: string;
   readonly resolveKey: KeyResolver;
   readonly logger: MediaLogger;
+  /** How long each courtroom's ingest clock keeps its observations (the longest delay plus a margin). */
+  readonly clockHorizonMs?: number;
+  readonly now?: () => number;
 }
 
 const APP = 'live';
@@ -60,7 +65,9 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
   private readonly server: NodeRtmpServer;
   /** Single-use pull tokens and when they lapse: a token seen on a command line is already spent. */
   private readonly pullTokens = new Map<string, number>();
-  private readonly publishers = new Map<string, { sessionId: string; courtroomId: string }>();
+  private readonly publishers = new Map<string, { sessionId: string; courtroomId: string; clock: IngestClock }>();
+  /** The ingest clock of each courtroom's latest publish session; kept after it ends, for late dating. */
+  private readonly clocks = new Map<string, IngestClock>();
   private readonly handlers: [string, NmsHandler][] = [];
 
   constructor(private readonly o: RtmpIngestOptions) {
@@ -77,6 +84,8 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
     this.server = new NodeRtmpServer({ rtmp: { port: o.port, chunk_size: 60_000, gop_cache: false, ping: 30, ping_timeout: 60 } });
     // NMS replaces a falsy port with 1935; put 0 back so "any free port" works.
     this.server.port = o.port;
+    const now = o.now ?? Date.now;
+    observeRtmpMedia((sessionId, ts) => this.publishers.get(sessionId)?.clock.observe(ts, now()));
     this.listen('prePublish', (id: string, streamPath: string) => this.onPrePublish(id, streamPath));
     this.listen('postPublish', (id: string) => this.onPostPublish(id));
     this.listen('donePublish', (id: string) => this.onDonePublish(id));
@@ -143,13 +152,16 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
     // NMS reads the path back after this event: publishing under the courtroom's internal name
     // keeps the stream key out of the pipeline's command line and out of NMS's tables.
     if (s) s.publishStreamPath = `/${APP}/${internalStream(room.courtroomId)}`;
-    this.publishers.set(id, { sessionId: id, courtroomId: room.courtroomId });
+    // A new connection starts its timestamps afresh, so it gets a clock of its own; it becomes
+    // the courtroom's clock once NMS accepts the publish, before any media is parsed.
+    this.publishers.set(id, { sessionId: id, courtroomId: room.courtroomId, clock: new IngestClock(this.o.clockHorizonMs ?? 35 * 60_000) });
   }
 
   private onPostPublish(id: string): void {
     const p = this.publishers.get(id);
     if (!p) return;
     // NMS announces postPublish only for a publish it accepted.
+    this.clocks.set(p.courtroomId, p.clock);
     const ip = this.session(id)?.ip ?? 'unknown';
     this.o.logger.info({ courtroomId: p.courtroomId, ip }, 'encoder publishing');
     this.emit('publish', { courtroomId: p.courtroomId, ip });
@@ -196,6 +208,11 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
     });
     tcp.on('error', (err) => this.o.logger.error({ err }, 'rtmp listener error'));
     return (tcp.address() as AddressInfo).port;
+  }
+
+  /** The ingest clock of a courtroom's latest publish session, if it has published. */
+  clockOf(courtroomId: string): IngestClock | null {
+    return this.clocks.get(courtroomId) ?? null;
   }
 
   /** Whether the RTMP port is open. */

@@ -112,6 +112,22 @@ describe('RTMP ingest survives hostile input', () => {
     expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000);
   });
 
+  it('keeps the courtroom’s ingest clock: the encoder’s timestamps against when they arrived', async () => {
+    const clock = s.cc.ingest.clockOf(courtroomId);
+    expect(clock).not.toBeNull();
+    const first = clock!.latest!;
+    const before = Date.now();
+    await waitFor(() => (clock!.latest ?? 0) > first + 1_000, 'a second more of media', 5_000);
+    const latest = clock!.latest!;
+    const dated = clock!.captureOf(latest)!;
+    // Dated when this server saw it: not before the wait began, not after now.
+    expect(dated).toBeGreaterThanOrEqual(before);
+    expect(dated).toBeLessThanOrEqual(Date.now());
+    // The encoder's clock runs at real time, so a second of media arrived over about a second.
+    expect(dated - clock!.captureOf(first)!).toBeGreaterThan(500);
+    expect(clock!.firstAtOrAfter(dated)).toBeLessThanOrEqual(latest);
+  });
+
   it('listens on the configured interface only', async () => {
     // The test server binds HTTP, and so ingest, to 127.0.0.1; 127.0.0.2 is loopback too but not bound.
     const refused = await new Promise<boolean>((resolve) => {
