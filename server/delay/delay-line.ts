@@ -10,22 +10,28 @@ import type { PublicSlate, SlateSource } from './slates.ts';
 import type { MaskRenderer } from './mask-renderer.ts';
 import { masksOver, renderKey, type Mask } from '../domain/masks.ts';
 import type { SegmentMask } from '../media/mask-filters.ts';
+import { frameOffsets } from '../pipeline/capture-dating.ts';
 
 const segmentId = (s: CompletedSegment): string => `r${s.run}-${s.index}`;
 
 /**
- * Masks on a segment's own clock, in seconds from its first frame. The published timeline puts
- * frame k at programDateTime + k/fps, an upper bound of its true capture time (which lies after
- * `captureStart`). A mask's start maps on the published timeline: exact, and never late. A
- * retroactive end, given on that timeline, maps exactly too; an end set by a lift is a wall-clock
- * instant, so it maps from the lower bound and covers every frame that may precede it.
+ * Masks on a segment's own clock, in seconds from its first frame. A segment dated on the ingest
+ * clock knows each frame's capture instant, so a mask covers exactly the frames captured inside
+ * it, however late the transcoder ran. Without it (an input with no ingest clock), the published
+ * timeline puts frame k at programDateTime + k/fps, an upper bound of its capture time: a start
+ * maps on it exactly; an end set by a lift maps from the lower bound, covering every frame that
+ * may precede it; and when that timeline was pushed later than the segment's capture (a stall),
+ * every end maps from the lower bound, since the published date no longer says when frames came.
  */
-export function segmentMasks(masks: readonly Mask[], s: CompletedSegment): SegmentMask[] {
+export function segmentMasks(masks: readonly Mask[], s: CompletedSegment & { readonly pdtPushed?: boolean }, fps: number): SegmentMask[] {
   return masks.flatMap((m) => {
     if (m.kind === 'card') return [];
+    const extra = { ...(m.region ? { region: m.region } : {}), ...(m.pitch ? { pitch: m.pitch } : {}) };
+    if (s.frames && s.frames.length > 0) return [{ kind: m.kind, ...extra, ...frameOffsets(s.frames, m.start, m.end, fps, s.durationSec) }];
     const from = (m.start - s.programDateTime) / 1000;
-    const to = m.end === null ? s.durationSec + 1 : (m.end - (m.exactEnd ? s.programDateTime : s.captureStart)) / 1000;
-    return [{ kind: m.kind, ...(m.region ? { region: m.region } : {}), ...(m.pitch ? { pitch: m.pitch } : {}), from, to }];
+    const exact = m.exactEnd === true && s.pdtPushed !== true;
+    const to = m.end === null ? s.durationSec + 1 : (m.end - (exact ? s.programDateTime : s.captureStart)) / 1000;
+    return [{ kind: m.kind, ...extra, from, to }];
   });
 }
 
@@ -57,6 +63,8 @@ export interface DelayLineOptions {
   readonly hearingId: string;
   readonly delayMs: number;
   readonly segmentSeconds: number;
+  /** Frames per second of every rung (frame k of a segment is k/fps from its first). */
+  readonly fps?: number;
   readonly rungs: readonly string[];
   readonly variants: readonly VariantInfo[];
   readonly window: number;
@@ -88,7 +96,9 @@ interface GapMarker {
   readonly captureEnd: number;
 }
 
-type Pending = CompletedSegment | GapMarker;
+/** A segment waiting for release, with whether its published date had to be pushed later. */
+type PendingSegment = CompletedSegment & { readonly pdtPushed?: boolean };
+type Pending = PendingSegment | GapMarker;
 const isGap = (p: Pending): p is GapMarker => 'gap' in p;
 const filesOf = (p: Pending): string[] => (isGap(p) ? [] : Object.values(p.files));
 
@@ -194,7 +204,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     // only ever moves later, so it stays an upper bound of the true capture time.
     const programDateTime = Math.max(segment.programDateTime, this.pdtCursor);
     this.pdtCursor = programDateTime + segment.durationSec * 1000;
-    this.pending.push({ ...segment, programDateTime });
+    this.pending.push({ ...segment, programDateTime, pdtPushed: programDateTime > segment.programDateTime + 1 });
   }
 
   /**
@@ -260,7 +270,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
       const job: { key: string; state: 'running' | 'done' | 'failed'; files?: Record<string, string> } = { key, state: 'running' };
       this.renders.set(id, job);
       this.o.renderer
-        .render({ id, files: s.files, masks: segmentMasks(masksOver(masks, span), s), deadline: s.captureEnd + this.o.delayMs })
+        .render({ id, files: s.files, masks: segmentMasks(masksOver(masks, span), s, this.o.fps ?? 30), deadline: s.captureEnd + this.o.delayMs })
         .then((files) => {
           job.state = 'done';
           job.files = files;

@@ -23,6 +23,11 @@ export class IngestClock {
     return this.ts.length;
   }
 
+  /** When the newest observation was made: no later than now, no earlier than any packet's arrival. */
+  get latestAt(): number | null {
+    return this.at.length > 0 ? (this.at[this.at.length - 1] as number) : null;
+  }
+
   /** The newest timestamp observed, or null before the first packet. */
   get latest(): number | null {
     return this.ts.length > 0 ? (this.ts[this.ts.length - 1] as number) : null;

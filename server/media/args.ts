@@ -31,7 +31,17 @@ export interface TranscodeOptions {
   readonly playlistEntries?: number;
   /** Live mask slots, switched at run time through loopback zmq ports. */
   readonly liveMasks?: LiveSlotPlan;
+  /**
+   * Keep the input's timestamps in every rung (-copyts, and no muxer offset), so each frame's
+   * PTS is the encoder's own timestamp and maps onto the ingest clock.
+   */
+  readonly keepTimestamps?: boolean;
 }
+
+/** Input flag that keeps input timestamps through the filters and encoders. */
+const KEEP_INPUT_TIMESTAMPS = ['-copyts'];
+/** Muxer flags that write those timestamps unshifted (mpegts otherwise adds 1.4 s). */
+const UNSHIFTED_MPEGTS = ['-hls_ts_options', 'mpegts_copyts=1', '-muxdelay', '0', '-muxpreload', '0'];
 
 /** Audio encoding shared by every rung and every slate, so a slate can replace any segment. */
 export const AUDIO_SAMPLE_RATE = 48_000;
@@ -70,7 +80,9 @@ export function videoEncodeOptions(rung: RungOptions, fps: number, segmentSecond
     '-keyint_min', gop,
     '-sc_threshold', '0', // no extra keyframes on scene cuts: they would break alignment
     '-bf', '0', // no B-frames: a re-rendered segment must be a drop-in replacement
-    '-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`,
+    // Counted in frames, not in `t`: with input timestamps kept (-copyts) `t` starts wherever the
+    // encoder's clock stood, and a time-based rule would force a keyframe on every early frame.
+    '-force_key_frames', `expr:eq(mod(n,${gop}),0)`,
   ];
 }
 
@@ -126,10 +138,12 @@ export function transcodeSpec(o: TranscodeOptions): FfmpegSpec {
       const out = hlsOutput(o.pendingDir(rung.name), o.segmentSeconds, entries);
       const vi = videoRungs.indexOf(rung);
       const video = vi >= 0 ? ['-map', `[${videoLabel(vi)}]`, ...videoEncodeOptions(rung, o.fps, o.segmentSeconds)] : [];
-      return { target: out.target, options: [...video, '-map', live ? audioLabels[ri]! : '0:a:0', ...audioEncodeOptions(rung.audioKbps), ...out.options] };
+      const unshifted = o.keepTimestamps ? UNSHIFTED_MPEGTS : [];
+      return { target: out.target, options: [...video, '-map', live ? audioLabels[ri]! : '0:a:0', ...audioEncodeOptions(rung.audioKbps), ...unshifted, ...out.options] };
     }),
   ];
-  return { inputs: [{ url: o.input.url, options: [...GLOBAL_INPUT_FLAGS, ...o.input.options] }], complexFilter, outputs };
+  const keep = o.keepTimestamps ? KEEP_INPUT_TIMESTAMPS : [];
+  return { inputs: [{ url: o.input.url, options: [...GLOBAL_INPUT_FLAGS, ...keep, ...o.input.options] }], complexFilter, outputs };
 }
 
 /** Input flags for pulling an RTMP stream from our own ingest server. */

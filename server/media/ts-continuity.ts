@@ -58,9 +58,8 @@ export function counterSpans(ts: Buffer): Map<number, { first: number; last: num
   return spans;
 }
 
-/** The PTS, in seconds, of the first PES of each kind of stream (video 0xE0-0xEF, audio 0xC0-0xDF). */
-export function firstPts(ts: Buffer): { video: number | null; audio: number | null } {
-  const found: { video: number | null; audio: number | null } = { video: null, audio: null };
+/** Each PES start in a stream, with its kind (video 0xE0-0xEF, audio 0xC0-0xDF) and PTS in seconds. */
+function* pesStarts(ts: Buffer): Generator<{ kind: 'video' | 'audio'; pts: number }> {
   for (const p of packets(ts)) {
     const i = info(p);
     if (!i.pusi || !hasPayload(i)) continue;
@@ -68,13 +67,29 @@ export function firstPts(ts: Buffer): { video: number | null; audio: number | nu
     if (pes.length < 14 || pes[0] !== 0 || pes[1] !== 0 || pes[2] !== 1) continue;
     const streamId = pes[3]!;
     const kind = streamId >= 0xe0 && streamId <= 0xef ? 'video' : streamId >= 0xc0 && streamId <= 0xdf ? 'audio' : null;
-    if (!kind || found[kind] !== null || (pes[7]! & 0x80) === 0) continue;
+    if (!kind || (pes[7]! & 0x80) === 0) continue;
     const b = pes.subarray(9, 14);
     const pts = (b[0]! & 0x0e) * 2 ** 29 + b[1]! * 2 ** 22 + (b[2]! >> 1) * 2 ** 15 + b[3]! * 2 ** 7 + (b[4]! >> 1);
-    found[kind] = pts / 90_000;
+    yield { kind, pts: pts / 90_000 };
+  }
+}
+
+/** The PTS, in seconds, of the first PES of each kind of stream. */
+export function firstPts(ts: Buffer): { video: number | null; audio: number | null } {
+  const found: { video: number | null; audio: number | null } = { video: null, audio: null };
+  for (const { kind, pts } of pesStarts(ts)) {
+    if (found[kind] !== null) continue;
+    found[kind] = pts;
     if (found.video !== null && found.audio !== null) break;
   }
   return found;
+}
+
+/** The PTS, in seconds, of every video frame of a segment, in stream order (one PES per frame). */
+export function videoPts(ts: Buffer): number[] {
+  const out: number[] = [];
+  for (const { kind, pts } of pesStarts(ts)) if (kind === 'video') out.push(pts);
+  return out;
 }
 
 /**

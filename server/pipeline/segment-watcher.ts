@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import HLS from 'hls-parser';
+import { videoPts } from '../media/ts-continuity.ts';
+import { dateSegment, type CaptureClock, type SegmentDates } from './capture-dating.ts';
 import { SerialPoll } from './serial-poll.ts';
 
 /** One finished segment of one playlist, as FFmpeg listed it. */
@@ -47,6 +49,17 @@ export interface CompletedSegment {
   readonly durationSec: number;
   /** Local file of each rung, by rung name. */
   readonly files: Readonly<Record<string, string>>;
+  /**
+   * Capture instant of each video frame, when the segment was dated on the ingest clock; absent
+   * when it was dated by observation (no clock for this input).
+   */
+  readonly frames?: readonly number[];
+  /**
+   * When the transcoder handled this segment's frames: not before `start` (no frame was ingested
+   * earlier) and all by `end` (when it was listed). Live mask slots are proven against this,
+   * since a slot acts on frames as FFmpeg processes them, which may be well after their capture.
+   */
+  readonly produced: { readonly start: number; readonly end: number };
 }
 
 /** Options for a watcher over one FFmpeg run. */
@@ -60,6 +73,14 @@ export interface WatcherOptions {
   readonly runStartedAt: number;
   readonly now: () => number;
   readonly onSegment: (segment: CompletedSegment) => void;
+  /**
+   * The ingest clock of this run's input, when it has one: segments are then dated by their
+   * frames' timestamps (the transcoder keeps them) rather than by when they were listed.
+   */
+  readonly clock?: CaptureClock | null;
+  /** The rung whose file is read for frame timestamps (a video rung). */
+  readonly datingRung?: string;
+  readonly fps?: number;
 }
 
 /**
@@ -96,6 +117,17 @@ export class SegmentWatcher {
     return this.serial.run();
   }
 
+  private async dates(files: Record<string, string>): Promise<SegmentDates | null> {
+    const clock = this.o.clock;
+    const rung = this.o.datingRung;
+    if (!clock || !rung || !files[rung]) return null;
+    try {
+      return dateSegment(videoPts(await readFile(files[rung] as string)), clock, 1000 / (this.o.fps ?? 30));
+    } catch {
+      return null;
+    }
+  }
+
   private async pass(): Promise<void> {
     const lists = await Promise.all(this.o.rungs.map((r) => readListed(this.o.playlistOf(r))));
     const seenAt = this.o.now();
@@ -107,10 +139,10 @@ export class SegmentWatcher {
         if (!this.firstSeen.has(s.index)) this.firstSeen.set(s.index, { at: seenAt, durationSec: s.durationSec });
       }
     });
-    this.emitReady();
+    await this.emitReady();
   }
 
-  private emitReady(): void {
+  private async emitReady(): Promise<void> {
     for (;;) {
       const i = this.nextIndex;
       const seen = this.firstSeen.get(i);
@@ -124,19 +156,24 @@ export class SegmentWatcher {
       const byClock = seen.at - durMs - this.o.slackMs;
       const byMedia = this.o.runStartedAt + this.mediaBeforeMs;
       this.mediaBeforeMs += durMs;
+      const produced = { start: Math.floor(Math.min(byClock, byMedia)), end: seen.at };
+      const dated = await this.dates(files);
       this.o.onSegment({
         run: this.o.run,
         index: i,
-        captureStart: Math.floor(Math.min(byClock, byMedia)),
-        captureEnd: seen.at,
-        programDateTime: Math.round(seen.at - durMs),
+        // On the ingest clock when there is one; otherwise the observed bounds, which hold too.
+        captureStart: dated ? dated.captureStart : produced.start,
+        captureEnd: dated ? dated.captureEnd : produced.end,
+        programDateTime: dated ? (dated.frames[0] as number) : Math.round(seen.at - durMs),
         durationSec: seen.durationSec,
         files,
+        ...(dated ? { frames: dated.frames } : {}),
+        produced,
       });
       this.firstSeen.delete(i);
       for (const m of this.perRung.values()) m.delete(i);
       this.nextIndex = i + 1;
-      this.lastEnd = seen.at;
+      this.lastEnd = dated ? dated.captureEnd : seen.at;
     }
   }
 }

@@ -8,6 +8,7 @@ import { Supervisor } from '../media/supervisor.ts';
 import { MasterSealer, type MasterSegment } from './master-sealer.ts';
 import { SegmentWatcher, type CompletedSegment } from './segment-watcher.ts';
 import { LiveMaskSlots } from './live-masks.ts';
+import type { CaptureClock } from './capture-dating.ts';
 import { freeLoopbackPorts } from '../media/ports.ts';
 
 export type { MasterSegment } from './master-sealer.ts';
@@ -43,6 +44,11 @@ export interface PipelineOptions {
   readonly mode: RunMode;
   /** The input of each run (a fresh pull URL or a listener). */
   readonly input: () => InputOptions;
+  /**
+   * The ingest clock of the input a run is about to read, when it has one (RTMP). The run then
+   * keeps input timestamps and its segments are dated by their frames on that clock.
+   */
+  readonly clock?: () => CaptureClock | null;
   /** Strings to redact from logs (stream keys, tokens). */
   readonly secrets?: () => readonly string[];
   /** This hearing's private directories. Neither may lie under the public store. */
@@ -137,7 +143,10 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     for (const r of rungs) mkdirSync(path.join(pendingRun, r), { recursive: true });
     const sealer = this.recorder ? null : this.sealer(run, 'r');
     const slots = this.slots;
+    const clock = this.o.clock?.() ?? null;
+    const datingRung = this.o.ladder.find((r) => r.height !== undefined)?.name;
     const spec = transcodeSpec({
+      ...(clock ? { keepTimestamps: true } : {}),
       ...(slots ? { liveMasks: slots.plan } : {}),
       input: this.o.input(),
       ladder: this.o.ladder,
@@ -154,6 +163,7 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
       runStartedAt: this.now(),
       now: this.now,
       onSegment: (s) => this.onSegment(s),
+      ...(clock && datingRung ? { clock, datingRung, fps: this.o.fps } : {}),
     });
     this.transcodeRuns.set(run, { watcher, sealer, produced: false });
     const proc = this.process(spec, 'transcode', run, pendingRun);

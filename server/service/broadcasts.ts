@@ -205,6 +205,8 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
           ? srtListenInput({ host: this.o.srtBindHost, port: room.srtPort ?? 0, passphrase: key })
           : rtmpPullInput(this.o.ingest.pullUrl(this.o.rtmpPort(), room.id), 5000);
       },
+      // An RTMP run reads the courtroom's current publish session, whose clock dates its frames.
+      ...(room.ingest === 'rtmp' ? { clock: () => this.o.ingest.clockOf(room.id) } : {}),
       // Stream keys and pull tokens never reach the logs.
       secrets: () => [this.o.registry.currentKey(room.id) ?? room.streamKey, room.streamKey, ...this.o.ingest.secrets],
       pendingDir: path.join(this.o.pendingRoot, hearing.id),
@@ -219,6 +221,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       hearingId: hearing.id,
       delayMs: hearing.delaySeconds * 1000,
       segmentSeconds: this.o.segmentSeconds,
+      fps: this.o.fps,
       rungs: this.o.ladder.map((r) => r.name),
       variants: variantsOf(this.o.ladder),
       window: this.o.publicWindow,

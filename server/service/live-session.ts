@@ -203,13 +203,16 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
 
   /**
    * Whether a segment already carries every mask over it from the live slots: each mask's slot
-   * was on, by FFmpeg's ack, before the segment's capture began and stayed on until it completed.
+   * was on, by FFmpeg's ack, before the segment's first frame could be processed and stayed on
+   * until the segment was complete.
    * A no-broadcast card has no slot, so it never proves live.
    */
   liveProof(segment: CompletedSegment, masks: readonly Mask[]): boolean {
     const slots = this.pipeline.liveMasks;
     if (!slots || masks.length === 0) return false;
-    const span = { start: segment.captureStart, end: segment.captureEnd };
+    // A slot acts on frames as FFmpeg processes them, so the proof uses when they were processed,
+    // which may be long after their capture when the transcoder runs behind.
+    const span = segment.produced;
     return masks.every((m) => m.kind !== 'card' && slots.coverage(m.id, segment.run, span) === 'full');
   }
 

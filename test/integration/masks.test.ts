@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCounter } from '../../server/media/synthetic.ts';
-import { TestEncoder } from '../support/encoder.ts';
+import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { spawn } from 'node:child_process';
 import type { AuditEntry } from '../../server/audit/trail.ts';
 import { audioRmsDb, decodeCounters, decodeFrames, dominantHz, PublicFeed, regionStats } from '../support/public-feed.ts';
@@ -55,7 +55,10 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
 
     // Live masks from now until lifted.
     marks.maskOn = Date.now();
-    const black = (await post('/masks', { kind: 'black', region: BOX, reason: 'witness face' })) as { mask: { id: string } };
+    const black = (await post('/masks', { kind: 'black', region: BOX, reason: 'witness face' })) as { mask: { id: string; start: number } };
+    // The mask starts when the server takes it, a little after the request left: frames captured
+    // in between are rightly not masked.
+    marks.maskOn = black.mask.start;
     const mute = (await post('/masks', { kind: 'mute', reason: 'witness name' })) as { mask: { id: string } };
     await elapse(7_000);
     marks.maskOff = Date.now();
@@ -180,16 +183,21 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     for (const g of loud) expect(g.rms).toBeGreaterThan(-35);
   });
 
-  it('covers exactly the frames of the retroactive interval on the published timeline, and no others', () => {
+  it('covers the frames of the retroactive interval, to within a frame at each edge, and no others', () => {
+    // The server places each frame on its ingest clock; the published timeline (segment date plus
+    // k/fps) approximates that clock, so an edge may fall one frame either way of it, never more.
     const timed = frames['360p']!.filter((f) => f.published !== null);
     const far = timed.filter((f) => f.published! > marks.retroTo! + 3_000 || f.published! < marks.retroFrom! - 3_000);
     const farEdges = Math.min(...far.map((f) => regionStats(f.pixels, BLUR).edges));
     const near = timed.filter((f) => f.published! >= marks.retroFrom! - 1_000 && f.published! < marks.retroTo! + 1_000);
-    const wanted = near.filter((f) => f.published! >= marks.retroFrom! && f.published! < marks.retroTo!);
-    expect(wanted.length).toBeGreaterThanOrEqual(44);
-    const blurred = near.filter((f) => regionStats(f.pixels, BLUR).edges < farEdges * 0.5);
-    // Blurred: detail in the region collapses on exactly the frames the interval names.
-    expect(blurred.map((f) => f.counter)).toEqual(wanted.map((f) => f.counter));
+    const blurred = near.filter((f) => regionStats(f.pixels, BLUR).edges < farEdges * 0.5).map((f) => f.counter);
+    const inside = near.filter((f) => f.published! >= marks.retroFrom! + FRAME_MS && f.published! < marks.retroTo! - FRAME_MS).map((f) => f.counter);
+    const allowed = near.filter((f) => f.published! >= marks.retroFrom! - FRAME_MS && f.published! < marks.retroTo! + FRAME_MS).map((f) => f.counter);
+    expect(inside.length).toBeGreaterThanOrEqual(42);
+    for (const c of inside) expect(blurred, `frame ${c} inside the interval`).toContain(c);
+    for (const c of blurred) expect(allowed, `frame ${c} outside the interval`).toContain(c);
+    // One run of frames: no hole and no stray frame.
+    expect(blurred.at(-1)! - blurred[0]! + 1).toBe(blurred.length);
     expect(retroAck.alreadyPublic).toBeNull();
   });
 

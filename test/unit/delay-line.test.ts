@@ -56,7 +56,7 @@ describe('delay line and release gate', () => {
       writeFileSync(f, `program ${index} ${r}`);
       files[r] = f;
     }
-    line.addPending({ run: 1, index, captureStart: start, captureEnd: start + 2000, programDateTime: start, durationSec: 2, files });
+    line.addPending({ run: 1, index, captureStart: start, captureEnd: start + 2000, programDateTime: start, durationSec: 2, files, produced: { start, end: start + 2000 } });
   };
   const publicBodies = async (): Promise<string[]> => {
     await line.flushed();

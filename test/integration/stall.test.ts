@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCounter } from '../../server/media/synthetic.ts';
+import { TestEncoder } from '../support/encoder.ts';
+import { decodeFeed, decodeFrames, PublicFeed, regionStats } from '../support/public-feed.ts';
+import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { elapse, waitFor } from '../support/wait.ts';
+
+const D = 8_000;
+/** Counter estimates run early by up to this much (FFmpeg starts emitting after it spawns). */
+const EARLY = 600;
+const BOX = { x: 0.3, y: 0.3, w: 0.3, h: 0.3 };
+
+/**
+ * The server stalls (its event loop blocked for 3 s, as a burst of work or a stalled disk would
+ * do), then a clerk masks "the last 4 s". Dated by when playlists changed, the timeline ran
+ * seconds ahead of capture after such a stall and the mask covered no frame; on the ingest clock
+ * every frame captured in those seconds is masked.
+ */
+describe('a retroactive mask after a stall of the server', () => {
+  let s: TestServer;
+  let encoder: TestEncoder;
+  let feed: PublicFeed;
+  let hearingId = '';
+  let mask: { start: number; end: number } = { start: 0, end: 0 };
+  let alreadyPublic: unknown = undefined;
+  const checked: { counter: number; t: number; mean: number }[] = [];
+  let slates = 0;
+
+  beforeAll(async () => {
+    s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
+    const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
+    hearingId = seeded.hearingId;
+    await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {});
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    await waitForEncoder(s, hearingId);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
+    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
+    await waitFor(async () => {
+      await feed.poll();
+      return (await decodeFeed(feed)).some((e) => e.program);
+    }, 'program media in public', 40_000, 500);
+
+    // The server and this test share a process: blocking it blocks ingest, the transcoder's
+    // watchers and the delay line alike, while the encoder keeps sending into the socket.
+    const until = Date.now() + 3_000;
+    while (Date.now() < until) {
+      // stalled
+    }
+    await elapse(1_500);
+    const now = Date.now();
+    const res = await s.api<{ mask: { start: number; end: number }; alreadyPublic: unknown }>('POST', `/api/hearings/${hearingId}/masks`, {
+      kind: 'black',
+      region: BOX,
+      start: new Date(now - 4_000).toISOString(),
+      end: new Date(now).toISOString(),
+      reason: 'witness named a child',
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    mask = res.body.mask;
+    alreadyPublic = res.body.alreadyPublic;
+    await elapse(D + 4_000);
+    await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
+    await feed.untilEnded(D + 20_000);
+    for (const e of feed.sorted()) {
+      const body = Buffer.from(await (await fetch(e.uri)).arrayBuffer());
+      for (const pixels of await decodeFrames(body)) {
+        const counter = readCounter(pixels.subarray(0, 640 * 40));
+        if (counter === 0) {
+          slates++;
+          continue;
+        }
+        const t = encoder.timeOf(counter);
+        // Emitted inside the mask (so captured inside it too, captures come after emission), and
+        // early enough that its capture cannot have slipped past the mask's end.
+        if (t >= mask.start && t + EARLY + 200 <= mask.end) checked.push({ counter, t, mean: regionStats(pixels, BOX).mean });
+      }
+    }
+  }, 150_000);
+
+  afterAll(async () => {
+    feed?.stop();
+    await encoder?.kill();
+    await s?.close();
+  });
+
+  it('masks every frame captured in the last N seconds, or airs the card: never a readable frame', () => {
+    expect(checked.length, `${slates} slate frames`).toBeGreaterThan(30);
+    const readable = checked.filter((f) => f.mean >= 20).map((f) => f.counter);
+    expect(readable).toEqual([]);
+  });
+
+  it('says nothing of it had aired, since all of it was still inside the delay', () => {
+    expect(alreadyPublic).toBeNull();
+  });
+});
