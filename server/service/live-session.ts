@@ -44,6 +44,9 @@ export interface CommandOutcome {
   readonly persisted: boolean;
 }
 
+/** Longest the transcoder may run after an end to produce what was captured before it. */
+const DRAIN_LIMIT_MS = 60_000;
+
 /** How long a command's answer waits for the state store before saying "not saved yet". */
 const PERSIST_WAIT_MS = 1_000;
 
@@ -65,6 +68,8 @@ export interface LiveSessionEvents {
 export class LiveSession extends TypedEmitter<LiveSessionEvents> {
   private programState: BroadcastProgram;
   private stopTimer: NodeJS.Timeout | null = null;
+  /** Capture end of the newest segment the pipeline produced. */
+  private capturedUntil = Number.NEGATIVE_INFINITY;
   private graceTimer: NodeJS.Timeout | null = null;
   private lostAt: number | null = null;
   private closed = false;
@@ -93,7 +98,10 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
       err ? o.logger.error({ hearingId: hearing.id, err }, `could not save the program to ${what}; the command holds and saving is retried`) : o.logger.warn({ hearingId: hearing.id }, `the program is saved to ${what} again`);
     this.programWriter = new LatestWriter(o.persistProgram, { onFault: fault('the state store') });
     this.journalWriter = o.journalProgram ? new LatestWriter(o.journalProgram, { onFault: fault('the local journal') }) : null;
-    pipeline.on('segment', (s) => delay.addPending(s));
+    pipeline.on('segment', (s) => {
+      this.capturedUntil = Math.max(this.capturedUntil, s.captureEnd);
+      delay.addPending(s);
+    });
     pipeline.on('gap', (at) => delay.markGap(at));
     pipeline.on('master', (m) => this.emit('master', m));
     pipeline.on('ffmpegExit', (exit, run, restarting) => this.emit('ffmpeg', { run, code: exit.code, signal: exit.signal, restarting }));
@@ -216,10 +224,23 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     return masks.every((m) => m.kind !== 'card' && slots.coverage(m.id, segment.run, span) === 'full');
   }
 
-  /** After an end, keep capturing one more segment so the last one before the end completes. */
+  /**
+   * After an end, the transcoder runs on until it has produced everything captured before the
+   * end instant, however far behind it is: the end drains rather than cutting the last seconds
+   * off. It stops at once if the encoder is gone (nothing more can come), and after a minute in
+   * any case.
+   */
   private scheduleStop(): void {
-    const wait = this.o.segmentSeconds * 1000 + 1500;
-    this.stopTimer = setTimeout(() => void this.pipeline.close(), wait);
+    const endAt = this.programState.endedAt ?? this.o.now();
+    const startedAt = this.o.now();
+    this.stopTimer = setInterval(() => {
+      const drained = this.capturedUntil >= endAt;
+      const gone = this.pipeline.encoder !== 'connected';
+      if (!drained && !gone && this.o.now() - startedAt < DRAIN_LIMIT_MS) return;
+      if (this.stopTimer) clearInterval(this.stopTimer);
+      this.stopTimer = null;
+      void this.pipeline.close();
+    }, 250);
   }
 
   /** The status shown to consoles and, in part, to the public. */
@@ -242,7 +263,7 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.stopTimer) clearTimeout(this.stopTimer);
+    if (this.stopTimer) clearInterval(this.stopTimer);
     if (this.graceTimer) clearTimeout(this.graceTimer);
     await this.pipeline.close();
     await this.delay.close();
