@@ -101,6 +101,9 @@ export class SegmentWatcher {
   private nextIndex = 0;
   private mediaBeforeMs = 0;
   private lastEnd: number | null = null;
+  /** The newest frame timestamp (s) read in this run, and whether its clock had to be dropped. */
+  private lastPts = Number.NEGATIVE_INFINITY;
+  private clockForsaken = false;
   private readonly serial = new SerialPoll(() => this.pass());
 
   constructor(private readonly o: WatcherOptions) {
@@ -120,9 +123,14 @@ export class SegmentWatcher {
   private async dates(files: Record<string, string>): Promise<SegmentDates | null> {
     const clock = this.o.clock;
     const rung = this.o.datingRung;
-    if (!clock || !rung || !files[rung]) return null;
+    if (!clock || !rung || !files[rung] || this.clockForsaken) return null;
     try {
-      return dateSegment(videoPts(await readFile(files[rung] as string)), clock, 1000 / (this.o.fps ?? 30));
+      const pts = videoPts(await readFile(files[rung] as string));
+      // Timestamps that run backwards mean this run is reading media of another connection
+      // (one that restarted its clock): its frames are not on this clock, so stop using it.
+      if (pts.length > 0 && (pts[0] as number) < this.lastPts - 0.001) this.clockForsaken = true;
+      this.lastPts = Math.max(this.lastPts, pts[pts.length - 1] ?? this.lastPts);
+      return this.clockForsaken ? null : dateSegment(pts, clock, 1000 / (this.o.fps ?? 30));
     } catch {
       return null;
     }

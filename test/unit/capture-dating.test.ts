@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { IngestClock } from '../../server/ingest/ingest-clock.ts';
+import { dateSegment, frameOffsets } from '../../server/pipeline/capture-dating.ts';
+
+const FRAME = 1000 / 30;
+
+/** A clock that saw 30 fps video stamped from 0, each frame `lag` ms after its stamp (from `t0`). */
+function steadyClock(frames: number, t0: number, lag = 5): IngestClock {
+  const c = new IngestClock(600_000);
+  for (let i = 0; i < frames; i++) c.observe(Math.round(i * FRAME), t0 + Math.round(i * FRAME) + lag);
+  return c;
+}
+
+describe('dating segments on the ingest clock', () => {
+  it('places each frame no earlier than the input frame it may show, and contains the segment', () => {
+    const clock = steadyClock(300, 1_000_000);
+    const pts = Array.from({ length: 60 }, (_, k) => (60 + k) / 30); // frames 60..119, seconds
+    const d = dateSegment(pts, clock, FRAME)!;
+    expect(d.frames).toHaveLength(60);
+    // Frame k may show input frame k or k+1 (rounding): dated at the later one's arrival.
+    for (let k = 0; k < 60; k++) {
+      const arrival = 1_000_000 + Math.round((60 + k) * FRAME) + 5;
+      expect(d.frames[k]).toBeGreaterThanOrEqual(arrival);
+      expect(d.frames[k]! - arrival).toBeLessThanOrEqual(Math.ceil(FRAME) + 1);
+    }
+    expect(d.captureStart).toBeLessThanOrEqual(d.frames[0]!);
+    expect(d.captureEnd).toBeGreaterThan(d.frames[59]!);
+    // Monotone: never a frame dated before the one before it.
+    for (let k = 1; k < 60; k++) expect(d.frames[k]).toBeGreaterThanOrEqual(d.frames[k - 1]!);
+  });
+
+  it('dates media the clock has not stepped past at its latest observation, never earlier', () => {
+    const clock = steadyClock(100, 5_000);
+    const d = dateSegment([3.2, 3.3], clock, FRAME)!; // beyond frame 99 (3.3 s)
+    expect(d.captureEnd).toBe(clock.latestAt);
+  });
+
+  it('refuses media older than the clock keeps (another connection’s)', () => {
+    const c = new IngestClock(600_000);
+    c.observe(10_000, 1);
+    c.observe(10_033, 2);
+    expect(dateSegment([1, 1.033], c, FRAME)).toBeNull();
+  });
+
+  it('maps a span of capture time onto frame offsets: first frame at or after each edge', () => {
+    const frames = [100, 133, 166, 200, 233];
+    expect(frameOffsets(frames, 130, 201, 30, 5 / 30)).toEqual({ from: 1 / 30, to: 4 / 30 });
+    expect(frameOffsets(frames, 0, null, 30, 5 / 30)).toEqual({ from: 0, to: 5 / 30 + 1 });
+    expect(frameOffsets(frames, 300, 400, 30, 5 / 30)).toEqual({ from: 5 / 30, to: 5 / 30 });
+  });
+});
