@@ -167,6 +167,8 @@ const overlaps = (a: Span, b: Span): boolean => a.start < b.end && b.start < a.e
  * Decides what airs for a segment captured over [start, end). It airs only when the whole
  * interval lies inside one on-air interval and touches no dumped span; anything else is a slate.
  * Rounding inwards is deliberate: a segment straddling a pause or a start is slated, never aired.
+ * The slate says what took the picture off: the end, a cut (the interrupted card), a pause, or
+ * that the broadcast has not started; a viewer never reads "paused" when nobody paused.
  */
 export function decide(program: BroadcastProgram, segment: Span): ReleaseDecision {
   if (program.dumped.some((d) => overlaps(d, segment))) return { action: 'slate', slate: 'interrupted' };
@@ -174,9 +176,11 @@ export function decide(program: BroadcastProgram, segment: Span): ReleaseDecisio
   if ((program.masks ?? []).some((m) => m.kind === 'card' && maskOverlaps(m, segment))) return { action: 'slate', slate: 'no-broadcast' };
   const inside = program.onAir.some((i) => i.start <= segment.start && (i.end === null || segment.end <= i.end));
   if (inside) return { action: 'air' };
-  if (program.endedAt !== null && segment.start >= program.endedAt) return { action: 'slate', slate: 'ended' };
-  const startedBefore = program.onAir.some((i) => i.start < segment.start);
-  return { action: 'slate', slate: startedBefore ? 'paused' : 'starting' };
+  if (program.endedAt !== null && segment.end > program.endedAt) return { action: 'slate', slate: 'ended' };
+  // The on-air interval that closed last before this segment ends says why it is off the air.
+  const closedAt = Math.max(...program.onAir.flatMap((i) => (i.end !== null && i.end <= segment.end ? [i.end] : [])));
+  if (!Number.isFinite(closedAt)) return { action: 'slate', slate: 'starting' };
+  return { action: 'slate', slate: program.dumped.some((d) => d.start === closedAt) ? 'interrupted' : 'paused' };
 }
 
 /** Whether the public playlist may close: the release position has passed the end. */

@@ -52,13 +52,27 @@ describe('broadcast program', () => {
     expect(decide(p, seg(20_000, 22_000))).toEqual(air);
   });
 
+  it('says "ended", not "paused", for the segment an end falls in', () => {
+    const p = run({ type: 'start', at: 0 }, { type: 'end', at: 21_000 });
+    expect(decide(p, seg(18_000, 20_000))).toEqual(air);
+    expect(decide(p, seg(20_000, 22_000))).toEqual(slate('ended'));
+    expect(decide(p, seg(22_000, 24_000))).toEqual(slate('ended'));
+  });
+
+  it('says "paused" after a pause, also once resumed but straddling the resume', () => {
+    const p = run({ type: 'start', at: 0 }, { type: 'pause', at: 10_000 }, { type: 'resume', at: 20_000 });
+    expect(decide(p, seg(12_000, 14_000))).toEqual(slate('paused'));
+    expect(decide(p, seg(19_000, 21_000))).toEqual(slate('paused'));
+  });
+
   it('cut dumps the unreleased window and stays off-air', () => {
     const p = run({ type: 'start', at: 0 }, { type: 'cut', at: 30_000, releasedUntil: 20_000 });
     expect(p.dumped).toEqual([{ start: 20_000, end: 30_000 }]);
     expect(decide(p, seg(18_000, 20_000))).toEqual(air); // already released before the cut
     expect(decide(p, seg(19_000, 21_000))).toEqual(slate('interrupted'));
     expect(decide(p, seg(28_000, 30_000))).toEqual(slate('interrupted'));
-    expect(decide(p, seg(30_000, 32_000))).toEqual(slate('paused'));
+    // Off the air because of the cut: the viewer reads "interrupted", not "paused".
+    expect(decide(p, seg(30_000, 32_000))).toEqual(slate('interrupted'));
   });
 
   it('cut also dumps a window captured before a pause that has not aired yet', () => {
@@ -85,7 +99,7 @@ describe('broadcast program', () => {
     ]);
     expect(decide(p, seg(40_000, 42_000))).toEqual(air);
     expect(decide(p, seg(44_000, 46_000))).toEqual(slate('interrupted'));
-    expect(decide(p, seg(61_000, 63_000))).toEqual(slate('paused'));
+    expect(decide(p, seg(61_000, 63_000))).toEqual(slate('interrupted'));
   });
 
   it('a cut whose release position lies before a resume removes that on-air interval entirely', () => {
