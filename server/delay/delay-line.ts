@@ -17,18 +17,19 @@ const segmentId = (s: CompletedSegment): string => `r${s.run}-${s.index}`;
 /**
  * Masks on a segment's own clock, in seconds from its first frame. A segment dated on the ingest
  * clock knows each frame's capture instant, so a mask covers exactly the frames captured inside
- * it, however late the transcoder ran. Without it (an input with no ingest clock), the published
- * timeline puts frame k at programDateTime + k/fps, an upper bound of its capture time: a start
- * maps on it exactly; an end set by a lift maps from the lower bound, covering every frame that
- * may precede it; and when that timeline was pushed later than the segment's capture (a stall),
- * every end maps from the lower bound, since the published date no longer says when frames came.
+ * it, however late the transcoder ran. Without them (an input with no ingest clock) only the
+ * segment's bounds are known: a mask starting before the segment's capture end covers it from
+ * the first frame, and an end maps from the capture start (covering every frame that may precede
+ * it), except a retroactive end given on an unpushed published timeline, which maps exactly.
  */
 export function segmentMasks(masks: readonly Mask[], s: CompletedSegment & { readonly pdtPushed?: boolean }, fps: number): SegmentMask[] {
   return masks.flatMap((m) => {
     if (m.kind === 'card') return [];
     const extra = { ...(m.region ? { region: m.region } : {}), ...(m.pitch ? { pitch: m.pitch } : {}) };
     if (s.frames && s.frames.length > 0) return [{ kind: m.kind, ...extra, ...frameOffsets(s.frames, m.start, m.end, fps, s.durationSec) }];
-    const from = (m.start - s.programDateTime) / 1000;
+    // Without per-frame dates a frame's capture may lie anywhere up to the segment's end, so a
+    // mask that starts before that end covers the segment from its first frame.
+    const from = m.start < s.captureEnd ? 0 : (m.start - s.programDateTime) / 1000;
     const exact = m.exactEnd === true && s.pdtPushed !== true;
     const to = m.end === null ? s.durationSec + 1 : (m.end - (exact ? s.programDateTime : s.captureStart)) / 1000;
     return [{ kind: m.kind, ...extra, from, to }];

@@ -78,6 +78,8 @@ export interface WatcherOptions {
    * frames' timestamps (the transcoder keeps them) rather than by when they were listed.
    */
   readonly clock?: CaptureClock | null;
+  /** Told when a segment of a run with a clock could not be dated on it (it falls back to bounds). */
+  readonly onUndated?: (why: string) => void;
   /** The rung whose file is read for frame timestamps (a video rung). */
   readonly datingRung?: string;
   readonly fps?: number;
@@ -126,12 +128,16 @@ export class SegmentWatcher {
     if (!clock || !rung || !files[rung] || this.clockForsaken) return null;
     try {
       const pts = videoPts(await readFile(files[rung] as string));
+      if (pts.length === 0) this.o.onUndated?.('no video timestamps');
       // Timestamps that run backwards mean this run is reading media of another connection
       // (one that restarted its clock): its frames are not on this clock, so stop using it.
       if (pts.length > 0 && (pts[0] as number) < this.lastPts - 0.001) this.clockForsaken = true;
       this.lastPts = Math.max(this.lastPts, pts[pts.length - 1] ?? this.lastPts);
-      return this.clockForsaken ? null : dateSegment(pts, clock, 1000 / (this.o.fps ?? 30));
-    } catch {
+      const dated = this.clockForsaken ? null : dateSegment(pts, clock, 1000 / (this.o.fps ?? 30));
+      if (!dated) this.o.onUndated?.(this.clockForsaken ? 'timestamps ran backwards' : 'outside the ingest clock');
+      return dated;
+    } catch (err) {
+      this.o.onUndated?.(err instanceof Error ? err.message : String(err));
       return null;
     }
   }

@@ -164,6 +164,7 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
       now: this.now,
       onSegment: (s) => this.onSegment(s),
       ...(clock && datingRung ? { clock, datingRung, fps: this.o.fps } : {}),
+      onUndated: (why) => this.o.logger.warn({ hearingId: this.o.hearingId, run, why }, 'a segment could not be dated on the ingest clock; it is dated by its observed bounds'),
     });
     this.transcodeRuns.set(run, { watcher, sealer, produced: false });
     const proc = this.process(spec, 'transcode', run, pendingRun);
