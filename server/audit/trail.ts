@@ -1,5 +1,6 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { settleWithin } from '../domain/deadline.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import { appendLineDurably } from '../store/durable-file.ts';
@@ -54,17 +55,6 @@ export async function verifyStoredChain(state: StateStore, hearingId: string): P
   return verifyChain(raw, { hearingId, anchors, head });
 }
 
-/** Resolves with whether `p` settled successfully within `ms`. */
-function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    timer.unref();
-    p.then(
-      () => resolve(true),
-      () => resolve(false),
-    ).finally(() => clearTimeout(timer));
-  });
-}
 
 /**
  * The append-only, hash-chained audit trail, one chain per hearing. An entry is on the record
@@ -161,7 +151,11 @@ export class AuditTrail {
    */
   async append(hearingId: string, input: AuditInput): Promise<AuditReceipt> {
     const entry = await this.serially(hearingId, () => this.write(hearingId, input));
-    const stored = await within(this.flush(hearingId).then(() => this.stored(hearingId, entry.seq)), this.o.storeWaitMs ?? 1_000);
+    const stored = await settleWithin(
+      this.flush(hearingId).then(() => this.stored(hearingId, entry.seq)).then(() => true),
+      this.o.storeWaitMs ?? 1_000,
+      false,
+    );
     return { entry, stored };
   }
 

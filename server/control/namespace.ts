@@ -3,6 +3,7 @@ import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import { userActor, type AuditActor, type AuditTrail } from '../audit/trail.ts';
 import type { Hearing } from '../domain/courts.ts';
+import { settleWithin } from '../domain/deadline.ts';
 import { CourtcastError, isCourtcastError } from '../domain/errors.ts';
 import { mayControl } from '../domain/users.ts';
 import { maskRequestFields } from '../domain/mask-request.ts';
@@ -74,16 +75,6 @@ const SAFETY = new Set(['cut', 'pause', 'mask']);
 
 type IdempotencyRecord = { done: false } | { done: true; ack: CommandAck };
 
-/** Resolves with the promise's value, or with `fallback` once `ms` pass or it fails. */
-function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(fallback), ms);
-    p.then(
-      (v) => resolve(v),
-      () => resolve(fallback),
-    ).finally(() => clearTimeout(timer));
-  });
-}
 const room = (id: string): string => `hearing:${id}`;
 
 /** An ack for any failure: known errors keep their code, anything else says nothing internal. */
@@ -197,7 +188,7 @@ export class ControlChannel {
 
   /** The store's copy of an earlier answer, for retries that span a restart; never waited on long. */
   private async storedAnswer(key: string): Promise<IdempotencyRecord | null> {
-    return within(this.d.state.get<IdempotencyRecord>('idempotency', key), STORED_ANSWER_WAIT_MS, null);
+    return settleWithin(this.d.state.get<IdempotencyRecord>('idempotency', key), STORED_ANSWER_WAIT_MS, null);
   }
 
   /**

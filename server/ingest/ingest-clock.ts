@@ -1,3 +1,15 @@
+/** The index of the first element of an ascending array that is at least `x` (its length if none). */
+function firstAtLeast(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * The ingest clock of one publish session: the encoder's media timestamps (ms) against the
  * instants this server observed the packets that carry them. It defines capture time: the capture
@@ -57,14 +69,7 @@ export class IngestClock {
   }
 
   private firstIndexAtOrAfter(ts: number): number {
-    let lo = 0;
-    let hi = this.ts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((this.ts[mid] as number) < ts) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return firstAtLeast(this.ts, ts);
   }
 
   /**
@@ -91,14 +96,7 @@ export class IngestClock {
   }
 
   private firstObservedAtOrAfter(c: number): number {
-    let lo = 0;
-    let hi = this.at.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((this.at[mid] as number) < c) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return firstAtLeast(this.at, c);
   }
 
   private prune(before: number): void {

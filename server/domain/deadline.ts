@@ -1,0 +1,15 @@
+/**
+ * Resolves with what `p` resolves to, or with `fallback` once `ms` pass or if it rejects: for a
+ * caller that may ask a slow dependency but must not wait on it. The timer never keeps the
+ * process alive.
+ */
+export function settleWithin<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(fallback), ms);
+    timer.unref();
+    p.then(
+      (v) => resolve(v),
+      () => resolve(fallback),
+    ).finally(() => clearTimeout(timer));
+  });
+}
