@@ -23,6 +23,8 @@ export class IngestClock {
   /** Media timestamps, ascending, and the envelope of observation instants at each (ascending too). */
   private readonly ts: number[] = [];
   private readonly at: number[] = [];
+  /** When each timestamp was first observed (not raised by later packets): when it really arrived. */
+  private readonly first: number[] = [];
 
   /**
    * @param horizonMs how far back observations are kept: the longest delay plus a margin; older
@@ -55,6 +57,7 @@ export class IngestClock {
       // steps) takes the later instant.
       this.ts.push(ts);
       this.at.push(Math.max(at, n > 0 ? (this.at[n - 1] as number) : at));
+      this.first.push(at);
     } else {
       // Out of order (audio and video interleave): everything stamped at or after `ts` has now
       // been observed no earlier than `at`. `at` is the newest instant, so it raises those entries.
@@ -63,6 +66,7 @@ export class IngestClock {
       if (this.ts[k] !== ts) {
         this.ts.splice(k, 0, ts);
         this.at.splice(k, 0, Math.max(at, k > 0 ? (this.at[k - 1] as number) : at));
+        this.first.splice(k, 0, at);
       }
     }
     this.prune(at - this.horizonMs);
@@ -95,6 +99,21 @@ export class IngestClock {
     return k < this.ts.length ? (this.ts[k] as number) : null;
   }
 
+  /**
+   * The earliest instant any packet stamped at or after `t` arrived, or null when none has (or
+   * when `t` precedes what is kept). A
+   * reader of the stream (the transcoder) cannot have handled media stamped `t` or later before
+   * this instant, so a command acknowledged earlier reached it first. Costs the number of packets
+   * from `t` to the newest; the transcoder reads within seconds of the newest.
+   */
+  arrivedFrom(t: number): number | null {
+    // Before what is kept, pruned packets may have arrived earlier: unknown.
+    if (this.ts.length === 0 || t < (this.ts[0] as number)) return null;
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = this.firstIndexAtOrAfter(t); i < this.first.length; i++) min = Math.min(min, this.first[i] as number);
+    return Number.isFinite(min) ? min : null;
+  }
+
   private firstObservedAtOrAfter(c: number): number {
     return firstAtLeast(this.at, c);
   }
@@ -106,6 +125,7 @@ export class IngestClock {
     if (k >= 1024) {
       this.ts.splice(0, k);
       this.at.splice(0, k);
+      this.first.splice(0, k);
     }
   }
 }

@@ -94,7 +94,7 @@ export function liveVideoGraph(plan: LiveSlotPlan, head: string, tail: string): 
 
 /** The audio chain of the transcoder: `head` through the mute slots into `tail`. */
 export function liveAudioChain(plan: LiveSlotPlan, head: string, tail: string): string {
-  const mutes = range(plan.perKind).map((i) => `${slotFilters('mute', i).main}=volume=1`);
+  const mutes = range(plan.perKind).map((i) => `${slotFilters('mute', i).main}=volume=0:enable=0`);
   return [head, `azmq=${bind(plan.audioPort)}`, ...mutes, tail].join(',');
 }
 
@@ -102,16 +102,34 @@ const frac = (v: number): string => Math.min(1, Math.max(0, v)).toFixed(4);
 const even = (dim: string, f: number): string => `trunc(${dim}*${frac(f)}/2)*2`;
 
 /**
+ * Where a slot is on, in media time (FFmpeg's `t`, seconds): from `from` until before `to`. With
+ * input timestamps kept, media time is the encoder's clock, so a slot switched on with a window
+ * acts on exactly the frames stamped inside it, whenever the transcoder gets to them.
+ */
+export interface SlotWindow {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The `enable` expression of a window, or `1` (on for every frame processed from now on). */
+export function enableExpression(window: SlotWindow | null): string {
+  if (window === null) return '1';
+  const from = `gte(t,${window.from.toFixed(4)})`;
+  return Number.isFinite(window.to) ? `${from}*lt(t,${window.to.toFixed(4)})` : from;
+}
+
+/**
  * The commands that switch slot `i` on for a mask, in order; geometry first, `enable` last, so
  * that, sent as one batch, the slot appears fully placed on a single frame.
  */
-export function slotOnCommands(kind: SlotKind, i: number, mask: { region?: SlotRegion }): string[] {
+export function slotOnCommands(kind: SlotKind, i: number, mask: { region?: SlotRegion }, window: SlotWindow | null = null): string[] {
   const f = slotFilters(kind, i);
   const r = mask.region;
+  const enable = `${f.main} enable ${enableExpression(window)}`;
   switch (kind) {
     case 'black':
       if (!r) throw new Error('a black slot needs a region');
-      return [`w max(2\\,${even('iw', r.w)})`, `h max(2\\,${even('ih', r.h)})`, `x ${even('iw', r.x)}`, `y ${even('ih', r.y)}`, 'enable 1'].map((c) => `${f.main} ${c}`);
+      return [...[`w max(2\\,${even('iw', r.w)})`, `h max(2\\,${even('ih', r.h)})`, `x ${even('iw', r.x)}`, `y ${even('ih', r.y)}`].map((c) => `${f.main} ${c}`), enable];
     case 'blur':
     case 'pixelate':
       if (!r) throw new Error(`a ${kind} slot needs a region`);
@@ -122,16 +140,19 @@ export function slotOnCommands(kind: SlotKind, i: number, mask: { region?: SlotR
         `${f.crop} y ${even('ih', r.y)}`,
         `${f.main} x ${even('main_w', r.x)}`,
         `${f.main} y ${even('main_h', r.y)}`,
-        `${f.main} enable 1`,
+        enable,
       ];
     case 'mute':
-      return [`${f.main} volume 0`];
+      return [enable];
   }
+}
+
+/** The command that narrows a windowed slot to end at `window.to` (a lift on the capture clock). */
+export function slotWindowCommand(kind: SlotKind, i: number, window: SlotWindow): string {
+  return `${slotFilters(kind, i).main} enable ${enableExpression(window)}`;
 }
 
 /** The command that switches slot `i` off (back to its declared, neutral state). */
 export function slotOffCommand(kind: SlotKind, i: number): string {
-  const f = slotFilters(kind, i);
-  if (kind === 'mute') return `${f.main} volume 1`;
-  return `${f.main} enable 0`;
+  return `${slotFilters(kind, i).main} enable 0`;
 }

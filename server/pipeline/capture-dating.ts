@@ -3,12 +3,18 @@ export interface CaptureClock {
   captureOf(timestampMs: number): number | null;
   readonly latestAt: number | null;
   readonly latest: number | null;
+  /** The first timestamp whose capture instant is at or after `c`, or null if none has arrived yet. */
+  firstAtOrAfter(c: number): number | null;
+  /** The earliest arrival of any packet stamped at or after `t`, or null when unknown. */
+  arrivedFrom(t: number): number | null;
 }
 
 /** A transcoded segment placed on the capture timeline, frame by frame. */
 export interface SegmentDates {
   /** Capture instant of each video frame, in order. */
   readonly frames: readonly number[];
+  /** Each video frame's timestamp in seconds (the transcoder's filters see it as `t`). */
+  readonly pts: readonly number[];
   /** Contains the capture instant of every frame and audio sample in the segment. */
   readonly captureStart: number;
   readonly captureEnd: number;
@@ -41,7 +47,7 @@ export function dateSegment(videoPtsSeconds: readonly number[], clock: CaptureCl
   const start = at(Math.round(first * 1000) - AUDIO_SPILL_MS) ?? frames[0];
   const end = at(Math.round(last * 1000) + Math.ceil(frameMs) + AUDIO_SPILL_MS);
   if (start === undefined || end === null) return null;
-  return { frames, captureStart: start, captureEnd: Math.max(end, frames[frames.length - 1] as number) };
+  return { frames, pts: videoPtsSeconds, captureStart: start, captureEnd: Math.max(end, frames[frames.length - 1] as number) };
 }
 
 /**

@@ -1,50 +1,38 @@
 import type { Mask } from '../domain/masks.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
-import { isAudioSlot, SLOT_KINDS, slotOffCommand, slotOnCommands, type LiveSlotPlan, type SlotKind } from '../media/live-slots.ts';
+import { isAudioSlot, SLOT_KINDS, slotOffCommand, slotOnCommands, slotWindowCommand, type LiveSlotPlan, type SlotKind } from '../media/live-slots.ts';
 import { ZmqCommandClient } from '../media/zmq-client.ts';
-
-/** One use of a slot in one FFmpeg run: when FFmpeg acknowledged switching it on and off. */
-interface SlotUse {
-  readonly run: number;
-  readonly kind: SlotKind;
-  readonly slot: number;
-  readonly maskId: string;
-  on: number | null;
-  off: number | null;
-}
-
-/** How a slot stood over a segment, by DESIGN.md's three cases. */
-export type SlotCoverage = 'full' | 'none' | 'mixed';
-
-/**
- * How much earlier than a segment's capture start a slot must have been on (and how much after
- * its end it must still be on) for the proof to hold. Pictures need none: a frame is filtered
- * after it is captured and before its segment completes. Sound gets a margin: the muxer may file
- * a few audio packets captured just before a segment's first frame into it.
- */
-const MARGIN_MS: Record<SlotKind, number> = { black: 0, blur: 0, pixelate: 0, mute: 300 };
+import type { CaptureClock } from './capture-dating.ts';
+import type { CompletedSegment } from './segment-watcher.ts';
+import { maskWindow, slotCovers, type SlotUse } from './slot-proof.ts';
 
 const isSlotKind = (k: string): k is SlotKind => (SLOT_KINDS as readonly string[]).includes(k);
 
 /**
- * Live masks through FFmpeg's zmq filters. A mask gets a free slot of its kind, its commands go
- * as one batch, and the arrival time A of the reply to the last one (the switch) is recorded.
- * Every frame filtered after A carries the mask, and a frame cannot be filtered before it is
- * captured, nor after its segment completes, so a segment whose capture starts at or after A is
- * wholly masked, one completed by A is wholly clear, and anything else is mixed (the gate then
- * re-renders or slates it).
+ * Live masks through FFmpeg's zmq filters. A mask gets a free slot of its kind and its commands
+ * go as one batch. On an input with an ingest clock (RTMP) the slot is switched on for a window
+ * of media time, from the frame captured at the mask's start (and, once lifted, to the frame
+ * captured at its end), so it acts on exactly those frames however far behind the transcoder
+ * runs; slot-proof.ts proves each segment frame by frame. Without a clock the slot acts on
+ * whatever FFmpeg processes after the ack, and segments are proven by when they were produced.
+ * Anything unproven is re-rendered or carded by the gate.
  */
 export class LiveMaskSlots {
   private video: ZmqCommandClient | null = null;
   private audio: ZmqCommandClient | null = null;
   private run = 0;
+  private clock: CaptureClock | null = null;
   private readonly uses: SlotUse[] = [];
   /** Masks that hold a slot now, by `kind:slot`. */
   private readonly held = new Map<string, { kind: SlotKind; slot: number; mask: Mask }>();
+  /** When each slot was last given up, by `kind:slot`: the longest-free slot is reused first. */
+  private readonly freedAt = new Map<string, number>();
 
   constructor(
     readonly plan: LiveSlotPlan,
     private readonly logger: MediaLogger,
+    private readonly fps: number,
+    private readonly now: () => number = Date.now,
   ) {}
 
   private client(kind: SlotKind): ZmqCommandClient | null {
@@ -52,12 +40,13 @@ export class LiveMaskSlots {
   }
 
   /**
-   * A new FFmpeg run started: its filters answer once the input is open. Slots start disabled,
-   * so every held mask is switched on again.
+   * A new FFmpeg run started, reading an input with `clock` (or none): its filters answer once
+   * the input is open. Slots start disabled, so every held mask is switched on again.
    */
-  async newRun(run: number, timeoutMs = 20_000): Promise<void> {
+  async newRun(run: number, clock: CaptureClock | null = null, timeoutMs = 20_000): Promise<void> {
     this.close();
     this.run = run;
+    this.clock = clock;
     const video = new ZmqCommandClient(this.plan.videoPort);
     const audio = new ZmqCommandClient(this.plan.audioPort);
     this.video = video;
@@ -85,37 +74,54 @@ export class LiveMaskSlots {
   async apply(mask: Mask): Promise<boolean> {
     if (!isSlotKind(mask.kind) || mask.end !== null) return false;
     const kind = mask.kind;
-    const slot = [...Array(this.plan.perKind).keys()].find((i) => !this.held.has(`${kind}:${i}`));
+    const free = [...Array(this.plan.perKind).keys()].filter((i) => !this.held.has(`${kind}:${i}`));
+    const slot = free.sort((a, b) => (this.freedAt.get(`${kind}:${a}`) ?? 0) - (this.freedAt.get(`${kind}:${b}`) ?? 0))[0];
     if (slot === undefined) return false;
     this.held.set(`${kind}:${slot}`, { kind, slot, mask });
     await this.switchOn(kind, slot, mask);
     return true;
   }
 
-  /** Frees a mask's slot. */
-  async lift(maskId: string): Promise<void> {
+  /** Frees a mask's slot; `end` is the capture instant of the lift (the mask's end). */
+  async lift(maskId: string, end: number): Promise<void> {
     for (const [key, h] of this.held) {
       if (h.mask.id !== maskId) continue;
       this.held.delete(key);
-      const use = this.uses.find((u) => u.run === this.run && u.kind === h.kind && u.slot === h.slot && u.maskId === maskId && u.off === null);
+      this.freedAt.set(key, this.now());
+      const use = this.uses.find((u) => u.run === this.run && u.kind === h.kind && u.slot === h.slot && u.maskId === maskId && u.off === null && u.until === null);
+      const window = use?.window && use.clock ? maskWindow(use.clock, h.mask.start, end, h.kind, this.fps) : null;
       try {
+        if (use && window) {
+          // The slot stays on for media up to the lift, which the transcoder may not have read
+          // yet; whatever happens to this command, the slot masks at least the narrowed window.
+          use.window = window;
+          const r = await this.client(h.kind)?.send(slotWindowCommand(h.kind, h.slot, window));
+          if (r?.code !== 0) this.logger.warn({ kind: h.kind, slot: h.slot, reply: r }, 'FFmpeg refused to narrow a live mask slot');
+          continue;
+        }
+        // A windowed slot whose end cannot be placed is switched off: frames read after that prove nothing.
+        if (use?.window) use.until = this.now();
         const r = await this.client(h.kind)?.send(slotOffCommand(h.kind, h.slot));
         if (use) use.off = r?.code === 0 ? r.ackedAt : Number.POSITIVE_INFINITY;
       } catch (err) {
         // Unknown state: the slot may still be on, which only masks more; never claim it is off.
-        if (use) use.off = Number.POSITIVE_INFINITY;
+        if (use && !use.window) use.off = Number.POSITIVE_INFINITY;
         this.logger.warn({ err, kind: h.kind, slot: h.slot }, 'could not switch a live mask slot off');
       }
     }
   }
 
   private async switchOn(kind: SlotKind, slot: number, mask: Mask): Promise<void> {
-    const use: SlotUse = { run: this.run, kind, slot, maskId: mask.id, on: null, off: null };
+    const at = this.now();
+    // Whatever this slot carried before is gone for frames read from now on.
+    for (const u of this.uses) if (u.kind === kind && u.slot === slot && u.until === null) u.until = at;
+    const window = this.clock ? maskWindow(this.clock, mask.start, null, kind, this.fps) : null;
+    const use: SlotUse = { run: this.run, kind, slot, maskId: mask.id, on: null, window, off: null, until: null, clock: window ? this.clock : null };
     this.uses.push(use);
     try {
       const client = this.client(kind);
       if (!client) throw new Error('no FFmpeg run to command');
-      const commands = slotOnCommands(kind, slot, mask.region ? { region: mask.region } : {});
+      const commands = slotOnCommands(kind, slot, mask.region ? { region: mask.region } : {}, window);
       const replies = await client.sendBatch(commands);
       const refused = replies.findIndex((r) => r.code !== 0);
       if (refused >= 0) throw new Error(`FFmpeg refused "${commands[refused]}": ${replies[refused]!.code} ${replies[refused]!.message}`);
@@ -126,19 +132,9 @@ export class LiveMaskSlots {
     }
   }
 
-  /**
-   * How the slot that carried `maskId` stood over a segment of `run` captured over
-   * [start, end) and completed at `end`.
-   */
-  coverage(maskId: string, run: number, span: { start: number; end: number }): SlotCoverage {
-    const uses = this.uses.filter((u) => u.run === run && u.maskId === maskId);
-    if (uses.length === 0) return 'none';
-    const m = MARGIN_MS[uses[0]!.kind];
-    for (const u of uses) {
-      if (u.on !== null && u.on <= span.start - m && (u.off === null || u.off >= span.end + m)) return 'full';
-    }
-    const clear = uses.every((u) => (u.on === null ? false : u.on >= span.end + m || (u.off !== null && u.off <= span.start - m)));
-    return clear ? 'none' : 'mixed';
+  /** Whether the slots put `mask` on every frame of `segment` that it covers. */
+  covers(mask: Mask, segment: CompletedSegment): boolean {
+    return this.uses.some((u) => slotCovers(u, mask, segment, this.fps));
   }
 
   /** Closes the zmq connections. */

@@ -54,6 +54,8 @@ export interface CompletedSegment {
    * when it was dated by observation (no clock for this input).
    */
   readonly frames?: readonly number[];
+  /** Each video frame's timestamp in seconds (as `t` in the transcoder's filters), with `frames`. */
+  readonly pts?: readonly number[];
   /**
    * When the transcoder handled this segment's frames: not before `start` (no frame was ingested
    * earlier) and all by `end` (when it was listed). Live mask slots are proven against this,
@@ -181,7 +183,7 @@ export class SegmentWatcher {
         programDateTime: dated ? (dated.frames[0] as number) : Math.round(seen.at - durMs),
         durationSec: seen.durationSec,
         files,
-        ...(dated ? { frames: dated.frames } : {}),
+        ...(dated ? { frames: dated.frames, pts: dated.pts } : {}),
         produced,
       });
       this.firstSeen.delete(i);

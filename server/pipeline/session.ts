@@ -168,7 +168,7 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     });
     this.transcodeRuns.set(run, { watcher, sealer, produced: false });
     const proc = this.process(spec, 'transcode', run, pendingRun);
-    if (slots) proc.on('spawned', () => void slots.newRun(run));
+    if (slots) proc.on('spawned', () => void slots.newRun(run, clock));
     if (this.o.mode === 'always-listening') {
       // libsrt refuses a wrong passphrase (our stream key) in the handshake and only says so on stderr.
       proc.on('stderr', (line) => {
@@ -238,7 +238,7 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     const perKind = this.o.liveMaskSlots ?? 0;
     if (perKind > 0) {
       const [videoPort, audioPort] = (await freeLoopbackPorts(2)) as [number, number];
-      this.slots = new LiveMaskSlots({ videoPort, audioPort, perKind }, this.o.logger);
+      this.slots = new LiveMaskSlots({ videoPort, audioPort, perKind }, this.o.logger, this.o.fps, this.now);
     }
     this.poller = setInterval(() => this.pollAll(), this.o.pollMs ?? 100);
     if (this.o.mode === 'always-listening') this.transcoder.enable();

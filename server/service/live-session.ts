@@ -204,24 +204,20 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     // Live slots are an optimisation the gate must prove per segment; failures only cost renders.
     const slots = this.pipeline.liveMasks;
     if (slots && action.type === 'mask') void slots.apply(action.mask);
-    if (slots && action.type === 'lift') void slots.lift(action.maskId);
+    if (slots && action.type === 'lift') void slots.lift(action.maskId, action.at);
     const program = this.programState;
     return { program, persisted: await this.save() };
   }
 
   /**
-   * Whether a segment already carries every mask over it from the live slots: each mask's slot
-   * was on, by FFmpeg's ack, before the segment's first frame could be processed and stayed on
-   * until the segment was complete.
-   * A no-broadcast card has no slot, so it never proves live.
+   * Whether a segment already carries every mask over it from the live slots, proven frame by
+   * frame on the capture clock where the input has one (pipeline/slot-proof.ts). A no-broadcast
+   * card has no slot, so it never proves live.
    */
   liveProof(segment: CompletedSegment, masks: readonly Mask[]): boolean {
     const slots = this.pipeline.liveMasks;
     if (!slots || masks.length === 0) return false;
-    // A slot acts on frames as FFmpeg processes them, so the proof uses when they were processed,
-    // which may be long after their capture when the transcoder runs behind.
-    const span = segment.produced;
-    return masks.every((m) => m.kind !== 'card' && slots.coverage(m.id, segment.run, span) === 'full');
+    return masks.every((m) => m.kind !== 'card' && slots.covers(m, segment));
   }
 
   /**

@@ -26,6 +26,19 @@ describe('ingest clock', () => {
     expect(c.captureOf(140 * 33)).toBe(10_000 + 140 * 33 + 20);
   });
 
+  it('knows when media from a timestamp on first arrived, unraised by later packets', () => {
+    const c = new IngestClock(60_000);
+    c.observe(0, 1_000);
+    c.observe(100, 1_100);
+    c.observe(200, 1_200);
+    c.observe(150, 1_300); // late audio raises capture instants, not arrivals
+    expect(c.captureOf(200)).toBe(1_300);
+    expect(c.arrivedFrom(120)).toBe(1_200);
+    expect(c.arrivedFrom(100)).toBe(1_100);
+    expect(c.arrivedFrom(201)).toBeNull(); // nothing stamped that late yet
+    expect(c.arrivedFrom(-5)).toBeNull(); // before what is kept: unknown
+  });
+
   it('never runs backwards, and interleaved late packets raise what follows them', () => {
     const c = new IngestClock(60_000);
     c.observe(0, 1_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { liveAudioChain, liveVideoGraph, SLOT_KINDS, slotFilters, slotOffCommand, slotOnCommands } from '../../server/media/live-slots.ts';
+import { liveAudioChain, liveVideoGraph, SLOT_KINDS, slotFilters, slotOffCommand, slotOnCommands, slotWindowCommand } from '../../server/media/live-slots.ts';
 
 const plan = { videoPort: 41001, audioPort: 41002, perKind: 2 };
 const graph = [...liveVideoGraph(plan, '[0:v:0]fps=30', 'split=2[s0][s1]'), liveAudioChain(plan, '[0:a:0]anull', 'asplit=2[a0][a1]')].join(';');
@@ -19,7 +19,7 @@ describe('live mask slots in the filter graph', () => {
       }
     }
     expect(graph).not.toMatch(/enable=1/);
-    expect(graph).toMatch(/volume@mu0=volume=1/);
+    expect(graph).toMatch(/volume@mu0=volume=0:enable=0/);
   });
 
   it('paints black boxes after the blur and pixelate overlays, so black wins', () => {
@@ -31,8 +31,14 @@ describe('live mask slots in the filter graph', () => {
     for (const kind of SLOT_KINDS) {
       const on = slotOnCommands(kind, 1, { region });
       for (const c of [...on, slotOffCommand(kind, 1)]) expect(graph).toContain(`${c.split(' ')[0]}=`);
-      expect(on.at(-1)).toMatch(/enable 1$|volume 0$/);
+      expect(on.at(-1)).toMatch(/enable 1$/);
     }
+  });
+
+  it('switches on for a window of media time, and a lift narrows it', () => {
+    expect(slotOnCommands('black', 0, { region }, { from: 12.3456, to: Number.POSITIVE_INFINITY }).at(-1)).toBe('drawbox@kb0 enable gte(t,12.3456)');
+    expect(slotOnCommands('mute', 1, {}, { from: 1, to: Number.POSITIVE_INFINITY })).toEqual(['volume@mu1 enable gte(t,1.0000)']);
+    expect(slotWindowCommand('blur', 1, { from: 1, to: 2.5 })).toBe('overlay@bo1 enable gte(t,1.0000)*lt(t,2.5000)');
   });
 
   it('refuses a region slot without a region', () => {

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
+import { readCounter } from '../../server/media/synthetic.ts';
+import { videoPts } from '../../server/media/ts-continuity.ts';
+import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
+import { decodeFeed, decodeFrames, PublicFeed, regionStats } from '../support/public-feed.ts';
+import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { elapse, waitFor } from '../support/wait.ts';
+
+const D = 8_000;
+const BOX = { x: 0.3, y: 0.3, w: 0.3, h: 0.3 };
+const RUNGS = ['360p', '180p'] as const;
+const STALL_MS = 2_000;
+
+interface Frame {
+  /** Timestamp in ms: the encoder's media time, which the transcoder keeps. */
+  ts: number;
+  black: number;
+}
+
+/**
+ * A live black mask while the transcoder is held up (SIGSTOP for 2 s, as an overloaded machine
+ * would hold it). Whether a frame was captured before or after a command is read off the ingest
+ * server's arrivals: the newest timestamp seen just before the request and just after its answer
+ * bracket the command's capture instant, to within the request's round trip.
+ */
+describe('a live mask on the capture clock, with the transcoder running behind', () => {
+  let s: TestServer;
+  let encoder: TestEncoder;
+  let feed: PublicFeed;
+  let hearingId = '';
+  const records: ReleaseRecord[] = [];
+  const frames: Record<string, Frame[]> = { '360p': [], '180p': [] };
+  const on = { before: 0, after: 0 };
+  const off = { before: 0, after: 0 };
+  let mask = { start: 0, end: 0 };
+  let resumedAt = 0;
+  let encoderDrops = 0;
+
+  beforeAll(async () => {
+    s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 1 } });
+    const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
+    hearingId = seeded.hearingId;
+    await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {});
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    await waitForEncoder(s, hearingId);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
+    const session = s.cc.broadcasts.session(hearingId)!;
+    session.on('released', (r) => records.push(r));
+    session.on('encoder', (state) => state !== 'connected' && encoderDrops++);
+    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(100);
+    await waitFor(async () => (await decodeFeed(feed)).some((e) => e.program), 'program media in public', 40_000, 500);
+    const clock = () => s.cc.ingest.clockOf(seeded.courtroomId)?.latest ?? Number.NaN;
+
+    on.before = clock();
+    const res = await s.api<{ mask: { id: string; start: number } }>('POST', `/api/hearings/${hearingId}/masks`, { kind: 'black', region: BOX });
+    on.after = clock();
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    await elapse(2_500);
+    const pid = session.ffmpegPid!;
+    process.kill(pid, 'SIGSTOP');
+    await elapse(STALL_MS);
+    process.kill(pid, 'SIGCONT');
+    resumedAt = Date.now();
+    await elapse(4_500);
+    off.before = clock();
+    const lifted = await s.api('POST', `/api/hearings/${hearingId}/masks/${res.body.mask.id}/lift`, {});
+    off.after = clock();
+    expect(lifted.status).toBe(200);
+    const held = (session.program.masks ?? []).find((m) => m.id === res.body.mask.id)!;
+    mask = { start: held.start, end: held.end! };
+    await elapse(D + 4_000);
+    await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
+    await feed.untilEnded(D + 30_000);
+    for (const e of feed.sorted()) {
+      for (const rung of RUNGS) {
+        const body = Buffer.from(await (await fetch(e.uri.replace('/360p/', `/${rung}/`))).arrayBuffer());
+        const pts = videoPts(body).sort((a, b) => a - b);
+        const pictures = await decodeFrames(body);
+        pictures.forEach((f, k) => {
+          if (readCounter(f.subarray(0, 640 * 40)) === 0 || pts[k] === undefined) return;
+          frames[rung]!.push({ ts: pts[k]! * 1000, black: regionStats(f, BOX).mean });
+        });
+      }
+    }
+  }, 150_000);
+
+  afterAll(async () => {
+    feed?.stop();
+    await encoder?.kill();
+    await s?.close();
+  });
+
+  it('masks every frame from the one captured at the command to the one captured at the lift, within a frame, on every rung', () => {
+    for (const rung of RUNGS) {
+      const inside = frames[rung]!.filter((f) => f.ts >= on.after + FRAME_MS && f.ts < off.before - FRAME_MS);
+      expect(inside.length, rung).toBeGreaterThan(200);
+      expect(inside.filter((f) => f.black >= 20).map((f) => f.ts), rung).toEqual([]);
+      const before = frames[rung]!.filter((f) => f.ts <= on.before - FRAME_MS && f.ts > on.before - 3_000);
+      const after = frames[rung]!.filter((f) => f.ts >= off.after + FRAME_MS && f.ts < off.after + 3_000);
+      expect(before.length, rung).toBeGreaterThan(30);
+      expect(after.length, rung).toBeGreaterThan(30);
+      expect([...before, ...after].filter((f) => f.black < 40).map((f) => f.ts), rung).toEqual([]);
+    }
+  });
+
+  it('airs the segments wholly inside the mask from the live slot, none re-rendered', () => {
+    const within = records.filter((r) => r.outcome === 'aired' && r.captureStart >= mask.start && r.captureEnd <= mask.end);
+    expect(within.length).toBeGreaterThanOrEqual(3);
+    expect(within.filter((r) => r.live !== true).map((r) => r.seq)).toEqual([]);
+  });
+
+  it('airs no stand-by slate while the encoder stays connected', () => {
+    expect(encoderDrops).toBe(0);
+    expect(records.filter((r) => r.outcome === 'standby')).toEqual([]);
+  });
+
+  it('never releases early, and is back on time once the backlog clears', () => {
+    const aired = records.filter((r) => r.outcome === 'aired');
+    expect(aired.length).toBeGreaterThan(8);
+    const error = (r: ReleaseRecord) => (feed.entries.get(r.seq)?.appearedAt ?? Number.NaN) - (r.captureEnd + D);
+    for (const r of aired) expect(error(r), `seq ${r.seq}`).toBeGreaterThanOrEqual(0);
+    const settled = aired.filter((r) => r.captureStart > resumedAt + 4_000);
+    expect(settled.length).toBeGreaterThanOrEqual(3);
+    for (const r of settled) expect(error(r), `seq ${r.seq}`).toBeLessThan(1_000);
+  });
+});
