@@ -15,6 +15,13 @@ import { frameOffsets } from '../pipeline/capture-dating.ts';
 const segmentId = (s: CompletedSegment): string => `r${s.run}-${s.index}`;
 
 /**
+ * A transcoder keeping up trails the ingest by up to a segment plus its encoding latency; one
+ * that trails by more than two segments and a second is behind real time.
+ */
+const BEHIND_SEGMENTS = 2;
+const BEHIND_SLACK_MS = 1_000;
+
+/**
  * Masks on a segment's own clock, in seconds from its first frame. A segment dated on the ingest
  * clock knows each frame's capture instant, so a mask covers exactly the frames captured inside
  * it, however late the transcoder ran. Without them (an input with no ingest clock) only the
@@ -77,6 +84,8 @@ export interface DelayLineOptions {
   readonly renderer?: MaskRenderer;
   /** Proves that a segment already carries these masks from live mask slots (no render needed). */
   readonly liveProof?: (segment: CompletedSegment, masks: readonly Mask[]) => boolean;
+  /** How far the live transcoder trails the ingest, in ms; renders wait while it is behind. */
+  readonly transcoderBacklogMs?: () => number;
   readonly program: () => BroadcastProgram;
   /** False for a hearing that is not public: every slot is the no-broadcast card, whatever the program says. */
   readonly broadcast?: boolean;
@@ -259,6 +268,10 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
    * every tick, so a mask added or lifted reaches every segment still in the window.
    */
   private scheduleRenders(program: BroadcastProgram): void {
+    // A transcoder that has fallen behind gets the machine to itself until it catches up: a render
+    // started now would slow it further. Segments whose release comes first air as the card
+    // (unproven masks); the rest are rendered once it has caught up.
+    if ((this.o.transcoderBacklogMs?.() ?? 0) > BEHIND_SEGMENTS * this.segmentMs + BEHIND_SLACK_MS) return;
     const masks = (program.masks ?? []).filter((m) => m.kind !== 'card');
     for (const s of this.pending) {
       if (isGap(s) || Object.keys(s.files).length === 0) continue;

@@ -6,7 +6,13 @@ import { maskRenderSpec, type RenderRung, type SegmentMask } from '../media/mask
 import { runFfmpeg } from '../media/run.ts';
 import { aacFrameCount, continueCounters, firstPts } from '../media/ts-continuity.ts';
 
-/** Renders one segment's rungs with masks; the delay line proves a release by the render's key. */
+/**
+ * Renders run at this niceness: with the live transcode at 0, the kernel gives a render about a
+ * tenth of a contended core, so a render never makes the transcoder miss real time; it only
+ * finishes later, and one that could not finish before its release is not started.
+ */
+const RENDER_NICENESS = 10;
+
 /** One segment to re-render. */
 export interface RenderJob {
   readonly id: string;
@@ -91,7 +97,7 @@ export class FfmpegMaskRenderer implements MaskRenderer {
         rungs.push({ rung, input, output: path.join(dir, `${rung.name}.ts.part`), origin, audioEnd });
       }
       const spec = maskRenderSpec({ rungs, masks: job.masks, fps: this.o.fps, segmentSeconds: this.o.segmentSeconds });
-      await runFfmpeg(spec, { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { role: 'mask-render', job: job.id } }, 30_000);
+      await runFfmpeg(spec, { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { role: 'mask-render', job: job.id }, niceness: RENDER_NICENESS }, 30_000);
       const out: Record<string, string> = {};
       for (const r of rungs) {
         // Counters continue the original's, so the segments either side still follow on.

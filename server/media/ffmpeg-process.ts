@@ -38,6 +38,11 @@ export interface FfmpegProcessOptions {
   readonly tags: Record<string, unknown>;
   /** Strings (stream keys, tokens) replaced by *** wherever this class logs. */
   readonly secrets?: readonly string[];
+  /**
+   * Scheduling niceness (0 normal, up to 19 lowest): background jobs such as mask renders run
+   * nicer than the live transcode, so they take only the CPU it leaves.
+   */
+  readonly niceness?: number;
 }
 
 /**
@@ -89,7 +94,8 @@ export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
   /** Spawns FFmpeg. Calling it twice is a programming error. */
   start(): void {
     if (this.command) throw new Error('FfmpegProcess.start called twice');
-    const cmd = ffmpeg().setFfmpegPath(this.opts.ffmpegPath);
+    // fluent-ffmpeg starts a nice child through `nice`, which execs FFmpeg: same pid, nice from its first instruction.
+    const cmd = ffmpeg(this.opts.niceness ? { niceness: this.opts.niceness } : {}).setFfmpegPath(this.opts.ffmpegPath);
     for (const input of this.spec.inputs) {
       cmd.input(input.url);
       if (input.options.length > 0) cmd.inputOptions(...splatOptions(input.options));

@@ -104,6 +104,11 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     return this.encoderState;
   }
 
+  /** When the newest media reached the ingest server, on an input with a clock; null otherwise. */
+  get ingestLatestAt(): number | null {
+    return this.o.clock?.()?.latestAt ?? null;
+  }
+
   /** The OS pid of the running transcoder, if any. */
   get ffmpegPid(): number | undefined {
     return this.transcoder.process?.pid;

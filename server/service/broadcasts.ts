@@ -235,6 +235,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       logger: log,
       now: this.now,
       liveProof: (seg, masks): boolean => session.liveProof(seg, masks),
+      transcoderBacklogMs: () => session.transcoderBacklogMs,
       renderer: new FfmpegMaskRenderer({
         ffmpegPath: this.o.ffmpegPath,
         ladder: this.o.ladder,

@@ -136,6 +136,16 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     return this.programState;
   }
 
+  /**
+   * How far the transcoder's output trails what has reached the ingest server, in capture time:
+   * the backlog it has to work off. Zero without an ingest clock or before any segment.
+   */
+  get transcoderBacklogMs(): number {
+    const arrived = this.pipeline.ingestLatestAt;
+    if (arrived === null || !Number.isFinite(this.capturedUntil)) return 0;
+    return Math.max(0, arrived - this.capturedUntil);
+  }
+
   /** Exposed for operations and tests: the pid of the live FFmpeg. */
   get ffmpegPid(): number | undefined {
     return this.pipeline.ffmpegPid;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -113,5 +113,29 @@ describe('a mask render is a drop-in replacement for the segment it masks', () =
   it('copies the picture untouched when only the sound is masked, and shifts the voice by its ratio', async () => {
     expect(await frameHashes(voiced['360p']!)).toEqual(await frameHashes(seg('360p', 1)));
     expect(Math.abs((await dominantHz(await readFile(voiced['audio']!))) - 440 * 0.75)).toBeLessThan(10);
+  });
+
+  it('renders at a lower CPU priority than the live transcode', async () => {
+    const work = path.join(dir, 'nice');
+    const renderer = new FfmpegMaskRenderer({ ffmpegPath: 'ffmpeg', ladder: LADDER, fps: 30, segmentSeconds: 2, workDir: work, logger: pino({ level: 'silent' }) });
+    const files = Object.fromEntries(LADDER.map((r) => [r.name, seg(r.name, 1)]));
+    const job = renderer.render({ id: 'nice', files, masks: [{ kind: 'black', region: BOX, from: 0, to: 2 }] });
+    // Field 19 of /proc/<pid>/stat is the niceness; the render's FFmpeg writes into its work dir.
+    const niceness: number[] = [];
+    for (let i = 0; i < 200 && niceness.length === 0; i++) {
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        try {
+          if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(work)) continue;
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          niceness.push(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+        } catch {
+          // gone meanwhile
+        }
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await job;
+    expect(niceness.length).toBeGreaterThan(0);
+    for (const n of niceness) expect(n).toBeGreaterThanOrEqual(10);
   });
 });

@@ -24,6 +24,8 @@ describe('delay line and release gate', () => {
   const silent = { info() {}, warn() {}, error() {}, debug() {} };
   /** Renders finish when the test says so: `renderOutcome` decides how. */
   let renderOutcome: 'done' | 'fail' | 'hang' = 'done';
+  /** How far behind the transcoder runs, as the delay line is told. */
+  let backlog = 0;
   const renderCalls: { id: string; masks: unknown[] }[] = [];
   const renderer: MaskRenderer = {
     render: async (job) => {
@@ -73,6 +75,7 @@ describe('delay line and release gate', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cc-delay-'));
     for (const sub of ['pending', 'slates']) await import('node:fs/promises').then((fs) => fs.mkdir(path.join(dir, sub), { recursive: true }));
     renderCalls.length = 0;
+    backlog = 0;
     for (const kind of ['starting', 'paused', 'interrupted', 'ended', 'standby', 'no-broadcast']) for (const r of rungs) writeFileSync(path.join(dir, 'slates', `${kind}-${r}.ts`), `slate ${kind}`);
     store = new LocalObjectStore(path.join(dir, 'public'));
     now = 100_000;
@@ -88,6 +91,7 @@ describe('delay line and release gate', () => {
       publicPrefix: 'h',
       slates: { file: (kind, rung) => path.join(dir, 'slates', `${kind}-${rung}.ts`), standby: (rung) => Buffer.from(`slate standby ${rung}`) },
       renderer,
+      transcoderBacklogMs: () => backlog,
       program: () => program,
       persist: async () => {},
       logger: silent,
@@ -170,6 +174,23 @@ describe('delay line and release gate', () => {
     expect(await publicBodies()).toEqual(['masked black', 'masked black', 'masked black']);
     // Segment 2 was rendered again once the lift changed the mask as it falls on it.
     expect(renderCalls.filter((c) => c.id === 'r1-2')).toHaveLength(2);
+  });
+
+  it('starts no render while the transcoder is behind, and renders once it has caught up', async () => {
+    renderOutcome = 'done';
+    act({ type: 'start', at: 100_000 });
+    act({ type: 'mask', at: 100_500, mask: black() });
+    backlog = 6_000;
+    segment(0, 100_000);
+    at(103_000);
+    await settle();
+    expect(renderCalls).toEqual([]);
+    backlog = 1_500;
+    at(103_100);
+    await settle();
+    expect(renderCalls.map((c) => c.id)).toEqual(['r1-0']);
+    at(102_000 + D);
+    expect(await publicBodies()).toEqual(['masked black']);
   });
 
   it('fails closed: an unfinished or failed render airs the no-broadcast card', async () => {
