@@ -1,13 +1,14 @@
 /**
  * Runs a named benchmark: npm run bench -- control [consoles] [commands] | masks [repetitions] |
- * slots [seconds] | lag [masks]
+ * slots [seconds] | lag [masks] | clock [seconds]
  */
 const which = process.argv[2] ?? 'control';
 if (which === 'control') await import('./control.ts');
 else if (which === 'masks') await import('./masks.ts');
 else if (which === 'slots') await import('./slots.ts');
 else if (which === 'lag') await import('./lag.ts');
+else if (which === 'clock') await import('./clock.ts');
 else {
-  process.stderr.write(`unknown benchmark ${which}; available: control, masks, slots, lag\n`);
+  process.stderr.write(`unknown benchmark ${which}; available: control, masks, slots, lag, clock\n`);
   process.exit(2);
 }

@@ -1,15 +1,16 @@
 import { rm } from 'node:fs/promises';
 import { TypedEmitter } from '../domain/events.ts';
-import { decide, isFinished, type BroadcastProgram, type ReleaseDecision } from '../domain/program.ts';
+import { decide, isFinished, slateWindows, type BroadcastProgram, type ReleaseDecision } from '../domain/program.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, withSource, type EntrySource, type PublicTimeline, type VariantInfo } from './playlist.ts';
 import { PublicWriter, type DelayLineState } from './public-writer.ts';
-import type { PublicSlate, SlateSource } from './slates.ts';
+import { SLATE_TEXT, type PublicSlate, type SlateSource } from './slates.ts';
 import type { MaskRenderer } from './mask-renderer.ts';
 import { masksOver, renderKey, type Mask } from '../domain/masks.ts';
 import type { SegmentMask } from '../media/mask-filters.ts';
+import type { SlateWindow } from '../domain/program.ts';
 import { frameOffsets } from '../pipeline/capture-dating.ts';
 
 const segmentId = (s: CompletedSegment): string => `r${s.run}-${s.index}`;
@@ -55,6 +56,8 @@ export interface ReleaseRecord {
   readonly masked?: boolean;
   /** For masked media: proven by live mask slots rather than re-rendered. */
   readonly live?: boolean;
+  /** Aired with a program edge inside: its off-air frames replaced by the slate picture. */
+  readonly spliced?: boolean;
   readonly releasedAt: number;
 }
 
@@ -272,19 +275,17 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     // started now would slow it further. Segments whose release comes first air as the card
     // (unproven masks); the rest are rendered once it has caught up.
     if ((this.o.transcoderBacklogMs?.() ?? 0) > BEHIND_SEGMENTS * this.segmentMs + BEHIND_SLACK_MS) return;
-    const masks = (program.masks ?? []).filter((m) => m.kind !== 'card');
+    if (!this.o.renderer) return;
     for (const s of this.pending) {
       if (isGap(s) || Object.keys(s.files).length === 0) continue;
-      const span = { start: s.captureStart, end: s.captureEnd };
-      const key = renderKey(masks, span);
+      const plan = this.renderPlan(s, program);
       const id = segmentId(s);
-      const current = this.renders.get(id);
-      if (key === '[]' || current?.key === key || !this.o.renderer) continue;
-      if (this.o.liveProof?.(s, masksOver(masks, span))) continue;
-      const job: { key: string; state: 'running' | 'done' | 'failed'; files?: Record<string, string> } = { key, state: 'running' };
+      if (plan === null || this.renders.get(id)?.key === plan.key) continue;
+      if (plan.windows === null && this.o.liveProof?.(s, plan.over)) continue;
+      const job: { key: string; state: 'running' | 'done' | 'failed'; files?: Record<string, string> } = { key: plan.key, state: 'running' };
       this.renders.set(id, job);
       this.o.renderer
-        .render({ id, files: s.files, masks: segmentMasks(masksOver(masks, span), s, this.o.fps ?? 30), deadline: s.captureEnd + this.o.delayMs })
+        .render({ id, files: s.files, masks: plan.masks, deadline: s.captureEnd + this.o.delayMs })
         .then((files) => {
           job.state = 'done';
           job.files = files;
@@ -294,6 +295,23 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
           this.o.logger.error({ hearingId: this.o.hearingId, err, segment: id }, 'mask render failed: the segment will air as a slate');
         });
     }
+  }
+
+  /**
+   * What a render of a segment must do, keyed so that a finished render proves exactly one plan:
+   * the masks over it and, where a program edge falls inside it, the slate windows over its
+   * off-air frames. Null when it needs no render.
+   */
+  private renderPlan(s: PendingSegment, program: BroadcastProgram): { key: string; masks: SegmentMask[]; over: Mask[]; windows: SlateWindow[] | null } | null {
+    const span = { start: s.captureStart, end: s.captureEnd };
+    const masks = (program.masks ?? []).filter((m) => m.kind !== 'card');
+    const over = masksOver(masks, span);
+    const maskKey = renderKey(masks, span);
+    const fps = this.o.fps ?? 30;
+    const windows = this.o.broadcast === false || !s.frames ? null : slateWindows(program, s.frames, s.captureStart);
+    if (windows === null) return maskKey === '[]' ? null : { key: maskKey, masks: segmentMasks(over, s, fps), over, windows };
+    const slates = windows.map((w): SegmentMask => ({ kind: 'slate', text: SLATE_TEXT[w.slate], from: w.from / fps, to: w.to / fps }));
+    return { key: `${maskKey}|${JSON.stringify(windows)}`, masks: [...segmentMasks(over, s, fps), ...slates], over, windows };
   }
 
   private decideSegment(s: CompletedSegment, program: BroadcastProgram): Release {
@@ -308,6 +326,24 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     this.renders.delete(segmentId(s));
     const renderer = this.o.renderer;
     const afterwards = render && renderer ? () => renderer.discard(segmentId(s)) : undefined;
+    const plan = this.renderPlan(s, program);
+    if (plan?.windows) {
+      // A program edge falls inside: the on-air frames air only from a finished render of exactly
+      // this plan (slate picture over the rest, masks on); otherwise the whole slot is the slate.
+      if (complete && decision.action === 'slate' && render?.key === plan.key && render.state === 'done' && render.files) {
+        return {
+          record: { ...base, seq: -1, outcome: 'aired', reason: 'program', spliced: true, ...(key !== '[]' ? { masked: true } : {}) },
+          source: { kind: 'program', run: s.run },
+          durationSec: s.durationSec,
+          programDateTime: s.programDateTime,
+          files: render.files,
+          cleanup,
+          ...(afterwards ? { afterwards } : {}),
+        };
+      }
+      const slate: PublicSlate = decision.action === 'slate' ? decision.slate : 'no-broadcast';
+      return { ...this.slateRelease(slate, 'program', s.captureStart, s.captureEnd, s.programDateTime, cleanup), ...(afterwards ? { afterwards } : {}) };
+    }
     if (decision.action === 'air' && complete && key !== '[]') {
       // Invariant 3: masked media airs only with every mask proven: by the live slots' acks...
       if (this.o.liveProof?.(s, masksOver(masks, { start: s.captureStart, end: s.captureEnd }))) {

@@ -78,7 +78,7 @@ export class FfmpegMaskRenderer implements MaskRenderer {
       // the ones behind it (its segment airs as the card either way): skip it, so they still
       // make their releases.
       const started = Date.now();
-      const kind = job.masks.some((m) => m.region) ? 'picture' : 'sound';
+      const kind = job.masks.some((m) => m.region || m.kind === 'slate') ? 'picture' : 'sound';
       if (job.deadline !== undefined && started + this.lastMs[kind] > job.deadline) throw new Error(`segment ${job.id}: a render could not finish before its release`);
       const dir = this.dir(job.id);
       await rm(dir, { recursive: true, force: true });

@@ -187,3 +187,36 @@ export function decide(program: BroadcastProgram, segment: Span): ReleaseDecisio
 export function isFinished(program: BroadcastProgram, releasedUntil: number): boolean {
   return program.endedAt !== null && releasedUntil >= program.endedAt;
 }
+
+/** A run of a segment's frames [from, to) (frame indexes) that a slate picture replaces. */
+export interface SlateWindow {
+  readonly slate: SlateKind;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Where a program edge (start, pause, resume, end, or a card mask) falls inside a segment: the
+ * runs of its frames that must show a slate while the others air. Frame k counts as captured
+ * over [frames[k-1], frames[k]] (each instant is an upper bound of the frame's capture, and the
+ * one before is a lower bound), so it airs only when that whole span is on the air: an edge
+ * rounds inwards by at most one frame. Null when nothing is to be split: every frame airs, none
+ * does, or the segment touches dumped media (a cut's segments are carded whole, never spliced).
+ */
+export function slateWindows(program: BroadcastProgram, frames: readonly number[], captureStart: number): SlateWindow[] | null {
+  if (frames.length === 0 || program.dumped.some((d) => overlaps(d, { start: captureStart, end: (frames[frames.length - 1] as number) + 1 }))) return null;
+  const kinds = frames.map((c, k) => {
+    const d = decide(program, { start: k === 0 ? captureStart : (frames[k - 1] as number), end: c + 1 });
+    return d.action === 'air' ? null : d.slate;
+  });
+  const aired = kinds.filter((k) => k === null).length;
+  if (aired === 0 || aired === kinds.length) return null;
+  const windows: SlateWindow[] = [];
+  kinds.forEach((slate, k) => {
+    if (slate === null) return;
+    const last = windows[windows.length - 1];
+    if (last && last.to === k && last.slate === slate) windows[windows.length - 1] = { ...last, to: k + 1 };
+    else windows.push({ slate, from: k, to: k + 1 });
+  });
+  return windows;
+}

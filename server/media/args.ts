@@ -162,6 +162,18 @@ export function srtListenInput(o: { host: string; port: number; passphrase: stri
 /** Slate text must survive filter-graph quoting: letters, digits, spaces and light punctuation. */
 export const SLATE_TEXT_PATTERN = /^[A-Za-z0-9 .-]{1,60}$/;
 
+/** The slates' background colour. */
+export const SLATE_COLOR = '0x1b2a3a';
+
+/**
+ * The slate's text, centred, sized to the picture height. Slate segments and the slate parts of
+ * spliced segments (a program edge inside a segment) draw it alike, so both look the same.
+ */
+export function slateTextFilter(text: string, height: number): string {
+  if (!SLATE_TEXT_PATTERN.test(text)) throw new Error(`slate text not allowed: ${text}`);
+  return `drawtext=text='${text}':fontcolor=white:fontsize=${Math.round(height / 12)}:x=(w-text_w)/2:y=(h-text_h)/2`;
+}
+
 /** Options for rendering one slate segment for one rung. */
 export interface SlateOptions {
   readonly rung: RungOptions;
@@ -185,8 +197,8 @@ export function slateSpec(o: SlateOptions): FfmpegSpec {
   }
   const h = o.rung.height;
   const w = Math.round((h * 16) / 9 / 2) * 2;
-  const card = `color=c=0x1b2a3a:s=${w}x${h}:r=${o.fps}:d=${duration}`;
-  const text = `drawtext=text='${o.text}':fontcolor=white:fontsize=${Math.round(h / 12)}:x=(w-text_w)/2:y=(h-text_h)/2`;
+  const card = `color=c=${SLATE_COLOR}:s=${w}x${h}:r=${o.fps}:d=${duration}`;
+  const text = slateTextFilter(o.text, h);
   return {
     inputs: [
       { url: card, options: [...GLOBAL_INPUT_FLAGS, '-f', 'lavfi'] },

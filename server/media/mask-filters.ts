@@ -1,12 +1,17 @@
-import { AUDIO_SAMPLE_RATE, audioEncodeOptions, videoEncodeOptions, type RungOptions } from './args.ts';
+import { AUDIO_SAMPLE_RATE, audioEncodeOptions, SLATE_COLOR, slateTextFilter, videoEncodeOptions, type RungOptions } from './args.ts';
 import { PIXELATE_ROWS } from './live-slots.ts';
 import { GLOBAL_INPUT_FLAGS, type FfmpegSpec } from './spec.ts';
 
-/** A mask as the renderer sees it: what, where, and when in seconds from the segment's start. */
+/**
+ * A mask as the renderer sees it: what, where, and when in seconds from the segment's start. A
+ * `slate` replaces the whole picture with a slate card (its `text`) and silences the sound: the
+ * off-air part of a segment a program edge falls in.
+ */
 export interface SegmentMask {
-  readonly kind: 'black' | 'blur' | 'pixelate' | 'mute' | 'voice';
+  readonly kind: 'black' | 'blur' | 'pixelate' | 'mute' | 'voice' | 'slate';
   readonly region?: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
   readonly pitch?: number;
+  readonly text?: string;
   /** Seconds from the first frame of the segment; `to` may exceed the segment. */
   readonly from: number;
   readonly to: number;
@@ -52,7 +57,8 @@ function soundWindow(m: Pick<SegmentMask, 'from' | 'to'>, origin: number): strin
  */
 export function videoMaskFilter(masks: readonly SegmentMask[], height: number, origin: number, fps: number): string | null {
   const regions = masks.filter((m) => m.region && (m.kind === 'black' || m.kind === 'blur' || m.kind === 'pixelate'));
-  if (regions.length === 0) return null;
+  const slates = masks.filter((m) => m.kind === 'slate' && m.text);
+  if (regions.length === 0 && slates.length === 0) return null;
   const steps: string[] = ['null[in0]'];
   let label = '[in0]';
   regions.forEach((m, i) => {
@@ -72,6 +78,13 @@ export function videoMaskFilter(masks: readonly SegmentMask[], height: number, o
     }
     label = out;
   });
+  // Slate cards go over everything: the frames they cover are off the air.
+  slates.forEach((m, i) => {
+    const enable = frameWindow(m, origin, fps);
+    const out = `[sl${i}]`;
+    steps.push(`${label}drawbox=x=0:y=0:w=iw:h=ih:color=${SLATE_COLOR}:t=fill:${enable},${slateTextFilter(m.text!, height)}:${enable}${out}`);
+    label = out;
+  });
   // -vf takes one chain with internal labels; the last label is the output.
   return `${steps.join(';')};${label}null`;
 }
@@ -87,7 +100,7 @@ export function audioMaskFilter(masks: readonly SegmentMask[], origin: number, a
   // The shifter holds back its last ~60 ms at the end of input: feed it silence past the end and
   // trim back to the original's end, so the segment's sound neither stops short nor runs over.
   if (voice?.pitch) parts.push('apad=pad_dur=0.5', `rubberband=pitch=${voice.pitch.toFixed(4)}`, `atrim=end=${audioEnd.toFixed(6)}`);
-  for (const m of masks.filter((x) => x.kind === 'mute')) parts.push(`volume=0:${soundWindow(m, origin)}`);
+  for (const m of masks.filter((x) => x.kind === 'mute' || x.kind === 'slate')) parts.push(`volume=0:${soundWindow(m, origin)}`);
   return parts.length > 0 ? parts.join(',') : null;
 }
 

@@ -60,6 +60,17 @@ describe('delay line and release gate', () => {
     }
     line.addPending({ run: 1, index, captureStart: start, captureEnd: start + 2000, programDateTime: start, durationSec: 2, files, produced: { start, end: start + 2000 } });
   };
+  /** A segment dated frame by frame on the ingest clock (60 frames, 30 fps). */
+  const framedSegment = (index: number, start: number) => {
+    const files: Record<string, string> = {};
+    for (const r of rungs) {
+      const f = path.join(dir, 'pending', `${index}-${r}.ts`);
+      writeFileSync(f, `program ${index} ${r}`);
+      files[r] = f;
+    }
+    const frames = Array.from({ length: 60 }, (_, k) => start + Math.round(k * (1000 / 30)) + 10);
+    line.addPending({ run: 1, index, captureStart: start, captureEnd: start + 2000, programDateTime: frames[0]!, durationSec: 2, files, frames, produced: { start, end: start + 2000 } });
+  };
   const publicBodies = async (): Promise<string[]> => {
     await line.flushed();
     const text = (await store.get('h/hi/index.m3u8'))?.toString() ?? '';
@@ -191,6 +202,33 @@ describe('delay line and release gate', () => {
     expect(renderCalls.map((c) => c.id)).toEqual(['r1-0']);
     at(102_000 + D);
     expect(await publicBodies()).toEqual(['masked black']);
+  });
+
+  it('airs the on-air frames of a segment a pause falls in, with the paused card spliced over the rest', async () => {
+    renderOutcome = 'done';
+    act({ type: 'start', at: 100_000 });
+    framedSegment(0, 100_000);
+    framedSegment(1, 102_000);
+    act({ type: 'pause', at: 102_700 });
+    at(102_800);
+    await settle();
+    expect(renderCalls.map((c) => c.id)).toEqual(['r1-1']);
+    const slate = renderCalls[0]!.masks[0] as { kind: string; text: string; from: number; to: number };
+    expect(slate.kind).toBe('slate');
+    expect(slate.text).toMatch(/paused/);
+    expect(slate.to).toBeGreaterThanOrEqual(2);
+    expect(Math.abs(slate.from - 0.7)).toBeLessThanOrEqual(1 / 30 + 0.011);
+    at(104_000 + D);
+    expect(await publicBodies()).toEqual(['program 0 hi', 'masked slate']);
+  });
+
+  it('airs the whole slot as the slate when the splice is not rendered in time', async () => {
+    renderOutcome = 'hang';
+    act({ type: 'start', at: 100_700 });
+    framedSegment(0, 100_000);
+    at(100_800);
+    at(102_000 + D);
+    expect(await publicBodies()).toEqual(['slate starting']);
   });
 
   it('fails closed: an unfinished or failed render airs the no-broadcast card', async () => {

@@ -5,6 +5,7 @@ import {
   decide,
   emptyProgram,
   isFinished,
+  slateWindows,
   type BroadcastProgram,
   type ProgramAction,
 } from '../../server/domain/program.ts';
@@ -189,5 +190,47 @@ describe('broadcast program', () => {
       air,
       slate('ended'),
     ]);
+  });
+});
+
+describe('program edges inside a segment', () => {
+  /** 60 frames a segment, frame k captured at start + 33k + 10 (an upper bound, as dated). */
+  const frames = (start: number) => Array.from({ length: 60 }, (_, k) => start + Math.round(k * (1000 / 30)) + 10);
+
+  it('splits a segment a start falls in: the starting card until the frame captured at the start', () => {
+    const p = run({ type: 'start', at: 1_500 });
+    const f = frames(1_000);
+    const w = slateWindows(p, f, 1_000)!;
+    expect(w).toHaveLength(1);
+    expect(w[0]!.slate).toBe('starting');
+    expect(w[0]!.from).toBe(0);
+    // The first aired frame is the first whose previous frame was captured at or after the start.
+    const firstAired = w[0]!.to;
+    expect(f[firstAired - 1]).toBeGreaterThanOrEqual(1_500);
+    expect(f[firstAired - 2]).toBeLessThan(1_500);
+  });
+
+  it('splits a pause and a resume inside one segment, with the paused card between', () => {
+    const p = run({ type: 'start', at: 0 }, { type: 'pause', at: 1_300 }, { type: 'resume', at: 1_700 });
+    const f = frames(1_000);
+    const w = slateWindows(p, f, 1_000)!;
+    expect(w).toHaveLength(1);
+    expect(w[0]!.slate).toBe('paused');
+    expect(f[w[0]!.from]! + 1).toBeGreaterThan(1_300);
+    expect(f[w[0]!.from - 1]!).toBeLessThan(1_300);
+    expect(f[w[0]!.to - 1]!).toBeGreaterThanOrEqual(1_700);
+  });
+
+  it('shows the end card from the frame captured at the end', () => {
+    const p = run({ type: 'start', at: 0 }, { type: 'end', at: 2_000 });
+    const w = slateWindows(p, frames(1_000), 1_000)!;
+    expect(w).toEqual([{ slate: 'ended', from: w[0]!.from, to: 60 }]);
+  });
+
+  it('splits nothing wholly on or off the air, and never splices a segment that touches dumped media', () => {
+    expect(slateWindows(run({ type: 'start', at: 0 }), frames(1_000), 1_000)).toBeNull();
+    expect(slateWindows(run({ type: 'start', at: 0 }, { type: 'pause', at: 500 }), frames(1_000), 1_000)).toBeNull();
+    const cut = run({ type: 'start', at: 0 }, { type: 'cut', at: 1_400, releasedUntil: 1_000 }, { type: 'resume', at: 1_600 });
+    expect(slateWindows(cut, frames(1_000), 1_000)).toBeNull();
   });
 });

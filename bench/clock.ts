@@ -1,0 +1,159 @@
+/**
+ * The capture clock under load: delay accuracy and the live transcoder's speed, for a plain
+ * hearing (the baseline) and for the same hearing under a 60 s storm of live masks, lifts and
+ * retroactive masks, in one run on one server.
+ *
+ * Delay accuracy is read by an independent observer of the public output: it polls the public
+ * playlist, notes when each segment first appears, and afterwards reads each segment's last frame
+ * timestamp (the encoder's frame clock, which the transcoder keeps) and decodes its frame counter.
+ * The frame clock is placed on the wall clock by its earliest arrival at the ingest server (the
+ * bench samples what has arrived every 10 ms), so the error is
+ * appeared - (arrival of the segment's last frame + one frame + D), independent of how the server
+ * dated the segment. The server's own margin (appeared - (its capture end + D)) must never be
+ * negative.
+ * Usage: npm run bench -- clock [seconds]
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pino } from 'pino';
+import type { ReleaseRecord } from '../server/delay/delay-line.ts';
+import { readCounter } from '../server/media/synthetic.ts';
+import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
+import { videoPts } from '../server/media/ts-continuity.ts';
+import { decodeFrames, PublicFeed } from '../test/support/public-feed.ts';
+import { startTestServer } from '../test/support/server.ts';
+
+const SECONDS = Number(process.argv[3] ?? 60);
+const FPS = 30;
+const FRAME_MS = 1000 / FPS;
+const D = 10_000;
+const LADDER = [
+  { name: '720p', height: 720, videoKbps: 2800, audioKbps: 128 },
+  { name: '480p', height: 480, videoKbps: 1400, audioKbps: 96 },
+  { name: '360p', height: 360, videoKbps: 800, audioKbps: 96 },
+  { name: 'audio', audioKbps: 64 },
+];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const q = (xs: readonly number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+};
+
+/** User and system CPU seconds a process has used so far (Linux /proc). */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+interface PhaseResult {
+  name: string;
+  error: number[];
+  serverMargin: number[];
+  backlog: number[];
+  speed: number;
+  cores: number;
+  records: ReleaseRecord[];
+  masks: number;
+}
+
+const server = await startTestServer({ media: { ladder: LADDER, segmentSeconds: 2, fps: FPS, liveMaskSlots: 2 }, delay: { minSeconds: 2, defaultSeconds: 10 } });
+const cc = server.cc;
+const logger = pino({ level: 'silent' });
+const court = await cc.registry.createCourt({ name: 'Bench Court', timezone: 'UTC' });
+
+async function phase(name: string, storm: boolean): Promise<PhaseResult> {
+  const room = await cc.registry.createCourtroom(court.id, { name: `Room ${name}`, ingest: 'rtmp' });
+  const hearing = await cc.registry.createHearing({ courtroomId: room.id, caseNumber: `B-${name}`, title: 'Clock', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: D / 1000, isPublic: true });
+  const encoder = new SyntheticEncoder({ target: `rtmp://127.0.0.1:${cc.rtmpPort}/live/${room.streamKey}`, format: 'flv', width: 1280, height: 720, fps: FPS, toneHz: 440, caption: 'Bench', counterEpochMs: Date.now() }, 'ffmpeg', logger);
+  encoder.start();
+  await cc.broadcasts.command(hearing.id, 'open');
+  await cc.broadcasts.command(hearing.id, 'start');
+  const session = cc.broadcasts.session(hearing.id)!;
+  const records: ReleaseRecord[] = [];
+  session.on('released', (r) => records.push(r));
+  const feed = new PublicFeed(`http://127.0.0.1:${cc.httpPort}/hls/hearings/${hearing.id}/360p/index.m3u8`).start(50);
+  // Earliest arrival of the frame clock: min over samples of (now - newest timestamp arrived).
+  let anchor = Number.POSITIVE_INFINITY;
+  const sampler = setInterval(() => {
+    const latest = cc.ingest.clockOf(room.id)?.latest;
+    if (latest !== null && latest !== undefined) anchor = Math.min(anchor, Date.now() - latest);
+  }, 10);
+  await sleep(D + 6_000);
+
+  const backlog: number[] = [];
+  const backlogSampler = setInterval(() => backlog.push(session.transcoderBacklogMs), 100);
+  const capturedUntil = () => (cc.ingest.clockOf(room.id)?.latestAt ?? Number.NaN) - session.transcoderBacklogMs;
+  const pid = session.ffmpegPid;
+  const cpu0 = await cpuSeconds(pid);
+  const t0 = Date.now();
+  const c0 = capturedUntil();
+  let masks = 0;
+  if (storm) {
+    const kinds = ['black', 'blur', 'pixelate'] as const;
+    let live: string | null = null;
+    for (let i = 0; Date.now() - t0 < SECONDS * 1000; i++) {
+      if (live) await cc.broadcasts.liftMask(hearing.id, live, { actor: { kind: 'system' } });
+      const region = { x: 0.1 + 0.05 * (i % 8), y: 0.2, w: 0.3, h: 0.3 };
+      live = (await cc.broadcasts.requestMask(hearing.id, { kind: kinds[i % 3]!, region }, { kind: 'system' })).mask.id;
+      masks++;
+      if (i % 3 === 2) {
+        // "Mask the last 3 s": a retroactive interval, which only a render can apply.
+        const now = Date.now();
+        await cc.broadcasts.requestMask(hearing.id, { kind: 'blur', region: { x: 0.6, y: 0.6, w: 0.3, h: 0.3 }, start: new Date(now - 3_000).toISOString(), end: new Date(now).toISOString() }, { kind: 'system' });
+        masks++;
+      }
+      await sleep(1_300 + ((i * 377) % 900));
+    }
+    if (live) await cc.broadcasts.liftMask(hearing.id, live, { actor: { kind: 'system' } });
+  } else {
+    await sleep(SECONDS * 1000);
+  }
+  const wall = (Date.now() - t0) / 1000;
+  const speed = (capturedUntil() - c0) / 1000 / wall;
+  const cores = ((await cpuSeconds(pid)) - cpu0) / wall;
+  clearInterval(backlogSampler);
+  await sleep(D + 4_000);
+  await cc.broadcasts.command(hearing.id, 'end');
+  await feed.untilEnded(D + 60_000);
+  feed.stop();
+  clearInterval(sampler);
+  await encoder.close();
+
+  const error: number[] = [];
+  const serverMargin: number[] = [];
+  for (const r of records.filter((x) => x.outcome === 'aired')) {
+    const seen = feed.entries.get(r.seq);
+    if (!seen) continue;
+    serverMargin.push(seen.appearedAt - (r.captureEnd + D));
+    const file = path.join(cc.dirs.public, 'hearings', hearing.id, '360p', `${r.seq}.ts`);
+    const body = await readFile(file);
+    const frames = await decodeFrames(body);
+    const last = frames.at(-1);
+    const pts = videoPts(body);
+    if (!last || readCounter(last.subarray(0, 640 * 40)) === 0 || pts.length === 0) continue;
+    error.push(seen.appearedAt - (anchor + Math.max(...pts) * 1000 + FRAME_MS + D));
+  }
+  return { name, error, serverMargin, backlog, speed, cores, records, masks };
+}
+
+const plain = await phase('plain', false);
+const storm = await phase('storm', true);
+await server.close();
+
+const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+process.stdout.write(`\nCapture clock under load: 1280x720p30 encoder over RTMP, default ladder, D = ${D / 1000} s, ${SECONDS} s measured per phase\n\n`);
+process.stdout.write('| phase | segments | delay error p50 | p99 | max | min server margin | transcoder speed | backlog p50 | p99 | cores | renders | cards | stand-by |\n');
+process.stdout.write('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n');
+for (const p of [plain, storm]) {
+  const renders = p.records.filter((r) => r.outcome === 'aired' && r.masked && !r.live).length;
+  const cards = p.records.filter((r) => r.reason === 'mask-unproven').length;
+  const standby = p.records.filter((r) => r.outcome === 'standby').length;
+  process.stdout.write(
+    `| ${p.name}${p.masks ? ` (${p.masks} masks)` : ''} | ${p.error.length} | ${f(q(p.error, 0.5))} ms | ${f(q(p.error, 0.99))} ms | ${f(Math.max(...p.error))} ms | ${f(Math.min(...p.serverMargin))} ms | ${f(p.speed, 2)}× | ${f(q(p.backlog, 0.5))} ms | ${f(q(p.backlog, 0.99))} ms | ${f(p.cores, 2)} | ${renders} | ${cards} | ${standby} |\n`,
+  );
+}
+process.stdout.write(`\nRatios storm / plain: transcoder speed ${f(storm.speed / plain.speed, 2)}, cores ${f(storm.cores / plain.cores, 2)}, delay error p99 ${f(q(storm.error, 0.99) / q(plain.error, 0.99), 2)}.\n`);
+process.stdout.write(`Live-proven masked segments in the storm: ${storm.records.filter((r) => r.live).length}.\n`);
