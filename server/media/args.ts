@@ -17,14 +17,12 @@ export interface InputOptions {
   readonly options: readonly string[];
 }
 
-/** Options for the live transcode: master copy plus the ladder. */
+/** Options for the live transcode: the ladder (the master has a recorder process of its own). */
 export interface TranscodeOptions {
   readonly input: InputOptions;
   readonly ladder: readonly RungOptions[];
   readonly segmentSeconds: number;
   readonly fps: number;
-  /** Directory for the master segments of this run; absent when a separate process records it. */
-  readonly masterDir?: string;
   /** Directory for one rung's pending segments of this run. */
   readonly pendingDir: (rung: string) => string;
   /** How many entries FFmpeg keeps in its own playlists; we track segments ourselves. */
@@ -112,9 +110,8 @@ export function masterSpec(o: { input: InputOptions; masterDir: string; segmentS
 }
 
 /**
- * The live transcode: one FFmpeg reading the encoder, writing every rung of the ladder into
- * private directories, and the master too when `masterDir` is given (an SRT listener serves one
- * connection, so there the master cannot have a process of its own).
+ * The live transcode: one FFmpeg reading the courtroom from the RTMP ingest and writing every rung
+ * of the ladder into private directories.
  */
 export function transcodeSpec(o: TranscodeOptions): FfmpegSpec {
   const entries = o.playlistEntries ?? 6;
@@ -133,7 +130,6 @@ export function transcodeSpec(o: TranscodeOptions): FfmpegSpec {
   const complexFilter = [...video, ...scales, ...audio].join(';');
 
   const outputs = [
-    ...(o.masterDir ? [masterOutput(o.masterDir, o.segmentSeconds, entries)] : []),
     ...o.ladder.map((rung, ri) => {
       const out = hlsOutput(o.pendingDir(rung.name), o.segmentSeconds, entries);
       const vi = videoRungs.indexOf(rung);
@@ -152,11 +148,30 @@ export function rtmpPullInput(url: string, readTimeoutMs: number): InputOptions 
   return { url, options: ['-rw_timeout', String(readTimeoutMs * 1000)] };
 }
 
+/** Where a local relay publishes a courtroom's stream into the RTMP ingest, under its key. */
+export function rtmpPublishUrl(port: number, streamKey: string): string {
+  return `rtmp://127.0.0.1:${port}/live/${encodeURIComponent(streamKey)}`;
+}
+
 /** Input flags for an SRT listener that a courtroom encoder calls with its key as passphrase. */
 export function srtListenInput(o: { host: string; port: number; passphrase: string }): InputOptions {
   const url = `srt://${o.host}:${o.port}?mode=listener&passphrase=${encodeURIComponent(o.passphrase)}&pbkeylen=16`;
   // Default probing delays the first segment by ~6 s; 0.5 s is plenty for H.264 + AAC.
   return { url, options: ['-analyzeduration', '500000', '-probesize', '500000'] };
+}
+
+/**
+ * A stream-copy relay from an SRT listener into the RTMP ingest, published under the courtroom's
+ * key like any RTMP encoder: SRT media then reaches the ingest clock, the master recorder and the
+ * transcoder by the same road as RTMP, and copying costs next to nothing, so it never lags.
+ * `-progress` into the run directory keeps the run's directory on its command line, which is how
+ * a restarted server recognises an orphaned relay (pipeline/recovery.ts).
+ */
+export function srtGatewaySpec(o: { listen: InputOptions; publishUrl: string; progressFile: string }): FfmpegSpec {
+  return {
+    inputs: [{ url: o.listen.url, options: [...GLOBAL_INPUT_FLAGS, '-progress', o.progressFile, ...o.listen.options] }],
+    outputs: [{ target: o.publishUrl, options: ['-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-f', 'flv', '-flvflags', 'no_duration_filesize'] }],
+  };
 }
 
 /** Slate text must survive filter-graph quoting: letters, digits, spaces and light punctuation. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import { PID_FILE } from './session.ts';
 
-const RUN_DIR = /^[rm](\d{4})$/;
+const RUN_DIR = /^[rmg](\d{4})$/;
 
 async function runDirs(root: string): Promise<string[]> {
   try {

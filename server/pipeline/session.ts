@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TypedEmitter } from '../domain/events.ts';
 import { masterSpec, transcodeSpec, type InputOptions, type RungOptions } from '../media/args.ts';
+import type { FfmpegSpec } from '../media/spec.ts';
 import { FfmpegProcess, type FfmpegExit, type MediaLogger } from '../media/ffmpeg-process.ts';
 import type { RestartPolicy } from '../media/restart-policy.ts';
 import { Supervisor } from '../media/supervisor.ts';
@@ -12,13 +13,6 @@ import type { CaptureClock } from './capture-dating.ts';
 import { freeLoopbackPorts } from '../media/ports.ts';
 
 export type { MasterSegment } from './master-sealer.ts';
-
-/**
- * Whether FFmpeg runs only while the encoder is connected (RTMP pull, where the master has a
- * recorder process of its own) or always (an SRT listener, which serves one connection and so
- * records the master in the same process).
- */
-export type RunMode = 'while-connected' | 'always-listening';
 
 /** Encoder health as the pipeline sees it. */
 export type EncoderState = 'waiting' | 'connected' | 'lost';
@@ -41,14 +35,18 @@ export interface PipelineOptions {
   readonly ladder: readonly RungOptions[];
   readonly segmentSeconds: number;
   readonly fps: number;
-  readonly mode: RunMode;
-  /** The input of each run (a fresh pull URL or a listener). */
+  /** The input of each run: a fresh pull URL of the courtroom's RTMP ingest. */
   readonly input: () => InputOptions;
   /**
-   * The ingest clock of the input a run is about to read, when it has one (RTMP). The run then
-   * keeps input timestamps and its segments are dated by their frames on that clock.
+   * The ingest clock of the input a run is about to read. The run then keeps input timestamps
+   * and its segments are dated by their frames on that clock.
    */
   readonly clock?: () => CaptureClock | null;
+  /**
+   * A relay that brings another protocol into the RTMP ingest (SRT), kept running while the
+   * hearing is open; given the file its progress goes to (inside its run directory).
+   */
+  readonly gateway?: (progressFile: string) => FfmpegSpec;
   /** Strings to redact from logs (stream keys, tokens). */
   readonly secrets?: () => readonly string[];
   /** This hearing's private directories. Neither may lie under the public store. */
@@ -66,7 +64,6 @@ export interface PipelineOptions {
 
 interface TranscodeRun {
   readonly watcher: SegmentWatcher;
-  readonly sealer: MasterSealer | null;
   produced: boolean;
 }
 
@@ -81,7 +78,8 @@ export const PID_FILE = 'ffmpeg.pid';
  */
 export class PipelineSession extends TypedEmitter<PipelineEvents> {
   private readonly transcoder: Supervisor;
-  private readonly recorder: Supervisor | null;
+  private readonly recorder: Supervisor;
+  private readonly gateway: Supervisor | null;
   private readonly transcodeRuns = new Map<number, TranscodeRun>();
   private readonly masterRuns = new Map<number, MasterSealer>();
   private poller: NodeJS.Timeout | null = null;
@@ -95,8 +93,9 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     const tags = { hearingId: o.hearingId };
     this.transcoder = new Supervisor((run) => this.buildTranscode(run), o.policy, o.logger, { ...tags, role: 'transcode' }, o.firstRun);
     this.transcoder.on('exit', (exit, run, willRestart) => void this.onTranscodeExit(exit, run, willRestart));
-    this.recorder = o.mode === 'while-connected' ? new Supervisor((run) => this.buildRecorder(run), o.policy, o.logger, { ...tags, role: 'master' }, o.firstRun) : null;
-    this.recorder?.on('exit', (_exit, run) => void this.onRecorderExit(run));
+    this.recorder = new Supervisor((run) => this.buildRecorder(run), o.policy, o.logger, { ...tags, role: 'master' }, o.firstRun);
+    this.recorder.on('exit', (_exit, run) => void this.onRecorderExit(run));
+    this.gateway = o.gateway ? new Supervisor((run) => this.buildGateway(run), o.policy, o.logger, { ...tags, role: 'gateway' }, o.firstRun) : null;
   }
 
   /** The current encoder state. */
@@ -107,6 +106,11 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
   /** When the newest media reached the ingest server, on an input with a clock; null otherwise. */
   get ingestLatestAt(): number | null {
     return this.o.clock?.()?.latestAt ?? null;
+  }
+
+  /** The OS pid of the running ingest relay (SRT), if any. */
+  get gatewayPid(): number | undefined {
+    return this.gateway?.process?.pid;
   }
 
   /** The OS pid of the running transcoder, if any. */
@@ -146,7 +150,6 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     const rungs = this.o.ladder.map((r) => r.name);
     // FFmpeg's HLS muxer does not create directories; this runs once per run, so sync is fine.
     for (const r of rungs) mkdirSync(path.join(pendingRun, r), { recursive: true });
-    const sealer = this.recorder ? null : this.sealer(run, 'r');
     const slots = this.slots;
     const clock = this.o.clock?.() ?? null;
     const datingRung = this.o.ladder.find((r) => r.height !== undefined)?.name;
@@ -157,7 +160,6 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
       ladder: this.o.ladder,
       segmentSeconds: this.o.segmentSeconds,
       fps: this.o.fps,
-      ...(sealer ? { masterDir: sealer.dir } : {}),
       pendingDir: (rung) => path.join(pendingRun, rung),
     });
     const watcher = new SegmentWatcher({
@@ -171,15 +173,20 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
       ...(clock && datingRung ? { clock, datingRung, fps: this.o.fps } : {}),
       onUndated: (why) => this.o.logger.warn({ hearingId: this.o.hearingId, run, why }, 'a segment could not be dated on the ingest clock; it is dated by its observed bounds'),
     });
-    this.transcodeRuns.set(run, { watcher, sealer, produced: false });
+    this.transcodeRuns.set(run, { watcher, produced: false });
     const proc = this.process(spec, 'transcode', run, pendingRun);
     if (slots) proc.on('spawned', () => void slots.newRun(run, clock));
-    if (this.o.mode === 'always-listening') {
-      // libsrt refuses a wrong passphrase (our stream key) in the handshake and only says so on stderr.
-      proc.on('stderr', (line) => {
-        if (/BADSECRET|Incorrect passphrase/.test(line)) this.o.logger.warn({ hearingId: this.o.hearingId }, 'srt connection refused: wrong stream key');
-      });
-    }
+    return proc;
+  }
+
+  private buildGateway(run: number): FfmpegProcess {
+    const dir = path.join(this.o.pendingDir, runName('g', run));
+    mkdirSync(dir, { recursive: true });
+    const proc = this.process(this.o.gateway!(path.join(dir, 'progress.txt')), 'gateway', run, dir);
+    // libsrt refuses a wrong passphrase (our stream key) in the handshake and only says so on stderr.
+    proc.on('stderr', (line) => {
+      if (/BADSECRET|Incorrect passphrase/.test(line)) this.o.logger.warn({ hearingId: this.o.hearingId }, 'srt connection refused: wrong stream key');
+    });
     return proc;
   }
 
@@ -209,12 +216,10 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     if (state) {
       // Pick up what FFmpeg finished on its way out.
       await state.watcher.poll();
-      await state.sealer?.poll();
       this.transcodeRuns.delete(run);
       this.slots?.endRun(run, this.now());
       const last = state.watcher.lastCaptureEnd;
       if (last !== null) this.emit('gap', last);
-      if (state.produced && this.o.mode === 'always-listening') this.setEncoder('lost');
     }
     this.emit('ffmpegExit', exit, run, willRestart);
   }
@@ -227,7 +232,6 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
   private pollAll(): void {
     for (const state of this.transcodeRuns.values()) {
       void state.watcher.poll();
-      void state.sealer?.poll();
     }
     for (const sealer of this.masterRuns.values()) void sealer.poll();
   }
@@ -246,26 +250,24 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
       this.slots = new LiveMaskSlots({ videoPort, audioPort, perKind }, this.o.logger, this.o.fps, this.now);
     }
     this.poller = setInterval(() => this.pollAll(), this.o.pollMs ?? 100);
-    if (this.o.mode === 'always-listening') this.transcoder.enable();
+    this.gateway?.enable();
   }
 
   /** The ingest server reports the encoder is publishing (RTMP). */
   encoderConnected(): void {
-    if (this.o.mode !== 'while-connected') return;
-    this.recorder?.enable();
+    this.recorder.enable();
     this.transcoder.enable();
   }
 
   /** The ingest server reports the encoder went away (RTMP). */
   async encoderLost(): Promise<void> {
-    if (this.o.mode !== 'while-connected') return;
     this.setEncoder('lost');
-    await Promise.all([this.transcoder.disable(), this.recorder?.disable()]);
+    await Promise.all([this.transcoder.disable(), this.recorder.disable()]);
   }
 
   /** Stops FFmpeg (letting it finish its segment) and the watchers. Safe to call twice. */
   async close(): Promise<void> {
-    await Promise.all([this.transcoder.close(), this.recorder?.close()]);
+    await Promise.all([this.transcoder.close(), this.recorder.close(), this.gateway?.close()]);
     this.slots?.close();
     this.pollAll();
     if (this.poller) clearInterval(this.poller);

@@ -13,7 +13,7 @@ import { nextRunNumber, reapOrphans, sealUnsealed } from '../pipeline/recovery.t
 import type { VariantInfo } from '../delay/playlist.ts';
 import type { SlateLibrary } from '../delay/slates.ts';
 import type { RtmpIngest } from '../ingest/rtmp-ingest.ts';
-import { rtmpPullInput, srtListenInput, type RungOptions } from '../media/args.ts';
+import { rtmpPublishUrl, rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../media/args.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import { backoffPolicy } from '../media/restart-policy.ts';
 import { PipelineSession } from '../pipeline/session.ts';
@@ -184,7 +184,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     await session.start();
     await this.record(hearingId, { actor: ctx.actor, action: 'open', reason: ctx.reason ?? null, effectiveAt: this.now(), params: { delaySeconds: hearing.delaySeconds } });
     this.emit('changed', hearingId);
-    if (room.ingest === 'rtmp' && this.o.ingest.isPublishing(room.id)) session.encoderConnected();
+    if (this.o.ingest.isPublishing(room.id)) session.encoderConnected();
     return session;
   }
 
@@ -197,16 +197,20 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       ladder: this.o.ladder,
       segmentSeconds: this.o.segmentSeconds,
       fps: this.o.fps,
-      mode: room.ingest === 'srt' ? 'always-listening' : 'while-connected',
-      // Read the key at each run, so a rotated key applies to the next connection.
-      input: () => {
-        const key = this.o.registry.currentKey(room.id) ?? room.streamKey;
-        return room.ingest === 'srt'
-          ? srtListenInput({ host: this.o.srtBindHost, port: room.srtPort ?? 0, passphrase: key })
-          : rtmpPullInput(this.o.ingest.pullUrl(this.o.rtmpPort(), room.id), 5000);
-      },
-      // An RTMP run reads the courtroom's current publish session, whose clock dates its frames.
-      ...(room.ingest === 'rtmp' ? { clock: () => this.o.ingest.clockOf(room.id) } : {}),
+      // Every run pulls the courtroom from the RTMP ingest, whose clock dates its frames; an SRT
+      // courtroom's encoder reaches it through a stream-copy relay. The key is read at each run,
+      // so a rotated key applies to the next connection.
+      input: () => rtmpPullInput(this.o.ingest.pullUrl(this.o.rtmpPort(), room.id), 5000),
+      clock: () => this.o.ingest.clockOf(room.id),
+      ...(room.ingest === 'srt'
+        ? {
+            gateway: (progressFile: string) => {
+              const key = this.o.registry.currentKey(room.id) ?? room.streamKey;
+              const listen = srtListenInput({ host: this.o.srtBindHost, port: room.srtPort ?? 0, passphrase: key });
+              return srtGatewaySpec({ listen, publishUrl: rtmpPublishUrl(this.o.rtmpPort(), key), progressFile });
+            },
+          }
+        : {}),
       // Stream keys and pull tokens never reach the logs.
       secrets: () => [this.o.registry.currentKey(room.id) ?? room.streamKey, room.streamKey, ...this.o.ingest.secrets],
       pendingDir: path.join(this.o.pendingRoot, hearing.id),
@@ -351,7 +355,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     this.observe(session);
     await session.start();
     await this.record(hearing.id, { actor: SYSTEM, action: 'recovered-after-restart', params: { phase: program.phase, firstRun }, effectiveAt: this.now() });
-    if (room.ingest === 'rtmp' && this.o.ingest.isPublishing(room.id)) session.encoderConnected();
+    if (this.o.ingest.isPublishing(room.id)) session.encoderConnected();
     this.o.logger.warn({ hearingId: hearing.id, phase: program.phase }, 'recovered a live hearing after a restart');
   }
 

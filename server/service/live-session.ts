@@ -146,6 +146,11 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     return Math.max(0, arrived - this.capturedUntil);
   }
 
+  /** Exposed for operations and tests: the pid of the SRT relay, while it runs. */
+  get gatewayPid(): number | undefined {
+    return this.pipeline.gatewayPid;
+  }
+
   /** Exposed for operations and tests: the pid of the live FFmpeg. */
   get ffmpegPid(): number | undefined {
     return this.pipeline.ffmpegPid;

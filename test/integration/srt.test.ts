@@ -1,4 +1,6 @@
 import { createSocket } from 'node:dgram';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestEncoder } from '../support/encoder.ts';
 import { decodeFeed, delayViolations, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
@@ -22,6 +24,8 @@ describe('SRT ingest: the stream key is the passphrase', () => {
   let encoder: TestEncoder;
   let wrongExit: number | null = null;
   let decoded: DecodedEntry[] = [];
+  let clockSize = 0;
+  let masterSegments = 0;
 
   beforeAll(async () => {
     s = await startTestServer();
@@ -32,7 +36,7 @@ describe('SRT ingest: the stream key is the passphrase', () => {
     feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/360p/index.m3u8`).start();
     const url = (key: string) => `srt://127.0.0.1:${port}?mode=caller&passphrase=${key}&pbkeylen=16`;
     // Give the listener a moment to bind before calling it.
-    await waitFor(() => s.cc.broadcasts.session(seeded.hearingId)?.ffmpegPid, 'the SRT listener', 10_000);
+    await waitFor(() => s.cc.broadcasts.session(seeded.hearingId)?.gatewayPid, 'the SRT listener', 10_000);
     const stranger = new TestEncoder(url('wrong-passphrase-000'), 'mpegts', Date.now()).start();
     wrongExit = await stranger.exited;
     encoder = new TestEncoder(url(seeded.streamKey), 'mpegts', Date.now()).start();
@@ -41,9 +45,12 @@ describe('SRT ingest: the stream key is the passphrase', () => {
       const entries = await decodeFeed(feed);
       return entries.filter((e) => e.program).length >= 3 && entries;
     }, 'three program segments over SRT', 45_000, 1_000);
+    clockSize = s.cc.ingest.clockOf(seeded.courtroomId)?.size ?? 0;
     await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/end`, {});
     await feed.untilEnded(D + 15_000);
     decoded = await decodeFeed(feed);
+    const masterDir = path.join(s.cc.dirs.master, seeded.hearingId);
+    for (const run of (await readdir(masterDir)).filter((d) => /^m\d{4}$/.test(d))) masterSegments += (await readdir(path.join(masterDir, run))).filter((f) => f.endsWith('.ts')).length;
   }, 120_000);
 
   afterAll(async () => {
@@ -54,6 +61,11 @@ describe('SRT ingest: the stream key is the passphrase', () => {
 
   it('refuses a caller with the wrong key', () => {
     expect(wrongExit).not.toBe(0);
+  });
+
+  it('relays SRT into the ingest: its packets are on the ingest clock, and the master has its own recorder', () => {
+    expect(clockSize).toBeGreaterThan(100);
+    expect(masterSegments).toBeGreaterThanOrEqual(3);
   });
 
   it('airs the courtroom over SRT, never before capture + D', () => {

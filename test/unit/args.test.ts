@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { masterSpec, rtmpPullInput, slateSpec, srtListenInput, transcodeSpec } from '../../server/media/args.ts';
+import { masterSpec, rtmpPublishUrl, rtmpPullInput, slateSpec, srtGatewaySpec, srtListenInput, transcodeSpec } from '../../server/media/args.ts';
 import { backoffPolicy } from '../../server/media/restart-policy.ts';
 import { specToArgs } from '../../server/media/spec.ts';
 import { counterFilters, readCounter, COUNTER_LAYOUT } from '../../server/media/synthetic.ts';
@@ -44,13 +44,19 @@ describe('FFmpeg argument builders', () => {
     expect(spec.outputs).toHaveLength(3);
   });
 
-  it('includes the master copy only when asked, and never filters it', () => {
-    const withMaster = transcodeSpec({ ...{ input: srtListenInput({ host: '127.0.0.1', port: 9000, passphrase: 'key-0123456789' }) }, ladder, segmentSeconds: 2, fps: 30, masterDir: '/m', pendingDir: (r) => `/p/${r}` });
-    const master = withMaster.outputs.find((o) => o.target === '/m/index.m3u8');
-    expect(master?.options.slice(0, 6)).toEqual(['-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy']);
+  it('records the master as a stream copy, never filtered', () => {
     const alone = masterSpec({ input: rtmpPullInput('rtmp://x/live/k', 5000), masterDir: '/m', segmentSeconds: 2 });
     expect(alone.complexFilter).toBeUndefined();
-    expect(alone.outputs[0]?.options).toContain('copy');
+    expect(alone.outputs[0]?.options.slice(0, 6)).toEqual(['-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy']);
+  });
+
+  it('relays SRT into the RTMP ingest as a stream copy under the courtroom key, its run directory on the command line', () => {
+    const listen = srtListenInput({ host: '127.0.0.1', port: 9000, passphrase: 'key-0123456789' });
+    const spec = srtGatewaySpec({ listen, publishUrl: rtmpPublishUrl(1935, 'key-0123456789'), progressFile: '/p/g0001/progress.txt' });
+    expect(spec.complexFilter).toBeUndefined();
+    expect(spec.outputs[0]?.target).toBe('rtmp://127.0.0.1:1935/live/key-0123456789');
+    expect(spec.outputs[0]?.options).toEqual(expect.arrayContaining(['-c', 'copy', '-f', 'flv']));
+    expect(spec.inputs[0]?.options.join(' ')).toContain('-progress /p/g0001/progress.txt');
   });
 
   it('uses the stream key as the SRT passphrase and a short probe', () => {
