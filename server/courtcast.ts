@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.ts';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server as SocketServer } from 'socket.io';
 import { ControlChannel } from './control/namespace.ts';
-import { SlateLibrary } from './delay/slates.ts';
+import { SlateLibrary, type SlateSource } from './delay/slates.ts';
 import { ViewerCounter } from './service/viewers.ts';
 import { Accounts } from './service/accounts.ts';
 import { Tokens } from './service/tokens.ts';
@@ -48,6 +48,8 @@ export interface Courtcast {
   readonly broadcasts: BroadcastService;
   readonly control: ControlChannel;
   readonly ingest: RtmpIngest;
+  /** The slate segments the public may be shown instead of the picture. */
+  readonly slates: SlateSource;
   readonly logger: Logger;
   /** Where each kind of media lives on disk. Only `public` is reachable over HTTP. */
   readonly dirs: { readonly public: string; readonly pending: string; readonly master: string };
@@ -190,6 +192,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     broadcasts,
     control,
     ingest,
+    slates,
     logger,
     dirs,
     close: () =>

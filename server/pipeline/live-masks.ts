@@ -23,6 +23,8 @@ export class LiveMaskSlots {
   private run = 0;
   private clock: CaptureClock | null = null;
   private readonly uses: SlotUse[] = [];
+  /** The same uses by mask: the gate asks for every pending segment at every tick. */
+  private readonly usesOf = new Map<string, SlotUse[]>();
   /** Masks that hold a slot now, by `kind:slot`. */
   private readonly held = new Map<string, { kind: SlotKind; slot: number; mask: Mask }>();
   /** When each slot was last given up, by `kind:slot`: the longest-free slot is reused first. */
@@ -118,6 +120,7 @@ export class LiveMaskSlots {
     const window = this.clock ? maskWindow(this.clock, mask.start, null, kind, this.fps) : null;
     const use: SlotUse = { run: this.run, kind, slot, maskId: mask.id, on: null, window, off: null, until: null, clock: window ? this.clock : null };
     this.uses.push(use);
+    this.usesOf.set(mask.id, [...(this.usesOf.get(mask.id) ?? []), use]);
     try {
       const client = this.client(kind);
       if (!client) throw new Error('no FFmpeg run to command');
@@ -134,7 +137,7 @@ export class LiveMaskSlots {
 
   /** Whether the slots put `mask` on every frame of `segment` that it covers. */
   covers(mask: Mask, segment: CompletedSegment): boolean {
-    return this.uses.some((u) => slotCovers(u, mask, segment, this.fps));
+    return (this.usesOf.get(mask.id) ?? []).some((u) => slotCovers(u, mask, segment, this.fps));
   }
 
   /** Closes the zmq connections. */

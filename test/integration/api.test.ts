@@ -1,7 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
@@ -137,7 +135,7 @@ describe('HTTP API: validation, errors and the public view', () => {
       const body = res.status === 200 ? await res.text() : '';
       return body.includes('.ts') && body;
     }, 'the hidden hearing playlist', 15_000);
-    const card = await readFile(path.join(os.tmpdir(), 'courtcast-test-slates', (await readdir(path.join(os.tmpdir(), 'courtcast-test-slates')))[0]!, 'no-broadcast', '360p.ts'));
+    const card = await readFile(s.cc.slates.file('no-broadcast', '360p'));
     for (const uri of text.split('\n').filter((l) => l.endsWith('.ts'))) {
       const seg = Buffer.from(await (await fetch(new URL(uri, url))).arrayBuffer());
       expect(seg.equals(card), uri).toBe(true);

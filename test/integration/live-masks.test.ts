@@ -66,13 +66,18 @@ describe('live mask slots: black, blur, pixelate, mute and voice switched throug
       for (const rung of RUNGS) {
         const body = Buffer.from(await (await fetch(e.uri.replace('/360p/', `/${rung}/`))).arrayBuffer());
         const ts: number[] = [];
+        let slateFrames = 0;
         for (const f of await decodeFrames(body)) {
           const c = readCounter(f.subarray(0, 640 * 40));
-          if (c === 0) continue;
+          if (c === 0) {
+            slateFrames++;
+            continue;
+          }
           ts.push(encoder.timeOf(c));
           frames[rung]!.push({ t: encoder.timeOf(c), black: regionStats(f, BLACK).mean, detail: regionStats(f, DETAIL).texture });
         }
-        if (rung === '360p' && ts.length > 0) sound.push({ t0: Math.min(...ts), t1: Math.max(...ts), rms: await audioRmsDb(body), hz: await dominantHz(body) });
+        // A segment an edge falls in (the end) is part slate and silence: its pitch is not the tone's.
+        if (rung === '360p' && ts.length > 0 && slateFrames === 0) sound.push({ t0: Math.min(...ts), t1: Math.max(...ts), rms: await audioRmsDb(body), hz: await dominantHz(body) });
       }
     }
   }, 150_000);

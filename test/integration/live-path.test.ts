@@ -108,7 +108,8 @@ describe('live path over RTMP: delay, start, pause, resume, end', () => {
 
   it('airs every frame of a program segment in order with no gaps inside it', () => {
     for (const e of decoded.filter((x) => x.program)) {
-      for (let i = 1; i < e.counters.length; i++) expect(e.counters[i]! - e.counters[i - 1]!).toBe(1);
+      // A segment an edge falls in carries slate frames (no counter) before or after its picture.
+      for (let i = 1; i < e.counters.length; i++) if (e.counters[i]! > 0 && e.counters[i - 1]! > 0) expect(e.counters[i]! - e.counters[i - 1]!).toBe(1);
     }
   });
 });

@@ -35,6 +35,9 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
   let retroAck: { alreadyPublic: { start: string; end: string } | null } = { alreadyPublic: null };
   let lateAck: { alreadyPublic: { start: string; end: string } | null } = { alreadyPublic: null };
   const masterFrames: Frame[] = [];
+  /** Where each released slot ended on the capture timeline, as the gate decided them. */
+  const releasedEnds = new Set<number>();
+  let lateMask = { start: 0, end: 0 };
 
   const post = async (p: string, body: unknown) => {
     const res = await s.api<Record<string, unknown>>('POST', `/api/hearings/${hearingId}${p}`, body);
@@ -49,6 +52,7 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     hearingId = seeded.hearingId;
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     await post('/broadcast/start', {});
+    s.cc.broadcasts.session(hearingId)!.on('released', (r) => releasedEnds.add(r.captureEnd));
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
     await waitForEncoder(s, hearingId);
     await elapse(4_000);
@@ -71,7 +75,8 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     marks.retroTo = Date.now() - 1_500;
     retroAck = (await post('/masks', { kind: 'blur', region: BLUR, start: new Date(marks.retroFrom).toISOString(), end: new Date(marks.retroTo).toISOString(), reason: 'document on screen' })) as typeof retroAck;
     // One that reaches back past the delay window: the released part is reported.
-    lateAck = (await post('/masks', { kind: 'pixelate', region: { x: 0, y: 0.8, w: 0.1, h: 0.1 }, start: new Date(Date.now() - D - 4_000).toISOString(), end: new Date(Date.now() - D - 1_000).toISOString() })) as typeof lateAck;
+    lateMask = { start: Date.now() - D - 4_000, end: Date.now() - D - 1_000 };
+    lateAck = (await post('/masks', { kind: 'pixelate', region: { x: 0, y: 0.8, w: 0.1, h: 0.1 }, start: new Date(lateMask.start).toISOString(), end: new Date(lateMask.end).toISOString() })) as typeof lateAck;
     await elapse(2_000);
 
     // Voice distortion: the 440 Hz tone comes out at 0.75 of its pitch.
@@ -218,8 +223,14 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     expect(audit.some((e) => e.action === 'slate-aired' && e.params.slate === 'no-broadcast' && e.params.why === 'mask-unproven')).toBe(true);
   });
 
-  it('reports the part of a late mask that was already public', () => {
-    expect(lateAck.alreadyPublic).not.toBeNull();
+  it('reports exactly the part of a late mask that was already public', () => {
+    const aired = lateAck.alreadyPublic!;
+    expect(aired).not.toBeNull();
+    expect(Date.parse(aired.start)).toBe(lateMask.start);
+    // It ends where the gate's decisions had reached: a released slot's end, or the mask's own.
+    const end = Date.parse(aired.end);
+    expect(end).toBeGreaterThan(lateMask.start);
+    expect(end === lateMask.end || releasedEnds.has(end), `${aired.end} is no released boundary`).toBe(true);
   });
 
   it('never touches the master', () => {
