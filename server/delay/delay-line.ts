@@ -1,48 +1,19 @@
 import { rm } from 'node:fs/promises';
 import { TypedEmitter } from '../domain/events.ts';
-import { decide, isFinished, slateWindows, type BroadcastProgram, type ReleaseDecision } from '../domain/program.ts';
+import { decide, isFinished, type BroadcastProgram, type ReleaseDecision } from '../domain/program.ts';
+import type { Mask } from '../domain/masks.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { ObjectStore } from '../store/object-store.ts';
+import { gate, type ReleaseReason } from './gate.ts';
+import type { MaskRenderer } from './mask-renderer.ts';
 import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, withSource, type EntrySource, type PublicTimeline, type VariantInfo } from './playlist.ts';
 import { PublicWriter, type DelayLineState } from './public-writer.ts';
-import { SLATE_TEXT, type PublicSlate, type SlateSource } from './slates.ts';
-import type { MaskRenderer } from './mask-renderer.ts';
-import { masksOver, renderKey, type Mask } from '../domain/masks.ts';
-import type { SegmentMask } from '../media/mask-filters.ts';
-import type { SlateWindow } from '../domain/program.ts';
-import { frameOffsets } from '../pipeline/capture-dating.ts';
+import { RenderCache } from './render-cache.ts';
+import type { PendingSegment } from './render-plan.ts';
+import type { PublicSlate, SlateSource } from './slates.ts';
 
-const segmentId = (s: CompletedSegment): string => `r${s.run}-${s.index}`;
-
-/**
- * A transcoder keeping up trails the ingest by up to a segment plus its encoding latency; one
- * that trails by more than two segments and a second is behind real time.
- */
-const BEHIND_SEGMENTS = 2;
-const BEHIND_SLACK_MS = 1_000;
-
-/**
- * Masks on a segment's own clock, in seconds from its first frame. A segment dated on the ingest
- * clock knows each frame's capture instant, so a mask covers exactly the frames captured inside
- * it, however late the transcoder ran. Without them (an input with no ingest clock) only the
- * segment's bounds are known: a mask starting before the segment's capture end covers it from
- * the first frame, and an end maps from the capture start (covering every frame that may precede
- * it), except a retroactive end given on an unpushed published timeline, which maps exactly.
- */
-export function segmentMasks(masks: readonly Mask[], s: CompletedSegment & { readonly pdtPushed?: boolean }, fps: number): SegmentMask[] {
-  return masks.flatMap((m) => {
-    if (m.kind === 'card') return [];
-    const extra = { ...(m.region ? { region: m.region } : {}), ...(m.pitch ? { pitch: m.pitch } : {}) };
-    if (s.frames && s.frames.length > 0) return [{ kind: m.kind, ...extra, ...frameOffsets(s.frames, m.start, m.end, fps, s.durationSec) }];
-    // Without per-frame dates a frame's capture may lie anywhere up to the segment's end, so a
-    // mask that starts before that end covers the segment from its first frame.
-    const from = m.start < s.captureEnd ? 0 : (m.start - s.programDateTime) / 1000;
-    const exact = m.exactEnd === true && s.pdtPushed !== true;
-    const to = m.end === null ? s.durationSec + 1 : (m.end - (exact ? s.programDateTime : s.captureStart)) / 1000;
-    return [{ kind: m.kind, ...extra, from, to }];
-  });
-}
+export { segmentMasks } from './render-plan.ts';
 
 /** What happened to one slot of the public timeline; observed by audit and metrics. */
 export interface ReleaseRecord {
@@ -51,7 +22,7 @@ export interface ReleaseRecord {
   readonly captureEnd: number;
   /** `aired` = program media; otherwise the slate that stood in, and why. */
   readonly outcome: 'aired' | PublicSlate;
-  readonly reason: 'program' | 'gap' | 'media-missing' | 'mask-unproven' | 'store-fault';
+  readonly reason: ReleaseReason;
   /** For aired media: whether it aired re-rendered with masks. */
   readonly masked?: boolean;
   /** For masked media: proven by live mask slots rather than re-rendered. */
@@ -109,8 +80,6 @@ interface GapMarker {
   readonly captureEnd: number;
 }
 
-/** A segment waiting for release, with whether its published date had to be pushed later. */
-type PendingSegment = CompletedSegment & { readonly pdtPushed?: boolean };
 type Pending = PendingSegment | GapMarker;
 const isGap = (p: Pending): p is GapMarker => 'gap' in p;
 const filesOf = (p: Pending): string[] => (isGap(p) ? [] : Object.values(p.files));
@@ -138,8 +107,7 @@ interface Release {
  */
 export class DelayLine extends TypedEmitter<DelayLineEvents> {
   private readonly pending: Pending[] = [];
-  /** Mask renders by segment id; a render proves a release only for its own key. */
-  private readonly renders = new Map<string, { key: string; state: 'running' | 'done' | 'failed'; files?: Record<string, string> }>();
+  private readonly renders: RenderCache;
   private releasedUntilMs: number;
   private timeline: PublicTimeline;
   private writes: Promise<void> = Promise.resolve();
@@ -161,6 +129,17 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     this.releasedUntilMs = o.initial ? Math.max(o.initial.releasedUntil, fresh - 3 * this.segmentMs) : fresh;
     this.timeline = o.initial?.timeline ?? emptyTimeline();
     this.pdtCursor = this.timeline.lastProgramDateTime ?? Number.NEGATIVE_INFINITY;
+    this.renders = new RenderCache({
+      hearingId: o.hearingId,
+      delayMs: o.delayMs,
+      segmentMs: this.segmentMs,
+      fps: o.fps ?? 30,
+      broadcast: o.broadcast !== false,
+      logger: o.logger,
+      ...(o.renderer ? { renderer: o.renderer } : {}),
+      ...(o.liveProof ? { liveProof: o.liveProof } : {}),
+      ...(o.transcoderBacklogMs ? { transcoderBacklogMs: o.transcoderBacklogMs } : {}),
+    });
     this.writer = new PublicWriter({
       hearingId: o.hearingId,
       publicStore: o.publicStore,
@@ -248,7 +227,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     if (this.done) return;
     const due = this.now() - this.o.delayMs;
     const program = this.o.program();
-    this.scheduleRenders(program);
+    this.renders.schedule(this.pending.filter((p): p is PendingSegment => !isGap(p)), program);
     for (let next = this.pending[0]; next && next.captureEnd <= due; next = this.pending[0]) {
       this.pending.shift();
       this.queue(isGap(next) ? this.gapSlate(program, next.captureStart) : this.decideSegment(next, program));
@@ -266,127 +245,33 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     return decide(program, span);
   }
 
-  /**
-   * Starts a render for every pending segment whose masks changed since its last render. Runs at
-   * every tick, so a mask added or lifted reaches every segment still in the window.
-   */
-  private scheduleRenders(program: BroadcastProgram): void {
-    // A transcoder that has fallen behind gets the machine to itself until it catches up: a render
-    // started now would slow it further. Segments whose release comes first air as the card
-    // (unproven masks); the rest are rendered once it has caught up.
-    if ((this.o.transcoderBacklogMs?.() ?? 0) > BEHIND_SEGMENTS * this.segmentMs + BEHIND_SLACK_MS) return;
-    if (!this.o.renderer) return;
-    for (const s of this.pending) {
-      if (isGap(s) || Object.keys(s.files).length === 0) continue;
-      const plan = this.renderPlan(s, program);
-      const id = segmentId(s);
-      if (plan === null || this.renders.get(id)?.key === plan.key) continue;
-      if (plan.windows === null && this.o.liveProof?.(s, plan.over)) continue;
-      const job: { key: string; state: 'running' | 'done' | 'failed'; files?: Record<string, string> } = { key: plan.key, state: 'running' };
-      this.renders.set(id, job);
-      this.o.renderer
-        .render({ id, files: s.files, masks: plan.masks, deadline: s.captureEnd + this.o.delayMs })
-        .then((files) => {
-          job.state = 'done';
-          job.files = files;
-        })
-        .catch((err: unknown) => {
-          job.state = 'failed';
-          this.o.logger.error({ hearingId: this.o.hearingId, err, segment: id }, 'mask render failed: the segment will air as a slate');
-        });
-    }
-  }
-
-  /**
-   * What a render of a segment must do, keyed so that a finished render proves exactly one plan:
-   * the masks over it and, where a program edge falls inside it, the slate windows over its
-   * off-air frames. Null when it needs no render.
-   */
-  private renderPlan(s: PendingSegment, program: BroadcastProgram): { key: string; masks: SegmentMask[]; over: Mask[]; windows: SlateWindow[] | null } | null {
-    const span = { start: s.captureStart, end: s.captureEnd };
-    const masks = (program.masks ?? []).filter((m) => m.kind !== 'card');
-    const over = masksOver(masks, span);
-    const maskKey = renderKey(masks, span);
-    const fps = this.o.fps ?? 30;
-    const windows = this.o.broadcast === false || !s.frames ? null : slateWindows(program, s.frames, s.captureStart);
-    if (windows === null) return maskKey === '[]' ? null : { key: maskKey, masks: segmentMasks(over, s, fps), over, windows };
-    const slates = windows.map((w): SegmentMask => ({ kind: 'slate', text: SLATE_TEXT[w.slate], from: w.from / fps, to: w.to / fps }));
-    return { key: `${maskKey}|${JSON.stringify(windows)}`, masks: [...segmentMasks(over, s, fps), ...slates], over, windows };
-  }
-
-  private decideSegment(s: CompletedSegment, program: BroadcastProgram): Release {
+  private decideSegment(s: PendingSegment, program: BroadcastProgram): Release {
     const decision = this.decision(program, { start: s.captureStart, end: s.captureEnd });
     this.releasedUntilMs = Math.max(this.releasedUntilMs, s.captureEnd);
-    const complete = this.o.rungs.every((r) => s.files[r] !== undefined);
+    const plan = this.renders.plan(s, program);
+    const render = this.renders.take(s, plan);
+    const outcome = gate({
+      decision,
+      complete: this.o.rungs.every((r) => s.files[r] !== undefined),
+      plan,
+      rendered: render.files !== null,
+      liveProven: () => plan !== null && this.o.liveProof?.(s, plan.over) === true,
+    });
     const cleanup = Object.values(s.files);
-    const base = { captureStart: s.captureStart, captureEnd: s.captureEnd, releasedAt: this.now() };
-    const masks = (program.masks ?? []).filter((m) => m.kind !== 'card');
-    const key = renderKey(masks, { start: s.captureStart, end: s.captureEnd });
-    const render = this.renders.get(segmentId(s));
-    this.renders.delete(segmentId(s));
-    const renderer = this.o.renderer;
-    const afterwards = render && renderer ? () => renderer.discard(segmentId(s)) : undefined;
-    const plan = this.renderPlan(s, program);
-    if (plan?.windows) {
-      // A program edge falls inside: the on-air frames air only from a finished render of exactly
-      // this plan (slate picture over the rest, masks on); otherwise the whole slot is the slate.
-      if (complete && decision.action === 'slate' && render?.key === plan.key && render.state === 'done' && render.files) {
-        return {
-          record: { ...base, seq: -1, outcome: 'aired', reason: 'program', spliced: true, ...(key !== '[]' ? { masked: true } : {}) },
-          source: { kind: 'program', run: s.run },
-          durationSec: s.durationSec,
-          programDateTime: s.programDateTime,
-          files: render.files,
-          cleanup,
-          ...(afterwards ? { afterwards } : {}),
-        };
-      }
-      const slate: PublicSlate = decision.action === 'slate' ? decision.slate : 'no-broadcast';
-      return { ...this.slateRelease(slate, 'program', s.captureStart, s.captureEnd, s.programDateTime, cleanup), ...(afterwards ? { afterwards } : {}) };
-    }
-    if (decision.action === 'air' && complete && key !== '[]') {
-      // Invariant 3: masked media airs only with every mask proven: by the live slots' acks...
-      if (this.o.liveProof?.(s, masksOver(masks, { start: s.captureStart, end: s.captureEnd }))) {
-        if (afterwards) void afterwards();
-        return {
-          record: { ...base, seq: -1, outcome: 'aired', reason: 'program', masked: true, live: true },
-          source: { kind: 'program', run: s.run },
-          durationSec: s.durationSec,
-          programDateTime: s.programDateTime,
-          files: s.files,
-          cleanup,
-        };
-      }
-      // ...or by a finished render of exactly these masks.
-      if (render?.key === key && render.state === 'done' && render.files) {
-        return {
-          record: { ...base, seq: -1, outcome: 'aired', reason: 'program', masked: true },
-          // A render keeps the original's timestamps and counters, so it continues the run.
-          source: { kind: 'program', run: s.run },
-          durationSec: s.durationSec,
-          programDateTime: s.programDateTime,
-          files: render.files,
-          cleanup,
-          ...(afterwards ? { afterwards } : {}),
-        };
-      }
-      return { ...this.slateRelease('no-broadcast', 'mask-unproven', s.captureStart, s.captureEnd, s.programDateTime, cleanup), ...(afterwards ? { afterwards } : {}) };
-    }
-    if (afterwards) void afterwards();
-    if (decision.action === 'air' && complete) {
-      return {
-        record: { ...base, seq: -1, outcome: 'aired', reason: 'program' },
-        source: { kind: 'program', run: s.run },
-        durationSec: s.durationSec,
-        programDateTime: s.programDateTime,
-        files: s.files,
-        cleanup,
-      };
-    }
-    // Fail closed: program media that cannot be published whole is replaced, never half-aired.
-    const slate: PublicSlate = decision.action === 'slate' ? decision.slate : 'standby';
-    const reason = decision.action === 'slate' ? 'program' : 'media-missing';
-    return this.slateRelease(slate, reason, s.captureStart, s.captureEnd, s.programDateTime, cleanup);
+    // A render's output goes once whatever airs in its place is published.
+    const afterwards = render.discard ? { afterwards: render.discard } : {};
+    if ('slate' in outcome) return { ...this.slateRelease(outcome.slate, outcome.reason, s.captureStart, s.captureEnd, s.programDateTime, cleanup), ...afterwards };
+    const { air, ...flags } = outcome;
+    return {
+      record: { seq: -1, captureStart: s.captureStart, captureEnd: s.captureEnd, releasedAt: this.now(), outcome: 'aired', reason: 'program', ...flags },
+      // A render keeps the original's timestamps and counters, so it continues the run.
+      source: { kind: 'program', run: s.run },
+      durationSec: s.durationSec,
+      programDateTime: s.programDateTime,
+      files: air === 'render' && render.files ? render.files : s.files,
+      cleanup,
+      ...afterwards,
+    };
   }
 
   private gapSlate(program: BroadcastProgram, from = this.releasedUntilMs): Release {

@@ -1,0 +1,67 @@
+import { masksOver, renderKey, type Mask } from '../domain/masks.ts';
+import { slateWindows, type BroadcastProgram, type SlateWindow } from '../domain/program.ts';
+import type { SegmentMask } from '../media/mask-filters.ts';
+import { frameOffsets } from '../pipeline/capture-dating.ts';
+import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
+import { SLATE_TEXT } from './slates.ts';
+
+/** A segment waiting for release, with whether its published date had to be pushed later. */
+export type PendingSegment = CompletedSegment & { readonly pdtPushed?: boolean };
+
+/** A segment's id among a hearing's runs. */
+export const segmentId = (s: CompletedSegment): string => `r${s.run}-${s.index}`;
+
+/**
+ * Masks on a segment's own clock, in seconds from its first frame. A segment dated on the ingest
+ * clock knows each frame's capture instant, so a mask covers exactly the frames captured inside
+ * it, however late the transcoder ran. Without them (an input with no ingest clock) only the
+ * segment's bounds are known: a mask starting before the segment's capture end covers it from
+ * the first frame, and an end maps from the capture start (covering every frame that may precede
+ * it), except a retroactive end given on an unpushed published timeline, which maps exactly.
+ */
+export function segmentMasks(masks: readonly Mask[], s: CompletedSegment & { readonly pdtPushed?: boolean }, fps: number): SegmentMask[] {
+  return masks.flatMap((m) => {
+    if (m.kind === 'card') return [];
+    const extra = { ...(m.region ? { region: m.region } : {}), ...(m.pitch ? { pitch: m.pitch } : {}) };
+    if (s.frames && s.frames.length > 0) return [{ kind: m.kind, ...extra, ...frameOffsets(s.frames, m.start, m.end, fps, s.durationSec) }];
+    // Without per-frame dates a frame's capture may lie anywhere up to the segment's end, so a
+    // mask that starts before that end covers the segment from its first frame.
+    const from = m.start < s.captureEnd ? 0 : (m.start - s.programDateTime) / 1000;
+    const exact = m.exactEnd === true && s.pdtPushed !== true;
+    const to = m.end === null ? s.durationSec + 1 : (m.end - (exact ? s.programDateTime : s.captureStart)) / 1000;
+    return [{ kind: m.kind, ...extra, from, to }];
+  });
+}
+
+/**
+ * What a render of a segment must do. Its key names exactly that, so a finished render proves a
+ * release only for the plan it was made for.
+ */
+export interface RenderPlan {
+  readonly key: string;
+  /** What the renderer applies, on the segment's own clock. */
+  readonly masks: readonly SegmentMask[];
+  /** The program's masks over the segment (what a live slot proof must cover). */
+  readonly over: readonly Mask[];
+  /** Whether any mask (not only an edge) shapes the segment. */
+  readonly masked: boolean;
+  /** Where a program edge falls inside: the frames a slate picture replaces; null if none does. */
+  readonly windows: readonly SlateWindow[] | null;
+}
+
+/**
+ * The render a segment needs under a program: the masks over it and, where a program edge falls
+ * inside it (a segment dated frame by frame, of a broadcast hearing), the slate windows over its
+ * off-air frames. Null when it needs none.
+ */
+export function renderPlan(s: PendingSegment, program: BroadcastProgram, o: { readonly fps: number; readonly broadcast: boolean }): RenderPlan | null {
+  const span = { start: s.captureStart, end: s.captureEnd };
+  const masks = (program.masks ?? []).filter((m) => m.kind !== 'card');
+  const over = masksOver(masks, span);
+  const maskKey = renderKey(masks, span);
+  const masked = maskKey !== '[]';
+  const windows = !o.broadcast || !s.frames ? null : slateWindows(program, s.frames, s.captureStart);
+  if (windows === null) return masked ? { key: maskKey, masks: segmentMasks(over, s, o.fps), over, masked, windows } : null;
+  const slates = windows.map((w): SegmentMask => ({ kind: 'slate', text: SLATE_TEXT[w.slate], from: w.from / o.fps, to: w.to / o.fps }));
+  return { key: `${maskKey}|${JSON.stringify(windows)}`, masks: [...segmentMasks(over, s, o.fps), ...slates], over, masked, windows };
+}
