@@ -20,8 +20,8 @@ export const newCourtroomId = (): CourtroomId => newId('cr') as CourtroomId;
 export const newHearingId = (): HearingId => newId('hg') as HearingId;
 
 /**
- * A stream key: 32 random bytes, base64url. Long enough to double as an SRT passphrase
- * (libsrt takes 10-79 characters).
+ * A stream key: 24 random bytes (192 bits), 32 characters of base64url. Long enough to double as
+ * an SRT passphrase (libsrt takes 10-79 characters).
  */
 export function newStreamKey(): string {
   return randomBytes(24).toString('base64url');

@@ -8,8 +8,6 @@ export interface SupervisorEvents {
   run: (process: FfmpegProcess, run: number) => void;
   /** A run ended. `willRestart` tells whether another run is scheduled. */
   exit: (exit: FfmpegExit, run: number, willRestart: boolean) => void;
-  /** The restart policy gave up. */
-  gaveUp: (exit: FfmpegExit) => void;
 }
 
 /**
@@ -85,13 +83,12 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       this.emit('exit', exit, run, false);
       return;
     }
-    this.attempt = exit.ranMs >= 10_000 ? 1 : this.attempt + 1;
+    this.attempt = exit.ranMs >= this.policy.healthyMs ? 1 : this.attempt + 1;
     const delay = this.policy(this.attempt, exit);
     this.emit('exit', exit, run, delay !== false);
     if (delay === false) {
       this.enabled = false;
       this.logger.error({ ...this.tags, run, attempt: this.attempt }, 'giving up restarting FFmpeg');
-      this.emit('gaveUp', exit);
       return;
     }
     this.timer = setTimeout(() => this.spawn(), delay);
