@@ -9,6 +9,12 @@ import { maskWindow, slotCovers, type SlotUse } from './slot-proof.ts';
 const isSlotKind = (k: string): k is SlotKind => (SLOT_KINDS as readonly string[]).includes(k);
 
 /**
+ * How long a finished slot use is kept for proofs: longer than the longest delay, after which
+ * every segment it could prove has been released.
+ */
+const RETAIN_MS = 40 * 60_000;
+
+/**
  * Live masks through FFmpeg's zmq filters. A mask gets a free slot of its kind and its commands
  * go as one batch. On an input with an ingest clock (RTMP) the slot is switched on for a window
  * of media time, from the frame captured at the mask's start (and, once lifted, to the frame
@@ -27,6 +33,8 @@ export class LiveMaskSlots {
   private readonly usesOf = new Map<string, SlotUse[]>();
   /** Masks that hold a slot now, by `kind:slot`. */
   private readonly held = new Map<string, { kind: SlotKind; slot: number; mask: Mask }>();
+  /** When each use stopped changing (lifted, reassigned, or its run ended): kept RETAIN_MS after. */
+  private readonly retiredAt = new Map<SlotUse, number>();
   /** When each slot was last given up, by `kind:slot`: the longest-free slot is reused first. */
   private readonly freedAt = new Map<string, number>();
 
@@ -69,7 +77,11 @@ export class LiveMaskSlots {
 
   /** The run ended: slots are gone with it. */
   endRun(run: number, at: number): void {
-    for (const u of this.uses) if (u.run === run && u.off === null) u.off = at;
+    for (const u of this.uses) {
+      if (u.run !== run) continue;
+      if (u.off === null) u.off = at;
+      if (!this.retiredAt.has(u)) this.retiredAt.set(u, at);
+    }
   }
 
   /** Takes a slot for a live mask, if its kind has one free. Returns whether it did. */
@@ -91,6 +103,7 @@ export class LiveMaskSlots {
       this.held.delete(key);
       this.freedAt.set(key, this.now());
       const use = this.uses.find((u) => u.run === this.run && u.kind === h.kind && u.slot === h.slot && u.maskId === maskId && u.off === null && u.until === null);
+      if (use) this.retiredAt.set(use, this.now());
       const window = use?.window && use.clock ? maskWindow(use.clock, h.mask.start, end, h.kind, this.fps) : null;
       try {
         if (use && window) {
@@ -116,7 +129,12 @@ export class LiveMaskSlots {
   private async switchOn(kind: SlotKind, slot: number, mask: Mask): Promise<void> {
     const at = this.now();
     // Whatever this slot carried before is gone for frames read from now on.
-    for (const u of this.uses) if (u.kind === kind && u.slot === slot && u.until === null) u.until = at;
+    for (const u of this.uses) {
+      if (u.kind !== kind || u.slot !== slot || u.until !== null) continue;
+      u.until = at;
+      if (!this.retiredAt.has(u)) this.retiredAt.set(u, at);
+    }
+    this.prune(at);
     const window = this.clock ? maskWindow(this.clock, mask.start, null, kind, this.fps) : null;
     const use: SlotUse = { run: this.run, kind, slot, maskId: mask.id, on: null, window, off: null, until: null, clock: window ? this.clock : null };
     this.uses.push(use);
@@ -133,6 +151,22 @@ export class LiveMaskSlots {
       // Without an ack nothing is proven: the gate re-renders or slates these segments.
       this.logger.warn({ err, kind, slot, maskId: mask.id }, 'live mask slot could not be set');
     }
+  }
+
+  /** How many slot uses are kept for proofs (bounded: retired ones are forgotten after RETAIN_MS). */
+  get retained(): number {
+    return this.uses.length;
+  }
+
+  /** Forgets uses retired longer ago than any segment they could prove can still be pending. */
+  private prune(now: number): void {
+    const stale = (u: SlotUse): boolean => (this.retiredAt.get(u) ?? now) < now - RETAIN_MS;
+    if (!this.uses.some(stale)) return;
+    const kept = this.uses.filter((u) => !stale(u));
+    for (const u of this.uses) if (stale(u)) this.retiredAt.delete(u);
+    this.uses.splice(0, this.uses.length, ...kept);
+    this.usesOf.clear();
+    for (const u of kept) this.usesOf.set(u.maskId, [...(this.usesOf.get(u.maskId) ?? []), u]);
   }
 
   /** Whether the slots put `mask` on every frame of `segment` that it covers. */
