@@ -10,7 +10,7 @@ import { maskRequestFields } from '../domain/mask-request.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import type { Accounts } from '../service/accounts.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
-import type { BroadcastCommand } from '../service/live-session.ts';
+import { BROADCAST_COMMANDS, isSafetyCommand, type BroadcastCommand } from '../domain/commands.ts';
 import type { Registry } from '../service/registry.ts';
 import type { Tokens } from '../service/tokens.ts';
 import type { ViewerCounter } from '../service/viewers.ts';
@@ -63,15 +63,12 @@ const liftSchema = z
   })
   .strict();
 
-const COMMANDS: readonly BroadcastCommand[] = ['start', 'pause', 'resume', 'cut', 'end'];
 /** How long a retry with the same idempotency key returns the first answer. */
 const IDEMPOTENCY_TTL_MS = 10 * 60_000;
 /** Idempotency answers kept in memory; the oldest go first, so a flood of keys costs bounded memory. */
 const IDEMPOTENCY_MAX_KEYS = 10_000;
 /** How long a command that adds exposure may wait for the store's copy of an earlier answer. */
 const STORED_ANSWER_WAIT_MS = 300;
-/** Commands that take something off the air: they never wait on the store before acting. */
-const SAFETY = new Set(['cut', 'pause', 'mask']);
 
 type IdempotencyRecord = { done: false } | { done: true; ack: CommandAck };
 
@@ -136,7 +133,7 @@ export class ControlChannel {
       }
       answer(ack, parsed.success ? { ok: true } : errorAck(parsed.error, this.d.logger));
     });
-    for (const cmd of COMMANDS) socket.on(cmd, (payload, ack) => void this.command(socket, cmd, payload, ack));
+    for (const cmd of BROADCAST_COMMANDS) socket.on(cmd, (payload, ack) => void this.command(socket, cmd, payload, ack));
     socket.on('mask', (payload, ack) => void this.maskCommand(socket, payload, ack));
     socket.on('lift', (payload, ack) => void this.liftCommand(socket, payload, ack));
   }
@@ -211,7 +208,7 @@ export class ControlChannel {
       const key = `${p.userId}:${body.hearingId}:${body.idempotencyKey}`;
       const claimed = this.answers.get(key) ?? null;
       if (!claimed) this.answers.set(key, { done: false });
-      const stored = claimed ?? (SAFETY.has(kind) ? null : await this.storedAnswer(key));
+      const stored = claimed ?? (isSafetyCommand(kind) ? null : await this.storedAnswer(key));
       if (stored) {
         if (stored.done) this.answers.set(key, stored);
         answer(ack, stored.done ? stored.ack : { ok: false, error: { code: 'IDEMPOTENCY_IN_FLIGHT', message: 'this command is already being carried out' } });

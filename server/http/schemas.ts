@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HTTP_BROADCAST_COMMANDS } from '../domain/commands.ts';
 import { CASE_TYPES } from '../domain/courts.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
 import { maskRequestFields, regionSchema } from '../domain/mask-request.ts';
@@ -49,7 +50,7 @@ export const newHearingBody = z
   .strict();
 
 /** POST /api/hearings/:id/broadcast/:command */
-export const commandParam = z.enum(['open', 'start', 'pause', 'resume', 'cut', 'end']);
+export const commandParam = z.enum(HTTP_BROADCAST_COMMANDS);
 
 /** Optional body of a broadcast command. Reasons become mandatory with the audit trail. */
 export const commandBody = z.object({ reason: z.string().trim().max(500).optional() }).strict();

@@ -8,16 +8,9 @@ import type { EncoderState, MasterSegment, PipelineSession } from '../pipeline/s
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { Mask } from '../domain/masks.ts';
 import { LatestWriter } from '../store/latest-writer.ts';
+import type { BroadcastCommand } from '../domain/commands.ts';
 
-/** The broadcast commands a clerk can give. */
-export const BROADCAST_COMMANDS = ['start', 'pause', 'resume', 'cut', 'end'] as const;
-/** A broadcast command. */
-export type BroadcastCommand = (typeof BROADCAST_COMMANDS)[number];
-
-/** Commands that take the public off the air must say why, for the record. */
-export function reasonRequired(cmd: string): boolean {
-  return cmd === 'pause' || cmd === 'cut';
-}
+export { BROADCAST_COMMANDS, reasonRequired, type BroadcastCommand } from '../domain/commands.ts';
 
 /** What a console or the public status endpoint is told about a live hearing. */
 export interface LiveStatus {
