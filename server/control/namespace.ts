@@ -6,7 +6,6 @@ import type { Hearing } from '../domain/courts.ts';
 import { settleWithin } from '../domain/deadline.ts';
 import { CourtcastError, isCourtcastError } from '../domain/errors.ts';
 import { mayControl } from '../domain/users.ts';
-import { maskRequestFields } from '../domain/mask-request.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import type { Accounts } from '../service/accounts.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
@@ -16,6 +15,7 @@ import type { Tokens } from '../service/tokens.ts';
 import type { ViewerCounter } from '../service/viewers.ts';
 import type { HealthMonitor } from '../service/health.ts';
 import type { StateStore } from '../store/state-store.ts';
+import { commandSchema, joinSchema, liftSchema, maskSchema } from './contract.ts';
 import { ConnectionRights } from './rights.ts';
 import type { AckOk, ClientToServerEvents, CommandAck, ConsoleState, ServerToClientEvents, SocketData } from './types.ts';
 
@@ -37,31 +37,6 @@ export interface ControlDeps {
   /** First answers held in memory at most (the oldest go first). */
   readonly maxIdempotencyKeys?: number;
 }
-
-const hearingId = z.string().regex(/^hg_[A-Za-z0-9_-]{8,40}$/, 'not a valid hearing id');
-const joinSchema = z.object({ hearingId }).strict();
-const commandSchema = z
-  .object({
-    hearingId,
-    idempotencyKey: z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only'),
-    reason: z.string().trim().min(1).max(500).optional(),
-  })
-  .strict();
-
-const maskSchema = z
-  .object({
-    hearingId,
-    idempotencyKey: z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only'),
-    ...maskRequestFields,
-  })
-  .strict();
-const liftSchema = z
-  .object({
-    hearingId,
-    idempotencyKey: z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only'),
-    maskId: z.string().regex(/^mk_[A-Za-z0-9]{8,40}$/, 'not a valid mask id'),
-  })
-  .strict();
 
 /** How long a retry with the same idempotency key returns the first answer. */
 const IDEMPOTENCY_TTL_MS = 10 * 60_000;

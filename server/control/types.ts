@@ -1,7 +1,9 @@
 import type { AuditEntry } from '../audit/trail.ts';
 import type { Hearing, MaskPreset } from '../domain/courts.ts';
 import type { ErrorCode } from '../domain/errors.ts';
-import type { Mask, MaskKind, Region } from '../domain/masks.ts';
+import type { BroadcastCommand } from '../domain/commands.ts';
+import type { Mask } from '../domain/masks.ts';
+import type { CommandPayload, JoinPayload, LiftPayload, MaskPayload } from './contract.ts';
 import type { Principal, RevocationCause } from '../domain/users.ts';
 import type { TokenClaims } from '../service/tokens.ts';
 import type { EncoderHealth } from '../service/broadcasts.ts';
@@ -10,7 +12,7 @@ import type { LiveStatus } from '../service/live-session.ts';
 /** A failed command: a stable code and a sentence a clerk can read under stress. */
 export interface AckError {
   readonly ok: false;
-  readonly error: { readonly code: ErrorCode | 'IDEMPOTENCY_IN_FLIGHT'; readonly message: string };
+  readonly error: { readonly code: ErrorCode; readonly message: string };
 }
 /** A successful command: the hearing's full state after it. */
 export interface AckOk {
@@ -52,48 +54,17 @@ export interface ConsoleState {
 }
 
 
-/** Payload of a broadcast command. */
-export interface CommandPayload {
-  readonly hearingId: string;
-  /** Unique per intended action; a retry with the same key never acts twice. */
-  readonly idempotencyKey: string;
-  readonly reason?: string;
-}
-
-/** Payload of a mask command: live from now, or retroactive with `start` in the past. */
-export interface MaskPayload {
-  readonly hearingId: string;
-  readonly idempotencyKey: string;
-  readonly kind: MaskKind;
-  readonly region?: Region;
-  readonly pitch?: number;
-  /** Capture time as ISO 8601; absent means now. */
-  readonly start?: string;
-  readonly end?: string | null;
-  /** A courtroom preset's name instead of a region. */
-  readonly preset?: string;
-  readonly reason?: string;
-}
-
-/** Payload of a lift. */
-export interface LiftPayload {
-  readonly hearingId: string;
-  readonly idempotencyKey: string;
-  readonly maskId: string;
-}
+export type { CommandPayload, JoinPayload, LiftPayload, MaskPayload } from './contract.ts';
 
 /** Events a console sends. Each takes an ack. */
-export interface ClientToServerEvents {
-  join: (payload: { hearingId: string }, ack: (a: CommandAck) => void) => void;
-  leave: (payload: { hearingId: string }, ack: (a: CommandAck | { ok: true }) => void) => void;
-  start: (payload: CommandPayload, ack: (a: CommandAck) => void) => void;
-  pause: (payload: CommandPayload, ack: (a: CommandAck) => void) => void;
-  resume: (payload: CommandPayload, ack: (a: CommandAck) => void) => void;
-  cut: (payload: CommandPayload, ack: (a: CommandAck) => void) => void;
-  end: (payload: CommandPayload, ack: (a: CommandAck) => void) => void;
+export type ClientToServerEvents = {
+  [C in BroadcastCommand]: (payload: CommandPayload, ack: (a: CommandAck) => void) => void;
+} & {
+  join: (payload: JoinPayload, ack: (a: CommandAck) => void) => void;
+  leave: (payload: JoinPayload, ack: (a: CommandAck | { ok: true }) => void) => void;
   mask: (payload: MaskPayload, ack: (a: CommandAck) => void) => void;
   lift: (payload: LiftPayload, ack: (a: CommandAck) => void) => void;
-}
+};
 
 /**
  * Why the server took rights away from an open connection. With a `hearingId`, only that

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { maskRequestFields } from '../domain/mask-request.ts';
+
+/**
+ * What a console may send on /control, defined once as schemas: the namespace validates every
+ * payload with them, and the payload types in types.ts are inferred from them.
+ */
+const hearingId = z.string().regex(/^hg_[A-Za-z0-9_-]{8,40}$/, 'not a valid hearing id');
+const idempotencyKey = z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only');
+
+/** join and leave: a hearing's room. */
+export const joinSchema = z.object({ hearingId }).strict();
+
+/** A broadcast command: unique per intended action, so a retry with the same key never acts twice. */
+export const commandSchema = z
+  .object({
+    hearingId,
+    idempotencyKey,
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict();
+
+/** A mask: live from now, or retroactive with `start` in the past; a preset's name instead of a region. */
+export const maskSchema = z
+  .object({
+    hearingId,
+    idempotencyKey,
+    ...maskRequestFields,
+  })
+  .strict();
+
+/** A lift of a live mask. */
+export const liftSchema = z
+  .object({
+    hearingId,
+    idempotencyKey,
+    maskId: z.string().regex(/^mk_[A-Za-z0-9]{8,40}$/, 'not a valid mask id'),
+  })
+  .strict();
+
+/** Payload of a broadcast command. */
+export type CommandPayload = z.input<typeof commandSchema>;
+/** Payload of a mask command. */
+export type MaskPayload = z.input<typeof maskSchema>;
+/** Payload of a lift. */
+export type LiftPayload = z.input<typeof liftSchema>;
+/** Payload of join and leave. */
+export type JoinPayload = z.input<typeof joinSchema>;
