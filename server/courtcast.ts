@@ -114,7 +114,6 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     publicStore,
     slates,
     ingest,
-    rtmpPort: () => rtmpPort,
     ladder,
     segmentSeconds: config.media.segmentSeconds,
     fps: config.media.fps,

@@ -6,6 +6,7 @@ import NmsLogger from 'node-media-server/src/node_core_logger.js';
 import { TypedEmitter } from '../domain/events.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import { IngestClock } from './ingest-clock.ts';
+import type { Ingest, IngestEvents, IngestStats } from './ingest.ts';
 import { guardRtmpSessions } from './rtmp-guard.ts';
 import { observeRtmpMedia } from './rtmp-media-hook.ts';
 
@@ -13,11 +14,7 @@ import { observeRtmpMedia } from './rtmp-media-hook.ts';
 export type KeyResolver = (streamKey: string) => { courtroomId: string } | null;
 
 /** Events of the RTMP ingest server. */
-export interface RtmpIngestEvents {
-  /** A courtroom encoder started publishing with a valid key. */
-  publish: (e: { courtroomId: string; ip: string }) => void;
-  /** That encoder stopped or was lost. */
-  unpublish: (e: { courtroomId: string }) => void;
+export interface RtmpIngestEvents extends IngestEvents {
   /** A publish or play attempt was refused. */
   refused: (e: { reason: 'unknown-key' | 'bad-app' | 'pull-denied' | 'already-publishing' | 'malformed' | 'idle'; ip: string }) => void;
 }
@@ -61,7 +58,8 @@ const safeEqual = (a: string, b: string): boolean => {
  * pipeline on loopback with a per-process token, so the undelayed feed cannot be pulled by anyone
  * who reaches the port.
  */
-export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
+export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest {
+  private port = 0;
   private readonly server: NodeRtmpServer;
   /** Single-use pull tokens and when they lapse: a token seen on a command line is already spent. */
   private readonly pullTokens = new Map<string, number>();
@@ -207,7 +205,8 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
       });
     });
     tcp.on('error', (err) => this.o.logger.error({ err }, 'rtmp listener error'));
-    return (tcp.address() as AddressInfo).port;
+    this.port = (tcp.address() as AddressInfo).port;
+    return this.port;
   }
 
   /** The ingest clock of a courtroom's latest publish session, if it has published. */
@@ -230,12 +229,17 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
    * lapses after a minute, and the path names the courtroom, not its key: the command line of
    * the FFmpeg that uses it, readable by every local user, holds nothing that still opens a door.
    */
-  pullUrl(port: number, courtroomId: string): string {
+  pullUrl(courtroomId: string): string {
     const token = randomBytes(18).toString('base64url');
     const now = Date.now();
     for (const [t, expires] of this.pullTokens) if (expires <= now) this.pullTokens.delete(t);
     this.pullTokens.set(token, now + PULL_TOKEN_TTL_MS);
-    return `rtmp://127.0.0.1:${port}/${APP}/${internalStream(courtroomId)}?token=${token}`;
+    return `rtmp://127.0.0.1:${this.port}/${APP}/${internalStream(courtroomId)}?token=${token}`;
+  }
+
+  /** Where a local relay (SRT) publishes a courtroom's stream, under its key, like an encoder. */
+  publishUrl(streamKey: string): string {
+    return `rtmp://127.0.0.1:${this.port}/${APP}/${encodeURIComponent(streamKey)}`;
   }
 
   /** Whether a courtroom's encoder is publishing now. */
@@ -244,7 +248,7 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> {
   }
 
   /** Frame rate and size the encoder announced, while it publishes. */
-  stats(courtroomId: string): { fps: number; width: number; height: number } | null {
+  stats(courtroomId: string): IngestStats | null {
     for (const p of this.publishers.values()) {
       if (p.courtroomId !== courtroomId) continue;
       const s = this.session(p.sessionId);

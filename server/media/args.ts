@@ -148,11 +148,6 @@ export function rtmpPullInput(url: string, readTimeoutMs: number): InputOptions 
   return { url, options: ['-rw_timeout', String(readTimeoutMs * 1000)] };
 }
 
-/** Where a local relay publishes a courtroom's stream into the RTMP ingest, under its key. */
-export function rtmpPublishUrl(port: number, streamKey: string): string {
-  return `rtmp://127.0.0.1:${port}/live/${encodeURIComponent(streamKey)}`;
-}
-
 /** Input flags for an SRT listener that a courtroom encoder calls with its key as passphrase. */
 export function srtListenInput(o: { host: string; port: number; passphrase: string }): InputOptions {
   const url = `srt://${o.host}:${o.port}?mode=listener&passphrase=${encodeURIComponent(o.passphrase)}&pbkeylen=16`;

@@ -12,8 +12,8 @@ import { DelayLine, type DelayLineState } from '../delay/delay-line.ts';
 import { nextRunNumber, reapOrphans, sealUnsealed } from '../pipeline/recovery.ts';
 import type { VariantInfo } from '../delay/playlist.ts';
 import type { SlateLibrary } from '../delay/slates.ts';
-import type { RtmpIngest } from '../ingest/rtmp-ingest.ts';
-import { rtmpPublishUrl, rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../media/args.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../media/args.ts';
 import type { MediaLogger } from '../media/ffmpeg-process.ts';
 import { backoffPolicy } from '../media/restart-policy.ts';
 import { PipelineSession } from '../pipeline/session.ts';
@@ -74,8 +74,7 @@ export interface BroadcastServiceOptions {
   readonly audit: AuditTrail;
   readonly publicStore: ObjectStore;
   readonly slates: SlateLibrary;
-  readonly ingest: RtmpIngest;
-  readonly rtmpPort: () => number;
+  readonly ingest: Ingest;
   readonly ladder: readonly RungOptions[];
   readonly segmentSeconds: number;
   readonly fps: number;
@@ -201,14 +200,14 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       // Every run pulls the courtroom from the RTMP ingest, whose clock dates its frames; an SRT
       // courtroom's encoder reaches it through a stream-copy relay. The key is read at each run,
       // so a rotated key applies to the next connection.
-      input: () => rtmpPullInput(this.o.ingest.pullUrl(this.o.rtmpPort(), room.id), 5000),
+      input: () => rtmpPullInput(this.o.ingest.pullUrl(room.id), 5000),
       clock: () => this.o.ingest.clockOf(room.id),
       ...(room.ingest === 'srt'
         ? {
             gateway: (progressFile: string) => {
               const key = this.o.registry.currentKey(room.id) ?? room.streamKey;
               const listen = srtListenInput({ host: this.o.srtBindHost, port: room.srtPort ?? 0, passphrase: key });
-              return srtGatewaySpec({ listen, publishUrl: rtmpPublishUrl(this.o.rtmpPort(), key), progressFile });
+              return srtGatewaySpec({ listen, publishUrl: this.o.ingest.publishUrl(key), progressFile });
             },
           }
         : {}),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { masterSpec, rtmpPublishUrl, rtmpPullInput, slateSpec, srtGatewaySpec, srtListenInput, transcodeSpec } from '../../server/media/args.ts';
+import { masterSpec, rtmpPullInput, slateSpec, srtGatewaySpec, srtListenInput, transcodeSpec } from '../../server/media/args.ts';
 import { backoffPolicy } from '../../server/media/restart-policy.ts';
 import { specToArgs } from '../../server/media/spec.ts';
 import { counterFilters, readCounter, COUNTER_LAYOUT } from '../../server/media/synthetic.ts';
@@ -52,7 +52,7 @@ describe('FFmpeg argument builders', () => {
 
   it('relays SRT into the RTMP ingest as a stream copy under the courtroom key, its run directory on the command line', () => {
     const listen = srtListenInput({ host: '127.0.0.1', port: 9000, passphrase: 'key-0123456789' });
-    const spec = srtGatewaySpec({ listen, publishUrl: rtmpPublishUrl(1935, 'key-0123456789'), progressFile: '/p/g0001/progress.txt' });
+    const spec = srtGatewaySpec({ listen, publishUrl: 'rtmp://127.0.0.1:1935/live/key-0123456789', progressFile: '/p/g0001/progress.txt' });
     expect(spec.complexFilter).toBeUndefined();
     expect(spec.outputs[0]?.target).toBe('rtmp://127.0.0.1:1935/live/key-0123456789');
     expect(spec.outputs[0]?.options).toEqual(expect.arrayContaining(['-c', 'copy', '-f', 'flv']));
