@@ -2,7 +2,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { settleWithin } from '../domain/deadline.ts';
 import { CourtcastError } from '../domain/errors.ts';
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import { appendLineDurably } from '../store/durable-file.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { anchorOf, entryHash, GENESIS, verifyChain, type AuditActor, type AuditEntry, type AuditHead, type AuditVerdict } from './chain.ts';
@@ -30,7 +30,7 @@ export interface AuditReceipt {
 export interface AuditTrailOptions {
   /** Where entries wait, fsynced, until the state store takes them. */
   readonly spoolDir: string;
-  readonly logger: MediaLogger;
+  readonly logger: Logger;
   readonly now?: () => number;
   /** How long an append waits for the store before answering "spooled, not stored yet". */
   readonly storeWaitMs?: number;

@@ -6,7 +6,7 @@ import type { Hearing } from '../domain/courts.ts';
 import { settleWithin } from '../domain/deadline.ts';
 import { CourtcastError, isCourtcastError } from '../domain/errors.ts';
 import { mayControl } from '../domain/users.ts';
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import type { Accounts } from '../service/accounts.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
 import { BROADCAST_COMMANDS, isSafetyCommand, type BroadcastCommand } from '../domain/commands.ts';
@@ -32,7 +32,7 @@ export interface ControlDeps {
   readonly state: StateStore;
   readonly viewers: ViewerCounter;
   readonly health: HealthMonitor;
-  readonly logger: MediaLogger;
+  readonly logger: Logger;
   readonly now?: () => number;
   /** First answers held in memory at most (the oldest go first). */
   readonly maxIdempotencyKeys?: number;
@@ -50,7 +50,7 @@ type IdempotencyRecord = { done: false } | { done: true; ack: CommandAck };
 const room = (id: string): string => `hearing:${id}`;
 
 /** An ack for any failure: known errors keep their code, anything else says nothing internal. */
-function errorAck(err: unknown, logger: MediaLogger): CommandAck {
+function errorAck(err: unknown, logger: Logger): CommandAck {
   if (isCourtcastError(err)) return { ok: false, error: { code: err.code, message: err.message } };
   if (err instanceof z.ZodError) {
     const message = err.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');

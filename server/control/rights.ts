@@ -1,7 +1,7 @@
 import type { Namespace, Socket } from 'socket.io';
 import { CourtcastError, isCourtcastError } from '../domain/errors.ts';
 import { mayControl, type Principal, type RevocationCause } from '../domain/users.ts';
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import { REVOCATION_MESSAGES, type Accounts } from '../service/accounts.ts';
 import type { Tokens } from '../service/tokens.ts';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './types.ts';
@@ -32,7 +32,7 @@ export class ConnectionRights {
     private readonly nsp: ControlNamespace,
     private readonly accounts: Accounts,
     private readonly tokens: Tokens,
-    private readonly logger: MediaLogger,
+    private readonly logger: Logger,
     private readonly now: () => number,
   ) {
     nsp.use((socket, next) => void this.authenticate(socket).then(() => next(), (err: Error) => next(err)));

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { TypedEmitter } from '../domain/events.ts';
 import { decide, isFinished, type BroadcastProgram, type ReleaseDecision } from '../domain/program.ts';
 import type { Mask } from '../domain/masks.ts';
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { gate, type ReleaseReason } from './gate.ts';
@@ -64,7 +64,7 @@ export interface DelayLineOptions {
   /** False for a hearing that is not public: every slot is the no-broadcast card, whatever the program says. */
   readonly broadcast?: boolean;
   readonly persist: (state: DelayLineState) => Promise<void>;
-  readonly logger: MediaLogger;
+  readonly logger: Logger;
   readonly now?: () => number;
   readonly tickMs?: number;
   /** How long past a missing segment's due time before a standby slate fills the gap. */

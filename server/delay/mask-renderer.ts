@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AUDIO_SAMPLE_RATE, type RungOptions } from '../media/args.ts';
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import { maskRenderSpec, type RenderRung, type SegmentMask } from '../media/mask-filters.ts';
 import { runFfmpeg } from '../media/run.ts';
 import { aacFrameCount, continueCounters, firstPts } from '../media/ts-continuity.ts';
@@ -36,7 +36,7 @@ export interface FfmpegMaskRendererOptions {
   readonly segmentSeconds: number;
   /** Private working directory (beside pending media, never under the public store). */
   readonly workDir: string;
-  readonly logger: MediaLogger;
+  readonly logger: Logger;
   /** Renders at once; the machine has two cores and the live transcode needs one. */
   readonly concurrency?: number;
 }

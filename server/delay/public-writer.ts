@@ -1,4 +1,4 @@
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import { LatestWriter } from '../store/latest-writer.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { renderMediaPlaylist, withSource, type EntrySource, type PublicTimeline } from './playlist.ts';
@@ -24,7 +24,7 @@ export interface PublicWriterOptions {
   readonly persist: (state: DelayLineState) => Promise<void>;
   /** Told when a slot airs the standby slate instead of its own media, so the timeline follows. */
   readonly onSubstitute: (seq: number, source: EntrySource) => void;
-  readonly logger: MediaLogger;
+  readonly logger: Logger;
 }
 
 /** What became of one slot: its own media, the standby slate, or nothing listed yet. */

@@ -1,6 +1,6 @@
 import type { BroadcastProgram } from '../domain/program.ts';
 import type { Mask } from '../domain/masks.ts';
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { MaskRenderer } from './mask-renderer.ts';
 import { renderPlan, segmentId, type PendingSegment, type RenderPlan } from './render-plan.ts';
@@ -26,7 +26,7 @@ export interface RenderCacheOptions {
   readonly fps: number;
   /** False for a hearing that is not public: nothing of it airs, so no edge is ever spliced. */
   readonly broadcast: boolean;
-  readonly logger: MediaLogger;
+  readonly logger: Logger;
   /** Without one, nothing is rendered (every masked segment airs as the card). */
   readonly renderer?: MaskRenderer;
   /** Proves that live mask slots already put these masks on a segment (no render needed). */

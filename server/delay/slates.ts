@@ -3,7 +3,7 @@ import { access, mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { SlateKind } from '../domain/program.ts';
 import { slateSpec, type RungOptions } from '../media/args.ts';
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import { runFfmpeg } from '../media/run.ts';
 
 /**
@@ -36,7 +36,7 @@ export interface SlateLibraryOptions {
   readonly segmentSeconds: number;
   readonly fps: number;
   readonly ffmpegPath: string;
-  readonly logger: MediaLogger;
+  readonly logger: Logger;
 }
 
 /**

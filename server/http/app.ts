@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Accounts } from '../service/accounts.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
@@ -28,7 +28,7 @@ export interface HttpOptions {
   readonly audit: AuditTrail;
   readonly viewers: ViewerCounter;
   readonly health: HealthMonitor;
-  readonly logger: MediaLogger;
+  readonly logger: Logger;
   /** Base URL for links in responses; by default taken from the request's Host. */
   readonly publicBaseUrl?: string;
 }

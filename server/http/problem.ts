@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { ERROR_CODES, isCourtcastError, type ErrorCode } from '../domain/errors.ts';
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 
 /** An RFC 9457 problem document. */
 export interface Problem {
@@ -36,7 +36,7 @@ export function zodErrors(err: z.ZodError): { path: string; message: string }[] 
  * The last error handler: known failures keep their code; body-parser's JSON errors become 400;
  * anything else is logged and becomes a 500 that says nothing about internals.
  */
-export function problemHandler(logger: MediaLogger): ErrorRequestHandler {
+export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (res.headersSent) return;
     if (isCourtcastError(err)) return sendProblem(res, err.code, err.message);

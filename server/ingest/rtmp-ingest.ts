@@ -4,7 +4,7 @@ import NodeRtmpServer from 'node-media-server/src/node_rtmp_server.js';
 import nmsContext from 'node-media-server/src/node_core_ctx.js';
 import NmsLogger from 'node-media-server/src/node_core_logger.js';
 import { TypedEmitter } from '../domain/events.ts';
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import { IngestClock } from './ingest-clock.ts';
 import type { Ingest, IngestEvents, IngestStats } from './ingest.ts';
 import { guardRtmpSessions } from './rtmp-guard.ts';
@@ -25,7 +25,7 @@ export interface RtmpIngestOptions {
   /** Interface to listen on; loopback keeps encoders on this machine. */
   readonly host: string;
   readonly resolveKey: KeyResolver;
-  readonly logger: MediaLogger;
+  readonly logger: Logger;
   /** How long each courtroom's ingest clock keeps its observations (the longest delay plus a margin). */
   readonly clockHorizonMs?: number;
   readonly now?: () => number;

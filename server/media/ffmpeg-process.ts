@@ -1,15 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import ffmpeg from 'fluent-ffmpeg';
 import { TypedEmitter } from '../domain/events.ts';
+import type { Logger } from '../domain/logger.ts';
 import { specToArgs, type FfmpegSpec } from './spec.ts';
-
-/** The smallest logger media/ needs; pino fits it. */
-export interface MediaLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-}
 
 /** How a child FFmpeg ended. `failedToStart` means it never spawned (bad path, bad arguments). */
 export interface FfmpegExit {
@@ -33,7 +26,7 @@ export interface FfmpegProcessEvents {
 /** Options for one FFmpeg child. */
 export interface FfmpegProcessOptions {
   readonly ffmpegPath: string;
-  readonly logger: MediaLogger;
+  readonly logger: Logger;
   /** Tags added to every log line (hearing, run, role). */
   readonly tags: Record<string, unknown>;
   /** Strings (stream keys, tokens) replaced by *** wherever this class logs. */

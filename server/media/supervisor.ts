@@ -1,5 +1,6 @@
 import { TypedEmitter } from '../domain/events.ts';
-import type { FfmpegExit, FfmpegProcess, MediaLogger } from './ffmpeg-process.ts';
+import type { FfmpegExit, FfmpegProcess } from './ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import type { RestartPolicy } from './restart-policy.ts';
 
 /** Events of a supervisor. */
@@ -25,7 +26,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   constructor(
     private readonly factory: (run: number) => FfmpegProcess,
     private readonly policy: RestartPolicy,
-    private readonly logger: MediaLogger,
+    private readonly logger: Logger,
     private readonly tags: Record<string, unknown>,
     /** Runs are numbered from here, so a restarted server never reuses a run's directory. */
     firstRun = 1,

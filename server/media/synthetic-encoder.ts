@@ -1,4 +1,5 @@
-import { FfmpegProcess, type MediaLogger } from './ffmpeg-process.ts';
+import { FfmpegProcess } from './ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import { backoffPolicy } from './restart-policy.ts';
 import { Supervisor } from './supervisor.ts';
 import { syntheticEncoderSpec, type SyntheticEncoderOptions } from './synthetic.ts';
@@ -14,7 +15,7 @@ export class SyntheticEncoder {
   constructor(
     o: Omit<SyntheticEncoderOptions, 'frameOffset'> & { readonly counterEpochMs: number },
     ffmpegPath: string,
-    logger: MediaLogger,
+    logger: Logger,
   ) {
     const frameMs = 1000 / o.fps;
     this.supervisor = new Supervisor(

@@ -1,5 +1,5 @@
 import type { Mask } from '../domain/masks.ts';
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import { isAudioSlot, SLOT_KINDS, slotOffCommand, slotOnCommands, slotWindowCommand, type LiveSlotPlan, type SlotKind } from '../media/live-slots.ts';
 import { ZmqCommandClient } from '../media/zmq-client.ts';
 import type { CaptureClock } from './capture-dating.ts';
@@ -40,7 +40,7 @@ export class LiveMaskSlots {
 
   constructor(
     readonly plan: LiveSlotPlan,
-    private readonly logger: MediaLogger,
+    private readonly logger: Logger,
     private readonly fps: number,
     private readonly now: () => number = Date.now,
   ) {}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { appendFile, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import { PID_FILE } from './session.ts';
 
 const RUN_DIR = /^[rmg](\d{4})$/;
@@ -35,7 +35,7 @@ async function commandLineHas(pid: number, needle: string): Promise<boolean> {
  * pid, and only a process whose command line names that directory is signalled. SIGINT first so
  * the master segment being written is finished; SIGKILL after `graceMs`.
  */
-export async function reapOrphans(roots: readonly string[], logger: MediaLogger, graceMs = 3000): Promise<number> {
+export async function reapOrphans(roots: readonly string[], logger: Logger, graceMs = 3000): Promise<number> {
   const victims: number[] = [];
   for (const root of roots) {
     for (const run of await runDirs(root)) {
@@ -67,7 +67,7 @@ export async function reapOrphans(roots: readonly string[], logger: MediaLogger,
  * completing them and sealing them). FFmpeg writes segments under a temporary name and renames
  * them when complete, so every `.ts` present is whole.
  */
-export async function sealUnsealed(masterDir: string, logger: MediaLogger): Promise<number> {
+export async function sealUnsealed(masterDir: string, logger: Logger): Promise<number> {
   const manifest = path.join(masterDir, 'manifest.jsonl');
   const sealed = new Set(
     (await readFile(manifest, 'utf8').catch(() => ''))

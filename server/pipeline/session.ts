@@ -3,7 +3,8 @@ import path from 'node:path';
 import { TypedEmitter } from '../domain/events.ts';
 import { masterSpec, transcodeSpec, type InputOptions, type RungOptions } from '../media/args.ts';
 import type { FfmpegSpec } from '../media/spec.ts';
-import { FfmpegProcess, type FfmpegExit, type MediaLogger } from '../media/ffmpeg-process.ts';
+import { FfmpegProcess, type FfmpegExit } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import type { RestartPolicy } from '../media/restart-policy.ts';
 import { Supervisor } from '../media/supervisor.ts';
 import { MasterSealer, type MasterSegment } from './master-sealer.ts';
@@ -31,7 +32,7 @@ export interface PipelineEvents {
 export interface PipelineOptions {
   readonly hearingId: string;
   readonly ffmpegPath: string;
-  readonly logger: MediaLogger;
+  readonly logger: Logger;
   readonly ladder: readonly RungOptions[];
   readonly segmentSeconds: number;
   readonly fps: number;

@@ -14,7 +14,7 @@ import type { VariantInfo } from '../delay/playlist.ts';
 import type { SlateLibrary } from '../delay/slates.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../media/args.ts';
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import { backoffPolicy } from '../media/restart-policy.ts';
 import { PipelineSession } from '../pipeline/session.ts';
 import { readJsonFile, writeFileDurably } from '../store/durable-file.ts';
@@ -91,7 +91,7 @@ export interface BroadcastServiceOptions {
   readonly encoderGraceMs: number;
   /** Live black-box mask slots per transcoder (zmq); 0 re-renders every masked segment. */
   readonly liveMaskSlots?: number;
-  readonly logger: MediaLogger;
+  readonly logger: Logger;
   readonly now?: () => number;
 }
 

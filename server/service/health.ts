@@ -1,4 +1,4 @@
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { LiveSession } from './live-session.ts';
@@ -39,7 +39,7 @@ export interface HealthOptions {
   readonly publicStore: ObjectStore;
   readonly ingestListening: () => boolean;
   readonly sessions: () => readonly LiveSession[];
-  readonly logger: MediaLogger;
+  readonly logger: Logger;
   readonly intervalMs?: number;
   readonly probeTimeoutMs?: number;
 }

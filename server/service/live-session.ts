@@ -3,7 +3,7 @@ import type { Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { applyAction, type BroadcastProgram, type ProgramAction } from '../domain/program.ts';
 import type { DelayLine, ReleaseRecord } from '../delay/delay-line.ts';
-import type { MediaLogger } from '../media/ffmpeg-process.ts';
+import type { Logger } from '../domain/logger.ts';
 import type { EncoderState, MasterSegment, PipelineSession } from '../pipeline/session.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { Mask } from '../domain/masks.ts';
@@ -78,7 +78,7 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
       readonly persistProgram: (p: BroadcastProgram) => Promise<void>;
       /** A local, fsynced copy of the program, for recovery when the store missed the last change. */
       readonly journalProgram?: (p: BroadcastProgram) => Promise<void>;
-      readonly logger: MediaLogger;
+      readonly logger: Logger;
       readonly now: () => number;
       readonly segmentSeconds: number;
       /** How long an encoder may be gone before it counts as an outage (the hearing still waits). */
