@@ -1,15 +1,13 @@
 import { rm } from 'node:fs/promises';
 import { TypedEmitter } from '../domain/events.ts';
 import { decide, isFinished, type BroadcastProgram, type ReleaseDecision } from '../domain/program.ts';
-import type { Mask } from '../domain/masks.ts';
 import type { Logger } from '../domain/logger.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { gate, type ReleaseReason } from './gate.ts';
-import type { MaskRenderer } from './mask-renderer.ts';
 import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, withSource, type EntrySource, type PublicTimeline, type VariantInfo } from './playlist.ts';
 import { PublicWriter, type DelayLineState } from './public-writer.ts';
-import { RenderCache } from './render-cache.ts';
+import { RenderCache, type RenderHooks } from './render-cache.ts';
 import type { PendingSegment } from './render-plan.ts';
 import type { PublicSlate, SlateSource } from './slates.ts';
 
@@ -41,7 +39,7 @@ export interface DelayLineEvents {
 export type { DelayLineState } from './public-writer.ts';
 
 /** Options for one hearing's delay line. */
-export interface DelayLineOptions {
+export interface DelayLineOptions extends RenderHooks {
   readonly hearingId: string;
   readonly delayMs: number;
   readonly segmentSeconds: number;
@@ -54,12 +52,6 @@ export interface DelayLineOptions {
   /** Key prefix of this hearing in the public store. */
   readonly publicPrefix: string;
   readonly slates: SlateSource;
-  /** Re-renders segments that masks touch; without it, any masked segment gets the slate. */
-  readonly renderer?: MaskRenderer;
-  /** Proves that a segment already carries these masks from live mask slots (no render needed). */
-  readonly liveProof?: (segment: CompletedSegment, masks: readonly Mask[]) => boolean;
-  /** How far the live transcoder trails the ingest, in ms; renders wait while it is behind. */
-  readonly transcoderBacklogMs?: () => number;
   readonly program: () => BroadcastProgram;
   /** False for a hearing that is not public: every slot is the no-broadcast card, whatever the program says. */
   readonly broadcast?: boolean;

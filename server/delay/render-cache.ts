@@ -18,8 +18,18 @@ interface Job {
   files?: Record<string, string>;
 }
 
+/** How renders are made and when they are needed; the delay line passes these through. */
+export interface RenderHooks {
+  /** Without one, nothing is rendered (every masked segment airs as the card). */
+  readonly renderer?: MaskRenderer;
+  /** Proves that live mask slots already put these masks on a segment (no render needed). */
+  readonly liveProof?: (segment: CompletedSegment, masks: readonly Mask[]) => boolean;
+  /** How far the live transcoder trails the ingest, in ms; renders wait while it is behind. */
+  readonly transcoderBacklogMs?: () => number;
+}
+
 /** Options for a hearing's render cache. */
-export interface RenderCacheOptions {
+export interface RenderCacheOptions extends RenderHooks {
   readonly hearingId: string;
   readonly delayMs: number;
   readonly segmentMs: number;
@@ -27,12 +37,6 @@ export interface RenderCacheOptions {
   /** False for a hearing that is not public: nothing of it airs, so no edge is ever spliced. */
   readonly broadcast: boolean;
   readonly logger: Logger;
-  /** Without one, nothing is rendered (every masked segment airs as the card). */
-  readonly renderer?: MaskRenderer;
-  /** Proves that live mask slots already put these masks on a segment (no render needed). */
-  readonly liveProof?: (segment: CompletedSegment, masks: readonly Mask[]) => boolean;
-  /** How far the live transcoder trails the ingest, in ms; renders wait while it is behind. */
-  readonly transcoderBacklogMs?: () => number;
 }
 
 /**
