@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../domain/errors.ts';
-import { commandBody, loginBody, newCourtBody, newCourtroomBody, newHearingBody, newMaskBody, newUserBody, presetsBody, userPatchBody } from './schemas.ts';
+import { commandBody, commandParam, idParam, loginBody, maskIdParam, newCourtBody, newCourtroomBody, newHearingBody, newMaskBody, newUserBody, presetsBody, userPatchBody } from './schemas.ts';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
 const problem = { description: 'problem+json', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 const errors = { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '422': problem, '429': problem, '503': problem };
-const idPath = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+const pathParam = (name: string, schema: z.ZodType) => ({ name, in: 'path', required: true, schema: z.toJSONSchema(schema) });
+const idPath = (name: string) => pathParam(name, name === 'maskId' ? maskIdParam : idParam);
 
 /** The OpenAPI 3.1 document, built from the same zod schemas that validate requests. */
 export function openApiDocument(): Record<string, unknown> {
@@ -76,8 +77,8 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/hearings/{id}/broadcast/{command}': {
         post: {
           security: [{ staffToken: [] }],
-          summary: 'open | start | pause | resume | cut | end',
-          parameters: [idPath('id'), { name: 'command', in: 'path', required: true, schema: { enum: ['open', 'start', 'pause', 'resume', 'cut', 'end'] } }],
+          summary: `${commandParam.options.join(' | ')}`,
+          parameters: [idPath('id'), pathParam('command', commandParam)],
           requestBody: json(commandBody),
           responses: { '200': { description: 'live status' }, ...errors },
         },

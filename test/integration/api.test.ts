@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTTP_BROADCAST_COMMANDS } from '../../server/domain/commands.ts';
 import { waitFor } from '../support/wait.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -154,6 +155,9 @@ describe('HTTP API: validation, errors and the public view', () => {
     const doc = (await (await fetch(`${s.base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toContain('/api/hearings/{id}/broadcast/{command}');
+    // Generated from the schemas that validate requests: the commands are the domain's list.
+    const command = doc.paths['/api/hearings/{id}/broadcast/{command}'] as { post: { parameters: { name: string; schema: { enum?: string[] } }[] } };
+    expect(command.post.parameters.find((p) => p.name === 'command')?.schema.enum).toEqual([...HTTP_BROADCAST_COMMANDS]);
     expect((await fetch(`${s.base}/healthz`)).status).toBe(200);
   });
 });
