@@ -116,6 +116,18 @@ export function addSpan(spans: readonly Span[], span: Span): Span[] {
 }
 
 /**
+ * The capture instant from which an action takes effect, computed here once for the program, the
+ * audit record and the consoles: the action's time, but never before the previous action's (time
+ * never runs backwards); for a cut, the last released instant, since everything not yet released
+ * is dumped; for a mask, its own start (a retroactive mask reaches back by design).
+ */
+export function effectiveAt(program: BroadcastProgram, action: ProgramAction): number {
+  if (action.type === 'mask') return action.mask.start;
+  const at = Math.max(action.at, program.lastActionAt);
+  return action.type === 'cut' ? Math.min(action.releasedUntil, at) : at;
+}
+
+/**
  * Applies one action. Times never run backwards: an action stamped before the previous one takes
  * effect at the previous one's time, which can only make more of the timeline off-air.
  */
@@ -147,7 +159,7 @@ export function applyAction(
       return { ok: true, program: { ...base, phase: 'ended', onAir: closeOpen(program.onAir, at), endedAt: at } };
     case 'cut': {
       // Everything not yet released is dumped; a released instant can never be un-aired.
-      const from = Math.min(action.releasedUntil, at);
+      const from = effectiveAt(program, action);
       return {
         ok: true,
         program: {

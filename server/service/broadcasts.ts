@@ -1,30 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Courtroom, Hearing } from '../domain/courts.ts';
-import { TypedEmitter } from '../domain/events.ts';
-import { CourtcastError } from '../domain/errors.ts';
-import { emptyProgram, type BroadcastProgram, type Span } from '../domain/program.ts';
-import { maskProblem, type Mask, type MaskKind, type Region } from '../domain/masks.ts';
-import type { MaskRequest } from '../domain/mask-request.ts';
-import { FfmpegMaskRenderer } from '../delay/mask-renderer.ts';
-import { DelayLine, type DelayLineState } from '../delay/delay-line.ts';
-import { nextRunNumber, reapOrphans, sealUnsealed } from '../pipeline/recovery.ts';
-import type { VariantInfo } from '../delay/playlist.ts';
-import type { SlateLibrary } from '../delay/slates.ts';
-import type { Ingest } from '../ingest/ingest.ts';
-import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../media/args.ts';
-import type { Logger } from '../domain/logger.ts';
-import { backoffPolicy } from '../media/restart-policy.ts';
-import { PipelineSession } from '../pipeline/session.ts';
-import { readJsonFile, writeFileDurably } from '../store/durable-file.ts';
-import type { ObjectStore } from '../store/object-store.ts';
-import type { StateStore } from '../store/state-store.ts';
-import { reasonRequired, type BroadcastCommand } from '../domain/commands.ts';
-import { LiveSession, type LiveStatus } from './live-session.ts';
-import type { Registry } from './registry.ts';
 import type { AuditActor, AuditTrail } from '../audit/trail.ts';
-import type { ReleaseRecord } from '../delay/delay-line.ts';
+import { reasonRequired, type BroadcastCommand } from '../domain/commands.ts';
+import type { Hearing } from '../domain/courts.ts';
+import { CourtcastError } from '../domain/errors.ts';
+import { TypedEmitter } from '../domain/events.ts';
+import type { MaskRequest } from '../domain/mask-request.ts';
+import { maskProblem, type Mask, type MaskKind, type Region } from '../domain/masks.ts';
+import type { Span } from '../domain/program.ts';
+import { buildLiveSession, type HearingFactoryOptions } from './hearing-factory.ts';
+import type { LiveSession, LiveStatus } from './live-session.ts';
+import { restoreOf } from './restore.ts';
+import { auditSession } from './session-audit.ts';
 
 /** A mask as a clerk asks for it. */
 export interface NewMask {
@@ -34,13 +21,6 @@ export interface NewMask {
   /** Capture time; defaults to now. Earlier means retroactive. */
   readonly start?: number;
   readonly end?: number | null;
-}
-
-/** What a recovered hearing resumes from. */
-interface Restore {
-  readonly program: BroadcastProgram;
-  readonly delay?: DelayLineState;
-  readonly firstRun: number;
 }
 
 /** What the ingest side knows about a courtroom's encoder. */
@@ -68,31 +48,8 @@ export interface CommandContext {
 const SYSTEM: AuditActor = { kind: 'system' };
 
 /** What the broadcast service needs, assembled by the composition root. */
-export interface BroadcastServiceOptions {
-  readonly registry: Registry;
-  readonly state: StateStore;
+export interface BroadcastServiceOptions extends HearingFactoryOptions {
   readonly audit: AuditTrail;
-  readonly publicStore: ObjectStore;
-  readonly slates: SlateLibrary;
-  readonly ingest: Ingest;
-  readonly ladder: readonly RungOptions[];
-  readonly segmentSeconds: number;
-  readonly fps: number;
-  readonly ffmpegPath: string;
-  /** Private directories; never under the public store's root. */
-  readonly pendingRoot: string;
-  readonly masterRoot: string;
-  /** Local, fsynced copies of each live hearing's program, for recovery when the store missed a change. */
-  readonly journalRoot: string;
-  readonly publicWindow: number;
-  /** Interface the per-courtroom SRT listeners bind. */
-  readonly srtBindHost: string;
-  /** How long an encoder may be gone before it is reported as an outage. */
-  readonly encoderGraceMs: number;
-  /** Live black-box mask slots per transcoder (zmq); 0 re-renders every masked segment. */
-  readonly liveMaskSlots?: number;
-  readonly logger: Logger;
-  readonly now?: () => number;
 }
 
 /** Events of the broadcast service: what consoles need to refresh. */
@@ -101,28 +58,7 @@ export interface BroadcastServiceEvents {
   changed: (hearingId: string) => void;
 }
 
-/**
- * The later of the store's program and the local journal's: a cut given while the store was down
- * reached only the journal, and recovery must not forget it.
- */
-export function newerProgram(a: BroadcastProgram | null, b: BroadcastProgram | null): BroadcastProgram | null {
-  if (!a || !b) return a ?? b;
-  return b.lastActionAt >= a.lastActionAt ? b : a;
-}
-
-/** The public-store prefix of a hearing. */
-export const publicPrefix = (hearingId: string): string => `hearings/${hearingId}`;
-
-/** Estimated bandwidth and codec strings of each rung, for the master playlist. */
-export function variantsOf(ladder: readonly RungOptions[]): VariantInfo[] {
-  return ladder.map((r) => {
-    const kbps = (r.videoKbps ?? 0) + r.audioKbps;
-    const bandwidth = Math.round(kbps * 1000 * 1.1);
-    if (r.height === undefined) return { rung: r.name, bandwidth, codecs: 'mp4a.40.2' };
-    const width = Math.round((r.height * 16) / 9 / 2) * 2;
-    return { rung: r.name, bandwidth, width, height: r.height, codecs: 'avc1.4d401f,mp4a.40.2' };
-  });
-}
+export { newerProgram } from './restore.ts';
 
 /**
  * The service layer both HTTP and the console channel call: it opens a hearing's live session,
@@ -173,7 +109,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     }
     const room = await this.o.registry.courtroom(hearing.courtroomId);
     await this.mustRecord(hearingId, 'opened');
-    const session = this.build(hearing, room);
+    const session = buildLiveSession(this.o, hearing, room);
     this.sessions.set(hearingId, session);
     session.on('finished', () => {
       this.sessions.delete(hearingId);
@@ -188,106 +124,12 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     return session;
   }
 
-  private build(hearing: Hearing, room: Courtroom, restore?: Restore): LiveSession {
-    const log = this.o.logger;
-    const pipeline = new PipelineSession({
-      hearingId: hearing.id,
-      ffmpegPath: this.o.ffmpegPath,
-      logger: log,
-      ladder: this.o.ladder,
-      segmentSeconds: this.o.segmentSeconds,
-      fps: this.o.fps,
-      // Every run pulls the courtroom from the RTMP ingest, whose clock dates its frames; an SRT
-      // courtroom's encoder reaches it through a stream-copy relay. The key is read at each run,
-      // so a rotated key applies to the next connection.
-      input: () => rtmpPullInput(this.o.ingest.pullUrl(room.id), 5000),
-      clock: () => this.o.ingest.clockOf(room.id),
-      ...(room.ingest === 'srt'
-        ? {
-            gateway: (progressFile: string) => {
-              const key = this.o.registry.currentKey(room.id) ?? room.streamKey;
-              const listen = srtListenInput({ host: this.o.srtBindHost, port: room.srtPort ?? 0, passphrase: key });
-              return srtGatewaySpec({ listen, publishUrl: this.o.ingest.publishUrl(key), progressFile });
-            },
-          }
-        : {}),
-      // Stream keys and pull tokens never reach the logs.
-      secrets: () => [this.o.registry.currentKey(room.id) ?? room.streamKey, room.streamKey, ...this.o.ingest.secrets],
-      pendingDir: path.join(this.o.pendingRoot, hearing.id),
-      masterDir: path.join(this.o.masterRoot, hearing.id),
-      policy: backoffPolicy({ baseMs: 250, maxMs: 5000, healthyMs: 10_000 }),
-      firstRun: restore?.firstRun ?? 1,
-      liveMaskSlots: this.o.liveMaskSlots ?? 0,
-      now: this.now,
-    });
-    let program: BroadcastProgram = restore?.program ?? emptyProgram(this.now());
-    const delay: DelayLine = new DelayLine({
-      hearingId: hearing.id,
-      delayMs: hearing.delaySeconds * 1000,
-      segmentSeconds: this.o.segmentSeconds,
-      fps: this.o.fps,
-      rungs: this.o.ladder.map((r) => r.name),
-      variants: variantsOf(this.o.ladder),
-      window: this.o.publicWindow,
-      publicStore: this.o.publicStore,
-      publicPrefix: publicPrefix(hearing.id),
-      slates: this.o.slates,
-      program: () => program,
-      // A hearing that is not public never airs: its public playlist only ever carries slates.
-      broadcast: hearing.isPublic,
-      persist: (s) => this.o.state.put('releases', hearing.id, s),
-      logger: log,
-      now: this.now,
-      liveProof: (seg, masks): boolean => session.liveProof(seg, masks),
-      transcoderBacklogMs: () => session.transcoderBacklogMs,
-      renderer: new FfmpegMaskRenderer({
-        ffmpegPath: this.o.ffmpegPath,
-        ladder: this.o.ladder,
-        fps: this.o.fps,
-        segmentSeconds: this.o.segmentSeconds,
-        workDir: path.join(this.o.pendingRoot, hearing.id, 'masked'),
-        logger: log,
-      }),
-      ...(restore?.delay ? { initial: restore.delay } : {}),
-    });
-    const session: LiveSession = new LiveSession(hearing, pipeline, delay, program, {
-      persistProgram: (p) => this.o.state.put('programs', hearing.id, p),
-      journalProgram: (p) => writeFileDurably(this.programJournal(hearing.id), JSON.stringify(p)),
-      logger: log,
-      now: this.now,
-      segmentSeconds: this.o.segmentSeconds,
-      graceMs: this.o.encoderGraceMs,
-    });
-    session.on('program', (p) => (program = p));
-    return session;
-  }
-
-  /** Records automatic events of a live session in the audit trail. */
+  /** Subscribes the observers of a live session: its audit record and the master's bit rate. */
   private observe(session: LiveSession): void {
     const id = session.hearing.id;
-    let lastOutcome: ReleaseRecord['outcome'] | null = null;
-    session.on('encoder', (state) => {
-      void this.record(id, { actor: SYSTEM, action: `encoder-${state}`, effectiveAt: this.now() });
-      this.emit('changed', id);
-    });
+    auditSession(session, (h, input) => this.record(h, input), () => this.emit('changed', id), this.now);
     session.on('master', (m) => {
       if (m.durationSec > 0) this.masterRate.set(id, Math.round((m.size * 8) / m.durationSec / 1000));
-    });
-    session.on('ffmpeg', (e) => {
-      const action = e.restarting ? 'ffmpeg-restarting' : 'ffmpeg-stopped';
-      void this.record(id, { actor: SYSTEM, action, params: { run: e.run, code: e.code, signal: e.signal }, effectiveAt: this.now() });
-    });
-    // Slates are recorded when what airs changes, not for every segment.
-    session.on('released', (r) => {
-      if (r.outcome === lastOutcome) return;
-      lastOutcome = r.outcome;
-      this.emit('changed', id);
-      const action = r.outcome === 'aired' ? 'picture-aired' : 'slate-aired';
-      void this.record(id, { actor: SYSTEM, action, params: { slate: r.outcome === 'aired' ? null : r.outcome, why: r.reason, seq: r.seq }, effectiveAt: r.captureStart });
-    });
-    session.on('finished', () => {
-      void this.record(id, { actor: SYSTEM, action: 'playlist-ended', effectiveAt: this.now() });
-      this.emit('changed', id);
     });
   }
 
@@ -309,10 +151,6 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private async mustRecord(hearingId: string, what: string): Promise<void> {
     if (await this.o.audit.ready(hearingId)) return;
     throw new CourtcastError('STORE_UNAVAILABLE', `the audit trail cannot record it now, so the hearing was not ${what}`);
-  }
-
-  private programJournal(hearingId: string): string {
-    return path.join(this.o.journalRoot, 'programs', `${hearingId}.json`);
   }
 
   /**
@@ -337,16 +175,9 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   }
 
   private async recoverOne(hearing: Hearing): Promise<void> {
-    const pendingDir = path.join(this.o.pendingRoot, hearing.id);
-    const masterDir = path.join(this.o.masterRoot, hearing.id);
-    await reapOrphans([pendingDir, masterDir], this.o.logger);
-    await sealUnsealed(masterDir, this.o.logger);
-    const firstRun = await nextRunNumber(pendingDir, masterDir);
-    await rm(pendingDir, { recursive: true, force: true });
+    const restore = await restoreOf({ ...this.o, now: this.now }, hearing);
     const room = await this.o.registry.courtroom(hearing.courtroomId);
-    const program = newerProgram(await this.o.state.get<BroadcastProgram>('programs', hearing.id).catch(() => null), await readJsonFile<BroadcastProgram>(this.programJournal(hearing.id))) ?? emptyProgram(this.now());
-    const delay = (await this.o.state.get<DelayLineState>('releases', hearing.id)) ?? undefined;
-    const session = this.build(hearing, room, { program, firstRun, ...(delay ? { delay } : {}) });
+    const session = buildLiveSession(this.o, hearing, room, restore);
     this.sessions.set(hearing.id, session);
     session.on('finished', () => {
       this.sessions.delete(hearing.id);
@@ -354,9 +185,9 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     });
     this.observe(session);
     await session.start();
-    await this.record(hearing.id, { actor: SYSTEM, action: 'recovered-after-restart', params: { phase: program.phase, firstRun }, effectiveAt: this.now() });
+    await this.record(hearing.id, { actor: SYSTEM, action: 'recovered-after-restart', params: { phase: restore.program.phase, firstRun: restore.firstRun }, effectiveAt: this.now() });
     if (this.o.ingest.isPublishing(room.id)) session.encoderConnected();
-    this.o.logger.warn({ hearingId: hearing.id, phase: program.phase }, 'recovered a live hearing after a restart');
+    this.o.logger.warn({ hearingId: hearing.id, phase: restore.program.phase }, 'recovered a live hearing after a restart');
   }
 
   /**
@@ -373,10 +204,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       throw new CourtcastError('INVALID_TRANSITION', `cannot ${cmd}: the hearing is not live`);
     }
     if (cmd === 'start' || cmd === 'resume') await this.mustRecord(hearingId, cmd === 'start' ? 'started' : 'resumed');
-    const releasedUntil = session.releasedUntil;
-    const { program, persisted } = await session.command(cmd);
-    // A cut takes effect from the last released instant; everything else from the command's time.
-    const effectiveAt = cmd === 'cut' ? Math.min(releasedUntil, program.lastActionAt) : program.lastActionAt;
+    const { program, effectiveAt, persisted } = await session.command(cmd);
     const recorded = await this.record(hearingId, { actor: ctx.actor, action: cmd, reason: ctx.reason ?? null, effectiveAt, params: { phase: program.phase } });
     this.emit('changed', hearingId);
     return { ...session.status(), persisted, recorded };
@@ -453,9 +281,8 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     if (!existing) throw new CourtcastError('NOT_FOUND', `no mask ${maskId}`);
     if (existing.end !== null) throw new CourtcastError('INVALID_TRANSITION', 'that mask has already ended');
     await this.mustRecord(hearingId, 'unmasked');
-    const now = this.now();
-    const { persisted } = await session.maskAction({ type: 'lift', at: now, maskId });
-    const recorded = await this.record(hearingId, { actor: ctx.actor, action: 'lift-mask', reason: ctx.reason ?? null, effectiveAt: now, params: { maskId } });
+    const { effectiveAt, persisted } = await session.maskAction({ type: 'lift', at: this.now(), maskId });
+    const recorded = await this.record(hearingId, { actor: ctx.actor, action: 'lift-mask', reason: ctx.reason ?? null, effectiveAt, params: { maskId } });
     this.emit('changed', hearingId);
     return { ...session.status(), persisted, recorded };
   }

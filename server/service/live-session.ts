@@ -1,7 +1,7 @@
 import { TypedEmitter } from '../domain/events.ts';
 import type { Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
-import { applyAction, type BroadcastProgram, type ProgramAction } from '../domain/program.ts';
+import { applyAction, effectiveAt, type BroadcastProgram, type ProgramAction } from '../domain/program.ts';
 import type { DelayLine, ReleaseRecord } from '../delay/delay-line.ts';
 import type { Logger } from '../domain/logger.ts';
 import type { EncoderState, MasterSegment, PipelineSession } from '../pipeline/session.ts';
@@ -33,6 +33,8 @@ export interface LiveStatus {
 /** What a command leaves behind: the program, and whether the state store has it yet. */
 export interface CommandOutcome {
   readonly program: BroadcastProgram;
+  /** The capture instant the command took effect from (domain/program.ts `effectiveAt`). */
+  readonly effectiveAt: number;
   /** Saved in the state store within the wait; otherwise it holds in memory and keeps retrying. */
   readonly persisted: boolean;
 }
@@ -189,6 +191,7 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     if (this.closed) throw new CourtcastError('INVALID_TRANSITION', 'the broadcast is over');
     const at = this.o.now();
     const action: ProgramAction = cmd === 'cut' ? { type: 'cut', at, releasedUntil: this.delay.releasedUntil } : { type: cmd, at };
+    const effective = effectiveAt(this.programState, action);
     const result = applyAction(this.programState, action);
     if (!result.ok) throw new CourtcastError('INVALID_TRANSITION', result.error.message, { phase: result.error.from });
     this.programState = result.program;
@@ -196,7 +199,7 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     if (cmd === 'end') this.scheduleStop();
     this.emit('program', this.programState, action);
     const program = this.programState;
-    return { program, persisted: await this.save() };
+    return { program, effectiveAt: effective, persisted: await this.save() };
   }
 
   /**
@@ -205,6 +208,7 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
    */
   async maskAction(action: Extract<ProgramAction, { type: 'mask' | 'lift' }>): Promise<CommandOutcome> {
     if (this.closed) throw new CourtcastError('INVALID_TRANSITION', 'the broadcast is over');
+    const effective = effectiveAt(this.programState, action);
     const result = applyAction(this.programState, action);
     if (!result.ok) throw new CourtcastError('INVALID_TRANSITION', result.error.message, { phase: result.error.from });
     this.programState = result.program;
@@ -212,9 +216,9 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     // Live slots are an optimisation the gate must prove per segment; failures only cost renders.
     const slots = this.pipeline.liveMasks;
     if (slots && action.type === 'mask') void slots.apply(action.mask);
-    if (slots && action.type === 'lift') void slots.lift(action.maskId, action.at);
+    if (slots && action.type === 'lift') void slots.lift(action.maskId, effective);
     const program = this.programState;
-    return { program, persisted: await this.save() };
+    return { program, effectiveAt: effective, persisted: await this.save() };
   }
 
   /**

@@ -4,6 +4,7 @@ import {
   applyAction,
   decide,
   emptyProgram,
+  effectiveAt,
   isFinished,
   slateWindows,
   type BroadcastProgram,
@@ -232,5 +233,18 @@ describe('program edges inside a segment', () => {
     expect(slateWindows(run({ type: 'start', at: 0 }, { type: 'pause', at: 500 }), frames(1_000), 1_000)).toBeNull();
     const cut = run({ type: 'start', at: 0 }, { type: 'cut', at: 1_400, releasedUntil: 1_000 }, { type: 'resume', at: 1_600 });
     expect(slateWindows(cut, frames(1_000), 1_000)).toBeNull();
+  });
+});
+
+describe('the effective instant of an action', () => {
+  it('is the action’s time, never before the previous action, and a cut’s is the last released instant', () => {
+    const p = run({ type: 'start', at: 1_000 }, { type: 'pause', at: 5_000 });
+    expect(effectiveAt(p, { type: 'resume', at: 7_000 })).toBe(7_000);
+    expect(effectiveAt(p, { type: 'resume', at: 4_000 })).toBe(5_000);
+    expect(effectiveAt(p, { type: 'cut', at: 9_000, releasedUntil: 3_000 })).toBe(3_000);
+    expect(effectiveAt(p, { type: 'mask', at: 9_000, mask: { id: 'm', kind: 'mute', start: 2_000, end: null } })).toBe(2_000);
+    // The program agrees: the cut dumps from exactly that instant.
+    const cut = applyAction(run({ type: 'start', at: 1_000 }), { type: 'cut', at: 9_000, releasedUntil: 3_000 });
+    expect(cut.ok && cut.program.dumped).toEqual([{ start: 3_000, end: 9_000 }]);
   });
 });

@@ -1,0 +1,149 @@
+import path from 'node:path';
+import type { Courtroom, Hearing } from '../domain/courts.ts';
+import type { Logger } from '../domain/logger.ts';
+import { emptyProgram, type BroadcastProgram } from '../domain/program.ts';
+import { DelayLine, type DelayLineState } from '../delay/delay-line.ts';
+import { FfmpegMaskRenderer } from '../delay/mask-renderer.ts';
+import type { VariantInfo } from '../delay/playlist.ts';
+import type { SlateLibrary } from '../delay/slates.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../media/args.ts';
+import { backoffPolicy } from '../media/restart-policy.ts';
+import { PipelineSession } from '../pipeline/session.ts';
+import { writeFileDurably } from '../store/durable-file.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+import type { StateStore } from '../store/state-store.ts';
+import { LiveSession } from './live-session.ts';
+import type { Registry } from './registry.ts';
+
+/** What a recovered hearing resumes from. */
+export interface Restore {
+  readonly program: BroadcastProgram;
+  readonly delay?: DelayLineState;
+  readonly firstRun: number;
+}
+
+/** What it takes to build a live hearing, assembled by the composition root. */
+export interface HearingFactoryOptions {
+  readonly registry: Registry;
+  readonly state: StateStore;
+  readonly publicStore: ObjectStore;
+  readonly slates: SlateLibrary;
+  readonly ingest: Ingest;
+  readonly ladder: readonly RungOptions[];
+  readonly segmentSeconds: number;
+  readonly fps: number;
+  readonly ffmpegPath: string;
+  /** Private directories; never under the public store's root. */
+  readonly pendingRoot: string;
+  readonly masterRoot: string;
+  /** Local, fsynced copies of each live hearing's program, for recovery when the store missed a change. */
+  readonly journalRoot: string;
+  readonly publicWindow: number;
+  /** Interface the per-courtroom SRT listeners bind. */
+  readonly srtBindHost: string;
+  /** How long an encoder may be gone before it is reported as an outage. */
+  readonly encoderGraceMs: number;
+  /** Live mask slots per kind in each transcoder (zmq); 0 re-renders every masked segment. */
+  readonly liveMaskSlots?: number;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+/** The public-store prefix of a hearing. */
+export const publicPrefix = (hearingId: string): string => `hearings/${hearingId}`;
+
+/** Where a hearing's program journal lives. */
+export const programJournal = (journalRoot: string, hearingId: string): string => path.join(journalRoot, 'programs', `${hearingId}.json`);
+
+/** Estimated bandwidth and codec strings of each rung, for the master playlist. */
+export function variantsOf(ladder: readonly RungOptions[]): VariantInfo[] {
+  return ladder.map((r) => {
+    const kbps = (r.videoKbps ?? 0) + r.audioKbps;
+    const bandwidth = Math.round(kbps * 1000 * 1.1);
+    if (r.height === undefined) return { rung: r.name, bandwidth, codecs: 'mp4a.40.2' };
+    const width = Math.round((r.height * 16) / 9 / 2) * 2;
+    return { rung: r.name, bandwidth, width, height: r.height, codecs: 'avc1.4d401f,mp4a.40.2' };
+  });
+}
+
+/**
+ * Builds a live hearing from its parts: the pipeline (the courtroom's FFmpegs), the delay line
+ * (release at capture end + D, the gate, renders) and the live session that owns the program and
+ * ties them together. Nothing runs until the session is started.
+ */
+export function buildLiveSession(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, restore?: Restore): LiveSession {
+  const now = o.now ?? Date.now;
+  const log = o.logger;
+  const pipeline = new PipelineSession({
+    hearingId: hearing.id,
+    ffmpegPath: o.ffmpegPath,
+    logger: log,
+    ladder: o.ladder,
+    segmentSeconds: o.segmentSeconds,
+    fps: o.fps,
+    // Every run pulls the courtroom from the RTMP ingest, whose clock dates its frames; an SRT
+    // courtroom's encoder reaches it through a stream-copy relay. The key is read at each run,
+    // so a rotated key applies to the next connection.
+    input: () => rtmpPullInput(o.ingest.pullUrl(room.id), 5000),
+    clock: () => o.ingest.clockOf(room.id),
+    ...(room.ingest === 'srt'
+      ? {
+          gateway: (progressFile: string) => {
+            const key = o.registry.currentKey(room.id) ?? room.streamKey;
+            const listen = srtListenInput({ host: o.srtBindHost, port: room.srtPort ?? 0, passphrase: key });
+            return srtGatewaySpec({ listen, publishUrl: o.ingest.publishUrl(key), progressFile });
+          },
+        }
+      : {}),
+    // Stream keys and pull tokens never reach the logs.
+    secrets: () => [o.registry.currentKey(room.id) ?? room.streamKey, room.streamKey, ...o.ingest.secrets],
+    pendingDir: path.join(o.pendingRoot, hearing.id),
+    masterDir: path.join(o.masterRoot, hearing.id),
+    policy: backoffPolicy({ baseMs: 250, maxMs: 5000, healthyMs: 10_000 }),
+    firstRun: restore?.firstRun ?? 1,
+    liveMaskSlots: o.liveMaskSlots ?? 0,
+    now,
+  });
+  const program: BroadcastProgram = restore?.program ?? emptyProgram(now());
+  const delay: DelayLine = new DelayLine({
+    hearingId: hearing.id,
+    delayMs: hearing.delaySeconds * 1000,
+    segmentSeconds: o.segmentSeconds,
+    fps: o.fps,
+    rungs: o.ladder.map((r) => r.name),
+    variants: variantsOf(o.ladder),
+    window: o.publicWindow,
+    publicStore: o.publicStore,
+    publicPrefix: publicPrefix(hearing.id),
+    slates: o.slates,
+    // The live session owns the program; the delay line reads it there at every decision.
+    program: () => session.program,
+    // A hearing that is not public never airs: its public playlist only ever carries slates.
+    broadcast: hearing.isPublic,
+    persist: (s) => o.state.put('releases', hearing.id, s),
+    logger: log,
+    now,
+    liveProof: (seg, masks): boolean => session.liveProof(seg, masks),
+    transcoderBacklogMs: () => session.transcoderBacklogMs,
+    renderer: new FfmpegMaskRenderer({
+      ffmpegPath: o.ffmpegPath,
+      ladder: o.ladder,
+      fps: o.fps,
+      segmentSeconds: o.segmentSeconds,
+      workDir: path.join(o.pendingRoot, hearing.id, 'masked'),
+      logger: log,
+    }),
+    ...(restore?.delay ? { initial: restore.delay } : {}),
+  });
+  const session: LiveSession = new LiveSession(hearing, pipeline, delay, program, {
+    persistProgram: (p) => o.state.put('programs', hearing.id, p),
+    journalProgram: (p) => writeFileDurably(programJournal(o.journalRoot, hearing.id), JSON.stringify(p)),
+    logger: log,
+    now,
+    segmentSeconds: o.segmentSeconds,
+    graceMs: o.encoderGraceMs,
+  });
+  return session;
+}
+

@@ -1,0 +1,49 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Hearing } from '../domain/courts.ts';
+import type { Logger } from '../domain/logger.ts';
+import { emptyProgram, type BroadcastProgram } from '../domain/program.ts';
+import type { DelayLineState } from '../delay/delay-line.ts';
+import { nextRunNumber, reapOrphans, sealUnsealed } from '../pipeline/recovery.ts';
+import { readJsonFile } from '../store/durable-file.ts';
+import type { StateStore } from '../store/state-store.ts';
+import { programJournal, type Restore } from './hearing-factory.ts';
+
+/**
+ * The later of the store's program and the local journal's: a cut given while the store was down
+ * reached only the journal, and recovery must not forget it.
+ */
+export function newerProgram(a: BroadcastProgram | null, b: BroadcastProgram | null): BroadcastProgram | null {
+  if (!a || !b) return a ?? b;
+  return b.lastActionAt >= a.lastActionAt ? b : a;
+}
+
+/** Where recovery finds a hearing's files and saved state. */
+export interface RestoreOptions {
+  readonly state: StateStore;
+  readonly pendingRoot: string;
+  readonly masterRoot: string;
+  readonly journalRoot: string;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/**
+ * Gathers what a hearing that was live when the server stopped resumes from, and clears what it
+ * must not: FFmpegs orphaned by the crash are stopped, unsealed master segments are hashed, run
+ * numbers continue after the last, and pending media is discarded (fail closed: a command given
+ * just before the crash may not have been saved, and an unsaved cut must not let its window air).
+ * The program is the newer of the store's and the local journal's.
+ */
+export async function restoreOf(o: RestoreOptions, hearing: Hearing): Promise<Restore> {
+  const pendingDir = path.join(o.pendingRoot, hearing.id);
+  const masterDir = path.join(o.masterRoot, hearing.id);
+  await reapOrphans([pendingDir, masterDir], o.logger);
+  await sealUnsealed(masterDir, o.logger);
+  const firstRun = await nextRunNumber(pendingDir, masterDir);
+  await rm(pendingDir, { recursive: true, force: true });
+  const stored = await o.state.get<BroadcastProgram>('programs', hearing.id).catch(() => null);
+  const program = newerProgram(stored, await readJsonFile<BroadcastProgram>(programJournal(o.journalRoot, hearing.id))) ?? emptyProgram(o.now());
+  const delay = (await o.state.get<DelayLineState>('releases', hearing.id)) ?? undefined;
+  return { program, firstRun, ...(delay ? { delay } : {}) };
+}

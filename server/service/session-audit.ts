@@ -1,0 +1,37 @@
+import type { AuditActor, AuditTrail } from '../audit/trail.ts';
+import type { ReleaseRecord } from '../delay/delay-line.ts';
+import type { LiveSession } from './live-session.ts';
+
+const SYSTEM: AuditActor = { kind: 'system' };
+
+/** Puts an entry on a hearing's record; false only when not even the local spool took it. */
+export type Recorder = (hearingId: string, input: Parameters<AuditTrail['append']>[1]) => Promise<boolean>;
+
+/**
+ * Puts what happens to a live hearing by itself on its audit record: encoder connects and drops,
+ * FFmpeg restarts, what airs (recorded when it changes, not for every segment) and the end of the
+ * public playlist. `changed` is told whenever a console would show something new.
+ */
+export function auditSession(session: LiveSession, record: Recorder, changed: () => void, now: () => number): void {
+  const id = session.hearing.id;
+  let lastOutcome: ReleaseRecord['outcome'] | null = null;
+  session.on('encoder', (state) => {
+    void record(id, { actor: SYSTEM, action: `encoder-${state}`, effectiveAt: now() });
+    changed();
+  });
+  session.on('ffmpeg', (e) => {
+    const action = e.restarting ? 'ffmpeg-restarting' : 'ffmpeg-stopped';
+    void record(id, { actor: SYSTEM, action, params: { run: e.run, code: e.code, signal: e.signal }, effectiveAt: now() });
+  });
+  session.on('released', (r) => {
+    if (r.outcome === lastOutcome) return;
+    lastOutcome = r.outcome;
+    changed();
+    const action = r.outcome === 'aired' ? 'picture-aired' : 'slate-aired';
+    void record(id, { actor: SYSTEM, action, params: { slate: r.outcome === 'aired' ? null : r.outcome, why: r.reason, seq: r.seq }, effectiveAt: r.captureStart });
+  });
+  session.on('finished', () => {
+    void record(id, { actor: SYSTEM, action: 'playlist-ended', effectiveAt: now() });
+    changed();
+  });
+}
