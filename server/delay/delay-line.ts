@@ -8,7 +8,7 @@ import { gate, type ReleaseReason } from './gate.ts';
 import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, withSource, type EntrySource, type PublicTimeline, type VariantInfo } from './playlist.ts';
 import { PublicWriter, type DelayLineState } from './public-writer.ts';
 import { RenderCache, type RenderHooks } from './render-cache.ts';
-import type { PendingSegment } from './render-plan.ts';
+import { liveProven, type PendingSegment } from './render-plan.ts';
 import type { PublicSlate, SlateSource } from './slates.ts';
 
 export { segmentMasks } from './render-plan.ts';
@@ -129,7 +129,6 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
       broadcast: o.broadcast !== false,
       logger: o.logger,
       ...(o.renderer ? { renderer: o.renderer } : {}),
-      ...(o.liveProof ? { liveProof: o.liveProof } : {}),
       ...(o.transcoderBacklogMs ? { transcoderBacklogMs: o.transcoderBacklogMs } : {}),
     });
     this.writer = new PublicWriter({
@@ -247,7 +246,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
       complete: this.o.rungs.every((r) => s.files[r] !== undefined),
       plan,
       rendered: render.files !== null,
-      liveProven: () => plan !== null && this.o.liveProof?.(s, plan.over) === true,
+      liveProven: () => plan !== null && liveProven(s, plan.over),
     });
     const cleanup = Object.values(s.files);
     // A render's output goes once whatever airs in its place is published.

@@ -1,9 +1,8 @@
 import type { BroadcastProgram } from '../domain/program.ts';
-import type { Mask } from '../domain/masks.ts';
 import type { Logger } from '../domain/logger.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { MaskRenderer } from './mask-renderer.ts';
-import { renderPlan, segmentId, type PendingSegment, type RenderPlan } from './render-plan.ts';
+import { liveProven, renderPlan, segmentId, type PendingSegment, type RenderPlan } from './render-plan.ts';
 
 /**
  * A transcoder keeping up trails the ingest by up to a segment plus its encoding latency; one
@@ -22,8 +21,6 @@ interface Job {
 export interface RenderHooks {
   /** Without one, nothing is rendered (every masked segment airs as the card). */
   readonly renderer?: MaskRenderer;
-  /** Proves that live mask slots already put these masks on a segment (no render needed). */
-  readonly liveProof?: (segment: CompletedSegment, masks: readonly Mask[]) => boolean;
   /** How far the live transcoder trails the ingest, in ms; renders wait while it is behind. */
   readonly transcoderBacklogMs?: () => number;
 }
@@ -70,7 +67,7 @@ export class RenderCache {
       const plan = this.plan(s, program);
       const id = segmentId(s);
       if (plan === null || this.jobs.get(id)?.key === plan.key) continue;
-      if (plan.windows === null && this.o.liveProof?.(s, plan.over)) continue;
+      if (plan.windows === null && liveProven(s, plan.over)) continue;
       const job: Job = { key: plan.key, state: 'running' };
       this.jobs.set(id, job);
       renderer

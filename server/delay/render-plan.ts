@@ -2,11 +2,20 @@ import { masksOver, renderKey, type Mask } from '../domain/masks.ts';
 import { slateWindows, type BroadcastProgram, type SlateWindow } from '../domain/program.ts';
 import type { SegmentMask } from '../media/mask-filters.ts';
 import { frameOffsets } from '../pipeline/capture-dating.ts';
+import { liveCovers } from '../pipeline/slot-proof.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import { SLATE_TEXT } from './slates.ts';
 
 /** A segment waiting for release, with whether its published date had to be pushed later. */
 export type PendingSegment = CompletedSegment & { readonly pdtPushed?: boolean };
+
+/**
+ * Whether live mask slots already put every one of these masks on the segment, by the stamps the
+ * pipeline put on it when it completed. A no-broadcast card has no slot, so it never proves live.
+ */
+export function liveProven(s: CompletedSegment, masks: readonly Mask[]): boolean {
+  return masks.length > 0 && masks.every((m) => m.kind !== 'card' && liveCovers(m, s));
+}
 
 /** A segment's id among a hearing's runs. */
 export const segmentId = (s: CompletedSegment): string => `r${s.run}-${s.index}`;

@@ -4,7 +4,7 @@ import { isAudioSlot, SLOT_KINDS, slotOffCommand, slotOnCommands, slotWindowComm
 import { ZmqCommandClient } from '../media/zmq-client.ts';
 import type { CaptureClock } from './capture-dating.ts';
 import type { CompletedSegment } from './segment-watcher.ts';
-import { maskWindow, slotCovers, type SlotUse } from './slot-proof.ts';
+import { maskWindow, stampOf, type SlotStamp, type SlotUse } from './slot-proof.ts';
 
 const isSlotKind = (k: string): k is SlotKind => (SLOT_KINDS as readonly string[]).includes(k);
 
@@ -169,9 +169,21 @@ export class LiveMaskSlots {
     for (const u of kept) this.usesOf.set(u.maskId, [...(this.usesOf.get(u.maskId) ?? []), u]);
   }
 
-  /** Whether the slots put `mask` on every frame of `segment` that it covers. */
-  covers(mask: Mask, segment: CompletedSegment): boolean {
-    return (this.usesOf.get(mask.id) ?? []).some((u) => slotCovers(u, mask, segment, this.fps));
+  /**
+   * What the slots did to a segment that just completed, by mask (pipeline/slot-proof.ts): every
+   * frame of it has been read, so this is final, and the gate decides from the segment alone.
+   */
+  stamp(segment: CompletedSegment): Record<string, SlotStamp> {
+    const out: Record<string, SlotStamp> = {};
+    for (const u of this.uses) {
+      if (u.run !== segment.run) continue;
+      const st = stampOf(u, segment, this.fps);
+      const prev = out[u.maskId];
+      if (!prev) out[u.maskId] = st;
+      else if (st.whole || prev.whole) out[u.maskId] = { whole: true };
+      else if (st.frames || prev.frames) out[u.maskId] = { frames: (st.frames ?? prev.frames ?? []).map((v, k) => v || prev.frames?.[k] === true) };
+    }
+    return out;
   }
 
   /** Closes the zmq connections. */

@@ -4,6 +4,7 @@ import HLS from 'hls-parser';
 import { videoPts } from '../media/ts-continuity.ts';
 import { dateSegment, type CaptureClock, type SegmentDates } from './capture-dating.ts';
 import { SerialPoll } from './serial-poll.ts';
+import type { SlotStamp } from './slot-proof.ts';
 
 /** One finished segment of one playlist, as FFmpeg listed it. */
 export interface ListedSegment {
@@ -62,6 +63,11 @@ export interface CompletedSegment {
    * since a slot acts on frames as FFmpeg processes them, which may be well after their capture.
    */
   readonly produced: { readonly start: number; readonly end: number };
+  /**
+   * What the live mask slots did to it, by mask id, stamped by the pipeline when it completed; a
+   * mask without a stamp was not put on by a slot (pipeline/slot-proof.ts).
+   */
+  readonly liveStamps?: Readonly<Record<string, SlotStamp>>;
 }
 
 /** Options for a watcher over one FFmpeg run. */

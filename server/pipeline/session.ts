@@ -197,7 +197,9 @@ export class PipelineSession extends TypedEmitter<PipelineEvents> {
     return this.process(masterSpec({ input: this.o.input(), masterDir: sealer.dir, segmentSeconds: this.o.segmentSeconds }), 'master', run, sealer.dir);
   }
 
-  private onSegment(s: CompletedSegment): void {
+  private onSegment(completed: CompletedSegment): void {
+    // What the live slots did to it is final now: every frame of it has been read.
+    const s = this.slots ? { ...completed, liveStamps: this.slots.stamp(completed) } : completed;
     const state = this.transcodeRuns.get(s.run);
     if (state && !state.produced) {
       state.produced = true;

@@ -38,19 +38,28 @@ const PROCESSING_MARGIN_MS = { picture: 0, sound: 300 };
 const inside = (m: Mask, c: number): boolean => c >= m.start && (m.end === null || c < m.end);
 
 /**
- * Whether a slot use puts mask `m` on every frame of segment `s` that the mask covers. A slot
- * with a window masks a frame when two things hold: its timestamp lies in the window, and FFmpeg
- * read it after the switch was acknowledged (earlier frames passed an unswitched slot). The
- * second is proven by the ingest clock: FFmpeg cannot read media before it arrived here, so media
- * that first arrived after the ack was read after it; a segment FFmpeg began producing after the
- * ack is proven whole. Frames the mask does not cover need nothing, so a segment a live mask
- * starts or ends in is proven frame by frame like any other. Sound is proven only for segments
- * wholly inside the mask, whose every sample must lie in the window.
+ * What one mask's live slot did to a segment, fixed when the segment completes (every frame of
+ * it has been read by then): which video frames carry the mask, or that the whole segment does
+ * (all its sound; or, without a clock, every frame).
  */
-export function slotCovers(u: SlotUse, m: Mask, s: CompletedSegment, fps: number): boolean {
-  if (u.on === null || u.run !== s.run || u.maskId !== m.id) return false;
-  if (u.until !== null && s.produced.end > u.until) return false;
-  if (u.window === null || u.clock === null || !s.frames || !s.pts) return processingCovers(u, s);
+export interface SlotStamp {
+  readonly frames?: readonly boolean[];
+  readonly whole?: boolean;
+}
+
+/**
+ * What a slot use did to segment `s`. A slot with a window masks a frame when two things hold:
+ * its timestamp lies in the window, and FFmpeg read it after the switch was acknowledged (earlier
+ * frames passed an unswitched slot). The second is proven by the ingest clock: FFmpeg cannot read
+ * media before it arrived here, so media that first arrived after the ack was read after it; a
+ * segment FFmpeg began producing after the ack is proven whole. Sound counts only whole: every
+ * sample of the segment in the window. Taken at completion the window is the narrowest any of
+ * its frames met (a lift only narrows it), so the stamp never claims more than happened.
+ */
+export function stampOf(u: SlotUse, s: CompletedSegment, fps: number): SlotStamp {
+  if (u.on === null || u.run !== s.run) return {};
+  if (u.until !== null && s.produced.end > u.until) return {};
+  if (u.window === null || u.clock === null || !s.frames || !s.pts) return { whole: processingCovers(u, s) };
   const on = u.on;
   const window = u.window;
   const clock = u.clock;
@@ -61,12 +70,31 @@ export function slotCovers(u: SlotUse, m: Mask, s: CompletedSegment, fps: number
   const inWindow = (from: number, to: number): boolean => from >= window.from && to < window.to;
   const pts = s.pts;
   if (isAudioSlot(u.kind)) {
-    if (!inside(m, s.captureStart) || (m.end !== null && s.captureEnd > m.end)) return false;
     const first = (pts[0] as number) - AUDIO_SPILL_S;
     const last = (pts[pts.length - 1] as number) + 1 / fps + AUDIO_SPILL_S;
-    return inWindow(first, last) && readAfterOn(first);
+    return { whole: inWindow(first, last) && readAfterOn(first) };
   }
-  return s.frames.every((c, k) => !inside(m, c) || (inWindow(pts[k] as number, pts[k] as number) && readAfterOn(pts[k] as number)));
+  return { frames: pts.map((t) => inWindow(t, t) && readAfterOn(t)) };
+}
+
+/**
+ * Whether the live slots put mask `m` on every frame of segment `s` that the mask covers, by the
+ * stamps the pipeline put on the segment. Frames the mask does not cover need nothing, so a
+ * segment a live mask starts or ends in is proven frame by frame like any other.
+ */
+export function liveCovers(m: Mask, s: CompletedSegment): boolean {
+  const stamp = s.liveStamps?.[m.id];
+  if (!stamp) return false;
+  if (stamp.whole) return true;
+  const frames = stamp.frames;
+  if (!frames || !s.frames) return false;
+  return s.frames.every((c, k) => !inside(m, c) || frames[k] === true);
+}
+
+/** Whether one slot use alone puts mask `m` on every frame of `s` it covers. */
+export function slotCovers(u: SlotUse, m: Mask, s: CompletedSegment, fps: number): boolean {
+  if (u.maskId !== m.id) return false;
+  return liveCovers(m, { ...s, liveStamps: { [m.id]: stampOf(u, s, fps) } });
 }
 
 /**

@@ -124,7 +124,6 @@ export function buildLiveSession(o: HearingFactoryOptions, hearing: Hearing, roo
     persist: (s) => o.state.put('releases', hearing.id, s),
     logger: log,
     now,
-    liveProof: (seg, masks): boolean => session.liveProof(seg, masks),
     transcoderBacklogMs: () => session.transcoderBacklogMs,
     renderer: new FfmpegMaskRenderer({
       ffmpegPath: o.ffmpegPath,

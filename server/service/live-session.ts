@@ -5,8 +5,6 @@ import { applyAction, effectiveAt, type BroadcastProgram, type ProgramAction } f
 import type { DelayLine, ReleaseRecord } from '../delay/delay-line.ts';
 import type { Logger } from '../domain/logger.ts';
 import type { EncoderState, MasterSegment, PipelineSession } from '../pipeline/session.ts';
-import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
-import type { Mask } from '../domain/masks.ts';
 import { LatestWriter } from '../store/latest-writer.ts';
 import type { BroadcastCommand } from '../domain/commands.ts';
 
@@ -219,17 +217,6 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
     if (slots && action.type === 'lift') void slots.lift(action.maskId, effective);
     const program = this.programState;
     return { program, effectiveAt: effective, persisted: await this.save() };
-  }
-
-  /**
-   * Whether a segment already carries every mask over it from the live slots, proven frame by
-   * frame on the capture clock where the input has one (pipeline/slot-proof.ts). A no-broadcast
-   * card has no slot, so it never proves live.
-   */
-  liveProof(segment: CompletedSegment, masks: readonly Mask[]): boolean {
-    const slots = this.pipeline.liveMasks;
-    if (!slots || masks.length === 0) return false;
-    return masks.every((m) => m.kind !== 'card' && slots.covers(m, segment));
   }
 
   /**
