@@ -56,6 +56,37 @@ export function maskProblem(m: Mask): MaskProblem | null {
   return null;
 }
 
+/** A mask as a clerk asks for it. */
+export interface NewMask {
+  readonly kind: MaskKind;
+  readonly region?: Region;
+  readonly pitch?: number;
+  /** Capture time; defaults to now. Earlier means retroactive. */
+  readonly start?: number;
+  readonly end?: number | null;
+}
+
+/**
+ * Makes a mask from a clerk's request at `now`, or says why it cannot be: a mask may reach back
+ * (retroactive) but never start in the future. An end given with the request is an instant on
+ * the published timeline, so it maps to frames exactly.
+ */
+export function mintMask(input: NewMask, now: number, id: string): { ok: true; mask: Mask } | { ok: false; problem: MaskProblem | 'starts-in-future' } {
+  const mask: Mask = {
+    id,
+    kind: input.kind,
+    ...(input.region ? { region: input.region } : {}),
+    ...(input.pitch !== undefined ? { pitch: input.pitch } : {}),
+    start: input.start ?? now,
+    end: input.end ?? null,
+    ...(input.end != null ? { exactEnd: true } : {}),
+  };
+  const problem = maskProblem(mask);
+  if (problem) return { ok: false, problem };
+  if (mask.start > now) return { ok: false, problem: 'starts-in-future' };
+  return { ok: true, mask };
+}
+
 /** Whether a mask covers any of [start, end). */
 export function maskOverlaps(m: Mask, span: { start: number; end: number }): boolean {
   return m.start < span.end && (m.end === null || span.start < m.end);

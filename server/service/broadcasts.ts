@@ -6,22 +6,14 @@ import type { Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { TypedEmitter } from '../domain/events.ts';
 import type { MaskRequest } from '../domain/mask-request.ts';
-import { maskProblem, type Mask, type MaskKind, type Region } from '../domain/masks.ts';
+import { mintMask, type Mask, type NewMask } from '../domain/masks.ts';
 import type { Span } from '../domain/program.ts';
 import { buildLiveSession, type HearingFactoryOptions } from './hearing-factory.ts';
 import type { LiveSession, LiveStatus } from './live-session.ts';
 import { restoreOf } from './restore.ts';
 import { auditSession } from './session-audit.ts';
 
-/** A mask as a clerk asks for it. */
-export interface NewMask {
-  readonly kind: MaskKind;
-  readonly region?: Region;
-  readonly pitch?: number;
-  /** Capture time; defaults to now. Earlier means retroactive. */
-  readonly start?: number;
-  readonly end?: number | null;
-}
+export type { NewMask } from '../domain/masks.ts';
 
 /** What the ingest side knows about a courtroom's encoder. */
 export interface EncoderHealth {
@@ -222,18 +214,9 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       throw new CourtcastError('INVALID_TRANSITION', 'masks apply to a live hearing');
     }
     const now = this.now();
-    const mask: Mask = {
-      id: `mk_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
-      kind: input.kind,
-      ...(input.region ? { region: input.region } : {}),
-      ...(input.pitch !== undefined ? { pitch: input.pitch } : {}),
-      start: input.start ?? now,
-      end: input.end ?? null,
-      ...(input.end != null ? { exactEnd: true } : {}),
-    };
-    const problem = maskProblem(mask);
-    if (problem) throw new CourtcastError('VALIDATION_FAILED', `the mask is not valid: ${problem}`);
-    if (mask.start > now) throw new CourtcastError('VALIDATION_FAILED', 'a mask cannot start in the future');
+    const minted = mintMask(input, now, `mk_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
+    if (!minted.ok) throw new CourtcastError('VALIDATION_FAILED', minted.problem === 'starts-in-future' ? 'a mask cannot start in the future' : `the mask is not valid: ${minted.problem}`);
+    const mask = minted.mask;
     const released = session.releasedUntil;
     const alreadyPublic = mask.start < released ? { start: mask.start, end: Math.min(released, mask.end ?? released) } : null;
     const { persisted } = await session.maskAction({ type: 'mask', at: now, mask });

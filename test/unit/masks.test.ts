@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMask, liftMask, maskProblem, masksOver, renderKey, type Mask } from '../../server/domain/masks.ts';
+import { addMask, liftMask, maskProblem, masksOver, mintMask, renderKey, type Mask } from '../../server/domain/masks.ts';
 
 const box = { x: 0.1, y: 0.1, w: 0.3, h: 0.4 };
 const mask = (over: Partial<Mask> = {}): Mask => ({ id: 'm1', kind: 'black', region: box, start: 1000, end: null, ...over });
@@ -38,5 +38,21 @@ describe('masks', () => {
     expect(liftMask([mask()], 'm1', 500)).toEqual([]);
     expect(liftMask([mask({ end: 3000 })], 'm1', 5000)).toEqual([mask({ end: 3000 })]);
     expect(addMask([mask()], mask({ start: 7 }))).toEqual([mask({ start: 7 })]);
+  });
+});
+
+describe('minting a mask from a request', () => {
+  const region = { x: 0.1, y: 0.1, w: 0.2, h: 0.2 };
+  it('starts now by default, reaches back when asked, and never starts in the future', () => {
+    expect(mintMask({ kind: 'blur', region }, 5_000, 'mk_a')).toEqual({ ok: true, mask: { id: 'mk_a', kind: 'blur', region, start: 5_000, end: null } });
+    const retro = mintMask({ kind: 'mute', start: 1_000, end: 3_000 }, 5_000, 'mk_b');
+    expect(retro).toEqual({ ok: true, mask: { id: 'mk_b', kind: 'mute', start: 1_000, end: 3_000, exactEnd: true } });
+    expect(mintMask({ kind: 'mute', start: 6_000 }, 5_000, 'mk_c')).toEqual({ ok: false, problem: 'starts-in-future' });
+  });
+
+  it('refuses a mask of the wrong shape, saying why', () => {
+    expect(mintMask({ kind: 'black' }, 5_000, 'mk_d')).toEqual({ ok: false, problem: 'region-required' });
+    expect(mintMask({ kind: 'voice', pitch: 1.01 }, 5_000, 'mk_e')).toEqual({ ok: false, problem: 'pitch-out-of-range' });
+    expect(mintMask({ kind: 'mute', start: 3_000, end: 3_000 }, 5_000, 'mk_f')).toEqual({ ok: false, problem: 'empty-interval' });
   });
 });
