@@ -11,7 +11,7 @@ import type { Tokens } from '../service/tokens.ts';
 import type { ViewerCounter } from '../service/viewers.ts';
 import type { HealthMonitor } from '../service/health.ts';
 import type { Registry } from '../service/registry.ts';
-import type { ObjectStore } from '../store/object-store.ts';
+import type { ObjectReader } from '../store/object-store.ts';
 import { publicApi, staffApi } from './api.ts';
 import { openApiDocument } from './openapi.ts';
 import { originRouter } from './origin.ts';
@@ -22,7 +22,8 @@ import { problemRateLimit } from './rate-limit.ts';
 export interface HttpOptions {
   readonly registry: Registry;
   readonly broadcasts: BroadcastService;
-  readonly publicStore: ObjectStore;
+  /** Read-only: the HTTP side never writes the public store. */
+  readonly publicStore: ObjectReader;
   readonly accounts: Accounts;
   readonly tokens: Tokens;
   readonly audit: AuditTrail;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { isObjectKey, type ObjectStore } from '../store/object-store.ts';
+import { isObjectKey, type ObjectReader } from '../store/object-store.ts';
 import { sendProblem } from './problem.ts';
 
 const TYPES: Readonly<Record<string, string>> = {
@@ -12,7 +12,7 @@ const TYPES: Readonly<Record<string, string>> = {
  * store's strict pattern after decoding, only playlist and segment types are served, and there is
  * no path from here to pending or master media, whatever the URL.
  */
-export function originRouter(publicStore: ObjectStore, onPlaylist?: (hearingId: string, client: string) => void): Router {
+export function originRouter(publicStore: ObjectReader, onPlaylist?: (hearingId: string, client: string) => void): Router {
   const router = Router();
   router.use((req, res, next) => {
     res.setHeader('Access-Control-Allow-Origin', '*');

@@ -16,6 +16,12 @@ export interface ObjectInfo {
 }
 
 /**
+ * What a reader of a store may do: the HTTP origin gets only this view of the public store, so
+ * nothing reachable from a request can write to it (only the delay line's public writer does).
+ */
+export type ObjectReader = Pick<ObjectStore, 'description' | 'get' | 'stream' | 'head' | 'list'>;
+
+/**
  * A bucket of objects: the local-directory implementation now, S3 later. Writes are atomic:
  * a reader sees the old object or the new one, never half of one.
  */
