@@ -71,7 +71,7 @@ async function phase(name: string, storm: boolean): Promise<PhaseResult> {
   encoder.start();
   await cc.broadcasts.command(hearing.id, 'open');
   await cc.broadcasts.command(hearing.id, 'start');
-  const session = cc.broadcasts.session(hearing.id)!;
+  const session = cc.broadcasts.live(hearing.id)!;
   const records: ReleaseRecord[] = [];
   session.on('released', (r) => records.push(r));
   const feed = new PublicFeed(`http://127.0.0.1:${cc.httpPort}/hls/hearings/${hearing.id}/360p/index.m3u8`).start(50);

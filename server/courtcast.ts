@@ -139,10 +139,10 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   if (!config.auth.jwtSecret) logger.warn('auth.jwtSecret is not set: a random key is used, so sign-ins end when the process restarts');
   const tokens = new Tokens(config.auth.jwtSecret ?? randomBytes(32).toString('base64url'), config.auth.tokenTtlSeconds);
   const viewers = new ViewerCounter();
-  const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveSessions(), logger });
+  const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveHearings(), logger });
   await health.start();
   const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, health, logger, publicBaseUrl: config.http.publicBaseUrl });
-  // The port opens only after recovery: until then a clerk's cut would find no live session and
+  // The port opens only after recovery: until then a clerk's cut would find no live hearing and
   // /healthz would claim a readiness the server does not have yet.
   const server = createServer(app);
   const io = new SocketServer(server, { serveClient: false, maxHttpBufferSize: 64 * 1024 });

@@ -153,7 +153,7 @@ export class ControlChannel {
    */
   private async controllable(socket: ControlSocket, hearingId: string): Promise<Hearing> {
     const p = this.rights.current(socket);
-    const hearing = this.d.broadcasts.session(hearingId)?.hearing ?? (await this.d.registry.hearing(hearingId));
+    const hearing = this.d.broadcasts.live(hearingId)?.hearing ?? (await this.d.registry.hearing(hearingId));
     if (!mayControl(p, hearing.courtroomId)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
     return hearing;
   }
@@ -213,7 +213,7 @@ export class ControlChannel {
 
   /** The full state of a hearing, as every console in its room sees it. */
   async consoleState(id: string): Promise<ConsoleState> {
-    const session = this.d.broadcasts.session(id);
+    const session = this.d.broadcasts.live(id);
     // A live hearing's console must keep working while the store is down: what only the store
     // knows (the audit tail, presets) degrades to what this node holds.
     const hearing = session?.hearing ?? (await this.d.registry.hearing(id));

@@ -7,7 +7,7 @@ import type { CommandPayload, JoinPayload, LiftPayload, MaskPayload } from './co
 import type { Principal, RevocationCause } from '../domain/users.ts';
 import type { TokenClaims } from '../service/tokens.ts';
 import type { EncoderHealth } from '../service/broadcasts.ts';
-import type { LiveStatus } from '../service/live-session.ts';
+import type { LiveStatus } from '../service/live-hearing.ts';
 
 /** A failed command: a stable code and a sentence a clerk can read under stress. */
 export interface AckError {

@@ -16,7 +16,7 @@ export function reasonRequired(cmd: string): boolean {
 }
 
 /**
- * Commands that take something off the air (or hide it): they act on the live session first and
+ * Commands that take something off the air (or hide it): they act on the live hearing first and
  * never wait on a store, not even for an earlier answer to the same request.
  */
 export function isSafetyCommand(cmd: string): boolean {

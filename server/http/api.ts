@@ -141,7 +141,7 @@ export function staffApi(d: StaffApiDeps): Router {
     // The audit head is published with the hearing, so a copy of this record can later prove
     // that the chain in the store was not cut short or replaced.
     const auditHead = await audit.publishedHead(id).catch(() => null);
-    res.json({ hearing, live: broadcasts.session(id)?.status() ?? null, auditHead });
+    res.json({ hearing, live: broadcasts.live(id)?.status() ?? null, auditHead });
   }));
   api.post('/hearings/:id/broadcast/:command', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
@@ -256,7 +256,7 @@ export function publicApi(registry: Registry, broadcasts: BroadcastService, base
     const h = await registry.hearing(id);
     if (!h.isPublic) return sendProblem(res, 'NOT_FOUND', `no hearing ${id}`);
     const court = await registry.court(h.courtId);
-    const live = broadcasts.session(id)?.status();
+    const live = broadcasts.live(id)?.status();
     res.json({ ...publicView(h, court.name, baseUrl(req)), broadcast: live ? { phase: live.phase, delaySeconds: live.delaySeconds } : null });
   }));
   return api;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendFile, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../domain/logger.ts';
-import { PID_FILE } from './session.ts';
+import { PID_FILE } from './hearing-pipeline.ts';
 
 const RUN_DIR = /^[rmg](\d{4})$/;
 

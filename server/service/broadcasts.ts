@@ -8,8 +8,8 @@ import { TypedEmitter } from '../domain/events.ts';
 import type { MaskRequest } from '../domain/mask-request.ts';
 import { mintMask, type Mask, type NewMask } from '../domain/masks.ts';
 import type { Span } from '../domain/program.ts';
-import { buildLiveSession, type HearingFactoryOptions } from './hearing-factory.ts';
-import type { LiveSession, LiveStatus } from './live-session.ts';
+import { buildLiveHearing, type HearingFactoryOptions } from './hearing-factory.ts';
+import type { LiveHearing, LiveStatus } from './live-hearing.ts';
 import { restoreOf } from './restore.ts';
 import { auditSession } from './session-audit.ts';
 
@@ -53,22 +53,22 @@ export interface BroadcastServiceEvents {
 export { newerProgram } from './restore.ts';
 
 /**
- * The service layer both HTTP and the console channel call: it opens a hearing's live session,
+ * The service layer both HTTP and the console channel call: it opens a hearing's live hearing,
  * routes encoder events to it, and applies clerks' commands.
  */
 export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
-  private readonly sessions = new Map<string, LiveSession>();
+  private readonly sessions = new Map<string, LiveHearing>();
   private readonly masterRate = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly o: BroadcastServiceOptions) {
     super((err, event) => o.logger.error({ err, event }, 'broadcast service listener failed'));
     this.now = o.now ?? Date.now;
-    o.ingest.on('publish', ({ courtroomId }) => this.sessionOfCourtroom(courtroomId)?.encoderConnected());
-    o.ingest.on('unpublish', ({ courtroomId }) => void this.sessionOfCourtroom(courtroomId)?.encoderLost());
+    o.ingest.on('publish', ({ courtroomId }) => this.liveOfCourtroom(courtroomId)?.encoderConnected());
+    o.ingest.on('unpublish', ({ courtroomId }) => void this.liveOfCourtroom(courtroomId)?.encoderLost());
   }
 
-  private sessionOfCourtroom(courtroomId: string): LiveSession | undefined {
+  private liveOfCourtroom(courtroomId: string): LiveHearing | undefined {
     return [...this.sessions.values()].find((s) => s.hearing.courtroomId === courtroomId);
   }
 
@@ -77,13 +77,13 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     return [...this.sessions.keys()];
   }
 
-  /** Every live session on this node. */
-  liveSessions(): LiveSession[] {
+  /** Every live hearing on this node. */
+  liveHearings(): LiveHearing[] {
     return [...this.sessions.values()];
   }
 
-  /** The live session of a hearing, if it is open. */
-  session(hearingId: string): LiveSession | undefined {
+  /** The live hearing, if it is open on this node. */
+  live(hearingId: string): LiveHearing | undefined {
     return this.sessions.get(hearingId);
   }
 
@@ -91,17 +91,17 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
    * Opens a hearing: recording begins as soon as the encoder is there, and the public playlist
    * shows the "starting" slate until a clerk starts the broadcast. Opening twice is harmless.
    */
-  async open(hearingId: string, ctx: CommandContext = { actor: SYSTEM }): Promise<LiveSession> {
+  async open(hearingId: string, ctx: CommandContext = { actor: SYSTEM }): Promise<LiveHearing> {
     const existing = this.sessions.get(hearingId);
     if (existing) return existing;
     const hearing = await this.o.registry.hearing(hearingId);
     if (hearing.status === 'ended') throw new CourtcastError('INVALID_TRANSITION', 'the hearing has ended');
-    if (this.sessionOfCourtroom(hearing.courtroomId)) {
+    if (this.liveOfCourtroom(hearing.courtroomId)) {
       throw new CourtcastError('CONFLICT', 'another hearing is live in this courtroom');
     }
     const room = await this.o.registry.courtroom(hearing.courtroomId);
     await this.mustRecord(hearingId, 'opened');
-    const session = buildLiveSession(this.o, hearing, room);
+    const session = buildLiveHearing(this.o, hearing, room);
     this.sessions.set(hearingId, session);
     session.on('finished', () => {
       this.sessions.delete(hearingId);
@@ -116,8 +116,8 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     return session;
   }
 
-  /** Subscribes the observers of a live session: its audit record and the master's bit rate. */
-  private observe(session: LiveSession): void {
+  /** Subscribes the observers of a live hearing: its audit record and the master's bit rate. */
+  private observe(session: LiveHearing): void {
     const id = session.hearing.id;
     auditSession(session, (h, input) => this.record(h, input), () => this.emit('changed', id), this.now);
     session.on('master', (m) => {
@@ -169,7 +169,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private async recoverOne(hearing: Hearing): Promise<void> {
     const restore = await restoreOf({ ...this.o, now: this.now }, hearing);
     const room = await this.o.registry.courtroom(hearing.courtroomId);
-    const session = buildLiveSession(this.o, hearing, room, restore);
+    const session = buildLiveHearing(this.o, hearing, room, restore);
     this.sessions.set(hearing.id, session);
     session.on('finished', () => {
       this.sessions.delete(hearing.id);
@@ -294,7 +294,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     this.o.ingest.kick(courtroomId);
   }
 
-  /** Stops every live session (shutdown). */
+  /** Stops every live hearing (shutdown). */
   async close(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
     this.sessions.clear();

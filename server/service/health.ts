@@ -1,7 +1,7 @@
 import type { Logger } from '../domain/logger.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import type { StateStore } from '../store/state-store.ts';
-import type { LiveSession } from './live-session.ts';
+import type { LiveHearing } from './live-hearing.ts';
 
 /** One dependency as last probed. */
 export interface ComponentHealth {
@@ -38,7 +38,7 @@ export interface HealthOptions {
   readonly state: StateStore;
   readonly publicStore: ObjectStore;
   readonly ingestListening: () => boolean;
-  readonly sessions: () => readonly LiveSession[];
+  readonly sessions: () => readonly LiveHearing[];
   readonly logger: Logger;
   readonly intervalMs?: number;
   readonly probeTimeoutMs?: number;

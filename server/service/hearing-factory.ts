@@ -9,11 +9,11 @@ import type { SlateLibrary } from '../delay/slates.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../media/args.ts';
 import { backoffPolicy } from '../media/restart-policy.ts';
-import { PipelineSession } from '../pipeline/session.ts';
+import { HearingPipeline } from '../pipeline/hearing-pipeline.ts';
 import { writeFileDurably } from '../store/durable-file.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import type { StateStore } from '../store/state-store.ts';
-import { LiveSession } from './live-session.ts';
+import { LiveHearing } from './live-hearing.ts';
 import type { Registry } from './registry.ts';
 
 /** What a recovered hearing resumes from. */
@@ -69,13 +69,13 @@ export function variantsOf(ladder: readonly RungOptions[]): VariantInfo[] {
 
 /**
  * Builds a live hearing from its parts: the pipeline (the courtroom's FFmpegs), the delay line
- * (release at capture end + D, the gate, renders) and the live session that owns the program and
+ * (release at capture end + D, the gate, renders) and the live hearing that owns the program and
  * ties them together. Nothing runs until the session is started.
  */
-export function buildLiveSession(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, restore?: Restore): LiveSession {
+export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, restore?: Restore): LiveHearing {
   const now = o.now ?? Date.now;
   const log = o.logger;
-  const pipeline = new PipelineSession({
+  const pipeline = new HearingPipeline({
     hearingId: hearing.id,
     ffmpegPath: o.ffmpegPath,
     logger: log,
@@ -117,7 +117,7 @@ export function buildLiveSession(o: HearingFactoryOptions, hearing: Hearing, roo
     publicStore: o.publicStore,
     publicPrefix: publicPrefix(hearing.id),
     slates: o.slates,
-    // The live session owns the program; the delay line reads it there at every decision.
+    // The live hearing owns the program; the delay line reads it there at every decision.
     program: () => session.program,
     // A hearing that is not public never airs: its public playlist only ever carries slates.
     broadcast: hearing.isPublic,
@@ -135,7 +135,7 @@ export function buildLiveSession(o: HearingFactoryOptions, hearing: Hearing, roo
     }),
     ...(restore?.delay ? { initial: restore.delay } : {}),
   });
-  const session: LiveSession = new LiveSession(hearing, pipeline, delay, program, {
+  const session: LiveHearing = new LiveHearing(hearing, pipeline, delay, program, {
     persistProgram: (p) => o.state.put('programs', hearing.id, p),
     journalProgram: (p) => writeFileDurably(programJournal(o.journalRoot, hearing.id), JSON.stringify(p)),
     logger: log,

@@ -1,6 +1,6 @@
 import type { AuditActor, AuditTrail } from '../audit/trail.ts';
 import type { ReleaseRecord } from '../delay/delay-line.ts';
-import type { LiveSession } from './live-session.ts';
+import type { LiveHearing } from './live-hearing.ts';
 
 const SYSTEM: AuditActor = { kind: 'system' };
 
@@ -12,7 +12,7 @@ export type Recorder = (hearingId: string, input: Parameters<AuditTrail['append'
  * FFmpeg restarts, what airs (recorded when it changes, not for every segment) and the end of the
  * public playlist. `changed` is told whenever a console would show something new.
  */
-export function auditSession(session: LiveSession, record: Recorder, changed: () => void, now: () => number): void {
+export function auditSession(session: LiveHearing, record: Recorder, changed: () => void, now: () => number): void {
   const id = session.hearing.id;
   let lastOutcome: ReleaseRecord['outcome'] | null = null;
   session.on('encoder', (state) => {

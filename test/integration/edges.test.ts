@@ -39,7 +39,7 @@ describe('frame-exact program edges', () => {
     await s.api('POST', `/api/hearings/${id}/broadcast/open`, {});
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     await waitForEncoder(s, id);
-    const session = s.cc.broadcasts.session(id)!;
+    const session = s.cc.broadcasts.live(id)!;
     session.on('released', (r) => records.push(r));
     feed = new PublicFeed(`${s.base}/hls/hearings/${id}/360p/index.m3u8`).start(250);
     const clock = () => s.cc.ingest.clockOf(seeded.courtroomId)!;

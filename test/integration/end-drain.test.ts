@@ -29,7 +29,7 @@ describe('end with a backlog in the transcoder', () => {
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
     await elapse(4_000);
-    const pid = s.cc.broadcasts.session(hearingId)?.ffmpegPid;
+    const pid = s.cc.broadcasts.live(hearingId)?.ffmpegPid;
     expect(pid).toBeDefined();
     process.kill(pid!, 'SIGSTOP');
     await elapse(4_000);

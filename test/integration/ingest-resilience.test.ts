@@ -75,14 +75,14 @@ describe('ingest and pipeline resilience over RTMP', () => {
     await airedAfter(marks.encoderBack, 'the picture after the encoder came back');
 
     // FFmpeg itself is killed: it is restarted and the public sees a slate for the gap.
-    pids.before = s.cc.broadcasts.session(hearingId)?.ffmpegPid;
+    pids.before = s.cc.broadcasts.live(hearingId)?.ffmpegPid;
     process.kill(pids.before!, 'SIGKILL');
     marks.ffmpegKilled = Date.now();
     await waitFor(() => {
-      const pid = s.cc.broadcasts.session(hearingId)?.ffmpegPid;
+      const pid = s.cc.broadcasts.live(hearingId)?.ffmpegPid;
       return pid !== undefined && pid !== pids.before && pid;
     }, 'a new FFmpeg', 20_000);
-    pids.after = s.cc.broadcasts.session(hearingId)?.ffmpegPid;
+    pids.after = s.cc.broadcasts.live(hearingId)?.ffmpegPid;
     await airedAfter(marks.ffmpegKilled + 1_000, 'the picture after the FFmpeg restart');
 
     // Rotating the key disconnects the encoder; the old key is refused from then on.

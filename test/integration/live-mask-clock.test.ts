@@ -45,7 +45,7 @@ describe('a live mask on the capture clock, with the transcoder running behind',
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     await waitForEncoder(s, hearingId);
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
-    const session = s.cc.broadcasts.session(hearingId)!;
+    const session = s.cc.broadcasts.live(hearingId)!;
     session.on('released', (r) => records.push(r));
     session.on('encoder', (state) => state !== 'connected' && encoderDrops++);
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(100);

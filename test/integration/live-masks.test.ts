@@ -36,7 +36,7 @@ describe('live mask slots: black, blur, pixelate, mute and voice switched throug
     hearingId = seeded.hearingId;
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
-    s.cc.broadcasts.session(hearingId)?.on('released', (r) => records.push(r));
+    s.cc.broadcasts.live(hearingId)?.on('released', (r) => records.push(r));
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
     await waitForEncoder(s, hearingId);
     await elapse(3_000);

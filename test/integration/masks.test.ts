@@ -52,7 +52,7 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     hearingId = seeded.hearingId;
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     await post('/broadcast/start', {});
-    s.cc.broadcasts.session(hearingId)!.on('released', (r) => releasedEnds.add(r.captureEnd));
+    s.cc.broadcasts.live(hearingId)!.on('released', (r) => releasedEnds.add(r.captureEnd));
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
     await waitForEncoder(s, hearingId);
     await elapse(4_000);

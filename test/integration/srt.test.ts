@@ -36,7 +36,7 @@ describe('SRT ingest: the stream key is the passphrase', () => {
     feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/360p/index.m3u8`).start();
     const url = (key: string) => `srt://127.0.0.1:${port}?mode=caller&passphrase=${key}&pbkeylen=16`;
     // Give the listener a moment to bind before calling it.
-    await waitFor(() => s.cc.broadcasts.session(seeded.hearingId)?.gatewayPid, 'the SRT listener', 10_000);
+    await waitFor(() => s.cc.broadcasts.live(seeded.hearingId)?.gatewayPid, 'the SRT listener', 10_000);
     const stranger = new TestEncoder(url('wrong-passphrase-000'), 'mpegts', Date.now()).start();
     wrongExit = await stranger.exited;
     encoder = new TestEncoder(url(seeded.streamKey), 'mpegts', Date.now()).start();

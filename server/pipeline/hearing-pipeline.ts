@@ -18,7 +18,7 @@ export type { MasterSegment } from './master-sealer.ts';
 /** Encoder health as the pipeline sees it. */
 export type EncoderState = 'waiting' | 'connected' | 'lost';
 
-/** Events of a pipeline session. */
+/** Events of a hearing pipeline. */
 export interface PipelineEvents {
   segment: (segment: CompletedSegment) => void;
   /** Media stopped at `at` (capture time) because the transcoder ended; the picture after it is missing. */
@@ -28,7 +28,7 @@ export interface PipelineEvents {
   ffmpegExit: (exit: FfmpegExit, run: number, willRestart: boolean) => void;
 }
 
-/** Everything a pipeline session needs; built by the composition root from config. */
+/** Everything a hearing pipeline needs; built by the composition root from config. */
 export interface PipelineOptions {
   readonly hearingId: string;
   readonly ffmpegPath: string;
@@ -77,7 +77,7 @@ export const PID_FILE = 'ffmpeg.pid';
  * into private directories, and the watchers that turn their output into segments with capture
  * times and sealed master segments. It never touches the public store.
  */
-export class PipelineSession extends TypedEmitter<PipelineEvents> {
+export class HearingPipeline extends TypedEmitter<PipelineEvents> {
   private readonly transcoder: Supervisor;
   private readonly recorder: Supervisor;
   private readonly gateway: Supervisor | null;

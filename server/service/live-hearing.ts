@@ -4,7 +4,7 @@ import { CourtcastError } from '../domain/errors.ts';
 import { applyAction, effectiveAt, type BroadcastProgram, type ProgramAction } from '../domain/program.ts';
 import type { DelayLine, ReleaseRecord } from '../delay/delay-line.ts';
 import type { Logger } from '../domain/logger.ts';
-import type { EncoderState, MasterSegment, PipelineSession } from '../pipeline/session.ts';
+import type { EncoderState, MasterSegment, HearingPipeline } from '../pipeline/hearing-pipeline.ts';
 import { LatestWriter } from '../store/latest-writer.ts';
 import type { BroadcastCommand } from '../domain/commands.ts';
 
@@ -43,8 +43,8 @@ const DRAIN_LIMIT_MS = 60_000;
 /** How long a command's answer waits for the state store before saying "not saved yet". */
 const PERSIST_WAIT_MS = 1_000;
 
-/** Events of a live session, observed by audit and the service. */
-export interface LiveSessionEvents {
+/** Events of a live hearing, observed by audit and the service. */
+export interface LiveHearingEvents {
   program: (program: BroadcastProgram, action: ProgramAction) => void;
   released: (record: ReleaseRecord) => void;
   encoder: (state: EncoderState) => void;
@@ -58,7 +58,7 @@ export interface LiveSessionEvents {
  * One hearing on air: its pipeline, its delay line and its program, wired together. The program
  * is the single source of truth for what airs; the delay line reads it at every decision.
  */
-export class LiveSession extends TypedEmitter<LiveSessionEvents> {
+export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
   private programState: BroadcastProgram;
   private stopTimer: NodeJS.Timeout | null = null;
   /** Capture end of the newest segment the pipeline produced. */
@@ -71,7 +71,7 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
 
   constructor(
     readonly hearing: Hearing,
-    private readonly pipeline: PipelineSession,
+    private readonly pipeline: HearingPipeline,
     private readonly delay: DelayLine,
     initialProgram: BroadcastProgram,
     private readonly o: {
@@ -85,7 +85,7 @@ export class LiveSession extends TypedEmitter<LiveSessionEvents> {
       readonly graceMs: number;
     },
   ) {
-    super((err, event) => o.logger.error({ hearingId: hearing.id, err, event }, 'live session listener failed'));
+    super((err, event) => o.logger.error({ hearingId: hearing.id, err, event }, 'live hearing listener failed'));
     this.programState = initialProgram;
     const fault = (what: string) => (err: unknown | null) =>
       err ? o.logger.error({ hearingId: hearing.id, err }, `could not save the program to ${what}; the command holds and saving is retried`) : o.logger.warn({ hearingId: hearing.id }, `the program is saved to ${what} again`);
