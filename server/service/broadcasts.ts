@@ -11,7 +11,7 @@ import type { Span } from '../domain/program.ts';
 import { buildLiveHearing, type HearingFactoryOptions } from './hearing-factory.ts';
 import type { LiveHearing, LiveStatus } from './live-hearing.ts';
 import { restoreOf } from './restore.ts';
-import { auditSession } from './session-audit.ts';
+import { auditLiveHearing } from './hearing-audit.ts';
 
 export type { NewMask } from '../domain/masks.ts';
 
@@ -119,7 +119,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   /** Subscribes the observers of a live hearing: its audit record and the master's bit rate. */
   private observe(session: LiveHearing): void {
     const id = session.hearing.id;
-    auditSession(session, (h, input) => this.record(h, input), () => this.emit('changed', id), this.now);
+    auditLiveHearing(session, (h, input) => this.record(h, input), () => this.emit('changed', id), this.now);
     session.on('master', (m) => {
       if (m.durationSec > 0) this.masterRate.set(id, Math.round((m.size * 8) / m.durationSec / 1000));
     });

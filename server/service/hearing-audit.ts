@@ -12,7 +12,7 @@ export type Recorder = (hearingId: string, input: Parameters<AuditTrail['append'
  * FFmpeg restarts, what airs (recorded when it changes, not for every segment) and the end of the
  * public playlist. `changed` is told whenever a console would show something new.
  */
-export function auditSession(session: LiveHearing, record: Recorder, changed: () => void, now: () => number): void {
+export function auditLiveHearing(session: LiveHearing, record: Recorder, changed: () => void, now: () => number): void {
   const id = session.hearing.id;
   let lastOutcome: ReleaseRecord['outcome'] | null = null;
   session.on('encoder', (state) => {
