@@ -12,6 +12,7 @@ import { buildLiveHearing, type HearingFactoryOptions } from './hearing-factory.
 import type { LiveHearing, LiveStatus } from './live-hearing.ts';
 import { restoreOf } from './restore.ts';
 import { auditLiveHearing } from './hearing-audit.ts';
+import { MasterRateMeter } from './master-rate.ts';
 
 export type { NewMask } from '../domain/masks.ts';
 
@@ -58,7 +59,7 @@ export { newerProgram } from './restore.ts';
  */
 export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private readonly sessions = new Map<string, LiveHearing>();
-  private readonly masterRate = new Map<string, number>();
+  private readonly masterRate = new MasterRateMeter();
   private readonly now: () => number;
 
   constructor(private readonly o: BroadcastServiceOptions) {
@@ -120,9 +121,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private observe(session: LiveHearing): void {
     const id = session.hearing.id;
     auditLiveHearing(session, (h, input) => this.record(h, input), () => this.emit('changed', id), this.now);
-    session.on('master', (m) => {
-      if (m.durationSec > 0) this.masterRate.set(id, Math.round((m.size * 8) / m.durationSec / 1000));
-    });
+    this.masterRate.observe(session);
   }
 
   /** Puts an action on the record; false only when not even the local spool took it. */
@@ -277,7 +276,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     const stats = this.o.ingest.stats(session.hearing.courtroomId);
     return {
       connected: session.status().encoder === 'connected',
-      kbps: this.masterRate.get(hearingId) ?? null,
+      kbps: this.masterRate.of(hearingId),
       fps: stats?.fps ?? null,
       width: stats?.width ?? null,
       height: stats?.height ?? null,
