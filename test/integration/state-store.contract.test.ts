@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EmbeddedStateStore } from '../../server/store/embedded-state-store.ts';
 import { MemoryStateStore } from '../../server/store/memory-state-store.ts';
 import { RedisStateStore } from '../../server/store/redis-state-store.ts';
 import type { StateStore } from '../../server/store/state-store.ts';
@@ -10,6 +14,7 @@ let prefixCounter = 0;
 /** Every implementation of the state store must pass this one suite. */
 const implementations: [string, () => Promise<StateStore>][] = [
   ['memory', async () => new MemoryStateStore()],
+  ['embedded', async () => EmbeddedStateStore.open(mkdtempSync(path.join(os.tmpdir(), 'cc-state-')))],
   ['redis', async () => RedisStateStore.connect(redis.url, `contract${++prefixCounter}`)],
 ];
 
@@ -80,5 +85,20 @@ describe.each(implementations)('state store contract: %s', (_name, make) => {
     expect(await store.append('audit:x', 'two')).toBe(2);
     await store.append('audit:y', 'other');
     expect(await store.readLog('audit:x')).toEqual(['one', 'two']);
+  });
+
+  it('reads the last entries of a log, and appends to several logs together', async () => {
+    for (const e of ['a', 'b', 'c', 'd']) await store.append('audit:z', e);
+    expect(await store.readLog('audit:z', 2)).toEqual(['c', 'd']);
+    expect(await store.readLog('audit:z', 10)).toEqual(['a', 'b', 'c', 'd']);
+    await store.appendAll([
+      { log: 'audit:z', entry: 'e' },
+      { log: 'anchor:z', entry: 'head-e' },
+    ]);
+    expect(await store.readLog('audit:z', 1)).toEqual(['e']);
+    expect(await store.readLog('anchor:z')).toEqual(['head-e']);
+    // Many concurrent appends keep every entry, each once.
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.append('audit:c', String(i))));
+    expect((await store.readLog('audit:c')).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
   });
 });

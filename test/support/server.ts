@@ -53,7 +53,8 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
     if (res.status !== 200) throw new Error(`login as ${username} failed: ${res.status}`);
     return ((await res.json()) as { token: string }).token;
   };
-  await cc.accounts.create({ ...ADMIN, roles: ['admin'] });
+  // A server restarted on a kept data directory (a durable store) already has its admin.
+  if (!(await cc.accounts.list()).some((u) => u.username === ADMIN.username)) await cc.accounts.create({ ...ADMIN, roles: ['admin'] });
   const token = await login(ADMIN.username, ADMIN.password);
   return {
     cc,
