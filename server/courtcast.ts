@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +17,7 @@ import { BroadcastService } from './service/broadcasts.ts';
 import { Registry } from './service/registry.ts';
 import { LocalObjectStore } from './store/local-object-store.ts';
 import { EmbeddedStateStore } from './store/embedded-state-store.ts';
+import { generatedSecret } from './store/secrets.ts';
 import { MemoryStateStore } from './store/memory-state-store.ts';
 import { RedisStateStore } from './store/redis-state-store.ts';
 import type { StateStore } from './store/state-store.ts';
@@ -142,8 +142,9 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     await accounts.create({ username: bootstrapAdminUser, password: bootstrapAdminPassword, roles: ['admin'] });
     logger.info({ username: bootstrapAdminUser }, 'created the bootstrap admin account');
   }
-  if (!config.auth.jwtSecret) logger.warn('auth.jwtSecret is not set: a random key is used, so sign-ins end when the process restarts');
-  const tokens = new Tokens(config.auth.jwtSecret ?? randomBytes(32).toString('base64url'), config.auth.tokenTtlSeconds);
+  // Without a configured key, the deployment's own key is kept in the data directory, so sign-ins
+  // survive a restart.
+  const tokens = new Tokens(config.auth.jwtSecret ?? (await generatedSecret(dataDir, 'token-key')), config.auth.tokenTtlSeconds);
   const viewers = new ViewerCounter();
   const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveHearings(), logger });
   await health.start();

@@ -38,7 +38,10 @@ class ServerProcess {
   }
 }
 
-describe('restart recovery: a server killed mid-broadcast comes back and fails closed', () => {
+/** The durable stores recovery must work on: Redis, and the embedded store with no service at all. */
+const STORES = [['redis'], ['embedded']] as const;
+
+describe.each(STORES)('restart recovery on the %s store: a server killed mid-broadcast comes back and fails closed', (store) => {
   const redis = new TestRedis();
   let server: ServerProcess;
   let base = '';
@@ -85,7 +88,7 @@ describe('restart recovery: a server killed mid-broadcast comes back and fails c
     }, what, 45_000, 500);
 
   beforeAll(async () => {
-    await redis.start();
+    if (store === 'redis') await redis.start();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-recovery-'));
     const httpPort = await freeTcpPort();
     rtmpPort = await freeTcpPort();
@@ -95,8 +98,8 @@ describe('restart recovery: a server killed mid-broadcast comes back and fails c
       COURTCAST_HTTP_PORT: String(httpPort),
       COURTCAST_RTMP_PORT: String(rtmpPort),
       COURTCAST_DATA_DIR: dataDir,
-      COURTCAST_STATE_STORE: 'redis',
-      COURTCAST_REDIS_URL: redis.url,
+      COURTCAST_STATE_STORE: store,
+      ...(store === 'redis' ? { COURTCAST_REDIS_URL: redis.url } : {}),
       COURTCAST_JWT_SECRET: 'recovery-test-secret-0123456789-abcdef',
       COURTCAST_ADMIN_USER: 'admin',
       COURTCAST_ADMIN_PASSWORD: 'recovery-admin-password',
@@ -144,7 +147,7 @@ describe('restart recovery: a server killed mid-broadcast comes back and fails c
     feed?.stop();
     await Promise.all(encoders.map((e) => e.kill()));
     await server?.kill();
-    await redis.stop();
+    if (store === 'redis') await redis.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
 
