@@ -62,7 +62,7 @@ export const configSchema = z
       .prefault({}),
     stores: z
       .object({
-        state: z.enum(['memory', 'embedded', 'redis']).default('memory'),
+        state: z.enum(['memory', 'embedded', 'redis']).default('embedded'),
         redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
         objects: z.enum(['local']).default('local'),
       })

@@ -4,28 +4,51 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { startCourtcast, type Courtcast } from './courtcast.ts';
+import type { Courtroom, Hearing } from './domain/courts.ts';
+import type { Role } from './domain/users.ts';
 import { SyntheticEncoder } from './media/synthetic-encoder.ts';
 
+const DEMO_CASE = 'DEMO-2026-001';
+
 /**
- * Seeds a demo court, courtroom and public hearing, starts a synthetic encoder pushing to it over
- * RTMP, starts the broadcast and prints where to watch.
+ * The demo's court, courtroom and public hearing: the ones a previous run made, when the state
+ * store kept them (a hearing that ended is replaced by a new one in the same courtroom), or new.
  */
-async function runDemo(cc: Courtcast, minDelay: number, ffmpegPath: string): Promise<SyntheticEncoder> {
-  const adminPassword = randomBytes(9).toString('base64url');
-  const clerkPassword = randomBytes(9).toString('base64url');
-  const court = await cc.registry.createCourt({ name: 'Demo District Court', timezone: 'UTC' });
-  const room = await cc.registry.createCourtroom(court.id, { name: 'Courtroom 1', ingest: 'rtmp' });
-  const hearing = await cc.registry.createHearing({
+async function demoHearing(cc: Courtcast, minDelay: number): Promise<{ hearing: Hearing; room: Courtroom }> {
+  const previous = (await cc.registry.listHearings()).filter((h) => h.caseNumber === DEMO_CASE);
+  const room = previous.length > 0
+    ? await cc.registry.courtroom(previous[0]!.courtroomId)
+    : await cc.registry.createCourtroom((await cc.registry.createCourt({ name: 'Demo District Court', timezone: 'UTC' })).id, { name: 'Courtroom 1', ingest: 'rtmp' });
+  const open = previous.find((h) => h.status !== 'ended');
+  const hearing = open ?? (await cc.registry.createHearing({
     courtroomId: room.id,
-    caseNumber: 'DEMO-2026-001',
+    caseNumber: DEMO_CASE,
     title: 'Demo v. Example (synthetic courtroom)',
     caseType: 'civil',
     scheduledStart: new Date().toISOString(),
     delaySeconds: Math.max(10, minDelay),
     isPublic: true,
-  });
-  await cc.accounts.create({ username: 'admin', displayName: 'Demo administrator', password: `admin-${adminPassword}`, roles: ['admin'] });
-  await cc.accounts.create({ username: 'clerk', displayName: 'Demo clerk', password: `clerk-${clerkPassword}`, roles: ['clerk'], courtroomIds: [room.id] });
+  }));
+  return { hearing, room };
+}
+
+/** Creates a demo account, or gives an existing one a fresh password (printed below). */
+async function demoAccount(cc: Courtcast, user: { username: string; displayName: string; password: string; roles: Role[]; courtroomIds?: string[] }): Promise<void> {
+  const existing = (await cc.accounts.list()).find((u) => u.username === user.username);
+  if (existing) await cc.accounts.update(existing.id, { password: user.password, roles: user.roles, ...(user.courtroomIds ? { courtroomIds: user.courtroomIds } : {}), disabled: false });
+  else await cc.accounts.create(user);
+}
+
+/**
+ * Seeds (or, on a kept data directory, finds again) a demo court, courtroom and public hearing,
+ * starts a synthetic encoder pushing to it over RTMP, puts it on the air and prints where to watch.
+ */
+async function runDemo(cc: Courtcast, minDelay: number, ffmpegPath: string): Promise<SyntheticEncoder> {
+  const adminPassword = randomBytes(9).toString('base64url');
+  const clerkPassword = randomBytes(9).toString('base64url');
+  const { hearing, room } = await demoHearing(cc, minDelay);
+  await demoAccount(cc, { username: 'admin', displayName: 'Demo administrator', password: `admin-${adminPassword}`, roles: ['admin'] });
+  await demoAccount(cc, { username: 'clerk', displayName: 'Demo clerk', password: `clerk-${clerkPassword}`, roles: ['clerk'], courtroomIds: [room.id] });
   await cc.broadcasts.open(hearing.id);
   const encoder = new SyntheticEncoder(
     {
@@ -42,7 +65,10 @@ async function runDemo(cc: Courtcast, minDelay: number, ffmpegPath: string): Pro
     cc.logger,
   );
   encoder.start();
-  await cc.broadcasts.command(hearing.id, 'start');
+  // A hearing recovered after a restart keeps its phase; the demo puts it back on the air.
+  const phase = cc.broadcasts.live(hearing.id)?.program.phase ?? 'ready';
+  if (phase === 'ready') await cc.broadcasts.command(hearing.id, 'start');
+  else if (phase === 'paused' || phase === 'cut') await cc.broadcasts.command(hearing.id, 'resume');
   const base = `http://localhost:${cc.httpPort}`;
   const lines = [
     '',

@@ -42,6 +42,8 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
       media: { ladder: TEST_LADDER, segmentSeconds: 2, fps: 30 },
       delay: { minSeconds: 2, defaultSeconds: 4 },
       log: { level: process.env.COURTCAST_TEST_LOG ?? 'silent' },
+      // Tests that want a durable store say so; the rest start from nothing in memory.
+      stores: { state: 'memory' },
       ...overrides,
     },
   });
