@@ -1,21 +1,23 @@
 /**
  * Verifies hearings' audit chains straight from the state store.
  * Usage: npx tsx scripts/audit-verify.ts [HEARING_ID ...]   (all hearings when none is named)
- * Reads the same configuration as the server (COURTCAST_STATE_STORE=redis, COURTCAST_REDIS_URL).
+ * Reads the same configuration as the server (the embedded store in COURTCAST_DATA_DIR, or
+ * COURTCAST_STATE_STORE=redis with COURTCAST_REDIS_URL); run it with the server stopped for the
+ * embedded store.
  * Exits 0 when every chain verifies, 1 when one does not, 2 on a usage or connection error.
  */
 import { loadConfig } from '../config/load.ts';
 import { verifyStoredChain } from '../server/audit/trail.ts';
 import type { Hearing } from '../server/domain/courts.ts';
-import { RedisStateStore } from '../server/store/redis-state-store.ts';
+import { openStateStore } from '../server/store/open-state-store.ts';
 
 async function main(): Promise<number> {
   const config = loadConfig();
-  if (config.stores.state !== 'redis' || !config.stores.redisUrl) {
-    process.stderr.write('audit-verify reads a durable store: set COURTCAST_STATE_STORE=redis and COURTCAST_REDIS_URL\n');
+  if (config.stores.state === 'memory') {
+    process.stderr.write('audit-verify reads a durable store: the embedded one (the default) or Redis\n');
     return 2;
   }
-  const state = await RedisStateStore.connect(config.stores.redisUrl);
+  const state = await openStateStore(config);
   try {
     const named = process.argv.slice(2);
     const ids = named.length > 0 ? named : (await state.list<Hearing>('hearings')).map((h) => h.id);

@@ -16,9 +16,8 @@ import { RtmpIngest } from './ingest/rtmp-ingest.ts';
 import { BroadcastService } from './service/broadcasts.ts';
 import { Registry } from './service/registry.ts';
 import { LocalObjectStore } from './store/local-object-store.ts';
-import { EmbeddedStateStore } from './store/embedded-state-store.ts';
 import { generatedSecret } from './store/secrets.ts';
-import { MemoryStateStore } from './store/memory-state-store.ts';
+import { openStateStore } from './store/open-state-store.ts';
 import { RedisStateStore } from './store/redis-state-store.ts';
 import type { StateStore } from './store/state-store.ts';
 import { AuditTrail } from './audit/trail.ts';
@@ -77,12 +76,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const dirs = { public: path.join(dataDir, 'public'), pending: path.join(dataDir, 'pending'), master: path.join(dataDir, 'master') };
   await Promise.all(Object.values(dirs).map((d) => mkdir(d, { recursive: true })));
 
-  const state: StateStore =
-    config.stores.state === 'redis' && config.stores.redisUrl
-      ? await RedisStateStore.connect(config.stores.redisUrl)
-      : config.stores.state === 'embedded'
-        ? await EmbeddedStateStore.open(path.join(dataDir, 'state'))
-        : new MemoryStateStore();
+  const state: StateStore = await openStateStore({ ...config, dataDir });
   const audit = new AuditTrail(state, { spoolDir: path.join(dataDir, 'journal', 'audit'), logger });
   await audit.start();
   const publicStore = new LocalObjectStore(dirs.public);

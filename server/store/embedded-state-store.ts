@@ -113,6 +113,20 @@ export class EmbeddedStateStore implements StateStore {
     return [...this.db.getRange({ start: entryKey(log, from), end: entryKey(log, n) })].map(({ value }) => value as string);
   }
 
+  async entries<T>(ns: StateNamespace): Promise<[string, T][]> {
+    const prefix = recordPrefix(ns);
+    const out: [string, T][] = [];
+    for (const { key, value } of this.db.getRange({ start: prefix, end: `${prefix}${END}` })) {
+      const s = value as Stored;
+      if (s.expiresAt === null) out.push([key.slice(prefix.length), JSON.parse(s.raw) as T]);
+    }
+    return out;
+  }
+
+  async logNames(): Promise<string[]> {
+    return [...this.db.getKeys({ start: `n${SEP}`, end: `n${SEP}${END}` })].map((k) => k.slice(2));
+  }
+
   async ping(): Promise<void> {
     // A read through the map: fails once the environment is closed.
     this.db.get(lengthKey(''));

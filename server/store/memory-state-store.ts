@@ -68,6 +68,14 @@ export class MemoryStateStore implements StateStore {
     return last === undefined ? [...all] : all.slice(Math.max(0, all.length - last));
   }
 
+  async entries<T>(ns: StateNamespace): Promise<[string, T][]> {
+    return [...this.ns(ns)].flatMap(([id, rec]) => (rec.expiresAt === null ? [[id, JSON.parse(rec.raw) as T] as [string, T]] : []));
+  }
+
+  async logNames(): Promise<string[]> {
+    return [...this.logs.keys()];
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {

@@ -89,6 +89,19 @@ export class RedisStateStore implements StateStore {
     return this.client.lRange(`${this.prefix}:log:${log}`, last === undefined ? 0 : -last, -1);
   }
 
+  async entries<T>(ns: StateNamespace): Promise<[string, T][]> {
+    return Object.entries(await this.client.hGetAll(this.hash(ns))).map(([id, raw]) => [id, JSON.parse(raw) as T]);
+  }
+
+  async logNames(): Promise<string[]> {
+    const head = `${this.prefix}:log:`;
+    const names: string[] = [];
+    for await (const keys of this.client.scanIterator({ MATCH: `${head}*`, COUNT: 500 })) {
+      for (const key of [keys].flat()) names.push(key.slice(head.length));
+    }
+    return names;
+  }
+
   async ping(): Promise<void> {
     await this.client.ping();
   }

@@ -1,5 +1,7 @@
 /** Namespaces of the state store; one per kind of record. */
-export type StateNamespace = 'courts' | 'courtrooms' | 'hearings' | 'programs' | 'releases' | 'users' | 'pending' | 'idempotency' | 'audit-heads';
+export const STATE_NAMESPACES = ['courts', 'courtrooms', 'hearings', 'programs', 'releases', 'users', 'pending', 'idempotency', 'audit-heads'] as const;
+/** A namespace of the state store. */
+export type StateNamespace = (typeof STATE_NAMESPACES)[number];
 
 /**
  * Durable JSON records by namespace and id, plus append-only logs. In memory for the embedded
@@ -25,6 +27,13 @@ export interface StateStore {
   appendAll(entries: readonly { readonly log: string; readonly entry: string }[]): Promise<void>;
   /** Every entry of a log, oldest first; with `last`, only the last that many. */
   readLog(log: string, last?: number): Promise<string[]>;
+  /**
+   * Every record of a namespace that does not expire, with its id: what moving a deployment to
+   * another store carries (records with a time to live, idempotency answers, are left behind).
+   */
+  entries<T>(ns: StateNamespace): Promise<[string, T][]>;
+  /** The names of every log. */
+  logNames(): Promise<string[]>;
   /** Resolves when the store answers; rejects when it is down. */
   ping(): Promise<void>;
   close(): Promise<void>;

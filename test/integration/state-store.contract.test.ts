@@ -101,4 +101,18 @@ describe.each(implementations)('state store contract: %s', (_name, make) => {
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.append('audit:c', String(i))));
     expect((await store.readLog('audit:c')).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
   });
+
+  it('lists every lasting record with its id, and every log by name, for moving to another store', async () => {
+    await store.put('programs', 'hg_1', { phase: 'cut' });
+    await store.put('programs', 'hg_2', { phase: 'on-air' });
+    await store.putIfAbsent('idempotency', 'k', { done: true }, 60_000);
+    await store.append('audit:hg_1', 'e1');
+    await store.append('audit-anchor:hg_1', 'a1');
+    expect((await store.entries('programs')).sort()).toEqual([
+      ['hg_1', { phase: 'cut' }],
+      ['hg_2', { phase: 'on-air' }],
+    ]);
+    expect(await store.entries('idempotency')).toEqual([]);
+    expect((await store.logNames()).filter((n) => n.endsWith('hg_1')).sort()).toEqual(['audit-anchor:hg_1', 'audit:hg_1']);
+  });
 });
