@@ -5,9 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestEncoder } from '../support/encoder.ts';
 import { decodeCounters, decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
-import { freeTcpPort } from '../support/redis.ts';
-import { ServerProcess } from '../support/server-process.ts';
-import { TEST_LADDER } from '../support/server.ts';
+import { serverOnFreePorts, type ServerProcess } from '../support/server-process.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const D = 4_000;
@@ -45,20 +43,10 @@ describe('the embedded default killed right after an acknowledged cut and accoun
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-crash-'));
-    const httpPort = await freeTcpPort();
-    const rtmpPort = await freeTcpPort();
-    base = `http://127.0.0.1:${httpPort}`;
-    server = new ServerProcess({
-      COURTCAST_HTTP_HOST: '127.0.0.1',
-      COURTCAST_HTTP_PORT: String(httpPort),
-      COURTCAST_RTMP_PORT: String(rtmpPort),
-      COURTCAST_DATA_DIR: dataDir,
-      COURTCAST_ADMIN_USER: 'admin',
-      COURTCAST_ADMIN_PASSWORD: 'crash-admin-password',
-      COURTCAST_LADDER: JSON.stringify(TEST_LADDER),
-      COURTCAST_DELAY_MIN: '2',
-      COURTCAST_LOG_LEVEL: 'warn',
-    });
+    const made = await serverOnFreePorts(dataDir, { COURTCAST_ADMIN_USER: 'admin', COURTCAST_ADMIN_PASSWORD: 'crash-admin-password' });
+    server = made.server;
+    base = made.base;
+    const rtmpPort = made.rtmpPort;
     await server.start(base);
     token = ((await (await login('admin', 'crash-admin-password')).json()) as { token: string }).token;
     const court = await api<{ id: string }>('POST', '/api/courts', { name: 'Crash Court' });

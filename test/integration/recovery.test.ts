@@ -5,9 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestEncoder } from '../support/encoder.ts';
 import { decodeCounters, decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
-import { freeTcpPort, TestRedis } from '../support/redis.ts';
-import { TEST_LADDER } from '../support/server.ts';
-import { ServerProcess } from '../support/server-process.ts';
+import { TestRedis } from '../support/redis.ts';
+import { serverOnFreePorts, type ServerProcess } from '../support/server-process.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const D = 4_000;
@@ -64,23 +63,16 @@ describe.each(STORES)('restart recovery on the %s store: a server killed mid-bro
   beforeAll(async () => {
     if (store === 'redis') await redis.start();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-recovery-'));
-    const httpPort = await freeTcpPort();
-    rtmpPort = await freeTcpPort();
-    base = `http://127.0.0.1:${httpPort}`;
-    server = new ServerProcess({
-      COURTCAST_HTTP_HOST: '127.0.0.1',
-      COURTCAST_HTTP_PORT: String(httpPort),
-      COURTCAST_RTMP_PORT: String(rtmpPort),
-      COURTCAST_DATA_DIR: dataDir,
+    const made = await serverOnFreePorts(dataDir, {
       COURTCAST_STATE_STORE: store,
       ...(store === 'redis' ? { COURTCAST_REDIS_URL: redis.url } : {}),
       COURTCAST_JWT_SECRET: 'recovery-test-secret-0123456789-abcdef',
       COURTCAST_ADMIN_USER: 'admin',
       COURTCAST_ADMIN_PASSWORD: 'recovery-admin-password',
-      COURTCAST_LADDER: JSON.stringify(TEST_LADDER),
-      COURTCAST_DELAY_MIN: '2',
-      COURTCAST_LOG_LEVEL: 'warn',
     });
+    server = made.server;
+    base = made.base;
+    rtmpPort = made.rtmpPort;
     await server.start(base);
     const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'recovery-admin-password' }) });
     token = ((await login.json()) as { token: string }).token;

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { freeTcpPort } from './redis.ts';
+import { TEST_LADDER } from './server.ts';
 import { waitFor } from './wait.ts';
 
 /** Courtcast as its own process, so it can be killed with SIGKILL like a crashed server. */
@@ -25,5 +27,25 @@ export class ServerProcess {
     await gone;
     this.child = null;
   }
+}
+
+/**
+ * A server process on free loopback ports with the tests' ladder and short delays, its data in
+ * `dataDir`, plus `env` (the store, the bootstrap admin). Not started yet.
+ */
+export async function serverOnFreePorts(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ server: ServerProcess; base: string; rtmpPort: number }> {
+  const httpPort = await freeTcpPort();
+  const rtmpPort = await freeTcpPort();
+  const server = new ServerProcess({
+    COURTCAST_HTTP_HOST: '127.0.0.1',
+    COURTCAST_HTTP_PORT: String(httpPort),
+    COURTCAST_RTMP_PORT: String(rtmpPort),
+    COURTCAST_DATA_DIR: dataDir,
+    COURTCAST_LADDER: JSON.stringify(TEST_LADDER),
+    COURTCAST_DELAY_MIN: '2',
+    COURTCAST_LOG_LEVEL: 'warn',
+    ...env,
+  });
+  return { server, base: `http://127.0.0.1:${httpPort}`, rtmpPort };
 }
 
