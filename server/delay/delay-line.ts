@@ -11,7 +11,6 @@ import { RenderCache, type RenderHooks } from './render-cache.ts';
 import { liveProven, type PendingSegment } from './render-plan.ts';
 import type { PublicSlate, SlateSource } from './slates.ts';
 
-export { segmentMasks } from './render-plan.ts';
 
 /** What happened to one slot of the public timeline; observed by audit and metrics. */
 export interface ReleaseRecord {

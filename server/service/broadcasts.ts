@@ -14,7 +14,6 @@ import { restoreOf } from './restore.ts';
 import { auditLiveHearing } from './hearing-audit.ts';
 import { MasterRateMeter } from './master-rate.ts';
 
-export type { NewMask } from '../domain/masks.ts';
 
 /** What the ingest side knows about a courtroom's encoder. */
 export interface EncoderHealth {
@@ -51,7 +50,6 @@ export interface BroadcastServiceEvents {
   changed: (hearingId: string) => void;
 }
 
-export { newerProgram } from './restore.ts';
 
 /**
  * The service layer both HTTP and the console channel call: it opens a hearing's live hearing,

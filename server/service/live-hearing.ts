@@ -8,7 +8,6 @@ import type { EncoderState, MasterSegment, HearingPipeline } from '../pipeline/h
 import { LatestWriter } from '../store/latest-writer.ts';
 import type { BroadcastCommand } from '../domain/commands.ts';
 
-export { BROADCAST_COMMANDS, reasonRequired, type BroadcastCommand } from '../domain/commands.ts';
 
 /** What a console or the public status endpoint is told about a live hearing. */
 export interface LiveStatus {
