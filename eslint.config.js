@@ -19,6 +19,9 @@ const layers = {
   // The two entry points reach the live path only through service/, and never each other.
   'server/control': ['http', 'media', 'ingest', 'pipeline', 'delay'],
   'server/http': ['control', 'media', 'ingest', 'pipeline', 'delay'],
+  // The recorder sits beside the server: it follows live hearings through events and never calls
+  // into the service, control or HTTP layers.
+  recorder: ['service', 'control', 'http', 'ingest'],
 };
 
 const layerRules = Object.entries(layers).map(([dir, banned]) => ({

@@ -14,6 +14,23 @@ export const rungSchema = z
   });
 
 const port = z.coerce.number().int().min(0).max(65_535);
+/** A boolean that also reads "true"/"false" from the environment (z.coerce would take "false" as true). */
+const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+
+/** Where an S3-compatible archive bucket is and how to reach it. */
+const s3Schema = z
+  .object({
+    bucket: z.string().min(3).max(63),
+    region: z.string().default('us-east-1'),
+    /** For S3-compatible services (MinIO, Ceph); AWS needs none. */
+    endpoint: z.url().optional(),
+    forcePathStyle: flag.default(false),
+    accessKeyId: z.string().min(1).optional(),
+    secretAccessKey: z.string().min(1).optional(),
+    prefix: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._/-]*$/, 'a plain key prefix').optional(),
+    partSizeMb: z.coerce.number().int().min(5).max(512).default(8),
+  })
+  .strict();
 
 /** Every setting Courtcast reads. Documented key by key in docs/configuration.md. */
 export const configSchema = z
@@ -68,6 +85,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    archive: z
+      .object({
+        store: z.enum(['local', 's3']).default('local'),
+        /** Root of the local archive store; by default `<dataDir>/archive`. */
+        dir: z.string().min(1).optional(),
+        /** Ed25519 private key (PKCS#8 PEM) that signs manifests; generated and kept when absent. */
+        signingKey: z.string().includes('PRIVATE KEY', { message: 'a PKCS#8 PEM private key' }).optional(),
+        /** Lifetime of a presigned download URL (S3 only). */
+        presignSeconds: z.coerce.number().int().min(30).max(86_400).default(300),
+        s3: s3Schema.optional(),
+      })
+      .strict()
+      .prefault({}),
     auth: z
       .object({
         /** HS256 key for session tokens; random per process when absent (tokens then die on restart). */
@@ -101,6 +131,12 @@ export const configSchema = z
     }
     if (c.stores.state === 'redis' && !c.stores.redisUrl) {
       ctx.addIssue({ code: 'custom', path: ['stores', 'redisUrl'], message: 'required when stores.state is redis' });
+    }
+    if (c.archive.store === 's3' && !c.archive.s3) {
+      ctx.addIssue({ code: 'custom', path: ['archive', 's3', 'bucket'], message: 'required when archive.store is s3' });
+    }
+    if (c.archive.s3 && (c.archive.s3.accessKeyId === undefined) !== (c.archive.s3.secretAccessKey === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['archive', 's3', 'secretAccessKey'], message: 'set both accessKeyId and secretAccessKey, or neither (the SDK default chain)' });
     }
     if ((c.auth.bootstrapAdminUser === undefined) !== (c.auth.bootstrapAdminPassword === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['auth', 'bootstrapAdminPassword'], message: 'set both bootstrapAdminUser and bootstrapAdminPassword, or neither' });

@@ -22,6 +22,11 @@ import { RedisStateStore } from './store/redis-state-store.ts';
 import type { StateStore } from './store/state-store.ts';
 import { AuditTrail } from './audit/trail.ts';
 import { HealthMonitor } from './service/health.ts';
+import { publicPrefix, variantsOf } from './service/hearing-factory.ts';
+import { openArchiveStore } from './store/open-object-store.ts';
+import type { ObjectStore } from './store/object-store.ts';
+import { Recorder } from '../recorder/recorder.ts';
+import { loadSigningKey, type SigningKey } from '../recorder/signing-key.ts';
 
 /** A Redis client whose publish never rejects: failures are logged instead. */
 function catchingPublishes<C extends { publish(channel: string, message: string): Promise<unknown> }>(client: C, logger: Logger): C {
@@ -50,6 +55,9 @@ export interface Courtcast {
   readonly ingest: RtmpIngest;
   /** The slate segments the public may be shown instead of the picture. */
   readonly slates: SlateSource;
+  readonly recorder: Recorder;
+  readonly archiveStore: ObjectStore;
+  readonly signingKey: SigningKey;
   readonly logger: Logger;
   /** Where each kind of media lives on disk. Only `public` is reachable over HTTP. */
   readonly dirs: { readonly public: string; readonly pending: string; readonly master: string };
@@ -128,6 +136,35 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     logger,
   });
 
+  const archiveStore = openArchiveStore(config, dataDir);
+  const signingKey = await loadSigningKey(dataDir, config.archive.signingKey);
+  const topRung = ladder.find((r) => r.height !== undefined)?.name ?? (ladder[0]?.name as string);
+  const recorder = new Recorder({
+    store: archiveStore,
+    state,
+    dir: path.join(dataDir, 'recorder'),
+    key: signingKey,
+    publicStore,
+    publicKeyOf: (hearingId, rung, seq) => `${publicPrefix(hearingId)}/${rung}/${seq}.ts`,
+    rungs: ladder.map((r) => r.name),
+    topRung,
+    variants: variantsOf(ladder),
+    segmentSeconds: config.media.segmentSeconds,
+    masterDir: (hearingId) => path.join(dirs.master, hearingId),
+    recordOf: async (hearingId) => ({
+      format: 'courtcast-hearing-record/1',
+      hearing: await registry.hearing(hearingId),
+      program: await state.get('programs', hearingId),
+      audit: await audit.list(hearingId),
+      auditVerdict: await audit.verify(hearingId),
+    }),
+    hasEnded: (hearingId) => registry.hearing(hearingId).then((h) => h.status === 'ended', () => false),
+    ffmpegPath: config.ffmpegPath,
+    logger,
+  });
+  broadcasts.on('opened', (session) => void recorder.follow(session));
+  await recorder.start();
+
   const accounts = new Accounts(state);
   // Accounts are held in memory and re-read every few seconds, for changes made on other nodes.
   await accounts.load(5_000);
@@ -140,7 +177,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   // survive a restart.
   const tokens = new Tokens(config.auth.jwtSecret ?? (await generatedSecret(dataDir, 'token-key')), config.auth.tokenTtlSeconds);
   const viewers = new ViewerCounter();
-  const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveHearings(), logger });
+  const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveHearings(), archive: () => recorder.backlog(), logger });
   await health.start();
   const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, health, logger, publicBaseUrl: config.http.publicBaseUrl });
   // The port opens only after recovery: until then a clerk's cut would find no live hearing and
@@ -174,6 +211,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     accounts.close();
     health.close();
     await broadcasts.close();
+    await recorder.close();
     ingest.close();
     await state.close();
     throw err;
@@ -193,6 +231,9 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     control,
     ingest,
     slates,
+    recorder,
+    archiveStore,
+    signingKey,
     logger,
     dirs,
     close: () =>
@@ -203,6 +244,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
         await new Promise<void>((resolve) => void io.close(() => resolve()));
         audit.close();
         await broadcasts.close();
+        await recorder.close();
+        archiveStore.close?.();
         ingest.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));

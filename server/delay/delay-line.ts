@@ -11,7 +11,6 @@ import { RenderCache, type RenderHooks } from './render-cache.ts';
 import { liveProven, type PendingSegment } from './render-plan.ts';
 import type { PublicSlate, SlateSource } from './slates.ts';
 
-
 /** What happened to one slot of the public timeline; observed by audit and metrics. */
 export interface ReleaseRecord {
   readonly seq: number;
@@ -26,6 +25,11 @@ export interface ReleaseRecord {
   readonly live?: boolean;
   /** Aired with a program edge inside: its off-air frames replaced by the slate picture. */
   readonly spliced?: boolean;
+  /** For aired media: the ids of the masks over it (applied live or by a render). */
+  readonly masks?: readonly string[];
+  /** For aired media: the transcoder run it came from. */
+  readonly run?: number;
+  readonly durationSec: number;
   readonly releasedAt: number;
 }
 
@@ -253,7 +257,18 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     if ('slate' in outcome) return { ...this.slateRelease(outcome.slate, outcome.reason, s.captureStart, s.captureEnd, s.programDateTime, cleanup), ...afterwards };
     const { air, ...flags } = outcome;
     return {
-      record: { seq: -1, captureStart: s.captureStart, captureEnd: s.captureEnd, releasedAt: this.now(), outcome: 'aired', reason: 'program', ...flags },
+      record: {
+        seq: -1,
+        captureStart: s.captureStart,
+        captureEnd: s.captureEnd,
+        releasedAt: this.now(),
+        outcome: 'aired',
+        reason: 'program',
+        run: s.run,
+        durationSec: s.durationSec,
+        ...(plan && plan.over.length > 0 ? { masks: plan.over.map((m) => m.id) } : {}),
+        ...flags,
+      },
       // A render keeps the original's timestamps and counters, so it continues the run.
       source: { kind: 'program', run: s.run },
       durationSec: s.durationSec,
@@ -275,7 +290,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
   private slateRelease(slate: PublicSlate, reason: ReleaseRecord['reason'], captureStart: number, captureEnd: number, pdt: number, cleanup: readonly string[]): Release {
     const files = Object.fromEntries(this.o.rungs.map((r) => [r, this.o.slates.file(slate, r)]));
     return {
-      record: { seq: -1, captureStart, captureEnd, outcome: slate, reason, releasedAt: this.now() },
+      record: { seq: -1, captureStart, captureEnd, outcome: slate, reason, durationSec: this.o.segmentSeconds, releasedAt: this.now() },
       source: { kind: 'slate', slate },
       durationSec: this.o.segmentSeconds,
       programDateTime: pdt,

@@ -102,10 +102,13 @@ function masterOutput(dir: string, segmentSeconds: number, entries: number): { t
  * The master recorder on its own: stream copy only (about 0.003 cores), so that a crash of the
  * transcoder never costs master media.
  */
-export function masterSpec(o: { input: InputOptions; masterDir: string; segmentSeconds: number; playlistEntries?: number }): FfmpegSpec {
+export function masterSpec(o: { input: InputOptions; masterDir: string; segmentSeconds: number; playlistEntries?: number; keepTimestamps?: boolean }): FfmpegSpec {
+  const out = masterOutput(o.masterDir, o.segmentSeconds, o.playlistEntries ?? 6);
+  // With the encoder's own timestamps kept, each master segment can be dated on the ingest clock.
+  const keep = o.keepTimestamps ? KEEP_INPUT_TIMESTAMPS : [];
   return {
-    inputs: [{ url: o.input.url, options: [...GLOBAL_INPUT_FLAGS, ...o.input.options] }],
-    outputs: [masterOutput(o.masterDir, o.segmentSeconds, o.playlistEntries ?? 6)],
+    inputs: [{ url: o.input.url, options: [...GLOBAL_INPUT_FLAGS, ...keep, ...o.input.options] }],
+    outputs: [o.keepTimestamps ? { target: out.target, options: [...out.options.slice(0, 6), ...UNSHIFTED_MPEGTS, ...out.options.slice(6)] } : out],
   };
 }
 
@@ -226,5 +229,17 @@ export function slateSpec(o: SlateOptions): FfmpegSpec {
         ],
       },
     ],
+  };
+}
+
+/**
+ * Joins finished TS segments (a concat list file) into one MP4 without re-encoding: the packets
+ * are copied as they are, and the index goes first (faststart) so a browser can play or seek the
+ * file while it downloads.
+ */
+export function remuxSpec(o: { listFile: string; output: string }): FfmpegSpec {
+  return {
+    inputs: [{ url: o.listFile, options: [...GLOBAL_INPUT_FLAGS, '-f', 'concat', '-safe', '0'] }],
+    outputs: [{ target: o.output, options: ['-map', '0:v?', '-map', '0:a?', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', '-y'] }],
   };
 }

@@ -133,7 +133,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     return proc;
   }
 
-  private sealer(run: number, prefix: string): MasterSealer {
+  private sealer(run: number, prefix: string, clock: CaptureClock | null): MasterSealer {
     const dir = path.join(this.o.masterDir, runName(prefix, run));
     mkdirSync(dir, { recursive: true });
     return new MasterSealer({
@@ -141,6 +141,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
       dir,
       manifest: path.join(this.o.masterDir, 'manifest.jsonl'),
       now: this.now,
+      clock,
       onSealed: (m) => this.emit('master', m),
       onError: (err, file) => this.o.logger.error({ hearingId: this.o.hearingId, err, file }, 'cannot seal master segment'),
     });
@@ -192,9 +193,11 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
   }
 
   private buildRecorder(run: number): FfmpegProcess {
-    const sealer = this.sealer(run, 'm');
+    const clock = this.o.clock?.() ?? null;
+    const sealer = this.sealer(run, 'm', clock);
     this.masterRuns.set(run, sealer);
-    return this.process(masterSpec({ input: this.o.input(), masterDir: sealer.dir, segmentSeconds: this.o.segmentSeconds }), 'master', run, sealer.dir);
+    const spec = masterSpec({ input: this.o.input(), masterDir: sealer.dir, segmentSeconds: this.o.segmentSeconds, keepTimestamps: clock !== null });
+    return this.process(spec, 'master', run, sealer.dir);
   }
 
   private onSegment(completed: CompletedSegment): void {
@@ -232,11 +235,10 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     this.masterRuns.delete(run);
   }
 
-  private pollAll(): void {
-    for (const state of this.transcodeRuns.values()) {
-      void state.watcher.poll();
-    }
-    for (const sealer of this.masterRuns.values()) void sealer.poll();
+  private pollAll(): Promise<unknown> {
+    const watchers = [...this.transcodeRuns.values()].map((state) => state.watcher.poll());
+    const sealers = [...this.masterRuns.values()].map((sealer) => sealer.poll());
+    return Promise.all([...watchers, ...sealers]);
   }
 
   /** The live mask slots, when the transcoder has them. */
@@ -252,7 +254,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
       const [videoPort, audioPort] = (await freeLoopbackPorts(2)) as [number, number];
       this.slots = new LiveMaskSlots({ videoPort, audioPort, perKind }, this.o.logger, this.o.fps, this.now);
     }
-    this.poller = setInterval(() => this.pollAll(), this.o.pollMs ?? 100);
+    this.poller = setInterval(() => void this.pollAll(), this.o.pollMs ?? 100);
     this.gateway?.enable();
   }
 
@@ -272,8 +274,10 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
   async close(): Promise<void> {
     await Promise.all([this.transcoder.close(), this.recorder.close(), this.gateway?.close()]);
     this.slots?.close();
-    this.pollAll();
     if (this.poller) clearInterval(this.poller);
     this.poller = null;
+    // The last segments FFmpeg listed on its way out are sealed before close resolves, so the
+    // master is complete when the hearing's record is.
+    await this.pollAll();
   }
 }

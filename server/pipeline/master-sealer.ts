@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { videoPts } from '../media/ts-continuity.ts';
+import { dateSegment, type CaptureClock } from './capture-dating.ts';
 import { readListed } from './segment-watcher.ts';
 import { SerialPoll } from './serial-poll.ts';
 
@@ -13,6 +15,19 @@ export interface MasterSegment {
   readonly durationSec: number;
   readonly sha256: string;
   readonly listedAt: number;
+  /** Capture interval, ms since the epoch: on the ingest clock when `dated` says so, else as observed. */
+  readonly captureStart: number;
+  readonly captureEnd: number;
+  readonly dated: 'clock' | 'observed';
+}
+
+/** Where a master segment lies on the capture timeline: by its frames' timestamps when it can be. */
+export function dateMaster(body: Buffer, durationSec: number, listedAt: number, clock: CaptureClock | null): Pick<MasterSegment, 'captureStart' | 'captureEnd' | 'dated'> {
+  const pts = clock ? videoPts(body) : [];
+  const step = pts.length > 1 ? ((pts.at(-1) as number) - (pts[0] as number)) / (pts.length - 1) : 1 / 30;
+  const dates = clock && pts.length > 0 ? dateSegment(pts, clock, step * 1000) : null;
+  if (dates) return { captureStart: dates.captureStart, captureEnd: dates.captureEnd, dated: 'clock' };
+  return { captureStart: Math.round(listedAt - durationSec * 1000), captureEnd: listedAt, dated: 'observed' };
 }
 
 /** Options of a sealer over one master run directory. */
@@ -22,6 +37,8 @@ export interface MasterSealerOptions {
   /** The hearing's append-only manifest (JSON lines). */
   readonly manifest: string;
   readonly now: () => number;
+  /** The ingest clock of the input this run reads (its timestamps are kept), if it has one. */
+  readonly clock?: CaptureClock | null;
   readonly onSealed: (segment: MasterSegment) => void;
   readonly onError: (err: unknown, file: string) => void;
 }
@@ -52,6 +69,7 @@ export class MasterSealer {
       this.next = m.index + 1;
       try {
         const body = await readFile(m.file);
+        const listedAt = this.o.now();
         const seg: MasterSegment = {
           run: this.o.run,
           index: m.index,
@@ -59,7 +77,8 @@ export class MasterSealer {
           size: body.length,
           durationSec: m.durationSec,
           sha256: createHash('sha256').update(body).digest('hex'),
-          listedAt: this.o.now(),
+          listedAt,
+          ...dateMaster(body, m.durationSec, listedAt, this.o.clock ?? null),
         };
         await appendFile(this.o.manifest, `${JSON.stringify({ ...seg, file: path.relative(path.dirname(this.o.manifest), m.file) })}\n`);
         this.o.onSealed(seg);

@@ -48,8 +48,9 @@ export interface BroadcastServiceOptions extends HearingFactoryOptions {
 export interface BroadcastServiceEvents {
   /** Something a console shows about the hearing changed. */
   changed: (hearingId: string) => void;
+  /** A live hearing was opened (or recovered) on this node: the recorder follows it. */
+  opened: (session: LiveHearing) => void;
 }
-
 
 /**
  * The service layer both HTTP and the console channel call: it opens a hearing's live hearing,
@@ -120,6 +121,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     const id = session.hearing.id;
     auditLiveHearing(session, (h, input) => this.record(h, input), () => this.emit('changed', id), this.now);
     this.masterRate.observe(session);
+    this.emit('opened', session);
   }
 
   /** Puts an action on the record; false only when not even the local spool took it. */

@@ -24,12 +24,45 @@ export interface PipelineHealth {
   readonly publicStoreFault: string | null;
 }
 
+/** How far the archive trails the recording (recorder/uploader.ts reports it). */
+export interface ArchiveHealth {
+  readonly ok: boolean;
+  /** Objects recorded but not yet confirmed by the archive store, and their bytes. */
+  readonly pending: number;
+  readonly pendingBytes: number;
+  /** Age of the oldest of them, ms: how far behind the archive is. */
+  readonly behindMs: number;
+  readonly error?: string;
+  readonly since?: string;
+}
+
+/** What the archive's uploader says of itself. */
+export interface ArchiveBacklogView {
+  readonly pending: number;
+  readonly pendingBytes: number;
+  readonly behindMs: number;
+  readonly fault: string | null;
+  readonly faultSince: number | null;
+}
+
+/** The archive is reported behind once its oldest waiting object is older than this. */
+const ARCHIVE_BEHIND_MS = 30_000;
+
+/** The archive's health from its backlog: down while the store refuses, or when it trails too far. */
+export function archiveHealth(b: ArchiveBacklogView): ArchiveHealth {
+  const counts = { pending: b.pending, pendingBytes: b.pendingBytes, behindMs: b.behindMs };
+  if (b.fault !== null) return { ok: false, ...counts, error: `the archive store refuses uploads: ${b.fault}`, ...(b.faultSince ? { since: new Date(b.faultSince).toISOString() } : {}) };
+  if (b.behindMs > ARCHIVE_BEHIND_MS) return { ok: false, ...counts, error: `the archive is ${Math.round(b.behindMs / 1000)} s behind` };
+  return { ok: true, ...counts };
+}
+
 /** What /healthz answers: ok only when every part is. */
 export interface HealthReport {
   readonly status: 'ok' | 'degraded';
   readonly stateStore: ComponentHealth;
   readonly publicStore: ComponentHealth;
   readonly ingest: ComponentHealth;
+  readonly archive: ArchiveHealth;
   readonly pipelines: readonly PipelineHealth[];
 }
 
@@ -39,6 +72,7 @@ export interface HealthOptions {
   readonly publicStore: ObjectStore;
   readonly ingestListening: () => boolean;
   readonly sessions: () => readonly LiveHearing[];
+  readonly archive: () => ArchiveBacklogView;
   readonly logger: Logger;
   readonly intervalMs?: number;
   readonly probeTimeoutMs?: number;
@@ -121,8 +155,9 @@ export class HealthMonitor {
       };
     });
     const ingest: ComponentHealth = this.o.ingestListening() ? { ok: true } : { ok: false, error: 'the RTMP listener is not listening' };
-    const ok = this.stateHealth.ok && this.publicHealth.ok && ingest.ok && pipelines.every((p) => p.ok);
-    return { status: ok ? 'ok' : 'degraded', stateStore: this.stateHealth, publicStore: this.publicHealth, ingest, pipelines };
+    const archive = archiveHealth(this.o.archive());
+    const ok = this.stateHealth.ok && this.publicHealth.ok && ingest.ok && archive.ok && pipelines.every((p) => p.ok);
+    return { status: ok ? 'ok' : 'degraded', stateStore: this.stateHealth, publicStore: this.publicHealth, ingest, archive, pipelines };
   }
 
   /** Stops probing. */

@@ -65,6 +65,7 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
   private graceTimer: NodeJS.Timeout | null = null;
   private lostAt: number | null = null;
   private closed = false;
+  private closing: Promise<void> | null = null;
   private readonly programWriter: LatestWriter<BroadcastProgram>;
   private readonly journalWriter: LatestWriter<BroadcastProgram> | null;
 
@@ -253,9 +254,12 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     };
   }
 
-  /** Stops everything. Pending media stays on disk. Safe to call twice. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Stops everything. Pending media stays on disk. Safe to call twice: both resolve when it is done. */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     if (this.stopTimer) clearInterval(this.stopTimer);
     if (this.graceTimer) clearTimeout(this.graceTimer);

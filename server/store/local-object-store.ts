@@ -3,7 +3,7 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { CourtcastError } from '../domain/errors.ts';
-import { isObjectKey, type ObjectInfo, type ObjectStore } from './object-store.ts';
+import { isObjectKey, type ByteRange, type ObjectInfo, type ObjectStore } from './object-store.ts';
 
 /** An object store on the local disk, rooted at one directory that nothing can escape. */
 export class LocalObjectStore implements ObjectStore {
@@ -42,7 +42,11 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async putFile(key: string, sourcePath: string): Promise<void> {
-    await this.atomically(key, (tmp) => copyFile(sourcePath, tmp));
+    await this.atomically(key, async (tmp) => {
+      await copyFile(sourcePath, tmp);
+      const [a, b] = await Promise.all([stat(sourcePath), stat(tmp)]);
+      if (a.size !== b.size) throw new CourtcastError('STORE_UNAVAILABLE', `copied ${b.size} of ${a.size} bytes of ${key}`);
+    });
   }
 
   async get(key: string): Promise<Buffer | null> {
@@ -64,9 +68,9 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
-  async stream(key: string): Promise<{ body: ReturnType<typeof createReadStream>; info: ObjectInfo } | null> {
+  async stream(key: string, range?: ByteRange): Promise<{ body: ReturnType<typeof createReadStream>; info: ObjectInfo } | null> {
     const info = await this.head(key);
-    return info ? { body: createReadStream(this.resolve(key)), info } : null;
+    return info ? { body: createReadStream(this.resolve(key), range ? { start: range.start, end: range.end } : {}), info } : null;
   }
 
   async delete(key: string): Promise<void> {

@@ -9,7 +9,7 @@ import { writeFileDurably } from './durable-file.ts';
  * back on every start, so what it signed stays valid across restarts. A configured value always
  * wins over this and is never written here.
  */
-export async function generatedSecret(dataDir: string, name: string, bytes = 32): Promise<string> {
+export async function generatedSecret(dataDir: string, name: string, make: () => string = () => randomBytes(32).toString('base64url')): Promise<string> {
   if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`not a secret name: ${name}`);
   const dir = path.join(dataDir, 'secrets');
   const file = path.join(dir, name);
@@ -21,7 +21,7 @@ export async function generatedSecret(dataDir: string, name: string, bytes = 32)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const secret = randomBytes(bytes).toString('base64url');
+  const secret = make().trim();
   await writeFileDurably(file, `${secret}\n`);
   return secret;
 }

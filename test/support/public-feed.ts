@@ -106,21 +106,29 @@ export class PublicFeed {
   }
 }
 
+/**
+ * Decodes every frame of a media file (TS or MP4) and reads the burned-in counter (0 = no counter:
+ * a slate). Each decoded frame is read once, whatever its timestamp (no frame-rate conversion).
+ */
+export async function fileCounters(file: string): Promise<number[]> {
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-i', file, '-map', '0:v:0', '-vf', 'scale=640:360,crop=640:40:0:0,format=gray', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-'],
+    { encoding: 'buffer', maxBuffer: 1 << 30 },
+  );
+  const frame = 640 * 40;
+  const out: number[] = [];
+  for (let i = 0; i + frame <= stdout.length; i += frame) out.push(readCounter(stdout.subarray(i, i + frame)));
+  return out;
+}
+
 /** Decodes every frame of a TS segment and reads the burned-in counter (0 = no counter: a slate). */
 export async function decodeCounters(ts: Buffer): Promise<number[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cc-seg-'));
   try {
     const file = path.join(dir, 'seg.ts');
     await writeFile(file, ts);
-    const { stdout } = await run(
-      'ffmpeg',
-      ['-v', 'error', '-i', file, '-map', '0:v:0', '-vf', 'scale=640:360,crop=640:40:0:0,format=gray', '-f', 'rawvideo', '-'],
-      { encoding: 'buffer', maxBuffer: 1 << 28 },
-    );
-    const frame = 640 * 40;
-    const out: number[] = [];
-    for (let i = 0; i + frame <= stdout.length; i += frame) out.push(readCounter(stdout.subarray(i, i + frame)));
-    return out;
+    return await fileCounters(file);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

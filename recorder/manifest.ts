@@ -1,0 +1,149 @@
+import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import canonicalize from 'canonicalize';
+
+export const MANIFEST_FORMAT = 'courtcast-archive-manifest/1';
+/** The link before a hearing's first entry. */
+export const GENESIS = '0'.repeat(64);
+
+/** What one archived object is. */
+export type EntryKind = 'master' | 'aired' | 'playlist' | 'record' | 'mp4';
+
+/** An archived object as the recorder describes it, before it is chained. */
+export interface EntryBody {
+  readonly kind: EntryKind;
+  /** Key relative to the hearing's folder in the archive, e.g. `master/m0001/000003.ts`. */
+  readonly key: string;
+  readonly size: number;
+  readonly sha256: string;
+  /** Capture interval, ms since the epoch (segments only). */
+  readonly captureStart?: number;
+  readonly captureEnd?: number;
+  readonly durationSec?: number;
+  /** master: run and index of the recorder's output. aired: the public slot and rung. */
+  readonly run?: number;
+  readonly index?: number;
+  readonly seq?: number;
+  readonly rung?: string;
+  /** aired: `aired` for program media, else the slate that stood in. */
+  readonly outcome?: string;
+  readonly reason?: string;
+  /** aired: the masks that shaped it (ids; the record holds their definitions). */
+  readonly masks?: readonly string[];
+  readonly spliced?: boolean;
+  /** master: capture dated by frame timestamps on the ingest clock, or only as observed. */
+  readonly dated?: 'clock' | 'observed';
+}
+
+/** A chained entry: `hash` covers the body, `n` and `prev`. */
+export type ManifestEntry = EntryBody & { readonly n: number; readonly prev: string; readonly hash: string };
+
+/** The signed statement: it fixes the chain's length and head, so no entry can go unnoticed. */
+export interface ManifestSeal {
+  readonly format: typeof MANIFEST_FORMAT;
+  readonly hearingId: string;
+  readonly count: number;
+  readonly head: string;
+  readonly final: boolean;
+  readonly sealedAt: string;
+  /** SHA-256 of the signing public key (DER, SPKI), so a verifier can tell which key to use. */
+  readonly keyId: string;
+}
+
+export interface Manifest {
+  readonly seal: ManifestSeal;
+  /** Ed25519 over the canonical JSON of `seal`, base64. */
+  readonly signature: string;
+  readonly entries: readonly ManifestEntry[];
+}
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/** The hash of an entry: everything in it but the hash itself, canonically serialised. */
+export function entryHash(e: Omit<ManifestEntry, 'hash'>): string {
+  const { hash: _drop, ...rest } = e as ManifestEntry;
+  return sha256(canonicalize(rest) ?? '');
+}
+
+/** Chains `body` after `prev` (null for the first entry). */
+export function chain(prev: ManifestEntry | null, body: EntryBody): ManifestEntry {
+  const linked = { ...body, n: prev ? prev.n + 1 : 0, prev: prev ? prev.hash : GENESIS };
+  return { ...linked, hash: entryHash(linked) };
+}
+
+/** The identifier of a public key: SHA-256 of its SPKI DER form. */
+export function keyIdOf(publicKey: KeyObject): string {
+  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+}
+
+/** Seals and signs a chain with the deployment's Ed25519 private key. */
+export function signManifest(hearingId: string, entries: readonly ManifestEntry[], privateKey: KeyObject, final: boolean, sealedAt: Date): Manifest {
+  const seal: ManifestSeal = {
+    format: MANIFEST_FORMAT,
+    hearingId,
+    count: entries.length,
+    head: entries.at(-1)?.hash ?? GENESIS,
+    final,
+    sealedAt: sealedAt.toISOString(),
+    keyId: keyIdOf(createPublicKey(privateKey)),
+  };
+  const signature = sign(null, Buffer.from(canonicalize(seal) ?? ''), privateKey).toString('base64');
+  return { seal, signature, entries };
+}
+
+/** One thing wrong with an archive, naming where. */
+export interface Finding {
+  /** The entry's position, or null for the manifest as a whole. */
+  readonly n: number | null;
+  readonly key: string | null;
+  readonly problem: string;
+}
+
+/** The verdict on a manifest and the objects it lists. */
+export interface Verdict {
+  readonly ok: boolean;
+  readonly signature: 'valid' | 'invalid' | 'other-key';
+  readonly entries: number;
+  readonly checkedObjects: number;
+  readonly findings: readonly Finding[];
+}
+
+/** Reads an archived object's SHA-256 and size, or null when it is missing. */
+export type ObjectHasher = (key: string) => Promise<{ sha256: string; size: number } | null>;
+
+/**
+ * Checks a manifest with only the public key: the signature over the seal, the seal against the
+ * chain (length and head), every link and entry hash, and, when `hashObject` is given, every
+ * object's size and SHA-256. Every problem is reported, the first one first.
+ */
+export async function verifyManifest(m: Manifest, publicKey: KeyObject, hashObject?: ObjectHasher): Promise<Verdict> {
+  const findings: Finding[] = [];
+  let signature: Verdict['signature'] = 'invalid';
+  if (m.seal?.keyId !== keyIdOf(publicKey)) signature = 'other-key';
+  else if (verify(null, Buffer.from(canonicalize(m.seal) ?? ''), publicKey, Buffer.from(m.signature ?? '', 'base64'))) signature = 'valid';
+  if (signature !== 'valid') findings.push({ n: null, key: null, problem: signature === 'other-key' ? 'signed with another key' : 'the signature does not match the seal' });
+  if (m.seal?.format !== MANIFEST_FORMAT) findings.push({ n: null, key: null, problem: `unknown format ${String(m.seal?.format)}` });
+
+  const entries = Array.isArray(m.entries) ? m.entries : [];
+  let prev = GENESIS;
+  entries.forEach((e, i) => {
+    if (e.n !== i) findings.push({ n: i, key: e.key ?? null, problem: `entry ${i} is numbered ${e.n}: an entry before it is missing or out of order` });
+    else if (e.prev !== prev) findings.push({ n: i, key: e.key ?? null, problem: `entry ${i} does not follow the one before it (the chain is broken)` });
+    if (entryHash(e) !== e.hash) findings.push({ n: i, key: e.key ?? null, problem: `entry ${i} was altered: its hash does not match its contents` });
+    prev = e.hash;
+  });
+  if (entries.length !== m.seal?.count) findings.push({ n: null, key: null, problem: `the seal counts ${m.seal?.count} entries; the manifest lists ${entries.length}` });
+  else if (prev !== m.seal.head) findings.push({ n: null, key: null, problem: 'the last entry is not the one the seal names' });
+
+  let checkedObjects = 0;
+  if (hashObject) {
+    for (const e of entries) {
+      const got = await hashObject(e.key).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
+      checkedObjects++;
+      if (got === null) findings.push({ n: e.n, key: e.key, problem: `${e.key} is missing from the archive` });
+      else if ('error' in got) findings.push({ n: e.n, key: e.key, problem: `${e.key} could not be read: ${got.error}` });
+      else if (got.size !== e.size || got.sha256 !== e.sha256) findings.push({ n: e.n, key: e.key, problem: `${e.key} does not match its entry (${got.size} bytes, sha256 ${got.sha256.slice(0, 12)}…; listed ${e.size} bytes, ${e.sha256.slice(0, 12)}…)` });
+    }
+  }
+  findings.sort((a, b) => (a.n ?? -1) - (b.n ?? -1));
+  return { ok: findings.length === 0, signature, entries: entries.length, checkedObjects, findings };
+}

@@ -1,0 +1,332 @@
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ReleaseRecord } from '../server/delay/delay-line.ts';
+import { renderMasterPlaylist, type VariantInfo } from '../server/delay/playlist.ts';
+import type { Logger } from '../server/domain/logger.ts';
+import { remuxSpec } from '../server/media/args.ts';
+import { runFfmpeg } from '../server/media/run.ts';
+import type { MasterSegment } from '../server/pipeline/master-sealer.ts';
+import type { ObjectReader, ObjectStore } from '../server/store/object-store.ts';
+import type { StateStore } from '../server/store/state-store.ts';
+import { archivePrefix, HearingArchive } from './hearing-archive.ts';
+import type { ManifestEntry } from './manifest.ts';
+import type { SigningKey } from './signing-key.ts';
+import { Spool } from './spool.ts';
+import { Uploader, type ArchiveBacklog } from './uploader.ts';
+import { airedInOrder, airedPlaylist, masterInOrder } from './vod-playlist.ts';
+
+/** A hearing's place in the archive. */
+export interface ArchiveRecord {
+  readonly hearingId: string;
+  readonly status: 'recording' | 'finalizing' | 'complete';
+  readonly startedAt: string;
+  readonly finalizedAt: string | null;
+  readonly entries: number;
+  readonly bytes: number;
+  /** Keys (relative to the hearing's folder) of what finalizing produced. */
+  readonly files: { readonly masterMp4?: string; readonly airedMp4?: string; readonly airedPlaylist?: string };
+  readonly masterSegments: number;
+  readonly airedSegments: number;
+  /** Capture interval the master covers, ms since the epoch. */
+  readonly masterFrom: number | null;
+  readonly masterTo: number | null;
+  readonly error?: string;
+}
+
+/** What the recorder follows of a live hearing (service/live-hearing.ts has it). */
+export interface RecordedHearing {
+  readonly hearing: { readonly id: string };
+  on(event: 'master', fn: (m: MasterSegment) => void): unknown;
+  on(event: 'released', fn: (r: ReleaseRecord) => void): unknown;
+  on(event: 'finished', fn: () => void): unknown;
+  /** Resolves once the hearing's pipeline has stopped and its last master segments are sealed. */
+  close(): Promise<void>;
+}
+
+export interface RecorderOptions {
+  readonly store: ObjectStore;
+  readonly state: StateStore;
+  /** Root of the recorder's local files: spool/, journal/ and work/. */
+  readonly dir: string;
+  readonly key: SigningKey;
+  /** The public store, read back for the as-aired recording: exactly what viewers were served. */
+  readonly publicStore: ObjectReader;
+  readonly publicKeyOf: (hearingId: string, rung: string, seq: number) => string;
+  readonly rungs: readonly string[];
+  /** The rung the as-aired MP4 is made of (the top video rung). */
+  readonly topRung: string;
+  readonly variants: readonly VariantInfo[];
+  readonly segmentSeconds: number;
+  /** Where the pipeline writes a hearing's master (with its sealer's manifest.jsonl). */
+  readonly masterDir: (hearingId: string) => string;
+  /** The hearing's record at its end: program, masks, audit trail. */
+  readonly recordOf: (hearingId: string) => Promise<unknown>;
+  /** Whether a hearing has ended (a restart finishes archives the crash interrupted). */
+  readonly hasEnded: (hearingId: string) => Promise<boolean>;
+  readonly ffmpegPath: string;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly retry?: { readonly minBackoffMs?: number; readonly maxBackoffMs?: number };
+}
+
+const MANIFEST_EVERY_MS = 10_000;
+
+/**
+ * The recorder: makes every hearing durable in the archive store. It enters the sealed master,
+ * the as-aired rendition (read back from the public store) and, at the end, the record, two MP4s
+ * and a replay playlist into each hearing's hash chain, signs manifests, and uploads everything
+ * from a local spool that survives outages and restarts.
+ */
+export class Recorder {
+  private readonly spool: Spool;
+  readonly uploader: Uploader;
+  private readonly archives = new Map<string, Promise<HearingArchive>>();
+  private readonly finalizing = new Map<string, Promise<void>>();
+  private readonly masterPasses = new Map<string, Promise<void>>();
+  /** Per hearing, the aired slots being copied, in order: finalizing waits for them. */
+  private readonly airedPasses = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly o: RecorderOptions) {
+    this.now = o.now ?? Date.now;
+    this.spool = new Spool(path.join(o.dir, 'spool'));
+    this.uploader = new Uploader({ store: o.store, spool: this.spool, logger: o.logger, ...o.retry, now: this.now });
+  }
+
+  /** Resumes uploads left in the spool and finishes archives a crash interrupted. */
+  async start(): Promise<void> {
+    const left = await this.uploader.start();
+    if (left > 0) this.o.logger.warn({ left }, 'resuming archive uploads left by the previous run');
+    this.timer = setInterval(() => void this.refreshManifests(), MANIFEST_EVERY_MS);
+    for (const [id, rec] of await this.o.state.entries<ArchiveRecord>('archives')) {
+      if (rec.status === 'finalizing' || (rec.status === 'recording' && (await this.o.hasEnded(id)))) void this.finalize(id);
+    }
+  }
+
+  backlog(): ArchiveBacklog {
+    return this.uploader.backlog();
+  }
+
+  archive(hearingId: string): Promise<HearingArchive> {
+    let a = this.archives.get(hearingId);
+    if (!a) {
+      a = HearingArchive.open({
+        hearingId,
+        journalFile: path.join(this.o.dir, 'journal', `${hearingId}.jsonl`),
+        spool: this.spool,
+        enqueue: (item) => this.uploader.add(item),
+        key: this.o.key,
+        now: this.now,
+      });
+      this.archives.set(hearingId, a);
+      a.catch(() => this.archives.delete(hearingId));
+    }
+    return a;
+  }
+
+  /** Follows a live hearing from now on (also after a restart: what was entered stays entered). */
+  async follow(session: RecordedHearing): Promise<void> {
+    const id = session.hearing.id;
+    session.on('master', () => void this.enterMaster(id));
+    session.on('released', (r) => {
+      const next = (this.airedPasses.get(id) ?? Promise.resolve()).then(() => this.enterAired(id, r));
+      this.airedPasses.set(id, next);
+    });
+    session.on('finished', () => void session.close().then(() => this.finalize(id)));
+    await this.o.state.putIfAbsent<ArchiveRecord>('archives', id, this.record(id, 'recording', [])).catch((err: unknown) => {
+      // The catalogue catches up at finalizing; the recording itself never waits on the state store.
+      this.o.logger.error({ hearingId: id, err }, 'could not enter the hearing in the archive catalogue');
+    });
+    await this.enterMaster(id);
+  }
+
+  private record(hearingId: string, status: ArchiveRecord['status'], entries: readonly ManifestEntry[], extra: Partial<ArchiveRecord> = {}): ArchiveRecord {
+    const master = masterInOrder(entries);
+    return {
+      hearingId,
+      status,
+      startedAt: new Date(this.now()).toISOString(),
+      finalizedAt: null,
+      entries: entries.length,
+      bytes: entries.reduce((n, e) => n + e.size, 0),
+      files: {},
+      masterSegments: master.length,
+      airedSegments: entries.filter((e) => e.kind === 'aired' && e.rung === this.o.topRung).length,
+      masterFrom: master.length ? Math.min(...master.map((e) => e.captureStart ?? Infinity)) : null,
+      masterTo: master.length ? Math.max(...master.map((e) => e.captureEnd ?? -Infinity)) : null,
+      ...extra,
+    };
+  }
+
+  /**
+   * Enters every master segment the pipeline's sealer has listed and the archive has not: the
+   * sealer's manifest is the one source, so an event missed in a crash is caught up on the next pass.
+   */
+  enterMaster(hearingId: string): Promise<void> {
+    const running = this.masterPasses.get(hearingId);
+    const next = (running ?? Promise.resolve()).then(() => this.masterPass(hearingId));
+    const settled = next.catch((err: unknown) => this.o.logger.error({ hearingId, err }, 'could not archive master segments; the next pass retries'));
+    this.masterPasses.set(hearingId, settled);
+    return settled;
+  }
+
+  private async masterPass(hearingId: string): Promise<void> {
+    const dir = this.o.masterDir(hearingId);
+    const text = await readFile(path.join(dir, 'manifest.jsonl'), 'utf8').catch(() => '');
+    const a = await this.archive(hearingId);
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      let m: Partial<MasterSegment> & { file?: string };
+      try {
+        m = JSON.parse(line) as typeof m;
+      } catch {
+        continue; // a line torn by a crash; the recovery pass re-seals its segment
+      }
+      if (typeof m.file !== 'string') continue;
+      const key = `master/${m.file.split(path.sep).join('/')}`;
+      if (a.has(key)) continue;
+      await a.addFile(
+        {
+          kind: 'master',
+          key,
+          ...(m.run !== undefined ? { run: m.run } : {}),
+          ...(m.index !== undefined ? { index: m.index } : {}),
+          ...(m.durationSec !== undefined ? { durationSec: m.durationSec } : {}),
+          ...(m.captureStart !== undefined && m.captureEnd !== undefined ? { captureStart: m.captureStart, captureEnd: m.captureEnd, dated: m.dated ?? 'observed' } : {}),
+        },
+        path.join(dir, m.file),
+      );
+    }
+  }
+
+  /** Copies what the public was served for one slot, every rung, from the public store. */
+  private async enterAired(hearingId: string, r: ReleaseRecord): Promise<void> {
+    try {
+      const a = await this.archive(hearingId);
+      for (const rung of this.o.rungs) {
+        const key = `aired/${rung}/${r.seq}.ts`;
+        if (a.has(key)) continue;
+        const bytes = await this.o.publicStore.get(this.o.publicKeyOf(hearingId, rung, r.seq));
+        if (!bytes) {
+          this.o.logger.error({ hearingId, seq: r.seq, rung }, 'an aired segment was gone from the public store before it was archived');
+          continue;
+        }
+        await a.addBytes(
+          {
+            kind: 'aired',
+            key,
+            seq: r.seq,
+            rung,
+            captureStart: r.captureStart,
+            captureEnd: r.captureEnd,
+            durationSec: r.durationSec,
+            outcome: r.outcome,
+            reason: r.reason,
+            ...(r.run !== undefined ? { run: r.run } : {}),
+            ...(r.masks?.length ? { masks: r.masks } : {}),
+            ...(r.spliced ? { spliced: true } : {}),
+          },
+          bytes,
+        );
+      }
+    } catch (err) {
+      this.o.logger.error({ hearingId, seq: r.seq, err }, 'could not archive an aired segment');
+    }
+  }
+
+  private async refreshManifests(): Promise<void> {
+    for (const [id, pending] of this.archives) {
+      if (this.finalizing.has(id)) continue;
+      const a = await pending.catch(() => null);
+      if (a?.changed) await a.writeManifest(false).catch((err: unknown) => this.o.logger.error({ hearingId: id, err }, 'could not write the archive manifest'));
+    }
+  }
+
+  /** Finishes a hearing's archive: record, replay playlists, MP4s and the final signed manifest. Idempotent. */
+  finalize(hearingId: string): Promise<void> {
+    let f = this.finalizing.get(hearingId);
+    if (!f) {
+      f = this.finalizeOnce(hearingId).finally(() => this.finalizing.delete(hearingId));
+      this.finalizing.set(hearingId, f);
+    }
+    return f;
+  }
+
+  private async finalizeOnce(hearingId: string): Promise<void> {
+    const log = this.o.logger;
+    const a = await this.archive(hearingId);
+    const started = (await this.o.state.get<ArchiveRecord>('archives', hearingId))?.startedAt;
+    const base = (status: ArchiveRecord['status'], extra: Partial<ArchiveRecord> = {}) => this.record(hearingId, status, a.list(), { ...(started ? { startedAt: started } : {}), ...extra });
+    await this.o.state.put('archives', hearingId, base('finalizing'));
+    try {
+      await this.enterMaster(hearingId);
+      await this.airedPasses.get(hearingId);
+      this.airedPasses.delete(hearingId);
+      if (!a.has('record.json')) await a.addBytes({ kind: 'record', key: 'record.json' }, Buffer.from(`${JSON.stringify(await this.o.recordOf(hearingId), null, 1)}\n`));
+      for (const rung of this.o.rungs) {
+        const key = `aired/${rung}/index.m3u8`;
+        if (!a.has(key)) await a.addBytes({ kind: 'playlist', key }, Buffer.from(airedPlaylist(a.list(), rung, this.o.segmentSeconds)));
+      }
+      if (!a.has('aired/index.m3u8')) await a.addBytes({ kind: 'playlist', key: 'aired/index.m3u8' }, Buffer.from(renderMasterPlaylist(this.o.variants)));
+      const work = path.join(this.o.dir, 'work', hearingId);
+      await mkdir(work, { recursive: true });
+      try {
+        const master = masterInOrder(a.list());
+        if (master.length > 0 && !a.has('master.mp4')) await a.addFile({ kind: 'mp4', key: 'master.mp4' }, await this.remux(hearingId, master, work, 'master'));
+        const aired = airedInOrder(a.list(), this.o.topRung);
+        if (aired.length > 0 && !a.has('aired.mp4')) await a.addFile({ kind: 'mp4', key: 'aired.mp4' }, await this.remux(hearingId, aired, work, 'aired'));
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+      await a.writeManifest(true);
+      const files = { ...(a.has('master.mp4') ? { masterMp4: 'master.mp4' } : {}), ...(a.has('aired.mp4') ? { airedMp4: 'aired.mp4' } : {}), airedPlaylist: 'aired/index.m3u8' };
+      await this.o.state.put('archives', hearingId, base('complete', { finalizedAt: new Date(this.now()).toISOString(), files }));
+      log.info({ hearingId, entries: a.list().length }, 'hearing archived');
+    } catch (err) {
+      log.error({ hearingId, err }, 'could not finalize the archive; it is retried at the next start');
+      await this.o.state.put('archives', hearingId, base('finalizing', { error: err instanceof Error ? err.message : String(err) })).catch(() => undefined);
+    }
+  }
+
+  /** A local copy of an archived object: the spool's, else the store's. */
+  private async localCopy(hearingId: string, key: string, work: string): Promise<string> {
+    const spooled = this.spool.pathOf(`${archivePrefix(hearingId)}/${key}`);
+    const body = await readFile(spooled).catch(() => null);
+    const dest = path.join(work, key.replace(/\//g, '_'));
+    if (body) await writeFile(dest, body);
+    else {
+      const stored = await this.o.store.get(`${archivePrefix(hearingId)}/${key}`);
+      if (!stored) throw new Error(`${key} is neither in the spool nor in the archive store`);
+      await writeFile(dest, stored);
+    }
+    return dest;
+  }
+
+  /** Joins archived segments into one MP4 without re-encoding. */
+  private async remux(hearingId: string, entries: readonly ManifestEntry[], work: string, name: string): Promise<string> {
+    const files: string[] = [];
+    for (const e of entries) {
+      // The master is read from where the pipeline recorded it when it is still there.
+      const local = e.kind === 'master' ? path.join(this.o.masterDir(hearingId), e.key.slice('master/'.length)) : null;
+      files.push(local && (await access(local).then(() => true, () => false)) ? local : await this.localCopy(hearingId, e.key, work));
+    }
+    const listFile = path.join(work, `${name}.txt`);
+    // Each file's listed duration places the next one, so timestamps run on without overlap
+    // where a segment's last frame ends later than its packets say (a slate joined to a picture).
+    const line = (f: string, e: ManifestEntry): string => `file '${f.replace(/'/g, "'\\''")}'\n${e.durationSec ? `duration ${e.durationSec}\n` : ''}`;
+    await writeFile(listFile, files.map((f, i) => line(f, entries[i] as ManifestEntry)).join(''));
+    const output = path.join(work, `${name}.mp4`);
+    await runFfmpeg(remuxSpec({ listFile, output }), { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { hearingId, role: `remux-${name}` }, niceness: 10 }, 15 * 60_000);
+    return output;
+  }
+
+  /** Stops the manifest timer and the uploader; the spool keeps whatever is not uploaded yet. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.allSettled([...this.finalizing.values()]);
+    await this.refreshManifests();
+    await this.uploader.close();
+  }
+}

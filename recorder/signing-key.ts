@@ -1,0 +1,26 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generatedSecret } from '../server/store/secrets.ts';
+import { keyIdOf } from './manifest.ts';
+
+/** The deployment's archive signing key pair. */
+export interface SigningKey {
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+  /** The public key as PEM (SPKI), what anyone verifying needs. */
+  readonly publicPem: string;
+  readonly keyId: string;
+}
+
+/**
+ * The Ed25519 key that signs archive manifests: the configured PEM (PKCS#8) when there is one,
+ * otherwise one generated on first start and kept with the deployment's other secrets, so that
+ * manifests signed before a restart still verify after it.
+ */
+export async function loadSigningKey(dataDir: string, configuredPem?: string): Promise<SigningKey> {
+  const pem =
+    configuredPem ?? (await generatedSecret(dataDir, 'archive-signing-key', () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()));
+  const privateKey = createPrivateKey(pem);
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`the archive signing key must be Ed25519, not ${privateKey.asymmetricKeyType}`);
+  const publicKey = createPublicKey(privateKey);
+  return { privateKey, publicKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), keyId: keyIdOf(publicKey) };
+}

@@ -1,0 +1,94 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isObjectKey } from '../server/store/object-store.ts';
+
+/** One object waiting in the spool for the archive store. */
+export interface Spooled {
+  readonly key: string;
+  readonly file: string;
+  readonly size: number;
+  /** When it entered the spool (its file's mtime), so lag survives a restart. */
+  readonly spooledAt: number;
+  /** Identity of this version of the file: a replaced object is a new version. */
+  readonly version: string;
+}
+
+/** SHA-256 of a file, streamed. */
+export async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) h.update(chunk);
+  return h.digest('hex');
+}
+
+/**
+ * The recorder's outbox on the local disk: one file per object, under the object's own key, so the
+ * directory is the queue and a restart finds every upload still owed. A file enters whole (written
+ * beside and renamed) and leaves only when the store has confirmed it.
+ */
+export class Spool {
+  constructor(readonly dir: string) {}
+
+  pathOf(key: string): string {
+    if (!isObjectKey(key)) throw new Error(`not an object key: ${key}`);
+    return path.join(this.dir, key);
+  }
+
+  private async enter(key: string, write: (tmp: string) => Promise<void>): Promise<Spooled> {
+    const dest = this.pathOf(key);
+    await mkdir(path.dirname(dest), { recursive: true });
+    const tmp = `${dest}.${randomBytes(6).toString('hex')}.part`;
+    try {
+      await write(tmp);
+      await rename(tmp, dest);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    return this.describe(key);
+  }
+
+  /** Spools a file that must not change afterwards: a hard link when it can be (no copy), else a copy. */
+  addFile(key: string, source: string): Promise<Spooled> {
+    return this.enter(key, (tmp) => link(source, tmp).catch(() => copyFile(source, tmp)));
+  }
+
+  add(key: string, body: Buffer | string): Promise<Spooled> {
+    return this.enter(key, (tmp) => writeFile(tmp, body));
+  }
+
+  async describe(key: string): Promise<Spooled> {
+    const file = this.pathOf(key);
+    const s = await stat(file);
+    return { key, file, size: s.size, spooledAt: s.mtimeMs, version: `${s.ino}:${s.mtimeMs}:${s.size}` };
+  }
+
+  /** Removes `item` if the spool still holds that very version (a newer one stays queued). */
+  async remove(item: Spooled): Promise<void> {
+    const now = await this.describe(item.key).catch(() => null);
+    if (now?.version === item.version) await rm(item.file, { force: true });
+  }
+
+  /** Everything in the spool, oldest first. */
+  async all(): Promise<Spooled[]> {
+    const out: Spooled[] = [];
+    const walk = async (d: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(d, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      for (const e of entries) {
+        const full = path.join(d, e.name);
+        if (e.isDirectory()) await walk(full);
+        else if (e.name.endsWith('.part')) await rm(full, { force: true }); // a crash mid-entry
+        else if (e.isFile()) out.push(await this.describe(path.relative(this.dir, full).split(path.sep).join('/')));
+      }
+    };
+    await walk(this.dir);
+    return out.sort((a, b) => a.spooledAt - b.spooledAt);
+  }
+}

@@ -1,0 +1,36 @@
+import HLS from 'hls-parser';
+import type { ManifestEntry } from './manifest.ts';
+
+/** Where one aired entry's media came from: a run of the transcoder, or a slate. */
+const sourceOf = (e: ManifestEntry): string => (e.outcome === 'aired' ? `run:${e.run ?? 0}` : `slate:${e.outcome ?? ''}`);
+
+/**
+ * The replay playlist of one rung of the as-aired recording: every archived slot of that rung in
+ * order, as a finished (VOD) playlist. A discontinuity is marked wherever the media does not
+ * continue the entry before it: a slate, another transcoder run, or a slot missing from the archive.
+ */
+export function airedPlaylist(entries: readonly ManifestEntry[], rung: string, segmentSeconds: number): string {
+  const aired = entries.filter((e) => e.kind === 'aired' && e.rung === rung).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  const segments = aired.map((e, i) => {
+    const prev = aired[i - 1];
+    const continues = prev !== undefined && sourceOf(prev) === sourceOf(e) && e.outcome === 'aired' && (prev.seq ?? 0) + 1 === e.seq;
+    return new HLS.types.Segment({
+      uri: `${e.seq}.ts`,
+      duration: e.durationSec ?? segmentSeconds,
+      discontinuity: i > 0 && !continues,
+      ...(e.captureStart !== undefined ? { programDateTime: new Date(e.captureStart) } : {}),
+    });
+  });
+  const target = Math.max(segmentSeconds, ...aired.map((e) => Math.ceil(e.durationSec ?? segmentSeconds)));
+  return HLS.stringify(new HLS.types.MediaPlaylist({ version: 3, targetDuration: target, playlistType: 'VOD', endlist: true, mediaSequenceBase: 0, segments }));
+}
+
+/** The top rung's aired entries in playing order (what the as-aired MP4 is joined from). */
+export function airedInOrder(entries: readonly ManifestEntry[], rung: string): ManifestEntry[] {
+  return entries.filter((e) => e.kind === 'aired' && e.rung === rung).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+}
+
+/** The master's segments in recording order: by run, then by index within the run. */
+export function masterInOrder(entries: readonly ManifestEntry[]): ManifestEntry[] {
+  return entries.filter((e) => e.kind === 'master').sort((a, b) => (a.run ?? 0) - (b.run ?? 0) || (a.index ?? 0) - (b.index ?? 0));
+}

@@ -1,0 +1,170 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import HLS from 'hls-parser';
+import type { MediaPlaylist } from 'hls-parser/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyManifest, type Manifest } from '../../recorder/manifest.ts';
+import type { ArchiveRecord } from '../../recorder/recorder.ts';
+import { TestEncoder } from '../support/encoder.ts';
+import { decodeCounters, fileCounters, PublicFeed } from '../support/public-feed.ts';
+import { S3Peer } from '../support/s3.ts';
+import { seedHearing, startTestServer, waitForEncoder, type TestServer } from '../support/server.ts';
+import { elapse, waitFor } from '../support/wait.ts';
+
+const run = promisify(execFile);
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/**
+ * FFmpeg's complaints while decoding every stream of a file from end to end (empty when it decodes
+ * cleanly). Frames keep the file's own time base, so no frame-rate conversion is judged instead.
+ */
+async function decodeErrors(file: string): Promise<string> {
+  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0', '-fps_mode', 'passthrough', '-enc_time_base', '-1', '-f', 'null', '-'], { maxBuffer: 1 << 24 });
+  return stderr.trim();
+}
+
+async function durationOf(file: string): Promise<number> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+  return Number(stdout.trim());
+}
+
+/**
+ * A hearing with a live mask and a cut, archived to a real S3 peer: the as-aired recording is
+ * byte for byte and frame for frame what viewers were served, the master holds every frame the
+ * encoder sent (the dumped ones too), and the signed manifest proves both.
+ */
+describe('archive: a hearing with a cut and a mask, to S3', () => {
+  const peer = new S3Peer();
+  const work = mkdtempSync(path.join(os.tmpdir(), 'cc-archive-'));
+  let s: TestServer;
+  let encoder: TestEncoder;
+  let hearingId = '';
+  let feed: PublicFeed;
+  const served: { seq: number; body: Buffer }[] = [];
+  let rec: ArchiveRecord;
+  let manifest: Manifest;
+  let maskId = '';
+  let cutAt = 0;
+  const get = async (key: string): Promise<Buffer> => {
+    const b = await peer.store().get(`hearings/${hearingId}/${key}`);
+    if (!b) throw new Error(`${key} is not in the archive`);
+    return b;
+  };
+  const post = async (p: string, body: unknown = {}) => {
+    const res = await s.api<Record<string, unknown>>('POST', `/api/hearings/${hearingId}${p}`, body);
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+    return res.body;
+  };
+
+  beforeAll(async () => {
+    await peer.start();
+    s = await startTestServer({
+      media: { ladder: [{ name: '360p', height: 360, videoKbps: 500, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30 },
+      archive: { store: 's3', s3: { ...peer.settings(), partSizeMb: 5 } },
+    });
+    const seeded = await seedHearing(s, { delaySeconds: 4 });
+    hearingId = seeded.hearingId;
+    await post('/broadcast/open');
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    await waitForEncoder(s, hearingId);
+    await post('/broadcast/start');
+    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
+    await elapse(6_000);
+    maskId = ((await post('/masks', { kind: 'black', region: { x: 0.6, y: 0.5, w: 0.3, h: 0.3 }, reason: 'witness' })) as { mask: { id: string } }).mask.id;
+    await elapse(4_000);
+    await post(`/masks/${maskId}/lift`);
+    await elapse(3_000);
+    cutAt = Date.now();
+    await post('/broadcast/cut', { reason: 'a name was said' });
+    await elapse(3_000);
+    await post('/broadcast/resume');
+    await elapse(6_000);
+    await post('/broadcast/end');
+    await feed.untilEnded(60_000);
+    // What a viewer downloaded, slot by slot, before it slides out of the public store.
+    for (const e of feed.sorted()) {
+      const res = await fetch(e.uri);
+      expect(res.status).toBe(200);
+      served.push({ seq: e.seq, body: Buffer.from(await res.arrayBuffer()) });
+    }
+    await encoder.kill();
+    rec = await waitFor(async () => {
+      const r = await s.cc.state.get<ArchiveRecord>('archives', hearingId);
+      return r?.status === 'complete' ? r : null;
+    }, 'the archive to be finalized', 90_000);
+    await s.cc.recorder.uploader.idle(60_000);
+    manifest = JSON.parse((await get('manifest.json')).toString()) as Manifest;
+  }, 240_000);
+
+  afterAll(async () => {
+    feed?.stop();
+    await encoder?.kill();
+    await s?.close();
+    await peer.dispose();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('keeps every slot the public was served, byte for byte, and nothing else', async () => {
+    expect(served.length).toBeGreaterThan(10);
+    const listed = HLS.parse((await get('aired/360p/index.m3u8')).toString()) as MediaPlaylist;
+    expect(listed.playlistType).toBe('VOD');
+    expect(listed.endlist).toBe(true);
+    expect(listed.segments.map((x) => Number(x.uri.replace('.ts', '')))).toEqual(served.map((x) => x.seq));
+    for (const { seq, body } of served) expect(sha256(await get(`aired/360p/${seq}.ts`)), `slot ${seq}`).toBe(sha256(body));
+  });
+
+  it('joins the as-aired MP4 from exactly the frames served, and the master MP4 from every frame ingested', async () => {
+    const airedMp4 = path.join(work, 'aired.mp4');
+    writeFileSync(airedMp4, await get(rec.files.airedMp4!));
+    const servedFrames: number[] = [];
+    for (const x of served) servedFrames.push(...(await decodeCounters(x.body)));
+    const airedFrames = await fileCounters(airedMp4);
+    expect(airedFrames).toEqual(servedFrames);
+    expect(await decodeErrors(airedMp4)).toBe('');
+    const airedSum = manifest.entries.filter((e) => e.kind === 'aired' && e.rung === '360p').reduce((n, e) => n + (e.durationSec ?? 0), 0);
+    expect(Math.abs((await durationOf(airedMp4)) - airedSum)).toBeLessThanOrEqual(1 / 30 + 0.001);
+
+    const masterMp4 = path.join(work, 'master.mp4');
+    writeFileSync(masterMp4, await get(rec.files.masterMp4!));
+    expect(await decodeErrors(masterMp4)).toBe('');
+    const master = (await fileCounters(masterMp4)).filter((c) => c > 0);
+    // One encoder connection: the master is every counter from its first to its last, none missing or repeated.
+    for (let i = 1; i < master.length; i++) expect(master[i], `master frame ${i}`).toBe((master[i - 1] as number) + 1);
+    const aired = new Set(airedFrames.filter((c) => c > 0));
+    expect([...aired].every((c) => c >= master[0]! && c <= master.at(-1)!)).toBe(true);
+    // The cut dumped seconds of picture the public never saw; the master kept them.
+    const dumped = master.filter((c) => !aired.has(c) && encoder.timeOf(c) > cutAt - 4_000 && encoder.timeOf(c) < cutAt);
+    expect(dumped.length).toBeGreaterThan(30);
+    const masterSum = manifest.entries.filter((e) => e.kind === 'master').reduce((n, e) => n + (e.durationSec ?? 0), 0);
+    expect(Math.abs((await durationOf(masterMp4)) - masterSum)).toBeLessThanOrEqual(1 / 30 + 0.05);
+  });
+
+  it('signs a final manifest that verifies against the objects, and says which master interval and masks shaped each slot', async () => {
+    expect(manifest.seal.final).toBe(true);
+    const verdict = await verifyManifest(manifest, s.cc.signingKey.publicKey, async (key) => {
+      const b = await peer.store().get(`hearings/${hearingId}/${key}`);
+      return b ? { sha256: sha256(b), size: b.length } : null;
+    });
+    expect(verdict.findings).toEqual([]);
+    expect(verdict.ok).toBe(true);
+    const kinds = new Set(manifest.entries.map((e) => e.kind));
+    expect([...kinds].sort()).toEqual(['aired', 'master', 'mp4', 'playlist', 'record']);
+    const masked = manifest.entries.filter((e) => e.kind === 'aired' && e.masks?.includes(maskId));
+    expect(masked.length).toBeGreaterThan(0);
+    const master = manifest.entries.filter((e) => e.kind === 'master');
+    expect(master.every((e) => e.dated === 'clock')).toBe(true);
+    for (const e of manifest.entries.filter((x) => x.kind === 'aired' && x.outcome === 'aired')) {
+      // Every aired picture lies within what the master covers.
+      expect(master.some((m) => m.captureStart! <= e.captureStart! + 100 && m.captureEnd! >= e.captureStart!), `slot ${e.seq}`).toBe(true);
+    }
+    const record = JSON.parse((await get('record.json')).toString()) as { audit: { action: string }[]; program: { dumped: unknown[]; masks: { id: string }[] } };
+    expect(record.audit.map((a) => a.action)).toEqual(expect.arrayContaining(['open', 'start', 'mask', 'lift-mask', 'cut', 'resume', 'end', 'encoder-connected']));
+    expect(record.program.dumped.length).toBeGreaterThan(0);
+    expect(record.program.masks.map((m) => m.id)).toContain(maskId);
+  });
+});
