@@ -1,0 +1,68 @@
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ObjectReader } from '../server/store/object-store.ts';
+import { verifyManifest, type Manifest, type ObjectHasher, type Verdict } from './manifest.ts';
+
+/** Hashes objects of one hearing folder in a store, streaming (MP4s can be large). */
+export function storeHasher(store: Pick<ObjectReader, 'stream'>, folder: string): ObjectHasher {
+  return async (key) => {
+    const found = await store.stream(`${folder}/${key}`);
+    if (!found) return null;
+    const h = createHash('sha256');
+    let size = 0;
+    for await (const chunk of found.body as AsyncIterable<Buffer>) {
+      h.update(chunk);
+      size += chunk.length;
+    }
+    return { sha256: h.digest('hex'), size };
+  };
+}
+
+/** Hashes objects of a hearing folder on the local disk (a copy of the archive, or the local store). */
+export function directoryHasher(dir: string): ObjectHasher {
+  return async (key) => {
+    const file = path.join(dir, ...key.split('/'));
+    const s = await stat(file).catch(() => null);
+    if (!s?.isFile()) return null;
+    const h = createHash('sha256');
+    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) h.update(chunk);
+    return { sha256: h.digest('hex'), size: s.size };
+  };
+}
+
+/** Parses a manifest, saying plainly when it is not one. */
+export function parseManifest(text: string): Manifest {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    throw new Error('the manifest is not JSON');
+  }
+  const candidate = m as Partial<Manifest>;
+  if (typeof m !== 'object' || m === null || typeof candidate.seal !== 'object' || !Array.isArray(candidate.entries)) throw new Error('not a Courtcast archive manifest');
+  return m as Manifest;
+}
+
+/** Reads a public key in PEM (SPKI). */
+export function publicKeyFrom(pem: string): KeyObject {
+  const key = createPublicKey(pem);
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`the key is ${key.asymmetricKeyType}, not Ed25519`);
+  return key;
+}
+
+/** Verifies the archive of one hearing as it lies in a store. */
+export async function verifyStoredHearing(store: Pick<ObjectReader, 'get' | 'stream'>, folder: string, publicKey: KeyObject): Promise<Verdict> {
+  const text = await store.get(`${folder}/manifest.json`);
+  if (!text) return { ok: false, signature: 'invalid', entries: 0, checkedObjects: 0, findings: [{ n: null, key: 'manifest.json', problem: 'the archive has no manifest' }] };
+  return verifyManifest(parseManifest(text.toString()), publicKey, storeHasher(store, folder));
+}
+
+/** Verifies a hearing folder on disk, or a manifest file whose objects lie beside it. */
+export async function verifyLocal(target: string, publicKey: KeyObject): Promise<Verdict> {
+  const isDir = (await stat(target)).isDirectory();
+  const manifestFile = isDir ? path.join(target, 'manifest.json') : target;
+  const m = parseManifest(await readFile(manifestFile, 'utf8'));
+  return verifyManifest(m, publicKey, directoryHasher(path.dirname(manifestFile)));
+}

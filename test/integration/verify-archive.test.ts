@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HearingArchive } from '../../recorder/hearing-archive.ts';
+import type { Manifest } from '../../recorder/manifest.ts';
+import { loadSigningKey } from '../../recorder/signing-key.ts';
+import { Spool } from '../../recorder/spool.ts';
+import { Uploader } from '../../recorder/uploader.ts';
+import { LocalObjectStore } from '../../server/store/local-object-store.ts';
+import type { ObjectStore } from '../../server/store/object-store.ts';
+import { S3Peer } from '../support/s3.ts';
+
+const exec = promisify(execFile);
+
+/** Runs the verifier as an archivist would: the CLI, with only the public key. */
+async function verifyCli(target: string, keyFile: string, extra: string[] = [], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout } = await exec('npx', ['tsx', 'scripts/verify-archive.ts', target, '--key', keyFile, ...extra], { cwd: process.cwd(), env: { ...process.env, ...env } });
+    return { code: 0, out: stdout };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: `${e.stdout}${e.stderr}` };
+  }
+}
+
+/** Archives a small hearing (real recorder modules, real files) into `store`. */
+async function archiveInto(store: ObjectStore, dir: string, hearingId: string): Promise<void> {
+  const key = await loadSigningKey(dir);
+  const spool = new Spool(path.join(dir, 'spool'));
+  const uploader = new Uploader({ store, spool, logger: pino({ level: 'silent' }) });
+  const a = await HearingArchive.open({ hearingId, journalFile: path.join(dir, 'journal', `${hearingId}.jsonl`), spool, enqueue: (i) => uploader.add(i), key, now: Date.now });
+  for (let i = 0; i < 5; i++) {
+    const src = path.join(dir, `seg${i}.ts`);
+    writeFileSync(src, Buffer.alloc(188 * 50, i + 1));
+    await a.addFile({ kind: 'master', key: `master/m0001/00000${i}.ts`, run: 1, index: i, durationSec: 2, captureStart: 1_000 + i * 2_000, captureEnd: 3_000 + i * 2_000 }, src);
+  }
+  await a.addBytes({ kind: 'record', key: 'record.json' }, Buffer.from('{"hearing":"x"}\n'));
+  await a.writeManifest(true);
+  await uploader.idle(20_000);
+  await uploader.close();
+}
+
+describe('verify-archive: anyone with the public key can check an archive', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-verify-'));
+  const storeDir = path.join(dir, 'store');
+  const folder = path.join(storeDir, 'hearings', 'h1');
+  const keyFile = path.join(dir, 'archive-key.pem');
+  const peer = new S3Peer();
+
+  beforeAll(async () => {
+    await archiveInto(new LocalObjectStore(storeDir), dir, 'h1');
+    writeFileSync(keyFile, (await loadSigningKey(dir)).publicPem);
+    await peer.start();
+    await archiveInto(peer.store({ prefix: 'court-a' }), dir, 'h2');
+  }, 60_000);
+  afterAll(async () => {
+    await peer.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('verifies an intact hearing folder, its manifest file, and the same archive in S3', async () => {
+    expect(await verifyCli(folder, keyFile)).toMatchObject({ code: 0, out: expect.stringContaining('VERIFIED') });
+    expect((await verifyCli(path.join(folder, 'manifest.json'), keyFile)).code).toBe(0);
+    const s3 = await verifyCli(`s3://${peer.bucket}/court-a/hearings/h2`, keyFile, ['--endpoint', peer.endpoint], { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
+    expect(s3.out).toContain('6 objects hashed');
+    expect(s3.code).toBe(0);
+  }, 60_000);
+
+  it('names the segment with one flipped byte', async () => {
+    const seg = path.join(folder, 'master', 'm0001', '000002.ts');
+    const body = readFileSync(seg);
+    body[1000] = (body[1000] as number) ^ 0x01;
+    writeFileSync(seg, body);
+    const r = await verifyCli(folder, keyFile);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/entry 2 \(master\/m0001\/000002\.ts\): .*does not match/);
+    expect(r.out).toContain('NOT VERIFIED');
+    body[1000] = (body[1000] as number) ^ 0x01;
+    writeFileSync(seg, body);
+  }, 30_000);
+
+  it('names the entry after one deleted from the manifest, and a manifest whose seal no longer fits', async () => {
+    const file = path.join(folder, 'manifest.json');
+    const original = readFileSync(file, 'utf8');
+    const m = JSON.parse(original) as { entries: unknown[] };
+    m.entries.splice(3, 1);
+    writeFileSync(file, JSON.stringify(m));
+    const r = await verifyCli(folder, keyFile);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/entry 3 \(master\/m0001\/000004\.ts\): entry 3 is numbered 4/);
+    expect(r.out).toMatch(/the seal counts 6 entries; the manifest lists 5/);
+    writeFileSync(file, original);
+  }, 30_000);
+
+  it('refuses a manifest re-signed with another key, and says so', async () => {
+    const other = await loadSigningKey(mkdtempSync(path.join(os.tmpdir(), 'cc-otherkey-')));
+    const otherKey = path.join(dir, 'other.pem');
+    writeFileSync(otherKey, other.publicPem);
+    const r = await verifyCli(folder, otherKey);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('signed with another key');
+    const m = JSON.parse(readFileSync(path.join(folder, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.seal.final).toBe(true);
+  }, 30_000);
+
+  it('answers bad usage and a file that is no manifest with a clear message and status 2', async () => {
+    expect((await verifyCli(folder, path.join(dir, 'missing.pem'))).code).toBe(2);
+    const junk = path.join(dir, 'junk.json');
+    writeFileSync(junk, '{"hello":1}');
+    const r = await verifyCli(junk, keyFile);
+    expect(r).toMatchObject({ code: 2, out: expect.stringContaining('not a Courtcast archive manifest') });
+  }, 30_000);
+});
