@@ -195,6 +195,10 @@ function renderHealth(st) {
   const problems = [];
   if (st.health?.stateStore === 'down' || st.live?.programSaved === false) problems.push('The state store is down: your commands act on the broadcast, but are not saved yet.');
   if (st.health?.publicStore === 'down' || st.live?.publicStoreFault) problems.push('The public store refuses writes: viewers see the playlist hold or “please stand by”.');
+  const archive = st.health?.archive;
+  if (archive && !archive.ok) {
+    problems.push(`The archive is ${Math.round(archive.behindMs / 1000)} s behind (${archive.pending} recordings waiting to upload): recording goes on and is kept locally until the archive store takes it.`);
+  }
   el.hidden = problems.length === 0;
   el.textContent = problems.join(' ');
 }

@@ -1,3 +1,4 @@
+import type { ArchiveHealth } from '../service/health.ts';
 import type { AuditEntry } from '../audit/trail.ts';
 import type { Hearing, MaskPreset } from '../domain/courts.ts';
 import type { ErrorCode } from '../domain/errors.ts';
@@ -50,7 +51,7 @@ export interface ConsoleState {
   readonly previewUrl: string | null;
   readonly serverTime: string;
   /** What the server depends on, as this node sees it: a console warns while any is down. */
-  readonly health: { readonly stateStore: 'ok' | 'down'; readonly publicStore: 'ok' | 'down' };
+  readonly health: { readonly stateStore: 'ok' | 'down'; readonly publicStore: 'ok' | 'down'; readonly archive: ArchiveHealth };
 }
 
 

@@ -140,6 +140,11 @@ export class HealthMonitor {
     return this.publicHealth.ok && this.o.sessions().every((s) => s.status().publicStoreFault === null);
   }
 
+  /** How far the archive trails the recording, as the uploader says now. */
+  get archive(): ArchiveHealth {
+    return archiveHealth(this.o.archive());
+  }
+
   /** The whole picture, as /healthz serves it. */
   report(): HealthReport {
     const pipelines = this.o.sessions().map((s): PipelineHealth => {
