@@ -1,7 +1,7 @@
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReleaseRecord } from '../server/delay/delay-line.ts';
-import { renderMasterPlaylist, type VariantInfo } from '../server/delay/playlist.ts';
+import { renderMasterPlaylist, type PublicTimeline, type VariantInfo } from '../server/delay/playlist.ts';
 import type { Logger } from '../server/domain/logger.ts';
 import { remuxSpec } from '../server/media/args.ts';
 import { runFfmpeg } from '../server/media/run.ts';
@@ -61,6 +61,8 @@ export interface RecorderOptions {
   readonly masterDir: (hearingId: string) => string;
   /** The hearing's record at its end: program, masks, audit trail. */
   readonly recordOf: (hearingId: string) => Promise<unknown>;
+  /** The public timeline as last saved: after a crash, slots published but not yet archived are found there. */
+  readonly savedTimeline: (hearingId: string) => Promise<PublicTimeline | null>;
   /** Whether a hearing has ended (a restart finishes archives the crash interrupted). */
   readonly hasEnded: (hearingId: string) => Promise<boolean>;
   readonly ffmpegPath: string;
@@ -129,10 +131,12 @@ export class Recorder {
   async follow(session: RecordedHearing): Promise<void> {
     const id = session.hearing.id;
     session.on('master', () => void this.enterMaster(id));
-    session.on('released', (r) => {
-      const next = (this.airedPasses.get(id) ?? Promise.resolve()).then(() => this.enterAired(id, r));
+    const aired = (work: () => Promise<void>) => {
+      const next = (this.airedPasses.get(id) ?? Promise.resolve()).then(work);
       this.airedPasses.set(id, next);
-    });
+    };
+    session.on('released', (r) => aired(() => this.enterAired(id, r)));
+    aired(() => this.catchUpAired(id));
     session.on('finished', () => void session.close().then(() => this.finalize(id)));
     await this.o.state.putIfAbsent<ArchiveRecord>('archives', id, this.record(id, 'recording', [])).catch((err: unknown) => {
       // The catalogue catches up at finalizing; the recording itself never waits on the state store.
@@ -232,6 +236,32 @@ export class Recorder {
       }
     } catch (err) {
       this.o.logger.error({ hearingId, seq: r.seq, err }, 'could not archive an aired segment');
+    }
+  }
+
+  /**
+   * Enters the slots of the saved public timeline the archive lacks: a crash between a slot's
+   * publication and its archiving leaves it in the public store (which keeps two windows), and the
+   * timeline says what it was.
+   */
+  private async catchUpAired(hearingId: string): Promise<void> {
+    const timeline = await this.o.savedTimeline(hearingId).catch(() => null);
+    if (!timeline) return;
+    const a = await this.archive(hearingId);
+    for (const e of timeline.entries) {
+      if (this.o.rungs.every((rung) => a.has(`aired/${rung}/${e.seq}.ts`))) continue;
+      const outcome = e.source.kind === 'program' ? 'aired' : (e.source.slate as ReleaseRecord['outcome']);
+      const end = e.programDateTime + e.durationSec * 1000;
+      await this.enterAired(hearingId, {
+        seq: e.seq,
+        captureStart: e.programDateTime,
+        captureEnd: end,
+        outcome,
+        reason: 'program',
+        durationSec: e.durationSec,
+        releasedAt: this.now(),
+        ...(e.source.kind === 'program' ? { run: e.source.run } : {}),
+      });
     }
   }
 

@@ -24,6 +24,7 @@ import { AuditTrail } from './audit/trail.ts';
 import { HealthMonitor } from './service/health.ts';
 import { publicPrefix, variantsOf } from './service/hearing-factory.ts';
 import { openArchiveStore } from './store/open-object-store.ts';
+import type { PublicTimeline } from './delay/playlist.ts';
 import type { ObjectStore } from './store/object-store.ts';
 import { Recorder } from '../recorder/recorder.ts';
 import { loadSigningKey, type SigningKey } from '../recorder/signing-key.ts';
@@ -158,6 +159,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
       audit: await audit.list(hearingId),
       auditVerdict: await audit.verify(hearingId),
     }),
+    savedTimeline: async (hearingId) => (await state.get<{ timeline: PublicTimeline }>('releases', hearingId))?.timeline ?? null,
     hasEnded: (hearingId) => registry.hearing(hearingId).then((h) => h.status === 'ended', () => false),
     ffmpegPath: config.ffmpegPath,
     logger,

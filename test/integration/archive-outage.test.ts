@@ -52,7 +52,7 @@ describe('archive: a 60 s storage outage mid-hearing', () => {
     await waitForEncoder(s, hearingId);
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
     console = connect(`${s.base}/control`, { auth: { token: s.token }, transports: ['websocket'], reconnection: false, forceNew: true });
-    await new Promise((r) => console.once('connect', r));
+    await new Promise<void>((r) => console.once('connect', () => r()));
     await (console.timeout(10_000).emitWithAck as (ev: string, p: unknown) => Promise<unknown>)('join', { hearingId });
     let down = false;
     console.on('state', (st: { health: { archive: { ok: boolean; behindMs: number; pending: number } } }) => {
