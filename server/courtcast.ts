@@ -27,6 +27,7 @@ import { openArchiveStore } from './store/open-object-store.ts';
 import type { PublicTimeline } from './delay/playlist.ts';
 import type { ObjectStore } from './store/object-store.ts';
 import { Recorder } from '../recorder/recorder.ts';
+import { ArchiveCatalogue } from '../recorder/archive-catalogue.ts';
 import { loadSigningKey, type SigningKey } from '../recorder/signing-key.ts';
 
 /** A Redis client whose publish never rejects: failures are logged instead. */
@@ -181,7 +182,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const viewers = new ViewerCounter();
   const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveHearings(), archive: () => recorder.backlog(), logger });
   await health.start();
-  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, health, logger, publicBaseUrl: config.http.publicBaseUrl });
+  const catalogue = new ArchiveCatalogue({ store: archiveStore, state, hearings: registry, key: signingKey, presignSeconds: config.archive.presignSeconds });
+  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, logger, publicBaseUrl: config.http.publicBaseUrl });
   // The port opens only after recovery: until then a clerk's cut would find no live hearing and
   // /healthz would claim a readiness the server does not have yet.
   const server = createServer(app);

@@ -13,6 +13,8 @@ import type { HealthMonitor } from '../service/health.ts';
 import type { Registry } from '../service/registry.ts';
 import type { ObjectReader } from '../store/object-store.ts';
 import { publicApi, staffApi } from './api.ts';
+import { archiveApi, archiveKeyRoute } from './archive-api.ts';
+import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
 import { openApiDocument } from './openapi.ts';
 import { originRouter } from './origin.ts';
 import { problemHandler, sendProblem } from './problem.ts';
@@ -29,6 +31,7 @@ export interface HttpOptions {
   readonly audit: AuditTrail;
   readonly viewers: ViewerCounter;
   readonly health: HealthMonitor;
+  readonly catalogue: ArchiveCatalogue;
   readonly logger: Logger;
   /** Base URL for links in responses; by default taken from the request's Host. */
   readonly publicBaseUrl?: string;
@@ -69,6 +72,8 @@ export function createHttpApp(o: HttpOptions): Express {
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/hls', originRouter(o.publicStore, (hearingId, client) => o.viewers.saw(hearingId, client)));
   app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi(o.registry, o.broadcasts, baseUrl));
+  app.get('/.well-known/courtcast-archive-key.pem', archiveKeyRoute(o.catalogue));
+  app.use('/api/archive', archiveApi({ catalogue: o.catalogue, audit: o.audit, tokens: o.tokens, accounts: o.accounts }));
   app.use('/api', staffApi({ registry: o.registry, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit }));
   app.get('/vendor/hls.min.js', (_req, res) => sendInstalled(res, hlsJs));
   app.get('/vendor/socket.io.min.js', (_req, res) => sendInstalled(res, socketIoClient));

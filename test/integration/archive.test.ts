@@ -167,4 +167,77 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
     expect(record.program.dumped.length).toBeGreaterThan(0);
     expect(record.program.masks.map((m) => m.id)).toContain(maskId);
   });
+
+  it('lets archivists (not clerks) search, open, verify and replay it, with byte ranges, and gives the MP4 by a presigned link', async () => {
+    const mk = async (username: string, roles: string[]) => {
+      expect((await s.api('POST', '/api/users', { username, password: `${username}-password`, roles, ...(roles.includes('clerk') ? { courtroomIds: [] } : {}) })).status).toBe(201);
+      return s.login(username, `${username}-password`);
+    };
+    const clerk = await mk('clerk-a', ['clerk']);
+    const archivist = await mk('archivist-a', ['archivist']);
+    expect((await s.api('GET', '/api/archive/hearings?caseNumber=t-1', undefined, clerk)).status).toBe(403);
+    expect((await s.api('GET', `/api/archive/hearings/${hearingId}`, undefined, clerk)).type).toContain('problem+json');
+    const found = await s.api<{ id: string; archive: { status: string } }[]>('GET', '/api/archive/hearings?caseNumber=t-1&caseType=civil', undefined, archivist);
+    expect(found.body.map((h) => [h.id, h.archive.status])).toEqual([[hearingId, 'complete']]);
+    expect((await s.api<unknown[]>('GET', '/api/archive/hearings?caseNumber=nothing-like-it', undefined, archivist)).body).toEqual([]);
+    expect((await s.api('GET', '/api/archive/hearings?from=yesterday', undefined, archivist)).status).toBe(400);
+    const page = await s.api<{ record: { program: { dumped: unknown[] } }; seal: { final: boolean }; audit: unknown[] }>('GET', `/api/archive/hearings/${hearingId}`, undefined, archivist);
+    expect(page.body.seal.final).toBe(true);
+    expect(page.body.record.program.dumped.length).toBeGreaterThan(0);
+    const verdict = await s.api<{ ok: boolean }>('POST', `/api/archive/hearings/${hearingId}/verify`, undefined, archivist);
+    expect(verdict.body.ok).toBe(true);
+
+    const seg = await fetch(`${s.base}/api/archive/hearings/${hearingId}/aired/360p/${served[0]!.seq}.ts`, { headers: { authorization: `Bearer ${archivist}`, range: 'bytes=188-375' } });
+    expect(seg.status).toBe(206);
+    expect(seg.headers.get('content-range')).toBe(`bytes 188-375/${served[0]!.body.length}`);
+    expect(Buffer.from(await seg.arrayBuffer()).equals(served[0]!.body.subarray(188, 376))).toBe(true);
+    const beyond = await fetch(`${s.base}/api/archive/hearings/${hearingId}/aired/360p/${served[0]!.seq}.ts`, { headers: { authorization: `Bearer ${archivist}`, range: 'bytes=99999999-' } });
+    expect(beyond.status).toBe(416);
+    const sneaky = await fetch(`${s.base}/api/archive/hearings/${hearingId}/aired/..%2F..%2Fmaster.mp4`, { headers: { authorization: `Bearer ${archivist}` } });
+    expect(sneaky.status).toBe(400);
+
+    const dl = await fetch(`${s.base}/api/archive/hearings/${hearingId}/download/aired.mp4`, { headers: { authorization: `Bearer ${archivist}` }, redirect: 'manual' });
+    expect(dl.status).toBe(303);
+    const viaLink = Buffer.from(await (await fetch(dl.headers.get('location')!)).arrayBuffer());
+    expect(sha256(viaLink)).toBe(sha256(await get('aired.mp4')));
+  });
+
+  it('keeps the master sealed until a supervisor enters an order, then unseals only the ordered interval, all on the audit trail', async () => {
+    const archivist = await s.login('archivist-a', 'archivist-a-password');
+    const supervisorOk = (await s.api('POST', '/api/users', { username: 'sup-a', password: 'sup-a-password', roles: ['supervisor'] })).status;
+    expect(supervisorOk).toBe(201);
+    const supervisor = await s.login('sup-a', 'sup-a-password');
+    const sealed = await s.api('GET', `/api/archive/hearings/${hearingId}/master/index.m3u8`, undefined, archivist);
+    expect(sealed.status).toBe(403);
+    expect(sealed.type).toContain('problem+json');
+    expect((await s.api('GET', `/api/archive/hearings/${hearingId}/download/master.mp4`, undefined, archivist)).status).toBe(403);
+
+    const master = manifest.entries.filter((e) => e.kind === 'master');
+    const mid = master[Math.floor(master.length / 2)]!;
+    const order = { reference: 'ORD-2026-114', judge: 'Judge Example', reason: 'appeal review', from: new Date(mid.captureStart!).toISOString(), to: new Date(mid.captureStart! + 3_000).toISOString(), expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
+    expect((await s.api('POST', `/api/archive/hearings/${hearingId}/orders`, order, archivist)).status).toBe(403);
+    expect((await s.api('POST', `/api/archive/hearings/${hearingId}/orders`, { ...order, expiresAt: 'never' }, supervisor)).status).toBe(400);
+    expect((await s.api('POST', `/api/archive/hearings/${hearingId}/orders`, order, supervisor)).status).toBe(201);
+
+    const pl = await s.api<string>('GET', `/api/archive/hearings/${hearingId}/master/index.m3u8`, undefined, archivist);
+    expect(pl.status).toBe(200);
+    const names = (HLS.parse(pl.body) as MediaPlaylist).segments.map((x) => x.uri);
+    expect(names.length).toBeGreaterThanOrEqual(1);
+    expect(names.length).toBeLessThan(master.length);
+    const inside = await fetch(`${s.base}/api/archive/hearings/${hearingId}/master/${names[0]}`, { headers: { authorization: `Bearer ${archivist}` } });
+    expect(inside.status).toBe(200);
+    const outsideName = master[0]!.key.slice('master/'.length).replace('/', '-');
+    expect(names).not.toContain(outsideName);
+    const outside = await fetch(`${s.base}/api/archive/hearings/${hearingId}/master/${outsideName}`, { headers: { authorization: `Bearer ${archivist}` } });
+    expect(outside.status).toBe(403);
+    // A partial order does not unseal the whole master file.
+    expect((await s.api('GET', `/api/archive/hearings/${hearingId}/download/master.mp4`, undefined, archivist)).status).toBe(403);
+
+    const trail = (await s.api<{ action: string; actor: { username?: string } }[]>('GET', `/api/hearings/${hearingId}/audit`)).body;
+    const actions = trail.map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['master-access-refused', 'unsealing-order-entered', 'master-played', 'master-segment-read']));
+    expect(trail.filter((e) => e.action === 'master-access-refused').length).toBeGreaterThanOrEqual(3);
+    expect(trail.find((e) => e.action === 'unsealing-order-entered')?.actor.username).toBe('sup-a');
+    expect((await s.api<{ ok: boolean }>('GET', `/api/hearings/${hearingId}/audit/verify`)).body.ok).toBe(true);
+  });
 });
