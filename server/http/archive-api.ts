@@ -157,8 +157,10 @@ export function archiveApi(d: ArchiveApiDeps): Router {
       }
       await recordAccess(res, id, 'master-downloaded', { orders: orders.map((o) => o.reference) });
     } else if (file === 'aired.mp4') await recordAccess(res, id, 'archive-downloaded', { file });
-    const url = await catalogue.presigned(id, file, name);
-    if (url && file.endsWith('.mp4')) return void res.redirect(303, url);
+    const url = file.endsWith('.mp4') ? await catalogue.presigned(id, file, name) : null;
+    // A browser page cannot read a cross-origin redirect: it asks for the link and navigates to it.
+    if (req.query.as === 'link') return void res.json({ url });
+    if (url) return void res.redirect(303, url);
     res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
     const head = await catalogue.head(id, file);
     const open = (range?: { start: number; end: number }) =>

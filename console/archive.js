@@ -1,0 +1,182 @@
+// Courtcast archive: archivists search hearings, open a hearing's record, replay what aired,
+// download it and verify it. Plain ES module, served as-is; it talks to /api/archive only.
+/* global Hls */
+
+const $ = (id) => document.getElementById(id);
+const session = {
+  get token() { return sessionStorage.getItem('courtcast.token'); },
+  set token(v) { if (v) sessionStorage.setItem('courtcast.token', v); else sessionStorage.removeItem('courtcast.token'); },
+};
+let replay = null;
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: { ...(session.token ? { authorization: `Bearer ${session.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
+  if (res.status === 401 && path !== '/api/auth/login') { signOut(); throw new Error('Your sign-in has expired. Please sign in again.'); }
+  if (res.status === 403) throw new Error(data?.detail ?? 'The archive is for archivists.');
+  if (!res.ok) throw new Error(data?.detail ?? `Request failed (${res.status})`);
+  return data;
+}
+
+function show(view) {
+  for (const v of ['login-view', 'search-view', 'record-view']) $(v).hidden = v !== view;
+}
+
+function signOut() {
+  session.token = null;
+  replay?.destroy();
+  $('who').textContent = '';
+  $('signout').hidden = true;
+  show('login-view');
+}
+
+$('signout').addEventListener('click', signOut);
+$('login-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  $('login-error').textContent = '';
+  try {
+    const r = await api('POST', '/api/auth/login', { username: $('username').value, password: $('password').value });
+    session.token = r.token;
+    await showSearch();
+  } catch (err) {
+    $('login-error').textContent = err.message;
+  }
+});
+
+const when = (ms) => (ms === null || ms === undefined ? '—' : new Date(ms).toLocaleString());
+
+async function showSearch() {
+  const me = await api('GET', '/api/me');
+  $('who').textContent = `${me.username} (${me.roles.join(', ')})`;
+  $('signout').hidden = false;
+  const courts = await api('GET', '/api/courts').catch(() => []);
+  $('q-court').replaceChildren(new Option('Any', ''), ...courts.map((c) => new Option(c.name, c.id)));
+  show('search-view');
+}
+
+$('search-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  $('search-error').textContent = '';
+  const q = new URLSearchParams();
+  const put = (k, v) => v && q.set(k, v);
+  put('caseNumber', $('q-case').value.trim());
+  put('courtId', $('q-court').value);
+  put('caseType', $('q-type').value);
+  put('status', $('q-status').value);
+  if ($('q-from').value) q.set('from', new Date(`${$('q-from').value}T00:00:00`).toISOString());
+  if ($('q-to').value) q.set('to', new Date(`${$('q-to').value}T23:59:59`).toISOString());
+  try {
+    const found = await api('GET', `/api/archive/hearings?${q}`);
+    const body = $('results').querySelector('tbody');
+    body.replaceChildren();
+    for (const h of found) {
+      const tr = document.createElement('tr');
+      tr.className = 'pick';
+      for (const text of [h.caseNumber, h.title, h.caseType, when(Date.parse(h.scheduledStart)), h.archive?.status ?? '—']) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        tr.append(td);
+      }
+      tr.addEventListener('click', () => void openRecord(h.id));
+      body.append(tr);
+    }
+    $('results').hidden = found.length === 0;
+    $('no-results').hidden = found.length > 0;
+  } catch (err) {
+    $('search-error').textContent = err.message;
+  }
+});
+
+$('back').addEventListener('click', () => {
+  replay?.destroy();
+  replay = null;
+  show('search-view');
+});
+
+/** Draws what aired, what did not, what was cut and what was masked over the hearing's span. */
+function drawTimeline(program, from, to) {
+  const bar = $('timeline');
+  bar.replaceChildren();
+  if (!program || from === null || to === null || to <= from) return;
+  const span = to - from;
+  const add = (cls, start, end, title) => {
+    const s = Math.max(from, start);
+    const e = Math.min(to, end ?? to);
+    if (e <= s) return;
+    const d = document.createElement('div');
+    d.className = `seg ${cls}`;
+    d.style.left = `${((s - from) / span) * 100}%`;
+    d.style.width = `${((e - s) / span) * 100}%`;
+    d.title = title;
+    bar.append(d);
+  };
+  for (const i of program.onAir ?? []) add('aired', i.start, i.end, `aired ${when(i.start)} – ${when(i.end)}`);
+  for (const d of program.dumped ?? []) add('dumped', d.start, d.end, `cut: dumped ${when(d.start)} – ${when(d.end)}`);
+  for (const m of program.masks ?? []) add('masked', m.start, m.end, `${m.kind} mask${m.reason ? `: ${m.reason}` : ''}`);
+}
+
+async function openRecord(id) {
+  const r = await api('GET', `/api/archive/hearings/${id}`);
+  show('record-view');
+  $('r-title').textContent = r.hearing.title;
+  $('r-case').textContent = `${r.hearing.caseNumber} · ${r.hearing.caseType}`;
+  $('r-status').textContent = `Archive ${r.archive.status}${r.archive.finalizedAt ? ` on ${when(Date.parse(r.archive.finalizedAt))}` : ''} · ${r.archive.entries} objects, ${(r.archive.bytes / 1e6).toFixed(1)} MB`;
+  drawTimeline(r.record?.program, r.master.from, r.master.to);
+  $('master-info').textContent = `${r.master.segments} master segments, ${when(r.master.from)} – ${when(r.master.to)}. Sealed: it plays only within an unsealing order in force.`;
+  $('orders').replaceChildren(...r.orders.map((o) => Object.assign(document.createElement('li'), { textContent: `Order ${o.reference} (judge ${o.judge}): ${when(o.from)} – ${when(o.to)}, until ${when(o.expiresAt)}` })));
+  $('seal').textContent = r.seal ? `${r.seal.count} entries, ${r.seal.final ? 'final' : 'still recording'}, signed ${when(Date.parse(r.seal.sealedAt))}, key ${r.seal.keyId.slice(0, 16)}…` : 'No manifest yet.';
+  $('audit').replaceChildren(...r.audit.map((e) => {
+    const li = document.createElement('li');
+    const who = e.actor.kind === 'user' ? `${e.actor.username} (${e.actor.role})` : 'Courtcast';
+    li.textContent = `${new Date(e.at).toLocaleString()} ${e.action} by ${who}${e.reason ? ` — “${e.reason}”` : ''}`;
+    return li;
+  }));
+  $('verify-result').textContent = '';
+  $('verify').onclick = () => void verify(id);
+  $('download-aired').onclick = () => void download(id, 'aired.mp4');
+  replay?.destroy();
+  replay = new Hls({ xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${session.token}`) });
+  replay.loadSource(`/api/archive/hearings/${id}/aired/index.m3u8`);
+  replay.attachMedia($('replay'));
+}
+
+async function verify(id) {
+  $('verify-result').textContent = 'Verifying every object against the signed manifest…';
+  try {
+    const v = await api('POST', `/api/archive/hearings/${id}/verify`);
+    const el = $('verify-result');
+    el.replaceChildren();
+    const head = document.createElement('span');
+    head.className = v.ok ? 'ok' : 'bad';
+    head.textContent = v.ok ? `Verified: signature valid, ${v.checkedObjects} objects match.` : `NOT verified (signature ${v.signature}).`;
+    el.append(head, ...v.findings.map((f) => Object.assign(document.createElement('div'), { textContent: `${f.n === null ? 'manifest' : `entry ${f.n}`}: ${f.problem}` })));
+  } catch (err) {
+    $('verify-result').textContent = err.message;
+  }
+}
+
+/** Downloads through a presigned link when the store gives one, else through the API (ranges and all). */
+async function download(id, file) {
+  try {
+    const link = await api('GET', `/api/archive/hearings/${id}/download/${file}?as=link`);
+    if (link.url) {
+      location.assign(link.url);
+      return;
+    }
+    const res = await fetch(`/api/archive/hearings/${id}/download/${file}`, { headers: { authorization: `Bearer ${session.token}` } });
+    if (!res.ok) throw new Error(`Download failed (${res.status})`);
+    const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(await res.blob()), download: `${id}-${file}` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+  } catch (err) {
+    $('verify-result').textContent = err.message;
+  }
+}
+
+if (session.token) showSearch().catch(() => signOut());
+else show('login-view');

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ArchiveRecord } from '../../recorder/recorder.ts';
+import { launchChromium } from '../support/browser.ts';
+import { TestEncoder } from '../support/encoder.ts';
+import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { elapse, waitFor } from '../support/wait.ts';
+
+/**
+ * An archivist with a case number in hand, in Chromium: signs in to the archive page, finds the
+ * hearing, opens its record (timeline, trail), replays what aired, downloads the as-aired MP4 and
+ * runs the verification. The archive is the embedded default (a local directory).
+ */
+describe('the archive page in Chromium', () => {
+  let s: TestServer;
+  let encoder: TestEncoder;
+  let browser: Browser;
+  let hearingId = '';
+
+  beforeAll(async () => {
+    s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 500, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
+    const seeded = await seedHearing(s, { delaySeconds: 2 });
+    hearingId = seeded.hearingId;
+    expect((await s.api('POST', '/api/users', { username: 'archivist', password: 'archivist-password', roles: ['archivist'] })).status).toBe(201);
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
+    await elapse(10_000);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/pause`, { reason: 'recess' })).status).toBe(200);
+    await elapse(4_000);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/resume`, {})).status).toBe(200);
+    await elapse(6_000);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
+    await waitFor(async () => (await s.cc.state.get<ArchiveRecord>('archives', hearingId))?.status === 'complete', 'the archive to be finalized', 60_000);
+    await encoder.kill();
+    browser = await launchChromium();
+  }, 150_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await encoder?.kill();
+    await s?.close();
+  });
+
+  it('finds the hearing by case number, replays it, downloads the MP4 and verifies it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.goto(`${s.base}/console/archive.html`);
+    await page.fill('#username', 'archivist');
+    await page.fill('#password', 'archivist-password');
+    await page.click('#login-form button');
+    await page.waitForSelector('#search-view:not([hidden])');
+    await page.fill('#q-case', 'T-1');
+    await page.click('#search-form button');
+    await page.waitForSelector('#results tbody tr');
+    expect(await page.locator('#results tbody tr').count()).toBe(1);
+    await page.click('#results tbody tr');
+    await page.waitForFunction(() => document.getElementById('r-title')?.textContent === 'Test v. Test', undefined, { timeout: 10_000 });
+    // The timeline draws the aired intervals (two: before and after the recess).
+    expect(await page.locator('#timeline .aired').count()).toBe(2);
+    expect(await page.textContent('#audit')).toContain('pause');
+    await page.waitForFunction(() => {
+      const v = document.getElementById('replay') as HTMLVideoElement;
+      return v.readyState >= 2 && v.duration > 10;
+    }, undefined, { timeout: 30_000, polling: 250 });
+    await page.evaluate(() => void (document.getElementById('replay') as HTMLVideoElement).play());
+    await page.waitForFunction(() => (document.getElementById('replay') as HTMLVideoElement).currentTime > 1, undefined, { timeout: 20_000, polling: 250 });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-aired')]);
+    const saved = path.join(os.tmpdir(), `courtcast-download-${Date.now()}.mp4`);
+    await download.saveAs(saved);
+    const stored = await s.cc.archiveStore.get(`hearings/${hearingId}/aired.mp4`);
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    expect(sha(readFileSync(saved))).toBe(sha(stored!));
+
+    await page.click('#verify');
+    await page.waitForFunction(() => (document.getElementById('verify-result')?.textContent ?? '').startsWith('Verified'), undefined, { timeout: 30_000 });
+    expect(pageErrors).toEqual([]);
+    const shot = process.env.COURTCAST_SCREENSHOTS ? path.resolve('docs/archive.png') : path.join(os.tmpdir(), 'courtcast-archive.png');
+    await page.screenshot({ path: shot, fullPage: true });
+  });
+
+  it('tells a clerk the archive is not theirs', async () => {
+    expect((await s.api('POST', '/api/users', { username: 'clerk', password: 'clerk-password', roles: ['clerk'], courtroomIds: [] })).status).toBe(201);
+    const page = await browser.newPage();
+    await page.goto(`${s.base}/console/archive.html`);
+    await page.fill('#username', 'clerk');
+    await page.fill('#password', 'clerk-password');
+    await page.click('#login-form button');
+    await page.waitForSelector('#search-view:not([hidden])');
+    await page.click('#search-form button');
+    await page.waitForFunction(() => (document.getElementById('search-error')?.textContent ?? '').includes('role'), undefined, { timeout: 10_000 });
+  });
+});
