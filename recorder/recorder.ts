@@ -312,6 +312,8 @@ export class Recorder {
       await a.writeManifest(true);
       const files = { ...(a.has('master.mp4') ? { masterMp4: 'master.mp4' } : {}), ...(a.has('aired.mp4') ? { airedMp4: 'aired.mp4' } : {}), airedPlaylist: 'aired/index.m3u8' };
       await this.o.state.put('archives', hearingId, base('complete', { finalizedAt: new Date(this.now()).toISOString(), files }));
+      // Finished: nothing more is entered, and no later pass may replace the final manifest.
+      this.archives.delete(hearingId);
       log.info({ hearingId, entries: a.list().length }, 'hearing archived');
     } catch (err) {
       log.error({ hearingId, err }, 'could not finalize the archive; it is retried at the next start');
