@@ -27,6 +27,8 @@ export interface EntryBody {
   /** aired: `aired` for program media, else the slate that stood in. */
   readonly outcome?: string;
   readonly reason?: string;
+  /** aired: the master segments its capture interval came from (keys in this manifest). */
+  readonly masterKeys?: readonly string[];
   /** aired: the masks that shaped it (ids; the record holds their definitions). */
   readonly masks?: readonly string[];
   readonly spliced?: boolean;

@@ -73,6 +73,11 @@ export interface RecorderOptions {
 
 const MANIFEST_EVERY_MS = 10_000;
 
+/** Keys of the master segments whose capture interval overlaps [start, end). */
+function masterOver(entries: readonly ManifestEntry[], start: number, end: number): string[] {
+  return entries.filter((e) => e.kind === 'master' && e.captureStart !== undefined && e.captureEnd !== undefined && e.captureStart < end && e.captureEnd > start).map((e) => e.key);
+}
+
 /**
  * The recorder: makes every hearing durable in the archive store. It enters the sealed master,
  * the as-aired rendition (read back from the public store) and, at the end, the record, two MP4s
@@ -208,6 +213,9 @@ export class Recorder {
   private async enterAired(hearingId: string, r: ReleaseRecord): Promise<void> {
     try {
       const a = await this.archive(hearingId);
+      // The master is sealed within a segment of capture and a slot airs D later, so the master
+      // segments its picture came from are entered by now.
+      const masterKeys = r.outcome === 'aired' ? masterOver(a.list(), r.captureStart, r.captureEnd) : [];
       for (const rung of this.o.rungs) {
         const key = `aired/${rung}/${r.seq}.ts`;
         if (a.has(key)) continue;
@@ -228,6 +236,7 @@ export class Recorder {
             outcome: r.outcome,
             reason: r.reason,
             ...(r.run !== undefined ? { run: r.run } : {}),
+            ...(masterKeys.length ? { masterKeys } : {}),
             ...(r.masks?.length ? { masks: r.masks } : {}),
             ...(r.spliced ? { spliced: true } : {}),
           },

@@ -158,9 +158,14 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
     expect(masked.length).toBeGreaterThan(0);
     const master = manifest.entries.filter((e) => e.kind === 'master');
     expect(master.every((e) => e.dated === 'clock')).toBe(true);
+    const masterKeys = new Set(master.map((m) => m.key));
     for (const e of manifest.entries.filter((x) => x.kind === 'aired' && x.outcome === 'aired')) {
-      // Every aired picture lies within what the master covers.
-      expect(master.some((m) => m.captureStart! <= e.captureStart! + 100 && m.captureEnd! >= e.captureStart!), `slot ${e.seq}`).toBe(true);
+      // Every aired picture names the master segments it came from, and lies within them.
+      expect(e.masterKeys?.length, `slot ${e.seq}`).toBeGreaterThan(0);
+      expect(e.masterKeys!.every((k) => masterKeys.has(k))).toBe(true);
+      const from = master.filter((m) => e.masterKeys!.includes(m.key));
+      expect(Math.min(...from.map((m) => m.captureStart!)), `slot ${e.seq}`).toBeLessThanOrEqual(e.captureStart! + 100);
+      expect(Math.max(...from.map((m) => m.captureEnd!)), `slot ${e.seq}`).toBeGreaterThanOrEqual(e.captureEnd! - 100);
     }
     const record = JSON.parse((await get('record.json')).toString()) as { audit: { action: string }[]; program: { dumped: unknown[]; masks: { id: string }[] } };
     expect(record.audit.map((a) => a.action)).toEqual(expect.arrayContaining(['open', 'start', 'mask', 'lift-mask', 'cut', 'resume', 'end', 'encoder-connected']));
