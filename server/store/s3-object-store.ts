@@ -22,6 +22,8 @@ export interface S3Settings {
   readonly prefix?: string;
   /** Files at least this large go up in parts of this size. */
   readonly partSizeBytes?: number;
+  /** A connection silent this long is abandoned, so a hung peer fails (and is retried) rather than blocking. */
+  readonly idleTimeoutMs?: number;
 }
 
 const MIN_PART = 5 * 1024 * 1024;
@@ -84,6 +86,7 @@ export class S3ObjectStore implements ObjectStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 2,
+      requestHandler: { connectionTimeout: 5_000, socketTimeout: s.idleTimeoutMs ?? 30_000 },
     });
   }
 

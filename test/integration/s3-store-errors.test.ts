@@ -53,4 +53,15 @@ describe('S3 store refusals', () => {
     await gone.dispose();
     await expect(store.putFile('a/0.ts', src)).rejects.toThrow();
   });
+
+  it('gives up on a peer that accepts and never answers, rather than hanging', async () => {
+    const hung = createServer(() => undefined);
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    const store = new S3ObjectStore({ bucket: 'b', region: 'us-east-1', endpoint: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`, forcePathStyle: true, accessKeyId: 'k', secretAccessKey: 's', idleTimeoutMs: 1_000 });
+    // Without the idle timeout this would never settle (the test's own limit would fail it).
+    await expect(store.putFile('a/0.ts', src)).rejects.toThrow();
+    store.close();
+    hung.closeAllConnections();
+    await new Promise((r) => hung.close(r));
+  }, 30_000);
 });
