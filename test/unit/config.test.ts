@@ -55,4 +55,17 @@ describe('config', () => {
   it('rejects unknown keys in a config file layer', () => {
     expect(() => loadConfig({ env: {}, overrides: { http: { prot: 1 } } })).toThrow(/http/);
   });
+
+  it('reads the archive store settings, and says what an S3 archive lacks', () => {
+    expect(loadConfig({ env: {} }).archive).toMatchObject({ store: 'local', presignSeconds: 300 });
+    const s3 = loadConfig({
+      env: { COURTCAST_ARCHIVE_STORE: 's3', COURTCAST_S3_BUCKET: 'court-archive', COURTCAST_S3_ENDPOINT: 'http://minio:9000', COURTCAST_S3_FORCE_PATH_STYLE: 'false', COURTCAST_S3_PART_SIZE_MB: '16' },
+    });
+    expect(s3.archive.s3).toMatchObject({ bucket: 'court-archive', region: 'us-east-1', endpoint: 'http://minio:9000', forcePathStyle: false, partSizeMb: 16 });
+    expect(loadConfig({ env: { COURTCAST_ARCHIVE_STORE: 's3', COURTCAST_S3_BUCKET: 'b-1', COURTCAST_S3_FORCE_PATH_STYLE: 'true' } }).archive.s3?.forcePathStyle).toBe(true);
+    expect(() => loadConfig({ env: { COURTCAST_ARCHIVE_STORE: 's3' } })).toThrow(/archive\.s3\.bucket/);
+    expect(() => loadConfig({ env: { COURTCAST_ARCHIVE_STORE: 's3', COURTCAST_S3_BUCKET: 'b-1', COURTCAST_S3_ACCESS_KEY_ID: 'only-one' } })).toThrow(/secretAccessKey/);
+    expect(() => loadConfig({ env: { COURTCAST_S3_BUCKET: 'b-1', COURTCAST_S3_FORCE_PATH_STYLE: 'yes' } })).toThrow(/forcePathStyle/);
+    expect(() => loadConfig({ env: { COURTCAST_ARCHIVE_SIGNING_KEY: 'not a key' } })).toThrow(/signingKey/);
+  });
 });
