@@ -52,7 +52,7 @@ export default tseslint.config(
   },
   ...layerRules,
   {
-    files: ['console/**/*.js'],
+    files: ['console/**/*.js', 'player/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

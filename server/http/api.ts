@@ -13,6 +13,8 @@ import { authenticate, principalOf, requireRole } from './auth.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
 import { publicPrefix } from '../service/hearing-factory.ts';
 import type { Registry } from '../service/registry.ts';
+import type { PublicStates } from '../service/public-states.ts';
+import type { PublicStatus } from '../domain/public-state.ts';
 import { sendProblem, zodErrors } from './problem.ts';
 import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody } from './schemas.ts';
 
@@ -231,24 +233,43 @@ async function previewPlaylist(broadcasts: BroadcastService, id: string): Promis
 }
 
 /** What anyone may know about a hearing. */
-function publicView(h: Hearing, courtName: string, baseUrl: string): PublicHearing & { playlistUrl: string | null } {
+function publicView(h: Hearing, court: { name: string; timezone: string } | undefined, baseUrl: string): PublicHearing & { playlistUrl: string | null; courtTimezone: string } {
   const { courtId: _omit, ...rest } = h;
   const playlistUrl = h.status === 'live' ? `${baseUrl}/hls/${publicPrefix(h.id)}/master.m3u8` : null;
-  return { ...rest, courtName, playlistUrl };
+  // Times are shown in the court's own zone, wherever the viewer is.
+  return { ...rest, courtName: court?.name ?? '', courtTimezone: court?.timezone ?? 'UTC', playlistUrl };
 }
 
 /** The public API: the schedule and one hearing's status. Only public hearings are listed. */
-export function publicApi(registry: Registry, broadcasts: BroadcastService, baseUrl: (req: express.Request) => string): Router {
+export function publicApi(registry: Registry, broadcasts: BroadcastService, states: PublicStates, baseUrl: (req: express.Request) => string): Router {
   const api = Router();
+  // Live state for players: one long-lived stream per viewer instead of polling. Registered before
+  // the caching header below: an event stream must never be cached.
+  api.get('/hearings/:id/events', route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    if (!id) return;
+    const first = await states.status(id).catch(() => null);
+    if (!first) return sendProblem(res, 'NOT_FOUND', `no hearing ${id}`);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': '*', 'X-Accel-Buffering': 'no' });
+    const send = (s: PublicStatus) => res.write(`event: state\ndata: ${JSON.stringify(s)}\n\n`);
+    send(first);
+    const stop = states.on('changed', (s) => s.hearingId === id && send(s));
+    // A comment now and then keeps proxies from closing an idle stream.
+    const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    req.on('close', () => {
+      stop();
+      clearInterval(beat);
+    });
+  }));
   api.use((_req, res, next) => {
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Cache-Control', 'public, max-age=2');
     next();
   });
   api.get('/schedule', route(async (req, res) => {
-    const courts = new Map((await registry.listCourts()).map((c) => [c.id as string, c.name]));
+    const courts = new Map((await registry.listCourts()).map((c) => [c.id as string, c]));
     const hearings = (await registry.listHearings()).filter((h) => h.isPublic);
-    res.json(hearings.map((h) => publicView(h, courts.get(h.courtId) ?? '', baseUrl(req))));
+    res.json(hearings.map((h) => publicView(h, courts.get(h.courtId), baseUrl(req))));
   }));
   api.get('/hearings/:id', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
@@ -257,7 +278,8 @@ export function publicApi(registry: Registry, broadcasts: BroadcastService, base
     if (!h.isPublic) return sendProblem(res, 'NOT_FOUND', `no hearing ${id}`);
     const court = await registry.court(h.courtId);
     const live = broadcasts.live(id)?.status();
-    res.json({ ...publicView(h, court.name, baseUrl(req)), broadcast: live ? { phase: live.phase, delaySeconds: live.delaySeconds } : null });
+    const status = await states.status(id);
+    res.json({ ...publicView(h, court, baseUrl(req)), state: status?.state ?? 'not-broadcast', stateSince: status?.since ?? null, broadcast: live ? { delaySeconds: live.delaySeconds } : null });
   }));
   return api;
 }

@@ -14,7 +14,9 @@ import type { Registry } from '../service/registry.ts';
 import type { ObjectReader } from '../store/object-store.ts';
 import { publicApi, staffApi } from './api.ts';
 import { archiveApi, archiveKeyRoute } from './archive-api.ts';
+import { oembedRoute } from './oembed.ts';
 import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
+import type { PublicStates } from '../service/public-states.ts';
 import { openApiDocument } from './openapi.ts';
 import { originRouter } from './origin.ts';
 import { problemHandler, sendProblem } from './problem.ts';
@@ -32,6 +34,7 @@ export interface HttpOptions {
   readonly viewers: ViewerCounter;
   readonly health: HealthMonitor;
   readonly catalogue: ArchiveCatalogue;
+  readonly publicStates: PublicStates;
   readonly logger: Logger;
   /** Base URL for links in responses; by default taken from the request's Host. */
   readonly publicBaseUrl?: string;
@@ -71,7 +74,7 @@ export function createHttpApp(o: HttpOptions): Express {
   });
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/hls', originRouter(o.publicStore, (hearingId, client) => o.viewers.saw(hearingId, client)));
-  app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi(o.registry, o.broadcasts, baseUrl));
+  app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi(o.registry, o.broadcasts, o.publicStates, baseUrl));
   app.get('/.well-known/courtcast-archive-key.pem', archiveKeyRoute(o.catalogue));
   app.use('/api/archive', archiveApi({ catalogue: o.catalogue, audit: o.audit, tokens: o.tokens, accounts: o.accounts }));
   app.use('/api', staffApi({ registry: o.registry, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit }));
@@ -79,6 +82,22 @@ export function createHttpApp(o: HttpOptions): Express {
   app.get('/vendor/socket.io.min.js', (_req, res) => sendInstalled(res, socketIoClient));
   app.use('/console', express.static(consoleDir, { index: 'index.html', maxAge: 0 }));
   app.get('/watch/:id', (_req, res) => sendInstalled(res, path.join(playerDir, 'watch.html')));
+  // The iframe embed is the one page other sites may frame.
+  app.get('/embed/:id', (_req, res) => {
+    res.removeHeader('X-Frame-Options');
+    res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; media-src 'self' blob:; connect-src 'self'; frame-ancestors *");
+    sendInstalled(res, path.join(playerDir, 'embed.html'));
+  });
+  app.get('/oembed', oembedRoute(o.registry, baseUrl));
+  // The embeddable player is loaded by other sites as a module script, which needs CORS.
+  app.use(
+    '/player',
+    (_req, res, next) => {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      next();
+    },
+    express.static(playerDir, { index: false, maxAge: '5m' }),
+  );
   app.use((_req, res) => sendProblem(res, 'NOT_FOUND', 'no such resource'));
   app.use(problemHandler(o.logger));
   return app;

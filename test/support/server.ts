@@ -84,7 +84,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
 /** Creates a court, a courtroom and a public hearing; returns their ids and the stream key. */
 export async function seedHearing(
   s: TestServer,
-  opts: { delaySeconds?: number; ingest?: 'rtmp' | 'srt'; srtPort?: number; isPublic?: boolean } = {},
+  opts: { delaySeconds?: number; ingest?: 'rtmp' | 'srt'; srtPort?: number; isPublic?: boolean; scheduledStart?: Date } = {},
 ): Promise<{ courtId: string; courtroomId: string; hearingId: string; streamKey: string }> {
   const court = await s.api<{ id: string }>('POST', '/api/courts', { name: 'Test Court', timezone: 'Europe/London' });
   const room = await s.api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, {
@@ -97,7 +97,7 @@ export async function seedHearing(
     caseNumber: 'T-1',
     title: 'Test v. Test',
     caseType: 'civil',
-    scheduledStart: new Date().toISOString(),
+    scheduledStart: (opts.scheduledStart ?? new Date()).toISOString(),
     delaySeconds: opts.delaySeconds ?? 4,
     isPublic: opts.isPublic ?? true,
   });

@@ -1,0 +1,292 @@
+// <courtcast-player hearing="…" lang="zh-CN"> — the embeddable Courtcast player.
+// One script tag on any site: it finds its server from its own URL, talks to the public API only,
+// learns the hearing's state from one event stream (what aired, not what the clerk pressed), and
+// plays with hls.js (loaded from the same server) or the browser's own HLS (Safari, iOS).
+
+const SCRIPT_BASE = new URL('.', import.meta.url);
+const SERVER = new URL('..', SCRIPT_BASE).href.replace(/\/$/, '');
+const PLAYING_STATES = new Set(['starting', 'live', 'paused', 'interrupted', 'not-broadcast']);
+const locales = new Map();
+
+/** A locale's strings: the exact tag, then its language, then English. Adding a language is adding a file. */
+async function loadLocale(tag) {
+  for (const candidate of [tag, tag.split('-')[0], 'en']) {
+    if (!candidate || !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(candidate)) continue;
+    if (!locales.has(candidate)) {
+      locales.set(candidate, fetch(new URL(`locales/${candidate}.json`, SCRIPT_BASE)).then((r) => (r.ok ? r.json() : null)).catch(() => null));
+    }
+    const strings = await locales.get(candidate);
+    if (strings) return { tag: candidate, strings };
+  }
+  return { tag: 'en', strings: {} };
+}
+
+let hlsLoading = null;
+function loadHls() {
+  if (window.Hls) return Promise.resolve(window.Hls);
+  hlsLoading ??= new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = `${SERVER}/vendor/hls.min.js`;
+    s.onload = () => resolve(window.Hls);
+    s.onerror = () => reject(new Error('hls.js did not load'));
+    document.head.append(s);
+  });
+  return hlsLoading;
+}
+
+/** Icons as inline SVG: they draw the same with any font. */
+const ICON = {
+  play: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M7 4v16l13-8z"/></svg>',
+  pause: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M6 4h4v16H6zM14 4h4v16h-4z"/></svg>',
+  sound: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M3 9v6h4l5 5V4L7 9zm13.5 3a4.5 4.5 0 0 0-2.5-4v8a4.5 4.5 0 0 0 2.5-4z"/></svg>',
+  muted: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M3 9v6h4l5 5V4L7 9zm13.6 3 2.7-2.7-1.4-1.4-2.7 2.7-2.7-2.7-1.4 1.4 2.7 2.7-2.7 2.7 1.4 1.4 2.7-2.7 2.7 2.7 1.4-1.4z"/></svg>',
+  full: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M4 4h6v2H6v4H4zm10 0h6v6h-2V6h-4zM4 14h2v4h4v2H4zm14 0h2v6h-6v-2h4z"/></svg>',
+  pip: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M3 5h18v14H3zm2 2v10h14V7zm7 5h6v4h-6z"/></svg>',
+};
+
+const STYLE = `
+:host { display: block; position: relative; font: 15px/1.4 system-ui, sans-serif; color: #eef2f6; background: #0d1318; border-radius: 8px; overflow: hidden; max-width: 100%; }
+.frame { position: relative; aspect-ratio: 16 / 9; background: #000; }
+video { width: 100%; height: 100%; display: block; }
+.card { position: absolute; inset: 0; display: grid; place-content: center; text-align: center; gap: .4rem; background: #16212b; padding: 1rem; }
+.card[hidden] { display: none; }
+.card .big { font-size: 1.4rem; font-weight: 700; }
+.bar { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; padding: .5rem .7rem; background: #111a22; }
+.state { font-weight: 700; padding: .1rem .5rem; border-radius: 4px; background: #34485c; }
+.state.live { background: #c62828; }
+.state.paused, .state.interrupted { background: #8a6d10; }
+.meta { color: #b6c4d1; font-size: .9rem; }
+.grow { flex: 1; }
+button, select { font: inherit; color: inherit; background: #223142; border: 1px solid #3a4d61; border-radius: 4px; padding: .3rem .6rem; min-height: 44px; min-width: 44px; cursor: pointer; }
+button:focus-visible, select:focus-visible { outline: 3px solid #ffd54f; outline-offset: 2px; }
+@media (max-width: 480px) { .bar { font-size: .85rem; } .meta { width: 100%; } }
+`;
+
+class CourtcastPlayer extends HTMLElement {
+  static get observedAttributes() {
+    return ['hearing', 'lang'];
+  }
+
+  constructor() {
+    super();
+    this.root = this.attachShadow({ mode: 'open' });
+    this.root.innerHTML = `<style>${STYLE}</style>
+      <div class="frame">
+        <video playsinline part="video"></video>
+        <div class="card" role="status" aria-live="polite"><span class="big"></span><span class="sub"></span></div>
+      </div>
+      <div class="bar">
+        <span class="state" aria-live="polite"></span>
+        <span class="meta delay"></span>
+        <span class="meta grow info"></span>
+        <button class="play" type="button"></button>
+        <button class="mute" type="button"></button>
+        <label><span class="ql"></span> <select class="quality"></select></label>
+        <button class="pip" type="button"></button>
+        <button class="fs" type="button"></button>
+      </div>`;
+    this.$ = (sel) => this.root.querySelector(sel);
+    this.status = null;
+    this.hearingInfo = null;
+    this.t = (k, vars = {}) => (this.strings?.[k] ?? k).replace(/\{(\w+)\}/g, (_m, v) => String(vars[v] ?? ''));
+    this.$('.play').addEventListener('click', () => this.togglePlay());
+    this.$('.mute').addEventListener('click', () => this.toggleMute());
+    this.$('.fs').addEventListener('click', () => this.toggleFullscreen());
+    this.$('.pip').addEventListener('click', () => void this.togglePip());
+    this.$('.quality').addEventListener('change', (e) => this.chooseQuality(e.target.value));
+    this.$('video').addEventListener('play', () => this.renderButtons());
+    this.$('video').addEventListener('pause', () => this.renderButtons());
+    this.$('video').addEventListener('volumechange', () => this.renderButtons());
+    this.addEventListener('keydown', (e) => this.onKey(e));
+    this.tabIndex = 0;
+  }
+
+  connectedCallback() {
+    void this.load();
+  }
+
+  disconnectedCallback() {
+    this.stop();
+  }
+
+  attributeChangedCallback(name, before, after) {
+    if (before !== after && this.isConnected) void this.load();
+  }
+
+  stop() {
+    this.events?.close();
+    this.events = null;
+    this.hls?.destroy();
+    this.hls = null;
+    clearInterval(this.ticker);
+    clearTimeout(this.pendingState);
+  }
+
+  /** The language: the element's own, then the page's, then the browser's. */
+  get language() {
+    return this.getAttribute('lang') || this.closest('[lang]')?.getAttribute('lang') || navigator.language || 'en';
+  }
+
+  async load() {
+    this.stop();
+    const id = this.getAttribute('hearing');
+    const { tag, strings } = await loadLocale(this.language);
+    this.strings = strings;
+    this.locale = tag;
+    this.$('.frame').dir = strings.dir ?? 'ltr';
+    this.$('.bar').dir = strings.dir ?? 'ltr';
+    this.showCard(this.t('loading'), '');
+    if (!id) return;
+    try {
+      const res = await fetch(`${SERVER}/public/hearings/${encodeURIComponent(id)}`);
+      if (!res.ok) throw new Error(this.t('unavailable'));
+      this.hearingInfo = await res.json();
+    } catch (err) {
+      this.showCard(err.message, '');
+      return;
+    }
+    const h = this.hearingInfo;
+    this.$('.info').textContent = `${h.title} · ${h.courtName} · ${this.t('case', { caseNumber: h.caseNumber })}`;
+    this.onStatus({ state: h.state, delaySeconds: h.delaySeconds, scheduledStart: h.scheduledStart });
+    // One stream of state changes for as long as the player is on the page.
+    this.events = new EventSource(`${SERVER}/public/hearings/${encodeURIComponent(id)}/events`);
+    this.events.addEventListener('state', (e) => this.whenSeen(JSON.parse(e.data)));
+    this.ticker = setInterval(() => this.renderState(), 1000);
+  }
+
+  /**
+   * A state arrives when its first slot is published; this viewer sees that slot only once the
+   * player reaches it, hls.js's latency behind the live edge later. The label changes then, so it
+   * matches the picture (a paused card appears with "paused", not seconds before it).
+   */
+  whenSeen(status) {
+    const behindMs = this.hls && !this.$('video').paused ? Math.max(0, (this.hls.latency || 0) * 1000) : 0;
+    clearTimeout(this.pendingState);
+    if (behindMs === 0) this.onStatus(status);
+    else this.pendingState = setTimeout(() => this.onStatus(status), behindMs);
+  }
+
+  onStatus(status) {
+    const before = this.status?.state;
+    this.status = status;
+    this.setAttribute('state', status.state);
+    this.renderState();
+    if (PLAYING_STATES.has(status.state) && !this.hls && !this.$('video').src) void this.startPlayback();
+    if (status.state === 'ended' && before !== 'ended') this.$('video').pause();
+    this.dispatchEvent(new CustomEvent('statechange', { detail: status }));
+  }
+
+  renderState() {
+    const st = this.status?.state;
+    if (!st) return;
+    const label = this.$('.state');
+    label.textContent = this.t(`state.${st}`);
+    label.className = `state ${st}`;
+    this.$('.delay').textContent = st === 'live' || st === 'paused' ? this.t('delayed', { seconds: this.status.delaySeconds }) : '';
+    this.$('.ql').textContent = this.t('quality');
+    if (st === 'scheduled') {
+      const ms = Date.parse(this.status.scheduledStart) - Date.now();
+      const when = new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: this.hearingInfo?.courtTimezone ?? 'UTC' }).format(new Date(this.status.scheduledStart));
+      this.showCard(ms > 0 ? this.t('countdown', { time: formatLeft(ms) }) : this.t('countdown.due'), when);
+    } else if (st === 'ended' || (st === 'not-broadcast' && !this.hls)) {
+      this.showCard(this.t(`state.${st}`), '');
+    } else {
+      this.$('.card').hidden = true;
+    }
+    this.renderButtons();
+  }
+
+  showCard(big, sub) {
+    const card = this.$('.card');
+    card.hidden = false;
+    card.querySelector('.big').textContent = big;
+    card.querySelector('.sub').textContent = sub;
+  }
+
+  renderButtons() {
+    const v = this.$('video');
+    this.$('.play').innerHTML = v.paused ? ICON.play : ICON.pause;
+    this.$('.play').setAttribute('aria-label', v.paused ? this.t('play') : this.t('pause'));
+    this.$('.mute').innerHTML = v.muted ? ICON.muted : ICON.sound;
+    this.$('.mute').setAttribute('aria-label', v.muted ? this.t('unmute') : this.t('mute'));
+    this.$('.fs').innerHTML = ICON.full;
+    this.$('.fs').setAttribute('aria-label', this.t('fullscreen'));
+    this.$('.pip').innerHTML = ICON.pip;
+    this.$('.pip').setAttribute('aria-label', this.t('pip'));
+    this.$('.pip').hidden = !document.pictureInPictureEnabled;
+  }
+
+  async startPlayback() {
+    const url = this.hearingInfo?.playlistUrl ?? `${SERVER}/hls/hearings/${this.getAttribute('hearing')}/master.m3u8`;
+    const video = this.$('video');
+    video.muted = true; // browsers let only muted video start by itself
+    try {
+      const HlsLib = await loadHls().catch(() => null);
+      // hls.js first: Chromium claims native HLS support but cannot play it.
+      if (HlsLib?.isSupported()) {
+        this.hls = new HlsLib({ liveSyncDurationCount: 3 });
+        this.hls.on(HlsLib.Events.MANIFEST_PARSED, () => this.renderQualities());
+        this.hls.on(HlsLib.Events.ERROR, (_e, d) => d.fatal && this.showCard(this.t('playback.error', { detail: d.details }), ''));
+        this.hls.loadSource(url);
+        this.hls.attachMedia(video);
+      } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+        video.src = url;
+      }
+      await video.play();
+    } catch {
+      this.$('.state').title = this.t('press.play');
+    }
+  }
+
+  renderQualities() {
+    const select = this.$('.quality');
+    const levels = this.hls?.levels ?? [];
+    const label = (l) => (l.height ? `${l.height}p` : this.t('quality.audio'));
+    select.replaceChildren(new Option(this.t('quality.auto'), '-1'), ...levels.map((l, i) => new Option(label(l), String(i))));
+  }
+
+  chooseQuality(value) {
+    if (this.hls) this.hls.currentLevel = Number(value);
+  }
+
+  togglePlay() {
+    const v = this.$('video');
+    if (v.paused) void v.play();
+    else v.pause();
+  }
+
+  toggleMute() {
+    const v = this.$('video');
+    v.muted = !v.muted;
+  }
+
+  toggleFullscreen() {
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else void this.requestFullscreen?.();
+  }
+
+  async togglePip() {
+    if (document.pictureInPictureElement) await document.exitPictureInPicture();
+    else await this.$('video').requestPictureInPicture?.();
+  }
+
+  onKey(e) {
+    const keys = { ' ': () => this.togglePlay(), k: () => this.togglePlay(), m: () => this.toggleMute(), f: () => this.toggleFullscreen() };
+    const act = keys[e.key];
+    if (act && !['SELECT', 'BUTTON'].includes(e.composedPath()[0]?.tagName)) {
+      e.preventDefault();
+      act();
+    }
+  }
+}
+
+/** "1:05:09" or "4:07": hours only when there are some. */
+function formatLeft(ms) {
+  const s = Math.ceil(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+if (!customElements.get('courtcast-player')) customElements.define('courtcast-player', CourtcastPlayer);

@@ -1,0 +1,41 @@
+import type { Hearing } from './courts.ts';
+
+/**
+ * What the public is told about a hearing. It follows what the delay line has aired, never the
+ * clerk's buttons: a pause becomes "paused" when the paused slate reaches viewers, D seconds on.
+ */
+export type PublicState = 'scheduled' | 'starting' | 'live' | 'paused' | 'interrupted' | 'not-broadcast' | 'ended';
+
+/** The slot outcomes the delay line reports: program media, or the slate that stood in. */
+export type AiredOutcome = 'aired' | 'starting' | 'paused' | 'interrupted' | 'ended' | 'no-broadcast' | 'standby';
+
+/** A hearing's public state, and since when it has been airing (ms since the epoch), if it airs. */
+export interface PublicStatus {
+  readonly hearingId: string;
+  readonly state: PublicState;
+  readonly since: number | null;
+  readonly delaySeconds: number;
+  readonly scheduledStart: string;
+}
+
+const FROM_OUTCOME: Readonly<Record<AiredOutcome, PublicState>> = {
+  aired: 'live',
+  starting: 'starting',
+  paused: 'paused',
+  // A cut and an encoder gone both leave the public waiting for the picture to come back.
+  interrupted: 'interrupted',
+  standby: 'interrupted',
+  'no-broadcast': 'not-broadcast',
+  ended: 'ended',
+};
+
+/**
+ * The public state of a hearing from its registry status and the last slot that reached the
+ * public (null before its first). An ended hearing is ended whatever aired last.
+ */
+export function publicStateOf(h: Pick<Hearing, 'status' | 'isPublic'>, lastAired: AiredOutcome | null): PublicState {
+  if (!h.isPublic) return 'not-broadcast';
+  if (h.status === 'ended') return 'ended';
+  if (h.status === 'scheduled') return 'scheduled';
+  return lastAired === null ? 'starting' : FROM_OUTCOME[lastAired];
+}

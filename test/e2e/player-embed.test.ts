@@ -1,0 +1,145 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+import { TestEncoder } from '../support/encoder.ts';
+import { seedHearing, startTestServer, waitForEncoder, type TestServer } from '../support/server.ts';
+
+/**
+ * The player embedded in a page on another origin, with one script tag: before the start it
+ * counts down, then plays the live hearing, shows the paused card when the paused slate airs and
+ * the ended state at the end, in Chinese and in English.
+ */
+describe('<courtcast-player> on another site', () => {
+  let s: TestServer;
+  let site: Server;
+  let siteBase = '';
+  let browser: Browser;
+  let encoder: TestEncoder | null = null;
+  let hearingId = '';
+  let streamKey = '';
+  const shot = (name: string) => (process.env.COURTCAST_SCREENSHOTS ? path.resolve(`docs/${name}.png`) : path.join(os.tmpdir(), `courtcast-${name}.png`));
+
+  beforeAll(async () => {
+    s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 500, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
+    const seeded = await seedHearing(s, { delaySeconds: 4, scheduledStart: new Date(Date.now() + 3_600_000) });
+    hearingId = seeded.hearingId;
+    streamKey = seeded.streamKey;
+    // Another origin: a news site's article with the player in it.
+    site = createServer((req, res) => {
+      if (req.url === '/iframe') {
+        // What a CMS does with a pasted link: asks oEmbed, pastes the html it answers.
+        void fetch(`${s.base}/oembed?url=${encodeURIComponent(`${s.base}/watch/${hearingId}`)}`)
+          .then((r) => r.json() as Promise<{ html: string }>)
+          .then((o) => {
+            res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+            res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>CMS</title></head><body>${o.html}</body></html>`);
+          });
+        return;
+      }
+      const lang = req.url?.includes('en') ? 'en' : 'zh-CN';
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>Court news</title></head><body><main><h1>Court news</h1>
+<courtcast-player hearing="${hearingId}" style="max-width:720px"></courtcast-player>
+<script type="module" src="${s.base}/player/courtcast-player.js"></script></main></body></html>`);
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+    siteBase = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    expect(new URL(siteBase).origin).not.toBe(new URL(s.base).origin);
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await encoder?.kill();
+    site?.closeAllConnections();
+    await new Promise((r) => site?.close(r));
+    await s?.close();
+  });
+
+  const open = async (lang: 'zh' | 'en'): Promise<{ page: Page; errors: string[] }> => {
+    const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${siteBase}/${lang}`);
+    return { page, errors };
+  };
+  const inShadow = (page: Page, sel: string) => page.evaluate((q) => document.querySelector('courtcast-player')?.shadowRoot?.querySelector(q)?.textContent ?? '', sel);
+  const untilState = (page: Page, state: string, timeout = 30_000) =>
+    page.waitForFunction((st) => document.querySelector('courtcast-player')?.getAttribute('state') === st, state, { timeout, polling: 200 });
+
+  it('counts down to the scheduled start, in the page language', async () => {
+    const zh = await open('zh');
+    await untilState(zh.page, 'scheduled');
+    await zh.page.waitForFunction(() => /距开庭还有 \d+:\d\d/.test(document.querySelector('courtcast-player')?.shadowRoot?.querySelector('.card')?.textContent ?? ''), undefined, { timeout: 5_000 });
+    expect(await inShadow(zh.page, '.state')).toBe('已排期');
+    await zh.page.screenshot({ path: shot('player-scheduled-zh') });
+    const en = await open('en');
+    await untilState(en.page, 'scheduled');
+    await en.page.waitForFunction(() => /Starts in \d+:\d\d/.test(document.querySelector('courtcast-player')?.shadowRoot?.querySelector('.card')?.textContent ?? ''), undefined, { timeout: 5_000 });
+    expect(zh.errors.concat(en.errors)).toEqual([]);
+    await Promise.all([zh.page.close(), en.page.close()]);
+  });
+
+  it('answers oEmbed for a hearing link (404 problem+json otherwise), and its iframe snippet plays on another site', async () => {
+    const o = await fetch(`${s.base}/oembed?url=${encodeURIComponent(`${s.base}/watch/${hearingId}`)}&maxwidth=480`);
+    expect(o.status).toBe(200);
+    const body = (await o.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ version: '1.0', type: 'video', width: 480, title: 'Test v. Test' });
+    expect(body.html).toContain(`${s.base}/embed/${hearingId}`);
+    for (const url of ['https://example.com/watch/x', `${s.base}/console/`, 'not a url']) {
+      const r = await fetch(`${s.base}/oembed?url=${encodeURIComponent(url)}`);
+      expect(r.status, url).toBe(404);
+      expect(r.headers.get('content-type')).toContain('problem+json');
+    }
+    const hidden = await seedHearing(s, { isPublic: false });
+    expect((await fetch(`${s.base}/oembed?url=${encodeURIComponent(`${s.base}/watch/${hidden.hearingId}`)}`)).status).toBe(404);
+
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${siteBase}/iframe`);
+    const frame = page.frameLocator('iframe');
+    await frame.locator('courtcast-player[state="scheduled"]').waitFor({ timeout: 15_000 });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('plays the live hearing, then shows paused and ended as they air', async () => {
+    const zh = await open('zh');
+    const en = await open('en');
+    await untilState(zh.page, 'scheduled');
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {})).status).toBe(200);
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${streamKey}`, 'flv', Date.now()).start();
+    await waitForEncoder(s, hearingId);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
+    for (const p of [zh.page, en.page]) {
+      await untilState(p, 'live');
+      await p.waitForFunction(() => {
+        const v = document.querySelector('courtcast-player')?.shadowRoot?.querySelector('video') as HTMLVideoElement | undefined;
+        return !!v && !v.paused && v.currentTime > 1 && v.readyState >= 2;
+      }, undefined, { timeout: 45_000, polling: 250 });
+    }
+    expect(await inShadow(zh.page, '.state')).toBe('直播中');
+    expect(await inShadow(zh.page, '.delay')).toBe('延时 4 秒播出');
+    expect(await inShadow(en.page, '.delay')).toBe('Delayed by 4 s');
+    await zh.page.screenshot({ path: shot('player-live-zh') });
+
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/pause`, { reason: 'recess' })).status).toBe(200);
+    await untilState(zh.page, 'paused');
+    expect(await inShadow(zh.page, '.state')).toBe('暂停');
+    expect(await inShadow(en.page, '.state')).toBe('Paused');
+    await zh.page.screenshot({ path: shot('player-paused-zh') });
+
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
+    await untilState(en.page, 'ended');
+    await untilState(zh.page, 'ended');
+    expect(await inShadow(zh.page, '.card')).toContain('已结束');
+    expect(await inShadow(en.page, '.card')).toContain('Ended');
+    await en.page.screenshot({ path: shot('player-ended-en') });
+    expect(zh.errors.concat(en.errors)).toEqual([]);
+  });
+});

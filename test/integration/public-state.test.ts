@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PublicStatus } from '../../server/domain/public-state.ts';
+import { TestEncoder } from '../support/encoder.ts';
+import { seedHearing, startTestServer, waitForEncoder, type TestServer } from '../support/server.ts';
+import { waitFor } from '../support/wait.ts';
+
+const D = 4_000;
+
+/** Reads a Server-Sent Events stream like a browser's EventSource would, noting when each event came. */
+class EventStream {
+  readonly events: (PublicStatus & { at: number })[] = [];
+  private readonly abort = new AbortController();
+  status = 0;
+  contentType = '';
+
+  constructor(readonly url: string) {}
+
+  async open(): Promise<this> {
+    const res = await fetch(this.url, { signal: this.abort.signal });
+    this.status = res.status;
+    this.contentType = res.headers.get('content-type') ?? '';
+    if (res.status !== 200 || !res.body) return this;
+    void (async () => {
+      const decoder = new TextDecoder();
+      let buf = '';
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          buf += decoder.decode(chunk, { stream: true });
+          for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const data = block.split('\n').find((l) => l.startsWith('data: '));
+            if (block.includes('event: state') && data) this.events.push({ ...(JSON.parse(data.slice(6)) as PublicStatus), at: Date.now() });
+          }
+        }
+      } catch {
+        // closed by the test
+      }
+    })();
+    return this;
+  }
+
+  states(): string[] {
+    return this.events.map((e) => e.state);
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+}
+
+/**
+ * A viewer's player learns what is happening from one event stream, and it is what aired: the
+ * pause shows when the paused slate reaches the public, D after the clerk pressed it.
+ */
+describe('public state events', () => {
+  let s: TestServer;
+  let encoder: TestEncoder;
+  let stream: EventStream;
+  let hearingId = '';
+  let pausedAt = 0;
+  let stateJustAfterPause = '';
+
+  beforeAll(async () => {
+    s = await startTestServer({ media: { ladder: [{ name: '180p', height: 180, videoKbps: 200, audioKbps: 48 }, { name: 'audio', audioKbps: 48 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
+    const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
+    hearingId = seeded.hearingId;
+    stream = await new EventStream(`${s.base}/public/hearings/${hearingId}/events`).open();
+    await waitFor(() => stream.events.length > 0, 'the first event', 5_000);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {})).status).toBe(200);
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now(), { width: 320, height: 180 }).start();
+    await waitForEncoder(s, hearingId);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
+    await waitFor(() => stream.states().includes('live'), 'live', 30_000);
+    pausedAt = Date.now();
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/pause`, { reason: 'recess' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1_000));
+    stateJustAfterPause = (await s.api<{ state: string }>('GET', `/public/hearings/${hearingId}`)).body.state;
+    await waitFor(() => stream.states().includes('paused'), 'paused', 30_000);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
+    await waitFor(() => stream.states().includes('ended'), 'ended', 30_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    stream?.close();
+    await encoder?.kill();
+    await s?.close();
+  });
+
+  it('tells the story in order: scheduled, starting, live, paused, ended', () => {
+    expect(stream.status).toBe(200);
+    expect(stream.contentType).toContain('text/event-stream');
+    const seen = stream.states().filter((st, i, all) => all[i - 1] !== st);
+    expect(seen).toEqual(['scheduled', 'starting', 'live', 'paused', 'ended']);
+    expect(stream.events.find((e) => e.state === 'live')?.delaySeconds).toBe(D / 1000);
+  });
+
+  it('says paused only once the paused slate airs, not when the clerk presses pause', () => {
+    expect(stateJustAfterPause).toBe('live');
+    const paused = stream.events.find((e) => e.state === 'paused')!;
+    // The slate covers capture from the pause on, so it cannot air before D has passed.
+    expect(paused.at - pausedAt).toBeGreaterThanOrEqual(D - 500);
+  });
+
+  it('answers 404 problem+json for a hearing that is not public, and 400 for a malformed id', async () => {
+    const hidden = await seedHearing(s, { isPublic: false });
+    const res = await fetch(`${s.base}/public/hearings/${hidden.hearingId}/events`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toContain('problem+json');
+    expect((await fetch(`${s.base}/public/hearings/..%2Fx/events`)).status).toBe(400);
+  });
+});
