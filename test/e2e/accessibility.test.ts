@@ -1,0 +1,69 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seriousViolations } from '../support/axe.ts';
+import { launchChromium } from '../support/browser.ts';
+import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+
+/**
+ * axe-core finds no serious or critical accessibility violation in what the public and staff
+ * use: the embeddable player, the clerk console and the archive page, each in the views a user
+ * meets first.
+ */
+describe('accessibility (axe-core)', () => {
+  let s: TestServer;
+  let browser: Browser;
+  let hearingId = '';
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    hearingId = (await seedHearing(s, { scheduledStart: new Date(Date.now() + 3_600_000) })).hearingId;
+    expect((await s.api('POST', '/api/users', { username: 'archivist', password: 'archivist-password', roles: ['archivist'] })).status).toBe(201);
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  const signIn = async (page: Page, user: string, password: string) => {
+    await page.fill('#username', user);
+    await page.fill('#password', password);
+    await page.click('#login-form button');
+  };
+
+  it('the player, in Chinese and in English', async () => {
+    for (const lang of ['zh-CN', 'en']) {
+      const page = await browser.newPage();
+      await page.goto(`${s.base}/embed/${hearingId}?lang=${lang}`);
+      await page.waitForSelector('courtcast-player[state="scheduled"]');
+      expect(await seriousViolations(page), lang).toEqual([]);
+      await page.close();
+    }
+  });
+
+  it('the clerk console: sign-in, the list and a hearing', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${s.base}/console/`);
+    await page.waitForSelector('#login-view:not([hidden])');
+    expect(await seriousViolations(page)).toEqual([]);
+    await signIn(page, 'admin', 'test-admin-password');
+    await page.waitForSelector('#list-view:not([hidden])');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.click('#hearings button');
+    await page.waitForSelector('#hearing-view:not([hidden])');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('the archive page: sign-in and search', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${s.base}/console/archive.html`);
+    await page.waitForSelector('#login-view:not([hidden])');
+    expect(await seriousViolations(page)).toEqual([]);
+    await signIn(page, 'archivist', 'archivist-password');
+    await page.waitForSelector('#search-view:not([hidden])');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+});
