@@ -172,7 +172,12 @@ class CourtcastPlayer extends HTMLElement {
     this.setAttribute('state', status.state);
     this.renderState();
     if (PLAYING_STATES.has(status.state) && !this.hls && !this.$('video').src) void this.startPlayback();
-    if (status.state === 'ended' && before !== 'ended') this.$('video').pause();
+    if ((status.state === 'ended' || status.state === 'withheld') && before !== status.state) {
+      this.$('video').pause();
+      this.hls?.destroy();
+      this.hls = null;
+    }
+    if (status.state === 'replay' && before !== 'replay') void this.startReplay();
     this.dispatchEvent(new CustomEvent('statechange', { detail: status }));
   }
 
@@ -184,11 +189,13 @@ class CourtcastPlayer extends HTMLElement {
     label.className = `state ${st}`;
     this.$('.delay').textContent = st === 'live' || st === 'paused' ? this.t('delayed', { seconds: this.status.delaySeconds }) : '';
     this.$('.ql').textContent = this.t('quality');
-    if (st === 'scheduled') {
+    if (st === 'replay') {
+      this.$('.card').hidden = true;
+    } else if (st === 'scheduled') {
       const ms = Date.parse(this.status.scheduledStart) - Date.now();
       const when = new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: this.hearingInfo?.courtTimezone ?? 'UTC' }).format(new Date(this.status.scheduledStart));
       this.showCard(ms > 0 ? this.t('countdown', { time: formatLeft(ms) }) : this.t('countdown.due'), when);
-    } else if (st === 'ended' || (st === 'not-broadcast' && !this.hls)) {
+    } else if (st === 'ended' || st === 'withheld' || (st === 'not-broadcast' && !this.hls)) {
       this.showCard(this.t(`state.${st}`), '');
     } else {
       this.$('.card').hidden = true;
@@ -216,21 +223,34 @@ class CourtcastPlayer extends HTMLElement {
     this.$('.pip').hidden = !document.pictureInPictureEnabled;
   }
 
-  async startPlayback() {
-    const url = this.hearingInfo?.playlistUrl ?? `${SERVER}/hls/hearings/${this.getAttribute('hearing')}/master.m3u8`;
+  /** The published replay, from the start or from the time the page links to (?t=seconds or the `t` attribute). */
+  async startReplay() {
+    this.hls?.destroy();
+    this.hls = null;
+    const id = encodeURIComponent(this.getAttribute('hearing'));
+    const fresh = await fetch(`${SERVER}/public/hearings/${id}`).then((r) => (r.ok ? r.json() : null)).catch(() => null);
+    if (!fresh?.replayUrl) return;
+    const t = Number(this.getAttribute('t') ?? new URLSearchParams(location.search).get('t') ?? 0);
+    await this.startPlayback(fresh.replayUrl, Number.isFinite(t) && t > 0 ? t : 0);
+  }
+
+  async startPlayback(source, startAt = -1) {
+    // The server's links may be relative to it (no public base URL configured): never to the host page.
+    const url = new URL(source ?? this.hearingInfo?.playlistUrl ?? `/hls/hearings/${this.getAttribute('hearing')}/master.m3u8`, `${SERVER}/`).href;
     const video = this.$('video');
     video.muted = true; // browsers let only muted video start by itself
     try {
       const HlsLib = await loadHls().catch(() => null);
       // hls.js first: Chromium claims native HLS support but cannot play it.
       if (HlsLib?.isSupported()) {
-        this.hls = new HlsLib({ liveSyncDurationCount: 3 });
+        this.hls = new HlsLib({ liveSyncDurationCount: 3, startPosition: startAt });
         this.hls.on(HlsLib.Events.MANIFEST_PARSED, () => this.renderQualities());
         this.hls.on(HlsLib.Events.ERROR, (_e, d) => d.fatal && this.showCard(this.t('playback.error', { detail: d.details }), ''));
         this.hls.loadSource(url);
         this.hls.attachMedia(video);
       } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
         video.src = url;
+        if (startAt > 0) video.addEventListener('loadedmetadata', () => (video.currentTime = startAt), { once: true });
       }
       await video.play();
     } catch {

@@ -23,6 +23,7 @@ import type { StateStore } from './store/state-store.ts';
 import { AuditTrail } from './audit/trail.ts';
 import { HealthMonitor } from './service/health.ts';
 import { PublicStates } from './service/public-states.ts';
+import { Replays } from './service/replays.ts';
 import { publicPrefix, variantsOf } from './service/hearing-factory.ts';
 import { openArchiveStore } from './store/open-object-store.ts';
 import type { PublicTimeline } from './delay/playlist.ts';
@@ -167,8 +168,10 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     logger,
   });
   broadcasts.on('opened', (session) => void recorder.follow(session));
-  const publicStates = new PublicStates((id) => registry.hearing(id), logger);
+  const replays = new Replays({ state, registry, audit, logger });
+  const publicStates = new PublicStates((id) => registry.hearing(id), async (id) => (await replays.get(id))?.decision ?? null, logger);
   broadcasts.on('opened', (session) => publicStates.follow(session));
+  replays.on('changed', (id) => void publicStates.refresh(id).catch(() => undefined));
   await recorder.start();
 
   const accounts = new Accounts(state);
@@ -186,7 +189,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveHearings(), archive: () => recorder.backlog(), logger });
   await health.start();
   const catalogue = new ArchiveCatalogue({ store: archiveStore, state, hearings: registry, key: signingKey, presignSeconds: config.archive.presignSeconds });
-  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, publicStates, logger, publicBaseUrl: config.http.publicBaseUrl });
+  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, publicStates, replays, logger, publicBaseUrl: config.http.publicBaseUrl });
   // The port opens only after recovery: until then a clerk's cut would find no live hearing and
   // /healthz would claim a readiness the server does not have yet.
   const server = createServer(app);

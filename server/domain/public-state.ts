@@ -4,7 +4,10 @@ import type { Hearing } from './courts.ts';
  * What the public is told about a hearing. It follows what the delay line has aired, never the
  * clerk's buttons: a pause becomes "paused" when the paused slate reaches viewers, D seconds on.
  */
-export type PublicState = 'scheduled' | 'starting' | 'live' | 'paused' | 'interrupted' | 'not-broadcast' | 'ended';
+export type PublicState = 'scheduled' | 'starting' | 'live' | 'paused' | 'interrupted' | 'not-broadcast' | 'ended' | 'replay' | 'withheld';
+
+/** Whether a supervisor has published an ended hearing's replay, or withheld it. */
+export type ReplayDecision = 'published' | 'withheld';
 
 /** The slot outcomes the delay line reports: program media, or the slate that stood in. */
 export type AiredOutcome = 'aired' | 'starting' | 'paused' | 'interrupted' | 'ended' | 'no-broadcast' | 'standby';
@@ -30,12 +33,12 @@ const FROM_OUTCOME: Readonly<Record<AiredOutcome, PublicState>> = {
 };
 
 /**
- * The public state of a hearing from its registry status and the last slot that reached the
- * public (null before its first). An ended hearing is ended whatever aired last.
+ * The public state of a hearing from its registry status, the last slot that reached the public
+ * (null before its first) and, once it has ended, what a supervisor decided about its replay.
  */
-export function publicStateOf(h: Pick<Hearing, 'status' | 'isPublic'>, lastAired: AiredOutcome | null): PublicState {
+export function publicStateOf(h: Pick<Hearing, 'status' | 'isPublic'>, lastAired: AiredOutcome | null, replay: ReplayDecision | null = null): PublicState {
   if (!h.isPublic) return 'not-broadcast';
-  if (h.status === 'ended') return 'ended';
+  if (h.status === 'ended') return replay === 'published' ? 'replay' : replay === 'withheld' ? 'withheld' : 'ended';
   if (h.status === 'scheduled') return 'scheduled';
   return lastAired === null ? 'starting' : FROM_OUTCOME[lastAired];
 }

@@ -15,6 +15,9 @@ import { publicPrefix } from '../service/hearing-factory.ts';
 import type { Registry } from '../service/registry.ts';
 import type { PublicStates } from '../service/public-states.ts';
 import type { PublicStatus } from '../domain/public-state.ts';
+import type { Replays } from '../service/replays.ts';
+import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
+import { pipeline } from 'node:stream/promises';
 import { sendProblem, zodErrors } from './problem.ts';
 import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody } from './schemas.ts';
 
@@ -41,7 +44,13 @@ export interface StaffApiDeps {
   readonly accounts: Accounts;
   readonly tokens: Tokens;
   readonly audit: AuditTrail;
+  readonly replays: Replays;
 }
+
+/** POST /api/hearings/:id/replay */
+const replayBody = z
+  .object({ decision: z.enum(['published', 'withheld']), reason: z.string().trim().min(1).max(2000).optional() })
+  .strict();
 
 /** A courtroom as non-admin staff see it: no stream key. */
 const withoutKey = (r: Courtroom): Omit<Courtroom, 'streamKey'> => {
@@ -145,6 +154,17 @@ export function staffApi(d: StaffApiDeps): Router {
     const auditHead = await audit.publishedHead(id).catch(() => null);
     res.json({ hearing, live: broadcasts.live(id)?.status() ?? null, auditHead });
   }));
+  api.post('/hearings/:id/replay', planners, route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    const body = id && parse(replayBody, req.body ?? {}, res);
+    if (!id || !body) return;
+    res.json(await d.replays.decide(id, body.decision, userActor(principalOf(res)), body.reason ?? null));
+  }));
+  api.get('/hearings/:id/replay', route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    if (id) res.json(await d.replays.get(id));
+  }));
+
   api.post('/hearings/:id/broadcast/:command', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
     const cmd = id && parse(commandParam, req.params.command, res);
@@ -241,8 +261,37 @@ function publicView(h: Hearing, court: { name: string; timezone: string } | unde
 }
 
 /** The public API: the schedule and one hearing's status. Only public hearings are listed. */
-export function publicApi(registry: Registry, broadcasts: BroadcastService, states: PublicStates, baseUrl: (req: express.Request) => string): Router {
+/** What the public API reads. */
+export interface PublicApiDeps {
+  readonly registry: Registry;
+  readonly broadcasts: BroadcastService;
+  readonly states: PublicStates;
+  readonly replays: Replays;
+  /** The archive, for published replays (the as-aired recording only). */
+  readonly catalogue: Pick<ArchiveCatalogue, 'open' | 'head'>;
+}
+
+const replayKey = z.string().regex(/^(?:index\.m3u8|[a-z0-9_-]{1,16}\/(?:index\.m3u8|\d{1,9}\.ts))$/, 'not a replay object');
+
+export function publicApi(d: PublicApiDeps, baseUrl: (req: express.Request) => string): Router {
+  const { registry, broadcasts, states, replays, catalogue } = d;
   const api = Router();
+  // A published replay: the as-aired recording from the archive. Anything else (not published,
+  // withheld, not public) is 404, so a withheld replay cannot be told from one that never was.
+  api.get('/hearings/:id/replay/{*rest}', route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    const rest = id && parse(replayKey, (req.params as { rest?: string[] }).rest?.join('/'), res);
+    if (!id || !rest) return;
+    const h = await registry.hearing(id);
+    const decision = (await replays.get(id))?.decision;
+    const found = h.isPublic && decision === 'published' ? await catalogue.open(id, `aired/${rest}`) : null;
+    if (!found) return sendProblem(res, 'NOT_FOUND', 'no replay here');
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    // Short lives, so withholding a published replay takes effect soon at any cache too.
+    res.setHeader('Cache-Control', rest.endsWith('.m3u8') ? 'public, max-age=10' : 'public, max-age=60');
+    res.type(rest.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t').setHeader('Content-Length', String(found.info.size));
+    await pipeline(found.body, res);
+  }));
   // Live state for players: one long-lived stream per viewer instead of polling. Registered before
   // the caching header below: an event stream must never be cached.
   api.get('/hearings/:id/events', route(async (req, res) => {
@@ -279,7 +328,8 @@ export function publicApi(registry: Registry, broadcasts: BroadcastService, stat
     const court = await registry.court(h.courtId);
     const live = broadcasts.live(id)?.status();
     const status = await states.status(id);
-    res.json({ ...publicView(h, court, baseUrl(req)), state: status?.state ?? 'not-broadcast', stateSince: status?.since ?? null, broadcast: live ? { delaySeconds: live.delaySeconds } : null });
+    const replayUrl = status?.state === 'replay' ? `${baseUrl(req)}/public/hearings/${id}/replay/index.m3u8` : null;
+    res.json({ ...publicView(h, court, baseUrl(req)), state: status?.state ?? 'not-broadcast', stateSince: status?.since ?? null, replayUrl, broadcast: live ? { delaySeconds: live.delaySeconds } : null });
   }));
   return api;
 }

@@ -17,6 +17,7 @@ import { archiveApi, archiveKeyRoute } from './archive-api.ts';
 import { oembedRoute } from './oembed.ts';
 import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
 import type { PublicStates } from '../service/public-states.ts';
+import type { Replays } from '../service/replays.ts';
 import { openApiDocument } from './openapi.ts';
 import { originRouter } from './origin.ts';
 import { problemHandler, sendProblem } from './problem.ts';
@@ -35,6 +36,7 @@ export interface HttpOptions {
   readonly health: HealthMonitor;
   readonly catalogue: ArchiveCatalogue;
   readonly publicStates: PublicStates;
+  readonly replays: Replays;
   readonly logger: Logger;
   /** Base URL for links in responses; by default taken from the request's Host. */
   readonly publicBaseUrl?: string;
@@ -74,10 +76,10 @@ export function createHttpApp(o: HttpOptions): Express {
   });
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/hls', originRouter(o.publicStore, (hearingId, client) => o.viewers.saw(hearingId, client)));
-  app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi(o.registry, o.broadcasts, o.publicStates, baseUrl));
+  app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi({ registry: o.registry, broadcasts: o.broadcasts, states: o.publicStates, replays: o.replays, catalogue: o.catalogue }, baseUrl));
   app.get('/.well-known/courtcast-archive-key.pem', archiveKeyRoute(o.catalogue));
   app.use('/api/archive', archiveApi({ catalogue: o.catalogue, audit: o.audit, tokens: o.tokens, accounts: o.accounts }));
-  app.use('/api', staffApi({ registry: o.registry, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit }));
+  app.use('/api', staffApi({ registry: o.registry, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit, replays: o.replays }));
   app.get('/vendor/hls.min.js', (_req, res) => sendInstalled(res, hlsJs));
   app.get('/vendor/socket.io.min.js', (_req, res) => sendInstalled(res, socketIoClient));
   app.use('/console', express.static(consoleDir, { index: 'index.html', maxAge: 0 }));

@@ -71,6 +71,12 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/hearings/{id}/masks/{maskId}/lift': {
         post: { security: [{ staffToken: [] }], summary: 'Lift an open mask from now', parameters: [idPath('id'), idPath('maskId')], responses: { '200': { description: 'live status' }, ...errors } },
       },
+      '/api/hearings/{id}/replay': {
+        get: { security: [{ staffToken: [] }], summary: 'The replay decision of an ended hearing', parameters: [idPath('id')], responses: { '200': { description: 'decision or null' }, ...errors } },
+        post: { security: [{ staffToken: [] }], summary: 'Publish or withhold (with a reason) an ended hearing’s replay (supervisor, admin); audited', parameters: [idPath('id')], responses: { '200': { description: 'decision' }, ...errors } },
+      },
+      '/public/hearings/{id}/replay/index.m3u8': { get: { summary: 'A published replay (as aired, from the archive); 404 when not published or withheld', parameters: [idPath('id')], responses: { '200': { description: 'HLS playlist' }, ...errors } } },
+      '/oembed': { get: { summary: 'oEmbed for a hearing page URL (?url=…)', responses: { '200': { description: 'oEmbed video' }, ...errors } } },
       '/api/hearings/{id}/audit': { get: { security: [{ staffToken: [] }], summary: 'The hearing audit trail (supervisor, archivist, admin)', parameters: [idPath('id')], responses: { '200': { description: 'entries' }, ...errors } } },
       '/api/hearings/{id}/audit/verify': { get: { security: [{ staffToken: [] }], summary: 'Verify the hash chain; names the first bad entry', parameters: [idPath('id')], responses: { '200': { description: 'verdict' }, ...errors } } },
       '/api/hearings/{id}/preview/index.m3u8': { get: { security: [{ staffToken: [] }], summary: 'Undelayed preview for clerks of the courtroom (not public)', parameters: [idPath('id')], responses: { '200': { description: 'playlist' }, ...errors } } },

@@ -1,7 +1,7 @@
 import type { Hearing } from '../domain/courts.ts';
 import { TypedEmitter } from '../domain/events.ts';
 import type { Logger } from '../domain/logger.ts';
-import { publicStateOf, type AiredOutcome, type PublicStatus } from '../domain/public-state.ts';
+import { publicStateOf, type AiredOutcome, type PublicStatus, type ReplayDecision } from '../domain/public-state.ts';
 import type { LiveHearing } from './live-hearing.ts';
 
 export interface PublicStatesEvents {
@@ -18,6 +18,7 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
 
   constructor(
     private readonly hearingOf: (id: string) => Promise<Hearing>,
+    private readonly replayOf: (id: string) => Promise<ReplayDecision | null>,
     logger: Logger,
   ) {
     super((err, event) => logger.error({ err, event }, 'public state listener failed'));
@@ -34,12 +35,19 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
     });
   }
 
+  /** Tells followers a hearing's state again (a replay was published or withheld). */
+  async refresh(id: string): Promise<void> {
+    const s = await this.status(id);
+    if (s) this.emit('changed', { ...s, since: Date.now() });
+  }
+
   /** The public status of a hearing, or null when it is not public. */
   async status(id: string): Promise<PublicStatus | null> {
     const h = await this.hearingOf(id);
     if (!h.isPublic) return null;
     const aired = this.aired.get(id) ?? null;
-    const state = publicStateOf(h, aired?.outcome ?? null);
+    const replay = h.status === 'ended' ? await this.replayOf(id) : null;
+    const state = publicStateOf(h, aired?.outcome ?? null, replay);
     return { hearingId: id, state, since: aired?.since ?? null, delaySeconds: h.delaySeconds, scheduledStart: h.scheduledStart };
   }
 }

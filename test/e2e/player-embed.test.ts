@@ -6,7 +6,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
 import { TestEncoder } from '../support/encoder.ts';
+import type { ArchiveRecord } from '../../recorder/recorder.ts';
 import { seedHearing, startTestServer, waitForEncoder, type TestServer } from '../support/server.ts';
+import { waitFor } from '../support/wait.ts';
 
 /**
  * The player embedded in a page on another origin, with one script tag: before the start it
@@ -108,7 +110,7 @@ describe('<courtcast-player> on another site', () => {
     await page.close();
   });
 
-  it('plays the live hearing, then shows paused and ended as they air', async () => {
+  it('plays the live hearing, shows paused and ended as they air, then the published replay (from a linked time too)', async () => {
     const zh = await open('zh');
     const en = await open('en');
     await untilState(zh.page, 'scheduled');
@@ -140,6 +142,25 @@ describe('<courtcast-player> on another site', () => {
     expect(await inShadow(zh.page, '.card')).toContain('已结束');
     expect(await inShadow(en.page, '.card')).toContain('Ended');
     await en.page.screenshot({ path: shot('player-ended-en') });
+
+    // The supervisor publishes the replay: open players switch to it without a reload.
+    await waitFor(async () => (await s.cc.state.get<ArchiveRecord>('archives', hearingId))?.status === 'complete', 'the archive', 60_000);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'published' })).status).toBe(200);
+    await untilState(zh.page, 'replay');
+    await zh.page.waitForFunction(() => {
+      const v = document.querySelector('courtcast-player')?.shadowRoot?.querySelector('video') as HTMLVideoElement | undefined;
+      return !!v && !v.paused && v.currentTime > 1;
+    }, undefined, { timeout: 30_000, polling: 250 });
+    expect(await inShadow(zh.page, '.state')).toBe('回放');
+    await zh.page.screenshot({ path: shot('player-replay-zh') });
+    // A link to a time in the replay starts there.
+    const linked = await browser.newPage();
+    await linked.goto(`${siteBase}/en?t=8`);
+    await linked.waitForFunction(() => {
+      const v = document.querySelector('courtcast-player')?.shadowRoot?.querySelector('video') as HTMLVideoElement | undefined;
+      return !!v && v.readyState >= 2 && v.currentTime >= 8;
+    }, undefined, { timeout: 30_000, polling: 250 });
+    await linked.close();
     expect(zh.errors.concat(en.errors)).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ArchiveRecord } from '../../recorder/recorder.ts';
 import type { PublicStatus } from '../../server/domain/public-state.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { seedHearing, startTestServer, waitForEncoder, type TestServer } from '../support/server.ts';
@@ -109,4 +110,42 @@ describe('public state events', () => {
     expect(res.headers.get('content-type')).toContain('problem+json');
     expect((await fetch(`${s.base}/public/hearings/..%2Fx/events`)).status).toBe(400);
   });
+
+  it('keeps a replay off until a supervisor publishes it; withholding needs a reason; both audited; a withheld replay is not reachable', async () => {
+    const replayUrl = `${s.base}/public/hearings/${hearingId}/replay/index.m3u8`;
+    expect((await fetch(replayUrl)).status).toBe(404);
+    expect((await s.api('POST', '/api/users', { username: 'clerk-r', password: 'clerk-r-password', roles: ['clerk'], courtroomIds: [] })).status).toBe(201);
+    const clerk = await s.login('clerk-r', 'clerk-r-password');
+    expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'published' }, clerk)).status).toBe(403);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'withheld' })).status).toBe(400);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'shown' })).status).toBe(400);
+    const future = await seedHearing(s, { scheduledStart: new Date(Date.now() + 3_600_000) });
+    expect((await s.api('POST', `/api/hearings/${future.hearingId}/replay`, { decision: 'published' })).status).toBe(409);
+
+    await waitFor(async () => (await s.cc.state.get<ArchiveRecord>('archives', hearingId))?.status === 'complete', 'the archive', 60_000);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'published' })).status).toBe(200);
+    await waitFor(() => stream.states().includes('replay'), 'the replay state', 10_000);
+    const info = await s.api<{ state: string; replayUrl: string }>('GET', `/public/hearings/${hearingId}`);
+    expect(info.body).toMatchObject({ state: 'replay', replayUrl: expect.stringContaining(`/public/hearings/${hearingId}/replay/index.m3u8`) });
+    const master = await fetch(replayUrl);
+    expect(master.status).toBe(200);
+    expect(await master.text()).toContain('180p/index.m3u8');
+    const media = await (await fetch(`${s.base}/public/hearings/${hearingId}/replay/180p/index.m3u8`)).text();
+    expect(media).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+    const firstSeg = media.split('\n').find((l) => l.endsWith('.ts'))!;
+    expect((await fetch(`${s.base}/public/hearings/${hearingId}/replay/180p/${firstSeg}`)).status).toBe(200);
+
+    expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'withheld', reason: 'a witness was named' })).status).toBe(200);
+    await waitFor(() => stream.states().at(-1) === 'withheld', 'the withheld state', 10_000);
+    const gone = await fetch(replayUrl);
+    expect(gone.status).toBe(404);
+    expect(gone.headers.get('content-type')).toContain('problem+json');
+    expect((await fetch(`${s.base}/public/hearings/${hearingId}/replay/180p/${firstSeg}`)).status).toBe(404);
+    expect((await s.api<{ replayUrl: string | null }>('GET', `/public/hearings/${hearingId}`)).body.replayUrl).toBeNull();
+    const trail = (await s.api<{ action: string; reason: string | null }[]>('GET', `/api/hearings/${hearingId}/audit`)).body;
+    expect(trail.filter((e) => e.action.startsWith('replay-')).map((e) => [e.action, e.reason])).toEqual([
+      ['replay-published', null],
+      ['replay-withheld', 'a witness was named'],
+    ]);
+  }, 90_000);
 });

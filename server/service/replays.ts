@@ -1,0 +1,50 @@
+import type { AuditActor, AuditTrail } from '../audit/trail.ts';
+import { CourtcastError } from '../domain/errors.ts';
+import { TypedEmitter } from '../domain/events.ts';
+import type { Logger } from '../domain/logger.ts';
+import type { ReplayDecision } from '../domain/public-state.ts';
+import type { StateStore } from '../store/state-store.ts';
+import type { Registry } from './registry.ts';
+
+/** A supervisor's decision about an ended hearing's replay. */
+export interface ReplayRecord {
+  readonly hearingId: string;
+  readonly decision: ReplayDecision;
+  readonly reason: string | null;
+  readonly by: AuditActor;
+  readonly at: number;
+}
+
+export interface ReplaysEvents {
+  changed: (hearingId: string) => void;
+}
+
+/**
+ * Replays are off until a supervisor publishes them: an ended hearing's as-aired recording goes
+ * public only then. Withholding needs a reason. Both are put on the hearing's audit trail before
+ * they take effect, so there is never a public replay nobody answers for.
+ */
+export class Replays extends TypedEmitter<ReplaysEvents> {
+  constructor(
+    private readonly o: { readonly state: StateStore; readonly registry: Registry; readonly audit: AuditTrail; readonly logger: Logger; readonly now?: () => number },
+  ) {
+    super((err, event) => o.logger.error({ err, event }, 'replay listener failed'));
+  }
+
+  get(hearingId: string): Promise<ReplayRecord | null> {
+    return this.o.state.get<ReplayRecord>('replays', hearingId);
+  }
+
+  async decide(hearingId: string, decision: ReplayDecision, by: AuditActor, reason: string | null): Promise<ReplayRecord> {
+    const h = await this.o.registry.hearing(hearingId);
+    if (h.status !== 'ended') throw new CourtcastError('INVALID_TRANSITION', 'a replay is decided once the hearing has ended');
+    if (!h.isPublic) throw new CourtcastError('INVALID_TRANSITION', 'the hearing is not public: it has no replay');
+    if (decision === 'withheld' && !reason) throw new CourtcastError('VALIDATION_FAILED', 'withholding a replay needs a reason');
+    const now = (this.o.now ?? Date.now)();
+    await this.o.audit.append(hearingId, { actor: by, action: decision === 'published' ? 'replay-published' : 'replay-withheld', reason, effectiveAt: now });
+    const record: ReplayRecord = { hearingId, decision, reason, by, at: now };
+    await this.o.state.put('replays', hearingId, record);
+    this.emit('changed', hearingId);
+    return record;
+  }
+}
