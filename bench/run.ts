@@ -1,6 +1,6 @@
 /**
  * Runs a named benchmark: npm run bench -- control [consoles] [commands] | masks [repetitions] |
- * slots [seconds] | lag [masks] | clock [seconds] | archive [seconds]
+ * slots [seconds] | lag [masks] | clock [seconds] | archive [seconds] | player [loads]
  */
 const which = process.argv[2] ?? 'control';
 if (which === 'control') await import('./control.ts');
@@ -9,7 +9,8 @@ else if (which === 'slots') await import('./slots.ts');
 else if (which === 'lag') await import('./lag.ts');
 else if (which === 'clock') await import('./clock.ts');
 else if (which === 'archive') await import('./archive.ts');
+else if (which === 'player') await import('./player.ts');
 else {
-  process.stderr.write(`unknown benchmark ${which}; available: control, masks, slots, lag, clock, archive\n`);
+  process.stderr.write(`unknown benchmark ${which}; available: control, masks, slots, lag, clock, archive, player\n`);
   process.exit(2);
 }
