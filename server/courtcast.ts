@@ -24,6 +24,7 @@ import { AuditTrail } from './audit/trail.ts';
 import { HealthMonitor } from './service/health.ts';
 import { PublicStates } from './service/public-states.ts';
 import { Replays } from './service/replays.ts';
+import { PublicStats } from './service/public-stats.ts';
 import { publicPrefix, variantsOf } from './service/hearing-factory.ts';
 import { openArchiveStore } from './store/open-object-store.ts';
 import type { PublicTimeline } from './delay/playlist.ts';
@@ -186,10 +187,12 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   // survive a restart.
   const tokens = new Tokens(config.auth.jwtSecret ?? (await generatedSecret(dataDir, 'token-key')), config.auth.tokenTtlSeconds);
   const viewers = new ViewerCounter();
+  const stats = new PublicStats({ state, viewers, live: () => broadcasts.liveHearingIds(), logger });
+  stats.start();
   const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveHearings(), archive: () => recorder.backlog(), logger });
   await health.start();
   const catalogue = new ArchiveCatalogue({ store: archiveStore, state, hearings: registry, key: signingKey, presignSeconds: config.archive.presignSeconds });
-  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, publicStates, replays, logger, publicBaseUrl: config.http.publicBaseUrl });
+  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, publicStates, replays, stats, logger, publicBaseUrl: config.http.publicBaseUrl });
   // The port opens only after recovery: until then a clerk's cut would find no live hearing and
   // /healthz would claim a readiness the server does not have yet.
   const server = createServer(app);
@@ -220,6 +223,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     control.close();
     accounts.close();
     health.close();
+    stats.close();
     await broadcasts.close();
     await recorder.close();
     ingest.close();
@@ -251,6 +255,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
         control.close();
         accounts.close();
         health.close();
+        stats.close();
         await new Promise<void>((resolve) => void io.close(() => resolve()));
         audit.close();
         await broadcasts.close();

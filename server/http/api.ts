@@ -16,6 +16,7 @@ import type { Registry } from '../service/registry.ts';
 import type { PublicStates } from '../service/public-states.ts';
 import type { PublicStatus } from '../domain/public-state.ts';
 import type { Replays } from '../service/replays.ts';
+import type { PublicStats } from '../service/public-stats.ts';
 import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
 import { pipeline } from 'node:stream/promises';
 import { sendProblem, zodErrors } from './problem.ts';
@@ -269,6 +270,7 @@ export interface PublicApiDeps {
   readonly replays: Replays;
   /** The archive, for published replays (the as-aired recording only). */
   readonly catalogue: Pick<ArchiveCatalogue, 'open' | 'head'>;
+  readonly stats: Pick<PublicStats, 'replayStarted'>;
 }
 
 const replayKey = z.string().regex(/^(?:index\.m3u8|[a-z0-9_-]{1,16}\/(?:index\.m3u8|\d{1,9}\.ts))$/, 'not a replay object');
@@ -286,6 +288,7 @@ export function publicApi(d: PublicApiDeps, baseUrl: (req: express.Request) => s
     const decision = (await replays.get(id))?.decision;
     const found = h.isPublic && decision === 'published' ? await catalogue.open(id, `aired/${rest}`) : null;
     if (!found) return sendProblem(res, 'NOT_FOUND', 'no replay here');
+    if (rest === 'index.m3u8') d.stats.replayStarted(id);
     res.setHeader('Access-Control-Allow-Origin', '*');
     // Short lives, so withholding a published replay takes effect soon at any cache too.
     res.setHeader('Cache-Control', rest.endsWith('.m3u8') ? 'public, max-age=10' : 'public, max-age=60');

@@ -18,6 +18,8 @@ import { oembedRoute } from './oembed.ts';
 import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
 import type { PublicStates } from '../service/public-states.ts';
 import type { Replays } from '../service/replays.ts';
+import type { PublicStats } from '../service/public-stats.ts';
+import { portal } from './portal.ts';
 import { openApiDocument } from './openapi.ts';
 import { originRouter } from './origin.ts';
 import { problemHandler, sendProblem } from './problem.ts';
@@ -37,6 +39,7 @@ export interface HttpOptions {
   readonly catalogue: ArchiveCatalogue;
   readonly publicStates: PublicStates;
   readonly replays: Replays;
+  readonly stats: PublicStats;
   readonly logger: Logger;
   /** Base URL for links in responses; by default taken from the request's Host. */
   readonly publicBaseUrl?: string;
@@ -76,7 +79,7 @@ export function createHttpApp(o: HttpOptions): Express {
   });
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/hls', originRouter(o.publicStore, (hearingId, client) => o.viewers.saw(hearingId, client)));
-  app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi({ registry: o.registry, broadcasts: o.broadcasts, states: o.publicStates, replays: o.replays, catalogue: o.catalogue }, baseUrl));
+  app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi({ registry: o.registry, broadcasts: o.broadcasts, states: o.publicStates, replays: o.replays, catalogue: o.catalogue, stats: o.stats }, baseUrl));
   app.get('/.well-known/courtcast-archive-key.pem', archiveKeyRoute(o.catalogue));
   app.use('/api/archive', archiveApi({ catalogue: o.catalogue, audit: o.audit, tokens: o.tokens, accounts: o.accounts }));
   app.use('/api', staffApi({ registry: o.registry, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit, replays: o.replays }));
@@ -100,6 +103,7 @@ export function createHttpApp(o: HttpOptions): Express {
     },
     express.static(playerDir, { index: false, maxAge: '5m' }),
   );
+  app.use(portal({ registry: o.registry, states: o.publicStates, stats: o.stats, localesDir: path.join(playerDir, 'locales'), baseUrl }));
   app.use((_req, res) => sendProblem(res, 'NOT_FOUND', 'no such resource'));
   app.use(problemHandler(o.logger));
   return app;

@@ -6,8 +6,8 @@ import { seedHearing, startTestServer, type TestServer } from '../support/server
 
 /**
  * axe-core finds no serious or critical accessibility violation in what the public and staff
- * use: the embeddable player, the clerk console and the archive page, each in the views a user
- * meets first.
+ * use: the portal, the embeddable player, the clerk console and the archive page, each in the
+ * views a user meets first.
  */
 describe('accessibility (axe-core)', () => {
   let s: TestServer;
@@ -39,6 +39,18 @@ describe('accessibility (axe-core)', () => {
       await page.waitForSelector('courtcast-player[state="scheduled"]');
       expect(await seriousViolations(page), lang).toEqual([]);
       await page.close();
+    }
+  });
+
+  it('the portal pages, in English and in Chinese', async () => {
+    for (const lang of ['en', 'zh-CN']) {
+      for (const p of ['/', '/hearings', `/hearings/${hearingId}`, '/replays', '/stats']) {
+        const page = await browser.newPage();
+        await page.goto(`${s.base}${p}${p.includes('?') ? '&' : '?'}lang=${lang}`);
+        if (p.startsWith('/hearings/')) await page.waitForSelector('courtcast-player[state="scheduled"]');
+        expect(await seriousViolations(page), `${p} ${lang}`).toEqual([]);
+        await page.close();
+      }
     }
   });
 

@@ -1,0 +1,202 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { CASE_TYPES, type Court, type Hearing } from '../domain/courts.ts';
+import { ID_PATTERN } from '../domain/ids.ts';
+import { countBy, dayIn, findPublic, type PortalQuery } from '../domain/portal-query.ts';
+import type { PublicState } from '../domain/public-state.ts';
+import type { PublicStates } from '../service/public-states.ts';
+import type { PublicStats } from '../service/public-stats.ts';
+import type { Registry } from '../service/registry.ts';
+import { html, raw, type Raw } from './html.ts';
+
+type Strings = Record<string, string>;
+
+/** Every locale file in `dir` (one per language: adding a language is adding a file). */
+export function loadLocales(dir: string): Map<string, Strings> {
+  const out = new Map<string, Strings>();
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) out.set(f.slice(0, -5), JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Strings);
+  return out;
+}
+
+const query = z.object({
+  court: z.string().regex(ID_PATTERN).optional().catch(undefined),
+  type: z.enum(CASE_TYPES).optional().catch(undefined),
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
+  q: z.string().max(100).optional().catch(undefined),
+  lang: z.string().max(20).optional().catch(undefined),
+});
+
+const LIVE: ReadonlySet<PublicState> = new Set(['starting', 'live', 'paused', 'interrupted']);
+
+export interface PortalDeps {
+  readonly registry: Registry;
+  readonly states: PublicStates;
+  readonly stats: PublicStats;
+  readonly localesDir: string;
+  readonly baseUrl: (req: Request) => string;
+}
+
+const STYLE = `
+body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: #1b2530; background: #f6f8fa; }
+header { background: #12324f; color: #fff; padding: .6rem 1rem; display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; }
+header a { color: #fff; text-decoration: none; font-weight: 600; } header a:focus-visible, a:focus-visible { outline: 3px solid #ffb300; }
+header .site { font-size: 1.1rem; margin-right: auto; }
+main { max-width: 1000px; margin: 0 auto; padding: 1rem; }
+table { width: 100%; border-collapse: collapse; background: #fff; } th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid #dde3e9; }
+a { color: #0b5394; }
+.state { display: inline-block; padding: 0 .45rem; border-radius: 4px; background: #e3e8ee; font-size: .85rem; font-weight: 600; }
+.state.live { background: #b71c1c; color: #fff; } .state.paused, .state.interrupted { background: #8d6e00; color: #fff; }
+form.filters { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; background: #fff; padding: .8rem; border-radius: 6px; }
+form.filters label { display: grid; gap: .2rem; font-size: .9rem; }
+input, select, button { font: inherit; padding: .4rem .5rem; min-height: 44px; }
+button { background: #12324f; color: #fff; border: 0; border-radius: 4px; padding: .4rem 1rem; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; } dt { color: #4a5866; }
+footer { max-width: 1000px; margin: 2rem auto; padding: 0 1rem; color: #4a5866; font-size: .9rem; }
+@media (max-width: 600px) { th:nth-child(3), td:nth-child(3) { display: none; } }
+`;
+
+/**
+ * The public portal: server-rendered pages that work without JavaScript (only the player needs
+ * it): home, schedule with filters and search, a page per court and per hearing, replays and
+ * statistics, in every language the locale folder has. Only public hearings ever appear.
+ */
+export function portal(d: PortalDeps): Router {
+  const locales = loadLocales(d.localesDir);
+  const r = Router();
+
+  /** The visitor's language: ?lang=, then Accept-Language, then English. */
+  const langOf = (req: Request): string => {
+    const asked = typeof req.query.lang === 'string' ? req.query.lang : '';
+    if (locales.has(asked)) return asked;
+    const accepted = req.acceptsLanguages([...locales.keys()]);
+    return typeof accepted === 'string' ? accepted : 'en';
+  };
+
+  const data = async () => {
+    const courts = new Map<string, Court>((await d.registry.listCourts()).map((c) => [c.id as string, c]));
+    const hearings = (await d.registry.listHearings()).filter((h) => h.isPublic);
+    const states = new Map<string, PublicState>();
+    await Promise.all(hearings.map(async (h) => states.set(h.id, (await d.states.status(h.id).catch(() => null))?.state ?? 'scheduled')));
+    return { courts, hearings, states };
+  };
+
+  const route =
+    (fn: (req: Request, res: Response, t: (k: string, v?: Record<string, unknown>) => string, lang: string) => Promise<Raw | null>): RequestHandler =>
+    (req, res, next) => {
+      const lang = langOf(req);
+      const strings = locales.get(lang) ?? {};
+      const t = (k: string, v: Record<string, unknown> = {}) => (strings[k] ?? locales.get('en')?.[k] ?? k).replace(/\{(\w+)\}/g, (_m, n: string) => String(v[n] ?? ''));
+      fn(req, res, t, lang)
+        .then((body) => {
+          if (!body) return;
+          res.setHeader('Cache-Control', 'public, max-age=10');
+          res.setHeader('Vary', 'Accept-Language');
+          res.type('html').send(body.html);
+        })
+        .catch(next);
+    };
+
+  const page = (t: (k: string) => string, lang: string, title: string, body: Raw, head: Raw = raw('')): Raw => html`<!doctype html>
+<html lang="${lang}" dir="${t('dir') === 'rtl' ? 'rtl' : 'ltr'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · ${t('portal.title')}</title><style>${raw(STYLE)}</style>${head}</head>
+<body><header><a class="site" href="/?lang=${lang}">${t('portal.title')}</a>
+<nav aria-label="${t('portal.title')}"><a href="/hearings?lang=${lang}">${t('portal.schedule')}</a> · <a href="/replays?lang=${lang}">${t('portal.replays')}</a> · <a href="/stats?lang=${lang}">${t('portal.stats')}</a></nav></header>
+<main>${body}</main>
+<footer>${t('portal.language')}: ${[...locales].map(([code, s]) => html`<a href="?lang=${code}" lang="${code}">${s.name ?? code}</a> `)}</footer></body></html>`;
+
+  const when = (h: Hearing, courts: Map<string, Court>, lang: string) =>
+    new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: courts.get(h.courtId)?.timezone ?? 'UTC' }).format(new Date(h.scheduledStart));
+
+  const table = (t: (k: string) => string, lang: string, list: readonly Hearing[], courts: Map<string, Court>, states: Map<string, PublicState>) =>
+    list.length === 0
+      ? html`<p>${t('portal.no-match')}</p>`
+      : html`<table><thead><tr><th scope="col">${t('portal.when')}</th><th scope="col">${t('portal.case-number')}</th><th scope="col">${t('portal.court')}</th><th scope="col">${t('portal.case-title')}</th><th scope="col">${t('portal.case-type')}</th><th scope="col">${t('portal.state')}</th></tr></thead><tbody>
+${list.map((h) => html`<tr><td>${when(h, courts, lang)}</td><td>${h.caseNumber}</td><td><a href="/courts/${h.courtId}?lang=${lang}">${courts.get(h.courtId)?.name ?? ''}</a></td><td><a href="/hearings/${h.id}?lang=${lang}">${h.title}</a></td><td>${t(`case.${h.caseType}`)}</td><td><span class="state ${states.get(h.id) ?? ''}">${t(`state.${states.get(h.id) ?? 'scheduled'}`)}</span></td></tr>`)}
+</tbody></table>`;
+
+  r.get('/', route(async (_req, _res, t, lang) => {
+    const { courts, hearings, states } = await data();
+    const live = hearings.filter((h) => LIVE.has(states.get(h.id) ?? 'scheduled'));
+    const today = hearings.filter((h) => dayIn(courts.get(h.courtId)?.timezone ?? 'UTC', new Date(h.scheduledStart)) === dayIn(courts.get(h.courtId)?.timezone ?? 'UTC', new Date()));
+    const replays = hearings.filter((h) => states.get(h.id) === 'replay').slice(-10).reverse();
+    return page(t, lang, t('portal.home'), html`<h1>${t('portal.title')}</h1>
+<h2>${t('portal.live-now')}</h2>${live.length ? table(t, lang, live, courts, states) : html`<p>${t('portal.none-live')}</p>`}
+<h2>${t('portal.today')}</h2>${today.length ? table(t, lang, today, courts, states) : html`<p>${t('portal.none-today')}</p>`}
+<h2>${t('portal.recent-replays')}</h2>${replays.length ? table(t, lang, replays, courts, states) : html`<p>${t('portal.none-replays')}</p>`}`);
+  }));
+
+  r.get('/hearings', route(async (req, _res, t, lang) => {
+    const q = query.parse(req.query);
+    const { courts, hearings, states } = await data();
+    const pq: PortalQuery = { courtId: q.court, caseType: q.type, date: q.date, q: q.q };
+    const found = findPublic(hearings, courts, pq);
+    const opt = (value: string, label: string, selected: boolean) => html`<option value="${value}"${raw(selected ? ' selected' : '')}>${label}</option>`;
+    return page(t, lang, t('portal.schedule'), html`<h1>${t('portal.schedule')}</h1>
+<form class="filters" method="get" action="/hearings" role="search"><input type="hidden" name="lang" value="${lang}">
+<label>${t('portal.court')}<select name="court">${opt('', t('portal.any'), !q.court)}${[...courts.values()].map((c) => opt(c.id, c.name, q.court === c.id))}</select></label>
+<label>${t('portal.case-type')}<select name="type">${opt('', t('portal.any'), !q.type)}${CASE_TYPES.map((c) => opt(c, t(`case.${c}`), q.type === c))}</select></label>
+<label>${t('portal.date')}<input type="date" name="date" value="${q.date ?? ''}"></label>
+<label>${t('portal.search-words')}<input type="search" name="q" value="${q.q ?? ''}"></label>
+<button type="submit">${t('portal.search')}</button></form>
+<p role="status">${found.length}</p>
+${table(t, lang, found, courts, states)}`);
+  }));
+
+  r.get('/replays', route(async (_req, _res, t, lang) => {
+    const { courts, hearings, states } = await data();
+    const list = hearings.filter((h) => states.get(h.id) === 'replay').reverse();
+    return page(t, lang, t('portal.replays'), html`<h1>${t('portal.replays')}</h1>${list.length ? table(t, lang, list, courts, states) : html`<p>${t('portal.none-replays')}</p>`}`);
+  }));
+
+  r.get('/courts/:id', route(async (req, res, t, lang) => {
+    const { courts, hearings, states } = await data();
+    const court = courts.get(String(req.params.id));
+    if (!court) {
+      res.status(404).type('html').send(page(t, lang, '404', html`<h1>404</h1><p>${t('portal.not-found')}</p>`).html);
+      return null;
+    }
+    return page(t, lang, court.name, html`<h1>${court.name}</h1>${table(t, lang, findPublic(hearings, courts, { courtId: court.id }), courts, states)}`);
+  }));
+
+  r.get('/hearings/:id', route(async (req, res, t, lang) => {
+    const { courts, hearings, states } = await data();
+    const h = hearings.find((x) => x.id === req.params.id);
+    if (!h) {
+      res.status(404).type('html').send(page(t, lang, '404', html`<h1>404</h1><p>${t('portal.not-found')}</p>`).html);
+      return null;
+    }
+    const base = d.baseUrl(req) || `${req.protocol}://${req.get('host')}`;
+    const url = `${base}/hearings/${h.id}`;
+    const court = courts.get(h.courtId);
+    const state = states.get(h.id) ?? 'scheduled';
+    const head = html`<meta property="og:type" content="video.other"><meta property="og:title" content="${h.title}"><meta property="og:url" content="${url}">
+<meta property="og:description" content="${`${court?.name ?? ''} · ${h.caseNumber} · ${t(`state.${state}`)}`}"><meta property="og:site_name" content="${t('portal.title')}">
+<link rel="alternate" type="application/json+oembed" href="${`${base}/oembed?url=${encodeURIComponent(url)}`}" title="${h.title}">`;
+    return page(t, lang, h.title, html`<h1>${h.title}</h1>
+<courtcast-player hearing="${h.id}" lang="${lang}"></courtcast-player>
+<script type="module" src="/player/courtcast-player.js"></script>
+<dl><dt>${t('portal.state')}</dt><dd><span class="state ${state}">${t(`state.${state}`)}</span></dd>
+<dt>${t('portal.case-number')}</dt><dd>${h.caseNumber}</dd><dt>${t('portal.case-type')}</dt><dd>${t(`case.${h.caseType}`)}</dd>
+<dt>${t('portal.court')}</dt><dd><a href="/courts/${h.courtId}?lang=${lang}">${court?.name ?? ''}</a></dd>
+<dt>${t('portal.when')}</dt><dd>${when(h, courts, lang)}</dd><dt></dt><dd>${t('portal.delay', { seconds: h.delaySeconds })}</dd></dl>`, head);
+  }));
+
+  r.get('/stats', route(async (_req, _res, t, lang) => {
+    const { courts, hearings, states } = await data();
+    const streamed = hearings.filter((h) => (states.get(h.id) ?? 'scheduled') !== 'scheduled');
+    const stats = new Map((await d.stats.all()).map((s) => [s.hearingId, s]));
+    const sum = (list: readonly Hearing[], k: 'peakViewers' | 'replayViews') => list.reduce((n, h) => n + (stats.get(h.id)?.[k] ?? 0), 0);
+    const rows = (groups: [string, number][], label: (k: string) => string, pick: (k: string) => Hearing[]) =>
+      groups.map(([k, n]) => html`<tr><td>${label(k)}</td><td>${n}</td><td>${sum(pick(k), 'peakViewers')}</td><td>${sum(pick(k), 'replayViews')}</td></tr>`);
+    const head = html`<thead><tr><th scope="col"></th><th scope="col">${t('portal.count')}</th><th scope="col">${t('portal.peak-viewers')}</th><th scope="col">${t('portal.replay-views')}</th></tr></thead>`;
+    const month = (h: Hearing) => dayIn(courts.get(h.courtId)?.timezone ?? 'UTC', new Date(h.scheduledStart)).slice(0, 7);
+    return page(t, lang, t('portal.stats'), html`<h1>${t('portal.stats')}</h1>
+<p>${t('portal.hearings-streamed')}: <strong>${streamed.length}</strong> · ${t('portal.replay-views')}: <strong>${sum(streamed, 'replayViews')}</strong></p>
+<h2>${t('portal.by-court')}</h2><table>${head}<tbody>${rows(countBy(streamed, (h) => h.courtId), (k) => courts.get(k)?.name ?? k, (k) => streamed.filter((h) => h.courtId === k))}</tbody></table>
+<h2>${t('portal.by-month')}</h2><table>${head}<tbody>${rows(countBy(streamed, month), (k) => k, (k) => streamed.filter((h) => month(h) === k))}</tbody></table>`);
+  }));
+
+  return r;
+}
