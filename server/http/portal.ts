@@ -28,6 +28,10 @@ const query = z.object({
   lang: z.string().max(20).optional().catch(undefined),
 });
 
+/** The two lines a site pastes to show the player. */
+const embedSnippet = (base: string, id: string): string =>
+  `<script type="module" src="${base}/player/courtcast-player.js"></script>\n<courtcast-player hearing="${id}"></courtcast-player>`;
+
 const LIVE: ReadonlySet<PublicState> = new Set(['starting', 'live', 'paused', 'interrupted']);
 
 export interface PortalDeps {
@@ -53,6 +57,8 @@ form.filters label { display: grid; gap: .2rem; font-size: .9rem; }
 input, select, button { font: inherit; padding: .4rem .5rem; min-height: 44px; }
 button { background: #12324f; color: #fff; border: 0; border-radius: 4px; padding: .4rem 1rem; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; } dt { color: #4a5866; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+textarea { font: .85rem monospace; }
 footer { max-width: 1000px; margin: 2rem auto; padding: 0 1rem; color: #4a5866; font-size: .9rem; }
 @media (max-width: 600px) { th:nth-child(3), td:nth-child(3) { display: none; } }
 `;
@@ -180,7 +186,10 @@ ${table(t, lang, found, courts, states)}`);
 <dl><dt>${t('portal.state')}</dt><dd><span class="state ${state}">${t(`state.${state}`)}</span></dd>
 <dt>${t('portal.case-number')}</dt><dd>${h.caseNumber}</dd><dt>${t('portal.case-type')}</dt><dd>${t(`case.${h.caseType}`)}</dd>
 <dt>${t('portal.court')}</dt><dd><a href="/courts/${h.courtId}?lang=${lang}">${court?.name ?? ''}</a></dd>
-<dt>${t('portal.when')}</dt><dd>${when(h, courts, lang)}</dd><dt></dt><dd>${t('portal.delay', { seconds: h.delaySeconds })}</dd></dl>`, head);
+<dt>${t('portal.when')}</dt><dd>${when(h, courts, lang)}</dd><dt></dt><dd>${t('portal.delay', { seconds: h.delaySeconds })}</dd></dl>
+<details><summary>${t('portal.embed')}</summary>
+<label><span class="visually-hidden">${t('portal.embed')}</span><textarea readonly rows="3" style="width:100%">${embedSnippet(base, h.id)}</textarea></label>
+<label><span class="visually-hidden">iframe</span><textarea readonly rows="2" style="width:100%">${`<iframe src="${base}/embed/${h.id}" width="640" height="410" title="${h.title}" allow="autoplay; fullscreen; picture-in-picture" allowfullscreen style="border:0"></iframe>`}</textarea></label></details>`, head);
   }));
 
   r.get('/stats', route(async (_req, _res, t, lang) => {

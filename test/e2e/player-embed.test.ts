@@ -131,7 +131,9 @@ describe('<courtcast-player> on another site', () => {
     await zh.page.screenshot({ path: shot('player-live-zh') });
 
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/pause`, { reason: 'recess' })).status).toBe(200);
+    // Each player changes its label when it reaches the paused card, so each is waited for.
     await untilState(zh.page, 'paused');
+    await untilState(en.page, 'paused');
     expect(await inShadow(zh.page, '.state')).toBe('暂停');
     expect(await inShadow(en.page, '.state')).toBe('Paused');
     await zh.page.screenshot({ path: shot('player-paused-zh') });
@@ -161,6 +163,12 @@ describe('<courtcast-player> on another site', () => {
       return !!v && v.readyState >= 2 && v.currentTime >= 8;
     }, undefined, { timeout: 30_000, polling: 250 });
     await linked.close();
+    // Statistics count what happened, with nothing about who: two players watched, replays started.
+    const stats = await (await fetch(`${s.base}/stats?lang=en`)).text();
+    expect(Number(/Hearings streamed: <strong>(\d+)/.exec(stats)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/Replay views: <strong>(\d+)/.exec(stats)?.[1])).toBeGreaterThanOrEqual(2);
+    const byCourt = /<h2>By court<\/h2><table>.*?<tbody><tr><td>Test Court<\/td><td>(\d+)<\/td><td>(\d+)<\/td>/s.exec(stats);
+    expect(Number(byCourt?.[2])).toBeGreaterThanOrEqual(1);
     expect(zh.errors.concat(en.errors)).toEqual([]);
   });
 });

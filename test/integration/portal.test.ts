@@ -72,6 +72,8 @@ describe('the public portal', () => {
     expect(en.body).toContain('<meta property="og:title" content="Zhang v. Shanghai Widget Co.">');
     expect(en.body).toMatch(/<link rel="alternate" type="application\/json\+oembed" href="[^"]*\/oembed\?url=[^"]*hearings%2F/);
     expect(en.body).toContain('Scheduled');
+    // A copyable snippet for other sites, escaped as text.
+    expect(en.body).toContain(`&lt;courtcast-player hearing=&quot;${ids.civil}&quot;&gt;&lt;/courtcast-player&gt;`);
     const zh = await page(`/hearings/${ids.civil}`, { 'accept-language': 'zh-CN,zh;q=0.9' });
     expect(zh.body).toContain('<html lang="zh-CN"');
     expect(zh.body).toContain('案号');
