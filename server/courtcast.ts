@@ -76,6 +76,8 @@ export interface CourtcastOptions {
   readonly slateCacheDir?: string;
   /** Idempotency answers held in memory at most; tests lower it to see the bound work. */
   readonly maxIdempotencyKeys?: number;
+  /** Public state streams (SSE) open at once at most; beyond it, 503. Tests lower it. */
+  readonly maxEventStreams?: number;
 }
 
 /**
@@ -192,7 +194,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveHearings(), archive: () => recorder.backlog(), logger });
   await health.start();
   const catalogue = new ArchiveCatalogue({ store: archiveStore, state, hearings: registry, key: signingKey, presignSeconds: config.archive.presignSeconds });
-  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, publicStates, replays, stats, logger, publicBaseUrl: config.http.publicBaseUrl });
+  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, publicStates, replays, stats, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, publicBaseUrl: config.http.publicBaseUrl });
   // The port opens only after recovery: until then a clerk's cut would find no live hearing and
   // /healthz would claim a readiness the server does not have yet.
   const server = createServer(app);

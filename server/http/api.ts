@@ -271,6 +271,7 @@ export interface PublicApiDeps {
   /** The archive, for published replays (the as-aired recording only). */
   readonly catalogue: Pick<ArchiveCatalogue, 'open' | 'head'>;
   readonly stats: Pick<PublicStats, 'replayStarted'>;
+  readonly maxEventStreams: number;
 }
 
 const replayKey = z.string().regex(/^(?:index\.m3u8|[a-z0-9_-]{1,16}\/(?:index\.m3u8|\d{1,9}\.ts))$/, 'not a replay object');
@@ -278,6 +279,7 @@ const replayKey = z.string().regex(/^(?:index\.m3u8|[a-z0-9_-]{1,16}\/(?:index\.
 export function publicApi(d: PublicApiDeps, baseUrl: (req: express.Request) => string): Router {
   const { registry, broadcasts, states, replays, catalogue } = d;
   const api = Router();
+  let openStreams = 0;
   // A published replay: the as-aired recording from the archive. Anything else (not published,
   // withheld, not public) is 404, so a withheld replay cannot be told from one that never was.
   api.get('/hearings/:id/replay/{*rest}', route(async (req, res) => {
@@ -302,6 +304,12 @@ export function publicApi(d: PublicApiDeps, baseUrl: (req: express.Request) => s
     if (!id) return;
     const first = await states.status(id).catch(() => null);
     if (!first) return sendProblem(res, 'NOT_FOUND', `no hearing ${id}`);
+    // Each stream holds a socket for as long as a viewer watches: a flood must not exhaust them.
+    if (openStreams >= d.maxEventStreams) {
+      res.setHeader('Retry-After', '30');
+      return sendProblem(res, 'BUSY', 'too many open state streams; poll /public/hearings/{id} instead');
+    }
+    openStreams++;
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': '*', 'X-Accel-Buffering': 'no' });
     const send = (s: PublicStatus) => res.write(`event: state\ndata: ${JSON.stringify(s)}\n\n`);
     send(first);
@@ -309,6 +317,7 @@ export function publicApi(d: PublicApiDeps, baseUrl: (req: express.Request) => s
     // A comment now and then keeps proxies from closing an idle stream.
     const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     req.on('close', () => {
+      openStreams--;
       stop();
       clearInterval(beat);
     });

@@ -63,7 +63,7 @@ describe('public state events', () => {
   let stateJustAfterPause = '';
 
   beforeAll(async () => {
-    s = await startTestServer({ media: { ladder: [{ name: '180p', height: 180, videoKbps: 200, audioKbps: 48 }, { name: 'audio', audioKbps: 48 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
+    s = await startTestServer({ media: { ladder: [{ name: '180p', height: 180, videoKbps: 200, audioKbps: 48 }, { name: 'audio', audioKbps: 48 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } }, { maxEventStreams: 3 });
     const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
     hearingId = seeded.hearingId;
     stream = await new EventStream(`${s.base}/public/hearings/${hearingId}/events`).open();
@@ -101,6 +101,21 @@ describe('public state events', () => {
     const paused = stream.events.find((e) => e.state === 'paused')!;
     // The slate covers capture from the pause on, so it cannot air before D has passed.
     expect(paused.at - pausedAt).toBeGreaterThanOrEqual(D - 500);
+  });
+
+  it('refuses streams beyond its limit with 503 problem+json, and takes new ones when others close', async () => {
+    // One stream (the test's own) is open; two more fit, the fourth does not.
+    const more = [await new EventStream(stream.url).open(), await new EventStream(stream.url).open()];
+    expect(more.map((m) => m.status)).toEqual([200, 200]);
+    const refused = await fetch(stream.url);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('content-type')).toContain('problem+json');
+    for (const m of more) m.close();
+    await waitFor(async () => {
+      const again = await new EventStream(stream.url).open();
+      again.close();
+      return again.status === 200;
+    }, 'a stream slot to free up', 5_000);
   });
 
   it('answers 404 problem+json for a hearing that is not public, and 400 for a malformed id', async () => {
