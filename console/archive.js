@@ -127,6 +127,9 @@ async function openRecord(id) {
   $('r-status').textContent = `Archive ${r.archive.status}${r.archive.finalizedAt ? ` on ${when(Date.parse(r.archive.finalizedAt))}` : ''} · ${r.archive.entries} objects, ${(r.archive.bytes / 1e6).toFixed(1)} MB`;
   drawTimeline(r.record?.program, r.master.from, r.master.to);
   $('master-info').textContent = `${r.master.segments} master segments, ${when(r.master.from)} – ${when(r.master.to)}. Sealed: it plays only within an unsealing order in force.`;
+  const rec = r.recording;
+  $('recording').textContent = rec ? `Recorded ${(rec.recordedMs / 1000).toFixed(0)} s; missing ${(rec.missingMs / 1000).toFixed(1)} s in ${rec.gaps.length} gap${rec.gaps.length === 1 ? '' : 's'}.` : '';
+  $('gaps').replaceChildren(...(rec?.gaps ?? []).map((g) => Object.assign(document.createElement('li'), { textContent: `${when(g.from)} – ${when(g.to)}: ${(g.ms / 1000).toFixed(1)} s, ${g.cause}` })));
   $('orders').replaceChildren(...r.orders.map((o) => Object.assign(document.createElement('li'), { textContent: `Order ${o.reference} (judge ${o.judge}): ${when(o.from)} – ${when(o.to)}, until ${when(o.expiresAt)}` })));
   $('seal').textContent = r.seal ? `${r.seal.count} entries, ${r.seal.final ? 'final' : 'still recording'}, signed ${when(Date.parse(r.seal.sealedAt))}, key ${r.seal.keyId.slice(0, 16)}…` : 'No manifest yet.';
   $('audit').replaceChildren(...r.audit.map((e) => {

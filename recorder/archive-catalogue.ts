@@ -10,6 +10,7 @@ import type { Manifest, ManifestEntry, ManifestSeal, Verdict } from './manifest.
 import type { ArchiveRecord } from './recorder.ts';
 import type { SigningKey } from './signing-key.ts';
 import { masterInOrder } from './vod-playlist.ts';
+import { recordingLog, type LoggedEvent, type RecordingLog } from './recording-log.ts';
 import { parseManifest, verifyStoredHearing } from './verify.ts';
 
 /** A court's order to unseal part of a hearing's master, entered by a supervisor or an admin. */
@@ -105,6 +106,11 @@ export class ArchiveCatalogue {
       record: recordText ? (JSON.parse(recordText.toString()) as unknown) : null,
       master: { segments: master.length, from: master[0]?.captureStart ?? null, to: master.at(-1)?.captureEnd ?? null },
     };
+  }
+
+  /** The recording log as it stands: holes in the master and their causes, from the live audit trail. */
+  async recording(hearingId: string, events: readonly LoggedEvent[]): Promise<RecordingLog> {
+    return recordingLog((await this.manifest(hearingId))?.entries ?? [], events);
   }
 
   verify(hearingId: string): Promise<Verdict> {

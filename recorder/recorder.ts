@@ -14,6 +14,7 @@ import type { SigningKey } from './signing-key.ts';
 import { Spool } from './spool.ts';
 import { Uploader, type ArchiveBacklog } from './uploader.ts';
 import { airedInOrder, airedPlaylist, masterInOrder } from './vod-playlist.ts';
+import { recordingLog, type LoggedEvent } from './recording-log.ts';
 
 /** A hearing's place in the archive. */
 export interface ArchiveRecord {
@@ -302,7 +303,12 @@ export class Recorder {
       await this.enterMaster(hearingId);
       await this.airedPasses.get(hearingId);
       this.airedPasses.delete(hearingId);
-      if (!a.has('record.json')) await a.addBytes({ kind: 'record', key: 'record.json' }, Buffer.from(`${JSON.stringify(await this.o.recordOf(hearingId), null, 1)}\n`));
+      if (!a.has('record.json')) {
+        const record = (await this.o.recordOf(hearingId)) as { audit?: LoggedEvent[] } & Record<string, unknown>;
+        // The recording log: what the master holds, each hole in it and its cause.
+        const recording = recordingLog(a.list(), Array.isArray(record.audit) ? record.audit : []);
+        await a.addBytes({ kind: 'record', key: 'record.json' }, Buffer.from(`${JSON.stringify({ ...record, recording }, null, 1)}\n`));
+      }
       for (const rung of this.o.rungs) {
         const key = `aired/${rung}/index.m3u8`;
         if (!a.has(key)) await a.addBytes({ kind: 'playlist', key }, Buffer.from(airedPlaylist(a.list(), rung, this.o.segmentSeconds)));

@@ -126,7 +126,8 @@ export function archiveApi(d: ArchiveApiDeps): Router {
   api.get('/hearings/:id', readers, route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
     if (!id) return;
-    res.json({ ...(await catalogue.record(id)), orders: await catalogue.orders(id), audit: await audit.list(id) });
+    const trail = await audit.list(id);
+    res.json({ ...(await catalogue.record(id)), orders: await catalogue.orders(id), audit: trail, recording: await catalogue.recording(id, trail) });
   }));
 
   api.post('/hearings/:id/verify', readers, route(async (req, res) => {

@@ -26,6 +26,8 @@ export interface PipelineEvents {
   master: (segment: MasterSegment) => void;
   encoder: (state: EncoderState) => void;
   ffmpegExit: (exit: FfmpegExit, run: number, willRestart: boolean) => void;
+  /** The master recorder's FFmpeg exited: the recording log needs every interruption. */
+  masterExit: (exit: FfmpegExit, run: number, willRestart: boolean) => void;
 }
 
 /** Everything a hearing pipeline needs; built by the composition root from config. */
@@ -95,7 +97,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     this.transcoder = new Supervisor((run) => this.buildTranscode(run), o.policy, o.logger, { ...tags, role: 'transcode' }, o.firstRun);
     this.transcoder.on('exit', (exit, run, willRestart) => void this.onTranscodeExit(exit, run, willRestart));
     this.recorder = new Supervisor((run) => this.buildRecorder(run), o.policy, o.logger, { ...tags, role: 'master' }, o.firstRun);
-    this.recorder.on('exit', (_exit, run) => void this.onRecorderExit(run));
+    this.recorder.on('exit', (exit, run, willRestart) => void this.onRecorderExit(exit, run, willRestart));
     this.gateway = o.gateway ? new Supervisor((run) => this.buildGateway(run), o.policy, o.logger, { ...tags, role: 'gateway' }, o.firstRun) : null;
   }
 
@@ -112,6 +114,11 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
   /** The OS pid of the running ingest relay (SRT), if any. */
   get gatewayPid(): number | undefined {
     return this.gateway?.process?.pid;
+  }
+
+  /** The OS pid of the running master recorder, if any. */
+  get masterPid(): number | undefined {
+    return this.recorder.process?.pid;
   }
 
   /** The OS pid of the running transcoder, if any. */
@@ -230,9 +237,10 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     this.emit('ffmpegExit', exit, run, willRestart);
   }
 
-  private async onRecorderExit(run: number): Promise<void> {
+  private async onRecorderExit(exit: FfmpegExit, run: number, willRestart: boolean): Promise<void> {
     await this.masterRuns.get(run)?.poll();
     this.masterRuns.delete(run);
+    this.emit('masterExit', exit, run, willRestart);
   }
 
   private pollAll(): Promise<unknown> {

@@ -48,7 +48,7 @@ export interface LiveHearingEvents {
   released: (record: ReleaseRecord) => void;
   encoder: (state: EncoderState) => void;
   /** The transcoder ended; `restarting` tells whether the supervisor brings it back. */
-  ffmpeg: (e: { run: number; code: number | null; signal: string | null; restarting: boolean }) => void;
+  ffmpeg: (e: { role: 'transcode' | 'master'; run: number; code: number | null; signal: string | null; restarting: boolean }) => void;
   master: (m: MasterSegment) => void;
   finished: () => void;
 }
@@ -97,7 +97,8 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     });
     pipeline.on('gap', (at) => delay.markGap(at));
     pipeline.on('master', (m) => this.emit('master', m));
-    pipeline.on('ffmpegExit', (exit, run, restarting) => this.emit('ffmpeg', { run, code: exit.code, signal: exit.signal, restarting }));
+    pipeline.on('ffmpegExit', (exit, run, restarting) => this.emit('ffmpeg', { role: 'transcode', run, code: exit.code, signal: exit.signal, restarting }));
+    pipeline.on('masterExit', (exit, run, restarting) => this.emit('ffmpeg', { role: 'master', run, code: exit.code, signal: exit.signal, restarting }));
     pipeline.on('encoder', (state) => this.onEncoder(state));
     delay.on('released', (r) => this.emit('released', r));
     delay.on('finished', () => {
@@ -144,7 +145,12 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     return this.pipeline.gatewayPid;
   }
 
-  /** Exposed for operations and tests: the pid of the live FFmpeg. */
+  /** Exposed for operations and tests: the pid of the master recorder's FFmpeg. */
+  get masterPid(): number | undefined {
+    return this.pipeline.masterPid;
+  }
+
+  /** Exposed for operations and tests: the pid of the live transcoder. */
   get ffmpegPid(): number | undefined {
     return this.pipeline.ffmpegPid;
   }

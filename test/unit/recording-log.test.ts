@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { chain, type EntryBody, type ManifestEntry } from '../../recorder/manifest.ts';
+import { recordingLog } from '../../recorder/recording-log.ts';
+
+const master = (spans: [number, number][]): ManifestEntry[] => {
+  const out: ManifestEntry[] = [];
+  spans.forEach(([a, b], i) => {
+    const body: EntryBody = { kind: 'master', key: `master/m0001/${String(i).padStart(6, '0')}.ts`, size: 1, sha256: 'x', captureStart: a, captureEnd: b, run: 1, index: i };
+    out.push(chain(out.at(-1) ?? null, body));
+  });
+  return out;
+};
+const at = (ms: number) => new Date(ms).toISOString();
+
+describe('recording log', () => {
+  it('adds up what was recorded, ignores seams between segments, and names each gap’s cause', () => {
+    const entries = master([
+      [0, 2_000],
+      [2_010, 4_000],
+      [9_000, 11_000],
+      [11_000, 13_000],
+      [20_000, 22_000],
+      [30_000, 32_000],
+    ]);
+    const log = recordingLog(entries, [
+      { action: 'encoder-lost', at: at(4_500) },
+      { action: 'ffmpeg-restarting', at: at(13_100), params: { role: 'transcode' } },
+      { action: 'ffmpeg-restarting', at: at(13_200), params: { role: 'master' } },
+    ]);
+    expect(log.gaps.map((g) => [g.from, g.to, g.cause])).toEqual([
+      [4_000, 9_000, 'encoder lost'],
+      [13_000, 20_000, 'FFmpeg restart'],
+      [22_000, 30_000, 'unknown'],
+    ]);
+    expect(log.missingMs).toBe(20_000);
+    expect(log.recordedMs).toBe(2_000 + 1_990 + 4_000 + 2_000 + 2_000);
+  });
+
+  it('prefers a server restart to the encoder loss and FFmpeg exits it causes, and ignores transcoder-only restarts', () => {
+    const entries = master([
+      [0, 2_000],
+      [10_000, 12_000],
+      [20_000, 22_000],
+    ]);
+    const log = recordingLog(entries, [
+      { action: 'ffmpeg-stopped', at: at(2_100), params: { role: 'master' } },
+      { action: 'encoder-lost', at: at(2_200) },
+      { action: 'recovered-after-restart', at: at(9_000) },
+      { action: 'ffmpeg-restarting', at: at(12_500), params: { role: 'transcode' } },
+    ]);
+    expect(log.gaps.map((g) => g.cause)).toEqual(['server restart', 'unknown']);
+  });
+});
