@@ -19,24 +19,13 @@ import type { Replays } from '../service/replays.ts';
 import type { PublicStats } from '../service/public-stats.ts';
 import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
 import { pipeline } from 'node:stream/promises';
-import { sendProblem, zodErrors } from './problem.ts';
+import { sendProblem } from './problem.ts';
+import { parse, route } from './handlers.ts';
 import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody } from './schemas.ts';
 
 const userIdParam = z.string().regex(/^us_[A-Za-z0-9]{8,40}$/, 'not a valid user id');
 
-/** Parses with a schema, or answers 400 problem+json and returns undefined. */
-function parse<S extends z.ZodType>(schema: S, value: unknown, res: express.Response): z.infer<S> | undefined {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  sendProblem(res, 'VALIDATION_FAILED', 'the request is invalid', { errors: zodErrors(r.error) });
-  return undefined;
-}
 
-/** Wraps an async handler so a rejection reaches the problem handler. */
-const route =
-  (fn: (req: express.Request, res: express.Response) => Promise<void>): RequestHandler =>
-  (req, res, next) =>
-    void fn(req, res).catch(next);
 
 /** What the staff API needs. */
 export interface StaffApiDeps {

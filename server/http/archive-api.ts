@@ -8,7 +8,7 @@ import { CourtcastError } from '../domain/errors.ts';
 import type { Accounts } from '../service/accounts.ts';
 import type { Tokens } from '../service/tokens.ts';
 import { authenticate, principalOf, requireRole } from './auth.ts';
-import { sendProblem, zodErrors } from './problem.ts';
+import { parse, route } from './handlers.ts';
 import { idParam } from './schemas.ts';
 
 const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
@@ -41,17 +41,7 @@ const orderBody = z
 const airedKey = z.string().regex(/^(?:[a-z0-9_-]{1,16}\/)?(?:index\.m3u8|\d{1,9}\.ts)$/, 'not an as-aired object');
 const masterName = z.string().regex(/^[a-z]\d{4}-\d{6}\.ts$/, 'not a master segment');
 
-function parse<S extends z.ZodType>(schema: S, value: unknown, res: express.Response): z.infer<S> | undefined {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  sendProblem(res, 'VALIDATION_FAILED', 'the request is invalid', { errors: zodErrors(r.error) });
-  return undefined;
-}
 
-const route =
-  (fn: (req: express.Request, res: express.Response) => Promise<void>): RequestHandler =>
-  (req, res, next) =>
-    void fn(req, res).catch(next);
 
 const TYPES: Record<string, string> = { m3u8: 'application/vnd.apple.mpegurl', ts: 'video/mp2t', mp4: 'video/mp4', json: 'application/json' };
 const typeOf = (key: string): string => TYPES[key.split('.').pop() ?? ''] ?? 'application/octet-stream';
