@@ -23,6 +23,8 @@ import type { StateStore } from './store/state-store.ts';
 import { AuditTrail } from './audit/trail.ts';
 import { HealthMonitor } from './service/health.ts';
 import { PublicStates } from './service/public-states.ts';
+import { Governance } from './service/governance.ts';
+import { PublicHearings } from './service/public-hearings.ts';
 import { Replays } from './service/replays.ts';
 import { PublicStats } from './service/public-stats.ts';
 import { publicPrefix, variantsOf } from './service/hearing-factory.ts';
@@ -52,6 +54,7 @@ export interface Courtcast {
   readonly httpPort: number;
   readonly rtmpPort: number;
   readonly registry: Registry;
+  readonly governance: Governance;
   readonly accounts: Accounts;
   readonly audit: AuditTrail;
   readonly state: StateStore;
@@ -122,7 +125,9 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
   const rtmpPort = await ingest.start();
 
+  const governance = new Governance({ state, registry, audit, logger });
   const broadcasts = new BroadcastService({
+    governance,
     registry,
     state,
     audit,
@@ -171,10 +176,12 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     logger,
   });
   broadcasts.on('opened', (session) => void recorder.follow(session));
-  const replays = new Replays({ state, registry, audit, logger });
-  const publicStates = new PublicStates((id) => registry.hearing(id), async (id) => (await replays.get(id))?.decision ?? null, logger);
+  const replays = new Replays({ state, registry, audit, governance, logger });
+  const publicHearings = new PublicHearings(registry, governance);
+  const publicStates = new PublicStates((id) => publicHearings.get(id), async (id) => (await replays.get(id))?.decision ?? null, logger);
   broadcasts.on('opened', (session) => publicStates.follow(session));
   replays.on('changed', (id) => void publicStates.refresh(id).catch(() => undefined));
+  governance.on('changed', (id) => void publicStates.refresh(id).catch(() => undefined));
   await recorder.start();
 
   const accounts = new Accounts(state);
@@ -194,7 +201,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveHearings(), archive: () => recorder.backlog(), logger });
   await health.start();
   const catalogue = new ArchiveCatalogue({ store: archiveStore, state, hearings: registry, key: signingKey, presignSeconds: config.archive.presignSeconds });
-  const app = createHttpApp({ registry, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, publicStates, replays, stats, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, publicBaseUrl: config.http.publicBaseUrl });
+  const app = createHttpApp({ registry, governance, publicHearings, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, publicStates, replays, stats, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, publicBaseUrl: config.http.publicBaseUrl });
   // The port opens only after recovery: until then a clerk's cut would find no live hearing and
   // /healthz would claim a readiness the server does not have yet.
   const server = createServer(app);
@@ -240,6 +247,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     httpPort,
     rtmpPort,
     registry,
+    governance,
     accounts,
     audit,
     state,

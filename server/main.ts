@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { startCourtcast, type Courtcast } from './courtcast.ts';
 import type { Courtroom, Hearing } from './domain/courts.ts';
-import type { Role } from './domain/users.ts';
+import { principalOf, type Principal, type Role } from './domain/users.ts';
 import { SyntheticEncoder } from './media/synthetic-encoder.ts';
 
 const DEMO_CASE = 'DEMO-2026-001';
@@ -33,10 +33,23 @@ async function demoHearing(cc: Courtcast, minDelay: number): Promise<{ hearing: 
 }
 
 /** Creates a demo account, or gives an existing one a fresh password (printed below). */
-async function demoAccount(cc: Courtcast, user: { username: string; displayName: string; password: string; roles: Role[]; courtroomIds?: string[] }): Promise<void> {
+async function demoAccount(cc: Courtcast, user: { username: string; displayName: string; password: string; roles: Role[]; courtroomIds?: string[]; courtIds?: string[] }): Promise<Principal> {
   const existing = (await cc.accounts.list()).find((u) => u.username === user.username);
-  if (existing) await cc.accounts.update(existing.id, { password: user.password, roles: user.roles, ...(user.courtroomIds ? { courtroomIds: user.courtroomIds } : {}), disabled: false });
-  else await cc.accounts.create(user);
+  const scopes = { ...(user.courtroomIds ? { courtroomIds: user.courtroomIds } : {}), ...(user.courtIds ? { courtIds: user.courtIds } : {}) };
+  const made = existing ? await cc.accounts.update(existing.id, { password: user.password, roles: user.roles, ...scopes, disabled: false }) : await cc.accounts.create(user);
+  return principalOf(await cc.accounts.get(made.id));
+}
+
+/**
+ * Takes the demo hearing through what a court does before it airs: the clerk applies, the
+ * court's approver approves and signs off the confidentiality review. Each step is on its trail.
+ */
+async function clearDemo(cc: Courtcast, hearing: Hearing, clerk: Principal, judge: Principal): Promise<void> {
+  if ((await cc.governance.clearance(hearing, 'live')).cleared) return;
+  const filed = await cc.governance.apply(hearing.id, { scopes: ['live', 'replay'], grounds: 'a public civil hearing of general interest' }, clerk);
+  const app = filed.applications.at(-1);
+  if (app) await cc.governance.decide(hearing.id, app.id, 'approved', 'open justice; no ground for privacy', judge);
+  await cc.governance.review(hearing.id, { checklist: { personalData: true, minors: true, masks: true }, note: 'synthetic demo case' }, judge);
 }
 
 /**
@@ -46,9 +59,12 @@ async function demoAccount(cc: Courtcast, user: { username: string; displayName:
 async function runDemo(cc: Courtcast, minDelay: number, ffmpegPath: string): Promise<SyntheticEncoder> {
   const adminPassword = randomBytes(9).toString('base64url');
   const clerkPassword = randomBytes(9).toString('base64url');
+  const judgePassword = randomBytes(9).toString('base64url');
   const { hearing, room } = await demoHearing(cc, minDelay);
   await demoAccount(cc, { username: 'admin', displayName: 'Demo administrator', password: `admin-${adminPassword}`, roles: ['admin'] });
-  await demoAccount(cc, { username: 'clerk', displayName: 'Demo clerk', password: `clerk-${clerkPassword}`, roles: ['clerk'], courtroomIds: [room.id] });
+  const clerk = await demoAccount(cc, { username: 'clerk', displayName: 'Demo clerk', password: `clerk-${clerkPassword}`, roles: ['clerk'], courtroomIds: [room.id] });
+  const judge = await demoAccount(cc, { username: 'judge', displayName: 'Demo court president', password: `judge-${judgePassword}`, roles: ['approver'], courtIds: [room.courtId] });
+  await clearDemo(cc, hearing, clerk, judge);
   await cc.broadcasts.open(hearing.id);
   const encoder = new SyntheticEncoder(
     {
@@ -82,6 +98,7 @@ async function runDemo(cc: Courtcast, minDelay: number, ffmpegPath: string): Pro
     `  Public schedule:          ${base}/public/schedule`,
     `  API description:          ${base}/openapi.json`,
     `  Demo clerk:               clerk / clerk-${clerkPassword}   (serves Courtroom 1)`,
+    `  Demo approver:            judge / judge-${judgePassword}   (approves Demo District Court's broadcasts)`,
     `  Demo admin:               admin / admin-${adminPassword}`,
     `  Sign in (API):            curl -X POST -H 'content-type: application/json' -d '{"username":"clerk","password":"clerk-${clerkPassword}"}' ${base}/api/auth/login`,
     `  Encoder ingest:           rtmp://127.0.0.1:${cc.rtmpPort}/live/<stream key>`,

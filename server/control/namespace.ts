@@ -51,7 +51,7 @@ const room = (id: string): string => `hearing:${id}`;
 
 /** An ack for any failure: known errors keep their code, anything else says nothing internal. */
 function errorAck(err: unknown, logger: Logger): CommandAck {
-  if (isCourtcastError(err)) return { ok: false, error: { code: err.code, message: err.message } };
+  if (isCourtcastError(err)) return { ok: false, error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } };
   if (err instanceof z.ZodError) {
     const message = err.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
     return { ok: false, error: { code: 'VALIDATION_FAILED', message } };

@@ -40,6 +40,35 @@ export type CaseType = (typeof CASE_TYPES)[number];
 /** Where a hearing is in its life. */
 export type HearingStatus = 'scheduled' | 'live' | 'ended';
 
+/**
+ * Why a hearing, or part of it, must be kept from the public. A hearing heard in private
+ * (`isPublic` false) is never broadcast; a public hearing with a ground (one witness's privacy,
+ * say) may be broadcast only with the standing masks it requires.
+ */
+export const PRIVACY_GROUNDS = ['state-secret', 'trade-secret', 'personal-privacy', 'juvenile', 'other'] as const;
+/** A ground for privacy. */
+export type PrivacyGroundKind = (typeof PRIVACY_GROUNDS)[number];
+
+/** A ground for privacy; `other` says what in words. */
+export interface PrivacyGround {
+  readonly ground: PrivacyGroundKind;
+  readonly text?: string;
+}
+
+/** Mask kinds a hearing may require for its whole length. */
+export const STANDING_MASK_KINDS = ['black', 'blur', 'pixelate', 'mute', 'voice'] as const;
+
+/**
+ * A mask a hearing requires from the moment it opens until it ends, which no clerk can lift: the
+ * condition on which a restricted hearing may be broadcast at all.
+ */
+export interface StandingMask {
+  readonly name: string;
+  readonly kind: (typeof STANDING_MASK_KINDS)[number];
+  readonly region?: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
+  readonly pitch?: number;
+}
+
 /** A scheduled hearing and its broadcast policy. */
 export interface Hearing {
   readonly id: HearingId;
@@ -53,6 +82,10 @@ export interface Hearing {
   readonly delaySeconds: number;
   readonly isPublic: boolean;
   readonly status: HearingStatus;
+  /** Grounds for privacy; absent on hearings made before governance, which read as none. */
+  readonly grounds?: readonly PrivacyGround[];
+  /** Masks required for the whole broadcast; see StandingMask. */
+  readonly standingMasks?: readonly StandingMask[];
 }
 
 /** The bounds on D that the deployment allows. */
@@ -67,4 +100,4 @@ export function delayAllowed(policy: DelayPolicy, seconds: number): boolean {
 }
 
 /** The public view of a hearing: everything but what only staff may see. */
-export type PublicHearing = Omit<Hearing, 'courtId'> & { readonly courtName: string };
+export type PublicHearing = Omit<Hearing, 'courtId' | 'grounds' | 'standingMasks'> & { readonly courtName: string };

@@ -6,6 +6,8 @@ export const ERROR_CODES = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   INVALID_TRANSITION: 409,
+  /** The hearing has no approval in force to broadcast (or to publish its replay). */
+  NOT_APPROVED: 409,
   /** A retry of a command (same idempotency key) that is still being carried out. */
   IDEMPOTENCY_IN_FLIGHT: 409,
   DELAY_OUT_OF_RANGE: 422,

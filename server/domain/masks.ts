@@ -36,6 +36,8 @@ export interface Mask {
    * instant, which gets the conservative mapping instead.
    */
   readonly exactEnd?: boolean;
+  /** The name of the hearing's standing mask this is: it holds for the whole hearing and cannot be lifted. */
+  readonly standing?: string;
 }
 
 /** Why a mask was refused. */

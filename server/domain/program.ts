@@ -33,6 +33,11 @@ export interface BroadcastProgram {
   readonly phase: ProgramPhase;
   readonly onAir: readonly Interval[];
   readonly dumped: readonly Span[];
+  /**
+   * The dumped spans that were dumped because the broadcast lost its approval: they, and the
+   * time off air after them, show the no-broadcast card rather than "interrupted".
+   */
+  readonly withdrawn?: readonly Span[];
   /** Privacy masks; a program persisted before masks existed reads as having none. */
   readonly masks?: readonly Mask[];
   readonly endedAt: number | null;
@@ -45,7 +50,7 @@ export type ProgramAction =
   | { readonly type: 'start'; readonly at: number }
   | { readonly type: 'pause'; readonly at: number }
   | { readonly type: 'resume'; readonly at: number }
-  | { readonly type: 'cut'; readonly at: number; readonly releasedUntil: number }
+  | { readonly type: 'cut'; readonly at: number; readonly releasedUntil: number; readonly withdrawn?: boolean }
   | { readonly type: 'end'; readonly at: number }
   | { readonly type: 'mask'; readonly at: number; readonly mask: Mask }
   | { readonly type: 'lift'; readonly at: number; readonly maskId: string };
@@ -167,6 +172,7 @@ export function applyAction(
           phase: 'cut',
           onAir: truncate(program.onAir, from),
           dumped: addSpan(program.dumped, { start: from, end: at }),
+          ...(action.withdrawn ? { withdrawn: addSpan(program.withdrawn ?? [], { start: from, end: at }) } : {}),
         },
       };
     }
@@ -183,6 +189,8 @@ const overlaps = (a: Span, b: Span): boolean => a.start < b.end && b.start < a.e
  * that the broadcast has not started; a viewer never reads "paused" when nobody paused.
  */
 export function decide(program: BroadcastProgram, segment: Span): ReleaseDecision {
+  const withdrawn = program.withdrawn ?? [];
+  if (withdrawn.some((d) => overlaps(d, segment))) return { action: 'slate', slate: 'no-broadcast' };
   if (program.dumped.some((d) => overlaps(d, segment))) return { action: 'slate', slate: 'interrupted' };
   // The no-broadcast card replaces any segment it touches, whole: picture and sound.
   if ((program.masks ?? []).some((m) => m.kind === 'card' && maskOverlaps(m, segment))) return { action: 'slate', slate: 'no-broadcast' };
@@ -192,6 +200,7 @@ export function decide(program: BroadcastProgram, segment: Span): ReleaseDecisio
   // The on-air interval that closed last before this segment ends says why it is off the air.
   const closedAt = Math.max(...program.onAir.flatMap((i) => (i.end !== null && i.end <= segment.end ? [i.end] : [])));
   if (!Number.isFinite(closedAt)) return { action: 'slate', slate: 'starting' };
+  if (withdrawn.some((d) => d.start === closedAt)) return { action: 'slate', slate: 'no-broadcast' };
   return { action: 'slate', slate: program.dumped.some((d) => d.start === closedAt) ? 'interrupted' : 'paused' };
 }
 

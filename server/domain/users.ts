@@ -1,5 +1,8 @@
-/** Staff roles. Clerks are scoped to the courtrooms they serve; the others are not. */
-export const ROLES = ['clerk', 'supervisor', 'archivist', 'admin'] as const;
+/**
+ * Staff roles. Clerks are scoped to the courtrooms they serve and approvers (the court's
+ * leadership, who approve broadcasts) to their courts; the others are not scoped.
+ */
+export const ROLES = ['clerk', 'supervisor', 'archivist', 'admin', 'approver'] as const;
 /** A staff role. */
 export type Role = (typeof ROLES)[number];
 
@@ -11,6 +14,8 @@ export interface User {
   readonly roles: readonly Role[];
   /** Courtrooms a clerk serves; ignored for other roles. */
   readonly courtroomIds: readonly string[];
+  /** Courts an approver leads; ignored for other roles. Absent on accounts made before approvers. */
+  readonly courtIds?: readonly string[];
   readonly passwordHash: string;
   readonly disabled: boolean;
   /** Tokens issued before this instant (ms) are refused: set by a password change or a disable. */
@@ -23,6 +28,7 @@ export interface Principal {
   readonly username: string;
   readonly roles: readonly Role[];
   readonly courtroomIds: readonly string[];
+  readonly courtIds: readonly string[];
 }
 
 /** Why an open connection lost its rights. */
@@ -41,7 +47,7 @@ export function tokenRevocation(u: User | null | undefined, issuedAtMs: number):
 
 /** The principal an account acts as. */
 export function principalOf(u: User): Principal {
-  return { userId: u.id, username: u.username, roles: u.roles, courtroomIds: u.courtroomIds };
+  return { userId: u.id, username: u.username, roles: u.roles, courtroomIds: u.courtroomIds, courtIds: u.courtIds ?? [] };
 }
 
 /** The account as shown to admins and to its owner. */
@@ -67,6 +73,23 @@ export function mayControl(p: Principal, courtroomId: string): boolean {
   return hasRole(p, 'clerk') && p.courtroomIds.includes(courtroomId);
 }
 
+/**
+ * Whether a principal may decide on a court's broadcasts (approve, refuse, revoke, rule on
+ * objections): an approver of that court only. Nobody else, admins included: approving is the
+ * court leadership's judicial act, not an administrator's.
+ */
+export function mayApprove(p: Principal, courtId: string): boolean {
+  return hasRole(p, 'approver') && p.courtIds.includes(courtId);
+}
+
+/**
+ * Whether a principal may sign off the confidentiality review of a court's hearing before its
+ * page or replay is published: the court's approvers and supervisors.
+ */
+export function mayReview(p: Principal, courtId: string): boolean {
+  return mayApprove(p, courtId) || hasRole(p, 'supervisor');
+}
+
 /** Whether a principal may read a hearing's audit trail. */
 export function mayReadAudit(p: Principal): boolean {
   return hasRole(p, 'supervisor', 'archivist', 'admin');
@@ -74,6 +97,6 @@ export function mayReadAudit(p: Principal): boolean {
 
 /** The role a principal acts in when several apply: the most powerful one. */
 export function actingRole(p: Principal): Role {
-  for (const r of ['admin', 'supervisor', 'clerk', 'archivist'] as const) if (p.roles.includes(r)) return r;
+  for (const r of ['admin', 'approver', 'supervisor', 'clerk', 'archivist'] as const) if (p.roles.includes(r)) return r;
   return 'archivist';
 }

@@ -5,7 +5,8 @@ import { problemRateLimit } from './rate-limit.ts';
 import { z } from 'zod';
 import type { Courtroom, Hearing, PublicHearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
-import { hasRole, mayControl, mayReadAudit, publicUser } from '../domain/users.ts';
+import { hasRole, mayApprove, mayControl, mayReadAudit, publicUser, type Principal } from '../domain/users.ts';
+import type { Governance } from '../service/governance.ts';
 import { userActor, type AuditTrail } from '../audit/trail.ts';
 import type { Accounts } from '../service/accounts.ts';
 import type { Tokens } from '../service/tokens.ts';
@@ -13,6 +14,7 @@ import { authenticate, principalOf, requireRole } from './auth.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
 import { publicPrefix } from '../service/hearing-factory.ts';
 import type { Registry } from '../service/registry.ts';
+import type { PublicHearings } from '../service/public-hearings.ts';
 import type { PublicStates } from '../service/public-states.ts';
 import type { PublicStatus } from '../domain/public-state.ts';
 import type { Replays } from '../service/replays.ts';
@@ -21,7 +23,8 @@ import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
 import { pipeline } from 'node:stream/promises';
 import { sendProblem } from './problem.ts';
 import { parse, route } from './handlers.ts';
-import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody } from './schemas.ts';
+import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody, hearingPatchBody } from './schemas.ts';
+import { governanceRoutes } from './governance-api.ts';
 
 const userIdParam = z.string().regex(/^us_[A-Za-z0-9]{8,40}$/, 'not a valid user id');
 
@@ -35,7 +38,11 @@ export interface StaffApiDeps {
   readonly tokens: Tokens;
   readonly audit: AuditTrail;
   readonly replays: Replays;
+  readonly governance: Governance;
 }
+
+/** Whether a principal may read a hearing's details and governance: its clerks, its court's approvers, and the unscoped roles. */
+const mayRead = (p: Principal, h: Hearing): boolean => hasRole(p, 'admin', 'supervisor', 'archivist') || mayControl(p, h.courtroomId) || mayApprove(p, h.courtId);
 
 /** POST /api/hearings/:id/replay */
 const replayBody = z
@@ -130,20 +137,34 @@ export function staffApi(d: StaffApiDeps): Router {
   }));
   api.get('/hearings', route(async (_req, res) => {
     const p = principalOf(res);
-    const all = await registry.listHearings();
-    // Clerks see the hearings of the courtrooms they serve: "my courtrooms and hearings".
-    res.json(hasRole(p, 'admin', 'supervisor', 'archivist') ? all : all.filter((h) => mayControl(p, h.courtroomId)));
+    // Clerks see the hearings of the courtrooms they serve, approvers those of their courts.
+    res.json((await registry.listHearings()).filter((h) => mayRead(p, h)));
   }));
   api.get('/hearings/:id', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
     if (!id) return;
-    const p = principalOf(res);
-    const hearing = hasRole(p, 'archivist') ? await registry.hearing(id) : await registry.controllableHearing(id, p);
+    const hearing = await registry.hearing(id);
+    if (!mayRead(principalOf(res), hearing)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
     // The audit head is published with the hearing, so a copy of this record can later prove
     // that the chain in the store was not cut short or replaced.
     const auditHead = await audit.publishedHead(id).catch(() => null);
     res.json({ hearing, live: broadcasts.live(id)?.status() ?? null, auditHead });
   }));
+  api.patch('/hearings/:id', route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    const body = id && parse(hearingPatchBody, req.body ?? {}, res);
+    if (!id || !body) return;
+    const p = principalOf(res);
+    if (!hasRole(p, 'admin', 'supervisor')) await registry.controllableHearing(id, p);
+    const { before, after } = await registry.updateHearing(id, body);
+    const changed = Object.fromEntries(Object.keys(body).flatMap((k) => (JSON.stringify(before[k as keyof Hearing]) === JSON.stringify(after[k as keyof Hearing]) ? [] : [[k, { from: before[k as keyof Hearing], to: after[k as keyof Hearing] }]])));
+    // A change to the restrictions lapses an approval given on the old ones: a live broadcast
+    // is withdrawn before the change is even recorded.
+    await d.governance.enforce(after, p);
+    await audit.append(id, { actor: userActor(p), action: 'hearing-changed', params: { changed }, effectiveAt: Date.now() }).catch(() => undefined);
+    res.json(after);
+  }));
+  api.use('/hearings/:id', governanceRoutes({ registry, governance: d.governance, mayRead }));
   api.post('/hearings/:id/replay', planners, route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
     const body = id && parse(replayBody, req.body ?? {}, res);
@@ -254,6 +275,7 @@ function publicView(h: Hearing, court: { name: string; timezone: string } | unde
 /** What the public API reads. */
 export interface PublicApiDeps {
   readonly registry: Registry;
+  readonly hearings: PublicHearings;
   readonly broadcasts: BroadcastService;
   readonly states: PublicStates;
   readonly replays: Replays;
@@ -275,9 +297,9 @@ export function publicApi(d: PublicApiDeps, baseUrl: (req: express.Request) => s
     const id = parse(idParam, req.params.id, res);
     const rest = id && parse(replayKey, (req.params as { rest?: string[] }).rest?.join('/'), res);
     if (!id || !rest) return;
-    const h = await registry.hearing(id);
+    const h = await d.hearings.get(id);
     const decision = (await replays.get(id))?.decision;
-    const found = h.isPublic && decision === 'published' ? await catalogue.open(id, `aired/${rest}`) : null;
+    const found = h && decision === 'published' ? await catalogue.open(id, `aired/${rest}`) : null;
     if (!found) return sendProblem(res, 'NOT_FOUND', 'no replay here');
     if (rest === 'index.m3u8') d.stats.replayStarted(id);
     res.setHeader('Access-Control-Allow-Origin', '*');
@@ -318,14 +340,14 @@ export function publicApi(d: PublicApiDeps, baseUrl: (req: express.Request) => s
   });
   api.get('/schedule', route(async (req, res) => {
     const courts = new Map((await registry.listCourts()).map((c) => [c.id as string, c]));
-    const hearings = (await registry.listHearings()).filter((h) => h.isPublic);
+    const hearings = await d.hearings.list();
     res.json(hearings.map((h) => publicView(h, courts.get(h.courtId), baseUrl(req))));
   }));
   api.get('/hearings/:id', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
     if (!id) return;
-    const h = await registry.hearing(id);
-    if (!h.isPublic) return sendProblem(res, 'NOT_FOUND', `no hearing ${id}`);
+    const h = await d.hearings.get(id);
+    if (!h) return sendProblem(res, 'NOT_FOUND', `no hearing ${id}`);
     const court = await registry.court(h.courtId);
     const live = broadcasts.live(id)?.status();
     const status = await states.status(id);

@@ -11,6 +11,8 @@ import type { Tokens } from '../service/tokens.ts';
 import type { ViewerCounter } from '../service/viewers.ts';
 import type { HealthMonitor } from '../service/health.ts';
 import type { Registry } from '../service/registry.ts';
+import type { Governance } from '../service/governance.ts';
+import type { PublicHearings } from '../service/public-hearings.ts';
 import type { ObjectReader } from '../store/object-store.ts';
 import { publicApi, staffApi } from './api.ts';
 import { archiveApi, archiveKeyRoute } from './archive-api.ts';
@@ -28,6 +30,9 @@ import { problemRateLimit } from './rate-limit.ts';
 /** What the HTTP layer needs. */
 export interface HttpOptions {
   readonly registry: Registry;
+  readonly governance: Governance;
+  /** The hearings the public may read about. */
+  readonly publicHearings: PublicHearings;
   readonly broadcasts: BroadcastService;
   /** Read-only: the HTTP side never writes the public store. */
   readonly publicStore: ObjectReader;
@@ -81,12 +86,12 @@ export function createHttpApp(o: HttpOptions): Express {
   });
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/hls', originRouter(o.publicStore, (hearingId, client) => o.viewers.saw(hearingId, client)));
-  app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi({ registry: o.registry, broadcasts: o.broadcasts, states: o.publicStates, replays: o.replays, catalogue: o.catalogue, stats: o.stats, maxEventStreams: o.maxEventStreams ?? 10_000 }, baseUrl));
+  app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi({ registry: o.registry, hearings: o.publicHearings, broadcasts: o.broadcasts, states: o.publicStates, replays: o.replays, catalogue: o.catalogue, stats: o.stats, maxEventStreams: o.maxEventStreams ?? 10_000 }, baseUrl));
   app.get('/.well-known/courtcast-archive-key.pem', archiveKeyRoute(o.catalogue));
   // Archivists are few; the limit bounds what a stolen token can make the archive store (and the
   // audit trail, which records every refused master access) do.
   app.use('/api/archive', problemRateLimit({ windowMs: 60_000, limit: 1200 }), archiveApi({ catalogue: o.catalogue, audit: o.audit, tokens: o.tokens, accounts: o.accounts }));
-  app.use('/api', staffApi({ registry: o.registry, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit, replays: o.replays }));
+  app.use('/api', staffApi({ registry: o.registry, governance: o.governance, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit, replays: o.replays }));
   app.get('/vendor/hls.min.js', (_req, res) => sendInstalled(res, hlsJs));
   app.get('/vendor/socket.io.min.js', (_req, res) => sendInstalled(res, socketIoClient));
   app.use('/console', express.static(consoleDir, { index: 'index.html', maxAge: 0 }));
@@ -97,7 +102,7 @@ export function createHttpApp(o: HttpOptions): Express {
     res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; media-src 'self' blob:; connect-src 'self'; frame-ancestors *");
     sendInstalled(res, path.join(playerDir, 'embed.html'));
   });
-  app.get('/oembed', oembedRoute(o.registry, baseUrl));
+  app.get('/oembed', oembedRoute(o.publicHearings, baseUrl));
   // The embeddable player is loaded by other sites as a module script, which needs CORS.
   app.use(
     '/player',
@@ -107,7 +112,7 @@ export function createHttpApp(o: HttpOptions): Express {
     },
     express.static(playerDir, { index: false, maxAge: '5m' }),
   );
-  app.use(portal({ registry: o.registry, states: o.publicStates, stats: o.stats, localesDir: path.join(playerDir, 'locales'), baseUrl }));
+  app.use(portal({ registry: o.registry, hearings: o.publicHearings, states: o.publicStates, stats: o.stats, localesDir: path.join(playerDir, 'locales'), baseUrl }));
   app.use((_req, res) => sendProblem(res, 'NOT_FOUND', 'no such resource'));
   app.use(problemHandler(o.logger));
   return app;

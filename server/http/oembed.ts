@@ -1,7 +1,7 @@
 import type express from 'express';
 import type { RequestHandler } from 'express';
 import { ID_PATTERN } from '../domain/ids.ts';
-import type { Registry } from '../service/registry.ts';
+import type { PublicHearings } from '../service/public-hearings.ts';
 import { sendProblem } from './problem.ts';
 
 const WIDTH = 640;
@@ -25,17 +25,17 @@ const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g,
  * oEmbed (https://oembed.com) for hearing pages, so a CMS turns a pasted link into the player:
  * a `video` answer whose html is the iframe embed. Only public hearings; anything else is 404.
  */
-export function oembedRoute(registry: Registry, baseUrl: (req: express.Request) => string): RequestHandler {
+export function oembedRoute(hearings: PublicHearings, baseUrl: (req: express.Request) => string): RequestHandler {
   return (req, res, next) => {
     const url = typeof req.query.url === 'string' ? req.query.url : '';
     const format = typeof req.query.format === 'string' ? req.query.format : 'json';
     if (format !== 'json') return sendProblem(res, 'UNSUPPORTED_MEDIA', 'only format=json is offered');
     const id = hearingIdOf(url);
     if (!id) return sendProblem(res, 'NOT_FOUND', 'not a Courtcast hearing URL');
-    registry
-      .hearing(id)
+    hearings
+      .get(id)
       .then((h) => {
-        if (!h.isPublic) return sendProblem(res, 'NOT_FOUND', `no hearing ${id}`);
+        if (!h) return sendProblem(res, 'NOT_FOUND', `no hearing ${id}`);
         const base = baseUrl(req) || `${req.protocol}://${req.get('host')}`;
         const maxwidth = Number(req.query.maxwidth) > 0 ? Math.min(WIDTH, Number(req.query.maxwidth)) : WIDTH;
         const height = Math.round((maxwidth * HEIGHT) / WIDTH);

@@ -1,12 +1,40 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../domain/errors.ts';
-import { commandBody, commandParam, idParam, loginBody, maskIdParam, newCourtBody, newCourtroomBody, newHearingBody, newMaskBody, newUserBody, presetsBody, userPatchBody } from './schemas.ts';
+import {
+  applicationBody,
+  applicationDecisionBody,
+  commandBody,
+  commandParam,
+  governanceIdParam,
+  hearingPatchBody,
+  idParam,
+  loginBody,
+  maskIdParam,
+  newCourtBody,
+  newCourtroomBody,
+  newHearingBody,
+  newMaskBody,
+  newUserBody,
+  objectionBody,
+  presetsBody,
+  reviewBody,
+  revokeBody,
+  rulingBody,
+  userPatchBody,
+} from './schemas.ts';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
 const problem = { description: 'problem+json', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 const errors = { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '422': problem, '429': problem, '503': problem };
 const pathParam = (name: string, schema: z.ZodType) => ({ name, in: 'path', required: true, schema: z.toJSONSchema(schema) });
-const idPath = (name: string) => pathParam(name, name === 'maskId' ? maskIdParam : idParam);
+const idPath = (name: string) => pathParam(name, name === 'maskId' ? maskIdParam : name === 'applicationId' || name === 'objectionId' ? governanceIdParam : idParam);
+const staff = (summary: string, params: string[], body?: z.ZodType, ok = '200') => ({
+  security: [{ staffToken: [] }],
+  summary,
+  parameters: params.map(idPath),
+  ...(body ? { requestBody: json(body) } : {}),
+  responses: { [ok]: { description: 'the hearing’s governance record' }, ...errors },
+});
 
 /** The OpenAPI 3.1 document, built from the same zod schemas that validate requests. */
 export function openApiDocument(): Record<string, unknown> {
@@ -64,7 +92,17 @@ export function openApiDocument(): Record<string, unknown> {
         get: { security: [{ staffToken: [] }], summary: 'List hearings', responses: { '200': { description: 'hearings' }, ...errors } },
         post: { security: [{ staffToken: [] }], summary: 'Schedule a hearing', requestBody: json(newHearingBody), responses: { '201': { description: 'hearing' }, ...errors } },
       },
-      '/api/hearings/{id}': { get: { security: [{ staffToken: [] }], summary: 'A hearing and its live status', parameters: [idPath('id')], responses: { '200': { description: 'hearing' }, ...errors } } },
+      '/api/hearings/{id}': {
+        get: { security: [{ staffToken: [] }], summary: 'A hearing and its live status', parameters: [idPath('id')], responses: { '200': { description: 'hearing' }, ...errors } },
+        patch: { security: [{ staffToken: [] }], summary: 'Change a hearing’s details or privacy restrictions; a live broadcast whose approval the change lapses is withdrawn; audited', parameters: [idPath('id')], requestBody: json(hearingPatchBody), responses: { '200': { description: 'hearing' }, ...errors } },
+      },
+      '/api/hearings/{id}/governance': { get: staff('Application, decision, objections and confidentiality review, with what blocks the live broadcast and the replay', ['id']) },
+      '/api/hearings/{id}/applications': { post: staff('File the application to broadcast (live, replay or both) with grounds (clerk of the courtroom, supervisor, admin); audited', ['id'], applicationBody, '201') },
+      '/api/hearings/{id}/applications/{applicationId}/decision': { post: staff('Approve or refuse the pending application with a reason (approver of the court only; refused with NOT_APPROVED while the hearing is private, an objection is undecided or upheld, or a ground lacks standing masks); audited', ['id', 'applicationId'], applicationDecisionBody) },
+      '/api/hearings/{id}/approval/revoke': { post: staff('Revoke the approval in force (approver of the court); a live broadcast is cut at once and shows the no-broadcast card; audited', ['id'], revokeBody) },
+      '/api/hearings/{id}/objections': { post: staff('Record an objection by the prosecutor or a party; until ruled on, nothing is approved and a live broadcast is withdrawn; audited', ['id'], objectionBody, '201') },
+      '/api/hearings/{id}/objections/{objectionId}/ruling': { post: staff('Uphold (no broadcast) or dismiss an objection with reasons (approver of the court); audited', ['id', 'objectionId'], rulingBody) },
+      '/api/hearings/{id}/reviews': { post: staff('Sign off the confidentiality review (every checklist answer yes; supervisor or approver of the court): the hearing’s public page, and its replay, need one given on the hearing as it stands; audited', ['id'], reviewBody, '201') },
       '/api/hearings/{id}/masks': {
         post: { security: [{ staffToken: [] }], summary: 'Add a privacy mask: live from now, or retroactive with a start in the past; answers with the part already public', parameters: [idPath('id')], requestBody: json(newMaskBody), responses: { '201': { description: 'mask' }, ...errors } },
       },

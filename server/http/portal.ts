@@ -9,6 +9,7 @@ import type { PublicState } from '../domain/public-state.ts';
 import type { PublicStates } from '../service/public-states.ts';
 import type { PublicStats } from '../service/public-stats.ts';
 import type { Registry } from '../service/registry.ts';
+import type { PublicHearings } from '../service/public-hearings.ts';
 import { html, raw, type Raw } from './html.ts';
 
 type Strings = Record<string, string>;
@@ -36,6 +37,7 @@ const LIVE: ReadonlySet<PublicState> = new Set(['starting', 'live', 'paused', 'i
 
 export interface PortalDeps {
   readonly registry: Registry;
+  readonly hearings: PublicHearings;
   readonly states: PublicStates;
   readonly stats: PublicStats;
   readonly localesDir: string;
@@ -82,7 +84,7 @@ export function portal(d: PortalDeps): Router {
 
   const data = async () => {
     const courts = new Map<string, Court>((await d.registry.listCourts()).map((c) => [c.id as string, c]));
-    const hearings = (await d.registry.listHearings()).filter((h) => h.isPublic);
+    const hearings = await d.hearings.list();
     const states = new Map<string, PublicState>();
     await Promise.all(hearings.map(async (h) => states.set(h.id, (await d.states.status(h.id).catch(() => null))?.state ?? 'scheduled')));
     return { courts, hearings, states };

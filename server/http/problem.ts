@@ -17,15 +17,17 @@ export interface Problem {
 export function sendProblem(res: Response, code: ErrorCode, detail?: string, extra?: Partial<Problem>): void {
   const status = ERROR_CODES[code];
   const body: Problem = {
+    ...extra,
     type: `https://courtcast.example/problems/${code.toLowerCase().replaceAll('_', '-')}`,
     title: code.replaceAll('_', ' ').toLowerCase(),
     status,
     code,
     ...(detail ? { detail } : {}),
-    ...extra,
   };
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
+
+const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
 /** Turns zod issues into a problem's `errors` list. */
 export function zodErrors(err: z.ZodError): { path: string; message: string }[] {
@@ -39,7 +41,9 @@ export function zodErrors(err: z.ZodError): { path: string; message: string }[] 
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (res.headersSent) return;
-    if (isCourtcastError(err)) return sendProblem(res, err.code, err.message);
+    // A failure's details (the blockers of a refused broadcast, the bounds of D) are extension
+    // members of the problem, where a client can act on them.
+    if (isCourtcastError(err)) return sendProblem(res, err.code, err.message, isPlainObject(err.details) ? (err.details as Partial<Problem>) : undefined);
     if (err instanceof z.ZodError) return sendProblem(res, 'VALIDATION_FAILED', 'the request is invalid', { errors: zodErrors(err) });
     const e = err as { type?: string; status?: number };
     if (e.type === 'entity.parse.failed') return sendProblem(res, 'VALIDATION_FAILED', 'the body is not valid JSON');

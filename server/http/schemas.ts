@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { HTTP_BROADCAST_COMMANDS } from '../domain/commands.ts';
-import { CASE_TYPES } from '../domain/courts.ts';
+import { CASE_TYPES, PRIVACY_GROUNDS, STANDING_MASK_KINDS } from '../domain/courts.ts';
+import { BROADCAST_SCOPES, OBJECTORS } from '../domain/governance.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
+import { ROLES } from '../domain/users.ts';
 import { maskRequestFields, regionSchema } from '../domain/mask-request.ts';
 
 /** Path parameter: an opaque id. */
@@ -36,6 +38,33 @@ export const newCourtroomBody = z
   })
   .strict();
 
+/** A ground for privacy; "other" must say what. */
+const privacyGround = z
+  .object({ ground: z.enum(PRIVACY_GROUNDS), text: text(500).optional() })
+  .strict()
+  .refine((g) => g.ground !== 'other' || g.text !== undefined, { message: 'say what the other ground is in text', path: ['text'] });
+
+/** A mask the hearing requires throughout. */
+const standingMask = z
+  .object({ name: text(60), kind: z.enum(STANDING_MASK_KINDS), region: regionSchema.optional(), pitch: z.number().min(0.5).max(2).optional() })
+  .strict()
+  .refine((m) => (['black', 'blur', 'pixelate'].includes(m.kind) ? m.region !== undefined && m.region.x + m.region.w <= 1 && m.region.y + m.region.h <= 1 : m.region === undefined), {
+    message: 'black, blur and pixelate need a region inside the picture; mute and voice take none',
+    path: ['region'],
+  })
+  .refine((m) => m.kind !== 'voice' || (m.pitch !== undefined && Math.abs(m.pitch - 1) >= 0.05), { message: 'voice needs a pitch away from 1', path: ['pitch'] });
+
+/** What a hearing's privacy restrictions are, as filed and as changed. */
+const restrictionFields = {
+  isPublic: z.boolean(),
+  grounds: z.array(privacyGround).max(10).optional(),
+  standingMasks: z
+    .array(standingMask)
+    .max(10)
+    .refine((l) => new Set(l.map((m) => m.name.toLowerCase())).size === l.length, 'standing mask names must be unique')
+    .optional(),
+};
+
 /** POST /api/hearings */
 export const newHearingBody = z
   .object({
@@ -45,9 +74,47 @@ export const newHearingBody = z
     caseType: z.enum(CASE_TYPES),
     scheduledStart: z.iso.datetime({ offset: true }),
     delaySeconds: z.number().finite().optional(),
-    isPublic: z.boolean(),
+    ...restrictionFields,
   })
   .strict();
+
+/** PATCH /api/hearings/:id: the details and restrictions; D is fixed once scheduled. */
+export const hearingPatchBody = z
+  .object({
+    caseNumber: text(64).optional(),
+    title: text(300).optional(),
+    caseType: z.enum(CASE_TYPES).optional(),
+    scheduledStart: z.iso.datetime({ offset: true }).optional(),
+    ...restrictionFields,
+    isPublic: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'nothing to change');
+
+const reason = text(2000);
+
+/** POST /api/hearings/:id/applications */
+export const applicationBody = z.object({ scopes: z.array(z.enum(BROADCAST_SCOPES)).min(1).max(2), grounds: reason }).strict();
+
+/** POST /api/hearings/:id/applications/:applicationId/decision */
+export const applicationDecisionBody = z.object({ outcome: z.enum(['approved', 'refused']), reason }).strict();
+
+/** POST /api/hearings/:id/approval/revoke */
+export const revokeBody = z.object({ reason }).strict();
+
+/** POST /api/hearings/:id/objections */
+export const objectionBody = z.object({ objector: z.enum(OBJECTORS), name: text(200), ground: reason }).strict();
+
+/** POST /api/hearings/:id/objections/:objectionId/ruling */
+export const rulingBody = z.object({ outcome: z.enum(['upheld', 'dismissed']), reason }).strict();
+
+/** POST /api/hearings/:id/reviews */
+export const reviewBody = z
+  .object({ checklist: z.object({ personalData: z.boolean(), minors: z.boolean(), masks: z.boolean() }).strict(), note: text(2000).optional() })
+  .strict();
+
+/** An application or objection id in a path. */
+export const governanceIdParam = z.string().regex(/^(?:ap|ob)_[A-Za-z0-9]{8,40}$/, 'not a valid application or objection id');
 
 /** POST /api/hearings/:id/broadcast/:command */
 export const commandParam = z.enum(HTTP_BROADCAST_COMMANDS);
@@ -58,7 +125,7 @@ export const commandBody = z.object({ reason: z.string().trim().max(500).optiona
 /** POST /api/auth/login */
 export const loginBody = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }).strict();
 
-const roles = z.array(z.enum(['clerk', 'supervisor', 'archivist', 'admin'])).min(1).max(4);
+const roles = z.array(z.enum(ROLES)).min(1).max(ROLES.length);
 const password = z.string().min(12, 'use at least 12 characters').max(200);
 
 /** POST /api/users */
@@ -69,6 +136,7 @@ export const newUserBody = z
     password,
     roles,
     courtroomIds: z.array(idParam).max(200).optional(),
+    courtIds: z.array(idParam).max(200).optional(),
   })
   .strict();
 
@@ -79,6 +147,7 @@ export const userPatchBody = z
     password: password.optional(),
     roles: roles.optional(),
     courtroomIds: z.array(idParam).max(200).optional(),
+    courtIds: z.array(idParam).max(200).optional(),
     disabled: z.boolean().optional(),
   })
   .strict();

@@ -12,6 +12,7 @@ export interface NewUser {
   readonly password: string;
   readonly roles: readonly Role[];
   readonly courtroomIds?: readonly string[];
+  readonly courtIds?: readonly string[];
 }
 
 /** A change to an account. */
@@ -20,6 +21,7 @@ export interface UserPatch {
   readonly password?: string;
   readonly roles?: readonly Role[];
   readonly courtroomIds?: readonly string[];
+  readonly courtIds?: readonly string[];
   readonly disabled?: boolean;
 }
 
@@ -93,6 +95,7 @@ export class Accounts extends TypedEmitter<AccountEvents> {
       displayName: input.displayName ?? input.username,
       roles: [...new Set(input.roles)],
       courtroomIds: [...new Set(input.courtroomIds ?? [])],
+      courtIds: [...new Set(input.courtIds ?? [])],
       passwordHash: await hashPassword(input.password),
       disabled: false,
     };
@@ -118,6 +121,7 @@ export class Accounts extends TypedEmitter<AccountEvents> {
       ...(patch.displayName !== undefined ? { displayName: patch.displayName } : {}),
       ...(patch.roles !== undefined ? { roles: [...new Set(patch.roles)] } : {}),
       ...(patch.courtroomIds !== undefined ? { courtroomIds: [...new Set(patch.courtroomIds)] } : {}),
+      ...(patch.courtIds !== undefined ? { courtIds: [...new Set(patch.courtIds)] } : {}),
       ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
       ...(patch.password !== undefined ? { passwordHash: await hashPassword(patch.password) } : {}),
       // A new password or a disable ends every session the account had; re-enabling does not

@@ -13,6 +13,9 @@ import type { LiveHearing, LiveStatus } from './live-hearing.ts';
 import { restoreOf } from './restore.ts';
 import { auditLiveHearing } from './hearing-audit.ts';
 import { MasterRateMeter } from './master-rate.ts';
+import { notCleared, type Governance } from './governance.ts';
+import type { Principal } from '../domain/users.ts';
+import { userActor } from '../audit/trail.ts';
 
 
 /** What the ingest side knows about a courtroom's encoder. */
@@ -42,6 +45,8 @@ const SYSTEM: AuditActor = { kind: 'system' };
 /** What the broadcast service needs, assembled by the composition root. */
 export interface BroadcastServiceOptions extends HearingFactoryOptions {
   readonly audit: AuditTrail;
+  /** Approvals: nothing opens, starts or resumes without one in force. */
+  readonly governance: Governance;
 }
 
 /** Events of the broadcast service: what consoles need to refresh. */
@@ -66,6 +71,32 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     this.now = o.now ?? Date.now;
     o.ingest.on('publish', ({ courtroomId }) => this.liveOfCourtroom(courtroomId)?.encoderConnected());
     o.ingest.on('unpublish', ({ courtroomId }) => void this.liveOfCourtroom(courtroomId)?.encoderLost());
+    o.governance.on('withdraw', (hearingId, reason, by) => {
+      this.withdraw(hearingId, reason, by).catch((err: unknown) => o.logger.error({ err, hearingId }, 'could not withdraw a broadcast'));
+    });
+  }
+
+  /**
+   * Refuses to put a hearing on the air without an approval in force. A store that cannot say
+   * refuses too: when in doubt, nothing airs.
+   */
+  private async mustBeCleared(hearing: Hearing, what: string): Promise<void> {
+    const c = await this.o.governance.clearance(hearing, 'live').catch((err: unknown) => {
+      throw new CourtcastError('STORE_UNAVAILABLE', `the broadcast's approval cannot be confirmed now, so the hearing was not ${what}`, undefined, { cause: err });
+    });
+    if (!c.cleared) throw notCleared(c.blockers, `the hearing cannot be ${what}`);
+  }
+
+  /**
+   * Takes a hearing that lost its clearance off the air: everything not yet released is dumped
+   * and the public gets the no-broadcast card. It acts on the live hearing before any store.
+   */
+  async withdraw(hearingId: string, reason: string, by: Principal | null): Promise<void> {
+    const session = this.sessions.get(hearingId);
+    if (!session || !['on-air', 'paused', 'cut'].includes(session.program.phase)) return;
+    const { program, effectiveAt } = await session.command('cut', { withdrawn: true });
+    await this.record(hearingId, { actor: by ? userActor(by) : SYSTEM, action: 'withdrawn', reason, effectiveAt, params: { phase: program.phase } });
+    this.emit('changed', hearingId);
   }
 
   private liveOfCourtroom(courtroomId: string): LiveHearing | undefined {
@@ -100,6 +131,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       throw new CourtcastError('CONFLICT', 'another hearing is live in this courtroom');
     }
     const room = await this.o.registry.courtroom(hearing.courtroomId);
+    await this.mustBeCleared(hearing, 'opened');
     await this.mustRecord(hearingId, 'opened');
     const session = buildLiveHearing(this.o, hearing, room);
     this.sessions.set(hearingId, session);
@@ -111,9 +143,18 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     this.observe(session);
     await session.start();
     await this.record(hearingId, { actor: ctx.actor, action: 'open', reason: ctx.reason ?? null, effectiveAt: this.now(), params: { delaySeconds: hearing.delaySeconds } });
+    await this.applyStandingMasks(hearing);
     this.emit('changed', hearingId);
     if (this.o.ingest.isPublishing(room.id)) session.encoderConnected();
     return session;
+  }
+
+  /** Puts the hearing's standing masks on from the moment it opens, before anything can air. */
+  private async applyStandingMasks(hearing: Hearing): Promise<void> {
+    for (const s of hearing.standingMasks ?? []) {
+      const { name, ...shape } = s;
+      await this.addMask(hearing.id, shape, { actor: SYSTEM, reason: `standing mask "${name}" required by the hearing's privacy grounds` }, name);
+    }
   }
 
   /** Subscribes the observers of a live hearing: its audit record and the master's bit rate. */
@@ -177,6 +218,9 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     this.observe(session);
     await session.start();
     await this.record(hearing.id, { actor: SYSTEM, action: 'recovered-after-restart', params: { phase: restore.program.phase, firstRun: restore.firstRun }, effectiveAt: this.now() });
+    // An approval revoked while the server was down (or on another node) still takes it off air.
+    const c = await this.o.governance.clearance(hearing, 'live').catch(() => ({ cleared: false, blockers: [] }));
+    if (!c.cleared) await this.withdraw(hearing.id, 'no approval in force after the restart', null);
     if (this.o.ingest.isPublishing(room.id)) session.encoderConnected();
     this.o.logger.warn({ hearingId: hearing.id, phase: restore.program.phase }, 'recovered a live hearing after a restart');
   }
@@ -194,7 +238,10 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       await this.o.registry.hearing(hearingId); // 404 for an unknown hearing
       throw new CourtcastError('INVALID_TRANSITION', `cannot ${cmd}: the hearing is not live`);
     }
-    if (cmd === 'start' || cmd === 'resume') await this.mustRecord(hearingId, cmd === 'start' ? 'started' : 'resumed');
+    if (cmd === 'start' || cmd === 'resume') {
+      await this.mustBeCleared(await this.o.registry.hearing(hearingId), cmd === 'start' ? 'started' : 'resumed');
+      await this.mustRecord(hearingId, cmd === 'start' ? 'started' : 'resumed');
+    }
     const { program, effectiveAt, persisted } = await session.command(cmd);
     const recorded = await this.record(hearingId, { actor: ctx.actor, action: cmd, reason: ctx.reason ?? null, effectiveAt, params: { phase: program.phase } });
     this.emit('changed', hearingId);
@@ -206,7 +253,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
    * retroactive. The answer says which part, if any, was already public and so could not be
    * masked: everything not yet released is.
    */
-  async addMask(hearingId: string, input: NewMask, ctx: CommandContext): Promise<{ mask: Mask; alreadyPublic: Span | null; status: CommandResult }> {
+  async addMask(hearingId: string, input: NewMask, ctx: CommandContext, standing?: string): Promise<{ mask: Mask; alreadyPublic: Span | null; status: CommandResult }> {
     const session = this.sessions.get(hearingId);
     if (!session) {
       await this.o.registry.hearing(hearingId);
@@ -215,7 +262,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     const now = this.now();
     const minted = mintMask(input, now, `mk_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
     if (!minted.ok) throw new CourtcastError('VALIDATION_FAILED', minted.problem === 'starts-in-future' ? 'a mask cannot start in the future' : `the mask is not valid: ${minted.problem}`);
-    const mask = minted.mask;
+    const mask = standing ? { ...minted.mask, standing } : minted.mask;
     const released = session.releasedUntil;
     const alreadyPublic = mask.start < released ? { start: mask.start, end: Math.min(released, mask.end ?? released) } : null;
     const { persisted } = await session.maskAction({ type: 'mask', at: now, mask });
@@ -262,6 +309,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     const existing = (session.program.masks ?? []).find((m) => m.id === maskId);
     if (!existing) throw new CourtcastError('NOT_FOUND', `no mask ${maskId}`);
     if (existing.end !== null) throw new CourtcastError('INVALID_TRANSITION', 'that mask has already ended');
+    if (existing.standing) throw new CourtcastError('INVALID_TRANSITION', `"${existing.standing}" is a standing mask the hearing requires; it cannot be lifted`);
     await this.mustRecord(hearingId, 'unmasked');
     const { effectiveAt, persisted } = await session.maskAction({ type: 'lift', at: this.now(), maskId });
     const recorded = await this.record(hearingId, { actor: ctx.actor, action: 'lift-mask', reason: ctx.reason ?? null, effectiveAt, params: { maskId } });

@@ -191,10 +191,10 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
    * Applies a clerk's command. The program changes synchronously (so no release decision can
    * slip in between), then it is saved; the store is never in the way of the change.
    */
-  async command(cmd: BroadcastCommand): Promise<CommandOutcome> {
+  async command(cmd: BroadcastCommand, opts: { readonly withdrawn?: boolean } = {}): Promise<CommandOutcome> {
     if (this.closed) throw new CourtcastError('INVALID_TRANSITION', 'the broadcast is over');
     const at = this.o.now();
-    const action: ProgramAction = cmd === 'cut' ? { type: 'cut', at, releasedUntil: this.delay.releasedUntil } : { type: cmd, at };
+    const action: ProgramAction = cmd === 'cut' ? { type: 'cut', at, releasedUntil: this.delay.releasedUntil, withdrawn: opts.withdrawn === true } : { type: cmd, at };
     const effective = effectiveAt(this.programState, action);
     const result = applyAction(this.programState, action);
     if (!result.ok) throw new CourtcastError('INVALID_TRANSITION', result.error.message, { phase: result.error.from });

@@ -17,7 +17,8 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
   private readonly aired = new Map<string, { outcome: AiredOutcome; since: number }>();
 
   constructor(
-    private readonly hearingOf: (id: string) => Promise<Hearing>,
+    /** The hearing if the public may read about it, else null. */
+    private readonly hearingOf: (id: string) => Promise<Hearing | null>,
     private readonly replayOf: (id: string) => Promise<ReplayDecision | null>,
     logger: Logger,
   ) {
@@ -44,7 +45,7 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
   /** The public status of a hearing, or null when it is not public. */
   async status(id: string): Promise<PublicStatus | null> {
     const h = await this.hearingOf(id);
-    if (!h.isPublic) return null;
+    if (!h) return null;
     const aired = this.aired.get(id) ?? null;
     const replay = h.status === 'ended' ? await this.replayOf(id) : null;
     const state = publicStateOf(h, aired?.outcome ?? null, replay);

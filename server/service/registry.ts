@@ -1,5 +1,5 @@
 import { CourtcastError } from '../domain/errors.ts';
-import { delayAllowed, type CaseType, type Court, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type MaskPreset } from '../domain/courts.ts';
+import { delayAllowed, type CaseType, type Court, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type MaskPreset, type PrivacyGround, type StandingMask } from '../domain/courts.ts';
 import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type CourtroomId, type HearingId } from '../domain/ids.ts';
 import { mayControl, type Principal } from '../domain/users.ts';
 import type { StateStore } from '../store/state-store.ts';
@@ -13,7 +13,12 @@ export interface NewHearing {
   readonly scheduledStart: string;
   readonly delaySeconds?: number;
   readonly isPublic: boolean;
+  readonly grounds?: readonly PrivacyGround[];
+  readonly standingMasks?: readonly StandingMask[];
 }
+
+/** A change to a scheduled hearing's details or restrictions. */
+export type HearingPatch = Partial<Pick<Hearing, 'caseNumber' | 'title' | 'caseType' | 'scheduledStart' | 'isPublic' | 'grounds' | 'standingMasks'>>;
 
 /**
  * Courts, courtrooms and hearings, kept in the state store. It also keeps the stream-key index
@@ -145,6 +150,8 @@ export class Registry {
       delaySeconds,
       isPublic: input.isPublic,
       status: 'scheduled',
+      grounds: [...(input.grounds ?? [])],
+      standingMasks: [...(input.standingMasks ?? [])],
     };
     await this.state.put('hearings', hearing.id, hearing);
     return hearing;
@@ -166,6 +173,15 @@ export class Registry {
   async listHearings(): Promise<Hearing[]> {
     const all = await this.state.list<Hearing>('hearings');
     return all.sort((a, b) => a.scheduledStart.localeCompare(b.scheduledStart));
+  }
+
+  /** Changes a hearing's details; an ended hearing's are its record and stay as they were. */
+  async updateHearing(id: string, patch: HearingPatch): Promise<{ before: Hearing; after: Hearing }> {
+    const before = await this.hearing(id);
+    if (before.status === 'ended') throw new CourtcastError('INVALID_TRANSITION', 'an ended hearing cannot be changed');
+    const after: Hearing = { ...before, ...patch, ...(patch.scheduledStart ? { scheduledStart: new Date(patch.scheduledStart).toISOString() } : {}) };
+    await this.state.put('hearings', id, after);
+    return { before, after };
   }
 
   async setHearingStatus(id: HearingId | string, status: HearingStatus): Promise<Hearing> {

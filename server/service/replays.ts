@@ -5,6 +5,7 @@ import type { Logger } from '../domain/logger.ts';
 import type { ReplayDecision } from '../domain/public-state.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { Registry } from './registry.ts';
+import { notCleared, type Governance } from './governance.ts';
 
 /** A supervisor's decision about an ended hearing's replay. */
 export interface ReplayRecord {
@@ -26,7 +27,7 @@ export interface ReplaysEvents {
  */
 export class Replays extends TypedEmitter<ReplaysEvents> {
   constructor(
-    private readonly o: { readonly state: StateStore; readonly registry: Registry; readonly audit: AuditTrail; readonly logger: Logger; readonly now?: () => number },
+    private readonly o: { readonly state: StateStore; readonly registry: Registry; readonly audit: AuditTrail; readonly governance: Governance; readonly logger: Logger; readonly now?: () => number },
   ) {
     super((err, event) => o.logger.error({ err, event }, 'replay listener failed'));
   }
@@ -40,6 +41,13 @@ export class Replays extends TypedEmitter<ReplaysEvents> {
     if (h.status !== 'ended') throw new CourtcastError('INVALID_TRANSITION', 'a replay is decided once the hearing has ended');
     if (!h.isPublic) throw new CourtcastError('INVALID_TRANSITION', 'the hearing is not public: it has no replay');
     if (decision === 'withheld' && !reason) throw new CourtcastError('VALIDATION_FAILED', 'withholding a replay needs a reason');
+    if (decision === 'published') {
+      // A replay goes out only with an approval that covers it and a confidentiality review of
+      // the hearing as it stands.
+      const c = await this.o.governance.clearance(h, 'replay');
+      if (!c.cleared) throw notCleared(c.blockers, 'the replay cannot be published');
+      if (!(await this.o.governance.isPublishable(h))) throw new CourtcastError('NOT_APPROVED', 'the replay cannot be published: the confidentiality review has not been signed off for the hearing as it stands', { blockers: ['review-missing'] });
+    }
     const now = (this.o.now ?? Date.now)();
     await this.o.audit.append(hearingId, { actor: by, action: decision === 'published' ? 'replay-published' : 'replay-withheld', reason, effectiveAt: now });
     const record: ReplayRecord = { hearingId, decision, reason, by, at: now };

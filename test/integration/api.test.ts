@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_BROADCAST_COMMANDS } from '../../server/domain/commands.ts';
@@ -127,21 +126,14 @@ describe('HTTP API: validation, errors and the public view', () => {
     await s.api('POST', `/api/hearings/${live.hearingId}/broadcast/end`, {});
   });
 
-  it('airs nothing but the no-broadcast card for a hearing that is not public', async () => {
+  it('never opens or starts a hearing heard in private', async () => {
     const hidden = await seedHearing(s, { isPublic: false });
-    expect((await s.api('POST', `/api/hearings/${hidden.hearingId}/broadcast/start`, {})).status).toBe(200);
-    const url = `${s.base}/hls/hearings/${hidden.hearingId}/360p/index.m3u8`;
-    const text = await waitFor(async () => {
-      const res = await fetch(url);
-      const body = res.status === 200 ? await res.text() : '';
-      return body.includes('.ts') && body;
-    }, 'the hidden hearing playlist', 15_000);
-    const card = await readFile(s.cc.slates.file('no-broadcast', '360p'));
-    for (const uri of text.split('\n').filter((l) => l.endsWith('.ts'))) {
-      const seg = Buffer.from(await (await fetch(new URL(uri, url))).arrayBuffer());
-      expect(seg.equals(card), uri).toBe(true);
+    for (const cmd of ['open', 'start']) {
+      const res = await s.api<{ code: string; detail: string }>('POST', `/api/hearings/${hidden.hearingId}/broadcast/${cmd}`, {});
+      expect([res.status, res.body.code], cmd).toEqual([409, 'NOT_APPROVED']);
+      expect(res.body.detail).toContain('heard in private');
     }
-    await s.api('POST', `/api/hearings/${hidden.hearingId}/broadcast/end`, {});
+    expect((await fetch(`${s.base}/hls/hearings/${hidden.hearingId}/360p/index.m3u8`)).status).toBe(404);
   });
 
   it('rotating a key issues a new one', async () => {

@@ -9,6 +9,7 @@ import { TestEncoder } from '../support/encoder.ts';
 import { S3Peer } from '../support/s3.ts';
 import { serverOnFreePorts, type ServerProcess } from '../support/server-process.ts';
 import { elapse, waitFor } from '../support/wait.ts';
+import { clearHearing } from '../support/governance.ts';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -72,6 +73,7 @@ describe('archive: SIGKILL with uploads owed, then a restart', () => {
     const court = await api<{ id: string }>('POST', '/api/courts', { name: 'Archive Court' });
     const room = await api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, { name: 'Room' });
     hearingId = (await api<{ id: string }>('POST', '/api/hearings', { courtroomId: room.body.id, caseNumber: 'A-7', title: 'Kill', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: 4, isPublic: true })).body.id;
+    await clearHearing(base, token, court.body.id, hearingId);
     const epoch = Date.now();
     encoder = new TestEncoder(`rtmp://127.0.0.1:${made.rtmpPort}/live/${room.body.streamKey}`, 'flv', epoch, { width: 320, height: 180 }).start();
     expect((await api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);

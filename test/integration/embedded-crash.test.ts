@@ -7,6 +7,7 @@ import { TestEncoder } from '../support/encoder.ts';
 import { decodeCounters, decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { serverOnFreePorts, type ServerProcess } from '../support/server-process.ts';
 import { elapse, waitFor } from '../support/wait.ts';
+import { clearHearing } from '../support/governance.ts';
 
 const D = 4_000;
 
@@ -53,6 +54,7 @@ describe('the embedded default killed right after an acknowledged cut and accoun
     const room = await api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, { name: 'Room' });
     const hearing = await api<{ id: string }>('POST', '/api/hearings', { courtroomId: room.body.id, caseNumber: 'K-1', title: 'Crash', caseType: 'criminal', scheduledStart: new Date().toISOString(), delaySeconds: D / 1000, isPublic: true });
     hearingId = hearing.body.id;
+    await clearHearing(base, token, court.body.id, hearingId);
     const clerk = await api<{ id: string }>('POST', '/api/users', { username: 'clerk', displayName: 'Clerk', password: 'the old password', roles: ['clerk'], courtroomIds: [room.body.id] });
     feed = new PublicFeed(`${base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(200);
     const epoch = Date.now();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { approverOf, clearForBroadcast, startTestServer, type TestServer } from '../support/server.ts';
 
 /**
  * The public portal, server-rendered: filters and search find the right hearings, a hearing that
@@ -25,15 +25,18 @@ describe('the public portal', () => {
     courtB = (await s.api<{ id: string }>('POST', '/api/courts', { name: 'Riverside County Court', timezone: 'America/New_York' })).body.id;
     const roomA = (await s.api<{ id: string }>('POST', `/api/courts/${courtA}/courtrooms`, { name: 'No. 3' })).body.id;
     const roomB = (await s.api<{ id: string }>('POST', `/api/courts/${courtB}/courtrooms`, { name: 'Hall B' })).body.id;
-    const add = async (key: string, courtroomId: string, caseNumber: string, title: string, caseType: string, at: string, isPublic = true) => {
+    const add = async (key: string, courtroomId: string, caseNumber: string, title: string, caseType: string, at: string, isPublic = true, reviewed = isPublic) => {
       const r = await s.api<{ id: string }>('POST', '/api/hearings', { courtroomId, caseNumber, title, caseType, scheduledStart: at, delaySeconds: 4, isPublic });
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       ids[key] = r.body.id;
+      if (reviewed) await clearForBroadcast(s, courtroomId === roomA ? courtA : courtB, r.body.id);
     };
     await add('civil', roomA, '(2026)沪01民初114号', 'Zhang v. Shanghai Widget Co.', 'civil', '2026-12-03T01:30:00Z');
     await add('criminal', roomA, '(2026)沪01刑初7号', 'People v. Li', 'criminal', '2026-12-03T06:00:00Z');
     await add('appeal', roomB, '2026-AP-55', 'Smith v. Jones appeal', 'appeal', '2026-12-04T15:00:00Z');
     await add('hidden', roomB, '2026-FAM-9', 'Smith family matter', 'family', '2026-12-04T16:00:00Z', false);
+    // Heard in public, but nobody has signed off the confidentiality review of its details yet.
+    await add('unreviewed', roomB, '2026-CV-77', 'Doe v. Roe', 'civil', '2026-12-04T17:00:00Z', true, false);
     await add('tricky', roomB, '2026-CV-1', '<script>alert(1)</script> & "quotes"', 'civil', '2026-12-05T15:00:00Z');
   }, 60_000);
 
@@ -63,6 +66,29 @@ describe('the public portal', () => {
     }
     expect((await page(`/hearings/${ids.hidden}`)).status).toBe(404);
     expect((await fetch(`${s.base}/public/hearings/${ids.hidden}`)).status).toBe(404);
+  });
+
+  it('shows a public hearing only once its confidentiality review is signed off, and hides it again when its details change', async () => {
+    const everywhere = async (present: boolean) => {
+      for (const p of ['/hearings', `/courts/${courtB}`, '/hearings?q=roe']) expect((await page(p)).body.includes('2026-CV-77'), p).toBe(present);
+      expect((await page(`/hearings/${ids.unreviewed}`)).status).toBe(present ? 200 : 404);
+      expect((await fetch(`${s.base}/public/hearings/${ids.unreviewed}`)).status).toBe(present ? 200 : 404);
+      expect((await fetch(`${s.base}/public/schedule`).then((r) => r.json() as Promise<{ id: string }[]>)).some((h) => h.id === ids.unreviewed)).toBe(present);
+      expect((await fetch(`${s.base}/oembed?url=${encodeURIComponent(`${s.base}/hearings/${ids.unreviewed}`)}`)).status).toBe(present ? 200 : 404);
+    };
+    await everywhere(false);
+    const approver = await approverOf(s, courtB);
+    // An unchecked box is not a sign-off; a clerk's or an archivist's sign-off is not one either.
+    const incomplete = await s.api<{ code: string }>('POST', `/api/hearings/${ids.unreviewed}/reviews`, { checklist: { personalData: true, minors: false, masks: true } }, approver);
+    expect([incomplete.status, incomplete.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    await everywhere(false);
+    expect((await s.api('POST', `/api/hearings/${ids.unreviewed}/reviews`, { checklist: { personalData: true, minors: true, masks: true }, note: 'names are the parties’ own' }, approver)).status).toBe(201);
+    await everywhere(true);
+    // The title changes after the review: the page goes until someone reviews the new details.
+    expect((await s.api('PATCH', `/api/hearings/${ids.unreviewed}`, { title: 'Doe (a minor) v. Roe' })).status).toBe(200);
+    await everywhere(false);
+    const trail = await s.api<{ action: string; actor: { username?: string } }[]>('GET', `/api/hearings/${ids.unreviewed}/audit`);
+    expect(trail.body.map((e) => e.action)).toEqual(['confidentiality-reviewed', 'hearing-changed']);
   });
 
   it('gives each hearing a page with the player, Open Graph tags and oEmbed discovery, in the visitor’s language', async () => {

@@ -8,6 +8,7 @@ import { decodeCounters, decodeFeed, PublicFeed, type DecodedEntry } from '../su
 import { TestRedis } from '../support/redis.ts';
 import { serverOnFreePorts, type ServerProcess } from '../support/server-process.ts';
 import { elapse, waitFor } from '../support/wait.ts';
+import { clearHearing } from '../support/governance.ts';
 
 const D = 4_000;
 
@@ -81,6 +82,7 @@ describe.each(STORES)('restart recovery on the %s store: a server killed mid-bro
     streamKey = room.body.streamKey;
     const hearing = await api<{ id: string }>('POST', '/api/hearings', { courtroomId: room.body.id, caseNumber: 'R-1', title: 'Recovery', caseType: 'criminal', scheduledStart: new Date().toISOString(), delaySeconds: D / 1000, isPublic: true });
     hearingId = hearing.body.id;
+    await clearHearing(base, token, court.body.id, hearingId);
     feed = new PublicFeed(`${base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(200);
 
     encoder();

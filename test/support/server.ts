@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../config/load.ts';
 import { startCourtcast, type Courtcast, type CourtcastOptions } from '../../server/courtcast.ts';
 import { waitFor } from './wait.ts';
+import { approverToken, clearHearing } from './governance.ts';
 
 /** A small ladder that spares the two cores: two video rungs and the audio-only rung. */
 export const TEST_LADDER = [
@@ -81,10 +82,13 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
   };
 }
 
-/** Creates a court, a courtroom and a public hearing; returns their ids and the stream key. */
+/**
+ * Creates a court, a courtroom and a public hearing, cleared for broadcast (applied, approved and
+ * reviewed) unless `cleared` is false; returns their ids and the stream key.
+ */
 export async function seedHearing(
   s: TestServer,
-  opts: { delaySeconds?: number; ingest?: 'rtmp' | 'srt'; srtPort?: number; isPublic?: boolean; scheduledStart?: Date } = {},
+  opts: { delaySeconds?: number; ingest?: 'rtmp' | 'srt'; srtPort?: number; isPublic?: boolean; scheduledStart?: Date; cleared?: boolean } = {},
 ): Promise<{ courtId: string; courtroomId: string; hearingId: string; streamKey: string }> {
   const court = await s.api<{ id: string }>('POST', '/api/courts', { name: 'Test Court', timezone: 'Europe/London' });
   const room = await s.api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, {
@@ -102,7 +106,18 @@ export async function seedHearing(
     isPublic: opts.isPublic ?? true,
   });
   if (hearing.status !== 201) throw new Error(`seeding failed: ${JSON.stringify(hearing.body)}`);
+  if (opts.cleared ?? opts.isPublic ?? true) await clearForBroadcast(s, court.body.id, hearing.body.id);
   return { courtId: court.body.id, courtroomId: room.body.id, hearingId: hearing.body.id, streamKey: room.body.streamKey };
+}
+
+/** A token of the court's approver (made on first use). */
+export async function approverOf(s: TestServer, courtId: string): Promise<string> {
+  return approverToken(s.base, s.token, courtId);
+}
+
+/** Files, approves and reviews a hearing's broadcast, as a court would before it airs. */
+export async function clearForBroadcast(s: TestServer, courtId: string, hearingId: string): Promise<void> {
+  await clearHearing(s.base, s.token, courtId, hearingId);
 }
 
 /** Waits until the hearing's pipeline reports the encoder connected. */

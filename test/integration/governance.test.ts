@@ -1,0 +1,207 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestEncoder } from '../support/encoder.ts';
+import { decodeCounters, decodeFeed, PublicFeed } from '../support/public-feed.ts';
+import { approverOf, seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { elapse, waitFor } from '../support/wait.ts';
+
+const D = 6_000;
+const SEGMENT_MS = 2_000;
+
+type Record = {
+  applications: { id: string; decision?: { outcome: string } }[];
+  objections: { id: string }[];
+  live: { cleared: boolean; blockers: string[] };
+  approvalBlockers: string[];
+};
+type Problem = { code: string; detail: string; blockers?: string[] };
+
+/**
+ * Broadcast governance through the API the court uses: nothing airs without an approval in force,
+ * only the court's own approvers decide, privacy and objections block approval, and a revocation
+ * takes a live broadcast off the air within one segment, with the no-broadcast card.
+ */
+describe('broadcast approval', () => {
+  let s: TestServer;
+  let clerkA = '';
+  let approverA = '';
+  let approverB = '';
+  let supervisor = '';
+  let a: Awaited<ReturnType<typeof seedHearing>>;
+  let b: Awaited<ReturnType<typeof seedHearing>>;
+
+  const gov = (id: string, as?: string) => s.api<Record>('GET', `/api/hearings/${id}/governance`, undefined, as);
+  const apply = async (id: string, as?: string) => {
+    const r = await s.api<Record>('POST', `/api/hearings/${id}/applications`, { scopes: ['live'], grounds: 'public interest in the ruling' }, as);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    return r.body.applications.at(-1)?.id as string;
+  };
+  const decide = (id: string, appId: string, as: string, outcome = 'approved') =>
+    s.api<Problem>('POST', `/api/hearings/${id}/applications/${appId}/decision`, { outcome, reason: 'the court has considered it' }, as);
+  const user = async (username: string, roles: string[], scope: object) => {
+    expect((await s.api('POST', '/api/users', { username, password: `${username}-password`, roles, ...scope })).status).toBe(201);
+    return s.login(username, `${username}-password`);
+  };
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    a = await seedHearing(s, { delaySeconds: D / 1000, cleared: false });
+    b = await seedHearing(s, { cleared: false });
+    clerkA = await user('clerk-a', ['clerk'], { courtroomIds: [a.courtroomId] });
+    supervisor = await user('super', ['supervisor'], {});
+    approverA = await approverOf(s, a.courtId);
+    approverB = await approverOf(s, b.courtId);
+  }, 60_000);
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('refuses to open or start a hearing until an approval is in force, and says why', async () => {
+    for (const cmd of ['open', 'start']) {
+      const r = await s.api<Problem>('POST', `/api/hearings/${a.hearingId}/broadcast/${cmd}`, {}, clerkA);
+      expect([r.status, r.body.code], cmd).toEqual([409, 'NOT_APPROVED']);
+      expect(r.body.detail).toContain('no application to broadcast has been filed');
+      expect(r.body.blockers).toEqual(['no-application']);
+    }
+    const appId = await apply(a.hearingId, clerkA);
+    const pending = await s.api<Problem>('POST', `/api/hearings/${a.hearingId}/broadcast/start`, {}, clerkA);
+    expect(pending.body.blockers).toEqual(['not-approved']);
+    // A second application while one waits is a conflict, not a second queue.
+    expect((await s.api('POST', `/api/hearings/${a.hearingId}/applications`, { scopes: ['live'], grounds: 'again' }, clerkA)).status).toBe(409);
+    expect((await decide(a.hearingId, appId, approverA)).status).toBe(200);
+    expect((await gov(a.hearingId, clerkA)).body.live).toEqual({ cleared: true, blockers: [] });
+  });
+
+  it('lets only an approver of the hearing’s own court decide', async () => {
+    const appId = await apply(b.hearingId);
+    for (const [who, token] of [['clerk of another court', clerkA], ['approver of court A', approverA], ['supervisor', supervisor], ['admin', s.token]] as const) {
+      const r = await decide(b.hearingId, appId, token);
+      expect([r.status, r.body.code], who).toEqual([403, 'FORBIDDEN']);
+    }
+    // The clerk of court A cannot even read court B's record.
+    expect((await gov(b.hearingId, clerkA)).status).toBe(403);
+    expect((await decide(b.hearingId, appId, approverB, 'refused')).status).toBe(200);
+    const start = await s.api<Problem>('POST', `/api/hearings/${b.hearingId}/broadcast/start`, {});
+    expect(start.body.blockers).toEqual(['not-approved']);
+    // Malformed and unknown input get clear errors.
+    expect((await s.api('POST', `/api/hearings/${b.hearingId}/applications/${appId}/decision`, { outcome: 'maybe', reason: 'x' }, approverB)).status).toBe(400);
+    expect((await s.api('POST', `/api/hearings/${b.hearingId}/applications/ap_doesnotexist000/decision`, { outcome: 'approved', reason: 'x' }, approverB)).status).toBe(404);
+    expect((await s.api('POST', `/api/hearings/${b.hearingId}/applications`, { scopes: [], grounds: '' })).status).toBe(400);
+  });
+
+  it('never approves a hearing heard in private, whoever asks', async () => {
+    const hidden = await seedHearing(s, { isPublic: false });
+    const approver = await approverOf(s, hidden.courtId);
+    const appId = await apply(hidden.hearingId);
+    const r = await decide(hidden.hearingId, appId, approver);
+    expect([r.status, r.body.code]).toEqual([409, 'NOT_APPROVED']);
+    expect(r.body.blockers).toContain('heard-in-private');
+    for (const token of [s.token, supervisor, approverA]) expect((await decide(hidden.hearingId, appId, token)).status).toBe(403);
+    expect((await gov(hidden.hearingId)).body.applications.at(-1)?.decision).toBeUndefined();
+  });
+
+  it('blocks approval until every objection is decided, and an upheld one for good', async () => {
+    const c = await seedHearing(s, { cleared: false });
+    const approver = await approverOf(s, c.courtId);
+    const object = async () => {
+      const r = await s.api<Record>('POST', `/api/hearings/${c.hearingId}/objections`, { objector: 'party', name: 'the defendant', ground: 'a witness’s medical history will be discussed' });
+      expect(r.status).toBe(201);
+      return r.body.objections.at(-1)?.id as string;
+    };
+    const first = await object();
+    const appId = await apply(c.hearingId);
+    const blocked = await decide(c.hearingId, appId, approver);
+    expect([blocked.status, blocked.body.blockers]).toEqual([409, ['objection-pending']]);
+    // Dismissal needs reasons.
+    expect((await s.api('POST', `/api/hearings/${c.hearingId}/objections/${first}/ruling`, { outcome: 'dismissed' }, approver)).status).toBe(400);
+    expect((await s.api('POST', `/api/hearings/${c.hearingId}/objections/${first}/ruling`, { outcome: 'dismissed', reason: 'the history is not in issue' }, approver)).status).toBe(200);
+    const second = await object();
+    expect((await s.api('POST', `/api/hearings/${c.hearingId}/objections/${second}/ruling`, { outcome: 'upheld', reason: 'the privacy of a third party outweighs it' }, approver)).status).toBe(200);
+    const upheld = await decide(c.hearingId, appId, approver);
+    expect([upheld.status, upheld.body.blockers]).toEqual([409, ['objection-upheld']]);
+    const trail = await s.api<{ action: string; reason: string | null }[]>('GET', `/api/hearings/${c.hearingId}/audit`);
+    expect(trail.body.map((e) => e.action)).toEqual(['objection-recorded', 'broadcast-applied', 'objection-dismissed', 'objection-recorded', 'objection-upheld']);
+    expect(trail.body.find((e) => e.action === 'objection-dismissed')?.reason).toBe('the history is not in issue');
+  });
+
+  it('approves a restricted hearing only with its standing masks, which no clerk can lift', async () => {
+    const r = await seedHearing(s, { cleared: false });
+    const approver = await approverOf(s, r.courtId);
+    expect((await s.api('PATCH', `/api/hearings/${r.hearingId}`, { grounds: [{ ground: 'other' }] })).status).toBe(400);
+    expect((await s.api('PATCH', `/api/hearings/${r.hearingId}`, { grounds: [{ ground: 'personal-privacy' }] })).status).toBe(200);
+    const appId = await apply(r.hearingId);
+    expect((await decide(r.hearingId, appId, approver)).body.blockers).toEqual(['masks-required']);
+    const witness = { name: 'witness box', kind: 'pixelate', region: { x: 0.6, y: 0.2, w: 0.3, h: 0.5 } };
+    expect((await s.api('PATCH', `/api/hearings/${r.hearingId}`, { standingMasks: [witness] })).status).toBe(200);
+    expect((await decide(r.hearingId, appId, approver)).status).toBe(200);
+    expect((await s.api('POST', `/api/hearings/${r.hearingId}/broadcast/open`, {})).status).toBe(200);
+    // The mask went on as the hearing opened, by the system, on the record.
+    const trail = await s.api<{ action: string; actor: { kind: string }; params: { mask?: { id: string; standing?: string } } }[]>('GET', `/api/hearings/${r.hearingId}/audit`);
+    const entry = trail.body.find((e) => e.action === 'mask' && e.params.mask?.standing === 'witness box');
+    expect(entry?.actor.kind).toBe('system');
+    const mask = entry?.params.mask;
+    expect(mask).toMatchObject({ kind: 'pixelate', region: witness.region, end: null });
+    const lift = await s.api<Problem>('POST', `/api/hearings/${r.hearingId}/masks/${mask?.id}/lift`, {});
+    expect([lift.status, lift.body.code]).toEqual([409, 'INVALID_TRANSITION']);
+    // Dropping the standing mask lapses the approval: the hearing can no longer be started.
+    expect((await s.api('PATCH', `/api/hearings/${r.hearingId}`, { standingMasks: [] })).status).toBe(200);
+    const start = await s.api<Problem>('POST', `/api/hearings/${r.hearingId}/broadcast/start`, {});
+    expect(start.body.blockers).toEqual(['masks-required', 'terms-changed']);
+    await s.api('POST', `/api/hearings/${r.hearingId}/broadcast/end`, {});
+  });
+
+  describe('revoked while live', () => {
+    let encoder: TestEncoder;
+    let feed: PublicFeed;
+    let revokedAt = { before: 0, after: 0 };
+    let lastProgramBeforeRevoke = 0;
+
+    beforeAll(async () => {
+      expect((await s.api('POST', `/api/hearings/${a.hearingId}/reviews`, { checklist: { personalData: true, minors: true, masks: true } }, approverA)).status).toBe(201);
+      feed = new PublicFeed(`${s.base}/hls/hearings/${a.hearingId}/360p/index.m3u8`).start();
+      encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${a.streamKey}`, 'flv', Date.now()).start();
+      expect((await s.api('POST', `/api/hearings/${a.hearingId}/broadcast/start`, {}, clerkA)).status).toBe(200);
+      await waitForEncoder(s, a.hearingId);
+      await waitFor(async () => (await decodeFeed(feed)).some((e) => e.program), 'program media in public', 40_000, 500);
+      await elapse(2_000);
+      await feed.poll();
+      lastProgramBeforeRevoke = Math.max(0, ...(await decodeFeed(feed)).flatMap((e) => e.counters));
+      revokedAt.before = Date.now();
+      const r = await s.api('POST', `/api/hearings/${a.hearingId}/approval/revoke`, { reason: 'a protected witness is to be called' }, approverA);
+      revokedAt.after = Date.now();
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      await elapse(D + 3 * SEGMENT_MS);
+      await feed.poll();
+    }, 120_000);
+
+    afterAll(async () => {
+      feed?.stop();
+      await encoder?.kill();
+    });
+
+    it('shows the no-broadcast card from the next segment, and never airs what was still in the window', async () => {
+      const card = await readFile(s.cc.slates.file('no-broadcast', '360p'));
+      const entries = feed.sorted();
+      // Anything published once a segment has passed since the revocation is the card.
+      const after = entries.filter((e) => e.appearedAt > revokedAt.after + SEGMENT_MS + 200);
+      expect(after.length).toBeGreaterThanOrEqual(3);
+      for (const e of after) expect(Buffer.from(await (await fetch(e.uri)).arrayBuffer()).equals(card), e.uri).toBe(true);
+      // No frame captured after the revocation was asked for ever aired (the window was dumped).
+      const aired = (await Promise.all(entries.map(async (e) => decodeCounters(Buffer.from(await (await fetch(e.uri)).arrayBuffer()))))).flat();
+      expect(aired.filter((c) => c > 0 && encoder.timeOf(c) > revokedAt.before)).toEqual([]);
+      expect(lastProgramBeforeRevoke).toBeGreaterThan(0);
+    });
+
+    it('says not-broadcast to the public, refuses to resume, and puts both acts on the trail', async () => {
+      expect((await (await fetch(`${s.base}/public/hearings/${a.hearingId}`)).json()) as { state: string }).toMatchObject({ state: 'not-broadcast' });
+      const resume = await s.api<Problem>('POST', `/api/hearings/${a.hearingId}/broadcast/resume`, {}, clerkA);
+      expect([resume.status, resume.body.blockers]).toEqual([409, ['approval-revoked']]);
+      const trail = await s.api<{ action: string; reason: string | null; actor: { username?: string } }[]>('GET', `/api/hearings/${a.hearingId}/audit`);
+      const revoked = trail.body.find((e) => e.action === 'broadcast-approval-revoked');
+      const withdrawn = trail.body.find((e) => e.action === 'withdrawn');
+      expect(revoked?.actor.username).toBe(`approver-${a.courtId.slice(-8).toLowerCase()}`);
+      expect(withdrawn?.reason).toContain('a protected witness is to be called');
+    });
+  });
+});
