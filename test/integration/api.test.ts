@@ -1,7 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_BROADCAST_COMMANDS } from '../../server/domain/commands.ts';
-import { waitFor } from '../support/wait.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 
 interface Problem {

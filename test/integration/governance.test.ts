@@ -154,7 +154,7 @@ describe('broadcast approval', () => {
   describe('revoked while live', () => {
     let encoder: TestEncoder;
     let feed: PublicFeed;
-    let revokedAt = { before: 0, after: 0 };
+    const revokedAt = { before: 0, after: 0 };
     let lastProgramBeforeRevoke = 0;
 
     beforeAll(async () => {
