@@ -15,6 +15,8 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = Object.free
   COURTCAST_SEGMENT_SECONDS: ['media', 'segmentSeconds'],
   COURTCAST_FPS: ['media', 'fps'],
   COURTCAST_LIVE_MASK_SLOTS: ['media', 'liveMaskSlots'],
+  COURTCAST_TIME_OVERLAY: ['media', 'timeOverlay', 'enabled'],
+  COURTCAST_TIME_OVERLAY_POSITION: ['media', 'timeOverlay', 'position'],
   COURTCAST_LADDER: ['media', 'ladder'],
   COURTCAST_DELAY_DEFAULT: ['delay', 'defaultSeconds'],
   COURTCAST_DELAY_MIN: ['delay', 'minSeconds'],

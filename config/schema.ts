@@ -59,6 +59,19 @@ export const configSchema = z
         fps: z.coerce.number().int().min(10).max(60).default(30),
         /** Live black-box mask slots driven through FFmpeg's zmq filter; 0 re-renders every masked segment. */
         liveMaskSlots: z.coerce.number().int().min(0).max(4).default(2),
+        /**
+         * The court's date and time drawn on the public rendition from the capture clock (courts
+         * may opt out one by one). The master is never touched.
+         */
+        timeOverlay: z
+          .object({
+            enabled: flag.default(true),
+            position: z.enum(['top-left', 'top-right', 'bottom-left', 'bottom-right']).default('bottom-right'),
+            /** Text height as a fraction of the picture height. */
+            size: z.coerce.number().min(0.02).max(0.1).default(0.045),
+          })
+          .strict()
+          .prefault({}),
         ladder: z.array(rungSchema).min(1).default([
           { name: '720p', height: 720, videoKbps: 2800, audioKbps: 128 },
           { name: '480p', height: 480, videoKbps: 1400, audioKbps: 96 },

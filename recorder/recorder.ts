@@ -364,7 +364,12 @@ export class Recorder {
     const line = (f: string, e: ManifestEntry): string => `file '${f.replace(/'/g, "'\\''")}'\n${e.durationSec ? `duration ${e.durationSec}\n` : ''}`;
     await writeFile(listFile, files.map((f, i) => line(f, entries[i] as ManifestEntry)).join(''));
     const output = path.join(work, `${name}.mp4`);
-    await runFfmpeg(remuxSpec({ listFile, output }), { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { hearingId, role: `remux-${name}` }, niceness: 10 }, 15 * 60_000);
+    // The capture clock's dates go into the file: the MP4 says when its first and last frames
+    // were captured, whatever its own timeline (which starts at zero) says.
+    const first = entries.find((e) => e.captureStart !== undefined)?.captureStart;
+    const last = entries.findLast((e) => e.captureEnd !== undefined)?.captureEnd;
+    const metadata: Record<string, string> = first !== undefined && last !== undefined ? { creation_time: new Date(first).toISOString(), courtcast_capture_start: new Date(first).toISOString(), courtcast_capture_end: new Date(last).toISOString() } : {};
+    await runFfmpeg(remuxSpec({ listFile, output, metadata }), { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { hearingId, role: `remux-${name}` }, niceness: 10 }, 15 * 60_000);
     return output;
   }
 

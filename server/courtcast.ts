@@ -145,6 +145,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     srtBindHost: ingestHost,
     encoderGraceMs: config.ingest.graceMs,
     liveMaskSlots: config.media.liveMaskSlots,
+    timeOverlay: config.media.timeOverlay.enabled ? { position: config.media.timeOverlay.position, size: config.media.timeOverlay.size } : null,
     logger,
   });
 

@@ -5,6 +5,8 @@ export interface Court {
   readonly id: CourtId;
   readonly name: string;
   readonly timezone: string;
+  /** False for a court that shows the time in the courtroom picture itself; absent means true. */
+  readonly timeOverlay?: boolean;
 }
 
 /** How a courtroom's encoder reaches us. RTMP shares one port; SRT gets a port per courtroom. */

@@ -26,6 +26,8 @@ export const newCourtBody = z
         }
       }, 'not an IANA time zone')
       .default('UTC'),
+    /** False when the courtroom's own picture already shows the time. */
+    timeOverlay: z.boolean().default(true),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { liveAudioChain, liveVideoGraph, type LiveSlotPlan } from './live-slots.ts';
 import { GLOBAL_INPUT_FLAGS, type FfmpegSpec } from './spec.ts';
+import { timeOverlayFilter, type OverlayStyle } from './time-overlay.ts';
 
 /** A rung as media/ sees it: no config types, just the numbers. */
 export interface RungOptions {
@@ -34,6 +35,8 @@ export interface TranscodeOptions {
    * PTS is the encoder's own timestamp and maps onto the ingest clock.
    */
   readonly keepTimestamps?: boolean;
+  /** The court's time on every video rung, drawn after the masks so no mask hides it. */
+  readonly timeOverlay?: { readonly textFile: string; readonly style: OverlayStyle };
 }
 
 /** Input flag that keeps input timestamps through the filters and encoders. */
@@ -123,7 +126,8 @@ export function transcodeSpec(o: TranscodeOptions): FfmpegSpec {
   const scales = videoRungs.map((r, i) => `[s${i}]scale=-2:${r.height},setsar=1[${videoLabel(i)}]`);
   // A constant frame rate makes the GOP a fixed number of frames, hence fixed-length segments.
   const head = `[0:v:0]fps=${o.fps}`;
-  const tail = `split=${videoRungs.length}${splits}`;
+  const split = `split=${videoRungs.length}${splits}`;
+  const tail = o.timeOverlay ? `${timeOverlayFilter(o.timeOverlay.textFile, o.timeOverlay.style)},${split}` : split;
   const live = o.liveMasks && o.liveMasks.perKind > 0 ? o.liveMasks : null;
   const video = live ? liveVideoGraph(live, head, tail) : [`${head},${tail}`];
   // With live slots the audio goes through them too, split once per rung; without, each rung
@@ -237,9 +241,12 @@ export function slateSpec(o: SlateOptions): FfmpegSpec {
  * are copied as they are, and the index goes first (faststart) so a browser can play or seek the
  * file while it downloads.
  */
-export function remuxSpec(o: { listFile: string; output: string }): FfmpegSpec {
+export function remuxSpec(o: { listFile: string; output: string; metadata?: Readonly<Record<string, string>> }): FfmpegSpec {
+  // Container tags (creation_time and our own capture times) carry when the picture was captured;
+  // use_metadata_tags keeps tags MP4 has no atom of its own for.
+  const tags = Object.entries(o.metadata ?? {}).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
   return {
     inputs: [{ url: o.listFile, options: [...GLOBAL_INPUT_FLAGS, '-f', 'concat', '-safe', '0'] }],
-    outputs: [{ target: o.output, options: ['-map', '0:v?', '-map', '0:a?', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', '-y'] }],
+    outputs: [{ target: o.output, options: ['-map', '0:v?', '-map', '0:a?', '-c', 'copy', ...tags, '-movflags', '+faststart+use_metadata_tags', '-f', 'mp4', '-y'] }],
   };
 }

@@ -2,6 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TypedEmitter } from '../domain/events.ts';
 import { masterSpec, transcodeSpec, type InputOptions, type RungOptions } from '../media/args.ts';
+import type { OverlayStyle } from '../media/time-overlay.ts';
+import { OverlayClock } from './overlay-clock.ts';
 import type { FfmpegSpec } from '../media/spec.ts';
 import { FfmpegProcess, type FfmpegExit } from '../media/ffmpeg-process.ts';
 import type { Logger } from '../domain/logger.ts';
@@ -58,6 +60,8 @@ export interface PipelineOptions {
   readonly policy: RestartPolicy;
   /** Live mask slots in the transcoder (0 or absent: none; masks are then re-rendered). */
   readonly liveMaskSlots?: number;
+  /** The court's time on the public picture, in its zone; absent for courts that overlay in the room. */
+  readonly timeOverlay?: { readonly timeZone: string; readonly style: OverlayStyle };
   /** First run number; a recovered hearing continues after its last run. */
   readonly firstRun?: number;
   readonly pollMs?: number;
@@ -89,6 +93,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
   private encoderState: EncoderState = 'waiting';
   private readonly now: () => number;
   private slots: LiveMaskSlots | null = null;
+  private overlay: { readonly file: string; readonly clock: OverlayClock } | null = null;
 
   constructor(private readonly o: PipelineOptions) {
     super((err, event) => o.logger.error({ hearingId: o.hearingId, err, event }, 'pipeline listener failed'));
@@ -162,8 +167,11 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     const slots = this.slots;
     const clock = this.o.clock?.() ?? null;
     const datingRung = this.o.ladder.find((r) => r.height !== undefined)?.name;
+    const overlay = this.overlay;
     const spec = transcodeSpec({
       ...(clock ? { keepTimestamps: true } : {}),
+      // Without an ingest clock there is no capture time to show, and wall time is not one.
+      ...(clock && overlay && this.o.timeOverlay ? { timeOverlay: { textFile: overlay.file, style: this.o.timeOverlay.style } } : {}),
       ...(slots ? { liveMasks: slots.plan } : {}),
       input: this.o.input(),
       ladder: this.o.ladder,
@@ -262,6 +270,11 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
       const [videoPort, audioPort] = (await freeLoopbackPorts(2)) as [number, number];
       this.slots = new LiveMaskSlots({ videoPort, audioPort, perKind }, this.o.logger, this.o.fps, this.now);
     }
+    if (this.o.timeOverlay && this.o.clock) {
+      mkdirSync(this.o.pendingDir, { recursive: true });
+      const file = path.join(this.o.pendingDir, 'time-overlay.txt');
+      this.overlay = { file, clock: new OverlayClock({ file, timeZone: this.o.timeOverlay.timeZone, clock: this.o.clock, now: this.now }).start() };
+    }
     this.poller = setInterval(() => void this.pollAll(), this.o.pollMs ?? 100);
     this.gateway?.enable();
   }
@@ -282,6 +295,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
   async close(): Promise<void> {
     await Promise.all([this.transcoder.close(), this.recorder.close(), this.gateway?.close()]);
     this.slots?.close();
+    this.overlay?.clock.stop();
     if (this.poller) clearInterval(this.poller);
     this.poller = null;
     // The last segments FFmpeg listed on its way out are sealed before close resolves, so the

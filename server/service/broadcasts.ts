@@ -133,7 +133,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     const room = await this.o.registry.courtroom(hearing.courtroomId);
     await this.mustBeCleared(hearing, 'opened');
     await this.mustRecord(hearingId, 'opened');
-    const session = buildLiveHearing(this.o, hearing, room);
+    const session = buildLiveHearing(this.o, hearing, room, await this.o.registry.court(hearing.courtId));
     this.sessions.set(hearingId, session);
     session.on('finished', () => {
       this.sessions.delete(hearingId);
@@ -209,7 +209,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private async recoverOne(hearing: Hearing): Promise<void> {
     const restore = await restoreOf({ ...this.o, now: this.now }, hearing);
     const room = await this.o.registry.courtroom(hearing.courtroomId);
-    const session = buildLiveHearing(this.o, hearing, room, restore);
+    const session = buildLiveHearing(this.o, hearing, room, await this.o.registry.court(hearing.courtId), restore);
     this.sessions.set(hearing.id, session);
     session.on('finished', () => {
       this.sessions.delete(hearing.id);

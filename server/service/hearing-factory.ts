@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { Courtroom, Hearing } from '../domain/courts.ts';
+import type { OverlayStyle } from '../media/time-overlay.ts';
+import type { Court, Courtroom, Hearing } from '../domain/courts.ts';
 import type { Logger } from '../domain/logger.ts';
 import { emptyProgram, type BroadcastProgram } from '../domain/program.ts';
 import { DelayLine, type DelayLineState } from '../delay/delay-line.ts';
@@ -46,6 +47,8 @@ export interface HearingFactoryOptions {
   readonly encoderGraceMs: number;
   /** Live mask slots per kind in each transcoder (zmq); 0 re-renders every masked segment. */
   readonly liveMaskSlots?: number;
+  /** How the court's time is drawn on the public picture; null: never (each court may also opt out). */
+  readonly timeOverlay?: OverlayStyle | null;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -72,7 +75,7 @@ export function variantsOf(ladder: readonly RungOptions[]): VariantInfo[] {
  * (release at capture end + D, the gate, renders) and the live hearing that owns the program and
  * ties them together. Nothing runs until the session is started.
  */
-export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, restore?: Restore): LiveHearing {
+export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, court: Court, restore?: Restore): LiveHearing {
   const now = o.now ?? Date.now;
   const log = o.logger;
   const pipeline = new HearingPipeline({
@@ -103,6 +106,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     policy: backoffPolicy({ baseMs: 250, maxMs: 5000, healthyMs: 10_000 }),
     firstRun: restore?.firstRun ?? 1,
     liveMaskSlots: o.liveMaskSlots ?? 0,
+    ...(o.timeOverlay && court.timeOverlay !== false ? { timeOverlay: { timeZone: court.timezone, style: o.timeOverlay } } : {}),
     now,
   });
   const program: BroadcastProgram = restore?.program ?? emptyProgram(now());

@@ -57,8 +57,8 @@ export class Registry {
     return this.byKey.get(key) ?? null;
   }
 
-  async createCourt(input: { name: string; timezone: string }): Promise<Court> {
-    const court: Court = { id: newCourtId(), name: input.name, timezone: input.timezone };
+  async createCourt(input: { name: string; timezone: string; timeOverlay?: boolean }): Promise<Court> {
+    const court: Court = { id: newCourtId(), name: input.name, timezone: input.timezone, ...(input.timeOverlay === false ? { timeOverlay: false } : {}) };
     await this.state.put('courts', court.id, court);
     return court;
   }

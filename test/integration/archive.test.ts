@@ -33,6 +33,12 @@ async function durationOf(file: string): Promise<number> {
   return Number(stdout.trim());
 }
 
+/** The container tags of an MP4. */
+async function tagsOf(file: string): Promise<Record<string, string>> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format_tags', '-of', 'json', file]);
+  return (JSON.parse(stdout) as { format: { tags?: Record<string, string> } }).format.tags ?? {};
+}
+
 /**
  * A hearing with a live mask and a cut, archived to a real S3 peer: the as-aired recording is
  * byte for byte and frame for frame what viewers were served, the master holds every frame the
@@ -142,6 +148,13 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
     expect(dumped.length).toBeGreaterThan(30);
     const masterSum = manifest.entries.filter((e) => e.kind === 'master').reduce((n, e) => n + (e.durationSec ?? 0), 0);
     expect(Math.abs((await durationOf(masterMp4)) - masterSum)).toBeLessThanOrEqual(1 / 30 + 0.05);
+    // The file says when its picture was captured: the first and last master segments' capture times.
+    const masters = manifest.entries.filter((e) => e.kind === 'master');
+    const tags = await tagsOf(masterMp4);
+    expect(tags.courtcast_capture_start).toBe(new Date(masters[0]?.captureStart as number).toISOString());
+    expect(tags.courtcast_capture_end).toBe(new Date(masters.at(-1)?.captureEnd as number).toISOString());
+    // MP4's own creation time counts whole seconds.
+    expect(Date.parse(tags.creation_time ?? '')).toBe(Math.floor((masters[0]?.captureStart as number) / 1000) * 1000);
   });
 
   it('signs a final manifest that verifies against the objects, and says which master interval and masks shaped each slot', async () => {

@@ -40,12 +40,14 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
       http: { host: '127.0.0.1', port: 0 },
       ingest: { rtmpPort: 0 },
       dataDir,
-      media: { ladder: TEST_LADDER, segmentSeconds: 2, fps: 30 },
       delay: { minSeconds: 2, defaultSeconds: 4 },
       log: { level: process.env.COURTCAST_TEST_LOG ?? 'silent' },
       // Tests that want a durable store say so; the rest start from nothing in memory.
       stores: { state: 'memory' },
       ...overrides,
+      // The time overlay is off unless a test turns it on: pixel tests of masks and slates then
+      // judge only what they are about, and two cores are spared a drawtext pass.
+      media: { ladder: TEST_LADDER, segmentSeconds: 2, fps: 30, timeOverlay: { enabled: false }, ...(overrides.media as object | undefined) },
     },
   });
   const logger = pino({ level: config.log.level });
@@ -88,9 +90,9 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
  */
 export async function seedHearing(
   s: TestServer,
-  opts: { delaySeconds?: number; ingest?: 'rtmp' | 'srt'; srtPort?: number; isPublic?: boolean; scheduledStart?: Date; cleared?: boolean } = {},
+  opts: { delaySeconds?: number; ingest?: 'rtmp' | 'srt'; srtPort?: number; isPublic?: boolean; scheduledStart?: Date; cleared?: boolean; timezone?: string } = {},
 ): Promise<{ courtId: string; courtroomId: string; hearingId: string; streamKey: string }> {
-  const court = await s.api<{ id: string }>('POST', '/api/courts', { name: 'Test Court', timezone: 'Europe/London' });
+  const court = await s.api<{ id: string }>('POST', '/api/courts', { name: 'Test Court', timezone: opts.timezone ?? 'Europe/London' });
   const room = await s.api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, {
     name: 'Room 1',
     ingest: opts.ingest ?? 'rtmp',

@@ -1,0 +1,123 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { overlayText, timeOverlayFilter, zoneAt, type OverlayStyle } from '../../server/media/time-overlay.ts';
+import { TestEncoder } from '../support/encoder.ts';
+import { decodeFeed, decodeFrames, PublicFeed } from '../support/public-feed.ts';
+import { seedHearing, startTestServer, TEST_LADDER, type TestServer, waitForEncoder } from '../support/server.ts';
+import { waitFor } from '../support/wait.ts';
+
+const run = promisify(execFile);
+const STYLE: OverlayStyle = { position: 'bottom-right', size: 0.08 };
+const ZONE = 'Asia/Shanghai';
+const FPS = 30;
+
+/** The overlay as it must look at `localSecond` (seconds of the court's wall clock), on black, as grey 640x360. */
+async function expectedOverlay(dir: string, localSecond: number, label: string): Promise<Uint8Array> {
+  const file = path.join(dir, `expected-${localSecond}.txt`);
+  // At PTS 0 the text shows exactly the offset: the second we expect.
+  await writeFile(file, overlayText(localSecond, label));
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=black:s=640x360:r=30', '-vf', `${timeOverlayFilter(file, STYLE)},format=gray`, '-frames:v', '1', '-f', 'rawvideo', '-'],
+    { encoding: 'buffer', maxBuffer: 1 << 24 },
+  );
+  return new Uint8Array(stdout);
+}
+
+/** Mean absolute difference over the right end of the overlay's box (the seconds and the zone). */
+function boxDiff(a: Uint8Array, b: Uint8Array): number {
+  const fontPx = 360 * STYLE.size;
+  const bottom = Math.floor(360 - 360 * 0.03) - 1;
+  const top = Math.ceil(bottom - fontPx * 0.7);
+  let sum = 0;
+  let n = 0;
+  for (let y = top; y <= bottom; y++) {
+    for (let x = 470; x < 625; x++) {
+      sum += Math.abs((a[y * 640 + x] ?? 0) - (b[y * 640 + x] ?? 0));
+      n++;
+    }
+  }
+  return sum / n;
+}
+
+/** The share of near-black pixels where the overlay's box sits. */
+function darkShare(frame: Uint8Array): number {
+  const fontPx = 360 * STYLE.size;
+  const bottom = Math.floor(360 - 360 * 0.03) - 1;
+  let dark = 0;
+  let n = 0;
+  for (let y = Math.ceil(bottom - fontPx * 0.7); y <= bottom; y++) {
+    for (let x = 470; x < 625; x++) {
+      if ((frame[y * 640 + x] ?? 255) < 40) dark++;
+      n++;
+    }
+  }
+  return dark / n;
+}
+
+/**
+ * The court's time on the public picture comes from the capture clock: each decoded public frame
+ * shows the second in which that frame was captured (the playlist's program date-time of its
+ * segment, plus its place in the segment), in the court's zone, not the second it was encoded.
+ */
+describe('time overlay', () => {
+  let s: TestServer;
+  let encoder: TestEncoder;
+  let feed: PublicFeed;
+  let dir = '';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'cc-overlay-'));
+    s = await startTestServer({ media: { ladder: TEST_LADDER.slice(0, 1).concat(TEST_LADDER.slice(2)), segmentSeconds: 2, fps: FPS, liveMaskSlots: 0, timeOverlay: { enabled: true, ...STYLE } } });
+    const seeded = await seedHearing(s, { delaySeconds: 4, timezone: ZONE });
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/start`, {})).status).toBe(200);
+    await waitForEncoder(s, seeded.hearingId);
+    feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/360p/index.m3u8`).start(200);
+    await waitFor(async () => (await decodeFeed(feed)).filter((e) => e.program).length >= 3, 'three program segments in public', 60_000, 1000);
+  }, 90_000);
+
+  afterAll(async () => {
+    feed?.stop();
+    await encoder?.kill();
+    await s?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows each frame’s capture second in the court’s zone', async () => {
+    const program = (await decodeFeed(feed)).filter((e) => e.program && e.programDateTime !== null).slice(-3);
+    let judged = 0;
+    for (const entry of program) {
+      const frames = await decodeFrames(Buffer.from(await (await fetch(entry.uri)).arrayBuffer()));
+      // Frames well inside a second (300-700 ms past it), so a clock error of a few tens of
+      // milliseconds cannot tip the answer; a few per segment is plenty.
+      const picked = frames.map((f, k) => ({ f, at: (entry.programDateTime as number) + (k * 1000) / FPS })).filter(({ at }) => at % 1000 >= 300 && at % 1000 <= 700).filter((_, i) => i % 10 === 0);
+      for (const { f, at } of picked) {
+        const zone = zoneAt(ZONE, at);
+        const second = Math.floor((at + zone.offsetMs) / 1000);
+        const diffs = await Promise.all([second - 1, second, second + 1].map(async (c) => boxDiff(f, await expectedOverlay(dir, c, zone.label))));
+        const [before, right, after] = diffs as [number, number, number];
+        expect(right, `frame captured at ${new Date(at).toISOString()}: ${diffs.map((d) => d.toFixed(1)).join(' / ')}`).toBeLessThan(Math.min(before, after) * 0.6);
+        judged++;
+      }
+    }
+    expect(judged).toBeGreaterThanOrEqual(6);
+  });
+
+  it('leaves the master untouched: the box is on the public picture only', async () => {
+    const id = (/hearings\/([^/]+)\//.exec(feed.playlistUrl) as RegExpExecArray)[1] as string;
+    const runs = (await readdir(path.join(s.cc.dirs.master, id))).filter((r) => /^m\d+$/.test(r));
+    const runDir = path.join(s.cc.dirs.master, id, runs[0] as string);
+    const segment = (await readdir(runDir)).filter((f) => f.endsWith('.ts')).sort()[1] as string;
+    const [master] = await decodeFrames(await readFile(path.join(runDir, segment)));
+    const publicEntry = (await decodeFeed(feed)).filter((e) => e.program).at(-1);
+    const [aired] = await decodeFrames(Buffer.from(await (await fetch(publicEntry?.uri as string)).arrayBuffer()));
+    // The aired box is black behind white digits; the master has the courtroom picture there.
+    expect(darkShare(aired as Uint8Array)).toBeGreaterThan(0.5);
+    expect(darkShare(master as Uint8Array)).toBeLessThan(0.2);
+  });
+});
