@@ -1,6 +1,7 @@
 // Courtcast clerk console. Plain ES modules, no build step: served as-is by the server.
 // It talks to the staff API over HTTP and to the control channel over Socket.IO.
 /* global Hls, io */
+import { renderGovernance } from './governance.js';
 
 const $ = (id) => document.getElementById(id);
 const session = {
@@ -24,6 +25,7 @@ const MESSAGES = {
   TOKEN_EXPIRED: 'Your sign-in has expired. Please sign in again.',
   STORE_UNAVAILABLE: 'The state store is down: commands act, but may not be saved yet.',
   BUSY: 'The server is busy. Try again in a few seconds.',
+  NOT_APPROVED: 'Not approved for broadcast:',
 };
 /** Codes after which this console must sign in again. */
 const SIGN_OUT_CODES = new Set(['UNAUTHORIZED', 'ACCOUNT_DISABLED', 'ACCOUNT_DELETED', 'SESSION_ENDED', 'TOKEN_EXPIRED']);
@@ -69,8 +71,10 @@ $('login-form').addEventListener('submit', async (e) => {
 $('signout').addEventListener('click', signOut);
 $('back').addEventListener('click', () => { leaveHearing(); void showList(); });
 
+let me = null; // the signed-in principal
+
 async function showList() {
-  const me = await api('GET', '/api/me');
+  me = await api('GET', '/api/me');
   $('who').textContent = `${me.username} (${me.roles.join(', ')})`;
   $('signout').hidden = false;
   const hearings = await api('GET', '/api/hearings');
@@ -120,10 +124,15 @@ function openHearing(id) {
     // A (re)connected console asks for the full state; nothing is assumed from before.
     socket.timeout(10_000).emit('join', { hearingId: id }, (err, ack) => {
       if (err) return banner(MESSAGES.TIMEOUT);
-      if (!ack.ok) return banner(MESSAGES[ack.error.code] ?? ack.error.message);
+      if (!ack.ok) {
+        // An approver decides the broadcast without controlling it: the panel is theirs.
+        if (ack.error.code === 'FORBIDDEN' && me?.roles.includes('approver')) return banner(null);
+        return banner(MESSAGES[ack.error.code] ?? ack.error.message);
+      }
       render(ack.state);
     });
   });
+  void refreshGovernance();
   socket.on('disconnect', () => setConn(false));
   socket.on('connect_error', (err) => {
     setConn(false);
@@ -141,7 +150,30 @@ function openHearing(id) {
       signOut();
     }
   });
-  socket.on('state', (st) => render(st));
+  socket.on('state', (st) => {
+    render(st);
+    void refreshGovernance();
+  });
+}
+
+let governanceBusy = false;
+/** Re-reads the approval panel; the server's record is the truth, so it is simply redrawn. */
+async function refreshGovernance() {
+  if (!current || governanceBusy || !me) return;
+  governanceBusy = true;
+  try {
+    const { hearing } = await api('GET', `/api/hearings/${current.id}`);
+    const g = await renderGovernance($('governance'), { api, hearingId: current.id, me, hearing, onError: (m) => banner(m) });
+    $('gov-summary').textContent = g.live.cleared ? 'approved' : 'not approved';
+    if (!current.state) {
+      $('h-title').textContent = hearing.title;
+      $('h-case').textContent = `case ${hearing.caseNumber}`;
+    }
+  } catch (err) {
+    banner(err.message);
+  } finally {
+    governanceBusy = false;
+  }
 }
 
 function setConn(up) {
