@@ -9,7 +9,7 @@ export interface LoggedEvent {
 }
 
 /** Why the master has a hole. */
-export type GapCause = 'encoder lost' | 'FFmpeg restart' | 'server restart' | 'unknown';
+export type GapCause = 'encoder lost' | 'storage fault' | 'FFmpeg restart' | 'server restart' | 'unknown';
 
 export interface RecordingGap {
   readonly from: number;
@@ -28,10 +28,13 @@ export interface RecordingLog {
 /** Holes shorter than this are the seams between segments, not gaps. */
 const SEAM_MS = 500;
 
-const CAUSES: readonly [RegExp, GapCause][] = [
-  [/^recovered-after-restart$/, 'server restart'],
-  [/^encoder-(lost|outage)$/, 'encoder lost'],
-  [/^ffmpeg-(restarting|stopped)$/, 'FFmpeg restart'],
+/** Each cause, and which audit entries show it; the first that explains a hole is its cause. */
+const CAUSES: readonly [GapCause, (e: LoggedEvent) => boolean][] = [
+  ['server restart', (e) => e.action === 'recovered-after-restart'],
+  ['encoder lost', (e) => /^encoder-(lost|outage)$/.test(e.action)],
+  // The recorder's FFmpeg died because the disk refused its writes (full, failing, read-only).
+  ['storage fault', (e) => /^ffmpeg-(restarting|stopped)$/.test(e.action) && e.params?.role === 'master' && e.params.storageFault === true],
+  ['FFmpeg restart', (e) => /^ffmpeg-(restarting|stopped)$/.test(e.action) && e.params?.role !== 'transcode'],
 ];
 
 /**
@@ -54,8 +57,8 @@ export function recordingLog(entries: readonly ManifestEntry[], events: readonly
     if (reach !== Number.NEGATIVE_INFINITY && start - reach > SEAM_MS) {
       const near = timed.filter((ev) => ev.t >= reach - 500 && ev.t <= start);
       let cause: GapCause = 'unknown';
-      for (const [pattern, c] of CAUSES) {
-        if (near.some((ev) => pattern.test(ev.action) && (c !== 'FFmpeg restart' || ev.params?.role !== 'transcode'))) {
+      for (const [c, shows] of CAUSES) {
+        if (near.some(shows)) {
           cause = c;
           break;
         }

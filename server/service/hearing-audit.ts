@@ -21,7 +21,7 @@ export function auditLiveHearing(session: LiveHearing, record: Recorder, changed
   });
   session.on('ffmpeg', (e) => {
     const action = e.restarting ? 'ffmpeg-restarting' : 'ffmpeg-stopped';
-    void record(id, { actor: SYSTEM, action, params: { role: e.role, run: e.run, code: e.code, signal: e.signal }, effectiveAt: now() });
+    void record(id, { actor: SYSTEM, action, params: { role: e.role, run: e.run, code: e.code, signal: e.signal, ...(e.storageFault ? { storageFault: true } : {}) }, effectiveAt: now() });
   });
   session.on('released', (r) => {
     if (r.outcome === lastOutcome) return;

@@ -27,6 +27,11 @@ export interface LiveStatus {
   readonly publicStoreFault: string | null;
 }
 
+/** Whether FFmpeg's last words say the disk refused it (full, failing, read-only). */
+export function isStorageFault(message: string): boolean {
+  return /No space left|ENOSPC|Input\/output error|EIO\b|Read-only file system|Disk quota exceeded/i.test(message);
+}
+
 /** What a command leaves behind: the program, and whether the state store has it yet. */
 export interface CommandOutcome {
   readonly program: BroadcastProgram;
@@ -48,7 +53,7 @@ export interface LiveHearingEvents {
   released: (record: ReleaseRecord) => void;
   encoder: (state: EncoderState) => void;
   /** The transcoder ended; `restarting` tells whether the supervisor brings it back. */
-  ffmpeg: (e: { role: 'transcode' | 'master'; run: number; code: number | null; signal: string | null; restarting: boolean }) => void;
+  ffmpeg: (e: { role: 'transcode' | 'master'; run: number; code: number | null; signal: string | null; restarting: boolean; storageFault: boolean }) => void;
   master: (m: MasterSegment) => void;
   finished: () => void;
 }
@@ -97,8 +102,8 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     });
     pipeline.on('gap', (at) => delay.markGap(at));
     pipeline.on('master', (m) => this.emit('master', m));
-    pipeline.on('ffmpegExit', (exit, run, restarting) => this.emit('ffmpeg', { role: 'transcode', run, code: exit.code, signal: exit.signal, restarting }));
-    pipeline.on('masterExit', (exit, run, restarting) => this.emit('ffmpeg', { role: 'master', run, code: exit.code, signal: exit.signal, restarting }));
+    pipeline.on('ffmpegExit', (exit, run, restarting) => this.emit('ffmpeg', { role: 'transcode', run, code: exit.code, signal: exit.signal, restarting, storageFault: isStorageFault(exit.message) }));
+    pipeline.on('masterExit', (exit, run, restarting) => this.emit('ffmpeg', { role: 'master', run, code: exit.code, signal: exit.signal, restarting, storageFault: isStorageFault(exit.message) }));
     pipeline.on('encoder', (state) => this.onEncoder(state));
     delay.on('released', (r) => this.emit('released', r));
     delay.on('finished', () => {

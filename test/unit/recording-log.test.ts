@@ -50,4 +50,13 @@ describe('recording log', () => {
     ]);
     expect(log.gaps.map((g) => g.cause)).toEqual(['server restart', 'unknown']);
   });
+
+  it('names a storage fault when the recorder died because the disk refused it', () => {
+    const entries = master([
+      [0, 2_000],
+      [8_000, 10_000],
+    ]);
+    const log = recordingLog(entries, [{ action: 'ffmpeg-restarting', at: at(2_300), params: { role: 'master', storageFault: true } }]);
+    expect(log.gaps.map((g) => g.cause)).toEqual(['storage fault']);
+  });
 });
