@@ -74,7 +74,7 @@ export async function renderGovernance(root, { api, hearingId, me, hearing, onEr
       root.append(form('Revoke approval (cuts a live broadcast)', [['reason', 'Why the approval is revoked']], (v) => act('POST', `${base}/approval/revoke`, { reason: v.reason }), 'gov-revoke'));
     }
   }
-  if (!app || app.decision) {
+  if (!app || app.revoked || app.decision?.outcome === 'refused') {
     root.append(form('File application', [
       ['scopes', 'Broadcast', 'select', [['live,replay', 'live and replay'], ['live', 'live only'], ['replay', 'replay only']]],
       ['grounds', 'Grounds', 'area'],

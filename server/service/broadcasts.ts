@@ -93,7 +93,14 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
    */
   async withdraw(hearingId: string, reason: string, by: Principal | null): Promise<void> {
     const session = this.sessions.get(hearingId);
-    if (!session || !['on-air', 'paused', 'cut'].includes(session.program.phase)) return;
+    if (!session) return;
+    const { phase, endedAt } = session.program;
+    if (phase === 'ended' && endedAt !== null && session.releasedUntil < endedAt) {
+      // Ended, but the window is still airing: the card covers what is left of it.
+      await this.addMask(hearingId, { kind: 'card', start: session.releasedUntil, end: endedAt }, { actor: by ? userActor(by) : SYSTEM, reason });
+      return;
+    }
+    if (!['on-air', 'paused', 'cut'].includes(phase)) return;
     const { program, effectiveAt } = await session.command('cut', { withdrawn: true });
     await this.record(hearingId, { actor: by ? userActor(by) : SYSTEM, action: 'withdrawn', reason, effectiveAt, params: { phase: program.phase } });
     this.emit('changed', hearingId);

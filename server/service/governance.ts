@@ -60,6 +60,11 @@ export function notCleared(blockers: readonly Blocker[], what: string): Courtcas
  */
 export class Governance extends TypedEmitter<GovernanceEvents> {
   private readonly now: () => number;
+  /**
+   * Hearings withdrawn whose new record is still being stored: until it is, they are not cleared,
+   * so a resume racing a revocation cannot read the old approval.
+   */
+  private readonly withdrawing = new Map<string, Blocker>();
 
   constructor(private readonly o: GovernanceOptions) {
     super((err, event) => o.logger.error({ err, event }, 'governance listener failed'));
@@ -86,7 +91,15 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
 
   /** Whether the hearing may air live now; the reasons when not. */
   async clearance(h: Hearing, scope: BroadcastScope): Promise<ReturnType<typeof clearance>> {
+    const held = this.withdrawing.get(h.id);
+    if (held) return { cleared: false, blockers: [held] };
     return clearance(h, await this.record(h.id), scope);
+  }
+
+  /** Takes a live broadcast off the air now, and keeps it uncleared until the record says why. */
+  private withdraw(hearingId: string, why: Blocker, reason: string, p: Principal): void {
+    this.withdrawing.set(hearingId, why);
+    this.emit('withdraw', hearingId, reason, p);
   }
 
   /** Ids of hearings whose public page may be shown (heard in public, reviewed as they stand). */
@@ -107,6 +120,8 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
     const g = await this.record(hearingId);
     const last = currentApplication(g);
     if (last && !last.decision) throw new CourtcastError('CONFLICT', 'an application is already waiting for a decision');
+    // A new application would stand in for the approval in force; it must be revoked first.
+    if (last?.decision?.outcome === 'approved' && !last.revoked) throw new CourtcastError('CONFLICT', 'an approval is in force; it must be revoked before a new application');
     const app = { id: newId('ap'), scopes: [...new Set(input.scopes)], grounds: input.grounds, filedBy: ref(p), filedAt: this.now() };
     return this.commit(h, { ...g, applications: [...g.applications, app] }, p, 'broadcast-applied', { applicationId: app.id, scopes: app.scopes, grounds: app.grounds });
   }
@@ -135,7 +150,7 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
     const g = await this.record(hearingId);
     const app = currentApplication(g);
     if (app?.decision?.outcome !== 'approved' || app.revoked) throw new CourtcastError('INVALID_TRANSITION', 'no approval is in force');
-    this.emit('withdraw', hearingId, `approval revoked: ${reason}`, p);
+    this.withdraw(hearingId, 'approval-revoked', `approval revoked: ${reason}`, p);
     const next = { ...g, applications: [...g.applications.slice(0, -1), { ...app, revoked: { reason, by: ref(p), at: this.now() } }] };
     return this.commit(h, next, p, 'broadcast-approval-revoked', { applicationId: app.id }, reason, { safety: true });
   }
@@ -150,7 +165,7 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
     if (!mayControl(p, h.courtroomId) && !mayApprove(p, h.courtId)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
     const g = await this.record(hearingId);
     const objection: Objection = { id: newId('ob'), ...input, filedAt: this.now(), recordedBy: ref(p) };
-    this.emit('withdraw', hearingId, `objection by the ${input.objector}: ${input.ground}`, p);
+    this.withdraw(hearingId, 'objection-pending', `objection by the ${input.objector}: ${input.ground}`, p);
     return this.commit(h, { ...g, objections: [...g.objections, objection] }, p, 'objection-recorded', { objectionId: objection.id, objector: input.objector, name: input.name, ground: input.ground }, null, { safety: true });
   }
 
@@ -162,7 +177,7 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
     const found = g.objections.find((o) => o.id === objectionId);
     if (!found) throw new CourtcastError('NOT_FOUND', `no objection ${objectionId}`);
     if (found.decision) throw new CourtcastError('INVALID_TRANSITION', `the objection was already ${found.decision.outcome}`);
-    if (outcome === 'upheld') this.emit('withdraw', hearingId, `objection upheld: ${reason}`, p);
+    if (outcome === 'upheld') this.withdraw(hearingId, 'objection-upheld', `objection upheld: ${reason}`, p);
     const objections = g.objections.map((o) => (o.id === objectionId ? { ...o, decision: { outcome, reason, by: ref(p), at: this.now() } } : o));
     return this.commit(h, { ...g, objections }, p, `objection-${outcome}`, { objectionId }, reason, { safety: outcome === 'upheld' });
   }
@@ -196,7 +211,11 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
     if (!opts.safety && !(await this.o.audit.ready(h.id))) throw new CourtcastError('STORE_UNAVAILABLE', 'the audit trail cannot record it now, so nothing was changed');
     const entry = { actor: userActor(p), action, params, reason, effectiveAt: this.now() };
     if (!opts.safety) await this.o.audit.append(h.id, entry);
-    await this.o.state.put(NS, h.id, next);
+    try {
+      await this.o.state.put(NS, h.id, next);
+    } finally {
+      this.withdrawing.delete(h.id);
+    }
     if (opts.safety) await this.o.audit.append(h.id, entry).catch((err: unknown) => this.o.logger.error({ err, hearingId: h.id, action }, 'could not record a governance act'));
     this.emit('changed', h.id);
     return next;

@@ -71,6 +71,8 @@ describe('broadcast approval', () => {
     expect((await s.api('POST', `/api/hearings/${a.hearingId}/applications`, { scopes: ['live'], grounds: 'again' }, clerkA)).status).toBe(409);
     expect((await decide(a.hearingId, appId, approverA)).status).toBe(200);
     expect((await gov(a.hearingId, clerkA)).body.live).toEqual({ cleared: true, blockers: [] });
+    // While it is in force, no new application can stand in for it.
+    expect((await s.api('POST', `/api/hearings/${a.hearingId}/applications`, { scopes: ['live', 'replay'], grounds: 'again' }, clerkA)).status).toBe(409);
   });
 
   it('lets only an approver of the hearing’s own court decide', async () => {
