@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
@@ -58,7 +60,16 @@ describe('broadcast approval on the console', () => {
     // A clerk is offered no approve button.
     expect(await clerk.locator('.gov-approve').count()).toBe(0);
 
+    await clerk.fill('.gov-object input[name=name]', 'Li Wei (defendant)');
+    await clerk.fill('.gov-object textarea[name=ground]', 'his medical history will be discussed');
+    await clerk.click('.gov-object button');
+    await clerk.waitForFunction(() => (document.querySelector('.gov-objections')?.textContent ?? '').includes('not yet ruled on'), undefined, { timeout: 10_000 });
     const approver = await signIn(approverName, `${approverName}-password`);
+    await approver.fill('.gov-objections input[name=reason] >> nth=1', 'the history is not in issue; the witness box is masked');
+    await approver.click('.gov-objections form >> nth=1 >> button');
+    await approver.waitForFunction(() => (document.querySelector('.gov-objections')?.textContent ?? '').includes('dismissed by'), undefined, { timeout: 10_000 });
+    const shot = process.env.COURTCAST_SCREENSHOTS ? path.resolve('docs/governance.png') : path.join(os.tmpdir(), 'courtcast-governance.png');
+    await approver.locator('details.gov').screenshot({ path: shot });
     await approver.fill('.gov-approve input[name=reason]', 'open justice');
     await approver.click('.gov-approve button');
     await approver.waitForFunction(() => (document.getElementById('gov-status')?.textContent ?? '').startsWith('Approved'), undefined, { timeout: 10_000 });
