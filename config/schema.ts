@@ -122,6 +122,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    metrics: z
+      .object({
+        /**
+         * Bearer token Prometheus sends to scrape GET /metrics. Without one, /metrics is off: it
+         * names live hearings and their load, which is not for the public.
+         */
+        token: z.string().min(16, 'use at least 16 characters').optional(),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()

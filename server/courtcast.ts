@@ -25,6 +25,7 @@ import { HealthMonitor } from './service/health.ts';
 import { PublicStates } from './service/public-states.ts';
 import { Governance } from './service/governance.ts';
 import { PublicHearings } from './service/public-hearings.ts';
+import { Metrics } from './service/metrics.ts';
 import { Replays } from './service/replays.ts';
 import { PublicStats } from './service/public-stats.ts';
 import { publicPrefix, variantsOf } from './service/hearing-factory.ts';
@@ -199,10 +200,12 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const viewers = new ViewerCounter();
   const stats = new PublicStats({ state, viewers, live: () => broadcasts.liveHearingIds(), logger });
   stats.start();
+  const metrics = new Metrics({ broadcasts, viewers, archive: () => recorder.backlog() });
+  broadcasts.on('opened', (session) => metrics.follow(session));
   const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveHearings(), archive: () => recorder.backlog(), logger });
   await health.start();
   const catalogue = new ArchiveCatalogue({ store: archiveStore, state, hearings: registry, key: signingKey, presignSeconds: config.archive.presignSeconds });
-  const app = createHttpApp({ registry, governance, publicHearings, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, publicStates, replays, stats, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, publicBaseUrl: config.http.publicBaseUrl });
+  const app = createHttpApp({ registry, governance, publicHearings, metrics, metricsToken: config.metrics.token, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, publicStates, replays, stats, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, publicBaseUrl: config.http.publicBaseUrl });
   // The port opens only after recovery: until then a clerk's cut would find no live hearing and
   // /healthz would claim a readiness the server does not have yet.
   const server = createServer(app);

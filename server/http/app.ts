@@ -13,6 +13,8 @@ import type { HealthMonitor } from '../service/health.ts';
 import type { Registry } from '../service/registry.ts';
 import type { Governance } from '../service/governance.ts';
 import type { PublicHearings } from '../service/public-hearings.ts';
+import type { Metrics } from '../service/metrics.ts';
+import { metricsRoute } from './metrics-route.ts';
 import type { ObjectReader } from '../store/object-store.ts';
 import { publicApi, staffApi } from './api.ts';
 import { archiveApi, archiveKeyRoute } from './archive-api.ts';
@@ -33,6 +35,9 @@ export interface HttpOptions {
   readonly governance: Governance;
   /** The hearings the public may read about. */
   readonly publicHearings: PublicHearings;
+  readonly metrics: Metrics;
+  /** The bearer token Prometheus scrapes /metrics with; without one /metrics is off. */
+  readonly metricsToken?: string;
   readonly broadcasts: BroadcastService;
   /** Read-only: the HTTP side never writes the public store. */
   readonly publicStore: ObjectReader;
@@ -84,6 +89,7 @@ export function createHttpApp(o: HttpOptions): Express {
     res.setHeader('Cache-Control', 'no-store');
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
+  app.get('/metrics', metricsRoute(o.metrics, o.metricsToken));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/hls', originRouter(o.publicStore, (hearingId, client) => o.viewers.saw(hearingId, client)));
   app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi({ registry: o.registry, hearings: o.publicHearings, broadcasts: o.broadcasts, states: o.publicStates, replays: o.replays, catalogue: o.catalogue, stats: o.stats, maxEventStreams: o.maxEventStreams ?? 10_000 }, baseUrl));

@@ -145,6 +145,11 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     return Math.max(0, arrived - this.capturedUntil);
   }
 
+  /** Capture end of the newest segment the transcoder produced (ms), or null before the first. */
+  get producedUntil(): number | null {
+    return Number.isFinite(this.capturedUntil) ? this.capturedUntil : null;
+  }
+
   /** Exposed for operations and tests: the pid of the SRT relay, while it runs. */
   get gatewayPid(): number | undefined {
     return this.pipeline.gatewayPid;

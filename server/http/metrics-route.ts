@@ -1,0 +1,33 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Metrics } from '../service/metrics.ts';
+import { sendProblem } from './problem.ts';
+
+/** Whether two strings are equal, in time that does not depend on where they differ. */
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * GET /metrics for Prometheus, behind a bearer token of its own (a staff token is short-lived
+ * and names a person; a scraper is neither). Without a configured token the route does not exist.
+ */
+export function metricsRoute(metrics: Metrics, token: string | undefined): RequestHandler {
+  return (req, res, next) => {
+    if (!token) return sendProblem(res, 'NOT_FOUND', 'metrics are off: set metrics.token to scrape them');
+    const given = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
+    if (!sameSecret(given, token)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+      return sendProblem(res, 'UNAUTHORIZED', 'a valid metrics token is required');
+    }
+    metrics
+      .text()
+      .then((text) => {
+        res.setHeader('Cache-Control', 'no-store');
+        res.type(metrics.contentType).send(text);
+      })
+      .catch(next);
+  };
+}
