@@ -36,7 +36,13 @@ const s3Schema = z
 export const configSchema = z
   .object({
     http: z
-      .object({ host: z.string().default('0.0.0.0'), port: port.default(8080), publicBaseUrl: z.url().optional() })
+      .object({
+        host: z.string().default('0.0.0.0'),
+        port: port.default(8080),
+        publicBaseUrl: z.url().optional(),
+        /** Memory for the newest public segments the origin answers from (playlists are always held). */
+        originMemoryMb: z.coerce.number().int().min(0).max(16_384).default(256),
+      })
       .strict()
       .prefault({}),
     ingest: z

@@ -26,6 +26,7 @@ import { PublicStates } from './service/public-states.ts';
 import { Governance } from './service/governance.ts';
 import { PublicHearings } from './service/public-hearings.ts';
 import { Metrics } from './service/metrics.ts';
+import { HotObjectStore } from './store/hot-object-store.ts';
 import { Replays } from './service/replays.ts';
 import { PublicStats } from './service/public-stats.ts';
 import { publicPrefix, variantsOf } from './service/hearing-factory.ts';
@@ -98,7 +99,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const state: StateStore = await openStateStore({ ...config, dataDir });
   const audit = new AuditTrail(state, { spoolDir: path.join(dataDir, 'journal', 'audit'), logger });
   await audit.start();
-  const publicStore = new LocalObjectStore(dirs.public);
+  // What the delay line publishes is also held in memory, so the origin serves viewers from there.
+  const publicStore = new HotObjectStore(new LocalObjectStore(dirs.public), config.http.originMemoryMb * 1024 * 1024);
   const registry = new Registry(state, config.delay);
   await registry.load();
 
@@ -205,7 +207,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveHearings(), archive: () => recorder.backlog(), logger });
   await health.start();
   const catalogue = new ArchiveCatalogue({ store: archiveStore, state, hearings: registry, key: signingKey, presignSeconds: config.archive.presignSeconds });
-  const app = createHttpApp({ registry, governance, publicHearings, metrics, metricsToken: config.metrics.token, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, publicStates, replays, stats, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, publicBaseUrl: config.http.publicBaseUrl });
+  const app = createHttpApp({ registry, governance, publicHearings, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, publicStates, replays, stats, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, publicBaseUrl: config.http.publicBaseUrl });
   // The port opens only after recovery: until then a clerk's cut would find no live hearing and
   // /healthz would claim a readiness the server does not have yet.
   const server = createServer(app);

@@ -16,6 +16,7 @@ import type { PublicHearings } from '../service/public-hearings.ts';
 import type { Metrics } from '../service/metrics.ts';
 import { metricsRoute } from './metrics-route.ts';
 import type { ObjectReader } from '../store/object-store.ts';
+import type { HotObject } from '../store/hot-object-store.ts';
 import { publicApi, staffApi } from './api.ts';
 import { archiveApi, archiveKeyRoute } from './archive-api.ts';
 import { oembedRoute } from './oembed.ts';
@@ -41,6 +42,8 @@ export interface HttpOptions {
   readonly broadcasts: BroadcastService;
   /** Read-only: the HTTP side never writes the public store. */
   readonly publicStore: ObjectReader;
+  /** What the public store holds in memory, answered without touching the store. */
+  readonly hotObjects?: (key: string) => HotObject | null;
   readonly accounts: Accounts;
   readonly tokens: Tokens;
   readonly audit: AuditTrail;
@@ -91,7 +94,7 @@ export function createHttpApp(o: HttpOptions): Express {
   });
   app.get('/metrics', metricsRoute(o.metrics, o.metricsToken));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
-  app.use('/hls', originRouter(o.publicStore, (hearingId, client) => o.viewers.saw(hearingId, client)));
+  app.use('/hls', originRouter(o.publicStore, (hearingId, client) => o.viewers.saw(hearingId, client), o.hotObjects));
   app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi({ registry: o.registry, hearings: o.publicHearings, broadcasts: o.broadcasts, states: o.publicStates, replays: o.replays, catalogue: o.catalogue, stats: o.stats, maxEventStreams: o.maxEventStreams ?? 10_000 }, baseUrl));
   app.get('/.well-known/courtcast-archive-key.pem', archiveKeyRoute(o.catalogue));
   // Archivists are few; the limit bounds what a stolen token can make the archive store (and the
