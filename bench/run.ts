@@ -1,6 +1,6 @@
 /**
  * Runs a named benchmark: npm run bench -- control [consoles] [commands] | masks [repetitions] |
- * slots [seconds] | lag [masks] | clock [seconds] | archive [seconds] | player [loads]
+ * slots [seconds] | lag [masks] | clock [seconds] | archive [seconds] | player [loads] | origin [seconds]
  */
 const which = process.argv[2] ?? 'control';
 if (which === 'control') await import('./control.ts');
@@ -10,7 +10,8 @@ else if (which === 'lag') await import('./lag.ts');
 else if (which === 'clock') await import('./clock.ts');
 else if (which === 'archive') await import('./archive.ts');
 else if (which === 'player') await import('./player.ts');
+else if (which === 'origin') await import('./origin.ts');
 else {
-  process.stderr.write(`unknown benchmark ${which}; available: control, masks, slots, lag, clock, archive, player\n`);
+  process.stderr.write(`unknown benchmark ${which}; available: control, masks, slots, lag, clock, archive, player, origin\n`);
   process.exit(2);
 }

@@ -100,7 +100,9 @@ export const configSchema = z
       .object({
         state: z.enum(['memory', 'embedded', 'redis']).default('embedded'),
         redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
-        objects: z.enum(['local']).default('local'),
+        /** The public store: `local` (under dataDir) or `s3`, so any node, nginx or a CDN can serve viewers. */
+        objects: z.enum(['local', 's3']).default('local'),
+        publicS3: s3Schema.optional(),
       })
       .strict()
       .prefault({}),
@@ -160,6 +162,9 @@ export const configSchema = z
     }
     if (c.stores.state === 'redis' && !c.stores.redisUrl) {
       ctx.addIssue({ code: 'custom', path: ['stores', 'redisUrl'], message: 'required when stores.state is redis' });
+    }
+    if (c.stores.objects === 's3' && !c.stores.publicS3) {
+      ctx.addIssue({ code: 'custom', path: ['stores', 'publicS3', 'bucket'], message: 'required when stores.objects is s3' });
     }
     if (c.archive.store === 's3' && !c.archive.s3) {
       ctx.addIssue({ code: 'custom', path: ['archive', 's3', 'bucket'], message: 'required when archive.store is s3' });

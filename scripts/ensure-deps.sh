@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Courtcast needs on a Debian/Ubuntu machine, or says exactly what to install.
-# Usage: scripts/ensure-deps.sh [runtime|test]
+# Usage: scripts/ensure-deps.sh [runtime|test|bench]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-runtime}"
@@ -14,6 +14,12 @@ if [ "$mode" = test ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); 
 if [ "$mode" = test ] && ! fc-list :lang=zh 2>/dev/null | grep -q .; then need_apt+=(fonts-wqy-microhei); fi
 # State-store contract tests and restart recovery start a private redis-server.
 if [ "$mode" = test ] && ! command -v redis-server >/dev/null 2>&1; then need_apt+=(redis-server); fi
+# Benchmarks compare the origin with nginx serving the same files, and need what the tests need.
+if [ "$mode" = bench ]; then
+  [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+  command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

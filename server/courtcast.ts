@@ -15,7 +15,6 @@ import { createHttpApp } from './http/app.ts';
 import { RtmpIngest } from './ingest/rtmp-ingest.ts';
 import { BroadcastService } from './service/broadcasts.ts';
 import { Registry } from './service/registry.ts';
-import { LocalObjectStore } from './store/local-object-store.ts';
 import { generatedSecret } from './store/secrets.ts';
 import { openStateStore } from './store/open-state-store.ts';
 import { RedisStateStore } from './store/redis-state-store.ts';
@@ -30,7 +29,7 @@ import { HotObjectStore } from './store/hot-object-store.ts';
 import { Replays } from './service/replays.ts';
 import { PublicStats } from './service/public-stats.ts';
 import { publicPrefix, variantsOf } from './service/hearing-factory.ts';
-import { openArchiveStore } from './store/open-object-store.ts';
+import { openArchiveStore, openPublicStore } from './store/open-object-store.ts';
 import type { PublicTimeline } from './delay/playlist.ts';
 import type { ObjectStore } from './store/object-store.ts';
 import { Recorder } from '../recorder/recorder.ts';
@@ -100,7 +99,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const audit = new AuditTrail(state, { spoolDir: path.join(dataDir, 'journal', 'audit'), logger });
   await audit.start();
   // What the delay line publishes is also held in memory, so the origin serves viewers from there.
-  const publicStore = new HotObjectStore(new LocalObjectStore(dirs.public), config.http.originMemoryMb * 1024 * 1024);
+  const publicStore = new HotObjectStore(openPublicStore(config, dirs.public), config.http.originMemoryMb * 1024 * 1024);
   const registry = new Registry(state, config.delay);
   await registry.load();
 

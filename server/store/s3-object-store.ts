@@ -24,6 +24,11 @@ export interface S3Settings {
   readonly partSizeBytes?: number;
   /** A connection silent this long is abandoned, so a hung peer fails (and is retried) rather than blocking. */
   readonly idleTimeoutMs?: number;
+  /**
+   * HTTP headers stored with each object, by key: what a CDN or nginx in front of the bucket
+   * passes on to viewers (the public store's content types and cache lifetimes).
+   */
+  readonly objectHeaders?: (key: string) => { readonly ContentType?: string; readonly CacheControl?: string };
 }
 
 const MIN_PART = 5 * 1024 * 1024;
@@ -98,7 +103,7 @@ export class S3ObjectStore implements ObjectStore {
   async put(key: string, body: Buffer | string): Promise<void> {
     const buf = typeof body === 'string' ? Buffer.from(body) : body;
     await this.client.send(
-      new PutObjectCommand({ Bucket: this.s.bucket, Key: this.k(key), Body: buf, ContentLength: buf.length, ContentMD5: createHash('md5').update(buf).digest('base64') }),
+      new PutObjectCommand({ Bucket: this.s.bucket, Key: this.k(key), Body: buf, ContentLength: buf.length, ContentMD5: createHash('md5').update(buf).digest('base64'), ...this.s.objectHeaders?.(key) }),
     );
   }
 
@@ -107,9 +112,9 @@ export class S3ObjectStore implements ObjectStore {
     const Key = this.k(key);
     const expected = etagsOf(sourcePath, this.partSize);
     if (size < this.partSize) {
-      await this.client.send(new PutObjectCommand({ Bucket: this.s.bucket, Key, Body: createReadStream(sourcePath), ContentLength: size }));
+      await this.client.send(new PutObjectCommand({ Bucket: this.s.bucket, Key, Body: createReadStream(sourcePath), ContentLength: size, ...this.s.objectHeaders?.(key) }));
     } else {
-      await new Upload({ client: this.client, params: { Bucket: this.s.bucket, Key, Body: createReadStream(sourcePath) }, partSize: this.partSize, queueSize: 2 }).done();
+      await new Upload({ client: this.client, params: { Bucket: this.s.bucket, Key, Body: createReadStream(sourcePath), ...this.s.objectHeaders?.(key) }, partSize: this.partSize, queueSize: 2 }).done();
     }
     const head = await this.client.send(new HeadObjectCommand({ Bucket: this.s.bucket, Key }));
     const etag = (head.ETag ?? '').replace(/"/g, '');

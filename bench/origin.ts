@@ -1,0 +1,101 @@
+/**
+ * The HLS origin against nginx serving the same files from the same public directory, in the same
+ * run, with the same load (autocannon in its own process: 50 connections for `seconds` each): a
+ * live playlist and a segment of a real hearing. Reports requests per second, p99 latency and the
+ * ratio to nginx. nginx runs one worker: one process against one process.
+ * Usage: npm run bench -- origin [seconds]   (scripts/ensure-deps.sh bench installs nginx)
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
+import { seedHearing, startTestServer } from '../test/support/server.ts';
+
+const SECONDS = Number(process.argv[3] ?? 10);
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => srv.once('listening', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  srv.close();
+  return port;
+}
+
+/** Load from another process, so the generator never shares the server's event loop. */
+async function load(url: string): Promise<{ rps: number; p99: number; errors: number; non2xx: number }> {
+  const { stdout } = await run(process.execPath, [path.resolve('node_modules/autocannon/autocannon.js'), '-c', '50', '-d', String(SECONDS), '-j', url], { maxBuffer: 1 << 26 });
+  const r = JSON.parse(stdout) as { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number };
+  return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+}
+
+async function startNginx(root: string, port: number): Promise<() => void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-nginx-'));
+  const conf = path.join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  server { listen 127.0.0.1:${port}; location /hls/ { alias ${root}/; add_header Cache-Control "public, max-age=1"; } }
+}
+`,
+  );
+  const child = spawn('/usr/sbin/nginx', ['-c', conf, '-p', dir], { stdio: 'ignore' });
+  await sleep(500);
+  return () => {
+    child.kill('SIGTERM');
+    void rm(dir, { recursive: true, force: true });
+  };
+}
+
+const s = await startTestServer({
+  log: { level: 'warn' },
+  media: { ladder: [{ name: '720p', height: 720, videoKbps: 2400, audioKbps: 128 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30 },
+});
+const { hearingId, streamKey } = await seedHearing(s, { delaySeconds: 4 });
+const encoder = new SyntheticEncoder({ target: `rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${streamKey}`, format: 'flv', width: 1280, height: 720, fps: 30, toneHz: 440, caption: 'bench', counterEpochMs: Date.now() }, 'ffmpeg', s.cc.logger);
+encoder.start();
+await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {});
+await sleep(20_000);
+// End the hearing so the files stand still while both servers are measured.
+await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
+await sleep(12_000);
+await encoder.close();
+
+const rung = path.join(s.cc.dirs.public, 'hearings', hearingId, '720p');
+const segments = (await readdir(rung)).filter((f) => f.endsWith('.ts')).sort();
+const segment = segments.at(-2) as string;
+const nginxPort = await freePort();
+const stopNginx = await startNginx(s.cc.dirs.public, nginxPort);
+const rows: string[] = [];
+try {
+  for (const [what, rel] of [
+    ['playlist', `hearings/${hearingId}/720p/index.m3u8`],
+    ['segment', `hearings/${hearingId}/720p/${segment}`],
+  ] as const) {
+    const ours = await load(`${s.base}/hls/${rel}`);
+    const theirs = await load(`http://127.0.0.1:${nginxPort}/hls/${rel}`);
+    rows.push(`| ${what} | ${ours.rps.toFixed(0)} | ${ours.p99} ms | ${theirs.rps.toFixed(0)} | ${theirs.p99} ms | ${(ours.rps / theirs.rps).toFixed(2)}× | ${ours.errors + ours.non2xx} / ${theirs.errors + theirs.non2xx} |`);
+  }
+} finally {
+  stopNginx();
+  await s.close();
+}
+process.stdout.write(
+  [
+    `Origin vs nginx (1 worker), autocannon 50 connections × ${SECONDS} s each, ${os.cpus().length} cores:`,
+    '| object | origin req/s | origin p99 | nginx req/s | nginx p99 | ratio | errors (origin / nginx) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n'),
+);
