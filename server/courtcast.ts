@@ -26,6 +26,7 @@ import { Governance } from './service/governance.ts';
 import { PublicHearings } from './service/public-hearings.ts';
 import { Metrics } from './service/metrics.ts';
 import { HotObjectStore } from './store/hot-object-store.ts';
+import { answerHot } from './http/origin-core.ts';
 import { Replays } from './service/replays.ts';
 import { PublicStats } from './service/public-stats.ts';
 import { publicPrefix, variantsOf } from './service/hearing-factory.ts';
@@ -209,7 +210,11 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const app = createHttpApp({ registry, governance, publicHearings, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, publicStates, replays, stats, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, publicBaseUrl: config.http.publicBaseUrl });
   // The port opens only after recovery: until then a clerk's cut would find no live hearing and
   // /healthz would claim a readiness the server does not have yet.
-  const server = createServer(app);
+  // Viewers' polls of what this node published are answered before Express: see answerHot.
+  const countViewer = (hearingId: string, client: string) => viewers.saw(hearingId, client);
+  const server = createServer((req, res) => {
+    if (!answerHot(req, res, (key) => publicStore.hot(key), countViewer)) app(req, res);
+  });
   const io = new SocketServer(server, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
   const adapterClients: { quit(): Promise<unknown> }[] = [];
   if (state instanceof RedisStateStore) {
