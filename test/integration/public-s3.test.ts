@@ -1,0 +1,101 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { originRouter } from '../../server/http/origin.ts';
+import { TestEncoder } from '../support/encoder.ts';
+import { decodeCounters, decodeFeed, PublicFeed } from '../support/public-feed.ts';
+import { S3Peer } from '../support/s3.ts';
+import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { elapse, waitFor } from '../support/wait.ts';
+
+/**
+ * The public store in an S3 bucket (s3rver): what viewers are served is in the bucket, with the
+ * content types and cache lifetimes a CDN in front of it passes on; another origin that only
+ * reads the bucket serves the same bytes; and a cut's window never reaches the bucket at all.
+ */
+describe('public store on S3', () => {
+  const peer = new S3Peer();
+  let s: TestServer;
+  let encoder: TestEncoder;
+  let feed: PublicFeed;
+  let hearingId = '';
+  let lastVisibleAtCut = 0;
+  let cutAt = 0;
+  let other: Server;
+  let otherBase = '';
+  const bucket = () => peer.store({ prefix: 'public' });
+
+  beforeAll(async () => {
+    await peer.start();
+    s = await startTestServer({
+      stores: { state: 'memory', objects: 's3', publicS3: { ...peer.settings(), prefix: 'public' } },
+      media: { ladder: [{ name: '180p', height: 180, videoKbps: 200, audioKbps: 48 }, { name: 'audio', audioKbps: 48 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 },
+    });
+    const seeded = await seedHearing(s, { delaySeconds: 4 });
+    hearingId = seeded.hearingId;
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now(), { width: 320, height: 180 }).start();
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
+    await waitForEncoder(s, hearingId);
+    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/180p/index.m3u8`).start(200);
+    await waitFor(async () => (await decodeFeed(feed)).some((e) => e.program), 'program media in public', 40_000, 500);
+    await elapse(3_000);
+    await feed.poll();
+    lastVisibleAtCut = Math.max(0, ...(await decodeFeed(feed)).flatMap((e) => e.counters));
+    cutAt = Date.now();
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/cut`, { reason: 'a minor was named' })).status).toBe(200);
+    await elapse(3_000);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
+    await feed.untilEnded(30_000);
+    // A second origin that knows nothing but the bucket: what another node or a cache would be.
+    const app = express();
+    app.use('/hls', originRouter(bucket()));
+    other = app.listen(0, '127.0.0.1');
+    await new Promise((r) => other.once('listening', r));
+    otherBase = `http://127.0.0.1:${(other.address() as AddressInfo).port}/hls`;
+  }, 120_000);
+
+  afterAll(async () => {
+    feed?.stop();
+    other?.close();
+    await encoder?.kill();
+    await s?.close();
+    await peer.dispose();
+  });
+
+  it('holds what viewers were served, and another origin reading only the bucket serves the same bytes', async () => {
+    const key = `hearings/${hearingId}/180p/index.m3u8`;
+    const ours = await (await fetch(`${s.base}/hls/${key}`)).text();
+    expect((await bucket().get(key))?.toString()).toBe(ours);
+    expect(await (await fetch(`${otherBase}/${key}`)).text()).toBe(ours);
+    const entries = feed.sorted();
+    expect(entries.length).toBeGreaterThan(4);
+    for (const e of entries) {
+      const path = new URL(e.uri).pathname.replace(/^\/hls\//, '');
+      const a = Buffer.from(await (await fetch(e.uri)).arrayBuffer());
+      const b = Buffer.from(await (await fetch(`${otherBase}/${path}`)).arrayBuffer());
+      expect(b.equals(a), path).toBe(true);
+    }
+  });
+
+  it('stores each object with the type and cache lifetime a CDN passes on', async () => {
+    const head = async (key: string) => {
+      const res = await fetch(`${peer.endpoint}/${peer.bucket}/public/${key}`, { method: 'HEAD' });
+      return { type: res.headers.get('content-type'), cache: res.headers.get('cache-control') };
+    };
+    expect(await head(`hearings/${hearingId}/180p/index.m3u8`)).toEqual({ type: 'application/vnd.apple.mpegurl', cache: 'public, max-age=1' });
+    const seg = new URL(feed.sorted()[0]?.uri as string).pathname.replace(/^\/hls\//, '');
+    expect(await head(seg)).toEqual({ type: 'video/mp2t', cache: 'public, max-age=31536000, immutable' });
+  });
+
+  it('never put the cut window in the bucket', async () => {
+    const objects = (await bucket().list(`hearings/${hearingId}/180p/`)).filter((o) => o.key.endsWith('.ts'));
+    expect(objects.length).toBeGreaterThan(4);
+    const counters: number[] = [];
+    for (const o of objects) counters.push(...(await decodeCounters((await bucket().get(o.key)) as Buffer)));
+    expect(lastVisibleAtCut).toBeGreaterThan(0);
+    // Frames captured well after the last one public at the cut, and before the cut: dumped.
+    const dumped = counters.filter((c) => c > lastVisibleAtCut + 30 && encoder.timeOf(c) < cutAt);
+    expect(dumped).toEqual([]);
+  });
+});
