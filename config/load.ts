@@ -7,6 +7,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = Object.free
   COURTCAST_HTTP_PORT: ['http', 'port'],
   COURTCAST_PUBLIC_BASE_URL: ['http', 'publicBaseUrl'],
   COURTCAST_ORIGIN_MEMORY_MB: ['http', 'originMemoryMb'],
+  COURTCAST_TRUST_PROXY: ['http', 'trustProxy'],
   COURTCAST_RTMP_PORT: ['ingest', 'rtmpPort'],
   COURTCAST_INGEST_HOST: ['ingest', 'publicHost'],
   COURTCAST_INGEST_BIND_HOST: ['ingest', 'bindHost'],

@@ -40,6 +40,12 @@ export const configSchema = z
         host: z.string().default('0.0.0.0'),
         port: port.default(8080),
         publicBaseUrl: z.url().optional(),
+        /**
+         * Which proxies' X-Forwarded-For to believe (Express's `trust proxy`: `loopback`, a list of
+         * addresses or ranges, `uniquelocal` for private networks). Rate limits and viewer counts
+         * go by the client address it yields.
+         */
+        trustProxy: z.string().min(1).default('loopback'),
         /** Memory for the newest public segments the origin answers from (playlists are always held). */
         originMemoryMb: z.coerce.number().int().min(0).max(16_384).default(256),
       })

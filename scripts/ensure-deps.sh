@@ -14,6 +14,8 @@ if [ "$mode" = test ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); 
 if [ "$mode" = test ] && ! fc-list :lang=zh 2>/dev/null | grep -q .; then need_apt+=(fonts-wqy-microhei); fi
 # State-store contract tests and restart recovery start a private redis-server.
 if [ "$mode" = test ] && ! command -v redis-server >/dev/null 2>&1; then need_apt+=(redis-server); fi
+# The deployment test checks deploy/nginx.conf with Debian's nginx.
+if [ "$mode" = test ] && ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then need_apt+=(nginx-light); fi
 # Benchmarks compare the origin with nginx serving the same files, and need what the tests need.
 if [ "$mode" = bench ]; then
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)

@@ -37,6 +37,8 @@ export interface HttpOptions {
   /** The hearings the public may read about. */
   readonly publicHearings: PublicHearings;
   readonly metrics: Metrics;
+  /** Express's `trust proxy`: whose X-Forwarded-For names the client. */
+  readonly trustProxy?: string;
   /** The bearer token Prometheus scrapes /metrics with; without one /metrics is off. */
   readonly metricsToken?: string;
   readonly broadcasts: BroadcastService;
@@ -72,7 +74,7 @@ const socketIoClient = path.join(path.dirname(requireFrom.resolve('socket.io-cli
 export function createHttpApp(o: HttpOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', o.trustProxy ?? 'loopback');
   // The watch page loads hls.js from us and media from the origin (blob: for MSE).
   app.use(
     helmet({

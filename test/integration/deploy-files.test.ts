@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ENV_KEYS, loadConfig } from '../../config/load.ts';
+
+type Service = {
+  image?: string;
+  build?: string;
+  environment?: Record<string, string>;
+  ports?: string[];
+  volumes?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+};
+const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const example = new Map(
+  readFileSync('.env.example', 'utf8')
+    .split('\n')
+    .filter((l) => /^[A-Z_]+=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
+);
+
+/**
+ * docker-compose.yml cannot run here (no Docker engine), so its structure is checked instead: the
+ * services and their health checks, that every Courtcast setting it passes exists in config/,
+ * that every variable it reads is in .env.example, and that the configuration it gives the node
+ * loads without an error.
+ */
+describe('docker-compose.yml', () => {
+  it('runs Redis, MinIO, Courtcast and nginx, each with a health check, and makes the buckets once', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['courtcast', 'minio', 'minio-buckets', 'nginx', 'redis']);
+    for (const name of ['redis', 'minio', 'courtcast', 'nginx']) expect(compose.services[name]?.healthcheck?.test.length, name).toBeGreaterThan(0);
+    expect(compose.services.courtcast?.depends_on).toEqual({ redis: { condition: 'service_healthy' }, 'minio-buckets': { condition: 'service_completed_successfully' } });
+    expect(compose.services.nginx?.depends_on?.courtcast?.condition).toBe('service_healthy');
+  });
+
+  it('publishes RTMP from the node and HTTP through nginx only, and keeps data in named volumes', () => {
+    expect(compose.services.courtcast?.ports).toEqual(['1935:1935']);
+    expect(compose.services.nginx?.ports).toEqual(['8080:80']);
+    expect(compose.services.redis?.ports).toBeUndefined();
+    expect(compose.services.minio?.ports).toBeUndefined();
+    for (const [name, mount] of [['redis', 'redis-data:/data'], ['minio', 'minio-data:/data'], ['courtcast', 'courtcast-data:/var/lib/courtcast']]) {
+      expect(compose.services[name as string]?.volumes).toContain(mount);
+      expect(Object.keys(compose.volumes)).toContain((mount as string).split(':')[0]);
+    }
+    const conf = (compose.services.nginx?.volumes ?? []).find((v) => v.endsWith(':/etc/nginx/nginx.conf:ro'));
+    expect(conf && existsSync(conf.split(':')[0] as string)).toBe(true);
+  });
+
+  it('passes the node only settings that exist, reads only variables .env.example names, and its configuration loads', () => {
+    const env = compose.services.courtcast?.environment ?? {};
+    for (const key of Object.keys(env)) expect(Object.keys(ENV_KEYS), key).toContain(key);
+    const yaml = readFileSync('docker-compose.yml', 'utf8');
+    const read = new Set([...yaml.matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1] as string));
+    for (const v of read) expect([...example.keys()], v).toContain(v);
+    // What the node would be started with, the variables taken from .env.example.
+    const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{([A-Z_]+)\}/g, (_m, n: string) => example.get(n) ?? '')]));
+    const config = loadConfig({ env: { ...resolved, COURTCAST_DATA_DIR: '/var/lib/courtcast' } });
+    expect(config.stores).toMatchObject({ state: 'redis', objects: 's3', publicS3: { bucket: 'courtcast-public' } });
+    expect(config.archive).toMatchObject({ store: 's3', s3: { bucket: 'courtcast-archive', forcePathStyle: true } });
+  });
+
+  it('builds the node from a Dockerfile that runs the server with FFmpeg installed', () => {
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    expect(compose.services.courtcast?.build).toBe('.');
+    expect(dockerfile).toMatch(/apt-get install[^\n]*ffmpeg/);
+    expect(dockerfile).toContain('CMD ["node", "--import", "tsx", "server/main.ts"]');
+    // Everything the server reads at run time is copied in.
+    for (const dir of ['config', 'server', 'recorder', 'player', 'console']) expect(dockerfile).toContain(`COPY ${dir} ./${dir}`);
+  });
+
+  it('hands nginx a configuration it accepts', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-nginx-t-'));
+    // The cache lives where the container's volume is; here, in a scratch directory.
+    const conf = path.join(dir, 'nginx.conf');
+    writeFileSync(conf, readFileSync('deploy/nginx.conf', 'utf8').replaceAll('/var/cache/nginx', dir));
+    const { stderr } = await promisify(execFile)('/usr/sbin/nginx', ['-t', '-c', conf, '-e', path.join(dir, 'error.log'), '-g', `pid ${dir}/nginx.pid;`]);
+    expect(stderr).toContain('test is successful');
+  });
+});
