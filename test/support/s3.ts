@@ -10,7 +10,8 @@ import { S3ObjectStore, type S3Settings } from '../../server/store/s3-object-sto
  * It can be stopped and started again on the same port with the same contents (a store outage).
  */
 export class S3Peer {
-  readonly bucket = 'courtcast-test';
+  constructor(readonly bucket = 'courtcast-test') {}
+
   readonly directory = mkdtempSync(path.join(os.tmpdir(), 'cc-s3-'));
   private server: S3rver | null = null;
   port = 0;
