@@ -206,4 +206,30 @@ describe('broadcast approval', () => {
       expect(withdrawn?.reason).toContain('a protected witness is to be called');
     });
   });
+
+  it('covers what is left of an ended hearing’s window with the card when its approval is revoked', async () => {
+    const e = await seedHearing(s, { delaySeconds: D / 1000 });
+    const approver = await approverOf(s, e.courtId);
+    const enc = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${e.streamKey}`, 'flv', Date.now(), { width: 320, height: 180 }).start();
+    const feed = new PublicFeed(`${s.base}/hls/hearings/${e.hearingId}/360p/index.m3u8`).start(200);
+    try {
+      expect((await s.api('POST', `/api/hearings/${e.hearingId}/broadcast/start`, {})).status).toBe(200);
+      await waitFor(async () => (await decodeFeed(feed)).some((x) => x.program), 'program media in public', 40_000, 500);
+      await elapse(2_000);
+      const endedAt = Date.now();
+      expect((await s.api('POST', `/api/hearings/${e.hearingId}/broadcast/end`, {})).status).toBe(200);
+      // Ended, but D seconds of it are still to air: the approval is revoked now.
+      const revokedAt = Date.now();
+      expect((await s.api('POST', `/api/hearings/${e.hearingId}/approval/revoke`, { reason: 'the court orders it withdrawn' }, approver)).status).toBe(200);
+      await feed.untilEnded(D + 20_000);
+      const aired = (await decodeFeed(feed)).flatMap((x) => x.counters).filter((c) => c > 0);
+      // Nothing captured in the last seconds before the end, which had not aired at the revocation, aired after it.
+      expect(aired.filter((c) => enc.timeOf(c) > revokedAt - D + 2 * SEGMENT_MS && enc.timeOf(c) < endedAt)).toEqual([]);
+      const trail = await s.api<{ action: string; params: { mask?: { kind: string } } }[]>('GET', `/api/hearings/${e.hearingId}/audit`);
+      expect(trail.body.some((x) => x.action === 'mask' && x.params.mask?.kind === 'card')).toBe(true);
+    } finally {
+      feed.stop();
+      await enc.kill();
+    }
+  }, 90_000);
 });
