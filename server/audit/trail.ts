@@ -3,7 +3,7 @@ import path from 'node:path';
 import { settleWithin } from '../domain/deadline.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import type { Logger } from '../domain/logger.ts';
-import { appendLineDurably } from '../store/durable-file.ts';
+import { appendLineDurably, writeFileDurably } from '../store/durable-file.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { anchorOf, entryHash, GENESIS, verifyChain, type AuditActor, type AuditEntry, type AuditHead, type AuditVerdict } from './chain.ts';
 
@@ -220,20 +220,22 @@ export class AuditTrail {
     const queue = this.queued.get(hearingId);
     try {
       if (queue && this.uncertain.has(hearingId)) {
-        // A write that failed may still have landed: skip what the store already has.
-        const [raw] = await this.state.readLog(entriesLog(hearingId), 1);
-        const storedSeq = raw === undefined ? -1 : (JSON.parse(raw) as AuditEntry).seq;
-        while (queue.length > 0 && (queue[0] as AuditEntry).seq <= storedSeq) queue.shift();
+        await this.dropStored(hearingId, queue);
         this.uncertain.delete(hearingId);
       }
       while (queue && queue.length > 0) {
         const entry = queue[0] as AuditEntry;
         this.uncertain.add(hearingId);
-        await this.state.appendAll([
+        const linked = await this.state.appendAllIf({ log: entriesLog(hearingId), length: entry.seq }, [
           { log: entriesLog(hearingId), entry: JSON.stringify(entry) },
           { log: anchorsLog(hearingId), entry: anchorOf(entry) },
         ]);
         this.uncertain.delete(hearingId);
+        if (!linked) {
+          // Another node extended the chain since this one read its head: link on after it.
+          await this.serially(hearingId, () => this.rebase(hearingId, queue));
+          continue;
+        }
         await this.state.put('audit-heads', hearingId, { seq: entry.seq, hash: entry.hash, at: entry.at });
         queue.shift();
       }
@@ -248,6 +250,43 @@ export class AuditTrail {
       this.queued.delete(hearingId);
       await rm(this.spoolFile(hearingId), { force: true });
     });
+  }
+
+  /**
+   * After a write whose outcome is unknown (or a restart), drops the queued entries the store
+   * already holds, recognised by their hashes (their place may have moved on another node).
+   */
+  private async dropStored(hearingId: string, queue: AuditEntry[]): Promise<void> {
+    const [raw] = await this.state.readLog(entriesLog(hearingId), 1);
+    const storedSeq = raw === undefined ? -1 : (JSON.parse(raw) as AuditEntry).seq;
+    const first = queue[0];
+    if (!first || storedSeq < first.seq) return;
+    const tail = await this.state.readLog(entriesLog(hearingId), storedSeq - first.seq + 1);
+    const stored = new Set(tail.map((r) => (JSON.parse(r) as AuditEntry).hash));
+    const left = queue.filter((e) => !stored.has(e.hash));
+    queue.splice(0, queue.length, ...left);
+  }
+
+  /**
+   * Re-links the waiting entries after the stored head: same content, new places and hashes.
+   * The spool is rewritten with them first, so a crash keeps the re-linked chain.
+   */
+  private async rebase(hearingId: string, queue: AuditEntry[]): Promise<void> {
+    const [raw] = await this.state.readLog(entriesLog(hearingId), 1);
+    let prev: AuditHead | null = raw === undefined ? null : (JSON.parse(raw) as AuditEntry);
+    const moved = queue.map((e) => {
+      const { hash: _old, ...body } = e;
+      const next = { ...body, seq: prev ? prev.seq + 1 : 0, prevHash: prev?.hash ?? GENESIS };
+      const linked: AuditEntry = { ...next, hash: entryHash(next) };
+      prev = linked;
+      return linked;
+    });
+    await writeFileDurably(this.spoolFile(hearingId), moved.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const renamed = new Map(queue.map((e, i) => [e.hash, moved[i] as AuditEntry]));
+    queue.splice(0, queue.length, ...moved);
+    if (prev) this.heads.set(hearingId, { seq: (prev as AuditHead).seq, hash: (prev as AuditHead).hash });
+    this.recentEntries.set(hearingId, (this.recentEntries.get(hearingId) ?? []).map((e) => renamed.get(e.hash) ?? e));
+    this.o.logger.warn({ hearingId, entries: moved.length, from: moved[0]?.seq }, 'another node extended the audit chain: waiting entries were linked after its entries');
   }
 
   /** Entries of every hearing still waiting for the store. */

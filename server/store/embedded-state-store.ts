@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { open, type RootDatabase } from 'lmdb';
+import { FencedOut, LocalLeases, type Fence } from './leases.ts';
 import type { StateNamespace, StateStore } from './state-store.ts';
 
 /** A stored record: its JSON text and when it expires (null: never). */
@@ -28,6 +29,8 @@ const live = (s: Stored | undefined, now: number): s is Stored => s !== undefine
  */
 export class EmbeddedStateStore implements StateStore {
   readonly description: string;
+  /** One process owns the environment, so its leases live in memory and end with it. */
+  readonly leases = new LocalLeases();
 
   private constructor(
     private readonly db: RootDatabase<Stored | string | number, string>,
@@ -61,6 +64,11 @@ export class EmbeddedStateStore implements StateStore {
 
   async put<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<void> {
     await this.db.put(recordKey(ns, id), { raw: JSON.stringify(value), expiresAt: ttlMs === undefined ? null : Date.now() + ttlMs });
+  }
+
+  async putFenced<T>(ns: StateNamespace, id: string, value: T, fence: Fence): Promise<void> {
+    if (!this.leases.current(fence)) throw new FencedOut(fence);
+    await this.put(ns, id, value);
   }
 
   async delete(ns: StateNamespace, id: string): Promise<void> {
@@ -104,6 +112,14 @@ export class EmbeddedStateStore implements StateStore {
   async appendAll(entries: readonly { readonly log: string; readonly entry: string }[]): Promise<void> {
     await this.db.transaction(() => {
       for (const { log, entry } of entries) this.appendInTxn(log, entry);
+    });
+  }
+
+  async appendAllIf(at: { log: string; length: number }, entries: readonly { readonly log: string; readonly entry: string }[]): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (((this.db.get(lengthKey(at.log)) as number | undefined) ?? 0) !== at.length) return false;
+      for (const { log, entry } of entries) this.appendInTxn(log, entry);
+      return true;
     });
   }
 

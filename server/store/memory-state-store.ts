@@ -1,3 +1,4 @@
+import { FencedOut, LocalLeases, type Fence } from './leases.ts';
 import type { StateNamespace, StateStore } from './state-store.ts';
 
 /**
@@ -8,6 +9,7 @@ export class MemoryStateStore implements StateStore {
   readonly description = 'memory';
   private readonly data = new Map<StateNamespace, Map<string, { raw: string; expiresAt: number | null }>>();
   private readonly logs = new Map<string, string[]>();
+  readonly leases = new LocalLeases();
 
   private ns(ns: StateNamespace): Map<string, { raw: string; expiresAt: number | null }> {
     let m = this.data.get(ns);
@@ -32,6 +34,11 @@ export class MemoryStateStore implements StateStore {
 
   async put<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<void> {
     this.ns(ns).set(id, { raw: JSON.stringify(value), expiresAt: ttlMs === undefined ? null : Date.now() + ttlMs });
+  }
+
+  async putFenced<T>(ns: StateNamespace, id: string, value: T, fence: Fence): Promise<void> {
+    if (!this.leases.current(fence)) throw new FencedOut(fence);
+    await this.put(ns, id, value);
   }
 
   async delete(ns: StateNamespace, id: string): Promise<void> {
@@ -61,6 +68,12 @@ export class MemoryStateStore implements StateStore {
 
   async appendAll(entries: readonly { readonly log: string; readonly entry: string }[]): Promise<void> {
     for (const { log, entry } of entries) await this.append(log, entry);
+  }
+
+  async appendAllIf(at: { log: string; length: number }, entries: readonly { readonly log: string; readonly entry: string }[]): Promise<boolean> {
+    if ((this.logs.get(at.log) ?? []).length !== at.length) return false;
+    await this.appendAll(entries);
+    return true;
   }
 
   async readLog(log: string, last?: number): Promise<string[]> {

@@ -1,5 +1,15 @@
 import { createClient, type RedisClientType } from 'redis';
+import { FencedOut, type Fence, type Leases } from './leases.ts';
+import { fenceKey, RedisLeases } from './redis-leases.ts';
 import type { StateNamespace, StateStore } from './state-store.ts';
+
+// Atomic in Redis: the check and the write cannot be separated by another node's write.
+const PUT_FENCED = `if tonumber(redis.call('GET', KEYS[1]) or '0') > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+return 1`;
+const APPEND_IF = `if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
+for i = 2, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[i]) end
+return 1`;
 
 /**
  * State in Redis. Records of a namespace share one hash (`<prefix>:<ns>`), so listing is one
@@ -8,6 +18,7 @@ import type { StateNamespace, StateStore } from './state-store.ts';
  */
 export class RedisStateStore implements StateStore {
   readonly description: string;
+  readonly leases: Leases;
 
   private constructor(
     private readonly client: RedisClientType,
@@ -15,6 +26,7 @@ export class RedisStateStore implements StateStore {
     url: string,
   ) {
     this.description = `redis:${url.replace(/\/\/[^@]*@/, '//***@')}`;
+    this.leases = new RedisLeases(client, prefix);
   }
 
   /** Connects; rejects if Redis cannot be reached. */
@@ -55,6 +67,12 @@ export class RedisStateStore implements StateStore {
     else await this.client.set(this.ttlKey(ns, id), JSON.stringify(value), { PX: ttlMs });
   }
 
+  async putFenced<T>(ns: StateNamespace, id: string, value: T, fence: Fence): Promise<void> {
+    const keys = [fenceKey(this.prefix, fence.hearingId), this.hash(ns)];
+    const ok = await this.client.eval(PUT_FENCED, { keys, arguments: [String(fence.token), id, JSON.stringify(value)] });
+    if (ok !== 1) throw new FencedOut(fence);
+  }
+
   async delete(ns: StateNamespace, id: string): Promise<void> {
     await this.client.hDel(this.hash(ns), id);
     await this.client.del(this.ttlKey(ns, id));
@@ -83,6 +101,16 @@ export class RedisStateStore implements StateStore {
     const tx = this.client.multi();
     for (const { log, entry } of entries) tx.rPush(`${this.prefix}:log:${log}`, entry);
     await tx.exec();
+  }
+
+  async appendAllIf(at: { log: string; length: number }, entries: readonly { readonly log: string; readonly entry: string }[]): Promise<boolean> {
+    const keys = [this.logKey(at.log), ...entries.map((e) => this.logKey(e.log))];
+    const ok = await this.client.eval(APPEND_IF, { keys, arguments: [String(at.length), ...entries.map((e) => e.entry)] });
+    return ok === 1;
+  }
+
+  private logKey(log: string): string {
+    return `${this.prefix}:log:${log}`;
   }
 
   async readLog(log: string, last?: number): Promise<string[]> {

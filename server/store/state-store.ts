@@ -1,3 +1,5 @@
+import type { Fence, Leases } from './leases.ts';
+
 /** Namespaces of the state store; one per kind of record. */
 export const STATE_NAMESPACES = ['courts', 'courtrooms', 'hearings', 'programs', 'releases', 'users', 'pending', 'idempotency', 'audit-heads', 'archives', 'unsealing-orders', 'replays', 'public-stats', 'governance'] as const;
 /** A namespace of the state store. */
@@ -21,10 +23,23 @@ export interface StateStore {
    * stored, or the value already there. With `ttlMs` the record expires.
    */
   putIfAbsent<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<T | null>;
+  /**
+   * Stores a record only while `fence` carries the newest token of its hearing's lease;
+   * rejects with `FencedOut` otherwise. What a live hearing's owner writes goes through this.
+   */
+  putFenced<T>(ns: StateNamespace, id: string, value: T, fence: Fence): Promise<void>;
+  /** Leases on live hearings, kept where the fences are checked. */
+  readonly leases: Leases;
   /** Appends one entry to a log; returns the log's new length. */
   append(log: string, entry: string): Promise<number>;
   /** Appends to several logs at once, atomically: all of them or none. */
   appendAll(entries: readonly { readonly log: string; readonly entry: string }[]): Promise<void>;
+  /**
+   * Appends to several logs at once, atomically, only if `at.log` holds exactly `at.length`
+   * entries; false (and nothing appended) if it does not. Chains use it so that two writers can
+   * never both extend the same link.
+   */
+  appendAllIf(at: { readonly log: string; readonly length: number }, entries: readonly { readonly log: string; readonly entry: string }[]): Promise<boolean>;
   /** Every entry of a log, oldest first; with `last`, only the last that many. */
   readLog(log: string, last?: number): Promise<string[]>;
   /**

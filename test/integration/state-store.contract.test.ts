@@ -102,6 +102,41 @@ describe.each(implementations)('state store contract: %s', (_name, make) => {
     expect((await store.readLog('audit:c')).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
   });
 
+  it('extends a chain only from the length its writer read: of two writers racing, one wins', async () => {
+    await store.append('audit:r', 'e0');
+    const racing = await Promise.all(['a', 'b'].map((w) => store.appendAllIf({ log: 'audit:r', length: 1 }, [{ log: 'audit:r', entry: `e1-${w}` }, { log: 'anchor:r', entry: `h1-${w}` }])));
+    expect(racing.filter(Boolean)).toHaveLength(1);
+    const log = await store.readLog('audit:r');
+    expect(log).toHaveLength(2);
+    // The anchor that went in belongs to the entry that went in: all or nothing.
+    expect((await store.readLog('anchor:r'))[0]?.slice(-1)).toBe(log[1]?.slice(-1));
+    expect(await store.appendAllIf({ log: 'audit:r', length: 1 }, [{ log: 'audit:r', entry: 'late' }])).toBe(false);
+    expect(await store.readLog('audit:r')).toHaveLength(2);
+  });
+
+  it('gives a hearing’s lease to one node at a time, and fences writes of an older holder', async () => {
+    const first = await store.leases.acquire('hg_l', 'node-a', 300);
+    expect(first).toEqual(expect.any(Number));
+    expect(await store.leases.acquire('hg_l', 'node-b', 300)).toBeNull();
+    expect(await store.leases.holder('hg_l')).toEqual({ nodeId: 'node-a', token: first });
+    await store.putFenced('programs', 'hg_l', { by: 'a' }, { hearingId: 'hg_l', token: first as number });
+    expect(await store.leases.renew('hg_l', { nodeId: 'node-a', token: first as number }, 300)).toBe(true);
+    // Not renewed: the lease lapses and the other node takes it with a newer token.
+    await new Promise((r) => setTimeout(r, 450));
+    expect(await store.leases.holder('hg_l')).toBeNull();
+    const second = await store.leases.acquire('hg_l', 'node-b', 5_000);
+    expect(second).toBeGreaterThan(first as number);
+    expect(await store.leases.renew('hg_l', { nodeId: 'node-a', token: first as number }, 300)).toBe(false);
+    await expect(store.putFenced('programs', 'hg_l', { by: 'a, late' }, { hearingId: 'hg_l', token: first as number })).rejects.toThrow(/newer holder/);
+    await store.putFenced('programs', 'hg_l', { by: 'b' }, { hearingId: 'hg_l', token: second as number });
+    expect(await store.get('programs', 'hg_l')).toEqual({ by: 'b' });
+    // Releasing with a lease that is not the holder's changes nothing; the holder's own frees it.
+    await store.leases.release('hg_l', { nodeId: 'node-a', token: first as number });
+    expect(await store.leases.holder('hg_l')).toEqual({ nodeId: 'node-b', token: second });
+    await store.leases.release('hg_l', { nodeId: 'node-b', token: second as number });
+    expect(await store.leases.holder('hg_l')).toBeNull();
+  });
+
   it('lists every lasting record with its id, and every log by name, for moving to another store', async () => {
     await store.put('programs', 'hg_1', { phase: 'cut' });
     await store.put('programs', 'hg_2', { phase: 'on-air' });

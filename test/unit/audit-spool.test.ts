@@ -84,4 +84,27 @@ describe('audit spool', () => {
     await expect(trail.append(H, { actor: { kind: 'system' }, action: 'open' })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
     trail.close();
   });
+
+  it('keeps one valid chain when two nodes append to it, the later writer linking after the other', async () => {
+    const store = new MemoryStateStore();
+    const a = new AuditTrail(store, { spoolDir: spool(), logger, storeWaitMs: 1_000 });
+    const b = new AuditTrail(store, { spoolDir: spool(), logger, storeWaitMs: 1_000 });
+    await a.append(H, { actor: { kind: 'system' }, action: 'open' });
+    // b reads the head (seq 0) now; a moves on before b writes, so b's first entry must move.
+    await b.append(H, { actor: { kind: 'system' }, action: 'approved-elsewhere' });
+    await a.append(H, { actor: { kind: 'system' }, action: 'cut' });
+    await b.append(H, { actor: { kind: 'system' }, action: 'revoked-elsewhere' });
+    await Promise.all([a.append(H, { actor: { kind: 'system' }, action: 'mask' }), b.append(H, { actor: { kind: 'system' }, action: 'objection' })]);
+    await waitForEntries(store, 6);
+    expect(await a.verify(H)).toMatchObject({ ok: true, entries: 6 });
+    expect((await a.list(H)).map((e) => e.action).sort()).toEqual(['approved-elsewhere', 'cut', 'mask', 'objection', 'open', 'revoked-elsewhere']);
+    // Nothing is left waiting in either spool.
+    expect(a.backlog + b.backlog).toBe(0);
+    a.close();
+    b.close();
+  });
 });
+
+async function waitForEntries(store: MemoryStateStore, n: number): Promise<void> {
+  for (let i = 0; i < 100 && (await store.readLog(`audit:${H}`)).length < n; i++) await new Promise((r) => setTimeout(r, 50));
+}
