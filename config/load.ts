@@ -19,6 +19,8 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = Object.free
   COURTCAST_LIVE_MASK_SLOTS: ['media', 'liveMaskSlots'],
   COURTCAST_TIME_OVERLAY: ['media', 'timeOverlay', 'enabled'],
   COURTCAST_METRICS_TOKEN: ['metrics', 'token'],
+  COURTCAST_NODE_ID: ['cluster', 'nodeId'],
+  COURTCAST_LEASE_SECONDS: ['cluster', 'leaseSeconds'],
   COURTCAST_TIME_OVERLAY_POSITION: ['media', 'timeOverlay', 'position'],
   COURTCAST_LADDER: ['media', 'ladder'],
   COURTCAST_DELAY_DEFAULT: ['delay', 'defaultSeconds'],

@@ -136,6 +136,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    cluster: z
+      .object({
+        /**
+         * This node's name among the nodes sharing one Redis; unique, and the same across its
+         * restarts (it then takes its hearings back at once). By default host name and HTTP port.
+         */
+        nodeId: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and . _ : -').optional(),
+        /** How long a node's hold on a live hearing lasts without renewal: the takeover time if it dies. */
+        leaseSeconds: z.coerce.number().min(1).max(120).default(10),
+      })
+      .strict()
+      .prefault({}),
     metrics: z
       .object({
         /**

@@ -16,6 +16,8 @@ if [ "$mode" = test ] && ! fc-list :lang=zh 2>/dev/null | grep -q .; then need_a
 if [ "$mode" = test ] && ! command -v redis-server >/dev/null 2>&1; then need_apt+=(redis-server); fi
 # The deployment test checks deploy/nginx.conf with Debian's nginx.
 if [ "$mode" = test ] && ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then need_apt+=(nginx-light); fi
+# It balances encoders' RTMP over the nodes with the stream module, a separate package on Debian.
+if [ "$mode" = test ] && [ ! -f /usr/lib/nginx/modules/ngx_stream_module.so ]; then need_apt+=(libnginx-mod-stream); fi
 # Benchmarks compare the origin with nginx serving the same files, and need what the tests need.
 if [ "$mode" = bench ]; then
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)

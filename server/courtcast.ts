@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -23,6 +24,7 @@ import { AuditTrail } from './audit/trail.ts';
 import { HealthMonitor } from './service/health.ts';
 import { PublicStates } from './service/public-states.ts';
 import { Governance } from './service/governance.ts';
+import { Cluster } from './service/cluster.ts';
 import { PublicHearings } from './service/public-hearings.ts';
 import { Metrics } from './service/metrics.ts';
 import { HotObjectStore } from './store/hot-object-store.ts';
@@ -129,7 +131,15 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const rtmpPort = await ingest.start();
 
   const governance = new Governance({ state, registry, audit, logger });
+  const cluster = new Cluster({
+    nodeId: config.cluster.nodeId ?? `${os.hostname()}:${config.http.port}`,
+    leases: state.leases,
+    leaseMs: config.cluster.leaseSeconds * 1000,
+    transport: state instanceof RedisStateStore ? state.transport() : null,
+    logger,
+  });
   const broadcasts = new BroadcastService({
+    cluster,
     governance,
     registry,
     state,
@@ -230,8 +240,19 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     adapterClients.push(pub, sub);
   }
   const control = new ControlChannel(io, { registry, broadcasts, accounts, tokens, audit, state, viewers, health, logger, ...(opts.maxIdempotencyKeys ? { maxIdempotencyKeys: opts.maxIdempotencyKeys } : {}) });
+  await broadcasts.joinCluster();
   const recovered = await broadcasts.recover();
   if (recovered.length > 0) logger.warn({ recovered }, 'live hearings recovered after a restart');
+  broadcasts.watchForTakeovers();
+  // Courtrooms made or keys rotated on another node: this node's ingest must know at once.
+  const keyTimer = cluster.shared
+    ? setInterval(() => {
+        registry.refreshKeys().then(
+          (rotated) => rotated.forEach((id) => broadcasts.kickEncoder(id)),
+          (err: unknown) => logger.warn({ err }, 'could not refresh stream keys'),
+        );
+      }, 2_000)
+    : null;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -272,6 +293,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     dirs,
     close: () =>
       (closing ??= (async () => {
+        if (keyTimer) clearInterval(keyTimer);
         control.close();
         accounts.close();
         health.close();

@@ -217,16 +217,18 @@ export class ControlChannel {
     // A live hearing's console must keep working while the store is down: what only the store
     // knows (the audit tail, presets) degrades to what this node holds.
     const hearing = session?.hearing ?? (await this.d.registry.hearing(id));
-    const live = session?.status() ?? null;
+    // Run on another node, the hearing's state comes from there.
+    const view = session ? null : await this.d.broadcasts.view(id);
+    const live = session?.status() ?? view?.status ?? null;
     const audit = await this.d.audit.tail(id, 10).catch(() => this.d.audit.recent(id, 10));
     const room = await this.d.registry.courtroom(hearing.courtroomId).catch(() => null);
     return {
       hearing,
       live,
       viewers: this.d.viewers.count(id),
-      encoderHealth: this.d.broadcasts.encoderHealth(id),
+      encoderHealth: session ? this.d.broadcasts.encoderHealth(id) : (view?.encoderHealth ?? null),
       audit,
-      masks: session?.program.masks ?? [],
+      masks: session?.program.masks ?? view?.masks ?? [],
       presets: room?.presets ?? [],
       previewUrl: live ? `/api/hearings/${id}/preview/index.m3u8` : null,
       serverTime: new Date(this.now()).toISOString(),

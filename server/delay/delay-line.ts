@@ -64,6 +64,11 @@ export interface DelayLineOptions extends RenderHooks {
   readonly tickMs?: number;
   /** How long past a missing segment's due time before a standby slate fills the gap. */
   readonly gapGraceMs?: number;
+  /**
+   * Whether this node may release now. A node whose hold on the hearing is not confirmed takes
+   * no decisions (the public playlist waits) rather than race a node that may be taking over.
+   */
+  readonly mayRelease?: () => boolean;
   /** Where the release position starts; by default a few slates before now - D, so the playlist starts at once. */
   readonly initial?: DelayLineState;
 }
@@ -219,6 +224,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
   /** Takes every decision that is due now. Synchronous by design; the writes follow in order. */
   tick(): void {
     if (this.done) return;
+    if (this.o.mayRelease && !this.o.mayRelease()) return;
     const due = this.now() - this.o.delayMs;
     const program = this.o.program();
     this.renders.schedule(this.pending.filter((p): p is PendingSegment => !isGap(p)), program);

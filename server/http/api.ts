@@ -148,7 +148,7 @@ export function staffApi(d: StaffApiDeps): Router {
     // The audit head is published with the hearing, so a copy of this record can later prove
     // that the chain in the store was not cut short or replaced.
     const auditHead = await audit.publishedHead(id).catch(() => null);
-    res.json({ hearing, live: broadcasts.live(id)?.status() ?? null, auditHead });
+    res.json({ hearing, live: broadcasts.live(id)?.status() ?? (await broadcasts.view(id))?.status ?? null, auditHead });
   }));
   api.patch('/hearings/:id', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);

@@ -16,6 +16,9 @@ import { MasterRateMeter } from './master-rate.ts';
 import { notCleared, type Governance } from './governance.ts';
 import type { Principal } from '../domain/users.ts';
 import { userActor } from '../audit/trail.ts';
+import type { Cluster, RemoteCall } from './cluster.ts';
+import type { Tenure } from './hearing-factory.ts';
+import { tidyAfterCrash } from './restore.ts';
 
 
 /** What the ingest side knows about a courtroom's encoder. */
@@ -34,6 +37,13 @@ export type CommandResult = LiveStatus & {
   readonly recorded: boolean;
 };
 
+/** The answer to a mask request: the mask, the part that was already public, the status after. */
+export interface MaskAnswer {
+  readonly mask: Mask;
+  readonly alreadyPublic: { start: string; end: string } | null;
+  readonly status: CommandResult;
+}
+
 /** Who gives a command and why; recorded in the audit trail. */
 export interface CommandContext {
   readonly actor: AuditActor;
@@ -47,7 +57,19 @@ export interface BroadcastServiceOptions extends HearingFactoryOptions {
   readonly audit: AuditTrail;
   /** Approvals: nothing opens, starts or resumes without one in force. */
   readonly governance: Governance;
+  /** Which node runs each live hearing; commands for a hearing run elsewhere are carried there. */
+  readonly cluster: Cluster;
 }
+
+/** What a console shows of a live hearing, wherever it runs. */
+export interface LiveView {
+  readonly status: LiveStatus;
+  readonly masks: readonly Mask[];
+  readonly encoderHealth: EncoderHealth | null;
+}
+
+/** How long this node says its encoder is here without saying it again. */
+const ENCODER_PRESENCE_MS = 20_000;
 
 /** Events of the broadcast service: what consoles need to refresh. */
 export interface BroadcastServiceEvents {
@@ -65,15 +87,158 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private readonly sessions = new Map<string, LiveHearing>();
   private readonly masterRate = new MasterRateMeter();
   private readonly now: () => number;
+  /** Courtrooms whose encoder publishes to this node. */
+  private readonly publishing = new Set<string>();
+  private presenceTimer: NodeJS.Timeout | null = null;
+  private takeoverTimer: NodeJS.Timeout | null = null;
+  private scanning = false;
+  /** When this node first saw a live hearing without a holder. */
+  private readonly unownedSince = new Map<string, number>();
 
   constructor(private readonly o: BroadcastServiceOptions) {
     super((err, event) => o.logger.error({ err, event }, 'broadcast service listener failed'));
     this.now = o.now ?? Date.now;
-    o.ingest.on('publish', ({ courtroomId }) => this.liveOfCourtroom(courtroomId)?.encoderConnected());
-    o.ingest.on('unpublish', ({ courtroomId }) => void this.liveOfCourtroom(courtroomId)?.encoderLost());
+    o.ingest.on('publish', ({ courtroomId }) => {
+      this.publishing.add(courtroomId);
+      void this.announceEncoder(courtroomId);
+      this.liveOfCourtroom(courtroomId)?.encoderConnected();
+    });
+    o.ingest.on('unpublish', ({ courtroomId }) => {
+      this.publishing.delete(courtroomId);
+      void this.liveOfCourtroom(courtroomId)?.encoderLost();
+    });
     o.governance.on('withdraw', (hearingId, reason, by) => {
       this.withdraw(hearingId, reason, by).catch((err: unknown) => o.logger.error({ err, hearingId }, 'could not withdraw a broadcast'));
     });
+    o.cluster.on('lost', (hearingId) => void this.abandon(hearingId));
+  }
+
+  /**
+   * Tells the other nodes that a courtroom's encoder publishes here, so a hearing in that room
+   * opens where its media arrives. The record expires by itself once it is not repeated.
+   */
+  private async announceEncoder(courtroomId: string): Promise<void> {
+    if (!this.o.cluster.shared) return;
+    await this.o.state.put('encoders', courtroomId, { nodeId: this.o.cluster.nodeId }, ENCODER_PRESENCE_MS).catch(() => undefined);
+  }
+
+  /**
+   * Starts this node's part in the cluster: answering calls for the hearings it runs, saying
+   * where its encoders are, and taking over live hearings whose node stopped renewing its lease.
+   */
+  async joinCluster(): Promise<void> {
+    await this.o.cluster.start((call) => this.serve(call));
+    if (!this.o.cluster.shared) return;
+    this.presenceTimer = setInterval(() => {
+      for (const id of this.publishing) void this.announceEncoder(id);
+    }, ENCODER_PRESENCE_MS / 4);
+  }
+
+  /** Starts taking over hearings whose node died; after `recover`, so the two never race. */
+  watchForTakeovers(): void {
+    if (this.o.cluster.shared) this.takeoverTimer = setInterval(() => void this.takeOver(), 1_000);
+  }
+
+  /**
+   * Recovers every live hearing nobody holds a lease on (its node died); one pass at a time. The
+   * node its encoder now publishes to goes first; the others wait one lease period more, so the
+   * media and the hearing end up on the same node whenever that node is alive.
+   */
+  private async takeOver(): Promise<void> {
+    if (this.scanning) return;
+    this.scanning = true;
+    try {
+      for (const hearing of await this.o.registry.listHearings()) {
+        if (hearing.status !== 'live' || this.sessions.has(hearing.id)) {
+          this.unownedSince.delete(hearing.id);
+          continue;
+        }
+        if (await this.o.cluster.owner(hearing.id)) {
+          this.unownedSince.delete(hearing.id);
+          continue;
+        }
+        const since = this.unownedSince.get(hearing.id) ?? this.now();
+        this.unownedSince.set(hearing.id, since);
+        const mine = this.publishing.has(hearing.courtroomId);
+        if (!mine && this.now() - since < this.o.cluster.leaseMs) continue;
+        this.unownedSince.delete(hearing.id);
+        await this.recoverOne(hearing, 'taken-over').catch((err: unknown) => this.o.logger.error({ err, hearingId: hearing.id }, 'could not take a live hearing over'));
+      }
+    } catch (err) {
+      this.o.logger.warn({ err }, 'could not look for hearings to take over');
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  /** Carries out a call another node forwarded for a hearing this node runs. */
+  async serve(call: RemoteCall): Promise<unknown> {
+    const a = call.args as { cmd: BroadcastCommand | 'open'; ctx: CommandContext; req: MaskRequest; actor: AuditActor; maskId: string; reason: string; by: Principal | null };
+    switch (call.op) {
+      case 'command':
+        return this.commandHere(call.hearingId, a.cmd, a.ctx);
+      case 'mask':
+        return this.requestMaskHere(call.hearingId, a.req, a.actor);
+      case 'lift':
+        return this.liftMaskHere(call.hearingId, a.maskId, a.ctx);
+      case 'withdraw':
+        return this.withdrawHere(call.hearingId, a.reason, a.by);
+      case 'view':
+        return this.viewHere(call.hearingId);
+      default:
+        throw new CourtcastError('VALIDATION_FAILED', `no such call: ${call.op}`);
+    }
+  }
+
+  /**
+   * Runs `here` if this node runs the hearing, or nobody does; otherwise has the node that does
+   * carry it out, and answers as it did. A hearing about to open goes where its encoder is.
+   */
+  private async routed<T>(hearingId: string, op: string, args: unknown, here: () => Promise<T>, opens = false): Promise<T> {
+    if (this.sessions.has(hearingId) || !this.o.cluster.shared) return here();
+    let node = (await this.o.cluster.owner(hearingId).catch(() => null))?.nodeId ?? null;
+    if (!node && opens) {
+      const hearing = await this.o.registry.hearing(hearingId);
+      if (!this.publishing.has(hearing.courtroomId)) node = (await this.o.state.get<{ nodeId: string }>('encoders', hearing.courtroomId).catch(() => null))?.nodeId ?? null;
+    }
+    if (!node || node === this.o.cluster.nodeId) return here();
+    return (await this.o.cluster.call(node, { op, hearingId, args })) as T;
+  }
+
+  /** This node's hold on a hearing, as the hearing's writers and delay line use it. */
+  private tenure(hearingId: string, token: number): Tenure {
+    return {
+      token,
+      fence: () => this.o.cluster.fence(hearingId) ?? { hearingId, token },
+      mayRelease: () => this.o.cluster.fresh(hearingId),
+    };
+  }
+
+  /** Keeps a session this node runs; when it finishes, the hearing ends and its lease is given up. */
+  private adopt(hearingId: string, session: LiveHearing): void {
+    this.sessions.set(hearingId, session);
+    session.on('finished', () => {
+      void this.o.registry.setHearingStatus(hearingId, 'ended').then(
+        () => {
+          if (this.sessions.get(hearingId) === session) this.sessions.delete(hearingId);
+          return this.o.cluster.letGo(hearingId);
+        },
+        (err: unknown) => {
+          // Still live in the store: the lease stays here, so no node takes an ended hearing over.
+          this.sessions.delete(hearingId);
+          this.o.logger.error({ err, hearingId }, 'could not mark the hearing ended');
+        },
+      );
+    });
+  }
+
+  /** Another node took the hearing over: this one stops at once, publishing nothing more. */
+  private async abandon(hearingId: string): Promise<void> {
+    const session = this.sessions.get(hearingId);
+    if (!session) return;
+    this.sessions.delete(hearingId);
+    await session.close();
+    this.emit('changed', hearingId);
   }
 
   /**
@@ -92,6 +257,10 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
    * and the public gets the no-broadcast card. It acts on the live hearing before any store.
    */
   async withdraw(hearingId: string, reason: string, by: Principal | null): Promise<void> {
+    await this.routed(hearingId, 'withdraw', { reason, by }, () => this.withdrawHere(hearingId, reason, by));
+  }
+
+  private async withdrawHere(hearingId: string, reason: string, by: Principal | null): Promise<void> {
     const session = this.sessions.get(hearingId);
     if (!session) return;
     const { phase, endedAt } = session.program;
@@ -140,12 +309,14 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     const room = await this.o.registry.courtroom(hearing.courtroomId);
     await this.mustBeCleared(hearing, 'opened');
     await this.mustRecord(hearingId, 'opened');
-    const session = buildLiveHearing(this.o, hearing, room, await this.o.registry.court(hearing.courtId));
-    this.sessions.set(hearingId, session);
-    session.on('finished', () => {
-      this.sessions.delete(hearingId);
-      void this.o.registry.setHearingStatus(hearingId, 'ended');
+    const court = await this.o.registry.court(hearing.courtId);
+    const lease = await this.o.cluster.hold(hearingId).catch((err: unknown) => {
+      throw new CourtcastError('STORE_UNAVAILABLE', 'which node runs the hearing cannot be settled now, so it was not opened', undefined, { cause: err });
     });
+    if (!lease) throw new CourtcastError('CONFLICT', 'another node runs this hearing');
+    if (this.sessions.has(hearingId)) return this.sessions.get(hearingId) as LiveHearing;
+    const session = buildLiveHearing(this.o, hearing, room, court, this.tenure(hearingId, lease.token));
+    this.adopt(hearingId, session);
     await this.o.registry.setHearingStatus(hearingId, 'live');
     this.observe(session);
     await session.start();
@@ -204,8 +375,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     for (const hearing of await this.o.registry.listHearings()) {
       if (hearing.status !== 'live' || this.sessions.has(hearing.id)) continue;
       try {
-        await this.recoverOne(hearing);
-        recovered.push(hearing.id);
+        if (await this.recoverOne(hearing, 'recovered-after-restart')) recovered.push(hearing.id);
       } catch (err) {
         this.o.logger.error({ hearingId: hearing.id, err }, 'could not recover a live hearing');
       }
@@ -213,23 +383,36 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     return recovered;
   }
 
-  private async recoverOne(hearing: Hearing): Promise<void> {
-    const restore = await restoreOf({ ...this.o, now: this.now }, hearing);
-    const room = await this.o.registry.courtroom(hearing.courtroomId);
-    const session = buildLiveHearing(this.o, hearing, room, await this.o.registry.court(hearing.courtId), restore);
-    this.sessions.set(hearing.id, session);
-    session.on('finished', () => {
-      this.sessions.delete(hearing.id);
-      void this.o.registry.setHearingStatus(hearing.id, 'ended');
-    });
+  /**
+   * Resumes a live hearing on this node if it can take its lease (it ran here before a restart,
+   * or its node died); false when another node runs it, after clearing what a crash left here.
+   */
+  private async recoverOne(hearing: Hearing, action: 'recovered-after-restart' | 'taken-over'): Promise<boolean> {
+    const lease = await this.o.cluster.hold(hearing.id);
+    if (!lease) {
+      await tidyAfterCrash(this.o, hearing.id);
+      return false;
+    }
+    let session: LiveHearing;
+    let restore: Awaited<ReturnType<typeof restoreOf>>;
+    try {
+      restore = await restoreOf({ ...this.o, now: this.now }, hearing);
+      const room = await this.o.registry.courtroom(hearing.courtroomId);
+      session = buildLiveHearing(this.o, hearing, room, await this.o.registry.court(hearing.courtId), this.tenure(hearing.id, lease.token), restore);
+    } catch (err) {
+      await this.o.cluster.letGo(hearing.id);
+      throw err;
+    }
+    this.adopt(hearing.id, session);
     this.observe(session);
     await session.start();
-    await this.record(hearing.id, { actor: SYSTEM, action: 'recovered-after-restart', params: { phase: restore.program.phase, firstRun: restore.firstRun }, effectiveAt: this.now() });
+    await this.record(hearing.id, { actor: SYSTEM, action, params: { phase: restore.program.phase, firstRun: restore.firstRun, node: this.o.cluster.nodeId }, effectiveAt: this.now() });
     // An approval revoked while the server was down (or on another node) still takes it off air.
     const c = await this.o.governance.clearance(hearing, 'live').catch(() => ({ cleared: false, blockers: [] }));
     if (!c.cleared) await this.withdraw(hearing.id, 'no approval in force after the restart', null);
-    if (this.o.ingest.isPublishing(room.id)) session.encoderConnected();
-    this.o.logger.warn({ hearingId: hearing.id, phase: restore.program.phase }, 'recovered a live hearing after a restart');
+    if (this.o.ingest.isPublishing(hearing.courtroomId)) session.encoderConnected();
+    this.o.logger.warn({ hearingId: hearing.id, phase: restore.program.phase, action }, 'resumed a live hearing on this node');
+    return true;
   }
 
   /**
@@ -239,6 +422,10 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
    */
   async command(hearingId: string, cmd: BroadcastCommand | 'open', ctx: CommandContext = { actor: SYSTEM }): Promise<CommandResult> {
     if (reasonRequired(cmd) && !ctx.reason?.trim()) throw new CourtcastError('VALIDATION_FAILED', `a reason is required to ${cmd}`);
+    return this.routed(hearingId, 'command', { cmd, ctx }, () => this.commandHere(hearingId, cmd, ctx), cmd === 'open' || cmd === 'start');
+  }
+
+  private async commandHere(hearingId: string, cmd: BroadcastCommand | 'open', ctx: CommandContext): Promise<CommandResult> {
     if (cmd === 'open') return { ...(await this.open(hearingId, ctx)).status(), persisted: true, recorded: true };
     const session = cmd === 'start' ? await this.open(hearingId, ctx) : this.sessions.get(hearingId);
     if (!session) {
@@ -288,11 +475,11 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
    * A clerk's mask request as both entry points receive it: resolves a preset, reads the times,
    * and answers with the already-public part as ISO times.
    */
-  async requestMask(
-    hearingId: string,
-    req: MaskRequest,
-    actor: AuditActor,
-  ): Promise<{ mask: Mask; alreadyPublic: { start: string; end: string } | null; status: CommandResult }> {
+  async requestMask(hearingId: string, req: MaskRequest, actor: AuditActor): Promise<MaskAnswer> {
+    return this.routed(hearingId, 'mask', { req, actor }, () => this.requestMaskHere(hearingId, req, actor));
+  }
+
+  private async requestMaskHere(hearingId: string, req: MaskRequest, actor: AuditActor): Promise<MaskAnswer> {
     const region = req.preset ? await this.o.registry.preset(hearingId, req.preset) : req.region;
     const r = await this.addMask(
       hearingId,
@@ -311,6 +498,10 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
 
   /** Lifts an open mask from now on. */
   async liftMask(hearingId: string, maskId: string, ctx: CommandContext): Promise<CommandResult> {
+    return this.routed(hearingId, 'lift', { maskId, ctx }, () => this.liftMaskHere(hearingId, maskId, ctx));
+  }
+
+  private async liftMaskHere(hearingId: string, maskId: string, ctx: CommandContext): Promise<CommandResult> {
     const session = this.sessions.get(hearingId);
     if (!session) throw new CourtcastError('INVALID_TRANSITION', 'masks apply to a live hearing');
     const existing = (session.program.masks ?? []).find((m) => m.id === maskId);
@@ -322,6 +513,20 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     const recorded = await this.record(hearingId, { actor: ctx.actor, action: 'lift-mask', reason: ctx.reason ?? null, effectiveAt, params: { maskId } });
     this.emit('changed', hearingId);
     return { ...session.status(), persisted, recorded };
+  }
+
+  /** What consoles show of a live hearing, from the node that runs it; null when none does. */
+  async view(hearingId: string): Promise<LiveView | null> {
+    return this.routed(hearingId, 'view', {}, async () => this.viewHere(hearingId)).catch((err: unknown) => {
+      this.o.logger.warn({ err, hearingId }, 'could not ask the node running a hearing for its state');
+      return null;
+    });
+  }
+
+  private viewHere(hearingId: string): LiveView | null {
+    const session = this.sessions.get(hearingId);
+    if (!session) return null;
+    return { status: session.status(), masks: session.program.masks ?? [], encoderHealth: this.encoderHealth(hearingId) };
   }
 
   /** What is known about a live hearing's encoder. */
@@ -350,7 +555,13 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
 
   /** Stops every live hearing (shutdown). */
   async close(): Promise<void> {
+    if (this.presenceTimer) clearInterval(this.presenceTimer);
+    if (this.takeoverTimer) clearInterval(this.takeoverTimer);
+    const ids = [...this.sessions.keys()];
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
     this.sessions.clear();
+    // Handed back at once, so another node need not wait for the leases to lapse.
+    await Promise.all(ids.map((id) => this.o.cluster.letGo(id)));
+    await this.o.cluster.close();
   }
 }

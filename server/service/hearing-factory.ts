@@ -14,6 +14,7 @@ import { HearingPipeline } from '../pipeline/hearing-pipeline.ts';
 import { writeFileDurably } from '../store/durable-file.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import type { StateStore } from '../store/state-store.ts';
+import type { Fence } from '../store/leases.ts';
 import { LiveHearing } from './live-hearing.ts';
 import type { Registry } from './registry.ts';
 
@@ -53,6 +54,23 @@ export interface HearingFactoryOptions {
   readonly now?: () => number;
 }
 
+/** This node's hold on a hearing: the fence its state writes carry, and whether it may release. */
+export interface Tenure {
+  /** The token this node's hold began with. */
+  readonly token: number;
+  /** The fence as it stands (a hold retaken after a store outage carries a newer token). */
+  readonly fence: () => Fence;
+  readonly mayRelease: () => boolean;
+}
+
+/**
+ * The first run number a holder uses: each holder of a hearing's lease starts a block of a
+ * hundred after its predecessors', so runs recorded on different nodes never share a name.
+ */
+export function firstRunOf(localNext: number, token: number): number {
+  return token > 1 && token < 99 ? Math.max(localNext, (token - 1) * 100 + 1) : localNext;
+}
+
 /** The public-store prefix of a hearing. */
 export const publicPrefix = (hearingId: string): string => `hearings/${hearingId}`;
 
@@ -75,7 +93,7 @@ export function variantsOf(ladder: readonly RungOptions[]): VariantInfo[] {
  * (release at capture end + D, the gate, renders) and the live hearing that owns the program and
  * ties them together. Nothing runs until the session is started.
  */
-export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, court: Court, restore?: Restore): LiveHearing {
+export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, court: Court, tenure: Tenure, restore?: Restore): LiveHearing {
   const now = o.now ?? Date.now;
   const log = o.logger;
   const pipeline = new HearingPipeline({
@@ -104,7 +122,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     pendingDir: path.join(o.pendingRoot, hearing.id),
     masterDir: path.join(o.masterRoot, hearing.id),
     policy: backoffPolicy({ baseMs: 250, maxMs: 5000, healthyMs: 10_000 }),
-    firstRun: restore?.firstRun ?? 1,
+    firstRun: firstRunOf(restore?.firstRun ?? 1, tenure.token),
     liveMaskSlots: o.liveMaskSlots ?? 0,
     ...(o.timeOverlay && court.timeOverlay !== false ? { timeOverlay: { timeZone: court.timezone, style: o.timeOverlay } } : {}),
     now,
@@ -125,7 +143,8 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     program: () => session.program,
     // A hearing that is not public never airs: its public playlist only ever carries slates.
     broadcast: hearing.isPublic,
-    persist: (s) => o.state.put('releases', hearing.id, s),
+    persist: (s) => o.state.putFenced('releases', hearing.id, s, tenure.fence()),
+    mayRelease: tenure.mayRelease,
     logger: log,
     now,
     transcoderBacklogMs: () => session.transcoderBacklogMs,
@@ -140,7 +159,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     ...(restore?.delay ? { initial: restore.delay } : {}),
   });
   const session: LiveHearing = new LiveHearing(hearing, pipeline, delay, program, {
-    persistProgram: (p) => o.state.put('programs', hearing.id, p),
+    persistProgram: (p) => o.state.putFenced('programs', hearing.id, p, tenure.fence()),
     journalProgram: (p) => writeFileDurably(programJournal(o.journalRoot, hearing.id), JSON.stringify(p)),
     logger: log,
     now,

@@ -41,6 +41,19 @@ export class Registry {
     for (const room of await this.state.list<Courtroom>('courtrooms')) this.indexKey(room);
   }
 
+  /**
+   * Re-reads the key index, for courtrooms made or keys rotated on another node. Returns the
+   * courtrooms whose key changed, whose encoders must be disconnected here too.
+   */
+  async refreshKeys(): Promise<string[]> {
+    const rooms = await this.state.list<Courtroom>('courtrooms');
+    const rotated = rooms.filter((r) => this.keyOfRoom.has(r.id) && this.keyOfRoom.get(r.id) !== r.streamKey).map((r) => r.id);
+    this.byKey.clear();
+    this.keyOfRoom.clear();
+    for (const room of rooms) this.indexKey(room);
+    return rotated;
+  }
+
   private indexKey(room: Courtroom, previousKey?: string): void {
     if (previousKey) this.byKey.delete(previousKey);
     this.byKey.set(room.streamKey, room.id);

@@ -29,6 +29,21 @@ export interface RestoreOptions {
 }
 
 /**
+ * Clears what a crash left of a hearing on this node: orphaned FFmpegs are stopped, finished
+ * master segments are sealed (so the archive takes them), pending media is discarded. Also done
+ * for a hearing another node took over meanwhile. Returns the next unused run number here.
+ */
+export async function tidyAfterCrash(o: Pick<RestoreOptions, 'pendingRoot' | 'masterRoot' | 'logger'>, hearingId: string): Promise<number> {
+  const pendingDir = path.join(o.pendingRoot, hearingId);
+  const masterDir = path.join(o.masterRoot, hearingId);
+  await reapOrphans([pendingDir, masterDir], o.logger);
+  await sealUnsealed(masterDir, o.logger);
+  const firstRun = await nextRunNumber(pendingDir, masterDir);
+  await rm(pendingDir, { recursive: true, force: true });
+  return firstRun;
+}
+
+/**
  * Gathers what a hearing that was live when the server stopped resumes from, and clears what it
  * must not: FFmpegs orphaned by the crash are stopped, unsealed master segments are hashed, run
  * numbers continue after the last, and pending media is discarded (fail closed: a command given
@@ -36,12 +51,7 @@ export interface RestoreOptions {
  * The program is the newer of the store's and the local journal's.
  */
 export async function restoreOf(o: RestoreOptions, hearing: Hearing): Promise<Restore> {
-  const pendingDir = path.join(o.pendingRoot, hearing.id);
-  const masterDir = path.join(o.masterRoot, hearing.id);
-  await reapOrphans([pendingDir, masterDir], o.logger);
-  await sealUnsealed(masterDir, o.logger);
-  const firstRun = await nextRunNumber(pendingDir, masterDir);
-  await rm(pendingDir, { recursive: true, force: true });
+  const firstRun = await tidyAfterCrash(o, hearing.id);
   const stored = await o.state.get<BroadcastProgram>('programs', hearing.id).catch(() => null);
   const program = newerProgram(stored, await readJsonFile<BroadcastProgram>(programJournal(o.journalRoot, hearing.id))) ?? emptyProgram(o.now());
   const delay = (await o.state.get<DelayLineState>('releases', hearing.id)) ?? undefined;

@@ -24,7 +24,10 @@ export class FencedOut extends Error {
  * an older one: a node that stalled past its lease cannot overwrite its successor's state.
  */
 export interface Leases {
-  /** Takes the lease if nobody holds it; the new token, or null when it is held. */
+  /**
+   * Takes the lease if nobody else holds it; the new token, or null when another node holds it.
+   * A node that takes back its own lease (it restarted) gets a new token too, fencing its past.
+   */
   acquire(hearingId: string, nodeId: string, ttlMs: number): Promise<number | null>;
   /** Extends a lease still held with this token; false once it expired or passed on. */
   renew(hearingId: string, lease: Lease, ttlMs: number): Promise<boolean>;
@@ -45,7 +48,8 @@ export class LocalLeases implements Leases {
   constructor(private readonly now: () => number = Date.now) {}
 
   async acquire(hearingId: string, nodeId: string, ttlMs: number): Promise<number | null> {
-    if (await this.holder(hearingId)) return null;
+    const held = await this.holder(hearingId);
+    if (held && held.nodeId !== nodeId) return null;
     const token = (this.tokens.get(hearingId) ?? 0) + 1;
     this.tokens.set(hearingId, token);
     this.held.set(hearingId, { lease: { nodeId, token }, expiresAt: this.now() + ttlMs });

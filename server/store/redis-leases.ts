@@ -7,7 +7,9 @@ const leaseKey = (prefix: string, hearingId: string): string => `${prefix}:lease
 const holderOf = (l: Lease): string => `${l.token}:${l.nodeId}`;
 
 // Each script runs atomically in Redis, so two nodes can never both take a lease.
-const ACQUIRE = `if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+// A node may take back its own lease: the same node restarted, and its old life is over.
+const ACQUIRE = `local held = redis.call('GET', KEYS[1])
+if held and string.match(held, '^%d+:(.*)$') ~= ARGV[1] then return false end
 local t = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], t .. ':' .. ARGV[1], 'PX', ARGV[2])
 return t`;

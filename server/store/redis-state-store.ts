@@ -1,6 +1,7 @@
 import { createClient, type RedisClientType } from 'redis';
 import { FencedOut, type Fence, type Leases } from './leases.ts';
 import { fenceKey, RedisLeases } from './redis-leases.ts';
+import { RedisTransport } from './redis-transport.ts';
 import type { StateNamespace, StateStore } from './state-store.ts';
 
 // Atomic in Redis: the check and the write cannot be separated by another node's write.
@@ -42,6 +43,11 @@ export class RedisStateStore implements StateStore {
     client.on('error', () => {});
     await client.connect();
     return new RedisStateStore(client, prefix, url);
+  }
+
+  /** Messages between the nodes that share this Redis. */
+  transport(): RedisTransport {
+    return new RedisTransport(this.client, this.prefix);
   }
 
   /** The underlying client, for the Socket.IO adapter (which needs its own duplicates). */

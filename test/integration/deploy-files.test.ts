@@ -16,7 +16,8 @@ type Service = {
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
 };
-const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+// Compose reads YAML merge keys: both nodes share one definition.
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 const example = new Map(
   readFileSync('.env.example', 'utf8')
     .split('\n')
@@ -30,20 +31,24 @@ const example = new Map(
  * that every variable it reads is in .env.example, and that the configuration it gives the node
  * loads without an error.
  */
+const NODES = ['courtcast-1', 'courtcast-2'];
+
 describe('docker-compose.yml', () => {
-  it('runs Redis, MinIO, Courtcast and nginx, each with a health check, and makes the buckets once', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['courtcast', 'minio', 'minio-buckets', 'nginx', 'redis']);
-    for (const name of ['redis', 'minio', 'courtcast', 'nginx']) expect(compose.services[name]?.healthcheck?.test.length, name).toBeGreaterThan(0);
-    expect(compose.services.courtcast?.depends_on).toEqual({ redis: { condition: 'service_healthy' }, 'minio-buckets': { condition: 'service_completed_successfully' } });
-    expect(compose.services.nginx?.depends_on?.courtcast?.condition).toBe('service_healthy');
+  it('runs Redis, MinIO, two Courtcast nodes and nginx, each with a health check, and makes the buckets once', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['courtcast-1', 'courtcast-2', 'minio', 'minio-buckets', 'nginx', 'redis']);
+    for (const name of ['redis', 'minio', ...NODES, 'nginx']) expect(compose.services[name]?.healthcheck?.test.length, name).toBeGreaterThan(0);
+    for (const node of NODES) {
+      expect(compose.services[node]?.depends_on).toEqual({ redis: { condition: 'service_healthy' }, 'minio-buckets': { condition: 'service_completed_successfully' } });
+      expect(compose.services.nginx?.depends_on?.[node]?.condition).toBe('service_healthy');
+      // Each node has its own name among the nodes, the same across its restarts.
+      expect(compose.services[node]?.environment?.COURTCAST_NODE_ID).toBe(node);
+    }
   });
 
-  it('publishes RTMP from the node and HTTP through nginx only, and keeps data in named volumes', () => {
-    expect(compose.services.courtcast?.ports).toEqual(['1935:1935']);
-    expect(compose.services.nginx?.ports).toEqual(['8080:80']);
-    expect(compose.services.redis?.ports).toBeUndefined();
-    expect(compose.services.minio?.ports).toBeUndefined();
-    for (const [name, mount] of [['redis', 'redis-data:/data'], ['minio', 'minio-data:/data'], ['courtcast', 'courtcast-data:/var/lib/courtcast']]) {
+  it('publishes RTMP and HTTP through nginx only, and keeps each node’s data in its own named volume', () => {
+    expect(compose.services.nginx?.ports).toEqual(['8080:80', '1935:1935']);
+    for (const name of ['redis', 'minio', ...NODES]) expect(compose.services[name]?.ports, name).toBeUndefined();
+    for (const [name, mount] of [['redis', 'redis-data:/data'], ['minio', 'minio-data:/data'], ...NODES.map((n) => [n, `${n}-data:/var/lib/courtcast`])]) {
       expect(compose.services[name as string]?.volumes).toContain(mount);
       expect(Object.keys(compose.volumes)).toContain((mount as string).split(':')[0]);
     }
@@ -52,7 +57,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('passes the node only settings that exist, reads only variables .env.example names, and its configuration loads', () => {
-    const env = compose.services.courtcast?.environment ?? {};
+    const env = compose.services['courtcast-1']?.environment ?? {};
     for (const key of Object.keys(env)) expect(Object.keys(ENV_KEYS), key).toContain(key);
     const yaml = readFileSync('docker-compose.yml', 'utf8');
     const read = new Set([...yaml.matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1] as string));
@@ -66,7 +71,7 @@ describe('docker-compose.yml', () => {
 
   it('builds the node from a Dockerfile that runs the server with FFmpeg installed', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
-    expect(compose.services.courtcast?.build).toBe('.');
+    for (const node of NODES) expect(compose.services[node]?.build).toBe('.');
     expect(dockerfile).toMatch(/apt-get install[^\n]*ffmpeg/);
     expect(dockerfile).toContain('CMD ["node", "--import", "tsx", "server/main.ts"]');
     // Everything the server reads at run time is copied in.
@@ -77,7 +82,10 @@ describe('docker-compose.yml', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-nginx-t-'));
     // The cache lives where the container's volume is; here, in a scratch directory.
     const conf = path.join(dir, 'nginx.conf');
-    writeFileSync(conf, readFileSync('deploy/nginx.conf', 'utf8').replaceAll('/var/cache/nginx', dir));
+    // Debian builds the stream module (RTMP balancing) as a module to load; the nodes' names are
+    // resolved when nginx starts, so here they are this machine.
+    const text = readFileSync('deploy/nginx.conf', 'utf8').replaceAll('/var/cache/nginx', dir).replace(/courtcast-\d(?=:)/g, '127.0.0.1');
+    writeFileSync(conf, `load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n${text}`);
     const { stderr } = await promisify(execFile)('/usr/sbin/nginx', ['-t', '-c', conf, '-e', path.join(dir, 'error.log'), '-g', `pid ${dir}/nginx.pid;`]);
     expect(stderr).toContain('test is successful');
   });

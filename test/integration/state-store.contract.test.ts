@@ -133,7 +133,10 @@ describe.each(implementations)('state store contract: %s', (_name, make) => {
     // Releasing with a lease that is not the holder's changes nothing; the holder's own frees it.
     await store.leases.release('hg_l', { nodeId: 'node-a', token: first as number });
     expect(await store.leases.holder('hg_l')).toEqual({ nodeId: 'node-b', token: second });
-    await store.leases.release('hg_l', { nodeId: 'node-b', token: second as number });
+    // The holder restarted: it takes its lease back at once, with a token that fences its past.
+    const third = await store.leases.acquire('hg_l', 'node-b', 5_000);
+    expect(third).toBeGreaterThan(second as number);
+    await store.leases.release('hg_l', { nodeId: 'node-b', token: third as number });
     expect(await store.leases.holder('hg_l')).toBeNull();
   });
 

@@ -3,87 +3,145 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createClient } from 'redis';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../server/audit/trail.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { caller, clearHearing, signIn } from '../support/governance.ts';
-import { decodeCounters } from '../support/public-feed.ts';
+import { decodeCounters, decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { freeTcpPort, TestRedis } from '../support/redis.ts';
 import { S3Peer } from '../support/s3.ts';
 import { serverOnFreePorts, type ServerProcess } from '../support/server-process.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
+interface Node {
+  readonly id: string;
+  readonly server: ServerProcess;
+  readonly base: string;
+  readonly rtmpPort: number;
+}
+
+const D = 4_000;
+const SEGMENT_MS = 2_000;
+const LEASE_SECONDS = 3;
+
 /**
- * The docker-compose topology as processes on this machine: a Courtcast node on Redis with its
- * public store in an S3 bucket (s3rver), behind Debian's nginx running deploy/nginx.conf (the
- * service names pointed at these processes). Staff and viewers use only nginx: the API, the
- * control channel over a WebSocket, and /hls cached from the bucket.
+ * The docker-compose topology as processes on this machine: two Courtcast nodes on one Redis,
+ * their public store in an S3 bucket (s3rver), behind Debian's nginx running deploy/nginx.conf
+ * (the service names pointed at these processes). Staff, viewers and the encoder use only nginx,
+ * except where a test must reach one node in particular: the one that does not run the hearing.
+ * The tests run in order: each builds on the hearing as the one before left it.
  */
-describe('the compose topology as processes', () => {
+describe('the compose topology as processes: two nodes', () => {
   const redis = new TestRedis();
   const bucket = new S3Peer('courtcast-public');
-  let node: ServerProcess;
+  const nodes: Node[] = [];
   let nginx: ChildProcess;
   let encoder: TestEncoder;
+  let feed: PublicFeed;
   let dir = '';
   let base = '';
+  let ingestUrl = '';
   let token = '';
   let hearingId = '';
+  let roomId = '';
+  let lookup: ReturnType<typeof createClient>;
+
+  /** The node holding the hearing's lease, read from Redis as the nodes read it. */
+  const owner = async (): Promise<Node | null> => {
+    const held = await lookup.get(`courtcast:lease:${hearingId}`);
+    const id = held ? held.slice(held.indexOf(':') + 1) : null;
+    return nodes.find((n) => n.id === id) ?? null;
+  };
+  const audit = async (at = base) => (await caller(at, token)<AuditEntry[]>('GET', `/api/hearings/${hearingId}/audit`)).body;
+  const programAfter = async (t: number) =>
+    waitFor(async () => {
+      await feed.poll();
+      return (await decodeFeed(feed)).some((e) => e.counters.some((c) => c > 0 && encoder.timeOf(c) > t));
+    }, 'program media captured after the instant', 60_000, 1000);
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cc-topology-'));
     await redis.start();
     await bucket.start();
-    const made = await serverOnFreePorts(path.join(dir, 'data'), {
-      COURTCAST_STATE_STORE: 'redis',
-      COURTCAST_REDIS_URL: redis.url,
-      COURTCAST_OBJECT_STORE: 's3',
-      COURTCAST_PUBLIC_S3_BUCKET: bucket.bucket,
-      COURTCAST_PUBLIC_S3_ENDPOINT: bucket.endpoint,
-      COURTCAST_PUBLIC_S3_FORCE_PATH_STYLE: 'true',
-      COURTCAST_PUBLIC_S3_ACCESS_KEY_ID: 'S3RVER',
-      COURTCAST_PUBLIC_S3_SECRET_ACCESS_KEY: 'S3RVER',
-      COURTCAST_ADMIN_USER: 'admin',
-      COURTCAST_ADMIN_PASSWORD: 'topology-admin-password',
-      COURTCAST_TRUST_PROXY: 'loopback',
-      COURTCAST_TIME_OVERLAY: 'false',
-    });
-    node = made.server;
-    await node.start(made.base);
+    lookup = createClient({ url: redis.url });
+    await lookup.connect();
+    for (const n of [1, 2]) {
+      const made = await serverOnFreePorts(path.join(dir, `data-${n}`), {
+        COURTCAST_NODE_ID: `node-${n}`,
+        COURTCAST_LEASE_SECONDS: String(LEASE_SECONDS),
+        COURTCAST_STATE_STORE: 'redis',
+        COURTCAST_REDIS_URL: redis.url,
+        COURTCAST_OBJECT_STORE: 's3',
+        COURTCAST_PUBLIC_S3_BUCKET: bucket.bucket,
+        COURTCAST_PUBLIC_S3_ENDPOINT: bucket.endpoint,
+        COURTCAST_PUBLIC_S3_FORCE_PATH_STYLE: 'true',
+        COURTCAST_PUBLIC_S3_ACCESS_KEY_ID: 'S3RVER',
+        COURTCAST_PUBLIC_S3_SECRET_ACCESS_KEY: 'S3RVER',
+        // Both nodes must accept the same sign-ins.
+        COURTCAST_JWT_SECRET: 'topology-shared-token-key-of-32-characters',
+        COURTCAST_ADMIN_USER: 'admin',
+        COURTCAST_ADMIN_PASSWORD: 'topology-admin-password',
+        COURTCAST_TRUST_PROXY: 'loopback',
+        COURTCAST_TIME_OVERLAY: 'false',
+      });
+      // One after the other, so only the first makes the bootstrap account.
+      await made.server.start(made.base);
+      nodes.push({ id: `node-${n}`, ...made });
+    }
+    const [one, two] = nodes as [Node, Node];
     const port = await freeTcpPort();
+    const rtmpFront = await freeTcpPort();
     const conf = readFileSync('deploy/nginx.conf', 'utf8')
       .replace('listen 80;', `listen 127.0.0.1:${port};`)
+      .replace('listen 1935;', `listen 127.0.0.1:${rtmpFront};`)
       .replace(/resolver [^;]+;/, '')
       .replaceAll('http://minio:9000', bucket.endpoint)
-      .replaceAll('http://courtcast:8080', made.base)
+      .replaceAll('courtcast-1:8080', one.base.replace('http://', ''))
+      .replaceAll('courtcast-2:8080', two.base.replace('http://', ''))
+      .replaceAll('courtcast-1:1935', `127.0.0.1:${one.rtmpPort}`)
+      .replaceAll('courtcast-2:1935', `127.0.0.1:${two.rtmpPort}`)
       .replaceAll('/var/cache/nginx', path.join(dir, 'cache'))
       .replace('worker_processes auto;', `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/nginx-error.log warn;${process.getuid?.() === 0 ? ' user root;' : ''}`);
-    writeFileSync(path.join(dir, 'nginx.conf'), conf);
+    // Debian builds the stream module (the encoders' TCP balancing) as a module to load.
+    writeFileSync(path.join(dir, 'nginx.conf'), `load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n${conf}`);
     mkdirSync(path.join(dir, 'cache'));
     nginx = spawn('/usr/sbin/nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
     base = `http://127.0.0.1:${port}`;
+    ingestUrl = `rtmp://127.0.0.1:${rtmpFront}/live`;
     await waitFor(async () => (await fetch(`${base}/nginx-health`).catch(() => null))?.status === 204, 'nginx', 10_000, 100);
 
     token = await signIn(base, 'admin', 'topology-admin-password');
     const api = caller(base, token);
     const court = await api<{ id: string }>('POST', '/api/courts', { name: 'Topology Court' });
     const room = await api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, { name: 'Room' });
-    hearingId = (await api<{ id: string }>('POST', '/api/hearings', { courtroomId: room.body.id, caseNumber: 'N-1', title: 'Through nginx', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: 4, isPublic: true })).body.id;
+    roomId = room.body.id;
+    hearingId = (await api<{ id: string }>('POST', '/api/hearings', { courtroomId: room.body.id, caseNumber: 'N-1', title: 'Through nginx', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: D / 1000, isPublic: true })).body.id;
     await clearHearing(base, token, court.body.id, hearingId);
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${made.rtmpPort}/live/${room.body.streamKey}`, 'flv', Date.now(), { width: 320, height: 180 }).start();
+    // Whichever node nginx hands the encoder to must know the new courtroom's key.
+    await elapse(2_500);
+    encoder = new TestEncoder(`${ingestUrl}/${room.body.streamKey}`, 'flv', Date.now(), { width: 320, height: 180 }).start();
+    await elapse(1_500);
+    // The start may reach either node; the hearing opens where the encoder's media arrives.
     expect((await api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
-  }, 120_000);
+    feed = new PublicFeed(`${base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(500);
+  }, 180_000);
 
   afterAll(async () => {
+    feed?.stop();
     await encoder?.kill();
     nginx?.kill('SIGTERM');
-    await node?.kill();
+    for (const n of nodes) await n.server.kill();
+    await lookup?.quit().catch(() => undefined);
     await bucket.dispose();
     await redis.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('serves the public output from the bucket through nginx’s cache', async () => {
+  it('runs the hearing on the node the encoder reaches, and serves the output from the bucket through nginx’s cache', async () => {
+    const runner = await owner();
+    expect(runner).not.toBeNull();
     const playlist = `${base}/hls/hearings/${hearingId}/360p/index.m3u8`;
     const segment = await waitFor(async () => {
       const res = await fetch(playlist);
@@ -96,6 +154,9 @@ describe('the compose topology as processes', () => {
       }
       return null;
     }, 'program media through nginx', 60_000, 1000);
+    // The pipeline runs where the encoder's media arrives, whichever node the start reached.
+    const encoderAt = JSON.parse((await lookup.get(`courtcast:encoders:ttl:${roomId}`)) ?? '{}') as { nodeId?: string };
+    expect(encoderAt.nodeId).toBe(runner?.id);
     // Fetched once above; the second answer comes from nginx's cache, byte for byte the bucket's.
     const again = await fetch(segment);
     expect(again.headers.get('x-cache')).toBe('HIT');
@@ -105,24 +166,86 @@ describe('the compose topology as processes', () => {
     expect(Buffer.from(await again.arrayBuffer()).equals((await bucket.store().get(key)) as Buffer)).toBe(true);
   });
 
-  it('carries the clerk’s control channel over a WebSocket through nginx, and the cut reaches viewers', async () => {
-    const socket: Socket = connect(`${base}/control`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  it('acts on a cut sent to the node that does not run the hearing within a segment, and acks it once', async () => {
+    const runner = (await owner()) as Node;
+    const other = nodes.find((n) => n !== runner) as Node;
+    const socket: Socket = connect(`${other.base}/control`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
     try {
-      const emit = (event: string, payload: unknown) => new Promise<{ ok: boolean }>((resolve) => socket.timeout(10_000).emit(event, payload, (err: unknown, ack: { ok: boolean }) => resolve(err ? { ok: false } : ack)));
-      expect((await emit('join', { hearingId })).ok).toBe(true);
+      const acks: unknown[] = [];
+      const emit = (event: string, payload: unknown) =>
+        new Promise<{ ok: boolean; state?: { live: { phase: string } | null }; persisted?: boolean }>((resolve) =>
+          socket.timeout(10_000).emit(event, payload, (err: unknown, ack: { ok: boolean }) => {
+            acks.push(ack);
+            resolve(err ? { ok: false } : ack);
+          }),
+        );
+      const joined = await emit('join', { hearingId });
+      // The console's state comes from the node running the hearing.
+      expect(joined).toMatchObject({ ok: true, state: { live: { phase: 'on-air' } } });
+      await programAfter(Date.now() - D);
       const cutAt = Date.now();
-      expect((await emit('cut', { hearingId, idempotencyKey: 'topology-cut-1', reason: 'a minor was named' })).ok).toBe(true);
-      await elapse(6_000);
-      // After the cut, what nginx hands viewers is the slate: no frame captured after it.
-      const playlist = `${base}/hls/hearings/${hearingId}/360p/index.m3u8`;
-      const text = await (await fetch(playlist)).text();
-      const last = text.split('\n').filter((l) => l.endsWith('.ts')).slice(-2);
-      for (const uri of last) {
-        const counters = await decodeCounters(Buffer.from(await (await fetch(new URL(uri, playlist))).arrayBuffer()));
-        expect(counters.filter((c) => c > 0 && encoder.timeOf(c) > cutAt)).toEqual([]);
-      }
+      const cut = await emit('cut', { hearingId, idempotencyKey: 'topology-cut-1', reason: 'a minor was named' });
+      expect(cut).toMatchObject({ ok: true, persisted: true, state: { live: { phase: 'cut' } } });
+      expect(acks).toHaveLength(2);
+      // A retry with the same key gets the first answer; the runner acted once.
+      expect(await emit('cut', { hearingId, idempotencyKey: 'topology-cut-1', reason: 'a minor was named' })).toEqual(cut);
+      const entries = await audit(other.base);
+      const cuts = entries.filter((e) => e.action === 'cut');
+      expect(cuts).toHaveLength(1);
+      expect(Date.parse((cuts[0] as AuditEntry).at) - cutAt).toBeLessThan(SEGMENT_MS);
+      await elapse(D + 2_000);
+      await feed.poll();
+      const leaked = (await decodeFeed(feed)).flatMap((e) => e.counters.filter((c) => c > 0 && encoder.timeOf(c) > cutAt));
+      expect(leaked).toEqual([]);
     } finally {
       socket.disconnect();
     }
+  });
+
+  it('takes the hearing over when its node is killed: the dumped window never airs, the encoder’s reconnect is taken, and the audit chain continues', async () => {
+    const api = caller(base, token);
+    expect((await api('POST', `/api/hearings/${hearingId}/broadcast/resume`, {})).status).toBe(200);
+    const resumedAt = Date.now();
+    await programAfter(resumedAt);
+    const runner = (await owner()) as Node;
+    const survivor = nodes.find((n) => n !== runner) as Node;
+    // Cut through nginx, then the runner dies at once: its window was pending there.
+    const cut = await api<{ phase: string; persisted: boolean }>('POST', `/api/hearings/${hearingId}/broadcast/cut`, { reason: 'a protected witness' });
+    const cutAt = Date.now();
+    expect(cut.body).toMatchObject({ phase: 'cut', persisted: true });
+    await runner.server.kill();
+    // The encoder's connection died with the node; like a real encoder, it reconnects to the
+    // same address, and nginx hands it to the node that is left.
+    await encoder.exited;
+    encoder = new TestEncoder(encoder.target, 'flv', encoder.epoch, encoder.size).start();
+    await waitFor(async () => (await owner())?.id === survivor.id, 'the other node to take the hearing over', LEASE_SECONDS * 1000 + 20_000, 250);
+    await waitFor(async () => (await audit()).some((e) => e.action === 'taken-over'), 'the takeover on the record', 10_000, 250);
+    const resumed = await waitFor(async () => {
+      const r = await api<{ phase: string }>('POST', `/api/hearings/${hearingId}/broadcast/resume`, {});
+      return r.status === 200 ? r : null;
+    }, 'a resume on the node that took over', 20_000, 500);
+    const resumedAgainAt = Date.now();
+    expect(resumed.body.phase).toBe('on-air');
+    await programAfter(resumedAgainAt);
+    expect((await api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
+    await feed.untilEnded(D + 30_000);
+    const decoded: DecodedEntry[] = await decodeFeed(feed);
+
+    // Nothing captured between the cut and the resume after the takeover ever aired.
+    const frames = decoded.flatMap((e) => e.counters.filter((c) => c > 0));
+    expect(frames.filter((c) => encoder.timeOf(c) > cutAt && encoder.timeOf(c) < resumedAgainAt - 1_500)).toEqual([]);
+    expect(frames.some((c) => encoder.timeOf(c) > resumedAgainAt)).toBe(true);
+    expect(feed.errors).toEqual([]);
+
+    // One chain: the dead node's entries, the takeover, and the survivor's, and it verifies.
+    const entries = await audit();
+    const actions = entries.map((e) => e.action);
+    const takeover = entries.find((e) => e.action === 'taken-over') as AuditEntry;
+    expect(takeover.params).toMatchObject({ node: survivor.id, phase: 'cut' });
+    expect(actions.indexOf('cut')).toBeLessThan(actions.lastIndexOf('cut'));
+    expect(actions.lastIndexOf('cut')).toBeLessThan(actions.indexOf('taken-over'));
+    expect(actions.indexOf('taken-over')).toBeLessThan(actions.lastIndexOf('resume'));
+    expect(entries.map((e) => e.seq)).toEqual(entries.map((_e, i) => i));
+    expect((await caller(base, token)('GET', `/api/hearings/${hearingId}/audit/verify`)).body).toMatchObject({ ok: true, entries: entries.length });
   });
 });

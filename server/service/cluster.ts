@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { CourtcastError, isCourtcastError, type ErrorCode } from '../domain/errors.ts';
+import { TypedEmitter } from '../domain/events.ts';
+import type { Logger } from '../domain/logger.ts';
+import type { Fence, Lease, Leases } from '../store/leases.ts';
+import type { NodeTransport } from '../store/node-transport.ts';
+
+/** A request another node carries out for a hearing it owns. */
+export interface RemoteCall {
+  readonly op: string;
+  readonly hearingId: string;
+  readonly args: unknown;
+}
+
+type Wire =
+  | { readonly kind: 'call'; readonly id: string; readonly from: string; readonly call: RemoteCall }
+  | { readonly kind: 'answer'; readonly id: string; readonly ok: true; readonly value: unknown }
+  | { readonly kind: 'answer'; readonly id: string; readonly ok: false; readonly error: { code: ErrorCode; message: string; details?: unknown } };
+
+/** Options of the cluster membership of one node. */
+export interface ClusterOptions {
+  readonly nodeId: string;
+  readonly leases: Leases;
+  /** How long a lease lasts unless renewed; it is renewed four times per period. */
+  readonly leaseMs: number;
+  /** Null on a single node: every hearing is local, and nothing is ever forwarded. */
+  readonly transport: NodeTransport | null;
+  /** How long a call to another node may take before it counts as unanswered. */
+  readonly callTimeoutMs?: number;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+/** Events of the cluster. */
+export interface ClusterEvents {
+  /** This node no longer holds the hearing's lease: it must stop acting for it at once. */
+  lost: (hearingId: string) => void;
+}
+
+/**
+ * This node's part in a cluster: the leases it holds on live hearings (renewed in the background;
+ * a lease not confirmed for half its period stops this node's releases, so a stalled or
+ * partitioned node goes quiet before anyone else may take over), and calls to the owner of a
+ * hearing on another node, answered there.
+ */
+export class Cluster extends TypedEmitter<ClusterEvents> {
+  private readonly held = new Map<string, { lease: Lease; confirmedAt: number }>();
+  private readonly waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
+  private handler: ((call: RemoteCall) => Promise<unknown>) | null = null;
+  private renewTimer: NodeJS.Timeout | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly o: ClusterOptions) {
+    super((err, event) => o.logger.error({ err, event }, 'cluster listener failed'));
+    this.now = o.now ?? Date.now;
+  }
+
+  get nodeId(): string {
+    return this.o.nodeId;
+  }
+
+  /** How long a lease lasts without renewal. */
+  get leaseMs(): number {
+    return this.o.leaseMs;
+  }
+
+  /** Whether other nodes can be reached at all. */
+  get shared(): boolean {
+    return this.o.transport !== null;
+  }
+
+  /** Starts renewing leases and answering calls; `handler` carries out calls for owned hearings. */
+  async start(handler: (call: RemoteCall) => Promise<unknown>): Promise<void> {
+    this.handler = handler;
+    await this.o.transport?.listen(this.o.nodeId, (m) => this.receive(m));
+    this.renewTimer = setInterval(() => void this.renewAll(), Math.max(50, this.o.leaseMs / 4));
+    this.renewTimer.unref();
+  }
+
+  /** Takes a hearing's lease for this node; null when another node holds it. */
+  async hold(hearingId: string): Promise<Lease | null> {
+    const sentAt = this.now();
+    const token = await this.o.leases.acquire(hearingId, this.o.nodeId, this.o.leaseMs);
+    if (token === null) return null;
+    const lease = { nodeId: this.o.nodeId, token };
+    this.held.set(hearingId, { lease, confirmedAt: sentAt });
+    return lease;
+  }
+
+  /** The fence this node's writes for a hearing carry, while it holds the lease. */
+  fence(hearingId: string): Fence | null {
+    const h = this.held.get(hearingId);
+    return h ? { hearingId, token: h.lease.token } : null;
+  }
+
+  /**
+   * Whether this node may still release a hearing's media: its lease was confirmed within half
+   * the lease period. Beyond that another node may soon take over, so this one holds back.
+   */
+  fresh(hearingId: string): boolean {
+    const h = this.held.get(hearingId);
+    // Alone, nobody can take over: only a lost lease stops releases.
+    if (!this.shared) return h !== undefined;
+    return h !== undefined && this.now() - h.confirmedAt < this.o.leaseMs / 2;
+  }
+
+  /** Gives a hearing up (it ended here, or was handed on). */
+  async letGo(hearingId: string): Promise<void> {
+    const h = this.held.get(hearingId);
+    this.held.delete(hearingId);
+    if (h) await this.o.leases.release(hearingId, h.lease).catch((err: unknown) => this.o.logger.warn({ err, hearingId }, 'could not release a lease; it expires by itself'));
+  }
+
+  /** Who holds a hearing now; null when nobody does (not live, or its owner died). */
+  owner(hearingId: string): Promise<Lease | null> {
+    return this.o.leases.holder(hearingId);
+  }
+
+  private async renewAll(): Promise<void> {
+    await Promise.all([...this.held.keys()].map((id) => this.renew(id)));
+  }
+
+  private async renew(hearingId: string): Promise<void> {
+    const h = this.held.get(hearingId);
+    if (!h) return;
+    const sentAt = this.now();
+    try {
+      let ok = await this.o.leases.renew(hearingId, h.lease, this.o.leaseMs);
+      if (!ok) {
+        // Expired while the store was away: take it again if nobody else did, with a new token.
+        const token = await this.o.leases.acquire(hearingId, this.o.nodeId, this.o.leaseMs);
+        if (token !== null && this.held.get(hearingId) === h) {
+          this.held.set(hearingId, { lease: { nodeId: this.o.nodeId, token }, confirmedAt: sentAt });
+          this.o.logger.warn({ hearingId, token }, 'retook a lease that lapsed while the store was away');
+          return;
+        }
+        ok = false;
+      }
+      if (this.held.get(hearingId) !== h) return;
+      if (ok) {
+        this.held.set(hearingId, { lease: h.lease, confirmedAt: sentAt });
+        return;
+      }
+      this.held.delete(hearingId);
+      this.o.logger.error({ hearingId, token: h.lease.token }, 'another node took over this hearing: this node stops acting for it');
+      this.emit('lost', hearingId);
+    } catch (err) {
+      // The store cannot say: keep the lease, but `fresh` stops releases once it is too old.
+      if (!this.fresh(hearingId)) this.o.logger.warn({ err, hearingId }, 'the lease cannot be renewed: releases wait until it is');
+    }
+  }
+
+  /** Has the owner of a hearing carry out a call, and answers as it did (errors keep their code). */
+  call(nodeId: string, call: RemoteCall): Promise<unknown> {
+    const transport = this.o.transport;
+    if (!transport) return Promise.reject(new CourtcastError('INTERNAL', 'no other node can be reached'));
+    const id = randomUUID();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new CourtcastError('STORE_UNAVAILABLE', 'the node running this hearing did not answer; if it is gone, another takes the hearing over shortly'));
+      }, this.o.callTimeoutMs ?? 5_000);
+      this.waiting.set(id, { resolve, reject, timer });
+      const wire: Wire = { kind: 'call', id, from: this.o.nodeId, call };
+      transport.send(nodeId, JSON.stringify(wire)).catch((err: unknown) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        reject(new CourtcastError('STORE_UNAVAILABLE', 'the node running this hearing cannot be reached now', undefined, { cause: err }));
+      });
+    });
+  }
+
+  private receive(message: string): void {
+    let wire: Wire;
+    try {
+      wire = JSON.parse(message) as Wire;
+    } catch {
+      return;
+    }
+    if (wire.kind === 'answer') {
+      const w = this.waiting.get(wire.id);
+      if (!w) return;
+      clearTimeout(w.timer);
+      this.waiting.delete(wire.id);
+      if (wire.ok) w.resolve(wire.value);
+      else w.reject(new CourtcastError(wire.error.code, wire.error.message, wire.error.details));
+      return;
+    }
+    if (wire.kind === 'call') void this.answer(wire);
+  }
+
+  private async answer(wire: Extract<Wire, { kind: 'call' }>): Promise<void> {
+    let reply: Wire;
+    try {
+      if (!this.handler) throw new CourtcastError('BUSY', 'this node is starting');
+      reply = { kind: 'answer', id: wire.id, ok: true, value: (await this.handler(wire.call)) ?? null };
+    } catch (err) {
+      if (!isCourtcastError(err)) this.o.logger.error({ err, op: wire.call.op }, 'a call from another node failed');
+      const error = isCourtcastError(err) ? { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } : { code: 'INTERNAL' as const, message: 'the node running this hearing could not carry out the command' };
+      reply = { kind: 'answer', id: wire.id, ok: false, error };
+    }
+    await this.o.transport?.send(wire.from, JSON.stringify(reply)).catch((err: unknown) => this.o.logger.warn({ err }, 'could not answer another node'));
+  }
+
+  /** Stops renewing (leases lapse by themselves) and answering. */
+  async close(): Promise<void> {
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    this.renewTimer = null;
+    for (const w of this.waiting.values()) {
+      clearTimeout(w.timer);
+      w.reject(new CourtcastError('BUSY', 'this node is shutting down'));
+    }
+    this.waiting.clear();
+    await this.o.transport?.close();
+  }
+}
