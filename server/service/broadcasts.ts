@@ -101,7 +101,9 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     o.ingest.on('publish', ({ courtroomId }) => {
       this.publishing.add(courtroomId);
       void this.announceEncoder(courtroomId);
-      this.liveOfCourtroom(courtroomId)?.encoderConnected();
+      const here = this.liveOfCourtroom(courtroomId);
+      if (here) here.encoderConnected();
+      else void this.claimEncoder(courtroomId);
     });
     o.ingest.on('unpublish', ({ courtroomId }) => {
       this.publishing.delete(courtroomId);
@@ -171,9 +173,45 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     }
   }
 
+  /**
+   * An encoder reached this node while its courtroom's hearing runs on another (the encoder
+   * reconnected through the balancer to a different node): the hearing follows its media. The
+   * other node hands it over only if its own encoder is gone and its program is saved.
+   */
+  private async claimEncoder(courtroomId: string): Promise<void> {
+    if (!this.o.cluster.shared) return;
+    try {
+      const hearing = (await this.o.registry.listHearings()).find((h) => h.status === 'live' && h.courtroomId === courtroomId);
+      if (!hearing || this.sessions.has(hearing.id)) return;
+      const owner = await this.o.cluster.owner(hearing.id);
+      // Nobody runs it: the takeover pass gives this node, where the encoder is, the first go.
+      if (!owner || owner.nodeId === this.o.cluster.nodeId) return;
+      await this.o.cluster.call(owner.nodeId, { op: 'handover', hearingId: hearing.id, args: { to: this.o.cluster.nodeId } });
+      if (!this.publishing.has(courtroomId)) return;
+      await this.recoverOne(hearing, 'taken-over');
+    } catch (err) {
+      this.o.logger.warn({ err, courtroomId }, 'an encoder reached this node, but its hearing stays on the node running it');
+    }
+  }
+
+  /** Gives a hearing up to the node its encoder now publishes to. */
+  private async handoverHere(hearingId: string, to: string): Promise<void> {
+    const session = this.sessions.get(hearingId);
+    if (!session) return;
+    const status = session.status();
+    if (status.encoder === 'connected') throw new CourtcastError('CONFLICT', 'the encoder still publishes to the node running the hearing');
+    // The next node starts from the stored program: a change not stored yet must not be lost.
+    if (!status.programSaved) throw new CourtcastError('STORE_UNAVAILABLE', 'the program is not saved yet, so the hearing stays where it is');
+    this.sessions.delete(hearingId);
+    await session.close();
+    await this.record(hearingId, { actor: SYSTEM, action: 'handed-over', params: { to }, effectiveAt: this.now() });
+    await this.o.cluster.letGo(hearingId);
+    this.emit('changed', hearingId);
+  }
+
   /** Carries out a call another node forwarded for a hearing this node runs. */
   async serve(call: RemoteCall): Promise<unknown> {
-    const a = call.args as { cmd: BroadcastCommand | 'open'; ctx: CommandContext; req: MaskRequest; actor: AuditActor; maskId: string; reason: string; by: Principal | null };
+    const a = call.args as { cmd: BroadcastCommand | 'open'; ctx: CommandContext; req: MaskRequest; actor: AuditActor; maskId: string; reason: string; by: Principal | null; to: string };
     switch (call.op) {
       case 'command':
         return this.commandHere(call.hearingId, a.cmd, a.ctx);
@@ -185,6 +223,8 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
         return this.withdrawHere(call.hearingId, a.reason, a.by);
       case 'view':
         return this.viewHere(call.hearingId);
+      case 'handover':
+        return this.handoverHere(call.hearingId, a.to);
       default:
         throw new CourtcastError('VALIDATION_FAILED', `no such call: ${call.op}`);
     }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../server/audit/trail.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { caller, clearHearing, signIn } from '../support/governance.ts';
-import { decodeCounters, decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
+import { decodeCounters, decodeFeed, PublicFeed } from '../support/public-feed.ts';
 import { freeTcpPort, TestRedis } from '../support/redis.ts';
 import { S3Peer } from '../support/s3.ts';
 import { serverOnFreePorts, type ServerProcess } from '../support/server-process.ts';
@@ -227,15 +227,12 @@ describe('the compose topology as processes: two nodes', () => {
     const resumedAgainAt = Date.now();
     expect(resumed.body.phase).toBe('on-air');
     await programAfter(resumedAgainAt);
-    expect((await api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
-    await feed.untilEnded(D + 30_000);
-    const decoded: DecodedEntry[] = await decodeFeed(feed);
 
-    // Nothing captured between the cut and the resume after the takeover ever aired.
-    const frames = decoded.flatMap((e) => e.counters.filter((c) => c > 0));
+    // Nothing captured between the cut and the resume after the takeover aired.
+    await feed.poll();
+    const frames = (await decodeFeed(feed)).flatMap((e) => e.counters.filter((c) => c > 0));
     expect(frames.filter((c) => encoder.timeOf(c) > cutAt && encoder.timeOf(c) < resumedAgainAt - 1_500)).toEqual([]);
     expect(frames.some((c) => encoder.timeOf(c) > resumedAgainAt)).toBe(true);
-    expect(feed.errors).toEqual([]);
 
     // One chain: the dead node's entries, the takeover, and the survivor's, and it verifies.
     const entries = await audit();
@@ -246,6 +243,29 @@ describe('the compose topology as processes: two nodes', () => {
     expect(actions.lastIndexOf('cut')).toBeLessThan(actions.indexOf('taken-over'));
     expect(actions.indexOf('taken-over')).toBeLessThan(actions.lastIndexOf('resume'));
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_e, i) => i));
+    expect((await caller(base, token)('GET', `/api/hearings/${hearingId}/audit/verify`)).body).toMatchObject({ ok: true, entries: entries.length });
+  });
+
+  it('hands the hearing to the node its encoder reconnects to once the dead node is back, and ends there', async () => {
+    const runner = (await owner()) as Node;
+    const returning = nodes.find((n) => n !== runner) as Node;
+    // Same name, same data: it clears what its crash left and leaves the hearing where it runs.
+    await returning.server.start(returning.base);
+    expect((await owner())?.id).toBe(runner.id);
+    // The encoder comes back through the balancer to the returning node (here: pointed at it).
+    await encoder.kill();
+    const movedAt = Date.now();
+    encoder = new TestEncoder(encoder.target.replace(/:\d+\/live/, `:${returning.rtmpPort}/live`), 'flv', encoder.epoch, encoder.size).start();
+    await waitFor(async () => (await owner())?.id === returning.id, 'the hearing to follow its encoder', 20_000, 250);
+    await programAfter(movedAt);
+    expect((await caller(base, token)('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
+    await feed.untilEnded(D + 30_000);
+    expect(feed.errors).toEqual([]);
+    const entries = await audit();
+    const actions = entries.map((e) => e.action);
+    expect(actions.lastIndexOf('handed-over')).toBeLessThan(actions.lastIndexOf('taken-over'));
+    expect(entries.find((e) => e.action === 'handed-over')?.params).toMatchObject({ to: returning.id });
+    expect(entries.filter((e) => e.action === 'taken-over').at(-1)?.params).toMatchObject({ node: returning.id, phase: 'on-air' });
     expect((await caller(base, token)('GET', `/api/hearings/${hearingId}/audit/verify`)).body).toMatchObject({ ok: true, entries: entries.length });
   });
 });
