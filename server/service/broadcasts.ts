@@ -19,6 +19,7 @@ import { userActor } from '../audit/trail.ts';
 import type { Cluster, RemoteCall } from './cluster.ts';
 import type { Tenure } from './hearing-factory.ts';
 import { tidyAfterCrash } from './restore.ts';
+import { Placement } from './placement.ts';
 
 
 /** What the ingest side knows about a courtroom's encoder. */
@@ -68,8 +69,6 @@ export interface LiveView {
   readonly encoderHealth: EncoderHealth | null;
 }
 
-/** How long this node says its encoder is here without saying it again. */
-const ENCODER_PRESENCE_MS = 20_000;
 
 /** Events of the broadcast service: what consoles need to refresh. */
 export interface BroadcastServiceEvents {
@@ -87,26 +86,19 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private readonly sessions = new Map<string, LiveHearing>();
   private readonly masterRate = new MasterRateMeter();
   private readonly now: () => number;
-  /** Courtrooms whose encoder publishes to this node. */
-  private readonly publishing = new Set<string>();
-  private presenceTimer: NodeJS.Timeout | null = null;
-  private takeoverTimer: NodeJS.Timeout | null = null;
-  private scanning = false;
-  /** When this node first saw a live hearing without a holder. */
-  private readonly unownedSince = new Map<string, number>();
+  private readonly placement: Placement;
 
   constructor(private readonly o: BroadcastServiceOptions) {
     super((err, event) => o.logger.error({ err, event }, 'broadcast service listener failed'));
     this.now = o.now ?? Date.now;
+    this.placement = new Placement({ ...o, now: this.now }, { runsHere: (id) => this.sessions.has(id), takeOver: (h) => this.recoverOne(h, 'taken-over') });
     o.ingest.on('publish', ({ courtroomId }) => {
-      this.publishing.add(courtroomId);
-      void this.announceEncoder(courtroomId);
       const here = this.liveOfCourtroom(courtroomId);
-      if (here) here.encoderConnected();
-      else void this.claimEncoder(courtroomId);
+      here?.encoderConnected();
+      this.placement.encoderArrived(courtroomId, here !== undefined);
     });
     o.ingest.on('unpublish', ({ courtroomId }) => {
-      this.publishing.delete(courtroomId);
+      this.placement.encoderLeft(courtroomId);
       void this.liveOfCourtroom(courtroomId)?.encoderLost();
     });
     o.governance.on('withdraw', (hearingId, reason, by) => {
@@ -116,82 +108,17 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   }
 
   /**
-   * Tells the other nodes that a courtroom's encoder publishes here, so a hearing in that room
-   * opens where its media arrives. The record expires by itself once it is not repeated.
-   */
-  private async announceEncoder(courtroomId: string): Promise<void> {
-    if (!this.o.cluster.shared) return;
-    await this.o.state.put('encoders', courtroomId, { nodeId: this.o.cluster.nodeId }, ENCODER_PRESENCE_MS).catch(() => undefined);
-  }
-
-  /**
-   * Starts this node's part in the cluster: answering calls for the hearings it runs, saying
-   * where its encoders are, and taking over live hearings whose node stopped renewing its lease.
+   * Starts this node's part in the cluster: answering calls for the hearings it runs, and saying
+   * where its encoders are.
    */
   async joinCluster(): Promise<void> {
     await this.o.cluster.start((call) => this.serve(call));
-    if (!this.o.cluster.shared) return;
-    this.presenceTimer = setInterval(() => {
-      for (const id of this.publishing) void this.announceEncoder(id);
-    }, ENCODER_PRESENCE_MS / 4);
+    this.placement.start();
   }
 
   /** Starts taking over hearings whose node died; after `recover`, so the two never race. */
   watchForTakeovers(): void {
-    if (this.o.cluster.shared) this.takeoverTimer = setInterval(() => void this.takeOver(), 1_000);
-  }
-
-  /**
-   * Recovers every live hearing nobody holds a lease on (its node died); one pass at a time. The
-   * node its encoder now publishes to goes first; the others wait one lease period more, so the
-   * media and the hearing end up on the same node whenever that node is alive.
-   */
-  private async takeOver(): Promise<void> {
-    if (this.scanning) return;
-    this.scanning = true;
-    try {
-      for (const hearing of await this.o.registry.listHearings()) {
-        if (hearing.status !== 'live' || this.sessions.has(hearing.id)) {
-          this.unownedSince.delete(hearing.id);
-          continue;
-        }
-        if (await this.o.cluster.owner(hearing.id)) {
-          this.unownedSince.delete(hearing.id);
-          continue;
-        }
-        const since = this.unownedSince.get(hearing.id) ?? this.now();
-        this.unownedSince.set(hearing.id, since);
-        const mine = this.publishing.has(hearing.courtroomId);
-        if (!mine && this.now() - since < this.o.cluster.leaseMs) continue;
-        this.unownedSince.delete(hearing.id);
-        await this.recoverOne(hearing, 'taken-over').catch((err: unknown) => this.o.logger.error({ err, hearingId: hearing.id }, 'could not take a live hearing over'));
-      }
-    } catch (err) {
-      this.o.logger.warn({ err }, 'could not look for hearings to take over');
-    } finally {
-      this.scanning = false;
-    }
-  }
-
-  /**
-   * An encoder reached this node while its courtroom's hearing runs on another (the encoder
-   * reconnected through the balancer to a different node): the hearing follows its media. The
-   * other node hands it over only if its own encoder is gone and its program is saved.
-   */
-  private async claimEncoder(courtroomId: string): Promise<void> {
-    if (!this.o.cluster.shared) return;
-    try {
-      const hearing = (await this.o.registry.listHearings()).find((h) => h.status === 'live' && h.courtroomId === courtroomId);
-      if (!hearing || this.sessions.has(hearing.id)) return;
-      const owner = await this.o.cluster.owner(hearing.id);
-      // Nobody runs it: the takeover pass gives this node, where the encoder is, the first go.
-      if (!owner || owner.nodeId === this.o.cluster.nodeId) return;
-      await this.o.cluster.call(owner.nodeId, { op: 'handover', hearingId: hearing.id, args: { to: this.o.cluster.nodeId } });
-      if (!this.publishing.has(courtroomId)) return;
-      await this.recoverOne(hearing, 'taken-over');
-    } catch (err) {
-      this.o.logger.warn({ err, courtroomId }, 'an encoder reached this node, but its hearing stays on the node running it');
-    }
+    this.placement.watch();
   }
 
   /** Gives a hearing up to the node its encoder now publishes to. */
@@ -237,10 +164,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private async routed<T>(hearingId: string, op: string, args: unknown, here: () => Promise<T>, opens = false): Promise<T> {
     if (this.sessions.has(hearingId) || !this.o.cluster.shared) return here();
     let node = (await this.o.cluster.owner(hearingId).catch(() => null))?.nodeId ?? null;
-    if (!node && opens) {
-      const hearing = await this.o.registry.hearing(hearingId);
-      if (!this.publishing.has(hearing.courtroomId)) node = (await this.o.state.get<{ nodeId: string }>('encoders', hearing.courtroomId).catch(() => null))?.nodeId ?? null;
-    }
+    if (!node && opens) node = await this.placement.openingNode(hearingId);
     if (!node || node === this.o.cluster.nodeId) return here();
     return (await this.o.cluster.call(node, { op, hearingId, args })) as T;
   }
@@ -595,8 +519,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
 
   /** Stops every live hearing (shutdown). */
   async close(): Promise<void> {
-    if (this.presenceTimer) clearInterval(this.presenceTimer);
-    if (this.takeoverTimer) clearInterval(this.takeoverTimer);
+    this.placement.close();
     const ids = [...this.sessions.keys()];
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
     this.sessions.clear();
