@@ -19,13 +19,11 @@ import { Uploader } from '../recorder/uploader.ts';
 import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
 import { S3Peer } from '../test/support/s3.ts';
 import { seedHearing, startTestServer } from '../test/support/server.ts';
+import { quantile } from './stats.ts';
 
 const SECONDS = Number(process.argv[3] ?? 60);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const q = (xs: readonly number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-};
+const q = quantile;
 
 async function lagDuringHearing(peer: S3Peer): Promise<{ master: number[]; aired: number[] }> {
   const s = await startTestServer({

@@ -22,6 +22,7 @@ import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
 import { videoPts } from '../server/media/ts-continuity.ts';
 import { decodeFrames, PublicFeed } from '../test/support/public-feed.ts';
 import { startTestServer } from '../test/support/server.ts';
+import { quantile } from './stats.ts';
 
 const SECONDS = Number(process.argv[3] ?? 60);
 const FPS = 30;
@@ -35,10 +36,7 @@ const LADDER = [
 ];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const q = (xs: readonly number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-};
+const q = quantile;
 
 /** User and system CPU seconds a process has used so far (Linux /proc). */
 async function cpuSeconds(pid: number | undefined): Promise<number> {

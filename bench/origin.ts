@@ -5,15 +5,15 @@
  * ratio to nginx. nginx runs one worker: one process against one process.
  * Usage: npm run bench -- origin [seconds]   (scripts/ensure-deps.sh bench installs nginx)
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
 import { seedHearing, startTestServer } from '../test/support/server.ts';
+import { startNginx } from './nginx.ts';
 
 const SECONDS = Number(process.argv[3] ?? 10);
 const run = promisify(execFile);
@@ -32,29 +32,6 @@ async function load(url: string): Promise<{ rps: number; p99: number; errors: nu
   const { stdout } = await run(process.execPath, [path.resolve('node_modules/autocannon/autocannon.js'), '-c', '50', '-d', String(SECONDS), '-j', url], { maxBuffer: 1 << 26 });
   const r = JSON.parse(stdout) as { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number };
   return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
-}
-
-async function startNginx(root: string, port: number): Promise<() => void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-nginx-'));
-  const conf = path.join(dir, 'nginx.conf');
-  writeFileSync(
-    conf,
-    `${process.getuid?.() === 0 ? 'user root; ' : ''}daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
-  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server { listen 127.0.0.1:${port}; location /hls/ { alias ${root}/; add_header Cache-Control "public, max-age=1"; } }
-}
-`,
-  );
-  const child = spawn('/usr/sbin/nginx', ['-c', conf, '-p', dir], { stdio: 'ignore' });
-  await sleep(500);
-  return () => {
-    child.kill('SIGTERM');
-    void rm(dir, { recursive: true, force: true });
-  };
 }
 
 const s = await startTestServer({
