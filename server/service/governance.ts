@@ -213,6 +213,11 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
     if (!opts.safety) await this.o.audit.append(h.id, entry);
     try {
       await this.o.state.put(NS, h.id, next);
+    } catch (err) {
+      // The trail already holds the act; it must also say the act did not take effect, so a
+      // retry's second entry reads as the one that counted.
+      if (!opts.safety) await this.o.audit.append(h.id, { actor: entry.actor, action: 'act-not-stored', params: { action }, reason: 'the state store did not take it; nothing changed', effectiveAt: this.now() }).catch(() => undefined);
+      throw err;
     } finally {
       this.withdrawing.delete(h.id);
     }
