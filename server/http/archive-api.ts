@@ -10,6 +10,7 @@ import type { Tokens } from '../service/tokens.ts';
 import { authenticate, principalOf, requireRole } from './auth.ts';
 import { parse, route } from './handlers.ts';
 import { idParam } from './schemas.ts';
+import { rangeOf } from './origin-core.ts';
 
 const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 
@@ -93,13 +94,14 @@ export function archiveApi(d: ArchiveApiDeps): Router {
     res.setHeader('Accept-Ranges', 'bytes');
     res.setHeader('Cache-Control', 'private, no-store');
     res.type(typeOf(key));
-    const ranges = size !== null && req.headers.range ? req.range(size) : undefined;
-    if (ranges === -1) {
+    // Ranges are read as the origin reads them (one range, or the whole object).
+    const asked = size === null ? null : rangeOf(req.headers.range, size);
+    if (asked === 'unsatisfiable') {
       res.setHeader('Content-Range', `bytes */${size}`);
       throw new CourtcastError('RANGE_NOT_SATISFIABLE', 'the requested range is outside the object');
     }
-    const range = Array.isArray(ranges) && ranges.length === 1 ? ranges[0] : undefined;
-    const found = await open(range ? { start: range.start, end: range.end } : undefined);
+    const range = asked ?? undefined;
+    const found = await open(range);
     if (!found) throw new CourtcastError('NOT_FOUND', 'not in the archive (yet)');
     if (range) {
       res.status(206).setHeader('Content-Range', `bytes ${range.start}-${range.end}/${found.info.size}`);
