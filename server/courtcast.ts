@@ -22,7 +22,7 @@ import { RedisStateStore } from './store/redis-state-store.ts';
 import type { StateStore } from './store/state-store.ts';
 import { AuditTrail } from './audit/trail.ts';
 import { HealthMonitor } from './service/health.ts';
-import { PublicStates } from './service/public-states.ts';
+import { PublicStates, type AiredSeen } from './service/public-states.ts';
 import { Governance } from './service/governance.ts';
 import { Cluster } from './service/cluster.ts';
 import { PublicHearings } from './service/public-hearings.ts';
@@ -163,7 +163,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
 
   const archiveStore = openArchiveStore(config, dataDir);
-  const signingKey = await loadSigningKey(dataDir, config.archive.signingKey);
+  // Nodes sharing Redis share one signing key, so the deployment publishes one public key.
+  const signingKey = await loadSigningKey(dataDir, config.archive.signingKey, state instanceof RedisStateStore ? state : null);
   const topRung = ladder.find((r) => r.height !== undefined)?.name ?? (ladder[0]?.name as string);
   const recorder = new Recorder({
     store: archiveStore,
@@ -192,7 +193,13 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   broadcasts.on('opened', (session) => void recorder.follow(session));
   const replays = new Replays({ state, registry, audit, governance, logger });
   const publicHearings = new PublicHearings(registry, governance);
-  const publicStates = new PublicStates((id) => publicHearings.get(id), async (id) => (await replays.get(id))?.decision ?? null, logger);
+  const airedRecords = { get: (id: string) => state.get<AiredSeen>('aired', id), put: (seen: AiredSeen) => state.put('aired', seen.hearingId, seen) };
+  const publicStates = new PublicStates((id) => publicHearings.get(id), async (id) => (await replays.get(id))?.decision ?? null, logger, airedRecords);
+  // Viewers of a hearing run on another node hear its changes through whichever node they reach.
+  publicStates.on('aired', (seen) => cluster.announce('aired', seen));
+  cluster.on('heard', (topic, payload) => {
+    if (topic === 'aired') publicStates.heard(payload as AiredSeen);
+  });
   broadcasts.on('opened', (session) => publicStates.follow(session));
   replays.on('changed', (id) => void publicStates.refresh(id).catch(() => undefined));
   governance.on('changed', (id) => void publicStates.refresh(id).catch(() => undefined));

@@ -13,6 +13,7 @@ export interface RemoteCall {
 }
 
 type Wire =
+  | { readonly kind: 'announce'; readonly from: string; readonly topic: string; readonly payload: unknown }
   | { readonly kind: 'call'; readonly id: string; readonly from: string; readonly call: RemoteCall }
   | { readonly kind: 'answer'; readonly id: string; readonly ok: true; readonly value: unknown }
   | { readonly kind: 'answer'; readonly id: string; readonly ok: false; readonly error: { code: ErrorCode; message: string; details?: unknown } };
@@ -35,6 +36,8 @@ export interface ClusterOptions {
 export interface ClusterEvents {
   /** This node no longer holds the hearing's lease: it must stop acting for it at once. */
   lost: (hearingId: string) => void;
+  /** Another node announced something every node should know. */
+  heard: (topic: string, payload: unknown) => void;
 }
 
 /**
@@ -187,6 +190,13 @@ export class Cluster extends TypedEmitter<ClusterEvents> {
       return;
     }
     if (wire.kind === 'call') void this.answer(wire);
+    if (wire.kind === 'announce' && wire.from !== this.o.nodeId) this.emit('heard', wire.topic, wire.payload);
+  }
+
+  /** Tells every other node something (nothing happens alone); lost if Redis is away. */
+  announce(topic: string, payload: unknown): void {
+    const wire: Wire = { kind: 'announce', from: this.o.nodeId, topic, payload };
+    this.o.transport?.announce(JSON.stringify(wire)).catch((err: unknown) => this.o.logger.warn({ err, topic }, 'could not tell the other nodes'));
   }
 
   private async answer(wire: Extract<Wire, { kind: 'call' }>): Promise<void> {

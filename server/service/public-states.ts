@@ -7,6 +7,21 @@ import type { LiveHearing } from './live-hearing.ts';
 export interface PublicStatesEvents {
   /** A hearing's public state changed (as aired, not as commanded). */
   changed: (status: PublicStatus) => void;
+  /** A hearing running on this node aired something new: other nodes need to hear it. */
+  aired: (seen: AiredSeen) => void;
+}
+
+/** What the public was last shown of a hearing, and since when. */
+export interface AiredSeen {
+  readonly hearingId: string;
+  readonly outcome: AiredOutcome;
+  readonly since: number;
+}
+
+/** Where the newest aired outcome of each hearing is kept, for nodes that did not see it. */
+export interface AiredRecords {
+  get(hearingId: string): Promise<AiredSeen | null>;
+  put(seen: AiredSeen): Promise<void>;
 }
 
 /**
@@ -20,7 +35,9 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
     /** The hearing if the public may read about it, else null. */
     private readonly hearingOf: (id: string) => Promise<Hearing | null>,
     private readonly replayOf: (id: string) => Promise<ReplayDecision | null>,
-    logger: Logger,
+    private readonly logger: Logger,
+    /** Kept in the state store, so a node that did not run the hearing can tell viewers too. */
+    private readonly records: AiredRecords | null = null,
   ) {
     super((err, event) => logger.error({ err, event }, 'public state listener failed'));
   }
@@ -29,11 +46,30 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
   follow(session: LiveHearing): void {
     const id = session.hearing.id;
     session.on('released', (r) => {
-      const before = this.aired.get(id);
-      if (before?.outcome === r.outcome) return;
-      this.aired.set(id, { outcome: r.outcome, since: r.releasedAt });
-      void this.status(id).then((s) => s && this.emit('changed', s), () => undefined);
+      if (!this.observe({ hearingId: id, outcome: r.outcome, since: r.releasedAt })) return;
+      const seen = { hearingId: id, outcome: r.outcome, since: r.releasedAt };
+      this.records?.put(seen).catch((err: unknown) => this.logger.warn({ err, hearingId: id }, 'could not store what the public was shown'));
+      this.emit('aired', seen);
     });
+  }
+
+  /** What another node's hearing aired: this node's viewers are told as well. */
+  heard(seen: AiredSeen): void {
+    this.observe(seen);
+  }
+
+  /** Takes a newer outcome in and tells followers; false when it changes nothing. */
+  private observe(seen: AiredSeen): boolean {
+    const before = this.aired.get(seen.hearingId);
+    if (before?.outcome === seen.outcome || (before && before.since > seen.since)) return false;
+    this.aired.set(seen.hearingId, { outcome: seen.outcome, since: seen.since });
+    void this.status(seen.hearingId).then((s) => s && this.emit('changed', s), () => undefined);
+    return true;
+  }
+
+  private async stored(id: string): Promise<{ outcome: AiredOutcome; since: number } | null> {
+    const seen = await this.records?.get(id).catch(() => null);
+    return seen ? { outcome: seen.outcome, since: seen.since } : null;
   }
 
   /** Tells followers a hearing's state again (a replay was published or withheld). */
@@ -46,7 +82,7 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
   async status(id: string): Promise<PublicStatus | null> {
     const h = await this.hearingOf(id);
     if (!h) return null;
-    const aired = this.aired.get(id) ?? null;
+    const aired = this.aired.get(id) ?? (await this.stored(id));
     const replay = h.status === 'ended' ? await this.replayOf(id) : null;
     const state = publicStateOf(h, aired?.outcome ?? null, replay);
     return { hearingId: id, state, since: aired?.since ?? null, delaySeconds: h.delaySeconds, scheduledStart: h.scheduledStart };

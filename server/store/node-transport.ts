@@ -1,7 +1,12 @@
-/** How nodes reach one another: a message to a node by id. Redis pub/sub in production. */
+/**
+ * How nodes reach one another: a message to one node by id, or an announcement to every node.
+ * Redis pub/sub in production.
+ */
 export interface NodeTransport {
   send(nodeId: string, message: string): Promise<void>;
-  /** Starts delivering this node's messages; resolves once it is listening. */
+  /** Delivers to every listening node, this one included. */
+  announce(message: string): Promise<void>;
+  /** Starts delivering this node's messages and every announcement; resolves once listening. */
   listen(nodeId: string, deliver: (message: string) => void): Promise<void>;
   close(): Promise<void>;
 }

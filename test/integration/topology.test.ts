@@ -1,26 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { createClient } from 'redis';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../server/audit/trail.ts';
 import { TestEncoder } from '../support/encoder.ts';
+import { EventStream } from '../support/event-stream.ts';
 import { caller, clearHearing, signIn } from '../support/governance.ts';
 import { decodeCounters, decodeFeed, PublicFeed } from '../support/public-feed.ts';
-import { freeTcpPort, TestRedis } from '../support/redis.ts';
-import { S3Peer } from '../support/s3.ts';
-import { serverOnFreePorts, type ServerProcess } from '../support/server-process.ts';
+import { startTopology, TOPOLOGY_ADMIN, type Topology, type TopologyNode } from '../support/topology.ts';
 import { elapse, waitFor } from '../support/wait.ts';
-
-interface Node {
-  readonly id: string;
-  readonly server: ServerProcess;
-  readonly base: string;
-  readonly rtmpPort: number;
-}
 
 const D = 4_000;
 const SEGMENT_MS = 2_000;
@@ -34,26 +20,16 @@ const LEASE_SECONDS = 3;
  * The tests run in order: each builds on the hearing as the one before left it.
  */
 describe('the compose topology as processes: two nodes', () => {
-  const redis = new TestRedis();
-  const bucket = new S3Peer('courtcast-public');
-  const nodes: Node[] = [];
-  let nginx: ChildProcess;
+  let topo: Topology;
+  let nodes: readonly TopologyNode[];
   let encoder: TestEncoder;
   let feed: PublicFeed;
-  let dir = '';
   let base = '';
-  let ingestUrl = '';
   let token = '';
   let hearingId = '';
   let roomId = '';
-  let lookup: ReturnType<typeof createClient>;
 
-  /** The node holding the hearing's lease, read from Redis as the nodes read it. */
-  const owner = async (): Promise<Node | null> => {
-    const held = await lookup.get(`courtcast:lease:${hearingId}`);
-    const id = held ? held.slice(held.indexOf(':') + 1) : null;
-    return nodes.find((n) => n.id === id) ?? null;
-  };
+  const owner = () => topo.owner(hearingId);
   const audit = async (at = base) => (await caller(at, token)<AuditEntry[]>('GET', `/api/hearings/${hearingId}/audit`)).body;
   const programAfter = async (t: number) =>
     waitFor(async () => {
@@ -62,57 +38,10 @@ describe('the compose topology as processes: two nodes', () => {
     }, 'program media captured after the instant', 60_000, 1000);
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'cc-topology-'));
-    await redis.start();
-    await bucket.start();
-    lookup = createClient({ url: redis.url });
-    await lookup.connect();
-    for (const n of [1, 2]) {
-      const made = await serverOnFreePorts(path.join(dir, `data-${n}`), {
-        COURTCAST_NODE_ID: `node-${n}`,
-        COURTCAST_LEASE_SECONDS: String(LEASE_SECONDS),
-        COURTCAST_STATE_STORE: 'redis',
-        COURTCAST_REDIS_URL: redis.url,
-        COURTCAST_OBJECT_STORE: 's3',
-        COURTCAST_PUBLIC_S3_BUCKET: bucket.bucket,
-        COURTCAST_PUBLIC_S3_ENDPOINT: bucket.endpoint,
-        COURTCAST_PUBLIC_S3_FORCE_PATH_STYLE: 'true',
-        COURTCAST_PUBLIC_S3_ACCESS_KEY_ID: 'S3RVER',
-        COURTCAST_PUBLIC_S3_SECRET_ACCESS_KEY: 'S3RVER',
-        // Both nodes must accept the same sign-ins.
-        COURTCAST_JWT_SECRET: 'topology-shared-token-key-of-32-characters',
-        COURTCAST_ADMIN_USER: 'admin',
-        COURTCAST_ADMIN_PASSWORD: 'topology-admin-password',
-        COURTCAST_TRUST_PROXY: 'loopback',
-        COURTCAST_TIME_OVERLAY: 'false',
-      });
-      // One after the other, so only the first makes the bootstrap account.
-      await made.server.start(made.base);
-      nodes.push({ id: `node-${n}`, ...made });
-    }
-    const [one, two] = nodes as [Node, Node];
-    const port = await freeTcpPort();
-    const rtmpFront = await freeTcpPort();
-    const conf = readFileSync('deploy/nginx.conf', 'utf8')
-      .replace('listen 80;', `listen 127.0.0.1:${port};`)
-      .replace('listen 1935;', `listen 127.0.0.1:${rtmpFront};`)
-      .replace(/resolver [^;]+;/, '')
-      .replaceAll('http://minio:9000', bucket.endpoint)
-      .replaceAll('courtcast-1:8080', one.base.replace('http://', ''))
-      .replaceAll('courtcast-2:8080', two.base.replace('http://', ''))
-      .replaceAll('courtcast-1:1935', `127.0.0.1:${one.rtmpPort}`)
-      .replaceAll('courtcast-2:1935', `127.0.0.1:${two.rtmpPort}`)
-      .replaceAll('/var/cache/nginx', path.join(dir, 'cache'))
-      .replace('worker_processes auto;', `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/nginx-error.log warn;${process.getuid?.() === 0 ? ' user root;' : ''}`);
-    // Debian builds the stream module (the encoders' TCP balancing) as a module to load.
-    writeFileSync(path.join(dir, 'nginx.conf'), `load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n${conf}`);
-    mkdirSync(path.join(dir, 'cache'));
-    nginx = spawn('/usr/sbin/nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
-    base = `http://127.0.0.1:${port}`;
-    ingestUrl = `rtmp://127.0.0.1:${rtmpFront}/live`;
-    await waitFor(async () => (await fetch(`${base}/nginx-health`).catch(() => null))?.status === 204, 'nginx', 10_000, 100);
-
-    token = await signIn(base, 'admin', 'topology-admin-password');
+    topo = await startTopology({ leaseSeconds: LEASE_SECONDS });
+    nodes = topo.nodes;
+    base = topo.base;
+    token = await signIn(base, TOPOLOGY_ADMIN, topo.adminPassword);
     const api = caller(base, token);
     const court = await api<{ id: string }>('POST', '/api/courts', { name: 'Topology Court' });
     const room = await api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, { name: 'Room' });
@@ -121,7 +50,7 @@ describe('the compose topology as processes: two nodes', () => {
     await clearHearing(base, token, court.body.id, hearingId);
     // Whichever node nginx hands the encoder to must know the new courtroom's key.
     await elapse(2_500);
-    encoder = new TestEncoder(`${ingestUrl}/${room.body.streamKey}`, 'flv', Date.now(), { width: 320, height: 180 }).start();
+    encoder = new TestEncoder(`${topo.ingestUrl}/${room.body.streamKey}`, 'flv', Date.now(), { width: 320, height: 180 }).start();
     await elapse(1_500);
     // The start may reach either node; the hearing opens where the encoder's media arrives.
     expect((await api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
@@ -131,12 +60,7 @@ describe('the compose topology as processes: two nodes', () => {
   afterAll(async () => {
     feed?.stop();
     await encoder?.kill();
-    nginx?.kill('SIGTERM');
-    for (const n of nodes) await n.server.kill();
-    await lookup?.quit().catch(() => undefined);
-    await bucket.dispose();
-    await redis.stop();
-    await rm(dir, { recursive: true, force: true });
+    await topo?.stop();
   });
 
   it('runs the hearing on the node the encoder reaches, and serves the output from the bucket through nginx’s cache', async () => {
@@ -155,21 +79,27 @@ describe('the compose topology as processes: two nodes', () => {
       return null;
     }, 'program media through nginx', 60_000, 1000);
     // The pipeline runs where the encoder's media arrives, whichever node the start reached.
-    const encoderAt = JSON.parse((await lookup.get(`courtcast:encoders:ttl:${roomId}`)) ?? '{}') as { nodeId?: string };
+    const encoderAt = JSON.parse((await topo.redisGet(`courtcast:encoders:ttl:${roomId}`)) ?? '{}') as { nodeId?: string };
     expect(encoderAt.nodeId).toBe(runner?.id);
     // Fetched once above; the second answer comes from nginx's cache, byte for byte the bucket's.
     const again = await fetch(segment);
     expect(again.headers.get('x-cache')).toBe('HIT');
     expect(again.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(again.headers.get('access-control-allow-origin')).toBe('*');
+    // Both nodes sign archives with one key, the one the deployment publishes.
+    const published = await Promise.all(nodes.map(async (n) => (await fetch(`${n.base}/.well-known/courtcast-archive-key.pem`)).text()));
+    expect(published[0]).toContain('PUBLIC KEY');
+    expect(published[1]).toBe(published[0]);
     const key = new URL(segment).pathname.replace(/^\/hls\//, '');
-    expect(Buffer.from(await again.arrayBuffer()).equals((await bucket.store().get(key)) as Buffer)).toBe(true);
+    expect(Buffer.from(await again.arrayBuffer()).equals((await topo.bucket.store().get(key)) as Buffer)).toBe(true);
   });
 
   it('acts on a cut sent to the node that does not run the hearing within a segment, and acks it once', async () => {
-    const runner = (await owner()) as Node;
-    const other = nodes.find((n) => n !== runner) as Node;
+    const runner = (await owner()) as TopologyNode;
+    const other = nodes.find((n) => n !== runner) as TopologyNode;
     const socket: Socket = connect(`${other.base}/control`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    // A viewer whose state stream reached the other node.
+    const states = await new EventStream(`${other.base}/public/hearings/${hearingId}/events`).open();
     try {
       const acks: unknown[] = [];
       const emit = (event: string, payload: unknown) =>
@@ -197,7 +127,11 @@ describe('the compose topology as processes: two nodes', () => {
       await feed.poll();
       const leaked = (await decodeFeed(feed)).flatMap((e) => e.counters.filter((c) => c > 0 && encoder.timeOf(c) > cutAt));
       expect(leaked).toEqual([]);
+      // That viewer was told what aired, though the hearing runs elsewhere: live, then interrupted.
+      expect(states.states()[0]).toBe('live');
+      expect(states.states()).toContain('interrupted');
     } finally {
+      states.close();
       socket.disconnect();
     }
   });
@@ -207,8 +141,8 @@ describe('the compose topology as processes: two nodes', () => {
     expect((await api('POST', `/api/hearings/${hearingId}/broadcast/resume`, {})).status).toBe(200);
     const resumedAt = Date.now();
     await programAfter(resumedAt);
-    const runner = (await owner()) as Node;
-    const survivor = nodes.find((n) => n !== runner) as Node;
+    const runner = (await owner()) as TopologyNode;
+    const survivor = nodes.find((n) => n !== runner) as TopologyNode;
     // Cut through nginx, then the runner dies at once: its window was pending there.
     const cut = await api<{ phase: string; persisted: boolean }>('POST', `/api/hearings/${hearingId}/broadcast/cut`, { reason: 'a protected witness' });
     const cutAt = Date.now();
@@ -247,8 +181,8 @@ describe('the compose topology as processes: two nodes', () => {
   });
 
   it('hands the hearing to the node its encoder reconnects to once the dead node is back, and ends there', async () => {
-    const runner = (await owner()) as Node;
-    const returning = nodes.find((n) => n !== runner) as Node;
+    const runner = (await owner()) as TopologyNode;
+    const returning = nodes.find((n) => n !== runner) as TopologyNode;
     // Same name, same data: it clears what its crash left and leaves the hearing where it runs.
     await returning.server.start(returning.base);
     expect((await owner())?.id).toBe(runner.id);
