@@ -246,7 +246,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     io.adapter(createAdapter(catchingPublishes(pub, logger), sub));
     adapterClients.push(pub, sub);
   }
-  const control = new ControlChannel(io, { registry, broadcasts, accounts, tokens, audit, state, viewers, health, logger, ...(opts.maxIdempotencyKeys ? { maxIdempotencyKeys: opts.maxIdempotencyKeys } : {}) });
+  const control = new ControlChannel(io, { registry, broadcasts, accounts, tokens, audit, state, viewers, health, logger, clustered: cluster.shared, ...(opts.maxIdempotencyKeys ? { maxIdempotencyKeys: opts.maxIdempotencyKeys } : {}) });
   await broadcasts.joinCluster();
   const recovered = await broadcasts.recover();
   if (recovered.length > 0) logger.warn({ recovered }, 'live hearings recovered after a restart');

@@ -36,6 +36,8 @@ export interface ControlDeps {
   readonly now?: () => number;
   /** First answers held in memory at most (the oldest go first). */
   readonly maxIdempotencyKeys?: number;
+  /** Whether other nodes share the consoles' rooms (the Socket.IO Redis adapter). */
+  readonly clustered?: boolean;
 }
 
 /** How long a retry with the same idempotency key returns the first answer. */
@@ -92,8 +94,10 @@ export class ControlChannel {
     this.nsp.on('connection', (socket) => this.onConnection(socket));
     this.offChanged = d.broadcasts.on('changed', (id) => void this.fanOut(id));
     // Viewer counts and encoder health drift without events; refresh the rooms that have consoles.
+    // Across nodes a room's consoles may all be on another node, which this one cannot see: the
+    // node running a hearing then refreshes its room regardless, through the Redis adapter.
     this.ticker = setInterval(() => {
-      for (const id of d.broadcasts.liveHearingIds()) if ((this.nsp.adapter.rooms.get(room(id))?.size ?? 0) > 0) void this.fanOut(id);
+      for (const id of d.broadcasts.liveHearingIds()) if (d.clustered || (this.nsp.adapter.rooms.get(room(id))?.size ?? 0) > 0) void this.fanOut(id);
     }, 2000);
   }
 

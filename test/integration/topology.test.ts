@@ -109,9 +109,12 @@ describe('the compose topology as processes: two nodes', () => {
             resolve(err ? { ok: false } : ack);
           }),
         );
+      const refreshed = new Promise<{ live: { phase: string } | null }>((resolve) => socket.once('state', resolve));
       const joined = await emit('join', { hearingId });
-      // The console's state comes from the node running the hearing.
+      // The console's state comes from the node running the hearing, on joining and every few
+      // seconds after (viewers, encoder health), though the console is on the other node.
       expect(joined).toMatchObject({ ok: true, state: { live: { phase: 'on-air' } } });
+      expect(await Promise.race([refreshed, elapse(5_000).then(() => null)])).toMatchObject({ live: { phase: 'on-air' } });
       await programAfter(Date.now() - D);
       const cutAt = Date.now();
       const cut = await emit('cut', { hearingId, idempotencyKey: 'topology-cut-1', reason: 'a minor was named' });
