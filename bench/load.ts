@@ -11,7 +11,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +18,7 @@ import { TestEncoder } from '../test/support/encoder.ts';
 import { caller, clearHearing, signIn } from '../test/support/governance.ts';
 import { startTopology, TOPOLOGY_ADMIN } from '../test/support/topology.ts';
 import { startNginx } from './nginx.ts';
+import { freeTcpPort } from '../test/support/redis.ts';
 
 const SECONDS = Number(process.argv[3] ?? 600);
 const VIEWERS = Number(process.argv[4] ?? 5000);
@@ -50,13 +50,6 @@ interface ConsoleResult {
   samples: string[];
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => srv.once('listening', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  srv.close();
-  return port;
-}
 
 /** Runs a generator in its own process and reads its one-line JSON summary. */
 async function generator<T>(script: string, args: readonly (string | number)[], seconds: number): Promise<T> {
@@ -115,7 +108,7 @@ try {
   await topo.stop();
 
   process.stderr.write(`baselines: plain nginx and bare Socket.IO for ${BASELINE_SECONDS} s\n`);
-  const nginxPort = await freePort();
+  const nginxPort = await freeTcpPort();
   const stopNginx = await startNginx(copy, nginxPort, 16_384);
   const bare = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-socketio.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const barePort = await new Promise<number>((resolve) => bare.stdout.on('data', (d: Buffer) => resolve(Number(/READY (\d+)/.exec(d.toString())?.[1]))));

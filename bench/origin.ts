@@ -7,25 +7,18 @@
  */
 import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
 import { seedHearing, startTestServer } from '../test/support/server.ts';
 import { startNginx } from './nginx.ts';
+import { freeTcpPort } from '../test/support/redis.ts';
 
 const SECONDS = Number(process.argv[3] ?? 10);
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => srv.once('listening', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  srv.close();
-  return port;
-}
 
 /** Load from another process, so the generator never shares the server's event loop. */
 async function load(url: string): Promise<{ rps: number; p99: number; errors: number; non2xx: number }> {
@@ -51,7 +44,7 @@ await encoder.close();
 const rung = path.join(s.cc.dirs.public, 'hearings', hearingId, '720p');
 const segments = (await readdir(rung)).filter((f) => f.endsWith('.ts')).sort();
 const segment = segments.at(-2) as string;
-const nginxPort = await freePort();
+const nginxPort = await freeTcpPort();
 const stopNginx = await startNginx(s.cc.dirs.public, nginxPort);
 const rows: string[] = [];
 try {
