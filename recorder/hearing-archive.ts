@@ -1,6 +1,7 @@
-import { mkdir, open, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { chain, signManifest, type EntryBody, type Manifest, type ManifestEntry } from './manifest.ts';
+import type { Logger } from '../server/domain/logger.ts';
+import type { StateStore } from '../server/store/state-store.ts';
+import { ArchiveChain } from './archive-chain.ts';
+import { signManifest, type EntryBody, type Manifest, type ManifestEntry } from './manifest.ts';
 import type { SigningKey } from './signing-key.ts';
 import { sha256File, type Spool, type Spooled } from './spool.ts';
 
@@ -10,64 +11,63 @@ export const archivePrefix = (hearingId: string): string => `hearings/${hearingI
 /** What a hearing's archive needs from the recorder around it. */
 export interface HearingArchiveOptions {
   readonly hearingId: string;
-  /** The hearing's chained entries, one JSON line each, synced before an object is queued. */
+  /** This node's chain entries not yet in the state store, one JSON line each, synced. */
   readonly journalFile: string;
+  /** Where the hearing's chain is kept for every node (see archive-chain.ts). */
+  readonly state: StateStore;
+  readonly logger: Logger;
   readonly spool: Spool;
   readonly enqueue: (item: Spooled) => void;
   readonly key: SigningKey;
   readonly now: () => number;
+  readonly storeWaitMs?: number;
 }
 
 /**
  * One hearing's archive while it is written: every object goes into the spool, is hashed, and is
- * entered on the hearing's chain (a local journal, synced) before it is queued for upload. The
- * journal is what the manifest is built from, so a restart continues the same chain, and an object
+ * entered on the hearing's chain (synced to a local journal, then to the state store, which every
+ * node that records the hearing shares) before it is queued for upload. The chain is what the
+ * manifest is built from, so a restart or another node continues the same chain, and an object
  * already entered is never entered twice.
  */
 export class HearingArchive {
-  private entries: ManifestEntry[] = [];
-  private readonly keys = new Set<string>();
   private ops: Promise<unknown> = Promise.resolve();
   private dirty = false;
 
-  private constructor(private readonly o: HearingArchiveOptions) {}
+  private constructor(
+    private readonly o: HearingArchiveOptions,
+    private readonly chain: ArchiveChain,
+  ) {}
 
   static async open(o: HearingArchiveOptions): Promise<HearingArchive> {
-    const a = new HearingArchive(o);
-    await mkdir(path.dirname(o.journalFile), { recursive: true });
-    const text = await readFile(o.journalFile, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? '' : Promise.reject(err)));
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const e = JSON.parse(line) as ManifestEntry;
-        // A torn last line (a crash mid-write) is dropped; its object is entered again.
-        if (e.n === a.entries.length && e.prev === (a.entries.at(-1)?.hash ?? e.prev)) {
-          a.entries.push(e);
-          a.keys.add(e.key);
-        }
-      } catch {
-        break;
-      }
-    }
-    return a;
+    const chain = await ArchiveChain.open({ hearingId: o.hearingId, journalFile: o.journalFile, state: o.state, logger: o.logger, ...(o.storeWaitMs !== undefined ? { storeWaitMs: o.storeWaitMs } : {}) });
+    return new HearingArchive(o, chain);
   }
 
   get hearingId(): string {
     return this.o.hearingId;
   }
 
-  /** Every entry so far, in chain order. */
+  /** Every entry this node knows of, in chain order. */
   list(): readonly ManifestEntry[] {
-    return this.entries;
+    return this.chain.list();
   }
 
   has(key: string): boolean {
-    return this.keys.has(key);
+    return this.chain.has(key);
   }
 
   /** Whether entries were added since the manifest was last spooled. */
   get changed(): boolean {
     return this.dirty;
+  }
+
+  /**
+   * Stores this node's waiting entries and reads the other nodes': true when the chain it lists
+   * is the whole stored chain, so a manifest signed now leaves nothing out.
+   */
+  sync(): Promise<boolean> {
+    return this.chain.flush();
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {
@@ -82,7 +82,7 @@ export class HearingArchive {
    */
   addFile(body: Omit<EntryBody, 'size' | 'sha256'>, source: string): Promise<ManifestEntry | null> {
     return this.serially(async () => {
-      if (this.keys.has(body.key)) return null;
+      if (this.has(body.key)) return null;
       const item = await this.o.spool.addFile(`${archivePrefix(this.o.hearingId)}/${body.key}`, source);
       return this.enter({ ...body, size: item.size, sha256: await sha256File(item.file) } as EntryBody, item);
     });
@@ -91,23 +91,14 @@ export class HearingArchive {
   /** Archives bytes under `body.key`. */
   addBytes(body: Omit<EntryBody, 'size' | 'sha256'>, bytes: Buffer): Promise<ManifestEntry | null> {
     return this.serially(async () => {
-      if (this.keys.has(body.key)) return null;
+      if (this.has(body.key)) return null;
       const item = await this.o.spool.add(`${archivePrefix(this.o.hearingId)}/${body.key}`, bytes);
       return this.enter({ ...body, size: item.size, sha256: await sha256File(item.file) } as EntryBody, item);
     });
   }
 
   private async enter(body: EntryBody, item: Spooled): Promise<ManifestEntry> {
-    const entry = chain(this.entries.at(-1) ?? null, body);
-    const fh = await open(this.o.journalFile, 'a');
-    try {
-      await fh.write(`${JSON.stringify(entry)}\n`);
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    this.entries.push(entry);
-    this.keys.add(entry.key);
+    const entry = await this.chain.enter(body);
     this.dirty = true;
     this.o.enqueue(item);
     return entry;
@@ -116,7 +107,7 @@ export class HearingArchive {
   /** Signs the chain as it stands and queues the manifest (it replaces the previous one). */
   writeManifest(final: boolean): Promise<Manifest> {
     return this.serially(async () => {
-      const m = signManifest(this.o.hearingId, this.entries, this.o.key.privateKey, final, new Date(this.o.now()));
+      const m = signManifest(this.o.hearingId, this.list(), this.o.key.privateKey, final, new Date(this.o.now()));
       this.dirty = false;
       this.o.enqueue(await this.o.spool.add(`${archivePrefix(this.o.hearingId)}/manifest.json`, `${JSON.stringify(m, null, 1)}\n`));
       return m;

@@ -70,9 +70,18 @@ export interface RecorderOptions {
   readonly logger: Logger;
   readonly now?: () => number;
   readonly retry?: { readonly minBackoffMs?: number; readonly maxBackoffMs?: number };
+  /** This node's name: finalizing a hearing's archive is claimed with a lease, one node at a time. */
+  readonly nodeId?: string;
+  /** How often archives whose finalizing failed (another node's part not uploaded yet, a store down) are tried again. */
+  readonly finalizeRetryMs?: number;
+  /** How long one state-store call of the archive chain may take before it is retried later. */
+  readonly storeWaitMs?: number;
 }
 
 const MANIFEST_EVERY_MS = 10_000;
+/** Long enough for a remux; renewed while finalizing, so a node that dies lets another finish. */
+const FINALIZE_LEASE_MS = 60_000;
+const finalizeLease = (hearingId: string): string => `archive:${hearingId}`;
 
 /** Keys of the master segments whose capture interval overlaps [start, end). */
 function masterOver(entries: readonly ManifestEntry[], start: number, end: number): string[] {
@@ -94,10 +103,13 @@ export class Recorder {
   /** Per hearing, the aired slots being copied, in order: finalizing waits for them. */
   private readonly airedPasses = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
+  private readonly nodeId: string;
 
   constructor(private readonly o: RecorderOptions) {
     this.now = o.now ?? Date.now;
+    this.nodeId = o.nodeId ?? 'local';
     this.spool = new Spool(path.join(o.dir, 'spool'));
     this.uploader = new Uploader({ store: o.store, spool: this.spool, logger: o.logger, ...o.retry, now: this.now });
   }
@@ -107,8 +119,20 @@ export class Recorder {
     const left = await this.uploader.start();
     if (left > 0) this.o.logger.warn({ left }, 'resuming archive uploads left by the previous run');
     this.timer = setInterval(() => void this.refreshManifests(), MANIFEST_EVERY_MS);
+    await this.finishInterrupted(true);
+    this.retryTimer = setInterval(() => void this.finishInterrupted(false).catch(() => undefined), this.o.finalizeRetryMs ?? 30_000);
+    this.retryTimer.unref();
+  }
+
+  /**
+   * Finalizes the archives left unfinished: at start also those of hearings that ended while no
+   * recorder followed them (a crash), later only those whose finalizing failed. A hearing still
+   * running or draining on another node is that node's to finalize.
+   */
+  private async finishInterrupted(starting: boolean): Promise<void> {
     for (const [id, rec] of await this.o.state.entries<ArchiveRecord>('archives')) {
-      if (rec.status === 'finalizing' || (rec.status === 'recording' && (await this.o.hasEnded(id)))) void this.finalize(id);
+      if (this.finalizing.has(id)) continue;
+      if (rec.status === 'finalizing' || (starting && rec.status === 'recording' && (await this.o.hasEnded(id)))) void this.finalize(id);
     }
   }
 
@@ -122,6 +146,9 @@ export class Recorder {
       a = HearingArchive.open({
         hearingId,
         journalFile: path.join(this.o.dir, 'journal', `${hearingId}.jsonl`),
+        state: this.o.state,
+        logger: this.o.logger,
+        ...(this.o.storeWaitMs !== undefined ? { storeWaitMs: this.o.storeWaitMs } : {}),
         spool: this.spool,
         enqueue: (item) => this.uploader.add(item),
         key: this.o.key,
@@ -275,11 +302,23 @@ export class Recorder {
     }
   }
 
+  /**
+   * Stores waiting chain entries and spools a fresh interim manifest of every archive that grew.
+   * Once a hearing's archive is finalizing (on any node) no interim manifest may replace the final one.
+   */
   private async refreshManifests(): Promise<void> {
     for (const [id, pending] of this.archives) {
       if (this.finalizing.has(id)) continue;
       const a = await pending.catch(() => null);
-      if (a?.changed) await a.writeManifest(false).catch((err: unknown) => this.o.logger.error({ hearingId: id, err }, 'could not write the archive manifest'));
+      if (!a) continue;
+      await a.sync();
+      if (!a.changed) continue;
+      const status = (await this.o.state.get<ArchiveRecord>('archives', id).catch(() => null))?.status ?? 'recording';
+      if (status !== 'recording') {
+        this.archives.delete(id);
+        continue;
+      }
+      await a.writeManifest(false).catch((err: unknown) => this.o.logger.error({ hearingId: id, err }, 'could not write the archive manifest'));
     }
   }
 
@@ -287,22 +326,51 @@ export class Recorder {
   finalize(hearingId: string): Promise<void> {
     let f = this.finalizing.get(hearingId);
     if (!f) {
-      f = this.finalizeOnce(hearingId).finally(() => this.finalizing.delete(hearingId));
+      f = this.claimed(hearingId, () => this.finalizeOnce(hearingId))
+        .catch((err: unknown) => this.o.logger.warn({ hearingId, err }, 'could not claim finalizing the archive; it is tried again later'))
+        .finally(() => this.finalizing.delete(hearingId));
       this.finalizing.set(hearingId, f);
     }
     return f;
   }
 
+  /**
+   * Runs `work` under the hearing's finalizing lease, renewed while it runs: two nodes finalizing
+   * one archive would enter two different MP4s under one key. Skipped when another node holds the
+   * lease, or still holds the hearing itself (it is draining and finalizes when it finishes).
+   */
+  private async claimed(hearingId: string, work: () => Promise<void>): Promise<void> {
+    const leases = this.o.state.leases;
+    const running = await leases.holder(hearingId);
+    if (running && running.nodeId !== this.nodeId) return;
+    const token = await leases.acquire(finalizeLease(hearingId), this.nodeId, FINALIZE_LEASE_MS);
+    if (token === null) return;
+    const lease = { nodeId: this.nodeId, token };
+    const renew = setInterval(() => void leases.renew(finalizeLease(hearingId), lease, FINALIZE_LEASE_MS).catch(() => undefined), FINALIZE_LEASE_MS / 4);
+    renew.unref();
+    try {
+      await work();
+    } finally {
+      clearInterval(renew);
+      await leases.release(finalizeLease(hearingId), lease).catch(() => undefined);
+    }
+  }
+
   private async finalizeOnce(hearingId: string): Promise<void> {
     const log = this.o.logger;
+    const known = await this.o.state.get<ArchiveRecord>('archives', hearingId);
+    // Another node finished it while this one waited for the lease.
+    if (known?.status === 'complete') return;
     const a = await this.archive(hearingId);
-    const started = (await this.o.state.get<ArchiveRecord>('archives', hearingId))?.startedAt;
+    const started = known?.startedAt;
     const base = (status: ArchiveRecord['status'], extra: Partial<ArchiveRecord> = {}) => this.record(hearingId, status, a.list(), { ...(started ? { startedAt: started } : {}), ...extra });
     await this.o.state.put('archives', hearingId, base('finalizing'));
     try {
       await this.enterMaster(hearingId);
       await this.airedPasses.get(hearingId);
       this.airedPasses.delete(hearingId);
+      // The record and the MP4s are made from the whole chain, the parts other nodes recorded too.
+      if (!(await a.sync())) throw new Error('the archive chain is not all in the state store yet');
       if (!a.has('record.json')) {
         const record = (await this.o.recordOf(hearingId)) as { audit?: LoggedEvent[] } & Record<string, unknown>;
         // The recording log: what the master holds, each hole in it and its cause.
@@ -324,6 +392,7 @@ export class Recorder {
       } finally {
         await rm(work, { recursive: true, force: true });
       }
+      if (!(await a.sync())) throw new Error('the archive chain is not all in the state store yet');
       await a.writeManifest(true);
       const files = { ...(a.has('master.mp4') ? { masterMp4: 'master.mp4' } : {}), ...(a.has('aired.mp4') ? { airedMp4: 'aired.mp4' } : {}), airedPlaylist: 'aired/index.m3u8' };
       await this.o.state.put('archives', hearingId, base('complete', { finalizedAt: new Date(this.now()).toISOString(), files }));
@@ -331,7 +400,7 @@ export class Recorder {
       this.archives.delete(hearingId);
       log.info({ hearingId, entries: a.list().length }, 'hearing archived');
     } catch (err) {
-      log.error({ hearingId, err }, 'could not finalize the archive; it is retried at the next start');
+      log.error({ hearingId, err }, 'could not finalize the archive; it is tried again later');
       await this.o.state.put('archives', hearingId, base('finalizing', { error: err instanceof Error ? err.message : String(err) })).catch(() => undefined);
     }
   }
@@ -376,7 +445,9 @@ export class Recorder {
   /** Stops the manifest timer and the uploader; the spool keeps whatever is not uploaded yet. */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearInterval(this.retryTimer);
     this.timer = null;
+    this.retryTimer = null;
     await Promise.allSettled([...this.finalizing.values()]);
     await this.refreshManifests();
     await this.uploader.close();

@@ -188,6 +188,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     savedTimeline: async (hearingId) => (await state.get<{ timeline: PublicTimeline }>('releases', hearingId))?.timeline ?? null,
     hasEnded: (hearingId) => registry.hearing(hearingId).then((h) => h.status === 'ended', () => false),
     ffmpegPath: config.ffmpegPath,
+    nodeId: cluster.nodeId,
     logger,
   });
   broadcasts.on('opened', (session) => void recorder.follow(session));

@@ -13,3 +13,15 @@ export function settleWithin<T>(p: Promise<T>, ms: number, fallback: T): Promise
     ).finally(() => clearTimeout(timer));
   });
 }
+
+/**
+ * What `p` settles to, or a rejection once `ms` pass: for background work that must not hang on
+ * a stalled dependency, and may retry later (the call itself is not cancelled).
+ */
+export function answerWithin<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    timer.unref();
+    p.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}

@@ -1,5 +1,7 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest, Verdict } from '../../recorder/manifest.ts';
+import type { ArchiveRecord } from '../../recorder/recorder.ts';
 import type { AuditEntry } from '../../server/audit/trail.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { EventStream } from '../support/event-stream.ts';
@@ -92,6 +94,7 @@ describe('the compose topology as processes: two nodes', () => {
     expect(published[1]).toBe(published[0]);
     const key = new URL(segment).pathname.replace(/^\/hls\//, '');
     expect(Buffer.from(await again.arrayBuffer()).equals((await topo.bucket.store().get(key)) as Buffer)).toBe(true);
+
   });
 
   it('acts on a cut sent to the node that does not run the hearing within a segment, and acks it once', async () => {
@@ -205,4 +208,27 @@ describe('the compose topology as processes: two nodes', () => {
     expect(entries.filter((e) => e.action === 'taken-over').at(-1)?.params).toMatchObject({ node: returning.id, phase: 'on-air' });
     expect((await caller(base, token)('GET', `/api/hearings/${hearingId}/audit/verify`)).body).toMatchObject({ ok: true, entries: entries.length });
   });
+
+  it('archives the hearing as one, whichever nodes recorded it: every holder’s master on one chain that verifies', async () => {
+    const api = caller(base, token);
+    const record = await waitFor(async () => {
+      const r = await api<{ archive: ArchiveRecord }>('GET', `/api/archive/hearings/${hearingId}`);
+      return r.body.archive?.status === 'complete' ? r.body.archive : null;
+    }, 'the archive to be finalized', 90_000, 1000);
+    const manifest = JSON.parse(String(await topo.archive.store().get(`hearings/${hearingId}/manifest.json`))) as Manifest;
+    expect(manifest.seal.final).toBe(true);
+    // Runs are numbered in blocks of a hundred per holder: the first node, the one that took over
+    // after the kill, and the first again after the handover all recorded master that is listed.
+    const master = manifest.entries.filter((e) => e.kind === 'master');
+    expect([...new Set(master.map((e) => Math.floor((e.run ?? 0) / 100)))].sort()).toEqual([0, 1, 2]);
+    expect(record.masterSegments).toBe(master.length);
+    expect(new Set(manifest.entries.map((e) => e.key)).size).toBe(manifest.entries.length);
+    expect(manifest.entries.filter((e) => e.kind === 'mp4').map((e) => e.key).sort()).toEqual(['aired.mp4', 'master.mp4']);
+    // Every object in the bucket with its listed hash (the nodes upload their own parts).
+    const verdict = await waitFor(async () => {
+      const v = (await api<Verdict>('POST', `/api/archive/hearings/${hearingId}/verify`)).body;
+      return v.ok ? v : null;
+    }, 'every archived object to be uploaded and match', 60_000, 2000);
+    expect(verdict).toMatchObject({ ok: true, signature: 'valid', entries: manifest.entries.length, checkedObjects: manifest.entries.length });
+  }, 200_000);
 });

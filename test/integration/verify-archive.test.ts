@@ -12,6 +12,7 @@ import { loadSigningKey } from '../../recorder/signing-key.ts';
 import { Spool } from '../../recorder/spool.ts';
 import { Uploader } from '../../recorder/uploader.ts';
 import { LocalObjectStore } from '../../server/store/local-object-store.ts';
+import { MemoryStateStore } from '../../server/store/memory-state-store.ts';
 import type { ObjectStore } from '../../server/store/object-store.ts';
 import { S3Peer } from '../support/s3.ts';
 
@@ -33,7 +34,7 @@ async function archiveInto(store: ObjectStore, dir: string, hearingId: string): 
   const key = await loadSigningKey(dir);
   const spool = new Spool(path.join(dir, 'spool'));
   const uploader = new Uploader({ store, spool, logger: pino({ level: 'silent' }) });
-  const a = await HearingArchive.open({ hearingId, journalFile: path.join(dir, 'journal', `${hearingId}.jsonl`), spool, enqueue: (i) => uploader.add(i), key, now: Date.now });
+  const a = await HearingArchive.open({ hearingId, journalFile: path.join(dir, 'journal', `${hearingId}.jsonl`), state: new MemoryStateStore(), logger: pino({ level: 'silent' }), spool, enqueue: (i) => uploader.add(i), key, now: Date.now });
   for (let i = 0; i < 5; i++) {
     const src = path.join(dir, `seg${i}.ts`);
     writeFileSync(src, Buffer.alloc(188 * 50, i + 1));

@@ -24,7 +24,10 @@ export interface Topology {
   readonly base: string;
   /** nginx's RTMP front, balanced over the nodes: append `/<stream key>`. */
   readonly ingestUrl: string;
+  /** The public store's bucket. */
   readonly bucket: S3Peer;
+  /** The archive's bucket, shared by the nodes. */
+  readonly archive: S3Peer;
   readonly adminPassword: string;
   /** The node holding a hearing's lease now, as the nodes read it in Redis. */
   owner(hearingId: string): Promise<TopologyNode | null>;
@@ -45,8 +48,10 @@ export async function startTopology(o: { leaseSeconds: number; env?: NodeJS.Proc
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-topology-'));
   const redis = new TestRedis();
   const bucket = new S3Peer('courtcast-public');
+  const archive = new S3Peer('courtcast-archive');
   await redis.start();
   await bucket.start();
+  await archive.start();
   const lookup = createClient({ url: redis.url });
   lookup.on('error', () => {});
   await lookup.connect();
@@ -64,6 +69,13 @@ export async function startTopology(o: { leaseSeconds: number; env?: NodeJS.Proc
       COURTCAST_PUBLIC_S3_FORCE_PATH_STYLE: 'true',
       COURTCAST_PUBLIC_S3_ACCESS_KEY_ID: 'S3RVER',
       COURTCAST_PUBLIC_S3_SECRET_ACCESS_KEY: 'S3RVER',
+      // One archive for the deployment, as in compose: a hearing that moves keeps one archive.
+      COURTCAST_ARCHIVE_STORE: 's3',
+      COURTCAST_S3_BUCKET: archive.bucket,
+      COURTCAST_S3_ENDPOINT: archive.endpoint,
+      COURTCAST_S3_FORCE_PATH_STYLE: 'true',
+      COURTCAST_S3_ACCESS_KEY_ID: 'S3RVER',
+      COURTCAST_S3_SECRET_ACCESS_KEY: 'S3RVER',
       // Every node must accept the same sign-ins.
       COURTCAST_JWT_SECRET: 'topology-shared-token-key-of-32-characters',
       COURTCAST_ADMIN_USER: TOPOLOGY_ADMIN,
@@ -101,6 +113,7 @@ export async function startTopology(o: { leaseSeconds: number; env?: NodeJS.Proc
     base,
     ingestUrl: `rtmp://127.0.0.1:${rtmpFront}/live`,
     bucket,
+    archive,
     adminPassword,
     owner: async (hearingId) => {
       const held = await lookup.get(`courtcast:lease:${hearingId}`);
@@ -113,6 +126,7 @@ export async function startTopology(o: { leaseSeconds: number; env?: NodeJS.Proc
       for (const n of nodes) await n.server.kill();
       await lookup.quit().catch(() => undefined);
       await bucket.dispose();
+      await archive.dispose();
       await redis.stop();
       await rm(dir, { recursive: true, force: true });
     },
