@@ -106,7 +106,7 @@ export class ArchiveChain {
   /** Chains `body` after the last known entry and syncs it to the journal; the store gets it on the next flush. */
   enter(body: EntryBody): Promise<ManifestEntry> {
     return this.serially(async () => {
-      const entry = chain(this.list().at(-1) ?? null, body);
+      const entry = chain(this.queued.at(-1) ?? this.stored.at(-1) ?? null, body);
       await appendLineDurably(this.o.journalFile, JSON.stringify(entry));
       this.queued.push(entry);
       this.keys.set(entry.key, entry.sha256);

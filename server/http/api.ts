@@ -1,6 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import express, { Router, type RequestHandler } from 'express';
+import express, { Router, type RequestHandler, type Response } from 'express';
 import { problemRateLimit } from './rate-limit.ts';
 import { z } from 'zod';
 import type { Courtroom, Hearing, PublicHearing } from '../domain/courts.ts';
@@ -12,6 +10,8 @@ import type { Accounts } from '../service/accounts.ts';
 import type { Tokens } from '../service/tokens.ts';
 import { authenticate, principalOf, requireRole } from './auth.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
+import type { PreviewPiece } from '../service/preview.ts';
+import { previewTarget } from '../service/remote-calls.ts';
 import { publicPrefix } from '../service/hearing-factory.ts';
 import type { Registry } from '../service/registry.ts';
 import type { PublicHearings } from '../service/public-hearings.ts';
@@ -193,25 +193,21 @@ export function staffApi(d: StaffApiDeps): Router {
     const id = parse(idParam, req.params.id, res);
     if (!id) return;
     await registry.controllableHearing(id, principalOf(res));
-    const text = await previewPlaylist(broadcasts, id);
-    if (!text) throw new CourtcastError('NOT_FOUND', 'no preview yet: the encoder has not sent a segment');
+    const piece = await broadcasts.preview(id, { kind: 'playlist' });
+    if (!piece) throw new CourtcastError('NOT_FOUND', 'no preview yet: the encoder has not sent a segment');
     res.setHeader('Cache-Control', 'no-store');
-    res.type('application/vnd.apple.mpegurl').send(text);
+    sendPreview(res, piece);
   }));
   api.get('/hearings/:id/preview/:run/:file', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
-    const run = id && parse(z.string().regex(/^[rm]\d{4}$/), req.params.run, res);
-    const file = run && parse(z.string().regex(/^\d{6}\.ts$/), req.params.file, res);
-    if (!id || !run || !file) return;
+    const target = id && parse(previewTarget, { kind: 'segment', run: req.params.run, file: req.params.file }, res);
+    if (!id || !target) return;
     await registry.controllableHearing(id, principalOf(res));
-    const dir = broadcasts.previewDir(id);
-    if (!dir) throw new CourtcastError('NOT_FOUND', 'the hearing is not live');
+    // Read where the hearing runs, whichever node this request reached.
+    const piece = await broadcasts.preview(id, target);
+    if (!piece) throw new CourtcastError('NOT_FOUND', 'no such preview segment (or the hearing is not live)');
     res.setHeader('Cache-Control', 'private, max-age=60');
-    res.type('video/mp2t');
-    // `root` keeps the dot-file check to the part we add: a data directory under ~/.something works.
-    res.sendFile(path.join(run, file), { root: dir }, (err) => {
-      if (err && !res.headersSent) sendProblem(res, 'NOT_FOUND', 'no such preview segment');
-    });
+    sendPreview(res, piece);
   }));
 
   api.post('/hearings/:id/masks', route(async (req, res) => {
@@ -251,16 +247,8 @@ export function staffApi(d: StaffApiDeps): Router {
   return api;
 }
 
-/** The newest master run's playlist, with segment URIs pointing at the preview route. */
-async function previewPlaylist(broadcasts: BroadcastService, id: string): Promise<string | null> {
-  const dir = broadcasts.previewDir(id);
-  if (!dir) return null;
-  const runs = (await readdir(dir).catch(() => [] as string[])).filter((r) => /^[rm]\d{4}$/.test(r)).sort();
-  for (const run of runs.reverse()) {
-    const text = await readFile(path.join(dir, run, 'index.m3u8'), 'utf8').catch(() => null);
-    if (text) return text.replace(/^(\d{6}\.ts)$/gm, `${run}/$1`);
-  }
-  return null;
+function sendPreview(res: Response, piece: PreviewPiece): void {
+  res.type(piece.contentType).send(Buffer.from(piece.body, piece.encoding));
 }
 
 /** What anyone may know about a hearing. */

@@ -20,6 +20,8 @@ import type { Cluster, RemoteCall } from './cluster.ts';
 import type { Tenure } from './hearing-factory.ts';
 import { tidyAfterCrash } from './restore.ts';
 import { Placement } from './placement.ts';
+import { readPreview, type PreviewPiece } from './preview.ts';
+import { dispatch, type PreviewTarget, type RemoteHandlers } from './remote-calls.ts';
 
 
 /** What the ingest side knows about a courtroom's encoder. */
@@ -136,25 +138,20 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     this.emit('changed', hearingId);
   }
 
-  /** Carries out a call another node forwarded for a hearing this node runs. */
+  /** What this node does for calls other nodes forward for the hearings it runs. */
+  private readonly handlers: RemoteHandlers = {
+    command: (id, a) => this.commandHere(id, a.cmd, a.ctx),
+    mask: (id, a) => this.requestMaskHere(id, a.req, a.actor),
+    lift: (id, a) => this.liftMaskHere(id, a.maskId, a.ctx),
+    withdraw: (id, a) => this.withdrawHere(id, a.reason, a.by as Principal | null),
+    view: (id) => this.viewHere(id),
+    handover: (id, a) => this.handoverHere(id, a.to),
+    preview: (id, a) => this.previewHere(id, a.target),
+  };
+
+  /** Carries out a call another node forwarded for a hearing this node runs, its arguments checked first. */
   async serve(call: RemoteCall): Promise<unknown> {
-    const a = call.args as { cmd: BroadcastCommand | 'open'; ctx: CommandContext; req: MaskRequest; actor: AuditActor; maskId: string; reason: string; by: Principal | null; to: string };
-    switch (call.op) {
-      case 'command':
-        return this.commandHere(call.hearingId, a.cmd, a.ctx);
-      case 'mask':
-        return this.requestMaskHere(call.hearingId, a.req, a.actor);
-      case 'lift':
-        return this.liftMaskHere(call.hearingId, a.maskId, a.ctx);
-      case 'withdraw':
-        return this.withdrawHere(call.hearingId, a.reason, a.by);
-      case 'view':
-        return this.viewHere(call.hearingId);
-      case 'handover':
-        return this.handoverHere(call.hearingId, a.to);
-      default:
-        throw new CourtcastError('VALIDATION_FAILED', `no such call: ${call.op}`);
-    }
+    return dispatch(this.handlers, call);
   }
 
   /**
@@ -507,9 +504,16 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     };
   }
 
-  /** The newest master playlist of a live hearing (the clerk's undelayed preview), if any. */
-  previewDir(hearingId: string): string | null {
-    return this.sessions.has(hearingId) ? path.join(this.o.masterRoot, hearingId) : null;
+  /**
+   * The clerk's undelayed preview of a live hearing (the master as ingested), read on the node
+   * running it; null when it is not live or has nothing yet.
+   */
+  async preview(hearingId: string, target: PreviewTarget): Promise<PreviewPiece | null> {
+    return this.routed(hearingId, 'preview', { target }, () => this.previewHere(hearingId, target));
+  }
+
+  private async previewHere(hearingId: string, target: PreviewTarget): Promise<PreviewPiece | null> {
+    return this.sessions.has(hearingId) ? readPreview(path.join(this.o.masterRoot, hearingId), target) : null;
   }
 
   /** Disconnects a courtroom's encoder, after its key was rotated. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { CourtcastError, isCourtcastError, type ErrorCode } from '../domain/errors.ts';
+import { z } from 'zod';
+import { CourtcastError, ERROR_CODES, isCourtcastError, type ErrorCode } from '../domain/errors.ts';
 import { TypedEmitter } from '../domain/events.ts';
 import type { Logger } from '../domain/logger.ts';
 import type { Fence, Lease, Leases } from '../store/leases.ts';
@@ -17,6 +18,21 @@ type Wire =
   | { readonly kind: 'call'; readonly id: string; readonly from: string; readonly call: RemoteCall }
   | { readonly kind: 'answer'; readonly id: string; readonly ok: true; readonly value: unknown }
   | { readonly kind: 'answer'; readonly id: string; readonly ok: false; readonly error: { code: ErrorCode; message: string; details?: unknown } };
+
+// Anything on a node's channel is checked before it is acted on: a malformed message is dropped
+// (and logged), and can neither crash the node nor settle another call.
+const name = z.string().min(1).max(200);
+const wireSchema = z.union([
+  z.object({ kind: z.literal('announce'), from: name, topic: z.string().min(1).max(100), payload: z.unknown() }),
+  z.object({ kind: z.literal('call'), id: name, from: name, call: z.object({ op: z.string().min(1).max(40), hearingId: z.string().min(1).max(100), args: z.unknown() }) }),
+  z.object({ kind: z.literal('answer'), id: name, ok: z.literal(true), value: z.unknown() }),
+  z.object({
+    kind: z.literal('answer'),
+    id: name,
+    ok: z.literal(false),
+    error: z.object({ code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]), message: z.string().max(2_000), details: z.unknown().optional() }),
+  }),
+]);
 
 /** Options of the cluster membership of one node. */
 export interface ClusterOptions {
@@ -174,12 +190,18 @@ export class Cluster extends TypedEmitter<ClusterEvents> {
   }
 
   private receive(message: string): void {
-    let wire: Wire;
+    let raw: unknown;
     try {
-      wire = JSON.parse(message) as Wire;
+      raw = JSON.parse(message);
     } catch {
+      raw = undefined;
+    }
+    const parsed = wireSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.o.logger.warn({ bytes: message.length }, 'dropped a malformed message from the node channel');
       return;
     }
+    const wire = parsed.data as Wire;
     if (wire.kind === 'answer') {
       const w = this.waiting.get(wire.id);
       if (!w) return;

@@ -1,7 +1,9 @@
 import { pino } from 'pino';
+import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CourtcastError } from '../../server/domain/errors.ts';
 import { Cluster } from '../../server/service/cluster.ts';
+import { dispatch, type RemoteHandlers } from '../../server/service/remote-calls.ts';
 import { RedisStateStore } from '../../server/store/redis-state-store.ts';
 import { TestRedis } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
@@ -55,6 +57,33 @@ describe('cluster membership over Redis', () => {
     await expect(b.call('node-a', { op: 'refuse', hearingId: 'hg_call', args: {} })).rejects.toMatchObject({ code: 'NOT_APPROVED', details: { blockers: ['no-application'] } });
     // An unexpected failure says nothing internal.
     await expect(b.call('node-a', { op: 'crash', hearingId: 'hg_call', args: {} })).rejects.toMatchObject({ code: 'INTERNAL', message: expect.not.stringContaining('secret') });
+  });
+
+  it('drops malformed messages on a node’s channel, and refuses a malformed call with a clear error', async () => {
+    const [a, b] = await pair(5_000);
+    const carried: unknown[] = [];
+    const fail = (): never => {
+      throw new Error('not expected here');
+    };
+    const handlers: RemoteHandlers = { command: (hearingId, args) => carried.push({ hearingId, args }), mask: fail, lift: fail, withdraw: fail, view: fail, handover: fail, preview: fail };
+    await a.start(async (call) => dispatch(handlers, call));
+    await b.start(async () => null);
+    // Garbage published straight onto node-a's channel, as anything with Redis access could.
+    const raw = createClient({ url: redis.url });
+    raw.on('error', () => {});
+    await raw.connect();
+    const channel = `cluster${prefix}:node:node-a`;
+    for (const m of ['not json', 'null', '[]', '{"kind":"answer"}', '{"kind":"call","id":"x"}', JSON.stringify({ kind: 'answer', id: 'x', ok: false, error: { code: 'NOPE' } }), JSON.stringify({ kind: 'call', id: 'y', from: 'node-b', call: { op: 'command', hearingId: 'hg_x', args: 'cut' } })]) {
+      await raw.publish(channel, m);
+    }
+    await raw.quit();
+    // A call whose arguments are wrong is refused with what is wrong, and nothing is carried out.
+    await expect(b.call('node-a', { op: 'command', hearingId: 'hg_x', args: { cmd: 'explode', ctx: { actor: { kind: 'system' } } } })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: [expect.objectContaining({ path: 'cmd' })] });
+    await expect(b.call('node-a', { op: 'command', hearingId: 'hg_x', args: { cmd: 'cut', ctx: { actor: { kind: 'user', userId: 'u' } } } })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(b.call('node-a', { op: 'constructor', hearingId: 'hg_x', args: {} })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: 'no such call: constructor' });
+    // The node is still there, and a good call is carried out once, with its checked arguments.
+    await b.call('node-a', { op: 'command', hearingId: 'hg_x', args: { cmd: 'cut', ctx: { actor: { kind: 'system' }, reason: 'a name' } } });
+    expect(carried).toEqual([{ hearingId: 'hg_x', args: { cmd: 'cut', ctx: { actor: { kind: 'system' }, reason: 'a name' } } }]);
   });
 
   it('says a node that does not answer did not answer', async () => {

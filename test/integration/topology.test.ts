@@ -95,6 +95,22 @@ describe('the compose topology as processes: two nodes', () => {
     const key = new URL(segment).pathname.replace(/^\/hls\//, '');
     expect(Buffer.from(await again.arrayBuffer()).equals((await topo.bucket.store().get(key)) as Buffer)).toBe(true);
 
+    // The clerk's undelayed preview is read where the hearing runs, through either node.
+    for (const n of nodes) {
+      const headers = { authorization: `Bearer ${token}` };
+      const playlistUrl = `${n.base}/api/hearings/${hearingId}/preview/index.m3u8`;
+      const preview = await waitFor(async () => {
+        const res = await fetch(playlistUrl, { headers });
+        return res.status === 200 ? res.text() : null;
+      }, `the preview through ${n.id}`, 20_000, 500);
+      const uri = preview.split('\n').filter((l) => l.endsWith('.ts')).at(-1) as string;
+      const res = await fetch(new URL(uri, playlistUrl), { headers });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('video/mp2t');
+      expect((await decodeCounters(Buffer.from(await res.arrayBuffer()))).some((c) => c > 0)).toBe(true);
+      // Not for anyone else.
+      expect((await fetch(playlistUrl)).status).toBe(401);
+    }
   });
 
   it('acts on a cut sent to the node that does not run the hearing within a segment, and acks it once', async () => {
