@@ -7,7 +7,7 @@ import { CourtcastError } from '../domain/errors.ts';
 import { TypedEmitter } from '../domain/events.ts';
 import type { MaskRequest } from '../domain/mask-request.ts';
 import { mintMask, type Mask, type NewMask } from '../domain/masks.ts';
-import type { Span } from '../domain/program.ts';
+import { applyAction, type ProgramPhase, type Span } from '../domain/program.ts';
 import { buildLiveHearing, type HearingFactoryOptions } from './hearing-factory.ts';
 import type { LiveHearing, LiveStatus } from './live-hearing.ts';
 import { restoreOf } from './restore.ts';
@@ -356,8 +356,14 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     }
     let session: LiveHearing;
     let restore: Awaited<ReturnType<typeof restoreOf>>;
+    let found: ProgramPhase;
     try {
       restore = await restoreOf({ ...this.o, now: this.now }, hearing);
+      found = restore.program.phase;
+      // A node that stopped answering may have taken a cut or a pause it could not store (its
+      // journal is on its own disk): in doubt, the broadcast holds until a clerk resumes it.
+      const held = action === 'taken-over' && found === 'on-air' && !(await this.handedHere(hearing.id)) ? applyAction(restore.program, { type: 'pause', at: this.now() }) : null;
+      if (held?.ok) restore = { ...restore, program: held.program };
       const room = await this.o.registry.courtroom(hearing.courtroomId);
       session = buildLiveHearing(this.o, hearing, room, await this.o.registry.court(hearing.courtId), this.tenure(hearing.id, lease.token), restore);
     } catch (err) {
@@ -367,13 +373,25 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     this.adopt(hearing.id, session);
     this.observe(session);
     await session.start();
-    await this.record(hearing.id, { actor: SYSTEM, action, params: { phase: restore.program.phase, firstRun: restore.firstRun, node: this.o.cluster.nodeId }, effectiveAt: this.now() });
+    await this.record(hearing.id, { actor: SYSTEM, action, params: { phase: found, firstRun: restore.firstRun, node: this.o.cluster.nodeId }, effectiveAt: this.now() });
+    if (restore.program.phase !== found) {
+      await this.record(hearing.id, { actor: SYSTEM, action: 'pause', reason: 'taken over from a node that stopped answering: what it had not stored is unknown, so the broadcast waits for a clerk to resume it', params: { phase: restore.program.phase }, effectiveAt: restore.program.lastActionAt });
+    }
     // An approval revoked while the server was down (or on another node) still takes it off air.
     const c = await this.o.governance.clearance(hearing, 'live').catch(() => ({ cleared: false, blockers: [] }));
     if (!c.cleared) await this.withdraw(hearing.id, 'no approval in force after the restart', null);
     if (this.o.ingest.isPublishing(hearing.courtroomId)) session.encoderConnected();
     this.o.logger.warn({ hearingId: hearing.id, phase: restore.program.phase, action }, 'resumed a live hearing on this node');
     return true;
+  }
+
+  /**
+   * Whether the hearing's last node handed it to this one (its program saved) rather than stopped
+   * answering: its `handed-over` entry is the last on the trail. Unknown counts as not.
+   */
+  private async handedHere(hearingId: string): Promise<boolean> {
+    const [last] = await this.o.audit.tail(hearingId, 1).catch(() => []);
+    return last?.action === 'handed-over' && (last.params as { to?: unknown }).to === this.o.cluster.nodeId;
   }
 
   /**

@@ -158,17 +158,19 @@ describe('the compose topology as processes: two nodes', () => {
     }
   });
 
-  it('takes the hearing over when its node is killed: the dumped window never airs, the encoder’s reconnect is taken, and the audit chain continues', async () => {
+  it('takes the hearing over when its node is killed: the dumped window never airs, the broadcast holds until a clerk resumes, the encoder’s reconnect is taken, and the audit chain continues', async () => {
     const api = caller(base, token);
     expect((await api('POST', `/api/hearings/${hearingId}/broadcast/resume`, {})).status).toBe(200);
     const resumedAt = Date.now();
     await programAfter(resumedAt);
     const runner = (await owner()) as TopologyNode;
     const survivor = nodes.find((n) => n !== runner) as TopologyNode;
-    // Cut through nginx, then the runner dies at once: its window was pending there.
+    // Cut through nginx and resume at once, then the runner dies: the dumped window, and what it
+    // captured after the resume, were pending there.
     const cut = await api<{ phase: string; persisted: boolean }>('POST', `/api/hearings/${hearingId}/broadcast/cut`, { reason: 'a protected witness' });
     const cutAt = Date.now();
     expect(cut.body).toMatchObject({ phase: 'cut', persisted: true });
+    expect((await api<{ persisted: boolean }>('POST', `/api/hearings/${hearingId}/broadcast/resume`, {})).body).toMatchObject({ phase: 'on-air', persisted: true });
     await runner.server.kill();
     // The encoder's connection died with the node; like a real encoder, it reconnects to the
     // same address, and nginx hands it to the node that is left.
@@ -184,7 +186,8 @@ describe('the compose topology as processes: two nodes', () => {
     expect(resumed.body.phase).toBe('on-air');
     await programAfter(resumedAgainAt);
 
-    // Nothing captured between the cut and the resume after the takeover aired.
+    // Nothing captured between the cut and the resume after the takeover aired: the survivor,
+    // which cannot know what the dead node had not stored, held the broadcast until then.
     await feed.poll();
     const frames = (await decodeFeed(feed)).flatMap((e) => e.counters.filter((c) => c > 0));
     expect(frames.filter((c) => encoder.timeOf(c) > cutAt && encoder.timeOf(c) < resumedAgainAt - 1_500)).toEqual([]);
@@ -194,7 +197,8 @@ describe('the compose topology as processes: two nodes', () => {
     const entries = await audit();
     const actions = entries.map((e) => e.action);
     const takeover = entries.find((e) => e.action === 'taken-over') as AuditEntry;
-    expect(takeover.params).toMatchObject({ node: survivor.id, phase: 'cut' });
+    expect(takeover.params).toMatchObject({ node: survivor.id, phase: 'on-air' });
+    expect(entries[entries.indexOf(takeover) + 1]).toMatchObject({ action: 'pause', actor: { kind: 'system' }, params: { phase: 'paused' } });
     expect(actions.indexOf('cut')).toBeLessThan(actions.lastIndexOf('cut'));
     expect(actions.lastIndexOf('cut')).toBeLessThan(actions.indexOf('taken-over'));
     expect(actions.indexOf('taken-over')).toBeLessThan(actions.lastIndexOf('resume'));
