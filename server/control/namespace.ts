@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { userActor, type AuditActor, type AuditTrail } from '../audit/trail.ts';
 import type { Hearing } from '../domain/courts.ts';
 import { settleWithin } from '../domain/deadline.ts';
-import { CourtcastError, isCourtcastError } from '../domain/errors.ts';
-import { mayControl } from '../domain/users.ts';
+import { isCourtcastError } from '../domain/errors.ts';
 import type { Logger } from '../domain/logger.ts';
 import type { Accounts } from '../service/accounts.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
@@ -40,6 +39,8 @@ export interface ControlDeps {
   readonly clustered?: boolean;
 }
 
+/** How long a console's state waits for what only the store knows before it does without. */
+const STORE_READ_MS = 1_000;
 /** How long a retry with the same idempotency key returns the first answer. */
 const IDEMPOTENCY_TTL_MS = 10 * 60_000;
 /** Idempotency answers kept in memory; the oldest go first, so a flood of keys costs bounded memory. */
@@ -156,10 +157,7 @@ export class ControlChannel {
    * session, so scope is checked without the store.
    */
   private async controllable(socket: ControlSocket, hearingId: string): Promise<Hearing> {
-    const p = this.rights.current(socket);
-    const hearing = this.d.broadcasts.live(hearingId)?.hearing ?? (await this.d.registry.hearing(hearingId));
-    if (!mayControl(p, hearing.courtroomId)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
-    return hearing;
+    return this.d.broadcasts.controllable(hearingId, this.rights.current(socket));
   }
 
   /** The store's copy of an earlier answer, for retries that span a restart; never waited on long. */
@@ -224,8 +222,12 @@ export class ControlChannel {
     // Run on another node, the hearing's state comes from there.
     const view = session ? null : await this.d.broadcasts.view(id);
     const live = session?.status() ?? view?.status ?? null;
-    const audit = await this.d.audit.tail(id, 10).catch(() => this.d.audit.recent(id, 10));
-    const room = await this.d.registry.courtroom(hearing.courtroomId).catch(() => null);
+    // Bounded: a stalled store must not hold back the ack of a cut the live session already took.
+    const recent = this.d.audit.recent(id, 10);
+    const [audit, room] = await Promise.all([
+      settleWithin(this.d.audit.tail(id, 10), STORE_READ_MS, recent),
+      settleWithin(this.d.registry.courtroom(hearing.courtroomId), STORE_READ_MS, null),
+    ]);
     return {
       hearing,
       live,

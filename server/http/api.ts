@@ -182,7 +182,7 @@ export function staffApi(d: StaffApiDeps): Router {
     const body = cmd && parse(commandBody, req.body ?? {}, res);
     if (!id || !cmd || !body) return;
     const p = principalOf(res);
-    await registry.controllableHearing(id, p);
+    await broadcasts.controllable(id, p);
     const actor = userActor(p);
     res.json(await broadcasts.command(id, cmd, { actor, reason: body.reason ?? null }));
   }));
@@ -192,7 +192,7 @@ export function staffApi(d: StaffApiDeps): Router {
   api.get('/hearings/:id/preview/index.m3u8', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
     if (!id) return;
-    await registry.controllableHearing(id, principalOf(res));
+    await broadcasts.controllable(id, principalOf(res));
     const piece = await broadcasts.preview(id, { kind: 'playlist' });
     if (!piece) throw new CourtcastError('NOT_FOUND', 'no preview yet: the encoder has not sent a segment');
     res.setHeader('Cache-Control', 'no-store');
@@ -202,7 +202,7 @@ export function staffApi(d: StaffApiDeps): Router {
     const id = parse(idParam, req.params.id, res);
     const target = id && parse(previewTarget, { kind: 'segment', run: req.params.run, file: req.params.file }, res);
     if (!id || !target) return;
-    await registry.controllableHearing(id, principalOf(res));
+    await broadcasts.controllable(id, principalOf(res));
     // Read where the hearing runs, whichever node this request reached.
     const piece = await broadcasts.preview(id, target);
     if (!piece) throw new CourtcastError('NOT_FOUND', 'no such preview segment (or the hearing is not live)');
@@ -215,7 +215,7 @@ export function staffApi(d: StaffApiDeps): Router {
     const body = id && parse(newMaskBody, req.body ?? {}, res);
     if (!id || !body) return;
     const p = principalOf(res);
-    await registry.controllableHearing(id, p);
+    await broadcasts.controllable(id, p);
     const actor = userActor(p);
     const result = await broadcasts.requestMask(id, body, actor);
     res.status(201).json({ mask: result.mask, alreadyPublic: result.alreadyPublic, live: result.status });
@@ -225,7 +225,7 @@ export function staffApi(d: StaffApiDeps): Router {
     const maskId = id && parse(maskIdParam, req.params.maskId, res);
     if (!id || !maskId) return;
     const p = principalOf(res);
-    await registry.controllableHearing(id, p);
+    await broadcasts.controllable(id, p);
     const actor = userActor(p);
     res.json(await broadcasts.liftMask(id, maskId, { actor }));
   }));

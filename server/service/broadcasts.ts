@@ -8,13 +8,13 @@ import { TypedEmitter } from '../domain/events.ts';
 import type { MaskRequest } from '../domain/mask-request.ts';
 import { mintMask, type Mask, type NewMask } from '../domain/masks.ts';
 import { applyAction, type ProgramPhase, type Span } from '../domain/program.ts';
-import { buildLiveHearing, type HearingFactoryOptions } from './hearing-factory.ts';
+import { buildLiveHearing, firstRunOf, type HearingFactoryOptions } from './hearing-factory.ts';
 import type { LiveHearing, LiveStatus } from './live-hearing.ts';
 import { restoreOf } from './restore.ts';
 import { auditLiveHearing } from './hearing-audit.ts';
 import { MasterRateMeter } from './master-rate.ts';
 import { notCleared, type Governance } from './governance.ts';
-import type { Principal } from '../domain/users.ts';
+import { mayControl, type Principal } from '../domain/users.ts';
 import { userActor } from '../audit/trail.ts';
 import type { Cluster, RemoteCall } from './cluster.ts';
 import type { Tenure } from './hearing-factory.ts';
@@ -373,7 +373,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     this.adopt(hearing.id, session);
     this.observe(session);
     await session.start();
-    await this.record(hearing.id, { actor: SYSTEM, action, params: { phase: found, firstRun: restore.firstRun, node: this.o.cluster.nodeId }, effectiveAt: this.now() });
+    await this.record(hearing.id, { actor: SYSTEM, action, params: { phase: found, firstRun: firstRunOf(restore.firstRun, lease.token), node: this.o.cluster.nodeId }, effectiveAt: this.now() });
     if (restore.program.phase !== found) {
       await this.record(hearing.id, { actor: SYSTEM, action: 'pause', reason: 'taken over from a node that stopped answering: what it had not stored is unknown, so the broadcast waits for a clerk to resume it', params: { phase: restore.program.phase }, effectiveAt: restore.program.lastActionAt });
     }
@@ -520,6 +520,16 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       width: stats?.width ?? null,
       height: stats?.height ?? null,
     };
+  }
+
+  /**
+   * The hearing if the principal may control its courtroom (FORBIDDEN otherwise). A live
+   * hearing's own copy is used, so a safety command never waits on the store to check scope.
+   */
+  async controllable(hearingId: string, p: Principal): Promise<Hearing> {
+    const hearing = this.sessions.get(hearingId)?.hearing ?? (await this.o.registry.hearing(hearingId));
+    if (!mayControl(p, hearing.courtroomId)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
+    return hearing;
   }
 
   /**

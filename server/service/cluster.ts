@@ -64,6 +64,7 @@ export interface ClusterEvents {
  */
 export class Cluster extends TypedEmitter<ClusterEvents> {
   private readonly held = new Map<string, { lease: Lease; confirmedAt: number }>();
+  private readonly renewing = new Set<string>();
   private readonly waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
   private handler: ((call: RemoteCall) => Promise<unknown>) | null = null;
   private renewTimer: NodeJS.Timeout | null = null;
@@ -141,7 +142,17 @@ export class Cluster extends TypedEmitter<ClusterEvents> {
 
   private async renew(hearingId: string): Promise<void> {
     const h = this.held.get(hearingId);
-    if (!h) return;
+    // One renewal at a time: those a stalled store held back would each take the lease again.
+    if (!h || this.renewing.has(hearingId)) return;
+    this.renewing.add(hearingId);
+    try {
+      await this.renewOnce(hearingId, h);
+    } finally {
+      this.renewing.delete(hearingId);
+    }
+  }
+
+  private async renewOnce(hearingId: string, h: { lease: Lease; confirmedAt: number }): Promise<void> {
     const sentAt = this.now();
     try {
       let ok = await this.o.leases.renew(hearingId, h.lease, this.o.leaseMs);

@@ -4,6 +4,9 @@ import { fenceKey, RedisLeases } from './redis-leases.ts';
 import { RedisTransport } from './redis-transport.ts';
 import type { StateNamespace, StateStore } from './state-store.ts';
 
+/** How long one command may wait for Redis's answer before it fails. */
+const COMMAND_TIMEOUT_MS = 5_000;
+
 // Atomic in Redis: the check and the write cannot be separated by another node's write.
 const PUT_FENCED = `if tonumber(redis.call('GET', KEYS[1]) or '0') > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
@@ -34,9 +37,12 @@ export class RedisStateStore implements StateStore {
   static async connect(url: string, prefix = 'courtcast'): Promise<RedisStateStore> {
     // Commands fail at once while the connection is down instead of queueing: a caller that must
     // not wait on the store (a cut) gets its answer, and one that can wait retries on its own.
+    // A Redis that stalls (paused, swapping, a half-open connection) fails each command after a
+    // few seconds too, so nothing (a lease renewal, a console's state) waits on it for ever.
     const client: RedisClientType = createClient({
       url,
       disableOfflineQueue: true,
+      commandOptions: { timeout: COMMAND_TIMEOUT_MS },
       socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) },
     });
     // Without a listener, a dropped connection would be an unhandled 'error' event.

@@ -158,6 +158,48 @@ describe('the compose topology as processes: two nodes', () => {
     }
   });
 
+  it('holds still while Redis stalls under both nodes: nothing more is released, a cut on the running node is acked at once, and the hearing goes on once Redis answers', async () => {
+    const api = caller(base, token);
+    expect((await api('POST', `/api/hearings/${hearingId}/broadcast/resume`, {})).status).toBe(200);
+    await programAfter(Date.now());
+    const runner = (await owner()) as TopologyNode;
+    const socket: Socket = connect(`${runner.base}/control`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    type Ack = { ok: boolean; persisted?: boolean; state?: { live: { phase: string } | null } };
+    const emit = (event: string, payload: unknown): Promise<Ack> =>
+      new Promise((resolve, reject) => socket.timeout(15_000).emit(event, payload, (err: unknown, ack: Ack) => (err ? reject(err as Error) : resolve(ack))));
+    expect(await emit('join', { hearingId })).toMatchObject({ ok: true });
+    // What the public store lists as the newest slot (the bucket is not Redis: it still answers).
+    const newest = async () => String((await topo.bucket.store().get(`hearings/${hearingId}/360p/index.m3u8`)) ?? '').split('\n').filter((l) => l.endsWith('.ts')).at(-1);
+    let cutAt = 0;
+    let before: string | undefined;
+    topo.redis.freeze();
+    try {
+      // Past half the lease the runner cannot tell whether another node may take over: it stops releasing.
+      await elapse(LEASE_SECONDS * 500 + 1_000);
+      before = await newest();
+      cutAt = Date.now();
+      const cut = await emit('cut', { hearingId, idempotencyKey: 'topology-stall-cut', reason: 'said while Redis stalled' });
+      // Acked while Redis is still frozen: the live session took it; the store has not.
+      expect(cut).toMatchObject({ ok: true, persisted: false, state: { live: { phase: 'cut' } } });
+      await elapse(2_000);
+      expect(await newest()).toBe(before);
+    } finally {
+      topo.redis.thaw();
+      socket.disconnect();
+    }
+    // Once Redis answers, the runner confirms its lease (or takes it back) and releases again.
+    await waitFor(async () => (await newest()) !== before, 'releases to go on after the stall', 20_000, 500);
+    expect((await owner())?.id).toBe(runner.id);
+    await elapse(D + 2_000);
+    await feed.poll();
+    const leaked = (await decodeFeed(feed)).flatMap((e) => e.counters.filter((c) => c > 0 && encoder.timeOf(c) > cutAt));
+    expect(leaked).toEqual([]);
+    // The cut reached the trail's store after the stall, in one chain that verifies.
+    await waitFor(async () => (await audit()).some((e) => e.action === 'cut' && e.reason === 'said while Redis stalled'), 'the cut on the stored trail', 15_000, 500);
+    expect((await caller(base, token)('GET', `/api/hearings/${hearingId}/audit/verify`)).body).toMatchObject({ ok: true });
+  });
+
   it('takes the hearing over when its node is killed: the dumped window never airs, the broadcast holds until a clerk resumes, the encoder’s reconnect is taken, and the audit chain continues', async () => {
     const api = caller(base, token);
     expect((await api('POST', `/api/hearings/${hearingId}/broadcast/resume`, {})).status).toBe(200);
@@ -237,10 +279,14 @@ describe('the compose topology as processes: two nodes', () => {
     }, 'the archive to be finalized', 90_000, 1000);
     const manifest = JSON.parse(String(await topo.archive.store().get(`hearings/${hearingId}/manifest.json`))) as Manifest;
     expect(manifest.seal.final).toBe(true);
-    // Runs are numbered in blocks of a hundred per holder: the first node, the one that took over
-    // after the kill, and the first again after the handover all recorded master that is listed.
+    // Each holder numbers its runs from its own block: the first node (from run 1), the one that
+    // took over after the kill, and the first again after the handover (the runs the trail names)
+    // all recorded master that is listed.
     const master = manifest.entries.filter((e) => e.kind === 'master');
-    expect([...new Set(master.map((e) => Math.floor((e.run ?? 0) / 100)))].sort()).toEqual([0, 1, 2]);
+    const runs = new Set(master.map((e) => e.run));
+    const takenFrom = (await audit()).filter((e) => e.action === 'taken-over').map((e) => (e.params as { firstRun: number }).firstRun);
+    expect(takenFrom).toHaveLength(2);
+    for (const run of [1, ...takenFrom]) expect(runs.has(run)).toBe(true);
     expect(record.masterSegments).toBe(master.length);
     expect(new Set(manifest.entries.map((e) => e.key)).size).toBe(manifest.entries.length);
     expect(manifest.entries.filter((e) => e.kind === 'mp4').map((e) => e.key).sort()).toEqual(['aired.mp4', 'master.mp4']);

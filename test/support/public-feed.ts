@@ -67,7 +67,15 @@ export class PublicFeed {
         return;
       }
       const now = Date.now();
-      const pl = strictParse(await res.text()) as MediaPlaylist;
+      let text: string;
+      try {
+        text = await res.text();
+      } catch {
+        // The connection dropped mid-answer: a transport failure a player retries, not a bad answer.
+        this.unreachable++;
+        return;
+      }
+      const pl = strictParse(text) as MediaPlaylist;
       const base = pl.mediaSequenceBase ?? 0;
       pl.segments.forEach((s, i) => {
         const seq = base + i;

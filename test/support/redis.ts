@@ -37,6 +37,15 @@ export class TestRedis {
     return this;
   }
 
+  /** Stops the server answering without closing its connections, as a stalled Redis does. */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     if (!this.child) return;
     const exited = new Promise((r) => this.child?.once('exit', r));

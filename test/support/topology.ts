@@ -28,6 +28,8 @@ export interface Topology {
   readonly bucket: S3Peer;
   /** The archive's bucket, shared by the nodes. */
   readonly archive: S3Peer;
+  /** The Redis both nodes share. */
+  readonly redis: TestRedis;
   readonly adminPassword: string;
   /** The node holding a hearing's lease now, as the nodes read it in Redis. */
   owner(hearingId: string): Promise<TopologyNode | null>;
@@ -114,6 +116,7 @@ export async function startTopology(o: { leaseSeconds: number; env?: NodeJS.Proc
     ingestUrl: `rtmp://127.0.0.1:${rtmpFront}/live`,
     bucket,
     archive,
+    redis,
     adminPassword,
     owner: async (hearingId) => {
       const held = await lookup.get(`courtcast:lease:${hearingId}`);
@@ -127,6 +130,8 @@ export async function startTopology(o: { leaseSeconds: number; env?: NodeJS.Proc
       await lookup.quit().catch(() => undefined);
       await bucket.dispose();
       await archive.dispose();
+      // A test that failed while Redis was frozen must not leave it unable to take SIGTERM.
+      redis.thaw();
       await redis.stop();
       await rm(dir, { recursive: true, force: true });
     },
