@@ -304,7 +304,8 @@ export class Recorder {
 
   /**
    * Stores waiting chain entries and spools a fresh interim manifest of every archive that grew.
-   * Once a hearing's archive is finalizing (on any node) no interim manifest may replace the final one.
+   * Once a hearing's archive is finalizing (on any node) no interim manifest may replace the final one,
+   * and only the node running the hearing writes them.
    */
   private async refreshManifests(): Promise<void> {
     for (const [id, pending] of this.archives) {
@@ -313,6 +314,10 @@ export class Recorder {
       if (!a) continue;
       await a.sync();
       if (!a.changed) continue;
+      // Only the node running the hearing writes interim manifests: one that gave it up could
+      // otherwise upload a stale one over the final manifest its successor wrote at the end.
+      const holder = await this.o.state.leases.holder(id).catch(() => null);
+      if (holder && holder.nodeId !== this.nodeId) continue;
       const status = (await this.o.state.get<ArchiveRecord>('archives', id).catch(() => null))?.status ?? 'recording';
       if (status !== 'recording') {
         this.archives.delete(id);
