@@ -57,6 +57,11 @@ export class HearingArchive {
     return this.chain.has(key);
   }
 
+  /** This node's entries the state store does not hold yet. */
+  get waiting(): number {
+    return this.chain.waiting;
+  }
+
   /** Whether entries were added since the manifest was last spooled. */
   get changed(): boolean {
     return this.dirty;

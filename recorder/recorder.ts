@@ -313,16 +313,17 @@ export class Recorder {
       const a = await pending.catch(() => null);
       if (!a) continue;
       await a.sync();
+      const status = (await this.o.state.get<ArchiveRecord>('archives', id).catch(() => null))?.status ?? 'recording';
+      if (status !== 'recording') {
+        // Finalizing (here or on another node): this node's part is stored, nothing more to write.
+        if (a.waiting === 0) this.archives.delete(id);
+        continue;
+      }
       if (!a.changed) continue;
       // Only the node running the hearing writes interim manifests: one that gave it up could
       // otherwise upload a stale one over the final manifest its successor wrote at the end.
       const holder = await this.o.state.leases.holder(id).catch(() => null);
       if (holder && holder.nodeId !== this.nodeId) continue;
-      const status = (await this.o.state.get<ArchiveRecord>('archives', id).catch(() => null))?.status ?? 'recording';
-      if (status !== 'recording') {
-        this.archives.delete(id);
-        continue;
-      }
       await a.writeManifest(false).catch((err: unknown) => this.o.logger.error({ hearingId: id, err }, 'could not write the archive manifest'));
     }
   }
