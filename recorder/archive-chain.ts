@@ -82,6 +82,12 @@ export class ArchiveChain {
     return [...this.stored, ...this.queued];
   }
 
+  /** The same entries without copying them, for scans made once per released slot. */
+  *entries(): Generator<ManifestEntry> {
+    yield* this.stored;
+    yield* this.queued;
+  }
+
   has(key: string): boolean {
     return this.keys.has(key);
   }
@@ -93,7 +99,7 @@ export class ArchiveChain {
 
   private reindex(): void {
     this.keys.clear();
-    for (const e of this.list()) this.keys.set(e.key, e.sha256);
+    for (const e of this.entries()) this.keys.set(e.key, e.sha256);
   }
 
   /** Local changes (entering, re-linking, the journal) one at a time. */

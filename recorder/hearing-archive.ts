@@ -53,6 +53,11 @@ export class HearingArchive {
     return this.chain.list();
   }
 
+  /** The same entries without copying them. */
+  entries(): Iterable<ManifestEntry> {
+    return this.chain.entries();
+  }
+
   has(key: string): boolean {
     return this.chain.has(key);
   }

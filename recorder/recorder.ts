@@ -84,8 +84,10 @@ const FINALIZE_LEASE_MS = 60_000;
 const finalizeLease = (hearingId: string): string => `archive:${hearingId}`;
 
 /** Keys of the master segments whose capture interval overlaps [start, end). */
-function masterOver(entries: readonly ManifestEntry[], start: number, end: number): string[] {
-  return entries.filter((e) => e.kind === 'master' && e.captureStart !== undefined && e.captureEnd !== undefined && e.captureStart < end && e.captureEnd > start).map((e) => e.key);
+function masterOver(entries: Iterable<ManifestEntry>, start: number, end: number): string[] {
+  const keys: string[] = [];
+  for (const e of entries) if (e.kind === 'master' && e.captureStart !== undefined && e.captureEnd !== undefined && e.captureStart < end && e.captureEnd > start) keys.push(e.key);
+  return keys;
 }
 
 /**
@@ -243,7 +245,7 @@ export class Recorder {
       const a = await this.archive(hearingId);
       // The master is sealed within a segment of capture and a slot airs D later, so the master
       // segments its picture came from are entered by now.
-      const masterKeys = r.outcome === 'aired' ? masterOver(a.list(), r.captureStart, r.captureEnd) : [];
+      const masterKeys = r.outcome === 'aired' ? masterOver(a.entries(), r.captureStart, r.captureEnd) : [];
       for (const rung of this.o.rungs) {
         const key = `aired/${rung}/${r.seq}.ts`;
         if (a.has(key)) continue;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maskRequestFields } from '../domain/mask-request.ts';
+import { maskIdSchema, maskRequestFields } from '../domain/mask-request.ts';
 
 /**
  * What a console may send on /control, defined once as schemas: the namespace validates every
@@ -34,7 +34,7 @@ export const liftSchema = z
   .object({
     hearingId,
     idempotencyKey,
-    maskId: z.string().regex(/^mk_[A-Za-z0-9]{8,40}$/, 'not a valid mask id'),
+    maskId: maskIdSchema,
   })
   .strict();
 

@@ -17,5 +17,11 @@ export const maskRequestFields = {
   reason: z.string().trim().min(1).max(500).optional(),
 };
 
+/** A whole mask request, as the HTTP API and calls between nodes take it. */
+export const maskRequestSchema = z.object(maskRequestFields).strict();
+
 /** A validated mask request. */
-export type MaskRequest = z.infer<z.ZodObject<typeof maskRequestFields>>;
+export type MaskRequest = z.infer<typeof maskRequestSchema>;
+
+/** A mask's id, as the service makes them; anything else is refused at the edge. */
+export const maskIdSchema = z.string().regex(/^mk_[A-Za-z0-9]{8,40}$/, 'not a valid mask id');

@@ -4,7 +4,7 @@ import { CASE_TYPES, PRIVACY_GROUNDS, STANDING_MASK_KINDS } from '../domain/cour
 import { BROADCAST_SCOPES, OBJECTORS } from '../domain/governance.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
 import { ROLES } from '../domain/users.ts';
-import { maskRequestFields, regionSchema } from '../domain/mask-request.ts';
+import { maskIdSchema, maskRequestSchema, regionSchema } from '../domain/mask-request.ts';
 
 /** Path parameter: an opaque id. */
 export const idParam = z.string().regex(ID_PATTERN, 'not a valid id');
@@ -155,10 +155,10 @@ export const userPatchBody = z
   .strict();
 
 /** POST /api/hearings/:id/masks */
-export const newMaskBody = z.object(maskRequestFields).strict();
+export const newMaskBody = maskRequestSchema;
 
 /** A mask id in a path. */
-export const maskIdParam = z.string().regex(/^mk_[A-Za-z0-9]{8,40}$/, 'not a valid mask id');
+export const maskIdParam = maskIdSchema;
 
 /** PUT /api/courtrooms/:id/presets */
 export const presetsBody = z

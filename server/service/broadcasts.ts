@@ -7,7 +7,8 @@ import { CourtcastError } from '../domain/errors.ts';
 import { TypedEmitter } from '../domain/events.ts';
 import type { MaskRequest } from '../domain/mask-request.ts';
 import { mintMask, type Mask, type NewMask } from '../domain/masks.ts';
-import { applyAction, type ProgramPhase, type Span } from '../domain/program.ts';
+import type { ProgramPhase, Span } from '../domain/program.ts';
+import { programOnArrival, type LastEntry } from '../domain/takeover.ts';
 import { buildLiveHearing, firstRunOf, type HearingFactoryOptions } from './hearing-factory.ts';
 import type { LiveHearing, LiveStatus } from './live-hearing.ts';
 import { restoreOf } from './restore.ts';
@@ -360,10 +361,8 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     try {
       restore = await restoreOf({ ...this.o, now: this.now }, hearing);
       found = restore.program.phase;
-      // A node that stopped answering may have taken a cut or a pause it could not store (its
-      // journal is on its own disk): in doubt, the broadcast holds until a clerk resumes it.
-      const held = action === 'taken-over' && found === 'on-air' && !(await this.handedHere(hearing.id)) ? applyAction(restore.program, { type: 'pause', at: this.now() }) : null;
-      if (held?.ok) restore = { ...restore, program: held.program };
+      const last = action === 'taken-over' ? await this.lastEntry(hearing.id) : undefined;
+      restore = { ...restore, program: programOnArrival(restore.program, action, last, this.o.cluster.nodeId, this.now()).program };
       const room = await this.o.registry.courtroom(hearing.courtroomId);
       session = buildLiveHearing(this.o, hearing, room, await this.o.registry.court(hearing.courtId), this.tenure(hearing.id, lease.token), restore);
     } catch (err) {
@@ -372,11 +371,13 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     }
     this.adopt(hearing.id, session);
     this.observe(session);
-    await session.start();
+    // Entered before the pipeline starts, so the trail reads taken-over, then the hold, and only
+    // then what the new run airs (a slate released first would sit between them).
     await this.record(hearing.id, { actor: SYSTEM, action, params: { phase: found, firstRun: firstRunOf(restore.firstRun, lease.token), node: this.o.cluster.nodeId }, effectiveAt: this.now() });
     if (restore.program.phase !== found) {
       await this.record(hearing.id, { actor: SYSTEM, action: 'pause', reason: 'taken over from a node that stopped answering: what it had not stored is unknown, so the broadcast waits for a clerk to resume it', params: { phase: restore.program.phase }, effectiveAt: restore.program.lastActionAt });
     }
+    await session.start();
     // An approval revoked while the server was down (or on another node) still takes it off air.
     const c = await this.o.governance.clearance(hearing, 'live').catch(() => ({ cleared: false, blockers: [] }));
     if (!c.cleared) await this.withdraw(hearing.id, 'no approval in force after the restart', null);
@@ -385,13 +386,10 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     return true;
   }
 
-  /**
-   * Whether the hearing's last node handed it to this one (its program saved) rather than stopped
-   * answering: its `handed-over` entry is the last on the trail. Unknown counts as not.
-   */
-  private async handedHere(hearingId: string): Promise<boolean> {
+  /** The newest entry on a hearing's trail; undefined when there is none or it cannot be read. */
+  private async lastEntry(hearingId: string): Promise<LastEntry | undefined> {
     const [last] = await this.o.audit.tail(hearingId, 1).catch(() => []);
-    return last?.action === 'handed-over' && (last.params as { to?: unknown }).to === this.o.cluster.nodeId;
+    return last;
   }
 
   /**

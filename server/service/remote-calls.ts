@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AuditActor } from '../audit/trail.ts';
 import { BROADCAST_COMMANDS } from '../domain/commands.ts';
 import { CourtcastError } from '../domain/errors.ts';
-import { maskRequestFields } from '../domain/mask-request.ts';
+import { maskIdSchema, maskRequestSchema } from '../domain/mask-request.ts';
 import { ROLES } from '../domain/users.ts';
 
 /**
@@ -34,8 +34,8 @@ export type PreviewTarget = z.infer<typeof previewTarget>;
 
 export const remoteCallArgs = {
   command: z.object({ cmd: z.enum(['open', ...BROADCAST_COMMANDS]), ctx }).strict(),
-  mask: z.object({ req: z.object(maskRequestFields).strict(), actor }).strict(),
-  lift: z.object({ maskId: z.string().regex(/^mk_[A-Za-z0-9]{8,40}$/), ctx }).strict(),
+  mask: z.object({ req: maskRequestSchema, actor }).strict(),
+  lift: z.object({ maskId: maskIdSchema, ctx }).strict(),
   withdraw: z.object({ reason: z.string().min(1).max(2_000), by: principal.nullable() }).strict(),
   view: z.object({}).strict(),
   handover: z.object({ to: z.string().min(1).max(200) }).strict(),

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { applyAction, decide, emptyProgram, type BroadcastProgram, type ProgramAction } from '../../server/domain/program.ts';
+import { programOnArrival } from '../../server/domain/takeover.ts';
+
+function run(...actions: ProgramAction[]): BroadcastProgram {
+  return actions.reduce((p, a) => {
+    const r = applyAction(p, a);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.program;
+  }, emptyProgram());
+}
+
+const onAir = run({ type: 'start', at: 1_000 });
+
+describe('the program a node continues a hearing with', () => {
+  it('holds an on-air hearing taken from a node that stopped answering: nothing from the takeover on airs', () => {
+    const { program, held } = programOnArrival(onAir, 'taken-over', { action: 'slate-aired', params: { slate: 'interrupted' } }, 'node-b', 60_000);
+    expect(held).toBe(true);
+    expect(program.phase).toBe('paused');
+    expect(decide(program, { start: 60_000, end: 62_000 })).toMatchObject({ action: 'slate' });
+    expect(decide(program, { start: 50_000, end: 52_000 })).toEqual({ action: 'air' });
+  });
+
+  it('holds when the trail could not be read, or was handed to another node, or the entry is malformed', () => {
+    for (const last of [undefined, { action: 'handed-over', params: { to: 'node-c' } }, { action: 'handed-over', params: null }, { action: 'handed-over' }]) {
+      expect(programOnArrival(onAir, 'taken-over', last, 'node-b', 60_000).held).toBe(true);
+    }
+  });
+
+  it('keeps a hearing handed to this node on air: its program was saved before it was handed', () => {
+    const { program, held } = programOnArrival(onAir, 'taken-over', { action: 'handed-over', params: { to: 'node-b' } }, 'node-b', 60_000);
+    expect(held).toBe(false);
+    expect(program).toBe(onAir);
+  });
+
+  it('leaves a hearing that was not on air, and a restart on the same node, as they were', () => {
+    const paused = run({ type: 'start', at: 1_000 }, { type: 'pause', at: 5_000 });
+    expect(programOnArrival(paused, 'taken-over', undefined, 'node-b', 60_000)).toEqual({ program: paused, held: false });
+    expect(programOnArrival(onAir, 'recovered-after-restart', undefined, 'node-b', 60_000)).toEqual({ program: onAir, held: false });
+  });
+});
