@@ -34,6 +34,11 @@ export interface ArchiveRecord {
   readonly error?: string;
 }
 
+/** An archive being finalized, listed so that the periodic retry need not read every record. */
+interface Unfinished {
+  readonly since: string;
+}
+
 /** What the recorder follows of a live hearing (service/live-hearing.ts has it). */
 export interface RecordedHearing {
   readonly hearing: { readonly id: string };
@@ -132,9 +137,15 @@ export class Recorder {
    * running or draining on another node is that node's to finalize.
    */
   private async finishInterrupted(starting: boolean): Promise<void> {
+    if (!starting) {
+      // Only the short list of archives being finalized: every record, of every hearing ever
+      // archived, is read once, at start.
+      for (const [id] of await this.o.state.entries<Unfinished>('unfinished-archives')) if (!this.finalizing.has(id)) void this.finalize(id);
+      return;
+    }
     for (const [id, rec] of await this.o.state.entries<ArchiveRecord>('archives')) {
       if (this.finalizing.has(id)) continue;
-      if (rec.status === 'finalizing' || (starting && rec.status === 'recording' && (await this.o.hasEnded(id)))) void this.finalize(id);
+      if (rec.status === 'finalizing' || (rec.status === 'recording' && (await this.o.hasEnded(id)))) void this.finalize(id);
     }
   }
 
@@ -368,10 +379,13 @@ export class Recorder {
     const log = this.o.logger;
     const known = await this.o.state.get<ArchiveRecord>('archives', hearingId);
     // Another node finished it while this one waited for the lease.
-    if (known?.status === 'complete') return;
+    if (known?.status === 'complete') return void (await this.o.state.delete('unfinished-archives', hearingId));
     const a = await this.archive(hearingId);
     const started = known?.startedAt;
     const base = (status: ArchiveRecord['status'], extra: Partial<ArchiveRecord> = {}) => this.record(hearingId, status, a.list(), { ...(started ? { startedAt: started } : {}), ...extra });
+    // Listed before the record says finalizing, so a crash between the two cannot leave an
+    // archive that says finalizing but that nobody retries.
+    await this.o.state.put<Unfinished>('unfinished-archives', hearingId, { since: new Date(this.now()).toISOString() });
     await this.o.state.put('archives', hearingId, base('finalizing'));
     try {
       await this.enterMaster(hearingId);
@@ -404,6 +418,7 @@ export class Recorder {
       await a.writeManifest(true);
       const files = { ...(a.has('master.mp4') ? { masterMp4: 'master.mp4' } : {}), ...(a.has('aired.mp4') ? { airedMp4: 'aired.mp4' } : {}), airedPlaylist: 'aired/index.m3u8' };
       await this.o.state.put('archives', hearingId, base('complete', { finalizedAt: new Date(this.now()).toISOString(), files }));
+      await this.o.state.delete('unfinished-archives', hearingId).catch(() => undefined);
       // Finished: nothing more is entered, and no later pass may replace the final manifest.
       this.archives.delete(hearingId);
       log.info({ hearingId, entries: a.list().length }, 'hearing archived');
