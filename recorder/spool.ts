@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { filesUnder } from '../server/store/file-tree.ts';
 import { isObjectKey } from '../server/store/object-store.ts';
 
 /** One object waiting in the spool for the archive store. */
@@ -73,22 +74,10 @@ export class Spool {
   /** Everything in the spool, oldest first. */
   async all(): Promise<Spooled[]> {
     const out: Spooled[] = [];
-    const walk = async (d: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(d, { withFileTypes: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw err;
-      }
-      for (const e of entries) {
-        const full = path.join(d, e.name);
-        if (e.isDirectory()) await walk(full);
-        else if (e.name.endsWith('.part')) await rm(full, { force: true }); // a crash mid-entry
-        else if (e.isFile()) out.push(await this.describe(path.relative(this.dir, full).split(path.sep).join('/')));
-      }
-    };
-    await walk(this.dir);
+    for (const { key, full } of await filesUnder(this.dir)) {
+      if (key.endsWith('.part')) await rm(full, { force: true }); // a crash mid-entry
+      else out.push(await this.describe(key));
+    }
     return out.sort((a, b) => a.spooledAt - b.spooledAt);
   }
 }

@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { CourtcastError } from '../domain/errors.ts';
+import { filesUnder } from './file-tree.ts';
 import { isObjectKey, type ByteRange, type ObjectInfo, type ObjectStore } from './object-store.ts';
 
 /** An object store on the local disk, rooted at one directory that nothing can escape. */
@@ -80,24 +81,11 @@ export class LocalObjectStore implements ObjectStore {
   async list(prefix: string): Promise<ObjectInfo[]> {
     const dir = prefix === '' ? this.root : this.resolve(prefix.replace(/\/$/, ''));
     const out: ObjectInfo[] = [];
-    const walk = async (d: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(d, { withFileTypes: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw err;
-      }
-      for (const e of entries) {
-        const full = path.join(d, e.name);
-        if (e.isDirectory()) await walk(full);
-        else if (e.isFile() && !e.name.endsWith('.part')) {
-          const s = await stat(full);
-          out.push({ key: path.relative(this.root, full).split(path.sep).join('/'), size: s.size, modifiedAt: s.mtime });
-        }
-      }
-    };
-    await walk(dir);
+    for (const { key, full } of await filesUnder(dir, this.root)) {
+      if (key.endsWith('.part')) continue; // a write in progress
+      const s = await stat(full);
+      out.push({ key, size: s.size, modifiedAt: s.mtime });
+    }
     return out.sort((a, b) => a.key.localeCompare(b.key));
   }
 }

@@ -67,6 +67,17 @@ describe('archive chain shared by the nodes that record a hearing', () => {
     expect(a.waiting + b.waiting).toBe(0);
   });
 
+  /** A chain whose store went down after it opened, with two entries waiting in its journal. */
+  async function twoWaiting(name: string): Promise<{ state: FaultyStore; journal: string; a: ArchiveChain }> {
+    const state = new FaultyStore();
+    const journal = journalIn(name);
+    const a = await open(state, journal);
+    state.mode = 'down';
+    await a.enter(master(0, 0));
+    await a.enter(master(0, 1));
+    return { state, journal, a };
+  }
+
   it('enters objects while the store is down, keeps them through a crash, and stores them when it returns', async () => {
     const state = new FaultyStore();
     const journal = journalIn('down');
@@ -90,12 +101,7 @@ describe('archive chain shared by the nodes that record a hearing', () => {
   });
 
   it('does not enter an object twice when a crash came between storing entries and clearing the journal', async () => {
-    const state = new FaultyStore();
-    const journal = journalIn('crash');
-    const a = await open(state, journal);
-    state.mode = 'down';
-    await a.enter(master(0, 0));
-    await a.enter(master(0, 1));
+    const { state, journal, a } = await twoWaiting('crash');
     copyFileSync(journal, `${journal}.before`);
     state.mode = 'up';
     expect(await a.flush()).toBe(true);
@@ -121,12 +127,7 @@ describe('archive chain shared by the nodes that record a hearing', () => {
   });
 
   it('drops a torn last journal line and keeps the whole ones', async () => {
-    const state = new FaultyStore();
-    const journal = journalIn('torn');
-    const a = await open(state, journal);
-    state.mode = 'down';
-    await a.enter(master(0, 0));
-    await a.enter(master(0, 1));
+    const { state, journal } = await twoWaiting('torn');
     await appendFile(journal, '{"kind":"master","key":"master/m0000/0000');
     const again = await open(state, journal);
     expect(again.list().map((e) => e.key)).toEqual([master(0, 0).key, master(0, 1).key]);

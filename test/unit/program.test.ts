@@ -7,18 +7,8 @@ import {
   effectiveAt,
   isFinished,
   slateWindows,
-  type BroadcastProgram,
-  type ProgramAction,
 } from '../../server/domain/program.ts';
-
-/** Applies a sequence of actions, failing the test on a refused one. */
-function run(...actions: ProgramAction[]): BroadcastProgram {
-  return actions.reduce((p, a) => {
-    const r = applyAction(p, a);
-    if (!r.ok) throw new Error(r.error.message);
-    return r.program;
-  }, emptyProgram());
-}
+import { programOf as run } from '../support/program.ts';
 
 const seg = (start: number, end: number) => ({ start, end });
 const air = { action: 'air' };

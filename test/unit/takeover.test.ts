@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyAction, decide, emptyProgram, type BroadcastProgram, type ProgramAction } from '../../server/domain/program.ts';
+import { decide } from '../../server/domain/program.ts';
 import { programOnArrival } from '../../server/domain/takeover.ts';
-
-function run(...actions: ProgramAction[]): BroadcastProgram {
-  return actions.reduce((p, a) => {
-    const r = applyAction(p, a);
-    if (!r.ok) throw new Error(r.error.message);
-    return r.program;
-  }, emptyProgram());
-}
+import { programOf as run } from '../support/program.ts';
 
 const onAir = run({ type: 'start', at: 1_000 });
 
