@@ -40,20 +40,10 @@ export class PublicFeed {
   errors: string[] = [];
   /** Polls that reached no server (a test that restarts the server expects some). */
   unreachable = 0;
-  /** Server errors a player retries, counted instead of failing when `retryServerErrors` is set. */
-  serverErrors = 0;
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
 
-  /**
-   * `retryServerErrors` is for feeds served from s3rver, which rewrites an object in place: a GET
-   * racing the playlist's PUT can fail with a 500 or a cut-short body (S3 itself never serves a
-   * partial object). Players retry those; the test's privacy checks do not depend on them.
-   */
-  constructor(
-    readonly playlistUrl: string,
-    private readonly o: { readonly retryServerErrors?: boolean } = {},
-  ) {}
+  constructor(readonly playlistUrl: string) {}
 
   start(everyMs = 100): this {
     this.timer = setInterval(() => void this.poll(), everyMs);
@@ -72,10 +62,6 @@ export class PublicFeed {
         return;
       }
       if (res.status === 404) return;
-      if (res.status >= 500 && this.o.retryServerErrors) {
-        this.serverErrors++;
-        return;
-      }
       if (res.status !== 200) {
         this.errors.push(`playlist status ${res.status}`);
         return;
@@ -85,9 +71,7 @@ export class PublicFeed {
       try {
         text = await res.text();
       } catch (err) {
-        // A body cut short: from s3rver, the same in-place write race as a 500.
-        if (this.o.retryServerErrors) this.serverErrors++;
-        else this.errors.push(`playlist cut short: ${String(err)}`);
+        this.errors.push(`playlist cut short: ${String(err)}`);
         return;
       }
       const pl = strictParse(text) as MediaPlaylist;
