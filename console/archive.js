@@ -49,8 +49,10 @@ $('login-form').addEventListener('submit', async (e) => {
 
 const when = (ms) => (ms === null || ms === undefined ? '—' : new Date(ms).toLocaleString());
 
+let me = null;
+
 async function showSearch() {
-  const me = await api('GET', '/api/me');
+  me = await api('GET', '/api/me');
   $('who').textContent = `${me.username} (${me.roles.join(', ')})`;
   $('signout').hidden = false;
   const courts = await api('GET', '/api/courts').catch(() => []);
@@ -125,6 +127,16 @@ async function openRecord(id) {
   $('r-title').textContent = r.hearing.title;
   $('r-case').textContent = `${r.hearing.caseNumber} · ${r.hearing.caseType}`;
   $('r-status').textContent = `Archive ${r.archive.status}${r.archive.finalizedAt ? ` on ${when(Date.parse(r.archive.finalizedAt))}` : ''} · ${r.archive.entries} objects, ${(r.archive.bytes / 1e6).toFixed(1)} MB`;
+  // Finalizing that waits for a part no node uploaded: say which, and let an admin declare it lost.
+  const stuck = r.archive.status === 'finalizing' && r.archive.error;
+  $('stuck').hidden = !stuck;
+  $('stuck-why').textContent = stuck ? `Finalizing is waiting: ${r.archive.error}. It is tried again every 30 s.` : '';
+  $('lost-form').hidden = !(stuck && me?.roles.includes('admin'));
+  $('lost-result').textContent = '';
+  $('lost-form').onsubmit = (ev) => {
+    ev.preventDefault();
+    void declareLost(id);
+  };
   drawTimeline(r.record?.program, r.master.from, r.master.to);
   $('master-info').textContent = `${r.master.segments} master segments, ${when(r.master.from)} – ${when(r.master.to)}. Sealed: it plays only within an unsealing order in force.`;
   const rec = r.recording;
@@ -147,6 +159,18 @@ async function openRecord(id) {
   replay.attachMedia($('replay'));
 }
 
+async function declareLost(id) {
+  const reason = $('lost-reason').value.trim();
+  if (!reason || !confirm('The archive will be finished without the missing parts, and the declaration sealed with it. Go on?')) return;
+  try {
+    const r = await api('POST', `/api/archive/hearings/${id}/lost-parts`, { reason });
+    $('lost-result').textContent = `Declared lost: ${r.keys.join(', ')}. Finalizing again.`;
+    $('lost-form').hidden = true;
+  } catch (err) {
+    $('lost-result').textContent = err.message;
+  }
+}
+
 async function verify(id) {
   $('verify-result').textContent = 'Verifying every object against the signed manifest…';
   try {
@@ -156,7 +180,11 @@ async function verify(id) {
     const head = document.createElement('span');
     head.className = v.ok ? 'ok' : 'bad';
     head.textContent = v.ok ? `Verified: signature valid, ${v.checkedObjects} objects match.` : `NOT verified (signature ${v.signature}).`;
-    el.append(head, ...v.findings.map((f) => Object.assign(document.createElement('div'), { textContent: `${f.n === null ? 'manifest' : `entry ${f.n}`}: ${f.problem}` })));
+    el.append(
+      head,
+      ...v.findings.map((f) => Object.assign(document.createElement('div'), { textContent: `${f.n === null ? 'manifest' : `entry ${f.n}`}: ${f.problem}` })),
+      ...(v.lost ?? []).map((l) => Object.assign(document.createElement('div'), { textContent: `entry ${l.n} (${l.key}): declared lost in entry ${l.declaredIn}` })),
+    );
   } catch (err) {
     $('verify-result').textContent = err.message;
   }

@@ -6,7 +6,7 @@ export const MANIFEST_FORMAT = 'courtcast-archive-manifest/1';
 export const GENESIS = '0'.repeat(64);
 
 /** What one archived object is. */
-export type EntryKind = 'master' | 'aired' | 'playlist' | 'record' | 'mp4';
+export type EntryKind = 'master' | 'aired' | 'playlist' | 'record' | 'mp4' | 'lost';
 
 /** An archived object as the recorder describes it, before it is chained. */
 export interface EntryBody {
@@ -34,6 +34,12 @@ export interface EntryBody {
   readonly spliced?: boolean;
   /** master: capture dated by frame timestamps on the ingest clock, or only as observed. */
   readonly dated?: 'clock' | 'observed';
+  /**
+   * lost: the entries whose objects were declared lost (a node died with them unuploaded); its
+   * own object is the declaration (who, when, why). They are on the chain still, so the seal
+   * keeps saying they were recorded; a verifier reports them as lost rather than as missing.
+   */
+  readonly lostKeys?: readonly string[];
 }
 
 /** A chained entry: `hash` covers the body, `n` and `prev`. */
@@ -107,6 +113,20 @@ export interface Verdict {
   readonly entries: number;
   readonly checkedObjects: number;
   readonly findings: readonly Finding[];
+  /** Entries whose objects are absent because a later entry of the chain declared them lost. */
+  readonly lost: readonly { readonly n: number; readonly key: string; readonly declaredIn: number }[];
+}
+
+/** Every key a `lost` entry of the chain declares lost, with the last entry that declares it. */
+export function declaredLost(entries: Iterable<ManifestEntry>): Map<string, number> {
+  const lost = new Map<string, number>();
+  for (const e of entries) if (e.kind === 'lost') for (const k of e.lostKeys ?? []) lost.set(k, Math.max(e.n, lost.get(k) ?? -1));
+  return lost;
+}
+
+/** Whether an entry was declared lost: only a declaration after it on the chain counts. */
+export function isLost(declared: ReadonlyMap<string, number>, e: ManifestEntry): boolean {
+  return e.kind !== 'lost' && (declared.get(e.key) ?? -1) > e.n;
 }
 
 /** Reads an archived object's SHA-256 and size, or null when it is missing. */
@@ -137,15 +157,19 @@ export async function verifyManifest(m: Manifest, publicKey: KeyObject, hashObje
   else if (prev !== m.seal.head) findings.push({ n: null, key: null, problem: 'the last entry is not the one the seal names' });
 
   let checkedObjects = 0;
+  // Only a declaration later on the chain counts: one cannot excuse what was entered after it.
+  const declared = declaredLost(entries);
+  const lost: { n: number; key: string; declaredIn: number }[] = [];
   if (hashObject) {
     for (const e of entries) {
       const got = await hashObject(e.key).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
       checkedObjects++;
-      if (got === null) findings.push({ n: e.n, key: e.key, problem: `${e.key} is missing from the archive` });
+      if (got === null && isLost(declared, e)) lost.push({ n: e.n, key: e.key, declaredIn: declared.get(e.key) as number });
+      else if (got === null) findings.push({ n: e.n, key: e.key, problem: `${e.key} is missing from the archive` });
       else if ('error' in got) findings.push({ n: e.n, key: e.key, problem: `${e.key} could not be read: ${got.error}` });
       else if (got.size !== e.size || got.sha256 !== e.sha256) findings.push({ n: e.n, key: e.key, problem: `${e.key} does not match its entry (${got.size} bytes, sha256 ${got.sha256.slice(0, 12)}…; listed ${e.size} bytes, ${e.sha256.slice(0, 12)}…)` });
     }
   }
   findings.sort((a, b) => (a.n ?? -1) - (b.n ?? -1));
-  return { ok: findings.length === 0, signature, entries: entries.length, checkedObjects, findings };
+  return { ok: findings.length === 0, signature, entries: entries.length, checkedObjects, findings, lost };
 }

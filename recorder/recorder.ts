@@ -2,6 +2,7 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReleaseRecord } from '../server/delay/delay-line.ts';
 import { renderMasterPlaylist, type PublicTimeline, type VariantInfo } from '../server/delay/playlist.ts';
+import { CourtcastError } from '../server/domain/errors.ts';
 import type { Logger } from '../server/domain/logger.ts';
 import { remuxSpec } from '../server/media/args.ts';
 import { runFfmpeg } from '../server/media/run.ts';
@@ -9,7 +10,8 @@ import type { MasterSegment } from '../server/pipeline/master-sealer.ts';
 import type { ObjectReader, ObjectStore } from '../server/store/object-store.ts';
 import type { StateStore } from '../server/store/state-store.ts';
 import { archivePrefix, HearingArchive } from './hearing-archive.ts';
-import type { ManifestEntry } from './manifest.ts';
+import { declaredLost, isLost, type ManifestEntry } from './manifest.ts';
+import { missingParts, type LostDeclaration } from './lost-parts.ts';
 import type { SigningKey } from './signing-key.ts';
 import { Spool } from './spool.ts';
 import { Uploader, type ArchiveBacklog } from './uploader.ts';
@@ -31,6 +33,8 @@ export interface ArchiveRecord {
   /** Capture interval the master covers, ms since the epoch. */
   readonly masterFrom: number | null;
   readonly masterTo: number | null;
+  /** Segments declared lost (recorded, but their objects never reached the archive). */
+  readonly lostParts?: number;
   readonly error?: string;
 }
 
@@ -87,6 +91,12 @@ const MANIFEST_EVERY_MS = 10_000;
 /** Long enough for a remux; renewed while finalizing, so a node that dies lets another finish. */
 const FINALIZE_LEASE_MS = 60_000;
 const finalizeLease = (hearingId: string): string => `archive:${hearingId}`;
+
+/** How many entries of a chain were declared lost. */
+function lostIn(entries: readonly ManifestEntry[]): number {
+  const declared = declaredLost(entries);
+  return declared.size === 0 ? 0 : entries.filter((e) => isLost(declared, e)).length;
+}
 
 /** Keys of the master segments whose capture interval overlaps [start, end). */
 function masterOver(entries: Iterable<ManifestEntry>, start: number, end: number): string[] {
@@ -202,7 +212,8 @@ export class Recorder {
       bytes: entries.reduce((n, e) => n + e.size, 0),
       files: {},
       masterSegments: master.length,
-      airedSegments: entries.filter((e) => e.kind === 'aired' && e.rung === this.o.topRung).length,
+      airedSegments: airedInOrder(entries, this.o.topRung).length,
+      lostParts: lostIn(entries),
       masterFrom: master.length ? Math.min(...master.map((e) => e.captureStart ?? Infinity)) : null,
       masterTo: master.length ? Math.max(...master.map((e) => e.captureEnd ?? -Infinity)) : null,
       ...extra,
@@ -393,17 +404,6 @@ export class Recorder {
       this.airedPasses.delete(hearingId);
       // The record and the MP4s are made from the whole chain, the parts other nodes recorded too.
       if (!(await a.sync())) throw new Error('the archive chain is not all in the state store yet');
-      if (!a.has('record.json')) {
-        const record = (await this.o.recordOf(hearingId)) as { audit?: LoggedEvent[] } & Record<string, unknown>;
-        // The recording log: what the master holds, each hole in it and its cause.
-        const recording = recordingLog(a.list(), Array.isArray(record.audit) ? record.audit : []);
-        await a.addBytes({ kind: 'record', key: 'record.json' }, Buffer.from(`${JSON.stringify({ ...record, recording }, null, 1)}\n`));
-      }
-      for (const rung of this.o.rungs) {
-        const key = `aired/${rung}/index.m3u8`;
-        if (!a.has(key)) await a.addBytes({ kind: 'playlist', key }, Buffer.from(airedPlaylist(a.list(), rung, this.o.segmentSeconds)));
-      }
-      if (!a.has('aired/index.m3u8')) await a.addBytes({ kind: 'playlist', key: 'aired/index.m3u8' }, Buffer.from(renderMasterPlaylist(this.o.variants)));
       const work = path.join(this.o.dir, 'work', hearingId);
       await mkdir(work, { recursive: true });
       try {
@@ -413,6 +413,20 @@ export class Recorder {
         if (aired.length > 0 && !a.has('aired.mp4')) await a.addFile({ kind: 'mp4', key: 'aired.mp4' }, await this.remux(hearingId, aired, work, 'aired'));
       } finally {
         await rm(work, { recursive: true, force: true });
+      }
+      // The playlists and the record are made once the MP4s are, so nothing can fail for want of
+      // a part after them: a part declared lost after a failed attempt is left out of them, and
+      // the declaration is on the record's trail.
+      for (const rung of this.o.rungs) {
+        const key = `aired/${rung}/index.m3u8`;
+        if (!a.has(key)) await a.addBytes({ kind: 'playlist', key }, Buffer.from(airedPlaylist(a.list(), rung, this.o.segmentSeconds)));
+      }
+      if (!a.has('aired/index.m3u8')) await a.addBytes({ kind: 'playlist', key: 'aired/index.m3u8' }, Buffer.from(renderMasterPlaylist(this.o.variants)));
+      if (!a.has('record.json')) {
+        const record = (await this.o.recordOf(hearingId)) as { audit?: LoggedEvent[] } & Record<string, unknown>;
+        // The recording log: what the master holds, each hole in it and its cause.
+        const recording = recordingLog(a.list(), Array.isArray(record.audit) ? record.audit : []);
+        await a.addBytes({ kind: 'record', key: 'record.json' }, Buffer.from(`${JSON.stringify({ ...record, recording }, null, 1)}\n`));
       }
       if (!(await a.sync())) throw new Error('the archive chain is not all in the state store yet');
       await a.writeManifest(true);
@@ -426,6 +440,39 @@ export class Recorder {
       log.error({ hearingId, err }, 'could not finalize the archive; it is tried again later');
       await this.o.state.put('archives', hearingId, base('finalizing', { error: err instanceof Error ? err.message : String(err) })).catch(() => undefined);
     }
+  }
+
+  /**
+   * Declares the segments of an archive that no node can supply lost, so that finalizing can
+   * finish without them: a node died with them in its spool and will not come back. Only for an
+   * archive that is finalizing; refused while the store cannot say what it holds. The
+   * declaration goes on the chain (the seal keeps saying the parts were recorded), `onDeclared`
+   * puts it on the trail, and finalizing is tried again. Answers the keys declared.
+   */
+  async declareLost(hearingId: string, reason: string, by: LostDeclaration['declaredBy'], onDeclared: (keys: readonly string[]) => Promise<void> = async () => {}): Promise<string[]> {
+    const rec = await this.o.state.get<ArchiveRecord>('archives', hearingId);
+    if (!rec) throw new CourtcastError('NOT_FOUND', 'this hearing has no archive');
+    if (rec.status !== 'finalizing') throw new CourtcastError('INVALID_TRANSITION', `the archive is ${rec.status}: parts can be declared lost only while finalizing waits for them`);
+    const a = await this.archive(hearingId);
+    if (!(await a.sync())) throw new CourtcastError('STORE_UNAVAILABLE', 'the archive chain cannot be read whole now');
+    const present = async (key: string): Promise<boolean> => {
+      if (await access(this.spool.pathOf(`${archivePrefix(hearingId)}/${key}`)).then(() => true, () => false)) return true;
+      try {
+        return (await this.o.store.head(`${archivePrefix(hearingId)}/${key}`)) !== null;
+      } catch (err) {
+        throw new CourtcastError('STORE_UNAVAILABLE', 'the archive store does not answer, so what it lacks is unknown', undefined, { cause: err });
+      }
+    };
+    const keys = await missingParts(a.list(), present);
+    if (keys.length === 0) throw new CourtcastError('INVALID_TRANSITION', 'no part of this archive is missing; finalizing is tried again on its own');
+    const declaration: LostDeclaration = { format: 'courtcast-lost-parts/1', hearingId, keys, reason, declaredBy: by, declaredAt: new Date(this.now()).toISOString() };
+    await a.addBytes({ kind: 'lost', key: `lost/${this.now()}.json`, lostKeys: keys }, Buffer.from(`${JSON.stringify(declaration, null, 1)}\n`));
+    await a.sync();
+    this.o.logger.warn({ hearingId, keys: keys.length, by: by.username }, 'archive parts declared lost');
+    await onDeclared(keys);
+    // A finalizing pass already running read the chain before the declaration: go again after it.
+    void (this.finalizing.get(hearingId) ?? Promise.resolve()).then(() => this.finalize(hearingId));
+    return keys;
   }
 
   /** A local copy of an archived object: the spool's, else the store's. */

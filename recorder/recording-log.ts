@@ -1,4 +1,4 @@
-import type { ManifestEntry } from './manifest.ts';
+import { declaredLost, isLost, type ManifestEntry } from './manifest.ts';
 
 /** An audit entry as the recording log reads it. */
 export interface LoggedEvent {
@@ -9,7 +9,7 @@ export interface LoggedEvent {
 }
 
 /** Why the master has a hole. */
-export type GapCause = 'encoder lost' | 'storage fault' | 'FFmpeg restart' | 'server restart' | 'unknown';
+export type GapCause = 'part lost' | 'encoder lost' | 'storage fault' | 'FFmpeg restart' | 'server restart' | 'unknown';
 
 export interface RecordingGap {
   readonly from: number;
@@ -39,34 +39,37 @@ const CAUSES: readonly [GapCause, (e: LoggedEvent) => boolean][] = [
 
 /**
  * Where the master recording has holes, from the master segments' capture intervals, each hole
- * with the cause the audit trail gives for it: the first event that explains it (a server restart
- * before an encoder loss before an FFmpeg exit, since a restart also drops the encoder), found
- * from just before the hole (the last frame precedes its own loss) to its end. Pure.
+ * with its cause: `part lost` where a segment was recorded but declared lost (also before the
+ * first or after the last segment kept), else the first audit event that explains it (a server
+ * restart before an encoder loss before an FFmpeg exit, since a restart also drops the encoder),
+ * found from just before the hole (the last frame precedes its own loss) to its end. Pure.
  */
 export function recordingLog(entries: readonly ManifestEntry[], events: readonly LoggedEvent[]): RecordingLog {
-  const master = entries
-    .filter((e) => e.kind === 'master' && e.captureStart !== undefined && e.captureEnd !== undefined)
-    .sort((a, b) => (a.captureStart as number) - (b.captureStart as number));
+  const lost = declaredLost(entries);
+  const timedMaster = entries.filter((e) => e.kind === 'master' && e.captureStart !== undefined && e.captureEnd !== undefined);
+  const lostSpans = timedMaster.filter((e) => isLost(lost, e)).map((e) => ({ start: e.captureStart as number, end: e.captureEnd as number }));
+  const master = timedMaster.filter((e) => !isLost(lost, e)).sort((a, b) => (a.captureStart as number) - (b.captureStart as number));
   const timed = events.map((e) => ({ ...e, t: Date.parse(e.effectiveAt ?? e.at) })).filter((e) => Number.isFinite(e.t));
-  let recordedMs = 0;
-  let reach = Number.NEGATIVE_INFINITY;
+  const lostIn = (from: number, to: number): boolean => lostSpans.some((l) => l.start < to && l.end > from);
+  const causeOf = (from: number, to: number): GapCause => {
+    if (lostIn(from, to)) return 'part lost';
+    const near = timed.filter((ev) => ev.t >= from - 500 && ev.t <= to);
+    return CAUSES.find(([, shows]) => near.some(shows))?.[0] ?? 'unknown';
+  };
   const gaps: RecordingGap[] = [];
+  const hole = (from: number, to: number): void => void (to - from > SEAM_MS && gaps.push({ from, to, ms: to - from, cause: causeOf(from, to) }));
+  let recordedMs = 0;
+  // A lost part before the first kept segment is a hole too; so is one after the last.
+  let reach = Math.min(Number.POSITIVE_INFINITY, ...lostSpans.map((l) => l.start));
+  if (reach === Number.POSITIVE_INFINITY) reach = Number.NEGATIVE_INFINITY;
   for (const e of master) {
     const start = e.captureStart as number;
     const end = e.captureEnd as number;
-    if (reach !== Number.NEGATIVE_INFINITY && start - reach > SEAM_MS) {
-      const near = timed.filter((ev) => ev.t >= reach - 500 && ev.t <= start);
-      let cause: GapCause = 'unknown';
-      for (const [c, shows] of CAUSES) {
-        if (near.some(shows)) {
-          cause = c;
-          break;
-        }
-      }
-      gaps.push({ from: reach, to: start, ms: start - reach, cause });
-    }
+    if (reach !== Number.NEGATIVE_INFINITY) hole(reach, start);
     recordedMs += Math.max(0, end - Math.max(start, reach));
     reach = Math.max(reach, end);
   }
+  const lostEnd = Math.max(Number.NEGATIVE_INFINITY, ...lostSpans.map((l) => l.end));
+  if (reach !== Number.NEGATIVE_INFINITY && lostEnd > reach) hole(reach, lostEnd);
   return { recordedMs, missingMs: gaps.reduce((n, g) => n + g.ms, 0), gaps };
 }

@@ -55,7 +55,7 @@ export function publicKeyFrom(pem: string): KeyObject {
 /** Verifies the archive of one hearing as it lies in a store. */
 export async function verifyStoredHearing(store: Pick<ObjectReader, 'get' | 'stream'>, folder: string, publicKey: KeyObject): Promise<Verdict> {
   const text = await store.get(`${folder}/manifest.json`);
-  if (!text) return { ok: false, signature: 'invalid', entries: 0, checkedObjects: 0, findings: [{ n: null, key: 'manifest.json', problem: 'the archive has no manifest' }] };
+  if (!text) return { ok: false, signature: 'invalid', entries: 0, checkedObjects: 0, findings: [{ n: null, key: 'manifest.json', problem: 'the archive has no manifest' }], lost: [] };
   return verifyManifest(parseManifest(text.toString()), publicKey, storeHasher(store, folder));
 }
 

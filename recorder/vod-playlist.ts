@@ -1,5 +1,11 @@
 import HLS from 'hls-parser';
-import type { ManifestEntry } from './manifest.ts';
+import { declaredLost, isLost, type ManifestEntry } from './manifest.ts';
+
+/** The entries whose objects the archive holds: all but those declared lost. */
+function kept(entries: readonly ManifestEntry[]): ManifestEntry[] {
+  const lost = declaredLost(entries);
+  return lost.size === 0 ? [...entries] : entries.filter((e) => !isLost(lost, e));
+}
 
 /** Where one aired entry's media came from: a run of the transcoder, or a slate. */
 const sourceOf = (e: ManifestEntry): string => (e.outcome === 'aired' ? `run:${e.run ?? 0}` : `slate:${e.outcome ?? ''}`);
@@ -10,7 +16,7 @@ const sourceOf = (e: ManifestEntry): string => (e.outcome === 'aired' ? `run:${e
  * continue the entry before it: a slate, another transcoder run, or a slot missing from the archive.
  */
 export function airedPlaylist(entries: readonly ManifestEntry[], rung: string, segmentSeconds: number): string {
-  const aired = entries.filter((e) => e.kind === 'aired' && e.rung === rung).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  const aired = airedInOrder(entries, rung);
   const segments = aired.map((e, i) => {
     const prev = aired[i - 1];
     const continues = prev !== undefined && sourceOf(prev) === sourceOf(e) && e.outcome === 'aired' && (prev.seq ?? 0) + 1 === e.seq;
@@ -27,10 +33,10 @@ export function airedPlaylist(entries: readonly ManifestEntry[], rung: string, s
 
 /** The top rung's aired entries in playing order (what the as-aired MP4 is joined from). */
 export function airedInOrder(entries: readonly ManifestEntry[], rung: string): ManifestEntry[] {
-  return entries.filter((e) => e.kind === 'aired' && e.rung === rung).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  return kept(entries).filter((e) => e.kind === 'aired' && e.rung === rung).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
 }
 
 /** The master's segments in recording order: by run, then by index within the run. */
 export function masterInOrder(entries: readonly ManifestEntry[]): ManifestEntry[] {
-  return entries.filter((e) => e.kind === 'master').sort((a, b) => (a.run ?? 0) - (b.run ?? 0) || (a.index ?? 0) - (b.index ?? 0));
+  return kept(entries).filter((e) => e.kind === 'master').sort((a, b) => (a.run ?? 0) - (b.run ?? 0) || (a.index ?? 0) - (b.index ?? 0));
 }

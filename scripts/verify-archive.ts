@@ -55,6 +55,7 @@ async function main(): Promise<number> {
   else {
     console.log(`signature: ${verdict.signature}; ${verdict.entries} entries; ${verdict.checkedObjects} objects hashed`);
     for (const f of verdict.findings) console.log(`${f.n === null ? 'manifest' : `entry ${f.n}`}${f.key ? ` (${f.key})` : ''}: ${f.problem}`);
+    for (const l of verdict.lost) console.log(`entry ${l.n} (${l.key}): declared lost in entry ${l.declaredIn}`);
     console.log(verdict.ok ? 'VERIFIED' : 'NOT VERIFIED');
   }
   return verdict.ok ? 0 : 1;

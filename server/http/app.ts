@@ -18,7 +18,7 @@ import { metricsRoute } from './metrics-route.ts';
 import type { ObjectReader } from '../store/object-store.ts';
 import type { HotObject } from '../store/hot-object-store.ts';
 import { publicApi, staffApi } from './api.ts';
-import { archiveApi, archiveKeyRoute } from './archive-api.ts';
+import { archiveApi, archiveKeyRoute, type ArchiveApiDeps } from './archive-api.ts';
 import { oembedRoute } from './oembed.ts';
 import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
 import type { PublicStates } from '../service/public-states.ts';
@@ -52,6 +52,8 @@ export interface HttpOptions {
   readonly viewers: ViewerCounter;
   readonly health: HealthMonitor;
   readonly catalogue: ArchiveCatalogue;
+  /** Declares an archive's missing parts lost (the recorder does it). */
+  readonly declareLost: ArchiveApiDeps['declareLost'];
   readonly publicStates: PublicStates;
   readonly replays: Replays;
   readonly stats: PublicStats;
@@ -101,7 +103,7 @@ export function createHttpApp(o: HttpOptions): Express {
   app.get('/.well-known/courtcast-archive-key.pem', archiveKeyRoute(o.catalogue));
   // Archivists are few; the limit bounds what a stolen token can make the archive store (and the
   // audit trail, which records every refused master access) do.
-  app.use('/api/archive', problemRateLimit({ windowMs: 60_000, limit: 1200 }), archiveApi({ catalogue: o.catalogue, audit: o.audit, tokens: o.tokens, accounts: o.accounts }));
+  app.use('/api/archive', problemRateLimit({ windowMs: 60_000, limit: 1200 }), archiveApi({ catalogue: o.catalogue, audit: o.audit, tokens: o.tokens, accounts: o.accounts, declareLost: o.declareLost }));
   app.use('/api', staffApi({ registry: o.registry, governance: o.governance, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit, replays: o.replays }));
   app.get('/vendor/hls.min.js', (_req, res) => sendInstalled(res, hlsJs));
   app.get('/vendor/socket.io.min.js', (_req, res) => sendInstalled(res, socketIoClient));

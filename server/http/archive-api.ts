@@ -39,6 +39,9 @@ const orderBody = z
   })
   .strict();
 
+/** POST /api/archive/hearings/:id/lost-parts */
+const lostBody = z.object({ reason: z.string().trim().min(1).max(2000) }).strict();
+
 const airedKey = z.string().regex(/^(?:[a-z0-9_-]{1,16}\/)?(?:index\.m3u8|\d{1,9}\.ts)$/, 'not an as-aired object');
 const masterName = z.string().regex(/^[a-z]\d{4}-\d{6}\.ts$/, 'not a master segment');
 
@@ -52,6 +55,8 @@ export interface ArchiveApiDeps {
   readonly audit: AuditTrail;
   readonly tokens: Tokens;
   readonly accounts: Accounts;
+  /** Declares the parts of a finalizing archive that nothing can supply lost; answers their keys. */
+  readonly declareLost: (hearingId: string, reason: string, by: { userId: string; username: string }, onDeclared: (keys: readonly string[]) => Promise<void>) => Promise<string[]>;
 }
 
 /** The archive's public key, for anyone verifying: mounted without sign-in. */
@@ -193,6 +198,21 @@ export function archiveApi(d: ArchiveApiDeps): Router {
     const order = await catalogue.addOrder(id, body, { userId: p.userId, username: p.username });
     await recordAccess(res, id, 'unsealing-order-entered', { order: order.id, reference: order.reference, judge: order.judge, from: order.from, to: order.to, expiresAt: order.expiresAt });
     res.status(201).json(order);
+  }));
+
+  // A node died with parts of an archive it never uploaded: a supervisor lets the archive finish
+  // without them. The parts stay on the chain, the declaration is sealed with them, and the
+  // recording log names the hole it leaves.
+  api.post('/hearings/:id/lost-parts', express.json({ limit: '16kb' }), orderers, route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    const body = id && parse(lostBody, req.body ?? {}, res);
+    if (!id || !body) return;
+    // The declaration is for good: it is made only if the trail can say who made it.
+    if (!(await audit.ready(id))) throw new CourtcastError('STORE_UNAVAILABLE', 'the audit trail cannot record it now, so nothing was declared lost');
+    const p = principalOf(res);
+    // On the trail before finalizing reads it into the archived record.
+    const keys = await d.declareLost(id, body.reason, { userId: p.userId, username: p.username }, (lost) => recordAccess(res, id, 'archive-parts-declared-lost', { keys: lost, reason: body.reason }));
+    res.json({ keys });
   }));
 
   return api;

@@ -69,4 +69,22 @@ describe('archive manifest', () => {
     expect(text.match(/#EXT-X-DISCONTINUITY\n/g)?.length).toBe(2);
     expect(text.match(/\.ts/g)?.length).toBe(4);
   });
+  it('reports an object declared lost later on the chain as lost, not missing, and excuses nothing else', async () => {
+    const declaration = (keys: string[], i: number): EntryBody => {
+      objects.set(`lost/${i}.json`, `declared ${i}`);
+      return { kind: 'lost', key: `lost/${i}.json`, size: `declared ${i}`.length, sha256: sha(`declared ${i}`), lostKeys: keys };
+    };
+    const gone = 'master/20.ts';
+    const early = 'master/21.ts';
+    const chainOf = build([seg(20), declaration([early], 1), seg(21), seg(22), declaration([gone, 'master/22.ts'], 2)]);
+    objects.delete(gone);
+    objects.delete(early);
+    const v = await verifyManifest(signManifest('h2', chainOf, privateKey, true, new Date(0)), publicKey, hasher);
+    // 20 is excused by the later declaration; 21 was declared before it was entered, so it is
+    // missing; 22 is named but there, so it is checked as any object.
+    expect(v.lost).toEqual([{ n: 0, key: gone, declaredIn: 4 }]);
+    expect(v.findings.map((f) => f.key)).toEqual([early]);
+    expect(v.ok).toBe(false);
+    expect(masterInOrder(chainOf).map((e) => e.key)).toEqual([early]);
+  });
 });

@@ -59,4 +59,27 @@ describe('recording log', () => {
     const log = recordingLog(entries, [{ action: 'ffmpeg-restarting', at: at(2_300), params: { role: 'master', storageFault: true } }]);
     expect(log.gaps.map((g) => g.cause)).toEqual(['storage fault']);
   });
+  it('names parts declared lost as the cause of their holes, at the start, the middle and the end', () => {
+    const entries = master([
+      [0, 2_000],
+      [2_000, 4_000],
+      [4_000, 6_000],
+      [6_000, 8_000],
+      [8_000, 10_000],
+      [10_000, 12_000],
+    ]);
+    const lostKeys = [0, 3, 5].map((i) => (entries[i] as ManifestEntry).key);
+    const declared = [...entries, chain(entries.at(-1) ?? null, { kind: 'lost', key: 'lost/1.json', size: 1, sha256: 'y', lostKeys })];
+    // An encoder loss in the same stretch does not explain it: the segment was recorded.
+    const log = recordingLog(declared, [{ action: 'encoder-lost', at: at(6_500) }]);
+    expect(log.gaps.map((g) => [g.from, g.to, g.cause])).toEqual([
+      [0, 2_000, 'part lost'],
+      [6_000, 8_000, 'part lost'],
+      [10_000, 12_000, 'part lost'],
+    ]);
+    expect(log.recordedMs).toBe(6_000);
+    expect(log.missingMs).toBe(6_000);
+    // Without the declaration nothing is missing.
+    expect(recordingLog(entries, []).gaps).toEqual([]);
+  });
 });
