@@ -116,6 +116,7 @@ export class Recorder {
   readonly uploader: Uploader;
   private readonly archives = new Map<string, Promise<HearingArchive>>();
   private readonly finalizing = new Map<string, Promise<void>>();
+  private readonly declaring = new Map<string, Promise<void>>();
   private readonly masterPasses = new Map<string, Promise<void>>();
   /** Per hearing, the aired slots being copied, in order: finalizing waits for them. */
   private readonly airedPasses = new Map<string, Promise<void>>();
@@ -449,20 +450,28 @@ export class Recorder {
    * declaration goes on the chain (the seal keeps saying the parts were recorded), `onDeclared`
    * puts it on the trail, and finalizing is tried again. Answers the keys declared.
    */
-  async declareLost(hearingId: string, reason: string, by: LostDeclaration['declaredBy'], onDeclared: (keys: readonly string[]) => Promise<void> = async () => {}): Promise<string[]> {
+  declareLost(hearingId: string, reason: string, by: LostDeclaration['declaredBy'], onDeclared: (keys: readonly string[]) => Promise<void> = async () => {}): Promise<string[]> {
+    // One at a time per hearing: a second declaration sees what the first declared.
+    const next = (this.declaring.get(hearingId) ?? Promise.resolve()).then(() => this.declareLostNow(hearingId, reason, by, onDeclared));
+    const settled = next.then(() => undefined, () => undefined);
+    this.declaring.set(hearingId, settled);
+    void settled.then(() => this.declaring.get(hearingId) === settled && this.declaring.delete(hearingId));
+    return next;
+  }
+
+  private async declareLostNow(hearingId: string, reason: string, by: LostDeclaration['declaredBy'], onDeclared: (keys: readonly string[]) => Promise<void>): Promise<string[]> {
     const rec = await this.o.state.get<ArchiveRecord>('archives', hearingId);
     if (!rec) throw new CourtcastError('NOT_FOUND', 'this hearing has no archive');
     if (rec.status !== 'finalizing') throw new CourtcastError('INVALID_TRANSITION', `the archive is ${rec.status}: parts can be declared lost only while finalizing waits for them`);
     const a = await this.archive(hearingId);
     if (!(await a.sync())) throw new CourtcastError('STORE_UNAVAILABLE', 'the archive chain cannot be read whole now');
-    const present = async (key: string): Promise<boolean> => {
-      if (await access(this.spool.pathOf(`${archivePrefix(hearingId)}/${key}`)).then(() => true, () => false)) return true;
-      try {
-        return (await this.o.store.head(`${archivePrefix(hearingId)}/${key}`)) !== null;
-      } catch (err) {
-        throw new CourtcastError('STORE_UNAVAILABLE', 'the archive store does not answer, so what it lacks is unknown', undefined, { cause: err });
-      }
-    };
+    // One listing of the hearing's folder rather than a request per object (a long hearing has tens of thousands).
+    const folder = archivePrefix(hearingId);
+    const stored = await this.o.store.list(`${folder}/`).then(
+      (objects) => new Set(objects.map((o) => o.key)),
+      (err: unknown) => Promise.reject(new CourtcastError('STORE_UNAVAILABLE', 'the archive store does not answer, so what it lacks is unknown', undefined, { cause: err })),
+    );
+    const present = async (key: string): Promise<boolean> => stored.has(`${folder}/${key}`) || access(this.spool.pathOf(`${folder}/${key}`)).then(() => true, () => false);
     const keys = await missingParts(a.list(), present);
     if (keys.length === 0) throw new CourtcastError('INVALID_TRANSITION', 'no part of this archive is missing; finalizing is tried again on its own');
     const declaration: LostDeclaration = { format: 'courtcast-lost-parts/1', hearingId, keys, reason, declaredBy: by, declaredAt: new Date(this.now()).toISOString() };

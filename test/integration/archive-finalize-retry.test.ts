@@ -5,12 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HearingArchive, archivePrefix } from '../../recorder/hearing-archive.ts';
 import type { Manifest } from '../../recorder/manifest.ts';
 import { verifyManifest } from '../../recorder/manifest.ts';
 import { Recorder, type ArchiveRecord } from '../../recorder/recorder.ts';
-import { loadSigningKey } from '../../recorder/signing-key.ts';
+import { loadSigningKey, type SigningKey } from '../../recorder/signing-key.ts';
+import type { CourtcastError } from '../../server/domain/errors.ts';
 import { Spool } from '../../recorder/spool.ts';
 import { Uploader } from '../../recorder/uploader.ts';
 import { storeHasher } from '../../recorder/verify.ts';
@@ -22,52 +23,64 @@ const exec = promisify(execFile);
 const quiet = pino({ level: 'silent' });
 
 /**
- * A hearing moved between nodes: node A recorded its first master segments and entered them on
- * the shared chain, but one of its uploads has not reached the archive store (A is down, its
- * spool waiting). Node B finalizes: it cannot make the MP4 without that part, says which part in
- * the archive record, keeps the archive on the short list of unfinished ones, and tries again
- * on its own; once the part is in the store, the archive completes and verifies.
+ * A hearing moved between nodes: node A recorded its master segments and entered them on the
+ * shared chain, but one of its uploads has not reached the archive store (A is down, its spool
+ * waiting). Node B finalizes: it cannot make the MP4 without that part, says which part in the
+ * archive record, keeps the archive on the short list of unfinished ones, and tries again on its
+ * own; once the part is in the store, the archive completes and verifies. If A never comes back,
+ * the part is declared lost, once even when two declarations race.
  */
 describe('archive: finalizing waits for a part another node has not uploaded yet', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-finalize-retry-'));
   const storeDir = path.join(dir, 'store');
-  const hearingId = 'h_retry';
-  let recorder: Recorder | null = null;
+  const state = new MemoryStateStore();
+  const store = new LocalObjectStore(storeDir);
+  const epoch = Date.parse('2026-12-01T09:00:00Z');
+  const keyOf = (i: number): string => `master/m0001/${String(i).padStart(6, '0')}.ts`;
+  let files: string[] = [];
+  let key: SigningKey;
+  let recorder: Recorder;
 
-  afterAll(async () => {
-    await recorder?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('retries until the part is uploaded, then completes with the whole chain', async () => {
-    const state = new MemoryStateStore();
-    const store = new LocalObjectStore(storeDir);
-    const key = await loadSigningKey(dir);
-
-    // Node A: three real one-second segments, entered on the shared chain and uploaded.
-    const segs = path.join(dir, 'segs');
-    mkdirSync(segs);
-    await exec('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=64x36:r=10', '-f', 'lavfi', '-i', 'sine=f=440', '-t', '3', '-c:v', 'libx264', '-g', '10', '-c:a', 'aac', '-f', 'segment', '-segment_time', '1', path.join(segs, 's%d.ts')]);
-    const files = readdirSync(segs).sort();
-    expect(files.length).toBeGreaterThanOrEqual(3);
-    const spoolA = new Spool(path.join(dir, 'a', 'spool'));
+  /**
+   * Node A records the segments of `hearingId`, enters them on the shared chain and uploads them,
+   * all but the second: that one waits in A's spool while A is down. Answers where it would be.
+   */
+  async function recordedOnA(hearingId: string): Promise<{ inStore: string; held: string }> {
+    const spoolA = new Spool(path.join(dir, hearingId, 'a-spool'));
     const uploaderA = new Uploader({ store, spool: spoolA, logger: quiet });
-    const a = await HearingArchive.open({ hearingId, journalFile: path.join(dir, 'a', 'journal.jsonl'), state, logger: quiet, spool: spoolA, enqueue: (i) => uploaderA.add(i), key, now: Date.now });
-    const epoch = Date.parse('2026-12-01T09:00:00Z');
+    const a = await HearingArchive.open({ hearingId, journalFile: path.join(dir, hearingId, 'a-journal.jsonl'), state, logger: quiet, spool: spoolA, enqueue: (i) => uploaderA.add(i), key, now: Date.now });
     for (const [i, f] of files.entries()) {
-      await a.addFile({ kind: 'master', key: `master/m0001/${String(i).padStart(6, '0')}.ts`, run: 1, index: i, durationSec: 1, captureStart: epoch + i * 1_000, captureEnd: epoch + (i + 1) * 1_000 }, path.join(segs, f));
+      await a.addFile({ kind: 'master', key: keyOf(i), run: 1, index: i, durationSec: 1, captureStart: epoch + i * 1_000, captureEnd: epoch + (i + 1) * 1_000 }, path.join(dir, 'segs', f));
     }
     expect(await a.sync()).toBe(true);
     await uploaderA.idle(20_000);
     await uploaderA.close();
-    // One of A's parts is not in the store yet: it waits in A's spool while A is down.
-    const missing = `master/m0001/000001.ts`;
-    const inStore = path.join(storeDir, archivePrefix(hearingId), missing);
-    const held = path.join(dir, 'held.ts');
+    const inStore = path.join(storeDir, archivePrefix(hearingId), keyOf(1));
+    const held = path.join(dir, hearingId, 'held.ts');
     renameSync(inStore, held);
     await state.put('archives', hearingId, { hearingId, status: 'recording', startedAt: new Date(epoch).toISOString(), finalizedAt: null, entries: 0, bytes: 0, files: {}, masterSegments: 0, airedSegments: 0, masterFrom: null, masterTo: null } satisfies ArchiveRecord);
+    return { inStore, held };
+  }
 
-    // Node B finds the hearing ended and finalizes it.
+  const failedFor = (hearingId: string) =>
+    waitFor(async () => {
+      const r = await state.get<ArchiveRecord>('archives', hearingId);
+      return r?.status === 'finalizing' && r.error ? r : null;
+    }, 'finalizing to fail for want of the part');
+  const completed = (hearingId: string) =>
+    waitFor(async () => {
+      const r = await state.get<ArchiveRecord>('archives', hearingId);
+      return r?.status === 'complete' ? r : null;
+    }, 'the archive to complete', 60_000);
+
+  beforeAll(async () => {
+    key = await loadSigningKey(dir);
+    const segs = path.join(dir, 'segs');
+    mkdirSync(segs);
+    await exec('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=64x36:r=10', '-f', 'lavfi', '-i', 'sine=f=440', '-t', '3', '-c:v', 'libx264', '-g', '10', '-c:a', 'aac', '-f', 'segment', '-segment_time', '1', path.join(segs, 's%d.ts')]);
+    files = readdirSync(segs).sort();
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    // Node B, which finalizes.
     recorder = new Recorder({
       store,
       state,
@@ -88,12 +101,20 @@ describe('archive: finalizing waits for a part another node has not uploaded yet
       nodeId: 'node-b',
       finalizeRetryMs: 300,
     });
+  });
+
+  afterAll(async () => {
+    await recorder?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('retries until the part is uploaded, then completes with the whole chain', async () => {
+    const hearingId = 'h_retry';
+    const { inStore, held } = await recordedOnA(hearingId);
+    // B starts, finds the hearing ended and finalizes it.
     await recorder.start();
-    const failed = await waitFor(async () => {
-      const r = await state.get<ArchiveRecord>('archives', hearingId);
-      return r?.status === 'finalizing' && r.error ? r : null;
-    }, 'finalizing to fail for want of the part');
-    expect(failed.error).toContain(missing);
+    const failed = await failedFor(hearingId);
+    expect(failed.error).toContain(keyOf(1));
     expect((await state.entries('unfinished-archives')).map(([id]) => id)).toEqual([hearingId]);
     // Still failing a few retries later, and nothing final was written meanwhile.
     await new Promise((r) => setTimeout(r, 1_000));
@@ -102,10 +123,7 @@ describe('archive: finalizing waits for a part another node has not uploaded yet
 
     // A comes back and uploads it: the next retry finishes, with nobody asking again.
     renameSync(held, inStore);
-    const done = await waitFor(async () => {
-      const r = await state.get<ArchiveRecord>('archives', hearingId);
-      return r?.status === 'complete' ? r : null;
-    }, 'the archive to complete', 60_000);
+    const done = await completed(hearingId);
     expect(done.masterSegments).toBe(files.length);
     expect(done.files.masterMp4).toBe('master.mp4');
     expect(await state.entries('unfinished-archives')).toEqual([]);
@@ -115,10 +133,31 @@ describe('archive: finalizing waits for a part another node has not uploaded yet
     const manifest = JSON.parse((await store.get(`${folder}/manifest.json`))?.toString() ?? 'null') as Manifest;
     expect(manifest.seal.final).toBe(true);
     const verdict = await verifyManifest(manifest, key.publicKey, storeHasher(store, folder));
-    expect(verdict).toMatchObject({ ok: true, signature: 'valid' });
-    expect(manifest.entries.filter((e) => e.kind === 'master').map((e) => e.key)).toEqual(files.map((_, i) => `master/m0001/${String(i).padStart(6, '0')}.ts`));
+    expect(verdict).toMatchObject({ ok: true, signature: 'valid', lost: [] });
+    expect(manifest.entries.filter((e) => e.kind === 'master').map((e) => e.key)).toEqual(files.map((_, i) => keyOf(i)));
     // The MP4 holds every part, the one that came late too.
     const probe = await exec('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path.join(storeDir, folder, 'master.mp4')]);
     expect(Number(probe.stdout.trim())).toBeGreaterThan(files.length - 0.5);
+  });
+
+  it('takes two declarations made at once as one: the second finds nothing left to declare', async () => {
+    const hearingId = 'h_twice';
+    await recordedOnA(hearingId);
+    await recorder.finalize(hearingId);
+    await failedFor(hearingId);
+    const by = { userId: 'u1', username: 'sup' };
+    const onTrail: (readonly string[])[] = [];
+    const [first, second] = await Promise.allSettled([
+      recorder.declareLost(hearingId, 'node-a destroyed', by, async (keys) => void onTrail.push(keys)),
+      recorder.declareLost(hearingId, 'node-a destroyed (again)', by, async (keys) => void onTrail.push(keys)),
+    ]);
+    expect(first).toEqual({ status: 'fulfilled', value: [keyOf(1)] });
+    expect(second.status).toBe('rejected');
+    expect(((second as PromiseRejectedResult).reason as CourtcastError).code).toBe('INVALID_TRANSITION');
+    expect(onTrail).toEqual([[keyOf(1)]]);
+    const done = await completed(hearingId);
+    expect(done).toMatchObject({ masterSegments: files.length - 1, lostParts: 1 });
+    const manifest = JSON.parse((await store.get(`${archivePrefix(hearingId)}/manifest.json`))?.toString() ?? 'null') as Manifest;
+    expect(manifest.entries.filter((e) => e.kind === 'lost')).toHaveLength(1);
   });
 });
