@@ -2,12 +2,7 @@
 // It talks to the staff API over HTTP and to the control channel over Socket.IO.
 /* global Hls, io */
 import { renderGovernance } from './governance.js';
-
-const $ = (id) => document.getElementById(id);
-const session = {
-  get token() { return sessionStorage.getItem('courtcast.token'); },
-  set token(v) { if (v) sessionStorage.setItem('courtcast.token', v); else sessionStorage.removeItem('courtcast.token'); },
-};
+import { $, apiCaller, session } from './session.js';
 
 /** Plain-language messages for the error codes a clerk may meet. */
 const MESSAGES = {
@@ -30,17 +25,7 @@ const MESSAGES = {
 /** Codes after which this console must sign in again. */
 const SIGN_OUT_CODES = new Set(['UNAUTHORIZED', 'ACCOUNT_DISABLED', 'ACCOUNT_DELETED', 'SESSION_ENDED', 'TOKEN_EXPIRED']);
 
-async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    headers: { ...(session.token ? { authorization: `Bearer ${session.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
-  if (res.status === 401 && path !== '/api/auth/login') { signOut(); throw new Error(MESSAGES.UNAUTHORIZED); }
-  if (!res.ok) throw new Error(data?.detail ?? `Request failed (${res.status})`);
-  return data;
-}
+const api = apiCaller({ onSignOut: () => signOut(), expired: MESSAGES.UNAUTHORIZED });
 
 function show(view) {
   for (const v of ['login-view', 'list-view', 'hearing-view']) $(v).hidden = v !== view;

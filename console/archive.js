@@ -1,26 +1,10 @@
 // Courtcast archive: archivists search hearings, open a hearing's record, replay what aired,
 // download it and verify it. Plain ES module, served as-is; it talks to /api/archive only.
 /* global Hls */
+import { $, apiCaller, session } from './session.js';
 
-const $ = (id) => document.getElementById(id);
-const session = {
-  get token() { return sessionStorage.getItem('courtcast.token'); },
-  set token(v) { if (v) sessionStorage.setItem('courtcast.token', v); else sessionStorage.removeItem('courtcast.token'); },
-};
 let replay = null;
-
-async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    headers: { ...(session.token ? { authorization: `Bearer ${session.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
-  if (res.status === 401 && path !== '/api/auth/login') { signOut(); throw new Error('Your sign-in has expired. Please sign in again.'); }
-  if (res.status === 403) throw new Error(data?.detail ?? 'The archive is for archivists.');
-  if (!res.ok) throw new Error(data?.detail ?? `Request failed (${res.status})`);
-  return data;
-}
+const api = apiCaller({ onSignOut: () => signOut(), expired: 'Your sign-in has expired. Please sign in again.', messages: { 403: 'The archive is for archivists.' } });
 
 function show(view) {
   for (const v of ['login-view', 'search-view', 'record-view']) $(v).hidden = v !== view;

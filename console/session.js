@@ -1,0 +1,27 @@
+// What the staff pages share: the element lookup, the signed-in token (kept for the tab only),
+// and the call to the staff API that turns an error answer into a message.
+
+export const $ = (id) => document.getElementById(id);
+
+export const session = {
+  get token() { return sessionStorage.getItem('courtcast.token'); },
+  set token(v) { if (v) sessionStorage.setItem('courtcast.token', v); else sessionStorage.removeItem('courtcast.token'); },
+};
+
+/**
+ * A JSON call to the staff API with the session's token. A 401 (other than at sign-in) signs out
+ * through `onSignOut`; other errors reject with the server's `detail`, or `messages[status]`.
+ */
+export function apiCaller({ onSignOut, expired, messages = {} }) {
+  return async function api(method, path, body) {
+    const res = await fetch(path, {
+      method,
+      headers: { ...(session.token ? { authorization: `Bearer ${session.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const data = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
+    if (res.status === 401 && path !== '/api/auth/login') { onSignOut(); throw new Error(expired); }
+    if (!res.ok) throw new Error(data?.detail ?? messages[res.status] ?? `Request failed (${res.status})`);
+    return data;
+  };
+}
