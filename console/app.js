@@ -2,7 +2,7 @@
 // It talks to the staff API over HTTP and to the control channel over Socket.IO.
 /* global Hls, io */
 import { renderGovernance } from './governance.js';
-import { $, apiCaller, session } from './session.js';
+import { $, apiCaller, forgetSession, session, wireSignIn } from './session.js';
 
 /** Plain-language messages for the error codes a clerk may meet. */
 const MESSAGES = {
@@ -32,26 +32,16 @@ function show(view) {
 }
 
 function signOut() {
-  session.token = null;
+  forgetSession();
   leaveHearing();
-  $('who').textContent = '';
-  $('signout').hidden = true;
   show('login-view');
 }
 
 // ---------- sign-in and the list ----------
 
-$('login-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  $('login-error').textContent = '';
-  try {
-    const r = await api('POST', '/api/auth/login', { username: $('username').value, password: $('password').value });
-    session.token = r.token;
-    unlockAudio();
-    await showList();
-  } catch (err) {
-    $('login-error').textContent = err.message;
-  }
+wireSignIn(api, async () => {
+  unlockAudio();
+  await showList();
 });
 $('signout').addEventListener('click', signOut);
 $('back').addEventListener('click', () => { leaveHearing(); void showList(); });

@@ -1,7 +1,7 @@
 // Courtcast archive: archivists search hearings, open a hearing's record, replay what aired,
 // download it and verify it. Plain ES module, served as-is; it talks to /api/archive only.
 /* global Hls */
-import { $, apiCaller, session } from './session.js';
+import { $, apiCaller, forgetSession, session, wireSignIn } from './session.js';
 
 let replay = null;
 const api = apiCaller({ onSignOut: () => signOut(), expired: 'Your sign-in has expired. Please sign in again.', messages: { 403: 'The archive is for archivists.' } });
@@ -11,25 +11,13 @@ function show(view) {
 }
 
 function signOut() {
-  session.token = null;
+  forgetSession();
   replay?.destroy();
-  $('who').textContent = '';
-  $('signout').hidden = true;
   show('login-view');
 }
 
 $('signout').addEventListener('click', signOut);
-$('login-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  $('login-error').textContent = '';
-  try {
-    const r = await api('POST', '/api/auth/login', { username: $('username').value, password: $('password').value });
-    session.token = r.token;
-    await showSearch();
-  } catch (err) {
-    $('login-error').textContent = err.message;
-  }
-});
+wireSignIn(api, () => showSearch());
 
 const when = (ms) => (ms === null || ms === undefined ? '—' : new Date(ms).toLocaleString());
 

@@ -25,3 +25,25 @@ export function apiCaller({ onSignOut, expired, messages = {} }) {
     return data;
   };
 }
+
+/** Signs in from the page's login form; `then` runs once the token is kept. */
+export function wireSignIn(api, then) {
+  $('login-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    $('login-error').textContent = '';
+    try {
+      const r = await api('POST', '/api/auth/login', { username: $('username').value, password: $('password').value });
+      session.token = r.token;
+      await then();
+    } catch (err) {
+      $('login-error').textContent = err.message;
+    }
+  });
+}
+
+/** Forgets the token and the header's name; the page then shows its sign-in view. */
+export function forgetSession() {
+  session.token = null;
+  $('who').textContent = '';
+  $('signout').hidden = true;
+}
