@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ReleaseRecord } from '../server/delay/delay-line.ts';
 import { renderMasterPlaylist, type PublicTimeline, type VariantInfo } from '../server/delay/playlist.ts';
 import { CourtcastError } from '../server/domain/errors.ts';
+import { Turns } from '../server/domain/turns.ts';
 import type { Logger } from '../server/domain/logger.ts';
 import { remuxSpec } from '../server/media/args.ts';
 import { runFfmpeg } from '../server/media/run.ts';
@@ -116,7 +117,8 @@ export class Recorder {
   readonly uploader: Uploader;
   private readonly archives = new Map<string, Promise<HearingArchive>>();
   private readonly finalizing = new Map<string, Promise<void>>();
-  private readonly declaring = new Map<string, Promise<void>>();
+  /** Declarations of lost parts, one at a time per hearing: a second sees what the first declared. */
+  private readonly declaring = new Turns();
   private readonly masterPasses = new Map<string, Promise<void>>();
   /** Per hearing, the aired slots being copied, in order: finalizing waits for them. */
   private readonly airedPasses = new Map<string, Promise<void>>();
@@ -451,12 +453,7 @@ export class Recorder {
    * puts it on the trail, and finalizing is tried again. Answers the keys declared.
    */
   declareLost(hearingId: string, reason: string, by: LostDeclaration['declaredBy'], onDeclared: (keys: readonly string[]) => Promise<void> = async () => {}): Promise<string[]> {
-    // One at a time per hearing: a second declaration sees what the first declared.
-    const next = (this.declaring.get(hearingId) ?? Promise.resolve()).then(() => this.declareLostNow(hearingId, reason, by, onDeclared));
-    const settled = next.then(() => undefined, () => undefined);
-    this.declaring.set(hearingId, settled);
-    void settled.then(() => this.declaring.get(hearingId) === settled && this.declaring.delete(hearingId));
-    return next;
+    return this.declaring.run(hearingId, () => this.declareLostNow(hearingId, reason, by, onDeclared));
   }
 
   private async declareLostNow(hearingId: string, reason: string, by: LostDeclaration['declaredBy'], onDeclared: (keys: readonly string[]) => Promise<void>): Promise<string[]> {

@@ -91,14 +91,16 @@ describe('public store on S3', () => {
 
   it('never put the cut window in the bucket', async () => {
     const objects = (await bucket().list(`hearings/${hearingId}/180p/`)).filter((o) => o.key.endsWith('.ts'));
-    expect(objects.length).toBeGreaterThan(4);
+    // Said with any failure: what the feed had seen when the clerk cut, against what the bucket holds.
+    const seen = `cut at ${cutAt}; last counter seen then ${lastVisibleAtCut} (${encoder.timeOf(lastVisibleAtCut)}); feed ${JSON.stringify(feed.sorted().map((e) => [e.seq, e.appearedAt]))}`;
+    expect(objects.length, seen).toBeGreaterThan(4);
     const counters: number[] = [];
     for (const o of objects) counters.push(...(await decodeCounters((await bucket().get(o.key)) as Buffer)));
-    expect(lastVisibleAtCut).toBeGreaterThan(0);
+    expect(lastVisibleAtCut, seen).toBeGreaterThan(0);
     // Seconds of picture were still in the window when the clerk cut (the test is not vacuous)...
-    expect(cutAt - encoder.timeOf(lastVisibleAtCut)).toBeGreaterThan(2_000);
+    expect(cutAt - encoder.timeOf(lastVisibleAtCut), seen).toBeGreaterThan(2_000);
     // ...and none of it is in the bucket (counter estimates run early by up to 0.6 s).
     const dumped = counters.filter((c) => c > lastVisibleAtCut && encoder.timeOf(c) < cutAt - 600);
-    expect(dumped).toEqual([]);
+    expect(dumped, seen).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
+import { Turns } from '../../server/domain/turns.ts';
 import { S3ObjectStore, type S3Settings } from '../../server/store/s3-object-store.ts';
 
 /** The parts of s3rver's filesystem store that `atomicWrites` replaces. */
@@ -24,15 +25,8 @@ interface FilesystemStore {
  * a read (length, then open) and a replacement (rename, then length) never interleave for one key.
  */
 function atomicWrites(store: FilesystemStore, scratch: string): void {
-  const turns = new Map<string, Promise<unknown>>();
-  const inTurn = <T>(bucket: string, key: string, work: () => Promise<T>): Promise<T> => {
-    const id = `${bucket}/${key}`;
-    const next = (turns.get(id) ?? Promise.resolve()).then(work, work);
-    const settled = next.catch(() => undefined);
-    turns.set(id, settled);
-    void settled.then(() => turns.get(id) === settled && turns.delete(id));
-    return next;
-  };
+  const turns = new Turns();
+  const inTurn = <T>(bucket: string, key: string, work: () => Promise<T>): Promise<T> => turns.run(`${bucket}/${key}`, work);
   const getObject = store.getObject.bind(store);
   const deleteObject = store.deleteObject.bind(store);
   store.getObject = (bucket, key, options) => inTurn(bucket, key, () => getObject(bucket, key, options));

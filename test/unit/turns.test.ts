@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { Turns } from '../../server/domain/turns.ts';
+
+describe('turns per key', () => {
+  it('runs one piece at a time per key, in order, keys apart at once, and a failure ends only its piece', async () => {
+    const turns = new Turns();
+    const log: string[] = [];
+    const piece = (key: string, name: string, ms: number, fail = false) =>
+      turns.run(key, async () => {
+        log.push(`${name}>`);
+        await new Promise((r) => setTimeout(r, ms));
+        log.push(`<${name}`);
+        if (fail) throw new Error(name);
+        return name;
+      });
+    const results = await Promise.allSettled([piece('a', 'a1', 30, true), piece('a', 'a2', 5), piece('b', 'b1', 10)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(log.indexOf('<a1')).toBeLessThan(log.indexOf('a2>'));
+    expect(log.indexOf('b1>')).toBeLessThan(log.indexOf('<a1'));
+  });
+});
