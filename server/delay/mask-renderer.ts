@@ -20,6 +20,11 @@ export interface RenderJob {
   readonly masks: readonly SegmentMask[];
   /** When the segment is released: a render that cannot finish by then is not started. */
   readonly deadline?: number;
+  /**
+   * The timestamp (s) of the segment's first frame, from which the masks count on every rung. The
+   * audio-only rung has no frames of its own and its sound need not start there.
+   */
+  readonly origin?: number;
 }
 
 export interface MaskRenderer {
@@ -91,7 +96,9 @@ export class FfmpegMaskRenderer implements MaskRenderer {
         const original = await readFile(input);
         originals.set(rung.name, original);
         const starts = firstPts(original);
-        const origin = (rung.height !== undefined ? starts.video : starts.audio) ?? starts.audio ?? starts.video;
+        // Masks and slate windows count from the segment's first frame; the audio-only rung's sound
+        // starts where its own muxer cut it, so it counts from that frame too, not from its sound.
+        const origin = (rung.height !== undefined ? starts.video : (job.origin ?? starts.audio)) ?? starts.audio ?? starts.video;
         if (origin === null || starts.audio === null) throw new Error(`segment ${job.id} ${rung.name}: no timestamps found`);
         const audioEnd = starts.audio + (aacFrameCount(original) * 1024) / AUDIO_SAMPLE_RATE;
         rungs.push({ rung, input, output: path.join(dir, `${rung.name}.ts.part`), origin, audioEnd });

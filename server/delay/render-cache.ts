@@ -71,7 +71,7 @@ export class RenderCache {
       const job: Job = { key: plan.key, state: 'running' };
       this.jobs.set(id, job);
       renderer
-        .render({ id, files: s.files, masks: plan.masks, deadline: s.captureEnd + this.o.delayMs })
+        .render({ id, files: s.files, masks: plan.masks, deadline: s.captureEnd + this.o.delayMs, ...(s.pts?.[0] !== undefined ? { origin: s.pts[0] } : {}) })
         .then((files) => {
           job.state = 'done';
           job.files = files;

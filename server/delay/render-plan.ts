@@ -1,7 +1,7 @@
 import { masksOver, renderKey, type Mask } from '../domain/masks.ts';
 import { slateWindows, type BroadcastProgram, type SlateWindow } from '../domain/program.ts';
 import type { SegmentMask } from '../media/mask-filters.ts';
-import { frameOffsets } from '../pipeline/capture-dating.ts';
+import { frameOffsets, soundFrom, soundTo } from '../pipeline/capture-dating.ts';
 import { liveCovers } from '../pipeline/slot-proof.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import { SLATE_TEXT } from './slates.ts';
@@ -69,8 +69,10 @@ export function renderPlan(s: PendingSegment, program: BroadcastProgram, o: { re
   const over = masksOver(masks, span);
   const maskKey = renderKey(masks, span);
   const masked = maskKey !== '[]';
-  const windows = !o.broadcast || !s.frames ? null : slateWindows(program, s.frames, s.captureStart);
-  if (windows === null) return masked ? { key: maskKey, masks: segmentMasks(over, s, o.fps), over, masked, windows } : null;
-  const slates = windows.map((w): SegmentMask => ({ kind: 'slate', text: SLATE_TEXT[w.slate], from: w.from / o.fps, to: w.to / o.fps }));
+  const frames = s.frames;
+  const windows = !o.broadcast || !frames ? null : slateWindows(program, frames, s.captureStart, s.captureEnd);
+  if (windows === null || !frames) return masked ? { key: maskKey, masks: segmentMasks(over, s, o.fps), over, masked, windows: null } : null;
+  // A window at either end of the frames silences the sound beyond them too (it is off the air as well).
+  const slates = windows.map((w): SegmentMask => ({ kind: 'slate', text: SLATE_TEXT[w.slate], from: soundFrom(w.from, o.fps, s.durationSec), to: soundTo(w.to, frames.length, o.fps, s.durationSec) }));
   return { key: `${maskKey}|${JSON.stringify(windows)}`, masks: [...segmentMasks(over, s, o.fps), ...slates], over, masked, windows };
 }

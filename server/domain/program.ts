@@ -221,13 +221,19 @@ export interface SlateWindow {
  * runs of its frames that must show a slate while the others air. Frame k counts as captured
  * over [frames[k-1], frames[k]] (each instant is an upper bound of the frame's capture, and the
  * one before is a lower bound), so it airs only when that whole span is on the air: an edge
- * rounds inwards by at most one frame. Null when nothing is to be split: every frame airs, none
- * does, or the segment touches dumped media (a cut's segments are carded whole, never spliced).
+ * rounds inwards by at most one frame. The first frame also answers for the segment's media
+ * captured before it (from `captureStart`: sound ahead of the picture) and the last for the media
+ * after it (to `captureEnd`), so a window that reaches either end of the frames reaches the end of
+ * the segment's sound too. Null when nothing is to be split: every frame airs, none does, or the
+ * segment touches dumped media (a cut's segments are carded whole, never spliced).
  */
-export function slateWindows(program: BroadcastProgram, frames: readonly number[], captureStart: number): SlateWindow[] | null {
-  if (frames.length === 0 || program.dumped.some((d) => overlaps(d, { start: captureStart, end: (frames[frames.length - 1] as number) + 1 }))) return null;
+export function slateWindows(program: BroadcastProgram, frames: readonly number[], captureStart: number, captureEnd?: number): SlateWindow[] | null {
+  const lastFrame = frames[frames.length - 1];
+  if (lastFrame === undefined) return null;
+  const end = Math.max(lastFrame + 1, captureEnd ?? lastFrame + 1);
+  if (program.dumped.some((d) => overlaps(d, { start: captureStart, end }))) return null;
   const kinds = frames.map((c, k) => {
-    const d = decide(program, { start: k === 0 ? captureStart : (frames[k - 1] as number), end: c + 1 });
+    const d = decide(program, { start: k === 0 ? captureStart : (frames[k - 1] as number), end: k === frames.length - 1 ? end : c + 1 });
     return d.action === 'air' ? null : d.slate;
   });
   const aired = kinds.filter((k) => k === null).length;

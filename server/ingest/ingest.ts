@@ -24,8 +24,11 @@ export interface Ingest {
   on<E extends keyof IngestEvents>(event: E, listener: IngestEvents[E]): unknown;
   /** Whether a courtroom's encoder is publishing now. */
   isPublishing(courtroomId: string): boolean;
-  /** A fresh, single-use URL our pipeline reads a courtroom's feed from. */
-  pullUrl(courtroomId: string): string;
+  /**
+   * A fresh, single-use URL our pipeline reads a courtroom's feed from. `fromKeyframe` starts the
+   * reader at the next keyframe with no older sound, so every rung it makes starts on one frame.
+   */
+  pullUrl(courtroomId: string, o?: { fromKeyframe?: boolean }): string;
   /** Where a local relay publishes a courtroom's stream, under its key. */
   publishUrl(streamKey: string): string;
   /** The capture clock of a courtroom's latest publish session, if it has published. */

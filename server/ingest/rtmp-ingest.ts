@@ -8,7 +8,8 @@ import type { Logger } from '../domain/logger.ts';
 import { IngestClock } from './ingest-clock.ts';
 import type { Ingest, IngestEvents, IngestStats } from './ingest.ts';
 import { guardRtmpSessions } from './rtmp-guard.ts';
-import { observeRtmpMedia } from './rtmp-media-hook.ts';
+import { KeyframeStart, type PlayerSwitches } from './keyframe-start.ts';
+import { observeRtmpMedia, type RtmpMediaMessage } from './rtmp-media-hook.ts';
 
 /** The courtroom a stream key belongs to, or null when the key is unknown or rotated away. */
 export type KeyResolver = (streamKey: string) => { courtroomId: string } | null;
@@ -61,8 +62,10 @@ const safeEqual = (a: string, b: string): boolean => {
 export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest {
   private port = 0;
   private readonly server: NodeRtmpServer;
-  /** Single-use pull tokens and when they lapse: a token seen on a command line is already spent. */
-  private readonly pullTokens = new Map<string, number>();
+  /** Single-use pull tokens, when they lapse and how their reader starts: a token seen on a command line is already spent. */
+  private readonly pullTokens = new Map<string, { expires: number; fromKeyframe: boolean }>();
+  /** Readers that start at the publisher's next keyframe, sound and picture together. */
+  private readonly keyframes = new KeyframeStart();
   private readonly publishers = new Map<string, { sessionId: string; courtroomId: string; clock: IngestClock }>();
   /** The ingest clock of each courtroom's latest publish session; kept after it ends, for late dating. */
   private readonly clocks = new Map<string, IngestClock>();
@@ -83,13 +86,16 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
     // NMS replaces a falsy port with 1935; put 0 back so "any free port" works.
     this.server.port = o.port;
     const now = o.now ?? Date.now;
-    observeRtmpMedia((sessionId, ts) => this.publishers.get(sessionId)?.clock.observe(ts, now()));
+    observeRtmpMedia((sessionId, message) => this.onMedia(sessionId, message, now()));
     this.listen('prePublish', (id: string, streamPath: string) => this.onPrePublish(id, streamPath));
     this.listen('postPublish', (id: string) => this.onPostPublish(id));
     this.listen('donePublish', (id: string) => this.onDonePublish(id));
     this.listen('prePlay', (id: string, _path: string, args: Record<string, string>) => this.onPrePlay(id, args));
     // A refused or broken publish never reaches donePublish, so forget publishers by connection.
-    this.listen('doneConnect', (id: string) => this.onDonePublish(id));
+    this.listen('doneConnect', (id: string) => {
+      this.keyframes.forget(id);
+      this.onDonePublish(id);
+    });
     this.server.tcpServer.maxConnections = MAX_CONNECTIONS;
     this.server.tcpServer.on('connection', (socket) => this.dropIfIdle(socket));
   }
@@ -173,24 +179,42 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
     this.emit('unpublish', { courtroomId: p.courtroomId });
   }
 
+  /** Dates a publisher's message on its clock, then lets held readers decide whether it reaches them. */
+  private onMedia(sessionId: string, message: RtmpMediaMessage, at: number): void {
+    const p = this.publishers.get(sessionId);
+    if (!p) return;
+    p.clock.observe(message.timestampMs, at);
+    if (!this.keyframes.active) return;
+    const players = this.session(sessionId)?.players ?? new Set<string>();
+    const sessions = [...players].flatMap((id): [string, PlayerSwitches][] => {
+      const s = this.session(id);
+      return s ? [[id, s]] : [];
+    });
+    this.keyframes.beforeRelay(message, sessions);
+  }
+
   private onPrePlay(id: string, args: Record<string, string>): void {
     const s = this.session(id);
-    if (s && s.isLocal && typeof args.token === 'string' && this.spendPullToken(args.token)) return;
+    const pull = s && s.isLocal && typeof args.token === 'string' ? this.spendPullToken(args.token) : null;
+    if (s && pull) {
+      if (pull.fromKeyframe) this.keyframes.hold(id, s);
+      return;
+    }
     this.o.logger.warn({ ip: s?.ip }, 'rtmp play refused: only the pipeline may pull');
     this.emit('refused', { reason: 'pull-denied', ip: s?.ip ?? 'unknown' });
     s?.reject();
   }
 
-  private spendPullToken(token: string): boolean {
+  private spendPullToken(token: string): { fromKeyframe: boolean } | null {
     const now = Date.now();
-    for (const [t, expires] of this.pullTokens) {
-      if (expires <= now) this.pullTokens.delete(t);
+    for (const [t, pull] of this.pullTokens) {
+      if (pull.expires <= now) this.pullTokens.delete(t);
       else if (safeEqual(t, token)) {
         this.pullTokens.delete(t);
-        return true;
+        return pull;
       }
     }
-    return false;
+    return null;
   }
 
   /** Starts listening on the configured host; resolves with the bound port (useful with port 0). */
@@ -228,12 +252,14 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
    * A URL our pipeline pulls a courtroom's feed from. Each call mints a single-use token that
    * lapses after a minute, and the path names the courtroom, not its key: the command line of
    * the FFmpeg that uses it, readable by every local user, holds nothing that still opens a door.
+   * With `fromKeyframe`, the reader gets nothing before the publisher's next keyframe and no sound
+   * stamped before it (the transcoder); without, it gets every message from now on (the master).
    */
-  pullUrl(courtroomId: string): string {
+  pullUrl(courtroomId: string, o: { fromKeyframe?: boolean } = {}): string {
     const token = randomBytes(18).toString('base64url');
     const now = Date.now();
-    for (const [t, expires] of this.pullTokens) if (expires <= now) this.pullTokens.delete(t);
-    this.pullTokens.set(token, now + PULL_TOKEN_TTL_MS);
+    for (const [t, pull] of this.pullTokens) if (pull.expires <= now) this.pullTokens.delete(t);
+    this.pullTokens.set(token, { expires: now + PULL_TOKEN_TTL_MS, fromKeyframe: o.fromKeyframe === true });
     return `rtmp://127.0.0.1:${this.port}/${APP}/${internalStream(courtroomId)}?token=${token}`;
   }
 

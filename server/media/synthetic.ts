@@ -21,7 +21,31 @@ export interface SyntheticEncoderOptions {
   /** Added to FFmpeg's frame number, so a restarted encoder continues the count. */
   readonly frameOffset: number;
   readonly toneHz: number;
+  /**
+   * `tone`: a steady tone at `toneHz`. `timecode`: sound that says when it was made (see
+   * `timecodeSoundExpr`), continuing from `frameOffset` like the counter, so a test can tell the
+   * capture time of any 25 ms of sound it hears.
+   */
+  readonly sound?: 'tone' | 'timecode';
   readonly caption: string;
+}
+
+/**
+ * The sound time code: two tones that change every `SLOT_SECONDS`. In slot k (k = floor(10 T), T
+ * the encoder's time in seconds since its epoch) the fine tone is at `fineHz + stepHz (k mod 40)`
+ * and the coarse one at `coarseHz + stepHz (floor(k / 40) mod 64)`, so 25 ms of sound names its
+ * slot within 256 s, and where the slot changes names the instant. stepHz is the reciprocal of
+ * 25 ms: over a 25 ms window the candidate tones are orthogonal.
+ */
+export const TIMECODE = { slotSeconds: 0.1, fineHz: 600, coarseHz: 3000, stepHz: 40, fineValues: 40, coarseValues: 64 } as const;
+
+/** The aevalsrc expression of the time code, for an encoder whose time starts at `offsetSeconds`. */
+export function timecodeSoundExpr(offsetSeconds: number): string {
+  const T = `(t+${offsetSeconds.toFixed(6)})`;
+  const k = `floor(${T}/${TIMECODE.slotSeconds})`;
+  const fine = `(${TIMECODE.fineHz}+${TIMECODE.stepHz}*mod(${k},${TIMECODE.fineValues}))`;
+  const coarse = `(${TIMECODE.coarseHz}+${TIMECODE.stepHz}*mod(floor(${k}/${TIMECODE.fineValues}),${TIMECODE.coarseValues}))`;
+  return `0.3*sin(2*PI*${fine}*t)+0.3*sin(2*PI*${coarse}*t)`;
 }
 
 /** The drawbox filters that paint the counter; bit k is white when (n + offset) has bit k set. */
@@ -63,7 +87,10 @@ export function syntheticEncoderSpec(o: SyntheticEncoderOptions): FfmpegSpec {
     inputs: [
       // -re paces the synthetic source in real time, as a camera would.
       { url: `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`, options: [...GLOBAL_INPUT_FLAGS, '-re', '-f', 'lavfi'] },
-      { url: `sine=frequency=${o.toneHz}:sample_rate=48000`, options: ['-re', '-f', 'lavfi'] },
+      {
+        url: o.sound === 'timecode' ? `aevalsrc=exprs='${timecodeSoundExpr(o.frameOffset / o.fps)}':s=48000` : `sine=frequency=${o.toneHz}:sample_rate=48000`,
+        options: ['-re', '-f', 'lavfi'],
+      },
     ],
     outputs: [
       {

@@ -68,9 +68,7 @@ function* pesStarts(ts: Buffer): Generator<{ kind: 'video' | 'audio'; pts: numbe
     const streamId = pes[3]!;
     const kind = streamId >= 0xe0 && streamId <= 0xef ? 'video' : streamId >= 0xc0 && streamId <= 0xdf ? 'audio' : null;
     if (!kind || (pes[7]! & 0x80) === 0) continue;
-    const b = pes.subarray(9, 14);
-    const pts = (b[0]! & 0x0e) * 2 ** 29 + b[1]! * 2 ** 22 + (b[2]! >> 1) * 2 ** 15 + b[3]! * 2 ** 7 + (b[4]! >> 1);
-    yield { kind, pts: pts / 90_000 };
+    yield { kind, pts: ptsAt(pes.subarray(9, 14)) };
   }
 }
 
@@ -176,14 +174,10 @@ export function continueCounters(rendered: Buffer, original: Buffer): Buffer {
   return Buffer.concat(out);
 }
 
-/**
- * How many AAC frames (ADTS) the audio stream carries: with the first audio PTS this gives where
- * the segment's sound ends, which a pitch shifter that swallows its tail must be trimmed back to.
- */
-export function aacFrameCount(ts: Buffer): number {
-  const payloads: Buffer[] = [];
+/** The audio stream's PES packets (the first audio PID's), each with its PTS in seconds and its payload. */
+function audioPes(ts: Buffer): { pts: number | null; es: Buffer }[] {
+  const out: { pts: number | null; es: Buffer[] }[] = [];
   let audioPid: number | null = null;
-  let current: Buffer[] | null = null;
   for (const p of packets(ts)) {
     const i = info(p);
     if (!hasPayload(i)) continue;
@@ -191,22 +185,60 @@ export function aacFrameCount(ts: Buffer): number {
     if (i.pusi && body[0] === 0 && body[1] === 0 && body[2] === 1 && body[3]! >= 0xc0 && body[3]! <= 0xdf) {
       audioPid ??= i.pid;
       if (i.pid !== audioPid) continue;
-      if (current) payloads.push(Buffer.concat(current));
-      current = [body.subarray(9 + body[8]!)];
-    } else if (i.pid === audioPid && current) {
-      current.push(body);
+      out.push({ pts: (body[7]! & 0x80) !== 0 ? ptsAt(body.subarray(9, 14)) : null, es: [body.subarray(9 + body[8]!)] });
+    } else if (i.pid === audioPid) {
+      out.at(-1)?.es.push(body);
     }
   }
-  if (current) payloads.push(Buffer.concat(current));
+  return out.map((o) => ({ pts: o.pts, es: Buffer.concat(o.es) }));
+}
+
+/** A 33-bit PTS from its five bytes in a PES header, in seconds. */
+function ptsAt(b: Buffer): number {
+  return ((b[0]! & 0x0e) * 2 ** 29 + b[1]! * 2 ** 22 + (b[2]! >> 1) * 2 ** 15 + b[3]! * 2 ** 7 + (b[4]! >> 1)) / 90_000;
+}
+
+/** ADTS sampling-frequency indexes (ISO 14496-3). */
+const ADTS_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+
+/** The ADTS frames of one elementary-stream payload: how many, and the sample rate of the first. */
+function adtsFrames(es: Buffer): { frames: number; rate: number | null } {
   let frames = 0;
-  for (const es of payloads) {
-    for (let at = 0; at + 7 <= es.length; ) {
-      if (es[at] !== 0xff || (es[at + 1]! & 0xf0) !== 0xf0) throw new Error('audio is not ADTS AAC');
-      const length = ((es[at + 3]! & 0x03) << 11) | (es[at + 4]! << 3) | (es[at + 5]! >> 5);
-      if (length < 7) throw new Error('malformed ADTS frame');
-      frames++;
-      at += length;
-    }
+  let rate: number | null = null;
+  for (let at = 0; at + 7 <= es.length; ) {
+    if (es[at] !== 0xff || (es[at + 1]! & 0xf0) !== 0xf0) throw new Error('audio is not ADTS AAC');
+    const length = ((es[at + 3]! & 0x03) << 11) | (es[at + 4]! << 3) | (es[at + 5]! >> 5);
+    if (length < 7) throw new Error('malformed ADTS frame');
+    rate ??= ADTS_RATES[(es[at + 2]! >> 2) & 0x0f] ?? null;
+    frames++;
+    at += length;
   }
-  return frames;
+  return { frames, rate };
+}
+
+/**
+ * How many AAC frames (ADTS) the audio stream carries: with the first audio PTS this gives where
+ * the segment's sound ends, which a pitch shifter that swallows its tail must be trimmed back to.
+ */
+export function aacFrameCount(ts: Buffer): number {
+  return audioPes(ts).reduce((n, p) => n + adtsFrames(p.es).frames, 0);
+}
+
+/**
+ * Where a segment's sound lies on its own timestamps, in seconds: from the first sample of its
+ * first AAC frame to the last sample of its last (each frame is 1024 samples). Null without sound.
+ * This is what a segment's capture interval must cover besides its pictures: sound may start
+ * before the first frame or run past the last.
+ */
+export function audioSpan(ts: Buffer): { start: number; end: number } | null {
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const p of audioPes(ts)) {
+    if (p.pts === null) continue;
+    const { frames, rate } = adtsFrames(p.es);
+    if (frames === 0 || rate === null) continue;
+    start = Math.min(start, p.pts);
+    end = Math.max(end, p.pts + (frames * 1024) / rate);
+  }
+  return Number.isFinite(start) ? { start, end } : null;
 }

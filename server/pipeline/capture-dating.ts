@@ -23,6 +23,12 @@ export interface SegmentDates {
 /** Where an audio sample may precede the segment's first frame, or outlast its last (one AAC frame, 21 ms). */
 const AUDIO_SPILL_MS = 25;
 
+/** Where a segment's sound lies on its own timestamps, in seconds (media/ts-continuity.ts `audioSpan`). */
+export interface SoundSpan {
+  readonly start: number;
+  readonly end: number;
+}
+
 /**
  * Places a segment's frames on the ingest clock. The transcoder keeps input timestamps, so a frame
  * stamped `t` shows an input frame stamped at most half a frame later (the fps filter rounds to
@@ -30,8 +36,12 @@ const AUDIO_SPILL_MS = 25;
  * earlier than the source frame's arrival. Media the clock has seen but has no step for yet
  * takes the clock's latest observation, which is later than anything it has seen arrive. Null
  * when the segment lies outside what this clock recorded (another connection's media).
+ *
+ * The interval covers the segment's sound as well as its pictures: `sounds` are the spans of the
+ * sound every rung of the segment carries, and sound before the first frame or after the last
+ * (the audio-only rung is cut by its own muxer) widens it. Sound is media like the picture.
  */
-export function dateSegment(videoPtsSeconds: readonly number[], clock: CaptureClock, frameMs: number): SegmentDates | null {
+export function dateSegment(videoPtsSeconds: readonly number[], clock: CaptureClock, frameMs: number, sounds: readonly SoundSpan[] = []): SegmentDates | null {
   const first = videoPtsSeconds[0];
   const last = videoPtsSeconds[videoPtsSeconds.length - 1];
   const latestAt = clock.latestAt;
@@ -44,21 +54,37 @@ export function dateSegment(videoPtsSeconds: readonly number[], clock: CaptureCl
     if (c === null) return null;
     frames.push(c);
   }
-  const start = at(Math.round(first * 1000) - AUDIO_SPILL_MS) ?? frames[0];
-  const end = at(Math.round(last * 1000) + Math.ceil(frameMs) + AUDIO_SPILL_MS);
-  if (start === undefined || end === null) return null;
-  return { frames, pts: videoPtsSeconds, captureStart: start, captureEnd: Math.max(end, frames[frames.length - 1] as number) };
+  const startMs = Math.min(Math.round(first * 1000) - AUDIO_SPILL_MS, ...sounds.map((s) => Math.floor(s.start * 1000)));
+  const endMs = Math.max(Math.round(last * 1000) + Math.ceil(frameMs) + AUDIO_SPILL_MS, ...sounds.map((s) => Math.ceil(s.end * 1000)));
+  // Sound stamped before the clock's first step (an encoder's priming) is dated back from the
+  // first frame by its media time: earlier, so the interval still contains it.
+  const start = at(startMs) ?? (frames[0] as number) - (Math.round(first * 1000) + ahead - startMs);
+  const end = at(endMs);
+  if (end === null) return null;
+  return { frames, pts: videoPtsSeconds, captureStart: Math.min(start, frames[0] as number), captureEnd: Math.max(end, frames[frames.length - 1] as number) };
 }
 
 /**
  * The offsets, in seconds from a segment's first frame, where a span on the capture timeline
  * begins and ends: the first frame captured at or after `start`, and the first captured at or
- * after `end` (frames before it are inside). With `fps`, frame k is k/fps from the first.
+ * after `end` (frames before it are inside). With `fps`, frame k is k/fps from the first. A span
+ * that covers the first frame reaches back over any sound before it, and one that covers the last
+ * frame reaches past the sound after it (the segment's sound is not cut at its frames).
  */
 export function frameOffsets(frames: readonly number[], start: number, end: number | null, fps: number, durationSec: number): { from: number; to: number } {
   const firstAt = (t: number): number => {
     const k = frames.findIndex((c) => c >= t);
     return k < 0 ? frames.length : k;
   };
-  return { from: firstAt(start) / fps, to: end === null ? durationSec + 1 : firstAt(end) / fps };
+  return { from: soundFrom(firstAt(start), fps, durationSec), to: end === null ? durationSec + 1 : soundTo(firstAt(end), frames.length, fps, durationSec) };
+}
+
+/** The start offset of a run of frames from frame `k`: the whole sound before the picture when `k` is the first. */
+export function soundFrom(k: number, fps: number, durationSec: number): number {
+  return k === 0 ? -(durationSec + 1) : k / fps;
+}
+
+/** The end offset of a run of frames up to frame `k` (exclusive): past the sound's end when `k` is past the last frame. */
+export function soundTo(k: number, frameCount: number, fps: number, durationSec: number): number {
+  return k >= frameCount ? durationSec + 1 : k / fps;
 }

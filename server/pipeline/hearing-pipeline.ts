@@ -40,8 +40,12 @@ export interface PipelineOptions {
   readonly ladder: readonly RungOptions[];
   readonly segmentSeconds: number;
   readonly fps: number;
-  /** The input of each run: a fresh pull URL of the courtroom's RTMP ingest. */
-  readonly input: () => InputOptions;
+  /**
+   * The input of each run: a fresh pull URL of the courtroom's RTMP ingest. The transcoder's starts
+   * at a keyframe with no older sound, so every rung starts on one frame; the master's takes
+   * everything from the moment it connects.
+   */
+  readonly input: (reader: 'transcode' | 'master') => InputOptions;
   /**
    * The ingest clock of the input a run is about to read. The run then keeps input timestamps
    * and its segments are dated by their frames on that clock.
@@ -173,7 +177,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
       // Without an ingest clock there is no capture time to show, and wall time is not one.
       ...(clock && overlay && this.o.timeOverlay ? { timeOverlay: { textFile: overlay.file, style: this.o.timeOverlay.style } } : {}),
       ...(slots ? { liveMasks: slots.plan } : {}),
-      input: this.o.input(),
+      input: this.o.input('transcode'),
       ladder: this.o.ladder,
       segmentSeconds: this.o.segmentSeconds,
       fps: this.o.fps,
@@ -211,7 +215,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     const clock = this.o.clock?.() ?? null;
     const sealer = this.sealer(run, 'm', clock);
     this.masterRuns.set(run, sealer);
-    const spec = masterSpec({ input: this.o.input(), masterDir: sealer.dir, segmentSeconds: this.o.segmentSeconds, keepTimestamps: clock !== null });
+    const spec = masterSpec({ input: this.o.input('master'), masterDir: sealer.dir, segmentSeconds: this.o.segmentSeconds, keepTimestamps: clock !== null });
     return this.process(spec, 'master', run, sealer.dir);
   }
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import HLS from 'hls-parser';
-import { videoPts } from '../media/ts-continuity.ts';
+import { audioSpan, videoPts } from '../media/ts-continuity.ts';
 import { dateSegment, type CaptureClock, type SegmentDates } from './capture-dating.ts';
 import { SerialPoll } from './serial-poll.ts';
 import type { SlotStamp } from './slot-proof.ts';
@@ -136,12 +136,14 @@ export class SegmentWatcher {
     if (!clock || !rung || !files[rung] || this.clockForsaken) return null;
     try {
       const pts = videoPts(await readFile(files[rung] as string));
+      // Every rung's sound, the audio-only rung's above all: its muxer cuts segments on its own.
+      const sounds = (await Promise.all(Object.values(files).map(async (f) => audioSpan(await readFile(f))))).filter((x) => x !== null);
       if (pts.length === 0) this.o.onUndated?.('no video timestamps');
       // Timestamps that run backwards mean this run is reading media of another connection
       // (one that restarted its clock): its frames are not on this clock, so stop using it.
       if (pts.length > 0 && (pts[0] as number) < this.lastPts - 0.001) this.clockForsaken = true;
       this.lastPts = Math.max(this.lastPts, pts[pts.length - 1] ?? this.lastPts);
-      const dated = this.clockForsaken ? null : dateSegment(pts, clock, 1000 / (this.o.fps ?? 30));
+      const dated = this.clockForsaken ? null : dateSegment(pts, clock, 1000 / (this.o.fps ?? 30), sounds);
       if (!dated) this.o.onUndated?.(this.clockForsaken ? 'timestamps ran backwards' : 'outside the ingest clock');
       return dated;
     } catch (err) {

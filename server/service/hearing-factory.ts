@@ -106,7 +106,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     // Every run pulls the courtroom from the RTMP ingest, whose clock dates its frames; an SRT
     // courtroom's encoder reaches it through a stream-copy relay. The key is read at each run,
     // so a rotated key applies to the next connection.
-    input: () => rtmpPullInput(o.ingest.pullUrl(room.id), 5000),
+    input: (reader) => rtmpPullInput(o.ingest.pullUrl(room.id, { fromKeyframe: reader === 'transcode' }), 5000),
     clock: () => o.ingest.clockOf(room.id),
     ...(room.ingest === 'srt'
       ? {

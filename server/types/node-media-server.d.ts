@@ -23,6 +23,11 @@ declare module 'node-media-server/src/node_core_ctx.js' {
     videoFps?: number;
     videoWidth?: number;
     videoHeight?: number;
+    /** A publisher's players, by session id. */
+    players?: Set<string>;
+    /** Whether NMS relays sound and picture to this player. */
+    isReceiveAudio: boolean;
+    isReceiveVideo: boolean;
     reject(): void;
     stop(): void;
   }

@@ -4,11 +4,16 @@ import { readCounter } from '../../server/media/synthetic.ts';
 import { videoPts } from '../../server/media/ts-continuity.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { decodeFrames, PublicFeed } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
-import { elapse } from '../support/wait.ts';
+import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { codeOffset, forbiddenSound, hearUrl, type Forbidden, type HeardEntry } from '../support/timecode.ts';
+import { elapse, waitFor } from '../support/wait.ts';
 
 const D = 8_000;
 const RUNGS = ['360p', '180p'] as const;
+/** Every public rung, the audio-only one included: sound is checked on each. */
+const ALL_RUNGS = [...RUNGS, 'audio'] as const;
+/** One AAC frame: how far sound may reach past an edge (a filter switches sound a frame at a time). */
+const AAC_FRAME_MS = (1024 / 48_000) * 1000;
 
 /** The newest encoder timestamps seen at ingest just before a command and just after its answer. */
 interface Bracket {
@@ -20,7 +25,9 @@ interface Bracket {
  * Every program edge lands on the frame captured at the command: the segment it falls in airs
  * its on-air frames with the slate spliced over the rest. Which frames were captured before a
  * command is read off the ingest server's arrivals: the newest timestamp seen just before the
- * request and just after its answer bracket the command's capture instant.
+ * request and just after its answer bracket the command's capture instant. The sound is heard
+ * on every rung, the audio-only one included: its time code says when each stretch was made.
+ * The start falls inside the transcoder's first segment, and the resume follows the cut by 1 s.
  */
 describe('frame-exact program edges', () => {
   let s: TestServer;
@@ -31,6 +38,7 @@ describe('frame-exact program edges', () => {
   const aired: Record<string, number[]> = { '360p': [], '180p': [] };
   const edges: Record<string, Bracket> = {};
   let dumpedFromTs = 0;
+  const heard: HeardEntry[] = [];
 
   beforeAll(async () => {
     s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
@@ -38,12 +46,13 @@ describe('frame-exact program edges', () => {
     const id = seeded.hearingId;
     await s.api('POST', `/api/hearings/${id}/broadcast/open`, {});
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
-    await waitForEncoder(s, id);
+    await waitFor(() => s.cc.broadcasts.live(id) !== null && s.cc.ingest.clockOf(seeded.courtroomId) !== null, 'the encoder to publish', 20_000, 20);
     const session = s.cc.broadcasts.live(id)!;
     session.on('released', (r) => records.push(r));
     feed = new PublicFeed(`${s.base}/hls/hearings/${id}/360p/index.m3u8`).start(250);
     const clock = () => s.cc.ingest.clockOf(seeded.courtroomId)!;
-    await elapse(3_300);
+    // The transcoder starts at the encoder's keyframe at 2 s: a start at 3 s falls in its first segment.
+    await waitFor(() => (clock().latest ?? 0) >= 3_000, 'the encoder to reach 3 s', 15_000, 20);
     const command = async (name: string, cmd: string) => {
       const before = clock().latest!;
       const res = await s.api('POST', `/api/hearings/${id}/broadcast/${cmd}`, { reason: 'edge test' });
@@ -56,15 +65,16 @@ describe('frame-exact program edges', () => {
     await elapse(2_900);
     await command('resume', 'resume');
     // A cut dumps everything not yet released, so it comes once the resume has aired.
-    await elapse(D + 3_500);
+    await elapse(D + 4_500);
     await command('cut', 'cut');
     dumpedFromTs = clock().firstAtOrAfter(session.program.dumped.at(-1)!.start)!;
-    await elapse(2_300);
+    await elapse(1_000);
     await command('resumeAfterCut', 'resume');
     await elapse(4_400);
     await command('end', 'end');
     await feed.untilEnded(D + 30_000);
     for (const e of feed.sorted()) {
+      for (const rung of ALL_RUNGS) heard.push({ label: `${rung}/${e.seq}`, spans: await hearUrl(e.uri.replace('/360p/', `/${rung}/`)) });
       for (const rung of RUNGS) {
         const body = Buffer.from(await (await fetch(e.uri.replace('/360p/', `/${rung}/`))).arrayBuffer());
         const pts = videoPts(body).sort((a, b) => a - b);
@@ -98,8 +108,11 @@ describe('frame-exact program edges', () => {
         const first = around(rung, e.before - 3 * FRAME_MS).next;
         expect(first, `${rung} ${name}`).toBeGreaterThan(e.before);
         // The first frame to arrive after the answer is at most a frame after e.after; the edge
-        // rounds inwards by one frame; output frames sit on the 1/30 s grid (half a frame).
-        expect(first, `${rung} ${name}`).toBeLessThanOrEqual(e.after + 2.5 * FRAME_MS + 1);
+        // rounds inwards by one frame; output frames sit on the 1/30 s grid (half a frame). A
+        // resume 1 s after a cut falls in a segment the cut dumped, which is carded whole (its
+        // media is gone): the picture comes back at the next segment.
+        const late = name === 'resumeAfterCut' ? 2_000 : 0;
+        expect(first, `${rung} ${name}`).toBeLessThanOrEqual(e.after + 2.5 * FRAME_MS + 1 + late);
       }
     }
   });
@@ -134,6 +147,37 @@ describe('frame-exact program edges', () => {
       for (let k = from; k <= to; k++) if (!xs.has(k)) missing.push(k);
       expect(to - from, rung).toBeGreaterThan(60);
       expect(missing, rung).toEqual([]);
+    }
+  });
+
+  it('airs no sound made before the start, inside the pause or the cut, or after the end, on any rung', () => {
+    const { offsetMs, strayMs } = codeOffset(heard);
+    // Sound airs at its own timestamps on every rung (a re-stamped stretch would stray).
+    expect(strayMs).toBeLessThan(15);
+    const forbidden: Forbidden[] = [
+      { name: 'before the start', start: Number.NEGATIVE_INFINITY, end: edges.start!.before },
+      { name: 'the pause', start: edges.pause!.after + FRAME_MS, end: edges.resume!.before },
+      { name: 'the dumped window', start: dumpedFromTs, end: edges.resumeAfterCut!.before },
+      { name: 'after the end', start: edges.end!.after + FRAME_MS, end: Number.POSITIVE_INFINITY },
+    ];
+    expect(forbiddenSound(heard, forbidden, offsetMs, AAC_FRAME_MS)).toEqual([]);
+  });
+
+  it('airs the sound of every rung between the edges: the audio-only rung keeps step with the pictures', () => {
+    const { offsetMs } = codeOffset(heard);
+    for (const rung of ALL_RUNGS) {
+      const aired = heard.filter((h) => h.label.startsWith(`${rung}/`)).flatMap((h) => h.spans.filter((x) => x.codeStart !== null).map((x) => ({ from: x.codeStart! * 1000 - offsetMs, to: x.codeEnd! * 1000 - offsetMs })));
+      // From where the picture came back after the cut to the end, sound aired with at most a frame's gap.
+      const from = around('360p', edges.resumeAfterCut!.before).next + FRAME_MS;
+      const to = edges.end!.before - 2 * FRAME_MS;
+      const gaps: string[] = [];
+      let at = from;
+      for (const x of aired.filter((y) => y.to > from && y.from < to).sort((a, b) => a.from - b.from)) {
+        if (x.from - at > FRAME_MS) gaps.push(`${at.toFixed(0)}–${x.from.toFixed(0)}`);
+        at = Math.max(at, x.to);
+      }
+      if (to - at > FRAME_MS) gaps.push(`${at.toFixed(0)}–${to.toFixed(0)}`);
+      expect(gaps, rung).toEqual([]);
     }
   });
 });

@@ -34,7 +34,8 @@ describe('live mask slots: black, blur, pixelate, mute and voice switched throug
     s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 1 } });
     const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
     hearingId = seeded.hearingId;
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    // A steady tone, so a voice mask's pitch shift can be measured.
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now(), undefined, 'tone').start();
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
     s.cc.broadcasts.live(hearingId)?.on('released', (r) => records.push(r));
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);

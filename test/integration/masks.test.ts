@@ -51,7 +51,8 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     s = await startTestServer({ media: { ladder: TEST_LADDER, segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
     const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
     hearingId = seeded.hearingId;
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    // A steady tone, so a voice mask's pitch shift can be measured.
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now(), undefined, 'tone').start();
     await post('/broadcast/start', {});
     s.cc.broadcasts.live(hearingId)!.on('released', (r) => releasedEnds.add(r.captureEnd));
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);

@@ -6,9 +6,10 @@ export const TEST_FPS = 30;
 export const FRAME_MS = 1000 / TEST_FPS;
 
 /**
- * A test courtroom encoder: real FFmpeg pushing the counter pattern. The counter of a frame maps
- * back to its emission time as `epoch + value * FRAME_MS`, a slight underestimate (FFmpeg starts
- * emitting a little after spawn), which the tests account for where it matters.
+ * A test courtroom encoder: real FFmpeg pushing the counter pattern and, by default, the sound time
+ * code (media/synthetic.ts). The counter of a frame maps back to its emission time as
+ * `epoch + value * FRAME_MS`, a slight underestimate (FFmpeg starts emitting a little after spawn),
+ * which the tests account for where it matters; the time code of sound counts from the same epoch.
  */
 export class TestEncoder {
   private child: ChildProcess | null = null;
@@ -21,6 +22,8 @@ export class TestEncoder {
     readonly format: 'flv' | 'mpegts',
     readonly epoch: number,
     readonly size = { width: 640, height: 360 },
+    /** `timecode` (the default): sound that tells when it was made; `tone`: a steady 440 Hz for pitch tests. */
+    readonly sound: 'timecode' | 'tone' = 'timecode',
   ) {
     this.exited = new Promise((r) => (this.resolveExit = r));
   }
@@ -36,6 +39,7 @@ export class TestEncoder {
       fps: TEST_FPS,
       frameOffset,
       toneHz: 440,
+      sound: this.sound,
       caption: 'Test courtroom',
     });
     const child = spawn('ffmpeg', specToArgs(spec), { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -45,7 +45,29 @@ describe('dating segments on the ingest clock', () => {
   it('maps a span of capture time onto frame offsets: first frame at or after each edge', () => {
     const frames = [100, 133, 166, 200, 233];
     expect(frameOffsets(frames, 130, 201, 30, 5 / 30)).toEqual({ from: 1 / 30, to: 4 / 30 });
-    expect(frameOffsets(frames, 0, null, 30, 5 / 30)).toEqual({ from: 0, to: 5 / 30 + 1 });
-    expect(frameOffsets(frames, 300, 400, 30, 5 / 30)).toEqual({ from: 5 / 30, to: 5 / 30 });
+    // From the first frame on, the span reaches back over sound ahead of the picture; past the
+    // last frame, over the sound after it.
+    expect(frameOffsets(frames, 0, null, 30, 5 / 30)).toEqual({ from: -(5 / 30 + 1), to: 5 / 30 + 1 });
+    expect(frameOffsets(frames, 300, 400, 30, 5 / 30)).toEqual({ from: 5 / 30, to: 5 / 30 + 1 });
+    expect(frameOffsets(frames, 150, 234, 30, 5 / 30)).toEqual({ from: 2 / 30, to: 5 / 30 + 1 });
+  });
+
+  it('widens the interval over sound that starts before the first frame or ends after the last', () => {
+    const clock = steadyClock(300, 1_000_000);
+    const pts = Array.from({ length: 60 }, (_, k) => (120 + k) / 30); // frames from 4 s
+    const plain = dateSegment(pts, clock, FRAME)!;
+    // A rung's sound from 2.4 s (a muxer that cut the audio-only rung on its own) to 6.3 s.
+    const d = dateSegment(pts, clock, FRAME, [{ start: 3.98, end: 6.02 }, { start: 2.4, end: 6.3 }])!;
+    expect(d.frames).toEqual(plain.frames);
+    expect(d.captureStart).toBeLessThanOrEqual(1_000_000 + 2_400 + 5);
+    expect(d.captureStart).toBeLessThan(plain.captureStart - 1_500);
+    expect(d.captureEnd).toBeGreaterThanOrEqual(1_000_000 + 6_300);
+    expect(d.captureEnd).toBeGreaterThan(plain.captureEnd + 200);
+  });
+
+  it('dates sound stamped before the clock began back from the first frame, never later', () => {
+    const clock = steadyClock(120, 1_000_000);
+    const d = dateSegment([0, 1 / 30], clock, FRAME, [{ start: -0.021, end: 0.07 }])!;
+    expect(d.captureStart).toBeLessThanOrEqual(d.frames[0]! - 21 - 16);
   });
 });

@@ -224,6 +224,22 @@ describe('program edges inside a segment', () => {
     const cut = run({ type: 'start', at: 0 }, { type: 'cut', at: 1_400, releasedUntil: 1_000 }, { type: 'resume', at: 1_600 });
     expect(slateWindows(cut, frames(1_000), 1_000)).toBeNull();
   });
+
+  it('lets the first frame answer for sound captured before it, and the last for sound after it', () => {
+    // The segment's sound starts 600 ms before its first frame; the start falls in that sound.
+    const f = frames(1_000);
+    const w = slateWindows(run({ type: 'start', at: 700 }), f, 400)!;
+    expect(w).toEqual([{ slate: 'starting', from: 0, to: 1 }]);
+    // The same start before all of the segment's sound splits nothing.
+    expect(slateWindows(run({ type: 'start', at: 300 }), f, 400)).toBeNull();
+    // A pause in the sound after the last frame takes the last frame, and with it that sound.
+    const pause = run({ type: 'start', at: 0 }, { type: 'pause', at: f[59]! + 20 });
+    expect(slateWindows(pause, f, 1_000)).toBeNull();
+    expect(slateWindows(pause, f, 1_000, f[59]! + 40)).toEqual([{ slate: 'paused', from: 59, to: 60 }]);
+    // A dumped span that touches only the sound after the last frame still cards the segment whole.
+    const cut = run({ type: 'start', at: 0 }, { type: 'cut', at: 3_100, releasedUntil: f[59]! + 30 }, { type: 'resume', at: 3_200 });
+    expect(slateWindows(cut, f, 1_000, f[59]! + 40)).toBeNull();
+  });
 });
 
 describe('the effective instant of an action', () => {

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { TIMECODE } from '../../server/media/synthetic.ts';
+import { readTimecode } from '../support/timecode.ts';
+
+const RATE = 24_000;
+
+/** The time code as the encoder's expression computes it, sample by sample, from code time `t0`. */
+function code(t0: number, seconds: number): Float32Array {
+  const x = new Float32Array(Math.round(seconds * RATE));
+  for (let i = 0; i < x.length; i++) {
+    const t = i / RATE;
+    const k = Math.floor((t + t0) / TIMECODE.slotSeconds);
+    const fine = TIMECODE.fineHz + TIMECODE.stepHz * (k % TIMECODE.fineValues);
+    const coarse = TIMECODE.coarseHz + TIMECODE.stepHz * (Math.floor(k / TIMECODE.fineValues) % TIMECODE.coarseValues);
+    x[i] = 0.3 * Math.sin(2 * Math.PI * fine * t) + 0.3 * Math.sin(2 * Math.PI * coarse * t);
+  }
+  return x;
+}
+
+const join = (...parts: Float32Array[]): Float32Array => {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+
+describe('the sound time code', () => {
+  it('tells when each stretch of sound was made, within a few ms', () => {
+    for (const t0 of [0, 12.3456, 83.21, 255.5]) {
+      const [span, ...rest] = readTimecode(code(t0, 1.5), 10);
+      expect(rest).toEqual([]);
+      expect(span!.ptsStart).toBe(10);
+      expect(Math.abs(span!.codeStart! - t0), `from ${t0}`).toBeLessThan(0.006);
+      expect(span!.codeEnd! - span!.codeStart!).toBeCloseTo(1.5, 3);
+    }
+  });
+
+  it('splits sound at silence and where the code jumps, and dates each part on its own', () => {
+    const x = join(code(40.02, 0.7), new Float32Array(RATE / 10), code(41.5, 0.4), code(30.07, 0.6));
+    const spans = readTimecode(x, 0);
+    expect(spans.map((s) => s.codeStart !== null)).toEqual([true, true, true]);
+    expect(Math.abs(spans[0]!.codeStart! - 40.02)).toBeLessThan(0.006);
+    expect(Math.abs(spans[1]!.codeStart! - 41.5)).toBeLessThan(0.006);
+    expect(Math.abs(spans[2]!.codeStart! - 30.07)).toBeLessThan(0.03);
+    // Where the jump was found: within a window of where it was.
+    expect(Math.abs(spans[2]!.ptsStart - 1.2)).toBeLessThan(0.03);
+  });
+
+  it('takes a misreading at the start of a stretch for what it is, not for a jump', () => {
+    // 10 ms of other sound (as a segment's first AAC frame decodes without the one before it).
+    const [span, ...rest] = readTimecode(join(code(77.7, 0.01), code(12.01, 1)), 0);
+    expect(rest).toEqual([]);
+    expect(Math.abs(span!.codeStart! - (12.01 - 0.01))).toBeLessThan(0.006);
+  });
+
+  it('hears nothing in silence', () => {
+    expect(readTimecode(new Float32Array(RATE), 0)).toEqual([]);
+  });
+});
