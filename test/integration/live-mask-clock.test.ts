@@ -5,12 +5,16 @@ import { videoPts } from '../../server/media/ts-continuity.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { decodeFeed, decodeFrames, PublicFeed, regionStats } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { codeOffset, forbiddenSound, hearUrl, type HeardEntry } from '../support/timecode.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const D = 8_000;
 const BOX = { x: 0.3, y: 0.3, w: 0.3, h: 0.3 };
 const RUNGS = ['360p', '180p'] as const;
 const STALL_MS = 2_000;
+/** Every public rung, the audio-only one included: sound is heard on each. */
+const ALL_RUNGS = [...RUNGS, 'audio'] as const;
+const AAC_FRAME_MS = (1024 / 48_000) * 1000;
 
 interface Frame {
   /** Timestamp in ms: the encoder's media time, which the transcoder keeps. */
@@ -19,8 +23,8 @@ interface Frame {
 }
 
 /**
- * A live black mask while the transcoder is held up (SIGSTOP for 2 s, as an overloaded machine
- * would hold it). Whether a frame was captured before or after a command is read off the ingest
+ * A live black mask and a live mute while the transcoder is held up (SIGSTOP for 2 s, as an
+ * overloaded machine would hold it). Whether a frame was captured before or after a command is read off the ingest
  * server's arrivals: the newest timestamp seen just before the request and just after its answer
  * bracket the command's capture instant, to within the request's round trip.
  */
@@ -33,6 +37,9 @@ describe('a live mask on the capture clock, with the transcoder running behind',
   const frames: Record<string, Frame[]> = { '360p': [], '180p': [] };
   const on = { before: 0, after: 0 };
   const off = { before: 0, after: 0 };
+  const muteOn = { before: 0, after: 0 };
+  const muteOff = { before: 0, after: 0 };
+  const heard: HeardEntry[] = [];
   let mask = { start: 0, end: 0 };
   let resumedAt = 0;
   let encoderDrops = 0;
@@ -49,13 +56,17 @@ describe('a live mask on the capture clock, with the transcoder running behind',
     session.on('released', (r) => records.push(r));
     session.on('encoder', (state) => state !== 'connected' && encoderDrops++);
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(100);
-    await waitFor(async () => (await decodeFeed(feed)).some((e) => e.program), 'program media in public', 40_000, 500);
+    await waitFor(async () => (await decodeFeed(feed, { hear: false })).some((e) => e.program), 'program media in public', 40_000, 500);
     const clock = () => s.cc.ingest.clockOf(seeded.courtroomId)?.latest ?? Number.NaN;
 
     on.before = clock();
     const res = await s.api<{ mask: { id: string; start: number } }>('POST', `/api/hearings/${hearingId}/masks`, { kind: 'black', region: BOX });
     on.after = clock();
     expect(res.status, JSON.stringify(res.body)).toBe(201);
+    muteOn.before = clock();
+    const mute = await s.api<{ mask: { id: string } }>('POST', `/api/hearings/${hearingId}/masks`, { kind: 'mute' });
+    muteOn.after = clock();
+    expect(mute.status, JSON.stringify(mute.body)).toBe(201);
     await elapse(2_500);
     const pid = session.ffmpegPid!;
     process.kill(pid, 'SIGSTOP');
@@ -67,12 +78,16 @@ describe('a live mask on the capture clock, with the transcoder running behind',
     const lifted = await s.api('POST', `/api/hearings/${hearingId}/masks/${res.body.mask.id}/lift`, {});
     off.after = clock();
     expect(lifted.status).toBe(200);
+    muteOff.before = clock();
+    expect((await s.api('POST', `/api/hearings/${hearingId}/masks/${mute.body.mask.id}/lift`, {})).status).toBe(200);
+    muteOff.after = clock();
     const held = (session.program.masks ?? []).find((m) => m.id === res.body.mask.id)!;
     mask = { start: held.start, end: held.end! };
     await elapse(D + 4_000);
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
     await feed.untilEnded(D + 30_000);
     for (const e of feed.sorted()) {
+      for (const rung of ALL_RUNGS) heard.push({ label: `${rung}/${e.seq}`, spans: await hearUrl(e.uri.replace('/360p/', `/${rung}/`)) });
       for (const rung of RUNGS) {
         const body = Buffer.from(await (await fetch(e.uri.replace('/360p/', `/${rung}/`))).arrayBuffer());
         const pts = videoPts(body).sort((a, b) => a - b);
@@ -123,5 +138,22 @@ describe('a live mask on the capture clock, with the transcoder running behind',
     const settled = aired.filter((r) => r.captureStart > resumedAt + 4_000);
     expect(settled.length).toBeGreaterThanOrEqual(3);
     for (const r of settled) expect(error(r), `seq ${r.seq}`).toBeLessThan(1_000);
+  });
+
+  it('silences every rung, the audio-only one included, from the sound captured at the mute to the sound captured at the lift', () => {
+    // Sound is placed by what its time code says, related to the encoder's timestamps over the
+    // whole hearing, not by where it sits.
+    const { offsetMs, strayMs } = codeOffset(heard);
+    expect(strayMs).toBeLessThan(15);
+    const inside = { name: 'the mute', start: muteOn.after + FRAME_MS, end: muteOff.before - FRAME_MS };
+    expect(inside.end - inside.start).toBeGreaterThan(8_000);
+    expect(forbiddenSound(heard, [inside], offsetMs, AAC_FRAME_MS)).toEqual([]);
+    // Not vacuous: the sound either side aired on every rung.
+    for (const rung of ALL_RUNGS) {
+      const spans = heard.filter((h) => h.label.startsWith(`${rung}/`)).flatMap((h) => h.spans).filter((x) => x.codeStart !== null);
+      const at = (x: (typeof spans)[number]) => ({ from: x.codeStart! * 1000 - offsetMs, to: x.codeEnd! * 1000 - offsetMs });
+      expect(spans.some((x) => at(x).to > muteOn.before - 1_500 && at(x).from < muteOn.before - 100), rung).toBe(true);
+      expect(spans.some((x) => at(x).from < muteOff.after + 1_500 && at(x).to > muteOff.after + 100), rung).toBe(true);
+    }
   });
 });

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import HLS from 'hls-parser';
 import type { MediaPlaylist } from 'hls-parser/types.js';
 import { readCounter } from '../../server/media/synthetic.ts';
+import { hearSegment, type HeardEntry } from './timecode.ts';
 import { waitFor } from './wait.ts';
 
 const run = promisify(execFile);
@@ -141,21 +142,41 @@ export async function decodeCounters(ts: Buffer): Promise<number[]> {
   }
 }
 
-/** A public entry with its decoded frames. */
+/** A public entry with its decoded frames, and the sound it aired. */
 export interface DecodedEntry extends SeenEntry {
   readonly counters: number[];
   /** True when the entry carries program media (frames with a counter). */
   readonly program: boolean;
+  /**
+   * The sound heard in this entry on the feed's rung and on the audio-only rung (`audio`, when the
+   * ladder has one), with its time code; empty when not asked to hear.
+   */
+  readonly heard: HeardEntry[];
 }
 
-/** Downloads and decodes every entry the feed saw. */
-export async function decodeFeed(feed: PublicFeed): Promise<DecodedEntry[]> {
+/** The audio-only rung's name in the test ladders. */
+const AUDIO_RUNG = 'audio';
+
+/**
+ * Downloads and decodes every entry the feed saw: its pictures' counters and, unless `hear` is
+ * false (a check polled in a loop), the sound of its rung and of the audio-only rung, so a privacy
+ * test hears as well as it sees.
+ */
+export async function decodeFeed(feed: PublicFeed, o: { hear?: boolean } = {}): Promise<DecodedEntry[]> {
   const out: DecodedEntry[] = [];
   for (const e of feed.sorted()) {
     const res = await fetch(e.uri);
     if (res.status !== 200) throw new Error(`segment ${e.uri} answered ${res.status}`);
-    const counters = await decodeCounters(Buffer.from(await res.arrayBuffer()));
-    out.push({ ...e, counters, program: counters.some((c) => c > 0) });
+    const body = Buffer.from(await res.arrayBuffer());
+    const counters = await decodeCounters(body);
+    const heard: HeardEntry[] = [];
+    if (o.hear !== false) {
+      const rung = new URL(e.uri).pathname.split('/').at(-2) ?? '';
+      heard.push({ label: `${rung}/${e.seq}`, spans: await hearSegment(body) });
+      const audio = rung === AUDIO_RUNG ? null : await fetch(e.uri.replace(`/${rung}/`, `/${AUDIO_RUNG}/`));
+      if (audio?.status === 200) heard.push({ label: `${AUDIO_RUNG}/${e.seq}`, spans: await hearSegment(Buffer.from(await audio.arrayBuffer())) });
+    }
+    out.push({ ...e, counters, program: counters.some((c) => c > 0), heard });
   }
   return out;
 }

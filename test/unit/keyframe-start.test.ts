@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { KeyframeStart } from '../../server/ingest/keyframe-start.ts';
-import { isKeyframeTag } from '../../server/ingest/rtmp-media-hook.ts';
+import { isKeyframeTag, type RtmpMediaMessage } from '../../server/ingest/rtmp-media-hook.ts';
 
-const audio = (timestampMs: number) => ({ kind: 'audio' as const, timestampMs, keyframe: false });
-const video = (timestampMs: number, keyframe = false) => ({ kind: 'video' as const, timestampMs, keyframe });
+const audio = (timestampMs: number): RtmpMediaMessage => ({ kind: 'audio', timestampMs, keyframe: false });
+const video = (timestampMs: number, keyframe = false): RtmpMediaMessage => ({ kind: 'video', timestampMs, keyframe });
 
 describe('starting a reader at a keyframe', () => {
   it('relays nothing before the keyframe and no sound stamped before it, then everything', () => {
@@ -11,7 +11,7 @@ describe('starting a reader at a keyframe', () => {
     const player = { isReceiveAudio: true, isReceiveVideo: true };
     const other = { isReceiveAudio: true, isReceiveVideo: true };
     gate.hold('p', player);
-    const relay = (m: ReturnType<typeof audio>) => {
+    const relay = (m: RtmpMediaMessage) => {
       gate.beforeRelay(m, [['p', player], ['o', other]]);
       return { audio: player.isReceiveAudio, video: player.isReceiveVideo };
     };
