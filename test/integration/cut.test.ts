@@ -1,9 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestEncoder } from '../support/encoder.ts';
+import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { decodeCounters, decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { heardMs, soundMadeWithin } from '../support/timecode.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const D = 6_000;
@@ -38,13 +39,13 @@ describe('cut dumps the unreleased window', () => {
     // Wait until program media is public, so the cut has both released and unreleased content.
     await waitFor(async () => {
       await feed.poll();
-      return (await decodeFeed(feed)).some((e) => e.program);
+      return (await decodeFeed(feed, { hear: false })).some((e) => e.program);
     }, 'program media in public', 30_000, 500);
     await elapse(2_000);
     cutAt = await command('cut');
     // Whatever program media the public can see right after the cut was released before it.
     await feed.poll();
-    const atCut = await decodeFeed(feed);
+    const atCut = await decodeFeed(feed, { hear: false });
     releasedAtCut = Math.max(0, ...atCut.filter((e) => e.program).flatMap((e) => e.counters));
     await elapse(4_000);
     resumeAt = await command('resume');
@@ -81,6 +82,12 @@ describe('cut dumps the unreleased window', () => {
       .flatMap((e) => e.counters)
       .filter((c) => c > releasedAtCut && encoder.timeOf(c) < resumeEstimate);
     expect(leaked).toEqual([]);
+  });
+
+  it('never airs sound made between the last release and the resume, on the picture’s rung or the audio-only one', () => {
+    expect(heardMs(decoded)).toBeGreaterThan(5_000);
+    const dumped = { name: 'the dumped window', start: encoder.timeOf(releasedAtCut) + FRAME_MS, end: resumeAt.before - 600 };
+    expect(soundMadeWithin(decoded, encoder.epoch, dumped)).toEqual([]);
   });
 
   it('switches the public to the slate at once and back to the picture after resume + D', () => {

@@ -5,15 +5,13 @@ import { videoPts } from '../../server/media/ts-continuity.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { decodeFrames, PublicFeed } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
-import { codeOffset, forbiddenSound, hearUrl, type Forbidden, type HeardEntry } from '../support/timecode.ts';
+import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, type Forbidden, type HeardEntry } from '../support/timecode.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const D = 8_000;
 const RUNGS = ['360p', '180p'] as const;
 /** Every public rung, the audio-only one included: sound is checked on each. */
 const ALL_RUNGS = [...RUNGS, 'audio'] as const;
-/** One AAC frame: how far sound may reach past an edge (a filter switches sound a frame at a time). */
-const AAC_FRAME_MS = (1024 / 48_000) * 1000;
 
 /** The newest encoder timestamps seen at ingest just before a command and just after its answer. */
 interface Bracket {
@@ -38,6 +36,8 @@ describe('frame-exact program edges', () => {
   const aired: Record<string, number[]> = { '360p': [], '180p': [] };
   const edges: Record<string, Bracket> = {};
   let dumpedFromTs = 0;
+  /** The retroactive mute, in the encoder's timestamps: the first ones captured at its start and at its end. */
+  let mute = { start: 0, end: 0 };
   const heard: HeardEntry[] = [];
 
   beforeAll(async () => {
@@ -64,8 +64,13 @@ describe('frame-exact program edges', () => {
     await command('pause', 'pause');
     await elapse(2_900);
     await command('resume', 'resume');
+    // A retroactive mute over a second still inside the window: its segments are re-rendered.
+    await elapse(3_000);
+    const muted = await s.api<{ mask: { start: number; end: number } }>('POST', `/api/hearings/${id}/masks`, { kind: 'mute', start: new Date(Date.now() - 2_500).toISOString(), end: new Date(Date.now() - 1_500).toISOString(), reason: 'a name was said' });
+    expect(muted.status, JSON.stringify(muted.body)).toBe(201);
+    mute = { start: clock().firstAtOrAfter(muted.body.mask.start)!, end: clock().firstAtOrAfter(muted.body.mask.end)! };
     // A cut dumps everything not yet released, so it comes once the resume has aired.
-    await elapse(D + 4_500);
+    await elapse(D + 1_500);
     await command('cut', 'cut');
     dumpedFromTs = clock().firstAtOrAfter(session.program.dumped.at(-1)!.start)!;
     await elapse(1_000);
@@ -159,7 +164,9 @@ describe('frame-exact program edges', () => {
       { name: 'the pause', start: edges.pause!.after + FRAME_MS, end: edges.resume!.before },
       { name: 'the dumped window', start: dumpedFromTs, end: edges.resumeAfterCut!.before },
       { name: 'after the end', start: edges.end!.after + FRAME_MS, end: Number.POSITIVE_INFINITY },
+      { name: 'the retroactive mute', start: mute.start, end: mute.end },
     ];
+    expect(mute.end - mute.start).toBeGreaterThan(900);
     expect(forbiddenSound(heard, forbidden, offsetMs, AAC_FRAME_MS)).toEqual([]);
   });
 
@@ -178,6 +185,17 @@ describe('frame-exact program edges', () => {
       }
       if (to - at > FRAME_MS) gaps.push(`${at.toFixed(0)}–${to.toFixed(0)}`);
       expect(gaps, rung).toEqual([]);
+    }
+  });
+
+  it('airs the sound either side of the retroactive mute, on every rung', () => {
+    const { offsetMs } = codeOffset(heard);
+    for (const rung of ALL_RUNGS) {
+      const spans = heard.filter((h) => h.label.startsWith(`${rung}/`)).flatMap((h) => h.spans).filter((x) => x.codeStart !== null);
+      const at = (x: (typeof spans)[number]) => ({ from: x.codeStart! * 1000 - offsetMs, to: x.codeEnd! * 1000 - offsetMs });
+      // Sound up to a frame before the mute and from a frame after it aired.
+      expect(spans.some((x) => at(x).from < mute.start - 300 && at(x).to > mute.start - FRAME_MS - AAC_FRAME_MS), rung).toBe(true);
+      expect(spans.some((x) => at(x).from < mute.end + FRAME_MS + AAC_FRAME_MS && at(x).to > mute.end + 300), rung).toBe(true);
     }
   });
 });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestEncoder } from '../support/encoder.ts';
 import { decodeCounters, decodeFeed, PublicFeed } from '../support/public-feed.ts';
+import { heardMs, soundMadeWithin } from '../support/timecode.ts';
 import { approverOf, seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
@@ -168,7 +169,7 @@ describe('broadcast approval', () => {
       await waitFor(async () => (await decodeFeed(feed, { hear: false })).some((e) => e.program), 'program media in public', 40_000, 500);
       await elapse(2_000);
       await feed.poll();
-      lastProgramBeforeRevoke = Math.max(0, ...(await decodeFeed(feed)).flatMap((e) => e.counters));
+      lastProgramBeforeRevoke = Math.max(0, ...(await decodeFeed(feed, { hear: false })).flatMap((e) => e.counters));
       revokedAt.before = Date.now();
       const r = await s.api('POST', `/api/hearings/${a.hearingId}/approval/revoke`, { reason: 'a protected witness is to be called' }, approverA);
       revokedAt.after = Date.now();
@@ -193,6 +194,10 @@ describe('broadcast approval', () => {
       const aired = (await Promise.all(entries.map(async (e) => decodeCounters(Buffer.from(await (await fetch(e.uri)).arrayBuffer()))))).flat();
       expect(aired.filter((c) => c > 0 && encoder.timeOf(c) > revokedAt.before)).toEqual([]);
       expect(lastProgramBeforeRevoke).toBeGreaterThan(0);
+      // Nor any sound, on the picture's rung or the audio-only one.
+      const decoded = await decodeFeed(feed);
+      expect(heardMs(decoded)).toBeGreaterThan(1_000);
+      expect(soundMadeWithin(decoded, encoder.epoch, { name: 'after the revocation', start: revokedAt.before, end: Number.POSITIVE_INFINITY })).toEqual([]);
     });
 
     it('says not-broadcast to the public, refuses to resume, and puts both acts on the trail', async () => {
@@ -222,9 +227,11 @@ describe('broadcast approval', () => {
       const revokedAt = Date.now();
       expect((await s.api('POST', `/api/hearings/${e.hearingId}/approval/revoke`, { reason: 'the court orders it withdrawn' }, approver)).status).toBe(200);
       await feed.untilEnded(D + 20_000);
-      const aired = (await decodeFeed(feed)).flatMap((x) => x.counters).filter((c) => c > 0);
+      const decoded = await decodeFeed(feed);
+      const aired = decoded.flatMap((x) => x.counters).filter((c) => c > 0);
       // Nothing captured in the last seconds before the end, which had not aired at the revocation, aired after it.
       expect(aired.filter((c) => enc.timeOf(c) > revokedAt - D + 2 * SEGMENT_MS && enc.timeOf(c) < endedAt)).toEqual([]);
+      expect(soundMadeWithin(decoded, enc.epoch, { name: 'the withdrawn window', start: revokedAt - D + 2 * SEGMENT_MS, end: endedAt })).toEqual([]);
       const trail = await s.api<{ action: string; params: { mask?: { kind: string } } }[]>('GET', `/api/hearings/${e.hearingId}/audit`);
       expect(trail.body.some((x) => x.action === 'mask' && x.params.mask?.kind === 'card')).toBe(true);
     } finally {

@@ -5,7 +5,7 @@ import { videoPts } from '../../server/media/ts-continuity.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { decodeFeed, decodeFrames, PublicFeed, regionStats } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
-import { codeOffset, forbiddenSound, hearUrl, type HeardEntry } from '../support/timecode.ts';
+import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, type HeardEntry } from '../support/timecode.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const D = 8_000;
@@ -14,7 +14,6 @@ const RUNGS = ['360p', '180p'] as const;
 const STALL_MS = 2_000;
 /** Every public rung, the audio-only one included: sound is heard on each. */
 const ALL_RUNGS = [...RUNGS, 'audio'] as const;
-const AAC_FRAME_MS = (1024 / 48_000) * 1000;
 
 interface Frame {
   /** Timestamp in ms: the encoder's media time, which the transcoder keeps. */

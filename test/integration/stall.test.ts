@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { TestEncoder } from '../support/encoder.ts';
-import { decodeFeed, decodeFrames, PublicFeed, regionStats } from '../support/public-feed.ts';
+import { decodeFeed, decodeFrames, PublicFeed, regionStats, type DecodedEntry } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { heardMs, soundMadeWithin } from '../support/timecode.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const D = 8_000;
@@ -25,6 +26,7 @@ describe('a retroactive mask after a stall of the server', () => {
   let alreadyPublic: unknown = undefined;
   const checked: { counter: number; t: number; mean: number }[] = [];
   let slates = 0;
+  let decoded: DecodedEntry[] = [];
 
   beforeAll(async () => {
     s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
@@ -37,7 +39,7 @@ describe('a retroactive mask after a stall of the server', () => {
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
     await waitFor(async () => {
       await feed.poll();
-      return (await decodeFeed(feed)).some((e) => e.program);
+      return (await decodeFeed(feed, { hear: false })).some((e) => e.program);
     }, 'program media in public', 40_000, 500);
 
     // The server and this test share a process: blocking it blocks ingest, the transcoder's
@@ -58,9 +60,13 @@ describe('a retroactive mask after a stall of the server', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     mask = res.body.mask;
     alreadyPublic = res.body.alreadyPublic;
+    // The same seconds muted: the sound must follow the picture through the stall.
+    const mute = await s.api('POST', `/api/hearings/${hearingId}/masks`, { kind: 'mute', start: new Date(mask.start).toISOString(), end: new Date(mask.end).toISOString(), reason: 'witness named a child' });
+    expect(mute.status, JSON.stringify(mute.body)).toBe(201);
     await elapse(D + 4_000);
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
     await feed.untilEnded(D + 20_000);
+    decoded = await decodeFeed(feed);
     for (const e of feed.sorted()) {
       const body = Buffer.from(await (await fetch(e.uri)).arrayBuffer());
       for (const pixels of await decodeFrames(body)) {
@@ -87,6 +93,11 @@ describe('a retroactive mask after a stall of the server', () => {
     expect(checked.length, `${slates} slate frames`).toBeGreaterThan(30);
     const readable = checked.filter((f) => f.mean >= 20).map((f) => f.counter);
     expect(readable).toEqual([]);
+  });
+
+  it('mutes every rung, the audio-only one included, for the same seconds', () => {
+    expect(heardMs(decoded)).toBeGreaterThan(3_000);
+    expect(soundMadeWithin(decoded, encoder.epoch, { name: 'the mute', start: mask.start, end: mask.end - EARLY - 200 })).toEqual([]);
   });
 
   it('says nothing of it had aired, since all of it was still inside the delay', () => {

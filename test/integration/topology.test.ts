@@ -7,6 +7,7 @@ import { TestEncoder } from '../support/encoder.ts';
 import { EventStream } from '../support/event-stream.ts';
 import { caller, clearHearing, signIn } from '../support/governance.ts';
 import { decodeCounters, decodeFeed, PublicFeed } from '../support/public-feed.ts';
+import { soundMadeWithin } from '../support/timecode.ts';
 import { startTopology, TOPOLOGY_ADMIN, type Topology, type TopologyNode } from '../support/topology.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
@@ -36,7 +37,7 @@ describe('the compose topology as processes: two nodes', () => {
   const programAfter = async (t: number) =>
     waitFor(async () => {
       await feed.poll();
-      return (await decodeFeed(feed)).some((e) => e.counters.some((c) => c > 0 && encoder.timeOf(c) > t));
+      return (await decodeFeed(feed, { hear: false })).some((e) => e.counters.some((c) => c > 0 && encoder.timeOf(c) > t));
     }, 'program media captured after the instant', 60_000, 1000);
 
   beforeAll(async () => {
@@ -147,8 +148,10 @@ describe('the compose topology as processes: two nodes', () => {
       expect(Date.parse((cuts[0] as AuditEntry).at) - cutAt).toBeLessThan(SEGMENT_MS);
       await elapse(D + 2_000);
       await feed.poll();
-      const leaked = (await decodeFeed(feed)).flatMap((e) => e.counters.filter((c) => c > 0 && encoder.timeOf(c) > cutAt));
+      const decoded = await decodeFeed(feed);
+      const leaked = decoded.flatMap((e) => e.counters.filter((c) => c > 0 && encoder.timeOf(c) > cutAt));
       expect(leaked).toEqual([]);
+      expect(soundMadeWithin(decoded, encoder.epoch, { name: 'after the cut', start: cutAt, end: Number.POSITIVE_INFINITY })).toEqual([]);
       // That viewer was told what aired, though the hearing runs elsewhere: live, then interrupted.
       expect(states.states()[0]).toBe('live');
       expect(states.states()).toContain('interrupted');
@@ -193,8 +196,10 @@ describe('the compose topology as processes: two nodes', () => {
     expect((await owner())?.id).toBe(runner.id);
     await elapse(D + 2_000);
     await feed.poll();
-    const leaked = (await decodeFeed(feed)).flatMap((e) => e.counters.filter((c) => c > 0 && encoder.timeOf(c) > cutAt));
+    const decoded = await decodeFeed(feed);
+    const leaked = decoded.flatMap((e) => e.counters.filter((c) => c > 0 && encoder.timeOf(c) > cutAt));
     expect(leaked).toEqual([]);
+    expect(soundMadeWithin(decoded, encoder.epoch, { name: 'after the cut in the stall', start: cutAt, end: Number.POSITIVE_INFINITY })).toEqual([]);
     // The cut reached the trail's store after the stall, in one chain that verifies.
     await waitFor(async () => (await audit()).some((e) => e.action === 'cut' && e.reason === 'said while Redis stalled'), 'the cut on the stored trail', 15_000, 500);
     expect((await caller(base, token)('GET', `/api/hearings/${hearingId}/audit/verify`)).body).toMatchObject({ ok: true });
@@ -231,9 +236,13 @@ describe('the compose topology as processes: two nodes', () => {
     // Nothing captured between the cut and the resume after the takeover aired: the survivor,
     // which cannot know what the dead node had not stored, held the broadcast until then.
     await feed.poll();
-    const frames = (await decodeFeed(feed)).flatMap((e) => e.counters.filter((c) => c > 0));
+    const decoded = await decodeFeed(feed);
+    const frames = decoded.flatMap((e) => e.counters.filter((c) => c > 0));
     expect(frames.filter((c) => encoder.timeOf(c) > cutAt && encoder.timeOf(c) < resumedAgainAt - 1_500)).toEqual([]);
     expect(frames.some((c) => encoder.timeOf(c) > resumedAgainAt)).toBe(true);
+    // By ear too: no sound from between the cut and the resume on the node that took over, and the sound is back after it.
+    expect(soundMadeWithin(decoded, encoder.epoch, { name: 'the takeover hold', start: cutAt, end: resumedAgainAt - 1_500 })).toEqual([]);
+    expect(soundMadeWithin(decoded, encoder.epoch, { name: 'after the resume', start: resumedAgainAt, end: Number.POSITIVE_INFINITY })).not.toEqual([]);
 
     // One chain: the dead node's entries, the takeover, and the survivor's, and it verifies.
     const entries = await audit();

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,7 @@ import { promisify } from 'node:util';
 import HLS from 'hls-parser';
 import type { MediaPlaylist } from 'hls-parser/types.js';
 import { readCounter } from '../../server/media/synthetic.ts';
-import { hearSegment, type HeardEntry } from './timecode.ts';
+import { hearSegment, type HeardEntry, type HeardSpan } from './timecode.ts';
 import { waitFor } from './wait.ts';
 
 const run = promisify(execFile);
@@ -43,6 +44,8 @@ export class PublicFeed {
   unreachable = 0;
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
+  /** What `decodeFeed` made of each body it fetched, by content hash: a later call decodes only what is new. */
+  readonly decodedBodies = new Map<string, { counters: number[]; heard?: readonly HeardSpan[] }>();
 
   constructor(readonly playlistUrl: string) {}
 
@@ -164,19 +167,32 @@ const AUDIO_RUNG = 'audio';
  */
 export async function decodeFeed(feed: PublicFeed, o: { hear?: boolean } = {}): Promise<DecodedEntry[]> {
   const out: DecodedEntry[] = [];
+  const fetchBody = async (uri: string): Promise<Buffer | null> => {
+    const res = await fetch(uri);
+    if (res.status === 404 && uri.includes(`/${AUDIO_RUNG}/`)) return null;
+    if (res.status !== 200) throw new Error(`segment ${uri} answered ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
+  };
+  // Decoding is the slow part: a body seen before (same bytes) is not decoded again.
+  const decoded = async (body: Buffer, hear: boolean, pictures = true) => {
+    const key = createHash('sha256').update(body).digest('hex');
+    const known = feed.decodedBodies.get(key);
+    const counters = known?.counters ?? (pictures ? await decodeCounters(body) : []);
+    const heard = hear ? (known?.heard ?? (await hearSegment(body))) : undefined;
+    feed.decodedBodies.set(key, { counters, ...(heard ? { heard } : known?.heard ? { heard: known.heard } : {}) });
+    return { counters, heard: heard ?? [] };
+  };
   for (const e of feed.sorted()) {
-    const res = await fetch(e.uri);
-    if (res.status !== 200) throw new Error(`segment ${e.uri} answered ${res.status}`);
-    const body = Buffer.from(await res.arrayBuffer());
-    const counters = await decodeCounters(body);
+    const body = (await fetchBody(e.uri)) as Buffer;
+    const rung = new URL(e.uri).pathname.split('/').at(-2) ?? '';
+    const own = await decoded(body, o.hear !== false);
     const heard: HeardEntry[] = [];
     if (o.hear !== false) {
-      const rung = new URL(e.uri).pathname.split('/').at(-2) ?? '';
-      heard.push({ label: `${rung}/${e.seq}`, spans: await hearSegment(body) });
-      const audio = rung === AUDIO_RUNG ? null : await fetch(e.uri.replace(`/${rung}/`, `/${AUDIO_RUNG}/`));
-      if (audio?.status === 200) heard.push({ label: `${AUDIO_RUNG}/${e.seq}`, spans: await hearSegment(Buffer.from(await audio.arrayBuffer())) });
+      heard.push({ label: `${rung}/${e.seq}`, spans: own.heard });
+      const audio = rung === AUDIO_RUNG ? null : await fetchBody(e.uri.replace(`/${rung}/`, `/${AUDIO_RUNG}/`));
+      if (audio) heard.push({ label: `${AUDIO_RUNG}/${e.seq}`, spans: (await decoded(audio, true, false)).heard });
     }
-    out.push({ ...e, counters, program: counters.some((c) => c > 0), heard });
+    out.push({ ...e, counters: own.counters, program: own.counters.some((c) => c > 0), heard });
   }
   return out;
 }

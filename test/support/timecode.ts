@@ -255,3 +255,37 @@ export async function hearUrl(url: string): Promise<HeardSpan[]> {
   if (res.status !== 200) throw new Error(`segment ${url} answered ${res.status}`);
   return hearSegment(Buffer.from(await res.arrayBuffer()));
 }
+
+/** One AAC frame: how far sound may reach past an edge (a filter switches sound a frame at a time). */
+export const AAC_FRAME_MS = (1024 / 48_000) * 1000;
+
+/** The code's cycle in ms: it names the time within 256 s. */
+const CYCLE_MS = TIMECODE.fineValues * TIMECODE.coarseValues * TIMECODE.slotSeconds * 1000;
+
+/**
+ * The spans of an entry with their code times placed in the right 256 s cycle: the latest at which
+ * the sound was made no later than the entry appeared (`appearedAt`, wall ms), since nothing airs
+ * before it is made, and nothing in these tests airs more than a cycle later.
+ */
+function placed(spans: readonly HeardSpan[], epoch: number, appearedAt: number): HeardSpan[] {
+  return spans.map((x) => {
+    if (x.codeStart === null || x.codeEnd === null) return x;
+    const cycles = Math.max(0, Math.floor((appearedAt - epoch - x.codeStart * 1000) / CYCLE_MS));
+    return { ...x, codeStart: x.codeStart + (cycles * CYCLE_MS) / 1000, codeEnd: x.codeEnd + (cycles * CYCLE_MS) / 1000 };
+  });
+}
+
+/**
+ * The sound that decoded entries aired and that was made inside `span`, beyond one AAC frame, on
+ * the test encoder's own timeline (its epoch plus the time code, as `TestEncoder.timeOf` places
+ * frames): described, so a failure says what aired; empty when none was.
+ */
+export function soundMadeWithin(entries: readonly { readonly heard: readonly HeardEntry[]; readonly appearedAt: number }[], epoch: number, span: Forbidden): string[] {
+  const heard = entries.flatMap((e) => e.heard.map((h) => ({ label: h.label, spans: placed(h.spans, epoch, e.appearedAt) })));
+  return forbiddenSound(heard, [span], -epoch, AAC_FRAME_MS);
+}
+
+/** How much sound (ms) decoded entries aired whose time code could be read: a check on it is not vacuous. */
+export function heardMs(entries: readonly { readonly heard: readonly HeardEntry[] }[]): number {
+  return entries.flatMap((e) => e.heard.flatMap((h) => h.spans)).reduce((n, s) => n + (s.codeStart === null ? 0 : (s.ptsEnd - s.ptsStart) * 1000), 0);
+}
