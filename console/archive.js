@@ -114,6 +114,10 @@ async function openRecord(id) {
   const rec = r.recording;
   $('recording').textContent = rec ? `Recorded ${(rec.recordedMs / 1000).toFixed(0)} s; missing ${(rec.missingMs / 1000).toFixed(1)} s in ${rec.gaps.length} gap${rec.gaps.length === 1 ? '' : 's'}.` : '';
   $('gaps').replaceChildren(...(rec?.gaps ?? []).map((g) => Object.assign(document.createElement('li'), { textContent: `${when(g.from)} – ${when(g.to)}: ${(g.ms / 1000).toFixed(1)} s, ${g.cause}` })));
+  // What of the sound aired outside the program, heard from the as-aired files at finalizing.
+  const sound = r.record?.soundOutsideProgram;
+  $('sound-outside').textContent = sound ? (sound.exposed.length === 0 ? `No sound aired outside the program (${sound.listenedSlots} edge slots listened to).` : `Sound aired outside the program: ${(sound.exposedMs / 1000).toFixed(2)} s in ${sound.exposed.length} span${sound.exposed.length === 1 ? '' : 's'}.`) : '';
+  $('sound-spans').replaceChildren(...(sound?.exposed ?? []).map((x) => Object.assign(document.createElement('li'), { textContent: `${when(x.from)} – ${when(x.to)}: ${(x.ms / 1000).toFixed(2)} s on ${x.rung} (slot ${x.seq})` })));
   $('orders').replaceChildren(...r.orders.map((o) => Object.assign(document.createElement('li'), { textContent: `Order ${o.reference} (judge ${o.judge}): ${when(o.from)} – ${when(o.to)}, until ${when(o.expiresAt)}` })));
   $('seal').textContent = r.seal ? `${r.seal.count} entries, ${r.seal.final ? 'final' : 'still recording'}, signed ${when(Date.parse(r.seal.sealedAt))}, key ${r.seal.keyId.slice(0, 16)}…` : 'No manifest yet.';
   $('audit').replaceChildren(...r.audit.map((e) => {

@@ -4,12 +4,14 @@ import type { ReleaseRecord } from '../server/delay/delay-line.ts';
 import { renderMasterPlaylist, type PublicTimeline, type VariantInfo } from '../server/delay/playlist.ts';
 import { CourtcastError } from '../server/domain/errors.ts';
 import { Turns } from '../server/domain/turns.ts';
+import type { BroadcastProgram } from '../server/domain/program.ts';
 import type { Logger } from '../server/domain/logger.ts';
 import { remuxSpec } from '../server/media/args.ts';
 import { runFfmpeg } from '../server/media/run.ts';
 import type { MasterSegment } from '../server/pipeline/master-sealer.ts';
 import type { ObjectReader, ObjectStore } from '../server/store/object-store.ts';
 import type { StateStore } from '../server/store/state-store.ts';
+import { listenToAired, type AiredSoundReport } from './aired-sound.ts';
 import { archivePrefix, HearingArchive } from './hearing-archive.ts';
 import { declaredLost, isLost, type ManifestEntry } from './manifest.ts';
 import { missingParts, type LostDeclaration } from './lost-parts.ts';
@@ -409,11 +411,13 @@ export class Recorder {
       if (!(await a.sync())) throw new Error('the archive chain is not all in the state store yet');
       const work = path.join(this.o.dir, 'work', hearingId);
       await mkdir(work, { recursive: true });
+      let sound: AiredSoundReport | null = null;
       try {
         const master = masterInOrder(a.list());
         if (master.length > 0 && !a.has('master.mp4')) await a.addFile({ kind: 'mp4', key: 'master.mp4' }, await this.remux(hearingId, master, work, 'master'));
         const aired = airedInOrder(a.list(), this.o.topRung);
         if (aired.length > 0 && !a.has('aired.mp4')) await a.addFile({ kind: 'mp4', key: 'aired.mp4' }, await this.remux(hearingId, aired, work, 'aired'));
+        if (!a.has('record.json')) sound = await this.listen(hearingId, a.list(), work);
       } finally {
         await rm(work, { recursive: true, force: true });
       }
@@ -429,7 +433,9 @@ export class Recorder {
         const record = (await this.o.recordOf(hearingId)) as { audit?: LoggedEvent[] } & Record<string, unknown>;
         // The recording log: what the master holds, each hole in it and its cause.
         const recording = recordingLog(a.list(), Array.isArray(record.audit) ? record.audit : []);
-        await a.addBytes({ kind: 'record', key: 'record.json' }, Buffer.from(`${JSON.stringify({ ...record, recording }, null, 1)}\n`));
+        // And what of the sound it aired lay outside the program, heard from the as-aired files.
+        const soundOutsideProgram = sound ?? undefined;
+        await a.addBytes({ kind: 'record', key: 'record.json' }, Buffer.from(`${JSON.stringify({ ...record, recording, soundOutsideProgram }, null, 1)}\n`));
       }
       if (!(await a.sync())) throw new Error('the archive chain is not all in the state store yet');
       await a.writeManifest(true);
@@ -496,6 +502,20 @@ export class Recorder {
   }
 
   /** Joins archived segments into one MP4 without re-encoding. */
+  /** Listens to the sound the archive aired (recorder/aired-sound.ts); null without a program to hold it to. */
+  private async listen(hearingId: string, entries: readonly ManifestEntry[], work: string): Promise<AiredSoundReport | null> {
+    const record = (await this.o.recordOf(hearingId)) as { program?: BroadcastProgram | null };
+    if (!record.program) return null;
+    return listenToAired(entries, record.program, {
+      rungs: this.o.rungs,
+      topRung: this.o.topRung,
+      copy: (key) => this.localCopy(hearingId, key, work),
+      ffmpegPath: this.o.ffmpegPath,
+      logger: this.o.logger,
+      hearingId,
+    });
+  }
+
   private async remux(hearingId: string, entries: readonly ManifestEntry[], work: string, name: string): Promise<string> {
     const files: string[] = [];
     for (const e of entries) {

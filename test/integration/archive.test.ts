@@ -180,8 +180,16 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
       expect(Math.min(...from.map((m) => m.captureStart!)), `slot ${e.seq}`).toBeLessThanOrEqual(e.captureStart! + 100);
       expect(Math.max(...from.map((m) => m.captureEnd!)), `slot ${e.seq}`).toBeGreaterThanOrEqual(e.captureEnd! - 100);
     }
-    const record = JSON.parse((await get('record.json')).toString()) as { audit: { action: string }[]; program: { dumped: unknown[]; masks: { id: string }[] } };
+    const record = JSON.parse((await get('record.json')).toString()) as {
+      audit: { action: string }[];
+      program: { dumped: unknown[]; masks: { id: string }[] };
+      soundOutsideProgram?: { listenedSlots: number; exposed: unknown[]; exposedMs: number };
+    };
     expect(record.audit.map((a) => a.action)).toEqual(expect.arrayContaining(['open', 'start', 'mask', 'lift-mask', 'cut', 'resume', 'end', 'encoder-connected']));
+    // The record says what of the sound aired outside the program, heard from the as-aired files:
+    // the slots an edge was spliced into were listened to, and nothing strayed.
+    expect(record.soundOutsideProgram?.listenedSlots, JSON.stringify(record.soundOutsideProgram)).toBeGreaterThan(0);
+    expect(record.soundOutsideProgram?.exposed).toEqual([]);
     expect(record.program.dumped.length).toBeGreaterThan(0);
     expect(record.program.masks.map((m) => m.id)).toContain(maskId);
   });

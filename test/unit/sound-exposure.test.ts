@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { emptyProgram, applyAction, type BroadcastProgram, type ProgramAction } from '../../server/domain/program.ts';
+import { loudSpans, LOUDNESS_RATE } from '../../server/media/loudness.ts';
+import { needsListening, soundBeyondProgram } from '../../recorder/sound-exposure.ts';
+
+function run(...actions: ProgramAction[]): BroadcastProgram {
+  return actions.reduce((p, a) => {
+    const r = applyAction(p, a);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.program;
+  }, emptyProgram(0));
+}
+
+/** PCM at LOUDNESS_RATE: `loud` seconds of a tone after `quiet` seconds of silence. */
+function pcm(quiet: number, loud: number): Buffer {
+  const n = Math.round((quiet + loud) * LOUDNESS_RATE);
+  const b = Buffer.alloc(n * 2);
+  for (let i = Math.round(quiet * LOUDNESS_RATE); i < n; i++) b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / LOUDNESS_RATE)), i * 2);
+  return b;
+}
+
+describe('sound that aired outside the program, from the as-aired files', () => {
+  // On air from 10 s to 20 s, then cut at 26 s (dumped from 20 s), resumed at 30 s.
+  const program = run({ type: 'start', at: 10_000 }, { type: 'cut', at: 26_000, releasedUntil: 20_000 }, { type: 'resume', at: 30_000 });
+
+  it('finds sound from before the start that led a slot’s picture (the audio-only rung before issue 22)', () => {
+    // The slot's picture starts at pts 4.0 s, captured at 10 s; its sound starts 1.6 s earlier.
+    const slot = { seq: 5, rung: 'audio', captureStart: 10_000 - 25, picture: { start: 4, end: 6 }, loud: [{ start: 2.4, end: 4.4 }] };
+    const [x, ...rest] = soundBeyondProgram([slot], program, 43);
+    expect(rest).toEqual([]);
+    expect(x).toMatchObject({ rung: 'audio', seq: 5, from: 8_400, to: 10_000, ms: 1_600 });
+  });
+
+  it('finds sound from inside a dumped window that led the slot the resume aired', () => {
+    const slot = { seq: 12, rung: 'audio', captureStart: 30_000 - 25, picture: { start: 24, end: 26 }, loud: [{ start: 22.4, end: 24.4 }] };
+    expect(soundBeyondProgram([slot], program, 43)).toMatchObject([{ from: 28_400, to: 30_000, ms: 1_600 }]);
+  });
+
+  it('finds nothing where the sound stayed on the air or was silent, or strayed less than the tolerance', () => {
+    const onAir = { seq: 7, rung: 'audio', captureStart: 14_000 - 25, picture: { start: 8, end: 10 }, loud: [{ start: 6.4, end: 8.4 }] };
+    const seam = { seq: 5, rung: 'audio', captureStart: 10_000 - 25, picture: { start: 4, end: 6 }, loud: [{ start: 3.98, end: 6 }] };
+    const silent = { seq: 5, rung: '360p', captureStart: 10_000 - 25, picture: { start: 4, end: 6 }, loud: [] };
+    expect(soundBeyondProgram([onAir, seam, silent], program, 43)).toEqual([]);
+  });
+
+  it('listens only where sound could stray: a splice, or sound beyond its picture', () => {
+    const picture = { start: 4, end: 6 };
+    expect(needsListening({ spliced: false, picture, sound: { start: 3.98, end: 6.02 } }, 43)).toBe(false);
+    expect(needsListening({ spliced: true, picture, sound: { start: 3.98, end: 6.02 } }, 43)).toBe(true);
+    expect(needsListening({ spliced: false, picture, sound: { start: 2.4, end: 4.4 } }, 43)).toBe(true);
+    expect(needsListening({ spliced: false, picture: null, sound: { start: 2.4, end: 4.4 } }, 43)).toBe(false);
+  });
+
+  it('hears where decoded sound is loud, on its own timeline', () => {
+    const spans = loudSpans(pcm(0.5, 1), 12);
+    expect(spans).toHaveLength(1);
+    expect(spans[0]!.start).toBeCloseTo(12.5, 2);
+    expect(spans[0]!.end).toBeCloseTo(13.5, 2);
+    expect(loudSpans(pcm(1, 0), 0)).toEqual([]);
+  });
+});
