@@ -43,20 +43,35 @@ export class PublicFeed {
   /** Polls that reached no server (a test that restarts the server expects some). */
   unreachable = 0;
   private timer: NodeJS.Timeout | null = null;
-  private busy = false;
   /** What `decodeFeed` made of each body it fetched, by content hash: a later call decodes only what is new. */
   readonly decodedBodies = new Map<string, { counters: number[]; heard?: readonly HeardSpan[] }>();
 
   constructor(readonly playlistUrl: string) {}
 
   start(everyMs = 100): this {
-    this.timer = setInterval(() => void this.poll(), everyMs);
+    // A tick finds a poll still running and skips: polls never queue up behind a slow server.
+    this.timer = setInterval(() => void (this.busy ? undefined : this.poll()), everyMs);
     return this;
   }
 
+  /**
+   * Reads the playlist once more. A poll already running may have fetched it before whatever the
+   * caller just did (a cut), so this waits for that one and then fetches it afresh: what it
+   * records is what a viewer could see at the time of the call, or later.
+   */
   async poll(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
+    while (this.current) await this.current;
+    this.current = this.fetchOnce().finally(() => (this.current = null));
+    await this.current;
+  }
+
+  private current: Promise<void> | null = null;
+
+  private get busy(): boolean {
+    return this.current !== null;
+  }
+
+  private async fetchOnce(): Promise<void> {
     try {
       let res: Response;
       try {
@@ -95,8 +110,6 @@ export class PublicFeed {
       if (pl.endlist) this.ended = true;
     } catch (err) {
       this.errors.push(String(err));
-    } finally {
-      this.busy = false;
     }
   }
 
