@@ -19,6 +19,13 @@ const SILENT_RMS = 0.005;
 const MARGIN_S = 0.004;
 /** This many windows at a stretch's end that disagree with the rest mean its code jumped (fewer are misreadings). */
 const JUMP_WINDOWS = 4;
+/** The coarse tone is read again at least every this many windows. */
+const COARSE_EVERY = 3;
+/**
+ * A decoder that starts mid-stream (a segment decoded on its own) has no overlap for its first
+ * AAC frames: the windows over them are not read (their sound is dated with the rest of its stretch).
+ */
+const UNPRIMED = (2 * 1024 * RATE) / 48_000;
 
 /** A stretch of sound heard in a segment: where it lies in the segment (its PTS) and when the encoder made it (time code). */
 export interface HeardSpan {
@@ -59,15 +66,18 @@ function strongest(x: Float32Array, from: number, base: number, count: number): 
 
 /**
  * Reads the slot (k = floor(10 T)) each window's sound names, within the code's 256 s cycle. The
- * coarse tone changes only where the fine one wraps, so elsewhere it is read once a slot.
+ * coarse tone changes only where the fine one wraps, so it is read at every fine change, near a
+ * wrap, and every few windows besides (a misreading is then soon corrected, never carried through
+ * a whole slot).
  */
 function slotReader(x: Float32Array): (from: number) => number {
-  let last: { fine: number; coarse: number } | null = null;
+  let last: { fine: number; coarse: number; age: number } | null = null;
   return (from) => {
     const fine = strongest(x, from, TIMECODE.fineHz, TIMECODE.fineValues);
     const nearWrap = fine === 0 || fine === TIMECODE.fineValues - 1;
-    const coarse = last?.fine === fine && !nearWrap ? last.coarse : strongest(x, from, TIMECODE.coarseHz, TIMECODE.coarseValues);
-    last = { fine, coarse };
+    const fresh = last === null || last.fine !== fine || nearWrap || last.age >= COARSE_EVERY;
+    const coarse = fresh ? strongest(x, from, TIMECODE.coarseHz, TIMECODE.coarseValues) : (last as { coarse: number }).coarse;
+    last = { fine, coarse, age: fresh ? 1 : (last as { age: number }).age + 1 };
     return coarse * TIMECODE.fineValues + fine;
   };
 }
@@ -106,6 +116,7 @@ function readStretch(x: Float32Array, from: number, to: number, ptsOf: (i: numbe
   const cycle = TIMECODE.fineValues * TIMECODE.coarseValues;
   const windows: Reading[] = [];
   for (let w = from; w + WINDOW <= to; w += HOP) {
+    if (w < UNPRIMED) continue;
     let k = slotAt(w);
     // The code's 256 s cycle: keep the slots of one stretch continuous across its wrap.
     const prev = windows.at(-1)?.k;

@@ -56,6 +56,24 @@ describe('the sound time code', () => {
     expect(Math.abs(span!.codeStart! - (12.01 - 0.01))).toBeLessThan(0.006);
   });
 
+  it('does not carry a coarse reading into sound of another time', () => {
+    // After silence, 30 ms of the same fine tone but the coarse one step back (4 s earlier), then
+    // the true code: the earlier sound is dated apart, and the rest keeps its own time.
+    const t0 = 41.73;
+    const spans = readTimecode(join(new Float32Array(RATE / 10), code(t0 - 4, 0.03), code(t0 + 0.03, 0.6)), 0);
+    const long = spans.find((x) => x.ptsEnd - x.ptsStart > 0.5)!;
+    expect(Math.abs(long.codeStart! - (t0 + 0.03 - (long.ptsStart - 0.13)))).toBeLessThan(0.006);
+    expect(Math.abs(long.ptsStart - 0.13)).toBeLessThan(0.015);
+    for (const x of spans.filter((y) => y !== long && y.codeStart !== null)) expect(Math.abs(x.codeStart! - (t0 - 4))).toBeLessThan(0.03);
+  });
+
+  it('does not read the first AAC frames a decoder had no context for', () => {
+    // A segment decoded on its own starts with garbled sound: here 20 ms of another time entirely.
+    const [span, ...rest] = readTimecode(join(code(200.01, 0.02), code(12.02, 0.8)), 0);
+    expect(rest).toEqual([]);
+    expect(Math.abs(span!.codeStart! - 12)).toBeLessThan(0.006);
+  });
+
   it('hears nothing in silence', () => {
     expect(readTimecode(new Float32Array(RATE), 0)).toEqual([]);
   });
