@@ -1,4 +1,5 @@
-import { masksOver, renderKey, type Mask } from '../domain/masks.ts';
+import { isWholePictureKind, masksOver, renderKey, type Mask } from '../domain/masks.ts';
+import { liveSlotOf } from '../media/live-slots.ts';
 import { slateWindows, type BroadcastProgram, type SlateWindow } from '../domain/program.ts';
 import type { SegmentMask } from '../media/mask-filters.ts';
 import { frameOffsets, soundFrom, soundTo } from '../pipeline/capture-dating.ts';
@@ -11,10 +12,10 @@ export type PendingSegment = CompletedSegment & { readonly pdtPushed?: boolean }
 
 /**
  * Whether live mask slots already put every one of these masks on the segment, by the stamps the
- * pipeline put on it when it completed. A no-broadcast card has no slot, so it never proves live.
+ * pipeline put on it when it completed. A kind without a live slot (the card, voice) never proves live.
  */
 export function liveProven(s: CompletedSegment, masks: readonly Mask[]): boolean {
-  return masks.length > 0 && masks.every((m) => m.kind !== 'card' && liveCovers(m, s));
+  return masks.length > 0 && masks.every((m) => liveSlotOf(m.kind) !== null && liveCovers(m, s));
 }
 
 /** A segment's id among a hearing's runs. */
@@ -29,8 +30,9 @@ export const segmentId = (s: CompletedSegment): string => `r${s.run}-${s.index}`
  * it), except a retroactive end given on an unpushed published timeline, which maps exactly.
  */
 export function segmentMasks(masks: readonly Mask[], s: CompletedSegment & { readonly pdtPushed?: boolean }, fps: number): SegmentMask[] {
-  return masks.flatMap((m) => {
-    if (m.kind === 'card') return [];
+  return masks.flatMap((m): SegmentMask[] => {
+    // Whole-picture kinds are the gate's: it cards the segments they touch.
+    if (isWholePictureKind(m.kind)) return [];
     const extra = { ...(m.region ? { region: m.region } : {}), ...(m.pitch ? { pitch: m.pitch } : {}) };
     if (s.frames && s.frames.length > 0) return [{ kind: m.kind, ...extra, ...frameOffsets(s.frames, m.start, m.end, fps, s.durationSec) }];
     // Without per-frame dates a frame's capture may lie anywhere up to the segment's end, so a
@@ -65,7 +67,7 @@ export interface RenderPlan {
  */
 export function renderPlan(s: PendingSegment, program: BroadcastProgram, o: { readonly fps: number; readonly broadcast: boolean }): RenderPlan | null {
   const span = { start: s.captureStart, end: s.captureEnd };
-  const masks = (program.masks ?? []).filter((m) => m.kind !== 'card');
+  const masks = (program.masks ?? []).filter((m) => !isWholePictureKind(m.kind));
   const over = masksOver(masks, span);
   const maskKey = renderKey(masks, span);
   const masked = maskKey !== '[]';

@@ -1,4 +1,5 @@
 import type { CourtId, CourtroomId, HearingId } from './ids.ts';
+import type { StandingKind } from './masks.ts';
 
 /** A court: the institution that holds hearings. */
 export interface Court {
@@ -57,8 +58,6 @@ export interface PrivacyGround {
   readonly text?: string;
 }
 
-/** Mask kinds a hearing may require for its whole length. */
-export const STANDING_MASK_KINDS = ['black', 'blur', 'pixelate', 'mute', 'voice'] as const;
 
 /**
  * A mask a hearing requires from the moment it opens until it ends, which no clerk can lift: the
@@ -66,7 +65,7 @@ export const STANDING_MASK_KINDS = ['black', 'blur', 'pixelate', 'mute', 'voice'
  */
 export interface StandingMask {
   readonly name: string;
-  readonly kind: (typeof STANDING_MASK_KINDS)[number];
+  readonly kind: StandingKind;
   readonly region?: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
   readonly pitch?: number;
 }

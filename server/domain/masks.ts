@@ -4,13 +4,52 @@
  * normalised (0-1) so one mask holds on every rung of the ladder.
  */
 
-/** What a mask does. `card` replaces the whole picture with the no-broadcast card and mutes. */
-export const MASK_KINDS = ['black', 'blur', 'pixelate', 'mute', 'voice', 'card'] as const;
-/** A kind of mask. */
-export type MaskKind = (typeof MASK_KINDS)[number];
+/**
+ * What a kind of mask hides, declared with the kind. `picture`: a region of it, the whole of it
+ * (the segments it touches air as the no-broadcast card) or nothing; `sound`: silenced, shifted in
+ * pitch, or left. A kind must hide something. `standing`: whether a hearing may require it
+ * throughout. Validation, the gate, the render plan, the renderer's treatments and the live slots
+ * all read this table (the last two keyed by kind), so a kind added without saying what it hides,
+ * or how it is drawn, does not compile.
+ */
+export type MaskKindPolicy =
+  | { readonly picture: 'region' | 'whole'; readonly sound: 'none' | 'silence' | 'pitch'; readonly standing: boolean }
+  | { readonly picture: 'none'; readonly sound: 'silence' | 'pitch'; readonly standing: boolean };
 
+/** Every mask kind and what it hides. */
+export const MASK_KIND_POLICY = {
+  black: { picture: 'region', sound: 'none', standing: true },
+  blur: { picture: 'region', sound: 'none', standing: true },
+  pixelate: { picture: 'region', sound: 'none', standing: true },
+  mute: { picture: 'none', sound: 'silence', standing: true },
+  voice: { picture: 'none', sound: 'pitch', standing: true },
+  // The no-broadcast card is not drawn on the picture: the gate slates what it touches, whole.
+  card: { picture: 'whole', sound: 'silence', standing: false },
+} as const satisfies Record<string, MaskKindPolicy>;
+
+/** A kind of mask. */
+export type MaskKind = keyof typeof MASK_KIND_POLICY;
+type Policies = typeof MASK_KIND_POLICY;
+/** The kinds whose policy matches `P`. */
+type KindsWhere<P> = { [K in MaskKind]: Policies[K] extends P ? K : never }[MaskKind];
 /** Kinds that cover a region of the picture. */
-export const REGION_KINDS: readonly MaskKind[] = ['black', 'blur', 'pixelate'];
+export type RegionKind = KindsWhere<{ picture: 'region' }>;
+/** Kinds that replace whole segments with the no-broadcast card. */
+export type WholePictureKind = KindsWhere<{ picture: 'whole' }>;
+/** Kinds a hearing may require throughout. */
+export type StandingKind = KindsWhere<{ standing: true }>;
+
+/** Every kind, as a list for schemas. */
+export const MASK_KINDS = Object.keys(MASK_KIND_POLICY) as [MaskKind, ...MaskKind[]];
+
+/** What a kind hides. */
+export const maskPolicy = (kind: MaskKind): MaskKindPolicy => MASK_KIND_POLICY[kind];
+/** Whether a kind covers a region of the picture (and so needs one). */
+export const isRegionKind = (kind: MaskKind): kind is RegionKind => MASK_KIND_POLICY[kind].picture === 'region';
+/** Whether a kind replaces whole segments with the no-broadcast card. */
+export const isWholePictureKind = (kind: MaskKind): kind is WholePictureKind => MASK_KIND_POLICY[kind].picture === 'whole';
+/** The kinds a hearing may require throughout, as a list for schemas. */
+export const STANDING_MASK_KINDS = MASK_KINDS.filter((k) => MASK_KIND_POLICY[k].standing) as [StandingKind, ...StandingKind[]];
 
 /** A rectangle in normalised picture coordinates. */
 export interface Region {
@@ -45,7 +84,7 @@ export type MaskProblem = 'region-required' | 'region-out-of-bounds' | 'region-n
 
 /** Checks a mask's shape; null when it is sound. */
 export function maskProblem(m: Mask): MaskProblem | null {
-  const isRegion = REGION_KINDS.includes(m.kind);
+  const isRegion = isRegionKind(m.kind);
   if (isRegion && !m.region) return 'region-required';
   if (!isRegion && m.region) return 'region-not-allowed';
   if (m.region) {
@@ -53,7 +92,7 @@ export function maskProblem(m: Mask): MaskProblem | null {
     const inUnit = [x, y, w, h].every((v) => Number.isFinite(v) && v >= 0 && v <= 1);
     if (!inUnit || w <= 0 || h <= 0 || x + w > 1 + 1e-9 || y + h > 1 + 1e-9) return 'region-out-of-bounds';
   }
-  if (m.kind === 'voice' && (m.pitch === undefined || m.pitch < 0.5 || m.pitch > 2 || Math.abs(m.pitch - 1) < 0.05)) return 'pitch-out-of-range';
+  if (MASK_KIND_POLICY[m.kind].sound === 'pitch' && (m.pitch === undefined || m.pitch < 0.5 || m.pitch > 2 || Math.abs(m.pitch - 1) < 0.05)) return 'pitch-out-of-range';
   if (m.end !== null && m.end <= m.start) return 'empty-interval';
   return null;
 }

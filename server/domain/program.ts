@@ -11,7 +11,7 @@
  * - end:    off-air from `at`; the playlist then ends.
  */
 
-import { addMask, liftMask, maskOverlaps, type Mask } from './masks.ts';
+import { addMask, isWholePictureKind, liftMask, maskOverlaps, type Mask } from './masks.ts';
 
 /** A half-open interval [start, end) on the capture timeline. `end` null means still open. */
 export interface Interval {
@@ -193,7 +193,7 @@ export function decide(program: BroadcastProgram, segment: Span): ReleaseDecisio
   if (withdrawn.some((d) => overlaps(d, segment))) return { action: 'slate', slate: 'no-broadcast' };
   if (program.dumped.some((d) => overlaps(d, segment))) return { action: 'slate', slate: 'interrupted' };
   // The no-broadcast card replaces any segment it touches, whole: picture and sound.
-  if ((program.masks ?? []).some((m) => m.kind === 'card' && maskOverlaps(m, segment))) return { action: 'slate', slate: 'no-broadcast' };
+  if ((program.masks ?? []).some((m) => isWholePictureKind(m.kind) && maskOverlaps(m, segment))) return { action: 'slate', slate: 'no-broadcast' };
   const inside = program.onAir.some((i) => i.start <= segment.start && (i.end === null || segment.end <= i.end));
   if (inside) return { action: 'air' };
   if (program.endedAt !== null && segment.end > program.endedAt) return { action: 'slate', slate: 'ended' };

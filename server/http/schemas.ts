@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HTTP_BROADCAST_COMMANDS } from '../domain/commands.ts';
-import { CASE_TYPES, PRIVACY_GROUNDS, STANDING_MASK_KINDS } from '../domain/courts.ts';
+import { CASE_TYPES, PRIVACY_GROUNDS } from '../domain/courts.ts';
+import { isRegionKind, maskPolicy, STANDING_MASK_KINDS } from '../domain/masks.ts';
 import { BROADCAST_SCOPES, OBJECTORS } from '../domain/governance.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
 import { ROLES } from '../domain/users.ts';
@@ -50,11 +51,11 @@ const privacyGround = z
 const standingMask = z
   .object({ name: text(60), kind: z.enum(STANDING_MASK_KINDS), region: regionSchema.optional(), pitch: z.number().min(0.5).max(2).optional() })
   .strict()
-  .refine((m) => (['black', 'blur', 'pixelate'].includes(m.kind) ? m.region !== undefined && m.region.x + m.region.w <= 1 && m.region.y + m.region.h <= 1 : m.region === undefined), {
+  .refine((m) => (isRegionKind(m.kind) ? m.region !== undefined && m.region.x + m.region.w <= 1 && m.region.y + m.region.h <= 1 : m.region === undefined), {
     message: 'black, blur and pixelate need a region inside the picture; mute and voice take none',
     path: ['region'],
   })
-  .refine((m) => m.kind !== 'voice' || (m.pitch !== undefined && Math.abs(m.pitch - 1) >= 0.05), { message: 'voice needs a pitch away from 1', path: ['pitch'] });
+  .refine((m) => maskPolicy(m.kind).sound !== 'pitch' || (m.pitch !== undefined && Math.abs(m.pitch - 1) >= 0.05), { message: 'voice needs a pitch away from 1', path: ['pitch'] });
 
 /** What a hearing's privacy restrictions are, as filed and as changed. */
 const restrictionFields = {

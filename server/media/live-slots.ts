@@ -1,3 +1,5 @@
+import type { MaskKind } from '../domain/masks.ts';
+
 /**
  * Live mask slots: filters declared disabled in the transcoder and switched at run time through
  * FFmpeg's `zmq` (video) and `azmq` (audio) filters. Pure builders of the filter graph and of the
@@ -18,6 +20,15 @@
 export const SLOT_KINDS = ['black', 'blur', 'pixelate', 'mute'] as const;
 /** A kind of live slot. */
 export type SlotKind = (typeof SLOT_KINDS)[number];
+
+/**
+ * The live slot each mask kind uses, or null when it has none and every segment it touches is
+ * re-rendered (or carded). Keyed by every kind, so a new kind must say.
+ */
+const LIVE_SLOT: Readonly<Record<MaskKind, SlotKind | null>> = { black: 'black', blur: 'blur', pixelate: 'pixelate', mute: 'mute', voice: null, card: null };
+
+/** The live slot a mask kind uses, if any. */
+export const liveSlotOf = (kind: MaskKind): SlotKind | null => LIVE_SLOT[kind];
 
 /** Where the slots are: one loopback port per filter, and how many slots of each kind. */
 export interface LiveSlotPlan {

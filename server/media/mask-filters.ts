@@ -1,6 +1,7 @@
 import { AUDIO_SAMPLE_RATE, audioEncodeOptions, SLATE_COLOR, slateTextFilter, videoEncodeOptions, type RungOptions } from './args.ts';
 import { PIXELATE_ROWS } from './live-slots.ts';
 import { GLOBAL_INPUT_FLAGS, type FfmpegSpec } from './spec.ts';
+import { isRegionKind, maskPolicy, type MaskKind, type RegionKind, type WholePictureKind } from '../domain/masks.ts';
 
 /**
  * A mask as the renderer sees it: what, where, and when in seconds from the segment's start. A
@@ -8,7 +9,7 @@ import { GLOBAL_INPUT_FLAGS, type FfmpegSpec } from './spec.ts';
  * off-air part of a segment a program edge falls in.
  */
 export interface SegmentMask {
-  readonly kind: 'black' | 'blur' | 'pixelate' | 'mute' | 'voice' | 'slate';
+  readonly kind: Exclude<MaskKind, WholePictureKind> | 'slate';
   readonly region?: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
   readonly pitch?: number;
   readonly text?: string;
@@ -49,6 +50,42 @@ function soundWindow(m: Pick<SegmentMask, 'from' | 'to'>, origin: number): strin
   return `enable='between(t,${(origin + m.from - AAC_FRAME_SECONDS).toFixed(6)},${(origin + m.to).toFixed(6)})'`;
 }
 
+/** What a region treatment is given: the region, its frame window, and the labels to chain. */
+interface RegionStep {
+  readonly region: NonNullable<SegmentMask['region']>;
+  readonly enable: string;
+  readonly height: number;
+  readonly input: string;
+  readonly output: string;
+  /** Makes this step's internal labels unique in the graph. */
+  readonly tag: string;
+}
+
+/** Cuts the region out, treats it with `treat` and lays it back over the picture. */
+function treatRegion(s: RegionStep, treat: string): string[] {
+  const c = regionExpr(s.region, 'iw', 'ih');
+  const o = regionExpr(s.region, 'main_w', 'main_h');
+  return [`${s.input}split[base${s.tag}][cut${s.tag}]`, `[cut${s.tag}]crop=w=${c.w}:h=${c.h}:x=${c.x}:y=${c.y},${treat}[fx${s.tag}]`, `[base${s.tag}][fx${s.tag}]overlay=x=${o.x}:y=${o.y}:${s.enable}${s.output}`];
+}
+
+/**
+ * How each region kind is drawn, keyed by every region kind in the domain's table: a region kind
+ * without a treatment here does not compile, so no kind can fall through to an untouched copy.
+ */
+const REGION_TREATMENT: Readonly<Record<RegionKind, (s: RegionStep) => string[]>> = {
+  black: (s) => {
+    const r = regionExpr(s.region, 'iw', 'ih');
+    return [`${s.input}drawbox=x=${r.x}:y=${r.y}:w=${r.w}:h=${r.h}:color=black:t=fill:${s.enable}${s.output}`];
+  },
+  blur: (s) => treatRegion(s, 'boxblur=luma_radius=min(w\\,h)/4:luma_power=3:chroma_radius=min(cw\\,ch)/4:chroma_power=3'),
+  // Pixel blocks are a fixed share of the picture height (as in the live slots), so every rung
+  // hides as much as the others.
+  pixelate: (s) => {
+    const block = Math.max(2, Math.round(s.height / PIXELATE_ROWS));
+    return treatRegion(s, `pixelize=w=${block}:h=${block}`);
+  },
+};
+
 /**
  * The video filter graph (for -vf) that applies every region mask over its time range. Blur and
  * pixelate cut the region out, treat it and lay it back; black paints it. Each step is enabled
@@ -56,27 +93,14 @@ function soundWindow(m: Pick<SegmentMask, 'from' | 'to'>, origin: number): strin
  * render keeps the original timestamps), so frames outside stay untouched.
  */
 export function videoMaskFilter(masks: readonly SegmentMask[], height: number, origin: number, fps: number): string | null {
-  const regions = masks.filter((m) => m.region && (m.kind === 'black' || m.kind === 'blur' || m.kind === 'pixelate'));
+  const regions = masks.flatMap((m) => (m.kind !== 'slate' && isRegionKind(m.kind) && m.region ? [{ ...m, kind: m.kind, region: m.region }] : []));
   const slates = masks.filter((m) => m.kind === 'slate' && m.text);
   if (regions.length === 0 && slates.length === 0) return null;
   const steps: string[] = ['null[in0]'];
   let label = '[in0]';
   regions.forEach((m, i) => {
-    const enable = frameWindow(m, origin, fps);
-    const out = `[in${i + 1}]`;
-    if (m.kind === 'black') {
-      const r = regionExpr(m.region!, 'iw', 'ih');
-      steps.push(`${label}drawbox=x=${r.x}:y=${r.y}:w=${r.w}:h=${r.h}:color=black:t=fill:${enable}${out}`);
-    } else {
-      const c = regionExpr(m.region!, 'iw', 'ih');
-      const o = regionExpr(m.region!, 'main_w', 'main_h');
-      // Pixel blocks are a fixed share of the picture height (as in the live slots), so every rung
-      // hides as much as the others.
-      const block = Math.max(2, Math.round(height / PIXELATE_ROWS));
-      const treat = m.kind === 'blur' ? 'boxblur=luma_radius=min(w\\,h)/4:luma_power=3:chroma_radius=min(cw\\,ch)/4:chroma_power=3' : `pixelize=w=${block}:h=${block}`;
-      steps.push(`${label}split[base${i}][cut${i}]`, `[cut${i}]crop=w=${c.w}:h=${c.h}:x=${c.x}:y=${c.y},${treat}[fx${i}]`, `[base${i}][fx${i}]overlay=x=${o.x}:y=${o.y}:${enable}${out}`);
-    }
-    label = out;
+    steps.push(...REGION_TREATMENT[m.kind]({ region: m.region, enable: frameWindow(m, origin, fps), height, input: label, output: `[in${i + 1}]`, tag: String(i) }));
+    label = `[in${i + 1}]`;
   });
   // Slate cards go over everything: the frames they cover are off the air.
   slates.forEach((m, i) => {
@@ -89,6 +113,12 @@ export function videoMaskFilter(masks: readonly SegmentMask[], height: number, o
   return `${steps.join(';')};${label}null`;
 }
 
+/** What a segment mask does to the sound: a slate silences it; a mask kind says in its policy. */
+const soundOf = (m: SegmentMask): 'none' | 'silence' | 'pitch' => (m.kind === 'slate' ? 'silence' : maskPolicy(m.kind).sound);
+
+/** Whether a segment mask changes the picture. */
+const hidesPicture = (m: SegmentMask): boolean => m.kind === 'slate' || maskPolicy(m.kind).picture !== 'none';
+
 /**
  * The audio filter (for -af): mute silences its range; voice distortion shifts the pitch of the
  * whole segment it touches (the pitch shifter has no timeline), which can only over-mask.
@@ -96,11 +126,11 @@ export function videoMaskFilter(masks: readonly SegmentMask[], height: number, o
  */
 export function audioMaskFilter(masks: readonly SegmentMask[], origin: number, audioEnd: number): string | null {
   const parts: string[] = [];
-  const voice = masks.find((m) => m.kind === 'voice' && m.pitch);
+  const voice = masks.find((m) => soundOf(m) === 'pitch' && m.pitch);
   // The shifter holds back its last ~60 ms at the end of input: feed it silence past the end and
   // trim back to the original's end, so the segment's sound neither stops short nor runs over.
   if (voice?.pitch) parts.push('apad=pad_dur=0.5', `rubberband=pitch=${voice.pitch.toFixed(4)}`, `atrim=end=${audioEnd.toFixed(6)}`);
-  for (const m of masks.filter((x) => x.kind === 'mute' || x.kind === 'slate')) parts.push(`volume=0:${soundWindow(m, origin)}`);
+  for (const m of masks.filter((x) => soundOf(x) === 'silence')) parts.push(`volume=0:${soundWindow(m, origin)}`);
   return parts.length > 0 ? parts.join(',') : null;
 }
 
@@ -153,12 +183,15 @@ export function maskRenderSpec(o: MaskRenderOptions): FfmpegSpec {
       const masks = source.rung.height !== undefined ? videoMaskFilter(o.masks, source.rung.height, source.origin, o.fps) : null;
       const scale = fromTop && i !== top ? `scale=-2:${r.rung.height},setsar=1` : null;
       const vf = masks && scale ? `${masks},${scale}` : masks;
+      // An untouched copy of a segment a mask must hide would air as "masked": refuse to make one.
+      if (r.rung.height !== undefined && !vf && o.masks.some(hidesPicture)) throw new Error(`no picture filter for the masks of rung ${r.rung.name}: refusing an untouched copy`);
       const video = r.rung.height === undefined
         ? []
         : vf
           ? ['-map', `${fromTop ? top : i}:v:0`, '-vf', vf, '-fps_mode', 'passthrough', '-enc_time_base:v', '-1', ...videoEncodeOptions(r.rung, o.fps, o.segmentSeconds, RENDER_PRESET)]
           : ['-map', `${i}:v:0`, '-c:v', 'copy'];
       const af = audioMaskFilter(o.masks, r.origin, r.audioEnd);
+      if (!af && o.masks.some((m) => soundOf(m) !== 'none')) throw new Error(`no sound filter for the masks of rung ${r.rung.name}: refusing an untouched copy`);
       const audio = af ? ['-map', `${i}:a:0`, '-af', af, ...audioEncodeOptions(r.rung.audioKbps), '-bsf:a', 'noise=drop=eq(n\\,0)'] : ['-map', `${i}:a:0`, '-c:a', 'copy'];
       return {
         target: r.output,

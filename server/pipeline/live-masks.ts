@@ -1,12 +1,11 @@
 import type { Mask } from '../domain/masks.ts';
 import type { Logger } from '../domain/logger.ts';
-import { isAudioSlot, SLOT_KINDS, slotOffCommand, slotOnCommands, slotWindowCommand, type LiveSlotPlan, type SlotKind } from '../media/live-slots.ts';
+import { isAudioSlot, liveSlotOf, slotOffCommand, slotOnCommands, slotWindowCommand, type LiveSlotPlan, type SlotKind } from '../media/live-slots.ts';
 import { ZmqCommandClient } from '../media/zmq-client.ts';
 import type { CaptureClock } from './capture-dating.ts';
 import type { CompletedSegment } from './segment-watcher.ts';
 import { maskWindow, stampOf, type SlotStamp, type SlotUse } from './slot-proof.ts';
 
-const isSlotKind = (k: string): k is SlotKind => (SLOT_KINDS as readonly string[]).includes(k);
 
 /**
  * How long a finished slot use is kept for proofs: longer than the longest delay, after which
@@ -86,8 +85,8 @@ export class LiveMaskSlots {
 
   /** Takes a slot for a live mask, if its kind has one free. Returns whether it did. */
   async apply(mask: Mask): Promise<boolean> {
-    if (!isSlotKind(mask.kind) || mask.end !== null) return false;
-    const kind = mask.kind;
+    const kind = liveSlotOf(mask.kind);
+    if (kind === null || mask.end !== null) return false;
     const free = [...Array(this.plan.perKind).keys()].filter((i) => !this.held.has(`${kind}:${i}`));
     const slot = free.sort((a, b) => (this.freedAt.get(`${kind}:${a}`) ?? 0) - (this.freedAt.get(`${kind}:${b}`) ?? 0))[0];
     if (slot === undefined) return false;

@@ -13,6 +13,10 @@ import { SLATE_TEXT } from '../../server/delay/slates.ts';
 import { withSyntheticTone } from '../../server/media/synthetic.ts';
 import { counterSpans, firstPts } from '../../server/media/ts-continuity.ts';
 import { decodeFrames, dominantHz, regionStats } from '../support/public-feed.ts';
+import { MASK_KINDS, maskPolicy, type Mask } from '../../server/domain/masks.ts';
+import { applyAction, decide, emptyProgram, type BroadcastProgram, type ProgramAction } from '../../server/domain/program.ts';
+import { segmentMasks } from '../../server/delay/render-plan.ts';
+import type { CompletedSegment } from '../../server/pipeline/segment-watcher.ts';
 
 const run = promisify(execFile);
 const RUNG: RungOptions = { name: '360p', height: 360, videoKbps: 600, audioKbps: 64 };
@@ -170,4 +174,65 @@ describe('a mask render is a drop-in replacement for the segment it masks', () =
     expect(await rmsBetween(out.audio!, 1.05, 1.95)).toBeLessThan(-60);
     expect(await rmsBetween(out.audio!, 0.05, 0.9)).toBeGreaterThan(-30);
   });
+  it('hides what every declared mask kind says it hides, on decoded pixels and sound', async () => {
+    const renderer = new FfmpegMaskRenderer({ ffmpegPath: 'ffmpeg', ladder: LADDER, fps: 30, segmentSeconds: 2, workDir: path.join(dir, 'kinds'), logger: pino({ level: 'silent' }) });
+    const files = Object.fromEntries(LADDER.map((r) => [r.name, seg(r.name, 1)]));
+    const original = await decodeFrames(await readFile(seg('360p', 1)));
+    // A corner of the test picture with fine detail in every frame, so each treatment has something to hide.
+    const BOX = { x: 0.5, y: 0.667, w: 0.22, h: 0.28 };
+    /** Mean absolute difference of two frames over a region, or outside it. */
+    const diff = (a: Uint8Array, b: Uint8Array, inside: boolean): number => {
+      let sum = 0;
+      let n = 0;
+      for (let y = 0; y < 360; y += 2) {
+        for (let x = 0; x < 640; x += 2) {
+          const inBox = x >= BOX.x * 640 - 4 && x < (BOX.x + BOX.w) * 640 + 4 && y >= BOX.y * 360 - 4 && y < (BOX.y + BOX.h) * 360 + 4;
+          const core = x >= BOX.x * 640 + 4 && x < (BOX.x + BOX.w) * 640 - 4 && y >= BOX.y * 360 + 4 && y < (BOX.y + BOX.h) * 360 - 4;
+          if (inside ? !core : inBox) continue;
+          sum += Math.abs(a[y * 640 + x]! - b[y * 640 + x]!);
+          n++;
+        }
+      }
+      return sum / n;
+    };
+    const apply = (p: BroadcastProgram, a: ProgramAction): BroadcastProgram => {
+      const r = applyAction(p, a);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.program;
+    };
+    // A segment dated by its bounds only: a mask over all of it covers it from first frame to last.
+    const segment: CompletedSegment = { run: 0, index: 1, captureStart: 1_000, captureEnd: 3_000, programDateTime: 1_000, durationSec: 2, files, produced: { start: 1_000, end: 3_000 } };
+    const tried: string[] = [];
+    for (const kind of MASK_KINDS) {
+      const policy = maskPolicy(kind);
+      const mask: Mask = { id: `mk_${kind}`, kind, start: 1_000, end: 3_000, ...(policy.picture === 'region' ? { region: BOX } : {}), ...(policy.sound === 'pitch' ? { pitch: 0.75 } : {}) };
+      if (policy.picture === 'whole') {
+        // Not drawn: the gate airs the no-broadcast card for every segment it touches, sound and all.
+        const program = apply(apply(emptyProgram(0), { type: 'start', at: 0 }), { type: 'mask', at: 1_000, mask });
+        expect(decide(program, { start: 2_000, end: 4_000 }), kind).toEqual({ action: 'slate', slate: 'no-broadcast' });
+        expect(segmentMasks([mask], segment, 30), kind).toEqual([]);
+        tried.push(kind);
+        continue;
+      }
+      const [segmentMask] = segmentMasks([mask], segment, 30);
+      const out = await renderer.render({ id: `kind-${kind}`, files, masks: [segmentMask!] });
+      if (policy.picture === 'region') {
+        const frames = await decodeFrames(await readFile(out['360p']!));
+        expect(frames.length, kind).toBe(original.length);
+        const changed = frames.map((f, k) => diff(f, original[k]!, true));
+        const kept = frames.map((f, k) => diff(f, original[k]!, false));
+        expect(Math.min(...changed), `${kind}: the region changes on every frame`).toBeGreaterThan(8);
+        expect(Math.max(...kept), `${kind}: nothing outside the region does`).toBeLessThan(3);
+      } else {
+        expect(await frameHashes(out['360p']!), `${kind} leaves the picture alone`).toEqual(await frameHashes(seg('360p', 1)));
+      }
+      for (const r of LADDER) {
+        if (policy.sound === 'silence') expect(await rmsBetween(out[r.name]!, 0.05, 1.95), `${kind} ${r.name}`).toBeLessThan(-60);
+        if (policy.sound === 'pitch') expect(Math.abs((await dominantHz(await readFile(out[r.name]!))) - 440 * 0.75), `${kind} ${r.name}`).toBeLessThan(10);
+        if (policy.sound === 'none') expect(await rmsBetween(out[r.name]!, 0.05, 1.95), `${kind} ${r.name}`).toBeGreaterThan(-30);
+      }
+      tried.push(kind);
+    }
+    expect(tried).toEqual([...MASK_KINDS]);
+  }, 120_000);
 });

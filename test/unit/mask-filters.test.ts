@@ -71,4 +71,15 @@ describe('mask render filters', () => {
       expect(o.options.join(' ')).toContain('volume=0');
     }
   });
+
+  it('refuses to copy a segment untouched when a mask must change its picture or sound', () => {
+    const rungs: RenderRung[] = [
+      { rung: { name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, input: 'a.ts', output: 'a.out.ts', origin: 1, audioEnd: 3 },
+      { rung: { name: 'audio', audioKbps: 64 }, input: 'c.ts', output: 'c.out.ts', origin: 1, audioEnd: 3 },
+    ];
+    // Malformed on purpose: a region kind with no region, a voice with no ratio, a slate with no card.
+    expect(() => maskRenderSpec({ rungs, masks: [{ kind: 'blur', from: 0, to: 1 }], fps: FPS, segmentSeconds: 2 })).toThrow(/refusing an untouched copy/);
+    expect(() => maskRenderSpec({ rungs, masks: [{ kind: 'voice', from: 0, to: 1 }], fps: FPS, segmentSeconds: 2 })).toThrow(/refusing an untouched copy/);
+    expect(() => maskRenderSpec({ rungs, masks: [{ kind: 'slate', from: 0, to: 1 }], fps: FPS, segmentSeconds: 2 })).toThrow(/refusing an untouched copy/);
+  });
 });

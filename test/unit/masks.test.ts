@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMask, liftMask, maskProblem, masksOver, mintMask, renderKey, type Mask } from '../../server/domain/masks.ts';
+import { addMask, isRegionKind, liftMask, MASK_KINDS, maskPolicy, maskProblem, masksOver, mintMask, renderKey, STANDING_MASK_KINDS, type Mask } from '../../server/domain/masks.ts';
 
 const box = { x: 0.1, y: 0.1, w: 0.3, h: 0.4 };
 const mask = (over: Partial<Mask> = {}): Mask => ({ id: 'm1', kind: 'black', region: box, start: 1000, end: null, ...over });
@@ -54,5 +54,25 @@ describe('minting a mask from a request', () => {
     expect(mintMask({ kind: 'black' }, 5_000, 'mk_d')).toEqual({ ok: false, problem: 'region-required' });
     expect(mintMask({ kind: 'voice', pitch: 1.01 }, 5_000, 'mk_e')).toEqual({ ok: false, problem: 'pitch-out-of-range' });
     expect(mintMask({ kind: 'mute', start: 3_000, end: 3_000 }, 5_000, 'mk_f')).toEqual({ ok: false, problem: 'empty-interval' });
+  });
+});
+
+describe('the mask kind table', () => {
+  it('says what every kind hides, and the rules follow it', () => {
+    for (const kind of MASK_KINDS) {
+      const policy = maskPolicy(kind);
+      // A kind that hides nothing would air its segments as "masked" untouched.
+      expect([policy.picture, policy.sound], kind).not.toEqual(['none', 'none']);
+      const base = { id: `mk_${kind}`, kind, start: 0, end: 10, ...(policy.sound === 'pitch' ? { pitch: 0.8 } : {}) };
+      if (isRegionKind(kind)) {
+        expect(maskProblem(base), kind).toBe('region-required');
+        expect(maskProblem({ ...base, region: { x: 0, y: 0, w: 0.5, h: 0.5 } }), kind).toBeNull();
+      } else {
+        expect(maskProblem(base), kind).toBeNull();
+        expect(maskProblem({ ...base, region: { x: 0, y: 0, w: 0.5, h: 0.5 } }), kind).toBe('region-not-allowed');
+      }
+      if (policy.sound === 'pitch') expect(maskProblem({ ...base, pitch: 1 }), kind).toBe('pitch-out-of-range');
+      expect(STANDING_MASK_KINDS.includes(kind as never), kind).toBe(policy.standing);
+    }
   });
 });
