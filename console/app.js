@@ -183,13 +183,10 @@ function render(st) {
   $('encoder').textContent = !h ? 'Encoder: not live' : h.connected
     ? `Encoder connected · ${h.kbps ?? '—'} kbps · ${h.fps || '—'} fps · ${h.width || '—'}×${h.height || '—'}`
     : 'Encoder NOT CONNECTED — the public sees “please stand by”';
-  const up = socket?.connected;
-  const live = Boolean(st.live) && !st.live.finished;
-  $('btn-start').disabled = !up || !(phase === 'ready');
-  $('btn-pause').disabled = !up || !live || phase !== 'on-air';
-  $('btn-resume').disabled = !up || !live || !(phase === 'paused' || phase === 'cut');
-  $('btn-end').disabled = !up || !live || phase === 'ended';
-  $('cut').disabled = !up || !live || !['on-air', 'paused', 'cut'].includes(phase);
+  // The server says which commands the hearing's phase allows now; the console keeps no rules of its own.
+  const may = (cmd) => Boolean(socket?.connected) && (st.allowed ?? []).includes(cmd);
+  for (const cmd of ['start', 'pause', 'resume', 'end']) $(`btn-${cmd}`).disabled = !may(cmd);
+  $('cut').disabled = !may('cut');
   renderAudit(st.audit);
   renderMasks(st);
   renderHealth(st);

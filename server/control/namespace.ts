@@ -8,7 +8,7 @@ import { isCourtcastError } from '../domain/errors.ts';
 import type { Logger } from '../domain/logger.ts';
 import type { Accounts } from '../service/accounts.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
-import { BROADCAST_COMMANDS, isSafetyCommand, type BroadcastCommand } from '../domain/commands.ts';
+import { BROADCAST_COMMANDS, commandsAllowed, removesExposure, type BroadcastCommand, type CommandName } from '../domain/commands.ts';
 import type { Registry } from '../service/registry.ts';
 import type { Tokens } from '../service/tokens.ts';
 import type { ViewerCounter } from '../service/viewers.ts';
@@ -171,7 +171,7 @@ export class ControlChannel {
    * Nothing before the act waits on the store for a command that takes something off the air.
    */
   private async run<B extends { hearingId: string; idempotencyKey: string }>(
-    kind: string,
+    kind: CommandName,
     socket: ControlSocket,
     ack: unknown,
     parse: () => B,
@@ -185,7 +185,7 @@ export class ControlChannel {
       const key = `${p.userId}:${body.hearingId}:${body.idempotencyKey}`;
       const claimed = this.answers.get(key) ?? null;
       if (!claimed) this.answers.set(key, { done: false });
-      const stored = claimed ?? (isSafetyCommand(kind) ? null : await this.storedAnswer(key));
+      const stored = claimed ?? (removesExposure(kind) ? null : await this.storedAnswer(key));
       if (stored) {
         if (stored.done) this.answers.set(key, stored);
         answer(ack, stored.done ? stored.ack : { ok: false, error: { code: 'IDEMPOTENCY_IN_FLIGHT', message: 'this command is already being carried out' } });
@@ -231,6 +231,7 @@ export class ControlChannel {
     return {
       hearing,
       live,
+      allowed: commandsAllowed(live),
       viewers: this.d.viewers.count(id),
       encoderHealth: session ? this.d.broadcasts.encoderHealth(id) : (view?.encoderHealth ?? null),
       audit,

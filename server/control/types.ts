@@ -38,6 +38,8 @@ export type CommandAck = AckOk | AckError;
 export interface ConsoleState {
   readonly hearing: Hearing;
   readonly live: LiveStatus | null;
+  /** The broadcast commands its phase allows now (domain/commands.ts), so consoles need not know the rules. */
+  readonly allowed: readonly BroadcastCommand[];
   /** Public viewers seen in the last few seconds. */
   readonly viewers: number;
   readonly encoderHealth: EncoderHealth | null;

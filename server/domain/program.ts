@@ -11,6 +11,7 @@
  * - end:    off-air from `at`; the playlist then ends.
  */
 
+import { COMMAND_POLICY } from './commands.ts';
 import { addMask, isWholePictureKind, liftMask, maskOverlaps, type Mask } from './masks.ts';
 
 /** A half-open interval [start, end) on the capture timeline. `end` null means still open. */
@@ -68,17 +69,11 @@ export interface TransitionError {
   readonly message: string;
 }
 
-/** Which phases each action may be taken from. */
-const ALLOWED: Readonly<Record<ProgramAction['type'], readonly ProgramPhase[]>> = {
-  start: ['ready'],
-  pause: ['on-air'],
-  resume: ['paused', 'cut'],
-  cut: ['on-air', 'paused', 'cut'],
-  end: ['ready', 'on-air', 'paused', 'cut'],
-  // Masks apply while anything may still be released, the window after an end included.
-  mask: ['ready', 'on-air', 'paused', 'cut', 'ended'],
-  lift: ['ready', 'on-air', 'paused', 'cut', 'ended'],
-};
+/**
+ * Which phases each action may be taken from, as declared with each command's policy: an action
+ * added here without a policy there does not compile.
+ */
+const ALLOWED: Readonly<Record<ProgramAction['type'], { readonly from: readonly ProgramPhase[] }>> = COMMAND_POLICY;
 
 /** A fresh program: nothing on air yet. */
 export function emptyProgram(createdAt = 0): BroadcastProgram {
@@ -87,7 +82,7 @@ export function emptyProgram(createdAt = 0): BroadcastProgram {
 
 /** Whether `action` may be applied to a program in `phase`. */
 export function canApply(phase: ProgramPhase, action: ProgramAction['type']): boolean {
-  return ALLOWED[action].includes(phase);
+  return ALLOWED[action].from.includes(phase);
 }
 
 /** Closes the open on-air interval at `at`; an interval that would be empty is removed. */

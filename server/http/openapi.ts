@@ -1,3 +1,4 @@
+import { policyOf } from '../domain/commands.ts';
 import { z } from 'zod';
 import { ERROR_CODES } from '../domain/errors.ts';
 import {
@@ -123,6 +124,14 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           security: [{ staffToken: [] }],
           summary: `${commandParam.options.join(' | ')}`,
+          // From each command's declared policy, so the document says what the server enforces.
+          description: commandParam.options
+            .map((c) => {
+              const p = policyOf(c);
+              const gate = p.exposure === 'adds' ? 'adds exposure: refused without an approval in force and a working audit trail' : 'removes exposure: acts at once, recorded after';
+              return `${c} (from ${p.from.join(', ')}; reason ${p.reason}): ${gate}`;
+            })
+            .join('. '),
           parameters: [idPath('id'), pathParam('command', commandParam)],
           requestBody: json(commandBody),
           responses: { '200': { description: 'live status' }, ...errors },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { AuditActor, AuditTrail } from '../audit/trail.ts';
-import { reasonRequired, type BroadcastCommand } from '../domain/commands.ts';
+import { policyOf, reasonRequired, type BroadcastCommand, type CommandName } from '../domain/commands.ts';
 import type { Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { TypedEmitter } from '../domain/events.ts';
@@ -14,7 +14,8 @@ import type { LiveHearing, LiveStatus } from './live-hearing.ts';
 import { restoreOf } from './restore.ts';
 import { auditLiveHearing } from './hearing-audit.ts';
 import { MasterRateMeter } from './master-rate.ts';
-import { notCleared, type Governance } from './governance.ts';
+import type { Governance } from './governance.ts';
+import { CommandGate } from './command-gate.ts';
 import { mayControl, type Principal } from '../domain/users.ts';
 import { userActor } from '../audit/trail.ts';
 import type { Cluster, RemoteCall } from './cluster.ts';
@@ -90,10 +91,12 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private readonly masterRate = new MasterRateMeter();
   private readonly now: () => number;
   private readonly placement: Placement;
+  private readonly gate: CommandGate;
 
   constructor(private readonly o: BroadcastServiceOptions) {
     super((err, event) => o.logger.error({ err, event }, 'broadcast service listener failed'));
     this.now = o.now ?? Date.now;
+    this.gate = new CommandGate(o);
     this.placement = new Placement({ ...o, now: this.now }, { runsHere: (id) => this.sessions.has(id), takeOver: (h) => this.recoverOne(h, 'taken-over') });
     o.ingest.on('publish', ({ courtroomId }) => {
       const here = this.liveOfCourtroom(courtroomId);
@@ -204,17 +207,6 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   }
 
   /**
-   * Refuses to put a hearing on the air without an approval in force. A store that cannot say
-   * refuses too: when in doubt, nothing airs.
-   */
-  private async mustBeCleared(hearing: Hearing, what: string): Promise<void> {
-    const c = await this.o.governance.clearance(hearing, 'live').catch((err: unknown) => {
-      throw new CourtcastError('STORE_UNAVAILABLE', `the broadcast's approval cannot be confirmed now, so the hearing was not ${what}`, undefined, { cause: err });
-    });
-    if (!c.cleared) throw notCleared(c.blockers, `the hearing cannot be ${what}`);
-  }
-
-  /**
    * Takes a hearing that lost its clearance off the air: everything not yet released is dumped
    * and the public gets the no-broadcast card. It acts on the live hearing before any store.
    */
@@ -225,6 +217,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private async withdrawHere(hearingId: string, reason: string, by: Principal | null): Promise<void> {
     const session = this.sessions.get(hearingId);
     if (!session) return;
+    await this.admit(hearingId, 'withdraw');
     const { phase, endedAt } = session.program;
     if (phase === 'ended' && endedAt !== null && session.releasedUntil < endedAt) {
       // Ended, but the window is still airing: the card covers what is left of it.
@@ -269,8 +262,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       throw new CourtcastError('CONFLICT', 'another hearing is live in this courtroom');
     }
     const room = await this.o.registry.courtroom(hearing.courtroomId);
-    await this.mustBeCleared(hearing, 'opened');
-    await this.mustRecord(hearingId, 'opened');
+    await this.admit(hearingId, 'open', hearing);
     const court = await this.o.registry.court(hearing.courtId);
     const lease = await this.o.cluster.hold(hearingId).catch((err: unknown) => {
       throw new CourtcastError('STORE_UNAVAILABLE', 'which node runs the hearing cannot be settled now, so it was not opened', undefined, { cause: err });
@@ -306,23 +298,13 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   }
 
   /** Puts an action on the record; false only when not even the local spool took it. */
-  private async record(hearingId: string, input: Parameters<AuditTrail['append']>[1]): Promise<boolean> {
-    try {
-      await this.o.audit.append(hearingId, input);
-      return true;
-    } catch (err) {
-      this.o.logger.error({ hearingId, err, action: input.action }, 'could not write the audit trail');
-      return false;
-    }
+  private record(hearingId: string, input: Parameters<AuditTrail['append']>[1]): Promise<boolean> {
+    return this.gate.record(hearingId, input);
   }
 
-  /**
-   * Commands that put more on air are refused unless the audit trail can record them; commands
-   * that take something off the air act first and are recorded after, whatever happens.
-   */
-  private async mustRecord(hearingId: string, what: string): Promise<void> {
-    if (await this.o.audit.ready(hearingId)) return;
-    throw new CourtcastError('STORE_UNAVAILABLE', `the audit trail cannot record it now, so the hearing was not ${what}`);
+  /** The gate a command passes before it acts, as its policy declares (service/command-gate.ts). */
+  private admit(hearingId: string, cmd: CommandName, hearing?: Hearing): Promise<void> {
+    return this.gate.admit(hearingId, cmd, hearing);
   }
 
   /**
@@ -399,7 +381,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
    */
   async command(hearingId: string, cmd: BroadcastCommand | 'open', ctx: CommandContext = { actor: SYSTEM }): Promise<CommandResult> {
     if (reasonRequired(cmd) && !ctx.reason?.trim()) throw new CourtcastError('VALIDATION_FAILED', `a reason is required to ${cmd}`);
-    return this.routed(hearingId, 'command', { cmd, ctx }, () => this.commandHere(hearingId, cmd, ctx), cmd === 'open' || cmd === 'start');
+    return this.routed(hearingId, 'command', { cmd, ctx }, () => this.commandHere(hearingId, cmd, ctx), policyOf(cmd).opens);
   }
 
   private async commandHere(hearingId: string, cmd: BroadcastCommand | 'open', ctx: CommandContext): Promise<CommandResult> {
@@ -409,10 +391,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       await this.o.registry.hearing(hearingId); // 404 for an unknown hearing
       throw new CourtcastError('INVALID_TRANSITION', `cannot ${cmd}: the hearing is not live`);
     }
-    if (cmd === 'start' || cmd === 'resume') {
-      await this.mustBeCleared(await this.o.registry.hearing(hearingId), cmd === 'start' ? 'started' : 'resumed');
-      await this.mustRecord(hearingId, cmd === 'start' ? 'started' : 'resumed');
-    }
+    await this.admit(hearingId, cmd);
     const { program, effectiveAt, persisted } = await session.command(cmd);
     const recorded = await this.record(hearingId, { actor: ctx.actor, action: cmd, reason: ctx.reason ?? null, effectiveAt, params: { phase: program.phase } });
     this.emit('changed', hearingId);
@@ -430,6 +409,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       await this.o.registry.hearing(hearingId);
       throw new CourtcastError('INVALID_TRANSITION', 'masks apply to a live hearing');
     }
+    await this.admit(hearingId, 'mask');
     const now = this.now();
     const minted = mintMask(input, now, `mk_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
     if (!minted.ok) throw new CourtcastError('VALIDATION_FAILED', minted.problem === 'starts-in-future' ? 'a mask cannot start in the future' : `the mask is not valid: ${minted.problem}`);
@@ -485,7 +465,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     if (!existing) throw new CourtcastError('NOT_FOUND', `no mask ${maskId}`);
     if (existing.end !== null) throw new CourtcastError('INVALID_TRANSITION', 'that mask has already ended');
     if (existing.standing) throw new CourtcastError('INVALID_TRANSITION', `"${existing.standing}" is a standing mask the hearing requires; it cannot be lifted`);
-    await this.mustRecord(hearingId, 'unmasked');
+    await this.admit(hearingId, 'lift');
     const { effectiveAt, persisted } = await session.maskAction({ type: 'lift', at: this.now(), maskId });
     const recorded = await this.record(hearingId, { actor: ctx.actor, action: 'lift-mask', reason: ctx.reason ?? null, effectiveAt, params: { maskId } });
     this.emit('changed', hearingId);

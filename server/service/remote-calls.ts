@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AuditActor } from '../audit/trail.ts';
-import { BROADCAST_COMMANDS } from '../domain/commands.ts';
+import { HTTP_BROADCAST_COMMANDS } from '../domain/commands.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { maskIdSchema, maskRequestSchema } from '../domain/mask-request.ts';
 import { ROLES } from '../domain/users.ts';
@@ -33,7 +33,7 @@ export const previewTarget = z.discriminatedUnion('kind', [
 export type PreviewTarget = z.infer<typeof previewTarget>;
 
 export const remoteCallArgs = {
-  command: z.object({ cmd: z.enum(['open', ...BROADCAST_COMMANDS]), ctx }).strict(),
+  command: z.object({ cmd: z.enum(HTTP_BROADCAST_COMMANDS), ctx }).strict(),
   mask: z.object({ req: maskRequestSchema, actor }).strict(),
   lift: z.object({ maskId: maskIdSchema, ctx }).strict(),
   withdraw: z.object({ reason: z.string().min(1).max(2_000), by: principal.nullable() }).strict(),
