@@ -4,6 +4,7 @@ import type { ReleaseRecord } from '../server/delay/delay-line.ts';
 import { renderMasterPlaylist, type PublicTimeline, type VariantInfo } from '../server/delay/playlist.ts';
 import { CourtcastError } from '../server/domain/errors.ts';
 import { Turns } from '../server/domain/turns.ts';
+import { LeaseLost, withLease, type HeldLease } from '../server/store/lease-holder.ts';
 import type { BroadcastProgram } from '../server/domain/program.ts';
 import type { Logger } from '../server/domain/logger.ts';
 import { remuxSpec } from '../server/media/args.ts';
@@ -86,6 +87,8 @@ export interface RecorderOptions {
   readonly nodeId?: string;
   /** How often archives whose finalizing failed (another node's part not uploaded yet, a store down) are tried again. */
   readonly finalizeRetryMs?: number;
+  /** How long the finalizing lease lasts unless renewed (tests shorten it). */
+  readonly finalizeLeaseMs?: number;
   /** How long one state-store call of the archive chain may take before it is retried later. */
   readonly storeWaitMs?: number;
 }
@@ -122,8 +125,12 @@ export class Recorder {
   /** Declarations of lost parts, one at a time per hearing: a second sees what the first declared. */
   private readonly declaring = new Turns();
   private readonly masterPasses = new Map<string, Promise<void>>();
-  /** Per hearing, the aired slots being copied, in order: finalizing waits for them. */
-  private readonly airedPasses = new Map<string, Promise<void>>();
+  /**
+   * Per hearing, the aired slots being copied, in order: finalizing waits for them. A piece that
+   * fails ends only itself (it is logged, and the slot is caught up by the next follow or left
+   * out of the record's aired list), never the slots after it or a later finalize.
+   */
+  private readonly airing = new Turns();
   private timer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
@@ -192,10 +199,8 @@ export class Recorder {
   async follow(session: RecordedHearing): Promise<void> {
     const id = session.hearing.id;
     session.on('master', () => void this.enterMaster(id));
-    const aired = (work: () => Promise<void>) => {
-      const next = (this.airedPasses.get(id) ?? Promise.resolve()).then(work);
-      this.airedPasses.set(id, next);
-    };
+    const aired = (work: () => Promise<void>) =>
+      void this.airing.run(id, work).catch((err: unknown) => this.o.logger.error({ hearingId: id, err }, 'could not archive an aired slot; later slots go on'));
     session.on('released', (r) => aired(() => this.enterAired(id, r)));
     aired(() => this.catchUpAired(id));
     session.on('finished', () => void session.close().then(() => this.finalize(id)));
@@ -361,7 +366,7 @@ export class Recorder {
   finalize(hearingId: string): Promise<void> {
     let f = this.finalizing.get(hearingId);
     if (!f) {
-      f = this.claimed(hearingId, () => this.finalizeOnce(hearingId))
+      f = this.claimed(hearingId, (held) => this.finalizeOnce(hearingId, held))
         .catch((err: unknown) => this.o.logger.warn({ hearingId, err }, 'could not claim finalizing the archive; it is tried again later'))
         .finally(() => this.finalizing.delete(hearingId));
       this.finalizing.set(hearingId, f);
@@ -374,24 +379,14 @@ export class Recorder {
    * one archive would enter two different MP4s under one key. Skipped when another node holds the
    * lease, or still holds the hearing itself (it is draining and finalizes when it finishes).
    */
-  private async claimed(hearingId: string, work: () => Promise<void>): Promise<void> {
+  private async claimed(hearingId: string, work: (held: HeldLease) => Promise<void>): Promise<void> {
     const leases = this.o.state.leases;
     const running = await leases.holder(hearingId);
     if (running && running.nodeId !== this.nodeId) return;
-    const token = await leases.acquire(finalizeLease(hearingId), this.nodeId, FINALIZE_LEASE_MS);
-    if (token === null) return;
-    const lease = { nodeId: this.nodeId, token };
-    const renew = setInterval(() => void leases.renew(finalizeLease(hearingId), lease, FINALIZE_LEASE_MS).catch(() => undefined), FINALIZE_LEASE_MS / 4);
-    renew.unref();
-    try {
-      await work();
-    } finally {
-      clearInterval(renew);
-      await leases.release(finalizeLease(hearingId), lease).catch(() => undefined);
-    }
+    await withLease(leases, finalizeLease(hearingId), this.nodeId, this.o.finalizeLeaseMs ?? FINALIZE_LEASE_MS, work);
   }
 
-  private async finalizeOnce(hearingId: string): Promise<void> {
+  private async finalizeOnce(hearingId: string, held: HeldLease): Promise<void> {
     const log = this.o.logger;
     const known = await this.o.state.get<ArchiveRecord>('archives', hearingId);
     // Another node finished it while this one waited for the lease.
@@ -405,8 +400,7 @@ export class Recorder {
     await this.o.state.put('archives', hearingId, base('finalizing'));
     try {
       await this.enterMaster(hearingId);
-      await this.airedPasses.get(hearingId);
-      this.airedPasses.delete(hearingId);
+      await this.airing.idle(hearingId);
       // The record and the MP4s are made from the whole chain, the parts other nodes recorded too.
       if (!(await a.sync())) throw new Error('the archive chain is not all in the state store yet');
       const work = path.join(this.o.dir, 'work', hearingId);
@@ -414,13 +408,22 @@ export class Recorder {
       let sound: AiredSoundReport | null = null;
       try {
         const master = masterInOrder(a.list());
-        if (master.length > 0 && !a.has('master.mp4')) await a.addFile({ kind: 'mp4', key: 'master.mp4' }, await this.remux(hearingId, master, work, 'master'));
+        if (master.length > 0 && !a.has('master.mp4')) {
+          const mp4 = await this.remux(hearingId, master, work, 'master');
+          held.assertHeld();
+          await a.addFile({ kind: 'mp4', key: 'master.mp4' }, mp4);
+        }
         const aired = airedInOrder(a.list(), this.o.topRung);
-        if (aired.length > 0 && !a.has('aired.mp4')) await a.addFile({ kind: 'mp4', key: 'aired.mp4' }, await this.remux(hearingId, aired, work, 'aired'));
+        if (aired.length > 0 && !a.has('aired.mp4')) {
+          const mp4 = await this.remux(hearingId, aired, work, 'aired');
+          held.assertHeld();
+          await a.addFile({ kind: 'mp4', key: 'aired.mp4' }, mp4);
+        }
         if (!a.has('record.json')) sound = await this.listen(hearingId, a.list(), work);
       } finally {
         await rm(work, { recursive: true, force: true });
       }
+      held.assertHeld();
       // The playlists and the record are made once the MP4s are, so nothing can fail for want of
       // a part after them: a part declared lost after a failed attempt is left out of them, and
       // the declaration is on the record's trail.
@@ -438,6 +441,8 @@ export class Recorder {
         await a.addBytes({ kind: 'record', key: 'record.json' }, Buffer.from(`${JSON.stringify({ ...record, recording, soundOutsideProgram }, null, 1)}\n`));
       }
       if (!(await a.sync())) throw new Error('the archive chain is not all in the state store yet');
+      // Only the holder of the lease may seal: a node that lost it leaves the seal to the next.
+      held.assertHeld();
       await a.writeManifest(true);
       const files = { ...(a.has('master.mp4') ? { masterMp4: 'master.mp4' } : {}), ...(a.has('aired.mp4') ? { airedMp4: 'aired.mp4' } : {}), airedPlaylist: 'aired/index.m3u8' };
       await this.o.state.put('archives', hearingId, base('complete', { finalizedAt: new Date(this.now()).toISOString(), files }));
@@ -446,6 +451,7 @@ export class Recorder {
       this.archives.delete(hearingId);
       log.info({ hearingId, entries: a.list().length }, 'hearing archived');
     } catch (err) {
+      if (err instanceof LeaseLost) return void log.warn({ hearingId }, 'lost the lease on finalizing the archive; stopped, and left it to whoever holds it now');
       log.error({ hearingId, err }, 'could not finalize the archive; it is tried again later');
       await this.o.state.put('archives', hearingId, base('finalizing', { error: err instanceof Error ? err.message : String(err) })).catch(() => undefined);
     }

@@ -12,4 +12,9 @@ export class Turns {
     void settled.then(() => this.tails.get(key) === settled && this.tails.delete(key));
     return next;
   }
+
+  /** Settles when every piece asked for `key` so far has ended, however each ended. */
+  idle(key: string): Promise<void> {
+    return this.tails.get(key) ?? Promise.resolve();
+  }
 }

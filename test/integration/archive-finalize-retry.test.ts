@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HearingArchive, archivePrefix } from '../../recorder/hearing-archive.ts';
 import type { Manifest } from '../../recorder/manifest.ts';
 import { verifyManifest } from '../../recorder/manifest.ts';
-import { Recorder, type ArchiveRecord } from '../../recorder/recorder.ts';
+import { Recorder, type ArchiveRecord, type RecorderOptions } from '../../recorder/recorder.ts';
 import { loadSigningKey, type SigningKey } from '../../recorder/signing-key.ts';
 import type { CourtcastError } from '../../server/domain/errors.ts';
 import { Spool } from '../../recorder/spool.ts';
@@ -62,6 +62,28 @@ describe('archive: finalizing waits for a part another node has not uploaded yet
     return { inStore, held };
   }
 
+  /** A recorder node's options, over the shared stores. */
+  const recorderOptions = (nodeDir: string): RecorderOptions => ({
+    store,
+    state,
+    dir: nodeDir,
+    key,
+    publicStore: store,
+    publicKeyOf: (id, rung, seq) => `public/${id}/${rung}/${seq}.ts`,
+    rungs: ['180p'],
+    topRung: '180p',
+    variants: [{ rung: '180p', bandwidth: 300_000, width: 320, height: 180, codecs: 'avc1.42c01e,mp4a.40.2' }],
+    segmentSeconds: 1,
+    masterDir: (id) => path.join(nodeDir, 'master', id),
+    recordOf: async () => ({ audit: [] }),
+    savedTimeline: async () => null,
+    hasEnded: async () => true,
+    ffmpegPath: 'ffmpeg',
+    logger: quiet,
+    nodeId: 'node-b',
+    finalizeRetryMs: 300,
+  });
+
   const failedFor = (hearingId: string) =>
     waitFor(async () => {
       const r = await state.get<ArchiveRecord>('archives', hearingId);
@@ -81,26 +103,7 @@ describe('archive: finalizing waits for a part another node has not uploaded yet
     files = readdirSync(segs).sort();
     expect(files.length).toBeGreaterThanOrEqual(3);
     // Node B, which finalizes.
-    recorder = new Recorder({
-      store,
-      state,
-      dir: path.join(dir, 'b'),
-      key,
-      publicStore: store,
-      publicKeyOf: (id, rung, seq) => `public/${id}/${rung}/${seq}.ts`,
-      rungs: ['180p'],
-      topRung: '180p',
-      variants: [{ rung: '180p', bandwidth: 300_000, width: 320, height: 180, codecs: 'avc1.42c01e,mp4a.40.2' }],
-      segmentSeconds: 1,
-      masterDir: (id) => path.join(dir, 'b', 'master', id),
-      recordOf: async () => ({ audit: [] }),
-      savedTimeline: async () => null,
-      hasEnded: async () => true,
-      ffmpegPath: 'ffmpeg',
-      logger: quiet,
-      nodeId: 'node-b',
-      finalizeRetryMs: 300,
-    });
+    recorder = new Recorder(recorderOptions(path.join(dir, 'b')));
   });
 
   afterAll(async () => {
@@ -159,5 +162,30 @@ describe('archive: finalizing waits for a part another node has not uploaded yet
     expect(done).toMatchObject({ masterSegments: files.length - 1, lostParts: 1 });
     const manifest = JSON.parse((await store.get(`${archivePrefix(hearingId)}/manifest.json`))?.toString() ?? 'null') as Manifest;
     expect(manifest.entries.filter((e) => e.kind === 'lost')).toHaveLength(1);
+  });
+
+  it('stops finalizing, sealing nothing, when its lease cannot be renewed, and another node finishes', async () => {
+    const hearingId = 'h_lease';
+    const { inStore, held } = await recordedOnA(hearingId);
+    renameSync(held, inStore);
+    // Node C's store refuses every renewal of its finalizing lease (another node has it by then).
+    const refusing = {
+      acquire: (h: string, n: string, ttl: number) => state.leases.acquire(h, n, ttl),
+      release: (h: string, l: { nodeId: string; token: number }) => state.leases.release(h, l),
+      holder: (h: string) => state.leases.holder(h),
+      renew: async () => false,
+    };
+    const cState = new Proxy(state, { get: (t, p) => (p === 'leases' ? refusing : (Reflect.get(t, p, t) as unknown) instanceof Function ? (Reflect.get(t, p, t) as (...a: unknown[]) => unknown).bind(t) : Reflect.get(t, p, t)) });
+    const nodeC = new Recorder({ ...recorderOptions(path.join(dir, 'c')), state: cState, nodeId: 'node-c', finalizeLeaseMs: 40 });
+    await nodeC.finalize(hearingId);
+    // It stopped before sealing: no final manifest, no MP4 entered, the record not complete.
+    await nodeC.uploader.idle(20_000);
+    const manifest = JSON.parse((await store.get(`${archivePrefix(hearingId)}/manifest.json`))?.toString() ?? 'null') as Manifest | null;
+    expect(manifest?.seal.final ?? false).toBe(false);
+    expect((await state.get<ArchiveRecord>('archives', hearingId))?.status).not.toBe('complete');
+    await nodeC.close();
+    // A node whose lease holds finishes it.
+    await recorder.finalize(hearingId);
+    expect((await completed(hearingId)).masterSegments).toBe(files.length);
   });
 });

@@ -18,4 +18,14 @@ describe('turns per key', () => {
     expect(log.indexOf('<a1')).toBeLessThan(log.indexOf('a2>'));
     expect(log.indexOf('b1>')).toBeLessThan(log.indexOf('<a1'));
   });
+
+  it('says when a key is idle, whatever its pieces did', async () => {
+    const turns = new Turns();
+    let done = 0;
+    void turns.run('a', async () => Promise.reject(new Error('first fails'))).catch(() => undefined);
+    void turns.run('a', async () => void (await new Promise((r) => setTimeout(r, 20)), done++));
+    await turns.idle('a');
+    expect(done).toBe(1);
+    await expect(turns.idle('never')).resolves.toBeUndefined();
+  });
 });
