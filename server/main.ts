@@ -82,7 +82,7 @@ async function runDemo(cc: Courtcast, minDelay: number, ffmpegPath: string): Pro
   );
   encoder.start();
   // A hearing recovered after a restart keeps its phase; the demo puts it back on the air.
-  const phase = cc.broadcasts.live(hearing.id)?.program.phase ?? 'ready';
+  const phase = (await cc.broadcasts.view(hearing.id))?.status.phase ?? 'ready';
   if (phase === 'ready') await cc.broadcasts.command(hearing.id, 'start');
   else if (phase === 'paused' || phase === 'cut') await cc.broadcasts.command(hearing.id, 'resume');
   const base = `http://localhost:${cc.httpPort}`;

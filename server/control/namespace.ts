@@ -215,13 +215,12 @@ export class ControlChannel {
 
   /** The full state of a hearing, as every console in its room sees it. */
   async consoleState(id: string): Promise<ConsoleState> {
-    const session = this.d.broadcasts.live(id);
-    // A live hearing's console must keep working while the store is down: what only the store
-    // knows (the audit tail, presets) degrades to what this node holds.
-    const hearing = session?.hearing ?? (await this.d.registry.hearing(id));
-    // Run on another node, the hearing's state comes from there.
-    const view = session ? null : await this.d.broadcasts.view(id);
-    const live = session?.status() ?? view?.status ?? null;
+    // From whichever node runs it (this one without asking a store): a live hearing's console
+    // must keep working while the store is down, so what only the store knows (the audit tail,
+    // presets) degrades to what this node holds.
+    const view = await this.d.broadcasts.view(id);
+    const hearing = view?.hearing ?? (await this.d.registry.hearing(id));
+    const live = view?.status ?? null;
     // Bounded: a stalled store must not hold back the ack of a cut the live session already took.
     const recent = this.d.audit.recent(id, 10);
     const [audit, room] = await Promise.all([
@@ -233,9 +232,9 @@ export class ControlChannel {
       live,
       allowed: commandsAllowed(live),
       viewers: this.d.viewers.count(id),
-      encoderHealth: session ? this.d.broadcasts.encoderHealth(id) : (view?.encoderHealth ?? null),
+      encoderHealth: view?.encoderHealth ?? null,
       audit,
-      masks: session?.program.masks ?? view?.masks ?? [],
+      masks: view?.masks ?? [],
       presets: room?.presets ?? [],
       previewUrl: live ? `/api/hearings/${id}/preview/index.m3u8` : null,
       serverTime: new Date(this.now()).toISOString(),

@@ -148,7 +148,7 @@ export function staffApi(d: StaffApiDeps): Router {
     // The audit head is published with the hearing, so a copy of this record can later prove
     // that the chain in the store was not cut short or replaced.
     const auditHead = await audit.publishedHead(id).catch(() => null);
-    res.json({ hearing, live: broadcasts.live(id)?.status() ?? (await broadcasts.view(id))?.status ?? null, auditHead });
+    res.json({ hearing, live: (await broadcasts.view(id))?.status ?? null, auditHead });
   }));
   api.patch('/hearings/:id', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
@@ -337,7 +337,8 @@ export function publicApi(d: PublicApiDeps, baseUrl: (req: express.Request) => s
     const h = await d.hearings.get(id);
     if (!h) return sendProblem(res, 'NOT_FOUND', `no hearing ${id}`);
     const court = await registry.court(h.courtId);
-    const live = broadcasts.live(id)?.status();
+    // Wherever the hearing runs: a node that does not run it asks the one that does.
+    const live = (await broadcasts.view(id))?.status;
     const status = await states.status(id);
     const replayUrl = status?.state === 'replay' ? `${baseUrl(req)}/public/hearings/${id}/replay/index.m3u8` : null;
     res.json({ ...publicView(h, court, baseUrl(req)), state: status?.state ?? 'not-broadcast', stateSince: status?.since ?? null, replayUrl, broadcast: live ? { delaySeconds: live.delaySeconds } : null });

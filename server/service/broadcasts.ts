@@ -68,6 +68,8 @@ export interface BroadcastServiceOptions extends HearingFactoryOptions {
 
 /** What a console shows of a live hearing, wherever it runs. */
 export interface LiveView {
+  /** The node's own copy of the hearing, so a console never waits on the store for it. */
+  readonly hearing: Hearing;
   readonly status: LiveStatus;
   readonly masks: readonly Mask[];
   readonly encoderHealth: EncoderHealth | null;
@@ -244,7 +246,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     return [...this.sessions.values()];
   }
 
-  /** The live hearing, if it is open on this node. */
+  /** The live hearing, if it is open on this node (for this node's own wiring and tests; edges use `view`). */
   live(hearingId: string): LiveHearing | undefined {
     return this.sessions.get(hearingId);
   }
@@ -472,7 +474,11 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     return { ...session.status(), persisted, recorded };
   }
 
-  /** What consoles show of a live hearing, from the node that runs it; null when none does. */
+  /**
+   * What consoles and public pages show of a live hearing, from whichever node runs it (this one
+   * without asking any store); null when none does or it cannot be asked. Edges use this, never
+   * the local session, so they answer the same on every node.
+   */
   async view(hearingId: string): Promise<LiveView | null> {
     return this.routed(hearingId, 'view', {}, async () => this.viewHere(hearingId)).catch((err: unknown) => {
       this.o.logger.warn({ err, hearingId }, 'could not ask the node running a hearing for its state');
@@ -483,7 +489,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private viewHere(hearingId: string): LiveView | null {
     const session = this.sessions.get(hearingId);
     if (!session) return null;
-    return { status: session.status(), masks: session.program.masks ?? [], encoderHealth: this.encoderHealth(hearingId) };
+    return { hearing: session.hearing, status: session.status(), masks: session.program.masks ?? [], encoderHealth: this.encoderHealth(hearingId) };
   }
 
   /** What is known about a live hearing's encoder. */

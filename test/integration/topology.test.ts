@@ -111,6 +111,9 @@ describe('the compose topology as processes: two nodes', () => {
       expect((await decodeCounters(Buffer.from(await res.arrayBuffer()))).some((c) => c > 0)).toBe(true);
       // Not for anyone else.
       expect((await fetch(playlistUrl)).status).toBe(401);
+      // The public page's data says the hearing is broadcast, with its delay, through either node.
+      const page = (await (await fetch(`${n.base}/public/hearings/${hearingId}`)).json()) as { broadcast: { delaySeconds: number } | null };
+      expect(page.broadcast, n.id).toEqual({ delaySeconds: D / 1000 });
     }
   });
 
