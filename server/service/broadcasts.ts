@@ -1,59 +1,30 @@
-import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import type { AuditActor, AuditTrail } from '../audit/trail.ts';
 import { policyOf, reasonRequired, type BroadcastCommand, type CommandName } from '../domain/commands.ts';
 import type { Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { TypedEmitter } from '../domain/events.ts';
 import type { MaskRequest } from '../domain/mask-request.ts';
-import { mintMask, type Mask, type NewMask } from '../domain/masks.ts';
-import type { ProgramPhase, Span } from '../domain/program.ts';
-import { programOnArrival, type LastEntry } from '../domain/takeover.ts';
-import { buildLiveHearing, firstRunOf, type HearingFactoryOptions } from './hearing-factory.ts';
-import type { LiveHearing, LiveStatus } from './live-hearing.ts';
-import { restoreOf } from './restore.ts';
+import { buildLiveHearing, type HearingFactoryOptions } from './hearing-factory.ts';
+import type { LiveHearing } from './live-hearing.ts';
 import { auditLiveHearing } from './hearing-audit.ts';
 import { MasterRateMeter } from './master-rate.ts';
 import type { Governance } from './governance.ts';
 import { CommandGate } from './command-gate.ts';
 import { mayControl, type Principal } from '../domain/users.ts';
-import { userActor } from '../audit/trail.ts';
 import type { Cluster, RemoteCall } from './cluster.ts';
 import type { Tenure } from './hearing-factory.ts';
-import { tidyAfterCrash } from './restore.ts';
 import { Placement } from './placement.ts';
-import { readPreview, type PreviewPiece } from './preview.ts';
-import { dispatch, type PreviewTarget, type RemoteHandlers } from './remote-calls.ts';
+import { Resumption } from './resumption.ts';
+import { LocalHandle, type CommandContext, type CommandResult, type EncoderHealth, type LiveView, type MaskAnswer } from './local-handle.ts';
+import type { PreviewPiece } from './preview.ts';
+import { dispatch, parseReply, type PreviewTarget, type RemoteArgs, type RemoteHandlers, type RemoteOp, type RemoteResult } from './remote-calls.ts';
 
 
-/** What the ingest side knows about a courtroom's encoder. */
-export interface EncoderHealth {
-  readonly connected: boolean;
-  readonly kbps: number | null;
-  readonly fps: number | null;
-  readonly width: number | null;
-  readonly height: number | null;
-}
 
-/** A live hearing's status after a command, and whether the state store has the change yet. */
-export type CommandResult = LiveStatus & {
-  readonly persisted: boolean;
-  /** On the audit record (at least in the local spool). Only a failing local disk makes it false. */
-  readonly recorded: boolean;
-};
 
-/** The answer to a mask request: the mask, the part that was already public, the status after. */
-export interface MaskAnswer {
-  readonly mask: Mask;
-  readonly alreadyPublic: { start: string; end: string } | null;
-  readonly status: CommandResult;
-}
 
-/** Who gives a command and why; recorded in the audit trail. */
-export interface CommandContext {
-  readonly actor: AuditActor;
-  readonly reason?: string | null;
-}
+
+export type { CommandContext, CommandResult, EncoderHealth, LiveView, MaskAnswer } from './local-handle.ts';
 
 const SYSTEM: AuditActor = { kind: 'system' };
 
@@ -66,14 +37,6 @@ export interface BroadcastServiceOptions extends HearingFactoryOptions {
   readonly cluster: Cluster;
 }
 
-/** What a console shows of a live hearing, wherever it runs. */
-export interface LiveView {
-  /** The node's own copy of the hearing, so a console never waits on the store for it. */
-  readonly hearing: Hearing;
-  readonly status: LiveStatus;
-  readonly masks: readonly Mask[];
-  readonly encoderHealth: EncoderHealth | null;
-}
 
 
 /** Events of the broadcast service: what consoles need to refresh. */
@@ -94,12 +57,26 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private readonly now: () => number;
   private readonly placement: Placement;
   private readonly gate: CommandGate;
+  private readonly resumption: Resumption;
 
   constructor(private readonly o: BroadcastServiceOptions) {
     super((err, event) => o.logger.error({ err, event }, 'broadcast service listener failed'));
     this.now = o.now ?? Date.now;
     this.gate = new CommandGate(o);
-    this.placement = new Placement({ ...o, now: this.now }, { runsHere: (id) => this.sessions.has(id), takeOver: (h) => this.recoverOne(h, 'taken-over') });
+    this.resumption = new Resumption({
+      o,
+      now: this.now,
+      runs: (id) => this.sessions.has(id),
+      session: (id) => this.sessions.get(id),
+      forget: (id) => void this.sessions.delete(id),
+      adopt: (id, session) => this.adopt(id, session),
+      observe: (session) => this.observe(session),
+      record: (id, input) => this.record(id, input),
+      withdraw: (id, reason, by) => this.withdraw(id, reason, by),
+      tenure: (id, token) => this.tenure(id, token),
+      changed: (id) => this.emit('changed', id),
+    });
+    this.placement = new Placement({ ...o, now: this.now }, { runsHere: (id) => this.sessions.has(id), takeOver: (h) => this.resumption.recoverOne(h, 'taken-over') });
     o.ingest.on('publish', ({ courtroomId }) => {
       const here = this.liveOfCourtroom(courtroomId);
       here?.encoderConnected();
@@ -129,31 +106,39 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     this.placement.watch();
   }
 
-  /** Gives a hearing up to the node its encoder now publishes to. */
-  private async handoverHere(hearingId: string, to: string): Promise<void> {
-    const session = this.sessions.get(hearingId);
-    if (!session) return;
-    const status = session.status();
-    if (status.encoder === 'connected') throw new CourtcastError('CONFLICT', 'the encoder still publishes to the node running the hearing');
-    // The next node starts from the stored program: a change not stored yet must not be lost.
-    if (!status.programSaved) throw new CourtcastError('STORE_UNAVAILABLE', 'the program is not saved yet, so the hearing stays where it is');
-    this.sessions.delete(hearingId);
-    await session.close();
-    await this.record(hearingId, { actor: SYSTEM, action: 'handed-over', params: { to }, effectiveAt: this.now() });
-    await this.o.cluster.letGo(hearingId);
-    this.emit('changed', hearingId);
-  }
 
   /** What this node does for calls other nodes forward for the hearings it runs. */
   private readonly handlers: RemoteHandlers = {
     command: (id, a) => this.commandHere(id, a.cmd, a.ctx),
-    mask: (id, a) => this.requestMaskHere(id, a.req, a.actor),
-    lift: (id, a) => this.liftMaskHere(id, a.maskId, a.ctx),
-    withdraw: (id, a) => this.withdrawHere(id, a.reason, a.by as Principal | null),
-    view: (id) => this.viewHere(id),
-    handover: (id, a) => this.handoverHere(id, a.to),
-    preview: (id, a) => this.previewHere(id, a.target),
+    mask: async (id, a) => (await this.mustBeHere(id, 'masks apply to a live hearing')).requestMask(a.req, a.actor),
+    lift: async (id, a) => (await this.mustBeHere(id, 'masks apply to a live hearing')).lift(a.maskId, a.ctx),
+    withdraw: (id, a) => this.here(id)?.withdraw(a.reason, a.by),
+    view: (id) => this.here(id)?.view() ?? null,
+    handover: (id, a) => this.resumption.handover(id, a.to),
+    preview: (id, a) => this.here(id)?.preview(a.target) ?? null,
   };
+
+  /** The handle of a hearing live on this node: its operations behind the command policy. */
+  private here(hearingId: string): LocalHandle | undefined {
+    const session = this.sessions.get(hearingId);
+    if (!session) return undefined;
+    return new LocalHandle(session, {
+      gate: this.gate,
+      registry: this.o.registry,
+      masterRoot: this.o.masterRoot,
+      now: this.now,
+      encoderHealth: () => this.encoderHealth(hearingId),
+      changed: () => this.emit('changed', hearingId),
+    });
+  }
+
+  /** The handle of a hearing live here; NOT_FOUND for an unknown hearing, INVALID_TRANSITION for one not live. */
+  private async mustBeHere(hearingId: string, why: string): Promise<LocalHandle> {
+    const handle = this.here(hearingId);
+    if (handle) return handle;
+    await this.o.registry.hearing(hearingId);
+    throw new CourtcastError('INVALID_TRANSITION', why);
+  }
 
   /** Carries out a call another node forwarded for a hearing this node runs, its arguments checked first. */
   async serve(call: RemoteCall): Promise<unknown> {
@@ -164,12 +149,13 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
    * Runs `here` if this node runs the hearing, or nobody does; otherwise has the node that does
    * carry it out, and answers as it did. A hearing about to open goes where its encoder is.
    */
-  private async routed<T>(hearingId: string, op: string, args: unknown, here: () => Promise<T>, opens = false): Promise<T> {
+  private async routed<Op extends RemoteOp>(hearingId: string, op: Op, args: RemoteArgs<Op>, here: () => Promise<RemoteResult<Op>>, opens = false): Promise<RemoteResult<Op>> {
     if (this.sessions.has(hearingId) || !this.o.cluster.shared) return here();
     let node = (await this.o.cluster.owner(hearingId).catch(() => null))?.nodeId ?? null;
     if (!node && opens) node = await this.placement.openingNode(hearingId);
     if (!node || node === this.o.cluster.nodeId) return here();
-    return (await this.o.cluster.call(node, { op, hearingId, args })) as T;
+    // The reply is checked against what the operation promises, never cast.
+    return parseReply(op, await this.o.cluster.call(node, { op, hearingId, args }));
   }
 
   /** This node's hold on a hearing, as the hearing's writers and delay line use it. */
@@ -213,23 +199,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
    * and the public gets the no-broadcast card. It acts on the live hearing before any store.
    */
   async withdraw(hearingId: string, reason: string, by: Principal | null): Promise<void> {
-    await this.routed(hearingId, 'withdraw', { reason, by }, () => this.withdrawHere(hearingId, reason, by));
-  }
-
-  private async withdrawHere(hearingId: string, reason: string, by: Principal | null): Promise<void> {
-    const session = this.sessions.get(hearingId);
-    if (!session) return;
-    await this.admit(hearingId, 'withdraw');
-    const { phase, endedAt } = session.program;
-    if (phase === 'ended' && endedAt !== null && session.releasedUntil < endedAt) {
-      // Ended, but the window is still airing: the card covers what is left of it.
-      await this.addMask(hearingId, { kind: 'card', start: session.releasedUntil, end: endedAt }, { actor: by ? userActor(by) : SYSTEM, reason });
-      return;
-    }
-    if (!['on-air', 'paused', 'cut'].includes(phase)) return;
-    const { program, effectiveAt } = await session.command('cut', { withdrawn: true });
-    await this.record(hearingId, { actor: by ? userActor(by) : SYSTEM, action: 'withdrawn', reason, effectiveAt, params: { phase: program.phase } });
-    this.emit('changed', hearingId);
+    await this.routed(hearingId, 'withdraw', { reason, by }, async () => this.here(hearingId)?.withdraw(reason, by));
   }
 
   private liveOfCourtroom(courtroomId: string): LiveHearing | undefined {
@@ -287,7 +257,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private async applyStandingMasks(hearing: Hearing): Promise<void> {
     for (const s of hearing.standingMasks ?? []) {
       const { name, ...shape } = s;
-      await this.addMask(hearing.id, shape, { actor: SYSTEM, reason: `standing mask "${name}" required by the hearing's privacy grounds` }, name);
+      await (await this.mustBeHere(hearing.id, 'masks apply to a live hearing')).addMask(shape, { actor: SYSTEM, reason: `standing mask "${name}" required by the hearing's privacy grounds` }, name);
     }
   }
 
@@ -309,71 +279,15 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     return this.gate.admit(hearingId, cmd, hearing);
   }
 
-  /**
-   * Brings back every hearing that was live when the server stopped, from the state store: the
-   * program and the public timeline continue where they were. It fails closed: segments that
-   * were still pending when the server died are discarded (the public gets the standby slate for
-   * them), because a command given just before the crash may not have been persisted, and an
-   * unpersisted cut must not let its window air. The master on disk is kept and sealed.
-   */
-  async recover(): Promise<string[]> {
-    const recovered: string[] = [];
-    for (const hearing of await this.o.registry.listHearings()) {
-      if (hearing.status !== 'live' || this.sessions.has(hearing.id)) continue;
-      try {
-        if (await this.recoverOne(hearing, 'recovered-after-restart')) recovered.push(hearing.id);
-      } catch (err) {
-        this.o.logger.error({ hearingId: hearing.id, err }, 'could not recover a live hearing');
-      }
-    }
-    return recovered;
-  }
+
+
 
   /**
-   * Resumes a live hearing on this node if it can take its lease (it ran here before a restart,
-   * or its node died); false when another node runs it, after clearing what a crash left here.
+   * Brings back every hearing that was live on this node when the server stopped, failing closed
+   * (service/resumption.ts).
    */
-  private async recoverOne(hearing: Hearing, action: 'recovered-after-restart' | 'taken-over'): Promise<boolean> {
-    const lease = await this.o.cluster.hold(hearing.id);
-    if (!lease) {
-      await tidyAfterCrash(this.o, hearing.id);
-      return false;
-    }
-    let session: LiveHearing;
-    let restore: Awaited<ReturnType<typeof restoreOf>>;
-    let found: ProgramPhase;
-    try {
-      restore = await restoreOf({ ...this.o, now: this.now }, hearing);
-      found = restore.program.phase;
-      const last = action === 'taken-over' ? await this.lastEntry(hearing.id) : undefined;
-      restore = { ...restore, program: programOnArrival(restore.program, action, last, this.o.cluster.nodeId, this.now()).program };
-      const room = await this.o.registry.courtroom(hearing.courtroomId);
-      session = buildLiveHearing(this.o, hearing, room, await this.o.registry.court(hearing.courtId), this.tenure(hearing.id, lease.token), restore);
-    } catch (err) {
-      await this.o.cluster.letGo(hearing.id);
-      throw err;
-    }
-    this.adopt(hearing.id, session);
-    this.observe(session);
-    // Entered before the pipeline starts, so the trail reads taken-over, then the hold, and only
-    // then what the new run airs (a slate released first would sit between them).
-    await this.record(hearing.id, { actor: SYSTEM, action, params: { phase: found, firstRun: firstRunOf(restore.firstRun, lease.token), node: this.o.cluster.nodeId }, effectiveAt: this.now() });
-    if (restore.program.phase !== found) {
-      await this.record(hearing.id, { actor: SYSTEM, action: 'pause', reason: 'taken over from a node that stopped answering: what it had not stored is unknown, so the broadcast waits for a clerk to resume it', params: { phase: restore.program.phase }, effectiveAt: restore.program.lastActionAt });
-    }
-    await session.start();
-    // An approval revoked while the server was down (or on another node) still takes it off air.
-    const c = await this.o.governance.clearance(hearing, 'live').catch(() => ({ cleared: false, blockers: [] }));
-    if (!c.cleared) await this.withdraw(hearing.id, 'no approval in force after the restart', null);
-    if (this.o.ingest.isPublishing(hearing.courtroomId)) session.encoderConnected();
-    this.o.logger.warn({ hearingId: hearing.id, phase: restore.program.phase, action }, 'resumed a live hearing on this node');
-    return true;
-  }
-
-  /** The newest entry on a hearing's trail; undefined when there is none or it cannot be read. */
-  private async lastEntry(hearingId: string): Promise<LastEntry | undefined> {
-    const [last] = await this.o.audit.tail(hearingId, 1).catch(() => []);
-    return last;
+  recover(): Promise<string[]> {
+    return this.resumption.recover();
   }
 
   /**
@@ -388,90 +302,22 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
 
   private async commandHere(hearingId: string, cmd: BroadcastCommand | 'open', ctx: CommandContext): Promise<CommandResult> {
     if (cmd === 'open') return { ...(await this.open(hearingId, ctx)).status(), persisted: true, recorded: true };
-    const session = cmd === 'start' ? await this.open(hearingId, ctx) : this.sessions.get(hearingId);
-    if (!session) {
-      await this.o.registry.hearing(hearingId); // 404 for an unknown hearing
-      throw new CourtcastError('INVALID_TRANSITION', `cannot ${cmd}: the hearing is not live`);
-    }
-    await this.admit(hearingId, cmd);
-    const { program, effectiveAt, persisted } = await session.command(cmd);
-    const recorded = await this.record(hearingId, { actor: ctx.actor, action: cmd, reason: ctx.reason ?? null, effectiveAt, params: { phase: program.phase } });
-    this.emit('changed', hearingId);
-    return { ...session.status(), persisted, recorded };
+    if (cmd === 'start') await this.open(hearingId, ctx);
+    return (await this.mustBeHere(hearingId, `cannot ${cmd}: the hearing is not live`)).command(cmd, ctx);
   }
 
-  /**
-   * Adds a mask to a live hearing. `start` defaults to now; a start in the past makes it
-   * retroactive. The answer says which part, if any, was already public and so could not be
-   * masked: everything not yet released is.
-   */
-  async addMask(hearingId: string, input: NewMask, ctx: CommandContext, standing?: string): Promise<{ mask: Mask; alreadyPublic: Span | null; status: CommandResult }> {
-    const session = this.sessions.get(hearingId);
-    if (!session) {
-      await this.o.registry.hearing(hearingId);
-      throw new CourtcastError('INVALID_TRANSITION', 'masks apply to a live hearing');
-    }
-    await this.admit(hearingId, 'mask');
-    const now = this.now();
-    const minted = mintMask(input, now, `mk_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
-    if (!minted.ok) throw new CourtcastError('VALIDATION_FAILED', minted.problem === 'starts-in-future' ? 'a mask cannot start in the future' : `the mask is not valid: ${minted.problem}`);
-    const mask = standing ? { ...minted.mask, standing } : minted.mask;
-    const released = session.releasedUntil;
-    const alreadyPublic = mask.start < released ? { start: mask.start, end: Math.min(released, mask.end ?? released) } : null;
-    const { persisted } = await session.maskAction({ type: 'mask', at: now, mask });
-    const recorded = await this.record(hearingId, {
-      actor: ctx.actor,
-      action: 'mask',
-      reason: ctx.reason ?? null,
-      effectiveAt: mask.start,
-      params: { mask: { ...mask }, alreadyPublic },
-    });
-    this.emit('changed', hearingId);
-    return { mask, alreadyPublic, status: { ...session.status(), persisted, recorded } };
-  }
 
   /**
    * A clerk's mask request as both entry points receive it: resolves a preset, reads the times,
    * and answers with the already-public part as ISO times.
    */
   async requestMask(hearingId: string, req: MaskRequest, actor: AuditActor): Promise<MaskAnswer> {
-    return this.routed(hearingId, 'mask', { req, actor }, () => this.requestMaskHere(hearingId, req, actor));
-  }
-
-  private async requestMaskHere(hearingId: string, req: MaskRequest, actor: AuditActor): Promise<MaskAnswer> {
-    const region = req.preset ? await this.o.registry.preset(hearingId, req.preset) : req.region;
-    const r = await this.addMask(
-      hearingId,
-      {
-        kind: req.kind,
-        ...(region ? { region } : {}),
-        ...(req.pitch !== undefined ? { pitch: req.pitch } : {}),
-        ...(req.start ? { start: Date.parse(req.start) } : {}),
-        ...(req.end !== undefined ? { end: req.end === null ? null : Date.parse(req.end) } : {}),
-      },
-      { actor, reason: req.reason ?? null },
-    );
-    const iso = (t: number) => new Date(t).toISOString();
-    return { ...r, alreadyPublic: r.alreadyPublic ? { start: iso(r.alreadyPublic.start), end: iso(r.alreadyPublic.end) } : null };
+    return this.routed(hearingId, 'mask', { req, actor }, async () => (await this.mustBeHere(hearingId, 'masks apply to a live hearing')).requestMask(req, actor));
   }
 
   /** Lifts an open mask from now on. */
   async liftMask(hearingId: string, maskId: string, ctx: CommandContext): Promise<CommandResult> {
-    return this.routed(hearingId, 'lift', { maskId, ctx }, () => this.liftMaskHere(hearingId, maskId, ctx));
-  }
-
-  private async liftMaskHere(hearingId: string, maskId: string, ctx: CommandContext): Promise<CommandResult> {
-    const session = this.sessions.get(hearingId);
-    if (!session) throw new CourtcastError('INVALID_TRANSITION', 'masks apply to a live hearing');
-    const existing = (session.program.masks ?? []).find((m) => m.id === maskId);
-    if (!existing) throw new CourtcastError('NOT_FOUND', `no mask ${maskId}`);
-    if (existing.end !== null) throw new CourtcastError('INVALID_TRANSITION', 'that mask has already ended');
-    if (existing.standing) throw new CourtcastError('INVALID_TRANSITION', `"${existing.standing}" is a standing mask the hearing requires; it cannot be lifted`);
-    await this.admit(hearingId, 'lift');
-    const { effectiveAt, persisted } = await session.maskAction({ type: 'lift', at: this.now(), maskId });
-    const recorded = await this.record(hearingId, { actor: ctx.actor, action: 'lift-mask', reason: ctx.reason ?? null, effectiveAt, params: { maskId } });
-    this.emit('changed', hearingId);
-    return { ...session.status(), persisted, recorded };
+    return this.routed(hearingId, 'lift', { maskId, ctx }, async () => (await this.mustBeHere(hearingId, 'masks apply to a live hearing')).lift(maskId, ctx));
   }
 
   /**
@@ -480,16 +326,10 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
    * the local session, so they answer the same on every node.
    */
   async view(hearingId: string): Promise<LiveView | null> {
-    return this.routed(hearingId, 'view', {}, async () => this.viewHere(hearingId)).catch((err: unknown) => {
+    return this.routed(hearingId, 'view', {}, async () => this.here(hearingId)?.view() ?? null).catch((err: unknown) => {
       this.o.logger.warn({ err, hearingId }, 'could not ask the node running a hearing for its state');
       return null;
     });
-  }
-
-  private viewHere(hearingId: string): LiveView | null {
-    const session = this.sessions.get(hearingId);
-    if (!session) return null;
-    return { hearing: session.hearing, status: session.status(), masks: session.program.masks ?? [], encoderHealth: this.encoderHealth(hearingId) };
   }
 
   /** What is known about a live hearing's encoder. */
@@ -521,11 +361,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
    * running it; null when it is not live or has nothing yet.
    */
   async preview(hearingId: string, target: PreviewTarget): Promise<PreviewPiece | null> {
-    return this.routed(hearingId, 'preview', { target }, () => this.previewHere(hearingId, target));
-  }
-
-  private async previewHere(hearingId: string, target: PreviewTarget): Promise<PreviewPiece | null> {
-    return this.sessions.has(hearingId) ? readPreview(path.join(this.o.masterRoot, hearingId), target) : null;
+    return this.routed(hearingId, 'preview', { target }, async () => (await this.here(hearingId)?.preview(target)) ?? null);
   }
 
   /** Disconnects a courtroom's encoder, after its key was rotated. */

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { AuditActor } from '../audit/trail.ts';
 import { HTTP_BROADCAST_COMMANDS } from '../domain/commands.ts';
 import { CourtcastError } from '../domain/errors.ts';
-import { maskIdSchema, maskRequestSchema } from '../domain/mask-request.ts';
+import { maskIdSchema, maskRequestSchema, regionSchema } from '../domain/mask-request.ts';
+import { MASK_KINDS } from '../domain/masks.ts';
+import type { Hearing } from '../domain/courts.ts';
 import { ROLES } from '../domain/users.ts';
 
 /**
@@ -19,9 +21,9 @@ const principal = z
   .object({
     userId: z.string().min(1).max(100),
     username: z.string().min(1).max(100),
-    roles: z.array(z.enum(ROLES)).max(ROLES.length),
-    courtroomIds: z.array(z.string().max(100)).max(10_000),
-    courtIds: z.array(z.string().max(100)).max(10_000),
+    roles: z.array(z.enum(ROLES)).max(ROLES.length).readonly(),
+    courtroomIds: z.array(z.string().max(100)).max(10_000).readonly(),
+    courtIds: z.array(z.string().max(100)).max(10_000).readonly(),
   })
   .strict();
 
@@ -42,11 +44,62 @@ export const remoteCallArgs = {
   preview: z.object({ target: previewTarget }).strict(),
 };
 
+/**
+ * What each call answers. Replies cross Redis like calls do, so the caller checks them too: a
+ * reply that is not what the operation promises is refused, never cast.
+ */
+const liveStatus = z.object({
+  hearingId: z.string(),
+  phase: z.enum(['ready', 'on-air', 'paused', 'cut', 'ended']),
+  delaySeconds: z.number(),
+  encoder: z.enum(['waiting', 'connected', 'lost']),
+  encoderLostAt: z.string().nullable(),
+  encoderOutage: z.boolean(),
+  releasedUntil: z.string(),
+  finished: z.boolean(),
+  programSaved: z.boolean(),
+  publicStoreFault: z.string().nullable(),
+});
+const commandResult = liveStatus.extend({ persisted: z.boolean(), recorded: z.boolean() });
+const mask = z.object({
+  id: z.string(),
+  kind: z.enum(MASK_KINDS),
+  region: regionSchema.optional(),
+  pitch: z.number().optional(),
+  start: z.number(),
+  end: z.number().nullable(),
+  exactEnd: z.boolean().optional(),
+  standing: z.string().optional(),
+});
+// The hearing record is the running node's own copy, in the registry's shape; checked for what callers read.
+const hearingShape = z.looseObject({ id: z.string(), courtId: z.string(), courtroomId: z.string(), delaySeconds: z.number(), isPublic: z.boolean(), status: z.string() });
+const hearing = z.custom<Hearing>((v) => hearingShape.safeParse(v).success, 'not a hearing');
+const encoderHealth = z.object({ connected: z.boolean(), kbps: z.number().nullable(), fps: z.number().nullable(), width: z.number().nullable(), height: z.number().nullable() });
+const nothing = z.unknown().transform((): void => undefined);
+
+export const remoteCallResults = {
+  command: commandResult,
+  mask: z.object({ mask, alreadyPublic: z.object({ start: z.string(), end: z.string() }).nullable(), status: commandResult }),
+  lift: commandResult,
+  withdraw: nothing,
+  view: z.object({ hearing, status: liveStatus, masks: z.array(mask).readonly(), encoderHealth: encoderHealth.nullable() }).nullable(),
+  handover: nothing,
+  preview: z.object({ contentType: z.enum(['application/vnd.apple.mpegurl', 'video/mp2t']), encoding: z.enum(['utf8', 'base64']), body: z.string() }).nullable(),
+} satisfies { readonly [Op in keyof typeof remoteCallArgs]: z.ZodType };
+
 export type RemoteOp = keyof typeof remoteCallArgs;
+export type RemoteResult<Op extends RemoteOp> = z.output<(typeof remoteCallResults)[Op]>;
+
+/** Checks a reply from the node running a hearing against what its operation promises. */
+export function parseReply<Op extends RemoteOp>(op: Op, reply: unknown): RemoteResult<Op> {
+  const parsed = remoteCallResults[op].safeParse(reply);
+  if (!parsed.success) throw new CourtcastError('INTERNAL', `the node running the hearing gave a malformed ${op} reply`, parsed.error.issues.slice(0, 5).map((i) => ({ path: i.path.join('.'), message: i.message })));
+  return parsed.data as RemoteResult<Op>;
+}
 export type RemoteArgs<Op extends RemoteOp> = z.infer<(typeof remoteCallArgs)[Op]>;
 
-/** What each call does on the node running the hearing. */
-export type RemoteHandlers = { readonly [Op in RemoteOp]: (hearingId: string, args: RemoteArgs<Op>) => Promise<unknown> | unknown };
+/** What each call does on the node running the hearing: it must answer what the operation promises. */
+export type RemoteHandlers = { readonly [Op in RemoteOp]: (hearingId: string, args: RemoteArgs<Op>) => Promise<z.input<(typeof remoteCallResults)[Op]>> | z.input<(typeof remoteCallResults)[Op]> };
 
 /** Checks a call that arrived from another node and hands it to its handler. */
 export function dispatch(handlers: RemoteHandlers, call: { readonly op: string; readonly hearingId: string; readonly args: unknown }): Promise<unknown> | unknown {

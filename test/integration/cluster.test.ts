@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CourtcastError } from '../../server/domain/errors.ts';
 import { Cluster } from '../../server/service/cluster.ts';
-import { dispatch, type RemoteHandlers } from '../../server/service/remote-calls.ts';
+import { dispatch, parseReply, type RemoteHandlers } from '../../server/service/remote-calls.ts';
 import { RedisStateStore } from '../../server/store/redis-state-store.ts';
 import { TestRedis } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
@@ -14,6 +14,9 @@ const logger = pino({ level: 'silent' });
  * Two cluster members on a real Redis: leases, their renewal and loss, and calls carried to the
  * node holding a hearing. Each test uses its own key prefix.
  */
+/** A command's answer as the running node gives it. */
+const STATUS = { hearingId: 'hg_x', phase: 'cut', delaySeconds: 10, encoder: 'connected', encoderLostAt: null, encoderOutage: false, releasedUntil: '2026-12-03T10:00:00.000Z', finished: false, programSaved: true, publicStoreFault: null, persisted: true, recorded: true } as const;
+
 describe('cluster membership over Redis', () => {
   const redis = new TestRedis();
   const stores: RedisStateStore[] = [];
@@ -65,7 +68,19 @@ describe('cluster membership over Redis', () => {
     const fail = (): never => {
       throw new Error('not expected here');
     };
-    const handlers: RemoteHandlers = { command: (hearingId, args) => carried.push({ hearingId, args }), mask: fail, lift: fail, withdraw: fail, view: fail, handover: fail, preview: fail };
+    const handlers: RemoteHandlers = {
+      command: (hearingId, args) => {
+        carried.push({ hearingId, args });
+        return STATUS;
+      },
+      mask: fail,
+      lift: fail,
+      withdraw: fail,
+      // A node whose answer is not what the operation promises.
+      view: () => ({ hearing: { id: 'hg_x' }, status: 'on-air' }) as never,
+      handover: fail,
+      preview: fail,
+    };
     await a.start(async (call) => dispatch(handlers, call));
     await b.start(async () => null);
     // Garbage published straight onto node-a's channel, as anything with Redis access could.
@@ -84,6 +99,10 @@ describe('cluster membership over Redis', () => {
     // The node is still there, and a good call is carried out once, with its checked arguments.
     await b.call('node-a', { op: 'command', hearingId: 'hg_x', args: { cmd: 'cut', ctx: { actor: { kind: 'system' }, reason: 'a name' } } });
     expect(carried).toEqual([{ hearingId: 'hg_x', args: { cmd: 'cut', ctx: { actor: { kind: 'system' }, reason: 'a name' } } }]);
+    // Replies are checked as calls are: a good one passes, a malformed one is refused, not cast.
+    expect(parseReply('command', await b.call('node-a', { op: 'command', hearingId: 'hg_x', args: { cmd: 'end', ctx: { actor: { kind: 'system' } } } }))).toEqual(STATUS);
+    const bad = await b.call('node-a', { op: 'view', hearingId: 'hg_x', args: {} });
+    expect(() => parseReply('view', bad)).toThrow(/malformed view reply/);
   });
 
   it('says a node that does not answer did not answer', async () => {

@@ -1,0 +1,119 @@
+import type { AuditActor, AuditTrail } from '../audit/trail.ts';
+import type { Hearing } from '../domain/courts.ts';
+import { CourtcastError } from '../domain/errors.ts';
+import type { ProgramPhase } from '../domain/program.ts';
+import { programOnArrival, type LastEntry } from '../domain/takeover.ts';
+import type { Principal } from '../domain/users.ts';
+import type { BroadcastServiceOptions } from './broadcasts.ts';
+import { buildLiveHearing, firstRunOf, type Tenure } from './hearing-factory.ts';
+import type { LiveHearing } from './live-hearing.ts';
+import { restoreOf, tidyAfterCrash } from './restore.ts';
+
+const SYSTEM: AuditActor = { kind: 'system' };
+
+/** What resuming and handing over need of the broadcast service that keeps the sessions. */
+export interface SessionHost {
+  readonly o: BroadcastServiceOptions;
+  readonly now: () => number;
+  runs(hearingId: string): boolean;
+  session(hearingId: string): LiveHearing | undefined;
+  /** Stops keeping a session (it was handed over). */
+  forget(hearingId: string): void;
+  adopt(hearingId: string, session: LiveHearing): void;
+  observe(session: LiveHearing): void;
+  record(hearingId: string, input: Parameters<AuditTrail['append']>[1]): Promise<boolean>;
+  withdraw(hearingId: string, reason: string, by: Principal | null): Promise<void>;
+  tenure(hearingId: string, token: number): Tenure;
+  changed(hearingId: string): void;
+}
+
+/**
+ * Live hearings arriving on this node and leaving it: brought back after a restart, taken over
+ * from a node that died, or handed over to the node the encoder moved to. Each arrival fails
+ * closed (domain/takeover.ts decides the program a hearing arrives with).
+ */
+export class Resumption {
+  constructor(private readonly h: SessionHost) {}
+
+  /** Gives a hearing up to the node its encoder now publishes to. */
+  async handover(hearingId: string, to: string): Promise<void> {
+    const session = this.h.session(hearingId);
+    if (!session) return;
+    const status = session.status();
+    if (status.encoder === 'connected') throw new CourtcastError('CONFLICT', 'the encoder still publishes to the node running the hearing');
+    // The next node starts from the stored program: a change not stored yet must not be lost.
+    if (!status.programSaved) throw new CourtcastError('STORE_UNAVAILABLE', 'the program is not saved yet, so the hearing stays where it is');
+    this.h.forget(hearingId);
+    await session.close();
+    await this.h.record(hearingId, { actor: SYSTEM, action: 'handed-over', params: { to }, effectiveAt: this.h.now() });
+    await this.h.o.cluster.letGo(hearingId);
+    this.h.changed(hearingId);
+  }
+
+  /**
+   * Brings back every hearing that was live when the server stopped, from the state store: the
+   * program and the public timeline continue where they were. It fails closed: segments that
+   * were still pending when the server died are discarded (the public gets the standby slate for
+   * them), because a command given just before the crash may not have been persisted, and an
+   * unpersisted cut must not let its window air. The master on disk is kept and sealed.
+   */
+  async recover(): Promise<string[]> {
+    const recovered: string[] = [];
+    for (const hearing of await this.h.o.registry.listHearings()) {
+      if (hearing.status !== 'live' || this.h.runs(hearing.id)) continue;
+      try {
+        if (await this.recoverOne(hearing, 'recovered-after-restart')) recovered.push(hearing.id);
+      } catch (err) {
+        this.h.o.logger.error({ hearingId: hearing.id, err }, 'could not recover a live hearing');
+      }
+    }
+    return recovered;
+  }
+
+  /**
+   * Resumes a live hearing on this node if it can take its lease (it ran here before a restart,
+   * or its node died); false when another node runs it, after clearing what a crash left here.
+   */
+  async recoverOne(hearing: Hearing, action: 'recovered-after-restart' | 'taken-over'): Promise<boolean> {
+    const lease = await this.h.o.cluster.hold(hearing.id);
+    if (!lease) {
+      await tidyAfterCrash(this.h.o, hearing.id);
+      return false;
+    }
+    let session: LiveHearing;
+    let restore: Awaited<ReturnType<typeof restoreOf>>;
+    let found: ProgramPhase;
+    try {
+      restore = await restoreOf({ ...this.h.o, now: this.h.now }, hearing);
+      found = restore.program.phase;
+      const last = action === 'taken-over' ? await this.lastEntry(hearing.id) : undefined;
+      restore = { ...restore, program: programOnArrival(restore.program, action, last, this.h.o.cluster.nodeId, this.h.now()).program };
+      const room = await this.h.o.registry.courtroom(hearing.courtroomId);
+      session = buildLiveHearing(this.h.o, hearing, room, await this.h.o.registry.court(hearing.courtId), this.h.tenure(hearing.id, lease.token), restore);
+    } catch (err) {
+      await this.h.o.cluster.letGo(hearing.id);
+      throw err;
+    }
+    this.h.adopt(hearing.id, session);
+    this.h.observe(session);
+    // Entered before the pipeline starts, so the trail reads taken-over, then the hold, and only
+    // then what the new run airs (a slate released first would sit between them).
+    await this.h.record(hearing.id, { actor: SYSTEM, action, params: { phase: found, firstRun: firstRunOf(restore.firstRun, lease.token), node: this.h.o.cluster.nodeId }, effectiveAt: this.h.now() });
+    if (restore.program.phase !== found) {
+      await this.h.record(hearing.id, { actor: SYSTEM, action: 'pause', reason: 'taken over from a node that stopped answering: what it had not stored is unknown, so the broadcast waits for a clerk to resume it', params: { phase: restore.program.phase }, effectiveAt: restore.program.lastActionAt });
+    }
+    await session.start();
+    // An approval revoked while the server was down (or on another node) still takes it off air.
+    const c = await this.h.o.governance.clearance(hearing, 'live').catch(() => ({ cleared: false, blockers: [] }));
+    if (!c.cleared) await this.h.withdraw(hearing.id, 'no approval in force after the restart', null);
+    if (this.h.o.ingest.isPublishing(hearing.courtroomId)) session.encoderConnected();
+    this.h.o.logger.warn({ hearingId: hearing.id, phase: restore.program.phase, action }, 'resumed a live hearing on this node');
+    return true;
+  }
+
+  /** The newest entry on a hearing's trail; undefined when there is none or it cannot be read. */
+  private async lastEntry(hearingId: string): Promise<LastEntry | undefined> {
+    const [last] = await this.h.o.audit.tail(hearingId, 1).catch(() => []);
+    return last;
+  }
+}
