@@ -15,7 +15,7 @@ import { rangeOf } from './origin-core.ts';
 const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 
 /** GET /api/archive/hearings */
-const searchQuery = z
+export const searchQuery = z
   .object({
     caseNumber: z.string().trim().min(1).max(100).optional(),
     courtId: idParam.optional(),
@@ -28,7 +28,7 @@ const searchQuery = z
   .strict();
 
 /** POST /api/archive/hearings/:id/orders */
-const orderBody = z
+export const orderBody = z
   .object({
     reference: z.string().trim().min(1).max(200),
     judge: z.string().trim().min(1).max(200),
@@ -40,7 +40,7 @@ const orderBody = z
   .strict();
 
 /** POST /api/archive/hearings/:id/lost-parts */
-const lostBody = z.object({ reason: z.string().trim().min(1).max(2000) }).strict();
+export const lostBody = z.object({ reason: z.string().trim().min(1).max(2000) }).strict();
 
 const airedKey = z.string().regex(/^(?:[a-z0-9_-]{1,16}\/)?(?:index\.m3u8|\d{1,9}\.ts)$/, 'not an as-aired object');
 const masterName = z.string().regex(/^[a-z]\d{4}-\d{6}\.ts$/, 'not a master segment');

@@ -1,6 +1,7 @@
 import { policyOf } from '../domain/commands.ts';
 import { z } from 'zod';
 import { ERROR_CODES } from '../domain/errors.ts';
+import { lostBody, orderBody, searchQuery } from './archive-api.ts';
 import {
   applicationBody,
   applicationDecisionBody,
@@ -120,6 +121,22 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/hearings/{id}/audit/verify': { get: { security: [{ staffToken: [] }], summary: 'Verify the hash chain; names the first bad entry', parameters: [idPath('id')], responses: { '200': { description: 'verdict' }, ...errors } } },
       '/api/hearings/{id}/preview/index.m3u8': { get: { security: [{ staffToken: [] }], summary: 'Undelayed preview for clerks of the courtroom (not public)', parameters: [idPath('id')], responses: { '200': { description: 'playlist' }, ...errors } } },
       '/api/courtrooms/{id}/presets': { put: { security: [{ staffToken: [] }], summary: 'Replace the courtroom mask presets (admin)', parameters: [idPath('id')], requestBody: json(presetsBody), responses: { '200': { description: 'courtroom' }, ...errors } } },
+      '/hls/{path}': { get: { summary: 'Public HLS media: master and rung playlists and segments of live hearings, released past the delay only (Range, ETag and conditional requests; CORS open)', parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' }, description: 'hearings/{id}/master.m3u8, hearings/{id}/{rung}/index.m3u8 or a segment they list' }], responses: { '200': { description: 'playlist or MPEG-TS' }, '206': { description: 'a range' }, '304': { description: 'not modified' }, '404': problem, '416': problem } } },
+      '/public/hearings/{id}/replay/{rest}': { get: { summary: 'A published replay’s rung playlists and segments (as aired, from the archive); 404 when not published or withheld', parameters: [idPath('id'), { name: 'rest', in: 'path', required: true, schema: { type: 'string' }, description: '{rung}/index.m3u8 or a segment it lists' }], responses: { '200': { description: 'playlist or MPEG-TS' }, ...errors } } },
+      '/api/hearings/{id}/preview/{run}/{file}': { get: { security: [{ staffToken: [] }], summary: 'A segment of the undelayed preview (clerks of the courtroom; not public)', parameters: [idPath('id'), { name: 'run', in: 'path', required: true, schema: { type: 'string', pattern: '^[rm]\\d{4}$' } }, { name: 'file', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{6}\\.ts$' } }], responses: { '200': { description: 'MPEG-TS' }, ...errors } } },
+      '/api/archive/public-key': { get: { summary: 'The archive signing key (PEM), as /.well-known/courtcast-archive-key.pem publishes it; no sign-in needed', responses: { '200': { description: 'PEM' }, ...errors } } },
+      '/api/archive/hearings': { get: { security: [{ staffToken: [] }], summary: 'Search the archive (archivist, admin)', parameters: Object.keys(searchQuery.shape).map((name) => ({ name, in: 'query', required: false, schema: z.toJSONSchema(searchQuery.shape[name as keyof typeof searchQuery.shape], { io: 'input' }) })), responses: { '200': { description: 'archive records' }, ...errors } } },
+      '/api/archive/hearings/{id}': { get: { security: [{ staffToken: [] }], summary: 'One archive: its record, files and recording log (archivist, admin)', parameters: [idPath('id')], responses: { '200': { description: 'archive record' }, ...errors } } },
+      '/api/archive/hearings/{id}/verify': { post: { security: [{ staffToken: [] }], summary: 'Verify the archive against its signed manifest; names what does not match (archivist, admin)', parameters: [idPath('id')], responses: { '200': { description: 'verdict' }, ...errors } } },
+      '/api/archive/hearings/{id}/aired/{rest}': { get: { security: [{ staffToken: [] }], summary: 'The as-aired rendition’s playlists and segments (archivist, admin)', parameters: [idPath('id'), { name: 'rest', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'playlist or MPEG-TS' }, ...errors } } },
+      '/api/archive/hearings/{id}/download/{file}': { get: { security: [{ staffToken: [] }], summary: 'Download aired.mp4, master.mp4 (under an unsealing order), record.json or manifest.json; every access is on the audit trail', parameters: [idPath('id'), { name: 'file', in: 'path', required: true, schema: { enum: ['aired.mp4', 'master.mp4', 'record.json', 'manifest.json'] } }], responses: { '200': { description: 'file (Range supported)' }, ...errors } } },
+      '/api/archive/hearings/{id}/master/index.m3u8': { get: { security: [{ staffToken: [] }], summary: 'The sealed master as an HLS playlist, under an unsealing order in force', parameters: [idPath('id')], responses: { '200': { description: 'playlist' }, ...errors } } },
+      '/api/archive/hearings/{id}/master/{name}': { get: { security: [{ staffToken: [] }], summary: 'A segment of the sealed master, under an unsealing order in force', parameters: [idPath('id'), { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z]\\d{4}-\\d{6}\\.ts$' } }], responses: { '200': { description: 'MPEG-TS' }, ...errors } } },
+      '/api/archive/hearings/{id}/orders': {
+        get: { security: [{ staffToken: [] }], summary: 'The unsealing orders entered for a hearing (archivist, supervisor, admin)', parameters: [idPath('id')], responses: { '200': { description: 'orders' }, ...errors } },
+        post: { security: [{ staffToken: [] }], summary: 'Enter a court order unsealing the master (supervisor, admin)', parameters: [idPath('id')], requestBody: json(orderBody), responses: { '201': { description: 'order' }, ...errors } },
+      },
+      '/api/archive/hearings/{id}/lost-parts': { post: { security: [{ staffToken: [] }], summary: 'Declare the parts no node can supply lost, so finalizing can finish (supervisor, admin)', parameters: [idPath('id')], requestBody: json(lostBody), responses: { '200': { description: 'the keys declared' }, ...errors } } },
       '/api/hearings/{id}/broadcast/{command}': {
         post: {
           security: [{ staffToken: [] }],
