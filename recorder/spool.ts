@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, link, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, rm, stat, writeFile } from 'node:fs/promises';
+import { replaceDurably } from '../server/store/durable-file.ts';
 import path from 'node:path';
 import { filesUnder } from '../server/store/file-tree.ts';
 import { isObjectKey } from '../server/store/object-store.ts';
@@ -25,8 +26,8 @@ export async function sha256File(file: string): Promise<string> {
 
 /**
  * The recorder's outbox on the local disk: one file per object, under the object's own key, so the
- * directory is the queue and a restart finds every upload still owed. A file enters whole (written
- * beside and renamed) and leaves only when the store has confirmed it.
+ * directory is the queue and a restart finds every upload still owed. A file enters whole and
+ * durably (store/durable-file.ts) and leaves only when the store has confirmed it.
  */
 export class Spool {
   constructor(readonly dir: string) {}
@@ -37,16 +38,8 @@ export class Spool {
   }
 
   private async enter(key: string, write: (tmp: string) => Promise<void>): Promise<Spooled> {
-    const dest = this.pathOf(key);
-    await mkdir(path.dirname(dest), { recursive: true });
-    const tmp = `${dest}.${randomBytes(6).toString('hex')}.part`;
-    try {
-      await write(tmp);
-      await rename(tmp, dest);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    // Durable before it counts as spooled: an upload owed must survive a power cut.
+    await replaceDurably(this.pathOf(key), write);
     return this.describe(key);
   }
 

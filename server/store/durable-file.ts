@@ -1,35 +1,42 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * Replaces a file so that a crash at any instant leaves the old content or the new, and once this
- * resolves the new content survives a power cut: written to a temp file, fsynced, renamed over
- * the target, and the directory fsynced so the rename itself is on disk.
+ * The one way a file is written to survive a crash. `write` fills a temp file beside the target
+ * (`<target>.<random>.part`: listings skip such names and recovery removes them); it is fsynced,
+ * renamed over the target, and the directory fsynced so the rename itself is on disk. Once this
+ * resolves the new content survives a power cut; a crash at any instant leaves the old content or
+ * the new, never a part.
  */
-export async function writeFileDurably(file: string, data: string | Buffer): Promise<void> {
+export async function replaceDurably(file: string, write: (tmp: string) => Promise<void>): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.part`;
   try {
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await write(tmp);
+    await syncPath(tmp);
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
   }
-  const d = await open(dir, 'r');
+  await syncPath(dir);
+}
+
+/** Flushes a file's (or a directory's) content and metadata to the disk. */
+async function syncPath(p: string): Promise<void> {
+  const fh = await open(p, 'r');
   try {
-    await d.sync();
+    await fh.sync();
   } finally {
-    await d.close();
+    await fh.close();
   }
+}
+
+/** Replaces a file's content durably (see `replaceDurably`); private to this process's user. */
+export function writeFileDurably(file: string, data: string | Buffer): Promise<void> {
+  return replaceDurably(file, (tmp) => writeFile(tmp, data, { mode: 0o600 }));
 }
 
 /** Appends one line and fsyncs it: once this resolves, the line survives a crash. */

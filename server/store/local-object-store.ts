@@ -1,6 +1,6 @@
+import { replaceDurably } from './durable-file.ts';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CourtcastError } from '../domain/errors.ts';
 import { filesUnder } from './file-tree.ts';
@@ -26,16 +26,7 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   private async atomically(key: string, write: (tmp: string) => Promise<void>): Promise<void> {
-    const full = this.resolve(key);
-    await mkdir(path.dirname(full), { recursive: true });
-    const tmp = `${full}.${randomBytes(6).toString('hex')}.part`;
-    try {
-      await write(tmp);
-      await rename(tmp, full);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await replaceDurably(this.resolve(key), write);
   }
 
   async put(key: string, body: Buffer | string): Promise<void> {
