@@ -4,7 +4,7 @@ import type { Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { TypedEmitter } from '../domain/events.ts';
 import type { MaskRequest } from '../domain/mask-request.ts';
-import { buildLiveHearing, type HearingFactoryOptions } from './hearing-factory.ts';
+import type { HearingFactoryOptions } from './hearing-factory.ts';
 import type { LiveHearing } from './live-hearing.ts';
 import { auditLiveHearing } from './hearing-audit.ts';
 import { MasterRateMeter } from './master-rate.ts';
@@ -14,15 +14,10 @@ import { mayControl, type Principal } from '../domain/users.ts';
 import type { Cluster, RemoteCall } from './cluster.ts';
 import type { Tenure } from './hearing-factory.ts';
 import { Placement } from './placement.ts';
-import { Resumption } from './resumption.ts';
+import { Arrivals } from './arrivals.ts';
 import { LocalHandle, type CommandContext, type CommandResult, type EncoderHealth, type LiveView, type MaskAnswer } from './local-handle.ts';
 import type { PreviewPiece } from './preview.ts';
 import { dispatch, parseReply, type PreviewTarget, type RemoteArgs, type RemoteHandlers, type RemoteOp, type RemoteResult } from './remote-calls.ts';
-
-
-
-
-
 
 export type { CommandContext, CommandResult, EncoderHealth, LiveView, MaskAnswer } from './local-handle.ts';
 
@@ -36,8 +31,6 @@ export interface BroadcastServiceOptions extends HearingFactoryOptions {
   /** Which node runs each live hearing; commands for a hearing run elsewhere are carried there. */
   readonly cluster: Cluster;
 }
-
-
 
 /** Events of the broadcast service: what consoles need to refresh. */
 export interface BroadcastServiceEvents {
@@ -57,13 +50,13 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   private readonly now: () => number;
   private readonly placement: Placement;
   private readonly gate: CommandGate;
-  private readonly resumption: Resumption;
+  private readonly arrivals: Arrivals;
 
   constructor(private readonly o: BroadcastServiceOptions) {
     super((err, event) => o.logger.error({ err, event }, 'broadcast service listener failed'));
     this.now = o.now ?? Date.now;
     this.gate = new CommandGate(o);
-    this.resumption = new Resumption({
+    this.arrivals = new Arrivals({
       o,
       now: this.now,
       runs: (id) => this.sessions.has(id),
@@ -75,8 +68,11 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       withdraw: (id, reason, by) => this.withdraw(id, reason, by),
       tenure: (id, token) => this.tenure(id, token),
       changed: (id) => this.emit('changed', id),
+      ofCourtroom: (courtroomId) => this.liveOfCourtroom(courtroomId),
+      admit: (id, cmd, hearing) => this.admit(id, cmd, hearing),
+      handle: (id) => this.mustBeHere(id, 'masks apply to a live hearing'),
     });
-    this.placement = new Placement({ ...o, now: this.now }, { runsHere: (id) => this.sessions.has(id), takeOver: (h) => this.resumption.recoverOne(h, 'taken-over') });
+    this.placement = new Placement({ ...o, now: this.now }, { runsHere: (id) => this.sessions.has(id), takeOver: (h) => this.arrivals.recoverOne(h, 'taken-over') });
     o.ingest.on('publish', ({ courtroomId }) => {
       const here = this.liveOfCourtroom(courtroomId);
       here?.encoderConnected();
@@ -106,7 +102,6 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     this.placement.watch();
   }
 
-
   /** What this node does for calls other nodes forward for the hearings it runs. */
   private readonly handlers: RemoteHandlers = {
     command: (id, a) => this.commandHere(id, a.cmd, a.ctx),
@@ -114,7 +109,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     lift: async (id, a) => (await this.mustBeHere(id, 'masks apply to a live hearing')).lift(a.maskId, a.ctx),
     withdraw: (id, a) => this.here(id)?.withdraw(a.reason, a.by),
     view: (id) => this.here(id)?.view() ?? null,
-    handover: (id, a) => this.resumption.handover(id, a.to),
+    handover: (id, a) => this.arrivals.handover(id, a.to),
     preview: (id, a) => this.here(id)?.preview(a.target) ?? null,
   };
 
@@ -222,43 +217,11 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   }
 
   /**
-   * Opens a hearing: recording begins as soon as the encoder is there, and the public playlist
-   * shows the "starting" slate until a clerk starts the broadcast. Opening twice is harmless.
+   * Opens a hearing on this node (service/arrivals.ts): recording begins, and the public sees the
+   * "starting" slate until a clerk starts the broadcast. Opening twice is harmless.
    */
-  async open(hearingId: string, ctx: CommandContext = { actor: SYSTEM }): Promise<LiveHearing> {
-    const existing = this.sessions.get(hearingId);
-    if (existing) return existing;
-    const hearing = await this.o.registry.hearing(hearingId);
-    if (hearing.status === 'ended') throw new CourtcastError('INVALID_TRANSITION', 'the hearing has ended');
-    if (this.liveOfCourtroom(hearing.courtroomId)) {
-      throw new CourtcastError('CONFLICT', 'another hearing is live in this courtroom');
-    }
-    const room = await this.o.registry.courtroom(hearing.courtroomId);
-    await this.admit(hearingId, 'open', hearing);
-    const court = await this.o.registry.court(hearing.courtId);
-    const lease = await this.o.cluster.hold(hearingId).catch((err: unknown) => {
-      throw new CourtcastError('STORE_UNAVAILABLE', 'which node runs the hearing cannot be settled now, so it was not opened', undefined, { cause: err });
-    });
-    if (!lease) throw new CourtcastError('CONFLICT', 'another node runs this hearing');
-    if (this.sessions.has(hearingId)) return this.sessions.get(hearingId) as LiveHearing;
-    const session = buildLiveHearing(this.o, hearing, room, court, this.tenure(hearingId, lease.token));
-    this.adopt(hearingId, session);
-    await this.o.registry.setHearingStatus(hearingId, 'live');
-    this.observe(session);
-    await session.start();
-    await this.record(hearingId, { actor: ctx.actor, action: 'open', reason: ctx.reason ?? null, effectiveAt: this.now(), params: { delaySeconds: hearing.delaySeconds } });
-    await this.applyStandingMasks(hearing);
-    this.emit('changed', hearingId);
-    if (this.o.ingest.isPublishing(room.id)) session.encoderConnected();
-    return session;
-  }
-
-  /** Puts the hearing's standing masks on from the moment it opens, before anything can air. */
-  private async applyStandingMasks(hearing: Hearing): Promise<void> {
-    for (const s of hearing.standingMasks ?? []) {
-      const { name, ...shape } = s;
-      await (await this.mustBeHere(hearing.id, 'masks apply to a live hearing')).addMask(shape, { actor: SYSTEM, reason: `standing mask "${name}" required by the hearing's privacy grounds` }, name);
-    }
+  open(hearingId: string, ctx: CommandContext = { actor: SYSTEM }): Promise<LiveHearing> {
+    return this.arrivals.open(hearingId, ctx);
   }
 
   /** Subscribes the observers of a live hearing: its audit record and the master's bit rate. */
@@ -279,15 +242,12 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     return this.gate.admit(hearingId, cmd, hearing);
   }
 
-
-
-
   /**
    * Brings back every hearing that was live on this node when the server stopped, failing closed
-   * (service/resumption.ts).
+   * (service/arrivals.ts).
    */
   recover(): Promise<string[]> {
-    return this.resumption.recover();
+    return this.arrivals.recover();
   }
 
   /**
@@ -305,7 +265,6 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     if (cmd === 'start') await this.open(hearingId, ctx);
     return (await this.mustBeHere(hearingId, `cannot ${cmd}: the hearing is not live`)).command(cmd, ctx);
   }
-
 
   /**
    * A clerk's mask request as both entry points receive it: resolves a preset, reads the times,

@@ -4,6 +4,8 @@ import { CourtcastError } from '../domain/errors.ts';
 import type { ProgramPhase } from '../domain/program.ts';
 import { programOnArrival, type LastEntry } from '../domain/takeover.ts';
 import type { Principal } from '../domain/users.ts';
+import type { CommandName } from '../domain/commands.ts';
+import type { CommandContext, LocalHandle } from './local-handle.ts';
 import type { BroadcastServiceOptions } from './broadcasts.ts';
 import { buildLiveHearing, firstRunOf, type Tenure } from './hearing-factory.ts';
 import type { LiveHearing } from './live-hearing.ts';
@@ -11,7 +13,7 @@ import { restoreOf, tidyAfterCrash } from './restore.ts';
 
 const SYSTEM: AuditActor = { kind: 'system' };
 
-/** What resuming and handing over need of the broadcast service that keeps the sessions. */
+/** What arrivals and handovers need of the broadcast service that keeps the sessions. */
 export interface SessionHost {
   readonly o: BroadcastServiceOptions;
   readonly now: () => number;
@@ -25,15 +27,61 @@ export interface SessionHost {
   withdraw(hearingId: string, reason: string, by: Principal | null): Promise<void>;
   tenure(hearingId: string, token: number): Tenure;
   changed(hearingId: string): void;
+  /** The hearing live in a courtroom on this node, if any. */
+  ofCourtroom(courtroomId: string): LiveHearing | undefined;
+  admit(hearingId: string, cmd: CommandName, hearing?: Hearing): Promise<void>;
+  /** The handle of a hearing live here. */
+  handle(hearingId: string): Promise<LocalHandle>;
 }
 
 /**
- * Live hearings arriving on this node and leaving it: brought back after a restart, taken over
- * from a node that died, or handed over to the node the encoder moved to. Each arrival fails
- * closed (domain/takeover.ts decides the program a hearing arrives with).
+ * Live hearings arriving on this node and leaving it: opened, brought back after a restart,
+ * taken over from a node that died, or handed over to the node the encoder moved to. Each arrival
+ * fails closed (domain/takeover.ts decides the program a hearing arrives with after a restart or
+ * a takeover; an opened one shows the "starting" slate with its standing masks on).
  */
-export class Resumption {
+export class Arrivals {
   constructor(private readonly h: SessionHost) {}
+
+  /**
+   * Opens a hearing: recording begins as soon as the encoder is there, and the public playlist
+   * shows the "starting" slate until a clerk starts the broadcast. Opening twice is harmless.
+   */
+  async open(hearingId: string, ctx: CommandContext): Promise<LiveHearing> {
+    const existing = this.h.session(hearingId);
+    if (existing) return existing;
+    const hearing = await this.h.o.registry.hearing(hearingId);
+    if (hearing.status === 'ended') throw new CourtcastError('INVALID_TRANSITION', 'the hearing has ended');
+    if (this.h.ofCourtroom(hearing.courtroomId)) {
+      throw new CourtcastError('CONFLICT', 'another hearing is live in this courtroom');
+    }
+    const room = await this.h.o.registry.courtroom(hearing.courtroomId);
+    await this.h.admit(hearingId, 'open', hearing);
+    const court = await this.h.o.registry.court(hearing.courtId);
+    const lease = await this.h.o.cluster.hold(hearingId).catch((err: unknown) => {
+      throw new CourtcastError('STORE_UNAVAILABLE', 'which node runs the hearing cannot be settled now, so it was not opened', undefined, { cause: err });
+    });
+    if (!lease) throw new CourtcastError('CONFLICT', 'another node runs this hearing');
+    if (this.h.runs(hearingId)) return this.h.session(hearingId) as LiveHearing;
+    const session = buildLiveHearing(this.h.o, hearing, room, court, this.h.tenure(hearingId, lease.token));
+    this.h.adopt(hearingId, session);
+    await this.h.o.registry.setHearingStatus(hearingId, 'live');
+    this.h.observe(session);
+    await session.start();
+    await this.h.record(hearingId, { actor: ctx.actor, action: 'open', reason: ctx.reason ?? null, effectiveAt: this.h.now(), params: { delaySeconds: hearing.delaySeconds } });
+    await this.applyStandingMasks(hearing);
+    this.h.changed(hearingId);
+    if (this.h.o.ingest.isPublishing(room.id)) session.encoderConnected();
+    return session;
+  }
+
+  /** Puts the hearing's standing masks on from the moment it opens, before anything can air. */
+  private async applyStandingMasks(hearing: Hearing): Promise<void> {
+    for (const s of hearing.standingMasks ?? []) {
+      const { name, ...shape } = s;
+      await (await this.h.handle(hearing.id)).addMask(shape, { actor: SYSTEM, reason: `standing mask "${name}" required by the hearing's privacy grounds` }, name);
+    }
+  }
 
   /** Gives a hearing up to the node its encoder now publishes to. */
   async handover(hearingId: string, to: string): Promise<void> {
