@@ -87,6 +87,8 @@ export interface Hearing {
   readonly grounds?: readonly PrivacyGround[];
   /** Masks required for the whole broadcast; see StandingMask. */
   readonly standingMasks?: readonly StandingMask[];
+  /** How many times the record was changed (compare-and-set in the state store); absent on older records. */
+  readonly version?: number;
 }
 
 /** The bounds on D that the deployment allows. */
@@ -101,4 +103,18 @@ export function delayAllowed(policy: DelayPolicy, seconds: number): boolean {
 }
 
 /** The public view of a hearing: everything but what only staff may see. */
-export type PublicHearing = Omit<Hearing, 'courtId' | 'grounds' | 'standingMasks'> & { readonly courtName: string };
+export type PublicHearing = Pick<Hearing, (typeof PUBLIC_HEARING_FIELDS)[number]> & { readonly courtName: string };
+
+/**
+ * The fields of a hearing the public may read, listed rather than subtracted: a field added to
+ * the hearing later (as the privacy grounds and standing masks once were) stays private until it
+ * is listed here.
+ */
+export const PUBLIC_HEARING_FIELDS = ['id', 'courtroomId', 'caseNumber', 'title', 'caseType', 'scheduledStart', 'delaySeconds', 'isPublic', 'status'] as const;
+
+/** The public view of a hearing. */
+export function publicHearing(h: Hearing, courtName: string): PublicHearing {
+  const out: Partial<Record<(typeof PUBLIC_HEARING_FIELDS)[number], unknown>> = {};
+  for (const f of PUBLIC_HEARING_FIELDS) out[f] = h[f];
+  return { ...(out as Pick<Hearing, (typeof PUBLIC_HEARING_FIELDS)[number]>), courtName };
+}

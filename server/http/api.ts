@@ -1,7 +1,7 @@
 import express, { Router, type RequestHandler, type Response } from 'express';
 import { problemRateLimit } from './rate-limit.ts';
 import { z } from 'zod';
-import type { Courtroom, Hearing, PublicHearing } from '../domain/courts.ts';
+import { publicHearing, type Courtroom, type Hearing, type PublicHearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { hasRole, mayApprove, mayControl, mayReadAudit, publicUser, type Principal } from '../domain/users.ts';
 import type { Governance } from '../service/governance.ts';
@@ -253,10 +253,9 @@ function sendPreview(res: Response, piece: PreviewPiece): void {
 
 /** What anyone may know about a hearing. */
 function publicView(h: Hearing, court: { name: string; timezone: string } | undefined, baseUrl: string): PublicHearing & { playlistUrl: string | null; courtTimezone: string } {
-  const { courtId: _omit, ...rest } = h;
   const playlistUrl = h.status === 'live' ? `${baseUrl}/hls/${publicPrefix(h.id)}/master.m3u8` : null;
   // Times are shown in the court's own zone, wherever the viewer is.
-  return { ...rest, courtName: court?.name ?? '', courtTimezone: court?.timezone ?? 'UTC', playlistUrl };
+  return { ...publicHearing(h, court?.name ?? ''), courtTimezone: court?.timezone ?? 'UTC', playlistUrl };
 }
 
 /** The public API: the schedule and one hearing's status. Only public hearings are listed. */

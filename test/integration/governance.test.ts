@@ -138,6 +138,14 @@ describe('broadcast approval', () => {
     const witness = { name: 'witness box', kind: 'pixelate', region: { x: 0.6, y: 0.2, w: 0.3, h: 0.5 } };
     expect((await s.api('PATCH', `/api/hearings/${r.hearingId}`, { standingMasks: [witness] })).status).toBe(200);
     expect((await decide(r.hearingId, appId, approver)).status).toBe(200);
+    // Reviewed, it is on the public API, which says nothing of its privacy grounds or masks.
+    expect((await s.api('POST', `/api/hearings/${r.hearingId}/reviews`, { checklist: { personalData: true, minors: true, masks: true } }, approver)).status).toBe(201);
+    const shown = (await (await fetch(`${s.base}/public/hearings/${r.hearingId}`)).json()) as { [field: string]: unknown };
+    expect(shown.title).toBeTypeOf('string');
+    for (const field of ['grounds', 'standingMasks', 'courtId', 'version']) expect(shown, field).not.toHaveProperty(field);
+    const listed = ((await (await fetch(`${s.base}/public/schedule`)).json()) as { [field: string]: unknown }[]).find((h) => h.id === r.hearingId);
+    expect(listed).toBeDefined();
+    expect(listed).not.toHaveProperty('grounds');
     expect((await s.api('POST', `/api/hearings/${r.hearingId}/broadcast/open`, {})).status).toBe(200);
     // The mask went on as the hearing opened, by the system, on the record.
     const trail = await s.api<{ action: string; actor: { kind: string }; params: { mask?: { id: string; standing?: string } } }[]>('GET', `/api/hearings/${r.hearingId}/audit`);
