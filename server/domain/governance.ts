@@ -81,6 +81,8 @@ export interface GovernanceRecord {
   readonly applications: readonly Application[];
   readonly objections: readonly Objection[];
   readonly reviews: readonly Review[];
+  /** How many times the record was written (compare-and-set in the state store); absent on older records. */
+  readonly version?: number;
 }
 
 /** A hearing with nothing filed yet. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { userActor, type AuditTrail } from '../audit/trail.ts';
 import type { Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
+import { updateVersioned } from '../store/versioned.ts';
 import { TypedEmitter } from '../domain/events.ts';
 import {
   approvalBlockers,
@@ -117,42 +118,52 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
     const h = await this.o.registry.hearing(hearingId);
     if (!mayControl(p, h.courtroomId)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
     if (h.status === 'ended') throw new CourtcastError('INVALID_TRANSITION', 'the hearing has ended');
-    const g = await this.record(hearingId);
-    const last = currentApplication(g);
-    if (last && !last.decision) throw new CourtcastError('CONFLICT', 'an application is already waiting for a decision');
-    // A new application would stand in for the approval in force; it must be revoked first.
-    if (last?.decision?.outcome === 'approved' && !last.revoked) throw new CourtcastError('CONFLICT', 'an approval is in force; it must be revoked before a new application');
     const app = { id: newId('ap'), scopes: [...new Set(input.scopes)], grounds: input.grounds, filedBy: ref(p), filedAt: this.now() };
-    return this.commit(h, { ...g, applications: [...g.applications, app] }, p, 'broadcast-applied', { applicationId: app.id, scopes: app.scopes, grounds: app.grounds });
+    const change = (g: GovernanceRecord): GovernanceRecord => {
+      const last = currentApplication(g);
+      if (last && !last.decision) throw new CourtcastError('CONFLICT', 'an application is already waiting for a decision');
+      // A new application would stand in for the approval in force; it must be revoked first.
+      if (last?.decision?.outcome === 'approved' && !last.revoked) throw new CourtcastError('CONFLICT', 'an approval is in force; it must be revoked before a new application');
+      return { ...g, applications: [...g.applications, app] };
+    };
+    return this.commit(h, change, p, 'broadcast-applied', { applicationId: app.id, scopes: app.scopes, grounds: app.grounds });
   }
 
   /** The court's leadership approves or refuses the pending application. */
   async decide(hearingId: string, applicationId: string, outcome: 'approved' | 'refused', reason: string, p: Principal): Promise<GovernanceRecord> {
     const h = await this.o.registry.hearing(hearingId);
     if (!mayApprove(p, h.courtId)) throw new CourtcastError('FORBIDDEN', "only an approver of the hearing's court decides its broadcast");
-    const g = await this.record(hearingId);
-    const app = currentApplication(g);
-    if (!app || app.id !== applicationId) throw new CourtcastError('NOT_FOUND', `no pending application ${applicationId}`);
-    if (app.decision) throw new CourtcastError('INVALID_TRANSITION', `the application was already ${app.decision.outcome}`);
-    if (outcome === 'approved') {
-      const blockers = approvalBlockers(h, g);
-      if (blockers.length > 0) throw notCleared(blockers, 'the broadcast cannot be approved');
-    }
-    const decided = { ...app, decision: { outcome, reason, by: ref(p), at: this.now(), terms: termsOf(h) } };
-    const next = { ...g, applications: [...g.applications.slice(0, -1), decided] };
-    return this.commit(h, next, p, outcome === 'approved' ? 'broadcast-approved' : 'broadcast-refused', { applicationId, scopes: app.scopes }, reason);
+    let scopes: readonly BroadcastScope[] = [];
+    const change = (g: GovernanceRecord): GovernanceRecord => {
+      const app = currentApplication(g);
+      if (!app || app.id !== applicationId) throw new CourtcastError('NOT_FOUND', `no pending application ${applicationId}`);
+      if (app.decision) throw new CourtcastError('INVALID_TRANSITION', `the application was already ${app.decision.outcome}`);
+      if (outcome === 'approved') {
+        const blockers = approvalBlockers(h, g);
+        if (blockers.length > 0) throw notCleared(blockers, 'the broadcast cannot be approved');
+      }
+      scopes = app.scopes;
+      const decided = { ...app, decision: { outcome, reason, by: ref(p), at: this.now(), terms: termsOf(h) } };
+      return { ...g, applications: [...g.applications.slice(0, -1), decided] };
+    };
+    change(await this.record(hearingId)); // refused before anything is recorded
+    return this.commit(h, change, p, outcome === 'approved' ? 'broadcast-approved' : 'broadcast-refused', { applicationId, scopes }, reason);
   }
 
   /** Revokes the approval in force; a live broadcast is withdrawn before anything is stored. */
   async revoke(hearingId: string, reason: string, p: Principal): Promise<GovernanceRecord> {
     const h = await this.o.registry.hearing(hearingId);
     if (!mayApprove(p, h.courtId)) throw new CourtcastError('FORBIDDEN', "only an approver of the hearing's court revokes its approval");
-    const g = await this.record(hearingId);
-    const app = currentApplication(g);
-    if (app?.decision?.outcome !== 'approved' || app.revoked) throw new CourtcastError('INVALID_TRANSITION', 'no approval is in force');
+    let applicationId = '';
+    const change = (g: GovernanceRecord): GovernanceRecord => {
+      const app = currentApplication(g);
+      if (app?.decision?.outcome !== 'approved' || app.revoked) throw new CourtcastError('INVALID_TRANSITION', 'no approval is in force');
+      applicationId = app.id;
+      return { ...g, applications: [...g.applications.slice(0, -1), { ...app, revoked: { reason, by: ref(p), at: this.now() } }] };
+    };
+    change(await this.record(hearingId));
     this.withdraw(hearingId, 'approval-revoked', `approval revoked: ${reason}`, p);
-    const next = { ...g, applications: [...g.applications.slice(0, -1), { ...app, revoked: { reason, by: ref(p), at: this.now() } }] };
-    return this.commit(h, next, p, 'broadcast-approval-revoked', { applicationId: app.id }, reason, { safety: true });
+    return this.commit(h, change, p, 'broadcast-approval-revoked', { applicationId }, reason, { safety: true });
   }
 
   /**
@@ -163,23 +174,24 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
   async object(hearingId: string, input: { objector: Objection['objector']; name: string; ground: string }, p: Principal): Promise<GovernanceRecord> {
     const h = await this.o.registry.hearing(hearingId);
     if (!mayControl(p, h.courtroomId) && !mayApprove(p, h.courtId)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
-    const g = await this.record(hearingId);
     const objection: Objection = { id: newId('ob'), ...input, filedAt: this.now(), recordedBy: ref(p) };
     this.withdraw(hearingId, 'objection-pending', `objection by the ${input.objector}: ${input.ground}`, p);
-    return this.commit(h, { ...g, objections: [...g.objections, objection] }, p, 'objection-recorded', { objectionId: objection.id, objector: input.objector, name: input.name, ground: input.ground }, null, { safety: true });
+    return this.commit(h, (g) => ({ ...g, objections: [...g.objections, objection] }), p, 'objection-recorded', { objectionId: objection.id, objector: input.objector, name: input.name, ground: input.ground }, null, { safety: true });
   }
 
   /** An approver rules on an objection: upheld means no broadcast; dismissal needs reasons. */
   async rule(hearingId: string, objectionId: string, outcome: 'upheld' | 'dismissed', reason: string, p: Principal): Promise<GovernanceRecord> {
     const h = await this.o.registry.hearing(hearingId);
     if (!mayApprove(p, h.courtId)) throw new CourtcastError('FORBIDDEN', "only an approver of the hearing's court rules on objections");
-    const g = await this.record(hearingId);
-    const found = g.objections.find((o) => o.id === objectionId);
-    if (!found) throw new CourtcastError('NOT_FOUND', `no objection ${objectionId}`);
-    if (found.decision) throw new CourtcastError('INVALID_TRANSITION', `the objection was already ${found.decision.outcome}`);
+    const change = (g: GovernanceRecord): GovernanceRecord => {
+      const found = g.objections.find((o) => o.id === objectionId);
+      if (!found) throw new CourtcastError('NOT_FOUND', `no objection ${objectionId}`);
+      if (found.decision) throw new CourtcastError('INVALID_TRANSITION', `the objection was already ${found.decision.outcome}`);
+      return { ...g, objections: g.objections.map((o) => (o.id === objectionId ? { ...o, decision: { outcome, reason, by: ref(p), at: this.now() } } : o)) };
+    };
+    change(await this.record(hearingId));
     if (outcome === 'upheld') this.withdraw(hearingId, 'objection-upheld', `objection upheld: ${reason}`, p);
-    const objections = g.objections.map((o) => (o.id === objectionId ? { ...o, decision: { outcome, reason, by: ref(p), at: this.now() } } : o));
-    return this.commit(h, { ...g, objections }, p, `objection-${outcome}`, { objectionId }, reason, { safety: outcome === 'upheld' });
+    return this.commit(h, change, p, `objection-${outcome}`, { objectionId }, reason, { safety: outcome === 'upheld' });
   }
 
   /** A reviewer signs off what the public will read about the hearing, on a complete checklist. */
@@ -187,9 +199,8 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
     const h = await this.o.registry.hearing(hearingId);
     if (!mayReview(p, h.courtId)) throw new CourtcastError('FORBIDDEN', "only a supervisor or an approver of the hearing's court signs off its review");
     if (!checklistComplete(input.checklist)) throw new CourtcastError('VALIDATION_FAILED', 'every question of the checklist must be answered yes before sign-off', { checklist: input.checklist });
-    const g = await this.record(hearingId);
     const review = { id: newId('rv'), ...input, by: ref(p), at: this.now(), subject: reviewSubjectOf(h) };
-    return this.commit(h, { ...g, reviews: [...g.reviews, review] }, p, 'confidentiality-reviewed', { reviewId: review.id, checklist: input.checklist, note: input.note });
+    return this.commit(h, (g) => ({ ...g, reviews: [...g.reviews, review] }), p, 'confidentiality-reviewed', { reviewId: review.id, checklist: input.checklist, note: input.note });
   }
 
   /**
@@ -207,12 +218,17 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
    * need the trail first (refused if it cannot record); safety acts have already acted and are
    * stored and recorded whatever the trail's state.
    */
-  private async commit(h: Hearing, next: GovernanceRecord, p: Principal, action: string, params: Record<string, unknown>, reason: string | null = null, opts: { safety?: boolean } = {}): Promise<GovernanceRecord> {
+  private async commit(h: Hearing, change: (g: GovernanceRecord) => GovernanceRecord, p: Principal, action: string, params: Record<string, unknown>, reason: string | null = null, opts: { safety?: boolean } = {}): Promise<GovernanceRecord> {
     if (!opts.safety && !(await this.o.audit.ready(h.id))) throw new CourtcastError('STORE_UNAVAILABLE', 'the audit trail cannot record it now, so nothing was changed');
+    // Checked against the record as it stands before anything goes on the trail.
+    change(await this.record(h.id));
     const entry = { actor: userActor(p), action, params, reason, effectiveAt: this.now() };
     if (!opts.safety) await this.o.audit.append(h.id, entry);
+    let next: GovernanceRecord;
     try {
-      await this.o.state.put(NS, h.id, next);
+      // Applied to the record as stored (compare-and-set), so an act by another approver or node
+      // meanwhile is kept, and this one is checked again against it.
+      next = await updateVersioned<GovernanceRecord>(this.o.state, NS, h.id, (g) => change(g ?? emptyGovernance(h.id)));
     } catch (err) {
       // The trail already holds the act; it must also say the act did not take effect, so a
       // retry's second entry reads as the one that counted.

@@ -1,3 +1,4 @@
+import { updateVersioned } from '../store/versioned.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { delayAllowed, type CaseType, type Court, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type MaskPreset, type PrivacyGround, type StandingMask } from '../domain/courts.ts';
 import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type CourtroomId, type HearingId } from '../domain/ids.ts';
@@ -188,19 +189,27 @@ export class Registry {
     return all.sort((a, b) => a.scheduledStart.localeCompare(b.scheduledStart));
   }
 
-  /** Changes a hearing's details; an ended hearing's are its record and stay as they were. */
+  /**
+   * Changes a hearing's details; an ended hearing's are its record and stay as they were. The
+   * change is applied to the hearing as stored (compare-and-set), so a status the service set
+   * meanwhile, or another editor's change, is kept.
+   */
   async updateHearing(id: string, patch: HearingPatch): Promise<{ before: Hearing; after: Hearing }> {
-    const before = await this.hearing(id);
-    if (before.status === 'ended') throw new CourtcastError('INVALID_TRANSITION', 'an ended hearing cannot be changed');
-    const after: Hearing = { ...before, ...patch, ...(patch.scheduledStart ? { scheduledStart: new Date(patch.scheduledStart).toISOString() } : {}) };
-    await this.state.put('hearings', id, after);
-    return { before, after };
+    let before: Hearing | null = null;
+    const after = await updateVersioned<Hearing>(this.state, 'hearings', id, (h) => {
+      if (!h) throw new CourtcastError('NOT_FOUND', `no hearing ${id}`);
+      if (h.status === 'ended') throw new CourtcastError('INVALID_TRANSITION', 'an ended hearing cannot be changed');
+      before = h;
+      return { ...h, ...patch, ...(patch.scheduledStart ? { scheduledStart: new Date(patch.scheduledStart).toISOString() } : {}) };
+    });
+    return { before: before as unknown as Hearing, after };
   }
 
+  /** Sets a hearing's status, keeping whatever else was changed meanwhile. */
   async setHearingStatus(id: HearingId | string, status: HearingStatus): Promise<Hearing> {
-    const h = await this.hearing(id);
-    const next: Hearing = { ...h, status };
-    await this.state.put('hearings', id, next);
-    return next;
+    return updateVersioned<Hearing>(this.state, 'hearings', id, (h) => {
+      if (!h) throw new CourtcastError('NOT_FOUND', `no hearing ${id}`);
+      return { ...h, status };
+    });
   }
 }

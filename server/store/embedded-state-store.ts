@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, type RootDatabase } from 'lmdb';
 import { FencedOut, LocalLeases, type Fence } from './leases.ts';
-import type { StateNamespace, StateStore } from './state-store.ts';
+import { versionOf, type StateNamespace, type StateStore, type Versioned } from './state-store.ts';
 
 /** A stored record: its JSON text and when it expires (null: never). */
 interface Stored {
@@ -83,6 +83,18 @@ export class EmbeddedStateStore implements StateStore {
       if (live(s, now)) out.push(JSON.parse(s.raw) as T);
     }
     return out;
+  }
+
+  async putIfVersion<T extends Versioned>(ns: StateNamespace, id: string, value: T, expected: number): Promise<boolean> {
+    const key = recordKey(ns, id);
+    // Read and write in one write transaction: no other writer can slip in between.
+    return this.db.transaction(() => {
+      const existing = this.db.get(key) as Stored | undefined;
+      const stored = live(existing, Date.now()) ? (JSON.parse(existing.raw) as Versioned) : null;
+      if (versionOf(stored) !== expected) return false;
+      this.db.put(key, { raw: JSON.stringify(value), expiresAt: null });
+      return true;
+    });
   }
 
   async putIfAbsent<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<T | null> {

@@ -1,5 +1,5 @@
 import { FencedOut, LocalLeases, type Fence } from './leases.ts';
-import type { StateNamespace, StateStore } from './state-store.ts';
+import { versionOf, type StateNamespace, type StateStore, type Versioned } from './state-store.ts';
 
 /**
  * The embedded default. Values are stored as JSON text, so callers can never mutate a stored
@@ -50,6 +50,13 @@ export class MemoryStateStore implements StateStore {
       const raw = this.live(ns, id);
       return raw === undefined ? [] : [JSON.parse(raw) as T];
     });
+  }
+
+  async putIfVersion<T extends Versioned>(ns: StateNamespace, id: string, value: T, expected: number): Promise<boolean> {
+    const existing = this.live(ns, id);
+    if (versionOf(existing === undefined ? null : (JSON.parse(existing) as Versioned)) !== expected) return false;
+    this.ns(ns).set(id, { raw: JSON.stringify(value), expiresAt: null });
+    return true;
   }
 
   async putIfAbsent<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<T | null> {

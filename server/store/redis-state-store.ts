@@ -2,7 +2,7 @@ import { createClient, type RedisClientType } from 'redis';
 import { FencedOut, type Fence, type Leases } from './leases.ts';
 import { fenceKey, RedisLeases } from './redis-leases.ts';
 import { RedisTransport } from './redis-transport.ts';
-import type { StateNamespace, StateStore } from './state-store.ts';
+import type { StateNamespace, StateStore, Versioned } from './state-store.ts';
 
 /** How long one command may wait for Redis's answer before it fails. */
 const COMMAND_TIMEOUT_MS = 5_000;
@@ -10,6 +10,13 @@ const COMMAND_TIMEOUT_MS = 5_000;
 // Atomic in Redis: the check and the write cannot be separated by another node's write.
 const PUT_FENCED = `if tonumber(redis.call('GET', KEYS[1]) or '0') > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+return 1`;
+// The stored record's version (0 when absent or unversioned) must be the one the writer read.
+const PUT_IF_VERSION = `local raw = redis.call('HGET', KEYS[1], ARGV[1])
+local v = 0
+if raw then local r = cjson.decode(raw); if type(r) == 'table' and type(r.version) == 'number' then v = r.version end end
+if v ~= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1`;
 const APPEND_IF = `if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
 for i = 2, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[i]) end
@@ -93,6 +100,10 @@ export class RedisStateStore implements StateStore {
   /** Records stored with a time to live are not listed; they are looked up by id only. */
   async list<T>(ns: StateNamespace): Promise<T[]> {
     return (await this.client.hVals(this.hash(ns))).map((raw) => JSON.parse(raw) as T);
+  }
+
+  async putIfVersion<T extends Versioned>(ns: StateNamespace, id: string, value: T, expected: number): Promise<boolean> {
+    return (await this.client.eval(PUT_IF_VERSION, { keys: [this.hash(ns)], arguments: [id, String(expected), JSON.stringify(value)] })) === 1;
   }
 
   async putIfAbsent<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<T | null> {

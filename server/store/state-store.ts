@@ -5,6 +5,14 @@ export const STATE_NAMESPACES = ['courts', 'courtrooms', 'hearings', 'programs',
 /** A namespace of the state store. */
 export type StateNamespace = (typeof STATE_NAMESPACES)[number];
 
+/** A record that carries its version: how many times it was written through `putIfVersion`. */
+export interface Versioned {
+  readonly version?: number;
+}
+
+/** The version of a stored record (0 when absent or written before versions). */
+export const versionOf = (r: Versioned | null | undefined): number => r?.version ?? 0;
+
 /**
  * Durable JSON records by namespace and id, plus append-only logs. In memory for the embedded
  * default, Redis in production; one contract test suite runs against both. Values are plain
@@ -23,6 +31,13 @@ export interface StateStore {
    * stored, or the value already there. With `ttlMs` the record expires.
    */
   putIfAbsent<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<T | null>;
+  /**
+   * Compare-and-set on a versioned record: stores `value` (whose `version` should be
+   * `expected + 1`) only if the stored record's `version` is `expected` (an absent record, or one
+   * written before versions, counts as 0), atomically. False, and nothing stored, when another
+   * writer got there first: the caller reads again and reapplies its change, so no update is lost.
+   */
+  putIfVersion<T extends Versioned>(ns: StateNamespace, id: string, value: T, expected: number): Promise<boolean>;
   /**
    * Stores a record only while `fence` carries the newest token of its hearing's lease;
    * rejects with `FencedOut` otherwise. What a live hearing's owner writes goes through this.

@@ -71,6 +71,30 @@ describe.each(implementations)('state store contract: %s', (_name, make) => {
     for (const r of results) if (r !== null) expect(r).toEqual(winner);
   });
 
+  it('sets a versioned record only from the version its writer read: of writers racing, one wins each round and none is lost', async () => {
+    // Absent, and written before versions, both count as version 0.
+    expect(await store.putIfVersion('hearings', 'v', { n: 1, version: 1 }, 1)).toBe(false);
+    expect(await store.putIfVersion('hearings', 'v', { n: 1, version: 1 }, 0)).toBe(true);
+    expect(await store.putIfVersion('hearings', 'v', { n: 2, version: 2 }, 0)).toBe(false);
+    expect(await store.get('hearings', 'v')).toEqual({ n: 1, version: 1 });
+    await store.put('hearings', 'old', { n: 0 });
+    expect(await store.putIfVersion('hearings', 'old', { n: 1, version: 1 }, 0)).toBe(true);
+    // Ten writers each add their name through read, change, compare-and-set, retrying when beaten.
+    const names = Array.from({ length: 10 }, (_, i) => `w${i}`);
+    await Promise.all(
+      names.map(async (name) => {
+        for (;;) {
+          const cur = (await store.get<{ names: string[]; version?: number }>('governance', 'race')) ?? { names: [] };
+          const v = cur.version ?? 0;
+          if (await store.putIfVersion('governance', 'race', { names: [...cur.names, name], version: v + 1 }, v)) return;
+        }
+      }),
+    );
+    const final = await store.get<{ names: string[]; version: number }>('governance', 'race');
+    expect(final?.names.sort()).toEqual([...names].sort());
+    expect(final?.version).toBe(10);
+  });
+
   it('expires putIfAbsent records after their time to live', async () => {
     expect(await store.putIfAbsent('idempotency', 't', { v: 1 }, 150)).toBeNull();
     expect(await store.putIfAbsent('idempotency', 't', { v: 2 }, 150)).toEqual({ v: 1 });
