@@ -36,7 +36,8 @@ export class Recorder {
   readonly uploader: Uploader;
   private readonly archives = new Map<string, Promise<HearingArchive>>();
   private readonly finalizer: Finalizer;
-  private readonly masterPasses = new Map<string, Promise<void>>();
+  /** Per hearing, passes over the sealer's manifest, one at a time; a failed pass is retried by the next. */
+  private readonly mastering = new Turns();
   /**
    * Per hearing, the aired slots being copied, in order: finalizing waits for them. A piece that
    * fails ends only itself (it is logged, and the slot is caught up by the next follow or left
@@ -140,11 +141,7 @@ export class Recorder {
    * sealer's manifest is the one source, so an event missed in a crash is caught up on the next pass.
    */
   enterMaster(hearingId: string): Promise<void> {
-    const running = this.masterPasses.get(hearingId);
-    const next = (running ?? Promise.resolve()).then(() => this.masterPass(hearingId));
-    const settled = next.catch((err: unknown) => this.o.logger.error({ hearingId, err }, 'could not archive master segments; the next pass retries'));
-    this.masterPasses.set(hearingId, settled);
-    return settled;
+    return this.mastering.run(hearingId, () => this.masterPass(hearingId)).catch((err: unknown) => this.o.logger.error({ hearingId, err }, 'could not archive master segments; the next pass retries'));
   }
 
   private async masterPass(hearingId: string): Promise<void> {
