@@ -9,7 +9,7 @@ import type { Principal } from '../../server/domain/users.ts';
 import { Governance } from '../../server/service/governance.ts';
 import { Registry } from '../../server/service/registry.ts';
 import { MemoryStateStore } from '../../server/store/memory-state-store.ts';
-import type { StateNamespace } from '../../server/store/state-store.ts';
+import type { StateNamespace, Versioned } from '../../server/store/state-store.ts';
 
 /** A real memory store whose governance records can be refused, as a store failing mid-act would. */
 class RefusingStore extends MemoryStateStore {
@@ -17,6 +17,11 @@ class RefusingStore extends MemoryStateStore {
   override async put<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<void> {
     if (this.refuse && ns === 'governance') throw new Error('store refused the write');
     return super.put(ns, id, value, ttlMs);
+  }
+  // Governance writes by compare-and-set: the same refusal there.
+  override async putIfVersion<T extends Versioned>(ns: StateNamespace, id: string, value: T, expected: number): Promise<boolean> {
+    if (this.refuse && ns === 'governance') throw new Error('store refused the write');
+    return super.putIfVersion(ns, id, value, expected);
   }
 }
 
