@@ -1,7 +1,7 @@
 import express, { Router, type RequestHandler, type Response } from 'express';
 import { problemRateLimit } from './rate-limit.ts';
 import { z } from 'zod';
-import { publicHearing, type Courtroom, type Hearing, type PublicHearing } from '../domain/courts.ts';
+import type { Courtroom, Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { hasRole, mayApprove, mayControl, mayReadAudit, publicUser, type Principal } from '../domain/users.ts';
 import type { Governance } from '../service/governance.ts';
@@ -12,16 +12,8 @@ import { authenticate, principalOf, requireRole } from './auth.ts';
 import type { BroadcastService } from '../service/broadcasts.ts';
 import type { PreviewPiece } from '../service/preview.ts';
 import { previewTarget } from '../service/remote-calls.ts';
-import { publicPrefix } from '../service/hearing-factory.ts';
 import type { Registry } from '../service/registry.ts';
-import type { PublicHearings } from '../service/public-hearings.ts';
-import type { PublicStates } from '../service/public-states.ts';
-import type { PublicStatus } from '../domain/public-state.ts';
 import type { Replays } from '../service/replays.ts';
-import type { PublicStats } from '../service/public-stats.ts';
-import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
-import { pipeline } from 'node:stream/promises';
-import { sendProblem } from './problem.ts';
 import { parse, route } from './handlers.ts';
 import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody, hearingPatchBody } from './schemas.ts';
 import { governanceRoutes } from './governance-api.ts';
@@ -249,98 +241,4 @@ export function staffApi(d: StaffApiDeps): Router {
 
 function sendPreview(res: Response, piece: PreviewPiece): void {
   res.type(piece.contentType).send(Buffer.from(piece.body, piece.encoding));
-}
-
-/** What anyone may know about a hearing. */
-function publicView(h: Hearing, court: { name: string; timezone: string } | undefined, baseUrl: string): PublicHearing & { playlistUrl: string | null; courtTimezone: string } {
-  const playlistUrl = h.status === 'live' ? `${baseUrl}/hls/${publicPrefix(h.id)}/master.m3u8` : null;
-  // Times are shown in the court's own zone, wherever the viewer is.
-  return { ...publicHearing(h, court?.name ?? ''), courtTimezone: court?.timezone ?? 'UTC', playlistUrl };
-}
-
-/** The public API: the schedule and one hearing's status. Only public hearings are listed. */
-/** What the public API reads. */
-export interface PublicApiDeps {
-  readonly registry: Registry;
-  readonly hearings: PublicHearings;
-  readonly broadcasts: BroadcastService;
-  readonly states: PublicStates;
-  readonly replays: Replays;
-  /** The archive, for published replays (the as-aired recording only). */
-  readonly catalogue: Pick<ArchiveCatalogue, 'open' | 'head'>;
-  readonly stats: Pick<PublicStats, 'replayStarted'>;
-  readonly maxEventStreams: number;
-}
-
-const replayKey = z.string().regex(/^(?:index\.m3u8|[a-z0-9_-]{1,16}\/(?:index\.m3u8|\d{1,9}\.ts))$/, 'not a replay object');
-
-export function publicApi(d: PublicApiDeps, baseUrl: (req: express.Request) => string): Router {
-  const { registry, broadcasts, states, replays, catalogue } = d;
-  const api = Router();
-  let openStreams = 0;
-  // A published replay: the as-aired recording from the archive. Anything else (not published,
-  // withheld, not public) is 404, so a withheld replay cannot be told from one that never was.
-  api.get('/hearings/:id/replay/{*rest}', route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    const rest = id && parse(replayKey, (req.params as { rest?: string[] }).rest?.join('/'), res);
-    if (!id || !rest) return;
-    const h = await d.hearings.get(id);
-    const decision = (await replays.get(id))?.decision;
-    const found = h && decision === 'published' ? await catalogue.open(id, `aired/${rest}`) : null;
-    if (!found) return sendProblem(res, 'NOT_FOUND', 'no replay here');
-    if (rest === 'index.m3u8') d.stats.replayStarted(id);
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    // Short lives, so withholding a published replay takes effect soon at any cache too.
-    res.setHeader('Cache-Control', rest.endsWith('.m3u8') ? 'public, max-age=10' : 'public, max-age=60');
-    res.type(rest.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t').setHeader('Content-Length', String(found.info.size));
-    await pipeline(found.body, res);
-  }));
-  // Live state for players: one long-lived stream per viewer instead of polling. Registered before
-  // the caching header below: an event stream must never be cached.
-  api.get('/hearings/:id/events', route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    if (!id) return;
-    const first = await states.status(id).catch(() => null);
-    if (!first) return sendProblem(res, 'NOT_FOUND', `no hearing ${id}`);
-    // Each stream holds a socket for as long as a viewer watches: a flood must not exhaust them.
-    if (openStreams >= d.maxEventStreams) {
-      res.setHeader('Retry-After', '30');
-      return sendProblem(res, 'BUSY', 'too many open state streams; poll /public/hearings/{id} instead');
-    }
-    openStreams++;
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': '*', 'X-Accel-Buffering': 'no' });
-    const send = (s: PublicStatus) => res.write(`event: state\ndata: ${JSON.stringify(s)}\n\n`);
-    send(first);
-    const stop = states.on('changed', (s) => s.hearingId === id && send(s));
-    // A comment now and then keeps proxies from closing an idle stream.
-    const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    req.on('close', () => {
-      openStreams--;
-      stop();
-      clearInterval(beat);
-    });
-  }));
-  api.use((_req, res, next) => {
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Cache-Control', 'public, max-age=2');
-    next();
-  });
-  api.get('/schedule', route(async (req, res) => {
-    const courts = new Map((await registry.listCourts()).map((c) => [c.id as string, c]));
-    const hearings = await d.hearings.list();
-    res.json(hearings.map((h) => publicView(h, courts.get(h.courtId), baseUrl(req))));
-  }));
-  api.get('/hearings/:id', route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    if (!id) return;
-    const h = await d.hearings.get(id);
-    if (!h) return sendProblem(res, 'NOT_FOUND', `no hearing ${id}`);
-    const court = await registry.court(h.courtId);
-    // Wherever the hearing runs: a node that does not run it asks the one that does.
-    const live = (await broadcasts.view(id))?.status;
-    const status = await states.status(id);
-    const replayUrl = status?.state === 'replay' ? `${baseUrl(req)}/public/hearings/${id}/replay/index.m3u8` : null;
-    res.json({ ...publicView(h, court, baseUrl(req)), state: status?.state ?? 'not-broadcast', stateSince: status?.since ?? null, replayUrl, broadcast: live ? { delaySeconds: live.delaySeconds } : null });
-  }));
-  return api;
 }

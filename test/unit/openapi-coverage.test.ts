@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { describe, expect, it } from 'vitest';
-import { staffApi, publicApi } from '../../server/http/api.ts';
+import { staffApi } from '../../server/http/api.ts';
+import { publicApi } from '../../server/http/public-api.ts';
 import { archiveApi } from '../../server/http/archive-api.ts';
 import { governanceRoutes } from '../../server/http/governance-api.ts';
 import { openApiDocument } from '../../server/http/openapi.ts';
