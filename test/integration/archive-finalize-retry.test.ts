@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -192,5 +193,24 @@ describe('archive: finalizing waits for a part another node has not uploaded yet
     // A node whose lease holds finishes it.
     await recorder.finalize(hearingId);
     expect((await completed(hearingId)).masterSegments).toBe(files.length);
+  });
+
+  it('goes on archiving later aired slots after one piece of a hearing fails', async () => {
+    const hearingId = 'h_aired';
+    const nodeDir = path.join(dir, 'd');
+    // The hearing's journal cannot be read (a directory where the file should be): opening its
+    // archive fails, so the catch-up that follow() starts with fails.
+    const journal = path.join(nodeDir, 'journal', `${hearingId}.jsonl`);
+    mkdirSync(journal, { recursive: true });
+    const empty = { nextSeq: 0, discontinuitySequence: 0, entries: [], ended: false, lastProgramDateTime: null };
+    const nodeD = new Recorder({ ...recorderOptions(nodeDir), nodeId: 'node-d', savedTimeline: async () => empty });
+    const session = Object.assign(new EventEmitter(), { hearing: { id: hearingId }, close: async () => undefined });
+    await nodeD.follow(session);
+    // The disk is mended; the next slots must still be archived.
+    await rm(journal, { recursive: true });
+    await store.put(`public/${hearingId}/180p/5.ts`, await readFile(path.join(dir, 'segs', files[0]!)));
+    session.emit('released', { seq: 5, captureStart: epoch, captureEnd: epoch + 1_000, outcome: 'aired', reason: 'program', durationSec: 1, releasedAt: Date.now() });
+    await waitFor(async () => (await nodeD.archive(hearingId)).has('aired/180p/5.ts') || null, 'the later slot to be archived', 10_000);
+    await nodeD.close();
   });
 });
