@@ -70,7 +70,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       changed: (id) => this.emit('changed', id),
       ofCourtroom: (courtroomId) => this.liveOfCourtroom(courtroomId),
       admit: (id, cmd, hearing) => this.admit(id, cmd, hearing),
-      handle: (id) => this.mustBeHere(id, 'masks apply to a live hearing'),
+      handle: (id) => this.maskable(id),
     });
     this.placement = new Placement({ ...o, now: this.now }, { runsHere: (id) => this.sessions.has(id), takeOver: (h) => this.arrivals.recoverOne(h, 'taken-over') });
     o.ingest.on('publish', ({ courtroomId }) => {
@@ -105,8 +105,8 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   /** What this node does for calls other nodes forward for the hearings it runs. */
   private readonly handlers: RemoteHandlers = {
     command: (id, a) => this.commandHere(id, a.cmd, a.ctx),
-    mask: async (id, a) => (await this.mustBeHere(id, 'masks apply to a live hearing')).requestMask(a.req, a.actor),
-    lift: async (id, a) => (await this.mustBeHere(id, 'masks apply to a live hearing')).lift(a.maskId, a.ctx),
+    mask: async (id, a) => (await this.maskable(id)).requestMask(a.req, a.actor),
+    lift: async (id, a) => (await this.maskable(id)).lift(a.maskId, a.ctx),
     withdraw: (id, a) => this.here(id)?.withdraw(a.reason, a.by),
     view: (id) => this.here(id)?.view() ?? null,
     handover: (id, a) => this.arrivals.handover(id, a.to),
@@ -125,6 +125,11 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       encoderHealth: () => this.encoderHealth(hearingId),
       changed: () => this.emit('changed', hearingId),
     });
+  }
+
+  /** The handle of a hearing live here, for a mask or a lift: masks apply to a live hearing only. */
+  private maskable(hearingId: string): Promise<LocalHandle> {
+    return this.mustBeHere(hearingId, 'masks apply to a live hearing');
   }
 
   /** The handle of a hearing live here; NOT_FOUND for an unknown hearing, INVALID_TRANSITION for one not live. */
@@ -271,12 +276,12 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
    * and answers with the already-public part as ISO times.
    */
   async requestMask(hearingId: string, req: MaskRequest, actor: AuditActor): Promise<MaskAnswer> {
-    return this.routed(hearingId, 'mask', { req, actor }, async () => (await this.mustBeHere(hearingId, 'masks apply to a live hearing')).requestMask(req, actor));
+    return this.routed(hearingId, 'mask', { req, actor }, async () => (await this.maskable(hearingId)).requestMask(req, actor));
   }
 
   /** Lifts an open mask from now on. */
   async liftMask(hearingId: string, maskId: string, ctx: CommandContext): Promise<CommandResult> {
-    return this.routed(hearingId, 'lift', { maskId, ctx }, async () => (await this.mustBeHere(hearingId, 'masks apply to a live hearing')).lift(maskId, ctx));
+    return this.routed(hearingId, 'lift', { maskId, ctx }, async () => (await this.maskable(hearingId)).lift(maskId, ctx));
   }
 
   /**
