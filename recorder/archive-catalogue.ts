@@ -4,10 +4,12 @@ import HLS from 'hls-parser';
 import type { Hearing } from '../server/domain/courts.ts';
 import { CourtcastError } from '../server/domain/errors.ts';
 import type { ByteRange, ObjectInfo, ObjectStore } from '../server/store/object-store.ts';
+import { z } from 'zod';
+import { Records } from '../server/store/records.ts';
 import type { StateStore } from '../server/store/state-store.ts';
 import { archivePrefix } from './hearing-archive.ts';
 import type { Manifest, ManifestEntry, ManifestSeal, Verdict } from './manifest.ts';
-import type { ArchiveRecord } from './recorder.ts';
+import { archiveRecords, type ArchiveRecord } from './archive-record.ts';
 import type { SigningKey } from './signing-key.ts';
 import { masterInOrder } from './vod-playlist.ts';
 import { recordingLog, type LoggedEvent, type RecordingLog } from './recording-log.ts';
@@ -28,6 +30,21 @@ export interface UnsealingOrder {
   readonly enteredBy: { readonly userId: string; readonly username: string };
   readonly enteredAt: number;
 }
+
+const orderCodec: z.ZodType<UnsealingOrder> = z.looseObject({
+  id: z.string(),
+  hearingId: z.string(),
+  reference: z.string(),
+  judge: z.string(),
+  reason: z.string(),
+  from: z.number(),
+  to: z.number(),
+  expiresAt: z.number(),
+  enteredBy: z.looseObject({ userId: z.string(), username: z.string() }),
+  enteredAt: z.number(),
+});
+
+const orderRecords = (state: StateStore): Records<UnsealingOrder> => new Records(state, 'unsealing-orders', orderCodec);
 
 export type NewOrder = Pick<UnsealingOrder, 'reference' | 'judge' | 'reason' | 'from' | 'to' | 'expiresAt'>;
 
@@ -72,7 +89,7 @@ export class ArchiveCatalogue {
   }
 
   async search(q: ArchiveQuery): Promise<(Hearing & { archive: ArchiveRecord | null })[]> {
-    const records = new Map(await this.o.state.entries<ArchiveRecord>('archives'));
+    const records = new Map(await archiveRecords(this.o.state).entries());
     const needle = q.caseNumber?.trim().toLowerCase();
     return (await this.o.hearings.listHearings())
       .filter((h) => records.has(h.id))
@@ -95,7 +112,7 @@ export class ArchiveCatalogue {
   /** A hearing's record page: what it is, where its archive stands, its timeline and trail. */
   async record(hearingId: string): Promise<{ hearing: Hearing; archive: ArchiveRecord; seal: ManifestSeal | null; record: unknown; master: { segments: number; from: number | null; to: number | null } }> {
     const hearing = await this.o.hearings.hearing(hearingId);
-    const archive = await this.o.state.get<ArchiveRecord>('archives', hearingId);
+    const archive = await archiveRecords(this.o.state).get(hearingId);
     if (!archive) throw new CourtcastError('NOT_FOUND', 'this hearing has no archive');
     const [manifest, recordText] = await Promise.all([this.manifest(hearingId), this.o.store.get(`${archivePrefix(hearingId)}/record.json`)]);
     const master = masterInOrder(manifest?.entries ?? []);
@@ -133,7 +150,7 @@ export class ArchiveCatalogue {
   }
 
   async orders(hearingId: string): Promise<UnsealingOrder[]> {
-    return (await this.o.state.list<UnsealingOrder>('unsealing-orders')).filter((o) => o.hearingId === hearingId).sort((a, b) => a.enteredAt - b.enteredAt);
+    return (await orderRecords(this.o.state).list()).filter((o) => o.hearingId === hearingId).sort((a, b) => a.enteredAt - b.enteredAt);
   }
 
   async addOrder(hearingId: string, input: NewOrder, by: UnsealingOrder['enteredBy']): Promise<UnsealingOrder> {
@@ -141,7 +158,7 @@ export class ArchiveCatalogue {
     if (input.to <= input.from) throw new CourtcastError('VALIDATION_FAILED', 'the order must cover a positive interval');
     if (input.expiresAt <= this.now()) throw new CourtcastError('VALIDATION_FAILED', 'the order has already expired');
     const order: UnsealingOrder = { ...input, id: `uo_${randomBytes(9).toString('base64url')}`, hearingId, enteredBy: by, enteredAt: this.now() };
-    await this.o.state.put('unsealing-orders', order.id, order);
+    await orderRecords(this.o.state).put(order.id, order);
     return order;
   }
 

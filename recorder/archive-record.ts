@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { Records } from '../server/store/records.ts';
+import type { StateStore } from '../server/store/state-store.ts';
 import { declaredLost, isLost, type ManifestEntry } from './manifest.ts';
 import { airedInOrder, masterInOrder } from './vod-playlist.ts';
 
@@ -25,6 +28,28 @@ export interface ArchiveRecord {
 export interface Unfinished {
   readonly since: string;
 }
+
+const archiveCodec: z.ZodType<ArchiveRecord> = z.looseObject({
+  hearingId: z.string(),
+  status: z.enum(['recording', 'finalizing', 'complete']),
+  startedAt: z.string(),
+  finalizedAt: z.string().nullable(),
+  entries: z.number(),
+  bytes: z.number(),
+  files: z.looseObject({ masterMp4: z.string().optional(), airedMp4: z.string().optional(), airedPlaylist: z.string().optional() }),
+  masterSegments: z.number(),
+  airedSegments: z.number(),
+  masterFrom: z.number().nullable(),
+  masterTo: z.number().nullable(),
+  lostParts: z.number().optional(),
+  error: z.string().optional(),
+});
+
+/** Hearings' archive records, by hearing id. */
+export const archiveRecords = (state: StateStore): Records<ArchiveRecord> => new Records(state, 'archives', archiveCodec);
+
+/** The archives being finalized, by hearing id. */
+export const unfinishedRecords = (state: StateStore): Records<Unfinished> => new Records(state, 'unfinished-archives', z.looseObject({ since: z.string() }));
 
 /** How many entries of a chain were declared lost. */
 function lostIn(entries: readonly ManifestEntry[]): number {

@@ -8,7 +8,7 @@ import { remuxSpec } from '../server/media/args.ts';
 import { runFfmpeg } from '../server/media/run.ts';
 import { LeaseLost, withLease, type HeldLease } from '../server/store/lease-holder.ts';
 import { listenToAired, type AiredSoundReport } from './aired-sound.ts';
-import { archiveRecord, type ArchiveRecord, type Unfinished } from './archive-record.ts';
+import { archiveRecord, archiveRecords, unfinishedRecords, type ArchiveRecord } from './archive-record.ts';
 import { archivePrefix, type HearingArchive } from './hearing-archive.ts';
 import { missingParts, type LostDeclaration } from './lost-parts.ts';
 import type { ManifestEntry } from './manifest.ts';
@@ -88,16 +88,16 @@ export class Finalizer {
 
   private async finalizeOnce(hearingId: string, held: HeldLease): Promise<void> {
     const log = this.o.logger;
-    const known = await this.o.state.get<ArchiveRecord>('archives', hearingId);
+    const known = await archiveRecords(this.o.state).get(hearingId);
     // Another node finished it while this one waited for the lease.
-    if (known?.status === 'complete') return void (await this.o.state.delete('unfinished-archives', hearingId));
+    if (known?.status === 'complete') return void (await unfinishedRecords(this.o.state).delete(hearingId));
     const a = await this.h.archive(hearingId);
     const started = known?.startedAt;
     const base = (status: ArchiveRecord['status'], extra: Partial<ArchiveRecord> = {}) => archiveRecord(hearingId, status, a.list(), { topRung: this.o.topRung, now: this.now() }, { ...(started ? { startedAt: started } : {}), ...extra });
     // Listed before the record says finalizing, so a crash between the two cannot leave an
     // archive that says finalizing but that nobody retries.
-    await this.o.state.put<Unfinished>('unfinished-archives', hearingId, { since: new Date(this.now()).toISOString() });
-    await this.o.state.put('archives', hearingId, base('finalizing'));
+    await unfinishedRecords(this.o.state).put(hearingId, { since: new Date(this.now()).toISOString() });
+    await archiveRecords(this.o.state).put(hearingId, base('finalizing'));
     try {
       await this.h.caughtUp(hearingId);
       // The record and the MP4s are made from the whole chain, the parts other nodes recorded too.
@@ -144,15 +144,15 @@ export class Finalizer {
       held.assertHeld();
       await a.writeManifest(true);
       const files = { ...(a.has('master.mp4') ? { masterMp4: 'master.mp4' } : {}), ...(a.has('aired.mp4') ? { airedMp4: 'aired.mp4' } : {}), airedPlaylist: 'aired/index.m3u8' };
-      await this.o.state.put('archives', hearingId, base('complete', { finalizedAt: new Date(this.now()).toISOString(), files }));
-      await this.o.state.delete('unfinished-archives', hearingId).catch(() => undefined);
+      await archiveRecords(this.o.state).put(hearingId, base('complete', { finalizedAt: new Date(this.now()).toISOString(), files }));
+      await unfinishedRecords(this.o.state).delete(hearingId).catch(() => undefined);
       // Finished: nothing more is entered, and no later pass may replace the final manifest.
       this.h.forget(hearingId);
       log.info({ hearingId, entries: a.list().length }, 'hearing archived');
     } catch (err) {
       if (err instanceof LeaseLost) return void log.warn({ hearingId }, 'lost the lease on finalizing the archive; stopped, and left it to whoever holds it now');
       log.error({ hearingId, err }, 'could not finalize the archive; it is tried again later');
-      await this.o.state.put('archives', hearingId, base('finalizing', { error: err instanceof Error ? err.message : String(err) })).catch(() => undefined);
+      await archiveRecords(this.o.state).put(hearingId, base('finalizing', { error: err instanceof Error ? err.message : String(err) })).catch(() => undefined);
     }
   }
 
@@ -168,7 +168,7 @@ export class Finalizer {
   }
 
   private async declareLostNow(hearingId: string, reason: string, by: LostDeclaration['declaredBy'], onDeclared: (keys: readonly string[]) => Promise<void>): Promise<string[]> {
-    const rec = await this.o.state.get<ArchiveRecord>('archives', hearingId);
+    const rec = await archiveRecords(this.o.state).get(hearingId);
     if (!rec) throw new CourtcastError('NOT_FOUND', 'this hearing has no archive');
     if (rec.status !== 'finalizing') throw new CourtcastError('INVALID_TRANSITION', `the archive is ${rec.status}: parts can be declared lost only while finalizing waits for them`);
     const a = await this.h.archive(hearingId);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ReleaseRecord } from '../server/delay/delay-line.ts';
 import { Turns } from '../server/domain/turns.ts';
 import type { MasterSegment } from '../server/pipeline/master-sealer.ts';
-import { archiveRecord, type ArchiveRecord, type Unfinished } from './archive-record.ts';
+import { archiveRecord, archiveRecords, unfinishedRecords } from './archive-record.ts';
 import { Finalizer } from './finalizer.ts';
 import { HearingArchive } from './hearing-archive.ts';
 import type { ManifestEntry } from './manifest.ts';
@@ -86,10 +86,10 @@ export class Recorder {
     if (!starting) {
       // Only the short list of archives being finalized: every record, of every hearing ever
       // archived, is read once, at start.
-      for (const [id] of await this.o.state.entries<Unfinished>('unfinished-archives')) if (!this.finalizer.busy(id)) void this.finalize(id);
+      for (const [id] of await unfinishedRecords(this.o.state).entries()) if (!this.finalizer.busy(id)) void this.finalize(id);
       return;
     }
-    for (const [id, rec] of await this.o.state.entries<ArchiveRecord>('archives')) {
+    for (const [id, rec] of await archiveRecords(this.o.state).entries()) {
       if (this.finalizer.busy(id)) continue;
       if (rec.status === 'finalizing' || (rec.status === 'recording' && (await this.o.hasEnded(id)))) void this.finalize(id);
     }
@@ -128,7 +128,7 @@ export class Recorder {
     session.on('released', (r) => aired(() => this.enterAired(id, r)));
     aired(() => this.catchUpAired(id));
     session.on('finished', () => void session.close().then(() => this.finalize(id)));
-    await this.o.state.putIfAbsent<ArchiveRecord>('archives', id, archiveRecord(id, 'recording', [], { topRung: this.o.topRung, now: this.now() })).catch((err: unknown) => {
+    await archiveRecords(this.o.state).putIfAbsent(id, archiveRecord(id, 'recording', [], { topRung: this.o.topRung, now: this.now() })).catch((err: unknown) => {
       // The catalogue catches up at finalizing; the recording itself never waits on the state store.
       this.o.logger.error({ hearingId: id, err }, 'could not enter the hearing in the archive catalogue');
     });
@@ -249,7 +249,7 @@ export class Recorder {
       const a = await pending.catch(() => null);
       if (!a) continue;
       await a.sync();
-      const status = (await this.o.state.get<ArchiveRecord>('archives', id).catch(() => null))?.status ?? 'recording';
+      const status = (await archiveRecords(this.o.state).get(id).catch(() => null))?.status ?? 'recording';
       if (status !== 'recording') {
         // Finalizing (here or on another node): this node's part is stored, nothing more to write.
         if (a.waiting === 0) this.archives.delete(id);

@@ -1,4 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { Records } from '../server/store/records.ts';
 import { generatedSecret } from '../server/store/secrets.ts';
 import type { StateStore } from '../server/store/state-store.ts';
 import { keyIdOf } from './manifest.ts';
@@ -12,6 +14,8 @@ export interface SigningKey {
   readonly keyId: string;
 }
 
+const sharedKeyCodec = z.looseObject({ pem: z.string() });
+
 /**
  * The Ed25519 key that signs archive manifests: the configured PEM (PKCS#8) when there is one,
  * otherwise one generated on first start and kept with the deployment's other secrets, so that
@@ -24,7 +28,7 @@ export async function loadSigningKey(dataDir: string, configuredPem?: string, sh
   let pem = configuredPem;
   if (pem === undefined && shared) {
     const mine = await local();
-    pem = (await shared.putIfAbsent<{ pem: string }>('deployment', 'archive-signing-key', { pem: mine }))?.pem ?? mine;
+    pem = (await new Records(shared, 'deployment', sharedKeyCodec).putIfAbsent('archive-signing-key', { pem: mine }))?.pem ?? mine;
   }
   pem ??= await local();
   const privateKey = createPrivateKey(pem);

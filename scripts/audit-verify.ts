@@ -8,7 +8,8 @@
  */
 import { loadConfig } from '../config/load.ts';
 import { verifyStoredChain } from '../server/audit/trail.ts';
-import type { Hearing } from '../server/domain/courts.ts';
+import { hearingCodec } from '../server/domain/codecs.ts';
+import { Records } from '../server/store/records.ts';
 import { openStateStore } from '../server/store/open-state-store.ts';
 
 async function main(): Promise<number> {
@@ -20,7 +21,7 @@ async function main(): Promise<number> {
   const state = await openStateStore(config);
   try {
     const named = process.argv.slice(2);
-    const ids = named.length > 0 ? named : (await state.list<Hearing>('hearings')).map((h) => h.id);
+    const ids = named.length > 0 ? named : (await new Records(state, 'hearings', hearingCodec).list()).map((h) => h.id);
     let bad = 0;
     for (const id of ids) {
       const v = await verifyStoredChain(state, id);

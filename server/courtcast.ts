@@ -22,7 +22,8 @@ import { RedisStateStore } from './store/redis-state-store.ts';
 import type { StateStore } from './store/state-store.ts';
 import { AuditTrail } from './audit/trail.ts';
 import { HealthMonitor } from './service/health.ts';
-import { PublicStates, type AiredSeen } from './service/public-states.ts';
+import { airedCodec, airedRecords, PublicStates } from './service/public-states.ts';
+import { programRecords, releaseRecords } from './service/hearing-records.ts';
 import { Governance } from './service/governance.ts';
 import { Cluster } from './service/cluster.ts';
 import { PublicHearings } from './service/public-hearings.ts';
@@ -33,7 +34,6 @@ import { Replays } from './service/replays.ts';
 import { PublicStats } from './service/public-stats.ts';
 import { publicPrefix, variantsOf } from './service/hearing-factory.ts';
 import { openArchiveStore, openPublicStore } from './store/open-object-store.ts';
-import type { PublicTimeline } from './delay/playlist.ts';
 import type { ObjectStore } from './store/object-store.ts';
 import { Recorder } from '../recorder/recorder.ts';
 import { ArchiveCatalogue } from '../recorder/archive-catalogue.ts';
@@ -181,11 +181,11 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     recordOf: async (hearingId) => ({
       format: 'courtcast-hearing-record/1',
       hearing: await registry.hearing(hearingId),
-      program: await state.get('programs', hearingId),
+      program: await programRecords(state).get(hearingId),
       audit: await audit.list(hearingId),
       auditVerdict: await audit.verify(hearingId),
     }),
-    savedTimeline: async (hearingId) => (await state.get<{ timeline: PublicTimeline }>('releases', hearingId))?.timeline ?? null,
+    savedTimeline: async (hearingId) => (await releaseRecords(state).get(hearingId))?.timeline ?? null,
     hasEnded: (hearingId) => registry.hearing(hearingId).then((h) => h.status === 'ended', () => false),
     ffmpegPath: config.ffmpegPath,
     nodeId: cluster.nodeId,
@@ -194,12 +194,12 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   broadcasts.on('opened', (session) => void recorder.follow(session));
   const replays = new Replays({ state, registry, audit, governance, logger });
   const publicHearings = new PublicHearings(registry, governance);
-  const airedRecords = { get: (id: string) => state.get<AiredSeen>('aired', id), put: (seen: AiredSeen) => state.put('aired', seen.hearingId, seen) };
-  const publicStates = new PublicStates((id) => publicHearings.get(id), async (id) => (await replays.get(id))?.decision ?? null, logger, airedRecords);
+  const publicStates = new PublicStates((id) => publicHearings.get(id), async (id) => (await replays.get(id))?.decision ?? null, logger, airedRecords(state));
   // Viewers of a hearing run on another node hear its changes through whichever node they reach.
   publicStates.on('aired', (seen) => cluster.announce('aired', seen));
   cluster.on('heard', (topic, payload) => {
-    if (topic === 'aired') publicStates.heard(payload as AiredSeen);
+    const seen = topic === 'aired' ? airedCodec.safeParse(payload) : null;
+    if (seen?.success) publicStates.heard(seen.data);
   });
   broadcasts.on('opened', (session) => publicStates.follow(session));
   replays.on('changed', (id) => void publicStates.refresh(id).catch(() => undefined));

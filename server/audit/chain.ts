@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { actingRole, type Principal } from '../domain/users.ts';
@@ -6,6 +7,12 @@ import { actingRole, type Principal } from '../domain/users.ts';
 export type AuditActor =
   | { readonly kind: 'user'; readonly userId: string; readonly username: string; readonly role: string }
   | { readonly kind: 'system' };
+
+/** What a stored audit actor must look like. */
+export const auditActorCodec: z.ZodType<AuditActor> = z.discriminatedUnion('kind', [
+  z.looseObject({ kind: z.literal('user'), userId: z.string(), username: z.string(), role: z.string() }),
+  z.looseObject({ kind: z.literal('system') }),
+]);
 
 /** The audit actor for a signed-in principal, in the role they act in. */
 export function userActor(p: Principal): AuditActor {

@@ -4,6 +4,8 @@ import { settleWithin } from '../domain/deadline.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import type { Logger } from '../domain/logger.ts';
 import { appendLineDurably, writeFileDurably } from '../store/durable-file.ts';
+import { z } from 'zod';
+import { Records } from '../store/records.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { anchorOf, entryHash, GENESIS, verifyChain, type AuditActor, type AuditEntry, type AuditHead, type AuditVerdict } from './chain.ts';
 
@@ -43,9 +45,11 @@ const HEARING_ID = /^hg_[A-Za-z0-9_-]{8,40}$/;
 const entriesLog = (hearingId: string): string => `audit:${hearingId}`;
 const anchorsLog = (hearingId: string): string => `audit-anchor:${hearingId}`;
 
+const headRecords = (state: StateStore): Records<AuditHead & { at: string }> => new Records(state, 'audit-heads', z.looseObject({ seq: z.number().int(), hash: z.string(), at: z.string() }));
+
 /** The head published for a hearing in a state store. */
 export async function publishedHead(state: StateStore, hearingId: string): Promise<AuditHead | null> {
-  const h = await state.get<AuditHead & { at: string }>('audit-heads', hearingId);
+  const h = await headRecords(state).get(hearingId);
   return h ? { seq: h.seq, hash: h.hash } : null;
 }
 
@@ -236,7 +240,7 @@ export class AuditTrail {
           await this.serially(hearingId, () => this.rebase(hearingId, queue));
           continue;
         }
-        await this.state.put('audit-heads', hearingId, { seq: entry.seq, hash: entry.hash, at: entry.at });
+        await headRecords(this.state).put(hearingId, { seq: entry.seq, hash: entry.hash, at: entry.at });
         queue.shift();
       }
     } catch (err) {

@@ -13,6 +13,7 @@ import type { Registry } from '../service/registry.ts';
 import type { Tokens } from '../service/tokens.ts';
 import type { ViewerCounter } from '../service/viewers.ts';
 import type { HealthMonitor } from '../service/health.ts';
+import { Records } from '../store/records.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { commandSchema, joinSchema, liftSchema, maskSchema } from './contract.ts';
 import { ConnectionRights } from './rights.ts';
@@ -50,6 +51,15 @@ const STORED_ANSWER_WAIT_MS = 300;
 
 type IdempotencyRecord = { done: false } | { done: true; ack: CommandAck };
 
+/**
+ * A stored answer is replayed to the console that retries, as it was given: it is checked to be
+ * an answer (the console reads `ok` first), not re-validated field by field.
+ */
+const idempotencyCodec: z.ZodType<IdempotencyRecord> = z.discriminatedUnion('done', [
+  z.object({ done: z.literal(false) }),
+  z.object({ done: z.literal(true), ack: z.custom<CommandAck>((a) => typeof a === 'object' && a !== null && typeof (a as { ok?: unknown }).ok === 'boolean') }),
+]);
+
 const room = (id: string): string => `hearing:${id}`;
 
 /** An ack for any failure: known errors keep their code, anything else says nothing internal. */
@@ -83,6 +93,8 @@ export class ControlChannel {
   private readonly rights: ConnectionRights;
   /** First answers by idempotency key, held here first so a down store cannot block a retry's answer. */
   private readonly answers: LRUCache<string, IdempotencyRecord>;
+  /** Answers kept in the state store, for retries that span a restart or another node. */
+  private readonly storedAnswers: Records<IdempotencyRecord>;
 
   constructor(
     io: Server,
@@ -90,6 +102,7 @@ export class ControlChannel {
   ) {
     this.now = d.now ?? Date.now;
     this.answers = new LRUCache({ max: d.maxIdempotencyKeys ?? IDEMPOTENCY_MAX_KEYS, ttl: IDEMPOTENCY_TTL_MS });
+    this.storedAnswers = new Records(d.state, 'idempotency', idempotencyCodec);
     this.nsp = io.of('/control') as ControlNamespace;
     this.rights = new ConnectionRights(this.nsp, d.accounts, d.tokens, d.logger, this.now);
     this.nsp.on('connection', (socket) => this.onConnection(socket));
@@ -162,7 +175,7 @@ export class ControlChannel {
 
   /** The store's copy of an earlier answer, for retries that span a restart; never waited on long. */
   private async storedAnswer(key: string): Promise<IdempotencyRecord | null> {
-    return settleWithin(this.d.state.get<IdempotencyRecord>('idempotency', key), STORED_ANSWER_WAIT_MS, null);
+    return settleWithin(this.storedAnswers.get(key), STORED_ANSWER_WAIT_MS, null);
   }
 
   /**
@@ -204,7 +217,7 @@ export class ControlChannel {
       }
       this.answers.set(key, { done: true, ack: result });
       // The store's copy serves retries after a restart; it is written after the fact.
-      this.d.state.put('idempotency', key, { done: true, ack: result }, IDEMPOTENCY_TTL_MS).catch((err: unknown) => this.d.logger.warn({ err }, 'could not store an idempotency answer'));
+      this.storedAnswers.put(key, { done: true, ack: result }, IDEMPOTENCY_TTL_MS).catch((err: unknown) => this.d.logger.warn({ err }, 'could not store an idempotency answer'));
       // The clerk who acted hears first; then the same state goes to every console in the room.
       answer(ack, result);
       if (result.ok) this.nsp.to(room(body.hearingId)).emit('state', result.state);

@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   RANGE_NOT_SATISFIABLE: 416,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  /** A stored record its codec refuses: read as an error, never as a default. */
+  RECORD_UNREADABLE: 500,
   BUSY: 503,
   STORE_UNAVAILABLE: 503,
 } as const;

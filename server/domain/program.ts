@@ -26,8 +26,10 @@ export interface Span {
   readonly end: number;
 }
 
+/** Where the broadcast stands, as a list for codecs. */
+export const PROGRAM_PHASES = ['ready', 'on-air', 'paused', 'cut', 'ended'] as const;
 /** Where the broadcast stands. */
-export type ProgramPhase = 'ready' | 'on-air' | 'paused' | 'cut' | 'ended';
+export type ProgramPhase = (typeof PROGRAM_PHASES)[number];
 
 /** The program itself: plain data, safe to persist as JSON. */
 export interface BroadcastProgram {

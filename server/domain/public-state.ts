@@ -7,10 +7,14 @@ import type { Hearing } from './courts.ts';
 export type PublicState = 'scheduled' | 'starting' | 'live' | 'paused' | 'interrupted' | 'not-broadcast' | 'ended' | 'replay' | 'withheld';
 
 /** Whether a supervisor has published an ended hearing's replay, or withheld it. */
-export type ReplayDecision = 'published' | 'withheld';
+export const REPLAY_DECISIONS = ['published', 'withheld'] as const;
+/** A replay decision. */
+export type ReplayDecision = (typeof REPLAY_DECISIONS)[number];
 
 /** The slot outcomes the delay line reports: program media, or the slate that stood in. */
-export type AiredOutcome = 'aired' | 'starting' | 'paused' | 'interrupted' | 'ended' | 'no-broadcast' | 'standby';
+export const AIRED_OUTCOMES = ['aired', 'starting', 'paused', 'interrupted', 'ended', 'no-broadcast', 'standby'] as const;
+/** A slot outcome. */
+export type AiredOutcome = (typeof AIRED_OUTCOMES)[number];
 
 /** A hearing's public state, and since when it has been airing (ms since the epoch), if it airs. */
 export interface PublicStatus {

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { CourtcastError } from '../domain/errors.ts';
 import { TypedEmitter } from '../domain/events.ts';
 import { principalOf, publicUser, tokenRevocation, type Principal, type PublicUser, type RevocationCause, type Role, type User } from '../domain/users.ts';
+import { userCodec } from '../domain/codecs.ts';
+import { Records } from '../store/records.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
@@ -49,11 +51,14 @@ export class Accounts extends TypedEmitter<AccountEvents> {
   private readonly cache = new Map<string, User>();
   private refreshTimer: NodeJS.Timeout | null = null;
 
+  private readonly users: Records<User>;
+
   constructor(
-    private readonly state: StateStore,
+    state: StateStore,
     private readonly now: () => number = Date.now,
   ) {
     super();
+    this.users = new Records(state, 'users', userCodec);
   }
 
   /** Reads every account; with `refreshMs`, keeps re-reading in the background. */
@@ -66,7 +71,7 @@ export class Accounts extends TypedEmitter<AccountEvents> {
   }
 
   private async refresh(): Promise<void> {
-    const stored = new Map((await this.state.list<User>('users')).map((u) => [u.id, u]));
+    const stored = new Map((await this.users.list()).map((u) => [u.id, u]));
     const changed = new Set<string>();
     for (const [id, u] of stored) if (!same(this.cache.get(id), u)) changed.add(id);
     for (const id of this.cache.keys()) if (!stored.has(id)) changed.add(id);
@@ -99,7 +104,7 @@ export class Accounts extends TypedEmitter<AccountEvents> {
       passwordHash: await hashPassword(input.password),
       disabled: false,
     };
-    await this.state.put('users', user.id, user);
+    await this.users.put(user.id, user);
     this.remember(user);
     return publicUser(user);
   }
@@ -109,7 +114,7 @@ export class Accounts extends TypedEmitter<AccountEvents> {
   }
 
   async get(id: string): Promise<User> {
-    const u = this.cache.get(id) ?? (await this.state.get<User>('users', id));
+    const u = this.cache.get(id) ?? (await this.users.get(id));
     if (!u) throw new CourtcastError('NOT_FOUND', `no user ${id}`);
     return u;
   }
@@ -128,14 +133,14 @@ export class Accounts extends TypedEmitter<AccountEvents> {
       // bring old tokens back.
       ...(patch.password !== undefined || patch.disabled === true ? { tokensValidAfter: this.now() } : {}),
     };
-    await this.state.put('users', id, next);
+    await this.users.put(id, next);
     this.remember(next);
     return publicUser(next);
   }
 
   async remove(id: string): Promise<void> {
     await this.get(id);
-    await this.state.delete('users', id);
+    await this.users.delete(id);
     this.cache.delete(id);
     this.emit('changed', id);
   }
@@ -164,7 +169,7 @@ export class Accounts extends TypedEmitter<AccountEvents> {
 
   /** Whether any account exists (bootstrap). */
   async any(): Promise<boolean> {
-    return (await this.state.list<User>('users')).length > 0;
+    return (await this.users.list()).length > 0;
   }
 
   /** Stops the background refresh. */

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { userActor, type AuditTrail } from '../audit/trail.ts';
 import type { Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
-import { updateVersioned } from '../store/versioned.ts';
 import { TypedEmitter } from '../domain/events.ts';
 import {
   approvalBlockers,
@@ -24,10 +23,11 @@ import {
 } from '../domain/governance.ts';
 import type { Logger } from '../domain/logger.ts';
 import { mayApprove, mayControl, mayReview, type Principal } from '../domain/users.ts';
+import { governanceCodec } from '../domain/codecs.ts';
+import { VersionedRecords } from '../store/records.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { Registry } from './registry.ts';
 
-const NS = 'governance';
 
 export interface GovernanceEvents {
   /** The hearing lost its clearance to air: the broadcast service takes it off at once. */
@@ -67,13 +67,16 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
    */
   private readonly withdrawing = new Map<string, Blocker>();
 
+  private readonly records: VersionedRecords<GovernanceRecord>;
+
   constructor(private readonly o: GovernanceOptions) {
     super((err, event) => o.logger.error({ err, event }, 'governance listener failed'));
     this.now = o.now ?? Date.now;
+    this.records = new VersionedRecords(o.state, 'governance', governanceCodec);
   }
 
   async record(hearingId: string): Promise<GovernanceRecord> {
-    return (await this.o.state.get<GovernanceRecord>(NS, hearingId)) ?? emptyGovernance(hearingId);
+    return (await this.records.get(hearingId)) ?? emptyGovernance(hearingId);
   }
 
   /** The hearing's record with what it means now: clearances, blockers and the review in force. */
@@ -105,7 +108,7 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
 
   /** Ids of hearings whose public page may be shown (heard in public, reviewed as they stand). */
   async publishableIds(hearings: readonly Hearing[]): Promise<Set<string>> {
-    const records = new Map((await this.o.state.list<GovernanceRecord>(NS)).map((g) => [g.hearingId, g]));
+    const records = new Map((await this.records.list()).map((g) => [g.hearingId, g]));
     return new Set(hearings.filter((h) => publishable(h, records.get(h.id) ?? emptyGovernance(h.id))).map((h) => h.id));
   }
 
@@ -228,7 +231,7 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
     try {
       // Applied to the record as stored (compare-and-set), so an act by another approver or node
       // meanwhile is kept, and this one is checked again against it.
-      next = await updateVersioned<GovernanceRecord>(this.o.state, NS, h.id, (g) => change(g ?? emptyGovernance(h.id)));
+      next = await this.records.update(h.id, (g) => change(g ?? emptyGovernance(h.id)));
     } catch (err) {
       // The trail already holds the act; it must also say the act did not take effect, so a
       // retry's second entry reads as the one that counted.

@@ -16,6 +16,7 @@ import type { ObjectStore } from '../store/object-store.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { Fence } from '../store/leases.ts';
 import { LiveHearing } from './live-hearing.ts';
+import { programRecords, releaseRecords } from './hearing-records.ts';
 import type { Registry } from './registry.ts';
 
 /** What a recovered hearing resumes from. */
@@ -143,7 +144,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     program: () => session.program,
     // A hearing that is not public never airs: its public playlist only ever carries slates.
     broadcast: hearing.isPublic,
-    persist: (s) => o.state.putFenced('releases', hearing.id, s, tenure.fence()),
+    persist: (s) => releaseRecords(o.state).putFenced(hearing.id, s, tenure.fence()),
     mayRelease: tenure.mayRelease,
     logger: log,
     now,
@@ -159,7 +160,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     ...(restore?.delay ? { initial: restore.delay } : {}),
   });
   const session: LiveHearing = new LiveHearing(hearing, pipeline, delay, program, {
-    persistProgram: (p) => o.state.putFenced('programs', hearing.id, p, tenure.fence()),
+    persistProgram: (p) => programRecords(o.state).putFenced(hearing.id, p, tenure.fence()),
     journalProgram: (p) => writeFileDurably(programJournal(o.journalRoot, hearing.id), JSON.stringify(p)),
     logger: log,
     now,

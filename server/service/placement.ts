@@ -3,6 +3,12 @@ import type { Logger } from '../domain/logger.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { Cluster } from './cluster.ts';
 import type { Registry } from './registry.ts';
+import { z } from 'zod';
+import { Records } from '../store/records.ts';
+
+
+/** Which node a courtroom's encoder publishes to; expires unless repeated. */
+const encoderRecords = (state: StateStore): Records<{ nodeId: string }> => new Records(state, 'encoders', z.looseObject({ nodeId: z.string() }));
 
 /** How long this node says an encoder is here without saying it again. */
 const ENCODER_PRESENCE_MS = 20_000;
@@ -75,14 +81,14 @@ export class Placement {
   async openingNode(hearingId: string): Promise<string | null> {
     const hearing = await this.o.registry.hearing(hearingId);
     if (this.publishing.has(hearing.courtroomId)) return null;
-    const at = await this.o.state.get<{ nodeId: string }>('encoders', hearing.courtroomId).catch(() => null);
+    const at = await encoderRecords(this.o.state).get(hearing.courtroomId).catch(() => null);
     return at && at.nodeId !== this.o.cluster.nodeId ? at.nodeId : null;
   }
 
   /** The record expires by itself once it is not repeated, so a dead node's claim fades. */
   private async announce(courtroomId: string): Promise<void> {
     if (!this.o.cluster.shared) return;
-    await this.o.state.put('encoders', courtroomId, { nodeId: this.o.cluster.nodeId }, ENCODER_PRESENCE_MS).catch(() => undefined);
+    await encoderRecords(this.o.state).put(courtroomId, { nodeId: this.o.cluster.nodeId }, ENCODER_PRESENCE_MS).catch(() => undefined);
   }
 
   /**

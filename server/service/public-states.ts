@@ -1,7 +1,10 @@
 import type { Hearing } from '../domain/courts.ts';
 import { TypedEmitter } from '../domain/events.ts';
 import type { Logger } from '../domain/logger.ts';
-import { publicStateOf, type AiredOutcome, type PublicStatus, type ReplayDecision } from '../domain/public-state.ts';
+import { z } from 'zod';
+import { AIRED_OUTCOMES, publicStateOf, type AiredOutcome, type PublicStatus, type ReplayDecision } from '../domain/public-state.ts';
+import { Records } from '../store/records.ts';
+import type { StateStore } from '../store/state-store.ts';
 import type { LiveHearing } from './live-hearing.ts';
 
 export interface PublicStatesEvents {
@@ -18,10 +21,19 @@ export interface AiredSeen {
   readonly since: number;
 }
 
+/** What a stored or announced aired outcome must look like: it decides what viewers are told. */
+export const airedCodec: z.ZodType<AiredSeen> = z.looseObject({ hearingId: z.string(), outcome: z.enum(AIRED_OUTCOMES), since: z.number() });
+
 /** Where the newest aired outcome of each hearing is kept, for nodes that did not see it. */
 export interface AiredRecords {
   get(hearingId: string): Promise<AiredSeen | null>;
   put(seen: AiredSeen): Promise<void>;
+}
+
+/** The aired outcomes kept in the state store. */
+export function airedRecords(state: StateStore): AiredRecords {
+  const records = new Records(state, 'aired', airedCodec);
+  return { get: (id) => records.get(id), put: (seen) => records.put(seen.hearingId, seen) };
 }
 
 /**

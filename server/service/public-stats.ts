@@ -1,4 +1,6 @@
 import type { Logger } from '../domain/logger.ts';
+import { z } from 'zod';
+import { Records } from '../store/records.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { ViewerCounter } from './viewers.ts';
 
@@ -9,6 +11,8 @@ export interface HearingStats {
   readonly replayViews: number;
 }
 
+const statsCodec: z.ZodType<HearingStats> = z.looseObject({ hearingId: z.string(), peakViewers: z.number(), replayViews: z.number() });
+
 /**
  * Keeps the public statistics: each live hearing's peak of concurrent viewers (sampled from the
  * viewer counter, which itself holds only hashed, expiring keys) and how often its replay was
@@ -18,7 +22,11 @@ export class PublicStats {
   private timer: NodeJS.Timeout | null = null;
   private readonly peaks = new Map<string, number>();
 
-  constructor(private readonly o: { readonly state: StateStore; readonly viewers: ViewerCounter; readonly live: () => string[]; readonly logger: Logger; readonly everyMs?: number }) {}
+  private readonly records: Records<HearingStats>;
+
+  constructor(private readonly o: { readonly state: StateStore; readonly viewers: ViewerCounter; readonly live: () => string[]; readonly logger: Logger; readonly everyMs?: number }) {
+    this.records = new Records(o.state, 'public-stats', statsCodec);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.sample(), this.o.everyMs ?? 5_000);
@@ -36,11 +44,11 @@ export class PublicStats {
   }
 
   async get(hearingId: string): Promise<HearingStats> {
-    return (await this.o.state.get<HearingStats>('public-stats', hearingId).catch(() => null)) ?? { hearingId, peakViewers: 0, replayViews: 0 };
+    return (await this.records.get(hearingId).catch(() => null)) ?? { hearingId, peakViewers: 0, replayViews: 0 };
   }
 
   all(): Promise<HearingStats[]> {
-    return this.o.state.list<HearingStats>('public-stats');
+    return this.records.list();
   }
 
   /** A replay was started (its playlist fetched). */
@@ -54,7 +62,7 @@ export class PublicStats {
   private update(hearingId: string, change: (s: HearingStats) => HearingStats): Promise<void> {
     this.writes = this.writes.then(async () => {
       try {
-        await this.o.state.put('public-stats', hearingId, change(await this.get(hearingId)));
+        await this.records.put(hearingId, change(await this.get(hearingId)));
       } catch (err) {
         this.o.logger.warn({ err, hearingId }, 'could not save public statistics');
       }

@@ -1,8 +1,9 @@
-import { updateVersioned } from '../store/versioned.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { delayAllowed, type CaseType, type Court, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type MaskPreset, type PrivacyGround, type StandingMask } from '../domain/courts.ts';
 import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type CourtroomId, type HearingId } from '../domain/ids.ts';
 import { mayControl, type Principal } from '../domain/users.ts';
+import { courtCodec, courtroomCodec, hearingCodec } from '../domain/codecs.ts';
+import { Records, VersionedRecords } from '../store/records.ts';
 import type { StateStore } from '../store/state-store.ts';
 
 /** Input for a new hearing, already validated for shape at the edge. */
@@ -29,17 +30,25 @@ export class Registry {
   private readonly byKey = new Map<string, CourtroomId>();
   private readonly keyOfRoom = new Map<string, string>();
 
+  private readonly courtRecords: Records<Court>;
+  private readonly roomRecords: Records<Courtroom>;
+  private readonly hearingRecords: VersionedRecords<Hearing>;
+
   constructor(
-    private readonly state: StateStore,
+    state: StateStore,
     private readonly policy: DelayPolicy & { readonly defaultSeconds: number },
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.courtRecords = new Records(state, 'courts', courtCodec);
+    this.roomRecords = new Records(state, 'courtrooms', courtroomCodec);
+    this.hearingRecords = new VersionedRecords(state, 'hearings', hearingCodec);
+  }
 
   /** Rebuilds the key index from the store. */
   async load(): Promise<void> {
     this.byKey.clear();
     this.keyOfRoom.clear();
-    for (const room of await this.state.list<Courtroom>('courtrooms')) this.indexKey(room);
+    for (const room of await this.roomRecords.list()) this.indexKey(room);
   }
 
   /**
@@ -47,7 +56,7 @@ export class Registry {
    * courtrooms whose key changed, whose encoders must be disconnected here too.
    */
   async refreshKeys(): Promise<string[]> {
-    const rooms = await this.state.list<Courtroom>('courtrooms');
+    const rooms = await this.roomRecords.list();
     const rotated = rooms.filter((r) => this.keyOfRoom.has(r.id) && this.keyOfRoom.get(r.id) !== r.streamKey).map((r) => r.id);
     this.byKey.clear();
     this.keyOfRoom.clear();
@@ -73,16 +82,16 @@ export class Registry {
 
   async createCourt(input: { name: string; timezone: string; timeOverlay?: boolean }): Promise<Court> {
     const court: Court = { id: newCourtId(), name: input.name, timezone: input.timezone, ...(input.timeOverlay === false ? { timeOverlay: false } : {}) };
-    await this.state.put('courts', court.id, court);
+    await this.courtRecords.put(court.id, court);
     return court;
   }
 
   async listCourts(): Promise<Court[]> {
-    return this.state.list<Court>('courts');
+    return this.courtRecords.list();
   }
 
   async court(id: string): Promise<Court> {
-    const c = await this.state.get<Court>('courts', id);
+    const c = await this.courtRecords.get(id);
     if (!c) throw new CourtcastError('NOT_FOUND', `no court ${id}`);
     return c;
   }
@@ -91,7 +100,7 @@ export class Registry {
     const court = await this.court(courtId);
     if (input.ingest === 'srt') {
       if (input.srtPort === undefined) throw new CourtcastError('VALIDATION_FAILED', 'an SRT courtroom needs srtPort');
-      const taken = (await this.state.list<Courtroom>('courtrooms')).some((r) => r.srtPort === input.srtPort);
+      const taken = (await this.roomRecords.list()).some((r) => r.srtPort === input.srtPort);
       if (taken) throw new CourtcastError('CONFLICT', `SRT port ${input.srtPort} is taken by another courtroom`);
     }
     const room: Courtroom = {
@@ -103,13 +112,13 @@ export class Registry {
       streamKey: newStreamKey(),
       keyRotatedAt: new Date(this.now()).toISOString(),
     };
-    await this.state.put('courtrooms', room.id, room);
+    await this.roomRecords.put(room.id, room);
     this.indexKey(room);
     return room;
   }
 
   async courtroom(id: string): Promise<Courtroom> {
-    const r = await this.state.get<Courtroom>('courtrooms', id);
+    const r = await this.roomRecords.get(id);
     if (!r) throw new CourtcastError('NOT_FOUND', `no courtroom ${id}`);
     return r;
   }
@@ -118,7 +127,7 @@ export class Registry {
   async rotateKey(id: string): Promise<Courtroom> {
     const room = await this.courtroom(id);
     const next: Courtroom = { ...room, streamKey: newStreamKey(), keyRotatedAt: new Date(this.now()).toISOString() };
-    await this.state.put('courtrooms', id, next);
+    await this.roomRecords.put(id, next);
     this.indexKey(next, room.streamKey);
     return next;
   }
@@ -131,7 +140,7 @@ export class Registry {
     const keys = presets.flatMap((p) => (p.key ? [p.key] : []));
     if (new Set(keys).size !== keys.length) throw new CourtcastError('VALIDATION_FAILED', 'preset shortcuts must be unique');
     const next: Courtroom = { ...room, presets: [...presets] };
-    await this.state.put('courtrooms', room.id, next);
+    await this.roomRecords.put(room.id, next);
     return next;
   }
 
@@ -167,12 +176,12 @@ export class Registry {
       grounds: [...(input.grounds ?? [])],
       standingMasks: [...(input.standingMasks ?? [])],
     };
-    await this.state.put('hearings', hearing.id, hearing);
+    await this.hearingRecords.put(hearing.id, hearing);
     return hearing;
   }
 
   async hearing(id: string): Promise<Hearing> {
-    const h = await this.state.get<Hearing>('hearings', id);
+    const h = await this.hearingRecords.get(id);
     if (!h) throw new CourtcastError('NOT_FOUND', `no hearing ${id}`);
     return h;
   }
@@ -185,7 +194,7 @@ export class Registry {
   }
 
   async listHearings(): Promise<Hearing[]> {
-    const all = await this.state.list<Hearing>('hearings');
+    const all = await this.hearingRecords.list();
     return all.sort((a, b) => a.scheduledStart.localeCompare(b.scheduledStart));
   }
 
@@ -196,7 +205,7 @@ export class Registry {
    */
   async updateHearing(id: string, patch: HearingPatch): Promise<{ before: Hearing; after: Hearing }> {
     let before: Hearing | null = null;
-    const after = await updateVersioned<Hearing>(this.state, 'hearings', id, (h) => {
+    const after = await this.hearingRecords.update(id, (h) => {
       if (!h) throw new CourtcastError('NOT_FOUND', `no hearing ${id}`);
       if (h.status === 'ended') throw new CourtcastError('INVALID_TRANSITION', 'an ended hearing cannot be changed');
       before = h;
@@ -207,7 +216,7 @@ export class Registry {
 
   /** Sets a hearing's status, keeping whatever else was changed meanwhile. */
   async setHearingStatus(id: HearingId | string, status: HearingStatus): Promise<Hearing> {
-    return updateVersioned<Hearing>(this.state, 'hearings', id, (h) => {
+    return this.hearingRecords.update(id, (h) => {
       if (!h) throw new CourtcastError('NOT_FOUND', `no hearing ${id}`);
       return { ...h, status };
     });

@@ -1,8 +1,11 @@
 import type { AuditActor, AuditTrail } from '../audit/trail.ts';
+import { auditActorCodec } from '../audit/chain.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { TypedEmitter } from '../domain/events.ts';
 import type { Logger } from '../domain/logger.ts';
-import type { ReplayDecision } from '../domain/public-state.ts';
+import { REPLAY_DECISIONS, type ReplayDecision } from '../domain/public-state.ts';
+import { z } from 'zod';
+import { Records } from '../store/records.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { Registry } from './registry.ts';
 import { notCleared, type Governance } from './governance.ts';
@@ -16,6 +19,8 @@ export interface ReplayRecord {
   readonly at: number;
 }
 
+const replayCodec: z.ZodType<ReplayRecord> = z.looseObject({ hearingId: z.string(), decision: z.enum(REPLAY_DECISIONS), reason: z.string().nullable(), by: auditActorCodec, at: z.number() });
+
 export interface ReplaysEvents {
   changed: (hearingId: string) => void;
 }
@@ -26,14 +31,17 @@ export interface ReplaysEvents {
  * they take effect, so there is never a public replay nobody answers for.
  */
 export class Replays extends TypedEmitter<ReplaysEvents> {
+  private readonly records: Records<ReplayRecord>;
+
   constructor(
     private readonly o: { readonly state: StateStore; readonly registry: Registry; readonly audit: AuditTrail; readonly governance: Governance; readonly logger: Logger; readonly now?: () => number },
   ) {
     super((err, event) => o.logger.error({ err, event }, 'replay listener failed'));
+    this.records = new Records(o.state, 'replays', replayCodec);
   }
 
   get(hearingId: string): Promise<ReplayRecord | null> {
-    return this.o.state.get<ReplayRecord>('replays', hearingId);
+    return this.records.get(hearingId);
   }
 
   async decide(hearingId: string, decision: ReplayDecision, by: AuditActor, reason: string | null): Promise<ReplayRecord> {
@@ -51,7 +59,7 @@ export class Replays extends TypedEmitter<ReplaysEvents> {
     const now = (this.o.now ?? Date.now)();
     await this.o.audit.append(hearingId, { actor: by, action: decision === 'published' ? 'replay-published' : 'replay-withheld', reason, effectiveAt: now });
     const record: ReplayRecord = { hearingId, decision, reason, by, at: now };
-    await this.o.state.put('replays', hearingId, record);
+    await this.records.put(hearingId, record);
     this.emit('changed', hearingId);
     return record;
   }

@@ -2,12 +2,13 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Hearing } from '../domain/courts.ts';
 import type { Logger } from '../domain/logger.ts';
+import { programCodec } from '../domain/codecs.ts';
 import { emptyProgram, type BroadcastProgram } from '../domain/program.ts';
-import type { DelayLineState } from '../delay/delay-line.ts';
 import { nextRunNumber, reapOrphans, sealUnsealed } from '../pipeline/recovery.ts';
 import { readJsonFile } from '../store/durable-file.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { programJournal, type Restore } from './hearing-factory.ts';
+import { programRecords, releaseRecords } from './hearing-records.ts';
 
 /**
  * The later of the store's program and the local journal's: a cut given while the store was down
@@ -52,8 +53,8 @@ export async function tidyAfterCrash(o: Pick<RestoreOptions, 'pendingRoot' | 'ma
  */
 export async function restoreOf(o: RestoreOptions, hearing: Hearing): Promise<Restore> {
   const firstRun = await tidyAfterCrash(o, hearing.id);
-  const stored = await o.state.get<BroadcastProgram>('programs', hearing.id).catch(() => null);
-  const program = newerProgram(stored, await readJsonFile<BroadcastProgram>(programJournal(o.journalRoot, hearing.id))) ?? emptyProgram(o.now());
-  const delay = (await o.state.get<DelayLineState>('releases', hearing.id)) ?? undefined;
+  const stored = await programRecords(o.state).get(hearing.id).catch(() => null);
+  const program = newerProgram(stored, await readJsonFile(programJournal(o.journalRoot, hearing.id), programCodec)) ?? emptyProgram(o.now());
+  const delay = (await releaseRecords(o.state).get(hearing.id)) ?? undefined;
   return { program, firstRun, ...(delay ? { delay } : {}) };
 }

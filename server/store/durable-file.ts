@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -51,11 +52,14 @@ export async function appendLineDurably(file: string, line: string): Promise<voi
   }
 }
 
-/** The parsed JSON of a file, or null when it is absent or unreadable. */
-export async function readJsonFile<T>(file: string): Promise<T | null> {
+/** The parsed JSON of a file as its codec reads it; null when absent, unreadable or not of that shape. */
+export async function readJsonFile<T>(file: string, codec: z.ZodType<T>): Promise<T | null> {
+  let raw: unknown;
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
+    raw = JSON.parse(await readFile(file, 'utf8'));
   } catch {
     return null;
   }
+  const parsed = codec.safeParse(raw);
+  return parsed.success ? parsed.data : null;
 }

@@ -21,16 +21,17 @@ export const versionOf = (r: Versioned | null | undefined): number => r?.version
 export interface StateStore {
   /** A label for logs. */
   readonly description: string;
-  get<T>(ns: StateNamespace, id: string): Promise<T | null>;
+  /** The stored value, unchecked (null when absent): read it through `Records` and its codec. */
+  get(ns: StateNamespace, id: string): Promise<unknown>;
   /** Stores a record; with `ttlMs` it expires. */
-  put<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<void>;
+  put(ns: StateNamespace, id: string, value: unknown, ttlMs?: number): Promise<void>;
   delete(ns: StateNamespace, id: string): Promise<void>;
-  list<T>(ns: StateNamespace): Promise<T[]>;
+  list(ns: StateNamespace): Promise<unknown[]>;
   /**
    * Stores `value` only if nothing is stored under the id, atomically. Returns null when it
    * stored, or the value already there. With `ttlMs` the record expires.
    */
-  putIfAbsent<T>(ns: StateNamespace, id: string, value: T, ttlMs?: number): Promise<T | null>;
+  putIfAbsent(ns: StateNamespace, id: string, value: unknown, ttlMs?: number): Promise<unknown>;
   /**
    * Compare-and-set on a versioned record: stores `value` (whose `version` should be
    * `expected + 1`) only if the stored record's `version` is `expected` (an absent record, or one
@@ -42,7 +43,7 @@ export interface StateStore {
    * Stores a record only while `fence` carries the newest token of its hearing's lease;
    * rejects with `FencedOut` otherwise. What a live hearing's owner writes goes through this.
    */
-  putFenced<T>(ns: StateNamespace, id: string, value: T, fence: Fence): Promise<void>;
+  putFenced(ns: StateNamespace, id: string, value: unknown, fence: Fence): Promise<void>;
   /** Leases on live hearings, kept where the fences are checked. */
   readonly leases: Leases;
   /** Appends one entry to a log; returns the log's new length. */
@@ -61,7 +62,7 @@ export interface StateStore {
    * Every record of a namespace that does not expire, with its id: what moving a deployment to
    * another store carries (records with a time to live, idempotency answers, are left behind).
    */
-  entries<T>(ns: StateNamespace): Promise<[string, T][]>;
+  entries(ns: StateNamespace): Promise<[string, unknown][]>;
   /** The names of every log. */
   logNames(): Promise<string[]>;
   /** Resolves when the store answers; rejects when it is down. */

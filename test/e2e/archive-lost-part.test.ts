@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archivePrefix, HearingArchive } from '../../recorder/hearing-archive.ts';
 import type { Manifest } from '../../recorder/manifest.ts';
-import type { ArchiveRecord } from '../../recorder/recorder.ts';
+import { archiveRecords, type ArchiveRecord } from '../../recorder/archive-record.ts';
 import type { RecordingLog } from '../../recorder/recording-log.ts';
 import { Spool } from '../../recorder/spool.ts';
 import { Uploader } from '../../recorder/uploader.ts';
@@ -74,7 +74,7 @@ describe('archive: a part declared lost', () => {
 
   it('finalizing names the missing part and keeps trying', async () => {
     await s.cc.recorder.finalize(hearingId);
-    const rec = await s.cc.state.get<ArchiveRecord>('archives', hearingId);
+    const rec = await archiveRecords(s.cc.state).get(hearingId);
     expect(rec?.status).toBe('finalizing');
     expect(rec?.error).toContain(lostKey);
   });
@@ -85,7 +85,7 @@ describe('archive: a part declared lost', () => {
       expect((await lost({ reason: 'gone' }, await s.login(username, `${username}-password`))).status).toBe(403);
     }
     for (const bad of [{}, { reason: '   ' }, { reason: 'x', keys: [lostKey] }, 'not json']) expect((await lost(bad)).status).toBe(400);
-    expect((await s.cc.state.get<ArchiveRecord>('archives', hearingId))?.status).toBe('finalizing');
+    expect((await archiveRecords(s.cc.state).get(hearingId))?.status).toBe('finalizing');
   });
 
   it('shows an admin on the archive page what finalizing waits for, and takes the declaration there', async () => {
@@ -113,7 +113,7 @@ describe('archive: a part declared lost', () => {
 
   it('completes without the part once it is declared lost, and says so everywhere', async () => {
     const rec = await waitFor(async () => {
-      const r = await s.cc.state.get<ArchiveRecord>('archives', hearingId);
+      const r = await archiveRecords(s.cc.state).get(hearingId);
       return r?.status === 'complete' ? r : null;
     }, 'the archive to complete', 60_000);
     expect(rec).toMatchObject({ masterSegments: 3, lostParts: 1 });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArchiveRecord } from '../../recorder/recorder.ts';
+import { archiveRecords } from '../../recorder/archive-record.ts';
 import { launchChromium } from '../support/browser.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
@@ -34,7 +34,7 @@ describe('the archive page in Chromium', () => {
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/resume`, {})).status).toBe(200);
     await elapse(6_000);
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
-    await waitFor(async () => (await s.cc.state.get<ArchiveRecord>('archives', hearingId))?.status === 'complete', 'the archive to be finalized', 60_000);
+    await waitFor(async () => (await archiveRecords(s.cc.state).get(hearingId))?.status === 'complete', 'the archive to be finalized', 60_000);
     await encoder.kill();
     browser = await launchChromium();
   }, 150_000);

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
 import { TestEncoder } from '../support/encoder.ts';
-import type { ArchiveRecord } from '../../recorder/recorder.ts';
+import { archiveRecords } from '../../recorder/archive-record.ts';
 import { seedHearing, startTestServer, waitForEncoder, type TestServer } from '../support/server.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -146,7 +146,7 @@ describe('<courtcast-player> on another site', () => {
     await en.page.screenshot({ path: shot('player-ended-en') });
 
     // The supervisor publishes the replay: open players switch to it without a reload.
-    await waitFor(async () => (await s.cc.state.get<ArchiveRecord>('archives', hearingId))?.status === 'complete', 'the archive', 60_000);
+    await waitFor(async () => (await archiveRecords(s.cc.state).get(hearingId))?.status === 'complete', 'the archive', 60_000);
     expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'published' })).status).toBe(200);
     await untilState(zh.page, 'replay');
     await zh.page.waitForFunction(() => {

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HearingArchive, archivePrefix } from '../../recorder/hearing-archive.ts';
 import type { Manifest } from '../../recorder/manifest.ts';
 import { verifyManifest } from '../../recorder/manifest.ts';
-import { Recorder, type ArchiveRecord, type RecorderOptions } from '../../recorder/recorder.ts';
+import { Recorder, type RecorderOptions } from '../../recorder/recorder.ts';
+import { archiveRecords, type ArchiveRecord } from '../../recorder/archive-record.ts';
 import { loadSigningKey, type SigningKey } from '../../recorder/signing-key.ts';
 import type { CourtcastError } from '../../server/domain/errors.ts';
 import { Spool } from '../../recorder/spool.ts';
@@ -87,12 +88,12 @@ describe('archive: finalizing waits for a part another node has not uploaded yet
 
   const failedFor = (hearingId: string) =>
     waitFor(async () => {
-      const r = await state.get<ArchiveRecord>('archives', hearingId);
+      const r = await archiveRecords(state).get(hearingId);
       return r?.status === 'finalizing' && r.error ? r : null;
     }, 'finalizing to fail for want of the part');
   const completed = (hearingId: string) =>
     waitFor(async () => {
-      const r = await state.get<ArchiveRecord>('archives', hearingId);
+      const r = await archiveRecords(state).get(hearingId);
       return r?.status === 'complete' ? r : null;
     }, 'the archive to complete', 60_000);
 
@@ -122,7 +123,7 @@ describe('archive: finalizing waits for a part another node has not uploaded yet
     expect((await state.entries('unfinished-archives')).map(([id]) => id)).toEqual([hearingId]);
     // Still failing a few retries later, and nothing final was written meanwhile.
     await new Promise((r) => setTimeout(r, 1_000));
-    expect((await state.get<ArchiveRecord>('archives', hearingId))?.status).toBe('finalizing');
+    expect((await archiveRecords(state).get(hearingId))?.status).toBe('finalizing');
     expect(existsSync(path.join(storeDir, archivePrefix(hearingId), 'master.mp4'))).toBe(false);
 
     // A comes back and uploads it: the next retry finishes, with nobody asking again.

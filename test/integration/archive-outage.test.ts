@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyManifest, type Manifest, type ManifestEntry } from '../../recorder/manifest.ts';
-import type { ArchiveRecord } from '../../recorder/recorder.ts';
+import { archiveRecords, type ArchiveRecord } from '../../recorder/archive-record.ts';
 import type { HealthReport } from '../../server/service/health.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { S3Peer } from '../support/s3.ts';
@@ -72,7 +72,7 @@ describe('archive: a 60 s storage outage mid-hearing', () => {
     await elapse(6_000);
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
     rec = await waitFor(async () => {
-      const r = await s.cc.state.get<ArchiveRecord>('archives', hearingId);
+      const r = await archiveRecords(s.cc.state).get(hearingId);
       return r?.status === 'complete' ? r : null;
     }, 'the archive to be finalized', 120_000);
     await s.cc.recorder.uploader.idle(120_000);

@@ -9,7 +9,7 @@ import HLS from 'hls-parser';
 import type { MediaPlaylist } from 'hls-parser/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyManifest, type Manifest } from '../../recorder/manifest.ts';
-import type { ArchiveRecord } from '../../recorder/recorder.ts';
+import { archiveRecords, type ArchiveRecord } from '../../recorder/archive-record.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { decodeCounters, fileCounters, PublicFeed } from '../support/public-feed.ts';
 import { S3Peer } from '../support/s3.ts';
@@ -100,7 +100,7 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
     }
     await encoder.kill();
     rec = await waitFor(async () => {
-      const r = await s.cc.state.get<ArchiveRecord>('archives', hearingId);
+      const r = await archiveRecords(s.cc.state).get(hearingId);
       return r?.status === 'complete' ? r : null;
     }, 'the archive to be finalized', 90_000);
     await s.cc.recorder.uploader.idle(60_000);

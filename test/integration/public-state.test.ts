@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArchiveRecord } from '../../recorder/recorder.ts';
+import { archiveRecords } from '../../recorder/archive-record.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { EventStream } from '../support/event-stream.ts';
 import { seedHearing, startTestServer, waitForEncoder, type TestServer } from '../support/server.ts';
@@ -94,7 +94,7 @@ describe('public state events', () => {
     const future = await seedHearing(s, { scheduledStart: new Date(Date.now() + 3_600_000) });
     expect((await s.api('POST', `/api/hearings/${future.hearingId}/replay`, { decision: 'published' })).status).toBe(409);
 
-    await waitFor(async () => (await s.cc.state.get<ArchiveRecord>('archives', hearingId))?.status === 'complete', 'the archive', 60_000);
+    await waitFor(async () => (await archiveRecords(s.cc.state).get(hearingId))?.status === 'complete', 'the archive', 60_000);
     expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'published' })).status).toBe(200);
     await waitFor(() => stream.states().includes('replay'), 'the replay state', 10_000);
     const info = await s.api<{ state: string; replayUrl: string }>('GET', `/public/hearings/${hearingId}`);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArchiveRecord } from '../../recorder/recorder.ts';
+import { archiveRecords } from '../../recorder/archive-record.ts';
 import type { RecordingLog } from '../../recorder/recording-log.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { seedHearing, startTestServer, waitForEncoder, type TestServer } from '../support/server.ts';
@@ -42,7 +42,7 @@ describe('the recording log names every gap in the master and its cause', () => 
     process.kill(s.cc.broadcasts.live(hearingId)!.masterPid!, 'SIGKILL');
     await elapse(8_000);
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
-    await waitFor(async () => (await s.cc.state.get<ArchiveRecord>('archives', hearingId))?.status === 'complete', 'the archive', 60_000);
+    await waitFor(async () => (await archiveRecords(s.cc.state).get(hearingId))?.status === 'complete', 'the archive', 60_000);
     const page = await s.api<{ recording: RecordingLog; audit: typeof trail }>('GET', `/api/archive/hearings/${hearingId}`);
     log = page.body.recording;
     trail = page.body.audit;

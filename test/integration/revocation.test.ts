@@ -2,7 +2,8 @@ import { SignJWT } from 'jose';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientToServerEvents, CommandAck, Revocation, ServerToClientEvents } from '../../server/control/types.ts';
-import type { User } from '../../server/domain/users.ts';
+import { userCodec } from '../../server/domain/codecs.ts';
+import { Records } from '../../server/store/records.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -134,7 +135,7 @@ describe('an open control connection loses its rights the moment its account doe
 
   it('applies an account change made on another node (straight in the store) within the refresh interval', async () => {
     const { id, c } = await clerkConsole('clerk-elsewhere');
-    const stored = (await s.cc.state.get<User>('users', id))!;
+    const stored = (await new Records(s.cc.state, 'users', userCodec).get(id))!;
     await s.cc.state.put('users', id, { ...stored, disabled: true });
     await waitFor(() => c.revoked.length > 0 && c.disconnected, 'the revocation from the store', 10_000);
     expect(c.revoked[0]).toMatchObject({ code: 'ACCOUNT_DISABLED' });

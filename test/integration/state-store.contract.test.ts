@@ -40,7 +40,7 @@ describe.each(implementations)('state store contract: %s', (_name, make) => {
     await store.put('hearings', 'b', { id: 'b', n: 2 });
     await store.put('courts', 'a', { other: true });
     expect(await store.get('hearings', 'a')).toEqual({ id: 'a', n: 1, nested: { ok: true } });
-    expect((await store.list<{ id: string }>('hearings')).map((h) => h.id).sort()).toEqual(['a', 'b']);
+    expect(((await store.list('hearings')) as { id: string }[]).map((h) => h.id).sort()).toEqual(['a', 'b']);
     await store.delete('hearings', 'a');
     expect(await store.get('hearings', 'a')).toBeNull();
     expect(await store.list('hearings')).toHaveLength(1);
@@ -51,7 +51,7 @@ describe.each(implementations)('state store contract: %s', (_name, make) => {
     const value = { list: [1] };
     await store.put('programs', 'p', value);
     value.list.push(2);
-    const read = await store.get<{ list: number[] }>('programs', 'p');
+    const read = (await store.get('programs', 'p')) as { list: number[] } | null;
     expect(read).toEqual({ list: [1] });
     read!.list.push(3);
     expect(await store.get('programs', 'p')).toEqual({ list: [1] });
@@ -67,7 +67,7 @@ describe.each(implementations)('state store contract: %s', (_name, make) => {
     const results = await Promise.all([1, 2, 3, 4, 5].map((v) => store.putIfAbsent('idempotency', 'k', { v })));
     const stored = results.filter((r) => r === null);
     expect(stored).toHaveLength(1);
-    const winner = await store.get<{ v: number }>('idempotency', 'k');
+    const winner = (await store.get('idempotency', 'k')) as { v: number } | null;
     for (const r of results) if (r !== null) expect(r).toEqual(winner);
   });
 
@@ -84,13 +84,13 @@ describe.each(implementations)('state store contract: %s', (_name, make) => {
     await Promise.all(
       names.map(async (name) => {
         for (;;) {
-          const cur = (await store.get<{ names: string[]; version?: number }>('governance', 'race')) ?? { names: [] };
+          const cur = ((await store.get('governance', 'race')) as { names: string[]; version?: number } | null) ?? { names: [] };
           const v = cur.version ?? 0;
           if (await store.putIfVersion('governance', 'race', { names: [...cur.names, name], version: v + 1 }, v)) return;
         }
       }),
     );
-    const final = await store.get<{ names: string[]; version: number }>('governance', 'race');
+    const final = (await store.get('governance', 'race')) as { names: string[]; version: number } | null;
     expect(final?.names.sort()).toEqual([...names].sort());
     expect(final?.version).toBe(10);
   });

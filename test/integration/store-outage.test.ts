@@ -6,7 +6,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../server/audit/trail.ts';
 import type { ClientToServerEvents, CommandAck, ConsoleState, ServerToClientEvents } from '../../server/control/types.ts';
-import type { BroadcastProgram } from '../../server/domain/program.ts';
+import { programRecords } from '../../server/service/hearing-records.ts';
 import type { HealthReport } from '../../server/service/health.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
@@ -118,7 +118,7 @@ describe('the dump button works while Redis is down', () => {
 
   it('reconciles when Redis returns: the store holds the cut program and the cut is on the record', async () => {
     const stored = await waitFor(async () => {
-      const p = await s.cc.state.get<BroadcastProgram>('programs', hearingId);
+      const p = await programRecords(s.cc.state).get(hearingId);
       return p && p.dumped.length > 0 ? p : null;
     }, 'the cut program in Redis', 10_000);
     expect(stored.dumped.length).toBeGreaterThan(0);
