@@ -4,6 +4,7 @@ import { CourtcastError, ERROR_CODES, isCourtcastError, type ErrorCode } from '.
 import { TypedEmitter } from '../domain/events.ts';
 import type { Logger } from '../domain/logger.ts';
 import type { Fence, Lease, Leases } from '../store/leases.ts';
+import { RenewedLease } from '../store/lease-holder.ts';
 import type { NodeTransport } from '../store/node-transport.ts';
 
 /** A request another node carries out for a hearing it owns. */
@@ -63,8 +64,7 @@ export interface ClusterEvents {
  * hearing on another node, answered there.
  */
 export class Cluster extends TypedEmitter<ClusterEvents> {
-  private readonly held = new Map<string, { lease: Lease; confirmedAt: number }>();
-  private readonly renewing = new Set<string>();
+  private readonly held = new Map<string, RenewedLease>();
   private readonly waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
   private handler: ((call: RemoteCall) => Promise<unknown>) | null = null;
   private renewTimer: NodeJS.Timeout | null = null;
@@ -99,12 +99,10 @@ export class Cluster extends TypedEmitter<ClusterEvents> {
 
   /** Takes a hearing's lease for this node; null when another node holds it. */
   async hold(hearingId: string): Promise<Lease | null> {
-    const sentAt = this.now();
-    const token = await this.o.leases.acquire(hearingId, this.o.nodeId, this.o.leaseMs);
-    if (token === null) return null;
-    const lease = { nodeId: this.o.nodeId, token };
-    this.held.set(hearingId, { lease, confirmedAt: sentAt });
-    return lease;
+    const held = await RenewedLease.acquire(this.o.leases, hearingId, this.o.nodeId, this.o.leaseMs, this.now);
+    if (held === null) return null;
+    this.held.set(hearingId, held);
+    return held.lease;
   }
 
   /** The fence this node's writes for a hearing carry, while it holds the lease. */
@@ -121,14 +119,14 @@ export class Cluster extends TypedEmitter<ClusterEvents> {
     const h = this.held.get(hearingId);
     // Alone, nobody can take over: only a lost lease stops releases.
     if (!this.shared) return h !== undefined;
-    return h !== undefined && this.now() - h.confirmedAt < this.o.leaseMs / 2;
+    return h !== undefined && h.age() < this.o.leaseMs / 2;
   }
 
   /** Gives a hearing up (it ended here, or was handed on). */
   async letGo(hearingId: string): Promise<void> {
     const h = this.held.get(hearingId);
     this.held.delete(hearingId);
-    if (h) await this.o.leases.release(hearingId, h.lease).catch((err: unknown) => this.o.logger.warn({ err, hearingId }, 'could not release a lease; it expires by itself'));
+    if (h) await h.release().catch((err: unknown) => this.o.logger.warn({ err, hearingId }, 'could not release a lease; it expires by itself'));
   }
 
   /** Who holds a hearing now; null when nobody does (not live, or its owner died). */
@@ -140,44 +138,27 @@ export class Cluster extends TypedEmitter<ClusterEvents> {
     await Promise.all([...this.held.keys()].map((id) => this.renew(id)));
   }
 
+  /**
+   * Renews one hearing's lease. Unlike finalizing (store/lease-holder.ts), a live hearing does not
+   * give up on a renewal the store failed to answer: it keeps the lease, `fresh` holds its releases
+   * back once the lease is too old, and it goes on airing when the store answers. A lease that
+   * lapsed meanwhile is taken again if nobody else took it; only another holder ends it here.
+   */
   private async renew(hearingId: string): Promise<void> {
     const h = this.held.get(hearingId);
-    // One renewal at a time: those a stalled store held back would each take the lease again.
-    if (!h || this.renewing.has(hearingId)) return;
-    this.renewing.add(hearingId);
-    try {
-      await this.renewOnce(hearingId, h);
-    } finally {
-      this.renewing.delete(hearingId);
+    if (!h) return;
+    const renewal = await h.renew();
+    if (renewal === 'confirmed' || renewal === 'busy') return;
+    if (renewal === 'failed') {
+      if (!this.fresh(hearingId)) this.o.logger.warn({ hearingId }, 'the lease cannot be renewed: releases wait until it is');
+      return;
     }
-  }
-
-  private async renewOnce(hearingId: string, h: { lease: Lease; confirmedAt: number }): Promise<void> {
-    const sentAt = this.now();
-    try {
-      let ok = await this.o.leases.renew(hearingId, h.lease, this.o.leaseMs);
-      if (!ok) {
-        // Expired while the store was away: take it again if nobody else did, with a new token.
-        const token = await this.o.leases.acquire(hearingId, this.o.nodeId, this.o.leaseMs);
-        if (token !== null && this.held.get(hearingId) === h) {
-          this.held.set(hearingId, { lease: { nodeId: this.o.nodeId, token }, confirmedAt: sentAt });
-          this.o.logger.warn({ hearingId, token }, 'retook a lease that lapsed while the store was away');
-          return;
-        }
-        ok = false;
-      }
-      if (this.held.get(hearingId) !== h) return;
-      if (ok) {
-        this.held.set(hearingId, { lease: h.lease, confirmedAt: sentAt });
-        return;
-      }
-      this.held.delete(hearingId);
-      this.o.logger.error({ hearingId, token: h.lease.token }, 'another node took over this hearing: this node stops acting for it');
-      this.emit('lost', hearingId);
-    } catch (err) {
-      // The store cannot say: keep the lease, but `fresh` stops releases once it is too old.
-      if (!this.fresh(hearingId)) this.o.logger.warn({ err, hearingId }, 'the lease cannot be renewed: releases wait until it is');
-    }
+    const retaken = await h.retake().catch(() => null);
+    if (this.held.get(hearingId) !== h || retaken === null) return;
+    if (retaken) return void this.o.logger.warn({ hearingId, token: h.lease.token }, 'retook a lease that lapsed while the store was away');
+    this.held.delete(hearingId);
+    this.o.logger.error({ hearingId, token: h.lease.token }, 'another node took over this hearing: this node stops acting for it');
+    this.emit('lost', hearingId);
   }
 
   /** Has the owner of a hearing carry out a call, and answers as it did (errors keep their code). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LeaseLost, withLease } from '../../server/store/lease-holder.ts';
+import { LeaseLost, RenewedLease, withLease } from '../../server/store/lease-holder.ts';
 import { LocalLeases, type Lease, type Leases } from '../../server/store/leases.ts';
 
 /** Local leases whose renewals answer as a test says: refused, failing, slow, or at once. */
@@ -71,4 +71,38 @@ describe('holding a lease for a piece of work', () => {
       expect(leases.maxConcurrent).toBe(1);
     });
   }
+});
+
+describe('a renewed lease, as the cluster and finalizing share it', () => {
+  it('runs one renewal at a time: a second asked while the first hangs is told it is busy', async () => {
+    const leases = leasesWhere('hangs');
+    const held = (await RenewedLease.acquire(leases, 'h1', 'a', 1_000))!;
+    void held.renew();
+    expect(await held.renew()).toBe('busy');
+    expect(leases.renewals).toBe(1);
+  });
+
+  it('counts from when a renewal was sent, and reports a refusal and a failure apart', async () => {
+    let t = 1_000;
+    const now = () => t;
+    const ok = (await RenewedLease.acquire(leasesWhere('ok'), 'h1', 'a', 1_000, now))!;
+    t = 1_400;
+    expect(ok.age()).toBe(400);
+    expect(await ok.renew()).toBe('confirmed');
+    expect(ok.age()).toBe(0);
+    expect(await (await RenewedLease.acquire(leasesWhere('refused'), 'h1', 'a', 1_000, now))!.renew()).toBe('refused');
+    expect(await (await RenewedLease.acquire(leasesWhere('fails'), 'h1', 'a', 1_000, now))!.renew()).toBe('failed');
+  });
+
+  it('retakes a lapsed lease with a newer token, and not one another node has taken', async () => {
+    const leases = leasesWhere('ok');
+    const held = (await RenewedLease.acquire(leases, 'h1', 'a', 30))!;
+    const first = held.lease.token;
+    await sleep(60);
+    expect(await held.retake()).toBe(true);
+    expect(held.lease.token).toBeGreaterThan(first);
+    await sleep(60);
+    await leases.acquire('h1', 'b', 10_000);
+    expect(await held.retake()).toBe(false);
+  });
 });
