@@ -1,37 +1,15 @@
 import { rm } from 'node:fs/promises';
 import { TypedEmitter } from '../domain/events.ts';
-import { decide, isFinished, type BroadcastProgram, type ReleaseDecision } from '../domain/program.ts';
+import { isFinished, type BroadcastProgram } from '../domain/program.ts';
 import type { Logger } from '../domain/logger.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { ObjectStore } from '../store/object-store.ts';
-import { gate, type ReleaseReason } from './gate.ts';
-import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, withSource, type EntrySource, type PublicTimeline, type VariantInfo } from './playlist.ts';
+import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, withSource, type PublicTimeline, type VariantInfo } from './playlist.ts';
 import { PublicWriter, type DelayLineState } from './public-writer.ts';
 import { RenderCache, type RenderHooks } from './render-cache.ts';
-import { liveProven, type PendingSegment } from './render-plan.ts';
-import type { PublicSlate, SlateSource } from './slates.ts';
-
-/** What happened to one slot of the public timeline; observed by audit and metrics. */
-export interface ReleaseRecord {
-  readonly seq: number;
-  readonly captureStart: number;
-  readonly captureEnd: number;
-  /** `aired` = program media; otherwise the slate that stood in, and why. */
-  readonly outcome: 'aired' | PublicSlate;
-  readonly reason: ReleaseReason;
-  /** For aired media: whether it aired re-rendered with masks. */
-  readonly masked?: boolean;
-  /** For masked media: proven by live mask slots rather than re-rendered. */
-  readonly live?: boolean;
-  /** Aired with a program edge inside: its off-air frames replaced by the slate picture. */
-  readonly spliced?: boolean;
-  /** For aired media: the ids of the masks over it (applied live or by a render). */
-  readonly masks?: readonly string[];
-  /** For aired media: the transcoder run it came from. */
-  readonly run?: number;
-  readonly durationSec: number;
-  readonly releasedAt: number;
-}
+import type { PendingSegment } from './render-plan.ts';
+import { SlotReleases, type Release, type ReleaseRecord } from './release.ts';
+import type { SlateSource } from './slates.ts';
 
 /** Events of a delay line. */
 export interface DelayLineEvents {
@@ -40,6 +18,7 @@ export interface DelayLineEvents {
 }
 
 export type { DelayLineState } from './public-writer.ts';
+export type { ReleaseRecord } from './release.ts';
 
 /** Options for one hearing's delay line. */
 export interface DelayLineOptions extends RenderHooks {
@@ -84,20 +63,6 @@ type Pending = PendingSegment | GapMarker;
 const isGap = (p: Pending): p is GapMarker => 'gap' in p;
 const filesOf = (p: Pending): string[] => (isGap(p) ? [] : Object.values(p.files));
 
-/** A write to the public store, prepared synchronously and carried out in order. */
-interface Release {
-  readonly record: ReleaseRecord;
-  readonly source: EntrySource;
-  readonly durationSec: number;
-  readonly programDateTime: number;
-  /** Local file per rung to publish. */
-  readonly files: Readonly<Record<string, string>>;
-  /** Pending files to delete once published. */
-  readonly cleanup: readonly string[];
-  /** Work to do once published (dropping a mask render). */
-  readonly afterwards?: () => Promise<void>;
-}
-
 /**
  * The delay line and release gate of one hearing. Pending segments wait until
  * `captureEnd + D`; then the gate asks the program whether they air or are replaced by a slate,
@@ -119,6 +84,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
   private pdtCursor: number;
   private repairTimer: NodeJS.Timeout | null = null;
   private readonly writer: PublicWriter;
+  private readonly releases: SlotReleases;
 
   constructor(private readonly o: DelayLineOptions) {
     super((err, event) => o.logger.error({ hearingId: o.hearingId, err, event }, 'delay line listener failed'));
@@ -139,6 +105,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
       ...(o.renderer ? { renderer: o.renderer } : {}),
       ...(o.transcoderBacklogMs ? { transcoderBacklogMs: o.transcoderBacklogMs } : {}),
     });
+    this.releases = new SlotReleases({ rungs: o.rungs, slates: o.slates, segmentSeconds: o.segmentSeconds, broadcast: o.broadcast !== false, renders: this.renders, now: this.now });
     this.writer = new PublicWriter({
       hearingId: o.hearingId,
       publicStore: o.publicStore,
@@ -240,74 +207,22 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
     if (isFinished(program, this.releasedUntilMs)) this.finish(program);
   }
 
-  private decision(program: BroadcastProgram, span: { start: number; end: number }): ReleaseDecision | { action: 'slate'; slate: PublicSlate } {
-    if (this.o.broadcast === false) return { action: 'slate', slate: 'no-broadcast' };
-    return decide(program, span);
-  }
-
   private decideSegment(s: PendingSegment, program: BroadcastProgram): Release {
-    const decision = this.decision(program, { start: s.captureStart, end: s.captureEnd });
     this.releasedUntilMs = Math.max(this.releasedUntilMs, s.captureEnd);
-    const plan = this.renders.plan(s, program);
-    const render = this.renders.take(s, plan);
-    const outcome = gate({
-      decision,
-      complete: this.o.rungs.every((r) => s.files[r] !== undefined),
-      plan,
-      rendered: render.files !== null,
-      liveProven: () => plan !== null && liveProven(s, plan.over),
-    });
-    const cleanup = Object.values(s.files);
-    // A render's output goes once whatever airs in its place is published.
-    const afterwards = render.discard ? { afterwards: render.discard } : {};
-    if ('slate' in outcome) return { ...this.slateRelease(outcome.slate, outcome.reason, s.captureStart, s.captureEnd, s.programDateTime, cleanup), ...afterwards };
-    const { air, ...flags } = outcome;
-    return {
-      record: {
-        seq: -1,
-        captureStart: s.captureStart,
-        captureEnd: s.captureEnd,
-        releasedAt: this.now(),
-        outcome: 'aired',
-        reason: 'program',
-        run: s.run,
-        durationSec: s.durationSec,
-        ...(plan && plan.over.length > 0 ? { masks: plan.over.map((m) => m.id) } : {}),
-        ...flags,
-      },
-      // A render keeps the original's timestamps and counters, so it continues the run.
-      source: { kind: 'program', run: s.run },
-      durationSec: s.durationSec,
-      programDateTime: s.programDateTime,
-      files: air === 'render' && render.files ? render.files : s.files,
-      cleanup,
-      ...afterwards,
-    };
+    return this.releases.segment(s, program);
   }
 
   private gapSlate(program: BroadcastProgram, from = this.releasedUntilMs): Release {
     const start = from;
     const end = start + this.segmentMs;
     this.releasedUntilMs = Math.max(this.releasedUntilMs, end);
-    const d = this.decision(program, { start, end });
-    return this.slateRelease(d.action === 'slate' ? d.slate : 'standby', 'gap', start, end, start, []);
-  }
-
-  private slateRelease(slate: PublicSlate, reason: ReleaseRecord['reason'], captureStart: number, captureEnd: number, pdt: number, cleanup: readonly string[]): Release {
-    const files = Object.fromEntries(this.o.rungs.map((r) => [r, this.o.slates.file(slate, r)]));
-    return {
-      record: { seq: -1, captureStart, captureEnd, outcome: slate, reason, durationSec: this.o.segmentSeconds, releasedAt: this.now() },
-      source: { kind: 'slate', slate },
-      durationSec: this.o.segmentSeconds,
-      programDateTime: pdt,
-      files,
-      cleanup,
-    };
+    const d = this.releases.decision(program, { start, end });
+    return this.releases.slate(d.action === 'slate' ? d.slate : 'standby', 'gap', start, end, start, []);
   }
 
   private finish(program: BroadcastProgram): void {
     const end = program.endedAt ?? this.releasedUntilMs;
-    this.queue(this.slateRelease('ended', 'program', end, end + this.segmentMs, end, []), true);
+    this.queue(this.releases.slate('ended', 'program', end, end + this.segmentMs, end, []), true);
     this.done = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
