@@ -1,35 +1,31 @@
-import type { AuditActor, AuditTrail } from '../audit/trail.ts';
+import type { AuditActor } from '../audit/trail.ts';
 import type { Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import type { ProgramPhase } from '../domain/program.ts';
 import { programOnArrival, type LastEntry } from '../domain/takeover.ts';
 import type { Principal } from '../domain/users.ts';
-import type { CommandName } from '../domain/commands.ts';
 import type { CommandContext, LocalHandle } from './local-handle.ts';
 import type { BroadcastServiceOptions } from './broadcasts.ts';
-import { buildLiveHearing, firstRunOf, type Tenure } from './hearing-factory.ts';
+import { buildLiveHearing, firstRunOf } from './hearing-factory.ts';
+import type { CommandGate } from './command-gate.ts';
 import type { LiveHearing } from './live-hearing.ts';
+import type { Sessions } from './sessions.ts';
 import { restoreOf, tidyAfterCrash } from './restore.ts';
 
 const SYSTEM: AuditActor = { kind: 'system' };
 
-/** What arrivals and handovers need of the broadcast service that keeps the sessions. */
+/** What arrivals and handovers need of the broadcast service. */
 export interface SessionHost {
   readonly o: BroadcastServiceOptions;
   readonly now: () => number;
-  runs(hearingId: string): boolean;
-  session(hearingId: string): LiveHearing | undefined;
-  /** Stops keeping a session (it was handed over). */
-  forget(hearingId: string): void;
-  adopt(hearingId: string, session: LiveHearing): void;
+  /** The hearings live on this node. */
+  readonly sessions: Sessions;
+  /** The gate every command passes, and the audit record it keeps. */
+  readonly gate: CommandGate;
+  /** Subscribes a new session's observers (audit, metrics, the recorder). */
   observe(session: LiveHearing): void;
-  record(hearingId: string, input: Parameters<AuditTrail['append']>[1]): Promise<boolean>;
   withdraw(hearingId: string, reason: string, by: Principal | null): Promise<void>;
-  tenure(hearingId: string, token: number): Tenure;
   changed(hearingId: string): void;
-  /** The hearing live in a courtroom on this node, if any. */
-  ofCourtroom(courtroomId: string): LiveHearing | undefined;
-  admit(hearingId: string, cmd: CommandName, hearing?: Hearing): Promise<void>;
   /** The handle of a hearing live here. */
   handle(hearingId: string): Promise<LocalHandle>;
 }
@@ -48,27 +44,27 @@ export class Arrivals {
    * shows the "starting" slate until a clerk starts the broadcast. Opening twice is harmless.
    */
   async open(hearingId: string, ctx: CommandContext): Promise<LiveHearing> {
-    const existing = this.h.session(hearingId);
+    const existing = this.h.sessions.get(hearingId);
     if (existing) return existing;
     const hearing = await this.h.o.registry.hearing(hearingId);
     if (hearing.status === 'ended') throw new CourtcastError('INVALID_TRANSITION', 'the hearing has ended');
-    if (this.h.ofCourtroom(hearing.courtroomId)) {
+    if (this.h.sessions.ofCourtroom(hearing.courtroomId)) {
       throw new CourtcastError('CONFLICT', 'another hearing is live in this courtroom');
     }
     const room = await this.h.o.registry.courtroom(hearing.courtroomId);
-    await this.h.admit(hearingId, 'open', hearing);
+    await this.h.gate.admit(hearingId, 'open', hearing);
     const court = await this.h.o.registry.court(hearing.courtId);
     const lease = await this.h.o.cluster.hold(hearingId).catch((err: unknown) => {
       throw new CourtcastError('STORE_UNAVAILABLE', 'which node runs the hearing cannot be settled now, so it was not opened', undefined, { cause: err });
     });
     if (!lease) throw new CourtcastError('CONFLICT', 'another node runs this hearing');
-    if (this.h.runs(hearingId)) return this.h.session(hearingId) as LiveHearing;
-    const session = buildLiveHearing(this.h.o, hearing, room, court, this.h.tenure(hearingId, lease.token));
-    this.h.adopt(hearingId, session);
+    if (this.h.sessions.has(hearingId)) return this.h.sessions.get(hearingId) as LiveHearing;
+    const session = buildLiveHearing(this.h.o, hearing, room, court, this.h.sessions.tenure(hearingId, lease.token));
+    this.h.sessions.adopt(hearingId, session);
     await this.h.o.registry.setHearingStatus(hearingId, 'live');
     this.h.observe(session);
     await session.start();
-    await this.h.record(hearingId, { actor: ctx.actor, action: 'open', reason: ctx.reason ?? null, effectiveAt: this.h.now(), params: { delaySeconds: hearing.delaySeconds } });
+    await this.h.gate.record(hearingId, { actor: ctx.actor, action: 'open', reason: ctx.reason ?? null, effectiveAt: this.h.now(), params: { delaySeconds: hearing.delaySeconds } });
     await this.applyStandingMasks(hearing);
     this.h.changed(hearingId);
     if (this.h.o.ingest.isPublishing(room.id)) session.encoderConnected();
@@ -85,15 +81,15 @@ export class Arrivals {
 
   /** Gives a hearing up to the node its encoder now publishes to. */
   async handover(hearingId: string, to: string): Promise<void> {
-    const session = this.h.session(hearingId);
+    const session = this.h.sessions.get(hearingId);
     if (!session) return;
     const status = session.status();
     if (status.encoder === 'connected') throw new CourtcastError('CONFLICT', 'the encoder still publishes to the node running the hearing');
     // The next node starts from the stored program: a change not stored yet must not be lost.
     if (!status.programSaved) throw new CourtcastError('STORE_UNAVAILABLE', 'the program is not saved yet, so the hearing stays where it is');
-    this.h.forget(hearingId);
+    this.h.sessions.forget(hearingId);
     await session.close();
-    await this.h.record(hearingId, { actor: SYSTEM, action: 'handed-over', params: { to }, effectiveAt: this.h.now() });
+    await this.h.gate.record(hearingId, { actor: SYSTEM, action: 'handed-over', params: { to }, effectiveAt: this.h.now() });
     await this.h.o.cluster.letGo(hearingId);
     this.h.changed(hearingId);
   }
@@ -108,7 +104,7 @@ export class Arrivals {
   async recover(): Promise<string[]> {
     const recovered: string[] = [];
     for (const hearing of await this.h.o.registry.listHearings()) {
-      if (hearing.status !== 'live' || this.h.runs(hearing.id)) continue;
+      if (hearing.status !== 'live' || this.h.sessions.has(hearing.id)) continue;
       try {
         if (await this.recoverOne(hearing, 'recovered-after-restart')) recovered.push(hearing.id);
       } catch (err) {
@@ -137,18 +133,18 @@ export class Arrivals {
       const last = action === 'taken-over' ? await this.lastEntry(hearing.id) : undefined;
       restore = { ...restore, program: programOnArrival(restore.program, action, last, this.h.o.cluster.nodeId, this.h.now()).program };
       const room = await this.h.o.registry.courtroom(hearing.courtroomId);
-      session = buildLiveHearing(this.h.o, hearing, room, await this.h.o.registry.court(hearing.courtId), this.h.tenure(hearing.id, lease.token), restore);
+      session = buildLiveHearing(this.h.o, hearing, room, await this.h.o.registry.court(hearing.courtId), this.h.sessions.tenure(hearing.id, lease.token), restore);
     } catch (err) {
       await this.h.o.cluster.letGo(hearing.id);
       throw err;
     }
-    this.h.adopt(hearing.id, session);
+    this.h.sessions.adopt(hearing.id, session);
     this.h.observe(session);
     // Entered before the pipeline starts, so the trail reads taken-over, then the hold, and only
     // then what the new run airs (a slate released first would sit between them).
-    await this.h.record(hearing.id, { actor: SYSTEM, action, params: { phase: found, firstRun: firstRunOf(restore.firstRun, lease.token), node: this.h.o.cluster.nodeId }, effectiveAt: this.h.now() });
+    await this.h.gate.record(hearing.id, { actor: SYSTEM, action, params: { phase: found, firstRun: firstRunOf(restore.firstRun, lease.token), node: this.h.o.cluster.nodeId }, effectiveAt: this.h.now() });
     if (restore.program.phase !== found) {
-      await this.h.record(hearing.id, { actor: SYSTEM, action: 'pause', reason: 'taken over from a node that stopped answering: what it had not stored is unknown, so the broadcast waits for a clerk to resume it', params: { phase: restore.program.phase }, effectiveAt: restore.program.lastActionAt });
+      await this.h.gate.record(hearing.id, { actor: SYSTEM, action: 'pause', reason: 'taken over from a node that stopped answering: what it had not stored is unknown, so the broadcast waits for a clerk to resume it', params: { phase: restore.program.phase }, effectiveAt: restore.program.lastActionAt });
     }
     await session.start();
     // An approval revoked while the server was down (or on another node) still takes it off air.

@@ -1,5 +1,5 @@
 import type { AuditActor, AuditTrail } from '../audit/trail.ts';
-import { policyOf, reasonRequired, type BroadcastCommand, type CommandName } from '../domain/commands.ts';
+import { policyOf, reasonRequired, type BroadcastCommand } from '../domain/commands.ts';
 import type { Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { TypedEmitter } from '../domain/events.ts';
@@ -12,9 +12,9 @@ import type { Governance } from './governance.ts';
 import { CommandGate } from './command-gate.ts';
 import { mayControl, type Principal } from '../domain/users.ts';
 import type { Cluster, RemoteCall } from './cluster.ts';
-import type { Tenure } from './hearing-factory.ts';
 import { Placement } from './placement.ts';
 import { Arrivals } from './arrivals.ts';
+import { Sessions } from './sessions.ts';
 import { LocalHandle, type CommandContext, type CommandResult, type EncoderHealth, type LiveView, type MaskAnswer } from './local-handle.ts';
 import type { PreviewPiece } from './preview.ts';
 import { dispatch, parseReply, type PreviewTarget, type RemoteArgs, type RemoteHandlers, type RemoteOp, type RemoteResult } from './remote-calls.ts';
@@ -45,7 +45,7 @@ export interface BroadcastServiceEvents {
  * routes encoder events to it, and applies clerks' commands.
  */
 export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
-  private readonly sessions = new Map<string, LiveHearing>();
+  private readonly sessions: Sessions;
   private readonly masterRate = new MasterRateMeter();
   private readonly now: () => number;
   private readonly placement: Placement;
@@ -56,36 +56,31 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     super((err, event) => o.logger.error({ err, event }, 'broadcast service listener failed'));
     this.now = o.now ?? Date.now;
     this.gate = new CommandGate(o);
+    this.sessions = new Sessions({ ...o, changed: (id) => this.emit('changed', id) });
     this.arrivals = new Arrivals({
       o,
       now: this.now,
-      runs: (id) => this.sessions.has(id),
-      session: (id) => this.sessions.get(id),
-      forget: (id) => void this.sessions.delete(id),
-      adopt: (id, session) => this.adopt(id, session),
+      sessions: this.sessions,
+      gate: this.gate,
       observe: (session) => this.observe(session),
-      record: (id, input) => this.record(id, input),
       withdraw: (id, reason, by) => this.withdraw(id, reason, by),
-      tenure: (id, token) => this.tenure(id, token),
       changed: (id) => this.emit('changed', id),
-      ofCourtroom: (courtroomId) => this.liveOfCourtroom(courtroomId),
-      admit: (id, cmd, hearing) => this.admit(id, cmd, hearing),
       handle: (id) => this.maskable(id),
     });
     this.placement = new Placement({ ...o, now: this.now }, { runsHere: (id) => this.sessions.has(id), takeOver: (h) => this.arrivals.recoverOne(h, 'taken-over') });
     o.ingest.on('publish', ({ courtroomId }) => {
-      const here = this.liveOfCourtroom(courtroomId);
+      const here = this.sessions.ofCourtroom(courtroomId);
       here?.encoderConnected();
       this.placement.encoderArrived(courtroomId, here !== undefined);
     });
     o.ingest.on('unpublish', ({ courtroomId }) => {
       this.placement.encoderLeft(courtroomId);
-      void this.liveOfCourtroom(courtroomId)?.encoderLost();
+      void this.sessions.ofCourtroom(courtroomId)?.encoderLost();
     });
     o.governance.on('withdraw', (hearingId, reason, by) => {
       this.withdraw(hearingId, reason, by).catch((err: unknown) => o.logger.error({ err, hearingId }, 'could not withdraw a broadcast'));
     });
-    o.cluster.on('lost', (hearingId) => void this.abandon(hearingId));
+    o.cluster.on('lost', (hearingId) => void this.sessions.abandon(hearingId));
   }
 
   /**
@@ -158,42 +153,6 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     return parseReply(op, await this.o.cluster.call(node, { op, hearingId, args }));
   }
 
-  /** This node's hold on a hearing, as the hearing's writers and delay line use it. */
-  private tenure(hearingId: string, token: number): Tenure {
-    return {
-      token,
-      fence: () => this.o.cluster.fence(hearingId) ?? { hearingId, token },
-      mayRelease: () => this.o.cluster.fresh(hearingId),
-    };
-  }
-
-  /** Keeps a session this node runs; when it finishes, the hearing ends and its lease is given up. */
-  private adopt(hearingId: string, session: LiveHearing): void {
-    this.sessions.set(hearingId, session);
-    session.on('finished', () => {
-      void this.o.registry.setHearingStatus(hearingId, 'ended').then(
-        () => {
-          if (this.sessions.get(hearingId) === session) this.sessions.delete(hearingId);
-          return this.o.cluster.letGo(hearingId);
-        },
-        (err: unknown) => {
-          // Still live in the store: the lease stays here, so no node takes an ended hearing over.
-          this.sessions.delete(hearingId);
-          this.o.logger.error({ err, hearingId }, 'could not mark the hearing ended');
-        },
-      );
-    });
-  }
-
-  /** Another node took the hearing over: this one stops at once, publishing nothing more. */
-  private async abandon(hearingId: string): Promise<void> {
-    const session = this.sessions.get(hearingId);
-    if (!session) return;
-    this.sessions.delete(hearingId);
-    await session.close();
-    this.emit('changed', hearingId);
-  }
-
   /**
    * Takes a hearing that lost its clearance off the air: everything not yet released is dumped
    * and the public gets the no-broadcast card. It acts on the live hearing before any store.
@@ -202,18 +161,14 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     await this.routed(hearingId, 'withdraw', { reason, by }, async () => this.here(hearingId)?.withdraw(reason, by));
   }
 
-  private liveOfCourtroom(courtroomId: string): LiveHearing | undefined {
-    return [...this.sessions.values()].find((s) => s.hearing.courtroomId === courtroomId);
-  }
-
   /** Ids of the hearings live on this node. */
   liveHearingIds(): string[] {
-    return [...this.sessions.keys()];
+    return this.sessions.ids();
   }
 
   /** Every live hearing on this node. */
   liveHearings(): LiveHearing[] {
-    return [...this.sessions.values()];
+    return this.sessions.all();
   }
 
   /** The live hearing, if it is open on this node (for this node's own wiring and tests; edges use `view`). */
@@ -232,19 +187,9 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   /** Subscribes the observers of a live hearing: its audit record and the master's bit rate. */
   private observe(session: LiveHearing): void {
     const id = session.hearing.id;
-    auditLiveHearing(session, (h, input) => this.record(h, input), () => this.emit('changed', id), this.now);
+    auditLiveHearing(session, (h, input) => this.gate.record(h, input), () => this.emit('changed', id), this.now);
     this.masterRate.observe(session);
     this.emit('opened', session);
-  }
-
-  /** Puts an action on the record; false only when not even the local spool took it. */
-  private record(hearingId: string, input: Parameters<AuditTrail['append']>[1]): Promise<boolean> {
-    return this.gate.record(hearingId, input);
-  }
-
-  /** The gate a command passes before it acts, as its policy declares (service/command-gate.ts). */
-  private admit(hearingId: string, cmd: CommandName, hearing?: Hearing): Promise<void> {
-    return this.gate.admit(hearingId, cmd, hearing);
   }
 
   /**
@@ -336,11 +281,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   /** Stops every live hearing (shutdown). */
   async close(): Promise<void> {
     this.placement.close();
-    const ids = [...this.sessions.keys()];
-    await Promise.all([...this.sessions.values()].map((s) => s.close()));
-    this.sessions.clear();
-    // Handed back at once, so another node need not wait for the leases to lapse.
-    await Promise.all(ids.map((id) => this.o.cluster.letGo(id)));
+    await this.sessions.closeAll();
     await this.o.cluster.close();
   }
 }
