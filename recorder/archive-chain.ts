@@ -4,6 +4,7 @@ import { answerWithin, settleWithin } from '../server/domain/deadline.ts';
 import type { Logger } from '../server/domain/logger.ts';
 import { appendLineDurably, writeFileDurably } from '../server/store/durable-file.ts';
 import type { StateStore } from '../server/store/state-store.ts';
+import { relinked } from '../server/domain/hash-chain.ts';
 import { chain, entryHash, GENESIS, type EntryBody, type ManifestEntry } from './manifest.ts';
 
 /** The state-store log holding a hearing's archive chain, whichever node entered each object. */
@@ -197,17 +198,12 @@ export class ArchiveChain {
   private relink(): Promise<void> {
     return this.serially(async () => {
       const storedKeys = new Map(this.stored.map((e) => [e.key, e.sha256]));
-      let prev = this.stored.at(-1) ?? null;
-      const moved: ManifestEntry[] = [];
-      for (const e of this.queued) {
+      const notStored = (e: ManifestEntry): boolean => {
         const there = storedKeys.get(e.key);
-        if (there !== undefined) {
-          if (there !== e.sha256) this.o.logger.error({ hearingId: this.o.hearingId, key: e.key }, 'an archived object was entered by two nodes with different contents; the first stays on the chain');
-          continue;
-        }
-        prev = chain(prev, bodyOf(e));
-        moved.push(prev);
-      }
+        if (there !== undefined && there !== e.sha256) this.o.logger.error({ hearingId: this.o.hearingId, key: e.key }, 'an archived object was entered by two nodes with different contents; the first stays on the chain');
+        return there === undefined;
+      };
+      const moved = relinked(this.stored.at(-1) ?? null, this.queued, (prev, e) => chain(prev, bodyOf(e)), notStored);
       const same = moved.length === this.queued.length && moved.every((e, i) => e.hash === this.queued[i]?.hash);
       if (same) return;
       this.o.logger.warn({ hearingId: this.o.hearingId, waiting: moved.length, dropped: this.queued.length - moved.length, from: moved[0]?.n }, 'the archive chain moved on in the store: waiting entries were linked after it');

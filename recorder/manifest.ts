@@ -1,9 +1,9 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import { canonicalHash, GENESIS } from '../server/domain/hash-chain.ts';
 
 export const MANIFEST_FORMAT = 'courtcast-archive-manifest/1';
-/** The link before a hearing's first entry. */
-export const GENESIS = '0'.repeat(64);
+export { GENESIS };
 
 /** What one archived object is. */
 export type EntryKind = 'master' | 'aired' | 'playlist' | 'record' | 'mp4' | 'lost';
@@ -64,12 +64,10 @@ export interface Manifest {
   readonly entries: readonly ManifestEntry[];
 }
 
-const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
-
 /** The hash of an entry: everything in it but the hash itself, canonically serialised. */
 export function entryHash(e: Omit<ManifestEntry, 'hash'>): string {
   const { hash: _drop, ...rest } = e as ManifestEntry;
-  return sha256(canonicalize(rest) ?? '');
+  return canonicalHash(rest);
 }
 
 /** Chains `body` after `prev` (null for the first entry). */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { canonicalHash, GENESIS } from '../domain/hash-chain.ts';
 import { actingRole, type Principal } from '../domain/users.ts';
 
 /** Who did it: a signed-in person, or Courtcast itself for automatic events. */
@@ -44,8 +43,7 @@ export type AuditVerdict =
   | { readonly ok: true; readonly entries: number; readonly head: AuditHead | null }
   | { readonly ok: false; readonly entries: number; readonly badSeq: number; readonly problem: string };
 
-/** The hash before the first entry. */
-export const GENESIS = '0'.repeat(64);
+export { GENESIS };
 
 /** Every field an entry has; anything more or less is tampering. */
 const FIELDS = ['action', 'actor', 'at', 'effectiveAt', 'hash', 'hearingId', 'params', 'prevHash', 'reason', 'seq'];
@@ -55,7 +53,14 @@ const FIELDS = ['action', 'actor', 'at', 'effectiveAt', 'hash', 'hearingId', 'pa
  * key order, number formatting and locale never change it, and no field can be added unnoticed.
  */
 export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
-  return createHash('sha256').update(canonicalize(e) ?? '').digest('hex');
+  return canonicalHash(e);
+}
+
+/** An entry moved on after `prev`: same content, its new place and hash. */
+export function linkAfter(prev: AuditHead | null, e: AuditEntry): AuditEntry {
+  const { hash: _old, ...body } = e;
+  const next = { ...body, seq: prev ? prev.seq + 1 : 0, prevHash: prev?.hash ?? GENESIS };
+  return { ...next, hash: entryHash(next) };
 }
 
 /** How an anchor is stored: `seq:hash`, one per entry, in a log apart from the entries. */

@@ -1,15 +1,16 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { settleWithin } from '../domain/deadline.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import type { Logger } from '../domain/logger.ts';
 import { appendLineDurably, writeFileDurably } from '../store/durable-file.ts';
-import { z } from 'zod';
-import { Records } from '../store/records.ts';
 import type { StateStore } from '../store/state-store.ts';
-import { anchorOf, entryHash, GENESIS, verifyChain, type AuditActor, type AuditEntry, type AuditHead, type AuditVerdict } from './chain.ts';
+import { relinked } from '../domain/hash-chain.ts';
+import { readSpool, spoolFileOf } from './spool.ts';
+import { anchorsLog, entriesLog, headRecords, publishedHead, verifyStoredChain } from './stored-chain.ts';
+import { anchorOf, entryHash, GENESIS, linkAfter, type AuditActor, type AuditEntry, type AuditHead, type AuditVerdict } from './chain.ts';
 
 export { userActor, verifyChain, entryHash, GENESIS } from './chain.ts';
+export { publishedHead, verifyStoredChain } from './stored-chain.ts';
 export type { AuditActor, AuditEntry, AuditHead, AuditVerdict } from './chain.ts';
 
 /** What an auditor records for one action or event. */
@@ -40,25 +41,6 @@ export interface AuditTrailOptions {
 
 /** Entries per hearing kept in memory for consoles. */
 const RECENT = 20;
-const HEARING_ID = /^hg_[A-Za-z0-9_-]{8,40}$/;
-
-const entriesLog = (hearingId: string): string => `audit:${hearingId}`;
-const anchorsLog = (hearingId: string): string => `audit-anchor:${hearingId}`;
-
-const headRecords = (state: StateStore): Records<AuditHead & { at: string }> => new Records(state, 'audit-heads', z.looseObject({ seq: z.number().int(), hash: z.string(), at: z.string() }));
-
-/** The head published for a hearing in a state store. */
-export async function publishedHead(state: StateStore, hearingId: string): Promise<AuditHead | null> {
-  const h = await headRecords(state).get(hearingId);
-  return h ? { seq: h.seq, hash: h.hash } : null;
-}
-
-/** Verifies a hearing's chain as a state store holds it: entries, anchors and published head. */
-export async function verifyStoredChain(state: StateStore, hearingId: string): Promise<AuditVerdict> {
-  const [raw, anchors, head] = await Promise.all([state.readLog(entriesLog(hearingId)), state.readLog(anchorsLog(hearingId)), publishedHead(state, hearingId)]);
-  return verifyChain(raw, { hearingId, anchors, head });
-}
-
 
 /**
  * The append-only, hash-chained audit trail, one chain per hearing. An entry is on the record
@@ -88,30 +70,12 @@ export class AuditTrail {
   }
 
   private spoolFile(hearingId: string): string {
-    return path.join(this.o.spoolDir, `${hearingId}.jsonl`);
+    return spoolFileOf(this.o.spoolDir, hearingId);
   }
 
   /** Picks up entries spooled before a restart and flushes them; retries every second from now on. */
   async start(): Promise<void> {
-    let files: string[] = [];
-    try {
-      files = await readdir(this.o.spoolDir);
-    } catch {
-      // no spool yet
-    }
-    for (const f of files) {
-      const hearingId = f.replace(/\.jsonl$/, '');
-      if (!HEARING_ID.test(hearingId)) continue;
-      // A crash mid-write can leave a torn last line; every whole line before it was fsynced.
-      const lines = (await readFile(path.join(this.o.spoolDir, f), 'utf8')).split('\n').filter(Boolean);
-      const entries = lines.flatMap((l) => {
-        try {
-          return [JSON.parse(l) as AuditEntry];
-        } catch {
-          return [];
-        }
-      });
-      if (entries.length === 0) continue;
+    for (const [hearingId, entries] of await readSpool(this.o.spoolDir)) {
       this.queued.set(hearingId, entries);
       this.uncertain.add(hearingId);
       const last = entries[entries.length - 1] as AuditEntry;
@@ -277,18 +241,12 @@ export class AuditTrail {
    */
   private async rebase(hearingId: string, queue: AuditEntry[]): Promise<void> {
     const [raw] = await this.state.readLog(entriesLog(hearingId), 1);
-    let prev: AuditHead | null = raw === undefined ? null : (JSON.parse(raw) as AuditEntry);
-    const moved = queue.map((e) => {
-      const { hash: _old, ...body } = e;
-      const next = { ...body, seq: prev ? prev.seq + 1 : 0, prevHash: prev?.hash ?? GENESIS };
-      const linked: AuditEntry = { ...next, hash: entryHash(next) };
-      prev = linked;
-      return linked;
-    });
+    const moved = relinked(raw === undefined ? null : (JSON.parse(raw) as AuditEntry), queue, linkAfter);
+    const prev = moved.at(-1);
     await writeFileDurably(this.spoolFile(hearingId), moved.map((e) => `${JSON.stringify(e)}\n`).join(''));
     const renamed = new Map(queue.map((e, i) => [e.hash, moved[i] as AuditEntry]));
     queue.splice(0, queue.length, ...moved);
-    if (prev) this.heads.set(hearingId, { seq: (prev as AuditHead).seq, hash: (prev as AuditHead).hash });
+    if (prev) this.heads.set(hearingId, { seq: prev.seq, hash: prev.hash });
     this.recentEntries.set(hearingId, (this.recentEntries.get(hearingId) ?? []).map((e) => renamed.get(e.hash) ?? e));
     this.o.logger.warn({ hearingId, entries: moved.length, from: moved[0]?.seq }, 'another node extended the audit chain: waiting entries were linked after its entries');
   }
