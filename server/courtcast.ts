@@ -5,9 +5,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
-import { createAdapter } from '@socket.io/redis-adapter';
-import { Server as SocketServer } from 'socket.io';
 import { ControlChannel } from './control/namespace.ts';
+import { openSocketServer } from './control/socket-server.ts';
 import { SlateLibrary, type SlateSource } from './delay/slates.ts';
 import { ViewerCounter } from './service/viewers.ts';
 import { Accounts } from './service/accounts.ts';
@@ -38,20 +37,6 @@ import type { ObjectStore } from './store/object-store.ts';
 import { Recorder } from '../recorder/recorder.ts';
 import { ArchiveCatalogue } from '../recorder/archive-catalogue.ts';
 import { loadSigningKey, type SigningKey } from '../recorder/signing-key.ts';
-
-/** A Redis client whose publish never rejects: failures are logged instead. */
-function catchingPublishes<C extends { publish(channel: string, message: string): Promise<unknown> }>(client: C, logger: Logger): C {
-  return new Proxy(client, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (prop === 'publish') {
-        return (channel: string, message: string) => target.publish(channel, message).catch((err: unknown) => logger.warn({ err }, 'could not publish to other nodes'));
-      }
-      // Bound to the real client: its methods use private fields a proxy cannot reach.
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
 
 /** A running Courtcast: its bound ports, its services, and a clean shutdown. */
 export interface Courtcast {
@@ -233,20 +218,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const server = createServer((req, res) => {
     if (!answerHot(req, res, (key) => publicStore.hot(key), countViewer)) app(req, res);
   });
-  const io = new SocketServer(server, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
-  const adapterClients: { quit(): Promise<unknown> }[] = [];
-  if (state instanceof RedisStateStore) {
-    // With Redis, room broadcasts reach consoles connected to any Courtcast node. The adapter's
-    // clients queue while Redis is away, and the adapter fires its publishes without a catch, so
-    // a publish that fails (Redis gone mid-command) is caught here rather than ending the process.
-    const pub = state.redis.duplicate({ disableOfflineQueue: false });
-    const sub = state.redis.duplicate({ disableOfflineQueue: false });
-    pub.on('error', () => {});
-    sub.on('error', () => {});
-    await Promise.all([pub.connect(), sub.connect()]);
-    io.adapter(createAdapter(catchingPublishes(pub, logger), sub));
-    adapterClients.push(pub, sub);
-  }
+  const { io, closeAdapter } = await openSocketServer(server, state, logger);
   const control = new ControlChannel(io, { registry, broadcasts, accounts, tokens, audit, state, viewers, health, logger, clustered: cluster.shared, ...(opts.maxIdempotencyKeys ? { maxIdempotencyKeys: opts.maxIdempotencyKeys } : {}) });
   await broadcasts.joinCluster();
   const recovered = await broadcasts.recover();
@@ -314,7 +286,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
         ingest.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await Promise.all(adapterClients.map((c) => c.quit().catch(() => undefined)));
+        await closeAdapter();
         await state.close();
       })()),
   };
