@@ -6,7 +6,7 @@ import type { ObjectReader, ObjectStore } from '../server/store/object-store.ts'
 import type { StateStore } from '../server/store/state-store.ts';
 import type { SigningKey } from './signing-key.ts';
 
-/** What the recorder follows of a live hearing (service/live-hearing.ts has it). */
+/** What the recorder follows of a live hearing (service/broadcast/live-hearing.ts has it). */
 export interface RecordedHearing {
   readonly hearing: { readonly id: string };
   on(event: 'master', fn: (m: MasterSegment) => void): unknown;

@@ -2,8 +2,8 @@ import type { Namespace, Socket } from 'socket.io';
 import { CourtcastError, isCourtcastError } from '../domain/errors.ts';
 import { mayControl, type Principal, type RevocationCause } from '../domain/users.ts';
 import type { Logger } from '../domain/logger.ts';
-import { REVOCATION_MESSAGES, type Accounts } from '../service/accounts.ts';
-import type { Tokens } from '../service/tokens.ts';
+import { REVOCATION_MESSAGES, type Accounts } from '../service/identity/accounts.ts';
+import type { Tokens } from '../service/identity/tokens.ts';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './types.ts';
 
 type ControlSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;

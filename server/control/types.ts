@@ -1,4 +1,4 @@
-import type { ArchiveHealth } from '../service/health.ts';
+import type { ArchiveHealth } from '../service/operations/health.ts';
 import type { AuditEntry } from '../audit/trail.ts';
 import type { Hearing, MaskPreset } from '../domain/courts.ts';
 import type { ErrorCode } from '../domain/errors.ts';
@@ -6,9 +6,9 @@ import type { BroadcastCommand } from '../domain/commands.ts';
 import type { Mask } from '../domain/masks.ts';
 import type { CommandPayload, JoinPayload, LiftPayload, MaskPayload } from './contract.ts';
 import type { Principal, RevocationCause } from '../domain/users.ts';
-import type { TokenClaims } from '../service/tokens.ts';
-import type { EncoderHealth } from '../service/broadcasts.ts';
-import type { LiveStatus } from '../service/live-hearing.ts';
+import type { TokenClaims } from '../service/identity/tokens.ts';
+import type { EncoderHealth } from '../service/broadcast/broadcasts.ts';
+import type { LiveStatus } from '../service/broadcast/live-hearing.ts';
 
 /** A failed command: a stable code and a sentence a clerk can read under stress. */
 export interface AckError {

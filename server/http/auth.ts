@@ -2,8 +2,8 @@ import type { RequestHandler, Response } from 'express';
 import { CourtcastError } from '../domain/errors.ts';
 import type { Principal, Role } from '../domain/users.ts';
 import { hasRole } from '../domain/users.ts';
-import { REVOCATION_MESSAGES, type Accounts } from '../service/accounts.ts';
-import type { Tokens } from '../service/tokens.ts';
+import { REVOCATION_MESSAGES, type Accounts } from '../service/identity/accounts.ts';
+import type { Tokens } from '../service/identity/tokens.ts';
 
 /** The authenticated principal of a request (set by `authenticate`). */
 export function principalOf(res: Response): Principal {

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { Metrics } from '../service/metrics.ts';
+import type { Metrics } from '../service/operations/metrics.ts';
 import { sendProblem } from './problem.ts';
 
 /** Whether two strings are equal, in time that does not depend on where they differ. */

@@ -1,7 +1,7 @@
 import type express from 'express';
 import type { RequestHandler } from 'express';
 import { ID_PATTERN } from '../domain/ids.ts';
-import type { PublicHearings } from '../service/public-hearings.ts';
+import type { PublicHearings } from '../service/publicity/public-hearings.ts';
 import { sendProblem } from './problem.ts';
 
 const WIDTH = 640;

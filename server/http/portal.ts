@@ -6,10 +6,10 @@ import { CASE_TYPES, type Court, type Hearing } from '../domain/courts.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
 import { countBy, dayIn, findPublic, type PortalQuery } from '../domain/portal-query.ts';
 import type { PublicState } from '../domain/public-state.ts';
-import type { PublicStates } from '../service/public-states.ts';
-import type { PublicStats } from '../service/public-stats.ts';
-import type { Registry } from '../service/registry.ts';
-import type { PublicHearings } from '../service/public-hearings.ts';
+import type { PublicStates } from '../service/publicity/public-states.ts';
+import type { PublicStats } from '../service/publicity/public-stats.ts';
+import type { Registry } from '../service/court/registry.ts';
+import type { PublicHearings } from '../service/publicity/public-hearings.ts';
 import { html, raw, type Raw } from './html.ts';
 
 type Strings = Record<string, string>;

@@ -7,7 +7,7 @@ export type Renewal = 'confirmed' | 'refused' | 'failed' | 'busy';
  * One lease this node holds, with when it was last confirmed, renewed one renewal at a time:
  * renewals a stalled store held back and then answered all at once would otherwise each take the
  * lease again. What a refusal or a failure means is the holder's to decide (see withLease and
- * service/cluster.ts), since a finalizer and a live hearing must answer them differently.
+ * service/cluster/cluster.ts), since a finalizer and a live hearing must answer them differently.
  */
 export class RenewedLease {
   private renewing = false;

@@ -3,7 +3,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyManifest, type Manifest, type ManifestEntry } from '../../recorder/manifest.ts';
 import { archiveRecords, type ArchiveRecord } from '../../recorder/archive-record.ts';
-import type { HealthReport } from '../../server/service/health.ts';
+import type { HealthReport } from '../../server/service/operations/health.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { S3Peer } from '../support/s3.ts';
 import { seedHearing, startTestServer, waitForEncoder, type TestServer } from '../support/server.ts';

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const config = ts.parseJsonConfigFileContent(ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile).config, ts.sys, ROOT);
 // Every module that reads a command or a mask kind, and what they import.
-const ROOTS = ['server/service/broadcasts.ts', 'server/control/namespace.ts', 'server/http/api.ts', 'server/http/openapi.ts', 'server/delay/render-plan.ts', 'server/pipeline/live-masks.ts'].map((f) => path.join(ROOT, f));
+const ROOTS = ['server/service/broadcast/broadcasts.ts', 'server/control/namespace.ts', 'server/http/api.ts', 'server/http/openapi.ts', 'server/delay/render-plan.ts', 'server/pipeline/live-masks.ts'].map((f) => path.join(ROOT, f));
 
 let previous: ts.Program | undefined;
 

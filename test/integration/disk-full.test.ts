@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HealthReport } from '../../server/service/health.ts';
+import type { HealthReport } from '../../server/service/operations/health.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { decodeFeed, PublicFeed, strictParse, type DecodedEntry } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';

@@ -4,7 +4,7 @@ import { BROADCAST_COMMANDS, COMMAND_POLICY, commandsAllowed, HTTP_BROADCAST_COM
 import type { Hearing } from '../../server/domain/courts.ts';
 import { CourtcastError } from '../../server/domain/errors.ts';
 import { canApply, type ProgramPhase } from '../../server/domain/program.ts';
-import { CommandGate, type CommandGateOptions } from '../../server/service/command-gate.ts';
+import { CommandGate, type CommandGateOptions } from '../../server/service/broadcast/command-gate.ts';
 
 const hearing = { id: 'h1', courtId: 'c1', courtroomId: 'r1', caseNumber: 'X', title: 'T', caseType: 'civil', scheduledStart: '2026-12-03T10:00:00Z', delaySeconds: 10, isPublic: true, status: 'live' } as Hearing;
 const COMMANDS = Object.keys(COMMAND_POLICY) as CommandName[];

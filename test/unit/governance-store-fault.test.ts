@@ -6,8 +6,8 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../server/audit/trail.ts';
 import type { Principal } from '../../server/domain/users.ts';
-import { Governance } from '../../server/service/governance.ts';
-import { Registry } from '../../server/service/registry.ts';
+import { Governance } from '../../server/service/court/governance.ts';
+import { Registry } from '../../server/service/court/registry.ts';
 import { MemoryStateStore } from '../../server/store/memory-state-store.ts';
 import type { StateNamespace, Versioned } from '../../server/store/state-store.ts';
 

@@ -4,9 +4,9 @@ import type { Hearing } from '../../server/domain/courts.ts';
 import { CourtcastError } from '../../server/domain/errors.ts';
 import type { Mask } from '../../server/domain/masks.ts';
 import { emptyProgram, type BroadcastProgram, type ProgramAction } from '../../server/domain/program.ts';
-import { CommandGate } from '../../server/service/command-gate.ts';
-import type { LiveHearing } from '../../server/service/live-hearing.ts';
-import { LocalHandle } from '../../server/service/local-handle.ts';
+import { CommandGate } from '../../server/service/broadcast/command-gate.ts';
+import type { LiveHearing } from '../../server/service/broadcast/live-hearing.ts';
+import { LocalHandle } from '../../server/service/broadcast/local-handle.ts';
 
 const hearing = { id: 'h1', courtId: 'c1', courtroomId: 'r1', caseNumber: 'X', title: 'T', caseType: 'civil', scheduledStart: '2026-12-03T10:00:00Z', delaySeconds: 10, isPublic: true, status: 'live' } as Hearing;
 

@@ -2,8 +2,8 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AuditTrail } from '../../server/audit/trail.ts';
 import type { Principal } from '../../server/domain/users.ts';
-import { Governance } from '../../server/service/governance.ts';
-import { Registry } from '../../server/service/registry.ts';
+import { Governance } from '../../server/service/court/governance.ts';
+import { Registry } from '../../server/service/court/registry.ts';
 import { MemoryStateStore } from '../../server/store/memory-state-store.ts';
 
 /** A registry with one court, courtroom and hearing, on a memory store. */

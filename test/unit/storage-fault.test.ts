@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isStorageFault } from '../../server/service/live-hearing.ts';
+import { isStorageFault } from '../../server/service/broadcast/live-hearing.ts';
 
 describe('storage faults in FFmpeg’s last words', () => {
   it('tells a full, failing or read-only disk from other failures', () => {

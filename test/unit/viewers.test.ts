@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientKey, ViewerCounter } from '../../server/service/viewers.ts';
+import { clientKey, ViewerCounter } from '../../server/service/publicity/viewers.ts';
 
 describe('viewer counter', () => {
   it('counts distinct clients per hearing', () => {

@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { userActor, type AuditActor } from '../audit/trail.ts';
-import type { BroadcastCommand } from '../domain/commands.ts';
-import type { Hearing } from '../domain/courts.ts';
-import { CourtcastError } from '../domain/errors.ts';
-import type { MaskRequest } from '../domain/mask-request.ts';
-import { mintMask, type Mask, type NewMask } from '../domain/masks.ts';
-import type { Span } from '../domain/program.ts';
-import type { Principal } from '../domain/users.ts';
+import { userActor, type AuditActor } from '../../audit/trail.ts';
+import type { BroadcastCommand } from '../../domain/commands.ts';
+import type { Hearing } from '../../domain/courts.ts';
+import { CourtcastError } from '../../domain/errors.ts';
+import type { MaskRequest } from '../../domain/mask-request.ts';
+import { mintMask, type Mask, type NewMask } from '../../domain/masks.ts';
+import type { Span } from '../../domain/program.ts';
+import type { Principal } from '../../domain/users.ts';
 import type { CommandGate } from './command-gate.ts';
 import type { LiveHearing, LiveStatus } from './live-hearing.ts';
 import { readPreview, type PreviewPiece } from './preview.ts';
-import type { Registry } from './registry.ts';
-import type { PreviewTarget } from './remote-calls.ts';
+import type { Registry } from '../court/registry.ts';
+import type { PreviewTarget } from '../cluster/remote-calls.ts';
 
 /** What the ingest side knows about a courtroom's encoder. */
 export interface EncoderHealth {
@@ -68,7 +68,7 @@ const SYSTEM: AuditActor = { kind: 'system' };
 /**
  * A hearing live on this node behind the command policy: every operation the service offers on a
  * running hearing, carried out here. Each passes the gate its command declares before it acts
- * (service/command-gate.ts), acts on the live hearing, then goes on the record.
+ * (service/broadcast/command-gate.ts), acts on the live hearing, then goes on the record.
  */
 export class LocalHandle {
   constructor(

@@ -1,6 +1,6 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import pLimit from 'p-limit';
-import { CourtcastError } from '../domain/errors.ts';
+import { CourtcastError } from '../../domain/errors.ts';
 
 /**
  * scrypt runs on libuv's thread pool, the same four threads that serve every file read and write

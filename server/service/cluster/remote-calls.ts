@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { AuditActor } from '../audit/trail.ts';
-import { HTTP_BROADCAST_COMMANDS } from '../domain/commands.ts';
-import { CourtcastError } from '../domain/errors.ts';
-import { maskIdSchema, maskRequestSchema, regionSchema } from '../domain/mask-request.ts';
-import { MASK_KINDS } from '../domain/masks.ts';
-import type { Hearing } from '../domain/courts.ts';
-import { ROLES } from '../domain/users.ts';
+import type { AuditActor } from '../../audit/trail.ts';
+import { HTTP_BROADCAST_COMMANDS } from '../../domain/commands.ts';
+import { CourtcastError } from '../../domain/errors.ts';
+import { maskIdSchema, maskRequestSchema, regionSchema } from '../../domain/mask-request.ts';
+import { MASK_KINDS } from '../../domain/masks.ts';
+import type { Hearing } from '../../domain/courts.ts';
+import { ROLES } from '../../domain/users.ts';
 
 /**
  * The calls one node makes on the node running a hearing, and the arguments each carries. They

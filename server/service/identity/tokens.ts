@@ -1,6 +1,6 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { CourtcastError } from '../domain/errors.ts';
-import type { User } from '../domain/users.ts';
+import { CourtcastError } from '../../domain/errors.ts';
+import type { User } from '../../domain/users.ts';
 
 /** What a verified token says. */
 export interface TokenClaims {

@@ -1,7 +1,7 @@
-import type { Logger } from '../domain/logger.ts';
+import type { Logger } from '../../domain/logger.ts';
 import { z } from 'zod';
-import { Records } from '../store/records.ts';
-import type { StateStore } from '../store/state-store.ts';
+import { Records } from '../../store/records.ts';
+import type { StateStore } from '../../store/state-store.ts';
 import type { ViewerCounter } from './viewers.ts';
 
 /** Audience figures of one hearing: counts only, nothing about who watched. */

@@ -1,14 +1,14 @@
-import type { AuditActor, AuditTrail } from '../audit/trail.ts';
-import { auditActorCodec } from '../audit/chain.ts';
-import { CourtcastError } from '../domain/errors.ts';
-import { TypedEmitter } from '../domain/events.ts';
-import type { Logger } from '../domain/logger.ts';
-import { REPLAY_DECISIONS, type ReplayDecision } from '../domain/public-state.ts';
+import type { AuditActor, AuditTrail } from '../../audit/trail.ts';
+import { auditActorCodec } from '../../audit/chain.ts';
+import { CourtcastError } from '../../domain/errors.ts';
+import { TypedEmitter } from '../../domain/events.ts';
+import type { Logger } from '../../domain/logger.ts';
+import { REPLAY_DECISIONS, type ReplayDecision } from '../../domain/public-state.ts';
 import { z } from 'zod';
-import { Records } from '../store/records.ts';
-import type { StateStore } from '../store/state-store.ts';
-import type { Registry } from './registry.ts';
-import { notCleared, type Governance } from './governance.ts';
+import { Records } from '../../store/records.ts';
+import type { StateStore } from '../../store/state-store.ts';
+import type { Registry } from '../court/registry.ts';
+import { notCleared, type Governance } from '../court/governance.ts';
 
 /** A supervisor's decision about an ended hearing's replay. */
 export interface ReplayRecord {

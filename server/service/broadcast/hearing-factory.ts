@@ -1,23 +1,23 @@
 import path from 'node:path';
-import type { OverlayStyle } from '../media/time-overlay.ts';
-import type { Court, Courtroom, Hearing } from '../domain/courts.ts';
-import type { Logger } from '../domain/logger.ts';
-import { emptyProgram, type BroadcastProgram } from '../domain/program.ts';
-import { DelayLine, type DelayLineState } from '../delay/delay-line.ts';
-import { FfmpegMaskRenderer } from '../delay/mask-renderer.ts';
-import type { VariantInfo } from '../delay/playlist.ts';
-import type { SlateLibrary } from '../delay/slates.ts';
-import type { Ingest } from '../ingest/ingest.ts';
-import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../media/args.ts';
-import { backoffPolicy } from '../media/restart-policy.ts';
-import { HearingPipeline } from '../pipeline/hearing-pipeline.ts';
-import { writeFileDurably } from '../store/durable-file.ts';
-import type { ObjectStore } from '../store/object-store.ts';
-import type { StateStore } from '../store/state-store.ts';
-import type { Fence } from '../store/leases.ts';
+import type { OverlayStyle } from '../../media/time-overlay.ts';
+import type { Court, Courtroom, Hearing } from '../../domain/courts.ts';
+import type { Logger } from '../../domain/logger.ts';
+import { emptyProgram, type BroadcastProgram } from '../../domain/program.ts';
+import { DelayLine, type DelayLineState } from '../../delay/delay-line.ts';
+import { FfmpegMaskRenderer } from '../../delay/mask-renderer.ts';
+import type { VariantInfo } from '../../delay/playlist.ts';
+import type { SlateLibrary } from '../../delay/slates.ts';
+import type { Ingest } from '../../ingest/ingest.ts';
+import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../../media/args.ts';
+import { backoffPolicy } from '../../media/restart-policy.ts';
+import { HearingPipeline } from '../../pipeline/hearing-pipeline.ts';
+import { writeFileDurably } from '../../store/durable-file.ts';
+import type { ObjectStore } from '../../store/object-store.ts';
+import type { StateStore } from '../../store/state-store.ts';
+import type { Fence } from '../../store/leases.ts';
 import { LiveHearing } from './live-hearing.ts';
 import { programRecords, releaseRecords } from './hearing-records.ts';
-import type { Registry } from './registry.ts';
+import type { Registry } from '../court/registry.ts';
 
 /** What a recovered hearing resumes from. */
 export interface Restore {

@@ -1,10 +1,10 @@
-import { CourtcastError } from '../domain/errors.ts';
-import { delayAllowed, type CaseType, type Court, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type MaskPreset, type PrivacyGround, type StandingMask } from '../domain/courts.ts';
-import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type CourtroomId, type HearingId } from '../domain/ids.ts';
-import { mayControl, type Principal } from '../domain/users.ts';
-import { courtCodec, courtroomCodec, hearingCodec } from '../domain/codecs.ts';
-import { Records, VersionedRecords } from '../store/records.ts';
-import type { StateStore } from '../store/state-store.ts';
+import { CourtcastError } from '../../domain/errors.ts';
+import { delayAllowed, type CaseType, type Court, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type MaskPreset, type PrivacyGround, type StandingMask } from '../../domain/courts.ts';
+import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type CourtroomId, type HearingId } from '../../domain/ids.ts';
+import { mayControl, type Principal } from '../../domain/users.ts';
+import { courtCodec, courtroomCodec, hearingCodec } from '../../domain/codecs.ts';
+import { Records, VersionedRecords } from '../../store/records.ts';
+import type { StateStore } from '../../store/state-store.ts';
 
 /** Input for a new hearing, already validated for shape at the edge. */
 export interface NewHearing {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CourtcastError } from '../domain/errors.ts';
-import { TypedEmitter } from '../domain/events.ts';
-import { principalOf, publicUser, tokenRevocation, type Principal, type PublicUser, type RevocationCause, type Role, type User } from '../domain/users.ts';
-import { userCodec } from '../domain/codecs.ts';
-import { Records } from '../store/records.ts';
-import type { StateStore } from '../store/state-store.ts';
+import { CourtcastError } from '../../domain/errors.ts';
+import { TypedEmitter } from '../../domain/events.ts';
+import { principalOf, publicUser, tokenRevocation, type Principal, type PublicUser, type RevocationCause, type Role, type User } from '../../domain/users.ts';
+import { userCodec } from '../../domain/codecs.ts';
+import { Records } from '../../store/records.ts';
+import type { StateStore } from '../../store/state-store.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
 /** Input for a new account (validated for shape at the edge). */

@@ -1,6 +1,6 @@
-import type { Hearing } from '../domain/courts.ts';
-import type { Governance } from './governance.ts';
-import type { Registry } from './registry.ts';
+import type { Hearing } from '../../domain/courts.ts';
+import type { Governance } from '../court/governance.ts';
+import type { Registry } from '../court/registry.ts';
 
 /**
  * The hearings the public may read about: heard in public, with a confidentiality review signed

@@ -1,7 +1,7 @@
-import type { Logger } from '../domain/logger.ts';
-import type { ObjectStore } from '../store/object-store.ts';
-import type { StateStore } from '../store/state-store.ts';
-import type { LiveHearing } from './live-hearing.ts';
+import type { Logger } from '../../domain/logger.ts';
+import type { ObjectStore } from '../../store/object-store.ts';
+import type { StateStore } from '../../store/state-store.ts';
+import type { LiveHearing } from '../broadcast/live-hearing.ts';
 
 /** One dependency as last probed. */
 export interface ComponentHealth {

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { PreviewTarget } from './remote-calls.ts';
+import type { PreviewTarget } from '../cluster/remote-calls.ts';
 
 /**
  * A piece of the clerk's undelayed preview, in a form that crosses from the node running the

@@ -1,23 +1,23 @@
-import type { AuditActor, AuditTrail } from '../audit/trail.ts';
-import { policyOf, reasonRequired, type BroadcastCommand } from '../domain/commands.ts';
-import type { Hearing } from '../domain/courts.ts';
-import { CourtcastError } from '../domain/errors.ts';
-import { TypedEmitter } from '../domain/events.ts';
-import type { MaskRequest } from '../domain/mask-request.ts';
+import type { AuditActor, AuditTrail } from '../../audit/trail.ts';
+import { policyOf, reasonRequired, type BroadcastCommand } from '../../domain/commands.ts';
+import type { Hearing } from '../../domain/courts.ts';
+import { CourtcastError } from '../../domain/errors.ts';
+import { TypedEmitter } from '../../domain/events.ts';
+import type { MaskRequest } from '../../domain/mask-request.ts';
 import type { HearingFactoryOptions } from './hearing-factory.ts';
 import type { LiveHearing } from './live-hearing.ts';
 import { auditLiveHearing } from './hearing-audit.ts';
 import { MasterRateMeter } from './master-rate.ts';
-import type { Governance } from './governance.ts';
+import type { Governance } from '../court/governance.ts';
 import { CommandGate } from './command-gate.ts';
-import { mayControl, type Principal } from '../domain/users.ts';
-import type { Cluster, RemoteCall } from './cluster.ts';
-import { Placement } from './placement.ts';
+import { mayControl, type Principal } from '../../domain/users.ts';
+import type { Cluster, RemoteCall } from '../cluster/cluster.ts';
+import { Placement } from '../cluster/placement.ts';
 import { Arrivals } from './arrivals.ts';
 import { Sessions } from './sessions.ts';
 import { LocalHandle, type CommandContext, type CommandResult, type EncoderHealth, type LiveView, type MaskAnswer } from './local-handle.ts';
 import type { PreviewPiece } from './preview.ts';
-import { dispatch, parseReply, type PreviewTarget, type RemoteArgs, type RemoteHandlers, type RemoteOp, type RemoteResult } from './remote-calls.ts';
+import { dispatch, parseReply, type PreviewTarget, type RemoteArgs, type RemoteHandlers, type RemoteOp, type RemoteResult } from '../cluster/remote-calls.ts';
 
 export type { CommandContext, CommandResult, EncoderHealth, LiveView, MaskAnswer } from './local-handle.ts';
 
@@ -177,7 +177,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   }
 
   /**
-   * Opens a hearing on this node (service/arrivals.ts): recording begins, and the public sees the
+   * Opens a hearing on this node (service/broadcast/arrivals.ts): recording begins, and the public sees the
    * "starting" slate until a clerk starts the broadcast. Opening twice is harmless.
    */
   open(hearingId: string, ctx: CommandContext = { actor: SYSTEM }): Promise<LiveHearing> {
@@ -194,7 +194,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
 
   /**
    * Brings back every hearing that was live on this node when the server stopped, failing closed
-   * (service/arrivals.ts).
+   * (service/broadcast/arrivals.ts).
    */
   recover(): Promise<string[]> {
     return this.arrivals.recover();

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { CourtcastError, ERROR_CODES, isCourtcastError, type ErrorCode } from '../domain/errors.ts';
-import { TypedEmitter } from '../domain/events.ts';
-import type { Logger } from '../domain/logger.ts';
-import type { Fence, Lease, Leases } from '../store/leases.ts';
-import { RenewedLease } from '../store/lease-holder.ts';
-import type { NodeTransport } from '../store/node-transport.ts';
+import { CourtcastError, ERROR_CODES, isCourtcastError, type ErrorCode } from '../../domain/errors.ts';
+import { TypedEmitter } from '../../domain/events.ts';
+import type { Logger } from '../../domain/logger.ts';
+import type { Fence, Lease, Leases } from '../../store/leases.ts';
+import { RenewedLease } from '../../store/lease-holder.ts';
+import type { NodeTransport } from '../../store/node-transport.ts';
 
 /** A request another node carries out for a hearing it owns. */
 export interface RemoteCall {

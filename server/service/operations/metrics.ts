@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { BroadcastService } from './broadcasts.ts';
-import type { LiveHearing } from './live-hearing.ts';
-import type { ViewerCounter } from './viewers.ts';
+import type { BroadcastService } from '../broadcast/broadcasts.ts';
+import type { LiveHearing } from '../broadcast/live-hearing.ts';
+import type { ViewerCounter } from '../publicity/viewers.ts';
 
 /** What the metrics read at scrape time. */
 export interface MetricsSources {

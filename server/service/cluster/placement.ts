@@ -1,10 +1,10 @@
-import type { Hearing } from '../domain/courts.ts';
-import type { Logger } from '../domain/logger.ts';
-import type { StateStore } from '../store/state-store.ts';
+import type { Hearing } from '../../domain/courts.ts';
+import type { Logger } from '../../domain/logger.ts';
+import type { StateStore } from '../../store/state-store.ts';
 import type { Cluster } from './cluster.ts';
-import type { Registry } from './registry.ts';
+import type { Registry } from '../court/registry.ts';
 import { z } from 'zod';
-import { Records } from '../store/records.ts';
+import { Records } from '../../store/records.ts';
 
 
 /** Which node a courtroom's encoder publishes to; expires unless repeated. */

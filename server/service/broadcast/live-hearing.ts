@@ -1,12 +1,12 @@
-import { TypedEmitter } from '../domain/events.ts';
-import type { Hearing } from '../domain/courts.ts';
-import { CourtcastError } from '../domain/errors.ts';
-import { applyAction, effectiveAt, type BroadcastProgram, type ProgramAction } from '../domain/program.ts';
-import type { DelayLine, ReleaseRecord } from '../delay/delay-line.ts';
-import type { Logger } from '../domain/logger.ts';
-import type { EncoderState, MasterSegment, HearingPipeline } from '../pipeline/hearing-pipeline.ts';
-import { LatestWriter } from '../store/latest-writer.ts';
-import type { BroadcastCommand } from '../domain/commands.ts';
+import { TypedEmitter } from '../../domain/events.ts';
+import type { Hearing } from '../../domain/courts.ts';
+import { CourtcastError } from '../../domain/errors.ts';
+import { applyAction, effectiveAt, type BroadcastProgram, type ProgramAction } from '../../domain/program.ts';
+import type { DelayLine, ReleaseRecord } from '../../delay/delay-line.ts';
+import type { Logger } from '../../domain/logger.ts';
+import type { EncoderState, MasterSegment, HearingPipeline } from '../../pipeline/hearing-pipeline.ts';
+import { LatestWriter } from '../../store/latest-writer.ts';
+import type { BroadcastCommand } from '../../domain/commands.ts';
 
 
 /** What a console or the public status endpoint is told about a live hearing. */

@@ -1,11 +1,11 @@
-import type { Hearing } from '../domain/courts.ts';
-import { TypedEmitter } from '../domain/events.ts';
-import type { Logger } from '../domain/logger.ts';
+import type { Hearing } from '../../domain/courts.ts';
+import { TypedEmitter } from '../../domain/events.ts';
+import type { Logger } from '../../domain/logger.ts';
 import { z } from 'zod';
-import { AIRED_OUTCOMES, publicStateOf, type AiredOutcome, type PublicStatus, type ReplayDecision } from '../domain/public-state.ts';
-import { Records } from '../store/records.ts';
-import type { StateStore } from '../store/state-store.ts';
-import type { LiveHearing } from './live-hearing.ts';
+import { AIRED_OUTCOMES, publicStateOf, type AiredOutcome, type PublicStatus, type ReplayDecision } from '../../domain/public-state.ts';
+import { Records } from '../../store/records.ts';
+import type { StateStore } from '../../store/state-store.ts';
+import type { LiveHearing } from '../broadcast/live-hearing.ts';
 
 export interface PublicStatesEvents {
   /** A hearing's public state changed (as aired, not as commanded). */

@@ -1,8 +1,8 @@
-import type { Logger } from '../domain/logger.ts';
-import type { Cluster } from './cluster.ts';
+import type { Logger } from '../../domain/logger.ts';
+import type { Cluster } from '../cluster/cluster.ts';
 import type { Tenure } from './hearing-factory.ts';
 import type { LiveHearing } from './live-hearing.ts';
-import type { Registry } from './registry.ts';
+import type { Registry } from '../court/registry.ts';
 
 /**
  * The hearings live on this node, and this node's hold on each: a session is kept from its

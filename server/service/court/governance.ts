@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { userActor, type AuditTrail } from '../audit/trail.ts';
-import type { Hearing } from '../domain/courts.ts';
-import { CourtcastError } from '../domain/errors.ts';
-import { TypedEmitter } from '../domain/events.ts';
+import { userActor, type AuditTrail } from '../../audit/trail.ts';
+import type { Hearing } from '../../domain/courts.ts';
+import { CourtcastError } from '../../domain/errors.ts';
+import { TypedEmitter } from '../../domain/events.ts';
 import {
   approvalBlockers,
   BLOCKER_MESSAGES,
@@ -20,12 +20,12 @@ import {
   type GovernanceRecord,
   type Objection,
   type ReviewChecklist,
-} from '../domain/governance.ts';
-import type { Logger } from '../domain/logger.ts';
-import { mayApprove, mayControl, mayReview, type Principal } from '../domain/users.ts';
-import { governanceCodec } from '../domain/codecs.ts';
-import { VersionedRecords } from '../store/records.ts';
-import type { StateStore } from '../store/state-store.ts';
+} from '../../domain/governance.ts';
+import type { Logger } from '../../domain/logger.ts';
+import { mayApprove, mayControl, mayReview, type Principal } from '../../domain/users.ts';
+import { governanceCodec } from '../../domain/codecs.ts';
+import { VersionedRecords } from '../../store/records.ts';
+import type { StateStore } from '../../store/state-store.ts';
 import type { Registry } from './registry.ts';
 
 

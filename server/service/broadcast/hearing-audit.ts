@@ -1,5 +1,5 @@
-import type { AuditActor, AuditTrail } from '../audit/trail.ts';
-import type { ReleaseRecord } from '../delay/delay-line.ts';
+import type { AuditActor, AuditTrail } from '../../audit/trail.ts';
+import type { ReleaseRecord } from '../../delay/delay-line.ts';
 import type { LiveHearing } from './live-hearing.ts';
 
 const SYSTEM: AuditActor = { kind: 'system' };

@@ -1,12 +1,12 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Hearing } from '../domain/courts.ts';
-import type { Logger } from '../domain/logger.ts';
-import { programCodec } from '../domain/codecs.ts';
-import { emptyProgram, type BroadcastProgram } from '../domain/program.ts';
-import { nextRunNumber, reapOrphans, sealUnsealed } from '../pipeline/recovery.ts';
-import { readJsonFile } from '../store/durable-file.ts';
-import type { StateStore } from '../store/state-store.ts';
+import type { Hearing } from '../../domain/courts.ts';
+import type { Logger } from '../../domain/logger.ts';
+import { programCodec } from '../../domain/codecs.ts';
+import { emptyProgram, type BroadcastProgram } from '../../domain/program.ts';
+import { nextRunNumber, reapOrphans, sealUnsealed } from '../../pipeline/recovery.ts';
+import { readJsonFile } from '../../store/durable-file.ts';
+import type { StateStore } from '../../store/state-store.ts';
 import { programJournal, type Restore } from './hearing-factory.ts';
 import { programRecords, releaseRecords } from './hearing-records.ts';
 

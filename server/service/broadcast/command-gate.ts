@@ -1,10 +1,10 @@
-import type { AuditTrail } from '../audit/trail.ts';
-import { policyOf, type CommandName } from '../domain/commands.ts';
-import type { Hearing } from '../domain/courts.ts';
-import { CourtcastError } from '../domain/errors.ts';
-import type { Logger } from '../domain/logger.ts';
-import { notCleared, type Governance } from './governance.ts';
-import type { Registry } from './registry.ts';
+import type { AuditTrail } from '../../audit/trail.ts';
+import { policyOf, type CommandName } from '../../domain/commands.ts';
+import type { Hearing } from '../../domain/courts.ts';
+import { CourtcastError } from '../../domain/errors.ts';
+import type { Logger } from '../../domain/logger.ts';
+import { notCleared, type Governance } from '../court/governance.ts';
+import type { Registry } from '../court/registry.ts';
 
 /** What the gate consults: approvals, the audit trail, and the hearing's record. */
 export interface CommandGateOptions {

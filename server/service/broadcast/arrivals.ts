@@ -1,9 +1,9 @@
-import type { AuditActor } from '../audit/trail.ts';
-import type { Hearing } from '../domain/courts.ts';
-import { CourtcastError } from '../domain/errors.ts';
-import type { ProgramPhase } from '../domain/program.ts';
-import { programOnArrival, type LastEntry } from '../domain/takeover.ts';
-import type { Principal } from '../domain/users.ts';
+import type { AuditActor } from '../../audit/trail.ts';
+import type { Hearing } from '../../domain/courts.ts';
+import { CourtcastError } from '../../domain/errors.ts';
+import type { ProgramPhase } from '../../domain/program.ts';
+import { programOnArrival, type LastEntry } from '../../domain/takeover.ts';
+import type { Principal } from '../../domain/users.ts';
 import type { CommandContext, LocalHandle } from './local-handle.ts';
 import type { BroadcastServiceOptions } from './broadcasts.ts';
 import { buildLiveHearing, firstRunOf } from './hearing-factory.ts';
