@@ -1,4 +1,3 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import NodeRtmpServer from 'node-media-server/src/node_rtmp_server.js';
 import nmsContext from 'node-media-server/src/node_core_ctx.js';
@@ -6,6 +5,7 @@ import NmsLogger from 'node-media-server/src/node_core_logger.js';
 import { TypedEmitter } from '../domain/events.ts';
 import type { Logger } from '../domain/logger.ts';
 import { IngestClock } from './ingest-clock.ts';
+import { PullTokens } from './pull-tokens.ts';
 import type { Ingest, IngestEvents, IngestStats } from './ingest.ts';
 import { guardRtmpSessions } from './rtmp-guard.ts';
 import { KeyframeStart, type PlayerSwitches } from './keyframe-start.ts';
@@ -37,8 +37,6 @@ const APP = 'live';
 const IDLE_CONNECTION_MS = 10_000;
 /** Connections held at once, encoders and half-open strangers together. */
 const MAX_CONNECTIONS = 256;
-/** How long a pull URL may wait for its FFmpeg to connect. */
-const PULL_TOKEN_TTL_MS = 60_000;
 /** The internal stream path of a courtroom: what the pipeline pulls, so no key is on its command line. */
 const internalStream = (courtroomId: string): string => `courtroom-${courtroomId}`;
 // NMS emits untyped positional arguments; each handler below declares what it reads.
@@ -46,12 +44,6 @@ const internalStream = (courtroomId: string): string => `courtroom-${courtroomId
 type NmsHandler = (...args: any[]) => void;
 // node-media-server keeps its sessions in module state, so a process can hold one server only.
 let instances = 0;
-
-const safeEqual = (a: string, b: string): boolean => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
 
 /**
  * One RTMP port for every courtroom: encoders publish to rtmp://host/live/STREAM_KEY. A publish
@@ -63,7 +55,7 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
   private port = 0;
   private readonly server: NodeRtmpServer;
   /** Single-use pull tokens, when they lapse and how their reader starts: a token seen on a command line is already spent. */
-  private readonly pullTokens = new Map<string, { expires: number; fromKeyframe: boolean }>();
+  private readonly pullTokens = new PullTokens();
   /** Readers that start at the publisher's next keyframe, sound and picture together. */
   private readonly keyframes = new KeyframeStart();
   private readonly publishers = new Map<string, { sessionId: string; courtroomId: string; clock: IngestClock }>();
@@ -195,7 +187,7 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
 
   private onPrePlay(id: string, args: Record<string, string>): void {
     const s = this.session(id);
-    const pull = s && s.isLocal && typeof args.token === 'string' ? this.spendPullToken(args.token) : null;
+    const pull = s && s.isLocal && typeof args.token === 'string' ? this.pullTokens.spend(args.token) : null;
     if (s && pull) {
       if (pull.fromKeyframe) this.keyframes.hold(id, s);
       return;
@@ -203,18 +195,6 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
     this.o.logger.warn({ ip: s?.ip }, 'rtmp play refused: only the pipeline may pull');
     this.emit('refused', { reason: 'pull-denied', ip: s?.ip ?? 'unknown' });
     s?.reject();
-  }
-
-  private spendPullToken(token: string): { fromKeyframe: boolean } | null {
-    const now = Date.now();
-    for (const [t, pull] of this.pullTokens) {
-      if (pull.expires <= now) this.pullTokens.delete(t);
-      else if (safeEqual(t, token)) {
-        this.pullTokens.delete(t);
-        return pull;
-      }
-    }
-    return null;
   }
 
   /** Starts listening on the configured host; resolves with the bound port (useful with port 0). */
@@ -245,7 +225,7 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
 
   /** Pull tokens not yet spent, so logs can redact them. */
   get secrets(): string[] {
-    return [...this.pullTokens.keys()];
+    return this.pullTokens.outstanding();
   }
 
   /**
@@ -256,10 +236,7 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
    * stamped before it (the transcoder); without, it gets every message from now on (the master).
    */
   pullUrl(courtroomId: string, o: { fromKeyframe?: boolean } = {}): string {
-    const token = randomBytes(18).toString('base64url');
-    const now = Date.now();
-    for (const [t, pull] of this.pullTokens) if (pull.expires <= now) this.pullTokens.delete(t);
-    this.pullTokens.set(token, { expires: now + PULL_TOKEN_TTL_MS, fromKeyframe: o.fromKeyframe === true });
+    const token = this.pullTokens.issue({ fromKeyframe: o.fromKeyframe === true });
     return `rtmp://127.0.0.1:${this.port}/${APP}/${internalStream(courtroomId)}?token=${token}`;
   }
 
