@@ -3,6 +3,7 @@
 /* global Hls, io */
 import { renderGovernance } from './governance.js';
 import { $, apiCaller, forgetSession, session, wireSignIn } from './session.js';
+import { staffClient } from './staff-api.js';
 
 /** Plain-language messages for the error codes a clerk may meet. */
 const MESSAGES = {
@@ -26,6 +27,7 @@ const MESSAGES = {
 const SIGN_OUT_CODES = new Set(['UNAUTHORIZED', 'ACCOUNT_DISABLED', 'ACCOUNT_DELETED', 'SESSION_ENDED', 'TOKEN_EXPIRED']);
 
 const api = apiCaller({ onSignOut: () => signOut(), expired: MESSAGES.UNAUTHORIZED });
+const staff = staffClient(api);
 
 function show(view) {
   for (const v of ['login-view', 'list-view', 'hearing-view']) $(v).hidden = v !== view;
@@ -49,10 +51,10 @@ $('back').addEventListener('click', () => { leaveHearing(); void showList(); });
 let me = null; // the signed-in principal
 
 async function showList() {
-  me = await api('GET', '/api/me');
+  me = await staff.me();
   $('who').textContent = `${me.username} (${me.roles.join(', ')})`;
   $('signout').hidden = false;
-  const hearings = await api('GET', '/api/hearings');
+  const hearings = await staff.listHearings();
   const ul = $('hearings');
   ul.replaceChildren();
   for (const h of hearings) {
@@ -137,7 +139,7 @@ async function refreshGovernance() {
   if (!current || governanceBusy || !me) return;
   governanceBusy = true;
   try {
-    const { hearing } = await api('GET', `/api/hearings/${current.id}`);
+    const { hearing } = await staff.hearing({ id: current.id });
     const g = await renderGovernance($('governance'), { api, hearingId: current.id, me, hearing, onError: (m) => banner(m) });
     $('gov-summary').textContent = g.live.cleared ? 'approved' : 'not approved';
     if (!current.state) {

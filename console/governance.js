@@ -2,6 +2,8 @@
 // application and its decision, objections and their rulings, and the confidentiality review.
 // Every button is offered to whoever may press it; the server decides all the same.
 
+import { staffClient } from './staff-api.js';
+
 const BLOCKERS = {
   'heard-in-private': 'Heard in private: it can never be broadcast.',
   'masks-required': 'A ground for privacy is recorded and no standing mask protects it.',
@@ -45,12 +47,13 @@ function form(label, fields, submit, cls = '') {
  * `api(method, path, body)` calls the staff API; `me` is the signed-in principal.
  */
 export async function renderGovernance(root, { api, hearingId, me, hearing, onError }) {
-  const g = await api('GET', `/api/hearings/${hearingId}/governance`);
+  const staff = staffClient(api);
+  const id = { id: hearingId };
+  const g = await staff.governance(id);
   const roles = new Set(me.roles);
   const approver = roles.has('approver') && (me.courtIds ?? []).includes(hearing.courtId);
   const reviewer = approver || roles.has('supervisor');
-  const act = (method, path, body) => api(method, path, body).then(() => renderGovernance(root, { api, hearingId, me, hearing, onError }), (err) => onError(err.message));
-  const base = `/api/hearings/${hearingId}`;
+  const act = (call) => call.then(() => renderGovernance(root, { api, hearingId, me, hearing, onError }), (err) => onError(err.message));
   root.replaceChildren();
 
   const live = g.live.cleared;
@@ -67,18 +70,18 @@ export async function renderGovernance(root, { api, hearingId, me, hearing, onEr
       : d ? `${d.outcome} by ${d.by.username} on ${when(d.at)}: “${d.reason}”` : 'waiting for a decision';
     root.append(el('p', {}, el('b', { textContent: 'Application: ' }), `${app.scopes.join(' and ')} — “${app.grounds}”, filed by ${app.filedBy.username} on ${when(app.filedAt)}; `, el('span', { id: 'gov-app-status', textContent: status })));
     if (approver && !d) {
-      root.append(form('Approve', [['reason', 'Reasons for approval']], (v) => act('POST', `${base}/applications/${app.id}/decision`, { outcome: 'approved', reason: v.reason }), 'gov-approve'));
-      root.append(form('Refuse', [['reason', 'Reasons for refusal']], (v) => act('POST', `${base}/applications/${app.id}/decision`, { outcome: 'refused', reason: v.reason }), 'gov-refuse'));
+      root.append(form('Approve', [['reason', 'Reasons for approval']], (v) => act(staff.decide({ ...id, applicationId: app.id }, { outcome: 'approved', reason: v.reason })), 'gov-approve'));
+      root.append(form('Refuse', [['reason', 'Reasons for refusal']], (v) => act(staff.decide({ ...id, applicationId: app.id }, { outcome: 'refused', reason: v.reason })), 'gov-refuse'));
     }
     if (approver && d?.outcome === 'approved' && !app.revoked) {
-      root.append(form('Revoke approval (cuts a live broadcast)', [['reason', 'Why the approval is revoked']], (v) => act('POST', `${base}/approval/revoke`, { reason: v.reason }), 'gov-revoke'));
+      root.append(form('Revoke approval (cuts a live broadcast)', [['reason', 'Why the approval is revoked']], (v) => act(staff.revoke(id, { reason: v.reason })), 'gov-revoke'));
     }
   }
   if (!app || app.revoked || app.decision?.outcome === 'refused') {
     root.append(form('File application', [
       ['scopes', 'Broadcast', 'select', [['live,replay', 'live and replay'], ['live', 'live only'], ['replay', 'replay only']]],
       ['grounds', 'Grounds', 'area'],
-    ], (v) => act('POST', `${base}/applications`, { scopes: v.scopes.split(','), grounds: v.grounds }), 'gov-apply'));
+    ], (v) => act(staff.apply(id, { scopes: v.scopes.split(','), grounds: v.grounds })), 'gov-apply'));
   }
 
   root.append(el('h3', { textContent: 'Objections' }));
@@ -87,8 +90,8 @@ export async function renderGovernance(root, { api, hearingId, me, hearing, onEr
     const ruling = o.decision ? `${o.decision.outcome} by ${o.decision.by.username}: “${o.decision.reason}”` : 'not yet ruled on';
     const li = el('li', {}, `${o.objector} ${o.name}: “${o.ground}” (${when(o.filedAt)}) — ${ruling}`);
     if (approver && !o.decision) {
-      li.append(form('Uphold (no broadcast)', [['reason', 'Reasons']], (v) => act('POST', `${base}/objections/${o.id}/ruling`, { outcome: 'upheld', reason: v.reason })));
-      li.append(form('Dismiss', [['reason', 'Reasons']], (v) => act('POST', `${base}/objections/${o.id}/ruling`, { outcome: 'dismissed', reason: v.reason })));
+      li.append(form('Uphold (no broadcast)', [['reason', 'Reasons']], (v) => act(staff.rule({ ...id, objectionId: o.id }, { outcome: 'upheld', reason: v.reason }))));
+      li.append(form('Dismiss', [['reason', 'Reasons']], (v) => act(staff.rule({ ...id, objectionId: o.id }, { outcome: 'dismissed', reason: v.reason }))));
     }
     list.append(li);
   }
@@ -97,7 +100,7 @@ export async function renderGovernance(root, { api, hearingId, me, hearing, onEr
     ['objector', 'By', 'select', [['party', 'a party'], ['prosecutor', 'the prosecutor']]],
     ['name', 'Name'],
     ['ground', 'Ground', 'area'],
-  ], (v) => act('POST', `${base}/objections`, v), 'gov-object'));
+  ], (v) => act(staff.object(id, v)), 'gov-object'));
 
   root.append(el('h3', { textContent: 'Confidentiality review' }));
   const review = g.reviewInForce;
@@ -108,7 +111,7 @@ export async function renderGovernance(root, { api, hearingId, me, hearing, onEr
       ['minors', 'No minor can be identified', 'checkbox'],
       ['masks', 'The masks the hearing requires are set', 'checkbox'],
       ['note', 'Note (optional)'],
-    ], (v) => act('POST', `${base}/reviews`, { checklist: { personalData: v.personalData, minors: v.minors, masks: v.masks }, ...(v.note ? { note: v.note } : {}) }), 'gov-review'));
+    ], (v) => act(staff.review(id, { checklist: { personalData: v.personalData, minors: v.minors, masks: v.masks }, ...(v.note ? { note: v.note } : {}) })), 'gov-review'));
   }
   return g;
 }

@@ -1,6 +1,8 @@
 // What the staff pages share: the element lookup, the signed-in token (kept for the tab only),
 // and the call to the staff API that turns an error answer into a message.
 
+import { staffClient } from './staff-api.js';
+
 export const $ = (id) => document.getElementById(id);
 
 export const session = {
@@ -32,7 +34,7 @@ export function wireSignIn(api, then) {
     e.preventDefault();
     $('login-error').textContent = '';
     try {
-      const r = await api('POST', '/api/auth/login', { username: $('username').value, password: $('password').value });
+      const r = await staffClient(api).login({ username: $('username').value, password: $('password').value });
       session.token = r.token;
       await then();
     } catch (err) {

@@ -3,24 +3,24 @@ import { problemRateLimit } from './rate-limit.ts';
 import { z } from 'zod';
 import type { Courtroom, Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
+import { REPLAY_DECISIONS } from '../domain/public-state.ts';
 import { hasRole, mayApprove, mayControl, mayReadAudit, publicUser, type Principal } from '../domain/users.ts';
 import type { Governance } from '../service/court/governance.ts';
 import { userActor, type AuditTrail } from '../audit/trail.ts';
 import type { Accounts } from '../service/identity/accounts.ts';
 import type { Tokens } from '../service/identity/tokens.ts';
-import { authenticate, principalOf, requireRole } from './auth.ts';
+import { authenticate, principalOf } from './auth.ts';
 import type { BroadcastService } from '../service/broadcast/broadcasts.ts';
 import type { PreviewPiece } from '../service/broadcast/preview.ts';
-import { previewTarget } from '../service/cluster/remote-calls.ts';
+import { previewFile, previewRun } from '../service/cluster/remote-calls.ts';
 import type { Registry } from '../service/court/registry.ts';
 import type { Replays } from '../service/publicity/replays.ts';
-import { parse, route } from './handlers.ts';
 import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody, hearingPatchBody } from './schemas.ts';
 import { governanceRoutes } from './governance-api.ts';
+import { commandDescription } from './command-docs.ts';
+import { defineRoute, mountRoutes, type AnyRoute } from './route-table.ts';
 
 const userIdParam = z.string().regex(/^us_[A-Za-z0-9]{8,40}$/, 'not a valid user id');
-
-
 
 /** What the staff API needs. */
 export interface StaffApiDeps {
@@ -38,7 +38,7 @@ const mayRead = (p: Principal, h: Hearing): boolean => hasRole(p, 'admin', 'supe
 
 /** POST /api/hearings/:id/replay */
 const replayBody = z
-  .object({ decision: z.enum(['published', 'withheld']), reason: z.string().trim().min(1).max(2000).optional() })
+  .object({ decision: z.enum(REPLAY_DECISIONS), reason: z.string().trim().min(1).max(2000).optional() })
   .strict();
 
 /** A courtroom as non-admin staff see it: no stream key. */
@@ -47,195 +47,166 @@ const withoutKey = (r: Courtroom): Omit<Courtroom, 'streamKey'> => {
   return rest;
 };
 
-/** The staff API: sign-in, accounts, courts, courtrooms, hearings and broadcast commands. */
-export function staffApi(d: StaffApiDeps): Router {
+const id = { id: idParam };
+const auditors: RequestHandler = (_req, res, next) =>
+  next(mayReadAudit(principalOf(res)) ? undefined : new CourtcastError('FORBIDDEN', 'the audit trail is for supervisors, archivists and admins'));
+
+/** The staff API's operations, mounted at /api: sign-in, accounts, courts, courtrooms, hearings, broadcast commands, masks and audit. */
+export function staffRoutes(d: StaffApiDeps): AnyRoute[] {
   const { registry, broadcasts, accounts, tokens, audit } = d;
+  return [
+    // Sign-in is the only staff endpoint without a token; it is rate-limited against guessing.
+    defineRoute({
+      method: 'post', path: '/auth/login', name: 'login', auth: 'public', summary: 'Sign in; returns a short-lived bearer token', body: loginBody, ok: { status: 200, description: 'token' },
+      before: [problemRateLimit({ windowMs: 60_000, limit: 20 })],
+      handler: async ({ body }) => {
+        const user = await accounts.authenticate(body.username, body.password);
+        if (!user) throw new CourtcastError('UNAUTHORIZED', 'wrong username or password');
+        return { ...(await tokens.issue(user)), user: publicUser(user) };
+      },
+    }),
+    defineRoute({ method: 'get', path: '/me', name: 'me', auth: 'staff', summary: 'Who the token belongs to', ok: { status: 200, description: 'principal' }, handler: async ({ principal }) => principal }),
+    defineRoute({ method: 'get', path: '/users', name: 'listUsers', auth: ['admin'], summary: 'List accounts', ok: { status: 200, description: 'users' }, handler: () => accounts.list() }),
+    defineRoute({ method: 'post', path: '/users', name: 'createUser', auth: ['admin'], summary: 'Create an account', body: newUserBody, ok: { status: 201, description: 'user' }, handler: ({ body }) => accounts.create(body) }),
+    defineRoute({ method: 'patch', path: '/users/:id', name: 'updateUser', auth: ['admin'], summary: 'Change an account', params: { id: userIdParam }, body: userPatchBody, ok: { status: 200, description: 'user' }, handler: ({ params, body }) => accounts.update(params.id, body) }),
+    defineRoute({ method: 'delete', path: '/users/:id', name: 'deleteUser', auth: ['admin'], summary: 'Delete an account', params: { id: userIdParam }, ok: { status: 204, description: 'deleted' }, handler: ({ params }) => accounts.remove(params.id) }),
+    defineRoute({ method: 'post', path: '/courts', name: 'createCourt', auth: ['admin'], summary: 'Create a court', body: newCourtBody, ok: { status: 201, description: 'court' }, handler: ({ body }) => registry.createCourt(body) }),
+    defineRoute({ method: 'get', path: '/courts', name: 'listCourts', auth: 'staff', summary: 'List courts', ok: { status: 200, description: 'courts' }, handler: () => registry.listCourts() }),
+    defineRoute({
+      method: 'post', path: '/courts/:courtId/courtrooms', name: 'createCourtroom', auth: ['admin'], summary: 'Create a courtroom (returns its stream key)', params: { courtId: idParam }, body: newCourtroomBody, ok: { status: 201, description: 'courtroom' },
+      handler: ({ params, body }) => registry.createCourtroom(params.courtId, body),
+    }),
+    defineRoute({
+      method: 'get', path: '/courtrooms/:id', name: 'courtroom', auth: 'staff', summary: 'A courtroom; its stream key only for admins', params: id, ok: { status: 200, description: 'courtroom' },
+      handler: async ({ params, principal }) => {
+        const room = await registry.courtroom(params.id);
+        if (!mayControl(principal, room.id) && !hasRole(principal, 'archivist')) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
+        // Only admins see the stream key: it is the courtroom's ingest credential.
+        return hasRole(principal, 'admin') ? room : withoutKey(room);
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/courtrooms/:id/rotate-key', name: 'rotateKey', auth: ['admin'], summary: 'Rotate the stream key; the old key stops working at once', params: id, ok: { status: 200, description: 'courtroom' },
+      handler: async ({ params }) => {
+        const room = await registry.rotateKey(params.id);
+        broadcasts.kickEncoder(room.id);
+        return room;
+      },
+    }),
+    defineRoute({
+      method: 'put', path: '/courtrooms/:id/presets', name: 'setPresets', auth: ['admin'], summary: 'Replace the courtroom mask presets', params: id, body: presetsBody, ok: { status: 200, description: 'courtroom' },
+      handler: async ({ params, body }) => {
+        for (const p of body) {
+          if (p.region.x + p.region.w > 1 || p.region.y + p.region.h > 1) throw new CourtcastError('VALIDATION_FAILED', `preset "${p.name}" reaches outside the picture`);
+        }
+        return withoutKey(await registry.setPresets(params.id, body));
+      },
+    }),
+    defineRoute({ method: 'post', path: '/hearings', name: 'createHearing', auth: ['admin', 'supervisor'], summary: 'Schedule a hearing', body: newHearingBody, ok: { status: 201, description: 'hearing' }, handler: ({ body }) => registry.createHearing(body) }),
+    defineRoute({
+      method: 'get', path: '/hearings', name: 'listHearings', auth: 'staff', summary: 'List the hearings the account may read', ok: { status: 200, description: 'hearings' },
+      // Clerks see the hearings of the courtrooms they serve, approvers those of their courts.
+      handler: async ({ principal }) => (await registry.listHearings()).filter((h) => mayRead(principal, h)),
+    }),
+    defineRoute({
+      method: 'get', path: '/hearings/:id', name: 'hearing', auth: 'staff', summary: 'A hearing, its live status and its published audit head', params: id, ok: { status: 200, description: 'hearing' },
+      handler: async ({ params, principal }) => {
+        const hearing = await registry.hearing(params.id);
+        if (!mayRead(principal, hearing)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
+        // The audit head is published with the hearing, so a copy of this record can later prove
+        // that the chain in the store was not cut short or replaced.
+        const auditHead = await audit.publishedHead(params.id).catch(() => null);
+        return { hearing, live: (await broadcasts.view(params.id))?.status ?? null, auditHead };
+      },
+    }),
+    defineRoute({
+      method: 'patch', path: '/hearings/:id', name: 'updateHearing', auth: 'staff', summary: 'Change a hearing’s details or privacy restrictions; a live broadcast whose approval the change lapses is withdrawn; audited', params: id, body: hearingPatchBody, ok: { status: 200, description: 'hearing' },
+      handler: async ({ params, body, principal: p }) => {
+        if (!hasRole(p, 'admin', 'supervisor')) await registry.controllableHearing(params.id, p);
+        const { before, after } = await registry.updateHearing(params.id, body);
+        const changed = Object.fromEntries(Object.keys(body).flatMap((k) => (JSON.stringify(before[k as keyof Hearing]) === JSON.stringify(after[k as keyof Hearing]) ? [] : [[k, { from: before[k as keyof Hearing], to: after[k as keyof Hearing] }]])));
+        // A change to the restrictions lapses an approval given on the old ones: a live broadcast
+        // is withdrawn before the change is even recorded.
+        await d.governance.enforce(after, p);
+        await audit.append(params.id, { actor: userActor(p), action: 'hearing-changed', params: { changed }, effectiveAt: Date.now() }).catch(() => undefined);
+        return after;
+      },
+    }),
+    ...governanceRoutes({ registry, governance: d.governance, mayRead }),
+    defineRoute({
+      method: 'post', path: '/hearings/:id/replay', name: 'decideReplay', auth: ['admin', 'supervisor'], summary: 'Publish or withhold (with a reason) an ended hearing’s replay; audited', params: id, body: replayBody, ok: { status: 200, description: 'decision' },
+      handler: ({ params, body, principal }) => d.replays.decide(params.id, body.decision, userActor(principal), body.reason ?? null),
+    }),
+    defineRoute({ method: 'get', path: '/hearings/:id/replay', name: 'replay', auth: 'staff', summary: 'The replay decision of an ended hearing', params: id, ok: { status: 200, description: 'decision or null' }, handler: ({ params }) => d.replays.get(params.id) }),
+    defineRoute({
+      method: 'post', path: '/hearings/:id/broadcast/:command', name: 'command', auth: 'staff', summary: commandParam.options.join(' | '), description: commandDescription(), params: { id: idParam, command: commandParam }, body: commandBody, ok: { status: 200, description: 'live status' },
+      handler: async ({ params, body, principal }) => {
+        await broadcasts.controllable(params.id, principal);
+        return broadcasts.command(params.id, params.command, { actor: userActor(principal), reason: body.reason ?? null });
+      },
+    }),
+    // The clerk's undelayed preview: the master as ingested. Not public (DESIGN invariant 1 holds
+    // because only signed-in staff who control this courtroom can fetch it).
+    defineRoute({
+      method: 'get', path: '/hearings/:id/preview/index.m3u8', name: 'previewPlaylist', auth: 'staff', summary: 'Undelayed preview for clerks of the courtroom (not public)', params: id, ok: { status: 200, description: 'playlist' },
+      handler: async ({ params, principal, res }) => {
+        await broadcasts.controllable(params.id, principal);
+        const piece = await broadcasts.preview(params.id, { kind: 'playlist' });
+        if (!piece) throw new CourtcastError('NOT_FOUND', 'no preview yet: the encoder has not sent a segment');
+        res.setHeader('Cache-Control', 'no-store');
+        sendPreview(res, piece);
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/hearings/:id/preview/:run/:file', name: 'previewSegment', auth: 'staff', summary: 'A segment of the undelayed preview (clerks of the courtroom; not public)', params: { id: idParam, run: previewRun, file: previewFile }, ok: { status: 200, description: 'MPEG-TS' },
+      handler: async ({ params, principal, res }) => {
+        await broadcasts.controllable(params.id, principal);
+        // Read where the hearing runs, whichever node this request reached.
+        const piece = await broadcasts.preview(params.id, { kind: 'segment', run: params.run, file: params.file });
+        if (!piece) throw new CourtcastError('NOT_FOUND', 'no such preview segment (or the hearing is not live)');
+        res.setHeader('Cache-Control', 'private, max-age=60');
+        sendPreview(res, piece);
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/hearings/:id/masks', name: 'addMask', auth: 'staff', summary: 'Add a privacy mask: live from now, or retroactive with a start in the past; answers with the part already public', params: id, body: newMaskBody, ok: { status: 201, description: 'mask' },
+      handler: async ({ params, body, principal }) => {
+        await broadcasts.controllable(params.id, principal);
+        const result = await broadcasts.requestMask(params.id, body, userActor(principal));
+        return { mask: result.mask, alreadyPublic: result.alreadyPublic, live: result.status };
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/hearings/:id/masks/:maskId/lift', name: 'liftMask', auth: 'staff', summary: 'Lift an open mask from now', params: { id: idParam, maskId: maskIdParam }, ok: { status: 200, description: 'live status' },
+      handler: async ({ params, principal }) => {
+        await broadcasts.controllable(params.id, principal);
+        return broadcasts.liftMask(params.id, params.maskId, { actor: userActor(principal) });
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/hearings/:id/audit', name: 'audit', auth: 'staff', before: [auditors], summary: 'The hearing audit trail (supervisor, archivist, admin)', params: id, ok: { status: 200, description: 'entries' },
+      handler: async ({ params }) => {
+        await registry.hearing(params.id);
+        return audit.list(params.id);
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/hearings/:id/audit/verify', name: 'verifyAudit', auth: 'staff', before: [auditors], summary: 'Verify the hash chain; names the first bad entry', params: id, ok: { status: 200, description: 'verdict' },
+      handler: async ({ params }) => {
+        await registry.hearing(params.id);
+        return audit.verify(params.id);
+      },
+    }),
+  ];
+}
+
+/** The staff API, mounted at /api from its route table. */
+export function staffApi(d: StaffApiDeps): Router {
   const api = Router();
   api.use(express.json({ limit: '32kb' }));
-
-  // Sign-in is the only staff endpoint without a token; it is rate-limited against guessing.
-  const loginLimit = problemRateLimit({ windowMs: 60_000, limit: 20 });
-  api.post('/auth/login', loginLimit, route(async (req, res) => {
-    const body = parse(loginBody, req.body ?? {}, res);
-    if (!body) return;
-    const user = await accounts.authenticate(body.username, body.password);
-    if (!user) throw new CourtcastError('UNAUTHORIZED', 'wrong username or password');
-    res.json({ ...(await tokens.issue(user)), user: publicUser(user) });
-  }));
-
-  api.use(authenticate(tokens, accounts));
-  api.get('/me', (_req, res) => void res.json(principalOf(res)));
-
-  const admin = requireRole('admin');
-  const planners = requireRole('admin', 'supervisor');
-  api.get('/users', admin, route(async (_req, res) => void res.json(await accounts.list())));
-  api.post('/users', admin, route(async (req, res) => {
-    const body = parse(newUserBody, req.body ?? {}, res);
-    if (body) res.status(201).json(await accounts.create(body));
-  }));
-  api.patch('/users/:id', admin, route(async (req, res) => {
-    const id = parse(userIdParam, req.params.id, res);
-    const body = id && parse(userPatchBody, req.body ?? {}, res);
-    if (id && body) res.json(await accounts.update(id, body));
-  }));
-  api.delete('/users/:id', admin, route(async (req, res) => {
-    const id = parse(userIdParam, req.params.id, res);
-    if (!id) return;
-    await accounts.remove(id);
-    res.status(204).end();
-  }));
-
-  api.post('/courts', admin, route(async (req, res) => {
-    const body = parse(newCourtBody, req.body ?? {}, res);
-    if (body) res.status(201).json(await registry.createCourt(body));
-  }));
-  api.get('/courts', route(async (_req, res) => void res.json(await registry.listCourts())));
-
-  api.post('/courts/:courtId/courtrooms', admin, route(async (req, res) => {
-    const courtId = parse(idParam, req.params.courtId, res);
-    const body = courtId && parse(newCourtroomBody, req.body ?? {}, res);
-    if (courtId && body) res.status(201).json(await registry.createCourtroom(courtId, body));
-  }));
-  api.get('/courtrooms/:id', route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    if (!id) return;
-    const room = await registry.courtroom(id);
-    const p = principalOf(res);
-    if (!mayControl(p, room.id) && !hasRole(p, 'archivist')) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
-    // Only admins see the stream key: it is the courtroom's ingest credential.
-    res.json(hasRole(p, 'admin') ? room : withoutKey(room));
-  }));
-  api.post('/courtrooms/:id/rotate-key', admin, route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    if (!id) return;
-    const room = await registry.rotateKey(id);
-    broadcasts.kickEncoder(room.id);
-    res.json(room);
-  }));
-
-  api.put('/courtrooms/:id/presets', admin, route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    const body = id && parse(presetsBody, req.body ?? [], res);
-    if (!id || !body) return;
-    for (const p of body) {
-      if (p.region.x + p.region.w > 1 || p.region.y + p.region.h > 1) throw new CourtcastError('VALIDATION_FAILED', `preset "${p.name}" reaches outside the picture`);
-    }
-    res.json(withoutKey(await registry.setPresets(id, body)));
-  }));
-
-  api.post('/hearings', planners, route(async (req, res) => {
-    const body = parse(newHearingBody, req.body ?? {}, res);
-    if (body) res.status(201).json(await registry.createHearing(body));
-  }));
-  api.get('/hearings', route(async (_req, res) => {
-    const p = principalOf(res);
-    // Clerks see the hearings of the courtrooms they serve, approvers those of their courts.
-    res.json((await registry.listHearings()).filter((h) => mayRead(p, h)));
-  }));
-  api.get('/hearings/:id', route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    if (!id) return;
-    const hearing = await registry.hearing(id);
-    if (!mayRead(principalOf(res), hearing)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
-    // The audit head is published with the hearing, so a copy of this record can later prove
-    // that the chain in the store was not cut short or replaced.
-    const auditHead = await audit.publishedHead(id).catch(() => null);
-    res.json({ hearing, live: (await broadcasts.view(id))?.status ?? null, auditHead });
-  }));
-  api.patch('/hearings/:id', route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    const body = id && parse(hearingPatchBody, req.body ?? {}, res);
-    if (!id || !body) return;
-    const p = principalOf(res);
-    if (!hasRole(p, 'admin', 'supervisor')) await registry.controllableHearing(id, p);
-    const { before, after } = await registry.updateHearing(id, body);
-    const changed = Object.fromEntries(Object.keys(body).flatMap((k) => (JSON.stringify(before[k as keyof Hearing]) === JSON.stringify(after[k as keyof Hearing]) ? [] : [[k, { from: before[k as keyof Hearing], to: after[k as keyof Hearing] }]])));
-    // A change to the restrictions lapses an approval given on the old ones: a live broadcast
-    // is withdrawn before the change is even recorded.
-    await d.governance.enforce(after, p);
-    await audit.append(id, { actor: userActor(p), action: 'hearing-changed', params: { changed }, effectiveAt: Date.now() }).catch(() => undefined);
-    res.json(after);
-  }));
-  api.use('/hearings/:id', governanceRoutes({ registry, governance: d.governance, mayRead }));
-  api.post('/hearings/:id/replay', planners, route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    const body = id && parse(replayBody, req.body ?? {}, res);
-    if (!id || !body) return;
-    res.json(await d.replays.decide(id, body.decision, userActor(principalOf(res)), body.reason ?? null));
-  }));
-  api.get('/hearings/:id/replay', route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    if (id) res.json(await d.replays.get(id));
-  }));
-
-  api.post('/hearings/:id/broadcast/:command', route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    const cmd = id && parse(commandParam, req.params.command, res);
-    const body = cmd && parse(commandBody, req.body ?? {}, res);
-    if (!id || !cmd || !body) return;
-    const p = principalOf(res);
-    await broadcasts.controllable(id, p);
-    const actor = userActor(p);
-    res.json(await broadcasts.command(id, cmd, { actor, reason: body.reason ?? null }));
-  }));
-
-  // The clerk's undelayed preview: the master as ingested. Not public (DESIGN invariant 1 holds
-  // because only signed-in staff who control this courtroom can fetch it).
-  api.get('/hearings/:id/preview/index.m3u8', route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    if (!id) return;
-    await broadcasts.controllable(id, principalOf(res));
-    const piece = await broadcasts.preview(id, { kind: 'playlist' });
-    if (!piece) throw new CourtcastError('NOT_FOUND', 'no preview yet: the encoder has not sent a segment');
-    res.setHeader('Cache-Control', 'no-store');
-    sendPreview(res, piece);
-  }));
-  api.get('/hearings/:id/preview/:run/:file', route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    const target = id && parse(previewTarget, { kind: 'segment', run: req.params.run, file: req.params.file }, res);
-    if (!id || !target) return;
-    await broadcasts.controllable(id, principalOf(res));
-    // Read where the hearing runs, whichever node this request reached.
-    const piece = await broadcasts.preview(id, target);
-    if (!piece) throw new CourtcastError('NOT_FOUND', 'no such preview segment (or the hearing is not live)');
-    res.setHeader('Cache-Control', 'private, max-age=60');
-    sendPreview(res, piece);
-  }));
-
-  api.post('/hearings/:id/masks', route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    const body = id && parse(newMaskBody, req.body ?? {}, res);
-    if (!id || !body) return;
-    const p = principalOf(res);
-    await broadcasts.controllable(id, p);
-    const actor = userActor(p);
-    const result = await broadcasts.requestMask(id, body, actor);
-    res.status(201).json({ mask: result.mask, alreadyPublic: result.alreadyPublic, live: result.status });
-  }));
-  api.post('/hearings/:id/masks/:maskId/lift', route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    const maskId = id && parse(maskIdParam, req.params.maskId, res);
-    if (!id || !maskId) return;
-    const p = principalOf(res);
-    await broadcasts.controllable(id, p);
-    const actor = userActor(p);
-    res.json(await broadcasts.liftMask(id, maskId, { actor }));
-  }));
-
-  const auditors: RequestHandler = (_req, res, next) =>
-    next(mayReadAudit(principalOf(res)) ? undefined : new CourtcastError('FORBIDDEN', 'the audit trail is for supervisors, archivists and admins'));
-  api.get('/hearings/:id/audit', auditors, route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    if (!id) return;
-    await registry.hearing(id);
-    res.json(await audit.list(id));
-  }));
-  api.get('/hearings/:id/audit/verify', auditors, route(async (req, res) => {
-    const id = parse(idParam, req.params.id, res);
-    if (!id) return;
-    await registry.hearing(id);
-    res.json(await audit.verify(id));
-  }));
+  mountRoutes(api, staffRoutes(d), authenticate(d.tokens, d.accounts));
+  // What is not in the table still needs a sign-in first: an unknown path tells a stranger nothing.
+  api.use(authenticate(d.tokens, d.accounts));
   return api;
 }
 

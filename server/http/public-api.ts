@@ -5,7 +5,7 @@ import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
 import { publicHearing, type Hearing, type PublicHearing } from '../domain/courts.ts';
 import type { PublicStatus } from '../domain/public-state.ts';
 import type { BroadcastService } from '../service/broadcast/broadcasts.ts';
-import { publicPrefix } from '../service/broadcast/hearing-factory.ts';
+import { publicMasterKey } from '../service/broadcast/hearing-factory.ts';
 import type { PublicHearings } from '../service/publicity/public-hearings.ts';
 import type { PublicStates } from '../service/publicity/public-states.ts';
 import type { PublicStats } from '../service/publicity/public-stats.ts';
@@ -17,7 +17,7 @@ import { idParam } from './schemas.ts';
 
 /** What anyone may know about a hearing. */
 function publicView(h: Hearing, court: { name: string; timezone: string } | undefined, baseUrl: string): PublicHearing & { playlistUrl: string | null; courtTimezone: string } {
-  const playlistUrl = h.status === 'live' ? `${baseUrl}/hls/${publicPrefix(h.id)}/master.m3u8` : null;
+  const playlistUrl = h.status === 'live' ? `${baseUrl}/hls/${publicMasterKey(h.id)}` : null;
   // Times are shown in the court's own zone, wherever the viewer is.
   return { ...publicHearing(h, court?.name ?? ''), courtTimezone: court?.timezone ?? 'UTC', playlistUrl };
 }

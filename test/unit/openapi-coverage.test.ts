@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { staffApi } from '../../server/http/api.ts';
 import { publicApi } from '../../server/http/public-api.ts';
 import { archiveApi } from '../../server/http/archive-api.ts';
-import { governanceRoutes } from '../../server/http/governance-api.ts';
 import { openApiDocument } from '../../server/http/openapi.ts';
 import { originRouter } from '../../server/http/origin.ts';
 
@@ -14,7 +13,6 @@ const MOUNTED: readonly [string, Router][] = [
   ['/hls', originRouter(none)],
   ['/api/archive', archiveApi(none)],
   ['/api', staffApi(none)],
-  ['/api/hearings/:id', governanceRoutes(none)],
 ];
 
 /** "METHOD /path/{param}" for every route a router declares itself (not its nested routers). */

@@ -28,9 +28,12 @@ const principal = z
   .strict();
 
 /** What the clerk's preview asks for: the newest master playlist, or one of its segments. */
+/** A preview segment's run (`r0001` transcoder, `m0001` master) and file name. */
+export const previewRun = z.string().regex(/^[rm]\d{4}$/, 'not a preview run');
+export const previewFile = z.string().regex(/^\d{6}\.ts$/, 'not a preview segment');
 export const previewTarget = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('playlist') }).strict(),
-  z.object({ kind: z.literal('segment'), run: z.string().regex(/^[rm]\d{4}$/), file: z.string().regex(/^\d{6}\.ts$/) }).strict(),
+  z.object({ kind: z.literal('segment'), run: previewRun, file: previewFile }).strict(),
 ]);
 export type PreviewTarget = z.infer<typeof previewTarget>;
 
