@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReleaseRecord } from '../server/delay/delay-line.ts';
 import { Turns } from '../server/domain/turns.ts';
-import type { MasterSegment } from '../server/pipeline/master-sealer.ts';
+import { readMasterManifest } from '../server/pipeline/master-manifest.ts';
 import { archiveRecord, archiveRecords, unfinishedRecords } from './archive-record.ts';
 import { Finalizer } from './finalizer.ts';
 import { HearingArchive } from './hearing-archive.ts';
@@ -146,17 +145,8 @@ export class Recorder {
 
   private async masterPass(hearingId: string): Promise<void> {
     const dir = this.o.masterDir(hearingId);
-    const text = await readFile(path.join(dir, 'manifest.jsonl'), 'utf8').catch(() => '');
     const a = await this.archive(hearingId);
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      let m: Partial<MasterSegment> & { file?: string };
-      try {
-        m = JSON.parse(line) as typeof m;
-      } catch {
-        continue; // a line torn by a crash; the recovery pass re-seals its segment
-      }
-      if (typeof m.file !== 'string') continue;
+    for (const m of await readMasterManifest(dir)) {
       const key = `master/${m.file.split(path.sep).join('/')}`;
       if (a.has(key)) continue;
       await a.addFile(

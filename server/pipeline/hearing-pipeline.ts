@@ -155,7 +155,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     return new MasterSealer({
       run,
       dir,
-      manifest: path.join(this.o.masterDir, 'manifest.jsonl'),
+      masterDir: this.o.masterDir,
       now: this.now,
       clock,
       onSealed: (m) => this.emit('master', m),

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { appendFile, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { videoPts } from '../media/ts-continuity.ts';
 import { dateSegment, type CaptureClock } from './capture-dating.ts';
+import { appendMasterLine } from './master-manifest.ts';
 import { readListed } from './segment-watcher.ts';
 import { SerialPoll } from './serial-poll.ts';
 
@@ -34,8 +35,8 @@ export function dateMaster(body: Buffer, durationSec: number, listedAt: number, 
 export interface MasterSealerOptions {
   readonly run: number;
   readonly dir: string;
-  /** The hearing's append-only manifest (JSON lines). */
-  readonly manifest: string;
+  /** The hearing's master directory, whose append-only manifest (master-manifest.ts) lists each sealed segment. */
+  readonly masterDir: string;
   readonly now: () => number;
   /** The ingest clock of the input this run reads (its timestamps are kept), if it has one. */
   readonly clock?: CaptureClock | null;
@@ -80,7 +81,7 @@ export class MasterSealer {
           listedAt,
           ...dateMaster(body, m.durationSec, listedAt, this.o.clock ?? null),
         };
-        await appendFile(this.o.manifest, `${JSON.stringify({ ...seg, file: path.relative(path.dirname(this.o.manifest), m.file) })}\n`);
+        await appendMasterLine(this.o.masterDir, seg);
         this.o.onSealed(seg);
       } catch (err) {
         this.o.onError(err, m.file);

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { appendFile, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../domain/logger.ts';
 import { PID_FILE } from './hearing-pipeline.ts';
+import { appendMasterLine, readMasterManifest } from './master-manifest.ts';
 
 const RUN_DIR = /^[rmg](\d{4})$/;
 
@@ -68,13 +69,7 @@ export async function reapOrphans(roots: readonly string[], logger: Logger, grac
  * them when complete, so every `.ts` present is whole.
  */
 export async function sealUnsealed(masterDir: string, logger: Logger): Promise<number> {
-  const manifest = path.join(masterDir, 'manifest.jsonl');
-  const sealed = new Set(
-    (await readFile(manifest, 'utf8').catch(() => ''))
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => (JSON.parse(l) as { file: string }).file),
-  );
+  const sealed = new Set((await readMasterManifest(masterDir)).map((l) => l.file));
   let count = 0;
   for (const run of await runDirs(masterDir)) {
     for (const f of (await readdir(path.join(masterDir, run))).filter((x) => /^\d{6}\.ts$/.test(x)).sort()) {
@@ -82,7 +77,7 @@ export async function sealUnsealed(masterDir: string, logger: Logger): Promise<n
       if (sealed.has(rel)) continue;
       const body = await readFile(path.join(masterDir, rel));
       const sha256 = createHash('sha256').update(body).digest('hex');
-      await appendFile(manifest, `${JSON.stringify({ run: Number(run.slice(1)), index: Number(f.slice(0, 6)), file: rel, size: body.length, sha256, recovered: true })}\n`);
+      await appendMasterLine(masterDir, { run: Number(run.slice(1)), index: Number(f.slice(0, 6)), file: rel, size: body.length, sha256, recovered: true });
       count++;
     }
   }
