@@ -37,6 +37,7 @@ import type { ObjectStore } from './store/object-store.ts';
 import { Recorder } from '../recorder/recorder.ts';
 import { ArchiveCatalogue } from '../recorder/archive-catalogue.ts';
 import { loadSigningKey, type SigningKey } from '../recorder/signing-key.ts';
+import { segmentKey } from './delay/public-keys.ts';
 
 /** A running Courtcast: its bound ports, its services, and a clean shutdown. */
 export interface Courtcast {
@@ -157,7 +158,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     dir: path.join(dataDir, 'recorder'),
     key: signingKey,
     publicStore,
-    publicKeyOf: (hearingId, rung, seq) => `${publicPrefix(hearingId)}/${rung}/${seq}.ts`,
+    publicKeyOf: (hearingId, rung, seq) => segmentKey(publicPrefix(hearingId), rung, seq),
     rungs: ladder.map((r) => r.name),
     topRung,
     variants: variantsOf(ladder),

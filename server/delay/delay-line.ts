@@ -10,6 +10,7 @@ import { RenderCache, type RenderHooks } from './render-cache.ts';
 import type { PendingSegment } from './render-plan.ts';
 import { SlotReleases, type Release, type ReleaseRecord } from './release.ts';
 import type { SlateSource } from './slates.ts';
+import { masterPlaylistKey } from './public-keys.ts';
 
 /** Events of a delay line. */
 export interface DelayLineEvents {
@@ -181,7 +182,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
 
   /** Writes the master playlist and starts the release clock. */
   async start(): Promise<void> {
-    await this.o.publicStore.put(`${this.o.publicPrefix}/master.m3u8`, renderMasterPlaylist(this.o.variants));
+    await this.o.publicStore.put(masterPlaylistKey(this.o.publicPrefix), renderMasterPlaylist(this.o.variants));
     this.tick();
     this.timer = setInterval(() => this.tick(), this.o.tickMs ?? 100);
     // Outlives the release clock: a playlist held at the end must still be written when the disk is back.

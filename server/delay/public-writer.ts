@@ -3,6 +3,7 @@ import { LatestWriter } from '../store/latest-writer.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { renderMediaPlaylist, withSource, type EntrySource, type PublicTimeline } from './playlist.ts';
 import type { SlateSource } from './slates.ts';
+import { rungPlaylistKey, segmentKey } from './public-keys.ts';
 
 /** The persisted state of a delay line (restart recovery builds on it). */
 export interface DelayLineState {
@@ -69,7 +70,7 @@ export class PublicWriter {
   }
 
   private key(rung: string, seq: number): string {
-    return `${this.o.publicPrefix}/${rung}/${seq}.ts`;
+    return segmentKey(this.o.publicPrefix, rung, seq);
   }
 
   private noteFault(err: unknown): void {
@@ -126,7 +127,7 @@ export class PublicWriter {
     for (const [s, source] of this.substitutions) timeline = withSource(timeline, s, source);
     try {
       const text = renderMediaPlaylist(timeline, this.o.segmentSeconds * 2);
-      await Promise.all(this.o.rungs.map((r) => this.o.publicStore.put(`${this.o.publicPrefix}/${r}/index.m3u8`, text)));
+      await Promise.all(this.o.rungs.map((r) => this.o.publicStore.put(rungPlaylistKey(this.o.publicPrefix, r), text)));
     } catch (err) {
       this.noteFault(err);
       return false;

@@ -18,6 +18,7 @@ import type { Fence } from '../../store/leases.ts';
 import { LiveHearing } from './live-hearing.ts';
 import { programRecords, releaseRecords } from './hearing-records.ts';
 import type { Registry } from '../court/registry.ts';
+import { hearingPrefix, masterPlaylistKey } from '../../delay/public-keys.ts';
 
 /** What a recovered hearing resumes from. */
 export interface Restore {
@@ -73,7 +74,9 @@ export function firstRunOf(localNext: number, token: number): number {
 }
 
 /** The public-store prefix of a hearing. */
-export const publicPrefix = (hearingId: string): string => `hearings/${hearingId}`;
+export { hearingPrefix as publicPrefix } from '../../delay/public-keys.ts';
+/** The public store key (and /hls/ path) of a hearing's master playlist. */
+export const publicMasterKey = (hearingId: string): string => masterPlaylistKey(hearingPrefix(hearingId));
 
 /** Where a hearing's program journal lives. */
 export const programJournal = (journalRoot: string, hearingId: string): string => path.join(journalRoot, 'programs', `${hearingId}.json`);
@@ -138,7 +141,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     variants: variantsOf(o.ladder),
     window: o.publicWindow,
     publicStore: o.publicStore,
-    publicPrefix: publicPrefix(hearing.id),
+    publicPrefix: hearingPrefix(hearing.id),
     slates: o.slates,
     // The live hearing owns the program; the delay line reads it there at every decision.
     program: () => session.program,
