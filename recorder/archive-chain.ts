@@ -6,6 +6,7 @@ import { appendLineDurably, writeFileDurably } from '../server/store/durable-fil
 import type { StateStore } from '../server/store/state-store.ts';
 import { relinked } from '../server/domain/hash-chain.ts';
 import { chain, entryHash, GENESIS, type EntryBody, type ManifestEntry } from './manifest.ts';
+import { Turns } from '../server/domain/turns.ts';
 
 /** The state-store log holding a hearing's archive chain, whichever node entered each object. */
 export const archiveLog = (hearingId: string): string => `archive:${hearingId}`;
@@ -43,7 +44,7 @@ export class ArchiveChain {
   /** This node's entries, linked after `stored`, waiting for the store. */
   private queued: ManifestEntry[] = [];
   private readonly keys = new Map<string, string>();
-  private local: Promise<unknown> = Promise.resolve();
+  private readonly local = new Turns();
   private flushing: Promise<boolean> | null = null;
   private next: Promise<boolean> | null = null;
 
@@ -105,9 +106,7 @@ export class ArchiveChain {
 
   /** Local changes (entering, re-linking, the journal) one at a time. */
   private serially<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.local.then(work, work);
-    this.local = next.catch(() => undefined);
-    return next;
+    return this.local.run('chain', work);
   }
 
   /** Chains `body` after the last known entry and syncs it to the journal; the store gets it on the next flush. */

@@ -39,6 +39,10 @@ export interface FinalizerHost {
  * with a dead node. Idempotent: a pass that fails is tried again, and whatever it entered stays.
  */
 export class Finalizer {
+  /**
+   * The pass under way per hearing. Not a queue (Turns): a pass asked for while one runs joins it,
+   * since the running pass finalizes everything there is; a declaration that must be seen asks again after it.
+   */
   private readonly finalizing = new Map<string, Promise<void>>();
   /** Declarations of lost parts, one at a time per hearing: a second sees what the first declared. */
   private readonly declaring = new Turns();

@@ -4,6 +4,7 @@ import { ArchiveChain } from './archive-chain.ts';
 import { signManifest, type EntryBody, type Manifest, type ManifestEntry } from './manifest.ts';
 import type { SigningKey } from './signing-key.ts';
 import { sha256File, type Spool, type Spooled } from './spool.ts';
+import { Turns } from '../server/domain/turns.ts';
 
 /** The archive folder of a hearing in the archive store. */
 export const archivePrefix = (hearingId: string): string => `hearings/${hearingId}`;
@@ -31,7 +32,7 @@ export interface HearingArchiveOptions {
  * already entered is never entered twice.
  */
 export class HearingArchive {
-  private ops: Promise<unknown> = Promise.resolve();
+  private readonly ops = new Turns();
   private dirty = false;
 
   private constructor(
@@ -81,9 +82,7 @@ export class HearingArchive {
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.ops.then(work, work);
-    this.ops = next.catch(() => undefined);
-    return next;
+    return this.ops.run('archive', work);
   }
 
   /**

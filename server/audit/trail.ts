@@ -8,6 +8,7 @@ import { relinked } from '../domain/hash-chain.ts';
 import { readSpool, spoolFileOf } from './spool.ts';
 import { anchorsLog, entriesLog, headRecords, publishedHead, verifyStoredChain } from './stored-chain.ts';
 import { anchorOf, entryHash, GENESIS, linkAfter, type AuditActor, type AuditEntry, type AuditHead, type AuditVerdict } from './chain.ts';
+import { Turns } from '../domain/turns.ts';
 
 export { userActor, verifyChain, entryHash, GENESIS } from './chain.ts';
 export { publishedHead, verifyStoredChain } from './stored-chain.ts';
@@ -53,7 +54,7 @@ const RECENT = 20;
 export class AuditTrail {
   private readonly heads = new Map<string, AuditHead>();
   private readonly queued = new Map<string, AuditEntry[]>();
-  private readonly writing = new Map<string, Promise<unknown>>();
+  private readonly writing = new Turns();
   private readonly flushing = new Map<string, Promise<void>>();
   /** Hearings whose last store write may or may not have landed: re-read the store first. */
   private readonly uncertain = new Set<string>();
@@ -129,10 +130,7 @@ export class AuditTrail {
 
   /** Runs spool work for one hearing in order: appends, and the spool's removal once flushed. */
   private serially<T>(hearingId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.writing.get(hearingId) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(work);
-    this.writing.set(hearingId, next);
-    return next;
+    return this.writing.run(hearingId, work);
   }
 
   private async write(hearingId: string, input: AuditInput): Promise<AuditEntry> {
