@@ -9,13 +9,14 @@ export default defineConfig({
   test: {
     projects: [
       {
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', setupFiles: ['test/support/count-assertions.ts'] },
       },
       {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/support/count-assertions.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 60_000,

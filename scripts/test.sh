@@ -7,7 +7,8 @@ npx tsc --noEmit -p .
 npx eslint .
 report="$(mktemp -d)/vitest.json"
 status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# The profile reporter ends the run with the slowest files and tests and the count of assertions.
+npx vitest run --reporter=default --reporter=./test/support/profile-reporter.ts --reporter=json --outputFile.json="$report" "$@" || status=$?
 # One plain closing line that any CI can read.
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
