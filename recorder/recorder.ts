@@ -278,6 +278,9 @@ export class Recorder {
     if (this.retryTimer) clearInterval(this.retryTimer);
     this.timer = null;
     this.retryTimer = null;
+    // Passes under way still write into the spool and the journals: closing waits for them, so
+    // nothing is written into the recorder's folder once it says it is closed.
+    await Promise.all([this.mastering.idleAll(), this.airing.idleAll()]);
     await this.finalizer.settled();
     await this.refreshManifests();
     await this.uploader.close();

@@ -13,6 +13,11 @@ export class Turns {
     return next;
   }
 
+  /** Settles when every piece asked for so far, for every key, has ended, however each ended. */
+  async idleAll(): Promise<void> {
+    await Promise.all([...this.tails.values()]);
+  }
+
   /** Settles when every piece asked for `key` so far has ended, however each ended. */
   idle(key: string): Promise<void> {
     return this.tails.get(key) ?? Promise.resolve();

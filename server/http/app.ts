@@ -98,7 +98,9 @@ export function createHttpApp(o: HttpOptions): Express {
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
   app.get('/metrics', metricsRoute(o.metrics, o.metricsToken));
-  app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
+  // Built once, here: the staff table it reads builds its rate limiter, which must not happen per request.
+  const openApi = openApiDocument();
+  app.get('/openapi.json', (_req, res) => void res.json(openApi));
   app.use('/hls', originRouter(o.publicStore, (hearingId, client) => o.viewers.saw(hearingId, client), o.hotObjects));
   app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi({ registry: o.registry, hearings: o.publicHearings, broadcasts: o.broadcasts, states: o.publicStates, replays: o.replays, catalogue: o.catalogue, stats: o.stats, maxEventStreams: o.maxEventStreams ?? 10_000 }, baseUrl));
   app.get('/.well-known/courtcast-archive-key.pem', archiveKeyRoute(o.catalogue));

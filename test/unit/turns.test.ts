@@ -28,4 +28,19 @@ describe('turns per key', () => {
     expect(done).toBe(1);
     await expect(turns.idle('never')).resolves.toBeUndefined();
   });
+
+  it('says when every key is idle, however each piece ended', async () => {
+    const turns = new Turns();
+    const ended: string[] = [];
+    void turns.run('a', () => new Promise<void>((r) => setTimeout(() => {
+        ended.push('a');
+        r();
+      }, 30)));
+    void turns.run('b', () => new Promise<void>((_r, reject) => setTimeout(() => {
+        ended.push('b');
+        reject(new Error('b failed'));
+      }, 10))).catch(() => undefined);
+    await turns.idleAll();
+    expect(ended.sort()).toEqual(['a', 'b']);
+  });
 });
