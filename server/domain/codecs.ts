@@ -98,7 +98,8 @@ export const governanceCodec: z.ZodType<GovernanceRecord> = z.looseObject({
   version: z.number().int().optional(),
 });
 
-const maskCodec: z.ZodType<Mask> = z.looseObject({
+/** A mask as stored in a program and as a node reports it to another. */
+export const maskCodec: z.ZodType<Mask> = z.looseObject({
   id: z.string(),
   kind: z.enum(MASK_KINDS),
   region: region.optional(),

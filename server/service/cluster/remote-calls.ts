@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { AuditActor } from '../../audit/trail.ts';
 import { HTTP_BROADCAST_COMMANDS } from '../../domain/commands.ts';
 import { CourtcastError } from '../../domain/errors.ts';
-import { maskIdSchema, maskRequestSchema, regionSchema } from '../../domain/mask-request.ts';
-import { MASK_KINDS } from '../../domain/masks.ts';
+import { maskCodec } from '../../domain/codecs.ts';
+import { maskIdSchema, maskRequestSchema } from '../../domain/mask-request.ts';
 import type { Hearing } from '../../domain/courts.ts';
 import { ROLES } from '../../domain/users.ts';
 
@@ -64,16 +64,8 @@ const liveStatus = z.object({
   publicStoreFault: z.string().nullable(),
 });
 const commandResult = liveStatus.extend({ persisted: z.boolean(), recorded: z.boolean() });
-const mask = z.object({
-  id: z.string(),
-  kind: z.enum(MASK_KINDS),
-  region: regionSchema.optional(),
-  pitch: z.number().optional(),
-  start: z.number(),
-  end: z.number().nullable(),
-  exactEnd: z.boolean().optional(),
-  standing: z.string().optional(),
-});
+// A mask in a reply is read as a stored one is (domain/codecs.ts).
+const mask = maskCodec;
 // The hearing record is the running node's own copy, in the registry's shape; checked for what callers read.
 const hearingShape = z.looseObject({ id: z.string(), courtId: z.string(), courtroomId: z.string(), delaySeconds: z.number(), isPublic: z.boolean(), status: z.string() });
 const hearing = z.custom<Hearing>((v) => hearingShape.safeParse(v).success, 'not a hearing');
