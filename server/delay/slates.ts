@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, rename } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { SlateKind } from '../domain/program.ts';
 import { slateSpec, type RungOptions } from '../media/args.ts';
@@ -84,9 +84,16 @@ export class SlateLibrary implements SlateSource {
       // not cached yet
     }
     await mkdir(path.dirname(out), { recursive: true });
-    const tmp = `${out}.part.ts`;
+    // Several servers may share one cache (two nodes on a volume, parallel tests) and render the
+    // same slate at once: each writes its own temporary file, and the renames, atomic and of the
+    // same bytes, leave one whole slate whichever lands last.
+    const tmp = `${out}.${process.pid}-${randomBytes(4).toString('hex')}.part.ts`;
     const spec = slateSpec({ rung, text: SLATE_TEXT[kind], seconds: this.o.segmentSeconds, fps: this.o.fps, outFile: tmp });
-    await runFfmpeg(spec, { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { role: 'slate', kind, rung: rung.name } });
-    await rename(tmp, out);
+    try {
+      await runFfmpeg(spec, { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { role: 'slate', kind, rung: rung.name } });
+      await rename(tmp, out);
+    } finally {
+      await rm(tmp, { force: true });
+    }
   }
 }
