@@ -3,34 +3,28 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
-import { TestEncoder } from '../support/encoder.ts';
-import { decodeCounters, PublicFeed } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
+import { decodeCounters, type PublicFeed } from '../support/public-feed.ts';
+import type { TestServer } from '../support/server.ts';
 import { waitFor } from '../support/wait.ts';
 
 describe('clerk console in Chromium: sign in, watch both players, cut', () => {
   let s: TestServer;
-  let encoder: TestEncoder;
+  let live: LiveHearing;
   let browser: Browser;
   let feed: PublicFeed;
   let hearingId = '';
 
   beforeAll(async () => {
-    s = await startTestServer();
-    const seeded = await seedHearing(s, { delaySeconds: 4 });
-    hearingId = seeded.hearingId;
-    await s.api('POST', '/api/users', { username: 'clerk', displayName: 'Clerk One', password: 'clerk-long-password', roles: ['clerk'], courtroomIds: [seeded.courtroomId] });
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
-    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
-    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
+    live = await startLiveHearing({ delaySeconds: 4, pollMs: 250 });
+    ({ s, feed, hearingId } = live);
+    await s.api('POST', '/api/users', { username: 'clerk', displayName: 'Clerk One', password: 'clerk-long-password', roles: ['clerk'], courtroomIds: [live.courtroomId] });
     browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
-    feed?.stop();
     await browser?.close();
-    await encoder?.kill();
-    await s?.close();
+    await live?.close();
   });
 
   const isProgram = async (uri: string): Promise<boolean> => {

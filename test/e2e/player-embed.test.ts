@@ -26,7 +26,7 @@ describe('<courtcast-player> on another site', () => {
   const shot = (name: string) => (process.env.COURTCAST_SCREENSHOTS ? path.resolve(`docs/${name}.png`) : path.join(os.tmpdir(), `courtcast-${name}.png`));
 
   beforeAll(async () => {
-    s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 500, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
+    s = await startTestServer({ media: { ladder: [{ name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
     const seeded = await seedHearing(s, { delaySeconds: 4, scheduledStart: new Date(Date.now() + 3_600_000) });
     hearingId = seeded.hearingId;
     streamKey = seeded.streamKey;

@@ -132,7 +132,7 @@ describe('HTTP API: validation, errors and the public view', () => {
       expect([res.status, res.body.code], cmd).toEqual([409, 'NOT_APPROVED']);
       expect(res.body.detail).toContain('heard in private');
     }
-    expect((await fetch(`${s.base}/hls/hearings/${hidden.hearingId}/360p/index.m3u8`)).status).toBe(404);
+    expect((await fetch(`${s.base}/hls/hearings/${hidden.hearingId}/180p/index.m3u8`)).status).toBe(404);
   });
 
   it('rotating a key issues a new one', async () => {

@@ -75,7 +75,7 @@ describe('archive: SIGKILL with uploads owed, then a restart', () => {
     hearingId = (await api<{ id: string }>('POST', '/api/hearings', { courtroomId: room.body.id, caseNumber: 'A-7', title: 'Kill', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: 4, isPublic: true })).body.id;
     await clearHearing(base, token, court.body.id, hearingId);
     const epoch = Date.now();
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${made.rtmpPort}/live/${room.body.streamKey}`, 'flv', epoch, { width: 320, height: 180 }).start();
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${made.rtmpPort}/live/${room.body.streamKey}`, 'flv', epoch).start();
     expect((await api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
     await elapse(8_000);
 
@@ -89,7 +89,7 @@ describe('archive: SIGKILL with uploads owed, then a restart', () => {
     // /healthz answers 200 only once the archive has caught up: the spool drained after the restart.
     await server.start(base);
     await encoder.kill();
-    encoder = new TestEncoder(encoder.target, 'flv', epoch, { width: 320, height: 180 }).start();
+    encoder = new TestEncoder(encoder.target, 'flv', epoch).start();
     await elapse(8_000);
     expect((await api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
     manifest = await waitFor(

@@ -70,7 +70,7 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
   beforeAll(async () => {
     await peer.start();
     s = await startTestServer({
-      media: { ladder: [{ name: '360p', height: 360, videoKbps: 500, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30 },
+      media: { ladder: [{ name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30 },
       archive: { store: 's3', s3: { ...peer.settings(), partSizeMb: 5 } },
     });
     const seeded = await seedHearing(s, { delaySeconds: 4 });
@@ -79,7 +79,7 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     await waitForEncoder(s, hearingId);
     await post('/broadcast/start');
-    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
+    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/180p/index.m3u8`).start(250);
     await elapse(6_000);
     maskId = ((await post('/masks', { kind: 'black', region: { x: 0.6, y: 0.5, w: 0.3, h: 0.3 }, reason: 'witness' })) as { mask: { id: string } }).mask.id;
     await elapse(4_000);
@@ -117,11 +117,11 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
 
   it('keeps every slot the public was served, byte for byte, and nothing else', async () => {
     expect(served.length).toBeGreaterThan(10);
-    const listed = HLS.parse((await get('aired/360p/index.m3u8')).toString()) as MediaPlaylist;
+    const listed = HLS.parse((await get('aired/180p/index.m3u8')).toString()) as MediaPlaylist;
     expect(listed.playlistType).toBe('VOD');
     expect(listed.endlist).toBe(true);
     expect(listed.segments.map((x) => Number(x.uri.replace('.ts', '')))).toEqual(served.map((x) => x.seq));
-    for (const { seq, body } of served) expect(sha256(await get(`aired/360p/${seq}.ts`)), `slot ${seq}`).toBe(sha256(body));
+    for (const { seq, body } of served) expect(sha256(await get(`aired/180p/${seq}.ts`)), `slot ${seq}`).toBe(sha256(body));
   });
 
   it('joins the as-aired MP4 from exactly the frames served, and the master MP4 from every frame ingested', async () => {
@@ -132,7 +132,7 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
     const airedFrames = await fileCounters(airedMp4);
     expect(airedFrames).toEqual(servedFrames);
     expect(await decodeErrors(airedMp4)).toBe('');
-    const airedSum = manifest.entries.filter((e) => e.kind === 'aired' && e.rung === '360p').reduce((n, e) => n + (e.durationSec ?? 0), 0);
+    const airedSum = manifest.entries.filter((e) => e.kind === 'aired' && e.rung === '180p').reduce((n, e) => n + (e.durationSec ?? 0), 0);
     expect(Math.abs((await durationOf(airedMp4)) - airedSum)).toBeLessThanOrEqual(1 / 30 + 0.001);
 
     const masterMp4 = path.join(work, 'master.mp4');
@@ -213,11 +213,11 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
     const verdict = await s.api<{ ok: boolean }>('POST', `/api/archive/hearings/${hearingId}/verify`, undefined, archivist);
     expect(verdict.body.ok).toBe(true);
 
-    const seg = await fetch(`${s.base}/api/archive/hearings/${hearingId}/aired/360p/${served[0]!.seq}.ts`, { headers: { authorization: `Bearer ${archivist}`, range: 'bytes=188-375' } });
+    const seg = await fetch(`${s.base}/api/archive/hearings/${hearingId}/aired/180p/${served[0]!.seq}.ts`, { headers: { authorization: `Bearer ${archivist}`, range: 'bytes=188-375' } });
     expect(seg.status).toBe(206);
     expect(seg.headers.get('content-range')).toBe(`bytes 188-375/${served[0]!.body.length}`);
     expect(Buffer.from(await seg.arrayBuffer()).equals(served[0]!.body.subarray(188, 376))).toBe(true);
-    const beyond = await fetch(`${s.base}/api/archive/hearings/${hearingId}/aired/360p/${served[0]!.seq}.ts`, { headers: { authorization: `Bearer ${archivist}`, range: 'bytes=99999999-' } });
+    const beyond = await fetch(`${s.base}/api/archive/hearings/${hearingId}/aired/180p/${served[0]!.seq}.ts`, { headers: { authorization: `Bearer ${archivist}`, range: 'bytes=99999999-' } });
     expect(beyond.status).toBe(416);
     const sneaky = await fetch(`${s.base}/api/archive/hearings/${hearingId}/aired/..%2F..%2Fmaster.mp4`, { headers: { authorization: `Bearer ${archivist}` } });
     expect(sneaky.status).toBe(400);

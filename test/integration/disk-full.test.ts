@@ -101,7 +101,7 @@ describe.skipIf(!root)('a full public-store disk: publish, then list', () => {
     const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
     hearingId = seeded.hearingId;
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {});
-    const playlistUrl = `${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`;
+    const playlistUrl = `${s.base}/hls/hearings/${hearingId}/180p/index.m3u8`;
     feed = new PublicFeed(playlistUrl).start(200);
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     await waitForEncoder(s, hearingId);

@@ -4,12 +4,12 @@ import { readCounter } from '../../server/media/synthetic.ts';
 import { videoPts } from '../../server/media/ts-continuity.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { decodeFrames, PublicFeed } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { seedHearing, startTestServer, type TestServer, TWO_RUNG_LADDER } from '../support/server.ts';
 import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, type Forbidden, type HeardEntry } from '../support/timecode.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const D = 8_000;
-const RUNGS = ['360p', '180p'] as const;
+const RUNGS = ['180p', '144p'] as const;
 /** Every public rung, the audio-only one included: sound is checked on each. */
 const ALL_RUNGS = [...RUNGS, 'audio'] as const;
 
@@ -33,7 +33,7 @@ describe('frame-exact program edges', () => {
   let feed: PublicFeed;
   const records: ReleaseRecord[] = [];
   /** Aired program frames by rung: their timestamps (ms, the encoder's clock). */
-  const aired: Record<string, number[]> = { '360p': [], '180p': [] };
+  const aired: Record<string, number[]> = { '180p': [], '144p': [] };
   const edges: Record<string, Bracket> = {};
   let dumpedFromTs = 0;
   /** The retroactive mute, in the encoder's timestamps: the first ones captured at its start and at its end. */
@@ -41,7 +41,7 @@ describe('frame-exact program edges', () => {
   const heard: HeardEntry[] = [];
 
   beforeAll(async () => {
-    s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
+    s = await startTestServer({ media: { ladder: TWO_RUNG_LADDER, segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
     const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
     const id = seeded.hearingId;
     await s.api('POST', `/api/hearings/${id}/broadcast/open`, {});
@@ -49,7 +49,7 @@ describe('frame-exact program edges', () => {
     await waitFor(() => s.cc.broadcasts.live(id) !== null && s.cc.ingest.clockOf(seeded.courtroomId) !== null, 'the encoder to publish', 20_000, 20);
     const session = s.cc.broadcasts.live(id)!;
     session.on('released', (r) => records.push(r));
-    feed = new PublicFeed(`${s.base}/hls/hearings/${id}/360p/index.m3u8`).start(250);
+    feed = new PublicFeed(`${s.base}/hls/hearings/${id}/180p/index.m3u8`).start(250);
     const clock = () => s.cc.ingest.clockOf(seeded.courtroomId)!;
     // The transcoder starts at the encoder's keyframe at 2 s: a start at 3 s falls in its first segment.
     await waitFor(() => (clock().latest ?? 0) >= 3_000, 'the encoder to reach 3 s', 15_000, 20);
@@ -79,9 +79,9 @@ describe('frame-exact program edges', () => {
     await command('end', 'end');
     await feed.untilEnded(D + 30_000);
     for (const e of feed.sorted()) {
-      for (const rung of ALL_RUNGS) heard.push({ label: `${rung}/${e.seq}`, spans: await hearUrl(e.uri.replace('/360p/', `/${rung}/`)) });
+      for (const rung of ALL_RUNGS) heard.push({ label: `${rung}/${e.seq}`, spans: await hearUrl(e.uri.replace('/180p/', `/${rung}/`)) });
       for (const rung of RUNGS) {
-        const body = Buffer.from(await (await fetch(e.uri.replace('/360p/', `/${rung}/`))).arrayBuffer());
+        const body = Buffer.from(await (await fetch(e.uri.replace('/180p/', `/${rung}/`))).arrayBuffer());
         const pts = videoPts(body).sort((a, b) => a - b);
         (await decodeFrames(body)).forEach((f, k) => {
           if (readCounter(f.subarray(0, 640 * 40)) > 0 && pts[k] !== undefined) aired[rung]!.push(pts[k]! * 1000);
@@ -175,7 +175,7 @@ describe('frame-exact program edges', () => {
     for (const rung of ALL_RUNGS) {
       const aired = heard.filter((h) => h.label.startsWith(`${rung}/`)).flatMap((h) => h.spans.filter((x) => x.codeStart !== null).map((x) => ({ from: x.codeStart! * 1000 - offsetMs, to: x.codeEnd! * 1000 - offsetMs })));
       // From where the picture came back after the cut to the end, sound aired with at most a frame's gap.
-      const from = around('360p', edges.resumeAfterCut!.before).next + FRAME_MS;
+      const from = around('180p', edges.resumeAfterCut!.before).next + FRAME_MS;
       const to = edges.end!.before - 2 * FRAME_MS;
       const gaps: string[] = [];
       let at = from;

@@ -56,7 +56,7 @@ describe('the embedded default killed right after an acknowledged cut and accoun
     hearingId = hearing.body.id;
     await clearHearing(base, token, court.body.id, hearingId);
     const clerk = await api<{ id: string }>('POST', '/api/users', { username: 'clerk', displayName: 'Clerk', password: 'the old password', roles: ['clerk'], courtroomIds: [room.body.id] });
-    feed = new PublicFeed(`${base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(200);
+    feed = new PublicFeed(`${base}/hls/hearings/${hearingId}/180p/index.m3u8`).start(200);
     const epoch = Date.now();
     encoder = new TestEncoder(`rtmp://127.0.0.1:${rtmpPort}/live/${room.body.streamKey}`, 'flv', epoch).start();
     expect((await api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);

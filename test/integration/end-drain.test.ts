@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestEncoder } from '../support/encoder.ts';
-import { decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
+import { decodeFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { elapse } from '../support/wait.ts';
 
 const D = 14_000;
@@ -14,27 +13,21 @@ const EARLY = 600;
  * must still air, so the transcoder runs on until it has produced it.
  */
 describe('end with a backlog in the transcoder', () => {
-  let s: TestServer;
-  let encoder: TestEncoder;
-  let feed: PublicFeed;
+  let live: LiveHearing;
   let decoded: DecodedEntry[] = [];
   let endBefore = 0;
 
   beforeAll(async () => {
-    s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
-    const { hearingId, streamKey } = await seedHearing(s, { delaySeconds: D / 1000 });
-    await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {});
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${streamKey}`, 'flv', Date.now()).start();
-    await waitForEncoder(s, hearingId);
-    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
-    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
+    live = await startLiveHearing({ delaySeconds: D / 1000, begin: 'open', pollMs: 250, config: { media: { liveMaskSlots: 0 } } });
+    const { s, hearingId, feed } = live;
+    await live.command('start');
     await elapse(4_000);
     const pid = s.cc.broadcasts.live(hearingId)?.ffmpegPid;
     expect(pid).toBeDefined();
     process.kill(pid!, 'SIGSTOP');
     await elapse(4_000);
     endBefore = Date.now();
-    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
+    await live.command('end');
     // For 6 s more it runs a tenth of the time: the backlog cannot clear soon after the end.
     // Once it has produced everything before the end, the server stops it: the loop ends there.
     const signal = (sig: NodeJS.Signals): boolean => {
@@ -54,11 +47,7 @@ describe('end with a backlog in the transcoder', () => {
     decoded = await decodeFeed(feed);
   }, 150_000);
 
-  afterAll(async () => {
-    feed?.stop();
-    await encoder?.kill();
-    await s?.close();
-  });
+  afterAll(() => live?.close());
 
   it('airs every frame captured before the end, with no hole, however far behind the transcoder was', () => {
     const aired = new Set(decoded.flatMap((e) => e.counters).filter((c) => c > 0));
@@ -66,13 +55,13 @@ describe('end with a backlog in the transcoder', () => {
     const first = Math.min(...aired);
     // Emitted (so captured) safely before the end command.
     const due: number[] = [];
-    for (let c = first; encoder.timeOf(c) + EARLY + 200 < endBefore; c++) due.push(c);
+    for (let c = first; live.encoder.timeOf(c) + EARLY + 200 < endBefore; c++) due.push(c);
     expect(due.length).toBeGreaterThan(150);
     expect(due.filter((c) => !aired.has(c))).toEqual([]);
   });
 
   it('ends the public playlist with the end card', () => {
-    expect(feed.ended).toBe(true);
+    expect(live.feed.ended).toBe(true);
     const last = decoded.at(-1)!;
     expect(last.program).toBe(false);
   });

@@ -170,7 +170,7 @@ describe('broadcast approval', () => {
 
     beforeAll(async () => {
       expect((await s.api('POST', `/api/hearings/${a.hearingId}/reviews`, { checklist: { personalData: true, minors: true, masks: true } }, approverA)).status).toBe(201);
-      feed = new PublicFeed(`${s.base}/hls/hearings/${a.hearingId}/360p/index.m3u8`).start();
+      feed = new PublicFeed(`${s.base}/hls/hearings/${a.hearingId}/180p/index.m3u8`).start();
       encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${a.streamKey}`, 'flv', Date.now()).start();
       expect((await s.api('POST', `/api/hearings/${a.hearingId}/broadcast/start`, {}, clerkA)).status).toBe(200);
       await waitForEncoder(s, a.hearingId);
@@ -192,7 +192,7 @@ describe('broadcast approval', () => {
     });
 
     it('shows the no-broadcast card from the next segment, and never airs what was still in the window', async () => {
-      const card = await readFile(s.cc.slates.file('no-broadcast', '360p'));
+      const card = await readFile(s.cc.slates.file('no-broadcast', '180p'));
       const entries = feed.sorted();
       // Anything published once a segment has passed since the revocation is the card.
       const after = entries.filter((e) => e.appearedAt > revokedAt.after + SEGMENT_MS + 200);
@@ -223,8 +223,8 @@ describe('broadcast approval', () => {
   it('covers what is left of an ended hearing’s window with the card when its approval is revoked', async () => {
     const e = await seedHearing(s, { delaySeconds: D / 1000 });
     const approver = await approverOf(s, e.courtId);
-    const enc = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${e.streamKey}`, 'flv', Date.now(), { width: 320, height: 180 }).start();
-    const feed = new PublicFeed(`${s.base}/hls/hearings/${e.hearingId}/360p/index.m3u8`).start(200);
+    const enc = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${e.streamKey}`, 'flv', Date.now()).start();
+    const feed = new PublicFeed(`${s.base}/hls/hearings/${e.hearingId}/180p/index.m3u8`).start(200);
     try {
       expect((await s.api('POST', `/api/hearings/${e.hearingId}/broadcast/start`, {})).status).toBe(200);
       await waitFor(async () => (await decodeFeed(feed, { hear: false })).some((x) => x.program), 'program media in public', 40_000, 500);

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
+import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { videoPts } from '../../server/media/ts-continuity.ts';
-import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
-import { decodeFeed, decodeFrames, PublicFeed, regionStats } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { FRAME_MS } from '../support/encoder.ts';
+import { decodeFeed, decodeFrames, type PublicFeed, regionStats } from '../support/public-feed.ts';
+import { MASK_LADDER, MASK_PICTURE, type TestServer } from '../support/server.ts';
 import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, type HeardEntry } from '../support/timecode.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
@@ -28,8 +29,8 @@ interface Frame {
  * bracket the command's capture instant, to within the request's round trip.
  */
 describe('a live mask on the capture clock, with the transcoder running behind', () => {
+  let live: LiveHearing;
   let s: TestServer;
-  let encoder: TestEncoder;
   let feed: PublicFeed;
   let hearingId = '';
   const records: ReleaseRecord[] = [];
@@ -44,19 +45,14 @@ describe('a live mask on the capture clock, with the transcoder running behind',
   let encoderDrops = 0;
 
   beforeAll(async () => {
-    s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 1 } });
-    const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
-    hearingId = seeded.hearingId;
-    await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {});
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
-    await waitForEncoder(s, hearingId);
+    live = await startLiveHearing({ delaySeconds: D / 1000, begin: 'open', pollMs: 100, encoderSize: MASK_PICTURE, config: { media: { ladder: MASK_LADDER, liveMaskSlots: 1 } } });
+    ({ s, feed, hearingId } = live);
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
     const session = s.cc.broadcasts.live(hearingId)!;
     session.on('released', (r) => records.push(r));
     session.on('encoder', (state) => state !== 'connected' && encoderDrops++);
-    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(100);
     await waitFor(async () => (await decodeFeed(feed, { hear: false })).some((e) => e.program), 'program media in public', 40_000, 500);
-    const clock = () => s.cc.ingest.clockOf(seeded.courtroomId)?.latest ?? Number.NaN;
+    const clock = () => s.cc.ingest.clockOf(live.courtroomId)?.latest ?? Number.NaN;
 
     on.before = clock();
     const res = await s.api<{ mask: { id: string; start: number } }>('POST', `/api/hearings/${hearingId}/masks`, { kind: 'black', region: BOX });
@@ -99,11 +95,7 @@ describe('a live mask on the capture clock, with the transcoder running behind',
     }
   }, 150_000);
 
-  afterAll(async () => {
-    feed?.stop();
-    await encoder?.kill();
-    await s?.close();
-  });
+  afterAll(() => live?.close());
 
   it('masks every frame from the one captured at the command to the one captured at the lift, within a frame, on every rung', () => {
     for (const rung of RUNGS) {

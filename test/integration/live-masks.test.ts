@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
+import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
-import { TestEncoder } from '../support/encoder.ts';
-import { audioRmsDb, decodeFrames, dominantHz, PublicFeed, regionStats } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import type { TestEncoder } from '../support/encoder.ts';
+import { audioRmsDb, decodeFrames, dominantHz, type PublicFeed, regionStats } from '../support/public-feed.ts';
+import { MASK_LADDER, MASK_PICTURE, type TestServer } from '../support/server.ts';
 import { elapse } from '../support/wait.ts';
 
 const D = 6_000;
@@ -21,6 +22,7 @@ interface Frame {
 }
 
 describe('live mask slots: black, blur, pixelate, mute and voice switched through zmq air without a re-render', () => {
+  let live: LiveHearing;
   let s: TestServer;
   let encoder: TestEncoder;
   let feed: PublicFeed;
@@ -31,15 +33,10 @@ describe('live mask slots: black, blur, pixelate, mute and voice switched throug
   const sound: { t0: number; t1: number; rms: number; hz: number }[] = [];
 
   beforeAll(async () => {
-    s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 1 } });
-    const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
-    hearingId = seeded.hearingId;
     // A steady tone, so a voice mask's pitch shift can be measured.
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now(), undefined, 'tone').start();
-    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
-    s.cc.broadcasts.live(hearingId)?.on('released', (r) => records.push(r));
-    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
-    await waitForEncoder(s, hearingId);
+    live = await startLiveHearing({ delaySeconds: D / 1000, pollMs: 250, sound: 'tone', encoderSize: MASK_PICTURE, config: { media: { ladder: MASK_LADDER, liveMaskSlots: 1 } } });
+    live.s.cc.broadcasts.live(live.hearingId)?.on('released', (r) => records.push(r));
+    ({ s, encoder, feed, hearingId } = live);
     await elapse(3_000);
     const apply = async (body: object): Promise<string> => {
       const res = await s.api<{ mask: { id: string } }>('POST', `/api/hearings/${hearingId}/masks`, body);
@@ -83,11 +80,7 @@ describe('live mask slots: black, blur, pixelate, mute and voice switched throug
     }
   }, 150_000);
 
-  afterAll(async () => {
-    feed?.stop();
-    await encoder?.kill();
-    await s?.close();
-  });
+  afterAll(() => live?.close());
 
   const between = (rung: string, on: number, off: number) => frames[rung]!.filter((f) => f.t >= on && f.t + EARLY <= off);
   const inside = (rung: string) => between(rung, marks.on!, marks.off!);

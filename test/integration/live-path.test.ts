@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestEncoder, FRAME_MS } from '../support/encoder.ts';
 import { decodeFeed, delayViolations, PublicFeed, strictParse, type DecodedEntry } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { seedHearing, startTestServer, type TestServer, TWO_RUNG_LADDER, waitForEncoder } from '../support/server.ts';
 import { elapse } from '../support/wait.ts';
 
 const D = 4_000;
@@ -28,11 +28,11 @@ describe('live path over RTMP: delay, start, pause, resume, end', () => {
   let hearingId = '';
 
   beforeAll(async () => {
-    s = await startTestServer();
+    s = await startTestServer({ media: { ladder: TWO_RUNG_LADDER } });
     const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
     hearingId = seeded.hearingId;
     await command(s, hearingId, 'open');
-    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start();
+    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/180p/index.m3u8`).start();
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     // Let the encoder connect and capture a few seconds that must never air (before start).
     await waitForEncoder(s, hearingId);
@@ -60,7 +60,7 @@ describe('live path over RTMP: delay, start, pause, resume, end', () => {
     expect(master.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
     const parsed = strictParse(await master.text());
     expect(parsed.isMasterPlaylist).toBe(true);
-    for (const rung of ['360p', '180p', 'audio']) {
+    for (const rung of TWO_RUNG_LADDER.map((r) => r.name)) {
       const res = await fetch(`${s.base}/hls/hearings/${hearingId}/${rung}/index.m3u8`);
       expect(res.status).toBe(200);
       const text = await res.text();

@@ -6,7 +6,7 @@ import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { spawn } from 'node:child_process';
 import type { AuditEntry } from '../../server/audit/trail.ts';
 import { audioRmsDb, decodeCounters, decodeFrames, dominantHz, PublicFeed, regionStats } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, TEST_LADDER, type TestServer, waitForEncoder } from '../support/server.ts';
+import { MASK_LADDER, MASK_PICTURE, seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
 import { elapse } from '../support/wait.ts';
 
 const D = 6_000;
@@ -48,11 +48,11 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
 
   beforeAll(async () => {
     // No live slots here: this file proves the re-render path (live-masks.test.ts proves the slots).
-    s = await startTestServer({ media: { ladder: TEST_LADDER, segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
+    s = await startTestServer({ media: { ladder: MASK_LADDER, segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
     const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
     hearingId = seeded.hearingId;
     // A steady tone, so a voice mask's pitch shift can be measured.
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now(), undefined, 'tone').start();
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now(), MASK_PICTURE, 'tone').start();
     await post('/broadcast/start', {});
     s.cc.broadcasts.live(hearingId)!.on('released', (r) => releasedEnds.add(r.captureEnd));
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestEncoder } from '../support/encoder.ts';
-import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
+import type { TestServer } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const TOKEN = 'prometheus-scrape-token-0123';
@@ -21,8 +21,8 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
  * exits, viewers, encoder bit rate and archive lag, as a live hearing produces them.
  */
 describe('Prometheus /metrics', () => {
+  let live: LiveHearing;
   let s: TestServer;
-  let encoder: TestEncoder;
   let hearingId = '';
   const scrape = async (token?: string) => {
     const res = await fetch(`${s.base}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
@@ -30,27 +30,20 @@ describe('Prometheus /metrics', () => {
   };
 
   beforeAll(async () => {
-    s = await startTestServer({
-      media: { ladder: [{ name: '180p', height: 180, videoKbps: 200, audioKbps: 48 }, { name: 'audio', audioKbps: 48 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 },
-      metrics: { token: TOKEN },
-    });
-    const seeded = await seedHearing(s, { delaySeconds: 2 });
-    hearingId = seeded.hearingId;
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now(), { width: 320, height: 180 }).start();
-    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
-    await waitForEncoder(s, hearingId);
+    live = await startLiveHearing({ delaySeconds: 2, config: { media: { liveMaskSlots: 0 }, metrics: { token: TOKEN } } });
+    ({ s, hearingId } = live);
     // A viewer fetches the public playlist.
     await waitFor(async () => (await fetch(`${s.base}/hls/hearings/${hearingId}/180p/index.m3u8`)).status === 200, 'the public playlist', 20_000);
     await waitFor(async () => (sample((await scrape(TOKEN)).text, 'courtcast_releases_total', { hearing: hearingId, outcome: 'aired' }) ?? 0) >= 2, 'two aired slots', 40_000, 500);
     // The transcoder is killed once: an exit to count, restarted by its supervisor.
-    process.kill(s.cc.broadcasts.live(hearingId)?.ffmpegPid as number, 'SIGKILL');
-    await elapse(4_000);
+    const killed = s.cc.broadcasts.live(hearingId)?.ffmpegPid as number;
+    process.kill(killed, 'SIGKILL');
+    await waitFor(async () => (sample((await scrape(TOKEN)).text, 'courtcast_ffmpeg_exits_total', { hearing: hearingId, role: 'transcode' }) ?? 0) >= 1, 'the exit counted', 10_000, 200);
+    const restarted = () => [undefined, killed].includes(s.cc.broadcasts.live(hearingId)?.ffmpegPid) === false;
+    await waitFor(restarted, 'the transcoder restarted', 10_000, 100);
   }, 90_000);
 
-  afterAll(async () => {
-    await encoder?.kill();
-    await s?.close();
-  });
+  afterAll(() => live?.close());
 
   it('refuses a scrape without the metrics token, or with a staff token', async () => {
     expect((await scrape()).status).toBe(401);

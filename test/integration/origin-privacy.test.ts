@@ -80,9 +80,9 @@ describe('the origin serves the public store and nothing else', () => {
       `/hls/${enc(path.join(s.cc.dirs.master, masterFile))}`,
       `/hls/%252e%252e/${p}`,
       `/hls/hearings/${hearingId}/${pendingFile.split('/').slice(1).join('/')}`,
-      `/hls/hearings/${hearingId}/360p/000001.ts`,
-      `/hls/hearings/${hearingId}/r0001/360p/000001.ts`,
-      `/hls/hearings/${hearingId}/360p/index.m3u8%00.ts`,
+      `/hls/hearings/${hearingId}/180p/000001.ts`,
+      `/hls/hearings/${hearingId}/r0001/180p/000001.ts`,
+      `/hls/hearings/${hearingId}/180p/index.m3u8%00.ts`,
       `/hls/${enc('/etc/passwd')}`,
       `/${p}`,
       `/${m}`,
@@ -107,14 +107,14 @@ describe('the origin serves the public store and nothing else', () => {
     const segments = files.filter((f) => f.endsWith('.ts'));
     expect(segments.length).toBeGreaterThan(0);
     for (const f of segments) expect(slates.has(sha(await readFile(path.join(s.cc.dirs.public, f)))), f).toBe(true);
-    const res = await fetch(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`);
+    const res = await fetch(`${s.base}/hls/hearings/${hearingId}/180p/index.m3u8`);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toContain('max-age=1');
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
   });
 
   it('serves segments with their MIME type, CORS and immutable caching', async () => {
-    const res = await fetch(`${s.base}/hls/hearings/${hearingId}/360p/0.ts`);
+    const res = await fetch(`${s.base}/hls/hearings/${hearingId}/180p/0.ts`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('video/mp2t');
     expect(res.headers.get('cache-control')).toContain('immutable');

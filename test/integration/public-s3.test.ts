@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originRouter } from '../../server/http/origin.ts';
-import { TestEncoder } from '../support/encoder.ts';
-import { decodeCounters, decodeFeed, PublicFeed } from '../support/public-feed.ts';
+import type { TestEncoder } from '../support/encoder.ts';
+import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
+import { decodeCounters, decodeFeed, type PublicFeed } from '../support/public-feed.ts';
 import { S3Peer } from '../support/s3.ts';
-import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import type { TestServer } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 /**
@@ -15,9 +16,10 @@ import { elapse, waitFor } from '../support/wait.ts';
  * reads the bucket serves the same bytes; and a cut's window never reaches the bucket at all.
  */
 describe('public store on S3', () => {
+  let live: LiveHearing;
+  let encoder: TestEncoder;
   const peer = new S3Peer();
   let s: TestServer;
-  let encoder: TestEncoder;
   let feed: PublicFeed;
   let hearingId = '';
   let lastVisibleAtCut = 0;
@@ -28,16 +30,12 @@ describe('public store on S3', () => {
 
   beforeAll(async () => {
     await peer.start();
-    s = await startTestServer({
-      stores: { state: 'memory', objects: 's3', publicS3: { ...peer.settings(), prefix: 'public' } },
-      media: { ladder: [{ name: '180p', height: 180, videoKbps: 200, audioKbps: 48 }, { name: 'audio', audioKbps: 48 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 },
+    live = await startLiveHearing({
+      delaySeconds: 4,
+      pollMs: 200,
+      config: { stores: { state: 'memory', objects: 's3', publicS3: { ...peer.settings(), prefix: 'public' } }, media: { liveMaskSlots: 0 } },
     });
-    const seeded = await seedHearing(s, { delaySeconds: 4 });
-    hearingId = seeded.hearingId;
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now(), { width: 320, height: 180 }).start();
-    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
-    await waitForEncoder(s, hearingId);
-    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/180p/index.m3u8`).start(200);
+    ({ s, encoder, feed, hearingId } = live);
     await waitFor(async () => (await decodeFeed(feed, { hear: false })).some((e) => e.program), 'program media in public', 40_000, 500);
     await elapse(3_000);
     cutAt = Date.now();
@@ -57,10 +55,8 @@ describe('public store on S3', () => {
   }, 120_000);
 
   afterAll(async () => {
-    feed?.stop();
     other?.close();
-    await encoder?.kill();
-    await s?.close();
+    await live?.close();
     await peer.dispose();
   });
 

@@ -26,7 +26,7 @@ describe('public state events', () => {
     stream = await new EventStream(`${s.base}/public/hearings/${hearingId}/events`).open();
     await waitFor(() => stream.events.length > 0, 'the first event', 5_000);
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {})).status).toBe(200);
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now(), { width: 320, height: 180 }).start();
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     await waitForEncoder(s, hearingId);
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
     await waitFor(() => stream.states().includes('live'), 'live', 30_000);

@@ -25,7 +25,7 @@ describe('the recording log names every gap in the master and its cause', () => 
     const target = `rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`;
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {})).status).toBe(200);
     const epoch = Date.now();
-    encoder = new TestEncoder(target, 'flv', epoch, { width: 320, height: 180 }).start();
+    encoder = new TestEncoder(target, 'flv', epoch).start();
     await waitForEncoder(s, hearingId);
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
     await elapse(8_000);
@@ -33,7 +33,7 @@ describe('the recording log names every gap in the master and its cause', () => 
     const off = Date.now();
     await encoder.kill();
     await elapse(6_000);
-    encoder = new TestEncoder(target, 'flv', epoch, { width: 320, height: 180 }).start();
+    encoder = new TestEncoder(target, 'flv', epoch).start();
     encoderOffMs = Date.now() - off;
     await waitForEncoder(s, hearingId, 30_000);
     await waitFor(() => s.cc.broadcasts.live(hearingId)?.masterPid, 'the master recorder', 20_000);

@@ -83,7 +83,7 @@ describe.each(STORES)('restart recovery on the %s store: a server killed mid-bro
     const hearing = await api<{ id: string }>('POST', '/api/hearings', { courtroomId: room.body.id, caseNumber: 'R-1', title: 'Recovery', caseType: 'criminal', scheduledStart: new Date().toISOString(), delaySeconds: D / 1000, isPublic: true });
     hearingId = hearing.body.id;
     await clearHearing(base, token, court.body.id, hearingId);
-    feed = new PublicFeed(`${base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(200);
+    feed = new PublicFeed(`${base}/hls/hearings/${hearingId}/180p/index.m3u8`).start(200);
 
     encoder();
     await command('start');

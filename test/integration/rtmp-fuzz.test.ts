@@ -46,7 +46,7 @@ describe('RTMP ingest survives hostile input', () => {
     s = await startTestServer({ dataDir: path.join(mkdtempSync(path.join(os.tmpdir(), '.courtcast-hidden-')), 'data') });
     ({ hearingId, courtroomId, streamKey } = await seedHearing(s, { delaySeconds: 4 }));
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {});
-    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
+    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/180p/index.m3u8`).start(250);
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${streamKey}`, 'flv', epoch).start();
     await waitForEncoder(s, hearingId);
     await airedAfter(epoch);

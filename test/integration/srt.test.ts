@@ -33,7 +33,7 @@ describe('SRT ingest: the stream key is the passphrase', () => {
     const seeded = await seedHearing(s, { delaySeconds: D / 1000, ingest: 'srt', srtPort: port });
     const start = await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/start`, {});
     expect(start.status).toBe(200);
-    feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/360p/index.m3u8`).start();
+    feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/180p/index.m3u8`).start();
     const url = (key: string) => `srt://127.0.0.1:${port}?mode=caller&passphrase=${key}&pbkeylen=16`;
     // Give the listener a moment to bind before calling it.
     await waitFor(() => s.cc.broadcasts.live(seeded.hearingId)?.gatewayPid, 'the SRT listener', 10_000);

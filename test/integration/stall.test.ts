@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
-import { TestEncoder } from '../support/encoder.ts';
-import { decodeFeed, decodeFrames, PublicFeed, regionStats, type DecodedEntry } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import type { TestEncoder } from '../support/encoder.ts';
+import { decodeFeed, decodeFrames, type PublicFeed, regionStats, type DecodedEntry } from '../support/public-feed.ts';
+import type { TestServer } from '../support/server.ts';
 import { heardMs, soundMadeWithin } from '../support/timecode.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
@@ -18,6 +19,7 @@ const BOX = { x: 0.3, y: 0.3, w: 0.3, h: 0.3 };
  * every frame captured in those seconds is masked.
  */
 describe('a retroactive mask after a stall of the server', () => {
+  let live: LiveHearing;
   let s: TestServer;
   let encoder: TestEncoder;
   let feed: PublicFeed;
@@ -29,14 +31,9 @@ describe('a retroactive mask after a stall of the server', () => {
   let decoded: DecodedEntry[] = [];
 
   beforeAll(async () => {
-    s = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
-    const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
-    hearingId = seeded.hearingId;
-    await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {});
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
-    await waitForEncoder(s, hearingId);
-    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
-    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(250);
+    live = await startLiveHearing({ delaySeconds: D / 1000, begin: 'open', pollMs: 250, config: { media: { liveMaskSlots: 0 } } });
+    await live.command('start');
+    ({ s, encoder, feed, hearingId } = live);
     await waitFor(async () => {
       await feed.poll();
       return (await decodeFeed(feed, { hear: false })).some((e) => e.program);
@@ -83,11 +80,7 @@ describe('a retroactive mask after a stall of the server', () => {
     }
   }, 150_000);
 
-  afterAll(async () => {
-    feed?.stop();
-    await encoder?.kill();
-    await s?.close();
-  });
+  afterAll(() => live?.close());
 
   it('masks every frame captured in the last N seconds, or airs the card: never a readable frame', () => {
     expect(checked.length, `${slates} slate frames`).toBeGreaterThan(30);

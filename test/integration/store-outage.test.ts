@@ -8,20 +8,20 @@ import type { AuditEntry } from '../../server/audit/trail.ts';
 import type { ClientToServerEvents, CommandAck, ConsoleState, ServerToClientEvents } from '../../server/control/types.ts';
 import { programRecords } from '../../server/service/broadcast/hearing-records.ts';
 import type { HealthReport } from '../../server/service/operations/health.ts';
-import { TestEncoder } from '../support/encoder.ts';
-import { decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
+import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
+import { decodeFeed, type PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { TestRedis } from '../support/redis.ts';
-import { seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import type { TestServer } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const D = 6_000;
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 describe('the dump button works while Redis is down', () => {
+  let live: LiveHearing;
   const redisDir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-redis-'));
   const redis = new TestRedis(redisDir);
   let s: TestServer;
-  let encoder: TestEncoder;
   let feed: PublicFeed;
   let console_: Client;
   let hearingId = '';
@@ -39,14 +39,9 @@ describe('the dump button works while Redis is down', () => {
 
   beforeAll(async () => {
     await redis.start();
-    s = await startTestServer({ stores: { state: 'redis', redisUrl: redis.url } });
-    const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
-    hearingId = seeded.hearingId;
-    await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {});
-    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/360p/index.m3u8`).start();
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
-    await waitForEncoder(s, hearingId);
-    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
+    live = await startLiveHearing({ delaySeconds: D / 1000, begin: 'open', config: { stores: { state: 'redis', redisUrl: redis.url } } });
+    ({ s, feed, hearingId } = live);
+    await live.command('start');
     console_ = connect(`${s.base}/control`, { auth: { token: s.token }, transports: ['websocket'], forceNew: true });
     const joined = await console_.timeout(10_000).emitWithAck('join', { hearingId });
     expect(joined.ok).toBe(true);
@@ -88,10 +83,8 @@ describe('the dump button works while Redis is down', () => {
   }, 180_000);
 
   afterAll(async () => {
-    feed?.stop();
     console_?.disconnect();
-    await encoder?.kill();
-    await s?.close();
+    await live?.close();
     await redis.stop();
     await rm(redisDir, { recursive: true, force: true });
   });

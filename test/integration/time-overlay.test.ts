@@ -5,9 +5,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { overlayText, timeOverlayFilter, zoneAt, type OverlayStyle } from '../../server/media/time-overlay.ts';
-import { TestEncoder } from '../support/encoder.ts';
-import { decodeFeed, decodeFrames, PublicFeed } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, TEST_LADDER, type TestServer, waitForEncoder } from '../support/server.ts';
+import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
+import { decodeFeed, decodeFrames, type PublicFeed } from '../support/public-feed.ts';
+import type { TestServer } from '../support/server.ts';
 import { waitFor } from '../support/wait.ts';
 
 const run = promisify(execFile);
@@ -65,26 +65,27 @@ function darkShare(frame: Uint8Array): number {
  * segment, plus its place in the segment), in the court's zone, not the second it was encoded.
  */
 describe('time overlay', () => {
+  let live: LiveHearing;
   let s: TestServer;
-  let encoder: TestEncoder;
   let feed: PublicFeed;
   let dir = '';
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'cc-overlay-'));
-    s = await startTestServer({ media: { ladder: TEST_LADDER.slice(0, 1).concat(TEST_LADDER.slice(2)), segmentSeconds: 2, fps: FPS, liveMaskSlots: 0, timeOverlay: { enabled: true, ...STYLE } } });
-    const seeded = await seedHearing(s, { delaySeconds: 4, timezone: ZONE });
-    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
-    expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/start`, {})).status).toBe(200);
-    await waitForEncoder(s, seeded.hearingId);
-    feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/360p/index.m3u8`).start(200);
+    live = await startLiveHearing({
+      delaySeconds: 4,
+      timezone: ZONE,
+      pollMs: 200,
+      // The overlay's glyphs are compared pixel by pixel with a reference drawn at 360p.
+      encoderSize: { width: 640, height: 360 },
+      config: { media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], fps: FPS, liveMaskSlots: 0, timeOverlay: { enabled: true, ...STYLE } } },
+    });
+    ({ s, feed } = live);
     await waitFor(async () => (await decodeFeed(feed, { hear: false })).filter((e) => e.program).length >= 3, 'three program segments in public', 60_000, 1000);
   }, 90_000);
 
   afterAll(async () => {
-    feed?.stop();
-    await encoder?.kill();
-    await s?.close();
+    await live?.close();
     await rm(dir, { recursive: true, force: true });
   });
 

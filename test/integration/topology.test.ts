@@ -53,11 +53,11 @@ describe('the compose topology as processes: two nodes', () => {
     await clearHearing(base, token, court.body.id, hearingId);
     // Whichever node nginx hands the encoder to must know the new courtroom's key.
     await elapse(2_500);
-    encoder = new TestEncoder(`${topo.ingestUrl}/${room.body.streamKey}`, 'flv', Date.now(), { width: 320, height: 180 }).start();
+    encoder = new TestEncoder(`${topo.ingestUrl}/${room.body.streamKey}`, 'flv', Date.now()).start();
     await elapse(1_500);
     // The start may reach either node; the hearing opens where the encoder's media arrives.
     expect((await api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
-    feed = new PublicFeed(`${base}/hls/hearings/${hearingId}/360p/index.m3u8`).start(500);
+    feed = new PublicFeed(`${base}/hls/hearings/${hearingId}/180p/index.m3u8`).start(500);
   }, 180_000);
 
   afterAll(async () => {
@@ -69,7 +69,7 @@ describe('the compose topology as processes: two nodes', () => {
   it('runs the hearing on the node the encoder reaches, and serves the output from the bucket through nginx’s cache', async () => {
     const runner = await owner();
     expect(runner).not.toBeNull();
-    const playlist = `${base}/hls/hearings/${hearingId}/360p/index.m3u8`;
+    const playlist = `${base}/hls/hearings/${hearingId}/180p/index.m3u8`;
     const segment = await waitFor(async () => {
       const res = await fetch(playlist);
       const text = res.status === 200 ? await res.text() : '';
@@ -176,7 +176,7 @@ describe('the compose topology as processes: two nodes', () => {
       new Promise((resolve, reject) => socket.timeout(15_000).emit(event, payload, (err: unknown, ack: Ack) => (err ? reject(err as Error) : resolve(ack))));
     expect(await emit('join', { hearingId })).toMatchObject({ ok: true });
     // What the public store lists as the newest slot (the bucket is not Redis: it still answers).
-    const newest = async () => String((await topo.bucket.store().get(`hearings/${hearingId}/360p/index.m3u8`)) ?? '').split('\n').filter((l) => l.endsWith('.ts')).at(-1);
+    const newest = async () => String((await topo.bucket.store().get(`hearings/${hearingId}/180p/index.m3u8`)) ?? '').split('\n').filter((l) => l.endsWith('.ts')).at(-1);
     let cutAt = 0;
     let before: string | undefined;
     topo.redis.freeze();

@@ -21,7 +21,8 @@ export class TestEncoder {
     readonly target: string,
     readonly format: 'flv' | 'mpegts',
     readonly epoch: number,
-    readonly size = { width: 640, height: 360 },
+    /** 320x180 unless a test needs more: the tests' ladder tops out at 180p. */
+    readonly size = { width: 320, height: 180 },
     /** `timecode` (the default): sound that tells when it was made; `tone`: a steady 440 Hz for pitch tests. */
     readonly sound: 'timecode' | 'tone' = 'timecode',
   ) {

@@ -8,10 +8,36 @@ import { startCourtcast, type Courtcast, type CourtcastOptions } from '../../ser
 import { waitFor } from './wait.ts';
 import { approverToken, clearHearing } from './governance.ts';
 
-/** A small ladder that spares the two cores: two video rungs and the audio-only rung. */
+/**
+ * The tests' ladder: one small video rung and the audio-only rung. Nothing a test proves with it
+ * depends on the picture's size, and a 180p hearing costs a third of a 360p one, which is what lets
+ * several real-time files run side by side on two cores.
+ */
 export const TEST_LADDER = [
+  { name: '180p', height: 180, videoKbps: 250, audioKbps: 64 },
+  { name: 'audio', audioKbps: 64 },
+];
+
+/**
+ * The ladder and picture the mask files' pixel statistics were calibrated on (blur and pixelation
+ * collapsing detail inside a region, the picture untouched outside it, to a few grey levels): those
+ * files keep a 640x360 source and 360p and 180p rungs rather than weaken their thresholds.
+ */
+export const MASK_LADDER = [
   { name: '360p', height: 360, videoKbps: 600, audioKbps: 64 },
   { name: '180p', height: 180, videoKbps: 250, audioKbps: 64 },
+  { name: 'audio', audioKbps: 64 },
+];
+export const MASK_PICTURE = { width: 640, height: 360 };
+
+/**
+ * Two video rungs and the audio-only rung, for the files that prove a treatment reaches every rung
+ * (masks, live masks, edges, the live path): a treatment applied to one output only would pass
+ * with a single video rung.
+ */
+export const TWO_RUNG_LADDER = [
+  { name: '180p', height: 180, videoKbps: 250, audioKbps: 64 },
+  { name: '144p', height: 144, videoKbps: 200, audioKbps: 64 },
   { name: 'audio', audioKbps: 64 },
 ];
 
