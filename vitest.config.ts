@@ -12,11 +12,12 @@ const lanes = Number(process.env.COURTCAST_TEST_LANES) || os.availableParallelis
 
 /**
  * Files that run alone, after the others: what they prove needs the machine to themselves. The
- * retroactive masks re-render the whole ladder at about real time (issue 26), so beside another
- * live hearing their frames turn into the no-broadcast card (safe, but the test demands the
- * masked picture); the player test times a real browser's playback.
+ * retroactive masks re-render the whole ladder at about real time, and the live slots' segments
+ * must be proven before their release (issue 26): beside another live hearing, segments of both
+ * turned into cards (safe, but these tests demand the masked picture and the sound after the
+ * lift). The player test times a real browser's playback.
  */
-const ALONE = ['test/integration/masks.test.ts', 'test/e2e/player-embed.test.ts'];
+const ALONE = ['test/integration/masks.test.ts', 'test/integration/live-masks.test.ts', 'test/e2e/player-embed.test.ts'];
 
 const integration = {
   environment: 'node' as const,
