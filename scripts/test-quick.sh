@@ -4,13 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh test
-# The type check and lint are independent and each keeps one core busy: run them side by side.
-npx tsc --noEmit -p . &
-typecheck=$!
-lint_status=0
-npx eslint . || lint_status=$?
-wait "$typecheck"
-[ "$lint_status" = 0 ] || exit "$lint_status"
+scripts/check.sh
 # Integration files chosen by the suite profile: each finishes in seconds and does not wait out a
 # delay. A file that grows slow leaves this list rather than slowing every edit-test loop.
 quick=(

@@ -3,13 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh test
-# The type check and lint are independent and each keeps one core busy: run them side by side.
-npx tsc --noEmit -p . &
-typecheck=$!
-lint_status=0
-npx eslint . || lint_status=$?
-wait "$typecheck"
-[ "$lint_status" = 0 ] || exit "$lint_status"
+scripts/check.sh
 report="$(mktemp -d)/vitest.json"
 status=0
 # The profile reporter ends the run with the slowest files and tests and the count of assertions.
