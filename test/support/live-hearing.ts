@@ -1,7 +1,7 @@
 import type { CourtcastOptions } from '../../server/courtcast.ts';
 import { TestEncoder } from './encoder.ts';
 import { PublicFeed } from './public-feed.ts';
-import { seedHearing, startTestServer, type TestServer, waitForEncoder } from './server.ts';
+import { seedHearing, startTestServer, TEST_LADDER, type TestServer, waitForEncoder } from './server.ts';
 
 /** The instants just before a request left and just after its answer came. */
 export interface Sent {
@@ -46,9 +46,10 @@ export interface LiveHearingOptions {
   readonly pollMs?: number;
   /**
    * How the broadcast begins: `open` (the starting slate airs while the encoder connects, then
-   * the caller starts), `start` (started before the encoder connects) or `none` (the caller does).
+   * the caller starts) or `start` (started before the encoder connects). Either way the broadcast
+   * is opened first: the encoder's state that the fixture waits on belongs to the live session.
    */
-  readonly begin?: 'open' | 'start' | 'none';
+  readonly begin?: 'open' | 'start';
 }
 
 /** Runs `stop` and swallows its failure: teardown must reach every step. */
@@ -87,10 +88,11 @@ export async function startLiveHearing(o: LiveHearingOptions): Promise<LiveHeari
       await post(`/broadcast/${name}`, body);
       return { before, after: Date.now() };
     };
-    const rung = (((o.config?.media as { ladder?: { name: string }[] } | undefined)?.ladder ?? [{ name: '180p' }])[0]!).name;
+    // The feed reads the first rung of the hearing's ladder: the tests' own unless configured.
+    const ladder = (o.config?.media as { ladder?: readonly { name: string }[] } | undefined)?.ladder ?? TEST_LADDER;
+    const rung = ladder[0]!.name;
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/${rung}/index.m3u8`).start(o.pollMs);
-    const begin = o.begin ?? 'start';
-    if (begin !== 'none') await command(begin);
+    await command(o.begin ?? 'start');
     const pushUrl = `rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`;
     encoder = new TestEncoder(pushUrl, 'flv', Date.now(), o.encoderSize, o.sound).start();
     await waitForEncoder(s, hearingId);
