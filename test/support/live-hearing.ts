@@ -20,12 +20,8 @@ export interface LiveHearing {
   encoder: TestEncoder;
   /** The public playlist of the first rung, polled from the start. */
   readonly feed: PublicFeed;
-  /** The RTMP push address of the hearing's courtroom. */
-  readonly pushUrl: string;
   /** A broadcast command (`open`, `start`, `cut`…) as the admin; fails the test unless it is taken. */
   command(name: string, body?: Record<string, unknown>): Promise<Sent>;
-  /** POST to `/api/hearings/:id<path>` as the admin; fails the test unless it is taken. */
-  post<T = Record<string, unknown>>(p: string, body?: unknown): Promise<T>;
   /** Ends the broadcast and waits until the public playlist says so. */
   end(drainMs: number): Promise<Sent>;
   /** Stops the feed, kills the encoder and closes the server, whatever state each is in. */
@@ -78,14 +74,10 @@ export async function startLiveHearing(o: LiveHearingOptions): Promise<LiveHeari
   try {
     const seeded = await seedHearing(s, { delaySeconds: o.delaySeconds, ...(o.timezone ? { timezone: o.timezone } : {}) });
     const { hearingId } = seeded;
-    const post = async <T>(p: string, body: unknown = {}): Promise<T> => {
-      const res = await s.api<T>('POST', `/api/hearings/${hearingId}${p}`, body);
-      if (res.status >= 300) throw new Error(`POST ${p}: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body;
-    };
     const command = async (name: string, body: Record<string, unknown> = {}): Promise<Sent> => {
       const before = Date.now();
-      await post(`/broadcast/${name}`, body);
+      const res = await s.api('POST', `/api/hearings/${hearingId}/broadcast/${name}`, body);
+      if (res.status !== 200) throw new Error(`${name}: ${res.status} ${JSON.stringify(res.body)}`);
       return { before, after: Date.now() };
     };
     // The feed reads the first rung of the hearing's ladder: the tests' own unless configured.
@@ -93,17 +85,14 @@ export async function startLiveHearing(o: LiveHearingOptions): Promise<LiveHeari
     const rung = ladder[0]!.name;
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/${rung}/index.m3u8`).start(o.pollMs);
     await command(o.begin ?? 'start');
-    const pushUrl = `rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`;
-    encoder = new TestEncoder(pushUrl, 'flv', Date.now(), o.encoderSize, o.sound).start();
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now(), o.encoderSize, o.sound).start();
     await waitForEncoder(s, hearingId);
     const live: LiveHearing = {
       s,
       ...seeded,
       encoder,
       feed,
-      pushUrl,
       command,
-      post,
       async end(drainMs) {
         const sent = await command('end');
         await live.feed.untilEnded(drainMs);

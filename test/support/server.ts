@@ -32,8 +32,8 @@ export const MASK_PICTURE = { width: 640, height: 360 };
 
 /**
  * Two video rungs and the audio-only rung, for the files that prove a treatment reaches every rung
- * (masks, live masks, edges, the live path): a treatment applied to one output only would pass
- * with a single video rung.
+ * (edges, the live path; the mask files have MASK_LADDER's two): a treatment applied to one output
+ * only would pass with a single video rung.
  */
 export const TWO_RUNG_LADDER = [
   { name: '180p', height: 180, videoKbps: 250, audioKbps: 64 },
