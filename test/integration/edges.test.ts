@@ -1,9 +1,11 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { videoPts } from '../../server/media/ts-continuity.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
-import { decodeFrames, PublicFeed } from '../support/public-feed.ts';
+import { decodeCounters, decodeFeed, decodeFrames, delayViolations, PublicFeed, strictParse, type DecodedEntry } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer, TWO_RUNG_LADDER } from '../support/server.ts';
 import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, type Forbidden, type HeardEntry } from '../support/timecode.ts';
 import { elapse, waitFor } from '../support/wait.ts';
@@ -20,6 +22,11 @@ interface Bracket {
 }
 
 /**
+ * One hearing through every program edge, read three ways: the edges themselves, the live path
+ * as a viewer sees it (delay, slates, valid playlists) and the cut (what it dumped, the slate it
+ * showed at once, the master it left whole). The three once ran a hearing each; they only read
+ * what the hearing did, so one run serves them all.
+ *
  * Every program edge lands on the frame captured at the command: the segment it falls in airs
  * its on-air frames with the slate spliced over the rest. Which frames were captured before a
  * command is read off the ingest server's arrivals: the newest timestamp seen just before the
@@ -27,7 +34,7 @@ interface Bracket {
  * on every rung, the audio-only one included: its time code says when each stretch was made.
  * The start falls inside the transcoder's first segment, and the resume follows the cut by 1 s.
  */
-describe('frame-exact program edges', () => {
+describe('one hearing through start, pause, resume, a retroactive mute, cut, resume and end', () => {
   let s: TestServer;
   let encoder: TestEncoder;
   let feed: PublicFeed;
@@ -39,11 +46,22 @@ describe('frame-exact program edges', () => {
   /** The retroactive mute, in the encoder's timestamps: the first ones captured at its start and at its end. */
   let mute = { start: 0, end: 0 };
   const heard: HeardEntry[] = [];
+  /** The commands on the wall clock, from just before the request to just after the answer. */
+  const wall: Record<string, Bracket> = {};
+  /** The 180p feed decoded (counters per entry), and when the poll right after the cut returned. */
+  let decoded: DecodedEntry[] = [];
+  let seenAtCut = 0;
+  const masterCounters: number[] = [];
+  let hearingId = '';
+  /** For every aired frame, its timestamp less its counter's time: one constant, which maps counters onto the encoder's clock. */
+  const stamps: number[] = [];
+  /** A counter's capture instant on the encoder's clock (the clock the command brackets are on). */
+  const tsOf = (counter: number) => counter * FRAME_MS + stamps[0]!;
 
   beforeAll(async () => {
     s = await startTestServer({ media: { ladder: TWO_RUNG_LADDER, segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
     const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
-    const id = seeded.hearingId;
+    const id = (hearingId = seeded.hearingId);
     await s.api('POST', `/api/hearings/${id}/broadcast/open`, {});
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     await waitFor(() => s.cc.broadcasts.live(id) !== null && s.cc.ingest.clockOf(seeded.courtroomId) !== null, 'the encoder to publish', 20_000, 20);
@@ -55,8 +73,10 @@ describe('frame-exact program edges', () => {
     await waitFor(() => (clock().latest ?? 0) >= 3_000, 'the encoder to reach 3 s', 15_000, 20);
     const command = async (name: string, cmd: string) => {
       const before = clock().latest!;
+      const wallBefore = Date.now();
       const res = await s.api('POST', `/api/hearings/${id}/broadcast/${cmd}`, { reason: 'edge test' });
       edges[name] = { before, after: clock().latest! };
+      wall[name] = { before: wallBefore, after: Date.now() };
       expect(res.status, `${cmd}: ${JSON.stringify(res.body)}`).toBe(200);
     };
     await command('start', 'start');
@@ -72,6 +92,9 @@ describe('frame-exact program edges', () => {
     // A cut dumps everything not yet released, so it comes once the resume has aired.
     await elapse(D + 1_500);
     await command('cut', 'cut');
+    // What the public could see right after the cut was released before it.
+    await feed.poll();
+    seenAtCut = Date.now();
     dumpedFromTs = clock().firstAtOrAfter(session.program.dumped.at(-1)!.start)!;
     await elapse(1_000);
     await command('resumeAfterCut', 'resume');
@@ -84,11 +107,22 @@ describe('frame-exact program edges', () => {
         const body = Buffer.from(await (await fetch(e.uri.replace('/180p/', `/${rung}/`))).arrayBuffer());
         const pts = videoPts(body).sort((a, b) => a - b);
         (await decodeFrames(body)).forEach((f, k) => {
-          if (readCounter(f.subarray(0, 640 * 40)) > 0 && pts[k] !== undefined) aired[rung]!.push(pts[k]! * 1000);
+          const counter = readCounter(f.subarray(0, 640 * 40));
+          if (counter > 0 && pts[k] !== undefined) {
+            aired[rung]!.push(pts[k]! * 1000);
+            stamps.push(pts[k]! * 1000 - counter * FRAME_MS);
+          }
         });
       }
     }
-  }, 150_000);
+    decoded = await decodeFeed(feed, { hear: false });
+    const masterDir = path.join(s.cc.dirs.master, id);
+    for (const run of (await readdir(masterDir)).filter((x) => /^[rm]\d+$/.test(x))) {
+      for (const f of (await readdir(path.join(masterDir, run))).filter((x) => x.endsWith('.ts')).sort()) {
+        masterCounters.push(...(await decodeCounters(await readFile(path.join(masterDir, run, f)))));
+      }
+    }
+  }, 180_000);
 
   afterAll(async () => {
     feed?.stop();
@@ -102,100 +136,190 @@ describe('frame-exact program edges', () => {
     return { next: xs.find((x) => x >= t) ?? Number.NaN, prev: [...xs].reverse().find((x) => x < t) ?? Number.NaN };
   };
 
-  it('splices the segments edges fall in rather than carding them whole', () => {
-    expect(records.filter((r) => r.spliced).length).toBeGreaterThanOrEqual(3);
-  });
+  describe('frame-exact program edges', () => {
+    it('splices the segments edges fall in rather than carding them whole', () => {
+      expect(records.filter((r) => r.spliced).length).toBeGreaterThanOrEqual(3);
+    });
 
-  it('starts and resumes on the frame captured at the command, within a frame, on every rung', () => {
-    for (const rung of RUNGS) {
-      for (const name of ['start', 'resume', 'resumeAfterCut']) {
-        const e = edges[name]!;
-        const first = around(rung, e.before - 3 * FRAME_MS).next;
-        expect(first, `${rung} ${name}`).toBeGreaterThan(e.before);
-        // The first frame to arrive after the answer is at most a frame after e.after; the edge
-        // rounds inwards by one frame; output frames sit on the 1/30 s grid (half a frame). A
-        // resume 1 s after a cut falls in a segment the cut dumped, which is carded whole (its
-        // media is gone): the picture comes back at the next segment.
-        const late = name === 'resumeAfterCut' ? 2_000 : 0;
-        expect(first, `${rung} ${name}`).toBeLessThanOrEqual(e.after + 2.5 * FRAME_MS + 1 + late);
+    it('starts and resumes on the frame captured at the command, within a frame, on every rung', () => {
+      for (const rung of RUNGS) {
+        for (const name of ['start', 'resume', 'resumeAfterCut']) {
+          const e = edges[name]!;
+          const first = around(rung, e.before - 3 * FRAME_MS).next;
+          expect(first, `${rung} ${name}`).toBeGreaterThan(e.before);
+          // The first frame to arrive after the answer is at most a frame after e.after; the edge
+          // rounds inwards by one frame; output frames sit on the 1/30 s grid (half a frame). A
+          // resume 1 s after a cut falls in a segment the cut dumped, which is carded whole (its
+          // media is gone): the picture comes back at the next segment.
+          const late = name === 'resumeAfterCut' ? 2_000 : 0;
+          expect(first, `${rung} ${name}`).toBeLessThanOrEqual(e.after + 2.5 * FRAME_MS + 1 + late);
+        }
       }
-    }
-  });
+    });
 
-  it('pauses and ends on the frame captured at the command, within a frame, on every rung', () => {
-    for (const rung of RUNGS) {
-      for (const name of ['pause', 'end']) {
-        const e = edges[name]!;
-        const last = around(rung, e.after + 3 * FRAME_MS).prev;
-        expect(last, `${rung} ${name}`).toBeGreaterThanOrEqual(e.before - FRAME_MS - 1);
-        expect(last, `${rung} ${name}`).toBeLessThanOrEqual(e.after + FRAME_MS);
+    it('pauses and ends on the frame captured at the command, within a frame, on every rung', () => {
+      for (const rung of RUNGS) {
+        for (const name of ['pause', 'end']) {
+          const e = edges[name]!;
+          const last = around(rung, e.after + 3 * FRAME_MS).prev;
+          expect(last, `${rung} ${name}`).toBeGreaterThanOrEqual(e.before - FRAME_MS - 1);
+          expect(last, `${rung} ${name}`).toBeLessThanOrEqual(e.after + FRAME_MS);
+        }
       }
-    }
-  });
+    });
 
-  it('airs nothing between a pause and its resume, and nothing the cut dumped', () => {
-    for (const rung of RUNGS) {
-      const xs = aired[rung]!;
-      expect(xs.filter((x) => x > edges.pause!.after + FRAME_MS && x <= edges.resume!.before), rung).toEqual([]);
-      expect(xs.filter((x) => x >= dumpedFromTs && x <= edges.resumeAfterCut!.before), rung).toEqual([]);
-      // Before the cut the picture ran up to the last released instant, whole segments.
-      expect(around(rung, dumpedFromTs).prev, rung).toBeGreaterThan(dumpedFromTs - 2_100);
-    }
-  });
-
-  it('airs every frame between the edges: nothing on air is lost', () => {
-    for (const rung of RUNGS) {
-      const xs = new Set(aired[rung]!.map((x) => Math.round(x / FRAME_MS)));
-      const from = Math.round(around(rung, edges.resume!.before).next / FRAME_MS);
-      const to = Math.round(around(rung, dumpedFromTs).prev / FRAME_MS);
-      const missing: number[] = [];
-      for (let k = from; k <= to; k++) if (!xs.has(k)) missing.push(k);
-      expect(to - from, rung).toBeGreaterThan(60);
-      expect(missing, rung).toEqual([]);
-    }
-  });
-
-  it('airs no sound made before the start, inside the pause or the cut, or after the end, on any rung', () => {
-    const { offsetMs, strayMs } = codeOffset(heard);
-    // Sound airs at its own timestamps on every rung (a re-stamped stretch would stray).
-    expect(strayMs).toBeLessThan(15);
-    const forbidden: Forbidden[] = [
-      { name: 'before the start', start: Number.NEGATIVE_INFINITY, end: edges.start!.before },
-      { name: 'the pause', start: edges.pause!.after + FRAME_MS, end: edges.resume!.before },
-      { name: 'the dumped window', start: dumpedFromTs, end: edges.resumeAfterCut!.before },
-      { name: 'after the end', start: edges.end!.after + FRAME_MS, end: Number.POSITIVE_INFINITY },
-      { name: 'the retroactive mute', start: mute.start, end: mute.end },
-    ];
-    expect(mute.end - mute.start).toBeGreaterThan(900);
-    expect(forbiddenSound(heard, forbidden, offsetMs, AAC_FRAME_MS)).toEqual([]);
-  });
-
-  it('airs the sound of every rung between the edges: the audio-only rung keeps step with the pictures', () => {
-    const { offsetMs } = codeOffset(heard);
-    for (const rung of ALL_RUNGS) {
-      const aired = heard.filter((h) => h.label.startsWith(`${rung}/`)).flatMap((h) => h.spans.filter((x) => x.codeStart !== null).map((x) => ({ from: x.codeStart! * 1000 - offsetMs, to: x.codeEnd! * 1000 - offsetMs })));
-      // From where the picture came back after the cut to the end, sound aired with at most a frame's gap.
-      const from = around('180p', edges.resumeAfterCut!.before).next + FRAME_MS;
-      const to = edges.end!.before - 2 * FRAME_MS;
-      const gaps: string[] = [];
-      let at = from;
-      for (const x of aired.filter((y) => y.to > from && y.from < to).sort((a, b) => a.from - b.from)) {
-        if (x.from - at > FRAME_MS) gaps.push(`${at.toFixed(0)}–${x.from.toFixed(0)}`);
-        at = Math.max(at, x.to);
+    it('airs nothing between a pause and its resume, and nothing the cut dumped', () => {
+      for (const rung of RUNGS) {
+        const xs = aired[rung]!;
+        expect(xs.filter((x) => x > edges.pause!.after + FRAME_MS && x <= edges.resume!.before), rung).toEqual([]);
+        expect(xs.filter((x) => x >= dumpedFromTs && x <= edges.resumeAfterCut!.before), rung).toEqual([]);
+        // Before the cut the picture ran up to the last released instant, whole segments.
+        expect(around(rung, dumpedFromTs).prev, rung).toBeGreaterThan(dumpedFromTs - 2_100);
       }
-      if (to - at > FRAME_MS) gaps.push(`${at.toFixed(0)}–${to.toFixed(0)}`);
-      expect(gaps, rung).toEqual([]);
-    }
+    });
+
+    it('airs every frame between the edges: nothing on air is lost', () => {
+      for (const rung of RUNGS) {
+        const xs = new Set(aired[rung]!.map((x) => Math.round(x / FRAME_MS)));
+        const from = Math.round(around(rung, edges.resume!.before).next / FRAME_MS);
+        const to = Math.round(around(rung, dumpedFromTs).prev / FRAME_MS);
+        const missing: number[] = [];
+        for (let k = from; k <= to; k++) if (!xs.has(k)) missing.push(k);
+        expect(to - from, rung).toBeGreaterThan(60);
+        expect(missing, rung).toEqual([]);
+      }
+    });
+
+    it('airs no sound made before the start, inside the pause or the cut, or after the end, on any rung', () => {
+      const { offsetMs, strayMs } = codeOffset(heard);
+      // Sound airs at its own timestamps on every rung (a re-stamped stretch would stray).
+      expect(strayMs).toBeLessThan(15);
+      const forbidden: Forbidden[] = [
+        { name: 'before the start', start: Number.NEGATIVE_INFINITY, end: edges.start!.before },
+        { name: 'the pause', start: edges.pause!.after + FRAME_MS, end: edges.resume!.before },
+        { name: 'the dumped window', start: dumpedFromTs, end: edges.resumeAfterCut!.before },
+        { name: 'after the end', start: edges.end!.after + FRAME_MS, end: Number.POSITIVE_INFINITY },
+        { name: 'the retroactive mute', start: mute.start, end: mute.end },
+      ];
+      expect(mute.end - mute.start).toBeGreaterThan(900);
+      expect(forbiddenSound(heard, forbidden, offsetMs, AAC_FRAME_MS)).toEqual([]);
+    });
+
+    it('airs the sound of every rung between the edges: the audio-only rung keeps step with the pictures', () => {
+      const { offsetMs } = codeOffset(heard);
+      for (const rung of ALL_RUNGS) {
+        const aired = heard.filter((h) => h.label.startsWith(`${rung}/`)).flatMap((h) => h.spans.filter((x) => x.codeStart !== null).map((x) => ({ from: x.codeStart! * 1000 - offsetMs, to: x.codeEnd! * 1000 - offsetMs })));
+        // From where the picture came back after the cut to the end, sound aired with at most a frame's gap.
+        const from = around('180p', edges.resumeAfterCut!.before).next + FRAME_MS;
+        const to = edges.end!.before - 2 * FRAME_MS;
+        const gaps: string[] = [];
+        let at = from;
+        for (const x of aired.filter((y) => y.to > from && y.from < to).sort((a, b) => a.from - b.from)) {
+          if (x.from - at > FRAME_MS) gaps.push(`${at.toFixed(0)}–${x.from.toFixed(0)}`);
+          at = Math.max(at, x.to);
+        }
+        if (to - at > FRAME_MS) gaps.push(`${at.toFixed(0)}–${to.toFixed(0)}`);
+        expect(gaps, rung).toEqual([]);
+      }
+    });
+
+    it('airs the sound either side of the retroactive mute, on every rung', () => {
+      const { offsetMs } = codeOffset(heard);
+      for (const rung of ALL_RUNGS) {
+        const spans = heard.filter((h) => h.label.startsWith(`${rung}/`)).flatMap((h) => h.spans).filter((x) => x.codeStart !== null);
+        const at = (x: (typeof spans)[number]) => ({ from: x.codeStart! * 1000 - offsetMs, to: x.codeEnd! * 1000 - offsetMs });
+        // Sound up to a frame before the mute and from a frame after it aired.
+        expect(spans.some((x) => at(x).from < mute.start - 300 && at(x).to > mute.start - FRAME_MS - AAC_FRAME_MS), rung).toBe(true);
+        expect(spans.some((x) => at(x).from < mute.end + FRAME_MS + AAC_FRAME_MS && at(x).to > mute.end + 300), rung).toBe(true);
+      }
+    });
   });
 
-  it('airs the sound either side of the retroactive mute, on every rung', () => {
-    const { offsetMs } = codeOffset(heard);
-    for (const rung of ALL_RUNGS) {
-      const spans = heard.filter((h) => h.label.startsWith(`${rung}/`)).flatMap((h) => h.spans).filter((x) => x.codeStart !== null);
-      const at = (x: (typeof spans)[number]) => ({ from: x.codeStart! * 1000 - offsetMs, to: x.codeEnd! * 1000 - offsetMs });
-      // Sound up to a frame before the mute and from a frame after it aired.
-      expect(spans.some((x) => at(x).from < mute.start - 300 && at(x).to > mute.start - FRAME_MS - AAC_FRAME_MS), rung).toBe(true);
-      expect(spans.some((x) => at(x).from < mute.end + FRAME_MS + AAC_FRAME_MS && at(x).to > mute.end + 300), rung).toBe(true);
-    }
+  describe('the live path, as a viewer sees it', () => {
+    it('serves strictly valid master and media playlists', async () => {
+      expect(feed.errors).toEqual([]);
+      const master = await fetch(`${s.base}/hls/hearings/${hearingId}/master.m3u8`);
+      expect(master.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+      expect(strictParse(await master.text()).isMasterPlaylist).toBe(true);
+      for (const rung of ALL_RUNGS) {
+        const res = await fetch(`${s.base}/hls/hearings/${hearingId}/${rung}/index.m3u8`);
+        expect(res.status, rung).toBe(200);
+        const text = await res.text();
+        expect(text, rung).toContain('#EXT-X-ENDLIST');
+        expect(text, rung).toContain('#EXT-X-PROGRAM-DATE-TIME');
+        strictParse(text);
+      }
+    });
+
+    it('never makes a frame public before its capture + D', () => {
+      expect(decoded.filter((e) => e.program).length).toBeGreaterThan(4);
+      expect(delayViolations(decoded, (c) => encoder.timeOf(c), D)).toEqual([]);
+    });
+
+    it('airs only frames captured inside the on-air intervals, on every rung', () => {
+      const onAir = [
+        [edges.start!.before, edges.pause!.after + FRAME_MS],
+        [edges.resume!.before, dumpedFromTs],
+        [edges.resumeAfterCut!.before, edges.end!.after + FRAME_MS],
+      ] as const;
+      for (const rung of RUNGS) {
+        expect(aired[rung]!.length, rung).toBeGreaterThan(300);
+        for (const t of aired[rung]!) expect(onAir.some(([a, b]) => t >= a && t <= b), `${rung}: a frame captured at ${t} ms aired off air`).toBe(true);
+      }
+    });
+
+    it('shows slates where the program says: before the start, while paused, after the cut, and the end card', () => {
+      const kinds = decoded.map((e) => (e.program ? 'P' : 'S')).join('');
+      expect(kinds).toMatch(/^S+P+S+P+S+P+S+$/);
+      expect(decoded.at(-1)?.program).toBe(false);
+      // Every switch between slate and program is marked as a discontinuity.
+      for (let i = 1; i < decoded.length; i++) {
+        if (decoded[i]!.program !== decoded[i - 1]!.program) expect(decoded[i]!.discontinuity, `entry ${decoded[i]!.seq}`).toBe(true);
+      }
+    });
+
+    it('airs every frame of a program segment in order with no gaps inside it', () => {
+      for (const e of decoded.filter((x) => x.program)) {
+        // A segment an edge falls in carries slate frames (no counter) before or after its picture.
+        for (let i = 1; i < e.counters.length; i++) if (e.counters[i]! > 0 && e.counters[i - 1]! > 0) expect(e.counters[i]! - e.counters[i - 1]!).toBe(1);
+      }
+    });
+  });
+
+  describe('the cut', () => {
+    /** The newest program frame the public could see right after the cut. */
+    const releasedAtCut = () => Math.max(0, ...decoded.filter((e) => e.program && e.appearedAt <= seenAtCut).flatMap((e) => e.counters));
+
+    it('reads each frame’s capture off its counter: one constant maps counters onto the encoder’s timestamps', () => {
+      expect(stamps.length).toBeGreaterThan(600);
+      expect(Math.max(...stamps) - Math.min(...stamps)).toBeLessThan(FRAME_MS / 2);
+    });
+
+    it('had captured picture inside the delay window when it came (the test is not vacuous)', () => {
+      expect(releasedAtCut()).toBeGreaterThan(0);
+      // Seconds of captured picture were still unreleased when the clerk cut, and the master has them.
+      expect(edges.cut!.before - tsOf(releasedAtCut())).toBeGreaterThan(2_000);
+      const dumpedInMaster = masterCounters.filter((c) => c > releasedAtCut() && tsOf(c) < edges.cut!.before);
+      expect(dumpedInMaster.length).toBeGreaterThan(60);
+    });
+
+    it('never airs a frame captured between the last release and the resume, by the counters the public decoded', () => {
+      const leaked = decoded.flatMap((e) => e.counters).filter((c) => c > releasedAtCut() && tsOf(c) <= edges.resumeAfterCut!.before);
+      expect(leaked).toEqual([]);
+    });
+
+    it('switches the public to the slate at once and back to the picture after resume + D', () => {
+      const afterCut = decoded.filter((e) => e.appearedAt > wall.cut!.after);
+      expect(afterCut[0]?.program).toBe(false);
+      const firstProgram = afterCut.find((e) => e.program);
+      expect(firstProgram).toBeDefined();
+      expect(firstProgram!.appearedAt).toBeGreaterThanOrEqual(wall.resumeAfterCut!.before + D);
+    });
+
+    it('keeps the master complete through the cut: no frame is missing from it', () => {
+      const sorted = [...new Set(masterCounters.filter((c) => c > 0))].sort((a, b) => a - b);
+      expect(sorted.length).toBeGreaterThan(600);
+      expect(sorted.slice(1).filter((c, i) => c - sorted[i]! !== 1)).toEqual([]);
+    });
   });
 });
