@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { archiveRecords } from '../../recorder/archive-record.ts';
+import type { RecordingLog } from '../../recorder/recording-log.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { decodeFeed, delayViolations, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
@@ -22,6 +26,20 @@ describe('ingest and pipeline resilience over RTMP', () => {
   let oldKeyExit: number | null = null;
   const pids: { before?: number; after?: number } = {};
   let decoded: DecodedEntry[] = [];
+  /** The recording log as the archivist's page gives it and as the archived record keeps it, and the hearing's trail. */
+  let log: RecordingLog;
+  let recordLog: RecordingLog;
+  let trail: { action: string; params: Record<string, unknown> }[] = [];
+  /** How many master segment files were written since `t` (the newest may still be open). */
+  const masterSegmentsSince = async (t: number): Promise<number> => {
+    const dir = path.join(s.cc.dirs.master, hearingId);
+    let n = 0;
+    for (const run of await readdir(dir, { withFileTypes: true })) {
+      if (!run.isDirectory()) continue;
+      for (const f of await readdir(path.join(dir, run.name))) if (f.endsWith('.ts') && (await stat(path.join(dir, run.name, f))).mtimeMs > t) n++;
+    }
+    return n;
+  };
   const pushUrl = (key: string) => `rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${key}`;
   const encoder = (key: string) => {
     const e = new TestEncoder(pushUrl(key), 'flv', epoch).start();
@@ -85,6 +103,17 @@ describe('ingest and pipeline resilience over RTMP', () => {
     pids.after = s.cc.broadcasts.live(hearingId)?.ffmpegPid;
     await airedAfter(marks.ffmpegKilled + 1_000, 'the picture after the FFmpeg restart');
 
+    // The master recorder's FFmpeg is killed too: the record must name that hole in the master.
+    const masterBefore = await waitFor(() => s.cc.broadcasts.live(hearingId)?.masterPid, 'the master recorder', 20_000);
+    process.kill(masterBefore, 'SIGKILL');
+    await waitFor(() => {
+      const pid = s.cc.broadcasts.live(hearingId)?.masterPid;
+      return pid !== undefined && pid !== masterBefore && pid;
+    }, 'a new master recorder', 20_000);
+    // Until the new recorder has sealed a segment, a loss of the encoder would share its hole.
+    const restartedAt = Date.now();
+    await waitFor(async () => (await masterSegmentsSince(restartedAt)) >= 2, 'the new master recorder to seal a segment', 20_000, 250);
+
     // Rotating the key disconnects the encoder; the old key is refused from then on.
     const rotated = await s.api<{ streamKey: string }>('POST', `/api/courtrooms/${courtroomId}/rotate-key`, {});
     const withOld = new TestEncoder(pushUrl(oldKey), 'flv', epoch).start();
@@ -96,6 +125,10 @@ describe('ingest and pipeline resilience over RTMP', () => {
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
     await feed.untilEnded(D + 15_000);
     decoded = await decodeFeed(feed);
+    await waitFor(async () => (await archiveRecords(s.cc.state).get(hearingId))?.status === 'complete', 'the archive', 60_000);
+    const page = await s.api<{ recording: RecordingLog; audit: typeof trail }>('GET', `/api/archive/hearings/${hearingId}`);
+    ({ recording: log, audit: trail } = page.body);
+    recordLog = (JSON.parse((await s.cc.archiveStore.get(`hearings/${hearingId}/record.json`))!.toString()) as { recording: RecordingLog }).recording;
   }, 240_000);
 
   afterAll(async () => {
@@ -146,5 +179,28 @@ describe('ingest and pipeline resilience over RTMP', () => {
 
   it('never aired a frame earlier than capture + D, through every outage', () => {
     expect(delayViolations(decoded, (c) => encoders[0]!.timeOf(c), D)).toEqual([]);
+  });
+
+  describe('the recording log', () => {
+    it('names the encoder loss and the master recorder’s restart, each with its cause and a length that fits', () => {
+      const causes = log.gaps.map((g) => g.cause);
+      expect(causes).toContain('encoder lost');
+      expect(causes).toContain('FFmpeg restart');
+      // The master cannot hold what the encoder never sent, and the hole is not much longer than that.
+      const encoderOffMs = marks.encoderBack! - marks.encoderKilled!;
+      const lost = log.gaps.find((g) => g.cause === 'encoder lost')!;
+      expect(lost.ms).toBeGreaterThan(encoderOffMs - 2_500);
+      expect(lost.ms).toBeLessThan(encoderOffMs + 8_000);
+      expect(log.gaps.find((g) => g.cause === 'FFmpeg restart')!.ms).toBeGreaterThan(0);
+      expect(log.missingMs).toBe(log.gaps.reduce((n, g) => n + g.ms, 0));
+      expect(log.recordedMs).toBeGreaterThan(15_000);
+    });
+
+    it('is kept in the archived record, with every interruption of the master on the audit trail', () => {
+      expect(recordLog.gaps.map((g) => g.cause)).toEqual(log.gaps.map((g) => g.cause));
+      const masterExits = trail.filter((e) => e.action.startsWith('ffmpeg-') && e.params.role === 'master');
+      expect(masterExits.length).toBeGreaterThanOrEqual(2);
+      expect(trail.map((e) => e.action)).toContain('encoder-lost');
+    });
   });
 });
