@@ -15,7 +15,7 @@ const D = 4_000;
 /** The durable stores recovery must work on: Redis, and the embedded store with no service at all. */
 const STORES = [['redis'], ['embedded']] as const;
 
-describe.each(STORES)('restart recovery on the %s store: a server killed mid-broadcast comes back and fails closed', (store) => {
+describe.each(STORES)('restart recovery on the %s store: a server killed while paused, and again right after a cut, comes back and fails closed', (store) => {
   const redis = new TestRedis();
   let server: ServerProcess;
   let base = '';
@@ -29,7 +29,10 @@ describe.each(STORES)('restart recovery on the %s store: a server killed mid-bro
   const epoch = Date.now();
   const marks: Record<string, number> = {};
   let phaseAfterRestart = '';
+  /** Capture time up to which the public timeline was decided when the cut was answered: all after it was dumped. */
   let releasedAtCut = 0;
+  /** What the server knew after the kill that followed the acknowledged cut and account change. */
+  const afterCrash = { token: 0, phase: '', oldPassword: 0, newPassword: 0, verify: { ok: false }, actions: [] as string[] };
   let seqBeforeKill = 0;
   let decoded: DecodedEntry[] = [];
 
@@ -38,12 +41,15 @@ describe.each(STORES)('restart recovery on the %s store: a server killed mid-bro
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   };
-  const command = async (cmd: string, reason?: string): Promise<number> => {
+  /** A clerk command, with the time just before the request and the live status it answered. */
+  const command = async (cmd: string, reason?: string): Promise<{ before: number; live: { releasedUntil: string } }> => {
     const before = Date.now();
-    const res = await api(`POST`, `/api/hearings/${hearingId}/broadcast/${cmd}`, reason ? { reason } : {});
+    const res = await api<{ releasedUntil: string }>(`POST`, `/api/hearings/${hearingId}/broadcast/${cmd}`, reason ? { reason } : {});
     expect(res.status, `${cmd}: ${JSON.stringify(res.body)}`).toBe(200);
-    return before;
+    return { before, live: res.body };
   };
+  const login = async (username: string, password: string) =>
+    fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
   const encoder = () => {
     const e = new TestEncoder(`rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`, 'flv', epoch).start();
     encoders.push(e);
@@ -66,8 +72,9 @@ describe.each(STORES)('restart recovery on the %s store: a server killed mid-bro
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-recovery-'));
     const made = await serverOnFreePorts(dataDir, {
       COURTCAST_STATE_STORE: store,
-      ...(store === 'redis' ? { COURTCAST_REDIS_URL: redis.url } : {}),
-      COURTCAST_JWT_SECRET: 'recovery-test-secret-0123456789-abcdef',
+      // The embedded store runs as the default does: no token key configured, so the server makes
+      // its own and must keep it, or every sign-in dies with the process.
+      ...(store === 'redis' ? { COURTCAST_REDIS_URL: redis.url, COURTCAST_JWT_SECRET: 'recovery-test-secret-0123456789-abcdef' } : {}),
       COURTCAST_ADMIN_USER: 'admin',
       COURTCAST_ADMIN_PASSWORD: 'recovery-admin-password',
     });
@@ -75,20 +82,22 @@ describe.each(STORES)('restart recovery on the %s store: a server killed mid-bro
     base = made.base;
     rtmpPort = made.rtmpPort;
     await server.start(base);
-    const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'recovery-admin-password' }) });
-    token = ((await login.json()) as { token: string }).token;
+    token = ((await (await login('admin', 'recovery-admin-password')).json()) as { token: string }).token;
     const court = await api<{ id: string }>('POST', '/api/courts', { name: 'Crash Court' });
     const room = await api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, { name: 'Room' });
     streamKey = room.body.streamKey;
     const hearing = await api<{ id: string }>('POST', '/api/hearings', { courtroomId: room.body.id, caseNumber: 'R-1', title: 'Recovery', caseType: 'criminal', scheduledStart: new Date().toISOString(), delaySeconds: D / 1000, isPublic: true });
     hearingId = hearing.body.id;
     await clearHearing(base, token, court.body.id, hearingId);
+    const clerk = await api<{ id: string }>('POST', '/api/users', { username: 'clerk', displayName: 'Clerk', password: 'the old password', roles: ['clerk'], courtroomIds: [room.body.id] });
     feed = new PublicFeed(`${base}/hls/hearings/${hearingId}/180p/index.m3u8`).start(200);
 
     encoder();
     await command('start');
     await airedAfter(epoch, 'the first picture');
-    marks.pause = await command('pause', 'off the record');
+
+    // Killed while paused: it must come back paused.
+    marks.pause = (await command('pause', 'off the record')).before;
     await elapse(1_500);
     await feed.poll();
     seqBeforeKill = Math.max(...feed.sorted().map((e) => e.seq));
@@ -99,13 +108,23 @@ describe.each(STORES)('restart recovery on the %s store: a server killed mid-bro
     phaseAfterRestart = (await api<{ live: { phase: string } | null }>('GET', `/api/hearings/${hearingId}`)).body.live?.phase ?? 'none';
     encoder(); // the encoder's connection died with the server; it reconnects
     await elapse(3_000);
-    marks.resume = await command('resume');
+    marks.resume = (await command('resume')).before;
     await airedAfter(marks.resume + 500, 'the picture after resume');
-    await command('cut', 'protected witness');
-    await feed.poll();
-    releasedAtCut = Math.max(0, ...(await decodeFeed(feed, { hear: false })).filter((e) => e.program).flatMap((e) => e.counters));
-    marks.cut = Date.now();
-    await elapse(3_000);
+
+    // Killed the moment a cut and an account change are acknowledged: both must hold.
+    expect((await api('PATCH', `/api/users/${clerk.body.id}`, { password: 'the new password' })).status).toBe(200);
+    releasedAtCut = Date.parse((await command('cut', 'protected witness')).live.releasedUntil);
+    await server.kill();
+    await server.start(base);
+    afterCrash.token = (await api('GET', '/api/me')).status;
+    afterCrash.phase = (await api<{ live: { phase: string } | null }>('GET', `/api/hearings/${hearingId}`)).body.live?.phase ?? 'none';
+    afterCrash.oldPassword = (await login('clerk', 'the old password')).status;
+    afterCrash.newPassword = (await login('clerk', 'the new password')).status;
+    afterCrash.verify = (await api<{ ok: boolean }>('GET', `/api/hearings/${hearingId}/audit/verify`)).body;
+    afterCrash.actions = (await api<{ action: string }[]>('GET', `/api/hearings/${hearingId}/audit`)).body.map((e) => e.action);
+    // The encoder reconnects; the hearing stays cut until it ends, long enough for a leak to air.
+    encoder();
+    await elapse(D + 3_000);
     await command('end');
     await feed.untilEnded(D + 20_000);
     decoded = await decodeFeed(feed);
@@ -123,21 +142,38 @@ describe.each(STORES)('restart recovery on the %s store: a server killed mid-bro
     expect(phaseAfterRestart).toBe('paused');
   });
 
-  it('never airs a frame captured while off air, before or after the restart', () => {
+  it('keeps a cut and an account change acknowledged just before a kill', () => {
+    expect(afterCrash.phase).toBe('cut');
+    expect(afterCrash.oldPassword).toBe(401);
+    expect(afterCrash.newPassword).toBe(200);
+  });
+
+  it('keeps the sign-in made before the crash, and an audit chain that verifies with the cut on it', () => {
+    expect(afterCrash.token).toBe(200);
+    expect(afterCrash.verify.ok).toBe(true);
+    expect(afterCrash.actions).toContain('cut');
+  });
+
+  it('never airs a frame captured while off air, before or after the restarts', () => {
     const aired = decoded.flatMap((e) => e.counters.filter((c) => c > 0));
+    expect(aired.length).toBeGreaterThan(60);
     const offAir = aired.filter((c) => timeOf(c) > marks.pause! && timeOf(c) < marks.resume! - 600);
     expect(offAir).toEqual([]);
-    const dumped = aired.filter((c) => c > releasedAtCut);
+    // A counter's time underestimates its capture, so these were captured in the dumped window.
+    expect(releasedAtCut).toBeGreaterThan(marks.resume! - 600);
+    const dumped = aired.filter((c) => timeOf(c) > releasedAtCut);
     expect(dumped).toEqual([]);
     // And the broadcast really resumed after the restart.
     expect(aired.some((c) => timeOf(c) > marks.resume!)).toBe(true);
   });
 
-  it('continues the same public playlist: sequence numbers go on, every version parses', () => {
+  it('continues the same public playlist: sequence numbers go on, every version parses', async () => {
     expect(feed.errors).toEqual([]);
     const after = feed.sorted().filter((e) => e.appearedAt > marks.killed!);
     expect(after.length).toBeGreaterThan(0);
     expect(Math.min(...after.map((e) => e.seq))).toBeGreaterThan(seqBeforeKill);
+    // Every segment still listed decodes.
+    for (const e of feed.sorted().slice(-3)) expect((await decodeCounters(Buffer.from(await (await fetch(e.uri)).arrayBuffer()))).length, e.uri).toBeGreaterThan(0);
   });
 
   it('keeps the master sealed across the crash: every segment on disk is in the manifest', async () => {
