@@ -1,0 +1,48 @@
+import os from 'node:os';
+
+/**
+ * How the integration files share the machine. They drive real FFmpeg in real time and are bound
+ * by the cores: on two cores, two files side by side keep the machine about 1.5 cores busy, and a
+ * third saturated it, where the live path falls behind far enough to bend the timing the privacy
+ * tests measure (docs/benchmarks.md, "The test suite"). COURTCAST_TEST_LANES overrides it (1 runs
+ * the files one at a time, as the suite once did).
+ */
+export const lanes = Number(process.env.COURTCAST_TEST_LANES) || os.availableParallelism();
+
+/**
+ * Files whose proof needs the machine's live-media capacity to themselves, each with the files
+ * that may run beside it. The retroactive masks re-render the whole ladder at about real time,
+ * the live slots' segments must be proven before release (issue 26), and the player test times a
+ * real browser's playback: beside another live hearing, their segments turned into cards (safe,
+ * but these tests demand the masked picture). The companions start no encoder, no FFmpeg
+ * pipeline and no browser (HTTP, Socket.IO, stores, scripts), so the anchor keeps its cores and
+ * the companions do not hold up the lanes. A companion that starts a hearing must leave its list.
+ */
+export const ANCHORED: readonly { readonly anchor: string; readonly companions: readonly string[] }[] = [
+  {
+    anchor: 'test/integration/masks.test.ts',
+    companions: ['revocation', 'auth', 'audit', 'verify-archive', 'control'].map((n) => `test/integration/${n}.test.ts`),
+  },
+  {
+    anchor: 'test/integration/live-masks.test.ts',
+    companions: [
+      'state-move',
+      'embedded-restart',
+      'portal',
+      'api',
+      'sound-exposure',
+      'archive-finalize-retry',
+      'state-store.contract',
+      'cluster',
+      'object-store.contract',
+      's3-store-errors',
+      'embedded-store',
+      'origin-cache',
+      'deploy-files',
+    ].map((n) => `test/integration/${n}.test.ts`),
+  },
+  { anchor: 'test/e2e/player-embed.test.ts', companions: [] },
+];
+
+/** The anchors, which the sequencer starts first in their groups so they never wait behind a companion. */
+export const anchors: ReadonlySet<string> = new Set(ANCHORED.map((g) => g.anchor));
