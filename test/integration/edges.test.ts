@@ -5,10 +5,10 @@ import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { videoPts } from '../../server/media/ts-continuity.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
-import { decodeCounters, decodeFeed, decodeFrames, delayViolations, PublicFeed, strictParse, type DecodedEntry } from '../support/public-feed.ts';
+import { decodeCounters, decodeFrames, delayViolations, PublicFeed, strictParse, type DecodedEntry } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer, TWO_RUNG_LADDER } from '../support/server.ts';
 import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, type Forbidden, type HeardEntry } from '../support/timecode.ts';
-import { elapse, waitFor } from '../support/wait.ts';
+import { elapse, mapOnCores, waitFor } from '../support/wait.ts';
 
 const D = 8_000;
 const RUNGS = ['180p', '144p'] as const;
@@ -49,7 +49,7 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
   /** The commands on the wall clock, from just before the request to just after the answer. */
   const wall: Record<string, Bracket> = {};
   /** The 180p feed decoded (counters per entry), and when the poll right after the cut returned. */
-  let decoded: DecodedEntry[] = [];
+  const decoded: DecodedEntry[] = [];
   let seenAtCut = 0;
   const masterCounters: number[] = [];
   let hearingId = '';
@@ -101,27 +101,36 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
     await elapse(4_400);
     await command('end', 'end');
     await feed.untilEnded(D + 30_000);
-    for (const e of feed.sorted()) {
-      for (const rung of ALL_RUNGS) heard.push({ label: `${rung}/${e.seq}`, spans: await hearUrl(e.uri.replace('/180p/', `/${rung}/`)) });
+    // Decoded on every core, gathered in the feed's order. The 180p counters make the feed's
+    // decoded entries too, so that rung is decoded once.
+    const perEntry = await mapOnCores(feed.sorted(), async (e) => {
+      const got = { heard: [] as HeardEntry[], frames: {} as Record<string, { ts: number; counter: number }[]>, counters: [] as number[] };
+      for (const rung of ALL_RUNGS) got.heard.push({ label: `${rung}/${e.seq}`, spans: await hearUrl(e.uri.replace('/180p/', `/${rung}/`)) });
       for (const rung of RUNGS) {
         const body = Buffer.from(await (await fetch(e.uri.replace('/180p/', `/${rung}/`))).arrayBuffer());
         const pts = videoPts(body).sort((a, b) => a - b);
-        (await decodeFrames(body)).forEach((f, k) => {
-          const counter = readCounter(f.subarray(0, 640 * 40));
-          if (counter > 0 && pts[k] !== undefined) {
-            aired[rung]!.push(pts[k]! * 1000);
-            stamps.push(pts[k]! * 1000 - counter * FRAME_MS);
-          }
-        });
+        const counters = (await decodeFrames(body)).map((f) => readCounter(f.subarray(0, 640 * 40)));
+        if (rung === '180p') got.counters = counters;
+        got.frames[rung] = counters.flatMap((counter, k) => (counter > 0 && pts[k] !== undefined ? [{ ts: pts[k]! * 1000, counter }] : []));
       }
+      return { e, ...got };
+    });
+    for (const got of perEntry) {
+      heard.push(...got.heard);
+      for (const rung of RUNGS) {
+        for (const f of got.frames[rung]!) {
+          aired[rung]!.push(f.ts);
+          stamps.push(f.ts - f.counter * FRAME_MS);
+        }
+      }
+      decoded.push({ ...got.e, counters: got.counters, program: got.counters.some((c) => c > 0), heard: [] });
     }
-    decoded = await decodeFeed(feed, { hear: false });
     const masterDir = path.join(s.cc.dirs.master, id);
-    for (const run of (await readdir(masterDir)).filter((x) => /^[rm]\d+$/.test(x))) {
-      for (const f of (await readdir(path.join(masterDir, run))).filter((x) => x.endsWith('.ts')).sort()) {
-        masterCounters.push(...(await decodeCounters(await readFile(path.join(masterDir, run, f)))));
-      }
+    const masterFiles: string[] = [];
+    for (const run of (await readdir(masterDir)).filter((x) => /^[rm]\d+$/.test(x)).sort()) {
+      for (const f of (await readdir(path.join(masterDir, run))).filter((x) => x.endsWith('.ts')).sort()) masterFiles.push(path.join(masterDir, run, f));
     }
+    masterCounters.push(...(await mapOnCores(masterFiles, async (f) => decodeCounters(await readFile(f)))).flat());
   }, 180_000);
 
   afterAll(async () => {

@@ -7,7 +7,7 @@ import { FRAME_MS } from '../support/encoder.ts';
 import { decodeFeed, decodeFrames, type PublicFeed, regionStats } from '../support/public-feed.ts';
 import { MASK_LADDER, MASK_PICTURE, type TestServer } from '../support/server.ts';
 import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, type HeardEntry } from '../support/timecode.ts';
-import { elapse, waitFor } from '../support/wait.ts';
+import { elapse, mapOnCores, waitFor } from '../support/wait.ts';
 
 const D = 8_000;
 const BOX = { x: 0.3, y: 0.3, w: 0.3, h: 0.3 };
@@ -81,17 +81,20 @@ describe('a live mask on the capture clock, with the transcoder running behind',
     await elapse(D + 4_000);
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
     await feed.untilEnded(D + 30_000);
-    for (const e of feed.sorted()) {
-      for (const rung of ALL_RUNGS) heard.push({ label: `${rung}/${e.seq}`, spans: await hearUrl(e.uri.replace('/360p/', `/${rung}/`)) });
+    // Decoded on every core, gathered in the feed's order.
+    const perEntry = await mapOnCores(feed.sorted(), async (e) => {
+      const got = { heard: [] as HeardEntry[], frames: {} as Record<string, Frame[]> };
+      for (const rung of ALL_RUNGS) got.heard.push({ label: `${rung}/${e.seq}`, spans: await hearUrl(e.uri.replace('/360p/', `/${rung}/`)) });
       for (const rung of RUNGS) {
         const body = Buffer.from(await (await fetch(e.uri.replace('/360p/', `/${rung}/`))).arrayBuffer());
         const pts = videoPts(body).sort((a, b) => a - b);
-        const pictures = await decodeFrames(body);
-        pictures.forEach((f, k) => {
-          if (readCounter(f.subarray(0, 640 * 40)) === 0 || pts[k] === undefined) return;
-          frames[rung]!.push({ ts: pts[k]! * 1000, black: regionStats(f, BOX).mean });
-        });
+        got.frames[rung] = (await decodeFrames(body)).flatMap((f, k) => (readCounter(f.subarray(0, 640 * 40)) === 0 || pts[k] === undefined ? [] : [{ ts: pts[k]! * 1000, black: regionStats(f, BOX).mean }]));
       }
+      return got;
+    });
+    for (const got of perEntry) {
+      heard.push(...got.heard);
+      for (const rung of RUNGS) frames[rung]!.push(...got.frames[rung]!);
     }
   }, 150_000);
 

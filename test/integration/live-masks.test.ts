@@ -5,7 +5,7 @@ import { readCounter } from '../../server/media/synthetic.ts';
 import type { TestEncoder } from '../support/encoder.ts';
 import { audioRmsDb, decodeFrames, dominantHz, type PublicFeed, regionStats } from '../support/public-feed.ts';
 import { MASK_LADDER, MASK_PICTURE, type TestServer } from '../support/server.ts';
-import { elapse } from '../support/wait.ts';
+import { elapse, mapOnCores } from '../support/wait.ts';
 
 const D = 6_000;
 /** Counter estimates run early by up to this much (FFmpeg starts emitting after it spawns). */
@@ -60,10 +60,13 @@ describe('live mask slots: black, blur, pixelate, mute and voice switched throug
     await elapse(D + 5_000);
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
     await feed.untilEnded(D + 20_000);
-    for (const e of feed.sorted()) {
+    // Decoded on every core, gathered in the feed's order.
+    const perEntry = await mapOnCores(feed.sorted(), async (e) => {
+      const got: { rung: (typeof RUNGS)[number]; frames: Frame[]; sound?: (typeof sound)[number] }[] = [];
       for (const rung of RUNGS) {
         const body = Buffer.from(await (await fetch(e.uri.replace('/360p/', `/${rung}/`))).arrayBuffer());
         const ts: number[] = [];
+        const pictures: Frame[] = [];
         let slateFrames = 0;
         for (const f of await decodeFrames(body)) {
           const c = readCounter(f.subarray(0, 640 * 40));
@@ -72,11 +75,17 @@ describe('live mask slots: black, blur, pixelate, mute and voice switched throug
             continue;
           }
           ts.push(encoder.timeOf(c));
-          frames[rung]!.push({ t: encoder.timeOf(c), black: regionStats(f, BLACK).mean, detail: regionStats(f, DETAIL).texture });
+          pictures.push({ t: encoder.timeOf(c), black: regionStats(f, BLACK).mean, detail: regionStats(f, DETAIL).texture });
         }
         // A segment an edge falls in (the end) is part slate and silence: its pitch is not the tone's.
-        if (rung === '360p' && ts.length > 0 && slateFrames === 0) sound.push({ t0: Math.min(...ts), t1: Math.max(...ts), rms: await audioRmsDb(body), hz: await dominantHz(body) });
+        const heard = rung === '360p' && ts.length > 0 && slateFrames === 0 ? { t0: Math.min(...ts), t1: Math.max(...ts), rms: await audioRmsDb(body), hz: await dominantHz(body) } : undefined;
+        got.push({ rung, frames: pictures, ...(heard ? { sound: heard } : {}) });
       }
+      return got;
+    });
+    for (const g of perEntry.flat()) {
+      frames[g.rung]!.push(...g.frames);
+      if (g.sound) sound.push(g.sound);
     }
   }, 150_000);
 

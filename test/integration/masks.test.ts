@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import type { AuditEntry } from '../../server/audit/trail.ts';
 import { audioRmsDb, decodeCounters, decodeFrames, dominantHz, PublicFeed, regionStats } from '../support/public-feed.ts';
 import { MASK_LADDER, MASK_PICTURE, seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
-import { elapse } from '../support/wait.ts';
+import { elapse, mapOnCores } from '../support/wait.ts';
 
 const D = 6_000;
 /** Counter estimates run early by up to this much (FFmpeg starts emitting after it spawns). */
@@ -103,29 +103,42 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     await post('/broadcast/end', {});
     await feed.untilEnded(D + 20_000);
 
-    for (const e of feed.sorted()) {
+    // Decoded on every core, pushed in the feed's order.
+    const perEntry = await mapOnCores(feed.sorted(), async (e) => {
+      const got: { rung: '360p' | '180p'; frames: Frame[]; segment?: (typeof segments)[number] }[] = [];
       for (const rung of ['360p', '180p'] as const) {
         const res = await fetch(e.uri.replace('/360p/', `/${rung}/`));
         const body = Buffer.from(await res.arrayBuffer());
         const decoded = await decodeFrames(body);
         const counters = decoded.map((f) => readCounter(f.subarray(0, 640 * 40)));
         if (counters.every((c) => c === 0)) continue;
-        decoded.forEach((pixels, i) => frames[rung]!.push({ counter: counters[i]!, t: encoder.timeOf(counters[i]!), pixels, published: e.programDateTime === null ? null : e.programDateTime + (i * 1000) / 30 }));
-        if (rung === '360p') {
+        const frames = decoded.map((pixels, i) => ({ counter: counters[i]!, t: encoder.timeOf(counters[i]!), pixels, published: e.programDateTime === null ? null : e.programDateTime + (i * 1000) / 30 }));
+        if (rung !== '360p') got.push({ rung, frames });
+        else {
           const ts = counters.filter((c) => c > 0).map((c) => encoder.timeOf(c));
-          segments.push({ t0: Math.min(...ts), t1: Math.max(...ts), rms: await audioRmsDb(body), hz: await dominantHz(body), whole: counters.every((c) => c > 0) });
+          got.push({ rung, frames, segment: { t0: Math.min(...ts), t1: Math.max(...ts), rms: await audioRmsDb(body), hz: await dominantHz(body), whole: counters.every((c) => c > 0) } });
         }
+      }
+      return got;
+    });
+    for (const got of perEntry) {
+      for (const g of got) {
+        frames[g.rung]!.push(...g.frames);
+        if (g.segment) segments.push(g.segment);
       }
     }
     const masterDir = path.join(s.cc.dirs.master, hearingId);
+    const masterFiles: string[] = [];
     for (const run of (await readdir(masterDir)).filter((d) => /^[rm]\d{4}$/.test(d))) {
-      for (const f of (await readdir(path.join(masterDir, run))).filter((x) => x.endsWith('.ts'))) {
-        const body = await readFile(path.join(masterDir, run, f));
-        const decoded = await decodeFrames(body);
-        const counters = await decodeCounters(body);
-        decoded.forEach((pixels, i) => masterFrames.push({ counter: counters[i] ?? 0, t: encoder.timeOf(counters[i] ?? 0), pixels, published: null }));
-      }
+      for (const f of (await readdir(path.join(masterDir, run))).filter((x) => x.endsWith('.ts'))) masterFiles.push(path.join(masterDir, run, f));
     }
+    const masterDecoded = await mapOnCores(masterFiles, async (file) => {
+      const body = await readFile(file);
+      const decoded = await decodeFrames(body);
+      const counters = await decodeCounters(body);
+      return decoded.map((pixels, i) => ({ counter: counters[i] ?? 0, t: encoder.timeOf(counters[i] ?? 0), pixels, published: null }));
+    });
+    for (const m of masterDecoded) masterFrames.push(...m);
   }, 180_000);
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import type { TestEncoder } from '../support/encoder.ts';
 import { decodeFeed, decodeFrames, type PublicFeed, regionStats, type DecodedEntry } from '../support/public-feed.ts';
 import type { TestServer } from '../support/server.ts';
 import { heardMs, soundMadeWithin } from '../support/timecode.ts';
-import { elapse, waitFor } from '../support/wait.ts';
+import { elapse, mapOnCores, waitFor } from '../support/wait.ts';
 
 const D = 8_000;
 /** Counter estimates run early by up to this much (FFmpeg starts emitting after it spawns). */
@@ -64,19 +64,17 @@ describe('a retroactive mask after a stall of the server', () => {
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
     await feed.untilEnded(D + 20_000);
     decoded = await decodeFeed(feed);
-    for (const e of feed.sorted()) {
-      const body = Buffer.from(await (await fetch(e.uri)).arrayBuffer());
-      for (const pixels of await decodeFrames(body)) {
-        const counter = readCounter(pixels.subarray(0, 640 * 40));
-        if (counter === 0) {
-          slates++;
-          continue;
-        }
-        const t = encoder.timeOf(counter);
-        // Emitted inside the mask (so captured inside it too, captures come after emission), and
-        // early enough that its capture cannot have slipped past the mask's end.
-        if (t >= mask.start && t + EARLY + 200 <= mask.end) checked.push({ counter, t, mean: regionStats(pixels, BOX).mean });
+    // Decoded on every core, gathered in the feed's order.
+    const perEntry = await mapOnCores(feed.sorted(), async (e) => (await decodeFrames(Buffer.from(await (await fetch(e.uri)).arrayBuffer()))).map((pixels) => ({ counter: readCounter(pixels.subarray(0, 640 * 40)), mean: regionStats(pixels, BOX).mean })));
+    for (const { counter, mean } of perEntry.flat()) {
+      if (counter === 0) {
+        slates++;
+        continue;
       }
+      const t = encoder.timeOf(counter);
+      // Emitted inside the mask (so captured inside it too, captures come after emission), and
+      // early enough that its capture cannot have slipped past the mask's end.
+      if (t >= mask.start && t + EARLY + 200 <= mask.end) checked.push({ counter, t, mean });
     }
   }, 150_000);
 

@@ -8,7 +8,7 @@ import HLS from 'hls-parser';
 import type { MediaPlaylist } from 'hls-parser/types.js';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { hearSegment, type HeardEntry, type HeardSpan } from './timecode.ts';
-import { waitFor } from './wait.ts';
+import { mapOnCores, waitFor } from './wait.ts';
 
 const run = promisify(execFile);
 
@@ -179,7 +179,6 @@ const AUDIO_RUNG = 'audio';
  * test hears as well as it sees.
  */
 export async function decodeFeed(feed: PublicFeed, o: { hear?: boolean } = {}): Promise<DecodedEntry[]> {
-  const out: DecodedEntry[] = [];
   const fetchBody = async (uri: string): Promise<Buffer | null> => {
     const res = await fetch(uri);
     if (res.status === 404 && uri.includes(`/${AUDIO_RUNG}/`)) return null;
@@ -195,7 +194,7 @@ export async function decodeFeed(feed: PublicFeed, o: { hear?: boolean } = {}): 
     feed.decodedBodies.set(key, { counters, ...(heard ? { heard } : known?.heard ? { heard: known.heard } : {}) });
     return { counters, heard: heard ?? [] };
   };
-  for (const e of feed.sorted()) {
+  return mapOnCores(feed.sorted(), async (e): Promise<DecodedEntry> => {
     const body = (await fetchBody(e.uri)) as Buffer;
     const rung = new URL(e.uri).pathname.split('/').at(-2) ?? '';
     const own = await decoded(body, o.hear !== false);
@@ -205,9 +204,8 @@ export async function decodeFeed(feed: PublicFeed, o: { hear?: boolean } = {}): 
       const audio = rung === AUDIO_RUNG ? null : await fetchBody(e.uri.replace(`/${rung}/`, `/${AUDIO_RUNG}/`));
       if (audio) heard.push({ label: `${AUDIO_RUNG}/${e.seq}`, spans: (await decoded(audio, true, false)).heard });
     }
-    out.push({ ...e, counters: own.counters, program: own.counters.some((c) => c > 0), heard });
-  }
-  return out;
+    return { ...e, counters: own.counters, program: own.counters.some((c) => c > 0), heard };
+  });
 }
 
 /** Every frame of a TS segment as 640x360 grey pixels. */

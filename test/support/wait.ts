@@ -1,3 +1,5 @@
+import os from 'node:os';
+import pLimit from 'p-limit';
 /** The truthy part of a type. */
 export type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
 
@@ -19,3 +21,13 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
 
 /** Resolves after `ms`. Used only to let real time pass on the capture timeline, never to wait for a result. */
 export const elapse = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `fn` over `items` as many at a time as the machine has cores, results in the items' order.
+ * Decoding what a hearing aired is FFmpeg work with nothing to wait for: done one segment at a
+ * time it left a core idle for a minute at the end of the mask files.
+ */
+export async function mapOnCores<T, R>(items: readonly T[], fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const limit = pLimit(os.availableParallelism());
+  return Promise.all(items.map((item, i) => limit(() => fn(item, i))));
+}
