@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { videoPts } from '../../server/media/ts-continuity.ts';
+import { archiveRecords } from '../../recorder/archive-record.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
+import { EventStream } from '../support/event-stream.ts';
 import { decodeCounters, decodeFrames, delayViolations, PublicFeed, strictParse, type DecodedEntry } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer, TWO_RUNG_LADDER } from '../support/server.ts';
 import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, type Forbidden, type HeardEntry } from '../support/timecode.ts';
@@ -53,15 +55,20 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
   let seenAtCut = 0;
   const masterCounters: number[] = [];
   let hearingId = '';
+  /** The public state events a player would follow, opened before the hearing was. */
+  let stream: EventStream;
+  let stateJustAfterPause = '';
   /** For every aired frame, its timestamp less its counter's time: one constant, which maps counters onto the encoder's clock. */
   const stamps: number[] = [];
   /** A counter's capture instant on the encoder's clock (the clock the command brackets are on). */
   const tsOf = (counter: number) => counter * FRAME_MS + stamps[0]!;
 
   beforeAll(async () => {
-    s = await startTestServer({ media: { ladder: TWO_RUNG_LADDER, segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
+    s = await startTestServer({ media: { ladder: TWO_RUNG_LADDER, segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } }, { maxEventStreams: 3 });
     const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
     const id = (hearingId = seeded.hearingId);
+    stream = await new EventStream(`${s.base}/public/hearings/${id}/events`).open();
+    await waitFor(() => stream.events.length > 0, 'the first public state event', 5_000);
     await s.api('POST', `/api/hearings/${id}/broadcast/open`, {});
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     await waitFor(() => s.cc.broadcasts.live(id) !== null && s.cc.ingest.clockOf(seeded.courtroomId) !== null, 'the encoder to publish', 20_000, 20);
@@ -82,7 +89,9 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
     await command('start', 'start');
     await elapse(4_700);
     await command('pause', 'pause');
-    await elapse(2_900);
+    await elapse(1_000);
+    stateJustAfterPause = (await s.api<{ state: string }>('GET', `/public/hearings/${id}`)).body.state;
+    await elapse(1_900);
     await command('resume', 'resume');
     // A retroactive mute over a second still inside the window: its segments are re-rendered.
     await elapse(3_000);
@@ -101,6 +110,7 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
     await elapse(4_400);
     await command('end', 'end');
     await feed.untilEnded(D + 30_000);
+    await waitFor(() => stream.states().includes('ended'), 'the ended state', 10_000);
     // Decoded on every core, gathered in the feed's order. The 180p counters make the feed's
     // decoded entries too, so that rung is decoded once.
     const perEntry = await mapOnCores(feed.sorted(), async (e) => {
@@ -134,6 +144,7 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
   }, 180_000);
 
   afterAll(async () => {
+    stream?.close();
     feed?.stop();
     await encoder?.kill();
     await s?.close();
@@ -330,5 +341,85 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
       expect(sorted.length).toBeGreaterThan(600);
       expect(sorted.slice(1).filter((c, i) => c - sorted[i]! !== 1)).toEqual([]);
     });
+  });
+
+  describe('the public state events', () => {
+    it('tell the story as it aired: scheduled, starting, live, paused, live, interrupted, live, ended', () => {
+      expect(stream.status).toBe(200);
+      expect(stream.contentType).toContain('text/event-stream');
+      const seen = stream.states().filter((st, i, all) => all[i - 1] !== st);
+      expect(seen).toEqual(['scheduled', 'starting', 'live', 'paused', 'live', 'interrupted', 'live', 'ended']);
+      expect(stream.events.find((e) => e.state === 'live')?.delaySeconds).toBe(D / 1000);
+    });
+
+    it('say paused only once the paused slate airs, not when the clerk presses pause', () => {
+      // A second after the pause the public still sees what aired before it: here the starting
+      // slate, since the start itself (4.7 s before the pause, D = 8 s) had not aired yet.
+      expect(stateJustAfterPause).toBe('starting');
+      const paused = stream.events.find((e) => e.state === 'paused')!;
+      // The slate covers capture from the pause on, so it cannot air before D has passed.
+      expect(paused.at - wall.pause!.before).toBeGreaterThanOrEqual(D - 500);
+    });
+
+    it('refuse streams beyond the limit with 503 problem+json, and take new ones when others close', async () => {
+      // One stream (the test's own) is open; two more fit, the fourth does not.
+      const more = [await new EventStream(stream.url).open(), await new EventStream(stream.url).open()];
+      expect(more.map((m) => m.status)).toEqual([200, 200]);
+      const refused = await fetch(stream.url);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('content-type')).toContain('problem+json');
+      for (const m of more) m.close();
+      await waitFor(async () => {
+        const again = await new EventStream(stream.url).open();
+        again.close();
+        return again.status === 200;
+      }, 'a stream slot to free up', 5_000);
+    });
+
+    it('answer 404 problem+json for a hearing that is not public, and 400 for a malformed id', async () => {
+      const hidden = await seedHearing(s, { isPublic: false });
+      const res = await fetch(`${s.base}/public/hearings/${hidden.hearingId}/events`);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toContain('problem+json');
+      expect((await fetch(`${s.base}/public/hearings/..%2Fx/events`)).status).toBe(400);
+    });
+
+    it('keep a replay off until a supervisor publishes it; withholding needs a reason; both audited; a withheld replay is not reachable', async () => {
+      const replayUrl = `${s.base}/public/hearings/${hearingId}/replay/index.m3u8`;
+      expect((await fetch(replayUrl)).status).toBe(404);
+      expect((await s.api('POST', '/api/users', { username: 'clerk-r', password: 'clerk-r-password', roles: ['clerk'], courtroomIds: [] })).status).toBe(201);
+      const clerk = await s.login('clerk-r', 'clerk-r-password');
+      expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'published' }, clerk)).status).toBe(403);
+      expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'withheld' })).status).toBe(400);
+      expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'shown' })).status).toBe(400);
+      const future = await seedHearing(s, { scheduledStart: new Date(Date.now() + 3_600_000) });
+      expect((await s.api('POST', `/api/hearings/${future.hearingId}/replay`, { decision: 'published' })).status).toBe(409);
+
+      await waitFor(async () => (await archiveRecords(s.cc.state).get(hearingId))?.status === 'complete', 'the archive', 60_000);
+      expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'published' })).status).toBe(200);
+      await waitFor(() => stream.states().includes('replay'), 'the replay state', 10_000);
+      const info = await s.api<{ state: string; replayUrl: string }>('GET', `/public/hearings/${hearingId}`);
+      expect(info.body).toMatchObject({ state: 'replay', replayUrl: expect.stringContaining(`/public/hearings/${hearingId}/replay/index.m3u8`) });
+      const master = await fetch(replayUrl);
+      expect(master.status).toBe(200);
+      expect(await master.text()).toContain('180p/index.m3u8');
+      const media = await (await fetch(`${s.base}/public/hearings/${hearingId}/replay/180p/index.m3u8`)).text();
+      expect(media).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+      const firstSeg = media.split('\n').find((l) => l.endsWith('.ts'))!;
+      expect((await fetch(`${s.base}/public/hearings/${hearingId}/replay/180p/${firstSeg}`)).status).toBe(200);
+
+      expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'withheld', reason: 'a witness was named' })).status).toBe(200);
+      await waitFor(() => stream.states().at(-1) === 'withheld', 'the withheld state', 10_000);
+      const gone = await fetch(replayUrl);
+      expect(gone.status).toBe(404);
+      expect(gone.headers.get('content-type')).toContain('problem+json');
+      expect((await fetch(`${s.base}/public/hearings/${hearingId}/replay/180p/${firstSeg}`)).status).toBe(404);
+      expect((await s.api<{ replayUrl: string | null }>('GET', `/public/hearings/${hearingId}`)).body.replayUrl).toBeNull();
+      const trail = (await s.api<{ action: string; reason: string | null }[]>('GET', `/api/hearings/${hearingId}/audit`)).body;
+      expect(trail.filter((e) => e.action.startsWith('replay-')).map((e) => [e.action, e.reason])).toEqual([
+        ['replay-published', null],
+        ['replay-withheld', 'a witness was named'],
+      ]);
+    }, 90_000);
   });
 });

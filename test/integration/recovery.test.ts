@@ -1,22 +1,45 @@
-import { mkdtempSync } from 'node:fs';
+import { createHash, createPublicKey } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyManifest, type Manifest } from '../../recorder/manifest.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { decodeCounters, decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { TestRedis } from '../support/redis.ts';
+import { S3Peer } from '../support/s3.ts';
 import { serverOnFreePorts, type ServerProcess } from '../support/server-process.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 import { clearHearing } from '../support/governance.ts';
 
 const D = 4_000;
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-/** The durable stores recovery must work on: Redis, and the embedded store with no service at all. */
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? filesUnder(path.join(dir, n)) : [path.join(dir, n)]));
+}
+
+/**
+ * The durable stores recovery must work on: Redis, and the embedded store with no service at all.
+ * The embedded run archives to S3, and its store refuses uploads before the first kill, so the
+ * server dies with uploads owed: they must resume from the spool after the restart.
+ */
 const STORES = [['redis'], ['embedded']] as const;
 
 describe.each(STORES)('restart recovery on the %s store: a server killed while paused, and again right after a cut, comes back and fails closed', (store) => {
   const redis = new TestRedis();
+  const peer = new S3Peer();
+  const owesUploads = store === 'embedded';
+  let spooledAtKill = 0;
+  let manifest: Manifest | null = null;
   let server: ServerProcess;
   let base = '';
   let rtmpPort = 0;
@@ -69,12 +92,16 @@ describe.each(STORES)('restart recovery on the %s store: a server killed while p
 
   beforeAll(async () => {
     if (store === 'redis') await redis.start();
+    if (owesUploads) await peer.start();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-recovery-'));
     const made = await serverOnFreePorts(dataDir, {
       COURTCAST_STATE_STORE: store,
       // The embedded store runs as the default does: no token key configured, so the server makes
       // its own and must keep it, or every sign-in dies with the process.
       ...(store === 'redis' ? { COURTCAST_REDIS_URL: redis.url, COURTCAST_JWT_SECRET: 'recovery-test-secret-0123456789-abcdef' } : {}),
+      ...(owesUploads
+        ? { COURTCAST_ARCHIVE_STORE: 's3', COURTCAST_S3_BUCKET: peer.bucket, COURTCAST_S3_ENDPOINT: peer.endpoint, COURTCAST_S3_FORCE_PATH_STYLE: 'true', COURTCAST_S3_ACCESS_KEY_ID: 'S3RVER', COURTCAST_S3_SECRET_ACCESS_KEY: 'S3RVER' }
+        : {}),
       COURTCAST_ADMIN_USER: 'admin',
       COURTCAST_ADMIN_PASSWORD: 'recovery-admin-password',
     });
@@ -101,8 +128,16 @@ describe.each(STORES)('restart recovery on the %s store: a server killed while p
     await elapse(1_500);
     await feed.poll();
     seqBeforeKill = Math.max(...feed.sorted().map((e) => e.seq));
+    if (owesUploads) {
+      await peer.stop();
+      await waitFor(async () => ((await (await fetch(`${base}/healthz`)).json()) as { archive: { pending: number } }).archive.pending > 5, 'uploads to be owed', 20_000);
+    }
     await server.kill();
     marks.killed = Date.now();
+    if (owesUploads) {
+      spooledAtKill = filesUnder(path.join(dataDir, 'recorder', 'spool')).length;
+      await peer.start();
+    }
     await elapse(1_000);
     await server.start(base);
     phaseAfterRestart = (await api<{ live: { phase: string } | null }>('GET', `/api/hearings/${hearingId}`)).body.live?.phase ?? 'none';
@@ -128,13 +163,26 @@ describe.each(STORES)('restart recovery on the %s store: a server killed while p
     await command('end');
     await feed.untilEnded(D + 20_000);
     decoded = await decodeFeed(feed);
-  }, 240_000);
+    if (owesUploads) {
+      manifest = await waitFor(
+        async () => {
+          const m = await peer.store().get(`hearings/${hearingId}/manifest.json`);
+          const parsed = m ? (JSON.parse(m.toString()) as Manifest) : null;
+          return parsed?.seal.final ? parsed : null;
+        },
+        'the final manifest',
+        90_000,
+        500,
+      );
+    }
+  }, 300_000);
 
   afterAll(async () => {
     feed?.stop();
     await Promise.all(encoders.map((e) => e.kill()));
     await server?.kill();
     if (store === 'redis') await redis.stop();
+    await peer.dispose();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -187,4 +235,41 @@ describe.each(STORES)('restart recovery on the %s store: a server killed while p
     const sealed = new Set(manifest.map((m) => m.file));
     expect(files.filter((f) => !sealed.has(f))).toEqual([]);
   });
+
+  // Only the embedded run owes uploads (declared, not skipped, so the count of tests is what ran).
+  if (owesUploads) {
+    describe('the archive, with uploads owed at the first kill', () => {
+      it('resumes the uploads the crash left in the spool', () => {
+        expect(spooledAtKill).toBeGreaterThan(5);
+        expect(filesUnder(path.join(dataDir, 'recorder', 'spool'))).toEqual([]);
+      });
+
+      it('archives every master segment the server sealed, once, unchanged, across both crashes', () => {
+        const sealed = readFileSync(path.join(dataDir, 'master', hearingId, 'manifest.jsonl'), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { file: string; sha256: string });
+        const files = [...new Set(sealed.map((m) => m.file))];
+        expect(files.length).toBeGreaterThan(5);
+        const masters = manifest!.entries.filter((e) => e.kind === 'master');
+        const archived = new Map(masters.map((e) => [e.key, e]));
+        expect(archived.size).toBe(masters.length);
+        for (const f of files) expect(archived.get(`master/${f}`)?.sha256, f).toBe(sealed.find((m) => m.file === f)?.sha256);
+        // Three encoder connections (the start and one after each restart): as many master runs.
+        expect(new Set(masters.map((e) => e.run)).size).toBeGreaterThanOrEqual(3);
+      });
+
+      it('keeps the as-aired slots on every side of the crashes, and the manifest verifies with the published key', async () => {
+        const seqs = manifest!.entries.filter((e) => e.kind === 'aired' && e.rung === '180p').map((e) => e.seq!);
+        expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+        expect(seqs.length).toBeGreaterThan(8);
+        const publicKey = createPublicKey(readFileSync(path.join(dataDir, 'secrets', 'archive-signing-key'), 'utf8'));
+        const verdict = await verifyManifest(manifest!, publicKey, async (key) => {
+          const b = await peer.store().get(`hearings/${hearingId}/${key}`);
+          return b ? { sha256: sha256(b), size: b.length } : null;
+        });
+        expect(verdict.findings).toEqual([]);
+      });
+    });
+  }
 });
