@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
-import AnchorsFirst from './test/support/sequencer.ts';
+import SuiteOrder from './test/support/suite-order.ts';
 import { ANCHORED, lanes } from './test/support/suite-plan.ts';
 
 const integration = {
@@ -16,7 +16,7 @@ const integration = {
 
 export default defineConfig({
   test: {
-    sequence: { sequencer: AnchorsFirst },
+    sequence: { sequencer: SuiteOrder },
     projects: [
       {
         // Units first, on every core; then the integration lanes; then each anchored group, its

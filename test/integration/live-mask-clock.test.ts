@@ -78,7 +78,9 @@ describe('a live mask on the capture clock, with the transcoder running behind',
     muteOff.after = clock();
     const held = (session.program.masks ?? []).find((m) => m.id === res.body.mask.id)!;
     mask = { start: held.start, end: held.end! };
-    await elapse(D + 4_000);
+    // Three whole segments captured after the backlog has had 4 s to clear, then the end, which
+    // drains them at their due time.
+    await elapse(8_000);
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
     await feed.untilEnded(D + 30_000);
     // Decoded on every core, gathered in the feed's order.

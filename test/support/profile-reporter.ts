@@ -31,7 +31,9 @@ const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
  * Where the suite's time goes: the ten slowest files (wall time, and how busy the machine was
  * meanwhile, which is what a real-time FFmpeg test costs) and the ten slowest tests, with the total
  * of assertions made (test/support/count-assertions.ts), so a faster suite can be shown to check no
- * less. With SUITE_PROFILE=<file> the whole table is also written as JSON.
+ * less. With SUITE_PROFILE=<file> the whole table is also written as JSON; with
+ * SUITE_DURATIONS=test/support/file-durations.json the integration files' times are refreshed for
+ * the sequencer.
  */
 export default class ProfileReporter implements Reporter {
   private readonly started = new Map<string, { at: number; busy: number }>();
@@ -77,6 +79,12 @@ export default class ProfileReporter implements Reporter {
     process.stdout.write(`${lines.join('\n')}\n`);
     const out = process.env.SUITE_PROFILE;
     if (out) writeFileSync(out, JSON.stringify({ wallMs, cores, files: this.files, tests: this.tests }, null, 1));
+    // The integration files' wall times, for the sequencer's longest-first order (suite-order.ts).
+    const durations = process.env.SUITE_DURATIONS;
+    if (durations) {
+      const rows = this.files.filter((f) => f.project !== 'unit').sort((a, b) => a.file.localeCompare(b.file));
+      writeFileSync(durations, `${JSON.stringify(Object.fromEntries(rows.map((f) => [f.file, Math.round(f.wallMs / 100) / 10])), null, 1)}\n`);
+    }
   }
 
   private rel(id: string): string {
