@@ -52,13 +52,17 @@ export default class ProfileReporter implements Reporter {
   onTestModuleEnd(m: TestModule): void {
     const s = this.started.get(m.moduleId);
     if (!s) return;
-    const wallMs = performance.now() - s.at;
+    // Vitest's own time for the file. A worker that keeps its modules (isolate: false) may announce
+    // a file's start late, so the time since that event can fall short; then the cores busy are
+    // not known for the file.
+    const sinceStart = performance.now() - s.at;
+    const wallMs = m.diagnostic().duration || sinceStart;
     const cases = [...m.children.allTests()];
     this.files.push({
       file: this.rel(m.moduleId),
       project: m.project.name,
       wallMs,
-      cores: wallMs > 0 ? (machineBusyMs() - s.busy) / wallMs : 0,
+      cores: sinceStart > 0 && sinceStart >= wallMs * 0.9 ? (machineBusyMs() - s.busy) / sinceStart : Number.NaN,
       tests: cases.length,
       assertions: cases.reduce((n, c) => n + (c.meta().assertions ?? 0), 0),
     });
@@ -72,7 +76,7 @@ export default class ProfileReporter implements Reporter {
       '',
       `Suite profile: ${this.tests.length} tests, ${this.tests.reduce((n, t) => n + t.assertions, 0)} assertions, ${secs(wallMs)} wall, machine ${cores.toFixed(2)} cores busy on average`,
       'Slowest files (wall, cores busy meanwhile, tests):',
-      ...top(this.files, (f) => f.wallMs).map((f) => `  ${secs(f.wallMs).padStart(8)}  ${f.cores.toFixed(2)}  ${String(f.tests).padStart(3)}  ${f.file}`),
+      ...top(this.files, (f) => f.wallMs).map((f) => `  ${secs(f.wallMs).padStart(8)}  ${Number.isNaN(f.cores) ? "  –  " : f.cores.toFixed(2)}  ${String(f.tests).padStart(3)}  ${f.file}`),
       'Slowest tests:',
       ...top(this.tests, (t) => t.ms).map((t) => `  ${secs(t.ms).padStart(8)}  ${t.file} > ${t.name}`),
     ];
