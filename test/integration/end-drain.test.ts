@@ -1,11 +1,14 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCounter } from '../../server/media/synthetic.ts';
+import { videoPts } from '../../server/media/ts-continuity.ts';
+import { FRAME_MS } from '../support/encoder.ts';
 import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
-import { decodeFeed, type DecodedEntry } from '../support/public-feed.ts';
+import { decodeFeed, decodeFrames, type DecodedEntry } from '../support/public-feed.ts';
 import { elapse } from '../support/wait.ts';
 
 const D = 14_000;
-/** Counter estimates run early by up to this much (FFmpeg starts emitting after it spawns). */
-const EARLY = 600;
 
 /**
  * The transcoder falls seconds behind (stopped with SIGSTOP, as an overloaded machine would hold
@@ -15,7 +18,10 @@ const EARLY = 600;
 describe('end with a backlog in the transcoder', () => {
   let live: LiveHearing;
   let decoded: DecodedEntry[] = [];
+  /** The newest encoder timestamp at ingest just before the end was asked for: every frame up to it was captured before the end. */
   let endBefore = 0;
+  /** For each frame of a master segment, its timestamp less its counter's time: one constant, which maps counters onto the encoder's clock. */
+  const stamps: number[] = [];
 
   beforeAll(async () => {
     live = await startLiveHearing({ delaySeconds: D / 1000, begin: 'open', pollMs: 250, config: { media: { liveMaskSlots: 0 } } });
@@ -26,7 +32,7 @@ describe('end with a backlog in the transcoder', () => {
     expect(pid).toBeDefined();
     process.kill(pid!, 'SIGSTOP');
     await elapse(4_000);
-    endBefore = Date.now();
+    endBefore = s.cc.ingest.clockOf(live.courtroomId)!.latest!;
     await live.command('end');
     // For 6 s more it runs a tenth of the time: the backlog cannot clear soon after the end.
     // Once it has produced everything before the end, the server stops it: the loop ends there.
@@ -45,6 +51,15 @@ describe('end with a backlog in the transcoder', () => {
     signal('SIGCONT');
     await feed.untilEnded(D + 60_000);
     decoded = await decodeFeed(feed);
+    // The master keeps the encoder's timestamps: one of its segments relates counters to them.
+    const master = path.join(s.cc.dirs.master, hearingId);
+    const run = (await readdir(master)).filter((x) => /^[rm]\d+$/.test(x)).sort()[0]!;
+    const body = await readFile(path.join(master, run, (await readdir(path.join(master, run))).filter((x) => x.endsWith('.ts')).sort()[1]!));
+    const pts = videoPts(body).sort((a, b) => a - b);
+    (await decodeFrames(body)).forEach((f, k) => {
+      const c = readCounter(f.subarray(0, 640 * 40));
+      if (c > 0 && pts[k] !== undefined) stamps.push(pts[k]! * 1000 - c * FRAME_MS);
+    });
   }, 150_000);
 
   afterAll(() => live?.close());
@@ -53,9 +68,12 @@ describe('end with a backlog in the transcoder', () => {
     const aired = new Set(decoded.flatMap((e) => e.counters).filter((c) => c > 0));
     expect(aired.size).toBeGreaterThan(100);
     const first = Math.min(...aired);
-    // Emitted (so captured) safely before the end command.
+    // Counters map onto the encoder's clock by one constant (half a frame of jitter at most).
+    expect(stamps.length).toBeGreaterThan(30);
+    expect(Math.max(...stamps) - Math.min(...stamps)).toBeLessThan(FRAME_MS / 2);
+    // Every frame at ingest before the end was asked for (less one, for the edge's rounding).
     const due: number[] = [];
-    for (let c = first; live.encoder.timeOf(c) + EARLY + 200 < endBefore; c++) due.push(c);
+    for (let c = first; c * FRAME_MS + stamps[0]! <= endBefore - FRAME_MS; c++) due.push(c);
     expect(due.length).toBeGreaterThan(150);
     expect(due.filter((c) => !aired.has(c))).toEqual([]);
   });
