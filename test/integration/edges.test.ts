@@ -1,5 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
@@ -8,7 +7,7 @@ import { archiveRecords } from '../../recorder/archive-record.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { EventStream } from '../support/event-stream.ts';
 import { decodeCounters, decodeFrames, delayViolations, PublicFeed, strictParse, type DecodedEntry } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, type TestServer, TWO_RUNG_LADDER } from '../support/server.ts';
+import { masterSegmentFiles, seedHearing, startTestServer, type TestServer, TWO_RUNG_LADDER } from '../support/server.ts';
 import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, type Forbidden, type HeardEntry } from '../support/timecode.ts';
 import { elapse, mapOnCores, waitFor } from '../support/wait.ts';
 
@@ -135,12 +134,7 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
       }
       decoded.push({ ...got.e, counters: got.counters, program: got.counters.some((c) => c > 0), heard: [] });
     }
-    const masterDir = path.join(s.cc.dirs.master, id);
-    const masterFiles: string[] = [];
-    for (const run of (await readdir(masterDir)).filter((x) => /^[rm]\d+$/.test(x)).sort()) {
-      for (const f of (await readdir(path.join(masterDir, run))).filter((x) => x.endsWith('.ts')).sort()) masterFiles.push(path.join(masterDir, run, f));
-    }
-    masterCounters.push(...(await mapOnCores(masterFiles, async (f) => decodeCounters(await readFile(f)))).flat());
+    masterCounters.push(...(await mapOnCores(await masterSegmentFiles(s, id), async (f) => decodeCounters(await readFile(f)))).flat());
   }, 180_000);
 
   afterAll(async () => {

@@ -1,10 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { videoPts } from '../../server/media/ts-continuity.ts';
 import { FRAME_MS } from '../support/encoder.ts';
 import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
+import { masterSegmentFiles } from '../support/server.ts';
 import { decodeFeed, decodeFrames, type DecodedEntry } from '../support/public-feed.ts';
 import { elapse } from '../support/wait.ts';
 
@@ -52,9 +52,7 @@ describe('end with a backlog in the transcoder', () => {
     await feed.untilEnded(D + 60_000);
     decoded = await decodeFeed(feed);
     // The master keeps the encoder's timestamps: one of its segments relates counters to them.
-    const master = path.join(s.cc.dirs.master, hearingId);
-    const run = (await readdir(master)).filter((x) => /^[rm]\d+$/.test(x)).sort()[0]!;
-    const body = await readFile(path.join(master, run, (await readdir(path.join(master, run))).filter((x) => x.endsWith('.ts')).sort()[1]!));
+    const body = await readFile((await masterSegmentFiles(s, hearingId))[1]!);
     const pts = videoPts(body).sort((a, b) => a - b);
     (await decodeFrames(body)).forEach((f, k) => {
       const c = readCounter(f.subarray(0, 640 * 40));

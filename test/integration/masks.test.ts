@@ -1,12 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { spawn } from 'node:child_process';
 import type { AuditEntry } from '../../server/audit/trail.ts';
 import { audioRmsDb, decodeCounters, decodeFrames, dominantHz, PublicFeed, regionStats } from '../support/public-feed.ts';
-import { MASK_LADDER, MASK_PICTURE, seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
+import { MASK_LADDER, MASK_PICTURE, masterSegmentFiles, seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
 import { elapse, mapOnCores } from '../support/wait.ts';
 
 const D = 6_000;
@@ -127,12 +126,7 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
         if (g.segment) segments.push(g.segment);
       }
     }
-    const masterDir = path.join(s.cc.dirs.master, hearingId);
-    const masterFiles: string[] = [];
-    for (const run of (await readdir(masterDir)).filter((d) => /^[rm]\d{4}$/.test(d))) {
-      for (const f of (await readdir(path.join(masterDir, run))).filter((x) => x.endsWith('.ts'))) masterFiles.push(path.join(masterDir, run, f));
-    }
-    const masterDecoded = await mapOnCores(masterFiles, async (file) => {
+    const masterDecoded = await mapOnCores(await masterSegmentFiles(s, hearingId), async (file) => {
       const body = await readFile(file);
       const decoded = await decodeFrames(body);
       const counters = await decodeCounters(body);

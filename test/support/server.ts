@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -151,4 +151,14 @@ export async function clearForBroadcast(s: TestServer, courtId: string, hearingI
 /** Waits until the hearing's pipeline reports the encoder connected. */
 export async function waitForEncoder(s: TestServer, hearingId: string, timeoutMs = 20_000): Promise<void> {
   await waitFor(async () => (await s.api<{ live: { encoder: string } | null }>('GET', `/api/hearings/${hearingId}`)).body.live?.encoder === 'connected', 'the encoder to connect', timeoutMs);
+}
+
+/** A hearing's master segment files, run by run, each run in recording order. */
+export async function masterSegmentFiles(s: TestServer, hearingId: string): Promise<string[]> {
+  const dir = path.join(s.cc.dirs.master, hearingId);
+  const out: string[] = [];
+  for (const run of (await readdir(dir)).filter((x) => /^[rm]\d+$/.test(x)).sort()) {
+    for (const f of (await readdir(path.join(dir, run))).filter((x) => x.endsWith('.ts')).sort()) out.push(path.join(dir, run, f));
+  }
+  return out;
 }
