@@ -34,7 +34,7 @@ export function segmentMasks(masks: readonly Mask[], s: CompletedSegment & { rea
     // Whole-picture kinds are the gate's: it cards the segments they touch.
     if (isWholePictureKind(m.kind)) return [];
     const extra = { ...(m.region ? { region: m.region } : {}), ...(m.pitch ? { pitch: m.pitch } : {}) };
-    if (s.frames && s.frames.length > 0) return [{ kind: m.kind, ...extra, ...frameOffsets(s.frames, m.start, m.end, fps, s.durationSec) }];
+    if (s.frames && s.frames.length > 0) return [{ kind: m.kind, ...extra, ...frameOffsets(s.frames, s.captureStart, m.start, m.end, fps, s.durationSec) }];
     // Without per-frame dates a frame's capture may lie anywhere up to the segment's end, so a
     // mask that starts before that end covers the segment from its first frame.
     const from = m.start < s.captureEnd ? 0 : (m.start - s.programDateTime) / 1000;

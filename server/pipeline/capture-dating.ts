@@ -65,18 +65,30 @@ export function dateSegment(videoPtsSeconds: readonly number[], clock: CaptureCl
 }
 
 /**
- * The offsets, in seconds from a segment's first frame, where a span on the capture timeline
- * begins and ends: the first frame captured at or after `start`, and the first captured at or
- * after `end` (frames before it are inside). With `fps`, frame k is k/fps from the first. A span
- * that covers the first frame reaches back over any sound before it, and one that covers the last
- * frame reaches past the sound after it (the segment's sound is not cut at its frames).
+ * Where frame `k` of a segment may have been captured: after the instant its predecessor is dated
+ * (the segment's capture start for the first) and up to its own. A frame is dated at the latest
+ * source it may show, which is right for release (never early) and for an edge's start, but a
+ * frame dated just past a span's end may show a source captured just before it: the span still
+ * reaches that frame.
  */
-export function frameOffsets(frames: readonly number[], start: number, end: number | null, fps: number, durationSec: number): { from: number; to: number } {
-  const firstAt = (t: number): number => {
-    const k = frames.findIndex((c) => c >= t);
-    return k < 0 ? frames.length : k;
+export const frameSpanStart = (frames: readonly number[], k: number, captureStart: number): number => (k === 0 ? captureStart : (frames[k - 1] as number));
+
+/**
+ * The offsets, in seconds from a segment's first frame, where a span on the capture timeline
+ * begins and ends: the first frame captured at or after `start`, and the first frame that may
+ * only have been captured at or after `end` (every frame before it may lie inside). With `fps`,
+ * frame k is k/fps from the first. A span that covers the first frame reaches back over any sound
+ * before it, and one that covers the last frame reaches past the sound after it (the segment's
+ * sound is not cut at its frames).
+ */
+export function frameOffsets(frames: readonly number[], captureStart: number, start: number, end: number | null, fps: number, durationSec: number): { from: number; to: number } {
+  const firstWhere = (ok: (k: number) => boolean): number => {
+    for (let k = 0; k < frames.length; k++) if (ok(k)) return k;
+    return frames.length;
   };
-  return { from: soundFrom(firstAt(start), fps, durationSec), to: end === null ? durationSec + 1 : soundTo(firstAt(end), frames.length, fps, durationSec) };
+  const from = firstWhere((k) => (frames[k] as number) >= start);
+  const to = end === null ? frames.length : firstWhere((k) => frameSpanStart(frames, k, captureStart) >= end);
+  return { from: soundFrom(from, fps, durationSec), to: end === null ? durationSec + 1 : soundTo(to, frames.length, fps, durationSec) };
 }
 
 /** The start offset of a run of frames from frame `k`: the whole sound before the picture when `k` is the first. */

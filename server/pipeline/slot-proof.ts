@@ -1,6 +1,6 @@
 import type { Mask } from '../domain/masks.ts';
 import { isAudioSlot, type SlotKind, type SlotWindow } from '../media/live-slots.ts';
-import type { CaptureClock } from './capture-dating.ts';
+import { frameSpanStart, type CaptureClock } from './capture-dating.ts';
 import type { CompletedSegment } from './segment-watcher.ts';
 
 /** One use of a slot by one mask in one FFmpeg run: what the proof of a segment rests on. */
@@ -34,8 +34,8 @@ const AUDIO_SPILL_S = 0.025;
  */
 const PROCESSING_MARGIN_MS = { picture: 0, sound: 300 };
 
-/** Whether a capture instant falls inside a mask. */
-const inside = (m: Mask, c: number): boolean => c >= m.start && (m.end === null || c < m.end);
+/** Whether a frame that may have been captured from after `from` up to `c` may fall inside a mask. */
+const inside = (m: Mask, from: number, c: number): boolean => c >= m.start && (m.end === null || from < m.end);
 
 /**
  * What one mask's live slot did to a segment, fixed when the segment completes (every frame of
@@ -88,7 +88,8 @@ export function liveCovers(m: Mask, s: CompletedSegment): boolean {
   if (stamp.whole) return true;
   const frames = stamp.frames;
   if (!frames || !s.frames) return false;
-  return s.frames.every((c, k) => !inside(m, c) || frames[k] === true);
+  const dated = s.frames;
+  return dated.every((c, k) => !inside(m, frameSpanStart(dated, k, s.captureStart), c) || frames[k] === true);
 }
 
 /** Whether one slot use alone puts mask `m` on every frame of `s` it covers. */
@@ -111,8 +112,9 @@ function processingCovers(u: SlotUse, s: CompletedSegment): boolean {
  * live), on a clock, in media seconds: from the first timestamp captured at `start` (or, when
  * that media has not arrived yet, the first after the newest seen) to the first captured at
  * `end`. Frames are dated half a frame ahead of their timestamp (capture-dating), so the window
- * opens half a frame early to take every frame dated inside; audio gets a little more either
- * side for the samples that spill past a segment's frames.
+ * opens half a frame early to take every frame dated inside, and closes half a frame late to take
+ * the frame dated past the end that may still show a source captured before it; audio gets a
+ * little more either side for the samples that spill past a segment's frames.
  */
 export function maskWindow(clock: CaptureClock, start: number, end: number | null, kind: SlotKind, fps: number): SlotWindow | null {
   const at = (c: number): number | null => clock.firstAtOrAfter(c) ?? (clock.latest === null ? null : clock.latest + 1);
@@ -121,6 +123,6 @@ export function maskWindow(clock: CaptureClock, start: number, end: number | nul
   const to = end === null ? Number.POSITIVE_INFINITY : at(end);
   if (to === null) return null;
   const half = Math.ceil(1000 / fps / 2) + 1;
-  const [before, after] = isAudioSlot(kind) ? [half + 30, 60 + 1000 / fps] : [half, 0];
+  const [before, after] = isAudioSlot(kind) ? [half + 30, 60 + 1000 / fps] : [half, half];
   return { from: (from - before) / 1000, to: (to + after) / 1000 };
 }

@@ -42,14 +42,21 @@ describe('dating segments on the ingest clock', () => {
     expect(dateSegment([1, 1.033], c, FRAME)).toBeNull();
   });
 
-  it('maps a span of capture time onto frame offsets: first frame at or after each edge', () => {
+  it('maps a span of capture time onto frame offsets: from the first frame dated at or after its start, to the first that cannot precede its end', () => {
     const frames = [100, 133, 166, 200, 233];
-    expect(frameOffsets(frames, 130, 201, 30, 5 / 30)).toEqual({ from: 1 / 30, to: 4 / 30 });
+    // Frame 3 is dated 200, past the end at 190, but may show a source captured after 166: inside.
+    expect(frameOffsets(frames, 90, 130, 190, 30, 5 / 30)).toEqual({ from: 1 / 30, to: 4 / 30 });
+    // An end on a frame's own date leaves that frame in, and the next one out.
+    expect(frameOffsets(frames, 90, 130, 166, 30, 5 / 30)).toEqual({ from: 1 / 30, to: 3 / 30 });
+    expect(frameOffsets(frames, 90, 130, 167, 30, 5 / 30)).toEqual({ from: 1 / 30, to: 4 / 30 });
     // From the first frame on, the span reaches back over sound ahead of the picture; past the
     // last frame, over the sound after it.
-    expect(frameOffsets(frames, 0, null, 30, 5 / 30)).toEqual({ from: -(5 / 30 + 1), to: 5 / 30 + 1 });
-    expect(frameOffsets(frames, 300, 400, 30, 5 / 30)).toEqual({ from: 5 / 30, to: 5 / 30 + 1 });
-    expect(frameOffsets(frames, 150, 234, 30, 5 / 30)).toEqual({ from: 2 / 30, to: 5 / 30 + 1 });
+    expect(frameOffsets(frames, 90, 0, null, 30, 5 / 30)).toEqual({ from: -(5 / 30 + 1), to: 5 / 30 + 1 });
+    expect(frameOffsets(frames, 90, 300, 400, 30, 5 / 30)).toEqual({ from: 5 / 30, to: 5 / 30 + 1 });
+    expect(frameOffsets(frames, 90, 150, 234, 30, 5 / 30)).toEqual({ from: 2 / 30, to: 5 / 30 + 1 });
+    // An end before the first frame's date still reaches it when the segment's capture began before the end.
+    expect(frameOffsets(frames, 90, 0, 95, 30, 5 / 30)).toEqual({ from: -(5 / 30 + 1), to: 1 / 30 });
+    expect(frameOffsets(frames, 96, 0, 95, 30, 5 / 30)).toEqual({ from: -(5 / 30 + 1), to: 0 });
   });
 
   it('widens the interval over sound that starts before the first frame or ends after the last', () => {

@@ -54,6 +54,16 @@ describe('proving live mask slots on the capture clock', () => {
     expect(slotCovers(use(clock, m, start + 200), m, s, FPS)).toBe(false);
   });
 
+  it('proves the frame dated just past the end that may show a source captured before it', () => {
+    // The end falls between frame 8967 (arrived T0 + 8972) and frame 9000 (T0 + 9005): frame 9000
+    // is dated after the end, but could show a source from after T0 + 8972, so it must be masked.
+    const m = mask(start, T0 + 9_003);
+    const s = segment(clock, 4, { start: T0 + 20_000, end: T0 + 22_000 });
+    expect(slotCovers(use(clock, m, start + 3), m, s, FPS)).toBe(true);
+    const shut = { ...use(clock, m, start + 3), window: { from: 4.4, to: 9.0 } };
+    expect(slotCovers(shut, m, s, FPS)).toBe(false);
+  });
+
   it('does not prove a window that opens after frames the mask covers', () => {
     const m = mask(start, null);
     const late = { ...use(clock, m, start + 3), window: { from: 5.0, to: Number.POSITIVE_INFINITY } };
@@ -94,11 +104,13 @@ describe('proving live mask slots on the capture clock', () => {
     expect(slotCovers(u, m, { ...s, produced: { start: start - 10, end: start + 2_000 } }, FPS)).toBe(false);
   });
 
-  it('opens the window half a frame before the first frame captured at the start', () => {
+  it('opens the window half a frame before the first frame captured at the start, and closes it half a frame after the one captured at the end', () => {
     const w = maskWindow(clock, start, end, 'black', FPS)!;
     const first = clock.firstAtOrAfter(start)!;
     expect(w.from * 1000).toBeLessThan(first);
     expect(first - w.from * 1000).toBeLessThanOrEqual(FRAME / 2 + 2);
-    expect(w.to * 1000).toBe(clock.firstAtOrAfter(end));
+    const last = clock.firstAtOrAfter(end)!;
+    expect(w.to * 1000).toBeGreaterThan(last);
+    expect(w.to * 1000 - last).toBeLessThanOrEqual(FRAME / 2 + 2);
   });
 });
