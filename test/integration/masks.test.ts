@@ -96,11 +96,11 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     await elapse(4_000);
     marks.killOff = Date.now();
     await post(`/masks/${killed.mask.id}/lift`, {});
-    await elapse(D + 2_500);
-    clearInterval(killer);
-    await elapse(3_000);
+    // The killer runs until the public playlist has ended: the masked seconds air in the end's
+    // drain, D later (the end's own splice render dies too, so its segment airs as the card).
+    await elapse(1_000);
     await post('/broadcast/end', {});
-    await feed.untilEnded(D + 20_000);
+    await feed.untilEnded(D + 20_000).finally(() => clearInterval(killer));
 
     // Decoded on every core, pushed in the feed's order.
     const perEntry = await mapOnCores(feed.sorted(), async (e) => {
@@ -198,16 +198,18 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     for (const g of loud) expect(g.rms).toBeGreaterThan(-35);
   });
 
-  it('covers the frames of the retroactive interval, to within a frame at each edge, and no others', () => {
+  it('covers the frames of the retroactive interval, to within a frame at its start and two at its end, and no others', () => {
     // The server places each frame on its ingest clock; the published timeline (segment date plus
-    // k/fps) approximates that clock, so an edge may fall one frame either way of it, never more.
+    // k/fps) approximates that clock, so an edge may fall one frame either way of it. At the end
+    // the mask also takes the frame dated just past it, which may show a source captured before
+    // it (capture-dating's frameOffsets): one frame more, never two.
     const timed = frames['360p']!.filter((f) => f.published !== null);
     const far = timed.filter((f) => f.published! > marks.retroTo! + 3_000 || f.published! < marks.retroFrom! - 3_000);
     const farEdges = Math.min(...far.map((f) => regionStats(f.pixels, BLUR).edges));
     const near = timed.filter((f) => f.published! >= marks.retroFrom! - 1_000 && f.published! < marks.retroTo! + 1_000);
     const blurred = near.filter((f) => regionStats(f.pixels, BLUR).edges < farEdges * 0.5).map((f) => f.counter);
     const inside = near.filter((f) => f.published! >= marks.retroFrom! + FRAME_MS && f.published! < marks.retroTo! - FRAME_MS).map((f) => f.counter);
-    const allowed = near.filter((f) => f.published! >= marks.retroFrom! - FRAME_MS && f.published! < marks.retroTo! + FRAME_MS).map((f) => f.counter);
+    const allowed = near.filter((f) => f.published! >= marks.retroFrom! - FRAME_MS && f.published! < marks.retroTo! + 2 * FRAME_MS).map((f) => f.counter);
     expect(inside.length).toBeGreaterThanOrEqual(42);
     for (const c of inside) expect(blurred, `frame ${c} inside the interval`).toContain(c);
     for (const c of blurred) expect(allowed, `frame ${c} outside the interval`).toContain(c);

@@ -14,9 +14,10 @@ export const lanes = Number(process.env.COURTCAST_TEST_LANES) || os.availablePar
  * that may run beside it. The retroactive masks re-render the whole ladder at about real time,
  * the live slots' segments must be proven before release (issue 26), and the player test times a
  * real browser's playback: beside another live hearing, their segments turned into cards (safe,
- * but these tests demand the masked picture). The companions start no encoder, no FFmpeg
- * pipeline and no browser (HTTP, Socket.IO, stores, scripts), so the anchor keeps its cores and
- * the companions do not hold up the lanes. A companion that starts a hearing must leave its list.
+ * but these tests demand the masked picture). The mask files' companions start no encoder, no
+ * FFmpeg pipeline and no browser (HTTP, Socket.IO, stores, scripts), so the anchor keeps its cores
+ * and the companions do not hold up the lanes: a companion that starts a hearing must leave those
+ * lists.
  */
 export const ANCHORED: readonly { readonly anchor: string; readonly companions: readonly string[] }[] = [
   {
@@ -42,9 +43,10 @@ export const ANCHORED: readonly { readonly anchor: string; readonly companions: 
       'deploy-files',
     ].map((n) => `test/integration/${n}.test.ts`),
   },
-  // Alone: beside two browser pages its playback took 61 s rather than 43 s, and beside the
-  // change guide's type checks 46 s, which gained the lanes nothing.
-  { anchor: 'test/e2e/player-embed.test.ts', companions: [] },
+  // The player's playback leaves a core idle (about 1.0 of 2 busy), so it takes one lane's worth
+  // of the lanes' files: one short hearing and FFmpeg or type checks without a browser. Beside
+  // these it played in 46 s (43–50 s alone); beside two browser pages it took 61 s.
+  { anchor: 'test/e2e/player-embed.test.ts', companions: ['time-overlay', 'change-guide', 'zmq-client', 'slate-cache'].map((n) => `test/integration/${n}.test.ts`) },
 ];
 
 /** The anchors, which the sequencer starts first in their groups so they never wait behind a companion. */
