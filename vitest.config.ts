@@ -21,8 +21,9 @@ export default defineConfig({
       {
         // Units first, on every core; then the integration lanes; then each anchored group, its
         // anchor beside its companions (vitest runs projects with different worker limits in
-        // separate groups, in this order).
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', setupFiles: integration.setupFiles, sequence: { groupOrder: 0 } },
+        // separate groups, in this order). Units keep their modules between files too: they share
+        // no module state, and isolated they took 24 s for 7 s of tests (10 s not).
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', isolate: false, setupFiles: integration.setupFiles, sequence: { groupOrder: 0 } },
       },
       {
         test: {
