@@ -11,9 +11,11 @@ const BLOCKERS = {
   'objection-upheld': 'An objection was upheld: no broadcast.',
   'no-application': 'No application to broadcast has been filed.',
   'not-approved': 'The application is waiting for a decision (or was refused).',
+  'self-approved': 'The application was approved by the person who filed it: another approver must decide it.',
   'approval-revoked': 'The approval was revoked.',
   'terms-changed': 'The privacy grounds or standing masks changed after the approval.',
   'scope-not-approved': 'The approval does not cover this.',
+  'not-reviewed': 'The confidentiality review has not been signed off for the details as they stand.',
 };
 
 const el = (tag, props = {}, ...children) => {
@@ -69,10 +71,11 @@ export async function renderGovernance(root, { api, hearingId, me, hearing, onEr
       ? `revoked by ${app.revoked.by.username} on ${when(app.revoked.at)}: “${app.revoked.reason}”`
       : d ? `${d.outcome} by ${d.by.username} on ${when(d.at)}: “${d.reason}”` : 'waiting for a decision';
     root.append(el('p', {}, el('b', { textContent: 'Application: ' }), `${app.scopes.join(' and ')} — “${app.grounds}”, filed by ${app.filedBy.username} on ${when(app.filedAt)}; `, el('span', { id: 'gov-app-status', textContent: status })));
-    if (approver && !d) {
-      root.append(form('Approve', [['reason', 'Reasons for approval']], (v) => act(staff.decide({ ...id, applicationId: app.id }, { outcome: 'approved', reason: v.reason })), 'gov-approve'));
-      root.append(form('Refuse', [['reason', 'Reasons for refusal']], (v) => act(staff.decide({ ...id, applicationId: app.id }, { outcome: 'refused', reason: v.reason })), 'gov-refuse'));
-    }
+    // Four eyes: whoever filed the application may refuse it, never approve it.
+    const own = app.filedBy.userId === me.userId;
+    if (approver && !d && own) root.append(el('p', { className: 'small muted', id: 'gov-own', textContent: 'You filed this application: another approver of the court must approve it.' }));
+    if (approver && !d && !own) root.append(form('Approve', [['reason', 'Reasons for approval']], (v) => act(staff.decide({ ...id, applicationId: app.id }, { outcome: 'approved', reason: v.reason })), 'gov-approve'));
+    if (approver && !d) root.append(form('Refuse', [['reason', 'Reasons for refusal']], (v) => act(staff.decide({ ...id, applicationId: app.id }, { outcome: 'refused', reason: v.reason })), 'gov-refuse'));
     if (approver && d?.outcome === 'approved' && !app.revoked) {
       root.append(form('Revoke approval (cuts a live broadcast)', [['reason', 'Why the approval is revoked']], (v) => act(staff.revoke(id, { reason: v.reason })), 'gov-revoke'));
     }

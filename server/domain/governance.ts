@@ -91,7 +91,18 @@ export function emptyGovernance(hearingId: string): GovernanceRecord {
 }
 
 /** Why a hearing may not be approved, or may not air. */
-export type Blocker = 'heard-in-private' | 'masks-required' | 'objection-pending' | 'objection-upheld' | 'no-application' | 'not-approved' | 'approval-revoked' | 'terms-changed' | 'scope-not-approved';
+export type Blocker =
+  | 'heard-in-private'
+  | 'masks-required'
+  | 'objection-pending'
+  | 'objection-upheld'
+  | 'no-application'
+  | 'not-approved'
+  | 'self-approved'
+  | 'approval-revoked'
+  | 'terms-changed'
+  | 'scope-not-approved'
+  | 'not-reviewed';
 
 /** The sentence a clerk reads for each blocker. */
 export const BLOCKER_MESSAGES: Readonly<Record<Blocker, string>> = {
@@ -101,9 +112,11 @@ export const BLOCKER_MESSAGES: Readonly<Record<Blocker, string>> = {
   'objection-upheld': 'an objection to the broadcast was upheld',
   'no-application': 'no application to broadcast has been filed',
   'not-approved': 'the application to broadcast has not been approved',
+  'self-approved': 'the application was approved by the person who filed it; another approver must decide it',
   'approval-revoked': 'the approval to broadcast was revoked',
   'terms-changed': "the hearing's privacy grounds or standing masks changed after the approval",
   'scope-not-approved': 'the approval does not cover this',
+  'not-reviewed': 'the confidentiality review has not been signed off for the hearing as it stands',
 };
 
 const stable = (v: unknown): string => JSON.stringify(v);
@@ -137,9 +150,19 @@ export function currentApplication(g: GovernanceRecord): Application | null {
 }
 
 /**
+ * Whether `by` may approve `app`: four eyes, so never the person who filed it. Refusing one's own
+ * application is allowed (it lets nothing more reach the public).
+ */
+export function mayDecideOwn(app: Application, by: ActorRef, outcome: 'approved' | 'refused'): boolean {
+  return outcome === 'refused' || app.filedBy.userId !== by.userId;
+}
+
+/**
  * Whether the hearing may go to the public for `scope` now, and if not, every reason why. It is
- * cleared only by an approved, unrevoked application covering the scope, given on the hearing's
- * present restrictions, with nothing blocking approval since.
+ * cleared only by an approved, unrevoked application covering the scope, decided by someone other
+ * than its applicant and given on the hearing's present restrictions, with nothing blocking
+ * approval since, and by a confidentiality review of the hearing as it stands: the one gate for
+ * every public surface, the pictures as well as the pages.
  */
 export function clearance(h: Hearing, g: GovernanceRecord, scope: BroadcastScope): { readonly cleared: boolean; readonly blockers: Blocker[] } {
   const blockers = approvalBlockers(h, g);
@@ -148,9 +171,12 @@ export function clearance(h: Hearing, g: GovernanceRecord, scope: BroadcastScope
   else if (app.decision?.outcome !== 'approved') blockers.push('not-approved');
   else if (app.revoked) blockers.push('approval-revoked');
   else {
+    // A record written before four eyes were enforced (or by a node that did not) still does not clear.
+    if (!mayDecideOwn(app, app.decision.by, 'approved')) blockers.push('self-approved');
     if (app.decision.terms !== termsOf(h)) blockers.push('terms-changed');
     if (!app.scopes.includes(scope)) blockers.push('scope-not-approved');
   }
+  if (reviewInForce(h, g) === null) blockers.push('not-reviewed');
   return { cleared: blockers.length === 0, blockers };
 }
 

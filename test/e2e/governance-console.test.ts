@@ -72,12 +72,16 @@ describe('broadcast approval on the console', () => {
     await approver.locator('details.gov').screenshot({ path: shot });
     await approver.fill('.gov-approve input[name=reason]', 'open justice');
     await approver.click('.gov-approve button');
-    await approver.waitForFunction(() => (document.getElementById('gov-status')?.textContent ?? '').startsWith('Approved'), undefined, { timeout: 10_000 });
+    await approver.waitForFunction(() => (document.getElementById('gov-app-status')?.textContent ?? '').startsWith('approved by'), undefined, { timeout: 10_000 });
+    // Approved, it still may not air until the review is signed off, and the console says so.
+    expect(await text(approver, '#gov-status')).toContain('Not approved');
+    expect(await text(approver, '#governance')).toContain('The confidentiality review has not been signed off');
     await approver.check('.gov-review input[name=personalData]');
     await approver.check('.gov-review input[name=minors]');
     await approver.check('.gov-review input[name=masks]');
     await approver.click('.gov-review button');
     await approver.waitForFunction(() => (document.getElementById('gov-review')?.textContent ?? '').startsWith('Signed off'), undefined, { timeout: 10_000 });
+    await approver.waitForFunction(() => (document.getElementById('gov-status')?.textContent ?? '').startsWith('Approved'), undefined, { timeout: 10_000 });
     expect((await fetch(`${s.base}/public/hearings/${hearingId}`)).status).toBe(200);
 
     await clerk.click('#btn-start');

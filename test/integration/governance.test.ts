@@ -63,14 +63,20 @@ describe('broadcast approval', () => {
       const r = await s.api<Problem>('POST', `/api/hearings/${a.hearingId}/broadcast/${cmd}`, {}, clerkA);
       expect([r.status, r.body.code], cmd).toEqual([409, 'NOT_APPROVED']);
       expect(r.body.detail).toContain('no application to broadcast has been filed');
-      expect(r.body.blockers).toEqual(['no-application']);
+      expect(r.body.blockers).toEqual(['no-application', 'not-reviewed']);
     }
     const appId = await apply(a.hearingId, clerkA);
     const pending = await s.api<Problem>('POST', `/api/hearings/${a.hearingId}/broadcast/start`, {}, clerkA);
-    expect(pending.body.blockers).toEqual(['not-approved']);
+    expect(pending.body.blockers).toEqual(['not-approved', 'not-reviewed']);
     // A second application while one waits is a conflict, not a second queue.
     expect((await s.api('POST', `/api/hearings/${a.hearingId}/applications`, { scopes: ['live'], grounds: 'again' }, clerkA)).status).toBe(409);
     expect((await decide(a.hearingId, appId, approverA)).status).toBe(200);
+    // Approved, it still airs nothing until what the public will read has been reviewed.
+    expect((await gov(a.hearingId, clerkA)).body.live).toEqual({ cleared: false, blockers: ['not-reviewed'] });
+    const unreviewed = await s.api<Problem>('POST', `/api/hearings/${a.hearingId}/broadcast/start`, {}, clerkA);
+    expect([unreviewed.status, unreviewed.body.code, unreviewed.body.blockers]).toEqual([409, 'NOT_APPROVED', ['not-reviewed']]);
+    expect(unreviewed.body.detail).toContain('confidentiality review');
+    expect((await s.api('POST', `/api/hearings/${a.hearingId}/reviews`, { checklist: { personalData: true, minors: true, masks: true } }, approverA)).status).toBe(201);
     expect((await gov(a.hearingId, clerkA)).body.live).toEqual({ cleared: true, blockers: [] });
     // While it is in force, no new application can stand in for it.
     expect((await s.api('POST', `/api/hearings/${a.hearingId}/applications`, { scopes: ['live', 'replay'], grounds: 'again' }, clerkA)).status).toBe(409);
@@ -86,11 +92,30 @@ describe('broadcast approval', () => {
     expect((await gov(b.hearingId, clerkA)).status).toBe(403);
     expect((await decide(b.hearingId, appId, approverB, 'refused')).status).toBe(200);
     const start = await s.api<Problem>('POST', `/api/hearings/${b.hearingId}/broadcast/start`, {});
-    expect(start.body.blockers).toEqual(['not-approved']);
+    expect(start.body.blockers).toEqual(['not-approved', 'not-reviewed']);
     // Malformed and unknown input get clear errors.
     expect((await s.api('POST', `/api/hearings/${b.hearingId}/applications/${appId}/decision`, { outcome: 'maybe', reason: 'x' }, approverB)).status).toBe(400);
     expect((await s.api('POST', `/api/hearings/${b.hearingId}/applications/ap_doesnotexist000/decision`, { outcome: 'approved', reason: 'x' }, approverB)).status).toBe(404);
     expect((await s.api('POST', `/api/hearings/${b.hearingId}/applications`, { scopes: [], grounds: '' })).status).toBe(400);
+  });
+
+  it('takes four eyes: whoever filed an application cannot approve it, even holding both roles', async () => {
+    const d = await seedHearing(s, { cleared: false });
+    const both = await user('clerk-approver', ['clerk', 'approver'], { courtroomIds: [d.courtroomId], courtIds: [d.courtId] });
+    const appId = await apply(d.hearingId, both);
+    const own = await decide(d.hearingId, appId, both);
+    expect([own.status, own.body.code]).toEqual([403, 'FORBIDDEN']);
+    expect(own.body.detail).toContain('four eyes');
+    expect((await gov(d.hearingId, both)).body.applications.at(-1)?.decision).toBeUndefined();
+    // Another approver of the court decides it; the same account may still review.
+    const other = await approverOf(s, d.courtId);
+    expect((await decide(d.hearingId, appId, other)).status).toBe(200);
+    expect((await s.api('POST', `/api/hearings/${d.hearingId}/reviews`, { checklist: { personalData: true, minors: true, masks: true } }, both)).status).toBe(201);
+    expect((await gov(d.hearingId, both)).body.live).toEqual({ cleared: true, blockers: [] });
+    // Refusing one's own application lets nothing more out, so it is allowed.
+    expect((await s.api('POST', `/api/hearings/${d.hearingId}/approval/revoke`, { reason: 'reconsidered' }, other)).status).toBe(200);
+    const again = await apply(d.hearingId, both);
+    expect((await decide(d.hearingId, again, both, 'refused')).status).toBe(200);
   });
 
   it('never approves a hearing heard in private, whoever asks', async () => {
@@ -158,7 +183,7 @@ describe('broadcast approval', () => {
     // Dropping the standing mask lapses the approval: the hearing can no longer be started.
     expect((await s.api('PATCH', `/api/hearings/${r.hearingId}`, { standingMasks: [] })).status).toBe(200);
     const start = await s.api<Problem>('POST', `/api/hearings/${r.hearingId}/broadcast/start`, {});
-    expect(start.body.blockers).toEqual(['masks-required', 'terms-changed']);
+    expect(start.body.blockers).toEqual(['masks-required', 'terms-changed', 'not-reviewed']);
     await s.api('POST', `/api/hearings/${r.hearingId}/broadcast/end`, {});
   });
 
@@ -169,7 +194,6 @@ describe('broadcast approval', () => {
     let lastProgramBeforeRevoke = 0;
 
     beforeAll(async () => {
-      expect((await s.api('POST', `/api/hearings/${a.hearingId}/reviews`, { checklist: { personalData: true, minors: true, masks: true } }, approverA)).status).toBe(201);
       feed = new PublicFeed(`${s.base}/hls/hearings/${a.hearingId}/180p/index.m3u8`).start();
       encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${a.streamKey}`, 'flv', Date.now()).start();
       expect((await s.api('POST', `/api/hearings/${a.hearingId}/broadcast/start`, {}, clerkA)).status).toBe(200);

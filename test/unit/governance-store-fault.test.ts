@@ -57,8 +57,10 @@ describe('a governance act the state store refuses', () => {
     // The retry that works is the last approval on the trail, and the only one in force.
     state.refuse = false;
     await governance.decide(h.id, appId, 'approved', 'open justice', judge);
+    expect((await governance.clearance(h, 'live')).blockers).toEqual(['not-reviewed']);
+    await governance.review(h.id, { checklist: { personalData: true, minors: true, masks: true }, note: null }, judge);
     expect((await governance.clearance(h, 'live')).cleared).toBe(true);
-    expect((await audit.list(h.id)).map((e) => e.action).slice(-3)).toEqual(['broadcast-approved', 'act-not-stored', 'broadcast-approved']);
+    expect((await audit.list(h.id)).map((e) => e.action).slice(-4)).toEqual(['broadcast-approved', 'act-not-stored', 'broadcast-approved', 'confidentiality-reviewed']);
     expect(await audit.verify(h.id)).toMatchObject({ ok: true });
     audit.close();
   });

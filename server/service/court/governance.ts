@@ -10,6 +10,7 @@ import {
   clearance,
   currentApplication,
   emptyGovernance,
+  mayDecideOwn,
   publishable,
   reviewInForce,
   reviewSubjectOf,
@@ -141,6 +142,7 @@ export class Governance extends TypedEmitter<GovernanceEvents> {
       const app = currentApplication(g);
       if (!app || app.id !== applicationId) throw new CourtcastError('NOT_FOUND', `no pending application ${applicationId}`);
       if (app.decision) throw new CourtcastError('INVALID_TRANSITION', `the application was already ${app.decision.outcome}`);
+      if (!mayDecideOwn(app, ref(p), outcome)) throw new CourtcastError('FORBIDDEN', 'you filed this application: another approver of the court must approve it (four eyes)');
       if (outcome === 'approved') {
         const blockers = approvalBlockers(h, g);
         if (blockers.length > 0) throw notCleared(blockers, 'the broadcast cannot be approved');

@@ -51,10 +51,9 @@ export class Replays extends TypedEmitter<ReplaysEvents> {
     if (decision === 'withheld' && !reason) throw new CourtcastError('VALIDATION_FAILED', 'withholding a replay needs a reason');
     if (decision === 'published') {
       // A replay goes out only with an approval that covers it and a confidentiality review of
-      // the hearing as it stands.
+      // the hearing as it stands (both in the clearance).
       const c = await this.o.governance.clearance(h, 'replay');
       if (!c.cleared) throw notCleared(c.blockers, 'the replay cannot be published');
-      if (!(await this.o.governance.isPublishable(h))) throw new CourtcastError('NOT_APPROVED', 'the replay cannot be published: the confidentiality review has not been signed off for the hearing as it stands', { blockers: ['review-missing'] });
     }
     const now = (this.o.now ?? Date.now)();
     await this.o.audit.append(hearingId, { actor: by, action: decision === 'published' ? 'replay-published' : 'replay-withheld', reason, effectiveAt: now });
