@@ -78,11 +78,12 @@ export function createHttpApp(o: HttpOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', o.trustProxy ?? 'loopback');
-  // The watch page loads hls.js from us and media from the origin (blob: for MSE).
+  // The watch page loads hls.js from us and media from the origin (blob: for MSE); hls.js starts
+  // its transmuxing worker from a blob: URL.
   app.use(
     helmet({
       crossOriginResourcePolicy: { policy: 'cross-origin' },
-      contentSecurityPolicy: { directives: { 'media-src': ["'self'", 'blob:'], 'script-src': ["'self'", "'unsafe-inline'"], 'connect-src': ["'self'"] } },
+      contentSecurityPolicy: { directives: { 'media-src': ["'self'", 'blob:'], 'script-src': ["'self'", "'unsafe-inline'"], 'worker-src': ["'self'", 'blob:'], 'connect-src': ["'self'"] } },
     }),
   );
   // Without a configured base, links are relative: a Host header is the client's to choose, and a
@@ -115,7 +116,7 @@ export function createHttpApp(o: HttpOptions): Express {
   // The iframe embed is the one page other sites may frame.
   app.get('/embed/:id', (_req, res) => {
     res.removeHeader('X-Frame-Options');
-    res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; media-src 'self' blob:; connect-src 'self'; frame-ancestors *");
+    res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors *");
     sendInstalled(res, path.join(playerDir, 'embed.html'));
   });
   app.get('/oembed', oembedRoute(o.publicHearings, baseUrl));

@@ -36,6 +36,8 @@ describe('clerk console in Chromium: sign in, watch both players, cut', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
+    // A policy refusal (hls.js's worker under a CSP without worker-src blob:) is only a console error.
+    page.on('console', (m) => m.type() === 'error' && /Content Security Policy/i.test(m.text()) && pageErrors.push(m.text()));
     await page.goto(`${s.base}/console/`);
     await page.fill('#username', 'clerk');
     await page.fill('#password', 'clerk-long-password');
