@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import type { Hearing } from '../../server/domain/courts.ts';
 import { publicStateOf } from '../../server/domain/public-state.ts';
+import { PublicStates } from '../../server/service/publicity/public-states.ts';
 
 describe('the public state follows what aired', () => {
   const live = { status: 'live' as const, isPublic: true };
@@ -17,5 +20,19 @@ describe('the public state follows what aired', () => {
     expect(publicStateOf({ status: 'scheduled', isPublic: true }, null)).toBe('scheduled');
     expect(publicStateOf({ status: 'ended', isPublic: true }, 'aired')).toBe('ended');
     expect(publicStateOf({ status: 'live', isPublic: false }, 'aired')).toBe('not-broadcast');
+  });
+});
+
+describe('what other nodes say aired', () => {
+  const hearing = { id: 'hr_1', status: 'live', isPublic: true, delaySeconds: 10, scheduledStart: '2026-12-04T09:00:00.000Z' } as Hearing;
+  const states = () => new PublicStates(async () => hearing, async () => null, pino({ level: 'silent' }));
+
+  it('drops a message dated beyond the clock skew: it would pin the state it claims', async () => {
+    const s = states();
+    const now = Date.now();
+    expect(s.heard({ hearingId: 'hr_1', outcome: 'no-broadcast', since: Date.parse('2036-01-01T00:00:00Z') }, now)).toBe(false);
+    expect(await s.status('hr_1')).toMatchObject({ state: 'starting', since: null });
+    expect(s.heard({ hearingId: 'hr_1', outcome: 'aired', since: now - 1_000 }, now)).toBe(true);
+    expect(await s.status('hr_1')).toMatchObject({ state: 'live', since: now - 1_000 });
   });
 });

@@ -24,6 +24,9 @@ export interface AiredSeen {
 /** What a stored or announced aired outcome must look like: it decides what viewers are told. */
 export const airedCodec: z.ZodType<AiredSeen> = z.looseObject({ hearingId: z.string(), outcome: z.enum(AIRED_OUTCOMES), since: z.number() });
 
+/** How far ahead of this node's clock another node's release may be dated (their clocks differ a little). */
+const HEARD_SKEW_MS = 60_000;
+
 /** Where the newest aired outcome of each hearing is kept, for nodes that did not see it. */
 export interface AiredRecords {
   get(hearingId: string): Promise<AiredSeen | null>;
@@ -65,9 +68,17 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
     });
   }
 
-  /** What another node's hearing aired: this node's viewers are told as well. */
-  heard(seen: AiredSeen): void {
-    this.observe(seen);
+  /**
+   * What another node's hearing aired: this node's viewers are told as well. A message dated
+   * beyond the nodes' clock skew is no release (a forged or corrupt one would pin the state it
+   * claims, since nothing older can replace it): it is dropped and logged.
+   */
+  heard(seen: AiredSeen, now = Date.now()): boolean {
+    if (seen.since > now + HEARD_SKEW_MS) {
+      this.logger.warn({ hearingId: seen.hearingId, since: seen.since }, 'dropped an aired message from another node dated in the future');
+      return false;
+    }
+    return this.observe(seen);
   }
 
   /** Takes a newer outcome in and tells followers; false when it changes nothing. */
@@ -81,7 +92,7 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
 
   private async stored(id: string): Promise<{ outcome: AiredOutcome; since: number } | null> {
     const seen = await this.records?.get(id).catch(() => null);
-    return seen ? { outcome: seen.outcome, since: seen.since } : null;
+    return seen && seen.since <= Date.now() + HEARD_SKEW_MS ? { outcome: seen.outcome, since: seen.since } : null;
   }
 
   /** Tells followers a hearing's state again (a replay was published or withheld). */
