@@ -6,6 +6,8 @@
 const SCRIPT_BASE = new URL('.', import.meta.url);
 const SERVER = new URL('..', SCRIPT_BASE).href.replace(/\/$/, '');
 const PLAYING_STATES = new Set(['starting', 'live', 'paused', 'interrupted', 'not-broadcast']);
+/** How often a player without a state stream asks for the state. */
+const POLL_MS = 3_000;
 const locales = new Map();
 
 /** A locale's strings: the exact tag, then its language, then English. Adding a language is adding a file. */
@@ -116,10 +118,12 @@ class CourtcastPlayer extends HTMLElement {
   stop() {
     this.events?.close();
     this.events = null;
+    this.stopPolling();
     this.hls?.destroy();
     this.hls = null;
     clearInterval(this.ticker);
     clearTimeout(this.pendingState);
+    this.pendingStatus = null;
   }
 
   /** The language: the element's own, then the page's, then the browser's. */
@@ -129,8 +133,12 @@ class CourtcastPlayer extends HTMLElement {
 
   async load() {
     this.stop();
+    // The element may be loaded twice at once (its attribute set as it connects): only the newest
+    // load goes on past each wait, or the older one would open a second state stream and leak it.
+    const generation = (this.loads = (this.loads ?? 0) + 1);
     const id = this.getAttribute('hearing');
     const { tag, strings } = await loadLocale(this.language);
+    if (generation !== this.loads) return;
     this.strings = strings;
     this.locale = tag;
     this.$('.frame').dir = strings.dir ?? 'ltr';
@@ -145,13 +153,41 @@ class CourtcastPlayer extends HTMLElement {
       this.showCard(err.message, '');
       return;
     }
+    if (generation !== this.loads) return;
     const h = this.hearingInfo;
     this.$('.info').textContent = `${h.title} · ${h.courtName} · ${this.t('case', { caseNumber: h.caseNumber })}`;
     this.onStatus({ state: h.state, delaySeconds: h.delaySeconds, scheduledStart: h.scheduledStart });
     // One stream of state changes for as long as the player is on the page.
     this.events = new EventSource(`${SERVER}/public/hearings/${encodeURIComponent(id)}/events`);
-    this.events.addEventListener('state', (e) => this.whenSeen(JSON.parse(e.data)));
+    this.events.addEventListener('state', (e) => {
+      this.stopPolling();
+      this.whenSeen(JSON.parse(e.data));
+    });
+    // While the stream is down or refused (busy, too many from this address), the player asks for
+    // the state every few seconds instead, and still follows the hearing; the stream's next event
+    // ends that.
+    this.events.addEventListener('error', () => {
+      this.poller ??= setInterval(() => void this.pollState(id), POLL_MS);
+    });
     this.ticker = setInterval(() => this.renderState(), 1000);
+  }
+
+  stopPolling() {
+    clearInterval(this.poller);
+    this.poller = null;
+  }
+
+  /** The hearing's state as the public API tells it, when no stream does. */
+  async pollState(id) {
+    try {
+      const res = await fetch(`${SERVER}/public/hearings/${encodeURIComponent(id)}`);
+      if (!res.ok) return;
+      const h = await res.json();
+      if (h.state === this.status?.state) return;
+      this.whenSeen({ hearingId: id, state: h.state, since: h.stateSince, delaySeconds: h.delaySeconds, scheduledStart: h.scheduledStart });
+    } catch {
+      // The next poll tries again.
+    }
   }
 
   /**
@@ -160,10 +196,18 @@ class CourtcastPlayer extends HTMLElement {
    * matches the picture (a paused card appears with "paused", not seconds before it).
    */
   whenSeen(status) {
+    // A poll tells the same state again every few seconds: restarting the wait each time would
+    // put it off for good while the player runs more than a poll behind the live edge.
+    if (this.pendingStatus?.state === status.state) return;
     const behindMs = this.hls && !this.$('video').paused ? Math.max(0, (this.hls.latency || 0) * 1000) : 0;
     clearTimeout(this.pendingState);
-    if (behindMs === 0) this.onStatus(status);
-    else this.pendingState = setTimeout(() => this.onStatus(status), behindMs);
+    this.pendingStatus = null;
+    if (behindMs === 0) return this.onStatus(status);
+    this.pendingStatus = status;
+    this.pendingState = setTimeout(() => {
+      this.pendingStatus = null;
+      this.onStatus(status);
+    }, behindMs);
   }
 
   onStatus(status) {

@@ -60,8 +60,10 @@ export interface HttpOptions {
   readonly stats: PublicStats;
   /** Public state streams open at once at most. */
   readonly maxEventStreams?: number;
+  /** Of those, open at once from one client address (a refused player polls). */
+  readonly maxEventStreamsPerClient?: number;
   readonly logger: Logger;
-  /** Base URL for links in responses; by default taken from the request's Host. */
+  /** Base URL for links in responses; without one they are relative (never built from a Host header). */
   readonly publicBaseUrl?: string;
 }
 
@@ -103,7 +105,7 @@ export function createHttpApp(o: HttpOptions): Express {
   const openApi = openApiDocument();
   app.get('/openapi.json', (_req, res) => void res.json(openApi));
   app.use('/hls', originRouter(o.publicStore, (hearingId, client) => o.viewers.saw(hearingId, client), o.hotObjects));
-  app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi({ registry: o.registry, hearings: o.publicHearings, broadcasts: o.broadcasts, states: o.publicStates, replays: o.replays, catalogue: o.catalogue, stats: o.stats, maxEventStreams: o.maxEventStreams ?? 10_000 }, baseUrl));
+  app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi({ registry: o.registry, hearings: o.publicHearings, broadcasts: o.broadcasts, states: o.publicStates, replays: o.replays, catalogue: o.catalogue, stats: o.stats, maxEventStreams: o.maxEventStreams ?? 10_000, maxEventStreamsPerClient: o.maxEventStreamsPerClient ?? 8 }, baseUrl));
   app.get('/.well-known/courtcast-archive-key.pem', archiveKeyRoute(o.catalogue));
   // Archivists are few; the limit bounds what a stolen token can make the archive store (and the
   // audit trail, which records every refused master access) do.

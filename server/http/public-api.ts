@@ -33,6 +33,12 @@ export interface PublicApiDeps {
   readonly catalogue: Pick<ArchiveCatalogue, 'open' | 'head'>;
   readonly stats: Pick<PublicStats, 'replayStarted'>;
   readonly maxEventStreams: number;
+  /**
+   * Streams one client (by address, as `trust proxy` names it) may hold: enough for a household or
+   * a newsroom behind one address, not for one client to take the node's share. A refused player
+   * polls instead.
+   */
+  readonly maxEventStreamsPerClient: number;
 }
 
 const replayKey = z.string().regex(/^(?:index\.m3u8|[a-z0-9_-]{1,16}\/(?:index\.m3u8|\d{1,9}\.ts))$/, 'not a replay object');
@@ -42,6 +48,7 @@ export function publicApi(d: PublicApiDeps, baseUrl: (req: Request) => string): 
   const { registry, broadcasts, states, replays, catalogue } = d;
   const api = Router();
   let openStreams = 0;
+  const streamsOf = new Map<string, number>();
   // A published replay: the as-aired recording from the archive. Anything else (not published,
   // withheld, not public) is 404, so a withheld replay cannot be told from one that never was.
   api.get('/hearings/:id/replay/{*rest}', route(async (req, res) => {
@@ -62,6 +69,8 @@ export function publicApi(d: PublicApiDeps, baseUrl: (req: Request) => string): 
   // Live state for players: one long-lived stream per viewer instead of polling. Registered before
   // the caching header below: an event stream must never be cached.
   api.get('/hearings/:id/events', route(async (req, res) => {
+    // On a refusal too: a player on another site must read the status to know it should poll.
+    res.setHeader('Access-Control-Allow-Origin', '*');
     const id = parse(idParam, req.params.id, res);
     if (!id) return;
     const first = await states.status(id).catch(() => null);
@@ -71,7 +80,13 @@ export function publicApi(d: PublicApiDeps, baseUrl: (req: Request) => string): 
       res.setHeader('Retry-After', '30');
       return sendProblem(res, 'BUSY', 'too many open state streams; poll /public/hearings/{id} instead');
     }
+    const client = req.ip ?? '';
+    if ((streamsOf.get(client) ?? 0) >= d.maxEventStreamsPerClient) {
+      res.setHeader('Retry-After', '30');
+      return sendProblem(res, 'RATE_LIMITED', 'too many open state streams from this address; poll /public/hearings/{id} instead');
+    }
     openStreams++;
+    streamsOf.set(client, (streamsOf.get(client) ?? 0) + 1);
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': '*', 'X-Accel-Buffering': 'no' });
     const send = (s: PublicStatus) => res.write(`event: state\ndata: ${JSON.stringify(s)}\n\n`);
     send(first);
@@ -80,6 +95,9 @@ export function publicApi(d: PublicApiDeps, baseUrl: (req: Request) => string): 
     const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     req.on('close', () => {
       openStreams--;
+      const left = (streamsOf.get(client) ?? 1) - 1;
+      if (left > 0) streamsOf.set(client, left);
+      else streamsOf.delete(client);
       stop();
       clearInterval(beat);
     });

@@ -26,7 +26,9 @@ describe('<courtcast-player> on another site', () => {
   const shot = (name: string) => (process.env.COURTCAST_SCREENSHOTS ? path.resolve(`docs/${name}.png`) : path.join(os.tmpdir(), `courtcast-${name}.png`));
 
   beforeAll(async () => {
-    s = await startTestServer({ media: { ladder: [{ name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
+    // One state stream per address: of two players on this machine, one is refused one and must
+    // follow the hearing by asking for its state.
+    s = await startTestServer({ media: { ladder: [{ name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } }, { maxEventStreamsPerClient: 1 });
     const seeded = await seedHearing(s, { delaySeconds: 4, scheduledStart: new Date(Date.now() + 3_600_000) });
     hearingId = seeded.hearingId;
     streamKey = seeded.streamKey;
@@ -62,10 +64,13 @@ describe('<courtcast-player> on another site', () => {
     await s?.close();
   });
 
+  /** State streams the server refused a player (429): that player polls. */
+  let refusedStreams = 0;
   const open = async (lang: 'zh' | 'en'): Promise<{ page: Page; errors: string[] }> => {
     const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('response', (r) => r.url().endsWith('/events') && r.status() === 429 && refusedStreams++);
     await page.goto(`${siteBase}/${lang}`);
     return { page, errors };
   };
@@ -130,6 +135,8 @@ describe('<courtcast-player> on another site', () => {
     expect(await inShadow(en.page, '.delay')).toBe('Delayed by 4 s');
     await zh.page.screenshot({ path: shot('player-live-zh') });
 
+    // One of the two follows by polling: both must still show every state as it airs.
+    expect(refusedStreams).toBeGreaterThanOrEqual(1);
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/pause`, { reason: 'recess' })).status).toBe(200);
     // Each player changes its label when it reaches the paused card, so each is waited for.
     await untilState(zh.page, 'paused');

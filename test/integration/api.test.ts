@@ -1,7 +1,9 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_BROADCAST_COMMANDS } from '../../server/domain/commands.ts';
+import { EventStream } from '../support/event-stream.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { waitFor } from '../support/wait.ts';
 
 interface Problem {
   status: number;
@@ -150,5 +152,35 @@ describe('HTTP API: validation, errors and the public view', () => {
     const command = doc.paths['/api/hearings/{id}/broadcast/{command}'] as { post: { parameters: { name: string; schema: { enum?: string[] } }[] } };
     expect(command.post.parameters.find((p) => p.name === 'command')?.schema.enum).toEqual([...HTTP_BROADCAST_COMMANDS]);
     expect((await fetch(`${s.base}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('public state streams', () => {
+  it('holds a few per address: one more is refused with 429 problem+json until one closes', async () => {
+    const t = await startTestServer({}, { maxEventStreamsPerClient: 2 });
+    const streams: EventStream[] = [];
+    try {
+      const { hearingId } = await seedHearing(t);
+      const url = `${t.base}/public/hearings/${hearingId}/events`;
+      for (let i = 0; i < 2; i++) streams.push(await new EventStream(url).open());
+      expect(streams.map((x) => x.status)).toEqual([200, 200]);
+      const refused = await fetch(url);
+      expect([refused.status, refused.headers.get('retry-after')]).toEqual([429, '30']);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await refused.json()) as { code: string }).code).toBe('RATE_LIMITED');
+      // Closing one frees its place, as the server sees the socket close.
+      streams.shift()?.close();
+      const again = await waitFor(async () => {
+        const x = await new EventStream(url).open();
+        if (x.status === 200) return x;
+        x.close();
+        return null;
+      }, 'a place for a new stream', 5_000, 100);
+      streams.push(again);
+      await waitFor(() => again.events.length > 0, 'the state on the new stream', 5_000, 50);
+    } finally {
+      for (const x of streams) x.close();
+      await t.close();
+    }
   });
 });
