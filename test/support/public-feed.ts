@@ -195,6 +195,14 @@ export async function decodeFeed(feed: PublicFeed, o: { hear?: boolean } = {}): 
     return { counters, heard: heard ?? [] };
   };
   return mapOnCores(feed.sorted(), async (e): Promise<DecodedEntry> => {
+    try {
+      return await decodeEntry(e);
+    } catch (err) {
+      // Name the entry: a segment the public was served that does not decode is the finding.
+      throw new Error(`public entry ${e.seq} (${e.uri}) did not decode: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  });
+  async function decodeEntry(e: SeenEntry): Promise<DecodedEntry> {
     const body = (await fetchBody(e.uri)) as Buffer;
     const rung = new URL(e.uri).pathname.split('/').at(-2) ?? '';
     const own = await decoded(body, o.hear !== false);
@@ -202,10 +210,15 @@ export async function decodeFeed(feed: PublicFeed, o: { hear?: boolean } = {}): 
     if (o.hear !== false) {
       heard.push({ label: `${rung}/${e.seq}`, spans: own.heard });
       const audio = rung === AUDIO_RUNG ? null : await fetchBody(e.uri.replace(`/${rung}/`, `/${AUDIO_RUNG}/`));
-      if (audio) heard.push({ label: `${AUDIO_RUNG}/${e.seq}`, spans: (await decoded(audio, true, false)).heard });
+      const heardAudio = audio
+        ? await decoded(audio, true, false).catch((err: unknown) => {
+            throw new Error(`its ${AUDIO_RUNG} rung: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          })
+        : null;
+      if (heardAudio) heard.push({ label: `${AUDIO_RUNG}/${e.seq}`, spans: heardAudio.heard });
     }
     return { ...e, counters: own.counters, program: own.counters.some((c) => c > 0), heard };
-  });
+  }
 }
 
 /** Every frame of a TS segment as 640x360 grey pixels. */
