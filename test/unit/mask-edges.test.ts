@@ -2,24 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { IngestClock } from '../../server/ingest/ingest-clock.ts';
 import { dateSegment, frameOffsets } from '../../server/pipeline/capture-dating.ts';
 import { maskWindow } from '../../server/pipeline/slot-proof.ts';
+import { prng } from '../support/rtmp-fuzz.ts';
 
 const FPS = 30;
 const FRAME = 1000 / FPS;
 const AAC = (1024 / 48_000) * 1000;
 const T0 = 1_700_000_000_000;
 const CASES = 300;
-
-/** A small seeded generator (mulberry32), so a failing case can be run again. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * Four seconds of 30 fps video and AAC sound as an RTMP encoder sends them, arriving in bursts:
@@ -51,7 +40,7 @@ function arrivals(rnd: () => number): { clock: IngestClock; pts: number[] } {
  */
 describe('a mask on the capture clock, over random arrivals', () => {
   it(`covers every frame captured inside it, and at most a frame more at each edge (${CASES} cases)`, () => {
-    const rnd = random(20261204);
+    const rnd = prng(20261204);
     let edgeFrames = 0;
     for (let n = 0; n < CASES; n++) {
       const { clock, pts } = arrivals(rnd);
