@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
 import { approverOf, seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { waitFor } from '../support/wait.ts';
 
 /**
  * The approval on the console, as the court uses it: the clerk is told why the broadcast cannot
@@ -94,8 +95,14 @@ describe('broadcast approval on the console', () => {
     await clerk.waitForFunction(() => (document.getElementById('governance')?.textContent ?? '').includes('The approval was revoked.'), undefined, { timeout: 10_000 });
     expect(errors).toEqual([]);
 
-    const trail = await s.api<{ action: string; actor: { role?: string } }[]>('GET', `/api/hearings/${hearingId}/audit`);
-    const acts = trail.body.map((e) => `${e.action}:${e.actor.role ?? 'system'}`);
+    // The cut acts on the live hearing first; its trail entry is written once that is done, so
+    // the console can show CUT a moment before the trail has it.
+    let acts: string[] = [];
+    await waitFor(async () => {
+      const trail = await s.api<{ action: string; actor: { role?: string } }[]>('GET', `/api/hearings/${hearingId}/audit`);
+      acts = trail.body.map((e) => `${e.action}:${e.actor.role ?? 'system'}`);
+      return acts.includes('withdrawn:approver');
+    }, 'the withdrawal in the trail', 10_000);
     for (const a of ['broadcast-applied:clerk', 'broadcast-approved:approver', 'confidentiality-reviewed:approver', 'start:clerk', 'broadcast-approval-revoked:approver', 'withdrawn:approver']) expect(acts).toContain(a);
   });
 });
