@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -86,7 +87,7 @@ describe('docker-compose.yml', () => {
     // resolved when nginx starts, so here they are this machine.
     const text = readFileSync('deploy/nginx.conf', 'utf8').replaceAll('/var/cache/nginx', dir).replace(/courtcast-\d(?=:)/g, '127.0.0.1');
     writeFileSync(conf, `load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n${text}`);
-    const { stderr } = await promisify(execFile)('/usr/sbin/nginx', ['-t', '-c', conf, '-e', path.join(dir, 'error.log'), '-g', `pid ${dir}/nginx.pid;`]);
+    const { stderr } = await promisify(execFile)('/usr/sbin/nginx', ['-t', '-c', conf, '-e', path.join(dir, 'error.log'), '-g', `pid ${dir}/nginx.pid;`]).finally(() => rm(dir, { recursive: true, force: true }));
     expect(stderr).toContain('test is successful');
   });
 });

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyManifest, type Manifest } from '../../recorder/manifest.ts';
 import { TestEncoder } from '../support/encoder.ts';
-import { decodeCounters, decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
+import { FRAME_MS } from '../support/encoder.ts';
+import { decodeCounters, decodeFeed, fileCounters, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { TestRedis } from '../support/redis.ts';
 import { S3Peer } from '../support/s3.ts';
 import { serverOnFreePorts, type ServerProcess } from '../support/server-process.ts';
@@ -14,9 +15,40 @@ import { elapse, waitFor } from '../support/wait.ts';
 import { clearHearing } from '../support/governance.ts';
 
 const D = 4_000;
-/** How early a respawned encoder's counter estimates may run on this loaded machine. */
-const RESPAWN_EARLY_MS = 1_500;
+/**
+ * How far a frame's capture instant read off the master may stray from the server's own dating:
+ * its segment's start is dated by the server (less up to 25 ms of sound before the first frame,
+ * plus half a frame), and frames after it are placed one frame time apart, which holds while the
+ * encoder and the server keep pace (a stall inside the segment would bunch them later).
+ */
+const CAPTURE_SLACK_MS = 150;
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Where one encoder connection's counters lie on the server's ingest clock: its first counter and that frame's capture instant. */
+interface Calibration {
+  readonly firstCounter: number;
+  readonly capturedAt: number;
+}
+
+/**
+ * Each master run's first sealed segment, dated on the ingest clock by the server that took it:
+ * one calibration per encoder connection. Counters alone run early by however long FFmpeg took to
+ * start emitting, which on a loaded machine is more than a second.
+ */
+async function calibrate(masterDir: string): Promise<Calibration[]> {
+  const lines = readFileSync(path.join(masterDir, 'manifest.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { run: number; index: number; file: string; captureStart?: number; dated?: string });
+  const firsts = new Map<number, (typeof lines)[number]>();
+  for (const l of lines) if (l.dated === 'clock' && (firsts.get(l.run)?.index ?? Infinity) > l.index) firsts.set(l.run, l);
+  const out: Calibration[] = [];
+  for (const l of firsts.values()) {
+    const first = (await fileCounters(path.join(masterDir, l.file))).find((c) => c > 0);
+    if (first !== undefined) out.push({ firstCounter: first, capturedAt: l.captureStart! });
+  }
+  return out.sort((a, b) => a.firstCounter - b.firstCounter);
+}
 
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
@@ -60,6 +92,13 @@ describe.each(STORES)('restart recovery on the %s store: a server killed while p
   const afterCrash = { token: 0, phase: '', oldPassword: 0, newPassword: 0, verify: { ok: false }, actions: [] as string[] };
   let seqBeforeKill = 0;
   let decoded: DecodedEntry[] = [];
+  let calibrations: Calibration[] = [];
+  /** A counter's capture instant on the ingest clock of the connection that carried it. */
+  const capturedAt = (c: number): number => {
+    const k = calibrations.findLastIndex((x) => x.firstCounter <= c);
+    const cal = calibrations[Math.max(0, k)]!;
+    return cal.capturedAt + (c - cal.firstCounter) * FRAME_MS;
+  };
 
   const api = async <T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${base}${p}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -161,6 +200,7 @@ describe.each(STORES)('restart recovery on the %s store: a server killed while p
     const trail = (await api<{ action: string; effectiveAt: string | null }[]>('GET', `/api/hearings/${hearingId}/audit`)).body;
     afterCrash.actions = trail.map((e) => e.action);
     marks.paused = Date.parse(trail.find((e) => e.action === 'pause')?.effectiveAt ?? '');
+    marks.resumed = Date.parse(trail.find((e) => e.action === 'resume')?.effectiveAt ?? '');
     // The encoder reconnects; the hearing stays cut until it ends. What it captures meanwhile is
     // decided as the end drains it, so a leak would air then.
     encoder();
@@ -168,6 +208,7 @@ describe.each(STORES)('restart recovery on the %s store: a server killed while p
     await command('end');
     await feed.untilEnded(D + 20_000);
     decoded = await decodeFeed(feed);
+    calibrations = await calibrate(path.join(dataDir, 'master', hearingId));
     if (owesUploads) {
       manifest = await waitFor(
         async () => {
@@ -210,22 +251,23 @@ describe.each(STORES)('restart recovery on the %s store: a server killed while p
   it('never airs a frame captured while off air, before or after the restarts', () => {
     const aired = decoded.flatMap((e) => e.counters.filter((c) => c > 0));
     expect(aired.length).toBeGreaterThan(60);
-    // From the instant the server took the pause (its request left at marks.pause; under load it
-    // was handled later, and frames that arrived meanwhile rightly aired).
+    // The off-air window is from the instant the server took the pause to the one the restarted
+    // server took the resume (the requests left earlier; under load they were handled later, and
+    // frames that arrived meanwhile rightly aired), read off the trail.
     expect(marks.paused).toBeGreaterThanOrEqual(marks.pause!);
     expect(marks.paused! - marks.pause!).toBeLessThan(2_000);
-    // Up to the resume less the respawned encoder's start-up: its counters run early by the time
-    // FFmpeg takes to start emitting, which on a loaded machine went past 600 ms (frames 865-866
-    // and 898-900 near the resume, in two clean-clone runs). An exact reading needs the encoder's
-    // timestamps on the ingest clock, as edges.test does; see the closing note of 2026-12-04.
-    const offAir = aired.filter((c) => timeOf(c) > marks.paused! && timeOf(c) < marks.resume! - RESPAWN_EARLY_MS);
+    expect(marks.resumed).toBeGreaterThanOrEqual(marks.resume!);
+    // Frames are placed on the servers' ingest clocks from the master (one calibration per encoder
+    // connection: three), not from when each encoder was spawned.
+    expect(calibrations.length).toBeGreaterThanOrEqual(3);
+    const offAir = aired.filter((c) => capturedAt(c) > marks.paused! + CAPTURE_SLACK_MS && capturedAt(c) < marks.resumed! - CAPTURE_SLACK_MS);
     expect(offAir).toEqual([]);
-    // A counter's time underestimates its capture, so these were captured in the dumped window.
-    expect(releasedAtCut).toBeGreaterThan(marks.resume! - 600);
-    const dumped = aired.filter((c) => timeOf(c) > releasedAtCut);
+    // Frames captured after the cut's release point were dumped with the window.
+    expect(releasedAtCut).toBeGreaterThan(marks.resumed!);
+    const dumped = aired.filter((c) => capturedAt(c) > releasedAtCut + CAPTURE_SLACK_MS);
     expect(dumped).toEqual([]);
     // And the broadcast really resumed after the restart.
-    expect(aired.some((c) => timeOf(c) > marks.resume!)).toBe(true);
+    expect(aired.some((c) => capturedAt(c) > marks.resumed! + CAPTURE_SLACK_MS)).toBe(true);
   });
 
   it('continues the same public playlist: sequence numbers go on, every version parses', async () => {

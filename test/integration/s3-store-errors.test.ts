@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +32,7 @@ describe('S3 store refusals', () => {
     denying.closeAllConnections();
     await new Promise((r) => denying.close(r));
     await peer.dispose();
+    await rm(path.dirname(src), { recursive: true, force: true });
   });
 
   it('names a bucket that does not exist', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { EmbeddedStateStore } from '../../server/store/embedded-state-store.ts';
@@ -10,11 +11,18 @@ import { TestRedis } from '../support/redis.ts';
 
 const redis = new TestRedis();
 let prefixCounter = 0;
+/** The embedded store's directories, removed when the file is done (one per test). */
+const dirs: string[] = [];
+const tempDir = (): string => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-state-'));
+  dirs.push(dir);
+  return dir;
+};
 
 /** Every implementation of the state store must pass this one suite. */
 const implementations: [string, () => Promise<StateStore>][] = [
   ['memory', async () => new MemoryStateStore()],
-  ['embedded', async () => EmbeddedStateStore.open(mkdtempSync(path.join(os.tmpdir(), 'cc-state-')))],
+  ['embedded', async () => EmbeddedStateStore.open(tempDir())],
   ['redis', async () => RedisStateStore.connect(redis.url, `contract${++prefixCounter}`)],
 ];
 
@@ -24,6 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await redis.stop();
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
 describe.each(implementations)('state store contract: %s', (_name, make) => {

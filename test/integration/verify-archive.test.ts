@@ -99,7 +99,9 @@ describe('verify-archive: anyone with the public key can check an archive', () =
   }, 30_000);
 
   it('refuses a manifest re-signed with another key, and says so', async () => {
-    const other = await loadSigningKey(mkdtempSync(path.join(os.tmpdir(), 'cc-otherkey-')));
+    const otherDir = mkdtempSync(path.join(os.tmpdir(), 'cc-otherkey-'));
+    const other = await loadSigningKey(otherDir);
+    await rm(otherDir, { recursive: true, force: true });
     const otherKey = path.join(dir, 'other.pem');
     writeFileSync(otherKey, other.publicPem);
     const r = await verifyCli(folder, otherKey);

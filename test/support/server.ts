@@ -59,7 +59,8 @@ export interface TestServer {
 
 /** Starts Courtcast on free ports with a throwaway data directory. */
 export async function startTestServer(overrides: Record<string, unknown> = {}, options: Omit<CourtcastOptions, 'logger' | 'slateCacheDir'> = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-test-'));
+  // A test that keeps its data directory across restarts passes it; otherwise a throwaway one.
+  const dataDir = typeof overrides.dataDir === 'string' ? overrides.dataDir : mkdtempSync(path.join(os.tmpdir(), 'courtcast-test-'));
   const config = loadConfig({
     env: {},
     overrides: {
