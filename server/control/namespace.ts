@@ -42,6 +42,12 @@ export interface ControlDeps {
 
 /** How long a console's state waits for what only the store knows before it does without. */
 const STORE_READ_MS = 1_000;
+/**
+ * The longest a command's answer waits on stores, all told: saving the program and the trail
+ * (in parallel) and then the console state share it, so a cut is acknowledged within it while
+ * the state store is frozen.
+ */
+const ACK_WAIT_MS = 1_000;
 /** How long a retry with the same idempotency key returns the first answer. */
 const IDEMPOTENCY_TTL_MS = 10 * 60_000;
 /** Idempotency answers kept in memory; the oldest go first, so a flood of keys costs bounded memory. */
@@ -205,11 +211,12 @@ export class ControlChannel {
         return;
       }
       let result: CommandAck;
+      const started = this.now();
       this.inFlight.set(body.hearingId, (this.inFlight.get(body.hearingId) ?? 0) + 1);
       try {
         const actor = userActor(p);
         const extra = await act(body, actor);
-        result = { ...extra, ok: true, state: await this.consoleState(body.hearingId) };
+        result = { ...extra, ok: true, state: await this.consoleState(body.hearingId, Math.max(0, ACK_WAIT_MS - (this.now() - started))) };
       } catch (err) {
         result = errorAck(err, this.d.logger);
       } finally {
@@ -226,8 +233,11 @@ export class ControlChannel {
     }
   }
 
-  /** The full state of a hearing, as every console in its room sees it. */
-  async consoleState(id: string): Promise<ConsoleState> {
+  /**
+   * The full state of a hearing, as every console in its room sees it. What only the store knows
+   * is waited for at most `storeWaitMs`, then taken from what this node last read.
+   */
+  async consoleState(id: string, storeWaitMs = STORE_READ_MS): Promise<ConsoleState> {
     // From whichever node runs it (this one without asking a store): a live hearing's console
     // must keep working while the store is down, so what only the store knows (the audit tail,
     // presets) degrades to what this node holds.
@@ -236,9 +246,13 @@ export class ControlChannel {
     const live = view?.status ?? null;
     // Bounded: a stalled store must not hold back the ack of a cut the live session already took.
     const recent = this.d.audit.recent(id, 10);
-    const [audit, room] = await Promise.all([
-      settleWithin(this.d.audit.tail(id, 10), STORE_READ_MS, recent),
-      settleWithin(this.d.registry.courtroom(hearing.courtroomId), STORE_READ_MS, null),
+    const [audit, presets] = await Promise.all([
+      settleWithin(this.d.audit.tail(id, 10), storeWaitMs, recent),
+      settleWithin(
+        this.d.registry.courtroom(hearing.courtroomId).then((r) => r.presets ?? []),
+        storeWaitMs,
+        this.d.registry.knownPresetsOf(hearing.courtroomId) ?? [],
+      ),
     ]);
     return {
       hearing,
@@ -248,7 +262,7 @@ export class ControlChannel {
       encoderHealth: view?.encoderHealth ?? null,
       audit,
       masks: view?.masks ?? [],
-      presets: room?.presets ?? [],
+      presets,
       previewUrl: live ? `/api/hearings/${id}/preview/index.m3u8` : null,
       serverTime: new Date(this.now()).toISOString(),
       health: { stateStore: this.d.health.stateStoreOk ? 'ok' : 'down', publicStore: this.d.health.publicStoreOk ? 'ok' : 'down', archive: this.d.health.archive },

@@ -186,8 +186,13 @@ describe('the compose topology as processes: two nodes', () => {
       before = await newest();
       cutAt = Date.now();
       const cut = await emit('cut', { hearingId, idempotencyKey: 'topology-stall-cut', reason: 'said while Redis stalled' });
+      const ackMs = Date.now() - cutAt;
       // Acked while Redis is still frozen: the live session took it; the store has not.
       expect(cut).toMatchObject({ ok: true, persisted: false, state: { live: { phase: 'cut' } } });
+      // Within the answer's one second of waiting on stores (saving the program and the trail, in
+      // parallel, then the console state), plus the loaded machine's scheduling; it took 3 s when
+      // the three waited in turn.
+      expect(ackMs).toBeLessThan(1_800);
       await elapse(2_000);
       expect(await newest()).toBe(before);
     } finally {

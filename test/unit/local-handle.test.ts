@@ -17,13 +17,13 @@ function fakeSession(program: BroadcastProgram, releasedUntil = 0) {
     hearing,
     program,
     releasedUntil,
-    command: async (cmd: string, opts?: { withdrawn?: boolean }) => {
+    command: (cmd: string, opts?: { withdrawn?: boolean }) => {
       did.push(opts?.withdrawn ? `${cmd}(withdrawn)` : cmd);
-      return { program, effectiveAt: 1, persisted: false };
+      return { program, effectiveAt: 1, saved: Promise.resolve(false) };
     },
-    maskAction: async (a: Extract<ProgramAction, { type: 'mask' | 'lift' }>) => {
+    maskAction: (a: Extract<ProgramAction, { type: 'mask' | 'lift' }>) => {
       did.push(a.type === 'mask' ? `mask:${a.mask.kind}` : `lift:${a.maskId}`);
-      return { program, effectiveAt: 1, persisted: false };
+      return { program, effectiveAt: 1, saved: Promise.resolve(false) };
     },
     status: () => ({ hearingId: 'h1', phase: program.phase }),
   };

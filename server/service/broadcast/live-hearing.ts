@@ -37,8 +37,12 @@ export interface CommandOutcome {
   readonly program: BroadcastProgram;
   /** The capture instant the command took effect from (domain/program.ts `effectiveAt`). */
   readonly effectiveAt: number;
-  /** Saved in the state store within the wait; otherwise it holds in memory and keeps retrying. */
-  readonly persisted: boolean;
+  /**
+   * Whether the state store took the change within the wait; otherwise it holds in memory and
+   * keeps retrying. A promise, so the caller can put the act on the record meanwhile: the answer
+   * then waits for the slower of the two, not for both in turn.
+   */
+  readonly saved: Promise<boolean>;
 }
 
 /** Longest the transcoder may run after an end to produce what was captured before it. */
@@ -201,7 +205,7 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
    * Applies a clerk's command. The program changes synchronously (so no release decision can
    * slip in between), then it is saved; the store is never in the way of the change.
    */
-  async command(cmd: BroadcastCommand, opts: { readonly withdrawn?: boolean } = {}): Promise<CommandOutcome> {
+  command(cmd: BroadcastCommand, opts: { readonly withdrawn?: boolean } = {}): CommandOutcome {
     if (this.closed) throw new CourtcastError('INVALID_TRANSITION', 'the broadcast is over');
     const at = this.o.now();
     const action: ProgramAction = cmd === 'cut' ? { type: 'cut', at, releasedUntil: this.delay.releasedUntil, withdrawn: opts.withdrawn === true } : { type: cmd, at };
@@ -213,14 +217,14 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     if (cmd === 'end') this.scheduleStop();
     this.emit('program', this.programState, action);
     const program = this.programState;
-    return { program, effectiveAt: effective, persisted: await this.save() };
+    return { program, effectiveAt: effective, saved: this.save() };
   }
 
   /**
    * Adds or lifts a mask. The program changes synchronously, so the very next release decision
    * (and render scheduling) sees it; then it is persisted.
    */
-  async maskAction(action: Extract<ProgramAction, { type: 'mask' | 'lift' }>): Promise<CommandOutcome> {
+  maskAction(action: Extract<ProgramAction, { type: 'mask' | 'lift' }>): CommandOutcome {
     if (this.closed) throw new CourtcastError('INVALID_TRANSITION', 'the broadcast is over');
     const effective = effectiveAt(this.programState, action);
     const result = applyAction(this.programState, action);
@@ -232,7 +236,7 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     if (slots && action.type === 'mask') void slots.apply(action.mask);
     if (slots && action.type === 'lift') void slots.lift(action.maskId, effective);
     const program = this.programState;
-    return { program, effectiveAt: effective, persisted: await this.save() };
+    return { program, effectiveAt: effective, saved: this.save() };
   }
 
   /**

@@ -83,8 +83,8 @@ export class LocalHandle {
   /** A clerk's program command. */
   async command(cmd: BroadcastCommand, ctx: CommandContext): Promise<CommandResult> {
     await this.d.gate.admit(this.id, cmd);
-    const { program, effectiveAt, persisted } = await this.session.command(cmd);
-    const recorded = await this.d.gate.record(this.id, { actor: ctx.actor, action: cmd, reason: ctx.reason ?? null, effectiveAt, params: { phase: program.phase } });
+    const { program, effectiveAt, saved } = this.session.command(cmd);
+    const [persisted, recorded] = await Promise.all([saved, this.d.gate.record(this.id, { actor: ctx.actor, action: cmd, reason: ctx.reason ?? null, effectiveAt, params: { phase: program.phase } })]);
     this.d.changed();
     return { ...this.session.status(), persisted, recorded };
   }
@@ -101,15 +101,15 @@ export class LocalHandle {
     const mask = standing ? { ...minted.mask, standing } : minted.mask;
     const released = this.session.releasedUntil;
     const alreadyPublic = mask.start < released ? { start: mask.start, end: Math.min(released, mask.end ?? released) } : null;
-    const { persisted } = await this.session.maskAction({ type: 'mask', at: now, mask });
-    const recorded = await this.d.gate.record(this.id, { actor: ctx.actor, action: 'mask', reason: ctx.reason ?? null, effectiveAt: mask.start, params: { mask: { ...mask }, alreadyPublic } });
+    const { saved } = this.session.maskAction({ type: 'mask', at: now, mask });
+    const [persisted, recorded] = await Promise.all([saved, this.d.gate.record(this.id, { actor: ctx.actor, action: 'mask', reason: ctx.reason ?? null, effectiveAt: mask.start, params: { mask: { ...mask }, alreadyPublic } })]);
     this.d.changed();
     return { mask, alreadyPublic, status: { ...this.session.status(), persisted, recorded } };
   }
 
   /** A clerk's mask request as the edges receive it: a preset resolved, times read, times answered as ISO. */
   async requestMask(req: MaskRequest, actor: AuditActor): Promise<MaskAnswer> {
-    const region = req.preset ? await this.d.registry.preset(this.id, req.preset) : req.region;
+    const region = req.preset ? await this.d.registry.preset(this.session.hearing.courtroomId, req.preset) : req.region;
     const r = await this.addMask(
       {
         kind: req.kind,
@@ -131,8 +131,8 @@ export class LocalHandle {
     if (existing.end !== null) throw new CourtcastError('INVALID_TRANSITION', 'that mask has already ended');
     if (existing.standing) throw new CourtcastError('INVALID_TRANSITION', `"${existing.standing}" is a standing mask the hearing requires; it cannot be lifted`);
     await this.d.gate.admit(this.id, 'lift');
-    const { effectiveAt, persisted } = await this.session.maskAction({ type: 'lift', at: this.d.now(), maskId });
-    const recorded = await this.d.gate.record(this.id, { actor: ctx.actor, action: 'lift-mask', reason: ctx.reason ?? null, effectiveAt, params: { maskId } });
+    const { effectiveAt, saved } = this.session.maskAction({ type: 'lift', at: this.d.now(), maskId });
+    const [persisted, recorded] = await Promise.all([saved, this.d.gate.record(this.id, { actor: ctx.actor, action: 'lift-mask', reason: ctx.reason ?? null, effectiveAt, params: { maskId } })]);
     this.d.changed();
     return { ...this.session.status(), persisted, recorded };
   }
@@ -151,8 +151,8 @@ export class LocalHandle {
       return;
     }
     if (!['on-air', 'paused', 'cut'].includes(phase)) return;
-    const { program, effectiveAt } = await this.session.command('cut', { withdrawn: true });
-    await this.d.gate.record(this.id, { actor, action: 'withdrawn', reason, effectiveAt, params: { phase: program.phase } });
+    const { program, effectiveAt, saved } = this.session.command('cut', { withdrawn: true });
+    await Promise.all([saved, this.d.gate.record(this.id, { actor, action: 'withdrawn', reason, effectiveAt, params: { phase: program.phase } })]);
     this.d.changed();
   }
 

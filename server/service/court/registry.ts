@@ -1,3 +1,4 @@
+import { settleWithin } from '../../domain/deadline.ts';
 import { CourtcastError } from '../../domain/errors.ts';
 import { delayAllowed, type CaseType, type Court, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type MaskPreset, type PrivacyGround, type StandingMask } from '../../domain/courts.ts';
 import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type CourtroomId, type HearingId } from '../../domain/ids.ts';
@@ -26,9 +27,14 @@ export type HearingPatch = Partial<Pick<Hearing, 'caseNumber' | 'title' | 'caseT
  * Courts, courtrooms and hearings, kept in the state store. It also keeps the stream-key index
  * in memory, because the RTMP server must accept or refuse a publish synchronously.
  */
+/** How long a preset's region is read from the store before this node's last copy serves. */
+const PRESET_READ_MS = 250;
+
 export class Registry {
   private readonly byKey = new Map<string, CourtroomId>();
   private readonly keyOfRoom = new Map<string, string>();
+  /** Each courtroom's presets as this node last read or wrote them, for masks asked while the store stalls. */
+  private readonly knownPresets = new Map<string, readonly MaskPreset[]>();
 
   private readonly courtRecords: Records<Court>;
   private readonly roomRecords: Records<Courtroom>;
@@ -65,6 +71,7 @@ export class Registry {
   }
 
   private indexKey(room: Courtroom, previousKey?: string): void {
+    this.knownPresets.set(room.id, room.presets ?? []);
     if (previousKey) this.byKey.delete(previousKey);
     this.byKey.set(room.streamKey, room.id);
     this.keyOfRoom.set(room.id, room.streamKey);
@@ -120,6 +127,7 @@ export class Registry {
   async courtroom(id: string): Promise<Courtroom> {
     const r = await this.roomRecords.get(id);
     if (!r) throw new CourtcastError('NOT_FOUND', `no courtroom ${id}`);
+    this.knownPresets.set(r.id, r.presets ?? []);
     return r;
   }
 
@@ -141,14 +149,24 @@ export class Registry {
     if (new Set(keys).size !== keys.length) throw new CourtcastError('VALIDATION_FAILED', 'preset shortcuts must be unique');
     const next: Courtroom = { ...room, presets: [...presets] };
     await this.roomRecords.put(room.id, next);
+    this.knownPresets.set(room.id, next.presets ?? []);
     return next;
   }
 
-  /** The region of a named preset of the hearing's courtroom. */
-  async preset(hearingId: string, name: string): Promise<MaskPreset['region']> {
-    const h = await this.hearing(hearingId);
-    const room = await this.courtroom(h.courtroomId);
-    const p = (room.presets ?? []).find((x) => x.name.toLowerCase() === name.toLowerCase());
+  /** A courtroom's presets as this node last read or wrote them; undefined if it has not. */
+  knownPresetsOf(courtroomId: string): readonly MaskPreset[] | undefined {
+    return this.knownPresets.get(courtroomId);
+  }
+
+  /**
+   * The region of a named preset of a courtroom. A mask is a safety action and must not wait on a
+   * stalled store: past a short wait, the presets as this node last knew them serve.
+   */
+  async preset(courtroomId: string, name: string): Promise<MaskPreset['region']> {
+    const read = this.courtroom(courtroomId).then((r) => r.presets ?? []);
+    const presets = await settleWithin(read, PRESET_READ_MS, this.knownPresets.get(courtroomId) ?? null);
+    if (presets === null) throw new CourtcastError('STORE_UNAVAILABLE', "the courtroom's presets cannot be read now; give the region instead");
+    const p = presets.find((x) => x.name.toLowerCase() === name.toLowerCase());
     if (!p) throw new CourtcastError('NOT_FOUND', `no preset "${name}" in this courtroom`);
     return p.region;
   }
