@@ -1,6 +1,6 @@
 # Courtcast: one node. FFmpeg from Debian (libx264, AAC, libsrt, drawtext); fonts for slates and
 # the time overlay. The TypeScript runs through tsx, as in development: there is no build step.
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg fontconfig fonts-dejavu-core tini \
  && rm -rf /var/lib/apt/lists/*

@@ -3,6 +3,7 @@ import './threadpool.ts';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import { startCourtcast, type Courtcast } from './courtcast.ts';
 import type { Courtroom, Hearing } from './domain/courts.ts';
 import { principalOf, type Principal, type Role } from './domain/users.ts';
@@ -59,7 +60,11 @@ async function clearDemo(cc: Courtcast, hearing: Hearing, clerk: Principal, judg
  * Seeds (or, on a kept data directory, finds again) a demo court, courtroom and public hearing,
  * starts a synthetic encoder pushing to it over RTMP, puts it on the air and prints where to watch.
  */
-async function runDemo(cc: Courtcast, minDelay: number, ffmpegPath: string): Promise<SyntheticEncoder> {
+async function runDemo(cc: Courtcast, config: Config): Promise<SyntheticEncoder> {
+  const minDelay = config.delay.minSeconds;
+  // The camera films at the ladder's top rung (16:9): more would only be scaled away.
+  const height = Math.max(...config.media.ladder.map((r) => r.height ?? 0)) || 720;
+  const width = Math.round((height * 16) / 9 / 2) * 2;
   const adminPassword = randomBytes(9).toString('base64url');
   const clerkPassword = randomBytes(9).toString('base64url');
   const judgePassword = randomBytes(9).toString('base64url');
@@ -73,14 +78,14 @@ async function runDemo(cc: Courtcast, minDelay: number, ffmpegPath: string): Pro
     {
       target: `rtmp://127.0.0.1:${cc.rtmpPort}/live/${room.streamKey}`,
       format: 'flv',
-      width: 1280,
-      height: 720,
+      width,
+      height,
       fps: 30,
       toneHz: 440,
       caption: 'Courtroom 1 synthetic camera',
       counterEpochMs: Date.now(),
     },
-    ffmpegPath,
+    config.ffmpegPath,
     cc.logger,
   );
   encoder.start();
@@ -130,7 +135,7 @@ async function main(): Promise<void> {
   // privacy does not depend on it (everything unreleased stays pending), so log it and go on.
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection'));
   const cc = await startCourtcast(config, { logger });
-  const encoder = demo ? await runDemo(cc, config.delay.minSeconds, config.ffmpegPath) : null;
+  const encoder = demo ? await runDemo(cc, config) : null;
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -73,6 +73,8 @@ describe('docker-compose.yml', () => {
   it('builds the node from a Dockerfile that runs the server with FFmpeg installed', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
     for (const node of NODES) expect(compose.services[node]?.build).toBe('.');
+    // A Node LTS still supported (20 ended in April 2026); runtimes.test runs the server on it.
+    expect(dockerfile).toMatch(/^FROM node:(22|24)-bookworm-slim$/m);
     expect(dockerfile).toMatch(/apt-get install[^\n]*ffmpeg/);
     expect(dockerfile).toContain('CMD ["node", "--import", "tsx", "server/main.ts"]');
     // Everything the server reads at run time is copied in.
