@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from 'node:net';
@@ -41,9 +41,11 @@ describe('RTMP ingest survives hostile input', () => {
       return false;
     }, `picture captured after ${new Date(t).toISOString()}`, 40_000, 500);
 
+  const hidden = mkdtempSync(path.join(os.tmpdir(), '.courtcast-hidden-'));
+
   beforeAll(async () => {
     // The data directory sits under a dot-directory, as ~/.courtcast would: the preview must still be served.
-    s = await startTestServer({ dataDir: path.join(mkdtempSync(path.join(os.tmpdir(), '.courtcast-hidden-')), 'data') });
+    s = await startTestServer({ dataDir: path.join(hidden, 'data') });
     ({ hearingId, courtroomId, streamKey } = await seedHearing(s, { delaySeconds: 4 }));
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {});
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/180p/index.m3u8`).start(250);
@@ -56,6 +58,7 @@ describe('RTMP ingest survives hostile input', () => {
     feed?.stop();
     await encoder?.kill();
     await s?.close();
+    await rm(hidden, { recursive: true, force: true });
   });
 
   it('drops a connect without app on that connection only', async () => {

@@ -59,8 +59,10 @@ export interface TestServer {
 
 /** Starts Courtcast on free ports with a throwaway data directory. */
 export async function startTestServer(overrides: Record<string, unknown> = {}, options: Omit<CourtcastOptions, 'logger' | 'slateCacheDir'> = {}): Promise<TestServer> {
-  // A test that keeps its data directory across restarts passes it; otherwise a throwaway one.
-  const dataDir = typeof overrides.dataDir === 'string' ? overrides.dataDir : mkdtempSync(path.join(os.tmpdir(), 'courtcast-test-'));
+  // A test that keeps its data directory (across restarts, on a mount of its own) passes it and
+  // removes it itself; otherwise a throwaway one, removed on close.
+  const given = typeof overrides.dataDir === 'string' ? overrides.dataDir : null;
+  const dataDir = given ?? mkdtempSync(path.join(os.tmpdir(), 'courtcast-test-'));
   const config = loadConfig({
     env: {},
     overrides: {
@@ -106,7 +108,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
     },
     async close() {
       await cc.close();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!given) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
