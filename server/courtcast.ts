@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.ts';
 import { ControlChannel } from './control/namespace.ts';
 import { openSocketServer } from './control/socket-server.ts';
 import { SlateLibrary, type SlateSource } from './delay/slates.ts';
+import { isCourtcastError } from './domain/errors.ts';
 import { ViewerCounter } from './service/publicity/viewers.ts';
 import { Accounts } from './service/identity/accounts.ts';
 import { Tokens } from './service/identity/tokens.ts';
@@ -199,8 +200,14 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   await accounts.load(5_000);
   const { bootstrapAdminUser, bootstrapAdminPassword } = config.auth;
   if (bootstrapAdminUser && bootstrapAdminPassword && !(await accounts.any())) {
-    await accounts.create({ username: bootstrapAdminUser, password: bootstrapAdminPassword, roles: ['admin'] });
-    logger.info({ username: bootstrapAdminUser }, 'created the bootstrap admin account');
+    // Nodes started together all see no account; the username's claim lets one create it.
+    try {
+      await accounts.create({ username: bootstrapAdminUser, password: bootstrapAdminPassword, roles: ['admin'] });
+      logger.info({ username: bootstrapAdminUser }, 'created the bootstrap admin account');
+    } catch (err) {
+      if (!isCourtcastError(err) || err.code !== 'CONFLICT') throw err;
+      logger.info({ username: bootstrapAdminUser }, 'another node created the bootstrap admin account');
+    }
   }
   // Without a configured key, the deployment's own key is kept in the data directory, so sign-ins
   // survive a restart.

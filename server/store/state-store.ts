@@ -1,7 +1,7 @@
 import type { Fence, Leases } from './leases.ts';
 
 /** Namespaces of the state store; one per kind of record. */
-export const STATE_NAMESPACES = ['courts', 'courtrooms', 'hearings', 'programs', 'releases', 'users', 'pending', 'idempotency', 'audit-heads', 'archives', 'unfinished-archives', 'unsealing-orders', 'replays', 'public-stats', 'governance', 'encoders', 'aired', 'deployment'] as const;
+export const STATE_NAMESPACES = ['courts', 'courtrooms', 'hearings', 'programs', 'releases', 'users', 'pending', 'idempotency', 'audit-heads', 'archives', 'unfinished-archives', 'unsealing-orders', 'replays', 'public-stats', 'governance', 'encoders', 'aired', 'deployment', 'usernames'] as const;
 /** A namespace of the state store. */
 export type StateNamespace = (typeof STATE_NAMESPACES)[number];
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { CourtcastError } from '../../domain/errors.ts';
 import { TypedEmitter } from '../../domain/events.ts';
 import { principalOf, publicUser, tokenRevocation, type Principal, type PublicUser, type RevocationCause, type Role, type User } from '../../domain/users.ts';
@@ -39,6 +40,10 @@ export interface AccountEvents {
 /** What a principal lookup answers: who, or why not. */
 export type PrincipalLookup = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly cause: RevocationCause };
 
+/** The key a username is claimed under: names differ by more than case. */
+const claimKey = (username: string): string => username.toLowerCase();
+const usernameClaim = z.object({ userId: z.string().min(1) });
+
 const same = (a: User | undefined, b: User | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
@@ -54,7 +59,7 @@ export class Accounts extends TypedEmitter<AccountEvents> {
   private readonly users: Records<User>;
 
   constructor(
-    state: StateStore,
+    private readonly state: StateStore,
     private readonly now: () => number = Date.now,
   ) {
     super();
@@ -72,6 +77,8 @@ export class Accounts extends TypedEmitter<AccountEvents> {
 
   private async refresh(): Promise<void> {
     const stored = new Map((await this.users.list()).map((u) => [u.id, u]));
+    // Accounts made before usernames were claimed get their claim (the first one read keeps it).
+    for (const u of stored.values()) if (!this.cache.has(u.id)) await this.state.putIfAbsent('usernames', claimKey(u.username), { userId: u.id });
     const changed = new Set<string>();
     for (const [id, u] of stored) if (!same(this.cache.get(id), u)) changed.add(id);
     for (const id of this.cache.keys()) if (!stored.has(id)) changed.add(id);
@@ -92,6 +99,26 @@ export class Accounts extends TypedEmitter<AccountEvents> {
     return [...this.cache.values()].find((u) => u.username.toLowerCase() === username.toLowerCase()) ?? null;
   }
 
+  /**
+   * Claims a username for an account, atomically across nodes: two nodes creating the same name at
+   * once (two nodes bootstrapping their first admin) get one account, and the other a conflict. A
+   * claim left by an account that no longer exists (a crash between claim and removal) is taken over.
+   */
+  private async claim(username: string, userId: string): Promise<void> {
+    const key = claimKey(username);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const existing = await this.state.putIfAbsent('usernames', key, { userId });
+      if (existing === null) return;
+      const held = usernameClaim.safeParse(existing);
+      if (held.success && held.data.userId === userId) return;
+      if (held.success && (await this.users.get(held.data.userId))) break;
+      await this.state.delete('usernames', key);
+    }
+    // Another node made it: read it now rather than at the next refresh, so it signs in here too.
+    await this.refresh().catch(() => undefined);
+    throw new CourtcastError('CONFLICT', `username ${username} is taken`);
+  }
+
   async create(input: NewUser): Promise<PublicUser> {
     if (this.byUsername(input.username)) throw new CourtcastError('CONFLICT', `username ${input.username} is taken`);
     const user: User = {
@@ -104,6 +131,7 @@ export class Accounts extends TypedEmitter<AccountEvents> {
       passwordHash: await hashPassword(input.password),
       disabled: false,
     };
+    await this.claim(user.username, user.id);
     await this.users.put(user.id, user);
     this.remember(user);
     return publicUser(user);
@@ -139,8 +167,9 @@ export class Accounts extends TypedEmitter<AccountEvents> {
   }
 
   async remove(id: string): Promise<void> {
-    await this.get(id);
+    const u = await this.get(id);
     await this.users.delete(id);
+    await this.state.delete('usernames', claimKey(u.username));
     this.cache.delete(id);
     this.emit('changed', id);
   }
