@@ -211,8 +211,11 @@ export async function decodeFeed(feed: PublicFeed, o: { hear?: boolean } = {}): 
       heard.push({ label: `${rung}/${e.seq}`, spans: own.heard });
       const audio = rung === AUDIO_RUNG ? null : await fetchBody(e.uri.replace(`/${rung}/`, `/${AUDIO_RUNG}/`));
       const heardAudio = audio
-        ? await decoded(audio, true, false).catch((err: unknown) => {
-            throw new Error(`its ${AUDIO_RUNG} rung: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        ? await decoded(audio, true, false).catch(async (err: unknown) => {
+            // Kept for inspection (ffprobe, a hex dump): such a segment is a fault to explain.
+            const kept = path.join(os.tmpdir(), `courtcast-undecodable-${Date.now()}-${AUDIO_RUNG}-${e.seq}.ts`);
+            await writeFile(kept, audio);
+            throw new Error(`its ${AUDIO_RUNG} rung (kept at ${kept}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
           })
         : null;
       if (heardAudio) heard.push({ label: `${AUDIO_RUNG}/${e.seq}`, spans: heardAudio.heard });
