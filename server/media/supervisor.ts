@@ -52,6 +52,24 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     if (!this.current && !this.timer) this.spawn();
   }
 
+  /**
+   * Stops restarting, and lets the running child end on its own: its source ended (the encoder
+   * left, and the ingest told the puller so after the media it had sent), so it first works off
+   * whatever it still had to read. A child that has not ended within `graceMs` is stopped. Enabled
+   * again meanwhile (the encoder is back), a new child starts once this one has ended.
+   */
+  async release(graceMs: number): Promise<void> {
+    this.enabled = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const proc = this.current;
+    if (!proc) return;
+    const timer = setTimeout(() => void proc.close(), graceMs);
+    timer.unref();
+    await proc.exited;
+    clearTimeout(timer);
+  }
+
   /** Stops the child and does not restart it until enabled again. */
   async disable(): Promise<void> {
     this.enabled = false;

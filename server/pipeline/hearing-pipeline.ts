@@ -289,10 +289,20 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     this.transcoder.enable();
   }
 
-  /** The ingest server reports the encoder went away (RTMP). */
-  async encoderLost(): Promise<void> {
+  /**
+   * The ingest server reports the encoder went away (RTMP). The transcoder and the master
+   * recorder are not stopped: the ingest ends their input after the media it had sent them, so
+   * they first work off what they are behind on (the master keeps it, the public gets it), for at
+   * most `drainMs`.
+   */
+  async encoderLost(drainMs: number): Promise<void> {
     this.setEncoder('lost');
-    await Promise.all([this.transcoder.disable(), this.recorder.disable()]);
+    await Promise.all([this.transcoder.release(drainMs), this.recorder.release(drainMs)]);
+  }
+
+  /** Whether a transcoder is running (after an encoder left, until it has worked off its input). */
+  get transcoding(): boolean {
+    return this.transcoder.process !== null;
   }
 
   /** Stops FFmpeg (letting it finish its segment) and the watchers. Safe to call twice. */

@@ -47,6 +47,11 @@ export interface CommandOutcome {
 
 /** Longest the transcoder may run after an end to produce what was captured before it. */
 const DRAIN_LIMIT_MS = 60_000;
+/**
+ * Longest the pullers may work off their input after the encoder leaves mid-hearing: bounded
+ * tighter than at the end, since a returning encoder's media waits for them.
+ */
+const LOSS_DRAIN_MS = 10_000;
 
 /** How long a command's answer waits for the state store before saying "not saved yet". */
 const PERSIST_WAIT_MS = 1_000;
@@ -186,9 +191,9 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     this.pipeline.encoderConnected();
   }
 
-  /** The encoder was lost: the public gets slates for the gap; the hearing waits. */
+  /** The encoder was lost: what reached the ingest still airs, then the public gets slates for the gap; the hearing waits. */
   async encoderLost(): Promise<void> {
-    await this.pipeline.encoderLost();
+    await this.pipeline.encoderLost(this.programState.phase === 'ended' ? DRAIN_LIMIT_MS : LOSS_DRAIN_MS);
   }
 
   /**
@@ -242,16 +247,16 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
   /**
    * After an end, the transcoder runs on until it has produced everything captured before the
    * end instant, however far behind it is: the end drains rather than cutting the last seconds
-   * off. It stops at once if the encoder is gone (nothing more can come), and after a minute in
-   * any case.
+   * off. If the encoder leaves meanwhile, the transcoder still works off what reached the ingest
+   * and then ends by itself; after a minute it is stopped in any case.
    */
   private scheduleStop(): void {
     const endAt = this.programState.endedAt ?? this.o.now();
     const startedAt = this.o.now();
     this.stopTimer = setInterval(() => {
       const drained = this.capturedUntil >= endAt;
-      const gone = this.pipeline.encoder !== 'connected';
-      if (!drained && !gone && this.o.now() - startedAt < DRAIN_LIMIT_MS) return;
+      const exhausted = this.pipeline.encoder !== 'connected' && !this.pipeline.transcoding;
+      if (!drained && !exhausted && this.o.now() - startedAt < DRAIN_LIMIT_MS) return;
       if (this.stopTimer) clearInterval(this.stopTimer);
       this.stopTimer = null;
       void this.pipeline.close();
