@@ -230,7 +230,7 @@ export async function decodeFrames(ts: Buffer): Promise<Uint8Array[]> {
   try {
     const file = path.join(dir, 'seg.ts');
     await writeFile(file, ts);
-    const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:v:0', '-vf', 'scale=640:360,format=gray', '-f', 'rawvideo', '-'], { encoding: 'buffer', maxBuffer: 1 << 29 });
+    const { stdout } = await run('ffmpeg', ['-v', 'error', '-f', 'mpegts', '-i', file, '-map', '0:v:0', '-vf', 'scale=640:360,format=gray', '-f', 'rawvideo', '-'], { encoding: 'buffer', maxBuffer: 1 << 29 });
     const size = 640 * 360;
     const frames: Uint8Array[] = [];
     for (let i = 0; i + size <= stdout.length; i += size) frames.push(stdout.subarray(i, i + size));
@@ -246,7 +246,7 @@ export async function audioRmsDb(ts: Buffer): Promise<number> {
   try {
     const file = path.join(dir, 'seg.ts');
     await writeFile(file, ts);
-    const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', '48000', '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 });
+    const { stdout } = await run('ffmpeg', ['-v', 'error', '-f', 'mpegts', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', '48000', '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 });
     let sum = 0;
     const n = Math.floor(stdout.length / 2);
     for (let i = 0; i < n; i++) sum += (stdout.readInt16LE(i * 2) / 32768) ** 2;
@@ -307,7 +307,7 @@ export async function dominantHz(ts: Buffer): Promise<number> {
   try {
     const file = path.join(dir, 'seg.ts');
     await writeFile(file, ts);
-    const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', '48000', '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 });
+    const { stdout } = await run('ffmpeg', ['-v', 'error', '-f', 'mpegts', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', '48000', '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 });
     const n = Math.floor(stdout.length / 2);
     let crossings = 0;
     let prev = 0;

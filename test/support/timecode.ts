@@ -196,10 +196,13 @@ export async function hearSegment(ts: Buffer): Promise<HeardSpan[]> {
   try {
     const file = path.join(dir, 'seg.ts');
     await writeFile(file, ts);
-    const probe = await run('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', '-read_intervals', '%+#1', file]);
+    // Read as MPEG-TS, as a player does (the playlist says so): a segment of a frame or two of
+    // sound (the audio-only rung's last, when a transcoder run ends) is too short for FFmpeg to
+    // guess its format, and it took one for MPEG program stream with MP2 sound.
+    const probe = await run('ffprobe', ['-v', 'error', '-f', 'mpegts', '-select_streams', 'a:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', '-read_intervals', '%+#1', file]);
     const firstPts = Number.parseFloat(probe.stdout.trim().split('\n')[0] ?? '');
     if (!Number.isFinite(firstPts)) return [];
-    const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', String(RATE), '-f', 'f32le', '-'], { encoding: 'buffer', maxBuffer: 1 << 28 });
+    const { stdout } = await run('ffmpeg', ['-v', 'error', '-f', 'mpegts', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', String(RATE), '-f', 'f32le', '-'], { encoding: 'buffer', maxBuffer: 1 << 28 });
     const x = new Float32Array(stdout.buffer.slice(stdout.byteOffset, stdout.byteOffset + stdout.length - (stdout.length % 4)));
     return readTimecode(x, firstPts);
   } finally {
