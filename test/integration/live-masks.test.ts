@@ -1,14 +1,18 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
-import type { TestEncoder } from '../support/encoder.ts';
+import { calibrate, capturedAt } from '../support/master-clock.ts';
 import { audioRmsDb, decodeFrames, dominantHz, type PublicFeed, regionStats } from '../support/public-feed.ts';
 import { MASK_LADDER, MASK_PICTURE, type TestServer } from '../support/server.ts';
 import { elapse, mapOnCores } from '../support/wait.ts';
 
 const D = 6_000;
-/** Counter estimates run early by up to this much (FFmpeg starts emitting after it spawns). */
+/**
+ * A margin at each lift: frames are placed on the ingest clock from the master (master-clock.ts),
+ * and the lift is timed from its request, which the server takes a moment later.
+ */
 const EARLY = 600;
 const BLACK = { x: 0.25, y: 0.3, w: 0.3, h: 0.25 };
 /** The one part of the test pattern with fine detail at every rung: blurred, then pixelated. */
@@ -24,7 +28,6 @@ interface Frame {
 describe('live mask slots: black, blur, pixelate, mute and voice switched through zmq air without a re-render', () => {
   let live: LiveHearing;
   let s: TestServer;
-  let encoder: TestEncoder;
   let feed: PublicFeed;
   let hearingId = '';
   const marks: Record<string, number> = {};
@@ -36,30 +39,36 @@ describe('live mask slots: black, blur, pixelate, mute and voice switched throug
     // A steady tone, so a voice mask's pitch shift can be measured.
     live = await startLiveHearing({ delaySeconds: D / 1000, pollMs: 250, sound: 'tone', encoderSize: MASK_PICTURE, config: { media: { ladder: MASK_LADDER, liveMaskSlots: 1 } } });
     live.s.cc.broadcasts.live(live.hearingId)?.on('released', (r) => records.push(r));
-    ({ s, encoder, feed, hearingId } = live);
+    ({ s, feed, hearingId } = live);
     await elapse(3_000);
+    /** Applies a mask; its start is the instant the server took it, on the ingest clock. */
+    const starts: number[] = [];
     const apply = async (body: object): Promise<string> => {
-      const res = await s.api<{ mask: { id: string } }>('POST', `/api/hearings/${hearingId}/masks`, body);
+      const res = await s.api<{ mask: { id: string; start: number | string } }>('POST', `/api/hearings/${hearingId}/masks`, body);
       expect(res.status, JSON.stringify(res.body)).toBe(201);
+      starts.push(new Date(res.body.mask.start).getTime());
       return res.body.mask.id;
     };
     const lift = async (ids: string[]) => {
       for (const id of ids) expect((await s.api('POST', `/api/hearings/${hearingId}/masks/${id}/lift`, {})).status).toBe(200);
     };
-    marks.on = Date.now();
     const first = [await apply({ kind: 'black', region: BLACK }), await apply({ kind: 'blur', region: DETAIL }), await apply({ kind: 'mute' })];
+    marks.on = Math.max(...starts);
     await elapse(9_000);
     marks.off = Date.now();
     await lift(first);
     await elapse(7_000);
-    marks.pixOn = Date.now();
     const second = [await apply({ kind: 'pixelate', region: DETAIL }), await apply({ kind: 'voice', pitch: 0.75 })];
+    marks.pixOn = Math.max(...starts);
     await elapse(7_000);
     marks.pixOff = Date.now();
     await lift(second);
     await elapse(D + 5_000);
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
     await feed.untilEnded(D + 20_000);
+    // Counters placed on the ingest clock from the master, not from when the encoder was spawned.
+    const calibrations = await calibrate(path.join(s.dataDir, 'master', hearingId));
+    const timeOf = (c: number) => capturedAt(calibrations, c);
     // Decoded on every core, gathered in the feed's order.
     const perEntry = await mapOnCores(feed.sorted(), async (e) => {
       const got: { rung: (typeof RUNGS)[number]; frames: Frame[]; sound?: (typeof sound)[number] }[] = [];
@@ -74,8 +83,8 @@ describe('live mask slots: black, blur, pixelate, mute and voice switched throug
             slateFrames++;
             continue;
           }
-          ts.push(encoder.timeOf(c));
-          pictures.push({ t: encoder.timeOf(c), black: regionStats(f, BLACK).mean, detail: regionStats(f, DETAIL).texture });
+          ts.push(timeOf(c));
+          pictures.push({ t: timeOf(c), black: regionStats(f, BLACK).mean, detail: regionStats(f, DETAIL).texture });
         }
         // A segment an edge falls in (the end) is part slate and silence: its pitch is not the tone's.
         const heard = rung === '360p' && ts.length > 0 && slateFrames === 0 ? { t0: Math.min(...ts), t1: Math.max(...ts), rms: await audioRmsDb(body), hz: await dominantHz(body) } : undefined;

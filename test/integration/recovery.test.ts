@@ -6,8 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyManifest, type Manifest } from '../../recorder/manifest.ts';
 import { TestEncoder } from '../support/encoder.ts';
-import { FRAME_MS } from '../support/encoder.ts';
-import { decodeCounters, decodeFeed, fileCounters, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
+import { calibrate, capturedAt as captureOf, type Calibration } from '../support/master-clock.ts';
+import { decodeCounters, decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { TestRedis } from '../support/redis.ts';
 import { S3Peer } from '../support/s3.ts';
 import { serverOnFreePorts, type ServerProcess } from '../support/server-process.ts';
@@ -23,32 +23,6 @@ const D = 4_000;
  */
 const CAPTURE_SLACK_MS = 150;
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-/** Where one encoder connection's counters lie on the server's ingest clock: its first counter and that frame's capture instant. */
-interface Calibration {
-  readonly firstCounter: number;
-  readonly capturedAt: number;
-}
-
-/**
- * Each master run's first sealed segment, dated on the ingest clock by the server that took it:
- * one calibration per encoder connection. Counters alone run early by however long FFmpeg took to
- * start emitting, which on a loaded machine is more than a second.
- */
-async function calibrate(masterDir: string): Promise<Calibration[]> {
-  const lines = readFileSync(path.join(masterDir, 'manifest.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { run: number; index: number; file: string; captureStart?: number; dated?: string });
-  const firsts = new Map<number, (typeof lines)[number]>();
-  for (const l of lines) if (l.dated === 'clock' && (firsts.get(l.run)?.index ?? Infinity) > l.index) firsts.set(l.run, l);
-  const out: Calibration[] = [];
-  for (const l of firsts.values()) {
-    const first = (await fileCounters(path.join(masterDir, l.file))).find((c) => c > 0);
-    if (first !== undefined) out.push({ firstCounter: first, capturedAt: l.captureStart! });
-  }
-  return out.sort((a, b) => a.firstCounter - b.firstCounter);
-}
 
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
@@ -94,11 +68,7 @@ describe.each(STORES)('restart recovery on the %s store: a server killed while p
   let decoded: DecodedEntry[] = [];
   let calibrations: Calibration[] = [];
   /** A counter's capture instant on the ingest clock of the connection that carried it. */
-  const capturedAt = (c: number): number => {
-    const k = calibrations.findLastIndex((x) => x.firstCounter <= c);
-    const cal = calibrations[Math.max(0, k)]!;
-    return cal.capturedAt + (c - cal.firstCounter) * FRAME_MS;
-  };
+  const capturedAt = (c: number): number => captureOf(calibrations, c);
 
   const api = async <T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${base}${p}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });

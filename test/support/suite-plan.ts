@@ -41,7 +41,6 @@ export const ANCHORED: readonly { readonly anchor: string; readonly companions: 
       'embedded-store',
       'origin-cache',
       'deploy-files',
-      'bootstrap',
     ].map((n) => `test/integration/${n}.test.ts`),
   },
   // The player's playback leaves a core idle (about 1.0 of 2 busy), so it takes one lane's worth

@@ -1,0 +1,41 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FRAME_MS } from './encoder.ts';
+import { fileCounters } from './public-feed.ts';
+
+/** Where one encoder connection's counters lie on the server's ingest clock: its first counter and that frame's capture instant. */
+export interface Calibration {
+  readonly firstCounter: number;
+  readonly capturedAt: number;
+}
+
+/**
+ * Each master run's first sealed segment, dated on the ingest clock by the server that took it:
+ * one calibration per encoder connection. A test encoder's counters alone run early by however
+ * long FFmpeg took to start emitting, which on a loaded machine is more than a second.
+ */
+export async function calibrate(masterDir: string): Promise<Calibration[]> {
+  const lines = (await readFile(path.join(masterDir, 'manifest.jsonl'), 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { run: number; index: number; file: string; captureStart?: number; dated?: string });
+  const firsts = new Map<number, (typeof lines)[number]>();
+  for (const l of lines) if (l.dated === 'clock' && (firsts.get(l.run)?.index ?? Infinity) > l.index) firsts.set(l.run, l);
+  const out: Calibration[] = [];
+  for (const l of firsts.values()) {
+    const first = (await fileCounters(path.join(masterDir, l.file))).find((c) => c > 0);
+    if (first !== undefined) out.push({ firstCounter: first, capturedAt: l.captureStart! });
+  }
+  return out.sort((a, b) => a.firstCounter - b.firstCounter);
+}
+
+/**
+ * A counter's capture instant on the ingest clock of the connection that carried it: its master
+ * segment's start is dated by the server (less up to 25 ms of sound before the first frame, plus
+ * half a frame), and frames after it are one frame time apart while encoder and server keep pace.
+ */
+export function capturedAt(calibrations: readonly Calibration[], counter: number): number {
+  const k = calibrations.findLastIndex((x) => x.firstCounter <= counter);
+  const cal = calibrations[Math.max(0, k)]!;
+  return cal.capturedAt + (counter - cal.firstCounter) * FRAME_MS;
+}
