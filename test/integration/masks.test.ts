@@ -1,15 +1,20 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { spawn } from 'node:child_process';
 import type { AuditEntry } from '../../server/audit/trail.ts';
+import { calibrate, capturedAt } from '../support/master-clock.ts';
 import { audioRmsDb, decodeCounters, decodeFrames, dominantHz, PublicFeed, regionStats } from '../support/public-feed.ts';
 import { MASK_LADDER, MASK_PICTURE, masterSegmentFiles, seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
 import { elapse, mapOnCores } from '../support/wait.ts';
 
 const D = 6_000;
-/** Counter estimates run early by up to this much (FFmpeg starts emitting after it spawns). */
+/**
+ * A margin at each mask's end: frames are placed on the ingest clock from the master
+ * (master-clock.ts), and a lift is timed from its request, which the server takes a moment later.
+ */
 const EARLY = 600;
 const BOX = { x: 0.25, y: 0.3, w: 0.3, h: 0.4 };
 const BLUR = { x: 0.6, y: 0.45, w: 0.35, h: 0.45 };
@@ -101,6 +106,10 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     await elapse(1_000);
     await post('/broadcast/end', {});
     await feed.untilEnded(D + 20_000).finally(() => clearInterval(killer));
+    // Counters placed on the ingest clock from the master, not from when the encoder was spawned
+    // (which under load runs more than EARLY ahead of the capture).
+    const calibrations = await calibrate(path.join(s.dataDir, 'master', hearingId));
+    const timeOf = (c: number) => capturedAt(calibrations, c);
 
     // Decoded on every core, pushed in the feed's order.
     const perEntry = await mapOnCores(feed.sorted(), async (e) => {
@@ -111,10 +120,10 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
         const decoded = await decodeFrames(body);
         const counters = decoded.map((f) => readCounter(f.subarray(0, 640 * 40)));
         if (counters.every((c) => c === 0)) continue;
-        const frames = decoded.map((pixels, i) => ({ counter: counters[i]!, t: encoder.timeOf(counters[i]!), pixels, published: e.programDateTime === null ? null : e.programDateTime + (i * 1000) / 30 }));
+        const frames = decoded.map((pixels, i) => ({ counter: counters[i]!, t: timeOf(counters[i]!), pixels, published: e.programDateTime === null ? null : e.programDateTime + (i * 1000) / 30 }));
         if (rung !== '360p') got.push({ rung, frames });
         else {
-          const ts = counters.filter((c) => c > 0).map((c) => encoder.timeOf(c));
+          const ts = counters.filter((c) => c > 0).map((c) => timeOf(c));
           got.push({ rung, frames, segment: { t0: Math.min(...ts), t1: Math.max(...ts), rms: await audioRmsDb(body), hz: await dominantHz(body), whole: counters.every((c) => c > 0) } });
         }
       }
@@ -130,7 +139,7 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
       const body = await readFile(file);
       const decoded = await decodeFrames(body);
       const counters = await decodeCounters(body);
-      return decoded.map((pixels, i) => ({ counter: counters[i] ?? 0, t: encoder.timeOf(counters[i] ?? 0), pixels, published: null }));
+      return decoded.map((pixels, i) => ({ counter: counters[i] ?? 0, t: timeOf(counters[i] ?? 0), pixels, published: null }));
     });
     for (const m of masterDecoded) masterFrames.push(...m);
   }, 180_000);
