@@ -153,7 +153,7 @@ async function handshake(socket: Socket, timeoutMs: number): Promise<boolean> {
  * Plays one case against an RTMP port: connect, handshake if asked, send the bytes, then wait a
  * little for the server to answer or hang up. Resolves whatever happens; it only reports.
  */
-export async function playCase(port: number, c: FuzzCase, host = '127.0.0.1'): Promise<'closed' | 'open'> {
+export async function playCase(port: number, c: FuzzCase, host = '127.0.0.1', waitMs = 150): Promise<'closed' | 'open'> {
   const socket = connect(port, host);
   socket.on('error', () => {});
   try {
@@ -164,7 +164,7 @@ export async function playCase(port: number, c: FuzzCase, host = '127.0.0.1'): P
     if (c.handshake && !(await handshake(socket, 2000))) return 'closed';
     socket.write(c.bytes);
     return await new Promise((resolve) => {
-      const timer = setTimeout(() => resolve('open'), 150);
+      const timer = setTimeout(() => resolve('open'), waitMs);
       socket.once('close', () => {
         clearTimeout(timer);
         resolve('closed');
