@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readMasterManifest, type MasterManifestLine } from '../../server/pipeline/master-manifest.ts';
 import { FRAME_MS } from './encoder.ts';
 import { fileCounters } from './public-feed.ts';
 
@@ -15,16 +15,12 @@ export interface Calibration {
  * long FFmpeg took to start emitting, which on a loaded machine is more than a second.
  */
 export async function calibrate(masterDir: string): Promise<Calibration[]> {
-  const lines = (await readFile(path.join(masterDir, 'manifest.jsonl'), 'utf8'))
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { run: number; index: number; file: string; captureStart?: number; dated?: string });
-  const firsts = new Map<number, (typeof lines)[number]>();
-  for (const l of lines) if (l.dated === 'clock' && (firsts.get(l.run)?.index ?? Infinity) > l.index) firsts.set(l.run, l);
+  const firsts = new Map<number, MasterManifestLine>();
+  for (const l of await readMasterManifest(masterDir)) if (l.dated === 'clock' && (firsts.get(l.run)?.index ?? Infinity) > l.index) firsts.set(l.run, l);
   const out: Calibration[] = [];
   for (const l of firsts.values()) {
     const first = (await fileCounters(path.join(masterDir, l.file))).find((c) => c > 0);
-    if (first !== undefined) out.push({ firstCounter: first, capturedAt: l.captureStart! });
+    if (first !== undefined && l.captureStart !== undefined) out.push({ firstCounter: first, capturedAt: l.captureStart });
   }
   return out.sort((a, b) => a.firstCounter - b.firstCounter);
 }

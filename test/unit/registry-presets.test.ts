@@ -14,30 +14,33 @@ class StallableStore extends MemoryStateStore {
 const POLICY = { minSeconds: 2, maxSeconds: 1800, defaultSeconds: 10 };
 const REGION = { x: 0.1, y: 0.2, w: 0.3, h: 0.4 };
 
+/** A courtroom with one preset, made through a registry on a store that answers. */
+async function roomWithPreset(store: StallableStore): Promise<{ registry: Registry; roomId: string }> {
+  const registry = new Registry(store, POLICY);
+  const court = await registry.createCourt({ name: 'Court', timezone: 'UTC' });
+  const room = await registry.createCourtroom(court.id, { name: 'Room', ingest: 'rtmp' });
+  await registry.setPresets(room.id, [{ name: 'Witness box', region: REGION }]);
+  return { registry, roomId: room.id };
+}
+
 describe('a mask preset while the state store stalls', () => {
   it('is read from the store when it answers, and from what this node last knew when it does not', async () => {
     const store = new StallableStore();
-    const registry = new Registry(store, POLICY);
-    const court = await registry.createCourt({ name: 'Court', timezone: 'UTC' });
-    const room = await registry.createCourtroom(court.id, { name: 'Room', ingest: 'rtmp' });
-    await registry.setPresets(room.id, [{ name: 'Witness box', region: REGION }]);
-    expect(await registry.preset(room.id, 'witness BOX')).toEqual(REGION);
+    const { registry, roomId } = await roomWithPreset(store);
+    expect(await registry.preset(roomId, 'witness BOX')).toEqual(REGION);
 
     store.stalled = true;
     const asked = Date.now();
-    expect(await registry.preset(room.id, 'Witness box')).toEqual(REGION);
+    expect(await registry.preset(roomId, 'Witness box')).toEqual(REGION);
     expect(Date.now() - asked).toBeLessThan(1_000);
-    await expect(registry.preset(room.id, 'Dock')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(registry.preset(roomId, 'Dock')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('is refused with STORE_UNAVAILABLE when this node never knew the courtroom', async () => {
     const store = new StallableStore();
-    const writer = new Registry(store, POLICY);
-    const court = await writer.createCourt({ name: 'Court', timezone: 'UTC' });
-    const room = await writer.createCourtroom(court.id, { name: 'Room', ingest: 'rtmp' });
-    await writer.setPresets(room.id, [{ name: 'Witness box', region: REGION }]);
+    const { roomId } = await roomWithPreset(store);
     // Another node, started while the store stalls.
     store.stalled = true;
-    await expect(new Registry(store, POLICY).preset(room.id, 'Witness box')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await expect(new Registry(store, POLICY).preset(roomId, 'Witness box')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
   });
 });
