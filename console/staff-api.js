@@ -16,25 +16,39 @@ export const staffClient = (api) => ({
    */
   me: () => api('GET', `/api/me`),
   /**
-   * GET /api/users: List accounts
+   * GET /api/users: List accounts, with any approver grant waiting for confirmation
    */
   listUsers: () => api('GET', `/api/users`),
   /**
-   * POST /api/users: Create an account
+   * POST /api/users: Create an account; approver rights asked for wait for a second admin’s or a supervisor’s confirmation; audited
    * @param {{ username: string, displayName?: string, password: string, roles: Array<"clerk" | "supervisor" | "archivist" | "admin" | "approver">, courtroomIds?: Array<string>, courtIds?: Array<string> }} body
    */
   createUser: (body) => api('POST', `/api/users`, body),
   /**
-   * PATCH /api/users/:id: Change an account
+   * PATCH /api/users/:id: Change an account; approver rights it adds wait for a second admin’s or a supervisor’s confirmation; audited
    * @param {{ id: string }} p
    * @param {{ displayName?: string, password?: string, roles?: Array<"clerk" | "supervisor" | "archivist" | "admin" | "approver">, courtroomIds?: Array<string>, courtIds?: Array<string>, disabled?: boolean }} body
    */
   updateUser: (p, body) => api('PATCH', `/api/users/${encodeURIComponent(p.id)}`, body),
   /**
-   * DELETE /api/users/:id: Delete an account
+   * POST /api/users/:id/approver-grant: Confirm or refuse the approver rights an admin asked for (an admin or supervisor other than the one who asked and the account itself); audited
+   * @param {{ id: string }} p
+   * @param {{ outcome: "confirmed" | "refused" }} body
+   */
+  decideApproverGrant: (p, body) => api('POST', `/api/users/${encodeURIComponent(p.id)}/approver-grant`, body),
+  /**
+   * DELETE /api/users/:id: Delete an account; audited
    * @param {{ id: string }} p
    */
   deleteUser: (p) => api('DELETE', `/api/users/${encodeURIComponent(p.id)}`),
+  /**
+   * GET /api/staff/audit: The staff trail: every account change and approver grant, hash-chained
+   */
+  staffAudit: () => api('GET', `/api/staff/audit`),
+  /**
+   * GET /api/staff/audit/verify: Verify the staff trail’s hash chain; names the first bad entry
+   */
+  verifyStaffAudit: () => api('GET', `/api/staff/audit/verify`),
   /**
    * POST /api/courts: Create a court
    * @param {{ name: string, timezone?: string, timeOverlay?: boolean }} body

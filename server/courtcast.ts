@@ -27,6 +27,7 @@ import { programRecords, releaseRecords } from './service/broadcast/hearing-reco
 import { Governance } from './service/court/governance.ts';
 import { Cluster } from './service/cluster/cluster.ts';
 import { PublicHearings } from './service/publicity/public-hearings.ts';
+import { PublicationGate } from './service/publicity/publication-gate.ts';
 import { Metrics } from './service/operations/metrics.ts';
 import { HotObjectStore } from './store/hot-object-store.ts';
 import { answerHot } from './http/origin-core.ts';
@@ -183,6 +184,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   broadcasts.on('opened', (session) => void recorder.follow(session));
   const replays = new Replays({ state, registry, audit, governance, logger });
   const publicHearings = new PublicHearings(registry, governance);
+  const publicationGate = new PublicationGate({ hearing: (id) => registry.hearing(id), isPublishable: (h) => governance.isPublishable(h) });
   const publicStates = new PublicStates((id) => publicHearings.get(id), async (id) => (await replays.get(id))?.decision ?? null, logger, airedRecords(state));
   // Viewers of a hearing run on another node hear its changes through whichever node they reach.
   publicStates.on('aired', (seen) => cluster.announce('aired', seen));
@@ -192,7 +194,10 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
   broadcasts.on('opened', (session) => publicStates.follow(session));
   replays.on('changed', (id) => void publicStates.refresh(id).catch(() => undefined));
-  governance.on('changed', (id) => void publicStates.refresh(id).catch(() => undefined));
+  governance.on('changed', (id) => {
+    publicationGate.forget(id);
+    void publicStates.refresh(id).catch(() => undefined);
+  });
   await recorder.start();
 
   const accounts = new Accounts(state);
@@ -202,7 +207,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   if (bootstrapAdminUser && bootstrapAdminPassword && !(await accounts.any())) {
     // Nodes started together all see no account; the username's claim lets one create it.
     try {
-      await accounts.create({ username: bootstrapAdminUser, password: bootstrapAdminPassword, roles: ['admin'] });
+      await accounts.create({ username: bootstrapAdminUser, password: bootstrapAdminPassword, roles: ['admin'] }, 'configuration');
       logger.info({ username: bootstrapAdminUser }, 'created the bootstrap admin account');
     } catch (err) {
       if (!isCourtcastError(err) || err.code !== 'CONFLICT') throw err;
@@ -220,13 +225,13 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveHearings(), archive: () => recorder.backlog(), logger });
   await health.start();
   const catalogue = new ArchiveCatalogue({ store: archiveStore, state, hearings: registry, key: signingKey, presignSeconds: config.archive.presignSeconds });
-  const app = createHttpApp({ registry, governance, publicHearings, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl });
+  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl });
   // The port opens only after recovery: until then a clerk's cut would find no live hearing and
   // /healthz would claim a readiness the server does not have yet.
   // Viewers' polls of what this node published are answered before Express: see answerHot.
   const countViewer = (hearingId: string, client: string) => viewers.saw(hearingId, client);
   const server = createServer((req, res) => {
-    if (!answerHot(req, res, (key) => publicStore.hot(key), countViewer)) app(req, res);
+    if (!answerHot(req, res, publicationGate, (key) => publicStore.hot(key), countViewer)) app(req, res);
   });
   const { io, closeAdapter } = await openSocketServer(server, state, logger);
   const control = new ControlChannel(io, { registry, broadcasts, accounts, tokens, audit, state, viewers, health, logger, clustered: cluster.shared, ...(opts.maxIdempotencyKeys ? { maxIdempotencyKeys: opts.maxIdempotencyKeys } : {}) });

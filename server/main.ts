@@ -37,8 +37,8 @@ async function demoHearing(cc: Courtcast, minDelay: number): Promise<{ hearing: 
 async function demoAccount(cc: Courtcast, user: { username: string; displayName: string; password: string; roles: Role[]; courtroomIds?: string[]; courtIds?: string[] }): Promise<Principal> {
   const existing = (await cc.accounts.list()).find((u) => u.username === user.username);
   const scopes = { ...(user.courtroomIds ? { courtroomIds: user.courtroomIds } : {}), ...(user.courtIds ? { courtIds: user.courtIds } : {}) };
-  const made = existing ? await cc.accounts.update(existing.id, { password: user.password, roles: user.roles, ...scopes, disabled: false }) : await cc.accounts.create(user);
-  return principalOf(await cc.accounts.get(made.id));
+  const made = existing ? await cc.accounts.update(existing.id, { password: user.password, roles: user.roles, ...scopes, disabled: false }, 'configuration') : await cc.accounts.create(user, 'configuration');
+  return principalOf(await cc.accounts.get(made.user.id));
 }
 
 /**

@@ -40,6 +40,12 @@ export interface AuditTrailOptions {
   readonly storeWaitMs?: number;
 }
 
+/**
+ * The chain that records changes to staff accounts (who may act, and who made them an approver).
+ * It cannot collide with a hearing's chain: hearing ids have a prefix and an underscore.
+ */
+export const STAFF_TRAIL = 'staff';
+
 /** Entries per hearing kept in memory for consoles. */
 const RECENT = 20;
 

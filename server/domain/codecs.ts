@@ -56,6 +56,7 @@ export const userCodec: z.ZodType<User> = z.looseObject({
   passwordHash: z.string(),
   disabled: z.boolean(),
   tokensValidAfter: z.number().optional(),
+  pendingGrant: z.looseObject({ courtIds: z.array(z.string()), requestedBy: z.looseObject({ userId: z.string(), username: z.string() }), requestedAt: z.number() }).optional(),
 });
 
 const actor: z.ZodType<ActorRef> = z.looseObject({ userId: z.string(), username: z.string() });

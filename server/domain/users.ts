@@ -20,6 +20,20 @@ export interface User {
   readonly disabled: boolean;
   /** Tokens issued before this instant (ms) are refused: set by a password change or a disable. */
   readonly tokensValidAfter?: number;
+  /** Approver rights asked for and not yet confirmed by a second person (domain/approver-grants.ts). */
+  readonly pendingGrant?: PendingGrant;
+}
+
+/**
+ * Approving a broadcast is the court leadership's act, so making someone an approver takes two
+ * people: the admin who asks, and a second admin or a supervisor who confirms. Until then the
+ * account holds the grant as pending and cannot approve anything.
+ */
+export interface PendingGrant {
+  /** The courts the account is to approve for. */
+  readonly courtIds: readonly string[];
+  readonly requestedBy: { readonly userId: string; readonly username: string };
+  readonly requestedAt: number;
 }
 
 /** Who is acting: what a verified token says. */

@@ -15,12 +15,11 @@ import type { PreviewPiece } from '../service/broadcast/preview.ts';
 import { previewFile, previewRun } from '../service/cluster/remote-calls.ts';
 import type { Registry } from '../service/court/registry.ts';
 import type { Replays } from '../service/publicity/replays.ts';
-import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, newUserBody, userPatchBody, hearingPatchBody } from './schemas.ts';
+import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, hearingPatchBody } from './schemas.ts';
 import { governanceRoutes } from './governance-api.ts';
+import { accountsRoutes } from './accounts-api.ts';
 import { commandDescription } from './command-docs.ts';
 import { defineRoute, mountRoutes, type AnyRoute } from './route-table.ts';
-
-const userIdParam = z.string().regex(/^us_[A-Za-z0-9]{8,40}$/, 'not a valid user id');
 
 /** What the staff API needs. */
 export interface StaffApiDeps {
@@ -66,10 +65,7 @@ export function staffRoutes(d: StaffApiDeps): AnyRoute[] {
       },
     }),
     defineRoute({ method: 'get', path: '/me', name: 'me', auth: 'staff', summary: 'Who the token belongs to', ok: { status: 200, description: 'principal' }, handler: async ({ principal }) => principal }),
-    defineRoute({ method: 'get', path: '/users', name: 'listUsers', auth: ['admin'], summary: 'List accounts', ok: { status: 200, description: 'users' }, handler: () => accounts.list() }),
-    defineRoute({ method: 'post', path: '/users', name: 'createUser', auth: ['admin'], summary: 'Create an account', body: newUserBody, ok: { status: 201, description: 'user' }, handler: ({ body }) => accounts.create(body) }),
-    defineRoute({ method: 'patch', path: '/users/:id', name: 'updateUser', auth: ['admin'], summary: 'Change an account', params: { id: userIdParam }, body: userPatchBody, ok: { status: 200, description: 'user' }, handler: ({ params, body }) => accounts.update(params.id, body) }),
-    defineRoute({ method: 'delete', path: '/users/:id', name: 'deleteUser', auth: ['admin'], summary: 'Delete an account', params: { id: userIdParam }, ok: { status: 204, description: 'deleted' }, handler: ({ params }) => accounts.remove(params.id) }),
+    ...accountsRoutes({ accounts, audit }),
     defineRoute({ method: 'post', path: '/courts', name: 'createCourt', auth: ['admin'], summary: 'Create a court', body: newCourtBody, ok: { status: 201, description: 'court' }, handler: ({ body }) => registry.createCourt(body) }),
     defineRoute({ method: 'get', path: '/courts', name: 'listCourts', auth: 'staff', summary: 'List courts', ok: { status: 200, description: 'courts' }, handler: () => registry.listCourts() }),
     defineRoute({

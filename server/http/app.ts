@@ -28,6 +28,7 @@ import type { PublicStats } from '../service/publicity/public-stats.ts';
 import { portal } from './portal.ts';
 import { openApiDocument } from './openapi.ts';
 import { originRouter } from './origin.ts';
+import type { ServeGate } from './origin-core.ts';
 import { problemHandler, sendProblem } from './problem.ts';
 import { problemRateLimit } from './rate-limit.ts';
 
@@ -47,6 +48,8 @@ export interface HttpOptions {
   readonly publicStore: ObjectReader;
   /** What the public store holds in memory, answered without touching the store. */
   readonly hotObjects?: (key: string) => HotObject | null;
+  /** Whether a hearing's media may be served (the public pages' rule, per request). */
+  readonly publicationGate: ServeGate;
   readonly accounts: Accounts;
   readonly tokens: Tokens;
   readonly audit: AuditTrail;
@@ -104,7 +107,7 @@ export function createHttpApp(o: HttpOptions): Express {
   // Built once, here: the staff table it reads builds its rate limiter, which must not happen per request.
   const openApi = openApiDocument();
   app.get('/openapi.json', (_req, res) => void res.json(openApi));
-  app.use('/hls', originRouter(o.publicStore, (hearingId, client) => o.viewers.saw(hearingId, client), o.hotObjects));
+  app.use('/hls', originRouter(o.publicStore, o.publicationGate, (hearingId, client) => o.viewers.saw(hearingId, client), o.hotObjects));
   app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi({ registry: o.registry, hearings: o.publicHearings, broadcasts: o.broadcasts, states: o.publicStates, replays: o.replays, catalogue: o.catalogue, stats: o.stats, maxEventStreams: o.maxEventStreams ?? 10_000, maxEventStreamsPerClient: o.maxEventStreamsPerClient ?? 8 }, baseUrl));
   app.get('/.well-known/courtcast-archive-key.pem', archiveKeyRoute(o.catalogue));
   // Archivists are few; the limit bounds what a stolen token can make the archive store (and the

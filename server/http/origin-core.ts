@@ -26,6 +26,17 @@ export function playlistHearing(key: string): string | null {
   return /^hearings\/([^/]+)\/[^/]+\/index\.m3u8$/.exec(key)?.[1] ?? null;
 }
 
+/** The hearing whose media a public-store key is, or null for a key outside every hearing. */
+export function mediaHearing(key: string): string | null {
+  return /^hearings\/([^/]+)\//.exec(key)?.[1] ?? null;
+}
+
+/** Whether a hearing's media may be served: from memory (null when it must be asked), or asked. */
+export interface ServeGate {
+  cached(hearingId: string): boolean | null;
+  allows(hearingId: string): Promise<boolean>;
+}
+
 /** The single byte range a request asks for: none, one, or one that cannot be met. */
 export function rangeOf(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
   if (!header) return null;
@@ -122,17 +133,22 @@ function clientAddress(req: IncomingMessage): string {
  * keeps the origin near a static file server. Returns false (and touches nothing) for anything
  * it does not answer: other paths, other methods, objects not in memory, unsatisfiable ranges.
  */
-export function answerHot(req: IncomingMessage, res: ServerResponse, hot: (key: string) => HotObject | null, onPlaylist?: (hearingId: string, client: string) => void): boolean {
+export function answerHot(req: IncomingMessage, res: ServerResponse, gate: ServeGate, hot: (key: string) => HotObject | null, onPlaylist?: (hearingId: string, client: string) => void): boolean {
   if (!req.url?.startsWith('/hls/')) return false;
-  return answerHotPath(req, res, req.url.slice('/hls'.length).split('?')[0] as string, hot, onPlaylist);
+  return answerHotPath(req, res, req.url.slice('/hls'.length).split('?')[0] as string, gate, hot, onPlaylist);
 }
 
-/** `answerHot` for a path already below /hls (the Express router's view). */
-export function answerHotPath(req: IncomingMessage, res: ServerResponse, path: string, hot: (key: string) => HotObject | null, onPlaylist?: (hearingId: string, client: string) => void): boolean {
+/**
+ * `answerHot` for a path already below /hls (the Express router's view). Only a hearing the gate
+ * allows from memory is answered here; anything the gate has to ask goes on to the router.
+ */
+export function answerHotPath(req: IncomingMessage, res: ServerResponse, path: string, gate: ServeGate, hot: (key: string) => HotObject | null, onPlaylist?: (hearingId: string, client: string) => void): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const media = mediaKey(path);
-  const held = media ? hot(media.key) : null;
-  if (!media || !held) return false;
+  const owner = media ? mediaHearing(media.key) : null;
+  if (!media || !owner || gate.cached(owner) !== true) return false;
+  const held = hot(media.key);
+  if (!held) return false;
   if (req.headers.range && rangeOf(req.headers.range, held.body.length) === 'unsatisfiable') return false;
   const hearing = media.playlist ? playlistHearing(media.key) : null;
   if (hearing && onPlaylist) onPlaylist(hearing, `${clientAddress(req)}|${req.headers['user-agent'] ?? ''}`);

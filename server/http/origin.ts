@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { HotObject } from '../store/hot-object-store.ts';
 import type { ObjectReader } from '../store/object-store.ts';
-import { answerHotPath, mediaKey, playlistHearing, prepareAnswer, setOriginHeaders } from './origin-core.ts';
+import { answerHotPath, mediaHearing, mediaKey, playlistHearing, prepareAnswer, setOriginHeaders, type ServeGate } from './origin-core.ts';
 import { sendProblem } from './problem.ts';
 
 /**
@@ -10,8 +10,10 @@ import { sendProblem } from './problem.ts';
  * no path from here to pending or master media, whatever the URL. What the process published
  * itself is answered from memory (usually before this router: see `answerHot` in origin-core.ts); validators (ETag,
  * Last-Modified) make a poll of an unchanged playlist a 304, and segments honour single byte ranges.
+ * A hearing's media is served only while the gate (the rule of every public page) allows it: a
+ * hearing that is not, or no longer, publishable is a 404 here as everywhere else.
  */
-export function originRouter(publicStore: ObjectReader, onPlaylist?: (hearingId: string, client: string) => void, hot?: (key: string) => HotObject | null): Router {
+export function originRouter(publicStore: ObjectReader, gate: ServeGate, onPlaylist?: (hearingId: string, client: string) => void, hot?: (key: string) => HotObject | null): Router {
   const router = Router();
   router.use((req, res, next) => {
     setOriginHeaders(res);
@@ -20,9 +22,11 @@ export function originRouter(publicStore: ObjectReader, onPlaylist?: (hearingId:
   });
   router.get(/.*/, async (req, res, next) => {
     const media = mediaKey(req.path);
-    if (!media) return sendProblem(res, 'NOT_FOUND', 'no such media');
+    const owner = media ? mediaHearing(media.key) : null;
+    if (!media || !owner) return sendProblem(res, 'NOT_FOUND', 'no such media');
     try {
-      if (hot && answerHotPath(req, res, req.path, hot, onPlaylist)) return;
+      if (!(await gate.allows(owner))) return sendProblem(res, 'NOT_FOUND', 'no such media');
+      if (hot && answerHotPath(req, res, req.path, gate, hot, onPlaylist)) return;
       const info = await publicStore.head(media.key);
       if (!info) return sendProblem(res, 'NOT_FOUND', 'no such media');
       const hearing = media.playlist ? playlistHearing(media.key) : null;

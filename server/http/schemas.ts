@@ -155,6 +155,9 @@ export const userPatchBody = z
   })
   .strict();
 
+/** POST /api/users/:id/approver-grant */
+export const grantDecisionBody = z.object({ outcome: z.enum(['confirmed', 'refused']) }).strict();
+
 /** POST /api/hearings/:id/masks */
 export const newMaskBody = maskRequestSchema;
 

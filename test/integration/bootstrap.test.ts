@@ -56,16 +56,16 @@ describe('two nodes bootstrapping on one Redis at once', () => {
     }));
     try {
       const made = await Promise.allSettled([
-        a!.accounts.create({ username: 'clerk-li', password: 'a long enough password', roles: ['clerk'] }),
-        b!.accounts.create({ username: 'Clerk-Li', password: 'another long password', roles: ['clerk'] }),
+        a!.accounts.create({ username: 'clerk-li', password: 'a long enough password', roles: ['clerk'] }, 'configuration'),
+        b!.accounts.create({ username: 'Clerk-Li', password: 'another long password', roles: ['clerk'] }, 'configuration'),
       ]);
       expect(made.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(made.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'CONFLICT' } });
       // The name is free again once its account is removed.
-      const winner = (made.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ id: string }>).value;
+      const winner = (made.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ user: { id: string } }>).value.user;
       const holder = made[0]!.status === 'fulfilled' ? a! : b!;
       await holder.accounts.remove(winner.id);
-      await expect(holder.accounts.create({ username: 'clerk-li', password: 'a third long password', roles: ['clerk'] })).resolves.toMatchObject({ username: 'clerk-li' });
+      await expect(holder.accounts.create({ username: 'clerk-li', password: 'a third long password', roles: ['clerk'] }, 'configuration')).resolves.toMatchObject({ user: { username: 'clerk-li' } });
     } finally {
       await Promise.all([a!.store.close(), b!.store.close()]);
     }

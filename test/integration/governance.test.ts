@@ -43,6 +43,9 @@ describe('broadcast approval', () => {
     expect((await s.api('POST', '/api/users', { username, password: `${username}-password`, roles, ...scope })).status).toBe(201);
     return s.login(username, `${username}-password`);
   };
+  const idOf = async (token: string) => (await s.api<{ userId: string }>('GET', '/api/me', undefined, token)).body.userId;
+  const decideGrant = async (token: string, outcome: 'confirmed' | 'refused', as: string) =>
+    s.api<Problem & { roles: string[]; courtIds: string[]; pendingGrant?: { courtIds: string[] } }>('POST', `/api/users/${await idOf(token)}/approver-grant`, { outcome }, as);
 
   beforeAll(async () => {
     s = await startTestServer();
@@ -102,6 +105,7 @@ describe('broadcast approval', () => {
   it('takes four eyes: whoever filed an application cannot approve it, even holding both roles', async () => {
     const d = await seedHearing(s, { cleared: false });
     const both = await user('clerk-approver', ['clerk', 'approver'], { courtroomIds: [d.courtroomId], courtIds: [d.courtId] });
+    expect((await decideGrant(both, 'confirmed', supervisor)).status).toBe(200);
     const appId = await apply(d.hearingId, both);
     const own = await decide(d.hearingId, appId, both);
     expect([own.status, own.body.code]).toEqual([403, 'FORBIDDEN']);
@@ -116,6 +120,46 @@ describe('broadcast approval', () => {
     expect((await s.api('POST', `/api/hearings/${d.hearingId}/approval/revoke`, { reason: 'reconsidered' }, other)).status).toBe(200);
     const again = await apply(d.hearingId, both);
     expect((await decide(d.hearingId, again, both, 'refused')).status).toBe(200);
+  });
+
+  it('takes two people to make an approver, and puts every step on the staff trail', async () => {
+    const d = await seedHearing(s, { cleared: false });
+    const asked = await s.api<{ roles: string[]; pendingGrant?: { courtIds: string[]; requestedBy: { username: string } } }>('POST', '/api/users', { username: 'judge-new', password: 'judge-new-password', roles: ['approver'], courtIds: [d.courtId] });
+    expect(asked.status).toBe(201);
+    expect(asked.body.roles).not.toContain('approver');
+    expect(asked.body.pendingGrant).toMatchObject({ courtIds: [d.courtId], requestedBy: { username: 'admin' } });
+    const judge = await s.login('judge-new', 'judge-new-password');
+    const appId = await apply(d.hearingId);
+    // Asked for is not granted: the account cannot approve yet.
+    expect((await decide(d.hearingId, appId, judge)).status).toBe(403);
+    // Neither the admin who asked nor the account itself confirms.
+    const byAsker = await decideGrant(judge, 'confirmed', s.token);
+    expect([byAsker.status, byAsker.body.detail]).toEqual([403, expect.stringContaining('four eyes')]);
+    expect((await decideGrant(judge, 'confirmed', judge)).status).toBe(403);
+    expect((await decideGrant(judge, 'confirmed', clerkA)).status).toBe(403);
+    const confirmed = await decideGrant(judge, 'confirmed', supervisor);
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.roles).toContain('approver');
+    expect(confirmed.body.courtIds).toEqual([d.courtId]);
+    expect(confirmed.body.pendingGrant).toBeUndefined();
+    // The same session approves now: rights follow the account, not the token.
+    expect((await decide(d.hearingId, appId, judge)).status).toBe(200);
+    expect((await decideGrant(judge, 'confirmed', supervisor)).status).toBe(409);
+    // A change that adds a court to a clerk's account waits too; a refusal drops it.
+    const patched = await s.api<{ roles: string[]; pendingGrant?: { courtIds: string[] } }>('PATCH', `/api/users/${await idOf(clerkA)}`, { roles: ['clerk', 'approver'], courtIds: [d.courtId] });
+    expect([patched.status, patched.body.roles, patched.body.pendingGrant?.courtIds]).toEqual([200, ['clerk'], [d.courtId]]);
+    const refused = await decideGrant(clerkA, 'refused', supervisor);
+    expect([refused.status, refused.body.roles, refused.body.pendingGrant]).toEqual([200, ['clerk'], undefined]);
+    // Every step is on the staff trail, with who did it, and the chain verifies.
+    const trail = await s.api<{ action: string; actor: { username: string }; params: { username: string } }[]>('GET', '/api/staff/audit', undefined, supervisor);
+    const steps = trail.body.filter((e) => ['judge-new', 'clerk-a'].includes(e.params.username)).map((e) => [e.action, e.actor.username, e.params.username]);
+    expect(steps).toEqual(expect.arrayContaining([
+      ['account-created', 'admin', 'judge-new'], ['approver-grant-requested', 'admin', 'judge-new'], ['approver-grant-confirmed', 'super', 'judge-new'],
+      ['account-changed', 'admin', 'clerk-a'], ['approver-grant-requested', 'admin', 'clerk-a'], ['approver-grant-refused', 'super', 'clerk-a'],
+    ]));
+    expect(JSON.stringify(trail.body)).not.toContain('password-');
+    expect((await s.api('GET', '/api/staff/audit/verify', undefined, s.token)).body).toMatchObject({ ok: true });
+    expect((await s.api('GET', '/api/staff/audit', undefined, clerkA)).status).toBe(403);
   });
 
   it('never approves a hearing heard in private, whoever asks', async () => {

@@ -7,6 +7,9 @@ import path from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originRouter } from '../../server/http/origin.ts';
+import type { Hearing } from '../../server/domain/courts.ts';
+import { CourtcastError } from '../../server/domain/errors.ts';
+import { PublicationGate } from '../../server/service/publicity/publication-gate.ts';
 import { HotObjectStore } from '../../server/store/hot-object-store.ts';
 import { LocalObjectStore } from '../../server/store/local-object-store.ts';
 
@@ -21,13 +24,23 @@ describe('HLS origin: memory, validators and ranges', () => {
   let base = '';
   let store: HotObjectStore;
   const segment = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 251));
+  // hr_x is a published hearing; hr_y exists but is not (yet) publishable.
+  const hearings = new Map([['hr_x', true], ['hr_y', false]]);
+  let gate: PublicationGate;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cc-origin-'));
     // Room for one segment only: the next one pushes the oldest out of memory.
     store = new HotObjectStore(new LocalObjectStore(dir), 150_000);
     const app = express();
-    app.use('/hls', originRouter(store, undefined, (k) => store.hot(k)));
+    gate = new PublicationGate({
+      hearing: async (id) => {
+        if (!hearings.has(id)) throw new CourtcastError('NOT_FOUND', `no hearing ${id}`);
+        return { id } as Hearing;
+      },
+      isPublishable: async (h) => hearings.get(h.id) ?? false,
+    });
+    app.use('/hls', originRouter(store, gate, undefined, (k) => store.hot(k)));
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hls`;
@@ -86,6 +99,24 @@ describe('HLS origin: memory, validators and ranges', () => {
     // Deleting through the store takes it out of memory too.
     await store.delete('hearings/hr_x/360p/000002.ts');
     expect((await fetch(`${base}/hearings/hr_x/360p/000002.ts`)).status).toBe(404);
+  });
+
+  it('serves a hearing’s media only while the public pages’ rule allows it, from memory or not', async () => {
+    await store.put('hearings/hr_y/360p/index.m3u8', '#EXTM3U\n#EXT-X-VERSION:3\n');
+    await store.put('hearings/hr_y/360p/000001.ts', segment);
+    for (const key of ['hearings/hr_y/360p/index.m3u8', 'hearings/hr_y/360p/000001.ts', 'hearings/hr_nobody/360p/index.m3u8']) expect((await fetch(`${base}/${key}`)).status).toBe(404);
+    // A published hearing whose review lapses is gone from the origin as from the pages.
+    const url = `${base}/hearings/hr_x/360p/index.m3u8`;
+    expect((await fetch(url)).status).toBe(200);
+    hearings.set('hr_x', false);
+    gate.forget('hr_x');
+    expect((await fetch(url)).status).toBe(404);
+    hearings.set('hr_x', true);
+    gate.forget('hr_x');
+    expect((await fetch(url)).status).toBe(200);
+    hearings.set('hr_y', true);
+    gate.forget('hr_y');
+    expect((await fetch(`${base}/hearings/hr_y/360p/000001.ts`)).status).toBe(200);
   });
 
   it('answers HEAD with the headers and no body', async () => {

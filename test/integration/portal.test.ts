@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approverOf, clearForBroadcast, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -75,7 +77,15 @@ describe('the public portal', () => {
       expect((await fetch(`${s.base}/public/hearings/${ids.unreviewed}`)).status).toBe(present ? 200 : 404);
       expect((await fetch(`${s.base}/public/schedule`).then((r) => r.json() as Promise<{ id: string }[]>)).some((h) => h.id === ids.unreviewed)).toBe(present);
       expect((await fetch(`${s.base}/oembed?url=${encodeURIComponent(`${s.base}/hearings/${ids.unreviewed}`)}`)).status).toBe(present ? 200 : 404);
+      // The origin follows the same rule, whatever the public store holds for the hearing.
+      for (const key of ['master.m3u8', '180p/index.m3u8', '180p/1.ts']) expect((await fetch(`${s.base}/hls/hearings/${ids.unreviewed}/${key}`)).status, key).toBe(present ? 200 : 404);
     };
+    // As if it had aired (an approval before the review was required): the store has its media.
+    for (const [key, body] of [['master.m3u8', '#EXTM3U\n'], ['180p/index.m3u8', '#EXTM3U\n#EXT-X-TARGETDURATION:2\n'], ['180p/1.ts', 'G'.repeat(188)]] as const) {
+      const file = path.join(s.cc.dirs.public, 'hearings', ids.unreviewed as string, key);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, body);
+    }
     await everywhere(false);
     const approver = await approverOf(s, courtB);
     // An unchecked box is not a sign-off; a clerk's or an archivist's sign-off is not one either.

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originRouter } from '../../server/http/origin.ts';
+import { PublicationGate } from '../../server/service/publicity/publication-gate.ts';
 import type { TestEncoder } from '../support/encoder.ts';
 import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
 import { decodeCounters, decodeFeed, type PublicFeed } from '../support/public-feed.ts';
@@ -50,7 +51,7 @@ describe('public store on S3', () => {
     await feed.untilEnded(30_000);
     // A second origin that knows nothing but the bucket: what another node or a cache would be.
     const app = express();
-    app.use('/hls', originRouter(bucket()));
+    app.use('/hls', originRouter(bucket(), new PublicationGate({ hearing: (id) => s.cc.registry.hearing(id), isPublishable: (h) => s.cc.governance.isPublishable(h) })));
     other = app.listen(0, '127.0.0.1');
     await new Promise((r) => other.once('listening', r));
     otherBase = `http://127.0.0.1:${(other.address() as AddressInfo).port}/hls`;

@@ -18,12 +18,28 @@ export async function signIn(base: string, username: string, password: string): 
   return ((await res.json()) as { token: string }).token;
 }
 
-/** The approver of a court (made by the admin on first use); returns their token. */
+/**
+ * The approver of a court (made on first use); returns their token. Approver rights take two
+ * people: the admin asks, and a supervisor (made here on first use) confirms.
+ */
 export async function approverToken(base: string, adminToken: string, courtId: string): Promise<string> {
   const username = `approver-${courtId.slice(-8).toLowerCase()}`;
   const password = `${username}-password`;
-  const made = await caller(base, adminToken)('POST', '/api/users', { username, password, roles: ['approver'], courtIds: [courtId] });
-  if (made.status !== 201 && made.status !== 409) throw new Error(`could not make an approver: ${JSON.stringify(made.body)}`);
+  const admin = caller(base, adminToken);
+  const made = await admin<{ id: string; pendingGrant?: unknown }>('POST', '/api/users', { username, password, roles: ['approver'], courtIds: [courtId] });
+  if (made.status === 201) {
+    const confirmed = await admin('POST', `/api/users/${made.body.id}/approver-grant`, { outcome: 'confirmed' }, await witnessToken(base, adminToken));
+    if (confirmed.status !== 200) throw new Error(`could not confirm the approver: ${JSON.stringify(confirmed.body)}`);
+  } else if (made.status !== 409) throw new Error(`could not make an approver: ${JSON.stringify(made.body)}`);
+  return signIn(base, username, password);
+}
+
+/** A supervisor who confirms approver grants in tests (made by the admin on first use); returns their token. */
+export async function witnessToken(base: string, adminToken: string): Promise<string> {
+  const username = 'grant-witness';
+  const password = `${username}-password`;
+  const made = await caller(base, adminToken)('POST', '/api/users', { username, password, roles: ['supervisor'] });
+  if (made.status !== 201 && made.status !== 409) throw new Error(`could not make the witness: ${JSON.stringify(made.body)}`);
   return signIn(base, username, password);
 }
 

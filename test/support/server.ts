@@ -88,7 +88,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
     return ((await res.json()) as { token: string }).token;
   };
   // A server restarted on a kept data directory (a durable store) already has its admin.
-  if (!(await cc.accounts.list()).some((u) => u.username === ADMIN.username)) await cc.accounts.create({ ...ADMIN, roles: ['admin'] });
+  if (!(await cc.accounts.list()).some((u) => u.username === ADMIN.username)) await cc.accounts.create({ ...ADMIN, roles: ['admin'] }, 'configuration');
   const token = await login(ADMIN.username, ADMIN.password);
   return {
     cc,

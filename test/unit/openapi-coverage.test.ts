@@ -10,7 +10,7 @@ import { originRouter } from '../../server/http/origin.ts';
 const none = {} as never;
 const MOUNTED: readonly [string, Router][] = [
   ['/public', publicApi(none, () => '')],
-  ['/hls', originRouter(none)],
+  ['/hls', originRouter(none, none)],
   ['/api/archive', archiveApi(none)],
   ['/api', staffApi(none)],
 ];

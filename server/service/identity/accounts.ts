@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CourtcastError } from '../../domain/errors.ts';
 import { TypedEmitter } from '../../domain/events.ts';
 import { principalOf, publicUser, tokenRevocation, type Principal, type PublicUser, type RevocationCause, type Role, type User } from '../../domain/users.ts';
+import { grantConfirmationRefusal, holdBackGrant, withGrant } from '../../domain/approver-grants.ts';
 import { userCodec } from '../../domain/codecs.ts';
 import { Records } from '../../store/records.ts';
 import type { StateStore } from '../../store/state-store.ts';
@@ -26,6 +27,19 @@ export interface UserPatch {
   readonly courtroomIds?: readonly string[];
   readonly courtIds?: readonly string[];
   readonly disabled?: boolean;
+}
+
+/**
+ * Who makes a change to accounts: a signed-in person, whose approver grants wait for a second
+ * person, or the deployment's own configuration (the bootstrap admin, the demo's seeded staff),
+ * which is trusted as whoever wrote it.
+ */
+export type AccountsActor = Principal | 'configuration';
+
+/** An account as changed, and the approver courts held back for confirmation (empty when none). */
+export interface AccountChange {
+  readonly user: PublicUser;
+  readonly held: readonly string[];
 }
 
 /** A hash that matches no password, checked when a username is unknown so timing reveals nothing. */
@@ -119,22 +133,29 @@ export class Accounts extends TypedEmitter<AccountEvents> {
     throw new CourtcastError('CONFLICT', `username ${username} is taken`);
   }
 
-  async create(input: NewUser): Promise<PublicUser> {
+  async create(input: NewUser, by: AccountsActor): Promise<AccountChange> {
     if (this.byUsername(input.username)) throw new CourtcastError('CONFLICT', `username ${input.username} is taken`);
+    const asked = { roles: [...new Set(input.roles)], courtIds: [...new Set(input.courtIds ?? [])] };
+    const { now, held } = by === 'configuration' ? { now: asked, held: [] } : holdBackGrant(null, asked);
     const user: User = {
       id: `us_${randomUUID().replaceAll('-', '').slice(0, 20)}`,
       username: input.username,
       displayName: input.displayName ?? input.username,
-      roles: [...new Set(input.roles)],
+      roles: [...now.roles],
       courtroomIds: [...new Set(input.courtroomIds ?? [])],
-      courtIds: [...new Set(input.courtIds ?? [])],
+      courtIds: [...(now.courtIds ?? [])],
       passwordHash: await hashPassword(input.password),
       disabled: false,
+      ...this.pending(held, by),
     };
     await this.claim(user.username, user.id);
     await this.users.put(user.id, user);
     this.remember(user);
-    return publicUser(user);
+    return { user: publicUser(user), held };
+  }
+
+  private pending(held: readonly string[], by: AccountsActor): Pick<User, 'pendingGrant'> {
+    return held.length > 0 && by !== 'configuration' ? { pendingGrant: { courtIds: [...held], requestedBy: { userId: by.userId, username: by.username }, requestedAt: this.now() } } : {};
   }
 
   async list(): Promise<PublicUser[]> {
@@ -147,23 +168,46 @@ export class Accounts extends TypedEmitter<AccountEvents> {
     return u;
   }
 
-  async update(id: string, patch: UserPatch): Promise<PublicUser> {
+  async update(id: string, patch: UserPatch, by: AccountsActor): Promise<AccountChange> {
     const u = await this.get(id);
+    const asked = { roles: [...new Set(patch.roles ?? u.roles)], courtIds: [...new Set(patch.courtIds ?? u.courtIds ?? [])] };
+    const touchesStanding = patch.roles !== undefined || patch.courtIds !== undefined;
+    const { now, held } = by === 'configuration' || !touchesStanding ? { now: asked, held: [] } : holdBackGrant(u, asked);
+    const { pendingGrant: _old, ...rest } = u;
     const next: User = {
-      ...u,
+      ...rest,
       ...(patch.displayName !== undefined ? { displayName: patch.displayName } : {}),
-      ...(patch.roles !== undefined ? { roles: [...new Set(patch.roles)] } : {}),
+      roles: [...now.roles],
       ...(patch.courtroomIds !== undefined ? { courtroomIds: [...new Set(patch.courtroomIds)] } : {}),
-      ...(patch.courtIds !== undefined ? { courtIds: [...new Set(patch.courtIds)] } : {}),
+      courtIds: [...(now.courtIds ?? [])],
       ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
       ...(patch.password !== undefined ? { passwordHash: await hashPassword(patch.password) } : {}),
       // A new password or a disable ends every session the account had; re-enabling does not
       // bring old tokens back.
       ...(patch.password !== undefined || patch.disabled === true ? { tokensValidAfter: this.now() } : {}),
+      // A change of roles or courts replaces a grant still waiting; any other change keeps it.
+      ...(touchesStanding ? this.pending(held, by) : u.pendingGrant ? { pendingGrant: u.pendingGrant } : {}),
     };
     await this.users.put(id, next);
     this.remember(next);
-    return publicUser(next);
+    return { user: publicUser(next), held };
+  }
+
+  /**
+   * Confirms or refuses an account's pending approver grant, as a second person: confirming makes
+   * it an approver of the courts asked for, refusing drops the request. Either way it is gone.
+   */
+  async decideGrant(id: string, outcome: 'confirmed' | 'refused', by: Principal): Promise<{ readonly user: PublicUser; readonly courtIds: readonly string[] }> {
+    const u = await this.get(id);
+    const grant = u.pendingGrant;
+    if (!grant) throw new CourtcastError('INVALID_TRANSITION', 'the account has no approver grant waiting');
+    const refusal = grantConfirmationRefusal(by, u, grant);
+    if (refusal) throw new CourtcastError('FORBIDDEN', refusal);
+    const { pendingGrant: _done, ...rest } = u;
+    const next: User = outcome === 'confirmed' ? { ...rest, ...withGrant(u, grant) } : rest;
+    await this.users.put(id, next);
+    this.remember(next);
+    return { user: publicUser(next), courtIds: grant.courtIds };
   }
 
   async remove(id: string): Promise<void> {
