@@ -40,7 +40,7 @@ export class KeyframeStart {
    * Decides, before NMS relays one message of a publisher, whether each held player gets it: a
    * keyframe starts the picture, and from then on sound stamped before that keyframe is left out.
    */
-  beforeRelay(message: RtmpMediaMessage, players: Iterable<[string, PlayerSwitches]>): void {
+  beforeRelay(message: Pick<RtmpMediaMessage, 'kind' | 'timestampMs' | 'keyframe'>, players: Iterable<[string, PlayerSwitches]>): void {
     for (const [id, player] of players) {
       const hold = this.holds.get(id);
       if (!hold) continue;

@@ -9,7 +9,8 @@ import { PullTokens } from './pull-tokens.ts';
 import type { Ingest, IngestEvents, IngestStats } from './ingest.ts';
 import { guardRtmpSessions } from './rtmp-guard.ts';
 import { KeyframeStart, type PlayerSwitches } from './keyframe-start.ts';
-import { observeRtmpMedia, type RtmpMediaMessage } from './rtmp-media-hook.ts';
+import { observeRtmpMedia, writeToPlayer, type RtmpMediaMessage } from './rtmp-media-hook.ts';
+import { PreRoll, type PreRollLimits } from './pre-roll.ts';
 
 /** The courtroom a stream key belongs to, or null when the key is unknown or rotated away. */
 export type KeyResolver = (streamKey: string) => { courtroomId: string } | null;
@@ -29,6 +30,8 @@ export interface RtmpIngestOptions {
   readonly logger: Logger;
   /** How long each courtroom's ingest clock keeps its observations (the longest delay plus a margin). */
   readonly clockHorizonMs?: number;
+  /** What each publish keeps for the master's reader until it joins (see PreRoll). */
+  readonly preRoll?: PreRollLimits;
   readonly now?: () => number;
 }
 
@@ -37,6 +40,8 @@ const APP = 'live';
 const IDLE_CONNECTION_MS = 10_000;
 /** Connections held at once, encoders and half-open strangers together. */
 const MAX_CONNECTIONS = 256;
+/** Enough for the pipeline to spawn its readers on a loaded machine, and a few GOPs after a late open. */
+const PRE_ROLL: PreRollLimits = { maxMs: 15_000, maxBytes: 32 * 1024 * 1024 };
 /** The internal stream path of a courtroom: what the pipeline pulls, so no key is on its command line. */
 const internalStream = (courtroomId: string): string => `courtroom-${courtroomId}`;
 // NMS emits untyped positional arguments; each handler below declares what it reads.
@@ -58,7 +63,9 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
   private readonly pullTokens = new PullTokens();
   /** Readers that start at the publisher's next keyframe, sound and picture together. */
   private readonly keyframes = new KeyframeStart();
-  private readonly publishers = new Map<string, { sessionId: string; courtroomId: string; clock: IngestClock }>();
+  private readonly publishers = new Map<string, { sessionId: string; courtroomId: string; clock: IngestClock; preRoll: PreRoll }>();
+  /** Players reading for the master: they get their publish's pre-roll on joining. */
+  private readonly masterReaders = new Set<string>();
   /** The ingest clock of each courtroom's latest publish session; kept after it ends, for late dating. */
   private readonly clocks = new Map<string, IngestClock>();
   private readonly handlers: [string, NmsHandler][] = [];
@@ -67,8 +74,9 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
     super((err, event) => o.logger.error({ err, event }, 'rtmp ingest listener failed'));
     if (instances > 0) throw new Error('only one RtmpIngest per process (node-media-server keeps global state)');
     instances++;
-    // NMS logs stream paths, which contain stream keys: keep it silent. No GOP cache: a new
-    // reader must only get frames ingested after it connected (capture-time bounds rely on it).
+    // NMS logs stream paths, which contain stream keys: keep it silent. No GOP cache: NMS would
+    // hand it to every reader, the transcoder's too; the master's reader gets the publish's first
+    // frames from our own pre-roll instead.
     NmsLogger.setLogType(0);
     guardRtmpSessions({ maxCommandBytes: 64 * 1024, maxMediaBytes: 8 * 1024 * 1024 }, (session, err) => {
       o.logger.warn({ ip: session.ip, err: err instanceof Error ? err.message : String(err) }, 'rtmp connection dropped: malformed input');
@@ -83,9 +91,11 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
     this.listen('postPublish', (id: string) => this.onPostPublish(id));
     this.listen('donePublish', (id: string) => this.onDonePublish(id));
     this.listen('prePlay', (id: string, _path: string, args: Record<string, string>) => this.onPrePlay(id, args));
+    this.listen('postPlay', (id: string, streamPath: string) => this.onPostPlay(id, streamPath));
     // A refused or broken publish never reaches donePublish, so forget publishers by connection.
     this.listen('doneConnect', (id: string) => {
       this.keyframes.forget(id);
+      this.masterReaders.delete(id);
       this.onDonePublish(id);
     });
     this.server.tcpServer.maxConnections = MAX_CONNECTIONS;
@@ -150,7 +160,7 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
     if (s) s.publishStreamPath = `/${APP}/${internalStream(room.courtroomId)}`;
     // A new connection starts its timestamps afresh, so it gets a clock of its own; it becomes
     // the courtroom's clock once NMS accepts the publish, before any media is parsed.
-    this.publishers.set(id, { sessionId: id, courtroomId: room.courtroomId, clock: new IngestClock(this.o.clockHorizonMs ?? 35 * 60_000) });
+    this.publishers.set(id, { sessionId: id, courtroomId: room.courtroomId, clock: new IngestClock(this.o.clockHorizonMs ?? 35 * 60_000), preRoll: new PreRoll(this.o.preRoll ?? PRE_ROLL) });
   }
 
   private onPostPublish(id: string): void {
@@ -176,6 +186,7 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
     const p = this.publishers.get(sessionId);
     if (!p) return;
     p.clock.observe(message.timestampMs, at);
+    p.preRoll.add(message);
     if (!this.keyframes.active) return;
     const players = this.session(sessionId)?.players ?? new Set<string>();
     const sessions = [...players].flatMap((id): [string, PlayerSwitches][] => {
@@ -190,11 +201,27 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
     const pull = s && s.isLocal && typeof args.token === 'string' ? this.pullTokens.spend(args.token) : null;
     if (s && pull) {
       if (pull.fromKeyframe) this.keyframes.hold(id, s);
+      else this.masterReaders.add(id);
       return;
     }
     this.o.logger.warn({ ip: s?.ip }, 'rtmp play refused: only the pipeline may pull');
     this.emit('refused', { reason: 'pull-denied', ip: s?.ip ?? 'unknown' });
     s?.reject();
+  }
+
+  /**
+   * A master reader joined its publisher (NMS has just sent it the codec headers, synchronously,
+   * so nothing has been relayed to it yet): it gets the publish's media from the first message
+   * before anything live.
+   */
+  private onPostPlay(id: string, streamPath: string): void {
+    if (!this.masterReaders.has(id)) return;
+    const publisherId = nmsContext.publishers.get(streamPath);
+    const held = publisherId ? this.publishers.get(publisherId)?.preRoll.take() : undefined;
+    const player = this.session(id);
+    if (!held || held.length === 0 || !player) return;
+    writeToPlayer(player, held);
+    this.o.logger.debug({ messages: held.length, fromMs: held[0]?.timestampMs }, 'master reader given the publish from its first message');
   }
 
   /** Starts listening on the configured host; resolves with the bound port (useful with port 0). */
@@ -233,7 +260,8 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
    * lapses after a minute, and the path names the courtroom, not its key: the command line of
    * the FFmpeg that uses it, readable by every local user, holds nothing that still opens a door.
    * With `fromKeyframe`, the reader gets nothing before the publisher's next keyframe and no sound
-   * stamped before it (the transcoder); without, it gets every message from now on (the master).
+   * stamped before it (the transcoder); without, it gets every message from now on (the master),
+   * and the first such reader of a publish gets what was held before it joined (see PreRoll).
    */
   pullUrl(courtroomId: string, o: { fromKeyframe?: boolean } = {}): string {
     const token = this.pullTokens.issue({ fromKeyframe: o.fromKeyframe === true });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveRecords } from '../../recorder/archive-record.ts';
 import type { RecordingLog } from '../../recorder/recording-log.ts';
 import { TestEncoder } from '../support/encoder.ts';
+import { calibrate } from '../support/master-clock.ts';
 import { decodeFeed, delayViolations, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
@@ -175,6 +176,14 @@ describe('ingest and pipeline resilience over RTMP', () => {
       const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', e.uri, '-f', 'null', '-'], { maxBuffer: 1 << 24 });
       expect(stderr, e.uri).toBe('');
     }
+  });
+
+  it('records the master from each connection’s first frame, the first connect’s and every reconnect’s', async () => {
+    // One master run per connection (and one after the recorder was killed): each run's first
+    // decoded frame, by its counter.
+    const firsts = (await calibrate(path.join(s.cc.dirs.master, hearingId))).map((c) => c.firstCounter);
+    expect(encoders).toHaveLength(3);
+    for (const e of encoders) expect(firsts, `runs begin at ${firsts.join(', ')}`).toContain(e.firstFrame);
   });
 
   it('never aired a frame earlier than capture + D, through every outage', () => {

@@ -16,6 +16,8 @@ export class TestEncoder {
   readonly exited: Promise<number | null>;
   private resolveExit!: (code: number | null) => void;
   stderr = '';
+  /** The counter of the first frame this encoder sends (set by `start`). */
+  firstFrame = -1;
 
   constructor(
     readonly target: string,
@@ -32,6 +34,7 @@ export class TestEncoder {
   /** Spawns FFmpeg; the counter continues from the wall clock relative to `epoch`. */
   start(): this {
     const frameOffset = Math.round((Date.now() - this.epoch) / FRAME_MS);
+    this.firstFrame = frameOffset;
     const spec = syntheticEncoderSpec({
       target: this.target,
       format: this.format,

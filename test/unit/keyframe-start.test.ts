@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { KeyframeStart } from '../../server/ingest/keyframe-start.ts';
 import { isKeyframeTag, type RtmpMediaMessage } from '../../server/ingest/rtmp-media-hook.ts';
 
-const audio = (timestampMs: number): RtmpMediaMessage => ({ kind: 'audio', timestampMs, keyframe: false });
-const video = (timestampMs: number, keyframe = false): RtmpMediaMessage => ({ kind: 'video', timestampMs, keyframe });
+const audio = (timestampMs: number): RtmpMediaMessage => ({ kind: 'audio', timestampMs, keyframe: false, sequenceHeader: false, payload: Buffer.alloc(0) });
+const video = (timestampMs: number, keyframe = false): RtmpMediaMessage => ({ kind: 'video', timestampMs, keyframe, sequenceHeader: false, payload: Buffer.alloc(0) });
 
 describe('starting a reader at a keyframe', () => {
   it('relays nothing before the keyframe and no sound stamped before it, then everything', () => {
