@@ -222,7 +222,18 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   stats.start();
   const metrics = new Metrics({ broadcasts, viewers, archive: () => recorder.backlog() });
   broadcasts.on('opened', (session) => metrics.follow(session));
-  const health = new HealthMonitor({ state, publicStore, ingestListening: () => ingest.listening, sessions: () => broadcasts.liveHearings(), archive: () => recorder.backlog(), logger });
+  const health = new HealthMonitor({
+    state,
+    publicStore,
+    ingestListening: () => ingest.listening,
+    sessions: () => broadcasts.liveHearings(),
+    archive: () => recorder.backlog(),
+    dataDir,
+    onDiskRecovered: (since) => {
+      for (const h of broadcasts.liveHearings()) void h.storageRecovered(since).catch((err: unknown) => logger.error({ err, hearingId: h.hearing.id }, 'could not restart the pipeline after the disk recovered'));
+    },
+    logger,
+  });
   await health.start();
   const catalogue = new ArchiveCatalogue({ store: archiveStore, state, hearings: registry, key: signingKey, presignSeconds: config.archive.presignSeconds });
   const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl });

@@ -70,6 +70,26 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     clearTimeout(timer);
   }
 
+  /**
+   * Starts a new run at once, as if the last one had been healthy: what held it back has gone (a
+   * disk that refused its writes has room again). A child that is still running is stopped first
+   * when `replaceRunning` says so (its files may be broken); otherwise it is left alone.
+   */
+  async restartNow(replaceRunning: boolean): Promise<void> {
+    if (!this.enabled || this.closed) return;
+    this.attempt = 0;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.spawn();
+      return;
+    }
+    const proc = this.current;
+    if (!proc || !replaceRunning) return;
+    // Its exit schedules the next run after the policy's first delay, from attempt 1.
+    this.logger.warn({ ...this.tags }, 'restarting FFmpeg: its run was writing to a disk that failed');
+    await proc.close();
+  }
+
   /** Stops the child and does not restart it until enabled again. */
   async disable(): Promise<void> {
     this.enabled = false;
@@ -86,8 +106,13 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     try {
       proc = this.factory(run);
     } catch (err) {
-      this.logger.error({ ...this.tags, err, run }, 'could not build the FFmpeg command');
-      this.enabled = false;
+      // Building a run makes its directories: a full or failing disk refuses them. That is a
+      // failed start like any other, retried after the policy's delay, not a reason to stop.
+      this.attempt++;
+      const delay = this.policy(this.attempt, { code: null, signal: null, failedToStart: true, ranMs: 0 });
+      this.logger.error({ ...this.tags, err, run, retryInMs: delay }, 'could not prepare an FFmpeg run');
+      if (delay === false) this.enabled = false;
+      else this.timer = setTimeout(() => this.spawn(), delay);
       return;
     }
     this.current = proc;

@@ -98,6 +98,11 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
   private readonly now: () => number;
   private slots: LiveMaskSlots | null = null;
   private overlay: { readonly file: string; readonly clock: OverlayClock } | null = null;
+  /** When the transcoder last completed a segment and the recorder last sealed one. */
+  private lastSegmentAt = 0;
+  private lastMasterAt = 0;
+  /** Failed reads of each run's rung playlists since they last read, by `run/rung`. */
+  private readonly unreadable = new Map<string, number>();
 
   constructor(private readonly o: PipelineOptions) {
     super((err, event) => o.logger.error({ hearingId: o.hearingId, err, event }, 'pipeline listener failed'));
@@ -158,7 +163,10 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
       masterDir: this.o.masterDir,
       now: this.now,
       clock,
-      onSealed: (m) => this.emit('master', m),
+      onSealed: (m) => {
+        this.lastMasterAt = this.now();
+        this.emit('master', m);
+      },
       onError: (err, file) => this.o.logger.error({ hearingId: this.o.hearingId, err, file }, 'cannot seal master segment'),
     });
   }
@@ -193,6 +201,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
       onSegment: (s) => this.onSegment(s),
       ...(clock && datingRung ? { clock, datingRung, fps: this.o.fps } : {}),
       onUndated: (why) => this.o.logger.warn({ hearingId: this.o.hearingId, run, why }, 'a segment could not be dated on the ingest clock; it is dated by its observed bounds'),
+      onUnreadable: (rung, why) => this.playlistFault(run, rung, why),
     });
     this.transcodeRuns.set(run, { watcher, produced: false });
     const proc = this.process(spec, 'transcode', run, pendingRun);
@@ -219,7 +228,34 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     return this.process(spec, 'master', run, sealer.dir);
   }
 
+  /** A pending playlist that cannot be read is a fault: logged when it begins and when it ends, not at every poll. */
+  private playlistFault(run: number, rung: string, why: string | null): void {
+    const key = `${run}/${rung}`;
+    const failed = this.unreadable.get(key);
+    const tags = { hearingId: this.o.hearingId, run, rung };
+    if (why === null) {
+      this.unreadable.delete(key);
+      if (failed) this.o.logger.info({ ...tags, failedReads: failed }, 'the pending playlist reads again');
+      return;
+    }
+    if (failed === undefined) this.o.logger.warn({ ...tags, why }, 'the pending playlist cannot be read (a disk that refused FFmpeg’s write?); no segment is taken from it until it can');
+    this.unreadable.set(key, (failed ?? 0) + 1);
+  }
+
+  /**
+   * The data disk takes writes again after failing since `faultSince`. Whatever waits on a restart
+   * delay starts now, and a run that has produced nothing since the fault is replaced: FFmpeg may
+   * have lost files or its playlist mid-run and not noticed.
+   */
+  async storageRecovered(faultSince: number): Promise<void> {
+    await Promise.all([
+      this.transcoder.restartNow(this.lastSegmentAt < faultSince),
+      this.recorder.restartNow(this.lastMasterAt < faultSince),
+    ]);
+  }
+
   private onSegment(completed: CompletedSegment): void {
+    this.lastSegmentAt = this.now();
     // What the live slots did to it is final now: every frame of it has been read.
     const s = this.slots ? { ...completed, liveStamps: this.slots.stamp(completed) } : completed;
     const state = this.transcodeRuns.get(s.run);

@@ -43,9 +43,11 @@ const lineCodec: z.ZodType<MasterManifestLine> = z.looseObject({
 export const masterManifestOf = (masterDir: string): string => path.join(masterDir, MANIFEST_FILE);
 
 /** Appends one line, its file made relative to the master directory. */
-export async function appendMasterLine(masterDir: string, line: MasterManifestLine): Promise<void> {
+export async function appendMasterLine(masterDir: string, line: MasterManifestLine, o: { readonly afterFailure?: boolean } = {}): Promise<void> {
   const file = path.isAbsolute(line.file) ? path.relative(masterDir, line.file) : line.file;
-  await appendFile(masterManifestOf(masterDir), `${JSON.stringify(lineCodec.parse({ ...line, file }))}\n`);
+  // After a failed append (a full disk) part of a line may be on file: start a fresh line, so the
+  // torn part is skipped alone and this one reads whole.
+  await appendFile(masterManifestOf(masterDir), `${o.afterFailure ? '\n' : ''}${JSON.stringify(lineCodec.parse({ ...line, file }))}\n`);
 }
 
 /**

@@ -46,10 +46,14 @@ export interface MasterSealerOptions {
 
 /**
  * Hashes each master segment once FFmpeg lists it as complete and appends it to the hearing's
- * manifest, so the master can later be proven unaltered segment by segment.
+ * manifest, so the master can later be proven unaltered segment by segment. A segment that cannot
+ * be sealed now (the manifest's disk is full) is tried again on the next poll, in order, so none
+ * is left out of the manifest; one whose file is gone is reported and passed over.
  */
 export class MasterSealer {
   private next = 0;
+  /** The segment whose failure was last reported, so a disk that stays full is reported once. */
+  private reported = -1;
   private readonly serial = new SerialPoll(() => this.pass());
 
   constructor(private readonly o: MasterSealerOptions) {}
@@ -65,9 +69,10 @@ export class MasterSealer {
   }
 
   private async pass(): Promise<void> {
-    for (const m of await readListed(path.join(this.o.dir, 'index.m3u8'))) {
+    const listing = await readListed(path.join(this.o.dir, 'index.m3u8'));
+    if (!listing.ok) return;
+    for (const m of listing.segments) {
       if (m.index < this.next) continue;
-      this.next = m.index + 1;
       try {
         const body = await readFile(m.file);
         const listedAt = this.o.now();
@@ -81,10 +86,16 @@ export class MasterSealer {
           listedAt,
           ...dateMaster(body, m.durationSec, listedAt, this.o.clock ?? null),
         };
-        await appendMasterLine(this.o.masterDir, seg);
+        await appendMasterLine(this.o.masterDir, seg, { afterFailure: this.reported >= 0 });
+        this.reported = -1;
+        this.next = m.index + 1;
         this.o.onSealed(seg);
       } catch (err) {
-        this.o.onError(err, m.file);
+        const gone = (err as NodeJS.ErrnoException).code === 'ENOENT' && !(err as NodeJS.ErrnoException).path?.includes('manifest');
+        if (this.reported !== m.index) this.o.onError(err, m.file);
+        this.reported = m.index;
+        if (!gone) return;
+        this.next = m.index + 1;
       }
     }
   }

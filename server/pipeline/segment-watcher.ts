@@ -13,28 +13,42 @@ export interface ListedSegment {
   readonly durationSec: number;
 }
 
+/** What a read of a playlist found: its segments, or why it could not be read. */
+export type Listing = { readonly ok: true; readonly segments: ListedSegment[] } | { readonly ok: false; readonly why: string };
+
+/** hls-parser in its strict mode: otherwise it prints every fault to the console and guesses on. */
+function parseStrictly(text: string): ReturnType<typeof HLS.parse> {
+  HLS.setOptions({ strictMode: true, silent: true });
+  try {
+    return HLS.parse(text);
+  } finally {
+    HLS.setOptions({ strictMode: false, silent: false });
+  }
+}
+
 /**
- * Reads an FFmpeg-written playlist and returns the segments it lists. FFmpeg renames the
- * playlist into place, so a read sees a whole one; a missing or half-written file reads as empty.
+ * Reads an FFmpeg-written playlist and returns the segments it lists. FFmpeg renames the playlist
+ * into place, so a read sees a whole one: a missing file (nothing written yet) lists nothing, but
+ * an empty or unparseable one is a fault (a disk that refused FFmpeg's write), reported as such.
  */
-export async function readListed(playlistPath: string): Promise<ListedSegment[]> {
+export async function readListed(playlistPath: string): Promise<Listing> {
   let text: string;
   try {
     text = await readFile(playlistPath, 'utf8');
-  } catch {
-    return [];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, segments: [] };
+    return { ok: false, why: err instanceof Error ? err.message : String(err) };
   }
   try {
-    const pl = HLS.parse(text);
-    if (pl.isMasterPlaylist) return [];
+    const pl = parseStrictly(text);
+    if (pl.isMasterPlaylist) return { ok: false, why: 'a master playlist where a media playlist belongs' };
     const base = pl.mediaSequenceBase ?? 0;
-    return pl.segments.map((s, i) => ({
-      index: base + i,
-      file: path.join(path.dirname(playlistPath), s.uri),
-      durationSec: s.duration,
-    }));
-  } catch {
-    return [];
+    return {
+      ok: true,
+      segments: pl.segments.map((s, i) => ({ index: base + i, file: path.join(path.dirname(playlistPath), s.uri), durationSec: s.duration })),
+    };
+  } catch (err) {
+    return { ok: false, why: text.length === 0 ? 'the playlist is empty' : err instanceof Error ? err.message : String(err) };
   }
 }
 
@@ -88,6 +102,8 @@ export interface WatcherOptions {
   readonly clock?: CaptureClock | null;
   /** Told when a segment of a run with a clock could not be dated on it (it falls back to bounds). */
   readonly onUndated?: (why: string) => void;
+  /** Told of each read of a rung's playlist that failed, and (with null) when it reads again. */
+  readonly onUnreadable?: (rung: string, why: string | null) => void;
   /** The rung whose file is read for frame timestamps (a video rung). */
   readonly datingRung?: string;
   readonly fps?: number;
@@ -115,6 +131,7 @@ export class SegmentWatcher {
   private lastPts = Number.NEGATIVE_INFINITY;
   private clockForsaken = false;
   private readonly serial = new SerialPoll(() => this.pass());
+  private readonly unreadable = new Set<string>();
 
   constructor(private readonly o: WatcherOptions) {
     for (const r of o.rungs) this.perRung.set(r, new Map());
@@ -155,9 +172,16 @@ export class SegmentWatcher {
   private async pass(): Promise<void> {
     const lists = await Promise.all(this.o.rungs.map((r) => readListed(this.o.playlistOf(r))));
     const seenAt = this.o.now();
-    lists.forEach((list, i) => {
-      const files = this.perRung.get(this.o.rungs[i] as string) as Map<number, string>;
-      for (const s of list) {
+    lists.forEach((listing, i) => {
+      const rung = this.o.rungs[i] as string;
+      if (!listing.ok) {
+        this.unreadable.add(rung);
+        this.o.onUnreadable?.(rung, listing.why);
+        return;
+      }
+      if (this.unreadable.delete(rung)) this.o.onUnreadable?.(rung, null);
+      const files = this.perRung.get(rung) as Map<number, string>;
+      for (const s of listing.segments) {
         if (s.index < this.nextIndex) continue;
         files.set(s.index, s.file);
         if (!this.firstSeen.has(s.index)) this.firstSeen.set(s.index, { at: seenAt, durationSec: s.durationSec });

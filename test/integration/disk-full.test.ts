@@ -60,9 +60,10 @@ class Ballast {
   }
 }
 
-describe.skipIf(!root)('a full public-store disk: publish, then list', () => {
+describe.skipIf(!root)('a full data disk: publish, then list, and recover when it is freed', () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'courtcast-diskfull-'));
-  const publicDir = path.join(base, 'data', 'public');
+  // The whole data directory: pending and master media, the state store, the audit spool, the public store.
+  const dataDir = path.join(base, 'data');
   let s: TestServer;
   let encoder: TestEncoder;
   let feed: PublicFeed;
@@ -76,6 +77,9 @@ describe.skipIf(!root)('a full public-store disk: publish, then list', () => {
   let decoded: DecodedEntry[] = [];
   let fullFrom = 0;
   let freedAt = 0;
+  let resumedAt = 0;
+  let freshPictureAt = 0;
+  let pauseStatus = 0;
 
   /** Like a player that fetches every segment it is offered: each listed file must be there. */
   const checkListed = async (playlistUrl: string): Promise<void> => {
@@ -94,10 +98,10 @@ describe.skipIf(!root)('a full public-store disk: publish, then list', () => {
   };
 
   beforeAll(async () => {
-    mkdirSync(publicDir, { recursive: true });
-    await run('mount', ['-t', 'tmpfs', '-o', 'size=32m', 'tmpfs', publicDir]);
+    mkdirSync(dataDir, { recursive: true });
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', dataDir]);
     mounted = true;
-    s = await startTestServer({ dataDir: path.join(base, 'data') });
+    s = await startTestServer({ dataDir });
     const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
     hearingId = seeded.hearingId;
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {});
@@ -112,29 +116,40 @@ describe.skipIf(!root)('a full public-store disk: publish, then list', () => {
     }, 'program media in public', 30_000, 500);
     checker = checkListed(playlistUrl);
 
-    const ballast = new Ballast(publicDir);
+    const ballast = new Ballast(dataDir);
     fullFrom = Date.now();
     ballast.start();
     healthWhileFull = await waitFor(async () => {
       const res = await fetch(`${s.base}/healthz`);
       const h = (await res.json()) as HealthReport;
-      return res.status === 503 && h.pipelines.some((p) => p.publicStoreFault) ? h : null;
-    }, '/healthz to report the public store fault', 15_000, 300);
+      return res.status === 503 && !h.dataDisk.ok && h.pipelines.some((p) => p.publicStoreFault) ? h : null;
+    }, '/healthz to report the disk and the public store fault', 15_000, 300);
     faultOnConsole = (await s.api<{ live: { publicStoreFault: string | null } }>('GET', `/api/hearings/${hearingId}`)).body.live.publicStoreFault;
+    // A safety act needs no disk: the clerk pauses while it is full.
+    pauseStatus = (await s.api('POST', `/api/hearings/${hearingId}/broadcast/pause`, { reason: 'the disk is full' })).status;
     await elapse(4_000);
     // Then no write at all, not even the slate from memory: slots go missing and the playlist must hold.
     await ballast.stop();
-    await run('mount', ['-o', 'remount,ro', publicDir]);
+    await run('mount', ['-o', 'remount,ro', dataDir]);
     await elapse(5_000);
-    await run('mount', ['-o', 'remount,rw', publicDir]);
+    await run('mount', ['-o', 'remount,rw', dataDir]);
     await ballast.free();
     freedAt = Date.now();
-    await waitFor(async () => (await fetch(`${s.base}/healthz`)).status === 200, '/healthz to recover', 20_000, 300);
-    // The playlist moves again, and picture returns after the slates.
+    let health = '';
     await waitFor(async () => {
+      const res = await fetch(`${s.base}/healthz`);
+      health = await res.text();
+      return res.status === 200;
+    }, '/healthz to recover', 20_000, 300).catch((err: Error) => Promise.reject(new Error(`${err.message}: ${health}`)));
+    // The clerk resumes once the disk is back (resuming must be on the record, and the record is on this disk).
+    await waitFor(async () => (await s.api('POST', `/api/hearings/${hearingId}/broadcast/resume`, {})).status === 200, 'the resume to be taken', 20_000, 500);
+    resumedAt = Date.now();
+    // Fresh picture: program media captured after the resume, aired D after it and not much later.
+    freshPictureAt = await waitFor(async () => {
       await feed.poll();
-      return (await decodeFeed(feed, { hear: false })).some((e) => e.program && e.appearedAt > freedAt);
-    }, 'picture after the disk was freed', 30_000, 500);
+      const fresh = (await decodeFeed(feed, { hear: false })).find((e) => e.program && e.appearedAt > resumedAt + D - 1_000);
+      return fresh ? fresh.appearedAt : null;
+    }, 'picture after the disk was freed', 40_000, 250);
     await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
     await feed.untilEnded(D + 20_000);
     checking = false;
@@ -148,7 +163,7 @@ describe.skipIf(!root)('a full public-store disk: publish, then list', () => {
     feed?.stop();
     await encoder?.kill();
     await s?.close();
-    if (mounted) await run('umount', [publicDir]).catch(() => run('umount', ['-l', publicDir]));
+    if (mounted) await run('umount', [dataDir]).catch(() => run('umount', ['-l', dataDir]));
     await rm(base, { recursive: true, force: true });
   });
 
@@ -157,9 +172,17 @@ describe.skipIf(!root)('a full public-store disk: publish, then list', () => {
     expect(feed.errors).toEqual([]);
   });
 
-  it('said so on /healthz and in the hearing status while the disk was full', () => {
+  it('said so on /healthz and in the hearing status while the disk was full, and took the pause', () => {
     expect(healthWhileFull?.status).toBe('degraded');
+    expect(healthWhileFull?.dataDisk).toMatchObject({ ok: false, error: expect.stringMatching(/ENOSPC/) });
     expect(faultOnConsole).toMatch(/ENOSPC/);
+    expect(pauseStatus).toBe(200);
+  });
+
+  it('aired fresh picture within 10 s of the resume (beyond the delay) once the disk was freed', () => {
+    const late = freshPictureAt - (resumedAt + D);
+    if (process.env.SHOW_TIMES) console.log(`fresh picture ${late} ms after the resume plus the delay; disk freed ${resumedAt - freedAt} ms before the resume`);
+    expect(late).toBeLessThan(10_000);
   });
 
   it('showed the public slates, not errors, across the outage, and every listed segment decodes', () => {

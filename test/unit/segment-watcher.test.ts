@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IngestClock } from '../../server/ingest/ingest-clock.ts';
-import { SegmentWatcher, type CompletedSegment } from '../../server/pipeline/segment-watcher.ts';
+import { readListed, SegmentWatcher, type CompletedSegment } from '../../server/pipeline/segment-watcher.ts';
 
 const run = promisify(execFile);
 const rungs = ['hi', 'audio'];
@@ -91,4 +91,38 @@ describe('segment watcher', () => {
     expect(c.frames).toBeUndefined();
     expect(undated).toEqual(['timestamps ran backwards']);
   }, 30_000);
+
+  it('reads a missing playlist as nothing yet, but an empty or broken one as a fault, without printing', async () => {
+    const file = path.join(dir, 'hi', 'index.m3u8');
+    expect(await readListed(file)).toEqual({ ok: true, segments: [] });
+    const printed: unknown[] = [];
+    const error = console.error;
+    console.error = (...args: unknown[]) => void printed.push(args);
+    try {
+      writeFileSync(file, '');
+      expect(await readListed(file)).toEqual({ ok: false, why: 'the playlist is empty' });
+      writeFileSync(file, '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n0.ts\n#EXT-X-MEDIA-SEQUENCE:4\n#EXTINF:');
+      expect(await readListed(file)).toMatchObject({ ok: false });
+      writeFileSync(file, 'not a playlist at all');
+      expect(await readListed(file)).toMatchObject({ ok: false });
+    } finally {
+      console.error = error;
+    }
+    expect(printed).toEqual([]);
+  });
+
+  it('tells when a rung’s playlist cannot be read, and when it reads again, and takes nothing from it meanwhile', async () => {
+    const faults: [string, string | null][] = [];
+    const w = watcher({ onUnreadable: (rung, why) => faults.push([rung, why]) });
+    list(dir, 'hi', 0, 0);
+    writeFileSync(path.join(dir, 'audio', 'index.m3u8'), '');
+    await w.poll();
+    await w.poll();
+    expect(out).toEqual([]);
+    expect(faults).toEqual([['audio', 'the playlist is empty'], ['audio', 'the playlist is empty']]);
+    list(dir, 'audio', 0, 0);
+    await w.poll();
+    expect(faults.at(-1)).toEqual(['audio', null]);
+    expect(out.map((s) => s.index)).toEqual([0]);
+  });
 });

@@ -55,4 +55,40 @@ describe('supervisor', () => {
     await until(() => sup.runNumber > runs);
     await sup.close();
   });
+
+  it('retries a run it could not prepare (a disk that refused its directories), and starts at once when told the cause is gone', async () => {
+    let refuse = true;
+    const sup = new Supervisor(
+      () => {
+        if (refuse) throw Object.assign(new Error('ENOSPC: no space left on device, mkdir'), { code: 'ENOSPC' });
+        return new FfmpegProcess(brief, { ffmpegPath: 'ffmpeg', logger: silent, tags: {} });
+      },
+      // Long delays after the first: only restartNow can start it soon.
+      backoffPolicy({ baseMs: 20, maxMs: 60_000, healthyMs: 60_000 }),
+      silent,
+      {},
+    );
+    const started: number[] = [];
+    sup.on('run', (_p, run) => started.push(run));
+    sup.enable();
+    await until(() => sup.runNumber >= 3, 5_000);
+    expect(started).toEqual([]);
+    refuse = false;
+    await sup.restartNow(false);
+    await until(() => started.length === 1, 2_000);
+    await sup.close();
+  });
+
+  it('replaces a running child when told its run wrote to a failed disk, and leaves it otherwise', async () => {
+    const long: FfmpegSpec = { inputs: [{ url: 'nullsrc=s=16x16:d=30', options: [...GLOBAL_INPUT_FLAGS, '-re', '-f', 'lavfi'] }], outputs: [{ target: '-', options: ['-f', 'null'] }] };
+    const sup = new Supervisor(() => new FfmpegProcess(long, { ffmpegPath: 'ffmpeg', logger: silent, tags: {} }), backoffPolicy({ baseMs: 20, maxMs: 400, healthyMs: 60_000 }), silent, {});
+    sup.enable();
+    await until(() => sup.process?.pid !== undefined);
+    const first = sup.process?.pid;
+    await sup.restartNow(false);
+    expect(sup.process?.pid).toBe(first);
+    await sup.restartNow(true);
+    await until(() => sup.process?.pid !== undefined && sup.process.pid !== first, 5_000);
+    await sup.close();
+  });
 });

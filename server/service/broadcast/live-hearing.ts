@@ -186,6 +186,11 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     await this.pipeline.start();
   }
 
+  /** The data disk takes writes again after failing since `faultSince`: the pipeline restarts what it held back. */
+  storageRecovered(faultSince: number): Promise<void> {
+    return this.pipeline.storageRecovered(faultSince);
+  }
+
   /** The encoder connected or left (RTMP). */
   encoderConnected(): void {
     this.pipeline.encoderConnected();

@@ -1,3 +1,5 @@
+import { open, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from '../../domain/logger.ts';
 import type { ObjectStore } from '../../store/object-store.ts';
 import type { StateStore } from '../../store/state-store.ts';
@@ -63,6 +65,8 @@ export interface HealthReport {
   readonly publicStore: ComponentHealth;
   readonly ingest: ComponentHealth;
   readonly archive: ArchiveHealth;
+  /** The data directory's disk: pending and master media, the spools, the embedded stores. */
+  readonly dataDisk: ComponentHealth;
   readonly pipelines: readonly PipelineHealth[];
 }
 
@@ -73,6 +77,10 @@ export interface HealthOptions {
   readonly ingestListening: () => boolean;
   readonly sessions: () => readonly LiveHearing[];
   readonly archive: () => ArchiveBacklogView;
+  /** The data directory, whose disk is probed with a real write. */
+  readonly dataDir?: string;
+  /** Told when the data disk takes writes again, with when it began to fail. */
+  readonly onDiskRecovered?: (faultSince: number) => void;
   readonly logger: Logger;
   readonly intervalMs?: number;
   readonly probeTimeoutMs?: number;
@@ -83,6 +91,22 @@ function bounded(p: Promise<unknown>, ms: number): Promise<unknown> {
   return Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 }
 
+/** How much the disk probe writes: about what FFmpeg appends at a time, so a nearly full disk fails it too. */
+const DISK_PROBE_BYTES = 64 * 1024;
+
+/** Writes, syncs and removes a probe file: what FFmpeg and the spools need of the disk. */
+async function probeDisk(dir: string): Promise<void> {
+  const file = path.join(dir, '.disk-probe');
+  const fh = await open(file, 'w');
+  try {
+    await fh.write(Buffer.alloc(DISK_PROBE_BYTES));
+    await fh.datasync();
+  } finally {
+    await fh.close();
+    await rm(file, { force: true });
+  }
+}
+
 /**
  * Probes the state store and the public store in the background and keeps the answers, so a
  * health check, a console refresh or a command never waits on a store to learn that it is down.
@@ -90,6 +114,7 @@ function bounded(p: Promise<unknown>, ms: number): Promise<unknown> {
 export class HealthMonitor {
   private stateHealth: ComponentHealth = { ok: true };
   private publicHealth: ComponentHealth = { ok: true };
+  private diskHealth: ComponentHealth = { ok: true };
   private timer: NodeJS.Timeout | null = null;
   private probing = false;
 
@@ -107,14 +132,19 @@ export class HealthMonitor {
     this.probing = true;
     const ms = this.o.probeTimeoutMs ?? 1_500;
     try {
-      const [state, pub] = await Promise.allSettled([
+      const [state, pub, disk] = await Promise.allSettled([
         bounded(this.o.state.ping(), ms),
         // A read only: the public store holds released media and playlists and nothing else.
         // Whether it takes writes is what every live delay line reports on each release.
         bounded(this.o.publicStore.head('hearings'), ms),
+        this.o.dataDir ? bounded(probeDisk(this.o.dataDir), ms) : Promise.resolve(),
       ]);
       this.stateHealth = this.next('state store', this.stateHealth, state);
       this.publicHealth = this.next('public store', this.publicHealth, pub);
+      const was = this.diskHealth;
+      this.diskHealth = this.next('data disk', was, disk);
+      // FFmpegs that failed on the disk wait out growing restart delays: start them now.
+      if (!was.ok && this.diskHealth.ok) this.o.onDiskRecovered?.(Date.parse(was.since ?? '') || Date.now());
     } finally {
       this.probing = false;
     }
@@ -161,8 +191,8 @@ export class HealthMonitor {
     });
     const ingest: ComponentHealth = this.o.ingestListening() ? { ok: true } : { ok: false, error: 'the RTMP listener is not listening' };
     const archive = archiveHealth(this.o.archive());
-    const ok = this.stateHealth.ok && this.publicHealth.ok && ingest.ok && archive.ok && pipelines.every((p) => p.ok);
-    return { status: ok ? 'ok' : 'degraded', stateStore: this.stateHealth, publicStore: this.publicHealth, ingest, archive, pipelines };
+    const ok = this.stateHealth.ok && this.publicHealth.ok && this.diskHealth.ok && ingest.ok && archive.ok && pipelines.every((p) => p.ok);
+    return { status: ok ? 'ok' : 'degraded', stateStore: this.stateHealth, publicStore: this.publicHealth, ingest, archive, dataDisk: this.diskHealth, pipelines };
   }
 
   /** Stops probing. */
