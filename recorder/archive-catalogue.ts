@@ -71,7 +71,7 @@ export interface CatalogueOptions {
 
 /** What the archive may hand out: the as-aired recording and the record, never the master. */
 const OPEN_KEY = /^(?:aired\/[a-z0-9_-]{1,16}\/(?:index\.m3u8|\d{1,9}\.ts)|aired\/index\.m3u8|aired\.mp4|record\.json|manifest\.json)$/;
-const MASTER_SEGMENT = /^master\/[a-z]\d{4}\/\d{6}\.ts$/;
+const MASTER_SEGMENT = /^master\/[a-z]\d{4,9}\/\d{6}\.ts$/;
 
 /**
  * The archivist's view of the archive: search, a hearing's record, its verification, the as-aired

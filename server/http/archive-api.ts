@@ -43,7 +43,7 @@ export const orderBody = z
 export const lostBody = z.object({ reason: z.string().trim().min(1).max(2000) }).strict();
 
 const airedKey = z.string().regex(/^(?:[a-z0-9_-]{1,16}\/)?(?:index\.m3u8|\d{1,9}\.ts)$/, 'not an as-aired object');
-const masterName = z.string().regex(/^[a-z]\d{4}-\d{6}\.ts$/, 'not a master segment');
+const masterName = z.string().regex(/^[a-z]\d{4,9}-\d{6}\.ts$/, 'not a master segment');
 
 
 

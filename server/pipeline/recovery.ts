@@ -5,11 +5,13 @@ import type { Logger } from '../domain/logger.ts';
 import { PID_FILE } from './hearing-pipeline.ts';
 import { appendMasterLine, readMasterManifest } from './master-manifest.ts';
 
-const RUN_DIR = /^[rmg](\d{4})$/;
+const RUN_DIR = /^[rmg](\d{4,9})$/;
+const runOf = (dir: string): number => Number(RUN_DIR.exec(dir)?.[1] ?? 0);
 
+/** Run directories in run order (numbers grow past four digits: m10001 comes after m9999). */
 async function runDirs(root: string): Promise<string[]> {
   try {
-    return (await readdir(root)).filter((d) => RUN_DIR.test(d)).sort();
+    return (await readdir(root)).filter((d) => RUN_DIR.test(d)).sort((a, b) => runOf(a) - runOf(b) || a.localeCompare(b));
   } catch {
     return [];
   }
@@ -18,7 +20,7 @@ async function runDirs(root: string): Promise<string[]> {
 /** The number after the highest run found in either directory, so a new run never reuses one. */
 export async function nextRunNumber(...roots: string[]): Promise<number> {
   let max = 0;
-  for (const root of roots) for (const d of await runDirs(root)) max = Math.max(max, Number(RUN_DIR.exec(d)?.[1] ?? 0));
+  for (const root of roots) for (const d of await runDirs(root)) max = Math.max(max, runOf(d));
   return max + 1;
 }
 

@@ -48,6 +48,8 @@ export interface HearingFactoryOptions {
   readonly srtBindHost: string;
   /** How long an encoder may be gone before it is reported as an outage. */
   readonly encoderGraceMs: number;
+  /** Longest the transcoder works off its backlog after an end. */
+  readonly endDrainMs?: number;
   /** Live mask slots per kind in each transcoder (zmq); 0 re-renders every masked segment. */
   readonly liveMaskSlots?: number;
   /** How the court's time is drawn on the public picture; null: never (each court may also opt out). */
@@ -65,12 +67,18 @@ export interface Tenure {
   readonly mayRelease: () => boolean;
 }
 
+/** Runs each holder of a hearing's lease may number before the next holder's block begins. */
+export const RUNS_PER_HOLDER = 10_000;
+
 /**
- * The first run number a holder uses: each holder of a hearing's lease starts a block of a
- * hundred after its predecessors', so runs recorded on different nodes never share a name.
+ * The first run number a holder uses: each holder of a hearing's lease starts a block of
+ * RUNS_PER_HOLDER after its predecessors', whatever its fencing token, so runs recorded on
+ * different nodes never share a name in the shared archive (an encoder that reconnects all day
+ * uses a run per connection, so a block of a hundred was not enough, and tokens past 99 used to
+ * fall back to the local count). Names grow past four digits from the second holder on.
  */
 export function firstRunOf(localNext: number, token: number): number {
-  return token > 1 && token < 99 ? Math.max(localNext, (token - 1) * 100 + 1) : localNext;
+  return token > 1 ? Math.max(localNext, (token - 1) * RUNS_PER_HOLDER + 1) : localNext;
 }
 
 /** The public-store prefix of a hearing. */
@@ -169,6 +177,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     now,
     segmentSeconds: o.segmentSeconds,
     graceMs: o.encoderGraceMs,
+    ...(o.endDrainMs !== undefined ? { endDrainMs: o.endDrainMs } : {}),
   });
   return session;
 }

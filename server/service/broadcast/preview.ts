@@ -12,7 +12,7 @@ export interface PreviewPiece {
   readonly body: string;
 }
 
-const RUN = /^[rm]\d{4}$/;
+const RUN = /^[rm]\d{4,9}$/;
 
 /**
  * Reads the preview from a hearing's master directory: the newest run's playlist (its segment
@@ -24,7 +24,8 @@ export async function readPreview(masterDir: string, target: PreviewTarget): Pro
     const bytes = await readFile(path.join(masterDir, target.run, target.file)).catch(() => null);
     return bytes ? { contentType: 'video/mp2t', encoding: 'base64', body: bytes.toString('base64') } : null;
   }
-  const runs = (await readdir(masterDir).catch(() => [] as string[])).filter((r) => RUN.test(r)).sort();
+  // By number: runs grow past four digits (m10001 is newer than m9999).
+  const runs = (await readdir(masterDir).catch(() => [] as string[])).filter((r) => RUN.test(r)).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
   for (const run of runs.reverse()) {
     const text = await readFile(path.join(masterDir, run, 'index.m3u8'), 'utf8').catch(() => null);
     if (text) return { contentType: 'application/vnd.apple.mpegurl', encoding: 'utf8', body: text.replace(/^(\d{6}\.ts)$/gm, `${run}/$1`) };

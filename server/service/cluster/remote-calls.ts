@@ -29,7 +29,7 @@ const principal = z
 
 /** What the clerk's preview asks for: the newest master playlist, or one of its segments. */
 /** A preview segment's run (`r0001` transcoder, `m0001` master) and file name. */
-export const previewRun = z.string().regex(/^[rm]\d{4}$/, 'not a preview run');
+export const previewRun = z.string().regex(/^[rm]\d{4,9}$/, 'not a preview run');
 export const previewFile = z.string().regex(/^\d{6}\.ts$/, 'not a preview segment');
 export const previewTarget = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('playlist') }).strict(),
@@ -62,6 +62,8 @@ const liveStatus = z.object({
   finished: z.boolean(),
   programSaved: z.boolean(),
   publicStoreFault: z.string().nullable(),
+  // A node from before load was reported says nothing about it.
+  load: z.enum(['keeping-up', 'falling-behind']).default('keeping-up'),
 });
 const commandResult = liveStatus.extend({ persisted: z.boolean(), recorded: z.boolean() });
 // A mask in a reply is read as a stored one is (domain/codecs.ts).
