@@ -17,6 +17,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = Object.free
   COURTCAST_SEGMENT_SECONDS: ['media', 'segmentSeconds'],
   COURTCAST_FPS: ['media', 'fps'],
   COURTCAST_LIVE_MASK_SLOTS: ['media', 'liveMaskSlots'],
+  COURTCAST_END_DRAIN_SECONDS: ['media', 'endDrainSeconds'],
   COURTCAST_TIME_OVERLAY: ['media', 'timeOverlay', 'enabled'],
   COURTCAST_METRICS_TOKEN: ['metrics', 'token'],
   COURTCAST_NODE_ID: ['cluster', 'nodeId'],

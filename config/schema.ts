@@ -72,6 +72,11 @@ export const configSchema = z
         /** Live black-box mask slots driven through FFmpeg's zmq filter; 0 re-renders every masked segment. */
         liveMaskSlots: z.coerce.number().int().min(0).max(4).default(2),
         /**
+         * How long, after an end, the transcoder may work off what it is behind on so that the last
+         * seconds before the end air; what is still owed past it airs as slates, on the audit trail.
+         */
+        endDrainSeconds: z.coerce.number().int().min(5).max(600).default(60),
+        /**
          * The court's date and time drawn on the public rendition from the capture clock (courts
          * may opt out one by one). The master is never touched.
          */

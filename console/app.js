@@ -201,6 +201,7 @@ function renderHealth(st) {
   const problems = [];
   if (st.health?.stateStore === 'down' || st.live?.programSaved === false) problems.push('The state store is down: your commands act on the broadcast, but are not saved yet.');
   if (st.health?.publicStore === 'down' || st.live?.publicStoreFault) problems.push('The public store refuses writes: viewers see the playlist hold or “please stand by”.');
+  if (st.live?.load === 'falling-behind') problems.push('The transcoder is falling behind real time (the machine is overloaded): the public may see “please stand by” until it catches up.');
   const archive = st.health?.archive;
   if (archive && !archive.ok) {
     problems.push(`The archive is ${Math.round(archive.behindMs / 1000)} s behind (${archive.pending} recordings waiting to upload): recording goes on and is kept locally until the archive store takes it.`);

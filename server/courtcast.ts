@@ -147,6 +147,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     publicWindow: config.delay.publicWindowSegments,
     srtBindHost: ingestHost,
     encoderGraceMs: config.ingest.graceMs,
+    endDrainMs: config.media.endDrainSeconds * 1000,
     liveMaskSlots: config.media.liveMaskSlots,
     timeOverlay: config.media.timeOverlay.enabled ? { position: config.media.timeOverlay.position, size: config.media.timeOverlay.size } : null,
     logger,

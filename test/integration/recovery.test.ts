@@ -253,7 +253,7 @@ describe.each(STORES)('restart recovery on the %s store: a server killed while p
     const dir = path.join(dataDir, 'master', hearingId);
     const manifest = (await readFile(path.join(dir, 'manifest.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { file: string });
     const files: string[] = [];
-    for (const run of (await readdir(dir)).filter((d) => /^[rm]\d{4}$/.test(d))) {
+    for (const run of (await readdir(dir)).filter((d) => /^[rm]\d{4,9}$/.test(d))) {
       for (const f of (await readdir(path.join(dir, run))).filter((x) => /^\d{6}\.ts$/.test(x))) files.push(`${run}/${f}`);
     }
     expect(files.length).toBeGreaterThan(5);

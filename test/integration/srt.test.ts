@@ -50,7 +50,7 @@ describe('SRT ingest: the stream key is the passphrase', () => {
     await feed.untilEnded(D + 15_000);
     decoded = await decodeFeed(feed);
     const masterDir = path.join(s.cc.dirs.master, seeded.hearingId);
-    for (const run of (await readdir(masterDir)).filter((d) => /^m\d{4}$/.test(d))) masterSegments += (await readdir(path.join(masterDir, run))).filter((f) => f.endsWith('.ts')).length;
+    for (const run of (await readdir(masterDir)).filter((d) => /^m\d{4,9}$/.test(d))) masterSegments += (await readdir(path.join(masterDir, run))).filter((f) => f.endsWith('.ts')).length;
   }, 120_000);
 
   afterAll(async () => {

@@ -160,7 +160,7 @@ export async function waitForEncoder(s: TestServer, hearingId: string, timeoutMs
 export async function masterSegmentFiles(s: TestServer, hearingId: string): Promise<string[]> {
   const dir = path.join(s.cc.dirs.master, hearingId);
   const out: string[] = [];
-  for (const run of (await readdir(dir)).filter((x) => /^[rm]\d+$/.test(x)).sort()) {
+  for (const run of (await readdir(dir)).filter((x) => /^[rm]\d+$/.test(x)).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))) {
     for (const f of (await readdir(path.join(dir, run))).filter((x) => x.endsWith('.ts')).sort()) out.push(path.join(dir, run, f));
   }
   return out;

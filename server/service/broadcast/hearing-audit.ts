@@ -30,6 +30,13 @@ export function auditLiveHearing(session: LiveHearing, record: Recorder, changed
     const action = r.outcome === 'aired' ? 'picture-aired' : 'slate-aired';
     void record(id, { actor: SYSTEM, action, params: { slate: r.outcome === 'aired' ? null : r.outcome, why: r.reason, seq: r.seq }, effectiveAt: r.captureStart });
   });
+  session.on('load', (e) => {
+    void record(id, { actor: SYSTEM, action: e.state === 'falling-behind' ? 'transcoder-falling-behind' : 'transcoder-keeping-up', params: { backlogMs: Math.round(e.backlogMs) }, effectiveAt: now() });
+    changed();
+  });
+  session.on('drainCutShort', (e) => {
+    void record(id, { actor: SYSTEM, action: 'end-drain-cut-short', params: { airedUntil: e.airedUntil === null ? null : new Date(e.airedUntil).toISOString(), endAt: new Date(e.endAt).toISOString(), limitMs: e.limitMs }, effectiveAt: e.airedUntil ?? e.endAt });
+  });
   session.on('finished', () => {
     void record(id, { actor: SYSTEM, action: 'playlist-ended', effectiveAt: now() });
     changed();

@@ -1,3 +1,4 @@
+import { nextLoadState, type BacklogSample, type LoadState } from '../../domain/overload.ts';
 import { TypedEmitter } from '../../domain/events.ts';
 import type { Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
@@ -25,6 +26,8 @@ export interface LiveStatus {
   readonly programSaved: boolean;
   /** Set while the public store refuses writes: the public playlist holds or airs slates. */
   readonly publicStoreFault: string | null;
+  /** Whether the transcoder keeps real time (domain/overload.ts). */
+  readonly load: LoadState;
 }
 
 /** Whether FFmpeg's last words say the disk refused it (full, failing, read-only). */
@@ -45,7 +48,7 @@ export interface CommandOutcome {
   readonly saved: Promise<boolean>;
 }
 
-/** Longest the transcoder may run after an end to produce what was captured before it. */
+/** Longest the transcoder may run after an end to produce what was captured before it, unless configured. */
 const DRAIN_LIMIT_MS = 60_000;
 /**
  * Longest the pullers may work off their input after the encoder leaves mid-hearing: bounded
@@ -64,6 +67,13 @@ export interface LiveHearingEvents {
   /** The transcoder ended; `restarting` tells whether the supervisor brings it back. */
   ffmpeg: (e: { role: 'transcode' | 'master'; run: number; code: number | null; signal: string | null; restarting: boolean; storageFault: boolean }) => void;
   master: (m: MasterSegment) => void;
+  /**
+   * The end's drain reached its limit before the transcoder had produced everything captured
+   * before the end: from `airedUntil` to `endAt` the public gets slates (the master has it all).
+   */
+  drainCutShort: (e: { readonly airedUntil: number | null; readonly endAt: number; readonly limitMs: number }) => void;
+  /** The transcoder began to fall behind real time, or caught up again; with its backlog then. */
+  load: (e: { readonly state: LoadState; readonly backlogMs: number }) => void;
   finished: () => void;
 }
 
@@ -80,6 +90,10 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
   private lostAt: number | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
+  private loadState: LoadState = 'keeping-up';
+  /** The last half minute of backlog readings, one a second while the encoder is connected. */
+  private readonly backlogSamples: BacklogSample[] = [];
+  private loadTimer: NodeJS.Timeout | null = null;
   private readonly programWriter: LatestWriter<BroadcastProgram>;
   private readonly journalWriter: LatestWriter<BroadcastProgram> | null;
 
@@ -97,6 +111,8 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
       readonly segmentSeconds: number;
       /** How long an encoder may be gone before it counts as an outage (the hearing still waits). */
       readonly graceMs: number;
+      /** Longest the transcoder works off its backlog after an end (media.endDrainSeconds). */
+      readonly endDrainMs?: number;
     },
   ) {
     super((err, event) => o.logger.error({ hearingId: hearing.id, err, event }, 'live hearing listener failed'));
@@ -184,6 +200,27 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
   async start(): Promise<void> {
     await this.delay.start();
     await this.pipeline.start();
+    this.loadTimer = setInterval(() => this.sampleLoad(), 1_000);
+    this.loadTimer.unref();
+  }
+
+  /**
+   * Reads the transcoder's backlog once a second and says when it starts falling behind real time
+   * and when it catches up, so the clerk, the metrics and the record know before the public does.
+   */
+  private sampleLoad(): void {
+    const now = this.o.now();
+    const samples = this.backlogSamples;
+    if (this.pipeline.encoder !== 'connected') samples.length = 0;
+    else samples.push({ at: now, backlogMs: this.transcoderBacklogMs });
+    while (samples.length > 0 && (samples[0] as BacklogSample).at < now - 30_000) samples.shift();
+    // No encoder, no transcoder to judge: whatever was behind has nothing left to fall behind on.
+    const next = samples.length === 0 ? 'keeping-up' : nextLoadState(this.loadState, samples, now);
+    if (next === this.loadState) return;
+    this.loadState = next;
+    const backlogMs = samples.at(-1)?.backlogMs ?? 0;
+    (next === 'falling-behind' ? this.o.logger.warn : this.o.logger.info).call(this.o.logger, { hearingId: this.hearing.id, backlogMs }, next === 'falling-behind' ? 'the transcoder is falling behind real time' : 'the transcoder keeps real time again');
+    this.emit('load', { state: next, backlogMs });
   }
 
   /** The data disk takes writes again after failing since `faultSince`: the pipeline restarts what it held back. */
@@ -198,7 +235,7 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
 
   /** The encoder was lost: what reached the ingest still airs, then the public gets slates for the gap; the hearing waits. */
   async encoderLost(): Promise<void> {
-    await this.pipeline.encoderLost(this.programState.phase === 'ended' ? DRAIN_LIMIT_MS : LOSS_DRAIN_MS);
+    await this.pipeline.encoderLost(this.programState.phase === 'ended' ? this.drainLimitMs : LOSS_DRAIN_MS);
   }
 
   /**
@@ -255,15 +292,22 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
    * off. If the encoder leaves meanwhile, the transcoder still works off what reached the ingest
    * and then ends by itself; after a minute it is stopped in any case.
    */
+  private get drainLimitMs(): number {
+    return this.o.endDrainMs ?? DRAIN_LIMIT_MS;
+  }
+
   private scheduleStop(): void {
     const endAt = this.programState.endedAt ?? this.o.now();
     const startedAt = this.o.now();
     this.stopTimer = setInterval(() => {
       const drained = this.capturedUntil >= endAt;
       const exhausted = this.pipeline.encoder !== 'connected' && !this.pipeline.transcoding;
-      if (!drained && !exhausted && this.o.now() - startedAt < DRAIN_LIMIT_MS) return;
+      const overdue = this.o.now() - startedAt >= this.drainLimitMs;
+      if (!drained && !exhausted && !overdue) return;
       if (this.stopTimer) clearInterval(this.stopTimer);
       this.stopTimer = null;
+      // Past the limit with media still owed: it airs as slates, and the record says why.
+      if (!drained && !exhausted) this.emit('drainCutShort', { airedUntil: Number.isFinite(this.capturedUntil) ? this.capturedUntil : null, endAt, limitMs: this.drainLimitMs });
       void this.pipeline.close();
     }, 250);
   }
@@ -281,6 +325,7 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
       finished: this.delay.finished,
       programSaved: this.programWriter.settled,
       publicStoreFault: this.delay.publishFault,
+      load: this.loadState,
     };
   }
 
@@ -292,6 +337,7 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
   private async shutDown(): Promise<void> {
     this.closed = true;
     if (this.stopTimer) clearInterval(this.stopTimer);
+    if (this.loadTimer) clearInterval(this.loadTimer);
     if (this.graceTimer) clearTimeout(this.graceTimer);
     await this.pipeline.close();
     await this.delay.close();

@@ -59,6 +59,16 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'courtcast_transcoder_falling_behind',
+      help: 'Whether the transcoder has been falling behind real time (1) or keeps up (0), with hysteresis',
+      labelNames: ['hearing'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of live()) this.set({ hearing: s.hearing.id }, s.status().load === 'falling-behind' ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'courtcast_viewers',
       help: 'Public viewers of each live hearing',
       labelNames: ['hearing'],
