@@ -1,9 +1,11 @@
 import { request } from 'node:http';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_BROADCAST_COMMANDS } from '../../server/domain/commands.ts';
 import { EventStream } from '../support/event-stream.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
-import { waitFor } from '../support/wait.ts';
+import { elapse, waitFor } from '../support/wait.ts';
 
 interface Problem {
   status: number;
@@ -183,4 +185,54 @@ describe('public state streams', () => {
       await t.close();
     }
   });
+
+  it('gives back what closed streams held: the heap returns to where it was once they close', async () => {
+    // The server runs in this process, so a full collection here shows what it still holds.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const heap = async (): Promise<number> => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((r) => setImmediate(r));
+      }
+      return process.memoryUsage().heapUsed;
+    };
+    const t = await startTestServer({}, { maxEventStreamsPerClient: 1_000 });
+    try {
+      const { hearingId } = await seedHearing(t);
+      const url = `${t.base}/public/hearings/${hearingId}/events`;
+      // Warm up every path once (modules, caches), then measure.
+      const warm = await new EventStream(url).open();
+      await waitFor(() => warm.events.length > 0, 'the first state', 5_000, 50);
+      warm.close();
+      await elapse(500);
+      const before = await heap();
+      // As viewers' browsers do, each stream is its own connection, closed for good when it ends.
+      const N = 400;
+      const rounds: { open: number; after: number }[] = [];
+      for (let round = 0; round < 2; round++) {
+        const viewers = Array.from({ length: N }, () => {
+          const v = { got: false, req: request(url, { agent: false }, (res) => res.on('data', () => void (v.got = true))) };
+          v.req.on('error', () => undefined);
+          v.req.end();
+          return v;
+        });
+        await waitFor(() => viewers.every((v) => v.got), 'every stream’s first state', 20_000, 100);
+        const open = await heap();
+        for (const v of viewers) v.req.destroy();
+        viewers.length = 0;
+        // The server sees each socket close; then nothing of the streams may stay reachable.
+        await elapse(2_000);
+        rounds.push({ open, after: await heap() });
+      }
+      const say = `before ${before}; open, then closed: ${rounds.map((r) => `${r.open}, ${r.after}`).join('; ')}`;
+      const held = (rounds[0] as { open: number }).open - before;
+      expect(held, 'the open streams must cost something, or this measures nothing').toBeGreaterThan(N * 2_000);
+      for (const r of rounds) expect(r.after - before, say).toBeLessThan(held * 0.25);
+      // Nothing piles up from one crowd to the next.
+      expect((rounds[1] as { after: number }).after - (rounds[0] as { after: number }).after, say).toBeLessThan(held * 0.1);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
 });
