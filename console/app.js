@@ -201,6 +201,7 @@ function renderHealth(st) {
   const problems = [];
   if (st.health?.stateStore === 'down' || st.live?.programSaved === false) problems.push('The state store is down: your commands act on the broadcast, but are not saved yet.');
   if (st.health?.publicStore === 'down' || st.live?.publicStoreFault) problems.push('The public store refuses writes: viewers see the playlist hold or “please stand by”.');
+  if (st.health?.dataDisk && !st.health.dataDisk.ok) problems.push(`The server’s data disk refuses writes (${st.health.dataDisk.error ?? 'unknown error'}): the picture is held and viewers see “please stand by”; cut, pause and masks still act. It comes back by itself once there is room.`);
   if (st.live?.load === 'falling-behind') problems.push('The transcoder is falling behind real time (the machine is overloaded): the public may see “please stand by” until it catches up.');
   const archive = st.health?.archive;
   if (archive && !archive.ok) {

@@ -265,7 +265,7 @@ export class ControlChannel {
       presets,
       previewUrl: live ? `/api/hearings/${id}/preview/index.m3u8` : null,
       serverTime: new Date(this.now()).toISOString(),
-      health: { stateStore: this.d.health.stateStoreOk ? 'ok' : 'down', publicStore: this.d.health.publicStoreOk ? 'ok' : 'down', archive: this.d.health.archive },
+      health: { stateStore: this.d.health.stateStoreOk ? 'ok' : 'down', publicStore: this.d.health.publicStoreOk ? 'ok' : 'down', archive: this.d.health.archive, dataDisk: this.d.health.dataDisk },
     };
   }
 

@@ -1,4 +1,4 @@
-import type { ArchiveHealth } from '../service/operations/health.ts';
+import type { ArchiveHealth, ComponentHealth } from '../service/operations/health.ts';
 import type { AuditEntry } from '../audit/trail.ts';
 import type { Hearing, MaskPreset } from '../domain/courts.ts';
 import type { ErrorCode } from '../domain/errors.ts';
@@ -53,7 +53,7 @@ export interface ConsoleState {
   readonly previewUrl: string | null;
   readonly serverTime: string;
   /** What the server depends on, as this node sees it: a console warns while any is down. */
-  readonly health: { readonly stateStore: 'ok' | 'down'; readonly publicStore: 'ok' | 'down'; readonly archive: ArchiveHealth };
+  readonly health: { readonly stateStore: 'ok' | 'down'; readonly publicStore: 'ok' | 'down'; readonly archive: ArchiveHealth; readonly dataDisk: ComponentHealth };
 }
 
 

@@ -4,6 +4,7 @@ import { open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthReport } from '../../server/service/operations/health.ts';
 import { TestEncoder } from '../support/encoder.ts';
@@ -74,6 +75,8 @@ describe.skipIf(!root)('a full data disk: publish, then list, and recover when i
   let checker: Promise<void> = Promise.resolve();
   let healthWhileFull: HealthReport | null = null;
   let faultOnConsole: string | null = null;
+  /** What the clerk's console (Socket.IO) said of the data disk while it was full. */
+  let diskOnConsole: { ok: boolean; error?: string } | null = null;
   let decoded: DecodedEntry[] = [];
   let fullFrom = 0;
   let freedAt = 0;
@@ -125,6 +128,14 @@ describe.skipIf(!root)('a full data disk: publish, then list, and recover when i
       return res.status === 503 && !h.dataDisk.ok && h.pipelines.some((p) => p.publicStoreFault) ? h : null;
     }, '/healthz to report the disk and the public store fault', 15_000, 300);
     faultOnConsole = (await s.api<{ live: { publicStoreFault: string | null } }>('GET', `/api/hearings/${hearingId}`)).body.live.publicStoreFault;
+    const clerk = connect(`${s.base}/control`, { auth: { token: s.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    try {
+      await new Promise<void>((r) => clerk.once('connect', () => r()));
+      const joined = (await (clerk.timeout(10_000).emitWithAck as (ev: string, p: unknown) => Promise<unknown>)('join', { hearingId })) as { state?: { health: { dataDisk: { ok: boolean; error?: string } } } };
+      diskOnConsole = joined.state?.health.dataDisk ?? null;
+    } finally {
+      clerk.disconnect();
+    }
     // A safety act needs no disk: the clerk pauses while it is full.
     pauseStatus = (await s.api('POST', `/api/hearings/${hearingId}/broadcast/pause`, { reason: 'the disk is full' })).status;
     await elapse(4_000);
@@ -176,6 +187,7 @@ describe.skipIf(!root)('a full data disk: publish, then list, and recover when i
     expect(healthWhileFull?.status).toBe('degraded');
     expect(healthWhileFull?.dataDisk).toMatchObject({ ok: false, error: expect.stringMatching(/ENOSPC/) });
     expect(faultOnConsole).toMatch(/ENOSPC/);
+    expect(diskOnConsole).toMatchObject({ ok: false, error: expect.stringMatching(/ENOSPC/) });
     expect(pauseStatus).toBe(200);
   });
 

@@ -170,6 +170,11 @@ export class HealthMonitor {
     return this.publicHealth.ok && this.o.sessions().every((s) => s.status().publicStoreFault === null);
   }
 
+  /** The data disk as last probed: whether it takes writes, and why not. */
+  get dataDisk(): ComponentHealth {
+    return this.diskHealth;
+  }
+
   /** How far the archive trails the recording, as the uploader says now. */
   get archive(): ArchiveHealth {
     return archiveHealth(this.o.archive());
