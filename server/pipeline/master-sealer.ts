@@ -54,6 +54,8 @@ export class MasterSealer {
   private next = 0;
   /** The segment whose failure was last reported, so a disk that stays full is reported once. */
   private reported = -1;
+  /** A manifest append failed: part of a line may be on file, so the next one starts a fresh line. */
+  private torn = false;
   private readonly serial = new SerialPoll(() => this.pass());
 
   constructor(private readonly o: MasterSealerOptions) {}
@@ -73,10 +75,20 @@ export class MasterSealer {
     if (!listing.ok) return;
     for (const m of listing.segments) {
       if (m.index < this.next) continue;
+      const body = await readFile(m.file).catch((err: NodeJS.ErrnoException) => {
+        this.report(err, m.index, m.file);
+        return err.code === 'ENOENT' ? 'gone' : null;
+      });
+      // A file FFmpeg listed and that is gone is passed over (reported once); any other failure is tried again.
+      if (body === 'gone') {
+        this.next = m.index + 1;
+        continue;
+      }
+      if (body === null) return;
+      let seg: MasterSegment;
       try {
-        const body = await readFile(m.file);
         const listedAt = this.o.now();
-        const seg: MasterSegment = {
+        seg = {
           run: this.o.run,
           index: m.index,
           file: m.file,
@@ -86,17 +98,22 @@ export class MasterSealer {
           listedAt,
           ...dateMaster(body, m.durationSec, listedAt, this.o.clock ?? null),
         };
-        await appendMasterLine(this.o.masterDir, seg, { afterFailure: this.reported >= 0 });
-        this.reported = -1;
-        this.next = m.index + 1;
-        this.o.onSealed(seg);
+        await appendMasterLine(this.o.masterDir, seg, { afterFailure: this.torn });
       } catch (err) {
-        const gone = (err as NodeJS.ErrnoException).code === 'ENOENT' && !(err as NodeJS.ErrnoException).path?.includes('manifest');
-        if (this.reported !== m.index) this.o.onError(err, m.file);
-        this.reported = m.index;
-        if (!gone) return;
-        this.next = m.index + 1;
+        // Not in the manifest yet: tried again, in order, on the next poll.
+        this.torn = true;
+        this.report(err, m.index, m.file);
+        return;
       }
+      this.torn = false;
+      this.reported = -1;
+      this.next = m.index + 1;
+      this.o.onSealed(seg);
     }
+  }
+
+  private report(err: unknown, index: number, file: string): void {
+    if (this.reported !== index) this.o.onError(err, file);
+    this.reported = index;
   }
 }
