@@ -18,6 +18,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = Object.free
   COURTCAST_FPS: ['media', 'fps'],
   COURTCAST_LIVE_MASK_SLOTS: ['media', 'liveMaskSlots'],
   COURTCAST_END_DRAIN_SECONDS: ['media', 'endDrainSeconds'],
+  COURTCAST_SLATE_CACHE_DIR: ['media', 'slateCacheDir'],
   COURTCAST_TIME_OVERLAY: ['media', 'timeOverlay', 'enabled'],
   COURTCAST_METRICS_TOKEN: ['metrics', 'token'],
   COURTCAST_NODE_ID: ['cluster', 'nodeId'],

@@ -77,6 +77,11 @@ export const configSchema = z
          */
         endDrainSeconds: z.coerce.number().int().min(5).max(600).default(60),
         /**
+         * Where the rendered slate segments are kept (by default `<dataDir>/slates`). They depend only
+         * on the ladder, so servers on one host or volume can share them and skip the renders at start.
+         */
+        slateCacheDir: z.string().min(1).optional(),
+        /**
          * The court's date and time drawn on the public rendition from the capture clock (courts
          * may opt out one by one). The master is never touched.
          */

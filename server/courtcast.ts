@@ -98,7 +98,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
 
   const ladder = config.media.ladder;
   const slates = new SlateLibrary({
-    cacheDir: opts.slateCacheDir ?? path.join(dataDir, 'slates'),
+    cacheDir: opts.slateCacheDir ?? config.media.slateCacheDir ?? path.join(dataDir, 'slates'),
     ladder,
     segmentSeconds: config.media.segmentSeconds,
     fps: config.media.fps,

@@ -6,7 +6,7 @@ import { videoPts } from '../../server/media/ts-continuity.ts';
 import { archiveRecords } from '../../recorder/archive-record.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { EventStream } from '../support/event-stream.ts';
-import { decodeCounters, decodeFrames, delayViolations, PublicFeed, strictParse, type DecodedEntry } from '../support/public-feed.ts';
+import { decodeCounters, delayViolations, PublicFeed, seeAndHear, strictParse, type DecodedEntry } from '../support/public-feed.ts';
 import { masterSegmentFiles, seedHearing, startTestServer, type TestServer, TWO_RUNG_LADDER } from '../support/server.ts';
 import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, type Forbidden, type HeardEntry } from '../support/timecode.ts';
 import { elapse, mapOnCores, waitFor } from '../support/wait.ts';
@@ -114,14 +114,16 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
     // decoded entries too, so that rung is decoded once.
     const perEntry = await mapOnCores(feed.sorted(), async (e) => {
       const got = { heard: [] as HeardEntry[], frames: {} as Record<string, { ts: number; counter: number }[]>, counters: [] as number[] };
-      for (const rung of ALL_RUNGS) got.heard.push({ label: `${rung}/${e.seq}`, spans: await hearUrl(e.uri.replace('/180p/', `/${rung}/`)) });
       for (const rung of RUNGS) {
         const body = Buffer.from(await (await fetch(e.uri.replace('/180p/', `/${rung}/`))).arrayBuffer());
         const pts = videoPts(body).sort((a, b) => a - b);
-        const counters = (await decodeFrames(body)).map((f) => readCounter(f.subarray(0, 640 * 40)));
+        const seen = await seeAndHear(body, 'strips');
+        got.heard.push({ label: `${rung}/${e.seq}`, spans: seen.heard });
+        const counters = seen.pictures.map((f) => readCounter(f));
         if (rung === '180p') got.counters = counters;
         got.frames[rung] = counters.flatMap((counter, k) => (counter > 0 && pts[k] !== undefined ? [{ ts: pts[k]! * 1000, counter }] : []));
       }
+      got.heard.push({ label: `audio/${e.seq}`, spans: await hearUrl(e.uri.replace('/180p/', '/audio/')) });
       return { e, ...got };
     });
     for (const got of perEntry) {

@@ -4,7 +4,7 @@ import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { videoPts } from '../../server/media/ts-continuity.ts';
 import { FRAME_MS } from '../support/encoder.ts';
-import { decodeFeed, decodeFrames, type PublicFeed, regionStats } from '../support/public-feed.ts';
+import { decodeFeed, type PublicFeed, regionStats, seeAndHear } from '../support/public-feed.ts';
 import { MASK_LADDER, MASK_PICTURE, type TestServer } from '../support/server.ts';
 import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, type HeardEntry } from '../support/timecode.ts';
 import { elapse, mapOnCores, waitFor } from '../support/wait.ts';
@@ -86,12 +86,15 @@ describe('a live mask on the capture clock, with the transcoder running behind',
     // Decoded on every core, gathered in the feed's order.
     const perEntry = await mapOnCores(feed.sorted(), async (e) => {
       const got = { heard: [] as HeardEntry[], frames: {} as Record<string, Frame[]> };
-      for (const rung of ALL_RUNGS) got.heard.push({ label: `${rung}/${e.seq}`, spans: await hearUrl(e.uri.replace('/360p/', `/${rung}/`)) });
+      // Each picture rung is seen and heard from one decode.
       for (const rung of RUNGS) {
         const body = Buffer.from(await (await fetch(e.uri.replace('/360p/', `/${rung}/`))).arrayBuffer());
         const pts = videoPts(body).sort((a, b) => a - b);
-        got.frames[rung] = (await decodeFrames(body)).flatMap((f, k) => (readCounter(f.subarray(0, 640 * 40)) === 0 || pts[k] === undefined ? [] : [{ ts: pts[k]! * 1000, black: regionStats(f, BOX).mean }]));
+        const seen = await seeAndHear(body, 'frames');
+        got.heard.push({ label: `${rung}/${e.seq}`, spans: seen.heard });
+        got.frames[rung] = seen.pictures.flatMap((f, k) => (readCounter(f.subarray(0, 640 * 40)) === 0 || pts[k] === undefined ? [] : [{ ts: pts[k]! * 1000, black: regionStats(f, BOX).mean }]));
       }
+      got.heard.push({ label: `audio/${e.seq}`, spans: await hearUrl(e.uri.replace('/360p/', '/audio/')) });
       return got;
     });
     for (const got of perEntry) {

@@ -4,7 +4,7 @@ import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { calibrate, capturedAt } from '../support/master-clock.ts';
-import { audioRmsDb, decodeFrames, dominantHz, type PublicFeed, regionStats } from '../support/public-feed.ts';
+import { framesAndTone, type PublicFeed, regionStats } from '../support/public-feed.ts';
 import { MASK_LADDER, MASK_PICTURE, type TestServer } from '../support/server.ts';
 import { elapse, mapOnCores } from '../support/wait.ts';
 
@@ -77,7 +77,8 @@ describe('live mask slots: black, blur, pixelate, mute and voice switched throug
         const ts: number[] = [];
         const pictures: Frame[] = [];
         let slateFrames = 0;
-        for (const f of await decodeFrames(body)) {
+        const seen = await framesAndTone(body);
+        for (const f of seen.frames) {
           const c = readCounter(f.subarray(0, 640 * 40));
           if (c === 0) {
             slateFrames++;
@@ -87,7 +88,7 @@ describe('live mask slots: black, blur, pixelate, mute and voice switched throug
           pictures.push({ t: timeOf(c), black: regionStats(f, BLACK).mean, detail: regionStats(f, DETAIL).texture });
         }
         // A segment an edge falls in (the end) is part slate and silence: its pitch is not the tone's.
-        const heard = rung === '360p' && ts.length > 0 && slateFrames === 0 ? { t0: Math.min(...ts), t1: Math.max(...ts), rms: await audioRmsDb(body), hz: await dominantHz(body) } : undefined;
+        const heard = rung === '360p' && ts.length > 0 && slateFrames === 0 ? { t0: Math.min(...ts), t1: Math.max(...ts), rms: seen.tone.rmsDb, hz: seen.tone.hz } : undefined;
         got.push({ rung, frames: pictures, ...(heard ? { sound: heard } : {}) });
       }
       return got;

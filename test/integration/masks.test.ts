@@ -6,7 +6,7 @@ import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { spawn } from 'node:child_process';
 import type { AuditEntry } from '../../server/audit/trail.ts';
 import { calibrate, capturedAt } from '../support/master-clock.ts';
-import { audioRmsDb, decodeCounters, decodeFrames, dominantHz, PublicFeed, regionStats } from '../support/public-feed.ts';
+import { decodeFrames, framesAndTone, PublicFeed, regionStats } from '../support/public-feed.ts';
 import { MASK_LADDER, MASK_PICTURE, masterSegmentFiles, seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
 import { elapse, mapOnCores } from '../support/wait.ts';
 
@@ -117,14 +117,14 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
       for (const rung of ['360p', '180p'] as const) {
         const res = await fetch(e.uri.replace('/360p/', `/${rung}/`));
         const body = Buffer.from(await res.arrayBuffer());
-        const decoded = await decodeFrames(body);
+        const { frames: decoded, tone } = await framesAndTone(body);
         const counters = decoded.map((f) => readCounter(f.subarray(0, 640 * 40)));
         if (counters.every((c) => c === 0)) continue;
         const frames = decoded.map((pixels, i) => ({ counter: counters[i]!, t: timeOf(counters[i]!), pixels, published: e.programDateTime === null ? null : e.programDateTime + (i * 1000) / 30 }));
         if (rung !== '360p') got.push({ rung, frames });
         else {
           const ts = counters.filter((c) => c > 0).map((c) => timeOf(c));
-          got.push({ rung, frames, segment: { t0: Math.min(...ts), t1: Math.max(...ts), rms: await audioRmsDb(body), hz: await dominantHz(body), whole: counters.every((c) => c > 0) } });
+          got.push({ rung, frames, segment: { t0: Math.min(...ts), t1: Math.max(...ts), rms: tone.rmsDb, hz: tone.hz, whole: counters.every((c) => c > 0) } });
         }
       }
       return got;
@@ -138,7 +138,7 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     const masterDecoded = await mapOnCores(await masterSegmentFiles(s, hearingId), async (file) => {
       const body = await readFile(file);
       const decoded = await decodeFrames(body);
-      const counters = await decodeCounters(body);
+      const counters = decoded.map((f) => readCounter(f.subarray(0, 640 * 40)));
       return decoded.map((pixels, i) => ({ counter: counters[i] ?? 0, t: timeOf(counters[i] ?? 0), pixels, published: null }));
     });
     for (const m of masterDecoded) masterFrames.push(...m);

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import os from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestEncoder } from '../support/encoder.ts';
-import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { seedHearing, startTestServer, TEST_SLATE_CACHE, type TestServer } from '../support/server.ts';
 import { waitFor } from '../support/wait.ts';
 
 /** A GET with the path sent exactly as written: no client-side normalisation of '..' or '%2e'. */
@@ -102,7 +101,7 @@ describe('the origin serves the public store and nothing else', () => {
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) expect(f).toMatch(/^hearings\/hg_[A-Za-z0-9_-]+\/(master\.m3u8|[a-z0-9_-]+\/(index\.m3u8|\d+\.ts))$/);
     // D = 30 s has not passed, so every public segment is a slate, byte for byte.
-    const slateDir = path.join(os.tmpdir(), 'courtcast-test-slates');
+    const slateDir = TEST_SLATE_CACHE;
     const slates = new Set(await Promise.all((await filesUnder(slateDir)).map(async (f) => sha(await readFile(path.join(slateDir, f))))));
     const segments = files.filter((f) => f.endsWith('.ts'));
     expect(segments.length).toBeGreaterThan(0);

@@ -1,13 +1,15 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import HLS from 'hls-parser';
 import type { MediaPlaylist } from 'hls-parser/types.js';
 import { readCounter } from '../../server/media/synthetic.ts';
-import { hearSegment, type HeardEntry, type HeardSpan } from './timecode.ts';
+import { firstPts } from '../../server/media/ts-continuity.ts';
+import { decodeSegment } from './segment-decode.ts';
+import { HEAR_RATE, readTimecode, type HeardEntry, type HeardSpan } from './timecode.ts';
 import { mapOnCores, waitFor } from './wait.ts';
 
 const run = promisify(execFile);
@@ -148,14 +150,7 @@ export async function fileCounters(file: string): Promise<number[]> {
 
 /** Decodes every frame of a TS segment and reads the burned-in counter (0 = no counter: a slate). */
 export async function decodeCounters(ts: Buffer): Promise<number[]> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'cc-seg-'));
-  try {
-    const file = path.join(dir, 'seg.ts');
-    await writeFile(file, ts);
-    return await fileCounters(file);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return (await decodeSegment(ts, { pictures: 'strips' })).pictures.map((f) => readCounter(f));
 }
 
 /** A public entry with its decoded frames, and the sound it aired. */
@@ -189,8 +184,11 @@ export async function decodeFeed(feed: PublicFeed, o: { hear?: boolean } = {}): 
   const decoded = async (body: Buffer, hear: boolean, pictures = true) => {
     const key = createHash('sha256').update(body).digest('hex');
     const known = feed.decodedBodies.get(key);
-    const counters = known?.counters ?? (pictures ? await decodeCounters(body) : []);
-    const heard = hear ? (known?.heard ?? (await hearSegment(body))) : undefined;
+    // Pictures and sound come from one decode: each FFmpeg start costs CPU the live tests need.
+    const soundStart = hear && !known?.heard ? firstPts(body).audio : null;
+    const fresh = await decodeSegment(body, { ...(pictures && !known ? { pictures: 'strips' as const } : {}), ...(soundStart !== null ? { soundRate: HEAR_RATE } : {}) });
+    const counters = known?.counters ?? fresh.pictures.map((f) => readCounter(f));
+    const heard = hear ? (known?.heard ?? (soundStart !== null && fresh.sound ? readTimecode(fresh.sound, soundStart) : [])) : undefined;
     feed.decodedBodies.set(key, { counters, ...(heard ? { heard } : known?.heard ? { heard: known.heard } : {}) });
     return { counters, heard: heard ?? [] };
   };
@@ -224,36 +222,49 @@ export async function decodeFeed(feed: PublicFeed, o: { hear?: boolean } = {}): 
   }
 }
 
-/** Every frame of a TS segment as 640x360 grey pixels. */
-export async function decodeFrames(ts: Buffer): Promise<Uint8Array[]> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'cc-frames-'));
-  try {
-    const file = path.join(dir, 'seg.ts');
-    await writeFile(file, ts);
-    const { stdout } = await run('ffmpeg', ['-v', 'error', '-f', 'mpegts', '-i', file, '-map', '0:v:0', '-vf', 'scale=640:360,format=gray', '-f', 'rawvideo', '-'], { encoding: 'buffer', maxBuffer: 1 << 29 });
-    const size = 640 * 360;
-    const frames: Uint8Array[] = [];
-    for (let i = 0; i + size <= stdout.length; i += size) frames.push(stdout.subarray(i, i + size));
-    return frames;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+/**
+ * A segment's pictures (whole frames, or the counter strips) and the time code of its sound, from
+ * one decode.
+ */
+export async function seeAndHear(ts: Buffer, pictures: 'frames' | 'strips'): Promise<{ pictures: Uint8Array[]; heard: HeardSpan[] }> {
+  const soundStart = firstPts(ts).audio;
+  const d = await decodeSegment(ts, { pictures, ...(soundStart !== null ? { soundRate: HEAR_RATE } : {}) });
+  return { pictures: d.pictures, heard: soundStart !== null && d.sound ? readTimecode(d.sound, soundStart) : [] };
 }
 
-/** RMS level in dBFS of a TS segment's audio. */
-export async function audioRmsDb(ts: Buffer): Promise<number> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'cc-audio-'));
-  try {
-    const file = path.join(dir, 'seg.ts');
-    await writeFile(file, ts);
-    const { stdout } = await run('ffmpeg', ['-v', 'error', '-f', 'mpegts', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', '48000', '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 });
-    let sum = 0;
-    const n = Math.floor(stdout.length / 2);
-    for (let i = 0; i < n; i++) sum += (stdout.readInt16LE(i * 2) / 32768) ** 2;
-    return n === 0 ? -Infinity : 10 * Math.log10(sum / n || 1e-12);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+/** Every frame of a TS segment as 640x360 grey pixels, each decoded frame once. */
+export async function decodeFrames(ts: Buffer): Promise<Uint8Array[]> {
+  return (await decodeSegment(ts, { pictures: 'frames' })).pictures;
+}
+
+/**
+ * The level (RMS, dBFS) and pitch (by zero crossings: the test signal is a pure tone) of decoded
+ * sound; silence when there is none.
+ */
+export function toneOf(x: Float32Array | null): { rmsDb: number; hz: number } {
+  if (!x || x.length === 0) return { rmsDb: -Infinity, hz: 0 };
+  let sum = 0;
+  let crossings = 0;
+  let prev = 0;
+  for (const v of x) {
+    sum += v * v;
+    if ((prev < 0 && v >= 0) || (prev >= 0 && v < 0)) crossings++;
+    prev = v;
   }
+  return { rmsDb: 10 * Math.log10(sum / x.length || 1e-12), hz: crossings / 2 / (x.length / TONE_RATE) };
+}
+
+const TONE_RATE = 48_000;
+
+/** Dominant frequency of a segment's audio. */
+export async function dominantHz(ts: Buffer): Promise<number> {
+  return toneOf((await decodeSegment(ts, { soundRate: TONE_RATE })).sound).hz;
+}
+
+/** A segment's whole frames and its sound's level and pitch, from one decode. */
+export async function framesAndTone(ts: Buffer): Promise<{ frames: Uint8Array[]; tone: { rmsDb: number; hz: number } }> {
+  const d = await decodeSegment(ts, { pictures: 'frames', soundRate: TONE_RATE });
+  return { frames: d.pictures, tone: toneOf(d.sound) };
 }
 
 /**
@@ -299,27 +310,6 @@ export function regionStats(frame: Uint8Array, r: { x: number; y: number; w: num
   tiles.sort((a, b) => a - b);
   const mean = sum / n;
   return { mean, variance: sq / n - mean * mean, edges: edges / n, texture: tiles[Math.floor(tiles.length / 2)] ?? 0 };
-}
-
-/** Dominant frequency of a segment's audio, by zero crossings (the test signal is a pure tone). */
-export async function dominantHz(ts: Buffer): Promise<number> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'cc-hz-'));
-  try {
-    const file = path.join(dir, 'seg.ts');
-    await writeFile(file, ts);
-    const { stdout } = await run('ffmpeg', ['-v', 'error', '-f', 'mpegts', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', '48000', '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 });
-    const n = Math.floor(stdout.length / 2);
-    let crossings = 0;
-    let prev = 0;
-    for (let i = 0; i < n; i++) {
-      const v = stdout.readInt16LE(i * 2);
-      if ((prev < 0 && v >= 0) || (prev >= 0 && v < 0)) crossings++;
-      prev = v;
-    }
-    return n === 0 ? 0 : crossings / 2 / (n / 48_000);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 /**

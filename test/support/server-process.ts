@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freeTcpPort } from './redis.ts';
-import { TEST_LADDER } from './server.ts';
+import { TEST_LADDER, TEST_SLATE_CACHE } from './server.ts';
 import { waitFor } from './wait.ts';
 
 /** Courtcast as its own process, so it can be killed with SIGKILL like a crashed server. */
@@ -42,6 +42,8 @@ export async function serverOnFreePorts(dataDir: string, env: NodeJS.ProcessEnv)
     COURTCAST_RTMP_PORT: String(rtmpPort),
     COURTCAST_DATA_DIR: dataDir,
     COURTCAST_LADDER: JSON.stringify(TEST_LADDER),
+    // The in-process test servers' slates (same ladder): a server process starts without rendering them.
+    COURTCAST_SLATE_CACHE_DIR: TEST_SLATE_CACHE,
     COURTCAST_DELAY_MIN: '2',
     COURTCAST_LOG_LEVEL: 'warn',
     ...env,

@@ -8,6 +8,9 @@ import { startCourtcast, type Courtcast, type CourtcastOptions } from '../../ser
 import { waitFor } from './wait.ts';
 import { approverToken, clearHearing } from './governance.ts';
 
+/** Where every test server keeps its slates: they depend only on the ladder, so one render serves the suite. */
+export const TEST_SLATE_CACHE = path.join(os.tmpdir(), 'courtcast-test-slates');
+
 /**
  * The tests' ladder: one small video rung and the audio-only rung. Nothing a test proves with it
  * depends on the picture's size, and a 180p hearing costs a third of a 360p one, which is what lets
@@ -80,7 +83,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
     },
   });
   const logger = pino({ level: config.log.level });
-  const cc = await startCourtcast(config, { ...options, logger, slateCacheDir: path.join(os.tmpdir(), 'courtcast-test-slates') });
+  const cc = await startCourtcast(config, { ...options, logger, slateCacheDir: TEST_SLATE_CACHE });
   const base = `http://127.0.0.1:${cc.httpPort}`;
   const login = async (username: string, password: string): Promise<string> => {
     const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });

@@ -1,14 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { TIMECODE } from '../../server/media/synthetic.ts';
-
-const run = promisify(execFile);
+import { firstPts } from '../../server/media/ts-continuity.ts';
+import { decodeSegment } from './segment-decode.ts';
 
 /** Decoding rate: the time code's tones stay under 6 kHz. */
 const RATE = 24_000;
+export const HEAR_RATE = RATE;
 /** 5 ms blocks decide silence; 25 ms windows (orthogonal to the 40 Hz tone spacing) read the code. */
 const BLOCK = RATE / 200;
 const WINDOW = RATE / 40;
@@ -192,22 +188,13 @@ function dateParts(readings: readonly Reading[], from: number, to: number): { fr
 
 /** Decodes a TS segment's sound and reads its time code. */
 export async function hearSegment(ts: Buffer): Promise<HeardSpan[]> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'cc-hear-'));
-  try {
-    const file = path.join(dir, 'seg.ts');
-    await writeFile(file, ts);
-    // Read as MPEG-TS, as a player does (the playlist says so): a segment of a frame or two of
-    // sound (the audio-only rung's last, when a transcoder run ends) is too short for FFmpeg to
-    // guess its format, and it took one for MPEG program stream with MP2 sound.
-    const probe = await run('ffprobe', ['-v', 'error', '-f', 'mpegts', '-select_streams', 'a:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', '-read_intervals', '%+#1', file]);
-    const firstPts = Number.parseFloat(probe.stdout.trim().split('\n')[0] ?? '');
-    if (!Number.isFinite(firstPts)) return [];
-    const { stdout } = await run('ffmpeg', ['-v', 'error', '-f', 'mpegts', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', String(RATE), '-f', 'f32le', '-'], { encoding: 'buffer', maxBuffer: 1 << 28 });
-    const x = new Float32Array(stdout.buffer.slice(stdout.byteOffset, stdout.byteOffset + stdout.length - (stdout.length % 4)));
-    return readTimecode(x, firstPts);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  // The first sound's PTS comes from the segment's bytes. It is read as MPEG-TS, as a player
+  // does (the playlist says so): a segment of a frame or two of sound (the audio-only rung's
+  // last, when a transcoder run ends) is too short for FFmpeg to guess its format.
+  const soundStart = firstPts(ts).audio;
+  if (soundStart === null) return [];
+  const { sound } = await decodeSegment(ts, { soundRate: RATE });
+  return readTimecode(sound ?? new Float32Array(0), soundStart);
 }
 
 /** Sound one public rung aired in one entry, as heard. */
