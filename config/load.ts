@@ -55,6 +55,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = Object.free
   COURTCAST_TOKEN_TTL: ['auth', 'tokenTtlSeconds'],
   COURTCAST_ADMIN_USER: ['auth', 'bootstrapAdminUser'],
   COURTCAST_ADMIN_PASSWORD: ['auth', 'bootstrapAdminPassword'],
+  COURTCAST_SCRYPT_LOG_N: ['auth', 'scryptLogN'],
   COURTCAST_LOG_LEVEL: ['log', 'level'],
 });
 

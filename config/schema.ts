@@ -143,6 +143,12 @@ export const configSchema = z
         /** Created at start when no account exists yet. */
         bootstrapAdminUser: z.string().min(1).optional(),
         bootstrapAdminPassword: z.string().min(12, 'use at least 12 characters').optional(),
+        /**
+         * scrypt's cost for new password hashes, as log2 N (r=8, p=1). 17 is OWASP's minimum for
+         * scrypt; lower values exist for test suites that make hundreds of accounts, and the server
+         * warns at start when given one.
+         */
+        scryptLogN: z.coerce.number().int().min(14).max(20).default(17),
       })
       .strict()
       .prefault({}),

@@ -10,6 +10,7 @@ import { openSocketServer } from './control/socket-server.ts';
 import { SlateLibrary, type SlateSource } from './delay/slates.ts';
 import { isCourtcastError } from './domain/errors.ts';
 import { ViewerCounter } from './service/publicity/viewers.ts';
+import { SCRYPT_LOG_N } from './service/identity/passwords.ts';
 import { Accounts } from './service/identity/accounts.ts';
 import { Tokens } from './service/identity/tokens.ts';
 import { createHttpApp } from './http/app.ts';
@@ -201,7 +202,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
   await recorder.start();
 
-  const accounts = new Accounts(state);
+  const accounts = new Accounts(state, Date.now, config.auth.scryptLogN);
+  if (config.auth.scryptLogN < SCRYPT_LOG_N) logger.warn({ scryptLogN: config.auth.scryptLogN, minimum: SCRYPT_LOG_N }, 'new password hashes are cheaper than OWASP\'s minimum for scrypt: for tests only');
   // Accounts are held in memory and re-read every few seconds, for changes made on other nodes.
   await accounts.load(5_000);
   const { bootstrapAdminUser, bootstrapAdminPassword } = config.auth;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freeTcpPort } from './redis.ts';
-import { TEST_LADDER, TEST_SLATE_CACHE } from './server.ts';
+import { TEST_LADDER, TEST_SCRYPT_LOG_N, TEST_SLATE_CACHE } from './server.ts';
 import { waitFor } from './wait.ts';
 
 /** Courtcast as its own process, so it can be killed with SIGKILL like a crashed server. */
@@ -44,6 +44,7 @@ export async function serverOnFreePorts(dataDir: string, env: NodeJS.ProcessEnv)
     COURTCAST_LADDER: JSON.stringify(TEST_LADDER),
     // The in-process test servers' slates (same ladder): a server process starts without rendering them.
     COURTCAST_SLATE_CACHE_DIR: TEST_SLATE_CACHE,
+    COURTCAST_SCRYPT_LOG_N: String(TEST_SCRYPT_LOG_N),
     COURTCAST_DELAY_MIN: '2',
     COURTCAST_LOG_LEVEL: 'warn',
     ...env,

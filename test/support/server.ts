@@ -9,6 +9,9 @@ import { waitFor } from './wait.ts';
 import { approverToken, clearHearing } from './governance.ts';
 
 /** Where every test server keeps its slates: they depend only on the ladder, so one render serves the suite. */
+/** The tests' password hash cost (config `auth.scryptLogN`). */
+export const TEST_SCRYPT_LOG_N = 14;
+
 export const TEST_SLATE_CACHE = path.join(os.tmpdir(), 'courtcast-test-slates');
 
 /**
@@ -77,6 +80,10 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
       // Tests that want a durable store say so; the rest start from nothing in memory.
       stores: { state: 'memory' },
       ...overrides,
+      // Cheap password hashes (2^14): a hearing's set-up makes and signs in four accounts, and at
+      // the production cost those hashes took minutes of the suite's two cores. The sign-in load
+      // test asks for the production cost.
+      auth: { scryptLogN: TEST_SCRYPT_LOG_N, ...(overrides.auth as object | undefined) },
       // The time overlay is off unless a test turns it on: pixel tests of masks and slates then
       // judge only what they are about, and two cores are spared a drawtext pass.
       media: { ladder: TEST_LADDER, segmentSeconds: 2, fps: 30, timeOverlay: { enabled: false }, ...(overrides.media as object | undefined) },

@@ -7,7 +7,7 @@ import { grantConfirmationRefusal, holdBackGrant, withGrant } from '../../domain
 import { userCodec } from '../../domain/codecs.ts';
 import { Records } from '../../store/records.ts';
 import type { StateStore } from '../../store/state-store.ts';
-import { hashPassword, verifyPassword } from './passwords.ts';
+import { hashPassword, SCRYPT_LOG_N, verifyPassword } from './passwords.ts';
 
 /** Input for a new account (validated for shape at the edge). */
 export interface NewUser {
@@ -42,8 +42,6 @@ export interface AccountChange {
   readonly held: readonly string[];
 }
 
-/** A hash that matches no password, checked when a username is unknown so timing reveals nothing. */
-let decoyHash: Promise<string> | null = null;
 
 /** Events of the accounts service. */
 export interface AccountEvents {
@@ -69,12 +67,16 @@ const same = (a: User | undefined, b: User | undefined): boolean => JSON.stringi
 export class Accounts extends TypedEmitter<AccountEvents> {
   private readonly cache = new Map<string, User>();
   private refreshTimer: NodeJS.Timeout | null = null;
+  /** A hash an unknown username is checked against, so its answer takes as long as a known one's. */
+  private decoyHash: Promise<string> | null = null;
 
   private readonly users: Records<User>;
 
   constructor(
     private readonly state: StateStore,
     private readonly now: () => number = Date.now,
+    /** scrypt's cost as log2 N for new hashes (config `auth.scryptLogN`). */
+    private readonly scryptLogN: number = SCRYPT_LOG_N,
   ) {
     super();
     this.users = new Records(state, 'users', userCodec);
@@ -144,7 +146,7 @@ export class Accounts extends TypedEmitter<AccountEvents> {
       roles: [...now.roles],
       courtroomIds: [...new Set(input.courtroomIds ?? [])],
       courtIds: [...(now.courtIds ?? [])],
-      passwordHash: await hashPassword(input.password),
+      passwordHash: await hashPassword(input.password, this.scryptLogN),
       disabled: false,
       ...this.pending(held, by),
     };
@@ -181,7 +183,7 @@ export class Accounts extends TypedEmitter<AccountEvents> {
       ...(patch.courtroomIds !== undefined ? { courtroomIds: [...new Set(patch.courtroomIds)] } : {}),
       courtIds: [...(now.courtIds ?? [])],
       ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
-      ...(patch.password !== undefined ? { passwordHash: await hashPassword(patch.password) } : {}),
+      ...(patch.password !== undefined ? { passwordHash: await hashPassword(patch.password, this.scryptLogN) } : {}),
       // A new password or a disable ends every session the account had; re-enabling does not
       // bring old tokens back.
       ...(patch.password !== undefined || patch.disabled === true ? { tokensValidAfter: this.now() } : {}),
@@ -222,8 +224,8 @@ export class Accounts extends TypedEmitter<AccountEvents> {
   async authenticate(username: string, password: string): Promise<User | null> {
     const user = this.byUsername(username);
     if (!user) {
-      decoyHash ??= hashPassword('decoy-password-never-used');
-      await verifyPassword(password, await decoyHash);
+      this.decoyHash ??= hashPassword('decoy-password-never-used', this.scryptLogN);
+      await verifyPassword(password, await this.decoyHash);
       return null;
     }
     const ok = await verifyPassword(password, user.passwordHash);

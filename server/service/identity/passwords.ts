@@ -16,13 +16,18 @@ const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOpti
 };
 
 /** scrypt cost: N=2^17, r=8, p=1 (OWASP's password storage minimum for scrypt). */
-const PARAMS = { N: 2 ** 17, r: 8, p: 1, keylen: 64 } as const;
+export const SCRYPT_LOG_N = 17;
+const PARAMS = { r: 8, p: 1, keylen: 64 } as const;
 
-/** Hashes a password as `scrypt$N$r$p$salt$key` (base64url), never reversible. */
-export async function hashPassword(password: string): Promise<string> {
+/**
+ * Hashes a password as `scrypt$N$r$p$salt$key` (base64url), never reversible. The cost is stored
+ * with the hash, so accounts hashed at another cost still verify.
+ */
+export async function hashPassword(password: string, logN: number = SCRYPT_LOG_N): Promise<string> {
+  const N = 2 ** logN;
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, PARAMS.keylen, { N: PARAMS.N, r: PARAMS.r, p: PARAMS.p, maxmem: 256 * PARAMS.N * PARAMS.r });
-  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+  const key = await scrypt(password, salt, PARAMS.keylen, { N, r: PARAMS.r, p: PARAMS.p, maxmem: 256 * N * PARAMS.r });
+  return ['scrypt', N, PARAMS.r, PARAMS.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
 /** Checks a password against a stored hash in constant time. A malformed hash never matches. */
