@@ -203,6 +203,7 @@ function renderHealth(st) {
   if (st.health?.publicStore === 'down' || st.live?.publicStoreFault) problems.push('The public store refuses writes: viewers see the playlist hold or “please stand by”.');
   if (st.health?.dataDisk && !st.health.dataDisk.ok) problems.push(`The server’s data disk refuses writes (${st.health.dataDisk.error ?? 'unknown error'}): the picture is held and viewers see “please stand by”; cut, pause and masks still act. It comes back by itself once there is room.`);
   if (st.live?.load === 'falling-behind') problems.push('The transcoder is falling behind real time (the machine is overloaded): the public may see “please stand by” until it catches up.');
+  if (st.live?.shed?.includes('retroactive-renders')) problems.push('To keep real time, masks over past seconds are not re-rendered: the segments they cover air as the “no broadcast” card until the machine keeps up again.');
   const archive = st.health?.archive;
   if (archive && !archive.ok) {
     problems.push(`The archive is ${Math.round(archive.behindMs / 1000)} s behind (${archive.pending} recordings waiting to upload): recording goes on and is kept locally until the archive store takes it.`);

@@ -105,6 +105,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
       logger: o.logger,
       ...(o.renderer ? { renderer: o.renderer } : {}),
       ...(o.transcoderBacklogMs ? { transcoderBacklogMs: o.transcoderBacklogMs } : {}),
+      ...(o.rendersShed ? { rendersShed: o.rendersShed } : {}),
     });
     this.releases = new SlotReleases({ rungs: o.rungs, slates: o.slates, segmentSeconds: o.segmentSeconds, broadcast: o.broadcast !== false, renders: this.renders, now: this.now });
     this.writer = new PublicWriter({

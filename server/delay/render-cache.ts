@@ -23,6 +23,8 @@ export interface RenderHooks {
   readonly renderer?: MaskRenderer;
   /** How far the live transcoder trails the ingest, in ms; renders wait while it is behind. */
   readonly transcoderBacklogMs?: () => number;
+  /** True while the hearing has shed renders under overload (domain/shedding.ts): none starts. */
+  readonly rendersShed?: () => boolean;
 }
 
 /** Options for a hearing's render cache. */
@@ -62,6 +64,9 @@ export class RenderCache {
     // started now would slow it further. Segments whose release comes first air as the card
     // (unproven masks); the rest are rendered once it has caught up.
     if ((this.o.transcoderBacklogMs?.() ?? 0) > BEHIND_SEGMENTS * this.o.segmentMs + BEHIND_SLACK_MS) return;
+    // Shed for longer: from the moment the transcoder is judged to fall behind until it has kept
+    // real time for a while, so renders do not tip it straight back.
+    if (this.o.rendersShed?.()) return;
     for (const s of pending) {
       if (Object.keys(s.files).length === 0) continue;
       const plan = this.plan(s, program);

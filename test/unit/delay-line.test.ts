@@ -26,6 +26,7 @@ describe('delay line and release gate', () => {
   let renderOutcome: 'done' | 'fail' | 'hang' = 'done';
   /** How far behind the transcoder runs, as the delay line is told. */
   let backlog = 0;
+  let rendersShed = false;
   const renderCalls: { id: string; masks: unknown[] }[] = [];
   const renderer: MaskRenderer = {
     render: async (job) => {
@@ -87,6 +88,7 @@ describe('delay line and release gate', () => {
     for (const sub of ['pending', 'slates']) await import('node:fs/promises').then((fs) => fs.mkdir(path.join(dir, sub), { recursive: true }));
     renderCalls.length = 0;
     backlog = 0;
+    rendersShed = false;
     for (const kind of ['starting', 'paused', 'interrupted', 'ended', 'standby', 'no-broadcast']) for (const r of rungs) writeFileSync(path.join(dir, 'slates', `${kind}-${r}.ts`), `slate ${kind}`);
     store = new LocalObjectStore(path.join(dir, 'public'));
     now = 100_000;
@@ -103,6 +105,7 @@ describe('delay line and release gate', () => {
       slates: { file: (kind, rung) => path.join(dir, 'slates', `${kind}-${rung}.ts`), standby: (rung) => Buffer.from(`slate standby ${rung}`) },
       renderer,
       transcoderBacklogMs: () => backlog,
+      rendersShed: () => rendersShed,
       program: () => program,
       persist: async () => {},
       logger: silent,
@@ -202,6 +205,26 @@ describe('delay line and release gate', () => {
     expect(renderCalls.map((c) => c.id)).toEqual(['r1-0']);
     at(102_000 + D);
     expect(await publicBodies()).toEqual(['masked black']);
+  });
+
+  it('starts no render while renders are shed under overload, airs the card instead, and renders again once restored', async () => {
+    renderOutcome = 'done';
+    act({ type: 'start', at: 100_000 });
+    act({ type: 'mask', at: 100_500, mask: black() });
+    rendersShed = true;
+    segment(0, 100_000);
+    segment(1, 102_000);
+    at(103_000);
+    await settle();
+    expect(renderCalls).toEqual([]);
+    at(102_000 + D);
+    expect(await publicBodies()).toEqual(['slate no-broadcast']);
+    rendersShed = false;
+    at(102_000 + D + 100);
+    await settle();
+    expect(renderCalls.map((c) => c.id)).toEqual(['r1-1']);
+    at(104_000 + D);
+    expect(await publicBodies()).toEqual(['slate no-broadcast', 'masked black']);
   });
 
   it('airs the on-air frames of a segment a pause falls in, with the paused card spliced over the rest', async () => {

@@ -34,6 +34,10 @@ export function auditLiveHearing(session: LiveHearing, record: Recorder, changed
     void record(id, { actor: SYSTEM, action: e.state === 'falling-behind' ? 'transcoder-falling-behind' : 'transcoder-keeping-up', params: { backlogMs: Math.round(e.backlogMs) }, effectiveAt: now() });
     changed();
   });
+  session.on('shed', (e) => {
+    void record(id, { actor: SYSTEM, action: e.shed ? 'overload-shed' : 'overload-restored', params: { step: e.step.gives, instead: e.step.instead, backlogMs: Math.round(e.backlogMs) }, effectiveAt: now() });
+    changed();
+  });
   session.on('drainCutShort', (e) => {
     void record(id, { actor: SYSTEM, action: 'end-drain-cut-short', params: { airedUntil: e.airedUntil === null ? null : new Date(e.airedUntil).toISOString(), endAt: new Date(e.endAt).toISOString(), limitMs: e.limitMs }, effectiveAt: e.airedUntil ?? e.endAt });
   });

@@ -4,6 +4,7 @@ import type { Court, Courtroom, Hearing } from '../../domain/courts.ts';
 import type { Logger } from '../../domain/logger.ts';
 import { emptyProgram, type BroadcastProgram } from '../../domain/program.ts';
 import { DelayLine, type DelayLineState } from '../../delay/delay-line.ts';
+import { isShed } from '../../domain/shedding.ts';
 import { FfmpegMaskRenderer } from '../../delay/mask-renderer.ts';
 import type { VariantInfo } from '../../delay/playlist.ts';
 import type { SlateLibrary } from '../../delay/slates.ts';
@@ -160,6 +161,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     logger: log,
     now,
     transcoderBacklogMs: () => session.transcoderBacklogMs,
+    rendersShed: () => isShed(session.shedLevel, 'retroactive-renders'),
     renderer: new FfmpegMaskRenderer({
       ffmpegPath: o.ffmpegPath,
       ladder: o.ladder,

@@ -1,4 +1,5 @@
 import { nextLoadState, type BacklogSample, type LoadState } from '../../domain/overload.ts';
+import { nextShedLevel, SHED_ORDER, type Sheddable, type ShedStep } from '../../domain/shedding.ts';
 import { TypedEmitter } from '../../domain/events.ts';
 import type { Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
@@ -28,6 +29,8 @@ export interface LiveStatus {
   readonly publicStoreFault: string | null;
   /** Whether the transcoder keeps real time (domain/overload.ts). */
   readonly load: LoadState;
+  /** The work given up while it does not, in the declared order (domain/shedding.ts). */
+  readonly shed: readonly Sheddable[];
 }
 
 /** Whether FFmpeg's last words say the disk refused it (full, failing, read-only). */
@@ -74,6 +77,8 @@ export interface LiveHearingEvents {
   drainCutShort: (e: { readonly airedUntil: number | null; readonly endAt: number; readonly limitMs: number }) => void;
   /** The transcoder began to fall behind real time, or caught up again; with its backlog then. */
   load: (e: { readonly state: LoadState; readonly backlogMs: number }) => void;
+  /** A step of the shedding order was taken (`shed`) or undone. */
+  shed: (e: { readonly step: ShedStep; readonly shed: boolean; readonly backlogMs: number }) => void;
   finished: () => void;
 }
 
@@ -91,6 +96,9 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
   private closed = false;
   private closing: Promise<void> | null = null;
   private loadState: LoadState = 'keeping-up';
+  /** How many steps of SHED_ORDER are in force, and since when that or the load state last changed. */
+  private shedLevelNow = 0;
+  private shedSince = 0;
   /** The last half minute of backlog readings, one a second while the encoder is connected. */
   private readonly backlogSamples: BacklogSample[] = [];
   private loadTimer: NodeJS.Timeout | null = null;
@@ -216,11 +224,31 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     while (samples.length > 0 && (samples[0] as BacklogSample).at < now - 30_000) samples.shift();
     // No encoder, no transcoder to judge: whatever was behind has nothing left to fall behind on.
     const next = samples.length === 0 ? 'keeping-up' : nextLoadState(this.loadState, samples, now);
-    if (next === this.loadState) return;
-    this.loadState = next;
     const backlogMs = samples.at(-1)?.backlogMs ?? 0;
-    (next === 'falling-behind' ? this.o.logger.warn : this.o.logger.info).call(this.o.logger, { hearingId: this.hearing.id, backlogMs }, next === 'falling-behind' ? 'the transcoder is falling behind real time' : 'the transcoder keeps real time again');
-    this.emit('load', { state: next, backlogMs });
+    if (next !== this.loadState) {
+      this.loadState = next;
+      this.shedSince = now;
+      (next === 'falling-behind' ? this.o.logger.warn : this.o.logger.info).call(this.o.logger, { hearingId: this.hearing.id, backlogMs }, next === 'falling-behind' ? 'the transcoder is falling behind real time' : 'the transcoder keeps real time again');
+      this.emit('load', { state: next, backlogMs });
+    }
+    this.shedOrRestore(now, backlogMs);
+  }
+
+  /** Takes the next step of the shedding order while behind, and undoes the last once caught up for long enough. */
+  private shedOrRestore(now: number, backlogMs: number): void {
+    const level = nextShedLevel(this.shedLevelNow, this.loadState, this.shedSince, now);
+    if (level === this.shedLevelNow) return;
+    const shed = level > this.shedLevelNow;
+    const step = SHED_ORDER[Math.max(level, this.shedLevelNow) - 1] as ShedStep;
+    this.shedLevelNow = level;
+    this.shedSince = now;
+    this.o.logger.warn({ hearingId: this.hearing.id, step: step.gives, backlogMs }, shed ? 'shedding work to keep real time' : 'restoring work shed under load');
+    this.emit('shed', { step, shed, backlogMs });
+  }
+
+  /** How many steps of the shedding order are in force. */
+  get shedLevel(): number {
+    return this.shedLevelNow;
   }
 
   /** The data disk takes writes again after failing since `faultSince`: the pipeline restarts what it held back. */
@@ -326,6 +354,7 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
       programSaved: this.programWriter.settled,
       publicStoreFault: this.delay.publishFault,
       load: this.loadState,
+      shed: SHED_ORDER.slice(0, this.shedLevelNow).map((st) => st.gives),
     };
   }
 

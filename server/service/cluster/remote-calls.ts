@@ -5,6 +5,7 @@ import { CourtcastError } from '../../domain/errors.ts';
 import { maskCodec } from '../../domain/codecs.ts';
 import { maskIdSchema, maskRequestSchema } from '../../domain/mask-request.ts';
 import type { Hearing } from '../../domain/courts.ts';
+import { SHEDDABLE } from '../../domain/shedding.ts';
 import { ROLES } from '../../domain/users.ts';
 
 /**
@@ -64,6 +65,8 @@ const liveStatus = z.object({
   publicStoreFault: z.string().nullable(),
   // A node from before load was reported says nothing about it.
   load: z.enum(['keeping-up', 'falling-behind']).default('keeping-up'),
+  // Nor one from before shedding about what it shed.
+  shed: z.array(z.enum(SHEDDABLE)).readonly().default([]),
 });
 const commandResult = liveStatus.extend({ persisted: z.boolean(), recorded: z.boolean() });
 // A mask in a reply is read as a stored one is (domain/codecs.ts).

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { isShed, SHEDDABLE } from '../../domain/shedding.ts';
 import type { BroadcastService } from '../broadcast/broadcasts.ts';
 import type { LiveHearing } from '../broadcast/live-hearing.ts';
 import type { ViewerCounter } from '../publicity/viewers.ts';
@@ -66,6 +67,16 @@ export class Metrics {
       collect() {
         this.reset();
         for (const s of live()) this.set({ hearing: s.hearing.id }, s.status().load === 'falling-behind' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'courtcast_overload_shed',
+      help: 'Work a hearing has shed to keep real time (1 while shed), by step of the declared shedding order',
+      labelNames: ['hearing', 'step'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of live()) for (const step of SHEDDABLE) this.set({ hearing: s.hearing.id, step }, isShed(s.shedLevel, step) ? 1 : 0);
       },
     });
     new Gauge({
