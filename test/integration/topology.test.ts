@@ -227,6 +227,7 @@ describe('the compose topology as processes: two nodes', () => {
     expect(cut.body).toMatchObject({ phase: 'cut', persisted: true });
     expect((await api<{ persisted: boolean }>('POST', `/api/hearings/${hearingId}/broadcast/resume`, {})).body).toMatchObject({ phase: 'on-air', persisted: true });
     await runner.server.kill();
+    const killedAt = Date.now();
     // The encoder's connection died with the node; like a real encoder, it reconnects to the
     // same address, and nginx hands it to the node that is left.
     await encoder.exited;
@@ -240,6 +241,14 @@ describe('the compose topology as processes: two nodes', () => {
     const resumedAgainAt = Date.now();
     expect(resumed.body.phase).toBe('on-air');
     await programAfter(resumedAgainAt);
+
+    // What viewers saw meanwhile: the public playlist stood still from the dead node's last
+    // entry until the survivor's first, and no longer than the lease, the survivor's start and a
+    // segment's wait for its release.
+    const appeared = feed.sorted().map((e) => e.appearedAt);
+    const lastBefore = Math.max(...appeared.filter((t) => t <= killedAt));
+    const firstAfter = Math.min(...appeared.filter((t) => t > killedAt));
+    expect(firstAfter - lastBefore).toBeLessThan(LEASE_SECONDS * 1000 + 2 * SEGMENT_MS + 1_000);
 
     // Nothing captured between the cut and the resume after the takeover aired: the survivor,
     // which cannot know what the dead node had not stored, held the broadcast until then.
