@@ -100,7 +100,7 @@ describe('cluster membership over Redis', () => {
     await b.call('node-a', { op: 'command', hearingId: 'hg_x', args: { cmd: 'cut', ctx: { actor: { kind: 'system' }, reason: 'a name' } } });
     expect(carried).toEqual([{ hearingId: 'hg_x', args: { cmd: 'cut', ctx: { actor: { kind: 'system' }, reason: 'a name' } } }]);
     // Replies are checked as calls are: a good one passes, a malformed one is refused, not cast.
-    expect(parseReply('command', await b.call('node-a', { op: 'command', hearingId: 'hg_x', args: { cmd: 'end', ctx: { actor: { kind: 'system' } } } }))).toEqual({ ...STATUS, load: 'keeping-up' }); // a node from before load was reported: the default
+    expect(parseReply('command', await b.call('node-a', { op: 'command', hearingId: 'hg_x', args: { cmd: 'end', ctx: { actor: { kind: 'system' } } } }))).toEqual({ ...STATUS, load: 'keeping-up', shed: [] }); // a node from before load and shedding were reported: the defaults
     const bad = await b.call('node-a', { op: 'view', hearingId: 'hg_x', args: {} });
     expect(() => parseReply('view', bad)).toThrow(/malformed view reply/);
   });
