@@ -6,9 +6,9 @@ import { videoPts } from '../../server/media/ts-continuity.ts';
 import { archiveRecords } from '../../recorder/archive-record.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { EventStream } from '../support/event-stream.ts';
-import { decodeCounters, delayViolations, PublicFeed, seeAndHear, strictParse, type DecodedEntry } from '../support/public-feed.ts';
+import { decodeCounters, delayViolations, PublicFeed, strictParse, type DecodedEntry } from '../support/public-feed.ts';
 import { masterSegmentFiles, seedHearing, startTestServer, type TestServer, TWO_RUNG_LADDER } from '../support/server.ts';
-import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, type Forbidden, type HeardEntry } from '../support/timecode.ts';
+import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, seeAndHear, type Forbidden, type HeardEntry } from '../support/timecode.ts';
 import { elapse, mapOnCores, waitFor } from '../support/wait.ts';
 
 const D = 8_000;

@@ -4,9 +4,9 @@ import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { videoPts } from '../../server/media/ts-continuity.ts';
 import { FRAME_MS } from '../support/encoder.ts';
-import { decodeFeed, type PublicFeed, regionStats, seeAndHear } from '../support/public-feed.ts';
+import { decodeFeed, type PublicFeed, regionStats } from '../support/public-feed.ts';
 import { MASK_LADDER, MASK_PICTURE, type TestServer } from '../support/server.ts';
-import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, type HeardEntry } from '../support/timecode.ts';
+import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, seeAndHear, type HeardEntry } from '../support/timecode.ts';
 import { elapse, mapOnCores, waitFor } from '../support/wait.ts';
 
 const D = 8_000;

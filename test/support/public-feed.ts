@@ -7,9 +7,8 @@ import { promisify } from 'node:util';
 import HLS from 'hls-parser';
 import type { MediaPlaylist } from 'hls-parser/types.js';
 import { readCounter } from '../../server/media/synthetic.ts';
-import { firstPts } from '../../server/media/ts-continuity.ts';
 import { decodeSegment } from './segment-decode.ts';
-import { HEAR_RATE, readTimecode, type HeardEntry, type HeardSpan } from './timecode.ts';
+import { seeAndHear, type HeardEntry, type HeardSpan } from './timecode.ts';
 import { mapOnCores, waitFor } from './wait.ts';
 
 const run = promisify(execFile);
@@ -185,10 +184,10 @@ export async function decodeFeed(feed: PublicFeed, o: { hear?: boolean } = {}): 
     const key = createHash('sha256').update(body).digest('hex');
     const known = feed.decodedBodies.get(key);
     // Pictures and sound come from one decode: each FFmpeg start costs CPU the live tests need.
-    const soundStart = hear && !known?.heard ? firstPts(body).audio : null;
-    const fresh = await decodeSegment(body, { ...(pictures && !known ? { pictures: 'strips' as const } : {}), ...(soundStart !== null ? { soundRate: HEAR_RATE } : {}) });
+    const strips = pictures && !known ? ('strips' as const) : undefined;
+    const fresh = hear && !known?.heard ? await seeAndHear(body, strips) : { pictures: strips ? (await decodeSegment(body, { pictures: strips })).pictures : [], heard: undefined };
     const counters = known?.counters ?? fresh.pictures.map((f) => readCounter(f));
-    const heard = hear ? (known?.heard ?? (soundStart !== null && fresh.sound ? readTimecode(fresh.sound, soundStart) : [])) : undefined;
+    const heard = hear ? (known?.heard ?? fresh.heard) : undefined;
     feed.decodedBodies.set(key, { counters, ...(heard ? { heard } : known?.heard ? { heard: known.heard } : {}) });
     return { counters, heard: heard ?? [] };
   };
@@ -220,16 +219,6 @@ export async function decodeFeed(feed: PublicFeed, o: { hear?: boolean } = {}): 
     }
     return { ...e, counters: own.counters, program: own.counters.some((c) => c > 0), heard };
   }
-}
-
-/**
- * A segment's pictures (whole frames, or the counter strips) and the time code of its sound, from
- * one decode.
- */
-export async function seeAndHear(ts: Buffer, pictures: 'frames' | 'strips'): Promise<{ pictures: Uint8Array[]; heard: HeardSpan[] }> {
-  const soundStart = firstPts(ts).audio;
-  const d = await decodeSegment(ts, { pictures, ...(soundStart !== null ? { soundRate: HEAR_RATE } : {}) });
-  return { pictures: d.pictures, heard: soundStart !== null && d.sound ? readTimecode(d.sound, soundStart) : [] };
 }
 
 /** Every frame of a TS segment as 640x360 grey pixels, each decoded frame once. */

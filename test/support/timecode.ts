@@ -4,7 +4,6 @@ import { decodeSegment } from './segment-decode.ts';
 
 /** Decoding rate: the time code's tones stay under 6 kHz. */
 const RATE = 24_000;
-export const HEAR_RATE = RATE;
 /** 5 ms blocks decide silence; 25 ms windows (orthogonal to the 40 Hz tone spacing) read the code. */
 const BLOCK = RATE / 200;
 const WINDOW = RATE / 40;
@@ -186,15 +185,19 @@ function dateParts(readings: readonly Reading[], from: number, to: number): { fr
   return out;
 }
 
+/**
+ * A segment's time code heard from its sound and, if asked, its pictures (whole frames or the
+ * counter strips), from one decode. The first sound's PTS comes from the segment's bytes.
+ */
+export async function seeAndHear(ts: Buffer, pictures?: 'frames' | 'strips'): Promise<{ pictures: Uint8Array[]; heard: HeardSpan[] }> {
+  const soundStart = firstPts(ts).audio;
+  const d = await decodeSegment(ts, { ...(pictures ? { pictures } : {}), ...(soundStart !== null ? { soundRate: RATE } : {}) });
+  return { pictures: d.pictures, heard: soundStart !== null && d.sound ? readTimecode(d.sound, soundStart) : [] };
+}
+
 /** Decodes a TS segment's sound and reads its time code. */
 export async function hearSegment(ts: Buffer): Promise<HeardSpan[]> {
-  // The first sound's PTS comes from the segment's bytes. It is read as MPEG-TS, as a player
-  // does (the playlist says so): a segment of a frame or two of sound (the audio-only rung's
-  // last, when a transcoder run ends) is too short for FFmpeg to guess its format.
-  const soundStart = firstPts(ts).audio;
-  if (soundStart === null) return [];
-  const { sound } = await decodeSegment(ts, { soundRate: RATE });
-  return readTimecode(sound ?? new Float32Array(0), soundStart);
+  return (await seeAndHear(ts)).heard;
 }
 
 /** Sound one public rung aired in one entry, as heard. */
