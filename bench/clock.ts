@@ -13,7 +13,6 @@
  * negative.
  * Usage: npm run bench -- clock [seconds]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -22,6 +21,7 @@ import { readCounter } from '../server/media/synthetic.ts';
 import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
 import { videoPts } from '../server/media/ts-continuity.ts';
 import { decodeFrames, PublicFeed } from '../test/support/public-feed.ts';
+import { cpuSeconds, startCpuHog } from '../test/support/cpu-hog.ts';
 import { clearHearing } from '../test/support/governance.ts';
 import { startTestServer } from '../test/support/server.ts';
 import { quantile } from './stats.ts';
@@ -49,14 +49,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const q = quantile;
 
-/** User and system CPU seconds a process has used so far (Linux /proc). */
-async function cpuSeconds(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return Number.NaN;
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
 interface PhaseResult {
   name: string;
   error: number[];
@@ -75,20 +67,6 @@ const cc = server.cc;
 const logger = pino({ level: 'silent' });
 const court = await cc.registry.createCourt({ name: 'Bench Court', timezone: 'UTC' });
 
-/**
- * Keeps `cores` of the machine busy: one process per started core, each busy for its share of
- * every 100 ms and asleep for the rest, at normal priority.
- */
-function startHog(cores: number): () => void {
-  const children: ChildProcess[] = [];
-  for (let left = cores; left > 1e-6; left -= 1) {
-    const duty = Math.min(1, left);
-    const code = `const busy=${Math.round(duty * 100)};setInterval(()=>{const t=Date.now();while(Date.now()-t<busy){}},100);`;
-    children.push(spawn(process.execPath, ['-e', code], { stdio: 'ignore' }));
-  }
-  return () => children.forEach((c) => c.kill('SIGKILL'));
-}
-
 async function phase(name: string, storm: boolean, hogCores = 0): Promise<PhaseResult> {
   const room = await cc.registry.createCourtroom(court.id, { name: `Room ${name}`, ingest: 'rtmp' });
   const hearing = await cc.registry.createHearing({ courtroomId: room.id, caseNumber: `B-${name}`, title: 'Clock', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: D / 1000, isPublic: true });
@@ -96,7 +74,7 @@ async function phase(name: string, storm: boolean, hogCores = 0): Promise<PhaseR
   await clearHearing(server.base, server.token, court.id, hearing.id);
   const encoder = new SyntheticEncoder({ target: `rtmp://127.0.0.1:${cc.rtmpPort}/live/${room.streamKey}`, format: 'flv', ...SOURCE, fps: FPS, toneHz: 440, caption: 'Bench', counterEpochMs: Date.now() }, 'ffmpeg', logger);
   encoder.start();
-  const stopHog = hogCores > 0 ? startHog(hogCores) : () => undefined;
+  const hog = hogCores > 0 ? startCpuHog(hogCores) : null;
   await cc.broadcasts.command(hearing.id, 'open');
   await cc.broadcasts.command(hearing.id, 'start');
   const session = cc.broadcasts.live(hearing.id)!;
@@ -148,7 +126,7 @@ async function phase(name: string, storm: boolean, hogCores = 0): Promise<PhaseR
   const speed = (capturedUntil() - c0) / 1000 / wall;
   const cores = ((await cpuSeconds(pid)) - cpu0) / wall;
   clearInterval(backlogSampler);
-  stopHog();
+  hog?.stop();
   await sleep(D + 4_000);
   await cc.broadcasts.command(hearing.id, 'end');
   await feed.untilEnded(D + 60_000);
