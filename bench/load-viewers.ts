@@ -6,13 +6,14 @@
  * Usage: node --import tsx bench/load-viewers.ts BASE_URL PLAYLIST_PATH_PREFIX VIEWERS SECONDS [--every-poll]
  */
 import http from 'node:http';
+import HLS from 'hls-parser';
+import type { MasterPlaylist } from 'hls-parser/types.js';
 import { quantile } from './stats.ts';
 
 const [base, prefix, count, secs] = process.argv.slice(2) as [string, string, string, string];
 const everyPoll = process.argv.includes('--every-poll');
 const VIEWERS = Number(count);
 const UNTIL = Date.now() + Number(secs) * 1000;
-const RUNGS = ['360p', '180p', 'audio'];
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 
 const latency = { playlist: [] as number[], segment: [] as number[] };
@@ -42,6 +43,15 @@ function get(url: string, keep: boolean): Promise<{ status: number; body: string
     req.on('error', reject);
   });
 }
+
+/** The rungs the master playlist offers (read once: the ladder is whatever the server was given). */
+async function rungs(): Promise<string[]> {
+  const master = await get(`${base}${prefix}/master.m3u8`, true);
+  if (master.status !== 200) throw new Error(`master playlist ${master.status}`);
+  const pl = HLS.parse(master.body) as MasterPlaylist;
+  return pl.variants.map((v) => v.uri.split('/')[0]!);
+}
+const RUNGS = await rungs();
 
 async function viewer(i: number): Promise<void> {
   const playlist = `${base}${prefix}/${RUNGS[i % RUNGS.length]}/index.m3u8`;

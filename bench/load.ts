@@ -12,6 +12,8 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
+import HLS from 'hls-parser';
+import type { MasterPlaylist } from 'hls-parser/types.js';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { TestEncoder } from '../test/support/encoder.ts';
@@ -71,7 +73,7 @@ async function viewers(base: string, prefix: string, seconds: number, extra: str
   return { viewers: VIEWERS, playlist: worst('playlist'), segment: worst('segment'), bytes: parts.reduce((a, p) => a + p.bytes, 0), errors: parts.reduce((a, p) => a + p.errors, 0), samples: parts.flatMap((p) => p.samples) };
 }
 
-const topo = await startTopology({ leaseSeconds: 10, workerConnections: 16_384, env: { COURTCAST_LOG_LEVEL: 'error' } });
+const topo = await startTopology({ leaseSeconds: 4, workerConnections: 16_384, env: { COURTCAST_LOG_LEVEL: 'error' } });
 let encoder: TestEncoder | null = null;
 try {
   const token = await signIn(topo.base, TOPOLOGY_ADMIN, topo.adminPassword);
@@ -92,7 +94,10 @@ try {
 
   // Baseline files: what nginx served at the end, copied to a directory a plain nginx serves.
   const copy = mkdtempSync(path.join(os.tmpdir(), 'cc-load-copy-'));
-  for (const rung of ['360p', '180p', 'audio']) {
+  const master = await (await fetch(`${topo.base}${prefix}/master.m3u8`)).text();
+  mkdirSync(path.join(copy, 'hearings', hearingId), { recursive: true });
+  writeFileSync(path.join(copy, 'hearings', hearingId, 'master.m3u8'), master);
+  for (const rung of (HLS.parse(master) as MasterPlaylist).variants.map((v) => v.uri.split('/')[0]!)) {
     const text = await (await fetch(`${topo.base}${prefix}/${rung}/index.m3u8`)).text();
     const dir = path.join(copy, 'hearings', hearingId, rung);
     mkdirSync(dir, { recursive: true });

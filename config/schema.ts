@@ -160,7 +160,7 @@ export const configSchema = z
          */
         nodeId: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and . _ : -').optional(),
         /** How long a node's hold on a live hearing lasts without renewal: the takeover time if it dies. */
-        leaseSeconds: z.coerce.number().min(1).max(120).default(10),
+        leaseSeconds: z.coerce.number().min(1).max(120).default(4),
       })
       .strict()
       .prefault({}),
