@@ -1,7 +1,8 @@
 /**
  * Control-channel benchmark: command ack latency and fan-out latency with N connected consoles
  * (default 1000), against a bare Socket.IO server with the same traffic shape in the same run.
- * Usage: npm run bench -- control [consoles] [commands]
+ * The hearing is approved and reviewed first, as a court would before it airs.
+ * Usage: npm run bench -- control [consoles] [commands] [--smoke]   (smoke: 20 consoles, 6 commands)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,10 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { freeLoopbackPort } from '../server/media/ports.ts';
+import { caller, clearHearing, signIn } from '../test/support/governance.ts';
 
+import { numberArg, SMOKE } from './smoke.ts';
 
-const CONSOLES = Number(process.argv[3] ?? 1000);
-const COMMANDS = Number(process.argv[4] ?? 60);
+const CONSOLES = SMOKE ? 20 : numberArg(0, 1000);
+const COMMANDS = SMOKE ? 6 : numberArg(1, 60);
 
 const freePort = freeLoopbackPort;
 
@@ -77,7 +80,7 @@ async function measure(t: Target): Promise<{ ack: number[]; fanout: number[] }> 
   return { ack, fanout };
 }
 
-async function courtcastTarget(): Promise<{ target: Target; stop: () => void }> {
+async function courtcastTarget(): Promise<{ target: Target; stop: () => Promise<void> }> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-bench-'));
   const child = spawnNode(['server/main.ts'], {
@@ -89,32 +92,43 @@ async function courtcastTarget(): Promise<{ target: Target; stop: () => void }> 
     COURTCAST_ADMIN_PASSWORD: 'bench-admin-password',
     COURTCAST_LADDER: JSON.stringify([{ name: '180p', height: 180, videoKbps: 200 }, { name: 'audio' }]),
     COURTCAST_LOG_LEVEL: 'error',
+    // The smoke run makes three accounts: cheap hashes keep it to seconds.
+    ...(SMOKE ? { COURTCAST_SCRYPT_LOG_N: '14' } : {}),
   });
   const base = `http://127.0.0.1:${port}`;
   await waitHttp(`${base}/healthz`);
-  const call = async (method: string, p: string, body: unknown, token?: string) => {
-    const res = await fetch(`${base}${p}`, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-    return res.json() as Promise<Record<string, string>>;
+  const token = await signIn(base, 'admin', 'bench-admin-password');
+  const api = caller(base, token);
+  const made = async (what: string, r: Promise<{ status: number; body: { id: string } }>): Promise<string> => {
+    const res = await r;
+    if (res.status >= 300) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.id;
   };
-  const { token } = await call('POST', '/api/auth/login', { username: 'admin', password: 'bench-admin-password' });
-  const court = await call('POST', '/api/courts', { name: 'Bench Court' }, token);
-  const room = await call('POST', `/api/courts/${court.id}/courtrooms`, { name: 'Room' }, token);
-  const hearing = await call('POST', '/api/hearings', { courtroomId: room.id, caseNumber: 'B-1', title: 'Bench', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: 10, isPublic: true }, token);
-  await call('POST', `/api/hearings/${hearing.id}/broadcast/start`, {}, token);
+  const courtId = await made('court', api('POST', '/api/courts', { name: 'Bench Court' }));
+  const roomId = await made('courtroom', api('POST', `/api/courts/${courtId}/courtrooms`, { name: 'Room' }));
+  const hearingId = await made('hearing', api('POST', '/api/hearings', { courtroomId: roomId, caseNumber: 'B-1', title: 'Bench', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: 10, isPublic: true }));
+  await clearHearing(base, token, courtId, hearingId);
+  for (const step of ['open', 'start']) {
+    const res = await api('POST', `/api/hearings/${hearingId}/broadcast/${step}`, {});
+    if (res.status !== 200) throw new Error(`${step}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
   return {
-    target: { base, token: token as string, hearingId: hearing.id as string },
-    stop: () => {
+    target: { base, token, hearingId },
+    // The server writes its state as it stops: its directory goes once it has exited.
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
+      await exited;
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-async function bareTarget(): Promise<{ target: Target; stop: () => void }> {
+async function bareTarget(): Promise<{ target: Target; stop: () => Promise<void> }> {
   const port = await freePort();
   const child = spawnNode(['bench/bare-socketio.ts'], { PORT: String(port) });
   await new Promise<void>((resolve) => child.stdout?.on('data', (d: Buffer) => d.toString().includes('READY') && resolve()));
-  return { target: { base: `http://127.0.0.1:${port}`, token: 'x', hearingId: 'hg_bench' }, stop: () => child.kill('SIGTERM') };
+  return { target: { base: `http://127.0.0.1:${port}`, token: 'x', hearingId: 'hg_bench' }, stop: async () => void child.kill('SIGTERM') };
 }
 
 async function main(): Promise<void> {
@@ -125,7 +139,7 @@ async function main(): Promise<void> {
       const { ack, fanout } = await measure(target);
       rows.push([name, ack, fanout]);
     } finally {
-      stop();
+      await stop();
     }
   }
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;

@@ -2,7 +2,8 @@
  * Simulated viewers for the load bench, in a process of their own: each polls a rung's live
  * playlist once per target duration, as hls.js does, and fetches the newest segment when it is
  * new (with `--every-poll`, on every poll: the baseline's static files never change). Viewers
- * start spread over the first ten seconds. Prints one JSON summary when the time is up.
+ * start spread over the first ten seconds (half the run, if shorter). Prints one JSON summary when
+ * the time is up.
  * Usage: node --import tsx bench/load-viewers.ts BASE_URL PLAYLIST_PATH_PREFIX VIEWERS SECONDS [--every-poll]
  */
 import http from 'node:http';
@@ -56,7 +57,7 @@ const RUNGS = await rungs();
 async function viewer(i: number): Promise<void> {
   const playlist = `${base}${prefix}/${RUNGS[i % RUNGS.length]}/index.m3u8`;
   let last = '';
-  await new Promise((r) => setTimeout(r, Math.random() * 10_000));
+  await new Promise((r) => setTimeout(r, Math.random() * Math.min(10_000, Number(secs) * 500)));
   while (Date.now() < UNTIL) {
     const started = Date.now();
     try {

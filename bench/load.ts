@@ -6,7 +6,8 @@
  * Baselines in the same run, with the same generators, for a fifth of the time (30 s at least):
  * the viewers against a plain nginx serving a copy of the same files, the consoles against a
  * bare Socket.IO server (bench/bare-socketio.ts). Reports p50 and p99, errors, and p99 ratios.
- * Usage: npm run bench -- load [seconds=600] [viewers=5000] [consoles=1000]
+ * Usage: npm run bench -- load [seconds=600] [viewers=5000] [consoles=1000] [--smoke]
+ *   (smoke: 3 s with 20 viewers and 5 consoles, baselines 2 s, D = 2 s)
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -21,11 +22,13 @@ import { caller, clearHearing, signIn } from '../test/support/governance.ts';
 import { startTopology, TOPOLOGY_ADMIN } from '../test/support/topology.ts';
 import { startNginx } from './nginx.ts';
 import { freeTcpPort } from '../test/support/redis.ts';
+import { numberArg, SMOKE } from './smoke.ts';
 
-const SECONDS = Number(process.argv[3] ?? 600);
-const VIEWERS = Number(process.argv[4] ?? 5000);
-const CONSOLES = Number(process.argv[5] ?? 1000);
-const BASELINE_SECONDS = Math.max(30, Math.round(SECONDS / 5));
+const SECONDS = SMOKE ? 3 : numberArg(0, 600);
+const VIEWERS = SMOKE ? 20 : numberArg(1, 5000);
+const CONSOLES = SMOKE ? 5 : numberArg(2, 1000);
+const BASELINE_SECONDS = SMOKE ? 2 : Math.max(30, Math.round(SECONDS / 5));
+const D_SECONDS = SMOKE ? 2 : 10;
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -80,13 +83,13 @@ try {
   const api = caller(topo.base, token);
   const court = await api<{ id: string }>('POST', '/api/courts', { name: 'Load Court' });
   const room = await api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, { name: 'Room' });
-  const hearingId = (await api<{ id: string }>('POST', '/api/hearings', { courtroomId: room.body.id, caseNumber: 'L-1', title: 'Under load', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: 10, isPublic: true })).body.id;
+  const hearingId = (await api<{ id: string }>('POST', '/api/hearings', { courtroomId: room.body.id, caseNumber: 'L-1', title: 'Under load', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: D_SECONDS, isPublic: true })).body.id;
   await clearHearing(topo.base, token, court.body.id, hearingId);
   await sleep(2_500);
   encoder = new TestEncoder(`${topo.ingestUrl}/${room.body.streamKey}`, 'flv', Date.now()).start();
   await sleep(1_500);
   if ((await api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status !== 200) throw new Error('the broadcast did not start');
-  await sleep(20_000);
+  await sleep(D_SECONDS * 1000 + (SMOKE ? 4_000 : 10_000));
   const prefix = `/hls/hearings/${hearingId}`;
 
   process.stderr.write(`load: ${CONSOLES} consoles and ${VIEWERS} viewers through nginx for ${SECONDS} s\n`);
@@ -146,7 +149,7 @@ try {
       '',
     ].join('\n'),
   );
-  if (seen.errors + consoles.errors > 0) process.exitCode = 1;
+  if (seen.errors + consoles.errors > 0 || seen.playlist.n === 0 || consoles.join.n === 0) process.exitCode = 1;
 } finally {
   await encoder?.kill();
 }

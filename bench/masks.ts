@@ -2,7 +2,7 @@
  * Mask re-render benchmark: how fast a pending segment is re-rendered with masks, all rungs of
  * the default ladder, in seconds of media per second of wall time, against bare FFmpeg
  * re-encoding the same segments at the live transcode's settings, in the same run.
- * Usage: npm run bench -- masks [repetitions]
+ * Usage: npm run bench -- masks [repetitions] [--smoke]   (smoke: one run each, 320x180, a 144p rung)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,11 +14,13 @@ import { maskRenderSpec, type SegmentMask } from '../server/media/mask-filters.t
 import { GLOBAL_INPUT_FLAGS, specToArgs, type FfmpegSpec } from '../server/media/spec.ts';
 import { withSyntheticTone } from '../server/media/synthetic.ts';
 import { firstPts } from '../server/media/ts-continuity.ts';
+import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 
-const REPS = Number(process.argv[3] ?? 5);
+const REPS = SMOKE ? 1 : numberArg(0, 5);
 const SEGMENT = 2;
 const FPS = 30;
-const ladder = loadConfig({ env: {} }).media.ladder as readonly RungOptions[];
+const ladder = (SMOKE ? SMOKE_LADDER : loadConfig({ env: {} }).media.ladder) as readonly RungOptions[];
+const SOURCE = SMOKE ? '320x180' : '1280x720';
 const masks: SegmentMask[] = [
   { kind: 'blur', region: { x: 0.55, y: 0.3, w: 0.3, h: 0.5 }, from: 0, to: 3 },
   { kind: 'black', region: { x: 0.1, y: 0.1, w: 0.2, h: 0.2 }, from: 0.5, to: 3 },
@@ -39,7 +41,7 @@ const time = (args: string[]): number => {
  */
 function makeSegments(): { rung: RungOptions; input: string }[] {
   const spec = transcodeSpec({
-    input: { url: `testsrc2=size=1280x720:rate=${FPS}`, options: ['-f', 'lavfi'] },
+    input: { url: `testsrc2=size=${SOURCE}:rate=${FPS}`, options: ['-f', 'lavfi'] },
     ladder,
     segmentSeconds: SEGMENT,
     fps: FPS,

@@ -2,7 +2,7 @@
  * The embeddable player: time from page load to the first decoded frame of a live hearing in
  * Chromium (p50 of 10 loads, each in a fresh page), beside the same for a bare hls.js page on the
  * same stream in the same run; and the player's script size (gzip) beside hls.js alone.
- * Usage: npm run bench -- player [loads]
+ * Usage: npm run bench -- player [loads] [--smoke]   (smoke: one load each, a 144p rung, D = 2 s)
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -12,18 +12,22 @@ import { gzipSync } from 'node:zlib';
 import { launchChromium } from '../test/support/browser.ts';
 import { TestEncoder } from '../test/support/encoder.ts';
 import { seedHearing, startTestServer, waitForEncoder } from '../test/support/server.ts';
+import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 
-const LOADS = Number(process.argv[3] ?? 10);
+const LOADS = SMOKE ? 1 : numberArg(0, 10);
+const D_SECONDS = SMOKE ? 2 : 4;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const s = await startTestServer({ media: { ladder: [{ name: '720p', height: 720, videoKbps: 2000, audioKbps: 96 }, { name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30 } });
-const { hearingId, streamKey } = await seedHearing(s, { delaySeconds: 4 });
+const ladder = SMOKE ? SMOKE_LADDER : [{ name: '720p', height: 720, videoKbps: 2000, audioKbps: 96 }, { name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }];
+const s = await startTestServer({ media: { ladder, segmentSeconds: 2, fps: 30 } });
+const { hearingId, streamKey } = await seedHearing(s, { delaySeconds: D_SECONDS });
 await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {});
 const encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${streamKey}`, 'flv', Date.now()).start();
 await waitForEncoder(s, hearingId);
-await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {});
-await sleep(12_000);
+const started = await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {});
+if (started.status !== 200) throw new Error(`start: ${started.status} ${JSON.stringify(started.body)}`);
+await sleep(D_SECONDS * 1000 + (SMOKE ? 4_000 : 8_000));
 
 const pages: Record<string, string> = {
   '/player': `<!doctype html><html lang="en"><body><courtcast-player hearing="${hearingId}"></courtcast-player><script type="module" src="${s.base}/player/courtcast-player.js"></script></body></html>`,

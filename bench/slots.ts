@@ -1,7 +1,7 @@
 /**
  * Live mask slot cost: the CPU the live transcode takes with mask slots declared (all idle, and
  * with one of each kind switched on), against the same transcode without slots, in the same run.
- * Usage: npm run bench -- slots [seconds]
+ * Usage: npm run bench -- slots [seconds] [--smoke]   (smoke: 2 s each, 320x180 source, a 144p rung)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,10 +13,14 @@ import { slotOnCommands, type LiveSlotPlan, type SlotKind } from '../server/medi
 import { freeLoopbackPorts } from '../server/media/ports.ts';
 import { withSyntheticTone } from '../server/media/synthetic.ts';
 import { ZmqCommandClient } from '../server/media/zmq-client.ts';
+import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 
-const SECONDS = Number(process.argv[3] ?? 20);
+const SECONDS = SMOKE ? 2 : numberArg(0, 20);
+/** Start-up left out of the measurement. */
+const WARM_MS = SMOKE ? 1_000 : 3_000;
 const FPS = 30;
-const ladder = loadConfig({ env: {} }).media.ladder as readonly RungOptions[];
+const SOURCE = SMOKE ? '320x180' : '1280x720';
+const ladder = (SMOKE ? SMOKE_LADDER : loadConfig({ env: {} }).media.ladder) as readonly RungOptions[];
 const TICKS = 100; // USER_HZ on Linux
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
@@ -33,7 +37,7 @@ function cpuSeconds(pid: number): number {
 async function run(label: string, plan: LiveSlotPlan | null, active: readonly SlotKind[]): Promise<number> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `courtcast-bench-slots-${label}-`));
   const spec = transcodeSpec({
-    input: { url: `testsrc2=size=1280x720:rate=${FPS}`, options: ['-re', '-f', 'lavfi'] },
+    input: { url: `testsrc2=size=${SOURCE}:rate=${FPS}`, options: ['-re', '-f', 'lavfi'] },
     ladder,
     segmentSeconds: 2,
     fps: FPS,
@@ -43,11 +47,11 @@ async function run(label: string, plan: LiveSlotPlan | null, active: readonly Sl
     },
     ...(plan ? { liveMasks: plan } : {}),
   });
-  const child = spawn('ffmpeg', withSyntheticTone(spec, SECONDS + 4), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('ffmpeg', withSyntheticTone(spec, SECONDS + WARM_MS / 1000 + 1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const exited = new Promise<number | null>((r) => child.once('exit', r));
-  await new Promise((r) => setTimeout(r, 3000));
+  await new Promise((r) => setTimeout(r, WARM_MS));
   if (plan && active.length > 0) {
     const video = new ZmqCommandClient(plan.videoPort);
     const audio = new ZmqCommandClient(plan.audioPort);
@@ -62,7 +66,7 @@ async function run(label: string, plan: LiveSlotPlan | null, active: readonly Sl
   const pid = child.pid!;
   const t0 = performance.now();
   const c0 = cpuSeconds(pid);
-  await new Promise((r) => setTimeout(r, (SECONDS - 2) * 1000));
+  await new Promise((r) => setTimeout(r, Math.max(1_000, (SECONDS - 2) * 1000)));
   const cores = (cpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000);
   if ((await exited) !== 0) throw new Error(`${label}: FFmpeg failed: ${stderr}`);
   rmSync(dir, { recursive: true, force: true });
@@ -77,6 +81,6 @@ rows.push(['no slots (baseline)', await run('bare', null, [])]);
 rows.push([`${perKind} slots per kind, all off`, await run('idle', plan, [])]);
 rows.push([`${perKind} slots per kind, one black, blur, pixelate and mute on`, await run('busy', plan, ['black', 'blur', 'pixelate', 'mute'])]);
 const base = rows[0]![1];
-process.stdout.write(`\nLive transcode of a 720p30 source to the default ladder, ${SECONDS} s each (cores = CPU seconds per wall second)\n\n`);
+process.stdout.write(`\nLive transcode of a ${SOURCE}p30 source to ${ladder.map((r) => r.name).join('/')}, ${SECONDS} s each${SMOKE ? ' (smoke)' : ''} (cores = CPU seconds per wall second)\n\n`);
 process.stdout.write('| transcode | cores | ratio to baseline |\n| --- | --- | --- |\n');
 for (const [label, cores] of rows) process.stdout.write(`| ${label} | ${cores.toFixed(2)} | ${(cores / base).toFixed(2)} |\n`);
