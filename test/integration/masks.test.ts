@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCounter } from '../../server/media/synthetic.ts';
+import { videoPts } from '../../server/media/ts-continuity.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { spawn } from 'node:child_process';
 import type { AuditEntry } from '../../server/audit/trail.ts';
@@ -26,6 +27,8 @@ interface Frame {
   pixels: Uint8Array;
   /** The frame's instant on the published timeline: its segment's PROGRAM-DATE-TIME + k/fps. */
   published: number | null;
+  /** Its timestamp (ms, the encoder's clock, which the public segments keep); NaN where not read. */
+  pts: number;
 }
 
 describe('privacy masks: live black region and mute, retroactive blur', () => {
@@ -43,6 +46,8 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
   /** Where each released slot ended on the capture timeline, as the gate decided them. */
   const releasedEnds = new Set<number>();
   let lateMask = { start: 0, end: 0 };
+  /** The encoder timestamp of the first media the ingest received at or after the black mask's start. */
+  let maskOnTs = 0;
 
   const post = async (p: string, body: unknown) => {
     const res = await s.api<Record<string, unknown>>('POST', `/api/hearings/${hearingId}${p}`, body);
@@ -109,6 +114,7 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     // Counters placed on the ingest clock from the master, not from when the encoder was spawned
     // (which under load runs more than EARLY ahead of the capture).
     const calibrations = await calibrate(path.join(s.dataDir, 'master', hearingId));
+    maskOnTs = s.cc.ingest.clockOf(seeded.courtroomId)!.firstAtOrAfter(marks.maskOn)!;
     const timeOf = (c: number) => capturedAt(calibrations, c);
 
     // Decoded on every core, pushed in the feed's order.
@@ -120,7 +126,8 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
         const { frames: decoded, tone } = await framesAndTone(body);
         const counters = decoded.map((f) => readCounter(f.subarray(0, 640 * 40)));
         if (counters.every((c) => c === 0)) continue;
-        const frames = decoded.map((pixels, i) => ({ counter: counters[i]!, t: timeOf(counters[i]!), pixels, published: e.programDateTime === null ? null : e.programDateTime + (i * 1000) / 30 }));
+        const pts = videoPts(body).sort((a, b) => a - b);
+        const frames = decoded.map((pixels, i) => ({ counter: counters[i]!, t: timeOf(counters[i]!), pixels, published: e.programDateTime === null ? null : e.programDateTime + (i * 1000) / 30, pts: (pts[i] ?? Number.NaN) * 1000 }));
         if (rung !== '360p') got.push({ rung, frames });
         else {
           const ts = counters.filter((c) => c > 0).map((c) => timeOf(c));
@@ -139,7 +146,7 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
       const body = await readFile(file);
       const decoded = await decodeFrames(body);
       const counters = decoded.map((f) => readCounter(f.subarray(0, 640 * 40)));
-      return decoded.map((pixels, i) => ({ counter: counters[i] ?? 0, t: timeOf(counters[i] ?? 0), pixels, published: null }));
+      return decoded.map((pixels, i) => ({ counter: counters[i] ?? 0, t: timeOf(counters[i] ?? 0), pixels, published: null, pts: Number.NaN }));
     });
     for (const m of masterDecoded) masterFrames.push(...m);
   }, 180_000);
@@ -151,10 +158,17 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
   });
 
   const within = (f: Frame, from: number, to: number) => f.t >= from && f.t + EARLY <= to;
+  /**
+   * Captured while the black mask was on. Its start is the frame edge the server masks from, so it
+   * is read exactly, off the ingest clock (the first timestamp that arrived at or after the
+   * mask's start): the counters' dating, from the master's first segment, was once 20 ms late
+   * there under load and counted a frame that arrived before the mask as inside it.
+   */
+  const underBlack = (f: Frame) => f.pts >= maskOnTs && f.t + EARLY <= marks.maskOff!;
 
   it('blacks out the region on every frame captured while the mask was on, on two rungs', () => {
     for (const rung of ['360p', '180p']) {
-      const covered = frames[rung]!.filter((f) => within(f, marks.maskOn!, marks.maskOff!));
+      const covered = frames[rung]!.filter(underBlack);
       expect(covered.length, rung).toBeGreaterThan(60);
       for (const f of covered) expect(regionStats(f.pixels, BOX).mean, `${rung} frame ${f.counter}`).toBeLessThan(20);
       // The counter strip lies outside the region and still reads: the rest of the picture is intact.
@@ -180,7 +194,7 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
       return sum / n;
     };
     for (const rung of ['360p', '180p']) {
-      const covered = frames[rung]!.filter((f) => within(f, marks.maskOn!, marks.maskOff!) && master.has(f.counter));
+      const covered = frames[rung]!.filter((f) => underBlack(f) && master.has(f.counter));
       expect(covered.length, rung).toBeGreaterThan(60);
       for (const f of covered) {
         expect(diff(f.pixels, master.get(f.counter)!, false), `${rung} frame ${f.counter} outside the box`).toBeLessThan(rung === '360p' ? 6 : 12);
