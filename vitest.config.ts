@@ -29,7 +29,7 @@ export default defineConfig({
         test: {
           ...integration,
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/bench/**/*.test.ts'],
           exclude: ANCHORED.flatMap((g) => [g.anchor, ...g.companions]),
           maxWorkers: lanes,
           sequence: { groupOrder: 1 },

@@ -87,7 +87,7 @@ async function phase(name: string, storm: boolean, hogCores = 0): Promise<PhaseR
     const latest = cc.ingest.clockOf(room.id)?.latest;
     if (latest !== null && latest !== undefined) anchor = Math.min(anchor, Date.now() - latest);
   }, 10);
-  await sleep(D + (SMOKE ? 3_000 : 6_000));
+  await sleep(D + (SMOKE ? 2_000 : 6_000));
 
   const backlog: number[] = [];
   const loads: string[] = [];
@@ -127,7 +127,7 @@ async function phase(name: string, storm: boolean, hogCores = 0): Promise<PhaseR
   const cores = ((await cpuSeconds(pid)) - cpu0) / wall;
   clearInterval(backlogSampler);
   hog?.stop();
-  await sleep(D + 4_000);
+  await sleep(D + (SMOKE ? 1_000 : 4_000));
   await cc.broadcasts.command(hearing.id, 'end');
   await feed.untilEnded(D + 60_000);
   feed.stop();

@@ -188,10 +188,10 @@ describe('a hearing beside a CPU hog taking six tenths of the machine', () => {
     // The box is not dark by itself: the picture away from the mask shows it lit.
     const away = aired['180p']!.filter((f) => f.ts < mask.start - 500 || f.ts > mask.end + 500);
     expect(away.filter((f) => f.box! > 40).length).toBeGreaterThan(0.9 * away.length);
-    // The segments the mask touched aired rendered or carded, and either is said in the records.
+    // Every segment the mask touched that aired program aired rendered (the rest aired a slate or the card).
     const touched = records.filter((r) => r.captureEnd > maskWall.start && r.captureStart < maskWall.end);
     expect(touched.length).toBeGreaterThan(0);
-    for (const r of touched) expect(r.outcome === 'aired' ? r.masked === true : r.reason === 'mask-unproven', `segment ${r.seq}: ${r.outcome}, ${r.reason}`).toBe(true);
+    expect(touched.filter((r) => r.outcome === 'aired' && r.masked !== true).map((r) => r.seq)).toEqual([]);
   });
 
   it('airs no sound from before the start, the pause, the mute or after the end, on any rung', () => {

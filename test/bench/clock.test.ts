@@ -1,0 +1,3 @@
+import { benchSmoke } from '../support/bench-smoke.ts';
+
+benchSmoke('clock', ['| plain |', '| storm beside the hog']);

@@ -1,0 +1,3 @@
+import { benchSmoke } from '../support/bench-smoke.ts';
+
+benchSmoke('masks', ['| render: blur + black box + mute |']);

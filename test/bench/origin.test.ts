@@ -1,0 +1,3 @@
+import { benchSmoke } from '../support/bench-smoke.ts';
+
+benchSmoke('origin', ['| playlist |', '| segment |']);
