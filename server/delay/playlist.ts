@@ -86,6 +86,19 @@ export function endTimeline(t: PublicTimeline): PublicTimeline {
   return { ...t, ended: true };
 }
 
+/**
+ * EXT-X-TARGETDURATION for a timeline: the segment length the pipeline cuts at (its keyframes are
+ * forced every segment, so program and slate entries last that long, give or take a frame), raised
+ * to any entry whose duration rounds above it (RFC 8216 4.3.3.1: every EXTINF, rounded to the
+ * nearest integer, is at most the target) and never below `floor`, the target already published
+ * (RFC 8216 6.2.1: it must not change; it grows only if an entry would otherwise break the first
+ * rule). Players hold about three target durations behind the live edge, so a target of twice the
+ * segment length kept viewers seconds further behind than they need be.
+ */
+export function targetDuration(segmentSeconds: number, entries: readonly Pick<PublicEntry, 'durationSec'>[], floor = 0): number {
+  return Math.max(floor, Math.max(1, Math.round(segmentSeconds)), ...entries.map((e) => Math.round(e.durationSec)));
+}
+
 /** The media playlist of one rung; segment URIs are relative to the playlist. */
 export function renderMediaPlaylist(t: PublicTimeline, targetDuration: number): string {
   const first = t.entries[0];

@@ -1,7 +1,7 @@
 import type { Logger } from '../domain/logger.ts';
 import { LatestWriter } from '../store/latest-writer.ts';
 import type { ObjectStore } from '../store/object-store.ts';
-import { renderMediaPlaylist, withSource, type EntrySource, type PublicTimeline } from './playlist.ts';
+import { renderMediaPlaylist, targetDuration, withSource, type EntrySource, type PublicTimeline } from './playlist.ts';
 import type { SlateSource } from './slates.ts';
 import { rungPlaylistKey, segmentKey } from './public-keys.ts';
 
@@ -50,6 +50,8 @@ export class PublicWriter {
   /** A state whose playlists could not be written yet. */
   private held: DelayLineState | null = null;
   private readonly position: LatestWriter<DelayLineState>;
+  /** The target duration published so far: it only grows (see `targetDuration`). */
+  private target = 0;
 
   constructor(private readonly o: PublicWriterOptions) {
     // A state store that is down must not hold up the public timeline (restart recovery fails
@@ -126,7 +128,10 @@ export class PublicWriter {
     let timeline = state.timeline;
     for (const [s, source] of this.substitutions) timeline = withSource(timeline, s, source);
     try {
-      const text = renderMediaPlaylist(timeline, this.o.segmentSeconds * 2);
+      const target = targetDuration(this.o.segmentSeconds, timeline.entries, this.target);
+      if (this.target !== 0 && target > this.target) this.o.logger.warn({ hearingId: this.o.hearingId, from: this.target, to: target }, 'a segment ran longer than the target duration; the target grows');
+      this.target = target;
+      const text = renderMediaPlaylist(timeline, target);
       await Promise.all(this.o.rungs.map((r) => this.o.publicStore.put(rungPlaylistKey(this.o.publicPrefix, r), text)));
     } catch (err) {
       this.noteFault(err);

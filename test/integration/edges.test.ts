@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { MediaPlaylist } from 'hls-parser/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
@@ -59,6 +60,8 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
   let stateJustAfterPause = '';
   /** For every aired frame, its timestamp less its counter's time: one constant, which maps counters onto the encoder's clock. */
   const stamps: number[] = [];
+  /** Each entry's EXTINF beside how long its picture lasts on each video rung, in seconds. */
+  const lengths: { seq: number; extinf: number; rung: string; video: number | null }[] = [];
   /** A counter's capture instant on the encoder's clock (the clock the command brackets are on). */
   const tsOf = (counter: number) => counter * FRAME_MS + stamps[0]!;
 
@@ -113,12 +116,14 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
     // Decoded on every core, gathered in the feed's order. The 180p counters make the feed's
     // decoded entries too, so that rung is decoded once.
     const perEntry = await mapOnCores(feed.sorted(), async (e) => {
-      const got = { heard: [] as HeardEntry[], frames: {} as Record<string, { ts: number; counter: number }[]>, counters: [] as number[] };
+      const got = { heard: [] as HeardEntry[], frames: {} as Record<string, { ts: number; counter: number }[]>, counters: [] as number[], lengths: [] as (typeof lengths)[number][] };
       for (const rung of RUNGS) {
         const body = Buffer.from(await (await fetch(e.uri.replace('/180p/', `/${rung}/`))).arrayBuffer());
         const pts = videoPts(body).sort((a, b) => a - b);
         const seen = await seeAndHear(body, 'strips');
         got.heard.push({ label: `${rung}/${e.seq}`, spans: seen.heard });
+        const video = pts.length > 0 ? pts.at(-1)! - pts[0]! + FRAME_MS / 1000 : null;
+        got.lengths.push({ seq: e.seq, extinf: e.durationSec, rung, video });
         const counters = seen.pictures.map((f) => readCounter(f));
         if (rung === '180p') got.counters = counters;
         got.frames[rung] = counters.flatMap((counter, k) => (counter > 0 && pts[k] !== undefined ? [{ ts: pts[k]! * 1000, counter }] : []));
@@ -128,6 +133,7 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
     });
     for (const got of perEntry) {
       heard.push(...got.heard);
+      lengths.push(...got.lengths);
       for (const rung of RUNGS) {
         for (const f of got.frames[rung]!) {
           aired[rung]!.push(f.ts);
@@ -253,6 +259,21 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
   });
 
   describe('the live path, as a viewer sees it', () => {
+    it('lists each segment for as long as its picture plays, on every rung, under a target duration of the segment length', async () => {
+      // RFC 8216: EXTINF is the segment's duration; the target is the longest EXTINF, rounded.
+      // The picture lasts its EXTINF within a frame. Sound is not held to it yet: slate segments
+      // carry 2.027 s of sound (95 AAC frames) for 2 s of picture, and the start's splice starts
+      // its sound 29 ms before its picture (issue 26, honest playlists).
+      const off = lengths.flatMap((l) => (l.video !== null && Math.abs(l.video - l.extinf) > FRAME_MS / 1000 + 0.001 ? [`${l.rung}/${l.seq}: picture ${l.video.toFixed(3)} s, EXTINF ${l.extinf}`] : []));
+      expect(lengths.filter((l) => l.video !== null).length).toBeGreaterThan(2 * 10);
+      expect(off).toEqual([]);
+      for (const rung of ALL_RUNGS) {
+        const pl = strictParse(await (await fetch(`${s.base}/hls/hearings/${hearingId}/${rung}/index.m3u8`)).text()) as MediaPlaylist;
+        expect(pl.targetDuration, rung).toBe(Math.max(2, ...pl.segments.map((x) => Math.round(x.duration))));
+        expect(pl.targetDuration, rung).toBe(2);
+      }
+    });
+
     it('serves strictly valid master and media playlists', async () => {
       expect(feed.errors).toEqual([]);
       const master = await fetch(`${s.base}/hls/hearings/${hearingId}/master.m3u8`);

@@ -20,6 +20,8 @@ export interface SeenEntry {
   readonly appearedAt: number;
   readonly discontinuity: boolean;
   readonly programDateTime: number | null;
+  /** Its EXTINF, in seconds. */
+  readonly durationSec: number;
 }
 
 /** Parses a playlist in hls-parser's strict mode; throws on anything malformed. */
@@ -105,6 +107,7 @@ export class PublicFeed {
             appearedAt: now,
             discontinuity: Boolean(s.discontinuity),
             programDateTime: s.programDateTime ? s.programDateTime.getTime() : null,
+            durationSec: s.duration,
           });
         }
       });

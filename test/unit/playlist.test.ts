@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import HLS from 'hls-parser';
 import type { MediaPlaylist } from 'hls-parser/types.js';
-import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, renderMediaPlaylist, type EntrySource, type PublicTimeline } from '../../server/delay/playlist.ts';
+import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, renderMediaPlaylist, targetDuration, type EntrySource, type PublicTimeline } from '../../server/delay/playlist.ts';
 
 const program = (run: number): EntrySource => ({ kind: 'program', run });
 const slate: EntrySource = { kind: 'slate', slate: 'paused' };
@@ -53,6 +53,17 @@ describe('public playlists', () => {
     expect(pl.targetDuration).toBe(4);
     expect(pl.segments.map((s) => s.uri)).toEqual(['0.ts', '1.ts', '2.ts', '3.ts']);
     expect(pl.segments[0]?.programDateTime?.getTime()).toBe(1_000_000);
+  });
+
+  it('targets the segment length, rounded as RFC 8216 says, and never lowers a target it published', () => {
+    const e = (durationSec: number) => ({ durationSec });
+    expect(targetDuration(2, [e(2), e(1.984), e(2.067), e(0.5)])).toBe(2);
+    // 2.5 rounds to 3: an entry that long needs a target of 3.
+    expect(targetDuration(2, [e(2), e(2.5)])).toBe(3);
+    // Once published, the target stays when the long entry slides out of the window.
+    expect(targetDuration(2, [e(2)], 3)).toBe(3);
+    expect(targetDuration(6, [])).toBe(6);
+    expect(targetDuration(0.4, [])).toBe(1);
   });
 
   it('renders a master playlist with an audio-only variant', () => {
