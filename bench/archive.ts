@@ -55,7 +55,9 @@ async function lagDuringHearing(peer: S3Peer): Promise<{ master: number[]; aired
   }
   await sleep(SECONDS * 1000);
   await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
-  await sleep(D_SECONDS * 1000 + 5_000);
+  // Until the last as-aired segment is out and every upload is confirmed.
+  for (let i = 0; i < 150 && !(await (await fetch(`${s.base}/hls/hearings/${hearingId}/${LADDER[0]!.name}/index.m3u8`)).text()).includes('#EXT-X-ENDLIST'); i++) await sleep(200);
+  await s.cc.recorder.uploader.idle(30_000);
   await encoder.close();
   await s.close();
   return lags;

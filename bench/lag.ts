@@ -5,7 +5,7 @@
  * counter); Courtcast is also read on the published capture timeline (PROGRAM-DATE-TIME), the
  * timeline masks are defined on.
  * The hearing is approved and reviewed first, as a court would before it airs.
- * Usage: npm run bench -- lag [masks] [--smoke]   (smoke: one mask of a second, D = 2 s)
+ * Usage: npm run bench -- lag [masks] [--smoke]   (smoke: one mask of two seconds, D = 2 s)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,7 +32,7 @@ const FRAME_MS = 1000 / FPS;
 const W = 640;
 const H = 360;
 const REGION = { x: 0.3, y: 0.35, w: 0.35, h: 0.4 };
-const ON_MS = SMOKE ? 1000 : 3000;
+const ON_MS = SMOKE ? 2000 : 3000;
 const OFF_MS = SMOKE ? 1000 : 3000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

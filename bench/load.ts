@@ -85,11 +85,11 @@ try {
   const room = await api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, { name: 'Room' });
   const hearingId = (await api<{ id: string }>('POST', '/api/hearings', { courtroomId: room.body.id, caseNumber: 'L-1', title: 'Under load', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: D_SECONDS, isPublic: true })).body.id;
   await clearHearing(topo.base, token, court.body.id, hearingId);
-  await sleep(2_500);
+  await sleep(SMOKE ? 500 : 2_500);
   encoder = new TestEncoder(`${topo.ingestUrl}/${room.body.streamKey}`, 'flv', Date.now()).start();
-  await sleep(1_500);
+  await sleep(SMOKE ? 1_000 : 1_500);
   if ((await api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status !== 200) throw new Error('the broadcast did not start');
-  await sleep(D_SECONDS * 1000 + (SMOKE ? 4_000 : 10_000));
+  await sleep(D_SECONDS * 1000 + (SMOKE ? 2_000 : 10_000));
   const prefix = `/hls/hearings/${hearingId}`;
 
   process.stderr.write(`load: ${CONSOLES} consoles and ${VIEWERS} viewers through nginx for ${SECONDS} s\n`);

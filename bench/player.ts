@@ -27,7 +27,7 @@ const encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${stream
 await waitForEncoder(s, hearingId);
 const started = await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {});
 if (started.status !== 200) throw new Error(`start: ${started.status} ${JSON.stringify(started.body)}`);
-await sleep(D_SECONDS * 1000 + (SMOKE ? 4_000 : 8_000));
+await sleep(D_SECONDS * 1000 + (SMOKE ? 2_500 : 8_000));
 
 const pages: Record<string, string> = {
   '/player': `<!doctype html><html lang="en"><body><courtcast-player hearing="${hearingId}"></courtcast-player><script type="module" src="${s.base}/player/courtcast-player.js"></script></body></html>`,

@@ -10,13 +10,6 @@ import os from 'node:os';
 export const lanes = Number(process.env.COURTCAST_TEST_LANES) || os.availableParallelism();
 
 /**
- * The bench smoke files (test/bench) run their bench at nice 19 (test/support/bench-smoke.ts): they
- * take only cycles the files beside them leave idle, so they may sit beside anchors whose own
- * companions must start no FFmpeg, in the time the anchor leaves its companions' lane free.
- */
-const bench = (...names: string[]): string[] => names.map((n) => `test/bench/${n}.test.ts`);
-
-/**
  * Files whose proof needs the machine's live-media capacity to themselves, each with the files
  * that may run beside it. The retroactive masks re-render the whole ladder at about real time,
  * the live slots' segments must be proven before release (issue 26), and the player test times a
@@ -29,7 +22,7 @@ const bench = (...names: string[]): string[] => names.map((n) => `test/bench/${n
 export const ANCHORED: readonly { readonly anchor: string; readonly companions: readonly string[] }[] = [
   {
     anchor: 'test/integration/masks.test.ts',
-    companions: [...['revocation', 'auth', 'audit', 'control'].map((n) => `test/integration/${n}.test.ts`), ...bench('masks')],
+    companions: ['revocation', 'auth', 'audit', 'control'].map((n) => `test/integration/${n}.test.ts`),
   },
   {
     anchor: 'test/integration/live-masks.test.ts',
@@ -48,9 +41,7 @@ export const ANCHORED: readonly { readonly anchor: string; readonly companions: 
       'embedded-store',
       'origin-cache',
       'deploy-files',
-    ]
-      .map((n) => `test/integration/${n}.test.ts`)
-      .concat(bench('control', 'slots')),
+    ].map((n) => `test/integration/${n}.test.ts`),
   },
   // The player's playback leaves a core idle (about 1.0 of 2 busy), so it takes one lane's worth
   // of the lanes' files: short hearings whose checks wait on events, FFmpeg and type checks, no
@@ -63,6 +54,10 @@ export const ANCHORED: readonly { readonly anchor: string; readonly companions: 
   // it to the live path's targets: anything beside it adds to the hog's share. Even the clock
   // bench's smoke at nice 19 took 0.3 of the hog's 1.2 cores and moved an edge by a segment.
   { anchor: 'test/integration/overload.test.ts', companions: [] },
+  // Every bench's smoke, side by side in one file: together they keep the machine busy for about
+  // as long as the slowest alone. In the lanes, one file each, they held a lane for 200 s in all
+  // (at nice 19, starved, up to twice their time alone).
+  { anchor: 'test/bench/smokes.test.ts', companions: [] },
   { anchor: 'test/e2e/player-embed.test.ts', companions: ['change-guide', 'rtmp-fuzz', 'origin-privacy', 'zmq-client', 'runtimes'].map((n) => `test/integration/${n}.test.ts`) },
 ];
 

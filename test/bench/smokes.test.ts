@@ -1,0 +1,14 @@
+import { benchSmokes } from '../support/bench-smoke.ts';
+
+/** Every bench in bench/run.ts, longest smoke first, with what only its complete report prints. */
+benchSmokes({
+  clock: ['| plain |', '| storm beside the hog'],
+  load: ['| console join (whole state) |', 'consoles connected 5/5'],
+  player: ['| bare hls.js page |', 'Script size, gzip'],
+  origin: ['| playlist |', '| segment |'],
+  lag: ['| Courtcast, public HLS | published capture timeline |', 'Courtcast 1/1'],
+  archive: ['| master segments |', '| ratio (ours / bare) |'],
+  slots: ['| no slots (baseline) |', 'one black, blur, pixelate and mute on'],
+  control: ['| courtcast |', 'ratio courtcast / bare'],
+  masks: ['| render: blur + black box + mute |'],
+});
