@@ -23,14 +23,19 @@ import { ZmqCommandClient } from '../server/media/zmq-client.ts';
 import { decodeFrames, regionStats } from '../test/support/public-feed.ts';
 import { clearHearing } from '../test/support/governance.ts';
 import { startTestServer } from '../test/support/server.ts';
-import { numberArg, SMOKE } from './smoke.ts';
+import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 
 const MASKS = SMOKE ? 1 : numberArg(0, 6);
 const D_SECONDS = SMOKE ? 2 : 4;
 const FPS = 30;
 const FRAME_MS = 1000 / FPS;
-const W = 640;
-const H = 360;
+/** The encoders' picture; every decoded frame is read at 640x360 (the tests' decoder scales to it). */
+const W = SMOKE ? 320 : 640;
+const H = SMOKE ? 180 : 360;
+const LADDER = SMOKE ? SMOKE_LADDER : [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }];
+const RUNG = LADDER[0]!.name;
+/** The decoded frame's rows that hold the counter. */
+const STRIP = 640 * 40;
 const REGION = { x: 0.3, y: 0.35, w: 0.35, h: 0.4 };
 const ON_MS = SMOKE ? 2000 : 3000;
 const OFF_MS = SMOKE ? 1000 : 3000;
@@ -56,7 +61,7 @@ const stats = (xs: number[]): string => {
 /** Courtcast end to end: synthetic encoder over RTMP, live slot, delay line, public HLS. */
 async function courtcast(): Promise<{ capture: number[]; published: number[] }> {
   // The tests' server: free ports, a throwaway data directory, silent logs.
-  const server = await startTestServer({ media: { ladder: [{ name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: FPS, liveMaskSlots: 2 } });
+  const server = await startTestServer({ media: { ladder: LADDER, segmentSeconds: 2, fps: FPS, liveMaskSlots: 2 } });
   const cc = server.cc;
   const logger = pino({ level: 'silent' });
   const court = await cc.registry.createCourt({ name: 'Bench Court', timezone: 'UTC' });
@@ -78,7 +83,7 @@ async function courtcast(): Promise<{ capture: number[]; published: number[] }> 
     await sleep(OFF_MS);
   }
   await cc.broadcasts.command(hearing.id, 'end');
-  const base = `http://127.0.0.1:${cc.httpPort}/hls/hearings/${hearing.id}/360p/`;
+  const base = `http://127.0.0.1:${cc.httpPort}/hls/hearings/${hearing.id}/${RUNG}/`;
   let playlist: ReturnType<typeof HLS.parse> | null = null;
   for (let i = 0; i < 300 && !(playlist && 'endlist' in playlist && playlist.endlist); i++) {
     await sleep(200);
@@ -91,10 +96,10 @@ async function courtcast(): Promise<{ capture: number[]; published: number[] }> 
   const first = media.mediaSequenceBase ?? 0;
   for (let seq = 0; seq < first + media.segments.length; seq++) {
     const entry = seq >= first ? media.segments[seq - first] : undefined;
-    const file = path.join(cc.dirs.public, 'hearings', hearing.id, '360p', `${seq}.ts`);
+    const file = path.join(cc.dirs.public, 'hearings', hearing.id, RUNG, `${seq}.ts`);
     const decoded = await frames(file).catch(() => [] as Uint8Array[]);
     decoded.forEach((f, k) => {
-      const c = readCounter(f.subarray(0, W * 40));
+      const c = readCounter(f.subarray(0, STRIP));
       if (c > 0) seen.push({ t: epoch + c * FRAME_MS, published: entry?.programDateTime ? entry.programDateTime.getTime() + k * FRAME_MS : null, masked: masked(f) });
     });
   }
@@ -136,7 +141,7 @@ async function bare(): Promise<number[]> {
   }
   client.close();
   await exited;
-  const seen = (await frames(path.join(dir, 'out.ts'))).map((f) => ({ t: epoch + readCounter(f.subarray(0, W * 40)) * FRAME_MS, published: null, masked: masked(f) }));
+  const seen = (await frames(path.join(dir, 'out.ts'))).map((f) => ({ t: epoch + readCounter(f.subarray(0, STRIP)) * FRAME_MS, published: null, masked: masked(f) }));
   rmSync(dir, { recursive: true, force: true });
   return sent.flatMap((t) => {
     const f = firstMasked(seen, t);
