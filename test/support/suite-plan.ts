@@ -43,6 +43,13 @@ export const ANCHORED: readonly { readonly anchor: string; readonly companions: 
       'deploy-files',
     ].map((n) => `test/integration/${n}.test.ts`),
   },
+  // The overload test puts a CPU hog of a fixed share of the machine beside one hearing and holds
+  // it to the live path's targets: anything beside it adds to the hog's share. Even the clock
+  // bench's smoke at nice 19 took 0.3 of the hog's 1.2 cores and moved an edge by a segment.
+  { anchor: 'test/integration/overload.test.ts', companions: [] },
+  // Every bench's smoke, three at a time in one file (test/support/bench-smoke.ts). In the lanes,
+  // one file each at nice 19, they were starved to twice their time alone and held lanes for 200 s.
+  { anchor: 'test/bench/smokes.test.ts', companions: [] },
   // The player's playback leaves a core idle (about 1.0 of 2 busy), so it takes one lane's worth
   // of the lanes' files: short hearings whose checks wait on events, FFmpeg and type checks, no
   // browser. Beside such files it played in 46 s (43–50 s alone); beside two browser pages it took
@@ -50,14 +57,6 @@ export const ANCHORED: readonly { readonly anchor: string; readonly companions: 
   // live-media lanes it saturated the machine and bent the edges files' timing. The time overlay
   // is not one of them: its reading of the clock is exact only on a machine that keeps up, and
   // beside the player it once drew the next second.
-  // The overload test puts a CPU hog of a fixed share of the machine beside one hearing and holds
-  // it to the live path's targets: anything beside it adds to the hog's share. Even the clock
-  // bench's smoke at nice 19 took 0.3 of the hog's 1.2 cores and moved an edge by a segment.
-  { anchor: 'test/integration/overload.test.ts', companions: [] },
-  // Every bench's smoke, side by side in one file: together they keep the machine busy for about
-  // as long as the slowest alone. In the lanes, one file each, they held a lane for 200 s in all
-  // (at nice 19, starved, up to twice their time alone).
-  { anchor: 'test/bench/smokes.test.ts', companions: [] },
   { anchor: 'test/e2e/player-embed.test.ts', companions: ['change-guide', 'rtmp-fuzz', 'origin-privacy', 'zmq-client', 'runtimes'].map((n) => `test/integration/${n}.test.ts`) },
 ];
 
