@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyManifest, type Manifest } from '../../recorder/manifest.ts';
 import { TestEncoder } from '../support/encoder.ts';
-import { calibrate, capturedAt as captureOf, type Calibration } from '../support/master-clock.ts';
+import { calibrate, calibrateSegments, capturedAt as captureOf, type Calibration } from '../support/master-clock.ts';
 import { decodeCounters, decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { TestRedis } from '../support/redis.ts';
 import { S3Peer } from '../support/s3.ts';
@@ -68,7 +68,9 @@ describe.each(STORES)('restart recovery on the %s store: a server killed while p
   let decoded: DecodedEntry[] = [];
   let calibrations: Calibration[] = [];
   /** A counter's capture instant on the ingest clock of the connection that carried it. */
-  const capturedAt = (c: number): number => captureOf(calibrations, c);
+  /** Each master segment's dating: a counter's capture instant is read from its own segment's start. */
+  let segmentClock: Calibration[] = [];
+  const capturedAt = (c: number): number => captureOf(segmentClock, c);
 
   const api = async <T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${base}${p}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -179,6 +181,7 @@ describe.each(STORES)('restart recovery on the %s store: a server killed while p
     await feed.untilEnded(D + 20_000);
     decoded = await decodeFeed(feed);
     calibrations = await calibrate(path.join(dataDir, 'master', hearingId));
+    segmentClock = await calibrateSegments(path.join(dataDir, 'master', hearingId));
     if (owesUploads) {
       manifest = await waitFor(
         async () => {

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readMasterManifest, type MasterManifestLine } from '../../server/pipeline/master-manifest.ts';
+import { videoPts } from '../../server/media/ts-continuity.ts';
 import { FRAME_MS } from './encoder.ts';
 import { fileCounters } from './public-feed.ts';
 
@@ -21,6 +23,38 @@ export async function calibrate(masterDir: string): Promise<Calibration[]> {
   for (const l of firsts.values()) {
     const first = (await fileCounters(path.join(masterDir, l.file))).find((c) => c > 0);
     if (first !== undefined && l.captureStart !== undefined) out.push({ firstCounter: first, capturedAt: l.captureStart });
+  }
+  return out.sort((a, b) => a.firstCounter - b.firstCounter);
+}
+
+/**
+ * One calibration per master segment the server dated on its ingest clock: each segment's first
+ * counter (from its run's first counted frame and the timestamps, one frame apart) and the
+ * segment's capture start. Dating from a connection's first segment alone assumes the encoder kept
+ * pace for the whole connection; a test encoder on a loaded machine lags and catches up, and 80 s
+ * into a connection a frame that reached the ingest after a resume was once dated more than 150 ms
+ * before it. From the segment's own start, the drift is what builds up within one segment.
+ */
+export async function calibrateSegments(masterDir: string): Promise<Calibration[]> {
+  const runs = new Map<number, MasterManifestLine[]>();
+  for (const l of await readMasterManifest(masterDir)) {
+    if (l.dated !== 'clock' || l.captureStart === undefined) continue;
+    runs.set(l.run, [...(runs.get(l.run) ?? []), l]);
+  }
+  const out: Calibration[] = [];
+  for (const lines of runs.values()) {
+    lines.sort((a, b) => a.index - b.index);
+    const first = path.join(masterDir, lines[0]!.file);
+    const counters = await fileCounters(first);
+    const k = counters.findIndex((c) => c > 0);
+    const pts = videoPts(await readFile(first)).sort((a, b) => a - b);
+    if (k < 0 || pts[k] === undefined) continue;
+    // A counter and its timestamp differ by one constant on a connection.
+    const counterAt = (t: number) => counters[k]! + Math.round(((t - pts[k]!) * 1000) / FRAME_MS);
+    for (const l of lines) {
+      const start = Math.min(...videoPts(await readFile(path.join(masterDir, l.file))));
+      if (Number.isFinite(start)) out.push({ firstCounter: counterAt(start), capturedAt: l.captureStart! });
+    }
   }
   return out.sort((a, b) => a.firstCounter - b.firstCounter);
 }
