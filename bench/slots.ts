@@ -4,7 +4,7 @@
  * Usage: npm run bench -- slots [seconds] [--smoke]   (smoke: 2 s each, 320x180 source, a 144p rung)
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
@@ -13,6 +13,7 @@ import { slotOnCommands, type LiveSlotPlan, type SlotKind } from '../server/medi
 import { freeLoopbackPorts } from '../server/media/ports.ts';
 import { withSyntheticTone } from '../server/media/synthetic.ts';
 import { ZmqCommandClient } from '../server/media/zmq-client.ts';
+import { cpuSeconds } from '../test/support/cpu-hog.ts';
 import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 
 const SECONDS = SMOKE ? 2 : numberArg(0, 20);
@@ -21,14 +22,6 @@ const WARM_MS = SMOKE ? 1_000 : 3_000;
 const FPS = 30;
 const SOURCE = SMOKE ? '320x180' : '1280x720';
 const ladder = (SMOKE ? SMOKE_LADDER : loadConfig({ env: {} }).media.ladder) as readonly RungOptions[];
-const TICKS = 100; // USER_HZ on Linux
-
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
-}
 
 /**
  * Runs the default-ladder transcode on a 720p30 synthetic source for SECONDS and returns the
@@ -65,9 +58,9 @@ async function run(label: string, plan: LiveSlotPlan | null, active: readonly Sl
   }
   const pid = child.pid!;
   const t0 = performance.now();
-  const c0 = cpuSeconds(pid);
+  const c0 = await cpuSeconds(pid);
   await new Promise((r) => setTimeout(r, Math.max(1_000, (SECONDS - 2) * 1000)));
-  const cores = (cpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000);
+  const cores = ((await cpuSeconds(pid)) - c0) / ((performance.now() - t0) / 1000);
   if ((await exited) !== 0) throw new Error(`${label}: FFmpeg failed: ${stderr}`);
   rmSync(dir, { recursive: true, force: true });
   return cores;
