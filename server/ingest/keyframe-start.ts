@@ -13,7 +13,8 @@ type Hold = { readonly waiting: true } | { readonly waiting: false; readonly fro
 const SETTLED_MS = 2_000;
 
 /**
- * Starts a player at the publisher's next keyframe, sound and picture together. NMS relays every
+ * Starts a player at a keyframe of its publisher's, sound and picture together: the one in progress
+ * when the ingest hands it over (see GopInProgress), or else the next. NMS relays every
  * message from the moment a player joins, but a decoder can only start its picture at a keyframe,
  * so the transcoder would otherwise get up to a GOP of sound from before its first picture. That
  * sound would lead every rung's first segment and shift the audio-only rung's segment boundaries
@@ -29,6 +30,20 @@ export class KeyframeStart {
     player.isReceiveAudio = false;
     player.isReceiveVideo = false;
     this.holds.set(playerId, { waiting: true });
+  }
+
+  /** Whether a player is held, waiting for a keyframe. */
+  waiting(playerId: string): boolean {
+    return this.holds.get(playerId)?.waiting === true;
+  }
+
+  /**
+   * A held player was handed the publisher's GOP in progress (GopInProgress), from a keyframe
+   * stamped `fromMs`: its picture flows from now on, and its sound from that keyframe on.
+   */
+  startedAt(playerId: string, player: PlayerSwitches, fromMs: number): void {
+    player.isReceiveVideo = true;
+    this.holds.set(playerId, { waiting: false, from: fromMs });
   }
 
   /** Whether any player is still gated (a cheap check before looking at a publisher's players). */

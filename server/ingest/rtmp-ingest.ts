@@ -11,6 +11,7 @@ import { guardRtmpSessions } from './rtmp-guard.ts';
 import { KeyframeStart, type PlayerSwitches } from './keyframe-start.ts';
 import { observeRtmpMedia, writeToPlayer, type RtmpMediaMessage } from './rtmp-media-hook.ts';
 import { PreRoll, type PreRollLimits } from './pre-roll.ts';
+import { GopInProgress } from './gop-in-progress.ts';
 
 /** The courtroom a stream key belongs to, or null when the key is unknown or rotated away. */
 export type KeyResolver = (streamKey: string) => { courtroomId: string } | null;
@@ -63,7 +64,7 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
   private readonly pullTokens = new PullTokens();
   /** Readers that start at the publisher's next keyframe, sound and picture together. */
   private readonly keyframes = new KeyframeStart();
-  private readonly publishers = new Map<string, { sessionId: string; courtroomId: string; clock: IngestClock; preRoll: PreRoll }>();
+  private readonly publishers = new Map<string, { sessionId: string; courtroomId: string; clock: IngestClock; preRoll: PreRoll; gop: GopInProgress }>();
   /** Players reading for the master: they get their publish's pre-roll on joining. */
   private readonly masterReaders = new Set<string>();
   /** The ingest clock of each courtroom's latest publish session; kept after it ends, for late dating. */
@@ -160,7 +161,7 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
     if (s) s.publishStreamPath = `/${APP}/${internalStream(room.courtroomId)}`;
     // A new connection starts its timestamps afresh, so it gets a clock of its own; it becomes
     // the courtroom's clock once NMS accepts the publish, before any media is parsed.
-    this.publishers.set(id, { sessionId: id, courtroomId: room.courtroomId, clock: new IngestClock(this.o.clockHorizonMs ?? 35 * 60_000), preRoll: new PreRoll(this.o.preRoll ?? PRE_ROLL) });
+    this.publishers.set(id, { sessionId: id, courtroomId: room.courtroomId, clock: new IngestClock(this.o.clockHorizonMs ?? 35 * 60_000), preRoll: new PreRoll(this.o.preRoll ?? PRE_ROLL), gop: new GopInProgress() });
   }
 
   private onPostPublish(id: string): void {
@@ -187,6 +188,7 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
     if (!p) return;
     p.clock.observe(message.timestampMs, at);
     p.preRoll.add(message);
+    p.gop.add(message, at);
     if (!this.keyframes.active) return;
     const players = this.session(sessionId)?.players ?? new Set<string>();
     const sessions = [...players].flatMap((id): [string, PlayerSwitches][] => {
@@ -210,16 +212,25 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
   }
 
   /**
-   * A master reader joined its publisher (NMS has just sent it the codec headers, synchronously,
-   * so nothing has been relayed to it yet): it gets the publish's media from the first message
-   * before anything live.
+   * A reader joined its publisher (NMS has just sent it the codec headers, synchronously, so
+   * nothing has been relayed to it yet). A master reader gets the publish's media from the first
+   * message before anything live; a keyframe reader gets the GOP in progress, when it is recent.
    */
   private onPostPlay(id: string, streamPath: string): void {
-    if (!this.masterReaders.has(id)) return;
     const publisherId = nmsContext.publishers.get(streamPath);
-    const held = publisherId ? this.publishers.get(publisherId)?.preRoll.take() : undefined;
+    const publisher = publisherId ? this.publishers.get(publisherId) : undefined;
     const player = this.session(id);
-    if (!held || held.length === 0 || !player) return;
+    if (!publisher || !player) return;
+    if (this.keyframes.waiting(id)) {
+      const gop = publisher.gop.take((this.o.now ?? Date.now)());
+      if (!gop) return;
+      writeToPlayer(player, gop.messages);
+      this.keyframes.startedAt(id, player, gop.fromMs);
+      return;
+    }
+    if (!this.masterReaders.has(id)) return;
+    const held = publisher.preRoll.take();
+    if (held.length === 0) return;
     writeToPlayer(player, held);
     this.o.logger.debug({ messages: held.length, fromMs: held[0]?.timestampMs }, 'master reader given the publish from its first message');
   }
@@ -259,8 +270,8 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
    * A URL our pipeline pulls a courtroom's feed from. Each call mints a single-use token that
    * lapses after a minute, and the path names the courtroom, not its key: the command line of
    * the FFmpeg that uses it, readable by every local user, holds nothing that still opens a door.
-   * With `fromKeyframe`, the reader gets nothing before the publisher's next keyframe and no sound
-   * stamped before it (the transcoder); without, it gets every message from now on (the master),
+   * With `fromKeyframe`, the reader starts at the keyframe in progress (see GopInProgress) or the
+   * next one, and gets no sound stamped before it (the transcoder); without, it gets every message from now on (the master),
    * and the first such reader of a publish gets what was held before it joined (see PreRoll).
    */
   pullUrl(courtroomId: string, o: { fromKeyframe?: boolean } = {}): string {

@@ -47,6 +47,12 @@ export interface PipelineOptions {
    */
   readonly input: (reader: 'transcode' | 'master') => InputOptions;
   /**
+   * How long before a transcoder run is spawned its first frames may have reached the ingest (which
+   * hands a keyframe reader the GOP in progress). Segments that cannot be dated on the clock are
+   * bounded from below by the spawn less this, so their capture bounds still hold.
+   */
+  readonly inputHeadStartMs?: number;
+  /**
    * The ingest clock of the input a run is about to read. The run then keeps input timestamps
    * and its segments are dated by their frames on that clock.
    */
@@ -196,7 +202,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
       rungs,
       playlistOf: (rung) => path.join(pendingRun, rung, 'index.m3u8'),
       slackMs: this.o.slackMs ?? 250,
-      runStartedAt: this.now(),
+      runStartedAt: this.now() - (this.o.inputHeadStartMs ?? 0),
       now: this.now,
       onSegment: (s) => this.onSegment(s),
       ...(clock && datingRung ? { clock, datingRung, fps: this.o.fps } : {}),

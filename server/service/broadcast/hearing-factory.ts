@@ -9,6 +9,7 @@ import { FfmpegMaskRenderer } from '../../delay/mask-renderer.ts';
 import type { VariantInfo } from '../../delay/playlist.ts';
 import type { SlateLibrary } from '../../delay/slates.ts';
 import type { Ingest } from '../../ingest/ingest.ts';
+import { GOP_HANDOVER_MAX_AGE_MS } from '../../ingest/gop-in-progress.ts';
 import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../../media/args.ts';
 import { backoffPolicy } from '../../media/restart-policy.ts';
 import { HearingPipeline } from '../../pipeline/hearing-pipeline.ts';
@@ -120,6 +121,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     // courtroom's encoder reaches it through a stream-copy relay. The key is read at each run,
     // so a rotated key applies to the next connection.
     input: (reader) => rtmpPullInput(o.ingest.pullUrl(room.id, { fromKeyframe: reader === 'transcode' }), 5000),
+    inputHeadStartMs: GOP_HANDOVER_MAX_AGE_MS,
     clock: () => o.ingest.clockOf(room.id),
     ...(room.ingest === 'srt'
       ? {
