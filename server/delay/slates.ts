@@ -5,6 +5,7 @@ import type { SlateKind } from '../domain/program.ts';
 import { slateSpec, type RungOptions } from '../media/args.ts';
 import type { Logger } from '../domain/logger.ts';
 import { runFfmpeg } from '../media/run.ts';
+import { specToArgs } from '../media/spec.ts';
 
 /**
  * Every slate the public can see: the program's kinds, "standby" for media gaps, and
@@ -49,7 +50,9 @@ export class SlateLibrary implements SlateSource {
   private readonly standbyBytes = new Map<string, Buffer>();
 
   constructor(private readonly o: SlateLibraryOptions) {
-    const key = JSON.stringify({ ladder: o.ladder, s: o.segmentSeconds, fps: o.fps, text: SLATE_TEXT, v: 1 });
+    // Keyed by the FFmpeg commands themselves, so a change of encoding renders them anew.
+    const commands = (Object.keys(SLATE_TEXT) as PublicSlate[]).flatMap((kind) => o.ladder.map((rung) => specToArgs(slateSpec({ rung, text: SLATE_TEXT[kind], seconds: o.segmentSeconds, fps: o.fps, outFile: '' }))));
+    const key = JSON.stringify({ ladder: o.ladder, s: o.segmentSeconds, fps: o.fps, text: SLATE_TEXT, commands });
     this.dir = path.join(o.cacheDir, createHash('sha256').update(key).digest('hex').slice(0, 16));
   }
 

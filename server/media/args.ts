@@ -87,9 +87,15 @@ export function videoEncodeOptions(rung: RungOptions, fps: number, segmentSecond
   ];
 }
 
-/** AAC flags shared by every rung. */
+/**
+ * AAC flags shared by every rung, every slate and every render. The encoder's first packet is its
+ * priming (1024 samples of start-up, stamped one AAC frame before the first real sample); MPEG-TS
+ * has no edit list to hide it, so it would air as 21 ms of sound before the picture and stretch the
+ * segment (a slate's 2 s would carry 95 AAC frames, the first segment of every transcoder run one
+ * more than the rest). Dropped, every segment's sound starts with its picture.
+ */
 export function audioEncodeOptions(kbps: number): string[] {
-  return ['-c:a', 'aac', '-b:a', `${kbps}k`, '-ar', String(AUDIO_SAMPLE_RATE), '-ac', '2'];
+  return ['-c:a', 'aac', '-b:a', `${kbps}k`, '-ar', String(AUDIO_SAMPLE_RATE), '-ac', '2', '-bsf:a', 'noise=drop=eq(n\\,0)'];
 }
 
 /** Label of a video rung's scaled stream in the filter graph. */

@@ -192,7 +192,7 @@ export function maskRenderSpec(o: MaskRenderOptions): FfmpegSpec {
           : ['-map', `${i}:v:0`, '-c:v', 'copy'];
       const af = audioMaskFilter(o.masks, r.origin, r.audioEnd);
       if (!af && o.masks.some((m) => soundOf(m) !== 'none')) throw new Error(`no sound filter for the masks of rung ${r.rung.name}: refusing an untouched copy`);
-      const audio = af ? ['-map', `${i}:a:0`, '-af', af, ...audioEncodeOptions(r.rung.audioKbps), '-bsf:a', 'noise=drop=eq(n\\,0)'] : ['-map', `${i}:a:0`, '-c:a', 'copy'];
+      const audio = af ? ['-map', `${i}:a:0`, '-af', af, ...audioEncodeOptions(r.rung.audioKbps)] : ['-map', `${i}:a:0`, '-c:a', 'copy'];
       return {
         target: r.output,
         options: [...video, ...audio, '-f', 'mpegts', '-mpegts_copyts', '1', '-muxdelay', '0', '-muxpreload', '0', '-pat_period', '3600', '-sdt_period', '3600', '-y'],

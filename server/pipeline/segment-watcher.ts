@@ -91,7 +91,7 @@ export interface WatcherOptions {
   readonly playlistOf: (rung: string) => string;
   /** Widening of the capture interval: polling jitter plus encoder latency. */
   readonly slackMs: number;
-  /** When this run's FFmpeg was spawned: no frame it reads can have been ingested earlier. */
+  /** No frame this run reads can have been ingested earlier: its spawn, less what the ingest hands a new reader. */
   readonly runStartedAt: number;
   readonly now: () => number;
   readonly onSegment: (segment: CompletedSegment) => void;
@@ -116,13 +116,14 @@ export interface WatcherOptions {
  * - end: when we first see the segment listed; every frame in it was ingested before that.
  * - start: the earlier of two lower bounds, so it holds if either does:
  *   (a) end minus duration minus `slackMs` (holds while FFmpeg keeps up with real time), and
- *   (b) the run's spawn time plus the media time before this segment (holds because a live
- *       source cannot deliver media faster than real time, and the ingest server replays no
- *       cached frames to a new reader).
+ *   (b) the run's spawn time, less how long before it the ingest may have received what it hands
+ *       a new reader (the GOP in progress), plus the media time before this segment (holds
+ *       because a live source cannot deliver media faster than real time).
  * A wider interval only ever makes more of the timeline off-air.
  */
 export class SegmentWatcher {
-  private readonly firstSeen = new Map<number, { at: number; durationSec: number }>();
+  /** When each segment was first listed, and its duration as each rung's playlist gives it. */
+  private readonly firstSeen = new Map<number, { at: number; durations: Map<string, number> }>();
   private readonly perRung = new Map<string, Map<number, string>>();
   private nextIndex = 0;
   private mediaBeforeMs = 0;
@@ -184,7 +185,9 @@ export class SegmentWatcher {
       for (const s of listing.segments) {
         if (s.index < this.nextIndex) continue;
         files.set(s.index, s.file);
-        if (!this.firstSeen.has(s.index)) this.firstSeen.set(s.index, { at: seenAt, durationSec: s.durationSec });
+        const seen = this.firstSeen.get(s.index) ?? { at: seenAt, durations: new Map<string, number>() };
+        seen.durations.set(rung, s.durationSec);
+        this.firstSeen.set(s.index, seen);
       }
     });
     await this.emitReady();
@@ -200,7 +203,11 @@ export class SegmentWatcher {
         if (f) files[r] = f;
       }
       if (!seen || Object.keys(files).length < this.o.rungs.length) return;
-      const durMs = seen.durationSec * 1000;
+      // The bounds take the longest rung (a wider interval only takes more off the air); the
+      // playlists say how long the picture lasts, which FFmpeg gives exactly on a video rung (the
+      // audio-only rung's runs to the AAC frame that straddles the cut).
+      const durMs = Math.max(...seen.durations.values()) * 1000;
+      const durationSec = (this.o.datingRung !== undefined ? seen.durations.get(this.o.datingRung) : undefined) ?? durMs / 1000;
       const byClock = seen.at - durMs - this.o.slackMs;
       const byMedia = this.o.runStartedAt + this.mediaBeforeMs;
       this.mediaBeforeMs += durMs;
@@ -213,7 +220,7 @@ export class SegmentWatcher {
         captureStart: dated ? dated.captureStart : produced.start,
         captureEnd: dated ? dated.captureEnd : produced.end,
         programDateTime: dated ? (dated.frames[0] as number) : Math.round(seen.at - durMs),
-        durationSec: seen.durationSec,
+        durationSec,
         files,
         ...(dated ? { frames: dated.frames, pts: dated.pts } : {}),
         produced,

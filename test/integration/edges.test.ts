@@ -3,7 +3,7 @@ import type { MediaPlaylist } from 'hls-parser/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
-import { videoPts } from '../../server/media/ts-continuity.ts';
+import { audioSpan, videoPts } from '../../server/media/ts-continuity.ts';
 import { archiveRecords } from '../../recorder/archive-record.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { EventStream } from '../support/event-stream.ts';
@@ -60,8 +60,8 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
   let stateJustAfterPause = '';
   /** For every aired frame, its timestamp less its counter's time: one constant, which maps counters onto the encoder's clock. */
   const stamps: number[] = [];
-  /** Each entry's EXTINF beside how long its picture lasts on each video rung, in seconds. */
-  const lengths: { seq: number; extinf: number; rung: string; video: number | null }[] = [];
+  /** Each entry's EXTINF beside how long its picture lasts on each video rung (from `v0`) and where its sound lies, in seconds. */
+  const lengths: { seq: number; extinf: number; rung: string; video: number | null; sound: { start: number; end: number } | null; v0?: number }[] = [];
   /** A counter's capture instant on the encoder's clock (the clock the command brackets are on). */
   const tsOf = (counter: number) => counter * FRAME_MS + stamps[0]!;
 
@@ -78,8 +78,9 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
     session.on('released', (r) => records.push(r));
     feed = new PublicFeed(`${s.base}/hls/hearings/${id}/180p/index.m3u8`).start(250);
     const clock = () => s.cc.ingest.clockOf(seeded.courtroomId)!;
-    // The transcoder starts at the encoder's keyframe at 2 s: a start at 3 s falls in its first segment.
-    await waitFor(() => (clock().latest ?? 0) >= 3_000, 'the encoder to reach 3 s', 15_000, 20);
+    // The transcoder starts on the encoder's first keyframe (the ingest hands it the GOP in
+    // progress): a start at 1 s falls in its first segment, and airs only if that handover worked.
+    await waitFor(() => (clock().latest ?? 0) >= 1_000, 'the encoder to reach 1 s', 15_000, 20);
     const command = async (name: string, cmd: string) => {
       const before = clock().latest!;
       const wallBefore = Date.now();
@@ -123,12 +124,14 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
         const seen = await seeAndHear(body, 'strips');
         got.heard.push({ label: `${rung}/${e.seq}`, spans: seen.heard });
         const video = pts.length > 0 ? pts.at(-1)! - pts[0]! + FRAME_MS / 1000 : null;
-        got.lengths.push({ seq: e.seq, extinf: e.durationSec, rung, video });
+        got.lengths.push({ seq: e.seq, extinf: e.durationSec, rung, video, sound: audioSpan(body), v0: pts[0] });
         const counters = seen.pictures.map((f) => readCounter(f));
         if (rung === '180p') got.counters = counters;
         got.frames[rung] = counters.flatMap((counter, k) => (counter > 0 && pts[k] !== undefined ? [{ ts: pts[k]! * 1000, counter }] : []));
       }
+      const audioOnly = Buffer.from(await (await fetch(e.uri.replace('/180p/', '/audio/'))).arrayBuffer());
       got.heard.push({ label: `audio/${e.seq}`, spans: await hearUrl(e.uri.replace('/180p/', '/audio/')) });
+      got.lengths.push({ seq: e.seq, extinf: e.durationSec, rung: 'audio', video: null, sound: audioSpan(audioOnly) });
       return { e, ...got };
     });
     for (const got of perEntry) {
@@ -259,12 +262,23 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
   });
 
   describe('the live path, as a viewer sees it', () => {
-    it('lists each segment for as long as its picture plays, on every rung, under a target duration of the segment length', async () => {
+    it('lists each segment for as long as its picture plays, with its sound inside it, on every rung, under a target duration of the segment length', async () => {
       // RFC 8216: EXTINF is the segment's duration; the target is the longest EXTINF, rounded.
-      // The picture lasts its EXTINF within a frame. Sound is not held to it yet: slate segments
-      // carry 2.027 s of sound (95 AAC frames) for 2 s of picture, and the start's splice starts
-      // its sound 29 ms before its picture (issue 26, honest playlists).
+      // The picture lasts its EXTINF within a frame. The sound lies within the picture's span but
+      // for less than one AAC frame at either end (the frame that straddles the cut goes to one
+      // side or the other): no encoder priming or pre-roll before the picture, no frame too many.
+      // The audio-only rung's sound lasts its EXTINF within one AAC frame.
+      const aac = AAC_FRAME_MS / 1000;
       const off = lengths.flatMap((l) => (l.video !== null && Math.abs(l.video - l.extinf) > FRAME_MS / 1000 + 0.001 ? [`${l.rung}/${l.seq}: picture ${l.video.toFixed(3)} s, EXTINF ${l.extinf}`] : []));
+      const soundOff = lengths.flatMap((l) => {
+        if (!l.sound) return [`${l.rung}/${l.seq}: no sound`];
+        const lasts = l.sound.end - l.sound.start;
+        if (l.video === null || l.v0 === undefined) return Math.abs(lasts - l.extinf) < aac ? [] : [`${l.rung}/${l.seq}: sound ${lasts.toFixed(4)} s, EXTINF ${l.extinf}`];
+        const early = l.v0 - l.sound.start;
+        const late = l.sound.end - (l.v0 + l.video);
+        return early < aac - 0.001 && late < aac - 0.001 ? [] : [`${l.rung}/${l.seq}: sound from ${(-early).toFixed(4)} to ${late.toFixed(4)} s about a ${l.video.toFixed(3)} s picture`];
+      });
+      expect(soundOff).toEqual([]);
       expect(lengths.filter((l) => l.video !== null).length).toBeGreaterThan(2 * 10);
       expect(off).toEqual([]);
       for (const rung of ALL_RUNGS) {

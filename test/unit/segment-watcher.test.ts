@@ -11,13 +11,13 @@ import { readListed, SegmentWatcher, type CompletedSegment } from '../../server/
 const run = promisify(execFile);
 const rungs = ['hi', 'audio'];
 
-/** Writes a rung's playlist as FFmpeg would, listing segments `from`..`to` of 2 s each. */
-function list(dir: string, rung: string, from: number, to: number): void {
+/** Writes a rung's playlist as FFmpeg would, listing segments `from`..`to` of `seconds` each. */
+function list(dir: string, rung: string, from: number, to: number, seconds = 2): void {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', `#EXT-X-MEDIA-SEQUENCE:${from}`];
   for (let i = from; i <= to; i++) {
     const file = path.join(dir, rung, `${i}.ts`);
     writeFileSync(file, Buffer.alloc(188, 0x47));
-    lines.push('#EXTINF:2.000000,', `${i}.ts`);
+    lines.push(`#EXTINF:${seconds.toFixed(6)},`, `${i}.ts`);
   }
   writeFileSync(path.join(dir, rung, 'index.m3u8'), `${lines.join('\n')}\n`);
 }
@@ -59,6 +59,16 @@ describe('segment watcher', () => {
     expect(Object.keys(first.files).sort()).toEqual(['audio', 'hi']);
     expect(first.frames).toBeUndefined();
     expect(w.lastCaptureEnd).toBe(1_010_000);
+  });
+
+  it('lists a segment for as long as its picture lasts, and bounds it by the longest rung', async () => {
+    // FFmpeg's audio-only playlist runs to the AAC frame that straddles the cut; the video rung's is the picture.
+    const w = watcher({ datingRung: 'hi', runStartedAt: 1_009_000 });
+    list(dir, 'hi', 0, 0, 2);
+    list(dir, 'audio', 0, 0, 2.0213);
+    await w.poll();
+    expect(out[0]?.durationSec).toBe(2);
+    expect(out[0]?.captureStart).toBe(Math.floor(1_010_000 - 2_021.3 - 250));
   });
 
   it('reads a missing or half-written playlist as nothing yet', async () => {
