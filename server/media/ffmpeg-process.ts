@@ -3,6 +3,7 @@ import ffmpeg from 'fluent-ffmpeg';
 import { TypedEmitter } from '../domain/events.ts';
 import type { Logger } from '../domain/logger.ts';
 import { specToArgs, type FfmpegSpec } from './spec.ts';
+import { tuneChildMalloc } from './malloc-tuning.ts';
 
 /** How a child FFmpeg ended. `failedToStart` means it never spawned (bad path, bad arguments). */
 export interface FfmpegExit {
@@ -87,6 +88,7 @@ export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
   /** Spawns FFmpeg. Calling it twice is a programming error. */
   start(): void {
     if (this.command) throw new Error('FfmpegProcess.start called twice');
+    tuneChildMalloc();
     // fluent-ffmpeg starts a nice child through `nice`, which execs FFmpeg: same pid, nice from its first instruction.
     const cmd = ffmpeg(this.opts.niceness ? { niceness: this.opts.niceness } : {}).setFfmpegPath(this.opts.ffmpegPath);
     for (const input of this.spec.inputs) {

@@ -7,6 +7,7 @@ benchSmokes({
   player: ['| bare hls.js page |', 'Script size, gzip'],
   origin: ['| playlist |', '| segment |'],
   lag: ['| Courtcast, public HLS | published capture timeline |', 'Courtcast 1/1'],
+  pipeline: ['| bare FFmpeg ladder (baseline) |', '| Courtcast, time overlay on |'],
   start: ['| first preview segment (stream copy) |', "The public picture started with the encoder's frame"],
   archive: ['| master segments |', '| ratio (ours / bare) |'],
   slots: ['| no slots (baseline) |', 'one black, blur, pixelate and mute on'],
