@@ -53,6 +53,7 @@ function firstMasked(seen: { t: number; published: number | null; masked: boolea
 }
 
 const stats = (xs: number[]): string => {
+  if (xs.length === 0) return 'none seen | | ';
   const s = [...xs].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
   return `${q(0.5).toFixed(1)} | ${s[0]!.toFixed(1)} | ${s.at(-1)!.toFixed(1)}`;

@@ -1,13 +1,13 @@
 /**
  * The HLS origin against nginx serving the same files from the same public directory, in the same
- * run, with the same load (autocannon in its own process: 50 connections for `seconds` each): a
+ * run, with the same load (wrk in its own process: 50 connections for `seconds` each): a
  * live playlist and a segment of a real hearing. Reports requests per second, p99 latency and the
  * ratio to nginx. nginx runs one worker: one process against one process.
- * Usage: npm run bench -- origin [seconds] [--smoke]   (scripts/ensure-deps.sh bench installs nginx;
+ * Usage: npm run bench -- origin [seconds] [--smoke]   (scripts/ensure-deps.sh bench installs nginx and wrk;
  * smoke: a short 320x180 hearing, 1 s of load each)
  */
 import { execFile } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -26,11 +26,27 @@ const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 
-/** Load from another process, so the generator never shares the server's event loop. */
+/** A wrk duration ("850.12us", "12.3ms", "1.02s") in milliseconds. */
+function wrkMs(text: string): number {
+  const m = /([\d.]+)(us|ms|s)\b/.exec(text);
+  if (!m) return Number.NaN;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+}
+
+/**
+ * Load from wrk (C, one thread, 50 connections), so the load generator is neither JavaScript nor
+ * sharing the server's event loop, and costs both servers alike.
+ */
 async function load(url: string): Promise<{ rps: number; p99: number; errors: number; non2xx: number }> {
-  const { stdout } = await run(process.execPath, [path.resolve('node_modules/autocannon/autocannon.js'), '-c', '50', '-d', String(SECONDS), '-j', url], { maxBuffer: 1 << 26 });
-  const r = JSON.parse(stdout) as { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number };
-  return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+  const { stdout } = await run('wrk', ['-t1', '-c50', `-d${SECONDS}s`, '--latency', url], { maxBuffer: 1 << 20 });
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0),
+    p99: wrkMs(/^\s+99%\s+(\S+)/m.exec(stdout)?.[1] ?? ''),
+    errors: errors ? errors.slice(1).reduce((n, x) => n + Number(x), 0) : 0,
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0),
+  };
 }
 
 const s = await startTestServer({
@@ -53,6 +69,7 @@ await encoder.close();
 const rung = path.join(s.cc.dirs.public, 'hearings', hearingId, RUNG);
 const segments = (await readdir(rung)).filter((f) => f.endsWith('.ts')).sort();
 const segment = segments.at(-2) as string;
+const segmentBytes = (await stat(path.join(rung, segment))).size;
 const nginxPort = await freeTcpPort();
 const stopNginx = await startNginx(s.cc.dirs.public, nginxPort);
 const rows: string[] = [];
@@ -64,7 +81,7 @@ try {
     const ours = await load(`${s.base}/hls/${rel}`);
     const theirs = await load(`http://127.0.0.1:${nginxPort}/hls/${rel}`);
     if (ours.errors + ours.non2xx > 0 || ours.rps === 0) process.exitCode = 1;
-    rows.push(`| ${what} | ${ours.rps.toFixed(0)} | ${ours.p99} ms | ${theirs.rps.toFixed(0)} | ${theirs.p99} ms | ${(ours.rps / theirs.rps).toFixed(2)}× | ${ours.errors + ours.non2xx} / ${theirs.errors + theirs.non2xx} |`);
+    rows.push(`| ${what} | ${ours.rps.toFixed(0)} | ${ours.p99.toFixed(1)} ms | ${theirs.rps.toFixed(0)} | ${theirs.p99.toFixed(1)} ms | ${(ours.rps / theirs.rps).toFixed(2)}× | ${(ours.p99 / theirs.p99).toFixed(2)}× | ${ours.errors + ours.non2xx} / ${theirs.errors + theirs.non2xx} |`);
   }
 } finally {
   stopNginx();
@@ -72,9 +89,9 @@ try {
 }
 process.stdout.write(
   [
-    `Origin vs nginx (1 worker), autocannon 50 connections × ${SECONDS} s each, ${os.cpus().length} cores:`,
-    '| object | origin req/s | origin p99 | nginx req/s | nginx p99 | ratio | errors (origin / nginx) |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    `Origin vs nginx (1 worker), wrk (1 thread) 50 connections × ${SECONDS} s each, ${os.cpus().length} cores, ${segmentBytes} B segment:`,
+    '| object | origin req/s | origin p99 | nginx req/s | nginx p99 | rate ratio | p99 ratio | errors (origin / nginx) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
   ].join('\n'),

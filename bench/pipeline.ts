@@ -5,7 +5,7 @@
  * RTMP itself; Courtcast's FFmpegs read it from the ingest, as in production. Courtcast runs with
  * its time overlay off and on. The encoders themselves are not counted.
  * Each figure is the median of interleaved rounds.
- * Usage: npm run bench -- pipeline [seconds] [rounds] [--smoke]   (smoke: one round of 3 s, 320x180, the smoke ladder)
+ * Usage: npm run bench -- pipeline [seconds] [rounds] [--smoke]   (smoke: one round of 1 s, 320x180, the smoke ladder)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,11 +24,11 @@ import { waitFor } from '../test/support/wait.ts';
 import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 import { quantile } from './stats.ts';
 
-const SECONDS = SMOKE ? 3 : numberArg(0, 20);
+const SECONDS = SMOKE ? 1 : numberArg(0, 20);
 /** Rounds of all three, interleaved, so a disturbance of the machine lands on one round, not one row. */
 const ROUNDS = SMOKE ? 1 : numberArg(1, 3);
 /** Start-up left out: the first segments, the slots' readiness, the overlay's first draw. */
-const WARM_MS = SMOKE ? 3_000 : 6_000;
+const WARM_MS = SMOKE ? 1_000 : 6_000;
 const FPS = 30;
 const PICTURE = SMOKE ? { width: 320, height: 180 } : { width: 1280, height: 720 };
 const config = loadConfig({ env: {} });

@@ -24,6 +24,8 @@ if [ "$mode" = bench ]; then
   command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 fi
+# The origin bench loads both servers with wrk; the suite runs its smoke.
+if { [ "$mode" = bench ] || [ "$mode" = test ]; } && ! command -v wrk >/dev/null 2>&1; then need_apt+=(wrk); fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -48,6 +48,8 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
   let lateMask = { start: 0, end: 0 };
   /** The encoder timestamp of the first media the ingest received at or after the black mask's start. */
   let maskOnTs = 0;
+  /** The same for the retroactive blur's start and end: the server dates its frames on that clock. */
+  const retroTs = { from: 0, to: 0 };
 
   const post = async (p: string, body: unknown) => {
     const res = await s.api<Record<string, unknown>>('POST', `/api/hearings/${hearingId}${p}`, body);
@@ -114,7 +116,10 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     // Counters placed on the ingest clock from the master, not from when the encoder was spawned
     // (which under load runs more than EARLY ahead of the capture).
     const calibrations = await calibrate(path.join(s.dataDir, 'master', hearingId));
-    maskOnTs = s.cc.ingest.clockOf(seeded.courtroomId)!.firstAtOrAfter(marks.maskOn)!;
+    const clock = s.cc.ingest.clockOf(seeded.courtroomId)!;
+    maskOnTs = clock.firstAtOrAfter(marks.maskOn)!;
+    retroTs.from = clock.firstAtOrAfter(marks.retroFrom!)!;
+    retroTs.to = clock.firstAtOrAfter(marks.retroTo!)!;
     const timeOf = (c: number) => capturedAt(calibrations, c);
 
     // Decoded on every core, pushed in the feed's order.
@@ -222,17 +227,19 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
   });
 
   it('covers the frames of the retroactive interval, to within a frame at its start and two at its end, and no others', () => {
-    // The server places each frame on its ingest clock; the published timeline (segment date plus
-    // k/fps) approximates that clock, so an edge may fall one frame either way of it. At the end
-    // the mask also takes the frame dated just past it, which may show a source captured before
-    // it (capture-dating's frameOffsets): one frame more, never two.
-    const timed = frames['360p']!.filter((f) => f.published !== null);
-    const far = timed.filter((f) => f.published! > marks.retroTo! + 3_000 || f.published! < marks.retroFrom! - 3_000);
+    // The server places each frame on its ingest clock: the first frame it blurs is the first
+    // that reached the ingest at or after the start, the last the first that reached it at or
+    // after the end (capture-dating's frameOffsets: a frame dated just past the end may show a
+    // source captured before it). Read on that clock, through the frames' kept timestamps, an
+    // edge may fall a frame either way of it (the transcoder's frame-rate grid); the published
+    // timeline (segment date plus k/fps) only approximates it, and under load by more than a frame.
+    const timed = frames['360p']!.filter((f) => Number.isFinite(f.pts));
+    const far = timed.filter((f) => f.pts > retroTs.to + 3_000 || f.pts < retroTs.from - 3_000);
     const farEdges = Math.min(...far.map((f) => regionStats(f.pixels, BLUR).edges));
-    const near = timed.filter((f) => f.published! >= marks.retroFrom! - 1_000 && f.published! < marks.retroTo! + 1_000);
+    const near = timed.filter((f) => f.pts >= retroTs.from - 1_000 && f.pts < retroTs.to + 1_000);
     const blurred = near.filter((f) => regionStats(f.pixels, BLUR).edges < farEdges * 0.5).map((f) => f.counter);
-    const inside = near.filter((f) => f.published! >= marks.retroFrom! + FRAME_MS && f.published! < marks.retroTo! - FRAME_MS).map((f) => f.counter);
-    const allowed = near.filter((f) => f.published! >= marks.retroFrom! - FRAME_MS && f.published! < marks.retroTo! + 2 * FRAME_MS).map((f) => f.counter);
+    const inside = near.filter((f) => f.pts >= retroTs.from + FRAME_MS && f.pts < retroTs.to - FRAME_MS).map((f) => f.counter);
+    const allowed = near.filter((f) => f.pts >= retroTs.from - FRAME_MS && f.pts <= retroTs.to + 2 * FRAME_MS).map((f) => f.counter);
     expect(inside.length).toBeGreaterThanOrEqual(42);
     for (const c of inside) expect(blurred, `frame ${c} inside the interval`).toContain(c);
     for (const c of blurred) expect(allowed, `frame ${c} outside the interval`).toContain(c);
