@@ -14,6 +14,7 @@ import { freeLoopbackPorts } from '../server/media/ports.ts';
 import { withSyntheticTone } from '../server/media/synthetic.ts';
 import { ZmqCommandClient } from '../server/media/zmq-client.ts';
 import { cpuSeconds } from '../test/support/cpu-hog.ts';
+import { tuneChildMalloc } from '../server/media/malloc-tuning.ts';
 import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 
 const SECONDS = SMOKE ? 2 : numberArg(0, 20);
@@ -66,6 +67,8 @@ async function run(label: string, plan: LiveSlotPlan | null, active: readonly Sl
   return cores;
 }
 
+// The allocator settings Courtcast gives its own FFmpeg children (server/media/malloc-tuning.ts).
+tuneChildMalloc();
 const [videoPort, audioPort] = (await freeLoopbackPorts(2)) as [number, number];
 const perKind = loadConfig({ env: {} }).media.liveMaskSlots;
 const plan: LiveSlotPlan = { videoPort, audioPort, perKind };
