@@ -19,6 +19,7 @@ import { Uploader } from '../recorder/uploader.ts';
 import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
 import { S3Peer } from '../test/support/s3.ts';
 import { seedHearing, startTestServer } from '../test/support/server.ts';
+import { openAndStart } from './bench-hearing.ts';
 import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 import { quantile } from './stats.ts';
 
@@ -49,10 +50,7 @@ async function lagDuringHearing(peer: S3Peer): Promise<{ master: number[]; aired
     pino({ level: 'silent' }),
   );
   encoder.start();
-  for (const step of ['open', 'start']) {
-    const res = await s.api('POST', `/api/hearings/${hearingId}/broadcast/${step}`, {});
-    if (res.status !== 200) throw new Error(`${step}: ${res.status} ${JSON.stringify(res.body)}`);
-  }
+  await openAndStart(s, hearingId);
   await sleep(SECONDS * 1000);
   await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});
   // Until the last as-aired segment is out and every upload is confirmed.

@@ -12,6 +12,7 @@ import { io, type Socket } from 'socket.io-client';
 import { freeLoopbackPort } from '../server/media/ports.ts';
 import { caller, clearHearing, signIn } from '../test/support/governance.ts';
 
+import { openAndStart } from './bench-hearing.ts';
 import { numberArg, SMOKE } from './smoke.ts';
 
 const CONSOLES = SMOKE ? 20 : numberArg(0, 1000);
@@ -108,10 +109,7 @@ async function courtcastTarget(): Promise<{ target: Target; stop: () => Promise<
   const roomId = await made('courtroom', api('POST', `/api/courts/${courtId}/courtrooms`, { name: 'Room' }));
   const hearingId = await made('hearing', api('POST', '/api/hearings', { courtroomId: roomId, caseNumber: 'B-1', title: 'Bench', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: 10, isPublic: true }));
   await clearHearing(base, token, courtId, hearingId);
-  for (const step of ['open', 'start']) {
-    const res = await api('POST', `/api/hearings/${hearingId}/broadcast/${step}`, {});
-    if (res.status !== 200) throw new Error(`${step}: ${res.status} ${JSON.stringify(res.body)}`);
-  }
+  await openAndStart({ api }, hearingId);
   return {
     target: { base, token, hearingId },
     // The server writes its state as it stops: its directory goes once it has exited.

@@ -15,6 +15,7 @@ import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
 import { seedHearing, startTestServer } from '../test/support/server.ts';
 import { startNginx } from './nginx.ts';
 import { freeTcpPort } from '../test/support/redis.ts';
+import { openAndStart } from './bench-hearing.ts';
 import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 
 const SECONDS = SMOKE ? 1 : numberArg(0, 10);
@@ -56,10 +57,7 @@ const s = await startTestServer({
 const { hearingId, streamKey } = await seedHearing(s, { delaySeconds: D_SECONDS });
 const encoder = new SyntheticEncoder({ target: `rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${streamKey}`, format: 'flv', ...PICTURE, fps: 30, toneHz: 440, caption: 'bench', counterEpochMs: Date.now() }, 'ffmpeg', s.cc.logger);
 encoder.start();
-for (const step of ['open', 'start']) {
-  const res = await s.api('POST', `/api/hearings/${hearingId}/broadcast/${step}`, {});
-  if (res.status !== 200) throw new Error(`${step}: ${res.status} ${JSON.stringify(res.body)}`);
-}
+await openAndStart(s, hearingId);
 await sleep(SMOKE ? 6_000 : 20_000);
 // End the hearing so the files stand still while both servers are measured.
 await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {});

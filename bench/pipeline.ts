@@ -7,20 +7,19 @@
  * Each figure is the median of interleaved rounds.
  * Usage: npm run bench -- pipeline [seconds] [rounds] [--smoke]   (smoke: one round of 1 s, 320x180, the smoke ladder)
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../config/load.ts';
-import { transcodeSpec, type RungOptions } from '../server/media/args.ts';
+import type { RungOptions } from '../server/media/args.ts';
 import { tuneChildMalloc } from '../server/media/malloc-tuning.ts';
-import { specToArgs } from '../server/media/spec.ts';
 import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
 import { cpuSeconds } from '../test/support/cpu-hog.ts';
 import { freeTcpPort } from '../test/support/redis.ts';
 import { seedHearing, startTestServer } from '../test/support/server.ts';
 import { waitFor } from '../test/support/wait.ts';
+import { bareListeningLadder, openAndStart, rtmpListenInput } from './bench-hearing.ts';
 import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 import { quantile } from './stats.ts';
 
@@ -53,11 +52,9 @@ async function cores(pids: readonly number[]): Promise<number> {
 async function bare(): Promise<number> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-bench-pipeline-'));
   const port = await freeTcpPort();
-  const spec = transcodeSpec({ input: { url: 'x', options: [] }, ladder: LADDER, segmentSeconds: 2, fps: FPS, pendingDir: (r) => (mkdirSync(`${dir}/${r}`, { recursive: true }), `${dir}/${r}`) });
-  const args = specToArgs(spec);
-  const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-listen', '1', '-f', 'flv', '-i', `rtmp://127.0.0.1:${port}/live/bench`, ...args.slice(args.indexOf('-i') + 2)], { stdio: 'ignore' });
+  const child = bareListeningLadder({ port, ladder: LADDER, fps: FPS, dir });
   await sleep(500);
-  const enc = encoder(`rtmp://127.0.0.1:${port}/live/bench`);
+  const enc = encoder(rtmpListenInput(port).url);
   enc.start();
   try {
     await sleep(WARM_MS);
@@ -75,10 +72,7 @@ async function courtcast(overlay: boolean): Promise<{ ffmpeg: number; node: numb
   const enc = { current: null as SyntheticEncoder | null };
   try {
     const { hearingId, streamKey } = await seedHearing(s, { delaySeconds: 2 });
-    for (const step of ['open', 'start']) {
-      const res = await s.api('POST', `/api/hearings/${hearingId}/broadcast/${step}`, {});
-      if (res.status !== 200) throw new Error(`${step}: ${res.status} ${JSON.stringify(res.body)}`);
-    }
+    await openAndStart(s, hearingId);
     enc.current = encoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${streamKey}`);
     enc.current.start();
     const live = () => s.cc.broadcasts.live(hearingId);

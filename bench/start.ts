@@ -14,12 +14,12 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { decodeCounters } from '../test/support/public-feed.ts';
 import { loadConfig } from '../config/load.ts';
-import { transcodeSpec, type RungOptions } from '../server/media/args.ts';
-import { specToArgs } from '../server/media/spec.ts';
+import type { RungOptions } from '../server/media/args.ts';
 import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
 import { freeTcpPort } from '../test/support/redis.ts';
 import { seedHearing, startTestServer } from '../test/support/server.ts';
 import { quantile } from './stats.ts';
+import { bareListeningLadder, openAndStart, rtmpListenInput } from './bench-hearing.ts';
 import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 
 const TRIALS = SMOKE ? 1 : numberArg(0, 3);
@@ -95,10 +95,7 @@ async function courtcast(): Promise<Trial> {
   const s = await startTestServer({ media: { ladder: LADDER, segmentSeconds: 2, fps: FPS } });
   try {
     const { hearingId, streamKey, courtroomId } = await seedHearing(s, { delaySeconds: D_SECONDS });
-    for (const step of ['open', 'start']) {
-      const res = await s.api('POST', `/api/hearings/${hearingId}/broadcast/${step}`, {});
-      if (res.status !== 200) throw new Error(`${step}: ${res.status} ${JSON.stringify(res.body)}`);
-    }
+    await openAndStart(s, hearingId);
     const { enc, spawnedAt } = encoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${streamKey}`);
     const previewAt = when(async () => {
       const res = await fetch(`${s.base}/api/hearings/${hearingId}/preview/index.m3u8`, { headers: { authorization: `Bearer ${s.token}` } });
@@ -118,17 +115,12 @@ async function courtcast(): Promise<Trial> {
 async function bare(): Promise<Trial> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-bench-start-'));
   const [copyPort, ladderPort] = [await freeTcpPort(), await freeTcpPort()];
-  const listen = (port: number) => ['-hide_banner', '-nostdin', '-loglevel', 'error', '-listen', '1', '-f', 'flv', '-i', `rtmp://127.0.0.1:${port}/live/bench`];
-  const copy = spawn('ffmpeg', [...listen(copyPort), '-c', 'copy', '-f', 'hls', '-hls_time', '2', '-hls_flags', 'temp_file', '-hls_segment_filename', `${dir}/copy%03d.ts`, `${dir}/copy.m3u8`], { stdio: 'ignore' });
-  const ladder = specToArgs(transcodeSpec({ input: { url: 'x', options: [] }, ladder: LADDER, segmentSeconds: 2, fps: FPS, pendingDir: (r) => `${dir}/${r}` }));
-  // The same filter graph and outputs as the live transcode, with FFmpeg's own RTMP listener as input.
-  const afterInput = ladder.slice(ladder.indexOf('-i') + 2);
-  for (const r of LADDER) await import('node:fs/promises').then((fs) => fs.mkdir(`${dir}/${r.name}`, { recursive: true }));
-  const trans = spawn('ffmpeg', [...listen(ladderPort), ...afterInput], { stdio: 'ignore' });
+  const copy = spawn('ffmpeg', [...rtmpListenInput(copyPort).args, '-c', 'copy', '-f', 'hls', '-hls_time', '2', '-hls_flags', 'temp_file', '-hls_segment_filename', `${dir}/copy%03d.ts`, `${dir}/copy.m3u8`], { stdio: 'ignore' });
+  const trans = bareListeningLadder({ port: ladderPort, ladder: LADDER, fps: FPS, dir });
   await sleep(500);
   try {
-    const a = encoder(`rtmp://127.0.0.1:${copyPort}/live/bench`);
-    const b = encoder(`rtmp://127.0.0.1:${ladderPort}/live/bench`);
+    const a = encoder(rtmpListenInput(copyPort).url);
+    const b = encoder(rtmpListenInput(ladderPort).url);
     const [p, q] = await Promise.all([when(() => listsSegment(`${dir}/copy.m3u8`)), when(() => listsSegment(`${dir}/${TOP}/index.m3u8`))]);
     await Promise.all([a.enc.close(), b.enc.close()]);
     return { preview: p - a.spawnedAt, publicPicture: q - b.spawnedAt, firstFrame: Number.NaN, arrival: Number.NaN };
