@@ -5,7 +5,7 @@
  * counter); Courtcast is also read on the published capture timeline (PROGRAM-DATE-TIME), the
  * timeline masks are defined on.
  * The hearing is approved and reviewed first, as a court would before it airs.
- * Usage: npm run bench -- lag [masks] [--smoke]   (smoke: one mask of two seconds, D = 2 s)
+ * Usage: npm run bench -- lag [masks] [--smoke]   (smoke: two masks of two seconds, one seen on each route is enough, D = 2 s)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,7 +25,11 @@ import { clearHearing } from '../test/support/governance.ts';
 import { startTestServer } from '../test/support/server.ts';
 import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 
-const MASKS = SMOKE ? 1 : numberArg(0, 6);
+// The smoke makes two masks and needs one seen on each route: beside other smokes on two cores, a
+// single short mask's segments were twice carded whole (live slot unproven, the safe outcome) and
+// the bench measured nothing.
+const MASKS = SMOKE ? 2 : numberArg(0, 6);
+const NEEDED = SMOKE ? 1 : MASKS;
 const D_SECONDS = SMOKE ? 2 : 4;
 const FPS = 30;
 const FRAME_MS = 1000 / FPS;
@@ -158,7 +162,7 @@ process.stdout.write(`| bare FFmpeg zmq drawbox (floor) | encoder clock | ${stat
 process.stdout.write(`| Courtcast, public HLS | encoder clock | ${stats(cc.capture)} |\n`);
 process.stdout.write(`| Courtcast, public HLS | published capture timeline | ${stats(cc.published)} |\n`);
 process.stdout.write(`\nMasks measured: bare ${floor.length}/${MASKS}, Courtcast ${cc.capture.length}/${MASKS}. Target: <= 2 frames.\n`);
-if (floor.length < MASKS || cc.capture.length < MASKS) {
+if (floor.length < NEEDED || cc.capture.length < NEEDED) {
   process.stderr.write('lag: a mask was never seen masked\n');
   process.exit(1);
 }

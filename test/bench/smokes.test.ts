@@ -6,7 +6,7 @@ benchSmokes({
   load: ['| console join (whole state) |', 'consoles connected 5/5'],
   player: ['| bare hls.js page |', 'Script size, gzip'],
   origin: ['| playlist |', '| segment |'],
-  lag: ['| Courtcast, public HLS | published capture timeline |', 'Courtcast 1/1'],
+  lag: ['| Courtcast, public HLS | published capture timeline |', 'Masks measured: bare '],
   pipeline: ['| bare FFmpeg ladder (baseline) |', '| Courtcast, time overlay on |'],
   start: ['| first preview segment (stream copy) |', "The public picture started with the encoder's frame"],
   archive: ['| master segments |', '| ratio (ours / bare) |'],
