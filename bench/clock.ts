@@ -11,7 +11,7 @@
  * appeared - (arrival of the segment's last frame + one frame + D), independent of how the server
  * dated the segment. The server's own margin (appeared - (its capture end + D)) must never be
  * negative.
- * Usage: npm run bench -- clock [seconds]
+ * Usage: npm run bench -- clock [seconds] [hog cores] [phases, e.g. plain,storm]
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,7 +24,7 @@ import { decodeFrames, PublicFeed } from '../test/support/public-feed.ts';
 import { cpuSeconds, startCpuHog } from '../test/support/cpu-hog.ts';
 import { approverToken, clearHearing } from '../test/support/governance.ts';
 import { startTestServer } from '../test/support/server.ts';
-import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
+import { benchArgs, numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 import { quantile } from './stats.ts';
 
 const SECONDS = SMOKE ? 3 : numberArg(0, 60);
@@ -151,39 +151,50 @@ async function phase(name: string, storm: boolean, hogCores = 0): Promise<PhaseR
   return { name, error, serverMargin, backlog, speed, cores, records, masks, loads };
 }
 
-const phases = [
-  () => phase('plain', false),
-  () => phase('storm', true),
-  () => phase(`hog ${HOG_CORES} cores`, false, HOG_CORES),
-  () => phase(`storm beside the hog`, true, HOG_CORES),
-] as const;
+const phases = {
+  plain: () => phase('plain', false),
+  storm: () => phase('storm', true),
+  hog: () => phase(`hog ${HOG_CORES} cores`, false, HOG_CORES),
+  both: () => phase(`storm beside the hog`, true, HOG_CORES),
+} as const;
+type PhaseKey = keyof typeof phases;
+// A third argument picks phases (`plain,storm`), for working on one; the plain phase is the baseline.
+const picked = (benchArgs[2]?.split(',') ?? ['plain', 'storm', 'hog', 'both']).filter((k): k is PhaseKey => k in phases);
 // The smoke run only proves the bench still works, so it runs the plain phase beside the one that
 // exercises everything else (the storm beside the hog), side by side.
-const results = SMOKE ? await Promise.all([phases[0](), phases[3]()]) : await phases.reduce<Promise<PhaseResult[]>>(async (done, p) => [...(await done), await p()], Promise.resolve([]));
-const [plain, storm, hogged, both] = (SMOKE ? [results[0], null, null, results[1]] : results) as [PhaseResult, PhaseResult | null, PhaseResult | null, PhaseResult];
+const byKey = new Map<PhaseKey, PhaseResult>();
+if (SMOKE) {
+  const [p, b] = await Promise.all([phases.plain(), phases.both()]);
+  byKey.set('plain', p).set('both', b);
+} else for (const k of picked) byKey.set(k, await phases[k]());
+const results = [...byKey.values()];
+const [plain, storm, hogged, both] = (['plain', 'storm', 'hog', 'both'] as const).map((k) => byKey.get(k) ?? null);
 await server.close();
 
 const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 process.stdout.write(`\nCapture clock under load: ${SOURCE.width}x${SOURCE.height}p30 encoder over RTMP, ladder ${LADDER.map((r) => r.name).join(', ')}, D = ${D / 1000} s, ${SECONDS} s measured per phase${SMOKE ? ' (smoke)' : ''}\n\n`);
-process.stdout.write('| phase | segments | delay error p50 | p99 | max | min server margin | transcoder speed | backlog p50 | p99 | cores | renders | cards | stand-by | load states |\n');
-process.stdout.write('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n');
+process.stdout.write('| phase | segments | delay error p50 | p99 | max | min server margin | transcoder speed | backlog p50 | p99 | cores | live-proven | renders | cards | share carded | stand-by | load states |\n');
+process.stdout.write('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n');
 for (const p of results) {
   const renders = p.records.filter((r) => r.outcome === 'aired' && r.masked && !r.live).length;
   const cards = p.records.filter((r) => r.reason === 'mask-unproven').length;
   const standby = p.records.filter((r) => r.outcome === 'standby').length;
+  const live = p.records.filter((r) => r.live).length;
+  // Of the segments a mask touched (aired masked, live or rendered, or carded), the share carded.
+  const touched = live + renders + cards;
   process.stdout.write(
-    `| ${p.name}${p.masks ? ` (${p.masks} masks)` : ''} | ${p.error.length} | ${f(q(p.error, 0.5))} ms | ${f(q(p.error, 0.99))} ms | ${f(Math.max(...p.error))} ms | ${f(Math.min(...p.serverMargin))} ms | ${f(p.speed, 2)}× | ${f(q(p.backlog, 0.5))} ms | ${f(q(p.backlog, 0.99))} ms | ${f(p.cores, 2)} | ${renders} | ${cards} | ${standby} | ${p.loads.join(' → ')} |\n`,
+    `| ${p.name}${p.masks ? ` (${p.masks} masks)` : ''} | ${p.error.length} | ${f(q(p.error, 0.5))} ms | ${f(q(p.error, 0.99))} ms | ${f(Math.max(...p.error))} ms | ${f(Math.min(...p.serverMargin))} ms | ${f(p.speed, 2)}× | ${f(q(p.backlog, 0.5))} ms | ${f(q(p.backlog, 0.99))} ms | ${f(p.cores, 2)} | ${live} | ${renders} | ${cards} | ${touched ? `${f((100 * cards) / touched)}%` : 'n/a'} | ${standby} | ${p.loads.join(' → ')} |\n`,
   );
 }
-if (storm && hogged) {
+if (plain && storm && hogged && both) {
   process.stdout.write(`\nRatios storm / plain: transcoder speed ${f(storm.speed / plain.speed, 2)}, cores ${f(storm.cores / plain.cores, 2)}, delay error p99 ${f(q(storm.error, 0.99) / q(plain.error, 0.99), 2)}.\n`);
   process.stdout.write(`Ratios hog / plain: transcoder speed ${f(hogged.speed / plain.speed, 2)}, delay error p99 ${f(q(hogged.error, 0.99) / q(plain.error, 0.99), 2)}; storm beside the hog / plain: ${f(both.speed / plain.speed, 2)}, ${f(q(both.error, 0.99) / q(plain.error, 0.99), 2)}.\n`);
 }
 // The smoke run proves the bench still works end to end: both phases released segments and the
 // plain phase aired program to measure. The storm may air only cards in 3 s beside other smokes
 // (its masks cover most of it), so it is not required to measure a delay.
-if (SMOKE && (results.some((p) => p.records.length === 0) || plain.error.length === 0)) {
+if (SMOKE && (results.some((p) => p.records.length === 0) || !plain || plain.error.length === 0)) {
   process.stderr.write('clock smoke: a phase released nothing, or the plain phase aired no program\n');
   process.exit(1);
 }
-process.stdout.write(`Live-proven masked segments in the storm: ${(storm ?? both).records.filter((r) => r.live).length}.\n`);
+

@@ -33,6 +33,9 @@ export interface MaskRenderer {
   discard(id: string): Promise<void>;
 }
 
+/** A render that re-encodes pictures takes several times one that re-encodes only sound. */
+const kindOf = (job: RenderJob): 'picture' | 'sound' => (job.masks.some((m) => m.region || m.kind === 'slate') ? 'picture' : 'sound');
+
 /** Options for the FFmpeg-backed renderer. */
 export interface FfmpegMaskRendererOptions {
   readonly ffmpegPath: string;
@@ -46,14 +49,35 @@ export interface FfmpegMaskRendererOptions {
   readonly concurrency?: number;
 }
 
+/** Why a render was given up without being made; the segment airs as the card if nothing replaces it. */
+export class RenderNotMade extends Error {
+  constructor(
+    readonly id: string,
+    readonly reason: 'superseded' | 'too-late',
+  ) {
+    super(reason === 'superseded' ? `segment ${id}: a newer render replaced this one` : `segment ${id}: a render could not finish before its release`);
+  }
+}
+
+interface Queued {
+  readonly job: RenderJob;
+  readonly run: (signal: AbortSignal) => Promise<Record<string, string>>;
+  readonly resolve: (files: Record<string, string>) => void;
+  readonly reject: (err: unknown) => void;
+}
+
 /**
  * Re-renders pending segments with their masks, rung by rung, a bounded number at a time, as
  * drop-in replacements (same timestamps, continuity counters carried on). A failure (FFmpeg
  * error, killed process) rejects, and the delay line then airs the slate.
+ *
+ * Waiting renders go by release, earliest first: in a storm of masks the segment that airs next
+ * is the one whose render still matters. A render asked for again (its segment's masks changed
+ * meanwhile) replaces the earlier one, waiting or running, since only the newest can air.
  */
 export class FfmpegMaskRenderer implements MaskRenderer {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly queue: Queued[] = [];
+  private readonly running = new Map<string, AbortController>();
   /**
    * How long the last render of each kind took, the estimate for the next: one that re-encodes
    * pictures takes several times one that re-encodes only sound.
@@ -62,14 +86,42 @@ export class FfmpegMaskRenderer implements MaskRenderer {
 
   constructor(private readonly o: FfmpegMaskRendererOptions) {}
 
-  private async slot<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= (this.o.concurrency ?? 1)) await new Promise<void>((r) => this.waiting.push(r));
-    this.running++;
-    try {
-      return await work();
-    } finally {
-      this.running--;
-      this.waiting.shift()?.();
+  render(job: RenderJob): Promise<Record<string, string>> {
+    for (const q of this.queue.filter((w) => w.job.id === job.id)) {
+      this.queue.splice(this.queue.indexOf(q), 1);
+      q.reject(new RenderNotMade(job.id, 'superseded'));
+    }
+    this.running.get(job.id)?.abort();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, run: (signal) => this.make(job, signal), resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    const limit = this.o.concurrency ?? 1;
+    while (this.running.size < limit) {
+      // A segment's earlier render may still be stopping: its successor waits for the directory.
+      const ready = this.queue.filter((q) => !this.running.has(q.job.id));
+      const next = ready.reduce<Queued | undefined>((a, q) => (a === undefined || (q.job.deadline ?? Infinity) < (a.job.deadline ?? Infinity) ? q : a), undefined);
+      if (!next) return;
+      this.queue.splice(this.queue.indexOf(next), 1);
+      // When renders fall behind, one that would finish after its segment's release only delays
+      // the ones behind it (its segment airs as the card either way): skip it, so they still
+      // make their releases.
+      if (next.job.deadline !== undefined && Date.now() + this.lastMs[kindOf(next.job)] > next.job.deadline) {
+        next.reject(new RenderNotMade(next.job.id, 'too-late'));
+        continue;
+      }
+      const abort = new AbortController();
+      this.running.set(next.job.id, abort);
+      next
+        .run(abort.signal)
+        .then(next.resolve, (err: unknown) => next.reject(abort.signal.aborted ? new RenderNotMade(next.job.id, 'superseded') : err))
+        .finally(() => {
+          this.running.delete(next.job.id);
+          this.pump();
+        });
     }
   }
 
@@ -77,45 +129,38 @@ export class FfmpegMaskRenderer implements MaskRenderer {
     return path.join(this.o.workDir, id.replace(/[^A-Za-z0-9_-]/g, '_'));
   }
 
-  async render(job: RenderJob): Promise<Record<string, string>> {
-    return this.slot(async () => {
-      // When renders fall behind, one that would finish after its segment's release only delays
-      // the ones behind it (its segment airs as the card either way): skip it, so they still
-      // make their releases.
-      const started = Date.now();
-      const kind = job.masks.some((m) => m.region || m.kind === 'slate') ? 'picture' : 'sound';
-      if (job.deadline !== undefined && started + this.lastMs[kind] > job.deadline) throw new Error(`segment ${job.id}: a render could not finish before its release`);
-      const dir = this.dir(job.id);
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
-      const rungs: RenderRung[] = [];
-      const originals = new Map<string, Buffer>();
-      for (const rung of this.o.ladder) {
-        const input = job.files[rung.name];
-        if (!input) throw new Error(`segment ${job.id} has no ${rung.name} rung`);
-        const original = await readFile(input);
-        originals.set(rung.name, original);
-        const starts = firstPts(original);
-        // Masks and slate windows count from the segment's first frame; the audio-only rung's sound
-        // starts where its own muxer cut it, so it counts from that frame too, not from its sound.
-        const origin = (rung.height !== undefined ? starts.video : (job.origin ?? starts.audio)) ?? starts.audio ?? starts.video;
-        if (origin === null || starts.audio === null) throw new Error(`segment ${job.id} ${rung.name}: no timestamps found`);
-        const audioEnd = starts.audio + (aacFrameCount(original) * 1024) / AUDIO_SAMPLE_RATE;
-        rungs.push({ rung, input, output: path.join(dir, `${rung.name}.ts.part`), origin, audioEnd });
-      }
-      const spec = maskRenderSpec({ rungs, masks: job.masks, fps: this.o.fps, segmentSeconds: this.o.segmentSeconds });
-      await runFfmpeg(spec, { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { role: 'mask-render', job: job.id }, niceness: RENDER_NICENESS }, 30_000);
-      const out: Record<string, string> = {};
-      for (const r of rungs) {
-        // Counters continue the original's, so the segments either side still follow on.
-        const output = path.join(dir, `${r.rung.name}.ts`);
-        await writeFile(output, continueCounters(await readFile(r.output), originals.get(r.rung.name)!));
-        await rm(r.output, { force: true });
-        out[r.rung.name] = output;
-      }
-      this.lastMs[kind] = Date.now() - started;
-      return out;
-    });
+  private async make(job: RenderJob, signal: AbortSignal): Promise<Record<string, string>> {
+    const started = Date.now();
+    const dir = this.dir(job.id);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const rungs: RenderRung[] = [];
+    const originals = new Map<string, Buffer>();
+    for (const rung of this.o.ladder) {
+      const input = job.files[rung.name];
+      if (!input) throw new Error(`segment ${job.id} has no ${rung.name} rung`);
+      const original = await readFile(input);
+      originals.set(rung.name, original);
+      const starts = firstPts(original);
+      // Masks and slate windows count from the segment's first frame; the audio-only rung's sound
+      // starts where its own muxer cut it, so it counts from that frame too, not from its sound.
+      const origin = (rung.height !== undefined ? starts.video : (job.origin ?? starts.audio)) ?? starts.audio ?? starts.video;
+      if (origin === null || starts.audio === null) throw new Error(`segment ${job.id} ${rung.name}: no timestamps found`);
+      const audioEnd = starts.audio + (aacFrameCount(original) * 1024) / AUDIO_SAMPLE_RATE;
+      rungs.push({ rung, input, output: path.join(dir, `${rung.name}.ts.part`), origin, audioEnd });
+    }
+    const spec = maskRenderSpec({ rungs, masks: job.masks, fps: this.o.fps, segmentSeconds: this.o.segmentSeconds });
+    await runFfmpeg(spec, { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { role: 'mask-render', job: job.id }, niceness: RENDER_NICENESS }, 30_000, signal);
+    const out: Record<string, string> = {};
+    for (const r of rungs) {
+      // Counters continue the original's, so the segments either side still follow on.
+      const output = path.join(dir, `${r.rung.name}.ts`);
+      await writeFile(output, continueCounters(await readFile(r.output), originals.get(r.rung.name)!));
+      await rm(r.output, { force: true });
+      out[r.rung.name] = output;
+    }
+    this.lastMs[kindOf(job)] = Date.now() - started;
+    return out;
   }
 
   async discard(id: string): Promise<void> {

@@ -1,7 +1,7 @@
 import type { BroadcastProgram } from '../domain/program.ts';
 import type { Logger } from '../domain/logger.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
-import type { MaskRenderer } from './mask-renderer.ts';
+import { RenderNotMade, type MaskRenderer } from './mask-renderer.ts';
 import { liveProven, renderPlan, segmentId, type PendingSegment, type RenderPlan } from './render-plan.ts';
 
 /**
@@ -83,7 +83,10 @@ export class RenderCache {
         })
         .catch((err: unknown) => {
           job.state = 'failed';
-          this.o.logger.error({ hearingId: this.o.hearingId, err, segment: id }, 'mask render failed: the segment will air as a slate');
+          // A replaced render is expected in a storm of masks; its successor decides what airs.
+          if (err instanceof RenderNotMade && err.reason === 'superseded') return;
+          if (err instanceof RenderNotMade) this.o.logger.warn({ hearingId: this.o.hearingId, segment: id }, 'mask render skipped: it could not finish before its release, so the segment airs as the card');
+          else this.o.logger.error({ hearingId: this.o.hearingId, err, segment: id }, 'mask render failed: the segment will air as a slate');
         });
     }
   }

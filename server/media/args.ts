@@ -64,14 +64,27 @@ export function hlsOutput(dir: string, segmentSeconds: number, playlistEntries: 
   };
 }
 
+/**
+ * How x264 is driven. `live` (the transcode, slates): veryfast with zerolatency, whose sliced
+ * threads hand each frame out at once. `render` (a retroactive mask's re-encode of a finished
+ * segment, which must beat the delay): nothing waits on single frames, so x264's frame threads
+ * may pipeline; ultrafast with CABAC and the deblocking filter put back, which cost little and
+ * keep masked segments close to the live picture's quality at the same bitrate.
+ */
+export type X264Mode = 'live' | 'render';
+
+const X264_MODE: Readonly<Record<X264Mode, readonly string[]>> = {
+  live: ['-preset', 'veryfast', '-tune', 'zerolatency'],
+  render: ['-preset', 'ultrafast', '-x264-params', 'cabac=1:deblock=1,0,0'],
+};
+
 /** x264 flags for one video rung. GOP = one segment exactly, so every rung cuts on the same frames. */
-export function videoEncodeOptions(rung: RungOptions, fps: number, segmentSeconds: number, preset = 'veryfast'): string[] {
+export function videoEncodeOptions(rung: RungOptions, fps: number, segmentSeconds: number, mode: X264Mode = 'live'): string[] {
   const gop = String(fps * segmentSeconds);
   const kbps = rung.videoKbps ?? 800;
   return [
     '-c:v', 'libx264',
-    '-preset', preset,
-    '-tune', 'zerolatency',
+    ...X264_MODE[mode],
     '-profile:v', 'main',
     '-pix_fmt', 'yuv420p',
     '-b:v', `${kbps}k`,

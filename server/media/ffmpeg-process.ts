@@ -50,6 +50,7 @@ export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
   private spawned = false;
   private done = false;
   private closing: Promise<void> | null = null;
+  private pendingSignal: NodeJS.Signals | null = null;
   private resolveExit!: (e: FfmpegExit) => void;
   /** Settles once, with how the process ended. */
   readonly exited: Promise<FfmpegExit>;
@@ -105,6 +106,7 @@ export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
       this.spawned = true;
       this.startedAt = Date.now();
       this.emit('spawned', this.pid);
+      if (this.pendingSignal) cmd.kill(this.pendingSignal);
     });
     cmd.on('stderr', (raw: string) => {
       const line = this.redact(raw);
@@ -138,7 +140,10 @@ export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
 
   /** Sends a signal without waiting (tests and emergency stops). */
   kill(signal: NodeJS.Signals): void {
-    if (!this.done) this.command?.kill(signal);
+    if (this.done) return;
+    // fluent-ffmpeg spawns asynchronously and drops a signal sent before: keep it for the spawn.
+    if (!this.spawned) this.pendingSignal = signal;
+    else this.command?.kill(signal);
   }
 
   /**

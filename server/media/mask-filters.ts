@@ -153,43 +153,51 @@ export interface MaskRenderOptions {
   readonly segmentSeconds: number;
 }
 
-/**
- * x264 preset for renders: one step faster than the live transcode's veryfast. A render competes
- * with the live transcode for two cores and must beat the delay; it costs a little picture
- * quality on masked segments only.
- */
-export const RENDER_PRESET = 'superfast';
+/** The time base of MPEG-TS, in which renders keep every original timestamp. */
+const TS_TIME_BASE = '1/90000';
 
 /**
  * Re-renders every rung of one pending segment with its masks, in one FFmpeg (one start-up, not
- * one per rung), as a drop-in replacement (FIELD-NOTES):
- * original timestamps kept (-copyts, no mux delay, encoder time base from the input, no
- * B-frames), the AAC encoder's priming packet dropped so the audio neither overlaps the segment
- * before nor shifts, and a stream no mask touches copied, not re-encoded. Simple per-output
- * filters (-vf/-af), not -filter_complex, which would snap the time base. The caller then
- * rewrites the continuity counters.
+ * one per rung), as a drop-in replacement (FIELD-NOTES): original timestamps kept (-copyts, no
+ * mux delay, no B-frames), the AAC encoder's priming packet dropped so the audio neither overlaps
+ * the segment before nor shifts, and a stream no mask touches copied, not re-encoded. The caller
+ * then rewrites the continuity counters.
+ *
+ * Every video rung that shares the top rung's timestamps is made from the top rung's picture,
+ * decoded and masked once in one filter graph, then split and scaled down (as the live transcode
+ * scales after its slots): the same mask geometry on every rung, at a third of the filtering of
+ * one mask chain per rung. The encoders are given the TS time base explicitly, since a graph's
+ * outputs have no input stream to take it from. A rung cut at other timestamps (none in a ladder
+ * from one transcode) is masked from its own picture with a per-output filter.
  */
 export function maskRenderSpec(o: MaskRenderOptions): FfmpegSpec {
-  // Every video rung that shares the top rung's timestamps is rendered from the top rung's
-  // picture, decoded once and scaled down after masking (as the live transcode scales after its
-  // slots): one decode instead of one per rung, and the same mask geometry on every rung.
   const top = o.rungs.reduce<number>((best, r, i) => ((r.rung.height ?? -1) > (o.rungs[best]?.rung.height ?? -1) ? i : best), 0);
   const topRung = o.rungs[top]!;
+  const fromTop = (r: RenderRung): boolean => r.rung.height !== undefined && topRung.rung.height !== undefined && Math.abs(r.origin - topRung.origin) < 0.0005;
+  const topMasks = topRung.rung.height !== undefined ? videoMaskFilter(o.masks, topRung.rung.height, topRung.origin, o.fps) : null;
+  const shared = topMasks ? o.rungs.flatMap((r, i) => (fromTop(r) ? [i] : [])) : [];
+  const graph = topMasks && shared.length > 0
+    ? [
+        `[${top}:v:0]${topMasks},split=${shared.length}${shared.map((i) => `[s${i}]`).join('')}`,
+        ...shared.filter((i) => i !== top).map((i) => `[s${i}]scale=-2:${o.rungs[i]!.rung.height},setsar=1[v${i}]`),
+      ].join(';')
+    : undefined;
+  const graphOutput = (i: number): string => (i === top ? `[s${i}]` : `[v${i}]`);
   return {
     inputs: o.rungs.map((r, i) => ({ url: r.input, options: i === 0 ? [...GLOBAL_INPUT_FLAGS, '-copyts'] : [] })),
+    ...(graph ? { complexFilter: graph } : {}),
     outputs: o.rungs.map((r, i) => {
-      const fromTop = r.rung.height !== undefined && topRung.rung.height !== undefined && Math.abs(r.origin - topRung.origin) < 0.0005;
-      const source = fromTop ? topRung : r;
-      const masks = source.rung.height !== undefined ? videoMaskFilter(o.masks, source.rung.height, source.origin, o.fps) : null;
-      const scale = fromTop && i !== top ? `scale=-2:${r.rung.height},setsar=1` : null;
-      const vf = masks && scale ? `${masks},${scale}` : masks;
+      const own = r.rung.height !== undefined && !shared.includes(i) ? videoMaskFilter(o.masks, r.rung.height, r.origin, o.fps) : null;
       // An untouched copy of a segment a mask must hide would air as "masked": refuse to make one.
-      if (r.rung.height !== undefined && !vf && o.masks.some(hidesPicture)) throw new Error(`no picture filter for the masks of rung ${r.rung.name}: refusing an untouched copy`);
+      if (r.rung.height !== undefined && !shared.includes(i) && !own && o.masks.some(hidesPicture)) throw new Error(`no picture filter for the masks of rung ${r.rung.name}: refusing an untouched copy`);
+      const encode = (source: string[], timeBase: string) => [...source, '-fps_mode', 'passthrough', '-enc_time_base:v', timeBase, ...videoEncodeOptions(r.rung, o.fps, o.segmentSeconds, 'render')];
       const video = r.rung.height === undefined
         ? []
-        : vf
-          ? ['-map', `${fromTop ? top : i}:v:0`, '-vf', vf, '-fps_mode', 'passthrough', '-enc_time_base:v', '-1', ...videoEncodeOptions(r.rung, o.fps, o.segmentSeconds, RENDER_PRESET)]
-          : ['-map', `${i}:v:0`, '-c:v', 'copy'];
+        : shared.includes(i)
+          ? encode(['-map', graphOutput(i)], TS_TIME_BASE)
+          : own
+            ? encode(['-map', `${i}:v:0`, '-vf', own], '-1')
+            : ['-map', `${i}:v:0`, '-c:v', 'copy'];
       const af = audioMaskFilter(o.masks, r.origin, r.audioEnd);
       if (!af && o.masks.some((m) => soundOf(m) !== 'none')) throw new Error(`no sound filter for the masks of rung ${r.rung.name}: refusing an untouched copy`);
       const audio = af ? ['-map', `${i}:a:0`, '-af', af, ...audioEncodeOptions(r.rung.audioKbps)] : ['-map', `${i}:a:0`, '-c:a', 'copy'];

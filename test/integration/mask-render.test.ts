@@ -116,6 +116,39 @@ describe('a mask render is a drop-in replacement for the segment it masks', () =
     await expect(renderer.render({ id: 'tight', files, masks: [{ kind: 'mute', from: 0, to: 2 }], deadline: Date.now() + 5 })).rejects.toThrow(/before its release/);
   });
 
+  it('renders what airs first first, and a render asked for again replaces the one waiting or running', async () => {
+    const work = path.join(dir, 'order');
+    const renderer = new FfmpegMaskRenderer({ ffmpegPath: 'ffmpeg', ladder: LADDER, fps: 30, segmentSeconds: 2, workDir: work, logger: pino({ level: 'silent' }) });
+    const files = Object.fromEntries(LADDER.map((r) => [r.name, seg(r.name, 1)]));
+    const masks = [{ kind: 'black' as const, region: BOX, from: 0, to: 2 }];
+    const done: string[] = [];
+    const job = (id: string, inMs: number, tag = id) => renderer.render({ id, files, masks, deadline: Date.now() + inMs }).then(() => void done.push(tag));
+    const first = job('a', 90_000, 'a1');
+    // Wait for the first render's FFmpeg, so that replacing it has a process to stop.
+    for (let i = 0; i < 500; i++) {
+      const running = readdirSync('/proc').some((p) => {
+        try {
+          return /^\d+$/.test(p) && readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'ffmpeg' && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(work);
+        } catch {
+          return false;
+        }
+      });
+      if (running) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const firstReplaced = expect(first).rejects.toThrow(/newer render replaced/);
+    const later = job('b', 60_000);
+    const waiting = job('c', 45_000, 'c1');
+    const waitingReplaced = expect(waiting).rejects.toThrow(/newer render replaced/);
+    const sooner = job('d', 30_000);
+    const replacement = job('c', 45_000, 'c2');
+    const again = job('a', 90_000, 'a2');
+    await firstReplaced;
+    await waitingReplaced;
+    await Promise.all([later, sooner, replacement, again]);
+    expect(done).toEqual(['d', 'c2', 'b', 'a2']);
+  });
+
   it('copies the picture untouched when only the sound is masked, and shifts the voice by its ratio', async () => {
     expect(await frameHashes(voiced['360p']!)).toEqual(await frameHashes(seg('360p', 1)));
     expect(Math.abs((await dominantHz(await readFile(voiced['audio']!))) - 440 * 0.75)).toBeLessThan(10);

@@ -60,12 +60,17 @@ describe('mask render filters', () => {
     ];
     const picture = maskRenderSpec({ rungs, masks: [{ kind: 'black', region: box, from: 0, to: 1 }], fps: FPS, segmentSeconds: 2 });
     const [top, low, audio] = picture.outputs.map((o) => o.options.join(' '));
-    expect(top).toMatch(/-map 0:v:0 -vf .*drawbox/);
-    expect(low).toMatch(/-map 0:v:0 -vf .*drawbox.*scale=-2:180/);
+    // One mask chain on the top rung's picture, split, the lower rung scaled from it.
+    expect(picture.complexFilter).toMatch(/^\[0:v:0\].*drawbox.*split=2\[s0\]\[s1\];\[s1\]scale=-2:180,setsar=1\[v1\]$/);
+    expect(picture.complexFilter?.match(/drawbox/g)).toHaveLength(1);
+    expect(top).toMatch(/^-map \[s0\] .*-enc_time_base:v 1\/90000/);
+    expect(low).toMatch(/^-map \[v1\] /);
+    expect(top).not.toContain('-vf');
     expect(top).toContain('-c:a copy');
     expect(audio).not.toContain(':v:0');
     expect(audio).toContain('-c:a copy');
     const sound = maskRenderSpec({ rungs, masks: [{ kind: 'mute', from: 0, to: 1 }], fps: FPS, segmentSeconds: 2 });
+    expect(sound.complexFilter).toBeUndefined();
     for (const o of sound.outputs) {
       expect(o.options.join(' ')).not.toContain('libx264');
       expect(o.options.join(' ')).toContain('volume=0');
