@@ -127,6 +127,24 @@ function clientAddress(req: IncomingMessage): string {
   return forwarded.split(',').map((a) => a.trim()).at(-1) ?? peer;
 }
 
+/** The last poll each connection reported, so that a player's keep-alive polls are reported about once a second. */
+const REPORTED = new WeakMap<object, { hearing: string; client: string; at: number }>();
+const REPORT_EVERY_MS = 1_000;
+
+/**
+ * Reports a playlist poll to the viewer counter. The counter hashes each client and refreshes its
+ * entry, which costs as much as the rest of the answer; a viewer is counted over a window of
+ * seconds, so a connection polling the same hearing again within a second changes nothing.
+ */
+function countPoll(req: IncomingMessage, hearing: string, onPlaylist: (hearingId: string, client: string) => void): void {
+  const client = `${clientAddress(req)}|${req.headers['user-agent'] ?? ''}`;
+  const last = REPORTED.get(req.socket);
+  const now = Date.now();
+  if (last && last.hearing === hearing && last.client === client && now - last.at < REPORT_EVERY_MS) return;
+  REPORTED.set(req.socket, { hearing, client, at: now });
+  onPlaylist(hearing, client);
+}
+
 /**
  * Answers a GET or HEAD for a public object held in memory, straight on the HTTP server, before
  * the application's middleware: every viewer polls the same few playlists, and this is what
@@ -151,11 +169,12 @@ export function answerHotPath(req: IncomingMessage, res: ServerResponse, path: s
   if (!held) return false;
   if (req.headers.range && rangeOf(req.headers.range, held.body.length) === 'unsatisfiable') return false;
   const hearing = media.playlist ? playlistHearing(media.key) : null;
-  if (hearing && onPlaylist) onPlaylist(hearing, `${clientAddress(req)}|${req.headers['user-agent'] ?? ''}`);
+  if (hearing && onPlaylist) countPoll(req, hearing, onPlaylist);
   if (!req.headers.range && !req.headers['if-none-match'] && !req.headers['if-modified-since']) {
     // The common case, a plain fetch: headers computed once per object, written in one go.
     res.writeHead(200, wholeHeaders(held, media));
-    res.end(held.body);
+    if (held.text !== undefined) res.end(held.text, 'latin1');
+    else res.end(held.body);
     return true;
   }
   setOriginHeaders(res);

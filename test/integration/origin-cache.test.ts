@@ -1,12 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { rm, unlink, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { Agent, createServer, get as httpGet, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originRouter } from '../../server/http/origin.ts';
+import { answerHot } from '../../server/http/origin-core.ts';
 import type { Hearing } from '../../server/domain/courts.ts';
 import { CourtcastError } from '../../server/domain/errors.ts';
 import { PublicationGate } from '../../server/service/publicity/publication-gate.ts';
@@ -99,6 +100,40 @@ describe('HLS origin: memory, validators and ranges', () => {
     // Deleting through the store takes it out of memory too.
     await store.delete('hearings/hr_x/360p/000002.ts');
     expect((await fetch(`${base}/hearings/hr_x/360p/000002.ts`)).status).toBe(404);
+  });
+
+  it('sends a held playlist byte for byte, and reports a connection’s polls to the viewer counter about once a second', async () => {
+    // Bytes beyond ASCII (a title in a comment) come back exactly: the text is held as latin1.
+    const text = Buffer.concat([Buffer.from('#EXTM3U\n#EXT-X-VERSION:3\n# '), Buffer.from('庭审 – ü', 'utf8'), Buffer.from('\n')]);
+    await store.put('hearings/hr_x/480p/index.m3u8', text);
+    const polls: string[] = [];
+    const counted = createServer((req, res) => {
+      if (!answerHot(req, res, gate, (k) => store.hot(k), (hearing, client) => polls.push(`${hearing} ${client.split('|')[1]}`))) res.writeHead(404).end();
+    });
+    counted.listen(0, '127.0.0.1');
+    await new Promise((r) => counted.once('listening', r));
+    const url = `http://127.0.0.1:${(counted.address() as AddressInfo).port}/hls/hearings/hr_x/480p/index.m3u8`;
+    try {
+      await gate.allows('hr_x');
+      // One keep-alive connection, as a player polls: the same client within a second counts once,
+      // another user agent on it at once.
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const get = (ua: string) =>
+        new Promise<Buffer>((resolve, reject) => {
+          httpGet(url, { agent, headers: { 'user-agent': ua } }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks)));
+          }).on('error', reject);
+        });
+      expect((await get('player-a')).equals(text)).toBe(true);
+      await get('player-a');
+      await get('player-a');
+      await get('player-b');
+      expect(polls).toEqual(['hr_x player-a', 'hr_x player-b']);
+      agent.destroy();
+    } finally {
+      counted.close();
+    }
   });
 
   it('serves a hearing’s media only while the public pages’ rule allows it, from memory or not', async () => {
