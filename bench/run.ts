@@ -1,6 +1,6 @@
 /**
  * Runs a named benchmark: npm run bench -- control [consoles] [commands] | masks [repetitions] |
- * slots [seconds] | lag [masks] | clock [seconds] | archive [seconds] | player [loads] | origin [seconds] |
+ * slots [seconds] | lag [masks] | clock [seconds] | archive [seconds] | player [loads] | origin [seconds] [rounds] |
  * load [seconds] [viewers] [consoles] | start [trials] | pipeline [seconds] [rounds]
  */
 const which = process.argv[2] ?? 'control';
