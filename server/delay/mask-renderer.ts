@@ -61,7 +61,6 @@ export class RenderNotMade extends Error {
 
 interface Queued {
   readonly job: RenderJob;
-  readonly run: (signal: AbortSignal) => Promise<Record<string, string>>;
   readonly resolve: (files: Record<string, string>) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -93,7 +92,7 @@ export class FfmpegMaskRenderer implements MaskRenderer {
     }
     this.running.get(job.id)?.abort();
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, run: (signal) => this.make(job, signal), resolve, reject });
+      this.queue.push({ job, resolve, reject });
       this.pump();
     });
   }
@@ -115,8 +114,7 @@ export class FfmpegMaskRenderer implements MaskRenderer {
       }
       const abort = new AbortController();
       this.running.set(next.job.id, abort);
-      next
-        .run(abort.signal)
+      this.make(next.job, abort.signal)
         .then(next.resolve, (err: unknown) => next.reject(abort.signal.aborted ? new RenderNotMade(next.job.id, 'superseded') : err))
         .finally(() => {
           this.running.delete(next.job.id);

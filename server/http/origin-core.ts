@@ -95,27 +95,40 @@ export function prepareAnswer(
   return range ? { body: 'range', ...range } : { body: 'whole' };
 }
 
-const WHOLE = new WeakMap<HotObject, Record<string, string>>();
+/** A 200 answer with the whole of a held object, computed once per object (kept as long as it is). */
+interface WholeAnswer {
+  readonly headers: Record<string, string>;
+  /**
+   * A playlist's bytes as a latin1 string (the same bytes): Node sends a string body in one write
+   * with the response head, a Buffer in a second vectored one, and for answers this small that
+   * write is most of what an answer costs (docs/benchmarks.md, the origin).
+   */
+  readonly body: string | Buffer;
+}
 
-/** The headers of a 200 answer with the whole of a held object (kept as long as the object is). */
-function wholeHeaders(held: HotObject, media: { type: string; playlist: boolean }): Record<string, string> {
-  let h = WHOLE.get(held);
-  if (!h) {
-    h = {
-      'Access-Control-Allow-Origin': '*',
-      'Access-Control-Expose-Headers': 'Content-Range, ETag',
-      'Cross-Origin-Resource-Policy': 'cross-origin',
-      'X-Content-Type-Options': 'nosniff',
-      ETag: held.etag,
-      'Last-Modified': held.modifiedAt.toUTCString(),
-      'Accept-Ranges': 'bytes',
-      'Cache-Control': media.playlist ? 'public, max-age=1' : 'public, max-age=31536000, immutable',
-      'Content-Type': media.type,
-      'Content-Length': String(held.body.length),
+const WHOLE = new WeakMap<HotObject, WholeAnswer>();
+
+function wholeAnswer(held: HotObject, media: { type: string; playlist: boolean }): WholeAnswer {
+  let a = WHOLE.get(held);
+  if (!a) {
+    a = {
+      headers: {
+        'Access-Control-Allow-Origin': '*',
+        'Access-Control-Expose-Headers': 'Content-Range, ETag',
+        'Cross-Origin-Resource-Policy': 'cross-origin',
+        'X-Content-Type-Options': 'nosniff',
+        ETag: held.etag,
+        'Last-Modified': held.modifiedAt.toUTCString(),
+        'Accept-Ranges': 'bytes',
+        'Cache-Control': media.playlist ? 'public, max-age=1' : 'public, max-age=31536000, immutable',
+        'Content-Type': media.type,
+        'Content-Length': String(held.body.length),
+      },
+      body: media.playlist ? held.body.toString('latin1') : held.body,
     };
-    WHOLE.set(held, h);
+    WHOLE.set(held, a);
   }
-  return h;
+  return a;
 }
 
 /** Who is asking: a loopback proxy's (nginx's) X-Forwarded-For, as Express's `trust proxy: loopback` reads it. */
@@ -172,9 +185,10 @@ export function answerHotPath(req: IncomingMessage, res: ServerResponse, path: s
   if (hearing && onPlaylist) countPoll(req, hearing, onPlaylist);
   if (!req.headers.range && !req.headers['if-none-match'] && !req.headers['if-modified-since']) {
     // The common case, a plain fetch: headers computed once per object, written in one go.
-    res.writeHead(200, wholeHeaders(held, media));
-    if (held.text !== undefined) res.end(held.text, 'latin1');
-    else res.end(held.body);
+    const whole = wholeAnswer(held, media);
+    res.writeHead(200, whole.headers);
+    if (typeof whole.body === 'string') res.end(whole.body, 'latin1');
+    else res.end(whole.body);
     return true;
   }
   setOriginHeaders(res);

@@ -187,13 +187,14 @@ export function maskRenderSpec(o: MaskRenderOptions): FfmpegSpec {
     inputs: o.rungs.map((r, i) => ({ url: r.input, options: i === 0 ? [...GLOBAL_INPUT_FLAGS, '-copyts'] : [] })),
     ...(graph ? { complexFilter: graph } : {}),
     outputs: o.rungs.map((r, i) => {
-      const own = r.rung.height !== undefined && !shared.includes(i) ? videoMaskFilter(o.masks, r.rung.height, r.origin, o.fps) : null;
+      const inGraph = shared.includes(i);
+      const own = r.rung.height !== undefined && !inGraph ? videoMaskFilter(o.masks, r.rung.height, r.origin, o.fps) : null;
       // An untouched copy of a segment a mask must hide would air as "masked": refuse to make one.
-      if (r.rung.height !== undefined && !shared.includes(i) && !own && o.masks.some(hidesPicture)) throw new Error(`no picture filter for the masks of rung ${r.rung.name}: refusing an untouched copy`);
+      if (r.rung.height !== undefined && !inGraph && !own && o.masks.some(hidesPicture)) throw new Error(`no picture filter for the masks of rung ${r.rung.name}: refusing an untouched copy`);
       const encode = (source: string[], timeBase: string) => [...source, '-fps_mode', 'passthrough', '-enc_time_base:v', timeBase, ...videoEncodeOptions(r.rung, o.fps, o.segmentSeconds, 'render')];
       const video = r.rung.height === undefined
         ? []
-        : shared.includes(i)
+        : inGraph
           ? encode(['-map', graphOutput(i)], TS_TIME_BASE)
           : own
             ? encode(['-map', `${i}:v:0`, '-vf', own], '-1')

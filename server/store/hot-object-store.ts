@@ -9,12 +9,6 @@ export interface HotObject {
   /** A strong validator: the body's hash. */
   readonly etag: string;
   readonly modifiedAt: Date;
-  /**
-   * A playlist's bytes as a latin1 string (the same bytes). Node sends a string body in one write
-   * with the response head, a Buffer in a second vectored one: for answers this small, that
-   * write is most of what an answer costs (docs/benchmarks.md, the origin).
-   */
-  readonly text?: string;
 }
 
 /**
@@ -91,7 +85,7 @@ export class HotObjectStore implements ObjectStore {
     // Playlists are always held (they are small and change every segment); segments within budget.
     const playlist = key.endsWith('.m3u8');
     if (!playlist && body.length > this.budgetBytes) return;
-    this.held.set(key, { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"`, modifiedAt: new Date(this.now()), ...(playlist ? { text: body.toString('latin1') } : {}) });
+    this.held.set(key, { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"`, modifiedAt: new Date(this.now()) });
     this.bytes += body.length;
     for (const k of this.held.keys()) {
       if (this.bytes <= this.budgetBytes) break;
