@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
@@ -31,7 +30,8 @@ import { PublicHearings } from './service/publicity/public-hearings.ts';
 import { PublicationGate } from './service/publicity/publication-gate.ts';
 import { Metrics } from './service/operations/metrics.ts';
 import { HotObjectStore } from './store/hot-object-store.ts';
-import { answerHot } from './http/origin-core.ts';
+import { FrontDoor } from './http/front-door.ts';
+import { answerHot, doorAnswerer } from './http/hot-answer.ts';
 import { Replays } from './service/publicity/replays.ts';
 import { PublicStats } from './service/publicity/public-stats.ts';
 import { publicPrefix, variantsOf } from './service/broadcast/hearing-factory.ts';
@@ -244,9 +244,12 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   // /healthz would claim a readiness the server does not have yet.
   // Viewers' polls of what this node published are answered before Express: see answerHot.
   const countViewer = (hearingId: string, client: string) => viewers.saw(hearingId, client);
+  const hot = (key: string) => publicStore.hot(key);
   const server = createServer((req, res) => {
-    if (!answerHot(req, res, publicationGate, (key) => publicStore.hot(key), countViewer)) app(req, res);
+    if (!answerHot(req, res, publicationGate, hot, countViewer)) app(req, res);
   });
+  // Viewers' keep-alive polls are answered before Node's HTTP server, let alone Express: see FrontDoor.
+  const door = new FrontDoor(server, { prefix: '/hls/', answer: doorAnswerer(publicationGate, hot, countViewer) });
   const { io, closeAdapter } = await openSocketServer(server, state, logger);
   const control = new ControlChannel(io, { registry, broadcasts, accounts, tokens, audit, state, viewers, health, logger, clustered: cluster.shared, ...(opts.maxIdempotencyKeys ? { maxIdempotencyKeys: opts.maxIdempotencyKeys } : {}) });
   await broadcasts.joinCluster();
@@ -263,10 +266,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
       }, 2_000)
     : null;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.http.port, config.http.host, () => resolve());
-    });
+    await door.listen(config.http.port, config.http.host);
   } catch (err) {
     // A taken port must not leave recovered FFmpeg sessions running behind a dead server.
     control.close();
@@ -279,7 +279,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     await state.close();
     throw err;
   }
-  const httpPort = (server.address() as AddressInfo).port;
+  const httpPort = door.address().port;
   logger.info({ httpPort, rtmpPort, data: dataDir }, 'courtcast listening');
 
   let closing: Promise<void> | null = null;
@@ -313,8 +313,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
         await recorder.close();
         archiveStore.close?.();
         ingest.close();
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await door.close();
         await closeAdapter();
         await state.close();
       })()),

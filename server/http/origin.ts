@@ -1,14 +1,15 @@
 import { Router } from 'express';
 import type { HotObject } from '../store/hot-object-store.ts';
 import type { ObjectReader } from '../store/object-store.ts';
-import { answerHotPath, mediaHearing, mediaKey, playlistHearing, prepareAnswer, setOriginHeaders, type ServeGate } from './origin-core.ts';
+import { answerHotPath } from './hot-answer.ts';
+import { mediaHearing, mediaKey, playlistHearing, prepareAnswer, setOriginHeaders, type ServeGate } from './origin-core.ts';
 import { sendProblem } from './problem.ts';
 
 /**
  * The HLS origin. It serves the public store and nothing else: the key is checked against the
  * store's strict pattern after decoding, only playlist and segment types are served, and there is
  * no path from here to pending or master media, whatever the URL. What the process published
- * itself is answered from memory (usually before this router: see `answerHot` in origin-core.ts); validators (ETag,
+ * itself is answered from memory (usually before this router: see hot-answer.ts and front-door.ts); validators (ETag,
  * Last-Modified) make a poll of an unchanged playlist a 304, and segments honour single byte ranges.
  * A hearing's media is served only while the gate (the rule of every public page) allows it: a
  * hearing that is not, or no longer, publishable is a 404 here as everywhere else.

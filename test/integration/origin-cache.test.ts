@@ -7,7 +7,7 @@ import path from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originRouter } from '../../server/http/origin.ts';
-import { answerHot } from '../../server/http/origin-core.ts';
+import { answerHot } from '../../server/http/hot-answer.ts';
 import type { Hearing } from '../../server/domain/courts.ts';
 import { CourtcastError } from '../../server/domain/errors.ts';
 import { PublicationGate } from '../../server/service/publicity/publication-gate.ts';

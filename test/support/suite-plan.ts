@@ -22,7 +22,7 @@ export const lanes = Number(process.env.COURTCAST_TEST_LANES) || os.availablePar
 export const ANCHORED: readonly { readonly anchor: string; readonly companions: readonly string[] }[] = [
   {
     anchor: 'test/integration/masks.test.ts',
-    companions: ['revocation', 'auth', 'audit', 'control'].map((n) => `test/integration/${n}.test.ts`),
+    companions: ['revocation', 'auth', 'audit', 'control', 'front-door'].map((n) => `test/integration/${n}.test.ts`),
   },
   {
     anchor: 'test/integration/live-masks.test.ts',
