@@ -20,11 +20,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const ladder = SMOKE ? SMOKE_LADDER : [{ name: '720p', height: 720, videoKbps: 2000, audioKbps: 96 }, { name: '360p', height: 360, videoKbps: 600, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }];
+const T0 = Date.now();
+/** Phases on stderr: a smoke that once took 150 s instead of 35 s in CI left nothing to say where. */
+const mark = (phase: string) => process.stderr.write(`player bench: ${phase} at ${Date.now() - T0} ms\n`);
 const s = await startTestServer({ media: { ladder, segmentSeconds: 2, fps: 30 } });
 const { hearingId, streamKey } = await seedHearing(s, { delaySeconds: D_SECONDS });
 await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {});
 const encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${streamKey}`, 'flv', Date.now()).start();
 await waitForEncoder(s, hearingId);
+mark('encoder connected');
 const started = await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {});
 if (started.status !== 200) throw new Error(`start: ${started.status} ${JSON.stringify(started.body)}`);
 await sleep(D_SECONDS * 1000 + (SMOKE ? 2_500 : 8_000));
@@ -40,7 +44,9 @@ const site = createServer((req, res) => {
 });
 await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
 const siteBase = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+mark('on air');
 const browser = await launchChromium();
+mark('chromium launched');
 const firstFrame = async (path: string, inShadow: boolean): Promise<number> => {
   const page = await browser.newPage();
   const t0 = Date.now();
@@ -59,10 +65,12 @@ for (let i = 0; i < LOADS; i++) {
   player.push(await firstFrame('/player', true));
   bare.push(await firstFrame('/bare', false));
 }
+mark('loads done');
 await browser.close();
 site.close();
 await encoder.kill();
 await s.close();
+mark('closed');
 
 const require = createRequire(import.meta.url);
 const gz = (f: string) => gzipSync(readFileSync(f)).length;
