@@ -38,6 +38,8 @@ interface Conn extends DoorConnection {
   headSince: number;
   lastActive: number;
   waiting: boolean;
+  /** The request being read has already waited once for its answer. */
+  asked: boolean;
   serve: () => void;
 }
 
@@ -118,7 +120,7 @@ export class FrontDoor {
   private accept(socket: Socket): void {
     const maxHead = this.opts.maxHeadBytes ?? 16 * 1024;
     const prefix = this.opts.prefix;
-    const c: Conn = { socket, peer: socket.remoteAddress ?? '', buffered: '', headSince: 0, lastActive: Date.now(), waiting: false, serve: () => serve() };
+    const c: Conn = { socket, peer: socket.remoteAddress ?? '', buffered: '', headSince: 0, lastActive: Date.now(), waiting: false, asked: false, serve: () => serve() };
     const onData = (chunk: Buffer) => {
       c.buffered += chunk.toString('latin1');
       c.lastActive = Date.now();
@@ -156,7 +158,14 @@ export class FrontDoor {
         const head = end > maxHead ? null : parseHead(b.slice(0, end), prefix);
         const answer = head && this.opts.answer(head, c);
         if (!head || !answer) return handOff();
-        if (answer instanceof Promise) return this.wait(c, answer);
+        if (answer instanceof Promise) {
+          // One wait per request: an answerer that still cannot tell (a store that is down, whose
+          // gate answers from what it knew) leaves the request to Node's path, which can wait.
+          if (c.asked) return handOff();
+          c.asked = true;
+          return this.wait(c, answer);
+        }
+        c.asked = false;
         c.buffered = b.slice(end + 4);
         c.headSince = 0;
         if (head.close) {

@@ -68,12 +68,14 @@ describe('the front door', () => {
   let gate: PublicationGate;
   /** Moves the gate's clock on, so that what it remembers goes stale without waiting. */
   let skew = 0;
+  let storeDown = false;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cc-door-'));
     store = new HotObjectStore(new LocalObjectStore(dir), 10_000_000);
     gate = new PublicationGate({
       hearing: async (id) => {
+        if (storeDown) throw new Error('the store is down');
         if (!hearings.has(id)) throw new CourtcastError('NOT_FOUND', `no hearing ${id}`);
         return { id } as Hearing;
       },
@@ -181,6 +183,23 @@ describe('the front door', () => {
     } finally {
       hearings.set('hr_x', true);
       gate.forget('hr_x');
+    }
+  });
+
+  it('leaves a request to Node when the gate still cannot tell after asking (its store is down)', async () => {
+    await gate.allows('hr_x');
+    skew += 5_000;
+    storeDown = true;
+    try {
+      const before = door.answered;
+      // The gate answers from what it knew, but cannot remember a fresh answer: the door asks once,
+      // then Node's path answers (it waits on the gate per request), rather than ask forever.
+      const res = await fetch(`http://127.0.0.1:${port}${LIST}`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(PLAYLIST);
+      expect(door.answered).toBe(before);
+    } finally {
+      storeDown = false;
     }
   });
 
