@@ -3,6 +3,8 @@
 // learns the hearing's state from one event stream (what aired, not what the clerk pressed), and
 // plays with hls.js (loaded from the same server) or the browser's own HLS (Safari, iOS).
 
+import { bestLocale } from './locale-match.js';
+
 const SCRIPT_BASE = new URL('.', import.meta.url);
 const SERVER = new URL('..', SCRIPT_BASE).href.replace(/\/$/, '');
 const PLAYING_STATES = new Set(['starting', 'live', 'paused', 'interrupted', 'not-broadcast']);
@@ -10,17 +12,14 @@ const PLAYING_STATES = new Set(['starting', 'live', 'paused', 'interrupted', 'no
 const POLL_MS = 3_000;
 const locales = new Map();
 
-/** A locale's strings: the exact tag, then its language, then English. Adding a language is adding a file. */
-async function loadLocale(tag) {
-  for (const candidate of [tag, tag.split('-')[0], 'en']) {
-    if (!candidate || !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(candidate)) continue;
-    if (!locales.has(candidate)) {
-      locales.set(candidate, fetch(new URL(`locales/${candidate}.json`, SCRIPT_BASE)).then((r) => (r.ok ? r.json() : null)).catch(() => null));
-    }
-    const strings = await locales.get(candidate);
-    if (strings) return { tag: candidate, strings };
-  }
-  return { tag: 'en', strings: {} };
+/**
+ * The strings of the shipped language that suits a reader best (see locale-match.js): one fetch,
+ * never one for a file that is not there. Adding a language is adding a file and its tag.
+ */
+async function loadLocale(wanted) {
+  const tag = bestLocale(wanted);
+  if (!locales.has(tag)) locales.set(tag, fetch(new URL(`locales/${tag}.json`, SCRIPT_BASE)).then((r) => (r.ok ? r.json() : null)).catch(() => null));
+  return { tag, strings: (await locales.get(tag)) ?? {} };
 }
 
 let hlsLoading = null;
@@ -61,6 +60,7 @@ video { width: 100%; height: 100%; display: block; }
 .grow { flex: 1; }
 button, select { font: inherit; color: inherit; background: #223142; border: 1px solid #3a4d61; border-radius: 4px; padding: .3rem .6rem; min-height: 44px; min-width: 44px; cursor: pointer; }
 button:focus-visible, select:focus-visible { outline: 3px solid #ffd54f; outline-offset: 2px; }
+button:disabled, select:disabled { opacity: .45; cursor: default; }
 @media (max-width: 480px) { .bar { font-size: .85rem; } .meta { width: 100%; } }
 `;
 
@@ -126,9 +126,9 @@ class CourtcastPlayer extends HTMLElement {
     this.pendingStatus = null;
   }
 
-  /** The language: the element's own, then the page's, then the browser's. */
-  get language() {
-    return this.getAttribute('lang') || this.closest('[lang]')?.getAttribute('lang') || navigator.language || 'en';
+  /** The languages wanted, most wanted first: the element's own, then the page's, then the browser's. */
+  get languages() {
+    return [this.getAttribute('lang'), this.closest('[lang]')?.getAttribute('lang'), ...(navigator.languages ?? [navigator.language])].filter(Boolean);
   }
 
   async load() {
@@ -137,12 +137,18 @@ class CourtcastPlayer extends HTMLElement {
     // load goes on past each wait, or the older one would open a second state stream and leak it.
     const generation = (this.loads = (this.loads ?? 0) + 1);
     const id = this.getAttribute('hearing');
-    const { tag, strings } = await loadLocale(this.language);
+    const wanted = this.languages;
+    const { tag, strings } = await loadLocale(wanted);
     if (generation !== this.loads) return;
     this.strings = strings;
-    this.locale = tag;
+    // Dates and times read as the reader writes them (en-GB, zh-TW), in the shipped language's words.
+    this.locale = wanted.find((w) => { try { return Intl.DateTimeFormat.supportedLocalesOf(w).length > 0; } catch { return false; } }) ?? tag;
     this.$('.frame').dir = strings.dir ?? 'ltr';
     this.$('.bar').dir = strings.dir ?? 'ltr';
+    // Every control is named from the start (an unavailable hearing still shows the bar), and
+    // those that play something wait until there is something to play.
+    this.$('.ql').textContent = this.t('quality');
+    this.renderButtons();
     this.showCard(this.t('loading'), '');
     if (!id) return;
     try {
@@ -220,6 +226,7 @@ class CourtcastPlayer extends HTMLElement {
       this.$('video').pause();
       this.hls?.destroy();
       this.hls = null;
+      this.renderButtons();
     }
     if (status.state === 'replay' && before !== 'replay') void this.startReplay();
     this.dispatchEvent(new CustomEvent('statechange', { detail: status }));
@@ -265,6 +272,8 @@ class CourtcastPlayer extends HTMLElement {
     this.$('.pip').innerHTML = ICON.pip;
     this.$('.pip').setAttribute('aria-label', this.t('pip'));
     this.$('.pip').hidden = !document.pictureInPictureEnabled;
+    const playable = !!(this.hls || v.src);
+    for (const c of ['.play', '.quality', '.pip']) this.$(c).disabled = !playable;
   }
 
   /** The published replay, from the start or from the time the page links to (?t=seconds or the `t` attribute). */
@@ -292,8 +301,10 @@ class CourtcastPlayer extends HTMLElement {
         this.hls.on(HlsLib.Events.ERROR, (_e, d) => d.fatal && this.showCard(this.t('playback.error', { detail: d.details }), ''));
         this.hls.loadSource(url);
         this.hls.attachMedia(video);
+        this.renderButtons();
       } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
         video.src = url;
+        this.renderButtons();
         if (startAt > 0) video.addEventListener('loadedmetadata', () => (video.currentTime = startAt), { once: true });
       }
       await video.play();

@@ -8,6 +8,7 @@ import { countBy, dayIn, findPublic, type PortalQuery } from '../domain/portal-q
 import type { PublicState } from '../domain/public-state.ts';
 import type { PublicStates } from '../service/publicity/public-states.ts';
 import type { PublicStats } from '../service/publicity/public-stats.ts';
+import { bestLocale } from '../../player/locale-match.js';
 import type { Registry } from '../service/court/registry.ts';
 import type { PublicHearings } from '../service/publicity/public-hearings.ts';
 import { html, raw, type Raw } from './html.ts';
@@ -74,12 +75,12 @@ export function portal(d: PortalDeps): Router {
   const locales = loadLocales(d.localesDir);
   const r = Router();
 
-  /** The visitor's language: ?lang=, then Accept-Language, then English. */
+  /** The visitor's language: ?lang=, then the best match for Accept-Language, then English. */
   const langOf = (req: Request): string => {
     const asked = typeof req.query.lang === 'string' ? req.query.lang : '';
     if (locales.has(asked)) return asked;
-    const accepted = req.acceptsLanguages([...locales.keys()]);
-    return typeof accepted === 'string' ? accepted : 'en';
+    // Negotiated as the player does, so zh-Hans-CN reads Chinese on the page and in its player.
+    return bestLocale(req.acceptsLanguages(), [...locales.keys()]);
   };
 
   const data = async () => {
@@ -119,7 +120,7 @@ export function portal(d: PortalDeps): Router {
 
   const table = (t: (k: string) => string, lang: string, list: readonly Hearing[], courts: Map<string, Court>, states: Map<string, PublicState>) =>
     list.length === 0
-      ? html`<p>${t('portal.no-match')}</p>`
+      ? html`<p role="status">${t('portal.no-match')}</p>`
       : html`<table><thead><tr><th scope="col">${t('portal.when')}</th><th scope="col">${t('portal.case-number')}</th><th scope="col">${t('portal.court')}</th><th scope="col">${t('portal.case-title')}</th><th scope="col">${t('portal.case-type')}</th><th scope="col">${t('portal.state')}</th></tr></thead><tbody>
 ${list.map((h) => html`<tr><td>${when(h, courts, lang)}</td><td>${h.caseNumber}</td><td><a href="/courts/${h.courtId}?lang=${lang}">${courts.get(h.courtId)?.name ?? ''}</a></td><td><a href="/hearings/${h.id}?lang=${lang}">${h.title}</a></td><td>${t(`case.${h.caseType}`)}</td><td><span class="state ${states.get(h.id) ?? ''}">${t(`state.${states.get(h.id) ?? 'scheduled'}`)}</span></td></tr>`)}
 </tbody></table>`;
@@ -148,7 +149,7 @@ ${list.map((h) => html`<tr><td>${when(h, courts, lang)}</td><td>${h.caseNumber}<
 <label>${t('portal.date')}<input type="date" name="date" value="${q.date ?? ''}"></label>
 <label>${t('portal.search-words')}<input type="search" name="q" value="${q.q ?? ''}"></label>
 <button type="submit">${t('portal.search')}</button></form>
-<p role="status">${found.length}</p>
+${found.length > 0 ? html`<p role="status">${t(`portal.found.${new Intl.PluralRules(lang).select(found.length)}`, { n: found.length })}</p>` : ''}
 ${table(t, lang, found, courts, states)}`);
   }));
 

@@ -42,6 +42,28 @@ describe('accessibility (axe-core)', () => {
     }
   });
 
+  it('the player of a hearing that is not there: its controls named, and those that play disabled', async () => {
+    for (const lang of ['zh-CN', 'en']) {
+      const page = await browser.newPage();
+      await page.goto(`${s.base}/embed/hr_nosuchhearing?lang=${lang}`);
+      await page.waitForFunction(() => document.querySelector('courtcast-player')?.shadowRoot?.querySelector('.card .big')?.textContent?.length);
+      expect(await seriousViolations(page), lang).toEqual([]);
+      const controls = await page.evaluate(() =>
+        Array.from(document.querySelector('courtcast-player')?.shadowRoot?.querySelectorAll('.bar button:not([hidden]), .bar select') ?? []).map((c) => ({
+          name: c.getAttribute('aria-label') ?? c.closest('label')?.textContent?.trim() ?? '',
+          disabled: (c as HTMLButtonElement).disabled,
+          cls: c.className,
+        })),
+      );
+      expect(controls.every((c) => c.name.length > 0), JSON.stringify(controls)).toBe(true);
+      // Play, quality and picture-in-picture (where the browser offers it) wait for something to play; sound and full screen do not.
+      const disabled = controls.filter((c) => c.disabled).map((c) => c.cls);
+      expect(disabled, lang).toEqual(expect.arrayContaining(['play', 'quality']));
+      expect(disabled.every((c) => ['play', 'quality', 'pip'].includes(c)), lang).toBe(true);
+      await page.close();
+    }
+  });
+
   it('the portal pages, in English and in Chinese', async () => {
     for (const lang of ['en', 'zh-CN']) {
       for (const p of ['/', '/hearings', `/hearings/${hearingId}`, '/replays', '/stats']) {

@@ -46,7 +46,8 @@ describe('<courtcast-player> on another site', () => {
       }
       const lang = req.url?.includes('en') ? 'en' : 'zh-CN';
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>Court news</title></head><body><main><h1>Court news</h1>
+      // /nolang names no language: the reader's browser decides.
+      res.end(`<!doctype html><html${req.url === '/nolang' ? '' : ` lang="${lang}"`}><head><meta charset="utf-8"><title>Court news</title></head><body><main><h1>Court news</h1>
 <courtcast-player hearing="${hearingId}" style="max-width:720px"></courtcast-player>
 <script type="module" src="${s.base}/player/courtcast-player.js"></script></main></body></html>`);
     });
@@ -89,6 +90,20 @@ describe('<courtcast-player> on another site', () => {
     await en.page.waitForFunction(() => /Starts in \d+:\d\d/.test(document.querySelector('courtcast-player')?.shadowRoot?.querySelector('.card')?.textContent ?? ''), undefined, { timeout: 5_000 });
     expect(zh.errors.concat(en.errors)).toEqual([]);
     await Promise.all([zh.page.close(), en.page.close()]);
+  });
+
+  it('speaks the reader’s language when the page names none (zh-Hans-CN, en-US), with one locale fetch and no 404', async () => {
+    for (const [locale, label] of [['zh-Hans-CN', '已排期'], ['en-US', 'Scheduled']] as const) {
+      const context = await browser.newContext({ locale });
+      const page = await context.newPage();
+      const locales: string[] = [];
+      page.on('response', (r) => r.url().includes('/player/locales/') && locales.push(`${r.status()} ${r.url().split('/').at(-1)}`));
+      await page.goto(`${siteBase}/nolang`);
+      await untilState(page, 'scheduled');
+      expect(await inShadow(page, '.state'), locale).toBe(label);
+      expect(locales, locale).toEqual([`200 ${locale.startsWith('zh') ? 'zh-CN' : 'en'}.json`]);
+      await context.close();
+    }
   });
 
   it('answers oEmbed for a hearing link (404 problem+json otherwise), and its iframe snippet plays on another site', async () => {

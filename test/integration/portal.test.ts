@@ -55,6 +55,11 @@ describe('the public portal', () => {
     expect(listed((await page(`/hearings?q=${encodeURIComponent('smith appeal')}`)).body)).toEqual(['2026-AP-55']);
     expect(listed((await page(`/hearings?q=${encodeURIComponent('沪01民初')}`)).body)).toEqual(['(2026)沪01民初114号']);
     expect(listed((await page('/hearings?q=nothing-like-this')).body)).toEqual([]);
+    // What was found is said in words, in the reader's language.
+    expect((await page('/hearings?type=criminal&lang=en')).body).toContain('<p role="status">1 hearing found</p>');
+    expect((await page(`/hearings?court=${courtA}&lang=en`)).body).toContain('<p role="status">2 hearings found</p>');
+    expect((await page(`/hearings?court=${courtA}&lang=zh-CN`)).body).toContain('<p role="status">找到 2 场庭审</p>');
+    expect((await page('/hearings?q=nothing-like-this&lang=en')).body).toContain('<p role="status">No public hearing matches.</p>');
     // A malformed filter is ignored rather than an error page.
     expect((await page('/hearings?type=<b>&date=tomorrow')).status).toBe(200);
   });
@@ -115,6 +120,10 @@ describe('the public portal', () => {
     expect(zh.body).toContain('案号');
     expect(zh.body).toContain('已排期');
     expect((await page(`/hearings/${ids.civil}?lang=en`, { 'accept-language': 'zh-CN' })).body).toContain('Case number');
+    // A script subtag or another region reads the shipped language it belongs to.
+    expect((await page(`/hearings/${ids.civil}`, { 'accept-language': 'zh-Hans-CN,zh;q=0.9' })).body).toContain('<html lang="zh-CN"');
+    expect((await page(`/hearings/${ids.civil}`, { 'accept-language': 'fr-FR, en-US;q=0.8, zh;q=0.5' })).body).toContain('<html lang="en"');
+    expect((await page(`/hearings/${ids.civil}`, { 'accept-language': 'fr-FR, zh-SG;q=0.8' })).body).toContain('<html lang="zh-CN"');
     // Dates in the court's own zone: 01:30Z is 09:30 in Shanghai.
     expect(en.body).toMatch(/9:30/);
     const oembedHref = /application\/json\+oembed" href="([^"]+)"/.exec(en.body)![1]!.replace(/&amp;/g, '&');
