@@ -121,6 +121,7 @@ class CourtcastPlayer extends HTMLElement {
     this.stopPolling();
     this.hls?.destroy();
     this.hls = null;
+    this.audioOnly = false;
     clearInterval(this.ticker);
     clearTimeout(this.pendingState);
     this.pendingStatus = null;
@@ -226,6 +227,7 @@ class CourtcastPlayer extends HTMLElement {
       this.$('video').pause();
       this.hls?.destroy();
       this.hls = null;
+      this.audioOnly = false;
       this.renderButtons();
     }
     if (status.state === 'replay' && before !== 'replay') void this.startReplay();
@@ -248,6 +250,9 @@ class CourtcastPlayer extends HTMLElement {
       this.showCard(ms > 0 ? this.t('countdown', { time: formatLeft(ms) }) : this.t('countdown.due'), when);
     } else if (st === 'ended' || st === 'withheld' || (st === 'not-broadcast' && !this.hls)) {
       this.showCard(this.t(`state.${st}`), '');
+    } else if (this.audioOnly) {
+      // The slates are pictures: a listener reads the state here instead.
+      this.showCard(this.t('quality.audio'), st === 'live' ? '' : this.t(`state.${st}`));
     } else {
       this.$('.card').hidden = true;
     }
@@ -280,6 +285,7 @@ class CourtcastPlayer extends HTMLElement {
   async startReplay() {
     this.hls?.destroy();
     this.hls = null;
+    this.audioOnly = false;
     const id = encodeURIComponent(this.getAttribute('hearing'));
     const fresh = await fetch(`${SERVER}/public/hearings/${id}`).then((r) => (r.ok ? r.json() : null)).catch(() => null);
     if (!fresh?.replayUrl) return;
@@ -287,17 +293,32 @@ class CourtcastPlayer extends HTMLElement {
     await this.startPlayback(fresh.replayUrl, Number.isFinite(t) && t > 0 ? t : 0);
   }
 
-  async startPlayback(source, startAt = -1) {
+  async startPlayback(source, startAt = -1, startLevel = -1) {
     // The server's links may be relative to it (no public base URL configured): never to the host page.
     const url = new URL(source ?? this.hearingInfo?.playlistUrl ?? `/hls/hearings/${this.getAttribute('hearing')}/master.m3u8`, `${SERVER}/`).href;
     const video = this.$('video');
-    video.muted = true; // browsers let only muted video start by itself
+    // Browsers let only muted video start by itself; a viewer switching to or from audio only has
+    // pressed something, so their sound stays as it was.
+    video.muted = this.switching ? video.muted : true;
+    if (!this.audioOnly) this.masterUrl = url;
     try {
       const HlsLib = await loadHls().catch(() => null);
       // hls.js first: Chromium claims native HLS support but cannot play it.
       if (HlsLib?.isSupported()) {
-        this.hls = new HlsLib({ liveSyncDurationCount: 3, startPosition: startAt });
-        this.hls.on(HlsLib.Events.MANIFEST_PARSED, () => this.renderQualities());
+        this.hls = new HlsLib({ liveSyncDurationCount: 3, startPosition: startAt, startLevel });
+        // hls.js leaves out an audio-only variant when the master has video ones (FIELD-NOTES):
+        // the player finds it in what hls.js loaded and offers it itself.
+        this.hls.on(HlsLib.Events.MANIFEST_LOADED, (_e, d) => {
+          if (this.audioOnly) return;
+          this.audioUrl = d.levels.find((l) => !l.videoCodec && !l.width && !l.height && l.audioCodec)?.url ?? null;
+          // hls.js parses the levels (and says so) inside its own handler of this event, before this one.
+          this.renderQualities();
+        });
+        this.hls.on(HlsLib.Events.MANIFEST_PARSED, () => {
+          // A rung chosen while on audio only holds once its playlist is known.
+          if (startLevel >= 0) this.hls.currentLevel = startLevel;
+          this.renderQualities();
+        });
         this.hls.on(HlsLib.Events.ERROR, (_e, d) => d.fatal && this.showCard(this.t('playback.error', { detail: d.details }), ''));
         this.hls.loadSource(url);
         this.hls.attachMedia(video);
@@ -315,13 +336,35 @@ class CourtcastPlayer extends HTMLElement {
 
   renderQualities() {
     const select = this.$('.quality');
+    // Audio only plays its own playlist: the menu stays the master's, with audio only chosen.
+    if (this.audioOnly) return void (select.value = 'audio');
     const levels = this.hls?.levels ?? [];
     const label = (l) => (l.height ? `${l.height}p` : this.t('quality.audio'));
-    select.replaceChildren(new Option(this.t('quality.auto'), '-1'), ...levels.map((l, i) => new Option(label(l), String(i))));
+    const options = [new Option(this.t('quality.auto'), '-1'), ...levels.map((l, i) => new Option(label(l), String(i)))];
+    if (this.audioUrl && levels.every((l) => l.height)) options.push(new Option(this.t('quality.audio'), 'audio'));
+    select.replaceChildren(...options);
+    select.value = String(this.hls?.manualLevel ?? -1);
   }
 
   chooseQuality(value) {
+    if (value === 'audio') return void this.switchTo(this.audioUrl, true, -1);
+    if (this.audioOnly) return void this.switchTo(this.masterUrl, false, Number(value));
     if (this.hls) this.hls.currentLevel = Number(value);
+  }
+
+  /** Plays another playlist of the same hearing (audio only, or the master again) from the live edge. */
+  async switchTo(url, audioOnly, level) {
+    if (!url || !this.hls) return;
+    this.hls.destroy();
+    this.hls = null;
+    this.audioOnly = audioOnly;
+    this.switching = true;
+    try {
+      await this.startPlayback(url, -1, level);
+    } finally {
+      this.switching = false;
+    }
+    this.renderState();
   }
 
   togglePlay() {

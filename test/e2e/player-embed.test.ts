@@ -36,7 +36,7 @@ describe('<courtcast-player> on another site', () => {
     site = createServer((req, res) => {
       if (req.url === '/iframe') {
         // What a CMS does with a pasted link: asks oEmbed, pastes the html it answers.
-        void fetch(`${s.base}/oembed?url=${encodeURIComponent(`${s.base}/watch/${hearingId}`)}`)
+        void fetch(`${s.base}/oembed?url=${encodeURIComponent(`${s.base}/hearings/${hearingId}`)}`)
           .then((r) => r.json() as Promise<{ html: string }>)
           .then((o) => {
             res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -107,7 +107,7 @@ describe('<courtcast-player> on another site', () => {
   });
 
   it('answers oEmbed for a hearing link (404 problem+json otherwise), and its iframe snippet plays on another site', async () => {
-    const o = await fetch(`${s.base}/oembed?url=${encodeURIComponent(`${s.base}/watch/${hearingId}`)}&maxwidth=480`);
+    const o = await fetch(`${s.base}/oembed?url=${encodeURIComponent(`${s.base}/hearings/${hearingId}`)}&maxwidth=480`);
     expect(o.status).toBe(200);
     const body = (await o.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ version: '1.0', type: 'video', width: 480, title: 'Test v. Test' });
@@ -147,6 +147,31 @@ describe('<courtcast-player> on another site', () => {
     }
     expect(await inShadow(zh.page, '.state')).toBe('直播中');
     expect(await inShadow(zh.page, '.delay')).toBe('延时 4 秒播出');
+
+    // Audio only, which hls.js never offers beside video rungs: the player plays the audio rung's
+    // own playlist (sound advancing, no picture), and Automatic brings the picture back.
+    const playlists: string[] = [];
+    en.page.on('request', (r) => r.url().endsWith('.m3u8') && playlists.push(new URL(r.url()).pathname.split('/').slice(-2).join('/')));
+    const video = (p: Page) => p.evaluate(() => {
+      const v = document.querySelector('courtcast-player')?.shadowRoot?.querySelector('video') as HTMLVideoElement;
+      return { width: v.videoWidth, time: v.currentTime, paused: v.paused };
+    });
+    expect(await en.page.evaluate(() => Array.from((document.querySelector('courtcast-player')?.shadowRoot?.querySelector('.quality') as HTMLSelectElement).options).map((o) => o.value))).toEqual(['-1', '0', 'audio']);
+    await en.page.selectOption('courtcast-player .quality', 'audio');
+    await en.page.waitForFunction(() => {
+      const v = document.querySelector('courtcast-player')?.shadowRoot?.querySelector('video') as HTMLVideoElement;
+      return v.videoWidth === 0 && !v.paused && v.readyState >= 2 && (v as HTMLVideoElement & { webkitAudioDecodedByteCount: number }).webkitAudioDecodedByteCount > 0;
+    }, undefined, { timeout: 30_000, polling: 250 });
+    const heardFrom = (await video(en.page)).time;
+    await en.page.waitForFunction((t) => (document.querySelector('courtcast-player')?.shadowRoot?.querySelector('video') as HTMLVideoElement).currentTime > t + 1, heardFrom, { timeout: 15_000, polling: 250 });
+    expect(playlists).toContain('audio/index.m3u8');
+    expect(await inShadow(en.page, '.card')).toContain('Audio only');
+    await en.page.selectOption('courtcast-player .quality', '-1');
+    await en.page.waitForFunction(() => {
+      const v = document.querySelector('courtcast-player')?.shadowRoot?.querySelector('video') as HTMLVideoElement;
+      return v.videoWidth > 0 && !v.paused && v.readyState >= 2;
+    }, undefined, { timeout: 30_000, polling: 250 });
+    expect(await en.page.evaluate(() => (document.querySelector('courtcast-player')?.shadowRoot?.querySelector('.card') as HTMLElement).hidden)).toBe(true);
     expect(await inShadow(en.page, '.delay')).toBe('Delayed by 4 s');
     await zh.page.screenshot({ path: shot('player-live-zh') });
 
