@@ -101,7 +101,6 @@ async function runDemo(cc: Courtcast, config: Config): Promise<SyntheticEncoder>
     `  Public portal:            ${base}/   (the hearing's page: ${base}/hearings/${hearing.id})`,
     `  Embed on any site:        <script type="module" src="${base}/player/courtcast-player.js"></script><courtcast-player hearing="${hearing.id}"></courtcast-player>`,
     `  Archive (as the admin):   ${base}/console/archive.html`,
-    `  Watch (hls.js test page): ${base}/watch/${hearing.id}`,
     `  Public playlist:          ${base}/hls/hearings/${hearing.id}/master.m3u8`,
     `  Public schedule:          ${base}/public/schedule`,
     `  API description:          ${base}/openapi.json`,

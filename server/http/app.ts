@@ -83,7 +83,7 @@ export function createHttpApp(o: HttpOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', o.trustProxy ?? 'loopback');
-  // The watch page loads hls.js from us and media from the origin (blob: for MSE); hls.js starts
+  // Public pages load hls.js from us and media from the origin (blob: for MSE); hls.js starts
   // its transmuxing worker from a blob: URL.
   app.use(
     helmet({
@@ -117,7 +117,11 @@ export function createHttpApp(o: HttpOptions): Express {
   app.get('/vendor/hls.min.js', (_req, res) => sendInstalled(res, hlsJs));
   app.get('/vendor/socket.io.min.js', (_req, res) => sendInstalled(res, socketIoClient));
   app.use('/console', express.static(consoleDir, { index: 'index.html', maxAge: 0 }));
-  app.get('/watch/:id', (_req, res) => sendInstalled(res, path.join(playerDir, 'watch.html')));
+  // Links handed out before the portal existed (oEmbed, the demo) go to the hearing's public page.
+  app.get('/watch/:id', (req, res) => {
+    const query = req.url.indexOf('?');
+    res.redirect(301, `/hearings/${encodeURIComponent(req.params.id)}${query < 0 ? '' : req.url.slice(query)}`);
+  });
   // The iframe embed is the one page other sites may frame.
   app.get('/embed/:id', (_req, res) => {
     res.removeHeader('X-Frame-Options');

@@ -7,7 +7,7 @@ import { launchChromium } from '../support/browser.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 
-describe('the watch page plays the delayed broadcast in Chromium', () => {
+describe('the hearing’s public page plays the delayed broadcast in Chromium (old /watch links lead there)', () => {
   let s: TestServer;
   let encoder: TestEncoder;
   let browser: Browser;
@@ -32,14 +32,15 @@ describe('the watch page plays the delayed broadcast in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${s.base}/watch/${hearingId}`);
+    const landed = await page.goto(`${s.base}/watch/${hearingId}?lang=en`);
+    expect(new URL(landed?.url() ?? '').pathname).toBe(`/hearings/${hearingId}`);
     await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Test v. Test', undefined, { timeout: 10_000 });
     // Playback moves from the starting slate, across a discontinuity, into the picture: the
     // frame counter read from the video's decoded pixels turns non-zero.
     const counter = await page.waitForFunction(
       (layout) => {
-        const video = document.querySelector('video') as HTMLVideoElement;
-        if (video.readyState < 2) return 0;
+        const video = document.querySelector('courtcast-player')?.shadowRoot?.querySelector('video') as HTMLVideoElement | null;
+        if (!video || video.readyState < 2) return 0;
         const canvas = document.createElement('canvas');
         canvas.width = 640;
         canvas.height = 360;
@@ -59,14 +60,17 @@ describe('the watch page plays the delayed broadcast in Chromium', () => {
       { timeout: 45_000, polling: 500 },
     );
     expect(await counter.jsonValue()).toBeGreaterThan(0);
-    const state = await page.evaluate(() => ({
-      paused: (document.querySelector('video') as HTMLVideoElement).paused,
-      status: document.getElementById('state')?.textContent ?? '',
-      hlsJs: Boolean((window as unknown as { courtcastHls?: unknown }).courtcastHls),
-    }));
-    expect(state.hlsJs).toBe(true);
+    const state = await page.evaluate(() => {
+      const player = document.querySelector('courtcast-player');
+      return {
+        paused: (player?.shadowRoot?.querySelector('video') as HTMLVideoElement).paused,
+        state: player?.getAttribute('state'),
+        card: (player?.shadowRoot?.querySelector('.card') as HTMLElement).hidden ? '' : (player?.shadowRoot?.querySelector('.card')?.textContent ?? ''),
+      };
+    });
     expect(state.paused).toBe(false);
-    expect(state.status).not.toMatch(/problem/i);
+    expect(state.state).toBe('live');
+    expect(state.card).toBe('');
     expect(errors).toEqual([]);
     const shot = process.env.COURTCAST_SCREENSHOTS ? path.resolve('docs/watch-page.png') : path.join(os.tmpdir(), 'courtcast-watch-page.png');
     await page.screenshot({ path: shot });
