@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import { TestEncoder } from '../test/support/encoder.ts';
 import { caller, clearHearing, signIn } from '../test/support/governance.ts';
 import { startTopology, TOPOLOGY_ADMIN } from '../test/support/topology.ts';
+import { waitFor } from '../test/support/wait.ts';
 import { startNginx } from './nginx.ts';
 import { freeTcpPort } from '../test/support/redis.ts';
 import { numberArg, SMOKE } from './smoke.ts';
@@ -87,8 +88,19 @@ try {
   await clearHearing(topo.base, token, court.body.id, hearingId);
   await sleep(SMOKE ? 500 : 2_500);
   encoder = new TestEncoder(`${topo.ingestUrl}/${room.body.streamKey}`, 'flv', Date.now()).start();
-  await sleep(SMOKE ? 1_000 : 1_500);
-  if ((await api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status !== 200) throw new Error('the broadcast did not start');
+  // The start is refused until the encoder's media has reached a node, which beside other smokes
+  // took longer than the fixed second this waited (CI: "the broadcast did not start"): it is
+  // asked again until it is taken, and the last refusal is the error.
+  await waitFor(
+    async () => {
+      const started = await api('POST', `/api/hearings/${hearingId}/broadcast/start`, {});
+      if (started.status !== 200) throw new Error(`${started.status} ${JSON.stringify(started.body)}`);
+      return true;
+    },
+    'the broadcast to start',
+    30_000,
+    500,
+  );
   await sleep(D_SECONDS * 1000 + (SMOKE ? 2_000 : 10_000));
   const prefix = `/hls/hearings/${hearingId}`;
 
