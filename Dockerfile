@@ -1,8 +1,8 @@
 # Courtcast: one node. FFmpeg from Debian (libx264, AAC, libsrt, drawtext); fonts for slates and
-# the time overlay. The TypeScript runs through tsx, as in development: there is no build step.
+# the time overlay, with a Chinese face for the slates of courts that speak it. The TypeScript runs through tsx, as in development: there is no build step.
 FROM node:22-bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg fontconfig fonts-dejavu-core tini \
+ && apt-get install -y --no-install-recommends ffmpeg fontconfig fonts-dejavu-core fonts-wqy-microhei tini \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/courtcast
 COPY package.json package-lock.json ./

@@ -51,7 +51,7 @@ export const staffClient = (api) => ({
   verifyStaffAudit: () => api('GET', `/api/staff/audit/verify`),
   /**
    * POST /api/courts: Create a court
-   * @param {{ name: string, timezone?: string, timeOverlay?: boolean }} body
+   * @param {{ name: string, timezone?: string, timeOverlay?: boolean, language?: "en" | "zh-CN" | "bilingual" }} body
    */
   createCourt: (body) => api('POST', `/api/courts`, body),
   /**

@@ -10,8 +10,9 @@ command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 command -v fc-list >/dev/null 2>&1 || need_apt+=(fontconfig fonts-dejavu-core)
 # The browser tests drive Debian's Chromium through playwright-core (no browser download).
 if [ "$mode" = test ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
-# The player's Chinese strings must render in browser tests and their screenshots.
-if [ "$mode" = test ] && ! fc-list :lang=zh 2>/dev/null | grep -q .; then need_apt+=(fonts-wqy-microhei); fi
+# Chinese courts' slates are drawn with a face that has the characters (without one they fall back
+# to English), and the player's Chinese strings must render in browser tests and their screenshots.
+if ! fc-list :lang=zh-cn 2>/dev/null | grep -q .; then need_apt+=(fonts-wqy-microhei); fi
 # State-store contract tests and restart recovery start a private redis-server.
 if [ "$mode" = test ] && ! command -v redis-server >/dev/null 2>&1; then need_apt+=(redis-server); fi
 # The deployment test checks deploy/nginx.conf with Debian's nginx.

@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import { ControlChannel } from './control/namespace.ts';
 import { openSocketServer } from './control/socket-server.ts';
-import { SlateLibrary, type SlateSource } from './delay/slates.ts';
+import { SlateLibrary } from './delay/slates.ts';
 import { isCourtcastError } from './domain/errors.ts';
 import { ViewerCounter } from './service/publicity/viewers.ts';
 import { SCRYPT_LOG_N } from './service/identity/passwords.ts';
@@ -54,8 +54,8 @@ export interface Courtcast {
   readonly broadcasts: BroadcastService;
   readonly control: ControlChannel;
   readonly ingest: RtmpIngest;
-  /** The slate segments the public may be shown instead of the picture. */
-  readonly slates: SlateSource;
+  /** The slate segments the public may be shown instead of the picture, in each court's language. */
+  readonly slates: SlateLibrary;
   readonly recorder: Recorder;
   readonly archiveStore: ObjectStore;
   readonly signingKey: SigningKey;

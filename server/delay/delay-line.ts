@@ -102,6 +102,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
       segmentMs: this.segmentMs,
       fps: o.fps ?? 30,
       broadcast: o.broadcast !== false,
+      card: (kind) => o.slates.card(kind),
       logger: o.logger,
       ...(o.renderer ? { renderer: o.renderer } : {}),
       ...(o.transcoderBacklogMs ? { transcoderBacklogMs: o.transcoderBacklogMs } : {}),

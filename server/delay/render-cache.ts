@@ -1,5 +1,7 @@
 import type { BroadcastProgram } from '../domain/program.ts';
 import type { Logger } from '../domain/logger.ts';
+import type { SlateCard } from '../media/args.ts';
+import type { PublicSlate } from './slates.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import { RenderNotMade, type MaskRenderer } from './mask-renderer.ts';
 import { liveProven, renderPlan, segmentId, type PendingSegment, type RenderPlan } from './render-plan.ts';
@@ -35,6 +37,8 @@ export interface RenderCacheOptions extends RenderHooks {
   readonly fps: number;
   /** False for a hearing that is not public: nothing of it airs, so no edge is ever spliced. */
   readonly broadcast: boolean;
+  /** The card of each slate in the hearing's language, drawn over a segment's off-air frames. */
+  readonly card: (kind: PublicSlate) => SlateCard;
   readonly logger: Logger;
 }
 
@@ -50,7 +54,7 @@ export class RenderCache {
 
   /** The render a segment needs under this program, or null. */
   plan(s: PendingSegment, program: BroadcastProgram): RenderPlan | null {
-    return renderPlan(s, program, { fps: this.o.fps, broadcast: this.o.broadcast });
+    return renderPlan(s, program, { fps: this.o.fps, broadcast: this.o.broadcast, card: this.o.card });
   }
 
   /**

@@ -5,7 +5,8 @@ import type { SegmentMask } from '../media/mask-filters.ts';
 import { frameOffsets, soundFrom, soundTo } from '../pipeline/capture-dating.ts';
 import { liveCovers } from '../pipeline/slot-proof.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
-import { SLATE_TEXT } from './slates.ts';
+import type { SlateCard } from '../media/args.ts';
+import type { PublicSlate } from './slates.ts';
 
 /** A segment waiting for release, with whether its published date had to be pushed later. */
 export type PendingSegment = CompletedSegment & { readonly pdtPushed?: boolean };
@@ -65,7 +66,7 @@ export interface RenderPlan {
  * inside it (a segment dated frame by frame, of a broadcast hearing), the slate windows over its
  * off-air frames. Null when it needs none.
  */
-export function renderPlan(s: PendingSegment, program: BroadcastProgram, o: { readonly fps: number; readonly broadcast: boolean }): RenderPlan | null {
+export function renderPlan(s: PendingSegment, program: BroadcastProgram, o: { readonly fps: number; readonly broadcast: boolean; readonly card: (kind: PublicSlate) => SlateCard }): RenderPlan | null {
   const span = { start: s.captureStart, end: s.captureEnd };
   const masks = (program.masks ?? []).filter((m) => !isWholePictureKind(m.kind));
   const over = masksOver(masks, span);
@@ -75,6 +76,7 @@ export function renderPlan(s: PendingSegment, program: BroadcastProgram, o: { re
   const windows = !o.broadcast || !frames ? null : slateWindows(program, frames, s.captureStart, s.captureEnd);
   if (windows === null || !frames) return masked ? { key: maskKey, masks: segmentMasks(over, s, o.fps), over, masked, windows: null } : null;
   // A window at either end of the frames silences the sound beyond them too (it is off the air as well).
-  const slates = windows.map((w): SegmentMask => ({ kind: 'slate', text: SLATE_TEXT[w.slate], from: soundFrom(w.from, o.fps, s.durationSec), to: soundTo(w.to, frames.length, o.fps, s.durationSec) }));
-  return { key: `${maskKey}|${JSON.stringify(windows)}`, masks: [...segmentMasks(over, s, o.fps), ...slates], over, masked, windows };
+  const slates = windows.map((w): SegmentMask => ({ kind: 'slate', card: o.card(w.slate), from: soundFrom(w.from, o.fps, s.durationSec), to: soundTo(w.to, frames.length, o.fps, s.durationSec) }));
+  // The cards are in the key: the same windows in another language are another render.
+  return { key: `${maskKey}|${JSON.stringify(windows)}|${JSON.stringify(slates.map((m) => m.card))}`, masks: [...segmentMasks(over, s, o.fps), ...slates], over, masked, windows };
 }

@@ -5,7 +5,7 @@
  * by a newer node survives being read and written back by an older one.
  */
 import { z } from 'zod';
-import { CASE_TYPES, PRIVACY_GROUNDS, type Court, type Courtroom, type Hearing } from './courts.ts';
+import { CASE_TYPES, COURT_LANGUAGES, PRIVACY_GROUNDS, type Court, type Courtroom, type Hearing } from './courts.ts';
 import { BROADCAST_SCOPES, OBJECTORS, type ActorRef, type GovernanceRecord } from './governance.ts';
 import type { CourtId, CourtroomId, HearingId } from './ids.ts';
 import { MASK_KINDS, STANDING_MASK_KINDS, type Mask } from './masks.ts';
@@ -17,7 +17,7 @@ const courtroomId = z.custom<CourtroomId>((v) => typeof v === 'string');
 const hearingId = z.custom<HearingId>((v) => typeof v === 'string');
 const region = z.looseObject({ x: z.number(), y: z.number(), w: z.number(), h: z.number() });
 
-export const courtCodec: z.ZodType<Court> = z.looseObject({ id: courtId, name: z.string(), timezone: z.string(), timeOverlay: z.boolean().optional() });
+export const courtCodec: z.ZodType<Court> = z.looseObject({ id: courtId, name: z.string(), timezone: z.string(), timeOverlay: z.boolean().optional(), language: z.enum(COURT_LANGUAGES).optional() });
 
 export const courtroomCodec: z.ZodType<Courtroom> = z.looseObject({
   id: courtroomId,

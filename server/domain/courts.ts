@@ -1,6 +1,11 @@
 import type { CourtId, CourtroomId, HearingId } from './ids.ts';
 import type { StandingKind } from './masks.ts';
 
+/** The languages a court's slates and cards speak: one, or both (Chinese above English). */
+export const COURT_LANGUAGES = ['en', 'zh-CN', 'bilingual'] as const;
+/** A court's language. */
+export type CourtLanguage = (typeof COURT_LANGUAGES)[number];
+
 /** A court: the institution that holds hearings. */
 export interface Court {
   readonly id: CourtId;
@@ -8,6 +13,8 @@ export interface Court {
   readonly timezone: string;
   /** False for a court that shows the time in the courtroom picture itself; absent means true. */
   readonly timeOverlay?: boolean;
+  /** What its slates say to the public; absent means English (courts made before it existed). */
+  readonly language?: CourtLanguage;
 }
 
 /** How a courtroom's encoder reaches us. RTMP shares one port; SRT gets a port per courtroom. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HTTP_BROADCAST_COMMANDS } from '../domain/commands.ts';
-import { CASE_TYPES, PRIVACY_GROUNDS } from '../domain/courts.ts';
+import { CASE_TYPES, COURT_LANGUAGES, PRIVACY_GROUNDS } from '../domain/courts.ts';
 import { isRegionKind, maskPolicy, STANDING_MASK_KINDS } from '../domain/masks.ts';
 import { BROADCAST_SCOPES, OBJECTORS } from '../domain/governance.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
@@ -29,6 +29,8 @@ export const newCourtBody = z
       .default('UTC'),
     /** False when the courtroom's own picture already shows the time. */
     timeOverlay: z.boolean().default(true),
+    /** What the court's slates and cards say: English, Chinese, or both. */
+    language: z.enum(COURT_LANGUAGES).default('en'),
   })
   .strict();
 

@@ -195,25 +195,52 @@ export function srtGatewaySpec(o: { listen: InputOptions; publishUrl: string; pr
   };
 }
 
-/** Slate text must survive filter-graph quoting: letters, digits, spaces and light punctuation. */
-export const SLATE_TEXT_PATTERN = /^[A-Za-z0-9 .-]{1,60}$/;
+/**
+ * Slate text must survive filter-graph quoting: letters (Latin or Han), digits, spaces and light
+ * punctuation, Chinese punctuation included. Nothing that quotes, escapes or separates.
+ */
+export const SLATE_TEXT_PATTERN = /^[\p{Script=Han}A-Za-z0-9 .\-\u3001\u3002\uff0c]{1,60}$/u;
+
+/** A font file handed to drawtext: an absolute path of plain characters (no quoting needed). */
+const FONT_FILE_PATTERN = /^\/[\w./+-]+$/;
+
+/** One line of a slate card, with the font file that has its glyphs (absent: fontconfig's default). */
+export interface SlateLine {
+  readonly text: string;
+  readonly fontFile?: string;
+}
+
+/** A slate card: its lines, top to bottom (two for a bilingual court). */
+export type SlateCard = readonly SlateLine[];
 
 /** The slates' background colour. */
 export const SLATE_COLOR = '0x1b2a3a';
 
 /**
- * The slate's text, centred, sized to the picture height. Slate segments and the slate parts of
- * spliced segments (a program edge inside a segment) draw it alike, so both look the same.
+ * The slate's lines, centred as a block, sized to the picture height. Slate segments and the slate
+ * parts of spliced segments (a program edge inside a segment) draw it alike, so both look the
+ * same. `enable` (a timeline option) limits every line to the frames it covers.
  */
-export function slateTextFilter(text: string, height: number): string {
-  if (!SLATE_TEXT_PATTERN.test(text)) throw new Error(`slate text not allowed: ${text}`);
-  return `drawtext=text='${text}':fontcolor=white:fontsize=${Math.round(height / 12)}:x=(w-text_w)/2:y=(h-text_h)/2`;
+export function slateTextFilter(card: SlateCard, height: number, enable?: string): string {
+  if (card.length === 0 || card.length > 3) throw new Error('a slate card has one to three lines');
+  const size = Math.round(height / (card.length > 1 ? 14 : 12));
+  const step = Math.round(size * 1.6);
+  return card
+    .map((line, i) => {
+      if (!SLATE_TEXT_PATTERN.test(line.text)) throw new Error(`slate text not allowed: ${line.text}`);
+      if (line.fontFile !== undefined && !FONT_FILE_PATTERN.test(line.fontFile)) throw new Error(`font file not allowed: ${line.fontFile}`);
+      const offset = Math.round((i - (card.length - 1) / 2) * step);
+      const y = offset === 0 ? '(h-text_h)/2' : `(h-text_h)/2${offset > 0 ? '+' : ''}${offset}`;
+      const font = line.fontFile ? `:fontfile=${line.fontFile}` : '';
+      return `drawtext=text='${line.text}'${font}:fontcolor=white:fontsize=${size}:x=(w-text_w)/2:y=${y}${enable ? `:${enable}` : ''}`;
+    })
+    .join(',');
 }
 
 /** Options for rendering one slate segment for one rung. */
 export interface SlateOptions {
   readonly rung: RungOptions;
-  readonly text: string;
+  readonly card: SlateCard;
   readonly seconds: number;
   readonly fps: number;
   readonly outFile: string;
@@ -221,7 +248,6 @@ export interface SlateOptions {
 
 /** A still card with centred text and silence, encoded exactly like the rung it stands in for. */
 export function slateSpec(o: SlateOptions): FfmpegSpec {
-  if (!SLATE_TEXT_PATTERN.test(o.text)) throw new Error(`slate text not allowed: ${o.text}`);
   const duration = String(o.seconds);
   const silence = { url: `anullsrc=r=${AUDIO_SAMPLE_RATE}:cl=stereo`, options: ['-f', 'lavfi', '-t', duration] };
   const common = ['-t', duration, '-f', 'mpegts', '-y'];
@@ -234,7 +260,7 @@ export function slateSpec(o: SlateOptions): FfmpegSpec {
   const h = o.rung.height;
   const w = Math.round((h * 16) / 9 / 2) * 2;
   const card = `color=c=${SLATE_COLOR}:s=${w}x${h}:r=${o.fps}:d=${duration}`;
-  const text = slateTextFilter(o.text, h);
+  const text = slateTextFilter(o.card, h);
   return {
     inputs: [
       { url: card, options: [...GLOBAL_INPUT_FLAGS, '-f', 'lavfi'] },

@@ -1,18 +1,18 @@
-import { AUDIO_SAMPLE_RATE, audioEncodeOptions, SLATE_COLOR, slateTextFilter, videoEncodeOptions, type RungOptions } from './args.ts';
+import { AUDIO_SAMPLE_RATE, audioEncodeOptions, SLATE_COLOR, slateTextFilter, videoEncodeOptions, type RungOptions, type SlateCard } from './args.ts';
 import { PIXELATE_ROWS } from './live-slots.ts';
 import { GLOBAL_INPUT_FLAGS, type FfmpegSpec } from './spec.ts';
 import { isRegionKind, maskPolicy, type MaskKind, type RegionKind, type WholePictureKind } from '../domain/masks.ts';
 
 /**
  * A mask as the renderer sees it: what, where, and when in seconds from the segment's start. A
- * `slate` replaces the whole picture with a slate card (its `text`) and silences the sound: the
+ * `slate` replaces the whole picture with a slate card (its `card`) and silences the sound: the
  * off-air part of a segment a program edge falls in.
  */
 export interface SegmentMask {
   readonly kind: Exclude<MaskKind, WholePictureKind> | 'slate';
   readonly region?: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
   readonly pitch?: number;
-  readonly text?: string;
+  readonly card?: SlateCard;
   /** Seconds from the first frame of the segment; `to` may exceed the segment. */
   readonly from: number;
   readonly to: number;
@@ -94,7 +94,7 @@ const REGION_TREATMENT: Readonly<Record<RegionKind, (s: RegionStep) => string[]>
  */
 export function videoMaskFilter(masks: readonly SegmentMask[], height: number, origin: number, fps: number): string | null {
   const regions = masks.flatMap((m) => (m.kind !== 'slate' && isRegionKind(m.kind) && m.region ? [{ ...m, kind: m.kind, region: m.region }] : []));
-  const slates = masks.filter((m) => m.kind === 'slate' && m.text);
+  const slates = masks.filter((m) => m.kind === 'slate' && m.card);
   if (regions.length === 0 && slates.length === 0) return null;
   const steps: string[] = ['null[in0]'];
   let label = '[in0]';
@@ -106,7 +106,7 @@ export function videoMaskFilter(masks: readonly SegmentMask[], height: number, o
   slates.forEach((m, i) => {
     const enable = frameWindow(m, origin, fps);
     const out = `[sl${i}]`;
-    steps.push(`${label}drawbox=x=0:y=0:w=iw:h=ih:color=${SLATE_COLOR}:t=fill:${enable},${slateTextFilter(m.text!, height)}:${enable}${out}`);
+    steps.push(`${label}drawbox=x=0:y=0:w=iw:h=ih:color=${SLATE_COLOR}:t=fill:${enable},${slateTextFilter(m.card!, height, enable)}${out}`);
     label = out;
   });
   // -vf takes one chain with internal labels; the last label is the output.

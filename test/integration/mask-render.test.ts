@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FfmpegMaskRenderer } from '../../server/delay/mask-renderer.ts';
 import { slateSpec, transcodeSpec, type RungOptions } from '../../server/media/args.ts';
 import { runFfmpeg } from '../../server/media/run.ts';
-import { SLATE_TEXT } from '../../server/delay/slates.ts';
+import { slateCard } from '../../server/delay/slates.ts';
 import { withSyntheticTone } from '../../server/media/synthetic.ts';
 import { counterSpans, firstPts } from '../../server/media/ts-continuity.ts';
 import { decodeFrames, dominantHz, regionStats } from '../support/public-feed.ts';
@@ -184,8 +184,8 @@ describe('a mask render is a drop-in replacement for the segment it masks', () =
   it('splices the slate picture and silence over the off-air frames of a program edge, and keeps the rest', async () => {
     const renderer = new FfmpegMaskRenderer({ ffmpegPath: 'ffmpeg', ladder: LADDER, fps: 30, segmentSeconds: 2, workDir: path.join(dir, 'splice'), logger: pino({ level: 'silent' }) });
     const files = Object.fromEntries(LADDER.map((r) => [r.name, seg(r.name, 1)]));
-    const text = SLATE_TEXT.paused;
-    const out = await renderer.render({ id: 'splice', files, masks: [{ kind: 'slate', text, from: 1, to: 3 }] });
+    const card = slateCard('paused', 'en', null);
+    const out = await renderer.render({ id: 'splice', files, masks: [{ kind: 'slate', card, from: 1, to: 3 }] });
     const diff = (a: Uint8Array, b: Uint8Array): number => {
       let sum = 0;
       for (let i = 0; i < a.length; i += 7) sum += Math.abs(a[i]! - b[i]!);
@@ -194,14 +194,14 @@ describe('a mask render is a drop-in replacement for the segment it masks', () =
     for (const r of LADDER.filter((x) => x.height !== undefined)) {
       // The reference is the paused slate segment itself, rendered as the slate library renders it.
       const ref = path.join(dir, `paused-${r.name}.ts`);
-      await runFfmpeg(slateSpec({ rung: r, text, seconds: 2, fps: 30, outFile: ref }), { ffmpegPath: 'ffmpeg', logger: pino({ level: 'silent' }), tags: {} });
-      const card = (await decodeFrames(await readFile(ref)))[0]!;
+      await runFfmpeg(slateSpec({ rung: r, card, seconds: 2, fps: 30, outFile: ref }), { ffmpegPath: 'ffmpeg', logger: pino({ level: 'silent' }), tags: {} });
+      const still = (await decodeFrames(await readFile(ref)))[0]!;
       const original = await decodeFrames(await readFile(seg(r.name, 1)));
       const frames = await decodeFrames(await readFile(out[r.name]!));
       expect(frames.length, r.name).toBe(original.length);
       frames.forEach((f, k) => {
-        if (k >= 30) expect(diff(f, card), `${r.name} frame ${k}`).toBeLessThan(6);
-        else expect(diff(f, original[k]!), `${r.name} frame ${k}`).toBeLessThan(diff(f, card) / 4);
+        if (k >= 30) expect(diff(f, still), `${r.name} frame ${k}`).toBeLessThan(6);
+        else expect(diff(f, original[k]!), `${r.name} frame ${k}`).toBeLessThan(diff(f, still) / 4);
       });
     }
     expect(await rmsBetween(out.audio!, 1.05, 1.95)).toBeLessThan(-60);

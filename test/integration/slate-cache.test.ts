@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SLATE_TEXT, SlateLibrary } from '../../server/delay/slates.ts';
+import { PUBLIC_SLATES, SlateLibrary } from '../../server/delay/slates.ts';
 import { decodeCounters } from '../support/public-feed.ts';
 
 describe('the slate cache shared by several servers', () => {
@@ -19,7 +19,7 @@ describe('the slate cache shared by several servers', () => {
     const [a, b] = [make(), make()];
     // Before the fix both wrote one temporary name: the second rename found it gone (ENOENT).
     await Promise.all([a.prepare(), b.prepare()]);
-    for (const kind of Object.keys(SLATE_TEXT) as (keyof typeof SLATE_TEXT)[]) {
+    for (const kind of PUBLIC_SLATES) {
       const frames = await decodeCounters(await readFile(a.file(kind, '144p')));
       expect(frames.length, kind).toBeGreaterThanOrEqual(14);
       // A slate carries no counter: it is a card, not a captured frame.

@@ -129,9 +129,9 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
  */
 export async function seedHearing(
   s: TestServer,
-  opts: { delaySeconds?: number; ingest?: 'rtmp' | 'srt'; srtPort?: number; isPublic?: boolean; scheduledStart?: Date; cleared?: boolean; timezone?: string } = {},
+  opts: { delaySeconds?: number; ingest?: 'rtmp' | 'srt'; srtPort?: number; isPublic?: boolean; scheduledStart?: Date; cleared?: boolean; timezone?: string; language?: 'en' | 'zh-CN' | 'bilingual' } = {},
 ): Promise<{ courtId: string; courtroomId: string; hearingId: string; streamKey: string }> {
-  const court = await s.api<{ id: string }>('POST', '/api/courts', { name: 'Test Court', timezone: opts.timezone ?? 'Europe/London' });
+  const court = await s.api<{ id: string }>('POST', '/api/courts', { name: 'Test Court', timezone: opts.timezone ?? 'Europe/London', ...(opts.language ? { language: opts.language } : {}) });
   const room = await s.api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, {
     name: 'Room 1',
     ingest: opts.ingest ?? 'rtmp',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { masterSpec, rtmpPullInput, slateSpec, srtGatewaySpec, srtListenInput, transcodeSpec } from '../../server/media/args.ts';
+import { masterSpec, rtmpPullInput, slateSpec, slateTextFilter, srtGatewaySpec, srtListenInput, transcodeSpec } from '../../server/media/args.ts';
 import { backoffPolicy } from '../../server/media/restart-policy.ts';
 import { specToArgs } from '../../server/media/spec.ts';
 import { counterFilters, readCounter, COUNTER_LAYOUT } from '../../server/media/synthetic.ts';
@@ -66,9 +66,21 @@ describe('FFmpeg argument builders', () => {
   });
 
   it('renders slates with the rung encoding and refuses text that would break the filter graph', () => {
-    const s = specToArgs(slateSpec({ rung: ladder[0]!, text: 'Please stand by', seconds: 2, fps: 30, outFile: '/s.ts' }));
+    const s = specToArgs(slateSpec({ rung: ladder[0]!, card: [{ text: 'Please stand by' }], seconds: 2, fps: 30, outFile: '/s.ts' }));
     expect(s).toContain('color=c=0x1b2a3a:s=640x360:r=30:d=2');
-    expect(() => slateSpec({ rung: ladder[0]!, text: "it's:over", seconds: 2, fps: 30, outFile: '/s.ts' })).toThrow();
+    expect(() => slateSpec({ rung: ladder[0]!, card: [{ text: "it's:over" }], seconds: 2, fps: 30, outFile: '/s.ts' })).toThrow();
+    expect(() => slateSpec({ rung: ladder[0]!, card: [{ text: '请稍候', fontFile: "/f.ttc':x" }], seconds: 2, fps: 30, outFile: '/s.ts' })).toThrow(/font file/);
+  });
+
+  it('draws a bilingual card as two centred lines, the Chinese one in its own font', () => {
+    const vf = slateTextFilter([{ text: '请稍候', fontFile: '/usr/share/fonts/wqy.ttc' }, { text: 'Please stand by' }], 360, "enable='between(t,1,2)'");
+    const lines = vf.split(',drawtext');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain("text='请稍候':fontfile=/usr/share/fonts/wqy.ttc");
+    expect(lines[0]).toMatch(/y=\(h-text_h\)\/2-\d+/);
+    expect(lines[1]).toMatch(/y=\(h-text_h\)\/2\+\d+/);
+    expect(lines[1]).not.toContain('fontfile');
+    expect(vf.match(/enable='between/g)).toHaveLength(2);
   });
 
   it('draws and reads back the frame counter', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DelayLine } from '../../server/delay/delay-line.ts';
 import type { MaskRenderer } from '../../server/delay/mask-renderer.ts';
+import { slateCard } from '../../server/delay/slates.ts';
 import type { Mask } from '../../server/domain/masks.ts';
 import { applyAction, emptyProgram, type BroadcastProgram, type ProgramAction } from '../../server/domain/program.ts';
 import { LocalObjectStore } from '../../server/store/local-object-store.ts';
@@ -102,7 +103,7 @@ describe('delay line and release gate', () => {
       window: 100,
       publicStore: store,
       publicPrefix: 'h',
-      slates: { file: (kind, rung) => path.join(dir, 'slates', `${kind}-${rung}.ts`), standby: (rung) => Buffer.from(`slate standby ${rung}`) },
+      slates: { file: (kind, rung) => path.join(dir, 'slates', `${kind}-${rung}.ts`), standby: (rung) => Buffer.from(`slate standby ${rung}`), card: (kind) => slateCard(kind, 'en', null) },
       renderer,
       transcoderBacklogMs: () => backlog,
       rendersShed: () => rendersShed,
@@ -236,9 +237,9 @@ describe('delay line and release gate', () => {
     at(102_800);
     await settle();
     expect(renderCalls.map((c) => c.id)).toEqual(['r1-1']);
-    const slate = renderCalls[0]!.masks[0] as { kind: string; text: string; from: number; to: number };
+    const slate = renderCalls[0]!.masks[0] as { kind: string; card: readonly { text: string }[]; from: number; to: number };
     expect(slate.kind).toBe('slate');
-    expect(slate.text).toMatch(/paused/);
+    expect(slate.card[0]!.text).toMatch(/paused/);
     expect(slate.to).toBeGreaterThanOrEqual(2);
     expect(Math.abs(slate.from - 0.7)).toBeLessThanOrEqual(1 / 30 + 0.011);
     at(104_000 + D);

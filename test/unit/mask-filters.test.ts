@@ -27,7 +27,7 @@ describe('mask render filters', () => {
       [
         { kind: 'black', region: box, from: 0, to: 1 },
         { kind: 'blur', region: box, from: 0.5, to: 2 },
-        { kind: 'slate', text: 'The broadcast is paused', from: 1.5, to: 3 },
+        { kind: 'slate', card: [{ text: 'The broadcast is paused' }], from: 1.5, to: 3 },
         { kind: 'mute', from: 0, to: 2 },
       ],
       360,
@@ -42,7 +42,7 @@ describe('mask render filters', () => {
   });
 
   it('silences mute and slate windows an audio frame early, and shifts a voice across the segment', () => {
-    const af = audioMaskFilter([{ kind: 'mute', from: 1, to: 2 }, { kind: 'slate', text: 'x', from: 0, to: 0.5 }], 10, 12)!;
+    const af = audioMaskFilter([{ kind: 'mute', from: 1, to: 2 }, { kind: 'slate', card: [{ text: 'x' }], from: 0, to: 0.5 }], 10, 12)!;
     const [a] = bounds(af);
     expect(a).toBeCloseTo(11 - 1024 / 48_000, 5);
     expect(af.match(/volume=0/g)).toHaveLength(2);

@@ -54,12 +54,14 @@ export class Arrivals {
     const room = await this.h.o.registry.courtroom(hearing.courtroomId);
     await this.h.gate.admit(hearingId, 'open', hearing);
     const court = await this.h.o.registry.court(hearing.courtId);
+    // Before the lease: rendering a language's slates the first time takes seconds.
+    const slates = await this.h.o.slates.of(court.language ?? 'en');
     const lease = await this.h.o.cluster.hold(hearingId).catch((err: unknown) => {
       throw new CourtcastError('STORE_UNAVAILABLE', 'which node runs the hearing cannot be settled now, so it was not opened', undefined, { cause: err });
     });
     if (!lease) throw new CourtcastError('CONFLICT', 'another node runs this hearing');
     if (this.h.sessions.has(hearingId)) return this.h.sessions.get(hearingId) as LiveHearing;
-    const session = buildLiveHearing(this.h.o, hearing, room, court, this.h.sessions.tenure(hearingId, lease.token));
+    const session = buildLiveHearing(this.h.o, hearing, room, court, slates, this.h.sessions.tenure(hearingId, lease.token));
     this.h.sessions.adopt(hearingId, session);
     await this.h.o.registry.setHearingStatus(hearingId, 'live');
     this.h.observe(session);
@@ -133,7 +135,8 @@ export class Arrivals {
       const last = action === 'taken-over' ? await this.lastEntry(hearing.id) : undefined;
       restore = { ...restore, program: programOnArrival(restore.program, action, last, this.h.o.cluster.nodeId, this.h.now()).program };
       const room = await this.h.o.registry.courtroom(hearing.courtroomId);
-      session = buildLiveHearing(this.h.o, hearing, room, await this.h.o.registry.court(hearing.courtId), this.h.sessions.tenure(hearing.id, lease.token), restore);
+      const court = await this.h.o.registry.court(hearing.courtId);
+      session = buildLiveHearing(this.h.o, hearing, room, court, await this.h.o.slates.of(court.language ?? 'en'), this.h.sessions.tenure(hearing.id, lease.token), restore);
     } catch (err) {
       await this.h.o.cluster.letGo(hearing.id);
       throw err;

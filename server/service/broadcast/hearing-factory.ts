@@ -7,7 +7,7 @@ import { DelayLine, type DelayLineState } from '../../delay/delay-line.ts';
 import { isShed } from '../../domain/shedding.ts';
 import { FfmpegMaskRenderer } from '../../delay/mask-renderer.ts';
 import type { VariantInfo } from '../../delay/playlist.ts';
-import type { SlateLibrary } from '../../delay/slates.ts';
+import type { SlateLibrary, SlateSource } from '../../delay/slates.ts';
 import type { Ingest } from '../../ingest/ingest.ts';
 import { GOP_HANDOVER_MAX_AGE_MS } from '../../ingest/gop-in-progress.ts';
 import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../../media/args.ts';
@@ -107,7 +107,7 @@ export function variantsOf(ladder: readonly RungOptions[]): VariantInfo[] {
  * (release at capture end + D, the gate, renders) and the live hearing that owns the program and
  * ties them together. Nothing runs until the session is started.
  */
-export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, court: Court, tenure: Tenure, restore?: Restore): LiveHearing {
+export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, court: Court, slates: SlateSource, tenure: Tenure, restore?: Restore): LiveHearing {
   const now = o.now ?? Date.now;
   const log = o.logger;
   const pipeline = new HearingPipeline({
@@ -153,7 +153,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     window: o.publicWindow,
     publicStore: o.publicStore,
     publicPrefix: hearingPrefix(hearing.id),
-    slates: o.slates,
+    slates,
     // The live hearing owns the program; the delay line reads it there at every decision.
     program: () => session.program,
     // A hearing that is not public never airs: its public playlist only ever carries slates.

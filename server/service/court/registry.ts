@@ -1,6 +1,6 @@
 import { settleWithin } from '../../domain/deadline.ts';
 import { CourtcastError } from '../../domain/errors.ts';
-import { delayAllowed, type CaseType, type Court, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type MaskPreset, type PrivacyGround, type StandingMask } from '../../domain/courts.ts';
+import { delayAllowed, type CaseType, type Court, type CourtLanguage, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type MaskPreset, type PrivacyGround, type StandingMask } from '../../domain/courts.ts';
 import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type CourtroomId, type HearingId } from '../../domain/ids.ts';
 import { mayControl, type Principal } from '../../domain/users.ts';
 import { courtCodec, courtroomCodec, hearingCodec } from '../../domain/codecs.ts';
@@ -87,8 +87,14 @@ export class Registry {
     return this.byKey.get(key) ?? null;
   }
 
-  async createCourt(input: { name: string; timezone: string; timeOverlay?: boolean }): Promise<Court> {
-    const court: Court = { id: newCourtId(), name: input.name, timezone: input.timezone, ...(input.timeOverlay === false ? { timeOverlay: false } : {}) };
+  async createCourt(input: { name: string; timezone: string; timeOverlay?: boolean; language?: CourtLanguage }): Promise<Court> {
+    const court: Court = {
+      id: newCourtId(),
+      name: input.name,
+      timezone: input.timezone,
+      ...(input.timeOverlay === false ? { timeOverlay: false } : {}),
+      ...(input.language ? { language: input.language } : {}),
+    };
     await this.courtRecords.put(court.id, court);
     return court;
   }
