@@ -2,31 +2,18 @@
 // It talks to the staff API over HTTP and to the control channel over Socket.IO.
 /* global Hls, io */
 import { renderGovernance } from './governance.js';
+import { dateTime, label, loadLanguage, t, timeOfDay } from './i18n.js';
 import { $, apiCaller, forgetSession, session, wireSignIn } from './session.js';
 import { staffClient } from './staff-api.js';
 
-/** Plain-language messages for the error codes a clerk may meet. */
-const MESSAGES = {
-  FORBIDDEN: 'You do not serve this courtroom, so you cannot control its broadcast.',
-  UNAUTHORIZED: 'Your sign-in has expired. Please sign in again.',
-  INVALID_TRANSITION: 'That is not possible in the broadcast’s current state.',
-  VALIDATION_FAILED: 'The command was incomplete.',
-  IDEMPOTENCY_IN_FLIGHT: 'That command is already being carried out.',
-  NOT_FOUND: 'This hearing no longer exists.',
-  INTERNAL: 'The server could not carry out the command. Try again; if it fails, call technical support.',
-  TIMEOUT: 'No answer from the server. The command may not have been carried out; it is being retried.',
-  ACCOUNT_DISABLED: 'Your account has been disabled. Control of the broadcast has ended for you.',
-  ACCOUNT_DELETED: 'Your account no longer exists. Control of the broadcast has ended for you.',
-  SESSION_ENDED: 'Your session was ended (password changed or account disabled). Please sign in again.',
-  TOKEN_EXPIRED: 'Your sign-in has expired. Please sign in again.',
-  STORE_UNAVAILABLE: 'The state store is down: commands act, but may not be saved yet.',
-  BUSY: 'The server is busy. Try again in a few seconds.',
-  NOT_APPROVED: 'Not approved for broadcast:',
-};
+/** A plain-language message for an error code a clerk may meet (console/locales, `error.CODE`). */
+const message = (code, fallback = '') => label('error', code, fallback);
 /** Codes after which this console must sign in again. */
 const SIGN_OUT_CODES = new Set(['UNAUTHORIZED', 'ACCOUNT_DISABLED', 'ACCOUNT_DELETED', 'SESSION_ENDED', 'TOKEN_EXPIRED']);
 
-const api = apiCaller({ onSignOut: () => signOut(), expired: MESSAGES.UNAUTHORIZED });
+await loadLanguage();
+
+const api = apiCaller({ onSignOut: () => signOut(), expired: message('UNAUTHORIZED'), failed: (status) => t('common.request-failed', { status }) });
 const staff = staffClient(api);
 
 function show(view) {
@@ -49,12 +36,15 @@ $('signout').addEventListener('click', signOut);
 $('back').addEventListener('click', () => { leaveHearing(); void showList(); });
 
 let me = null; // the signed-in principal
+let zones = new Map(); // court id → its time zone: a hearing's times are read in its court's zone
+const zoneOf = (hearing) => zones.get(hearing?.courtId);
 
 async function showList() {
   me = await staff.me();
-  $('who').textContent = `${me.username} (${me.roles.join(', ')})`;
+  $('who').textContent = `${me.username} (${me.roles.map((r) => label('role', r)).join(', ')})`;
   $('signout').hidden = false;
-  const hearings = await staff.listHearings();
+  const [hearings, courts] = await Promise.all([staff.listHearings(), staff.listCourts().catch(() => [])]);
+  zones = new Map(courts.map((c) => [c.id, c.timezone]));
   const ul = $('hearings');
   ul.replaceChildren();
   for (const h of hearings) {
@@ -63,8 +53,8 @@ async function showList() {
     b.dataset.hearing = h.id;
     b.innerHTML = `<span><b></b> <span class="muted"></span></span><span class="muted"></span>`;
     b.querySelector('b').textContent = h.title;
-    b.querySelector('span .muted').textContent = `case ${h.caseNumber}`;
-    b.lastChild.textContent = `${h.status} · ${new Date(h.scheduledStart).toLocaleString()}`;
+    b.querySelector('span .muted').textContent = t('hearing.case', { n: h.caseNumber });
+    b.lastChild.textContent = `${label('status', h.status)} · ${dateTime(Date.parse(h.scheduledStart), zoneOf(h))}`;
     b.addEventListener('click', () => openHearing(h.id));
     li.append(b);
     ul.append(li);
@@ -100,11 +90,11 @@ function openHearing(id) {
     setConn(true);
     // A (re)connected console asks for the full state; nothing is assumed from before.
     socket.timeout(10_000).emit('join', { hearingId: id }, (err, ack) => {
-      if (err) return banner(MESSAGES.TIMEOUT);
+      if (err) return banner(message('TIMEOUT'));
       if (!ack.ok) {
         // An approver decides the broadcast without controlling it: the panel is theirs.
         if (ack.error.code === 'FORBIDDEN' && me?.roles.includes('approver')) return banner(null);
-        return banner(MESSAGES[ack.error.code] ?? ack.error.message);
+        return banner(message(ack.error.code, ack.error.message));
       }
       render(ack.state);
     });
@@ -115,13 +105,13 @@ function openHearing(id) {
     setConn(false);
     const code = err.data?.code;
     if (SIGN_OUT_CODES.has(code)) {
-      banner(MESSAGES[code] ?? err.message);
+      banner(message(code, err.message));
       signOut();
     }
   });
   // The server took this console's rights away: for one hearing, or for the whole connection.
   socket.on('revoked', (r) => {
-    banner(MESSAGES[r.code] ?? r.message);
+    banner(message(r.code, r.message));
     if (SIGN_OUT_CODES.has(r.code)) {
       socket.disconnect();
       signOut();
@@ -140,11 +130,12 @@ async function refreshGovernance() {
   governanceBusy = true;
   try {
     const { hearing } = await staff.hearing({ id: current.id });
-    const g = await renderGovernance($('governance'), { api, hearingId: current.id, me, hearing, onError: (m) => banner(m) });
-    $('gov-summary').textContent = g.live.cleared ? 'approved' : 'not approved';
+    current.zone ??= zoneOf(hearing);
+    const g = await renderGovernance($('governance'), { api, hearingId: current.id, me, hearing, onError: (m) => banner(m), zone: current.zone });
+    $('gov-summary').textContent = t(g.live.cleared ? 'gov.approved' : 'gov.not-approved');
     if (!current.state) {
       $('h-title').textContent = hearing.title;
-      $('h-case').textContent = `case ${hearing.caseNumber}`;
+      $('h-case').textContent = t('hearing.case', { n: hearing.caseNumber });
     }
   } catch (err) {
     banner(err.message);
@@ -156,9 +147,16 @@ async function refreshGovernance() {
 function setConn(up) {
   const el = $('conn');
   el.className = up ? 'conn' : 'conn down';
-  el.textContent = up ? 'Connected to the control server.' : 'Connection lost — reconnecting. Commands are disabled until it is back.';
+  el.textContent = t(up ? 'conn.up' : 'conn.down');
   for (const b of document.querySelectorAll('.controls button')) if (!up) b.disabled = true;
   if (up && current?.state) render(current.state);
+}
+
+/** What a refused command says: the code's message, then what the server said (its blockers in words). */
+function failure(error) {
+  const blockers = error.details?.blockers;
+  const detail = blockers?.length ? blockers.map((b) => label('blocker', b)).join(' ') : error.message;
+  return `${message(error.code)} ${detail}`.trim();
 }
 
 function banner(text) {
@@ -166,25 +164,24 @@ function banner(text) {
   $('banner').textContent = text ?? '';
 }
 
-const PHASE_TEXT = { ready: 'NOT STARTED', 'on-air': 'ON AIR', paused: 'PAUSED', cut: 'CUT', ended: 'ENDED' };
-
 function render(st) {
   if (!current || st.hearing.id !== current.id) return;
   const first = !current.state;
   current.state = st;
   current.skew = Date.parse(st.serverTime) - Date.now();
   $('h-title').textContent = st.hearing.title;
-  $('h-case').textContent = `case ${st.hearing.caseNumber}`;
-  $('delay-label').textContent = `${st.hearing.delaySeconds} s`;
+  $('h-case').textContent = t('hearing.case', { n: st.hearing.caseNumber });
+  current.zone ??= zoneOf(st.hearing);
+  $('public-caption').textContent = t('public.caption', { s: st.hearing.delaySeconds });
   const phase = st.live?.phase ?? 'ready';
   const el = $('phase');
-  el.textContent = st.live?.finished ? 'ENDED' : PHASE_TEXT[phase] ?? phase;
+  el.textContent = label('phase', st.live?.finished ? 'ended' : phase);
   el.className = `phase phase-${phase}`;
   $('viewers').textContent = String(st.viewers);
   const h = st.encoderHealth;
-  $('encoder').textContent = !h ? 'Encoder: not live' : h.connected
-    ? `Encoder connected · ${h.kbps ?? '—'} kbps · ${h.fps || '—'} fps · ${h.width || '—'}×${h.height || '—'}`
-    : 'Encoder NOT CONNECTED — the public sees “please stand by”';
+  $('encoder').textContent = !h ? t('encoder.not-live') : h.connected
+    ? t('encoder.connected', { kbps: h.kbps ?? '—', fps: h.fps || '—', w: h.width || '—', h: h.height || '—' })
+    : t('encoder.lost');
   // The server says which commands the hearing's phase allows now; the console keeps no rules of its own.
   const may = (cmd) => Boolean(socket?.connected) && (st.allowed ?? []).includes(cmd);
   for (const cmd of ['start', 'pause', 'resume', 'end']) $(`btn-${cmd}`).disabled = !may(cmd);
@@ -199,15 +196,13 @@ function render(st) {
 function renderHealth(st) {
   const el = $('health');
   const problems = [];
-  if (st.health?.stateStore === 'down' || st.live?.programSaved === false) problems.push('The state store is down: your commands act on the broadcast, but are not saved yet.');
-  if (st.health?.publicStore === 'down' || st.live?.publicStoreFault) problems.push('The public store refuses writes: viewers see the playlist hold or “please stand by”.');
-  if (st.health?.dataDisk && !st.health.dataDisk.ok) problems.push(`The server’s data disk refuses writes (${st.health.dataDisk.error ?? 'unknown error'}): the picture is held and viewers see “please stand by”; cut, pause and masks still act. It comes back by itself once there is room.`);
-  if (st.live?.load === 'falling-behind') problems.push('The transcoder is falling behind real time (the machine is overloaded): the public may see “please stand by” until it catches up.');
-  if (st.live?.shed?.includes('retroactive-renders')) problems.push('To keep real time, masks over past seconds are not re-rendered: the segments they cover air as the “no broadcast” card until the machine keeps up again.');
+  if (st.health?.stateStore === 'down' || st.live?.programSaved === false) problems.push(t('health.state-store'));
+  if (st.health?.publicStore === 'down' || st.live?.publicStoreFault) problems.push(t('health.public-store'));
+  if (st.health?.dataDisk && !st.health.dataDisk.ok) problems.push(t('health.data-disk', { error: st.health.dataDisk.error ?? '?' }));
+  if (st.live?.load === 'falling-behind') problems.push(t('health.behind'));
+  if (st.live?.shed?.includes('retroactive-renders')) problems.push(t('health.shed'));
   const archive = st.health?.archive;
-  if (archive && !archive.ok) {
-    problems.push(`The archive is ${Math.round(archive.behindMs / 1000)} s behind (${archive.pending} recordings waiting to upload): recording goes on and is kept locally until the archive store takes it.`);
-  }
+  if (archive && !archive.ok) problems.push(t('health.archive', { s: Math.round(archive.behindMs / 1000), n: archive.pending }));
   el.hidden = problems.length === 0;
   el.textContent = problems.join(' ');
 }
@@ -217,16 +212,16 @@ function renderAudit(entries) {
   ol.replaceChildren();
   for (const e of [...entries].reverse()) {
     const li = document.createElement('li');
-    const who = e.actor.kind === 'user' ? `${e.actor.username} (${e.actor.role})` : 'Courtcast';
+    const who = e.actor.kind === 'user' ? `${e.actor.username} (${label('role', e.actor.role)})` : 'Courtcast';
     li.innerHTML = '<b></b> <span></span>';
-    li.firstChild.textContent = e.action;
-    li.lastChild.textContent = ` by ${who} at ${new Date(e.at).toLocaleTimeString()}${e.reason ? ` — “${e.reason}”` : ''}`;
+    li.firstChild.textContent = label('action', e.action);
+    li.lastChild.textContent = ` ${t('audit.by', { who, at: timeOfDay(e.at, current?.zone) })}${e.reason ? ` — “${e.reason}”` : ''}`;
     ol.append(li);
   }
 }
 
 function attachPlayers(st) {
-  if (!window.Hls?.isSupported()) return banner('This browser cannot play the video streams.');
+  if (!window.Hls?.isSupported()) return banner(t('player.unsupported'));
   if (st.previewUrl && !previewHls) {
     // The preview is the undelayed master: only signed-in clerks of this courtroom may fetch it.
     previewHls = new Hls({ liveSyncDurationCount: 1, xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${session.token}`) });
@@ -251,8 +246,8 @@ setInterval(() => {
   if (!st) return;
   const now = Date.now() + (current.skew ?? 0);
   const airs = new Date(now + st.hearing.delaySeconds * 1000);
-  $('airs-at').textContent = airs.toLocaleTimeString();
-  $('airs-in').textContent = ` (in ${st.hearing.delaySeconds} s)`;
+  $('airs-at').textContent = timeOfDay(airs.getTime(), current.zone);
+  $('airs-in').textContent = ` ${t('status.airs-in', { s: st.hearing.delaySeconds })}`;
 }, 250);
 
 // ---------- audio level ----------
@@ -290,16 +285,16 @@ function meterFor(video) {
 // ---------- commands ----------
 
 function send(command, reason) {
-  if (!socket?.connected || !current) return banner(MESSAGES.TIMEOUT);
+  if (!socket?.connected || !current) return banner(message('TIMEOUT'));
   // One key per intended action: a retry after a timeout can never act twice.
   const attempt = pending?.command === command ? pending : { command, key: crypto.randomUUID(), reason };
   pending = attempt;
   banner(null);
   socket.timeout(5000).emit(command, { hearingId: current.id, idempotencyKey: attempt.key, ...(attempt.reason ? { reason: attempt.reason } : {}) }, (err, ack) => {
-    if (err) { banner(MESSAGES.TIMEOUT); return setTimeout(() => { if (pending === attempt) send(command, reason); }, 500); }
+    if (err) { banner(message('TIMEOUT')); return setTimeout(() => { if (pending === attempt) send(command, reason); }, 500); }
     if (pending === attempt) pending = null;
-    if (!ack.ok) return banner(`${MESSAGES[ack.error.code] ?? ''} ${ack.error.message}`.trim());
-    if (ack.persisted === false) banner(`Done. ${MESSAGES.STORE_UNAVAILABLE}`);
+    if (!ack.ok) return banner(failure(ack.error));
+    if (ack.persisted === false) banner(t('command.done-unsaved', { why: message('STORE_UNAVAILABLE') }));
     render(ack.state);
   });
 }
@@ -307,7 +302,7 @@ function send(command, reason) {
 $('btn-start').addEventListener('click', () => send('start'));
 $('btn-pause').addEventListener('click', () => send('pause', $('reason').value));
 $('btn-resume').addEventListener('click', () => send('resume'));
-$('btn-end').addEventListener('click', () => { if (confirm('End the broadcast? The public playlist will close.')) send('end'); });
+$('btn-end').addEventListener('click', () => { if (confirm(t('command.end-confirm'))) send('end'); });
 
 // The cut is armed by the first press and fired by a second within 3 s: a slip of the hand
 // does nothing, and an emergency costs one extra keystroke, no dialog.
@@ -317,14 +312,14 @@ function pressCut() {
   if (Date.now() < armedUntil) {
     armedUntil = 0;
     $('cut').classList.remove('armed');
-    $('cut').firstChild.textContent = 'CUT';
+    $('cut-label').textContent = t('cut.label');
     send('cut', $('reason').value);
     return;
   }
   armedUntil = Date.now() + 3000;
   $('cut').classList.add('armed');
-  $('cut').firstChild.textContent = 'CONFIRM';
-  setTimeout(() => { if (Date.now() >= armedUntil) { $('cut').classList.remove('armed'); $('cut').firstChild.textContent = 'CUT'; } }, 3050);
+  $('cut-label').textContent = t('cut.confirm');
+  setTimeout(() => { if (Date.now() >= armedUntil) { $('cut').classList.remove('armed'); $('cut-label').textContent = t('cut.label'); } }, 3050);
 }
 $('cut').addEventListener('click', pressCut);
 document.addEventListener('keydown', (e) => {
@@ -364,34 +359,34 @@ const round4 = (v) => Math.round(v * 10000) / 10000;
 const regionOf = (r) => ({ x: round4(r.x), y: round4(r.y), w: round4(Math.min(r.w, 1 - r.x)), h: round4(Math.min(r.h, 1 - r.y)) });
 
 function sendMask(payload, what) {
-  if (!socket?.connected || !current) return banner(MESSAGES.TIMEOUT);
+  if (!socket?.connected || !current) return banner(message('TIMEOUT'));
   socket.timeout(10_000).emit('mask', { hearingId: current.id, idempotencyKey: crypto.randomUUID(), ...payload }, (err, ack) => {
-    if (err) return banner(MESSAGES.TIMEOUT);
-    if (!ack.ok) return banner(`${MESSAGES[ack.error.code] ?? ''} ${ack.error.message}`.trim());
+    if (err) return banner(message('TIMEOUT'));
+    if (!ack.ok) return banner(failure(ack.error));
     const pub = ack.alreadyPublic;
     $('mask-note').textContent = pub
-      ? `${what}: applied to everything not yet public. ${new Date(pub.start).toLocaleTimeString()}–${new Date(pub.end).toLocaleTimeString()} had already aired and could not be masked.`
-      : `${what}: applied. Nothing of it had aired yet.`;
+      ? t('masks.applied-partly', { what, from: timeOfDay(pub.start, current?.zone), to: timeOfDay(pub.end, current?.zone) })
+      : t('masks.applied', { what });
     render(ack.state);
   });
 }
 
-$('mask-region').addEventListener('click', () => drawn && sendMask({ kind: $('mask-kind').value, region: regionOf(drawn), reason: $('reason').value }, 'Region mask'));
-$('mask-mute').addEventListener('click', () => sendMask({ kind: 'mute', reason: $('reason').value }, 'Mute'));
-$('mask-voice').addEventListener('click', () => sendMask({ kind: 'voice', pitch: Number($('pitch').value), reason: $('reason').value }, 'Voice distortion'));
-$('mask-card').addEventListener('click', () => sendMask({ kind: 'card', reason: $('reason').value }, 'No-broadcast card'));
+$('mask-region').addEventListener('click', () => drawn && sendMask({ kind: $('mask-kind').value, region: regionOf(drawn), reason: $('reason').value }, t('masks.region')));
+$('mask-mute').addEventListener('click', () => sendMask({ kind: 'mute', reason: $('reason').value }, label('mask', 'mute')));
+$('mask-voice').addEventListener('click', () => sendMask({ kind: 'voice', pitch: Number($('pitch').value), reason: $('reason').value }, label('mask', 'voice')));
+$('mask-card').addEventListener('click', () => sendMask({ kind: 'card', reason: $('reason').value }, label('mask', 'card')));
 $('mask-retro').addEventListener('click', () => {
   const seconds = Number($('retro-seconds').value);
   const now = Date.now() + (current?.skew ?? 0);
   const span = { start: new Date(now - seconds * 1000).toISOString(), end: new Date(now).toISOString() };
   const choice = $('retro-kind').value;
-  if (choice === 'region' && !drawn) return banner('Draw the region on the courtroom picture first.');
+  if (choice === 'region' && !drawn) return banner(t('masks.draw-first'));
   const body = choice === 'region' ? { kind: $('mask-kind').value, region: regionOf(drawn) } : { kind: choice };
-  sendMask({ ...body, ...span, reason: $('reason').value }, `Last ${seconds} s`);
+  sendMask({ ...body, ...span, reason: $('reason').value }, t('masks.last', { s: seconds }));
 });
 
 function applyPreset(p) {
-  sendMask({ kind: $('mask-kind').value, preset: p.name, reason: $('reason').value }, `Preset “${p.name}”`);
+  sendMask({ kind: $('mask-kind').value, preset: p.name, reason: $('reason').value }, t('masks.preset', { name: p.name }));
 }
 
 function renderMasks(st) {
@@ -409,20 +404,20 @@ function renderMasks(st) {
   for (const m of [...(st.masks ?? [])].reverse()) {
     const li = document.createElement('li');
     const open = m.end === null;
-    const span = `${new Date(m.start).toLocaleTimeString()} – ${open ? 'until lifted' : new Date(m.end).toLocaleTimeString()}`;
-    const state = open ? 'ACTIVE' : m.end > now ? 'scheduled' : 'ended';
+    const span = `${timeOfDay(m.start, current?.zone)} – ${open ? t('masks.until-lifted') : timeOfDay(m.end, current?.zone)}`;
+    const state = t(open ? 'masks.active' : m.end > now ? 'masks.scheduled' : 'masks.ended');
     li.innerHTML = '<span></span><span></span><span class="muted"></span>';
     li.children[0].textContent = state;
     li.children[0].className = open ? 'active' : 'muted';
-    li.children[1].textContent = `${m.kind}${m.region ? ` (${Math.round(m.region.w * 100)}%×${Math.round(m.region.h * 100)}%)` : ''}${m.pitch ? ` pitch ${m.pitch}` : ''}`;
+    li.children[1].textContent = `${label('mask', m.kind)}${m.region ? ` (${Math.round(m.region.w * 100)}%×${Math.round(m.region.h * 100)}%)` : ''}${m.pitch ? ` ${t('masks.pitch-of', { p: m.pitch })}` : ''}`;
     li.children[2].textContent = span;
     if (open) {
       const lift = document.createElement('button');
-      lift.textContent = 'Lift';
+      lift.textContent = t('masks.lift');
       lift.addEventListener('click', () => {
         socket?.timeout(10_000).emit('lift', { hearingId: current.id, idempotencyKey: crypto.randomUUID(), maskId: m.id }, (err, ack) => {
-          if (err) return banner(MESSAGES.TIMEOUT);
-          if (!ack.ok) return banner(ack.error.message);
+          if (err) return banner(message('TIMEOUT'));
+          if (!ack.ok) return banner(failure(ack.error));
           render(ack.state);
         });
       });

@@ -1,10 +1,13 @@
 // Courtcast archive: archivists search hearings, open a hearing's record, replay what aired,
 // download it and verify it. Plain ES module, served as-is; it talks to /api/archive only.
 /* global Hls */
+import { dateTime, label, loadLanguage, t, tn } from './i18n.js';
 import { $, apiCaller, forgetSession, session, wireSignIn } from './session.js';
 
+await loadLanguage();
+
 let replay = null;
-const api = apiCaller({ onSignOut: () => signOut(), expired: 'Your sign-in has expired. Please sign in again.', messages: { 403: 'The archive is for archivists.' } });
+const api = apiCaller({ onSignOut: () => signOut(), expired: label('error', 'UNAUTHORIZED'), messages: { 403: t('archive.forbidden') }, failed: (status) => t('common.request-failed', { status }) });
 
 function show(view) {
   for (const v of ['login-view', 'search-view', 'record-view']) $(v).hidden = v !== view;
@@ -19,16 +22,19 @@ function signOut() {
 $('signout').addEventListener('click', signOut);
 wireSignIn(api, () => showSearch());
 
-const when = (ms) => (ms === null || ms === undefined ? '—' : new Date(ms).toLocaleString());
+let zones = new Map(); // court id → its time zone
+let zone; // the open record's court's zone: its times are read there
+const when = (ms) => dateTime(ms, zone);
 
 let me = null;
 
 async function showSearch() {
   me = await api('GET', '/api/me');
-  $('who').textContent = `${me.username} (${me.roles.join(', ')})`;
+  $('who').textContent = `${me.username} (${me.roles.map((r) => label('role', r)).join(', ')})`;
   $('signout').hidden = false;
   const courts = await api('GET', '/api/courts').catch(() => []);
-  $('q-court').replaceChildren(new Option('Any', ''), ...courts.map((c) => new Option(c.name, c.id)));
+  zones = new Map(courts.map((c) => [c.id, c.timezone]));
+  $('q-court').replaceChildren(new Option(t('archive.any'), ''), ...courts.map((c) => new Option(c.name, c.id)));
   show('search-view');
 }
 
@@ -50,7 +56,7 @@ $('search-form').addEventListener('submit', async (e) => {
     for (const h of found) {
       const tr = document.createElement('tr');
       tr.className = 'pick';
-      for (const text of [h.caseNumber, h.title, h.caseType, when(Date.parse(h.scheduledStart)), h.archive?.status ?? '—']) {
+      for (const text of [h.caseNumber, h.title, label('case', h.caseType), dateTime(Date.parse(h.scheduledStart), zones.get(h.courtId)), h.archive ? label('archive-status', h.archive.status) : '—']) {
         const td = document.createElement('td');
         td.textContent = text;
         tr.append(td);
@@ -88,21 +94,23 @@ function drawTimeline(program, from, to) {
     d.title = title;
     bar.append(d);
   };
-  for (const i of program.onAir ?? []) add('aired', i.start, i.end, `aired ${when(i.start)} – ${when(i.end)}`);
-  for (const d of program.dumped ?? []) add('dumped', d.start, d.end, `cut: dumped ${when(d.start)} – ${when(d.end)}`);
-  for (const m of program.masks ?? []) add('masked', m.start, m.end, `${m.kind} mask${m.reason ? `: ${m.reason}` : ''}`);
+  for (const i of program.onAir ?? []) add('aired', i.start, i.end, t('archive.span-aired', { from: when(i.start), to: when(i.end) }));
+  for (const d of program.dumped ?? []) add('dumped', d.start, d.end, t('archive.span-cut', { from: when(d.start), to: when(d.end) }));
+  for (const m of program.masks ?? []) add('masked', m.start, m.end, `${t('archive.span-mask', { kind: label('mask', m.kind) })}${m.reason ? `: ${m.reason}` : ''}`);
 }
 
 async function openRecord(id) {
   const r = await api('GET', `/api/archive/hearings/${id}`);
+  zone = zones.get(r.hearing.courtId);
   show('record-view');
   $('r-title').textContent = r.hearing.title;
-  $('r-case').textContent = `${r.hearing.caseNumber} · ${r.hearing.caseType}`;
-  $('r-status').textContent = `Archive ${r.archive.status}${r.archive.finalizedAt ? ` on ${when(Date.parse(r.archive.finalizedAt))}` : ''} · ${r.archive.entries} objects, ${(r.archive.bytes / 1e6).toFixed(1)} MB`;
+  $('r-case').textContent = `${r.hearing.caseNumber} · ${label('case', r.hearing.caseType)}`;
+  const finalized = r.archive.finalizedAt ? t('archive.finalized-on', { at: when(Date.parse(r.archive.finalizedAt)) }) : '';
+  $('r-status').textContent = t('archive.summary', { status: label('archive-status', r.archive.status), finalized, n: r.archive.entries, mb: (r.archive.bytes / 1e6).toFixed(1) });
   // Finalizing that waits for a part no node uploaded: say which, and let an admin declare it lost.
   const stuck = r.archive.status === 'finalizing' && r.archive.error;
   $('stuck').hidden = !stuck;
-  $('stuck-why').textContent = stuck ? `Finalizing is waiting: ${r.archive.error}. It is tried again every 30 s.` : '';
+  $('stuck-why').textContent = stuck ? t('archive.stuck', { error: r.archive.error }) : '';
   $('lost-form').hidden = !(stuck && me?.roles.includes('admin'));
   $('lost-result').textContent = '';
   $('lost-form').onsubmit = (ev) => {
@@ -110,20 +118,20 @@ async function openRecord(id) {
     void declareLost(id);
   };
   drawTimeline(r.record?.program, r.master.from, r.master.to);
-  $('master-info').textContent = `${r.master.segments} master segments, ${when(r.master.from)} – ${when(r.master.to)}. Sealed: it plays only within an unsealing order in force.`;
+  $('master-info').textContent = t('archive.master-info', { n: r.master.segments, from: when(r.master.from), to: when(r.master.to) });
   const rec = r.recording;
-  $('recording').textContent = rec ? `Recorded ${(rec.recordedMs / 1000).toFixed(0)} s; missing ${(rec.missingMs / 1000).toFixed(1)} s in ${rec.gaps.length} gap${rec.gaps.length === 1 ? '' : 's'}.` : '';
-  $('gaps').replaceChildren(...(rec?.gaps ?? []).map((g) => Object.assign(document.createElement('li'), { textContent: `${when(g.from)} – ${when(g.to)}: ${(g.ms / 1000).toFixed(1)} s, ${g.cause}` })));
+  $('recording').textContent = rec ? tn('archive.recorded', rec.gaps.length, { s: (rec.recordedMs / 1000).toFixed(0), missing: (rec.missingMs / 1000).toFixed(1) }) : '';
+  $('gaps').replaceChildren(...(rec?.gaps ?? []).map((g) => Object.assign(document.createElement('li'), { textContent: `${when(g.from)} – ${when(g.to)}: ${(g.ms / 1000).toFixed(1)} s, ${label('gap', g.cause)}` })));
   // What of the sound aired outside the program, heard from the as-aired files at finalizing.
   const sound = r.record?.soundOutsideProgram;
-  $('sound-outside').textContent = sound ? (sound.exposed.length === 0 ? `No sound aired outside the program (${sound.listenedSlots} edge slots listened to).` : `Sound aired outside the program: ${(sound.exposedMs / 1000).toFixed(2)} s in ${sound.exposed.length} span${sound.exposed.length === 1 ? '' : 's'}.`) : '';
-  $('sound-spans').replaceChildren(...(sound?.exposed ?? []).map((x) => Object.assign(document.createElement('li'), { textContent: `${when(x.from)} – ${when(x.to)}: ${(x.ms / 1000).toFixed(2)} s on ${x.rung} (slot ${x.seq})` })));
-  $('orders').replaceChildren(...r.orders.map((o) => Object.assign(document.createElement('li'), { textContent: `Order ${o.reference} (judge ${o.judge}): ${when(o.from)} – ${when(o.to)}, until ${when(o.expiresAt)}` })));
-  $('seal').textContent = r.seal ? `${r.seal.count} entries, ${r.seal.final ? 'final' : 'still recording'}, signed ${when(Date.parse(r.seal.sealedAt))}, key ${r.seal.keyId.slice(0, 16)}…` : 'No manifest yet.';
+  $('sound-outside').textContent = sound ? (sound.exposed.length === 0 ? t('archive.sound-none', { n: sound.listenedSlots }) : tn('archive.sound-exposed', sound.exposed.length, { s: (sound.exposedMs / 1000).toFixed(2) })) : '';
+  $('sound-spans').replaceChildren(...(sound?.exposed ?? []).map((x) => Object.assign(document.createElement('li'), { textContent: t('archive.sound-span', { from: when(x.from), to: when(x.to), s: (x.ms / 1000).toFixed(2), rung: x.rung, seq: x.seq }) })));
+  $('orders').replaceChildren(...r.orders.map((o) => Object.assign(document.createElement('li'), { textContent: t('archive.order', { ref: o.reference, judge: o.judge, from: when(o.from), to: when(o.to), until: when(o.expiresAt) }) })));
+  $('seal').textContent = r.seal ? t('archive.seal', { n: r.seal.count, final: t(r.seal.final ? 'archive.final' : 'archive.not-final'), at: when(Date.parse(r.seal.sealedAt)), key: r.seal.keyId.slice(0, 16) }) : t('archive.no-manifest');
   $('audit').replaceChildren(...r.audit.map((e) => {
     const li = document.createElement('li');
-    const who = e.actor.kind === 'user' ? `${e.actor.username} (${e.actor.role})` : 'Courtcast';
-    li.textContent = `${new Date(e.at).toLocaleString()} ${e.action} by ${who}${e.reason ? ` — “${e.reason}”` : ''}`;
+    const who = e.actor.kind === 'user' ? `${e.actor.username} (${label('role', e.actor.role)})` : 'Courtcast';
+    li.textContent = `${when(e.at)} ${label('action', e.action)} ${t('audit.by-who', { who })}${e.reason ? ` — “${e.reason}”` : ''}`;
     return li;
   }));
   $('verify-result').textContent = '';
@@ -137,10 +145,10 @@ async function openRecord(id) {
 
 async function declareLost(id) {
   const reason = $('lost-reason').value.trim();
-  if (!reason || !confirm('The archive will be finished without the missing parts, and the declaration sealed with it. Go on?')) return;
+  if (!reason || !confirm(t('archive.lost-confirm'))) return;
   try {
     const r = await api('POST', `/api/archive/hearings/${id}/lost-parts`, { reason });
-    $('lost-result').textContent = `Declared lost: ${r.keys.join(', ')}. Finalizing again.`;
+    $('lost-result').textContent = t('archive.lost-done', { keys: r.keys.join(', ') });
     $('lost-form').hidden = true;
   } catch (err) {
     $('lost-result').textContent = err.message;
@@ -148,18 +156,18 @@ async function declareLost(id) {
 }
 
 async function verify(id) {
-  $('verify-result').textContent = 'Verifying every object against the signed manifest…';
+  $('verify-result').textContent = t('archive.verifying');
   try {
     const v = await api('POST', `/api/archive/hearings/${id}/verify`);
     const el = $('verify-result');
     el.replaceChildren();
     const head = document.createElement('span');
     head.className = v.ok ? 'ok' : 'bad';
-    head.textContent = v.ok ? `Verified: signature valid, ${v.checkedObjects} objects match.` : `NOT verified (signature ${v.signature}).`;
+    head.textContent = v.ok ? t('archive.verified', { n: v.checkedObjects }) : t('archive.not-verified', { signature: v.signature });
     el.append(
       head,
-      ...v.findings.map((f) => Object.assign(document.createElement('div'), { textContent: `${f.n === null ? 'manifest' : `entry ${f.n}`}: ${f.problem}` })),
-      ...(v.lost ?? []).map((l) => Object.assign(document.createElement('div'), { textContent: `entry ${l.n} (${l.key}): declared lost in entry ${l.declaredIn}` })),
+      ...v.findings.map((f) => Object.assign(document.createElement('div'), { textContent: `${f.n === null ? t('archive.the-manifest') : t('archive.entry', { n: f.n })}: ${f.problem}` })),
+      ...(v.lost ?? []).map((l) => Object.assign(document.createElement('div'), { textContent: t('archive.entry-lost', { n: l.n, key: l.key, in: l.declaredIn }) })),
     );
   } catch (err) {
     $('verify-result').textContent = err.message;
@@ -175,7 +183,7 @@ async function download(id, file) {
       return;
     }
     const res = await fetch(`/api/archive/hearings/${id}/download/${file}`, { headers: { authorization: `Bearer ${session.token}` } });
-    if (!res.ok) throw new Error(`Download failed (${res.status})`);
+    if (!res.ok) throw new Error(t('archive.download-failed', { status: res.status }));
     const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(await res.blob()), download: `${id}-${file}` });
     document.body.append(a);
     a.click();

@@ -2,28 +2,15 @@
 // application and its decision, objections and their rulings, and the confidentiality review.
 // Every button is offered to whoever may press it; the server decides all the same.
 
+import { dateTime, label, t } from './i18n.js';
 import { staffClient } from './staff-api.js';
-
-const BLOCKERS = {
-  'heard-in-private': 'Heard in private: it can never be broadcast.',
-  'masks-required': 'A ground for privacy is recorded and no standing mask protects it.',
-  'objection-pending': 'An objection has not been ruled on.',
-  'objection-upheld': 'An objection was upheld: no broadcast.',
-  'no-application': 'No application to broadcast has been filed.',
-  'not-approved': 'The application is waiting for a decision (or was refused).',
-  'self-approved': 'The application was approved by the person who filed it: another approver must decide it.',
-  'approval-revoked': 'The approval was revoked.',
-  'terms-changed': 'The privacy grounds or standing masks changed after the approval.',
-  'scope-not-approved': 'The approval does not cover this.',
-  'not-reviewed': 'The confidentiality review has not been signed off for the details as they stand.',
-};
 
 const el = (tag, props = {}, ...children) => {
   const n = Object.assign(document.createElement(tag), props);
   n.append(...children.filter((c) => c !== null && c !== undefined));
   return n;
 };
-const when = (ms) => new Date(ms).toLocaleString();
+
 
 /** A small form: labelled fields and one button; calls `submit` with the values. */
 function form(label, fields, submit, cls = '') {
@@ -48,72 +35,74 @@ function form(label, fields, submit, cls = '') {
  * Renders the governance panel of hearing `hearingId` into `root` and keeps it current.
  * `api(method, path, body)` calls the staff API; `me` is the signed-in principal.
  */
-export async function renderGovernance(root, { api, hearingId, me, hearing, onError }) {
+export async function renderGovernance(root, { api, hearingId, me, hearing, onError, zone }) {
+  const when = (ms) => dateTime(ms, zone);
   const staff = staffClient(api);
   const id = { id: hearingId };
   const g = await staff.governance(id);
   const roles = new Set(me.roles);
   const approver = roles.has('approver') && (me.courtIds ?? []).includes(hearing.courtId);
   const reviewer = approver || roles.has('supervisor');
-  const act = (call) => call.then(() => renderGovernance(root, { api, hearingId, me, hearing, onError }), (err) => onError(err.message));
+  const act = (call) => call.then(() => renderGovernance(root, { api, hearingId, me, hearing, onError, zone }), (err) => onError(err.message));
   root.replaceChildren();
 
   const live = g.live.cleared;
   root.append(
-    el('p', { className: live ? 'ok' : 'bad', id: 'gov-status', textContent: live ? 'Approved: the live broadcast may start.' : 'Not approved for broadcast.' }),
-    el('ul', { className: 'small' }, ...g.live.blockers.map((b) => el('li', { textContent: BLOCKERS[b] ?? b }))),
+    el('p', { className: live ? 'ok' : 'bad', id: 'gov-status', textContent: t(live ? 'gov.status-approved' : 'gov.status-not-approved') }),
+    el('ul', { className: 'small' }, ...g.live.blockers.map((b) => el('li', { textContent: label('blocker', b) }))),
   );
 
   const app = g.application;
   if (app) {
     const d = app.decision;
     const status = app.revoked
-      ? `revoked by ${app.revoked.by.username} on ${when(app.revoked.at)}: “${app.revoked.reason}”`
-      : d ? `${d.outcome} by ${d.by.username} on ${when(d.at)}: “${d.reason}”` : 'waiting for a decision';
-    root.append(el('p', {}, el('b', { textContent: 'Application: ' }), `${app.scopes.join(' and ')} — “${app.grounds}”, filed by ${app.filedBy.username} on ${when(app.filedAt)}; `, el('span', { id: 'gov-app-status', textContent: status })));
+      ? t('gov.revoked-by', { who: app.revoked.by.username, at: when(app.revoked.at), reason: app.revoked.reason })
+      : d ? t(`gov.${d.outcome}-by`, { who: d.by.username, at: when(d.at), reason: d.reason }) : t('gov.waiting');
+    const scopes = app.scopes.map((x) => label('scope', x)).join(t('gov.and'));
+    root.append(el('p', {}, el('b', { textContent: t('gov.application') }), t('gov.filed', { scopes, grounds: app.grounds, who: app.filedBy.username, at: when(app.filedAt) }), el('span', { id: 'gov-app-status', textContent: status })));
     // Four eyes: whoever filed the application may refuse it, never approve it.
     const own = app.filedBy.userId === me.userId;
-    if (approver && !d && own) root.append(el('p', { className: 'small muted', id: 'gov-own', textContent: 'You filed this application: another approver of the court must approve it.' }));
-    if (approver && !d && !own) root.append(form('Approve', [['reason', 'Reasons for approval']], (v) => act(staff.decide({ ...id, applicationId: app.id }, { outcome: 'approved', reason: v.reason })), 'gov-approve'));
-    if (approver && !d) root.append(form('Refuse', [['reason', 'Reasons for refusal']], (v) => act(staff.decide({ ...id, applicationId: app.id }, { outcome: 'refused', reason: v.reason })), 'gov-refuse'));
+    if (approver && !d && own) root.append(el('p', { className: 'small muted', id: 'gov-own', textContent: t('gov.own') }));
+    if (approver && !d && !own) root.append(form(t('gov.approve'), [['reason', t('gov.approve-reasons')]], (v) => act(staff.decide({ ...id, applicationId: app.id }, { outcome: 'approved', reason: v.reason })), 'gov-approve'));
+    if (approver && !d) root.append(form(t('gov.refuse'), [['reason', t('gov.refuse-reasons')]], (v) => act(staff.decide({ ...id, applicationId: app.id }, { outcome: 'refused', reason: v.reason })), 'gov-refuse'));
     if (approver && d?.outcome === 'approved' && !app.revoked) {
-      root.append(form('Revoke approval (cuts a live broadcast)', [['reason', 'Why the approval is revoked']], (v) => act(staff.revoke(id, { reason: v.reason })), 'gov-revoke'));
+      root.append(form(t('gov.revoke'), [['reason', t('gov.revoke-reasons')]], (v) => act(staff.revoke(id, { reason: v.reason })), 'gov-revoke'));
     }
   }
   if (!app || app.revoked || app.decision?.outcome === 'refused') {
-    root.append(form('File application', [
-      ['scopes', 'Broadcast', 'select', [['live,replay', 'live and replay'], ['live', 'live only'], ['replay', 'replay only']]],
-      ['grounds', 'Grounds', 'area'],
+    root.append(form(t('gov.file'), [
+      ['scopes', t('gov.broadcast'), 'select', [['live,replay', t('gov.live-and-replay')], ['live', t('gov.live-only')], ['replay', t('gov.replay-only')]]],
+      ['grounds', t('gov.grounds'), 'area'],
     ], (v) => act(staff.apply(id, { scopes: v.scopes.split(','), grounds: v.grounds })), 'gov-apply'));
   }
 
-  root.append(el('h3', { textContent: 'Objections' }));
+  root.append(el('h3', { textContent: t('gov.objections') }));
   const list = el('ul', { className: 'small gov-objections' });
   for (const o of g.objections) {
-    const ruling = o.decision ? `${o.decision.outcome} by ${o.decision.by.username}: “${o.decision.reason}”` : 'not yet ruled on';
-    const li = el('li', {}, `${o.objector} ${o.name}: “${o.ground}” (${when(o.filedAt)}) — ${ruling}`);
+    const ruling = o.decision ? t(`gov.${o.decision.outcome}-by`, { who: o.decision.by.username, reason: o.decision.reason, at: '' }) : t('gov.not-ruled');
+    const li = el('li', {}, `${label('objector', o.objector)} ${o.name}: “${o.ground}” (${when(o.filedAt)}) — ${ruling}`);
     if (approver && !o.decision) {
-      li.append(form('Uphold (no broadcast)', [['reason', 'Reasons']], (v) => act(staff.rule({ ...id, objectionId: o.id }, { outcome: 'upheld', reason: v.reason }))));
-      li.append(form('Dismiss', [['reason', 'Reasons']], (v) => act(staff.rule({ ...id, objectionId: o.id }, { outcome: 'dismissed', reason: v.reason }))));
+      li.append(form(t('gov.uphold'), [['reason', t('gov.reasons')]], (v) => act(staff.rule({ ...id, objectionId: o.id }, { outcome: 'upheld', reason: v.reason }))));
+      li.append(form(t('gov.dismiss'), [['reason', t('gov.reasons')]], (v) => act(staff.rule({ ...id, objectionId: o.id }, { outcome: 'dismissed', reason: v.reason }))));
     }
     list.append(li);
   }
-  if (g.objections.length === 0) list.append(el('li', { className: 'muted', textContent: 'None recorded.' }));
-  root.append(list, form('Record objection', [
-    ['objector', 'By', 'select', [['party', 'a party'], ['prosecutor', 'the prosecutor']]],
-    ['name', 'Name'],
-    ['ground', 'Ground', 'area'],
+  if (g.objections.length === 0) list.append(el('li', { className: 'muted', textContent: t('gov.none') }));
+  root.append(list, form(t('gov.object'), [
+    ['objector', t('gov.by'), 'select', [['party', label('objector', 'party')], ['prosecutor', label('objector', 'prosecutor')]]],
+    ['name', t('gov.name')],
+    ['ground', t('gov.ground'), 'area'],
   ], (v) => act(staff.object(id, v)), 'gov-object'));
 
-  root.append(el('h3', { textContent: 'Confidentiality review' }));
+  root.append(el('h3', { textContent: t('gov.review') }));
   const review = g.reviewInForce;
-  root.append(el('p', { className: 'small', id: 'gov-review', textContent: review ? `Signed off by ${review.by.username} on ${when(review.at)}${review.note ? `: “${review.note}”` : ''}. The public page is shown.` : 'Not signed off for the details as they stand: the public page and any replay stay hidden.' }));
+  root.append(el('p', { className: 'small', id: 'gov-review', textContent: review ? t('gov.signed-off', { who: review.by.username, at: when(review.at), note: review.note ? `: “${review.note}”` : '' }) : t('gov.not-signed-off') }));
   if (reviewer) {
-    root.append(form('Sign off', [
-      ['personalData', 'Title and case details carry no personal data that may not be published', 'checkbox'],
-      ['minors', 'No minor can be identified', 'checkbox'],
-      ['masks', 'The masks the hearing requires are set', 'checkbox'],
-      ['note', 'Note (optional)'],
+    root.append(form(t('gov.sign-off'), [
+      ['personalData', t('gov.check-personal'), 'checkbox'],
+      ['minors', t('gov.check-minors'), 'checkbox'],
+      ['masks', t('gov.check-masks'), 'checkbox'],
+      ['note', t('gov.note')],
     ], (v) => act(staff.review(id, { checklist: { personalData: v.personalData, minors: v.minors, masks: v.masks }, ...(v.note ? { note: v.note } : {}) })), 'gov-review'));
   }
   return g;

@@ -12,9 +12,10 @@ export const session = {
 
 /**
  * A JSON call to the staff API with the session's token. A 401 (other than at sign-in) signs out
- * through `onSignOut`; other errors reject with the server's `detail`, or `messages[status]`.
+ * through `onSignOut`; other errors reject with the server's `detail`, or `messages[status]`, or
+ * what `failed(status)` says (in the page's language).
  */
-export function apiCaller({ onSignOut, expired, messages = {} }) {
+export function apiCaller({ onSignOut, expired, messages = {}, failed = (status) => `Request failed (${status})` }) {
   return async function api(method, path, body) {
     const res = await fetch(path, {
       method,
@@ -23,7 +24,7 @@ export function apiCaller({ onSignOut, expired, messages = {} }) {
     });
     const data = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
     if (res.status === 401 && path !== '/api/auth/login') { onSignOut(); throw new Error(expired); }
-    if (!res.ok) throw new Error(data?.detail ?? messages[res.status] ?? `Request failed (${res.status})`);
+    if (!res.ok) throw new Error(data?.detail ?? messages[res.status] ?? failed(res.status));
     return data;
   };
 }

@@ -53,7 +53,7 @@ describe('broadcast approval on the console', () => {
 
     // Start is refused, and the clerk reads why.
     await clerk.click('#btn-start');
-    await clerk.waitForFunction(() => /Not approved for broadcast.*no application/.test(document.getElementById('banner')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    await clerk.waitForFunction(() => /not approved for broadcast.*no application/i.test(document.getElementById('banner')?.textContent ?? ''), undefined, { timeout: 10_000 });
 
     await clerk.fill('.gov-apply textarea[name=grounds]', 'a judgment of wide public interest');
     await clerk.click('.gov-apply button');
