@@ -46,22 +46,37 @@ const ICON = {
 };
 
 const STYLE = `
-:host { display: block; position: relative; font: 15px/1.4 system-ui, sans-serif; color: #eef2f6; background: #0d1318; border-radius: 8px; overflow: hidden; max-width: 100%; }
-.frame { position: relative; aspect-ratio: 16 / 9; background: #000; }
-video { width: 100%; height: 100%; display: block; }
-.card { position: absolute; inset: 0; display: grid; place-content: center; text-align: center; gap: .4rem; background: #16212b; padding: 1rem; }
+:host { display: flex; flex-direction: column; container-type: inline-size; position: relative; font: 15px/1.4 system-ui, sans-serif; color: #eef2f6; background: #0d1318; border-radius: 8px; overflow: hidden; max-width: 100%; }
+/* The picture is 16:9 when the page leaves the height to the player, and gives way to the bar in a
+   box of fixed height (an iframe of any size): the video letterboxes, the controls stay whole. */
+.frame { position: relative; flex: 1 1 auto; min-height: 0; aspect-ratio: 16 / 9; background: #000; }
+video { width: 100%; height: 100%; display: block; object-fit: contain; }
+.card { position: absolute; inset: 0; display: grid; place-content: center; text-align: center; gap: .4rem; background: #16212b; padding: 1rem; overflow: hidden; }
 .card[hidden] { display: none; }
 .card .big { font-size: 1.4rem; font-weight: 700; }
-.bar { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; padding: .5rem .7rem; background: #111a22; }
-.state { font-weight: 700; padding: .1rem .5rem; border-radius: 4px; background: #34485c; }
+.bar { flex: none; display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; padding: .5rem .7rem; background: #111a22; }
+.state { font-weight: 700; padding: .1rem .5rem; border-radius: 4px; background: #34485c; white-space: nowrap; }
 .state.live { background: #c62828; }
 .state.paused, .state.interrupted { background: #8a6d10; }
-.meta { color: #b6c4d1; font-size: .9rem; }
-.grow { flex: 1; }
+.meta { color: #b6c4d1; font-size: .9rem; white-space: nowrap; }
+/* The title line takes what room is left and is cut short rather than push the controls out. */
+.grow { flex: 1 1 0; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
+.controls { display: flex; gap: .5rem; align-items: center; margin-left: auto; }
+.hide { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 button, select { font: inherit; color: inherit; background: #223142; border: 1px solid #3a4d61; border-radius: 4px; padding: .3rem .6rem; min-height: 44px; min-width: 44px; cursor: pointer; }
 button:focus-visible, select:focus-visible { outline: 3px solid #ffd54f; outline-offset: 2px; }
 button:disabled, select:disabled { opacity: .45; cursor: default; }
-@media (max-width: 480px) { .bar { font-size: .85rem; } .meta { width: 100%; } }
+/* A small box (a phone, a narrow column, a small iframe): one tight row where it can be, the
+   title left to the page around it, targets still at least 32 px. */
+@container (max-width: 560px) {
+  .bar { gap: .3rem; padding: .3rem .4rem; font-size: .85rem; }
+  .controls { gap: .3rem; }
+  .grow { display: none; }
+  button, select { min-height: 34px; min-width: 34px; padding: .1rem .35rem; }
+  .card { padding: .4rem; gap: .2rem; }
+  .card .big { font-size: 1.1rem; }
+}
+@container (max-width: 400px) { .pip { display: none; } .state { padding: .1rem .35rem; } }
 `;
 
 class CourtcastPlayer extends HTMLElement {
@@ -81,11 +96,13 @@ class CourtcastPlayer extends HTMLElement {
         <span class="state" aria-live="polite"></span>
         <span class="meta delay"></span>
         <span class="meta grow info"></span>
-        <button class="play" type="button"></button>
-        <button class="mute" type="button"></button>
-        <label><span class="ql"></span> <select class="quality"></select></label>
-        <button class="pip" type="button"></button>
-        <button class="fs" type="button"></button>
+        <span class="controls">
+          <button class="play" type="button"></button>
+          <button class="mute" type="button"></button>
+          <label><span class="ql hide"></span><select class="quality"></select></label>
+          <button class="pip" type="button"></button>
+          <button class="fs" type="button"></button>
+        </span>
       </div>`;
     this.$ = (sel) => this.root.querySelector(sel);
     this.status = null;

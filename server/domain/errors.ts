@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   INTERNAL: 500,
   /** A stored record its codec refuses: read as an error, never as a default. */
   RECORD_UNREADABLE: 500,
+  /** Asked for something the server does not offer (an oEmbed answer within sizes no player fits). */
+  NOT_IMPLEMENTED: 501,
   BUSY: 503,
   STORE_UNAVAILABLE: 503,
 } as const;

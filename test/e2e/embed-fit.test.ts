@@ -1,0 +1,134 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Frame } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+import { TestEncoder } from '../support/encoder.ts';
+import { regeneratingShots, shotPath } from '../support/screenshot.ts';
+import { seedHearing, startTestServer, waitForEncoder, type TestServer } from '../support/server.ts';
+
+/** A box the embed is put in: the iframe's size, and the page (a phone's viewport) around it. */
+interface Box {
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  readonly phone?: boolean;
+}
+
+/** What a reader of an embed must always see and reach, measured inside the iframe. */
+interface Fit {
+  readonly outside: string[];
+  readonly pictureHeight: number;
+  readonly state: string;
+  readonly delay: string;
+}
+
+/**
+ * The iframe embed in the boxes oEmbed hands out (640 × 410, 480 × 320 as a CMS asks with maxwidth
+ * and maxheight, a 390 px phone), in both languages, before the hearing and live: the state label,
+ * the delay (live) and the play and sound buttons are whole inside the box, and the picture keeps
+ * a useful share of it.
+ */
+describe('the embed fits its box', () => {
+  let s: TestServer;
+  let browser: Browser;
+  let encoder: TestEncoder | null = null;
+  let hearingId = '';
+  let streamKey = '';
+  let phone: Box;
+  let site: Server;
+  let siteBase = '';
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    ({ hearingId, streamKey } = await seedHearing(s, { delaySeconds: 4 }));
+    const o = (await (await fetch(`${s.base}/oembed?url=${encodeURIComponent(`${s.base}/hearings/${hearingId}`)}&maxwidth=390`)).json()) as { width: number; height: number };
+    phone = { name: 'phone', width: o.width, height: o.height, phone: true };
+    // Another origin, as a news site is: /box?w=&h=&lang= is a page with the embed's iframe.
+    site = createServer((req, res) => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams;
+      const [w, h, lang] = [Number(q.get('w')), Number(q.get('h')), q.get('lang') === 'zh-CN' ? 'zh-CN' : 'en'];
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>News</title></head><body style="margin:0"><iframe src="${s.base}/embed/${hearingId}?lang=${lang}" width="${w}" height="${h}" style="border:0" title="hearing"></iframe></body></html>`);
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+    siteBase = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await encoder?.kill();
+    site?.closeAllConnections();
+    await new Promise((r) => site?.close(r));
+    await s?.close();
+  });
+
+  const boxes = (): Box[] => [{ name: 'default', width: 640, height: 410 }, { name: 'small', width: 480, height: 320 }, phone];
+
+  /** Opens the embed in a box on a page of another origin and measures it once the player is in `state`. */
+  async function measure(box: Box, lang: string, state: string): Promise<Fit> {
+    const context: BrowserContext = await browser.newContext(box.phone ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : { viewport: { width: 1024, height: 768 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${siteBase}/box?w=${box.width}&h=${box.height}&lang=${lang}`);
+      const frame = (await (await page.waitForSelector('iframe')).contentFrame()) as Frame;
+      await frame.waitForSelector(`courtcast-player[state="${state}"]`, { timeout: 30_000 });
+      if (regeneratingShots()) {
+        await frame.waitForTimeout(state === 'live' ? 3_000 : 500);
+        await page.screenshot({ path: shotPath(`embed-${box.name}-${state}-${lang}`), clip: { x: 0, y: 0, width: box.width, height: box.height } });
+      }
+      return await frame.evaluate((live) => {
+        const root = document.querySelector('courtcast-player')!.shadowRoot!;
+        const outside: string[] = [];
+        for (const q of ['.state', '.play', '.mute', ...(live ? ['.delay'] : [])]) {
+          const el = root.querySelector(q)!;
+          const b = el.getBoundingClientRect();
+          const whole = el.checkVisibility() && b.width > 0 && b.height > 0 && b.left >= 0 && b.top >= 0 && b.right <= innerWidth + 0.5 && b.bottom <= innerHeight + 0.5;
+          if (!whole) outside.push(`${q} ${JSON.stringify({ l: b.left, t: b.top, r: b.right, b: b.bottom })} in ${innerWidth}x${innerHeight}`);
+        }
+        return { outside, pictureHeight: root.querySelector('.frame')!.getBoundingClientRect().height, state: root.querySelector('.state')!.textContent ?? '', delay: root.querySelector('.delay')!.textContent ?? '' };
+      }, state === 'live');
+    } finally {
+      await context.close();
+    }
+  }
+
+  it('answers oEmbed within maxwidth and maxheight, or 501 when no player fits', async () => {
+    const ask = (q: string) => fetch(`${s.base}/oembed?url=${encodeURIComponent(`${s.base}/hearings/${hearingId}`)}${q}`);
+    expect(await (await ask('')).json()).toMatchObject({ width: 640, height: 410 });
+    const small = (await (await ask('&maxwidth=480&maxheight=320')).json()) as { width: number; height: number; html: string };
+    expect(small.width).toBeLessThanOrEqual(480);
+    expect(small.height).toBeLessThanOrEqual(320);
+    expect(small.html).toContain(`width="${small.width}" height="${small.height}"`);
+    expect(phone.width).toBe(390);
+    const none = await ask('&maxheight=60');
+    expect(none.status).toBe(501);
+    expect(none.headers.get('content-type')).toContain('problem+json');
+  });
+
+  it('shows the state and the play and sound buttons whole in every box before the hearing, in both languages', async () => {
+    for (const box of boxes()) {
+      for (const lang of ['en', 'zh-CN']) {
+        const fit = await measure(box, lang, 'scheduled');
+        expect(fit.outside, `${box.name} ${lang}`).toEqual([]);
+        expect(fit.state, `${box.name} ${lang}`).toBe(lang === 'en' ? 'Scheduled' : '已排期');
+        expect(fit.pictureHeight, `${box.name} ${lang}`).toBeGreaterThan(box.height * 0.45);
+      }
+    }
+  });
+
+  it('shows live and the delay too, whole in every box, once the hearing airs', async () => {
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${streamKey}`, 'flv', Date.now()).start();
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
+    await waitForEncoder(s, hearingId);
+    for (const box of boxes()) {
+      for (const lang of ['en', 'zh-CN']) {
+        const fit = await measure(box, lang, 'live');
+        expect(fit.outside, `${box.name} ${lang}`).toEqual([]);
+        expect(fit.delay, `${box.name} ${lang}`).toMatch(/4/);
+        expect(fit.pictureHeight, `${box.name} ${lang}`).toBeGreaterThan(box.height * 0.45);
+      }
+    }
+  }, 120_000);
+});
