@@ -10,6 +10,11 @@ const SERVER = new URL('..', SCRIPT_BASE).href.replace(/\/$/, '');
 const PLAYING_STATES = new Set(['starting', 'live', 'paused', 'interrupted', 'not-broadcast']);
 /** How often a player without a state stream asks for the state. */
 const POLL_MS = 3_000;
+/**
+ * How long after a change of state a joining player may still be showing what aired before it: it
+ * starts a few segments behind the live edge (more than any latency hls.js keeps).
+ */
+const JOIN_BEHIND_MS = 30_000;
 const locales = new Map();
 
 /**
@@ -180,7 +185,7 @@ class CourtcastPlayer extends HTMLElement {
     if (generation !== this.loads) return;
     const h = this.hearingInfo;
     this.$('.info').textContent = `${h.title} · ${h.courtName} · ${this.t('case', { caseNumber: h.caseNumber })}`;
-    this.onStatus({ state: h.state, delaySeconds: h.delaySeconds, scheduledStart: h.scheduledStart });
+    this.join(h);
     // One stream of state changes for as long as the player is on the page.
     this.events = new EventSource(`${SERVER}/public/hearings/${encodeURIComponent(id)}/events`);
     this.events.addEventListener('state', (e) => {
@@ -194,6 +199,36 @@ class CourtcastPlayer extends HTMLElement {
       this.poller ??= setInterval(() => void this.pollState(id), POLL_MS);
     });
     this.ticker = setInterval(() => this.renderState(), 1000);
+  }
+
+  /**
+   * The state a joining player shows. Just after a change (the first program after the "starting"
+   * slate, say) it plays what aired before the change, a little behind the live edge: the label
+   * says that until the picture reaches the change, as whenSeen does for changes seen later.
+   */
+  join(h) {
+    const status = { state: h.state, since: h.stateSince, delaySeconds: h.delaySeconds, scheduledStart: h.scheduledStart };
+    const ago = Number(h.serverTime) - Number(h.stateSince);
+    if (!h.previousState || !PLAYING_STATES.has(h.state) || !(ago >= 0 && ago < JOIN_BEHIND_MS)) return this.onStatus(status);
+    const joinedAt = performance.now();
+    this.onStatus({ ...status, state: h.previousState });
+    this.pendingStatus = status;
+    const apply = () => {
+      if (this.pendingStatus !== status) return;
+      clearTimeout(this.pendingState);
+      this.pendingStatus = null;
+      this.onStatus(status);
+    };
+    // Once the picture plays, it reaches the change `latency` behind the edge, measured from when
+    // the change was published; a player that does not play gives the label up after the bound.
+    this.pendingState = setTimeout(apply, JOIN_BEHIND_MS - ago);
+    this.$('video').addEventListener('playing', () => {
+      if (this.pendingStatus !== status) return;
+      const behindMs = Math.max(0, (this.hls?.latency || 0) * 1000);
+      clearTimeout(this.pendingState);
+      // Half a second late rather than early: "live" must never stand over the slate.
+      this.pendingState = setTimeout(apply, Math.max(0, behindMs + 500 - ago - (performance.now() - joinedAt)));
+    }, { once: true });
   }
 
   stopPolling() {
@@ -298,7 +333,11 @@ class CourtcastPlayer extends HTMLElement {
     for (const c of ['.play', '.quality', '.pip']) this.$(c).disabled = !playable;
   }
 
-  /** The published replay, from the start or from the time the page links to (?t=seconds or the `t` attribute). */
+  /**
+   * The published replay, from where the broadcast began (the playlist's EXT-X-START, which
+   * startPosition -1 lets hls.js and Safari honour) or from the time the page links to (?t=seconds
+   * or the `t` attribute).
+   */
   async startReplay() {
     this.hls?.destroy();
     this.hls = null;
@@ -307,7 +346,7 @@ class CourtcastPlayer extends HTMLElement {
     const fresh = await fetch(`${SERVER}/public/hearings/${id}`).then((r) => (r.ok ? r.json() : null)).catch(() => null);
     if (!fresh?.replayUrl) return;
     const t = Number(this.getAttribute('t') ?? new URLSearchParams(location.search).get('t') ?? 0);
-    await this.startPlayback(fresh.replayUrl, Number.isFinite(t) && t > 0 ? t : 0);
+    await this.startPlayback(fresh.replayUrl, Number.isFinite(t) && t > 0 ? t : -1);
   }
 
   async startPlayback(source, startAt = -1, startLevel = -1) {

@@ -14,6 +14,8 @@ const sourceOf = (e: ManifestEntry): string => (e.outcome === 'aired' ? `run:${e
  * The replay playlist of one rung of the as-aired recording: every archived slot of that rung in
  * order, as a finished (VOD) playlist. A discontinuity is marked wherever the media does not
  * continue the entry before it: a slate, another transcoder run, or a slot missing from the archive.
+ * A player opens it where the broadcast began (EXT-X-START), not on the slates aired between the
+ * hearing's opening and its start: the recording keeps them, a viewer need not sit through them.
  */
 export function airedPlaylist(entries: readonly ManifestEntry[], rung: string, segmentSeconds: number): string {
   const aired = airedInOrder(entries, rung);
@@ -28,7 +30,11 @@ export function airedPlaylist(entries: readonly ManifestEntry[], rung: string, s
     });
   });
   const target = Math.max(segmentSeconds, ...aired.map((e) => Math.ceil(e.durationSec ?? segmentSeconds)));
-  return HLS.stringify(new HLS.types.MediaPlaylist({ version: 3, targetDuration: target, playlistType: 'VOD', endlist: true, mediaSequenceBase: 0, segments }));
+  const first = aired.findIndex((e) => e.outcome === 'aired');
+  const offset = segments.slice(0, Math.max(0, first)).reduce((sum, s) => sum + s.duration, 0);
+  // EXT-X-START needs version 6 in a media playlist only for PRECISE; the offset alone is version 3.
+  const start = offset > 0 ? { start: { offset: Math.round(offset * 1000) / 1000, precise: false } } : {};
+  return HLS.stringify(new HLS.types.MediaPlaylist({ version: 3, targetDuration: target, playlistType: 'VOD', endlist: true, mediaSequenceBase: 0, segments, ...start }));
 }
 
 /** The top rung's aired entries in playing order (what the as-aired MP4 is joined from). */

@@ -21,6 +21,11 @@ export interface PublicStatus {
   readonly hearingId: string;
   readonly state: PublicState;
   readonly since: number | null;
+  /**
+   * What aired before `since`, while the hearing is live: a player that joins just after a change
+   * plays a little behind the live edge, where the picture still shows this.
+   */
+  readonly previous?: PublicState;
   readonly delaySeconds: number;
   readonly scheduledStart: string;
 }
@@ -35,6 +40,9 @@ const FROM_OUTCOME: Readonly<Record<AiredOutcome, PublicState>> = {
   'no-broadcast': 'not-broadcast',
   ended: 'ended',
 };
+
+/** The public state a live hearing's slot outcome shows. */
+export const stateOfOutcome = (outcome: AiredOutcome): PublicState => FROM_OUTCOME[outcome];
 
 /**
  * The public state of a hearing from its registry status, the last slot that reached the public

@@ -6,6 +6,7 @@ import { launchChromium } from '../support/browser.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { regeneratingShots, shotPath } from '../support/screenshot.ts';
 import { seedHearing, startTestServer, waitForEncoder, type TestServer } from '../support/server.ts';
+import { waitFor } from '../support/wait.ts';
 
 /** A box the embed is put in: the iframe's size, and the page (a phone's viewport) around it. */
 interface Box {
@@ -118,10 +119,52 @@ describe('the embed fits its box', () => {
     }
   });
 
-  it('shows live and the delay too, whole in every box, once the hearing airs', async () => {
+  it('joins a hearing just after it went live saying "starting soon" over the starting slate, and "live" once the picture is live', async () => {
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {})).status).toBe(200);
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${streamKey}`, 'flv', Date.now()).start();
-    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
     await waitForEncoder(s, hearingId);
+    // A few starting slates air before the start, so a player that joins late enough behind the
+    // edge has the slate to show.
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
+    const state = async () => ((await (await fetch(`${s.base}/public/hearings/${hearingId}`)).json()) as { state: string; previousState: string | null });
+    await waitFor(async () => (await state()).state === 'live', 'the hearing to go live for the public', 30_000, 100);
+    expect((await state()).previousState).toBe('starting');
+    const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+    await page.goto(`${siteBase}/box?w=640&h=410&lang=en`);
+    const frame = (await (await page.waitForSelector('iframe')).contentFrame()) as Frame;
+    // What the player says and what its picture is, five times a second: a slate is the slates'
+    // flat blue-grey nearly everywhere, the test picture is colour bars.
+    const samples: { label: string; slate: boolean; at: number }[] = [];
+    const t0 = Date.now();
+    while (Date.now() - t0 < 14_000) {
+      const sample = await frame.evaluate(() => {
+        const root = document.querySelector('courtcast-player')?.shadowRoot;
+        const video = root?.querySelector('video');
+        if (!root || !video || video.readyState < 2 || video.paused) return null;
+        const c = document.createElement('canvas');
+        [c.width, c.height] = [64, 36];
+        const g = c.getContext('2d')!;
+        g.drawImage(video, 0, 0, 64, 36);
+        const px = g.getImageData(0, 0, 64, 36).data;
+        let flat = 0;
+        for (let i = 0; i < px.length; i += 4) if (Math.abs(px[i]! - 0x1b) < 20 && Math.abs(px[i + 1]! - 0x2a) < 20 && Math.abs(px[i + 2]! - 0x3a) < 20) flat++;
+        return { label: root.querySelector('.state')?.textContent ?? '', slate: flat > 0.7 * 64 * 36 };
+      });
+      if (sample) samples.push({ ...sample, at: Date.now() - t0 });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await page.close();
+    const firstLive = samples.findIndex((x) => x.label === 'Live');
+    // It joined on the slate, said so, and went live with the picture; never "live" over the slate
+    // (one sample's grace at the switch: hls.js's latency is known to a fraction of a second).
+    expect(samples.some((x) => x.slate && x.label === 'Starting soon'), JSON.stringify(samples)).toBe(true);
+    expect(firstLive, JSON.stringify(samples)).toBeGreaterThan(0);
+    expect(samples.slice(firstLive + 1).filter((x) => x.slate), JSON.stringify(samples)).toEqual([]);
+    expect(samples.slice(firstLive).some((x) => !x.slate)).toBe(true);
+  }, 90_000);
+
+  it('shows live and the delay too, whole in every box, once the hearing airs', async () => {
     for (const box of boxes()) {
       for (const lang of ['en', 'zh-CN']) {
         const fit = await measure(box, lang, 'live');

@@ -201,6 +201,11 @@ describe('<courtcast-player> on another site', () => {
       return !!v && !v.paused && v.currentTime > 1;
     }, undefined, { timeout: 30_000, polling: 250 });
     expect(await inShadow(zh.page, '.state')).toBe('回放');
+    // It opened where the broadcast began, past the slates aired between the opening and the start.
+    const rungList = await (await fetch(`${s.base}/public/hearings/${hearingId}/replay/180p/index.m3u8`)).text();
+    const startOffset = Number(/#EXT-X-START:TIME-OFFSET=([\d.]+)/.exec(rungList)?.[1] ?? 0);
+    expect(startOffset).toBeGreaterThan(0);
+    expect(await zh.page.evaluate(() => (document.querySelector('courtcast-player')?.shadowRoot?.querySelector('video') as HTMLVideoElement).currentTime)).toBeGreaterThanOrEqual(startOffset);
     await zh.page.screenshot({ path: shot('player-replay-zh') });
     // A link to a time in the replay starts there.
     const linked = await browser.newPage();

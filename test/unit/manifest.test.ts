@@ -1,5 +1,6 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import HLS from 'hls-parser';
 import { chain, GENESIS, signManifest, verifyManifest, type EntryBody, type ManifestEntry } from '../../recorder/manifest.ts';
 import { airedPlaylist, masterInOrder } from '../../recorder/vod-playlist.ts';
 
@@ -68,6 +69,17 @@ describe('archive manifest', () => {
     expect(text).toContain('#EXT-X-ENDLIST');
     expect(text.match(/#EXT-X-DISCONTINUITY\n/g)?.length).toBe(2);
     expect(text.match(/\.ts/g)?.length).toBe(4);
+    // Aired from the first segment: nothing to skip.
+    expect(text).not.toContain('#EXT-X-START');
+  });
+
+  it('opens a replay where the broadcast began, past the slates aired before the start', () => {
+    const entry = (seq: number, outcome: string) => ({ kind: 'aired' as const, key: `aired/360p/${seq}.ts`, rung: '360p', seq, outcome, ...(outcome === 'aired' ? { run: 1 } : {}), size: 1, sha256: 'x', durationSec: seq === 1 ? 1.5 : 2 });
+    const text = airedPlaylist(build([entry(0, 'starting'), entry(1, 'starting'), entry(2, 'aired'), entry(3, 'paused'), entry(4, 'aired')]), '360p', 2);
+    expect(text).toContain('#EXT-X-START:TIME-OFFSET=3.5');
+    const parsed = HLS.parse(text) as InstanceType<typeof HLS.types.MediaPlaylist>;
+    expect(parsed.start?.offset).toBe(3.5);
+    expect(parsed.segments).toHaveLength(5);
   });
   it('reports an object declared lost later on the chain as lost, not missing, and excuses nothing else', async () => {
     const declaration = (keys: string[], i: number): EntryBody => {

@@ -2,7 +2,7 @@ import type { Hearing } from '../../domain/courts.ts';
 import { TypedEmitter } from '../../domain/events.ts';
 import type { Logger } from '../../domain/logger.ts';
 import { z } from 'zod';
-import { AIRED_OUTCOMES, publicStateOf, type AiredOutcome, type PublicStatus, type ReplayDecision } from '../../domain/public-state.ts';
+import { AIRED_OUTCOMES, publicStateOf, stateOfOutcome, type AiredOutcome, type PublicStatus, type ReplayDecision } from '../../domain/public-state.ts';
 import { Records } from '../../store/records.ts';
 import type { StateStore } from '../../store/state-store.ts';
 import type { LiveHearing } from '../broadcast/live-hearing.ts';
@@ -14,15 +14,19 @@ export interface PublicStatesEvents {
   aired: (seen: AiredSeen) => void;
 }
 
-/** What the public was last shown of a hearing, and since when. */
+/** What the public was last shown of a hearing, and since when (and what it was shown before). */
 export interface AiredSeen {
   readonly hearingId: string;
   readonly outcome: AiredOutcome;
   readonly since: number;
+  readonly previous?: AiredOutcome;
 }
 
 /** What a stored or announced aired outcome must look like: it decides what viewers are told. */
-export const airedCodec: z.ZodType<AiredSeen> = z.looseObject({ hearingId: z.string(), outcome: z.enum(AIRED_OUTCOMES), since: z.number() });
+export const airedCodec: z.ZodType<AiredSeen> = z.looseObject({ hearingId: z.string(), outcome: z.enum(AIRED_OUTCOMES), since: z.number(), previous: z.enum(AIRED_OUTCOMES).optional() });
+
+/** The newest outcome a hearing aired, since when, and the one before it. */
+type Aired = { readonly outcome: AiredOutcome; readonly since: number; readonly previous?: AiredOutcome };
 
 /** How far ahead of this node's clock another node's release may be dated (their clocks differ a little). */
 const HEARD_SKEW_MS = 60_000;
@@ -44,7 +48,7 @@ export function airedRecords(state: StateStore): AiredRecords {
  * delay line published, and since when. Holds nothing about viewers.
  */
 export class PublicStates extends TypedEmitter<PublicStatesEvents> {
-  private readonly aired = new Map<string, { outcome: AiredOutcome; since: number }>();
+  private readonly aired = new Map<string, Aired>();
 
   constructor(
     /** The hearing if the public may read about it, else null. */
@@ -61,8 +65,9 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
   follow(session: LiveHearing): void {
     const id = session.hearing.id;
     session.on('released', (r) => {
-      if (!this.observe({ hearingId: id, outcome: r.outcome, since: r.releasedAt })) return;
-      const seen = { hearingId: id, outcome: r.outcome, since: r.releasedAt };
+      const previous = this.aired.get(id)?.outcome;
+      const seen: AiredSeen = { hearingId: id, outcome: r.outcome, since: r.releasedAt, ...(previous ? { previous } : {}) };
+      if (!this.observe(seen)) return;
       this.records?.put(seen).catch((err: unknown) => this.logger.warn({ err, hearingId: id }, 'could not store what the public was shown'));
       this.emit('aired', seen);
     });
@@ -85,14 +90,15 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
   private observe(seen: AiredSeen): boolean {
     const before = this.aired.get(seen.hearingId);
     if (before?.outcome === seen.outcome || (before && before.since > seen.since)) return false;
-    this.aired.set(seen.hearingId, { outcome: seen.outcome, since: seen.since });
+    const previous = seen.previous ?? before?.outcome;
+    this.aired.set(seen.hearingId, { outcome: seen.outcome, since: seen.since, ...(previous ? { previous } : {}) });
     void this.status(seen.hearingId).then((s) => s && this.emit('changed', s), () => undefined);
     return true;
   }
 
-  private async stored(id: string): Promise<{ outcome: AiredOutcome; since: number } | null> {
+  private async stored(id: string): Promise<Aired | null> {
     const seen = await this.records?.get(id).catch(() => null);
-    return seen && seen.since <= Date.now() + HEARD_SKEW_MS ? { outcome: seen.outcome, since: seen.since } : null;
+    return seen && seen.since <= Date.now() + HEARD_SKEW_MS ? { outcome: seen.outcome, since: seen.since, ...(seen.previous ? { previous: seen.previous } : {}) } : null;
   }
 
   /** Tells followers a hearing's state again (a replay was published or withheld). */
@@ -108,6 +114,7 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
     const aired = this.aired.get(id) ?? (await this.stored(id));
     const replay = h.status === 'ended' ? await this.replayOf(id) : null;
     const state = publicStateOf(h, aired?.outcome ?? null, replay);
-    return { hearingId: id, state, since: aired?.since ?? null, delaySeconds: h.delaySeconds, scheduledStart: h.scheduledStart };
+    const previous = h.status === 'live' && h.isPublic && aired?.previous ? { previous: stateOfOutcome(aired.previous) } : {};
+    return { hearingId: id, state, since: aired?.since ?? null, ...previous, delaySeconds: h.delaySeconds, scheduledStart: h.scheduledStart };
   }
 }
