@@ -273,6 +273,9 @@ class CourtcastPlayer extends HTMLElement {
     const before = this.status?.state;
     this.status = status;
     this.setAttribute('state', status.state);
+    // The hearing's poster (what airs, the replay's start, or its card) until the picture plays;
+    // asked again at each change of state, since it changes with it.
+    if (status.state !== before) this.$('video').poster = `${SERVER}/public/hearings/${encodeURIComponent(this.getAttribute('hearing'))}/poster.jpg?state=${status.state}`;
     this.renderState();
     if (PLAYING_STATES.has(status.state) && !this.hls && !this.$('video').src) void this.startPlayback();
     if ((status.state === 'ended' || status.state === 'withheld') && before !== status.state) {

@@ -39,6 +39,9 @@ import { openArchiveStore, openPublicStore } from './store/open-object-store.ts'
 import type { ObjectStore } from './store/object-store.ts';
 import { Recorder } from '../recorder/recorder.ts';
 import { ArchiveCatalogue } from '../recorder/archive-catalogue.ts';
+import { buffer } from 'node:stream/consumers';
+import { Posters } from './service/publicity/posters.ts';
+import { chineseFontFile } from './media/fonts.ts';
 import { loadSigningKey, type SigningKey } from '../recorder/signing-key.ts';
 import { segmentKey } from './delay/public-keys.ts';
 
@@ -239,7 +242,25 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
   await health.start();
   const catalogue = new ArchiveCatalogue({ store: archiveStore, state, hearings: registry, key: signingKey, presignSeconds: config.archive.presignSeconds });
-  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl });
+  // fontconfig is asked once: installing a font takes a restart, as for the slates.
+  const fontOnce = chineseFontFile();
+  const memoFont = () => fontOnce;
+  const posters = new Posters({
+    hearing: (id) => publicHearings.get(id),
+    court: (id) => registry.court(id),
+    state: async (id) => (await publicStates.status(id))?.state ?? null,
+    publicStore,
+    // Only a published replay's as-aired recording: the poster's state says when that is.
+    archived: async (id, key) => {
+      const found = await catalogue.open(id, key);
+      return found ? buffer(found.body) : null;
+    },
+    rung: ladder.find((r) => r.height !== undefined)?.name ?? ladder[0]!.name,
+    chineseFont: memoFont,
+    ffmpegPath: config.ffmpegPath,
+    logger,
+  });
+  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, posters, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl });
   // The port opens only after recovery: until then a clerk's cut would find no live hearing and
   // /healthz would claim a readiness the server does not have yet.
   // Viewers' polls of what this node published are answered before Express: see answerHot.

@@ -22,6 +22,7 @@ import { publicApi } from './public-api.ts';
 import { archiveApi, archiveKeyRoute, type ArchiveApiDeps } from './archive-api.ts';
 import { oembedRoute } from './oembed.ts';
 import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
+import type { Posters } from '../service/publicity/posters.ts';
 import type { PublicStates } from '../service/publicity/public-states.ts';
 import type { Replays } from '../service/publicity/replays.ts';
 import type { PublicStats } from '../service/publicity/public-stats.ts';
@@ -61,6 +62,8 @@ export interface HttpOptions {
   readonly publicStates: PublicStates;
   readonly replays: Replays;
   readonly stats: PublicStats;
+  /** Each public hearing's poster picture. */
+  readonly posters: Pick<Posters, 'poster'>;
   /** Public state streams open at once at most. */
   readonly maxEventStreams?: number;
   /** Of those, open at once from one client address (a refused player polls). */
@@ -108,7 +111,7 @@ export function createHttpApp(o: HttpOptions): Express {
   const openApi = openApiDocument();
   app.get('/openapi.json', (_req, res) => void res.json(openApi));
   app.use('/hls', originRouter(o.publicStore, o.publicationGate, (hearingId, client) => o.viewers.saw(hearingId, client), o.hotObjects));
-  app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi({ registry: o.registry, hearings: o.publicHearings, broadcasts: o.broadcasts, states: o.publicStates, replays: o.replays, catalogue: o.catalogue, stats: o.stats, maxEventStreams: o.maxEventStreams ?? 10_000, maxEventStreamsPerClient: o.maxEventStreamsPerClient ?? 8 }, baseUrl));
+  app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi({ registry: o.registry, hearings: o.publicHearings, broadcasts: o.broadcasts, states: o.publicStates, replays: o.replays, catalogue: o.catalogue, stats: o.stats, posters: o.posters, maxEventStreams: o.maxEventStreams ?? 10_000, maxEventStreamsPerClient: o.maxEventStreamsPerClient ?? 8 }, baseUrl));
   app.get('/.well-known/courtcast-archive-key.pem', archiveKeyRoute(o.catalogue));
   // Archivists are few; the limit bounds what a stolen token can make the archive store (and the
   // audit trail, which records every refused master access) do.

@@ -118,11 +118,12 @@ export function portal(d: PortalDeps): Router {
   const when = (h: Hearing, courts: Map<string, Court>, lang: string) =>
     new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: courts.get(h.courtId)?.timezone ?? 'UTC' }).format(new Date(h.scheduledStart));
 
-  const table = (t: (k: string) => string, lang: string, list: readonly Hearing[], courts: Map<string, Court>, states: Map<string, PublicState>) =>
+  // A replay list shows each hearing's poster (from the replay's own picture) beside it.
+  const table = (t: (k: string) => string, lang: string, list: readonly Hearing[], courts: Map<string, Court>, states: Map<string, PublicState>, thumbs = false) =>
     list.length === 0
       ? html`<p role="status">${t('portal.no-match')}</p>`
-      : html`<table><thead><tr><th scope="col">${t('portal.when')}</th><th scope="col">${t('portal.case-number')}</th><th scope="col">${t('portal.court')}</th><th scope="col">${t('portal.case-title')}</th><th scope="col">${t('portal.case-type')}</th><th scope="col">${t('portal.state')}</th></tr></thead><tbody>
-${list.map((h) => html`<tr><td>${when(h, courts, lang)}</td><td>${h.caseNumber}</td><td><a href="/courts/${h.courtId}?lang=${lang}">${courts.get(h.courtId)?.name ?? ''}</a></td><td><a href="/hearings/${h.id}?lang=${lang}">${h.title}</a></td><td>${t(`case.${h.caseType}`)}</td><td><span class="state ${states.get(h.id) ?? ''}">${t(`state.${states.get(h.id) ?? 'scheduled'}`)}</span></td></tr>`)}
+      : html`<table><thead><tr>${thumbs ? html`<th scope="col"><span class="visually-hidden">${t('portal.picture')}</span></th>` : ''}<th scope="col">${t('portal.when')}</th><th scope="col">${t('portal.case-number')}</th><th scope="col">${t('portal.court')}</th><th scope="col">${t('portal.case-title')}</th><th scope="col">${t('portal.case-type')}</th><th scope="col">${t('portal.state')}</th></tr></thead><tbody>
+${list.map((h) => html`<tr>${thumbs ? html`<td class="thumb"><img src="/public/hearings/${h.id}/poster.jpg" alt="" width="160" height="90" loading="lazy"></td>` : ''}<td>${when(h, courts, lang)}</td><td>${h.caseNumber}</td><td><a href="/courts/${h.courtId}?lang=${lang}">${courts.get(h.courtId)?.name ?? ''}</a></td><td><a href="/hearings/${h.id}?lang=${lang}">${h.title}</a></td><td>${t(`case.${h.caseType}`)}</td><td><span class="state ${states.get(h.id) ?? ''}">${t(`state.${states.get(h.id) ?? 'scheduled'}`)}</span></td></tr>`)}
 </tbody></table>`;
 
   r.get('/', route(async (_req, _res, t, lang) => {
@@ -133,7 +134,7 @@ ${list.map((h) => html`<tr><td>${when(h, courts, lang)}</td><td>${h.caseNumber}<
     return page(t, lang, t('portal.home'), html`<h1>${t('portal.title')}</h1>
 <h2>${t('portal.live-now')}</h2>${live.length ? table(t, lang, live, courts, states) : html`<p>${t('portal.none-live')}</p>`}
 <h2>${t('portal.today')}</h2>${today.length ? table(t, lang, today, courts, states) : html`<p>${t('portal.none-today')}</p>`}
-<h2>${t('portal.recent-replays')}</h2>${replays.length ? table(t, lang, replays, courts, states) : html`<p>${t('portal.none-replays')}</p>`}`);
+<h2>${t('portal.recent-replays')}</h2>${replays.length ? table(t, lang, replays, courts, states, true) : html`<p>${t('portal.none-replays')}</p>`}`);
   }));
 
   r.get('/hearings', route(async (req, _res, t, lang) => {
@@ -156,7 +157,7 @@ ${table(t, lang, found, courts, states)}`);
   r.get('/replays', route(async (_req, _res, t, lang) => {
     const { courts, hearings, states } = await data();
     const list = hearings.filter((h) => states.get(h.id) === 'replay').reverse();
-    return page(t, lang, t('portal.replays'), html`<h1>${t('portal.replays')}</h1>${list.length ? table(t, lang, list, courts, states) : html`<p>${t('portal.none-replays')}</p>`}`);
+    return page(t, lang, t('portal.replays'), html`<h1>${t('portal.replays')}</h1>${list.length ? table(t, lang, list, courts, states, true) : html`<p>${t('portal.none-replays')}</p>`}`);
   }));
 
   r.get('/courts/:id', route(async (req, res, t, lang) => {
@@ -182,6 +183,7 @@ ${table(t, lang, found, courts, states)}`);
     const state = states.get(h.id) ?? 'scheduled';
     const head = html`<meta property="og:type" content="video.other"><meta property="og:title" content="${h.title}"><meta property="og:url" content="${url}">
 <meta property="og:description" content="${`${court?.name ?? ''} · ${h.caseNumber} · ${t(`state.${state}`)}`}"><meta property="og:site_name" content="${t('portal.title')}">
+<meta property="og:image" content="${`${base}/public/hearings/${h.id}/poster.jpg`}"><meta property="og:image:width" content="1280"><meta property="og:image:height" content="720"><meta property="og:image:alt" content="${h.title}"><meta name="twitter:card" content="summary_large_image">
 <link rel="alternate" type="application/json+oembed" href="${`${base}/oembed?url=${encodeURIComponent(url)}`}" title="${h.title}">`;
     return page(t, lang, h.title, html`<h1>${h.title}</h1>
 <courtcast-player hearing="${h.id}" lang="${lang}"></courtcast-player>

@@ -10,6 +10,7 @@ import type { PublicHearings } from '../service/publicity/public-hearings.ts';
 import type { PublicStates } from '../service/publicity/public-states.ts';
 import type { PublicStats } from '../service/publicity/public-stats.ts';
 import type { Registry } from '../service/court/registry.ts';
+import type { Posters } from '../service/publicity/posters.ts';
 import type { Replays } from '../service/publicity/replays.ts';
 import { parse, route } from './handlers.ts';
 import { sendProblem } from './problem.ts';
@@ -32,6 +33,7 @@ export interface PublicApiDeps {
   /** The archive, for published replays (the as-aired recording only). */
   readonly catalogue: Pick<ArchiveCatalogue, 'open' | 'head'>;
   readonly stats: Pick<PublicStats, 'replayStarted'>;
+  readonly posters: Pick<Posters, 'poster'>;
   readonly maxEventStreams: number;
   /**
    * Streams one client (by address, as `trust proxy` names it) may hold: enough for a household or
@@ -65,6 +67,16 @@ export function publicApi(d: PublicApiDeps, baseUrl: (req: Request) => string): 
     res.setHeader('Cache-Control', rest.endsWith('.m3u8') ? 'public, max-age=10' : 'public, max-age=60');
     res.type(rest.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t').setHeader('Content-Length', String(found.info.size));
     await pipeline(found.body, res);
+  }));
+  // A hearing's poster: what airs, the replay's start, or a card. Not public, no poster (404).
+  api.get('/hearings/:id/poster.jpg', route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    if (!id) return;
+    const poster = await d.posters.poster(id);
+    if (!poster) return sendProblem(res, 'NOT_FOUND', `no hearing ${id}`);
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cache-Control', `public, max-age=${poster.maxAgeSeconds}`);
+    res.type('image/jpeg').send(poster.jpeg);
   }));
   // Live state for players: one long-lived stream per viewer instead of polling. Registered before
   // the caching header below: an event stream must never be cached.
