@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { contrastRatio, TEXT_CONTRAST } from '../server/domain/contrast.ts';
 
 /** One rung of the public HLS ladder. A rung without `height` is the audio-only rung. */
 export const rungSchema = z
@@ -29,6 +30,42 @@ const s3Schema = z
     secretAccessKey: z.string().min(1).optional(),
     prefix: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._/-]*$/, 'a plain key prefix').optional(),
     partSizeMb: z.coerce.number().int().min(5).max(512).default(8),
+  })
+  .strict();
+
+/** A text for the public, one for all languages or one per language tag (`{ "en": …, "zh-CN": … }`). */
+const localized = z.union([z.string().trim().min(1).max(4000), z.record(z.string().regex(/^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, 'a language tag'), z.string().trim().min(1).max(4000))]);
+const colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb');
+
+/** How the public portal presents the deployment: its name, emblem, colours and footer. */
+const portalSchema = z
+  .object({
+    /** The deployment's name in the portal's header and page titles (the locale's own by default). */
+    name: localized.optional(),
+    /** A PNG, JPEG or SVG of the court's emblem (at most 256 KB), shown beside the name. */
+    emblemFile: z.string().regex(/\.(png|jpe?g|svg)$/i, 'a .png, .jpg or .svg file').optional(),
+    colours: z
+      .object({
+        /** The header's background, under white text. */
+        header: colour.default('#12324f'),
+        /** Links and buttons, on the page's near-white background. */
+        accent: colour.default('#0b5394'),
+      })
+      .strict()
+      .prefault({})
+      // A court's colours must not make its pages unreadable: refused at start, with the figures.
+      .superRefine((c, ctx) => {
+        for (const [key, against, what] of [['header', '#ffffff', 'white header text'], ['accent', '#f6f8fa', 'the page background']] as const) {
+          const ratio = contrastRatio(c[key], against);
+          if (ratio < TEXT_CONTRAST) ctx.addIssue({ code: 'custom', path: [key], message: `contrast with ${what} is ${ratio.toFixed(2)}:1; text needs ${TEXT_CONTRAST}:1` });
+        }
+      }),
+    /** How to reach the court about its broadcasts (press office, a telephone number). */
+    contact: localized.optional(),
+    /** The legal notice the footer links to (who publishes, under which rules). */
+    legalNotice: localized.optional(),
+    /** The accessibility statement the footer links to; Courtcast's own by default. */
+    accessibilityStatement: localized.optional(),
   })
   .strict();
 
@@ -164,6 +201,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    portal: portalSchema.prefault({}),
     metrics: z
       .object({
         /**

@@ -41,6 +41,7 @@ import { Recorder } from '../recorder/recorder.ts';
 import { ArchiveCatalogue } from '../recorder/archive-catalogue.ts';
 import { buffer } from 'node:stream/consumers';
 import { Posters } from './service/publicity/posters.ts';
+import { loadBrand } from './http/portal-brand.ts';
 import { chineseFontFile } from './media/fonts.ts';
 import { loadSigningKey, type SigningKey } from '../recorder/signing-key.ts';
 import { segmentKey } from './delay/public-keys.ts';
@@ -88,6 +89,8 @@ export interface CourtcastOptions {
  */
 export async function startCourtcast(config: Config, opts: CourtcastOptions = {}): Promise<Courtcast> {
   const logger = opts.logger ?? pino({ level: config.log.level });
+  // Read before anything starts: a missing emblem stops the start with nothing left running.
+  const brand = await loadBrand(config.portal);
   const dataDir = path.resolve(config.dataDir);
   const dirs = { public: path.join(dataDir, 'public'), pending: path.join(dataDir, 'pending'), master: path.join(dataDir, 'master') };
   await Promise.all(Object.values(dirs).map((d) => mkdir(d, { recursive: true })));
@@ -260,7 +263,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     ffmpegPath: config.ffmpegPath,
     logger,
   });
-  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, posters, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl });
+  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, posters, brand, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl });
   // The port opens only after recovery: until then a clerk's cut would find no live hearing and
   // /healthz would claim a readiness the server does not have yet.
   // Viewers' polls of what this node published are answered before Express: see answerHot.

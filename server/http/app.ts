@@ -23,6 +23,7 @@ import { archiveApi, archiveKeyRoute, type ArchiveApiDeps } from './archive-api.
 import { oembedRoute } from './oembed.ts';
 import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
 import type { Posters } from '../service/publicity/posters.ts';
+import type { Brand } from './portal-brand.ts';
 import type { PublicStates } from '../service/publicity/public-states.ts';
 import type { Replays } from '../service/publicity/replays.ts';
 import type { PublicStats } from '../service/publicity/public-stats.ts';
@@ -64,6 +65,8 @@ export interface HttpOptions {
   readonly stats: PublicStats;
   /** Each public hearing's poster picture. */
   readonly posters: Pick<Posters, 'poster'>;
+  /** How the portal presents the deployment (name, emblem, colours, footer). */
+  readonly brand: Brand;
   /** Public state streams open at once at most. */
   readonly maxEventStreams?: number;
   /** Of those, open at once from one client address (a refused player polls). */
@@ -141,7 +144,7 @@ export function createHttpApp(o: HttpOptions): Express {
     },
     express.static(playerDir, { index: false, maxAge: '5m' }),
   );
-  app.use(portal({ registry: o.registry, hearings: o.publicHearings, states: o.publicStates, stats: o.stats, localesDir: path.join(playerDir, 'locales'), baseUrl }));
+  app.use(portal({ registry: o.registry, hearings: o.publicHearings, states: o.publicStates, stats: o.stats, localesDir: path.join(playerDir, 'locales'), baseUrl, brand: o.brand }));
   app.use((_req, res) => sendProblem(res, 'NOT_FOUND', 'no such resource'));
   app.use(problemHandler(o.logger));
   return app;

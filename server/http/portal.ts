@@ -12,8 +12,9 @@ import { bestLocale } from '../../player/locale-match.js';
 import type { Registry } from '../service/court/registry.ts';
 import type { PublicHearings } from '../service/publicity/public-hearings.ts';
 import { html, raw, type Raw } from './html.ts';
+import { pick, type Brand } from './portal-brand.ts';
+import { portalLayout, type Strings } from './portal-layout.ts';
 
-type Strings = Record<string, string>;
 
 /** Every locale file in `dir` (one per language: adding a language is adding a file). */
 export function loadLocales(dir: string): Map<string, Strings> {
@@ -43,28 +44,10 @@ export interface PortalDeps {
   readonly stats: PublicStats;
   readonly localesDir: string;
   readonly baseUrl: (req: Request) => string;
+  /** The court's name, emblem, colours and footer. */
+  readonly brand: Brand;
 }
 
-const STYLE = `
-body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: #1b2530; background: #f6f8fa; }
-header { background: #12324f; color: #fff; padding: .6rem 1rem; display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; }
-header a { color: #fff; text-decoration: none; font-weight: 600; } header a:focus-visible, a:focus-visible { outline: 3px solid #ffb300; }
-header .site { font-size: 1.1rem; margin-right: auto; }
-main { max-width: 1000px; margin: 0 auto; padding: 1rem; }
-table { width: 100%; border-collapse: collapse; background: #fff; } th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid #dde3e9; }
-a { color: #0b5394; }
-.state { display: inline-block; padding: 0 .45rem; border-radius: 4px; background: #e3e8ee; font-size: .85rem; font-weight: 600; }
-.state.live { background: #b71c1c; color: #fff; } .state.paused, .state.interrupted { background: #8d6e00; color: #fff; }
-form.filters { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; background: #fff; padding: .8rem; border-radius: 6px; }
-form.filters label { display: grid; gap: .2rem; font-size: .9rem; }
-input, select, button { font: inherit; padding: .4rem .5rem; min-height: 44px; }
-button { background: #12324f; color: #fff; border: 0; border-radius: 4px; padding: .4rem 1rem; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; } dt { color: #4a5866; }
-.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
-textarea { font: .85rem monospace; }
-footer { max-width: 1000px; margin: 2rem auto; padding: 0 1rem; color: #4a5866; font-size: .9rem; }
-@media (max-width: 600px) { th:nth-child(3), td:nth-child(3) { display: none; } }
-`;
 
 /**
  * The public portal: server-rendered pages that work without JavaScript (only the player needs
@@ -73,6 +56,7 @@ footer { max-width: 1000px; margin: 2rem auto; padding: 0 1rem; color: #4a5866; 
  */
 export function portal(d: PortalDeps): Router {
   const locales = loadLocales(d.localesDir);
+  const { page, siteName } = portalLayout(d.brand, locales);
   const r = Router();
 
   /** The visitor's language: ?lang=, then the best match for Accept-Language, then English. */
@@ -107,31 +91,34 @@ export function portal(d: PortalDeps): Router {
         .catch(next);
     };
 
-  const page = (t: (k: string) => string, lang: string, title: string, body: Raw, head: Raw = raw('')): Raw => html`<!doctype html>
-<html lang="${lang}" dir="${t('dir') === 'rtl' ? 'rtl' : 'ltr'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · ${t('portal.title')}</title><style>${raw(STYLE)}</style>${head}</head>
-<body><header><a class="site" href="/?lang=${lang}">${t('portal.title')}</a>
-<nav aria-label="${t('portal.title')}"><a href="/hearings?lang=${lang}">${t('portal.schedule')}</a> · <a href="/replays?lang=${lang}">${t('portal.replays')}</a> · <a href="/stats?lang=${lang}">${t('portal.stats')}</a></nav></header>
-<main>${body}</main>
-<footer>${t('portal.language')}: ${[...locales].map(([code, s]) => html`<a href="?lang=${code}" lang="${code}">${s.name ?? code}</a> `)}</footer></body></html>`;
-
-  const when = (h: Hearing, courts: Map<string, Court>, lang: string) =>
-    new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: courts.get(h.courtId)?.timezone ?? 'UTC' }).format(new Date(h.scheduledStart));
+  /** A hearing's time in its court's zone; the zone is named where the reader may meet several. */
+  const when = (h: Hearing, courts: Map<string, Court>, lang: string, zoned = false): Raw => {
+    const timeZone = courts.get(h.courtId)?.timezone ?? 'UTC';
+    const at = new Date(h.scheduledStart);
+    const text = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(at);
+    const zone = new Intl.DateTimeFormat(lang, { timeZoneName: 'short', timeZone }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value;
+    return zoned && zone ? html`${text} <span class="zone">${zone}</span>` : html`${text}`;
+  };
+  const zonesIn = (list: readonly Hearing[], courts: Map<string, Court>): number => new Set(list.map((h) => courts.get(h.courtId)?.timezone ?? 'UTC')).size;
 
   // A replay list shows each hearing's poster (from the replay's own picture) beside it.
-  const table = (t: (k: string) => string, lang: string, list: readonly Hearing[], courts: Map<string, Court>, states: Map<string, PublicState>, thumbs = false) =>
-    list.length === 0
+  const table = (t: (k: string) => string, lang: string, list: readonly Hearing[], courts: Map<string, Court>, states: Map<string, PublicState>, thumbs = false) => {
+    const zoned = zonesIn(list, courts) > 1;
+    return list.length === 0
       ? html`<p role="status">${t('portal.no-match')}</p>`
-      : html`<table><thead><tr>${thumbs ? html`<th scope="col"><span class="visually-hidden">${t('portal.picture')}</span></th>` : ''}<th scope="col">${t('portal.when')}</th><th scope="col">${t('portal.case-number')}</th><th scope="col">${t('portal.court')}</th><th scope="col">${t('portal.case-title')}</th><th scope="col">${t('portal.case-type')}</th><th scope="col">${t('portal.state')}</th></tr></thead><tbody>
-${list.map((h) => html`<tr>${thumbs ? html`<td class="thumb"><img src="/public/hearings/${h.id}/poster.jpg" alt="" width="160" height="90" loading="lazy"></td>` : ''}<td>${when(h, courts, lang)}</td><td>${h.caseNumber}</td><td><a href="/courts/${h.courtId}?lang=${lang}">${courts.get(h.courtId)?.name ?? ''}</a></td><td><a href="/hearings/${h.id}?lang=${lang}">${h.title}</a></td><td>${t(`case.${h.caseType}`)}</td><td><span class="state ${states.get(h.id) ?? ''}">${t(`state.${states.get(h.id) ?? 'scheduled'}`)}</span></td></tr>`)}
+      : html`<table><thead><tr>${thumbs ? html`<th scope="col"><span class="visually-hidden">${t('portal.picture')}</span></th>` : ''}<th scope="col">${t('portal.when')}</th><th scope="col">${t('portal.case-number')}</th><th scope="col" class="court">${t('portal.court')}</th><th scope="col">${t('portal.case-title')}</th><th scope="col">${t('portal.case-type')}</th><th scope="col">${t('portal.state')}</th></tr></thead><tbody>
+${list.map((h) => html`<tr>${thumbs ? html`<td class="thumb"><img src="/public/hearings/${h.id}/poster.jpg" alt="" width="160" height="90" loading="lazy"></td>` : ''}<td>${when(h, courts, lang, zoned)}</td><td>${h.caseNumber}</td><td class="court"><a href="/courts/${h.courtId}?lang=${lang}">${courts.get(h.courtId)?.name ?? ''}</a></td><td><a href="/hearings/${h.id}?lang=${lang}">${h.title}</a></td><td>${t(`case.${h.caseType}`)}</td><td><span class="state ${states.get(h.id) ?? ''}">${t(`state.${states.get(h.id) ?? 'scheduled'}`)}</span></td></tr>`)}
 </tbody></table>`;
+  };
 
   r.get('/', route(async (_req, _res, t, lang) => {
     const { courts, hearings, states } = await data();
     const live = hearings.filter((h) => LIVE.has(states.get(h.id) ?? 'scheduled'));
     const today = hearings.filter((h) => dayIn(courts.get(h.courtId)?.timezone ?? 'UTC', new Date(h.scheduledStart)) === dayIn(courts.get(h.courtId)?.timezone ?? 'UTC', new Date()));
     const replays = hearings.filter((h) => states.get(h.id) === 'replay').slice(-10).reverse();
-    return page(t, lang, t('portal.home'), html`<h1>${t('portal.title')}</h1>
+    return page(t, lang, t('portal.home'), html`<h1>${siteName(t, lang)}</h1>
+<form class="search" method="get" action="/hearings" role="search"><input type="hidden" name="lang" value="${lang}">
+<label>${t('portal.search-words')}<input type="search" name="q"></label><button type="submit">${t('portal.search')}</button></form>
 <h2>${t('portal.live-now')}</h2>${live.length ? table(t, lang, live, courts, states) : html`<p>${t('portal.none-live')}</p>`}
 <h2>${t('portal.today')}</h2>${today.length ? table(t, lang, today, courts, states) : html`<p>${t('portal.none-today')}</p>`}
 <h2>${t('portal.recent-replays')}</h2>${replays.length ? table(t, lang, replays, courts, states, true) : html`<p>${t('portal.none-replays')}</p>`}`);
@@ -160,6 +147,35 @@ ${table(t, lang, found, courts, states)}`);
     return page(t, lang, t('portal.replays'), html`<h1>${t('portal.replays')}</h1>${list.length ? table(t, lang, list, courts, states, true) : html`<p>${t('portal.none-replays')}</p>`}`);
   }));
 
+  r.get('/courts', route(async (_req, _res, t, lang) => {
+    const { courts, hearings } = await data();
+    const list = [...courts.values()].sort((a, b) => a.name.localeCompare(b.name, lang));
+    const count = (id: string) => hearings.filter((h) => h.courtId === id).length;
+    const zone = (c: Court) => new Intl.DateTimeFormat(lang, { timeZoneName: 'long', timeZone: c.timezone }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value ?? c.timezone;
+    return page(t, lang, t('portal.courts'), html`<h1>${t('portal.courts')}</h1>${list.length === 0 ? html`<p>${t('portal.no-courts')}</p>` : html`<table><thead><tr><th scope="col">${t('portal.court')}</th><th scope="col">${t('portal.time-zone')}</th><th scope="col">${t('portal.public-hearings')}</th></tr></thead><tbody>
+${list.map((c) => html`<tr><td><a href="/courts/${c.id}?lang=${lang}">${c.name}</a></td><td>${zone(c)}</td><td>${count(c.id)}</td></tr>`)}</tbody></table>`}`);
+  }));
+
+  r.get('/legal', route(async (_req, _res, t, lang) => {
+    const text = pick(d.brand.portal.legalNotice, lang);
+    return page(t, lang, t('portal.legal'), html`<h1>${t('portal.legal')}</h1><div class="prose">${text ?? t('portal.legal-none', { name: siteName(t, lang) })}</div>`);
+  }));
+
+  r.get('/accessibility', route(async (_req, _res, t, lang) => {
+    const text = pick(d.brand.portal.accessibilityStatement, lang);
+    return page(t, lang, t('portal.accessibility'), html`<h1>${t('portal.accessibility')}</h1><div class="prose">${text ?? t('portal.accessibility-default', { name: siteName(t, lang) })}</div>`);
+  }));
+
+  // The court's emblem, from its configured file. An SVG is only ever a picture: sandboxed, no script.
+  if (d.brand.emblem) {
+    const emblem = d.brand.emblem;
+    r.get(emblem.path, (_req, res) => {
+      res.setHeader('Cache-Control', 'public, max-age=3600');
+      res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'; style-src 'unsafe-inline'");
+      res.type(emblem.type).send(emblem.bytes);
+    });
+  }
+
   r.get('/courts/:id', route(async (req, res, t, lang) => {
     const { courts, hearings, states } = await data();
     const court = courts.get(String(req.params.id));
@@ -182,7 +198,7 @@ ${table(t, lang, found, courts, states)}`);
     const court = courts.get(h.courtId);
     const state = states.get(h.id) ?? 'scheduled';
     const head = html`<meta property="og:type" content="video.other"><meta property="og:title" content="${h.title}"><meta property="og:url" content="${url}">
-<meta property="og:description" content="${`${court?.name ?? ''} · ${h.caseNumber} · ${t(`state.${state}`)}`}"><meta property="og:site_name" content="${t('portal.title')}">
+<meta property="og:description" content="${`${court?.name ?? ''} · ${h.caseNumber} · ${t(`state.${state}`)}`}"><meta property="og:site_name" content="${siteName(t, lang)}">
 <meta property="og:image" content="${`${base}/public/hearings/${h.id}/poster.jpg`}"><meta property="og:image:width" content="1280"><meta property="og:image:height" content="720"><meta property="og:image:alt" content="${h.title}"><meta name="twitter:card" content="summary_large_image">
 <link rel="alternate" type="application/json+oembed" href="${`${base}/oembed?url=${encodeURIComponent(url)}`}" title="${h.title}">`;
     return page(t, lang, h.title, html`<h1>${h.title}</h1>
@@ -191,7 +207,7 @@ ${table(t, lang, found, courts, states)}`);
 <dl><dt>${t('portal.state')}</dt><dd><span class="state ${state}">${t(`state.${state}`)}</span></dd>
 <dt>${t('portal.case-number')}</dt><dd>${h.caseNumber}</dd><dt>${t('portal.case-type')}</dt><dd>${t(`case.${h.caseType}`)}</dd>
 <dt>${t('portal.court')}</dt><dd><a href="/courts/${h.courtId}?lang=${lang}">${court?.name ?? ''}</a></dd>
-<dt>${t('portal.when')}</dt><dd>${when(h, courts, lang)}</dd><dt></dt><dd>${t('portal.delay', { seconds: h.delaySeconds })}</dd></dl>
+<dt>${t('portal.when')}</dt><dd>${when(h, courts, lang, true)}</dd><dt></dt><dd>${t('portal.delay', { seconds: h.delaySeconds })}</dd></dl>
 <details><summary>${t('portal.embed')}</summary>
 <label><span class="visually-hidden">${t('portal.embed')}</span><textarea readonly rows="3" style="width:100%">${embedSnippet(base, h.id)}</textarea></label>
 <label><span class="visually-hidden">iframe</span><textarea readonly rows="2" style="width:100%">${`<iframe src="${base}/embed/${h.id}" width="640" height="410" title="${h.title}" allow="autoplay; fullscreen; picture-in-picture" allowfullscreen style="border:0"></iframe>`}</textarea></label></details>`, head);

@@ -66,7 +66,7 @@ describe('accessibility (axe-core)', () => {
 
   it('the portal pages, in English and in Chinese', async () => {
     for (const lang of ['en', 'zh-CN']) {
-      for (const p of ['/', '/hearings', `/hearings/${hearingId}`, '/replays', '/stats']) {
+      for (const p of ['/', '/hearings', `/hearings/${hearingId}`, '/replays', '/stats', '/courts', '/legal', '/accessibility']) {
         const page = await browser.newPage();
         await page.goto(`${s.base}${p}${p.includes('?') ? '&' : '?'}lang=${lang}`);
         if (p.startsWith('/hearings/')) await page.waitForSelector('courtcast-player[state="scheduled"]');

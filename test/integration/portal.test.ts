@@ -19,7 +19,7 @@ describe('the public portal', () => {
     return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() };
   };
   /** The case numbers a listing page shows, in order. */
-  const listed = (body: string): string[] => [...body.matchAll(/<tr><td>[^<]*<\/td><td>([^<]+)<\/td>/g)].map((m) => m[1] as string);
+  const listed = (body: string): string[] => [...body.matchAll(/<tr><td>.*?<\/td><td>([^<]+)<\/td>/g)].map((m) => m[1] as string);
 
   beforeAll(async () => {
     s = await startTestServer();
@@ -62,6 +62,19 @@ describe('the public portal', () => {
     expect((await page('/hearings?q=nothing-like-this&lang=en')).body).toContain('<p role="status">No public hearing matches.</p>');
     // A malformed filter is ignored rather than an error page.
     expect((await page('/hearings?type=<b>&date=tomorrow')).status).toBe(200);
+  });
+
+  it('names the time zone beside each time where hearings of courts in several zones are listed together', async () => {
+    const both = (await page('/hearings?lang=en')).body;
+    expect(both).toMatch(/<span class="zone">GMT\+8<\/span>/);
+    expect(both).toMatch(/<span class="zone">EST<\/span>/);
+    expect((await page(`/hearings?court=${courtA}&lang=en`)).body).not.toContain('class="zone"');
+    // A hearing's own page always names its court's zone.
+    expect((await page(`/hearings/${ids.civil}?lang=en`)).body).toMatch(/<span class="zone">GMT\+8<\/span>/);
+    // The list of courts says each one's zone and how many public hearings it has.
+    const courts = (await page('/courts?lang=en')).body;
+    expect(courts).toMatch(/Riverside County Court<\/a><\/td><td>Eastern Standard Time<\/td><td>2<\/td>/);
+    expect(courts).toMatch(/Shanghai First Intermediate Court<\/a><\/td><td>China Standard Time<\/td><td>2<\/td>/);
   });
 
   it('never shows a hearing that is not public, on any page', async () => {

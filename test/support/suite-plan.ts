@@ -33,6 +33,7 @@ export const ANCHORED: readonly { readonly anchor: string; readonly companions: 
       'state-move',
       'embedded-restart',
       'portal',
+      'portal-brand',
       'api',
       'sound-exposure',
       'archive-finalize-retry',
