@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seriousViolations } from '../support/axe.ts';
+import { englishWords, seriousViolations } from '../support/axe.ts';
 import { launchChromium } from '../support/browser.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -75,25 +75,6 @@ describe('accessibility (axe-core)', () => {
       }
     }
   });
-
-  /**
-   * Words of Latin letters a reader meets on the page (visible text and the names of controls),
-   * but for names that are not English (the product, people's user names, the seeded hearing,
-   * units, zones) and what people wrote themselves, which the page quotes (“…”).
-   */
-  const englishWords = (page: Page): Promise<string[]> =>
-    page.evaluate(() => {
-      const allowed = new Set(['Courtcast', 'Test', 'admin', 'archivist', 'approver', 'kbps', 'fps', 'English', 'MP4', 'MB', 'GMT', 'UTC']);
-      const texts: string[] = [];
-      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        const el = n.parentElement;
-        if (el && el.checkVisibility() && !el.closest('option:not(:checked)')) texts.push(n.textContent ?? '');
-      }
-      for (const el of Array.from(document.querySelectorAll('[aria-label], [placeholder]'))) if (el.checkVisibility()) texts.push(el.getAttribute('aria-label') ?? '', el.getAttribute('placeholder') ?? '');
-      texts.push(document.title);
-      return texts.flatMap((t) => t.replace(/“[^”]*”/g, '').match(/[A-Za-z]{3,}/g) ?? []).filter((w) => !allowed.has(w));
-    });
 
   for (const locale of ['en', 'zh-CN']) {
     it(`the clerk console in ${locale}: sign-in, the list and a hearing`, async () => {

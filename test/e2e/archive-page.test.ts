@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveRecords } from '../../recorder/archive-record.ts';
+import { englishWords, seriousViolations } from '../support/axe.ts';
 import { launchChromium } from '../support/browser.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
@@ -82,6 +83,29 @@ describe('the archive page in Chromium', () => {
     expect(pageErrors).toEqual([]);
     const shot = process.env.COURTCAST_SCREENSHOTS ? path.resolve('docs/archive.png') : path.join(os.tmpdir(), 'courtcast-archive.png');
     await page.screenshot({ path: shot, fullPage: true });
+  });
+
+  it("reads the record in the archivist's language, with nothing axe finds serious, in English and Chinese", async () => {
+    for (const locale of ['en', 'zh-CN']) {
+      const context = await browser.newContext({ locale, timezoneId: 'America/New_York' });
+      const page = await context.newPage();
+      await page.goto(`${s.base}/console/archive.html`);
+      await page.fill('#username', 'archivist');
+      await page.fill('#password', 'archivist-password');
+      await page.click('#login-form button');
+      await page.waitForSelector('#search-view:not([hidden])');
+      await page.click('#search-form button');
+      await page.click('#results tbody tr');
+      await page.waitForFunction(() => document.getElementById('r-title')?.textContent === 'Test v. Test', undefined, { timeout: 10_000 });
+      expect(await seriousViolations(page), locale).toEqual([]);
+      if (locale === 'zh-CN') {
+        expect(await page.textContent('#verify')).toBe('校验档案');
+        // Times in the court's zone (Europe/London), named since the reader is elsewhere.
+        expect(await page.textContent('#master-info')).toMatch(/GMT|UTC|格林尼治/);
+        expect(await englishWords(page)).toEqual([]);
+      }
+      await context.close();
+    }
   });
 
   it('tells a clerk the archive is not theirs', async () => {

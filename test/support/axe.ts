@@ -22,3 +22,24 @@ export async function seriousViolations(page: Page): Promise<Violation[]> {
       .map((v) => ({ id: v.id, impact: v.impact ?? '', help: v.help, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
   });
 }
+
+/**
+ * Words of Latin letters a reader meets on the page (visible text and the names of controls), but
+ * for names that are not English (the products, people's user names, the seeded hearing, units,
+ * zones, hex digits of hashes and keys) and what people wrote themselves, which the pages quote
+ * (“…”): on a page in Chinese, anything left is an untranslated string.
+ */
+export function englishWords(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const allowed = new Set(['Courtcast', 'Test', 'admin', 'archivist', 'approver', 'kbps', 'fps', 'English', 'MP4', 'MB', 'GMT', 'UTC', 'FFmpeg']);
+    const texts: string[] = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (el && el.checkVisibility() && !el.closest('option:not(:checked)')) texts.push(n.textContent ?? '');
+    }
+    for (const el of Array.from(document.querySelectorAll('[aria-label], [placeholder]'))) if (el.checkVisibility()) texts.push(el.getAttribute('aria-label') ?? '', el.getAttribute('placeholder') ?? '');
+    texts.push(document.title);
+    return texts.flatMap((t) => t.replace(/“[^”]*”/g, '').match(/[A-Za-z]{3,}/g) ?? []).filter((w) => !allowed.has(w) && !/^[a-f]+$/.test(w));
+  });
+}
