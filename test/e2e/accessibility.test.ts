@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { englishWords, seriousViolations } from '../support/axe.ts';
 import { launchChromium } from '../support/browser.ts';
+import { regeneratingShots, shotPath } from '../support/screenshot.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 
 /**
@@ -71,6 +72,7 @@ describe('accessibility (axe-core)', () => {
         await page.goto(`${s.base}${p}${p.includes('?') ? '&' : '?'}lang=${lang}`);
         if (p.startsWith('/hearings/')) await page.waitForSelector('courtcast-player[state="scheduled"]');
         expect(await seriousViolations(page), `${p} ${lang}`).toEqual([]);
+        if (regeneratingShots() && ['/', `/hearings/${hearingId}`, '/courts'].includes(p)) await page.screenshot({ path: shotPath(`portal-${p === '/' ? 'home' : p.split('/')[1]}-${lang}`), fullPage: true });
         await page.close();
       }
     }
@@ -95,6 +97,7 @@ describe('accessibility (axe-core)', () => {
       if (locale === 'zh-CN') {
         expect(await page.textContent('#btn-start')).toBe('开始直播');
         expect(await englishWords(page)).toEqual([]);
+        if (regeneratingShots()) await page.screenshot({ path: shotPath('console-zh-CN'), fullPage: true });
       }
       await context.close();
     });

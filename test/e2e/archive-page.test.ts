@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveRecords } from '../../recorder/archive-record.ts';
 import { englishWords, seriousViolations } from '../support/axe.ts';
 import { launchChromium } from '../support/browser.ts';
+import { shotPath } from '../support/screenshot.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
@@ -81,7 +82,7 @@ describe('the archive page in Chromium', () => {
     await page.click('#verify');
     await page.waitForFunction(() => (document.getElementById('verify-result')?.textContent ?? '').startsWith('Verified'), undefined, { timeout: 30_000 });
     expect(pageErrors).toEqual([]);
-    const shot = process.env.COURTCAST_SCREENSHOTS ? path.resolve('docs/archive.png') : path.join(os.tmpdir(), 'courtcast-archive.png');
+    const shot = shotPath('archive');
     await page.screenshot({ path: shot, fullPage: true });
   });
 

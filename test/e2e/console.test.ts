@@ -1,8 +1,7 @@
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { shotPath } from '../support/screenshot.ts';
 import { startLiveHearing, type LiveHearing } from '../support/live-hearing.ts';
 import { decodeCounters, type PublicFeed } from '../support/public-feed.ts';
 import type { TestServer } from '../support/server.ts';
@@ -97,7 +96,7 @@ describe('clerk console in Chromium: sign in, watch both players, cut', () => {
 
     await page.waitForFunction(() => (document.getElementById('audit')?.textContent ?? '').includes('cut'), undefined, { timeout: 10_000 });
     expect(pageErrors).toEqual([]);
-    const shot = process.env.COURTCAST_SCREENSHOTS ? path.resolve('docs/console.png') : path.join(os.tmpdir(), 'courtcast-console.png');
+    const shot = shotPath('console');
     await page.screenshot({ path: shot, fullPage: true });
   });
 });

@@ -1,8 +1,7 @@
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { shotPath } from '../support/screenshot.ts';
 import { approverOf, seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -69,7 +68,7 @@ describe('broadcast approval on the console', () => {
     await approver.fill('.gov-objections input[name=reason] >> nth=1', 'the history is not in issue; the witness box is masked');
     await approver.click('.gov-objections form >> nth=1 >> button');
     await approver.waitForFunction(() => (document.querySelector('.gov-objections')?.textContent ?? '').includes('dismissed by'), undefined, { timeout: 10_000 });
-    const shot = process.env.COURTCAST_SCREENSHOTS ? path.resolve('docs/governance.png') : path.join(os.tmpdir(), 'courtcast-governance.png');
+    const shot = shotPath('governance');
     await approver.locator('details.gov').screenshot({ path: shot });
     await approver.fill('.gov-approve input[name=reason]', 'open justice');
     await approver.click('.gov-approve button');

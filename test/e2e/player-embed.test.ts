@@ -1,10 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { shotPath } from '../support/screenshot.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { archiveRecords } from '../../recorder/archive-record.ts';
 import { seedHearing, startTestServer, waitForEncoder, type TestServer } from '../support/server.ts';
@@ -23,7 +22,6 @@ describe('<courtcast-player> on another site', () => {
   let encoder: TestEncoder | null = null;
   let hearingId = '';
   let streamKey = '';
-  const shot = (name: string) => (process.env.COURTCAST_SCREENSHOTS ? path.resolve(`docs/${name}.png`) : path.join(os.tmpdir(), `courtcast-${name}.png`));
 
   beforeAll(async () => {
     // One state stream per address: of two players on this machine, one is refused one and must
@@ -84,7 +82,7 @@ describe('<courtcast-player> on another site', () => {
     await untilState(zh.page, 'scheduled');
     await zh.page.waitForFunction(() => /距开庭还有 \d+:\d\d/.test(document.querySelector('courtcast-player')?.shadowRoot?.querySelector('.card')?.textContent ?? ''), undefined, { timeout: 5_000 });
     expect(await inShadow(zh.page, '.state')).toBe('已排期');
-    await zh.page.screenshot({ path: shot('player-scheduled-zh') });
+    await zh.page.screenshot({ path: shotPath('player-scheduled-zh') });
     const en = await open('en');
     await untilState(en.page, 'scheduled');
     await en.page.waitForFunction(() => /Starts in \d+:\d\d/.test(document.querySelector('courtcast-player')?.shadowRoot?.querySelector('.card')?.textContent ?? ''), undefined, { timeout: 5_000 });
@@ -173,7 +171,7 @@ describe('<courtcast-player> on another site', () => {
     }, undefined, { timeout: 30_000, polling: 250 });
     expect(await en.page.evaluate(() => (document.querySelector('courtcast-player')?.shadowRoot?.querySelector('.card') as HTMLElement).hidden)).toBe(true);
     expect(await inShadow(en.page, '.delay')).toBe('Delayed by 4 s');
-    await zh.page.screenshot({ path: shot('player-live-zh') });
+    await zh.page.screenshot({ path: shotPath('player-live-zh') });
 
     // One of the two follows by polling: both must still show every state as it airs.
     expect(refusedStreams).toBeGreaterThanOrEqual(1);
@@ -183,14 +181,14 @@ describe('<courtcast-player> on another site', () => {
     await untilState(en.page, 'paused');
     expect(await inShadow(zh.page, '.state')).toBe('暂停');
     expect(await inShadow(en.page, '.state')).toBe('Paused');
-    await zh.page.screenshot({ path: shot('player-paused-zh') });
+    await zh.page.screenshot({ path: shotPath('player-paused-zh') });
 
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
     await untilState(en.page, 'ended');
     await untilState(zh.page, 'ended');
     expect(await inShadow(zh.page, '.card')).toContain('已结束');
     expect(await inShadow(en.page, '.card')).toContain('Ended');
-    await en.page.screenshot({ path: shot('player-ended-en') });
+    await en.page.screenshot({ path: shotPath('player-ended-en') });
 
     // The supervisor publishes the replay: open players switch to it without a reload.
     await waitFor(async () => (await archiveRecords(s.cc.state).get(hearingId))?.status === 'complete', 'the archive', 60_000);
@@ -206,7 +204,7 @@ describe('<courtcast-player> on another site', () => {
     const startOffset = Number(/#EXT-X-START:TIME-OFFSET=([\d.]+)/.exec(rungList)?.[1] ?? 0);
     expect(startOffset).toBeGreaterThan(0);
     expect(await zh.page.evaluate(() => (document.querySelector('courtcast-player')?.shadowRoot?.querySelector('video') as HTMLVideoElement).currentTime)).toBeGreaterThanOrEqual(startOffset);
-    await zh.page.screenshot({ path: shot('player-replay-zh') });
+    await zh.page.screenshot({ path: shotPath('player-replay-zh') });
     // A link to a time in the replay starts there.
     const linked = await browser.newPage();
     await linked.goto(`${siteBase}/en?t=8`);

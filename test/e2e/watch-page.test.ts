@@ -1,9 +1,8 @@
-import path from 'node:path';
-import os from 'node:os';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COUNTER_LAYOUT } from '../../server/media/synthetic.ts';
 import { launchChromium } from '../support/browser.ts';
+import { shotPath } from '../support/screenshot.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -72,7 +71,7 @@ describe('the hearing’s public page plays the delayed broadcast in Chromium (o
     expect(state.state).toBe('live');
     expect(state.card).toBe('');
     expect(errors).toEqual([]);
-    const shot = process.env.COURTCAST_SCREENSHOTS ? path.resolve('docs/watch-page.png') : path.join(os.tmpdir(), 'courtcast-watch-page.png');
+    const shot = shotPath('watch-page');
     await page.screenshot({ path: shot });
   });
 });
