@@ -65,6 +65,7 @@ describe('the embed fits its box', () => {
     await s?.close();
   });
 
+  const policyErrors: string[] = [];
   const boxes = (): Box[] => [{ name: 'default', width: 640, height: 410 }, { name: 'small', width: 480, height: 320 }, phone];
 
   /** Opens the embed in a box on a page of another origin and measures it once the player is in `state`. */
@@ -72,6 +73,8 @@ describe('the embed fits its box', () => {
     const context: BrowserContext = await browser.newContext(box.phone ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : { viewport: { width: 1024, height: 768 } });
     try {
       const page = await context.newPage();
+      // hls.js's worker and the poster must not be refused by the embed's CSP (only a console error).
+      page.on('console', (m) => m.type() === 'error' && /Content Security Policy/i.test(m.text()) && policyErrors.push(m.text()));
       await page.goto(`${siteBase}/box?w=${box.width}&h=${box.height}&lang=${lang}`);
       const frame = (await (await page.waitForSelector('iframe')).contentFrame()) as Frame;
       await frame.waitForSelector(`courtcast-player[state="${state}"]`, { timeout: 30_000 });
@@ -116,6 +119,26 @@ describe('the embed fits its box', () => {
         expect(fit.state, `${box.name} ${lang}`).toBe(lang === 'en' ? 'Scheduled' : '已排期');
         expect(fit.pictureHeight, `${box.name} ${lang}`).toBeGreaterThan(box.height * 0.45);
       }
+    }
+  });
+
+  it("lays the hearing's page out for a 390 px phone: nothing wider than the screen, the player's controls whole", async () => {
+    for (const lang of ['en', 'zh-CN']) {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+      const page = await context.newPage();
+      await page.goto(`${s.base}/hearings/${hearingId}?lang=${lang}`);
+      await page.waitForSelector('courtcast-player[state]');
+      const layout = await page.evaluate(() => {
+        const root = document.querySelector('courtcast-player')!.shadowRoot!;
+        const bar = root.querySelector('.bar')!.getBoundingClientRect();
+        const controls = ['.state', '.play', '.mute', '.fs'].map((q) => root.querySelector(q)!.getBoundingClientRect());
+        return { scroll: document.documentElement.scrollWidth, width: innerWidth, barRows: Math.round(bar.height / controls[1]!.height), outside: controls.filter((b) => b.left < 0 || b.right > innerWidth + 0.5 || b.width === 0).length };
+      });
+      expect(layout.scroll, lang).toBeLessThanOrEqual(layout.width);
+      expect(layout.outside, lang).toBe(0);
+      // One row of controls (with the state and the delay), not a column of wrapped pieces.
+      expect(layout.barRows, lang).toBeLessThanOrEqual(2);
+      await context.close();
     }
   });
 
@@ -170,6 +193,7 @@ describe('the embed fits its box', () => {
         const fit = await measure(box, lang, 'live');
         expect(fit.outside, `${box.name} ${lang}`).toEqual([]);
         expect(fit.delay, `${box.name} ${lang}`).toMatch(/4/);
+        expect(policyErrors).toEqual([]);
         expect(fit.pictureHeight, `${box.name} ${lang}`).toBeGreaterThan(box.height * 0.45);
       }
     }
