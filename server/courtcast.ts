@@ -264,9 +264,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     logger,
   });
   const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, posters, brand, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl });
-  // The port opens only after recovery: until then a clerk's cut would find no live hearing and
-  // /healthz would claim a readiness the server does not have yet.
-  // Viewers' polls of what this node published are answered before Express: see answerHot.
+  // Viewers' polls on connections the front door handed to Node's server are still answered
+  // before Express: see answerHot.
   const countViewer = (hearingId: string, client: string) => viewers.saw(hearingId, client);
   const hot = (key: string) => publicStore.hot(key);
   const server = createServer((req, res) => {
@@ -289,6 +288,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
         );
       }, 2_000)
     : null;
+  // The port opens only after recovery: until then a clerk's cut would find no live hearing and
+  // /healthz would claim a readiness the server does not have yet.
   try {
     await door.listen(config.http.port, config.http.host);
   } catch (err) {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HotObject } from '../store/hot-object-store.ts';
 import type { DoorConnection } from './front-door.ts';
 import type { RawHead } from './raw-head.ts';
-import { mediaHearing, mediaKey, notModified, playlistHearing, rangeOf, type ServeGate } from './origin-core.ts';
+import { MEDIA_HEADERS, mediaHearing, mediaKey, notModified, playlistHearing, rangeOf, type ServeGate } from './origin-core.ts';
 
 /** What a hot answer reads of a request, whichever server parsed it. */
 export interface HotRequest {
@@ -26,7 +26,7 @@ export interface HotAnswer {
 }
 
 /** Headers of every answer from memory: players on any site may read them, and nothing is sniffed. */
-const CORS_PAIRS = ['Access-Control-Allow-Origin', '*', 'Access-Control-Expose-Headers', 'Content-Range, ETag', 'Cross-Origin-Resource-Policy', 'cross-origin', 'X-Content-Type-Options', 'nosniff'] as const;
+const CORS_PAIRS: readonly string[] = MEDIA_HEADERS.flat();
 
 interface Media {
   readonly key: string;

@@ -55,13 +55,21 @@ export function notModified(ifNoneMatch: string | undefined, ifModifiedSince: st
 
 /** The headers every origin answer carries: CORS for players on any site, and no sniffing. */
 export function setOriginHeaders(res: ServerResponse): void {
-  res.setHeader('Access-Control-Allow-Origin', '*');
+  for (const [name, value] of MEDIA_HEADERS) res.setHeader(name, value);
   res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
   res.setHeader('Access-Control-Allow-Headers', 'Range, If-None-Match, If-Modified-Since');
-  res.setHeader('Access-Control-Expose-Headers', 'Content-Range, ETag');
-  res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
 }
+
+/**
+ * The headers every media answer carries, whichever path answers it (Express's origin or the front
+ * door's prepared bytes): any site's player may read it, and nothing sniffs it as something else.
+ */
+export const MEDIA_HEADERS: readonly (readonly [string, string])[] = [
+  ['Access-Control-Allow-Origin', '*'],
+  ['Access-Control-Expose-Headers', 'Content-Range, ETag'],
+  ['Cross-Origin-Resource-Policy', 'cross-origin'],
+  ['X-Content-Type-Options', 'nosniff'],
+];
 
 /** Validators, caching, and the status and length for a range; the caller sends the body. */
 export function prepareAnswer(

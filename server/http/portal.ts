@@ -60,11 +60,22 @@ export function portal(d: PortalDeps): Router {
   const r = Router();
 
   /** The visitor's language: ?lang=, then the best match for Accept-Language, then English. */
+  const shipped = [...locales.keys()];
+  // Browsers send a handful of distinct headers: each is negotiated once (bounded, so a client
+  // inventing headers cannot grow it).
+  const negotiated = new Map<string, string>();
   const langOf = (req: Request): string => {
     const asked = typeof req.query.lang === 'string' ? req.query.lang : '';
     if (locales.has(asked)) return asked;
-    // Negotiated as the player does, so zh-Hans-CN reads Chinese on the page and in its player.
-    return bestLocale(req.acceptsLanguages(), [...locales.keys()]);
+    const header = req.get('accept-language') ?? '';
+    let lang = negotiated.get(header);
+    if (lang === undefined) {
+      // Negotiated as the player does, so zh-Hans-CN reads Chinese on the page and in its player.
+      lang = bestLocale(req.acceptsLanguages(), shipped);
+      if (negotiated.size >= 512) negotiated.clear();
+      negotiated.set(header, lang);
+    }
+    return lang;
   };
 
   const data = async () => {
