@@ -22,10 +22,14 @@ export async function loadLanguage() {
   lang = bestLocale([...(chosen ? [chosen] : []), ...navigator.languages], Object.keys(LANGUAGES), 'en');
   // The reader's regional variant of that language formats dates (en-GB, zh-HK...), if it has one.
   format = navigator.languages.find((l) => bestLocale([l], Object.keys(LANGUAGES), '') === lang) ?? lang;
-  const res = await fetch(`/console/locales/${lang}.json`);
-  strings = res.ok ? await res.json() : {};
+  const load = (tag) => fetch(`/console/locales/${tag}.json`).then((r) => (r.ok ? r.json() : null)).catch(() => null);
+  // A language that does not load falls back to English; with neither, the page keeps the English
+  // its markup was written in rather than show keys.
+  let loaded = await load(lang);
+  if (!loaded && lang !== 'en') [lang, loaded] = ['en', await load('en')];
+  strings = loaded ?? {};
   document.documentElement.lang = lang;
-  translate(document);
+  if (loaded) translate(document);
   const pick = document.getElementById('language');
   if (pick) {
     pick.replaceChildren(...Object.entries(LANGUAGES).map(([tag, name]) => new Option(name, tag, false, tag === lang)));

@@ -62,11 +62,13 @@ export interface PosterDeps {
 
 /** How long a poster of what airs is kept: it changes as the hearing goes on. */
 const AIRED_TTL_MS = 20_000;
+/** Posters kept in memory (about 100 KB each): the most recently asked for. */
+const KEPT_POSTERS = 200;
 
 /**
  * A poster picture per hearing (16:9 JPEG) for the player, link previews (og:image) and replay
  * lists. Each is made by one FFmpeg at a time for the whole node, once per hearing and source
- * (what airs is made again after 20 s), and kept in memory.
+ * (what airs is made again after 20 s), and the most recently asked for are kept in memory.
  */
 export class Posters {
   private readonly made = new Map<string, { key: string; poster: Poster; until: number }>();
@@ -87,13 +89,23 @@ export class Posters {
     // What airs is taken again at once when the state changes (the program after the starting slate).
     const key = source === 'card' ? JSON.stringify(['card', hearing.title, hearing.caseNumber, hearing.scheduledStart, court.name, court.timezone, court.language]) : `${source}|${state}`;
     const kept = this.made.get(id);
-    if (kept && kept.key === key && kept.until > now) return kept.poster;
+    if (kept && kept.key === key && kept.until > now) {
+      // Asked again: the newest in the map's order, the last to be dropped.
+      this.made.delete(id);
+      this.made.set(id, kept);
+      return kept.poster;
+    }
     const flight = `${id}|${key}`;
     let pending = this.making.get(flight);
     if (!pending) {
       pending = this.serially(() => this.make(source, hearing, court))
         .then((poster) => {
+          this.made.delete(id);
           this.made.set(id, { key, poster, until: source === 'aired' ? now + AIRED_TTL_MS : Number.POSITIVE_INFINITY });
+          for (const oldest of this.made.keys()) {
+            if (this.made.size <= KEPT_POSTERS) break;
+            this.made.delete(oldest);
+          }
           return poster;
         })
         .finally(() => this.making.delete(flight));
