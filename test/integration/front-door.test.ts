@@ -203,6 +203,32 @@ describe('the front door', () => {
     }
   });
 
+  it('closes a connection whose head trickles in for longer than Node allows a head (headersTimeout)', async () => {
+    const before = server.headersTimeout;
+    server.headersTimeout = 1_500;
+    try {
+      const socket = net.connect(port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      const got: Buffer[] = [];
+      socket.on('data', (c: Buffer) => got.push(c));
+      const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now())));
+      const started = Date.now();
+      // A head of the door's own kind, one field every 300 ms: never idle, never finished.
+      socket.write(`GET ${LIST} HTTP/1.1\r\nHost: x\r\n`);
+      const drip = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 300);
+      const at = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 6_000))]);
+      clearInterval(drip);
+      socket.destroy();
+      expect(at, 'the door closed the slow head').toBeGreaterThan(0);
+      // Within the timeout and one sweep of the door's timer, and with nothing answered.
+      expect(at - started).toBeGreaterThanOrEqual(1_400);
+      expect(at - started).toBeLessThan(3_500);
+      expect(Buffer.concat(got).length).toBe(0);
+    } finally {
+      server.headersTimeout = before;
+    }
+  });
+
   it('answers pipelined requests in order to a client that reads late, and closes an idle connection', async () => {
     await gate.allows('hr_x');
     const count = 40;
