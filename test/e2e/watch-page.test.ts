@@ -59,6 +59,9 @@ describe('the hearing’s public page plays the delayed broadcast in Chromium (o
       { timeout: 45_000, polling: 500 },
     );
     expect(await counter.jsonValue()).toBeGreaterThan(0);
+    // The label follows the picture to "live" (a player that joined just after the start turns it
+    // half a second late rather than early, never before the picture).
+    await page.waitForFunction(() => document.querySelector('courtcast-player')?.getAttribute('state') === 'live', undefined, { timeout: 3_000, polling: 100 });
     const state = await page.evaluate(() => {
       const player = document.querySelector('courtcast-player');
       return {
