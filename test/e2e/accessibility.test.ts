@@ -1,7 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { englishWords, seriousViolations } from '../support/axe.ts';
-import { launchChromium } from '../support/browser.ts';
+import { launchChromium, signIn } from '../support/browser.ts';
 import { regeneratingShots, shotPath } from '../support/screenshot.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -26,12 +26,6 @@ describe('accessibility (axe-core)', () => {
     await browser?.close();
     await s?.close();
   });
-
-  const signIn = async (page: Page, user: string, password: string) => {
-    await page.fill('#username', user);
-    await page.fill('#password', password);
-    await page.click('#login-form button');
-  };
 
   it('the player, in Chinese and in English', async () => {
     for (const lang of ['zh-CN', 'en']) {

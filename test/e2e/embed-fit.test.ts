@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { regeneratingShots, shotPath } from '../support/screenshot.ts';
+import { startOtherSite, type OtherSite } from '../support/site.ts';
 import { seedHearing, startTestServer, waitForEncoder, type TestServer } from '../support/server.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -37,7 +36,7 @@ describe('the embed fits its box', () => {
   let hearingId = '';
   let streamKey = '';
   let phone: Box;
-  let site: Server;
+  let site: OtherSite;
   let siteBase = '';
 
   beforeAll(async () => {
@@ -46,22 +45,19 @@ describe('the embed fits its box', () => {
     const o = (await (await fetch(`${s.base}/oembed?url=${encodeURIComponent(`${s.base}/hearings/${hearingId}`)}&maxwidth=390`)).json()) as { width: number; height: number };
     phone = { name: 'phone', width: o.width, height: o.height, phone: true };
     // Another origin, as a news site is: /box?w=&h=&lang= is a page with the embed's iframe.
-    site = createServer((req, res) => {
-      const q = new URL(req.url ?? '/', 'http://x').searchParams;
+    site = await startOtherSite((url) => {
+      const q = url.searchParams;
       const [w, h, lang] = [Number(q.get('w')), Number(q.get('h')), q.get('lang') === 'zh-CN' ? 'zh-CN' : 'en'];
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>News</title></head><body style="margin:0"><iframe src="${s.base}/embed/${hearingId}?lang=${lang}" width="${w}" height="${h}" style="border:0" title="hearing"></iframe></body></html>`);
+      return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>News</title></head><body style="margin:0"><iframe src="${s.base}/embed/${hearingId}?lang=${lang}" width="${w}" height="${h}" style="border:0" title="hearing"></iframe></body></html>`;
     });
-    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-    siteBase = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    siteBase = site.base;
     browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
     await encoder?.kill();
-    site?.closeAllConnections();
-    await new Promise((r) => site?.close(r));
+    await site?.close();
     await s?.close();
   });
 

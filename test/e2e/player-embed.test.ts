@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
 import { shotPath } from '../support/screenshot.ts';
+import { startOtherSite, type OtherSite } from '../support/site.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { archiveRecords } from '../../recorder/archive-record.ts';
 import { seedHearing, startTestServer, waitForEncoder, type TestServer } from '../support/server.ts';
@@ -16,7 +15,7 @@ import { waitFor } from '../support/wait.ts';
  */
 describe('<courtcast-player> on another site', () => {
   let s: TestServer;
-  let site: Server;
+  let site: OtherSite;
   let siteBase = '';
   let browser: Browser;
   let encoder: TestEncoder | null = null;
@@ -31,26 +30,19 @@ describe('<courtcast-player> on another site', () => {
     hearingId = seeded.hearingId;
     streamKey = seeded.streamKey;
     // Another origin: a news site's article with the player in it.
-    site = createServer((req, res) => {
-      if (req.url === '/iframe') {
+    site = await startOtherSite(async (url) => {
+      if (url.pathname === '/iframe') {
         // What a CMS does with a pasted link: asks oEmbed, pastes the html it answers.
-        void fetch(`${s.base}/oembed?url=${encodeURIComponent(`${s.base}/hearings/${hearingId}`)}`)
-          .then((r) => r.json() as Promise<{ html: string }>)
-          .then((o) => {
-            res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-            res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>CMS</title></head><body>${o.html}</body></html>`);
-          });
-        return;
+        const o = (await (await fetch(`${s.base}/oembed?url=${encodeURIComponent(`${s.base}/hearings/${hearingId}`)}`)).json()) as { html: string };
+        return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>CMS</title></head><body>${o.html}</body></html>`;
       }
-      const lang = req.url?.includes('en') ? 'en' : 'zh-CN';
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      const lang = url.pathname.includes('en') || url.search.includes('en') ? 'en' : 'zh-CN';
       // /nolang names no language: the reader's browser decides.
-      res.end(`<!doctype html><html${req.url === '/nolang' ? '' : ` lang="${lang}"`}><head><meta charset="utf-8"><title>Court news</title></head><body><main><h1>Court news</h1>
+      return `<!doctype html><html${url.pathname === '/nolang' ? '' : ` lang="${lang}"`}><head><meta charset="utf-8"><title>Court news</title></head><body><main><h1>Court news</h1>
 <courtcast-player hearing="${hearingId}" style="max-width:720px"></courtcast-player>
-<script type="module" src="${s.base}/player/courtcast-player.js"></script></main></body></html>`);
+<script type="module" src="${s.base}/player/courtcast-player.js"></script></main></body></html>`;
     });
-    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-    siteBase = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    siteBase = site.base;
     expect(new URL(siteBase).origin).not.toBe(new URL(s.base).origin);
     browser = await launchChromium();
   }, 60_000);
@@ -58,8 +50,7 @@ describe('<courtcast-player> on another site', () => {
   afterAll(async () => {
     await browser?.close();
     await encoder?.kill();
-    site?.closeAllConnections();
-    await new Promise((r) => site?.close(r));
+    await site?.close();
     await s?.close();
   });
 

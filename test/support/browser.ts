@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /**
  * Launches Debian's Chromium headless, with the flags this machine needs (FIELD-NOTES). Playwright
@@ -19,4 +19,11 @@ export async function launchChromium(): Promise<Browser> {
       '--autoplay-policy=no-user-gesture-required',
     ],
   });
+}
+
+/** Signs in on a staff page (the console or the archive) through its sign-in form. */
+export async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('#login-form button');
 }
