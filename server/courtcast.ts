@@ -104,6 +104,9 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   await registry.load();
 
   const ladder = config.media.ladder;
+  // fontconfig is asked once, for the slates and the posters alike: a font installed later takes a restart.
+  const fontOnce = chineseFontFile();
+  const memoFont = () => fontOnce;
   const slates = new SlateLibrary({
     cacheDir: opts.slateCacheDir ?? config.media.slateCacheDir ?? path.join(dataDir, 'slates'),
     ladder,
@@ -111,6 +114,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     fps: config.media.fps,
     ffmpegPath: config.ffmpegPath,
     logger,
+    chineseFont: memoFont,
   });
   await slates.prepare();
 
@@ -245,9 +249,6 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
   await health.start();
   const catalogue = new ArchiveCatalogue({ store: archiveStore, state, hearings: registry, key: signingKey, presignSeconds: config.archive.presignSeconds });
-  // fontconfig is asked once: installing a font takes a restart, as for the slates.
-  const fontOnce = chineseFontFile();
-  const memoFont = () => fontOnce;
   const posters = new Posters({
     hearing: (id) => publicHearings.get(id),
     court: (id) => registry.court(id),

@@ -5,7 +5,7 @@ import HLS from 'hls-parser';
 import type { Court, Hearing } from '../../domain/courts.ts';
 import type { Logger } from '../../domain/logger.ts';
 import type { PublicState } from '../../domain/public-state.ts';
-import { hearingPrefix } from '../../delay/public-keys.ts';
+import { hearingPrefix, rungPlaylistKey } from '../../delay/public-keys.ts';
 import { cardSpec, fitLines, frameSpec, type CardLine } from '../../media/poster.ts';
 import { runFfmpeg } from '../../media/run.ts';
 import type { ObjectStore } from '../../store/object-store.ts';
@@ -139,8 +139,10 @@ export class Posters {
 
   /** A picture of the newest published segment, or of the replay where its broadcast began. */
   private async frame(source: 'aired' | 'replay', id: string, dir: string): Promise<Buffer | null> {
-    const read = source === 'aired' ? (key: string) => this.d.publicStore.get(`${hearingPrefix(id)}/${key}`) : (key: string) => this.d.archived(id, `aired/${key}`);
-    const text = await read(`${this.d.rung}/index.m3u8`);
+    // The archive keeps the as-aired rungs in the public store's own layout, under `aired/`.
+    const prefix = source === 'aired' ? hearingPrefix(id) : 'aired';
+    const read = source === 'aired' ? (key: string) => this.d.publicStore.get(key) : (key: string) => this.d.archived(id, key);
+    const text = await read(rungPlaylistKey(prefix, this.d.rung));
     if (!text) return null;
     const list = HLS.parse(text.toString('utf8'));
     if (list.isMasterPlaylist || list.segments.length === 0) return null;
@@ -156,7 +158,7 @@ export class Posters {
         at -= s.duration;
       }
     }
-    const bytes = await read(`${this.d.rung}/${segment.uri}`);
+    const bytes = await read(`${prefix}/${this.d.rung}/${segment.uri}`);
     if (!bytes) return null;
     const segmentFile = path.join(dir, 'segment.ts');
     const outFile = path.join(dir, 'poster.jpg');
