@@ -15,6 +15,9 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = Object.free
   COURTCAST_INGEST_HOST: ['ingest', 'publicHost'],
   COURTCAST_INGEST_BIND_HOST: ['ingest', 'bindHost'],
   COURTCAST_INGEST_GRACE_MS: ['ingest', 'graceMs'],
+  COURTCAST_WHIP: ['webrtc', 'enabled'],
+  COURTCAST_WEBRTC_PORT_RANGE: ['webrtc', 'portRange'],
+  COURTCAST_WEBRTC_HOST_ADDRESSES: ['webrtc', 'hostAddresses'],
   COURTCAST_DATA_DIR: ['dataDir'],
   COURTCAST_FFMPEG: ['ffmpegPath'],
   COURTCAST_SEGMENT_SECONDS: ['media', 'segmentSeconds'],
@@ -82,13 +85,15 @@ function setPath(target: Json, path: readonly string[], value: unknown): void {
   node[path.at(-1) as string] = value;
 }
 
-/** JSON-valued variables (the ladder) are parsed; a parse failure becomes one reported issue. */
+const JSON_VARIABLES = new Set(['COURTCAST_LADDER', 'COURTCAST_WEBRTC_PORT_RANGE', 'COURTCAST_WEBRTC_HOST_ADDRESSES']);
+
+/** JSON-valued variables (the ladder, WebRTC's ports and addresses) are parsed; a parse failure becomes one reported issue. */
 function envLayer(env: NodeJS.ProcessEnv, issues: string[]): Json {
   const layer: Json = {};
   for (const [name, path] of Object.entries(ENV_KEYS)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    if (name === 'COURTCAST_LADDER') {
+    if (JSON_VARIABLES.has(name)) {
       try {
         setPath(layer, path, JSON.parse(raw));
       } catch {

@@ -100,6 +100,31 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    webrtc: z
+      .object({
+        /** WHIP ingest (RFC 9725) for every courtroom, with the courtroom's stream key as bearer token. */
+        enabled: flag.default(true),
+        /** UDP ports WebRTC media may use (a firewall opens these); absent, the OS picks any. */
+        portRange: z.tuple([port, port]).optional(),
+        /**
+         * Addresses to offer candidates on besides the machine's own interfaces (which exclude
+         * loopback and virtual ones): a loopback address for a publisher on the same host, say.
+         */
+        hostAddresses: z.array(z.ipv4()).max(8).default([]),
+        /** STUN/TURN servers for courts behind NAT (`turn:` URLs take a username and credential). */
+        iceServers: z
+          .array(z.object({ urls: z.string().regex(/^(stun|turns?):[^\s]+$/, 'a stun: or turn: URL'), username: z.string().optional(), credential: z.string().optional() }).strict())
+          .max(4)
+          .default([]),
+        /** WHIP sessions on this node at most (one per courtroom in any case). */
+        maxSessions: z.coerce.number().int().min(1).max(256).default(16),
+        /** A publisher's media above this rate (video and sound together) ends its session. */
+        maxKbps: z.coerce.number().int().min(256).max(50_000).default(12_000),
+        /** A session whose ICE has not connected, or whose media stopped, this long is ended. */
+        idleTimeoutMs: z.coerce.number().int().min(2_000).max(120_000).default(15_000),
+      })
+      .strict()
+      .prefault({}),
     dataDir: z.string().default('./data'),
     ffmpegPath: z.string().default('ffmpeg'),
     media: z
@@ -246,6 +271,9 @@ export const configSchema = z
     }
     if ((c.auth.bootstrapAdminUser === undefined) !== (c.auth.bootstrapAdminPassword === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['auth', 'bootstrapAdminPassword'], message: 'set both bootstrapAdminUser and bootstrapAdminPassword, or neither' });
+    }
+    if (c.webrtc.portRange && c.webrtc.portRange[1] - c.webrtc.portRange[0] < 1) {
+      ctx.addIssue({ code: 'custom', path: ['webrtc', 'portRange'], message: 'needs a low and a higher high port' });
     }
     if (c.http.port !== 0 && c.http.port === c.ingest.rtmpPort) {
       ctx.addIssue({ code: 'custom', path: ['ingest', 'rtmpPort'], message: 'must differ from http.port' });

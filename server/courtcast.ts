@@ -45,6 +45,8 @@ import { loadBrand } from './http/portal-brand.ts';
 import { chineseFontFile } from './media/fonts.ts';
 import { loadSigningKey, type SigningKey } from '../recorder/signing-key.ts';
 import { segmentKey } from './delay/public-keys.ts';
+import { WhipIngest } from './ingest/whip-ingest.ts';
+import { WeriftEndpoint } from './webrtc/werift-endpoint.ts';
 
 /** A running Courtcast: its bound ports, its services, and a clean shutdown. */
 export interface Courtcast {
@@ -58,6 +60,8 @@ export interface Courtcast {
   readonly broadcasts: BroadcastService;
   readonly control: ControlChannel;
   readonly ingest: RtmpIngest;
+  /** WHIP publishers, relayed into the RTMP ingest; null when WebRTC is off. */
+  readonly whip: WhipIngest | null;
   /** The slate segments the public may be shown instead of the picture, in each court's language. */
   readonly slates: SlateLibrary;
   readonly recorder: Recorder;
@@ -131,6 +135,25 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
   const rtmpPort = await ingest.start();
 
+  const endpoint = config.webrtc.enabled
+    ? new WeriftEndpoint({ hostAddresses: config.webrtc.hostAddresses, iceServers: config.webrtc.iceServers, logger, ...(config.webrtc.portRange ? { portRange: config.webrtc.portRange } : {}) })
+    : null;
+  const whip = endpoint
+    ? new WhipIngest({
+        endpoint,
+        ingest,
+        keyOf: (id) => registry.currentKey(id),
+        ffmpegPath: config.ffmpegPath,
+        workDir: path.join(dataDir, 'webrtc'),
+        logger,
+        maxSessions: config.webrtc.maxSessions,
+        maxKbps: config.webrtc.maxKbps,
+        idleTimeoutMs: config.webrtc.idleTimeoutMs,
+        // A keyframe per segment: the master's segments and the ladder's both cut on them.
+        keyframeIntervalMs: config.media.segmentSeconds * 1000,
+      })
+    : null;
+
   const governance = new Governance({ state, registry, audit, logger });
   const cluster = new Cluster({
     nodeId: config.cluster.nodeId ?? `${os.hostname()}:${config.http.port}`,
@@ -194,6 +217,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     logger,
   });
   broadcasts.on('opened', (session) => void recorder.follow(session));
+  broadcasts.on('encoderKicked', (courtroomId) => whip?.kick(courtroomId));
   const replays = new Replays({ state, registry, audit, governance, logger });
   const publicHearings = new PublicHearings(registry, governance);
   const publicationGate = new PublicationGate({ hearing: (id) => registry.hearing(id), isPublishable: (h) => governance.isPublishable(h) });
@@ -264,7 +288,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     ffmpegPath: config.ffmpegPath,
     logger,
   });
-  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, posters, brand, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl });
+  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, posters, brand, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl, whip: whip ? { whip, keyOf: (id) => registry.currentKey(id), iceServers: config.webrtc.iceServers } : null });
   // Viewers' polls on connections the front door handed to Node's server are still answered
   // before Express: see answerHot.
   const countViewer = (hearingId: string, client: string) => viewers.saw(hearingId, client);
@@ -301,6 +325,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     stats.close();
     await broadcasts.close();
     await recorder.close();
+    await whip?.close();
     ingest.close();
     await state.close();
     throw err;
@@ -320,6 +345,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     broadcasts,
     control,
     ingest,
+    whip,
     slates,
     recorder,
     archiveStore,
@@ -335,6 +361,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
         stats.close();
         await new Promise<void>((resolve) => void io.close(() => resolve()));
         audit.close();
+        await whip?.close();
         await broadcasts.close();
         await recorder.close();
         archiveStore.close?.();

@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   NOT_APPROVED: 409,
   /** A retry of a command (same idempotency key) that is still being carried out. */
   IDEMPOTENCY_IN_FLIGHT: 409,
+  /** The resource exists but does not take this method (a WHIP session takes no trickled candidates). */
+  METHOD_NOT_ALLOWED: 405,
   DELAY_OUT_OF_RANGE: 422,
   INGEST_REFUSED: 403,
   UNSUPPORTED_MEDIA: 415,

@@ -1,14 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Metrics } from '../service/operations/metrics.ts';
+import { sameSecret } from '../domain/same-secret.ts';
 import { sendProblem } from './problem.ts';
 
-/** Whether two strings are equal, in time that does not depend on where they differ. */
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /**
  * GET /metrics for Prometheus, behind a bearer token of its own (a staff token is short-lived

@@ -1,13 +1,9 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameSecret as safeEqual } from '../domain/same-secret.ts';
 
 /** How long a pull URL may wait for its FFmpeg to connect. */
 const PULL_TOKEN_TTL_MS = 60_000;
 
-const safeEqual = (a: string, b: string): boolean => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
 
 /** What a pull is for: from the next keyframe (the transcoder), or every message (the master). */
 export interface Pull {

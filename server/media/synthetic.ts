@@ -81,28 +81,58 @@ export function readCounter(gray: Uint8Array, width = COUNTER_LAYOUT.refWidth): 
 /** The FFmpeg command of the synthetic encoder. */
 export function syntheticEncoderSpec(o: SyntheticEncoderOptions): FfmpegSpec {
   const gop = String(o.fps * 2);
-  const clock = `drawtext=text='${o.caption}  %{localtime}':fontcolor=white:fontsize=${Math.round(o.height / 16)}:x=10:y=h-th-10:box=1:boxcolor=black@0.6`;
-  const vf = [...counterFilters(o.width, o.height, o.frameOffset), clock].join(',');
   return {
-    inputs: [
-      // -re paces the synthetic source in real time, as a camera would.
-      { url: `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`, options: [...GLOBAL_INPUT_FLAGS, '-re', '-f', 'lavfi'] },
-      {
-        url: o.sound === 'timecode' ? `aevalsrc=exprs='${timecodeSoundExpr(o.frameOffset / o.fps)}':s=48000` : `sine=frequency=${o.toneHz}:sample_rate=48000`,
-        options: ['-re', '-f', 'lavfi'],
-      },
-    ],
+    inputs: syntheticInputs(o),
     outputs: [
       {
         target: o.target,
         options: [
           '-map', '0:v', '-map', '1:a',
-          '-vf', vf,
+          '-vf', syntheticPicture(o),
           '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
           '-g', gop, '-b:v', '1200k',
           '-c:a', 'aac', '-b:a', '96k', '-ar', '48000', '-ac', '2',
           '-f', o.format,
         ],
+      },
+    ],
+  };
+}
+
+/** The pattern and the sound, paced in real time, as inputs 0 (picture) and 1 (sound). */
+function syntheticInputs(o: Omit<SyntheticEncoderOptions, 'target' | 'format'>): FfmpegSpec['inputs'] {
+  return [
+    // -re paces the synthetic source in real time, as a camera would.
+    { url: `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`, options: [...GLOBAL_INPUT_FLAGS, '-re', '-f', 'lavfi'] },
+    {
+      url: o.sound === 'timecode' ? `aevalsrc=exprs='${timecodeSoundExpr(o.frameOffset / o.fps)}':s=48000` : `sine=frequency=${o.toneHz}:sample_rate=48000`,
+      options: ['-re', '-f', 'lavfi'],
+    },
+  ];
+}
+
+/** The counter strip and the burned-in clock. */
+function syntheticPicture(o: Omit<SyntheticEncoderOptions, 'target' | 'format'>): string {
+  const clock = `drawtext=text='${o.caption}  %{localtime}':fontcolor=white:fontsize=${Math.round(o.height / 16)}:x=10:y=h-th-10:box=1:boxcolor=black@0.6`;
+  return [...counterFilters(o.width, o.height, o.frameOffset), clock].join(',');
+}
+
+/**
+ * The synthetic courtroom as a WebRTC publisher's encoder sends it (OBS's WHIP output, a browser):
+ * constrained-baseline H.264 and Opus, each as plain RTP to a local port, in packets small enough
+ * for SRTP in one datagram. FFmpeg cannot answer a keyframe request, so its GOP is short.
+ */
+export function syntheticRtpSpec(o: Omit<SyntheticEncoderOptions, 'target' | 'format'> & { readonly gopFrames: number }, ports: { readonly video: number; readonly audio: number }): FfmpegSpec {
+  return {
+    inputs: syntheticInputs(o),
+    outputs: [
+      {
+        target: `rtp://127.0.0.1:${ports.video}?pkt_size=1200`,
+        options: ['-map', '0:v', '-vf', syntheticPicture(o), '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', String(o.gopFrames), '-b:v', '1200k', '-f', 'rtp'],
+      },
+      {
+        target: `rtp://127.0.0.1:${ports.audio}?pkt_size=1200`,
+        options: ['-map', '1:a', '-c:a', 'libopus', '-b:a', '64k', '-ar', '48000', '-ac', '2', '-application', 'lowdelay', '-f', 'rtp'],
       },
     ],
   };

@@ -38,6 +38,8 @@ export interface BroadcastServiceEvents {
   changed: (hearingId: string) => void;
   /** A live hearing was opened (or recovered) on this node: the recorder follows it. */
   opened: (session: LiveHearing) => void;
+  /** A courtroom's encoder was told to leave (its key was rotated): WHIP sessions end too. */
+  encoderKicked: (courtroomId: string) => void;
 }
 
 /**
@@ -276,6 +278,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   /** Disconnects a courtroom's encoder, after its key was rotated. */
   kickEncoder(courtroomId: string): void {
     this.o.ingest.kick(courtroomId);
+    this.emit('encoderKicked', courtroomId);
   }
 
   /** Stops every live hearing (shutdown). */

@@ -1,0 +1,97 @@
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { CourtcastError } from '../domain/errors.ts';
+import { ID_PATTERN } from '../domain/ids.ts';
+import { sameSecret } from '../domain/same-secret.ts';
+import { MAX_OFFER_BYTES } from '../webrtc/offer.ts';
+import { sendProblem } from './problem.ts';
+import { problemRateLimit } from './rate-limit.ts';
+
+/** The WHIP sessions, as the routes use them (server/ingest/whip-ingest.ts). */
+export interface WhipSessions {
+  publish(courtroomId: string, offer: string, remote: string): Promise<{ readonly sessionId: string; readonly answer: string }>;
+  belongsTo(sessionId: string, courtroomId: string): boolean;
+  end(sessionId: string, why: 'deleted'): Promise<void>;
+}
+
+export interface WhipApiDeps {
+  readonly whip: WhipSessions;
+  /** A courtroom's stream key now (null: no such courtroom). */
+  readonly keyOf: (courtroomId: string) => string | null;
+  /** ICE servers a publisher should use, announced in Link headers (RFC 9725 §4.6). */
+  readonly iceServers: readonly { readonly urls: string; readonly username?: string; readonly credential?: string }[];
+}
+
+/**
+ * CORS for publishers on other origins (a capture page, a browser extension). The bearer token is
+ * the only credential, never a cookie, so any origin may ask; what it may do is what its key allows.
+ */
+const cors: RequestHandler = (_req, res, next) => {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Expose-Headers', 'Location, Link, ETag');
+  next();
+};
+
+/** The bearer key of a request, checked against the courtroom's; throws 401 (or 404) otherwise. */
+function authorize(req: Request, res: Response, keyOf: WhipApiDeps['keyOf']): string {
+  const courtroomId = String(req.params.courtroomId);
+  const presented = /^Bearer ([\x21-\x7e]{1,200})$/.exec(req.get('authorization') ?? '')?.[1];
+  // Unknown courtroom and wrong key answer alike, so the key cannot be probed per room id.
+  const key = ID_PATTERN.test(courtroomId) ? keyOf(courtroomId) : null;
+  if (presented === undefined || key === null || !sameSecret(presented, key)) {
+    res.setHeader('WWW-Authenticate', 'Bearer realm="courtcast-whip"');
+    throw new CourtcastError('UNAUTHORIZED', "the courtroom's stream key is the bearer token");
+  }
+  return courtroomId;
+}
+
+const linkOf = (s: WhipApiDeps['iceServers'][number]): string =>
+  `<${s.urls}>; rel="ice-server"${s.username !== undefined ? `; username="${s.username}"; credential="${s.credential ?? ''}"; credential-type="password"` : ''}`;
+
+/**
+ * WHIP (RFC 9725): a publisher POSTs its SDP offer to /whip/{courtroomId} with the courtroom's
+ * key as bearer token and gets the answer and its session's URL; DELETE on that URL ends it.
+ * Trickled candidates are not taken (405 on PATCH): the answer carries all of ours, and the
+ * publisher's offer all of its own.
+ */
+export function whipApi(d: WhipApiDeps): Router {
+  const router = Router();
+  const preflight: RequestHandler = (_req, res) => {
+    res.setHeader('Access-Control-Allow-Methods', 'POST, DELETE, PATCH, OPTIONS');
+    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-Match');
+    res.setHeader('Access-Control-Max-Age', '600');
+    if (d.iceServers.length > 0) res.setHeader('Link', d.iceServers.map(linkOf));
+    res.status(204).end();
+  };
+  router.use(cors);
+  router.options('/:courtroomId', preflight);
+  router.options('/:courtroomId/:sessionId', preflight);
+  // A publisher reconnects now and then; a flood of offers is someone else.
+  const offers = problemRateLimit({ windowMs: 60_000, limit: 60 });
+  const sdpBody = express.text({ type: 'application/sdp', limit: MAX_OFFER_BYTES });
+  router.post('/:courtroomId', offers, async (req, res) => {
+    const courtroomId = authorize(req, res, d.keyOf);
+    if (!req.is('application/sdp')) throw new CourtcastError('UNSUPPORTED_MEDIA', 'send the offer as application/sdp');
+    await new Promise<void>((resolve, reject) => sdpBody(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+    if (typeof req.body !== 'string' || req.body === '') throw new CourtcastError('VALIDATION_FAILED', 'the body is not an SDP offer');
+    const { sessionId, answer } = await d.whip.publish(courtroomId, req.body, req.ip ?? '');
+    res.status(201);
+    res.setHeader('Location', `/whip/${courtroomId}/${sessionId}`);
+    res.setHeader('ETag', `"${sessionId}"`);
+    res.setHeader('Cache-Control', 'no-store');
+    if (d.iceServers.length > 0) res.setHeader('Link', d.iceServers.map(linkOf));
+    res.type('application/sdp').send(answer);
+  });
+  router.delete('/:courtroomId/:sessionId', async (req, res) => {
+    const courtroomId = authorize(req, res, d.keyOf);
+    const sessionId = String(req.params.sessionId);
+    if (!d.whip.belongsTo(sessionId, courtroomId)) throw new CourtcastError('NOT_FOUND', 'no such session');
+    await d.whip.end(sessionId, 'deleted');
+    res.status(200).end();
+  });
+  router.patch('/:courtroomId/:sessionId', (req, res) => {
+    authorize(req, res, d.keyOf);
+    res.setHeader('Allow', 'DELETE');
+    sendProblem(res, 'METHOD_NOT_ALLOWED', 'this server does not take trickled ICE candidates: send them all in the offer');
+  });
+  return router;
+}

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CourtcastError } from '../domain/errors.ts';
+import type { Logger } from '../domain/logger.ts';
+import { FfmpegProcess } from '../media/ffmpeg-process.ts';
+import { freeUdpPortPairs } from '../media/ports.ts';
+import { rtpSdp, whipGatewaySpec } from '../media/rtp-gateway.ts';
+import type { Publisher, PublisherEnd } from '../webrtc/endpoint.ts';
+import type { WebRtcEndpoint } from '../webrtc/endpoint.ts';
+import { checkOffer } from '../webrtc/offer.ts';
+import type { Ingest } from './ingest.ts';
+
+/** Why a WHIP session ended. */
+export type WhipEnd = PublisherEnd | 'deleted' | 'kicked' | 'ice-timeout' | 'media-stopped' | 'over-bitrate' | 'relay-failed' | 'shutdown';
+
+export interface WhipIngestOptions {
+  readonly endpoint: WebRtcEndpoint;
+  readonly ingest: Pick<Ingest, 'publishUrl' | 'isPublishing'>;
+  /** A courtroom's stream key now (null: no such courtroom). */
+  readonly keyOf: (courtroomId: string) => string | null;
+  readonly ffmpegPath: string;
+  /** Where each session's SDP file for its relay is written. */
+  readonly workDir: string;
+  readonly logger: Logger;
+  readonly maxSessions: number;
+  readonly maxKbps: number;
+  readonly idleTimeoutMs: number;
+  /** How often the publisher is asked for a keyframe: the master's segments cut on them. */
+  readonly keyframeIntervalMs: number;
+  readonly now?: () => number;
+}
+
+/** One publisher's session: its connection, its relay into the ingest, its bounds. */
+interface WhipSession {
+  readonly id: string;
+  readonly courtroomId: string;
+  readonly key: string;
+  readonly remote: string;
+  readonly startedAt: number;
+  readonly publisher: Publisher;
+  relay: FfmpegProcess | null;
+  relayStarts: number[];
+  timers: NodeJS.Timeout[];
+  lastBytes: number;
+  overBitrateSeconds: number;
+  ending: boolean;
+}
+
+/** What the HTTP layer hands back to a publisher. */
+export interface WhipAnswer {
+  readonly sessionId: string;
+  readonly answer: string;
+}
+
+/**
+ * WHIP ingest: a publisher's WebRTC session per courtroom, relayed into the RTMP ingest under the
+ * courtroom's key (see whipGatewaySpec), so the ingest clock, the master and the ladder treat it
+ * exactly as an RTMP encoder. One session per courtroom and none while an RTMP or SRT encoder
+ * publishes; a session that does not connect, goes quiet, sends above the bound or whose key was
+ * rotated is ended, and only that session.
+ */
+export class WhipIngest {
+  private readonly sessions = new Map<string, WhipSession>();
+  /** Courtrooms whose offer is being answered: a second offer meanwhile is a conflict too. */
+  private readonly answering = new Set<string>();
+  private readonly now: () => number;
+  private closed = false;
+
+  constructor(private readonly o: WhipIngestOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Takes a publisher's offer for a courtroom, its key already checked by the caller. */
+  async publish(courtroomId: string, offer: string, remote: string): Promise<WhipAnswer> {
+    if (this.closed) throw new CourtcastError('BUSY', 'the server is shutting down');
+    const summary = checkOffer(offer);
+    const key = this.o.keyOf(courtroomId);
+    if (key === null) throw new CourtcastError('NOT_FOUND', 'no such courtroom');
+    if (this.sessionOf(courtroomId) || this.answering.has(courtroomId) || this.o.ingest.isPublishing(courtroomId)) {
+      throw new CourtcastError('CONFLICT', 'this courtroom already has a publisher');
+    }
+    if (this.sessions.size + this.answering.size >= this.o.maxSessions) throw new CourtcastError('BUSY', 'this server takes no more WebRTC publishers now');
+    this.answering.add(courtroomId);
+    let publisher: Publisher;
+    try {
+      publisher = await this.o.endpoint.publish(offer);
+    } finally {
+      this.answering.delete(courtroomId);
+    }
+    const session: WhipSession = { id: randomUUID(), courtroomId, key, remote, startedAt: this.now(), publisher, relay: null, relayStarts: [], timers: [], lastBytes: 0, overBitrateSeconds: 0, ending: false };
+    if (this.closed || this.o.keyOf(courtroomId) !== key) {
+      await publisher.close();
+      throw new CourtcastError('CONFLICT', 'the courtroom changed while the offer was answered');
+    }
+    this.sessions.set(session.id, session);
+    publisher.onEnded((why) => void this.end(session.id, why));
+    try {
+      await this.startRelay(session);
+    } catch (err) {
+      await this.end(session.id, 'relay-failed');
+      throw err;
+    }
+    session.timers.push(setInterval(() => publisher.requestKeyframe(), this.o.keyframeIntervalMs));
+    session.timers.push(setInterval(() => this.watch(session), 1_000));
+    this.o.logger.info({ courtroomId, sessionId: session.id, remote, video: summary.video[0], candidates: summary.candidates }, 'WHIP publisher connected');
+    return { sessionId: session.id, answer: publisher.answer };
+  }
+
+  /** The live session of a courtroom, if any. */
+  sessionOf(courtroomId: string): { readonly id: string; readonly startedAt: number } | null {
+    for (const s of this.sessions.values()) if (s.courtroomId === courtroomId && !s.ending) return s;
+    return null;
+  }
+
+  /** Whether a session id belongs to a courtroom (so a DELETE names its own session only). */
+  belongsTo(sessionId: string, courtroomId: string): boolean {
+    return this.sessions.get(sessionId)?.courtroomId === courtroomId;
+  }
+
+  /** Ends a courtroom's session (its key was rotated). */
+  kick(courtroomId: string): void {
+    for (const s of this.sessions.values()) if (s.courtroomId === courtroomId) void this.end(s.id, 'kicked');
+  }
+
+  /** Ends a session; safe to call twice. */
+  async end(sessionId: string, why: WhipEnd): Promise<void> {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.ending) return;
+    s.ending = true;
+    s.timers.forEach((t) => clearInterval(t));
+    this.o.logger.info({ courtroomId: s.courtroomId, sessionId, why, seconds: Math.round((this.now() - s.startedAt) / 1000) }, 'WHIP session ended');
+    await s.publisher.close();
+    await s.relay?.close();
+    this.sessions.delete(sessionId);
+    await rm(this.dirOf(s), { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.sessions.keys()].map((id) => this.end(id, 'shutdown')));
+  }
+
+  private dirOf(s: WhipSession): string {
+    return path.join(this.o.workDir, s.id);
+  }
+
+  /** Starts (or restarts) the FFmpeg relay reading the forwarded RTP into the RTMP ingest. */
+  private async startRelay(s: WhipSession): Promise<void> {
+    const kinds = s.publisher.codecs.map((c) => c.kind);
+    const pairs = await freeUdpPortPairs(kinds.length);
+    const ports = Object.fromEntries(kinds.map((k, i) => [k, pairs[i]!]));
+    const dir = this.dirOf(s);
+    await mkdir(dir, { recursive: true });
+    const sdpFile = path.join(dir, 'in.sdp');
+    await writeFile(sdpFile, rtpSdp(s.publisher.codecs, ports));
+    if (s.ending) return;
+    const relay = new FfmpegProcess(whipGatewaySpec({ sdpFile, publishUrl: this.o.ingest.publishUrl(s.key), audio: kinds.includes('audio') }), {
+      ffmpegPath: this.o.ffmpegPath,
+      logger: this.o.logger,
+      tags: { courtroomId: s.courtroomId, role: 'whip-relay' },
+      secrets: [s.key],
+    });
+    s.relay = relay;
+    s.relayStarts = [...s.relayStarts.filter((t) => this.now() - t < 60_000), this.now()];
+    relay.on('exit', (exit) => {
+      if (s.ending || s.relay !== relay) return;
+      // A relay refused by the ingest (the key rotated, another encoder took the room) or failing
+      // over and over ends the session: the publisher reconnects, and is asked again.
+      if (this.o.keyOf(s.courtroomId) !== s.key) return void this.end(s.id, 'kicked');
+      if (s.relayStarts.length >= 5) {
+        this.o.logger.error({ courtroomId: s.courtroomId, exit: exit.message }, 'the WHIP relay keeps failing');
+        return void this.end(s.id, 'relay-failed');
+      }
+      this.o.logger.warn({ courtroomId: s.courtroomId, exit: exit.message }, 'the WHIP relay stopped; starting it again');
+      setTimeout(() => {
+        if (!s.ending) this.startRelay(s).catch(() => void this.end(s.id, 'relay-failed'));
+      }, 500);
+    });
+    relay.start();
+    for (const [kind, port] of Object.entries(ports)) s.publisher.forward(kind as 'video' | 'audio', port);
+    // A reader that starts mid-GOP waits for a keyframe; ask for one at once.
+    s.publisher.requestKeyframe();
+    setTimeout(() => s.publisher.requestKeyframe(), 300).unref();
+  }
+
+  /** Once a second: the session's bounds. */
+  private watch(s: WhipSession): void {
+    const st = s.publisher.stats();
+    const age = this.now() - s.startedAt;
+    if (!st.connected && age > this.o.idleTimeoutMs) return void this.end(s.id, 'ice-timeout');
+    if (st.connected && st.lastMediaAt > 0 && this.now() - st.lastMediaAt > this.o.idleTimeoutMs) return void this.end(s.id, 'media-stopped');
+    if (st.connected && st.lastMediaAt === 0 && age > this.o.idleTimeoutMs) return void this.end(s.id, 'media-stopped');
+    const kbps = ((st.bytes - s.lastBytes) * 8) / 1000;
+    s.lastBytes = st.bytes;
+    s.overBitrateSeconds = kbps > this.o.maxKbps ? s.overBitrateSeconds + 1 : 0;
+    // Three seconds over: a keyframe burst is one second at most.
+    if (s.overBitrateSeconds >= 3) void this.end(s.id, 'over-bitrate');
+  }
+}

@@ -1,0 +1,66 @@
+import type { MediaKind, ReceivedCodec } from '../webrtc/endpoint.ts';
+import { GLOBAL_INPUT_FLAGS, type FfmpegSpec } from './spec.ts';
+
+/** Where the forwarded RTP of each kind arrives (RTCP on the port after). */
+export type RtpPorts = Partial<Record<MediaKind, number>>;
+
+const FMTP_PATTERN = /^[\w.=;-]{1,512}$/;
+
+/**
+ * The SDP FFmpeg reads forwarded RTP by: one section per kind, with the payload type, clock and
+ * parameters the publisher negotiated. Only what it must know; values come from our own
+ * negotiation, and fmtp is checked to be plain `key=value;…` so nothing else reaches the file.
+ */
+export function rtpSdp(codecs: readonly ReceivedCodec[], ports: RtpPorts): string {
+  const lines = ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=courtcast-whip', 'c=IN IP4 127.0.0.1', 't=0 0'];
+  for (const c of codecs) {
+    const port = ports[c.kind];
+    if (port === undefined) continue;
+    if (!/^[\w-]{1,32}$/.test(c.name)) throw new Error(`codec name not allowed: ${c.name}`);
+    lines.push(`m=${c.kind} ${port} RTP/AVP ${c.payloadType}`);
+    lines.push(`a=rtpmap:${c.payloadType} ${c.name}/${c.clockRate}${c.channels ? `/${c.channels}` : ''}`);
+    if (c.fmtp !== undefined) {
+      if (!FMTP_PATTERN.test(c.fmtp)) throw new Error('fmtp not allowed');
+      lines.push(`a=fmtp:${c.payloadType} ${c.fmtp}`);
+    }
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/**
+ * The relay from a WHIP publisher into the RTMP ingest, like the SRT relay: the picture is copied
+ * (H.264 as the publisher sent it, so the master is what the courtroom PC encoded); the sound is
+ * Opus, which FLV cannot carry, so it becomes AAC at the rate the ladder's rungs encode from.
+ * The SDP demuxer ends by itself after ten seconds without a packet, so a relay whose server died
+ * does not outlive it for long. Media then reaches the ingest clock, the master recorder and the
+ * transcoder by the same road as RTMP.
+ */
+export function whipGatewaySpec(o: { sdpFile: string; publishUrl: string; audio: boolean }): FfmpegSpec {
+  return {
+    inputs: [
+      {
+        url: o.sdpFile,
+        options: [
+          ...GLOBAL_INPUT_FLAGS,
+          '-protocol_whitelist', 'file,udp,rtp',
+          // Late and reordered packets wait a little (NACK repairs arrive within a round trip).
+          '-reorder_queue_size', '256', '-max_delay', '300000',
+          '-analyzeduration', '1000000', '-probesize', '1000000',
+          '-fflags', '+genpts',
+          '-f', 'sdp',
+        ],
+      },
+    ],
+    outputs: [
+      {
+        target: o.publishUrl,
+        options: [
+          '-map', '0:v:0', ...(o.audio ? ['-map', '0:a:0'] : []),
+          '-c:v', 'copy',
+          ...(o.audio ? ['-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2'] : []),
+          '-f', 'flv', '-flvflags', 'no_duration_filesize',
+        ],
+      },
+    ],
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Courtcast's own small WebRTC interface. The ingest and the HTTP routes depend on this, never on
+ * a WebRTC library, so that werift (pure TypeScript, installable anywhere) can be replaced by an
+ * SFU such as mediasoup where that can be built, with nothing else changing.
+ */
+
+export type MediaKind = 'video' | 'audio';
+
+/** A codec a publisher sends, as negotiated: what an RTP reader needs to depacketize it. */
+export interface ReceivedCodec {
+  readonly kind: MediaKind;
+  /** RTP encoding name: H264, VP8, opus. */
+  readonly name: string;
+  readonly payloadType: number;
+  readonly clockRate: number;
+  readonly channels?: number;
+  /** The fmtp parameters (packetization mode, profile), as in SDP. */
+  readonly fmtp?: string;
+}
+
+/** Why a publisher's connection ended (other than being closed by us). */
+export type PublisherEnd = 'ice-failed' | 'disconnected' | 'closed';
+
+/** Counters the ingest watches to bound a publisher. */
+export interface PublisherStats {
+  readonly connected: boolean;
+  /** RTP and RTCP bytes received since the start. */
+  readonly bytes: number;
+  /** When the last media packet arrived (0: none yet). */
+  readonly lastMediaAt: number;
+}
+
+/** One publisher's connection: it sends, we receive. */
+export interface Publisher {
+  readonly id: string;
+  /** Our SDP answer, with every candidate we gathered (WHIP answers in one round trip). */
+  readonly answer: string;
+  readonly codecs: readonly ReceivedCodec[];
+  /**
+   * Sends the RTP of one kind to a local UDP port, and its RTCP sender reports to the next port,
+   * where an RTP reader (FFmpeg) expects them: they carry the sender's clock, which lines sound
+   * up with picture.
+   */
+  forward(kind: MediaKind, port: number): void;
+  /** Asks the sender for a keyframe (RTCP PLI), so a reader can start or resume cleanly. */
+  requestKeyframe(): void;
+  stats(): PublisherStats;
+  /** Called once, when the connection ended by itself (not after `close`). */
+  onEnded(listener: (why: PublisherEnd) => void): void;
+  close(): Promise<void>;
+}
+
+/** A place publishers connect to. */
+export interface WebRtcEndpoint {
+  /**
+   * Answers a publisher's offer. Throws CourtcastError VALIDATION_FAILED for an offer it cannot
+   * take (no codec in common, unparseable).
+   */
+  publish(offer: string): Promise<Publisher>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useSdesMid, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
+import { CourtcastError } from '../domain/errors.ts';
+import type { Logger } from '../domain/logger.ts';
+import type { MediaKind, Publisher, PublisherEnd, PublisherStats, ReceivedCodec, WebRtcEndpoint } from './endpoint.ts';
+
+/** What a werift endpoint is configured with (config.webrtc, narrowed). */
+export interface WeriftOptions {
+  readonly portRange?: readonly [number, number];
+  readonly hostAddresses: readonly string[];
+  readonly iceServers: readonly { readonly urls: string; readonly username?: string; readonly credential?: string }[];
+  readonly logger: Logger;
+  /** How long gathering our candidates may take before we answer with what we have. */
+  readonly gatherTimeoutMs?: number;
+}
+
+/**
+ * What we receive. H.264 only for pictures: the master is kept as sent, and it goes on in H.264.
+ * NACK and PLI, for loss and keyframes. No TWCC and no REMB: with TWCC on, Chromium held itself
+ * to about 200 kbps against werift (FIELD measurements); without either it sends at the rate its
+ * own encoder settings ask. The MID extension lets werift route packets of senders that announce
+ * no SSRCs.
+ */
+const codecs = () => ({
+  video: [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90_000, rtcpFeedback: [useNACK(), usePLI()] })],
+  audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2 })],
+});
+
+/**
+ * Of the H.264 variants a sender offers, the one we answer with: packetization mode 1 (a frame
+ * spans packets) and the most widely decodable profile. Answering with one makes the sender's
+ * choice ours; FFmpeg then reads exactly what the SDP we write for it says.
+ */
+export function preferredH264(offered: readonly { parameters?: string | undefined }[]): number {
+  const score = (p = '') => (/packetization-mode=1/.test(p) ? 4 : 0) + (/profile-level-id=42e0/i.test(p) ? 2 : /profile-level-id=4200/i.test(p) ? 1 : 0);
+  let best = 0;
+  for (let i = 1; i < offered.length; i++) if (score(offered[i]!.parameters) > score(offered[best]!.parameters)) best = i;
+  return best;
+}
+
+const describe = (kind: MediaKind, c: RTCRtpCodecParameters): ReceivedCodec => ({
+  kind,
+  name: c.name,
+  payloadType: c.payloadType,
+  clockRate: c.clockRate,
+  ...(c.channels !== undefined ? { channels: c.channels } : {}),
+  ...(c.parameters ? { fmtp: c.parameters } : {}),
+});
+
+/** One publisher's peer connection, forwarding what it receives to local ports. */
+class WeriftPublisher implements Publisher {
+  readonly id = randomUUID();
+  private readonly socket: Socket = createSocket('udp4');
+  private readonly targets = new Map<MediaKind, number>();
+  private readonly tracks = new Map<MediaKind, { track: MediaStreamTrack; transceiver: RTCRtpTransceiver }>();
+  private bytes = 0;
+  private lastMediaAt = 0;
+  private connected = false;
+  private ended: ((why: PublisherEnd) => void) | null = null;
+  private closed = false;
+  answer = '';
+  codecs: ReceivedCodec[] = [];
+
+  constructor(
+    private readonly pc: RTCPeerConnection,
+    private readonly logger: Logger,
+  ) {
+    // A send to a reader that is not listening yet is only an ICMP error; it must not throw.
+    this.socket.on('error', () => undefined);
+    pc.onTrack.subscribe((track) => this.attach(track));
+    pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected') this.connected = true;
+      if (state === 'failed') this.end(this.connected ? 'disconnected' : 'ice-failed');
+      if (state === 'closed') this.end('closed');
+    });
+  }
+
+  private attach(track: MediaStreamTrack): void {
+    const kind = track.kind as MediaKind;
+    const transceiver = this.pc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
+    if (!transceiver || this.tracks.has(kind)) return;
+    this.tracks.set(kind, { track, transceiver });
+    track.onReceiveRtp.subscribe((rtp) => {
+      const packet = rtp.serialize();
+      this.bytes += packet.length;
+      this.lastMediaAt = Date.now();
+      const port = this.targets.get(kind);
+      if (port !== undefined) this.socket.send(packet, port, '127.0.0.1');
+    });
+    track.onReceiveRtcp.subscribe((rtcp) => {
+      const port = this.targets.get(kind);
+      if (port !== undefined) this.socket.send(rtcp.serialize(), port + 1, '127.0.0.1');
+    });
+  }
+
+  forward(kind: MediaKind, port: number): void {
+    this.targets.set(kind, port);
+  }
+
+  requestKeyframe(): void {
+    const video = this.tracks.get('video');
+    if (video?.track.ssrc === undefined) return;
+    video.transceiver.receiver.sendRtcpPLI(video.track.ssrc).catch((err: unknown) => this.logger.debug({ err }, 'PLI not sent'));
+  }
+
+  stats(): PublisherStats {
+    return { connected: this.connected, bytes: this.bytes, lastMediaAt: this.lastMediaAt };
+  }
+
+  onEnded(listener: (why: PublisherEnd) => void): void {
+    this.ended = listener;
+  }
+
+  private end(why: PublisherEnd): void {
+    if (this.closed) return;
+    const listener = this.ended;
+    this.ended = null;
+    listener?.(why);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.ended = null;
+    this.socket.close();
+    await this.pc.close().catch((err: unknown) => this.logger.debug({ err }, 'peer connection close failed'));
+  }
+}
+
+/** The werift implementation of our WebRTC endpoint. */
+export class WeriftEndpoint implements WebRtcEndpoint {
+  private readonly open = new Set<WeriftPublisher>();
+
+  constructor(private readonly o: WeriftOptions) {}
+
+  async publish(offer: string): Promise<Publisher> {
+    const pc = new RTCPeerConnection({
+      codecs: codecs(),
+      headerExtensions: { video: [useSdesMid()], audio: [useSdesMid()] },
+      iceServers: this.o.iceServers.map((s) => ({ ...s })),
+      ...(this.o.portRange ? { icePortRange: [this.o.portRange[0], this.o.portRange[1]] as [number, number] } : {}),
+      ...(this.o.hostAddresses.length > 0 ? { iceAdditionalHostAddresses: [...this.o.hostAddresses] } : {}),
+      iceUseIpv6: false,
+      bundlePolicy: 'max-bundle',
+    });
+    const publisher = new WeriftPublisher(pc, this.o.logger);
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+      for (const t of pc.getTransceivers()) {
+        if (t.kind === 'video' && t.codecs.length > 1) t.codecs = [t.codecs[preferredH264(t.codecs)]!];
+        if (t.kind === 'audio' && t.codecs.length > 1) t.codecs = [t.codecs[0]!];
+        t.setDirection('recvonly');
+      }
+      publisher.codecs = pc.getTransceivers().flatMap((t) => (t.codecs[0] ? [describe(t.kind as MediaKind, t.codecs[0])] : []));
+      await pc.setLocalDescription(await pc.createAnswer());
+    } catch (err) {
+      await publisher.close();
+      throw new CourtcastError('VALIDATION_FAILED', 'the offer could not be answered (no codec in common, or an offer werift cannot parse)', undefined, { cause: err });
+    }
+    await this.gathered(pc);
+    publisher.answer = pc.localDescription?.sdp ?? '';
+    this.open.add(publisher);
+    const close = publisher.close.bind(publisher);
+    publisher.close = async () => {
+      this.open.delete(publisher);
+      await close();
+    };
+    return publisher;
+  }
+
+  /** Waits until our candidates are gathered, or the time allowed for it has passed. */
+  private async gathered(pc: RTCPeerConnection): Promise<void> {
+    if (pc.iceGatheringState === 'complete') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.o.gatherTimeoutMs ?? 3_000);
+      const { unSubscribe } = pc.iceGatheringStateChange.subscribe((s) => {
+        if (s === 'complete') done();
+      });
+      function done() {
+        clearTimeout(timer);
+        unSubscribe();
+        resolve();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.open].map((p) => p.close()));
+  }
+}

@@ -1,0 +1,134 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useSdesMid } from 'werift';
+import type { MediaKind } from './endpoint.ts';
+
+/** Where a WHIP client publishes, and how. */
+export interface WhipClientOptions {
+  /** The courtroom's WHIP URL: http(s)://host/whip/{courtroomId}. */
+  readonly url: string;
+  /** The courtroom's stream key, sent as the bearer token. */
+  readonly key: string;
+  /** Addresses to offer candidates on besides the machine's interfaces (loopback, on one host). */
+  readonly hostAddresses?: readonly string[];
+  /** How long the server may take to answer. */
+  readonly timeoutMs?: number;
+}
+
+/** Keyframe requests the client received: an encoder that can act on them would. */
+export type KeyframeRequests = () => number;
+
+/**
+ * A WHIP publisher, as OBS's WHIP output or a hardware encoder with WebRTC would be: it takes
+ * H.264 and Opus as plain RTP on two local ports (from an FFmpeg, say), offers them over WHIP
+ * and sends them over the negotiated connection. For the demo's WebRTC courtroom and for tests;
+ * werift does the WebRTC.
+ */
+export class WhipClient {
+  /** Where to send the RTP of each kind (local UDP ports). */
+  readonly ports: Record<MediaKind, number>;
+  /** The session's URL the server answered with (for DELETE). */
+  location = '';
+  private keyframeRequests = 0;
+
+  private constructor(
+    private readonly o: WhipClientOptions,
+    private readonly pc: RTCPeerConnection,
+    private readonly sockets: Record<MediaKind, Socket>,
+  ) {
+    this.ports = { video: sockets.video.address().port, audio: sockets.audio.address().port };
+  }
+
+  /** Offers to the server and connects; rejects with the server's status and problem on refusal. */
+  static async connect(o: WhipClientOptions): Promise<WhipClient> {
+    const bind = async (): Promise<Socket> => {
+      const sock = createSocket('udp4');
+      await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+      return sock;
+    };
+    const sockets = { video: await bind(), audio: await bind() };
+    const pc = new RTCPeerConnection({
+      codecs: {
+        video: [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90_000, rtcpFeedback: [useNACK(), usePLI()], parameters: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1' })],
+        audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2 })],
+      },
+      headerExtensions: { video: [useSdesMid()], audio: [useSdesMid()] },
+      iceServers: [],
+      iceUseIpv6: false,
+      bundlePolicy: 'max-bundle',
+      ...(o.hostAddresses?.length ? { iceAdditionalHostAddresses: [...o.hostAddresses] } : {}),
+    });
+    const client = new WhipClient(o, pc, sockets);
+    try {
+      await client.offer();
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
+    return client;
+  }
+
+  private async offer(): Promise<void> {
+    for (const kind of ['video', 'audio'] as const) {
+      const track = new MediaStreamTrack({ kind });
+      const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly' });
+      this.sockets[kind].on('message', (packet) => track.writeRtp(packet));
+      if (kind === 'video') transceiver.sender.onRtcp.subscribe((rtcp) => void (rtcp.type === 206 && this.keyframeRequests++));
+    }
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    await new Promise<void>((resolve) => {
+      if (this.pc.iceGatheringState === 'complete') return resolve();
+      const timer = setTimeout(resolve, 3_000);
+      this.pc.iceGatheringStateChange.subscribe((s) => {
+        if (s !== 'complete') return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    const res = await fetch(this.o.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/sdp', authorization: `Bearer ${this.o.key}` },
+      body: this.pc.localDescription?.sdp ?? '',
+      signal: AbortSignal.timeout(this.o.timeoutMs ?? 15_000),
+    });
+    const body = await res.text();
+    if (res.status !== 201) throw Object.assign(new Error(`WHIP offer refused: ${res.status} ${body}`), { status: res.status });
+    this.location = new URL(res.headers.get('location') ?? '', this.o.url).toString();
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: body });
+  }
+
+  /** Resolves once media flows (ICE and DTLS done). */
+  async connected(timeoutMs = 15_000): Promise<void> {
+    if (this.pc.connectionState === 'connected') return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('WHIP connection timed out')), timeoutMs);
+      this.pc.connectionStateChange.subscribe((s) => {
+        if (s === 'connected') {
+          clearTimeout(timer);
+          resolve();
+        }
+        if (s === 'failed' || s === 'closed') {
+          clearTimeout(timer);
+          reject(new Error(`WHIP connection ${s}`));
+        }
+      });
+    });
+  }
+
+  /** The connection's state now. */
+  get state(): string {
+    return this.pc.connectionState;
+  }
+
+  /** How many keyframe requests (PLI, FIR) the server sent. */
+  get keyframesAsked(): number {
+    return this.keyframeRequests;
+  }
+
+  /** Ends the session (DELETE, as RFC 9725 asks) and the connection. */
+  async close(): Promise<void> {
+    if (this.location) await fetch(this.location, { method: 'DELETE', headers: { authorization: `Bearer ${this.o.key}` }, signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+    this.location = '';
+    for (const s of Object.values(this.sockets)) s.close();
+    await this.pc.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { rtpSdp, whipGatewaySpec } from '../../server/media/rtp-gateway.ts';
+import { specToArgs } from '../../server/media/spec.ts';
+import { checkOffer, MAX_OFFER_CANDIDATES } from '../../server/webrtc/offer.ts';
+import { preferredH264 } from '../../server/webrtc/werift-endpoint.ts';
+
+/** A browser-like offer: one video section (H.264 after VP8) and one audio section (Opus). */
+function offer(o: { video?: string[]; audio?: string[] | null; candidates?: number; extra?: string[] } = {}): string {
+  const video = o.video ?? ['VP8', 'H264'];
+  const cands = Array.from({ length: o.candidates ?? 1 }, (_, i) => `a=candidate:${i} 1 udp 2122260223 10.0.0.${i + 1} 5000${i} typ host`);
+  const section = (kind: string, codecs: string[], clock: number) => [
+    `m=${kind} 9 UDP/TLS/RTP/SAVPF ${codecs.map((_, i) => 96 + i).join(' ')}`,
+    'c=IN IP4 0.0.0.0',
+    'a=ice-ufrag:abcd',
+    'a=ice-pwd:0123456789abcdef012345',
+    'a=fingerprint:sha-256 AA:BB',
+    'a=sendonly',
+    ...codecs.map((c, i) => `a=rtpmap:${96 + i} ${c}/${clock}`),
+  ];
+  return [
+    'v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0',
+    ...section('video', video, 90000), ...cands,
+    ...(o.audio === null ? [] : section('audio', o.audio ?? ['opus'], 48000)),
+    ...(o.extra ?? []),
+    '',
+  ].join('\r\n');
+}
+
+describe('WHIP offers are checked at the edge', () => {
+  it('takes a browser-like offer and says what it sends', () => {
+    expect(checkOffer(offer())).toEqual({ video: ['VP8', 'H264'], audio: ['opus'], candidates: 1 });
+    expect(checkOffer(offer({ audio: null })).audio).toEqual([]);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['not SDP', 'hello'],
+    ['no H.264', offer({ video: ['VP8', 'VP9'] })],
+    ['no Opus', offer({ audio: ['PCMU'] })],
+    ['too many candidates', offer({ candidates: MAX_OFFER_CANDIDATES + 1 })],
+    ['a data channel', offer({ extra: ['m=application 9 UDP/DTLS/SCTP webrtc-datachannel'] })],
+    ['two video sections', offer({ extra: ['m=video 9 UDP/TLS/RTP/SAVPF 96', 'a=rtpmap:96 H264/90000'] })],
+    ['a line that is not x=…', offer().replace('s=-', 'hello world')],
+    ['control characters', offer().replace('s=-', 's=\u0000')],
+    ['non-ASCII', offer().replace('s=-', 's=庭审')],
+    ['over 32 KB', offer() + `a=x:${'y'.repeat(33 * 1024)}\r\n`],
+    ['a receive-only section', offer().replace('a=sendonly', 'a=recvonly')],
+    ['no fingerprint', offer().replaceAll('a=fingerprint:sha-256 AA:BB\r\n', '')],
+  ])('refuses %s with VALIDATION_FAILED', (_why, sdp) => {
+    expect(() => checkOffer(sdp)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+  });
+});
+
+describe('the H.264 variant we answer with', () => {
+  it('prefers packetization mode 1, then constrained baseline', () => {
+    const offered = [
+      { parameters: 'profile-level-id=42001f;packetization-mode=0' },
+      { parameters: 'profile-level-id=640032;packetization-mode=1' },
+      { parameters: 'profile-level-id=42e01f;packetization-mode=1' },
+      { parameters: 'profile-level-id=42001f;packetization-mode=1' },
+    ];
+    expect(preferredH264(offered)).toBe(2);
+    expect(preferredH264([{}, { parameters: 'packetization-mode=1' }])).toBe(1);
+    expect(preferredH264([{}])).toBe(0);
+  });
+});
+
+describe('the relay FFmpeg reads', () => {
+  const codecs = [
+    { kind: 'video' as const, name: 'H264', payloadType: 102, clockRate: 90000, fmtp: 'profile-level-id=42e01f;packetization-mode=1' },
+    { kind: 'audio' as const, name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 },
+  ];
+
+  it('describes each kind on its port with the negotiated payload type', () => {
+    const sdp = rtpSdp(codecs, { video: 5000, audio: 5002 });
+    expect(sdp).toContain('m=video 5000 RTP/AVP 102\r\na=rtpmap:102 H264/90000\r\na=fmtp:102 profile-level-id=42e01f;packetization-mode=1');
+    expect(sdp).toContain('m=audio 5002 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2');
+    expect(rtpSdp(codecs, { video: 5000 })).not.toContain('m=audio');
+  });
+
+  it('lets nothing but plain parameters into the file', () => {
+    expect(() => rtpSdp([{ ...codecs[0]!, fmtp: 'a=1\r\nm=application 1 x' }], { video: 5000 })).toThrow();
+    expect(() => rtpSdp([{ ...codecs[0]!, name: 'H264/1\r\n' }], { video: 5000 })).toThrow();
+  });
+
+  it('copies the picture and turns Opus into AAC for the RTMP ingest', () => {
+    const args = specToArgs(whipGatewaySpec({ sdpFile: '/tmp/x/in.sdp', publishUrl: 'rtmp://127.0.0.1:1935/live/KEY', audio: true }));
+    expect(args.join(' ')).toContain('-c:v copy -c:a aac');
+    expect(args.slice(-1)).toEqual(['rtmp://127.0.0.1:1935/live/KEY']);
+    expect(specToArgs(whipGatewaySpec({ sdpFile: '/x.sdp', publishUrl: 'rtmp://h/live/K', audio: false })).join(' ')).not.toContain('0:a');
+  });
+});
