@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { specToArgs } from '../../server/media/spec.ts';
 import { syntheticRtpSpec } from '../../server/media/synthetic.ts';
 import { WhipClient } from '../../server/webrtc/whip-client.ts';
-import { FRAME_MS, TEST_FPS } from '../support/encoder.ts';
+import { FRAME_MS, TEST_FPS, TestEncoder } from '../support/encoder.ts';
 import { decodeFeed, delayViolations, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { waitFor } from '../support/wait.ts';
@@ -27,6 +27,11 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
   let decoded: DecodedEntry[] = [];
   let masterSegments = 0;
   let clockSize = 0;
+  const edge: Record<string, { status: number; type: string; headers: Headers; body: string }> = {};
+  let secondRefused: unknown = null;
+  let rtmpWhileWhip: number | null = null;
+  let sessionAfterRotation: unknown = 'unset';
+  let oldKeyAfterRotation = 0;
 
   beforeAll(async () => {
     s = await startTestServer({ webrtc: { hostAddresses: ['127.0.0.1'] } });
@@ -34,8 +39,29 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     const start = await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/start`, {});
     expect(start.status).toBe(200);
     feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/180p/index.m3u8`).start();
-    client = await WhipClient.connect({ url: `${s.base}/whip/${seeded.courtroomId}`, key: seeded.streamKey, hostAddresses: ['127.0.0.1'] });
+    const whipUrl = `${s.base}/whip/${seeded.courtroomId}`;
+    const ask = async (name: string, method: string, url: string, headers: Record<string, string> = {}, body?: string) => {
+      const res = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
+      edge[name] = { status: res.status, type: res.headers.get('content-type') ?? '', headers: res.headers, body: await res.text() };
+    };
+    const sdp = { 'content-type': 'application/sdp' };
+    await ask('preflight', 'OPTIONS', whipUrl, { origin: 'https://capture.example', 'access-control-request-method': 'POST' });
+    await ask('noKey', 'POST', whipUrl, sdp, 'v=0');
+    await ask('wrongKey', 'POST', whipUrl, { ...sdp, authorization: 'Bearer not-the-key' }, 'v=0');
+    await ask('unknownRoom', 'POST', `${s.base}/whip/cr_doesnotexist00`, { ...sdp, authorization: `Bearer ${seeded.streamKey}` }, 'v=0');
+    await ask('notSdp', 'POST', whipUrl, { 'content-type': 'application/json', authorization: `Bearer ${seeded.streamKey}` }, '{}');
+    await ask('malformed', 'POST', whipUrl, { ...sdp, authorization: `Bearer ${seeded.streamKey}` }, 'v=0\r\nm=video 9 x\r\n\u0000');
+    await ask('huge', 'POST', whipUrl, { ...sdp, authorization: `Bearer ${seeded.streamKey}` }, `v=0\r\n${'a=x:y\r\n'.repeat(8000)}`);
+    client = await WhipClient.connect({ url: whipUrl, key: seeded.streamKey, hostAddresses: ['127.0.0.1'] });
     await client.connected();
+    await WhipClient.connect({ url: whipUrl, key: seeded.streamKey, hostAddresses: ['127.0.0.1'] }).then(
+      (c) => c.close(),
+      (err: unknown) => (secondRefused = err),
+    );
+    const auth = { authorization: `Bearer ${seeded.streamKey}` };
+    await ask('patch', 'PATCH', client.location, { ...auth, 'content-type': 'application/trickle-ice-sdpfrag' }, 'a=end-of-candidates');
+    await ask('deleteOther', 'DELETE', `${whipUrl}/00000000-0000-4000-8000-000000000000`, auth);
+    await ask('deleteNoKey', 'DELETE', client.location);
     epoch = Date.now();
     source = rtpSource(client.ports, epoch);
     await waitFor(async () => {
@@ -44,9 +70,19 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
       return entries.filter((e) => e.program).length >= 3 && entries;
     }, 'three program segments over WHIP', 45_000, 1_000);
     clockSize = s.cc.ingest.clockOf(seeded.courtroomId)?.size ?? 0;
+    // An RTMP encoder with the same key meanwhile is refused by the ingest, as a second RTMP one is.
+    const rtmp = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    rtmpWhileWhip = await Promise.race([rtmp.exited, new Promise<number>((r) => setTimeout(() => r(-1), 10_000))]);
+    await rtmp.kill();
     await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/end`, {});
     await feed.untilEnded(D + 15_000);
     decoded = await decodeFeed(feed);
+    // A rotated key ends the session at once, and the old key opens nothing.
+    const rotated = await s.api('POST', `/api/courtrooms/${seeded.courtroomId}/rotate-key`, {});
+    expect(rotated.status).toBe(200);
+    await waitFor(() => s.cc.whip?.sessionOf(seeded.courtroomId) === null, 'the session to end after the key rotated', 5_000);
+    sessionAfterRotation = s.cc.whip?.sessionOf(seeded.courtroomId);
+    oldKeyAfterRotation = (await fetch(whipUrl, { method: 'POST', headers: { ...sdp, ...auth }, body: 'v=0' })).status;
     const masterDir = path.join(s.cc.dirs.master, seeded.hearingId);
     for (const run of (await readdir(masterDir)).filter((d) => /^m\d{4,9}$/.test(d))) masterSegments += (await readdir(path.join(masterDir, run))).filter((f) => f.endsWith('.ts')).length;
   }, 120_000);
@@ -56,6 +92,47 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     source?.kill('SIGKILL');
     await client?.close();
     await s?.close();
+  });
+
+  it('answers CORS preflights for publishers on other origins', () => {
+    expect(edge.preflight?.status).toBe(204);
+    expect(edge.preflight?.headers.get('access-control-allow-origin')).toBe('*');
+    expect(edge.preflight?.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(edge.preflight?.headers.get('access-control-allow-headers')).toMatch(/authorization/i);
+  });
+
+  it('refuses offers without the courtroom key alike for a wrong key and an unknown room, with problem+json', () => {
+    for (const name of ['noKey', 'wrongKey', 'unknownRoom']) {
+      expect(edge[name]?.status, name).toBe(401);
+      expect(edge[name]?.type, name).toContain('application/problem+json');
+      expect(edge[name]?.headers.get('www-authenticate'), name).toMatch(/^Bearer/);
+    }
+  });
+
+  it('refuses what is not an SDP offer with a clear problem, and keeps running', () => {
+    expect(edge.notSdp?.status).toBe(415);
+    expect(edge.malformed?.status).toBe(400);
+    expect(JSON.parse(edge.malformed!.body).code).toBe('VALIDATION_FAILED');
+    expect(edge.huge?.status).toBe(400);
+    expect(edge.huge?.type).toContain('application/problem+json');
+  });
+
+  it('takes one publisher per courtroom: a second WHIP one gets 409 and an RTMP encoder is refused', () => {
+    expect((secondRefused as { status?: number } | null)?.status).toBe(409);
+    expect(rtmpWhileWhip).not.toBe(-1);
+    expect(rtmpWhileWhip).not.toBe(0);
+  });
+
+  it('answers PATCH with 405 (no trickle), and DELETE only for its own session with its key', () => {
+    expect(edge.patch?.status).toBe(405);
+    expect(edge.patch?.headers.get('allow')).toBe('DELETE');
+    expect(edge.deleteOther?.status).toBe(404);
+    expect(edge.deleteNoKey?.status).toBe(401);
+  });
+
+  it('ends the session when the key is rotated; the old key is refused', () => {
+    expect(sessionAfterRotation).toBeNull();
+    expect(oldKeyAfterRotation).toBe(401);
   });
 
   it('relays WHIP into the ingest: its packets are on the ingest clock, and the master has its own recorder', () => {
