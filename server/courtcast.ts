@@ -288,7 +288,11 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     ffmpegPath: config.ffmpegPath,
     logger,
   });
-  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, posters, brand, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl, whip: whip ? { whip, keyOf: (id) => registry.currentKey(id), iceServers: config.webrtc.iceServers } : null });
+  const courtroomStatus = (courtroomId: string) => {
+    const live = broadcasts.liveHearings().find((h) => h.hearing.courtroomId === courtroomId);
+    return { publishing: ingest.isPublishing(courtroomId), hearing: live ? { id: live.hearing.id, title: live.hearing.title, phase: live.status().phase } : null };
+  };
+  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, posters, brand, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl, whip: whip ? { whip, keyOf: (id) => registry.currentKey(id), iceServers: config.webrtc.iceServers, tokens, accounts, status: (id) => courtroomStatus(id) } : null });
   // Viewers' polls on connections the front door handed to Node's server are still answered
   // before Express: see answerHot.
   const countViewer = (hearingId: string, client: string) => viewers.saw(hearingId, client);

@@ -127,6 +127,11 @@ export function createHttpApp(o: HttpOptions): Express {
   app.get('/vendor/hls.min.js', (_req, res) => sendInstalled(res, hlsJs));
   app.get('/vendor/socket.io.min.js', (_req, res) => sendInstalled(res, socketIoClient));
   app.use('/console', express.static(consoleDir, { index: 'index.html', maxAge: 0 }));
+  // A courtroom PC's page for sending over WHIP (signed in there with the key or a clerk's account).
+  app.get('/capture/:courtroomId', (_req, res) => {
+    res.setHeader('Permissions-Policy', 'camera=(self), microphone=(self), display-capture=(self)');
+    sendInstalled(res, path.join(consoleDir, 'capture.html'));
+  });
   // Links handed out before the portal existed (oEmbed, the demo) go to the hearing's public page.
   app.get('/watch/:id', (req, res) => {
     const query = req.url.indexOf('?');

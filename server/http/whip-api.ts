@@ -2,13 +2,17 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { CourtcastError } from '../domain/errors.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
 import { sameSecret } from '../domain/same-secret.ts';
+import { mayControl } from '../domain/users.ts';
+import type { Accounts } from '../service/identity/accounts.ts';
+import type { Tokens } from '../service/identity/tokens.ts';
 import { MAX_OFFER_BYTES } from '../webrtc/offer.ts';
 import { sendProblem } from './problem.ts';
 import { problemRateLimit } from './rate-limit.ts';
 
 /** The WHIP sessions, as the routes use them (server/ingest/whip-ingest.ts). */
 export interface WhipSessions {
-  publish(courtroomId: string, offer: string, remote: string): Promise<{ readonly sessionId: string; readonly answer: string }>;
+  /** `allowed` is asked every second: a session opened by a clerk ends when the clerk's rights do. */
+  publish(courtroomId: string, offer: string, remote: string, allowed: () => boolean): Promise<{ readonly sessionId: string; readonly answer: string }>;
   belongsTo(sessionId: string, courtroomId: string): boolean;
   end(sessionId: string, why: 'deleted'): Promise<void>;
 }
@@ -19,6 +23,18 @@ export interface WhipApiDeps {
   readonly keyOf: (courtroomId: string) => string | null;
   /** ICE servers a publisher should use, announced in Link headers (RFC 9725 §4.6). */
   readonly iceServers: readonly { readonly urls: string; readonly username?: string; readonly credential?: string }[];
+  readonly tokens: Tokens;
+  readonly accounts: Accounts;
+  /** What a courtroom's publisher is told: whether it is received, and its hearing's phase. */
+  readonly status: (courtroomId: string) => WhipCourtroomStatus;
+}
+
+/** The courtroom as its publisher sees it (no media, nothing the public does not learn later). */
+export interface WhipCourtroomStatus {
+  /** Whether the ingest receives the courtroom now (from this publisher or any encoder). */
+  readonly publishing: boolean;
+  /** The live hearing of the courtroom on this node, and the clerk's phase of it. */
+  readonly hearing: { readonly id: string; readonly title: string; readonly phase: string } | null;
 }
 
 /**
@@ -31,17 +47,39 @@ const cors: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** The bearer key of a request, checked against the courtroom's; throws 401 (or 404) otherwise. */
-function authorize(req: Request, res: Response, keyOf: WhipApiDeps['keyOf']): string {
+/**
+ * Who may publish for a courtroom: the holder of its stream key (an encoder, OBS, a courtroom PC),
+ * or a signed-in clerk who serves it (the capture page). Returns what keeps the right alive: the
+ * key's holder until the key rotates (the session is kicked then), a clerk while the account is
+ * in force and still serves the courtroom. Wrong key and unknown courtroom answer alike (401), so
+ * keys cannot be probed per room.
+ */
+async function authorize(req: Request, res: Response, d: WhipApiDeps): Promise<{ courtroomId: string; allowed: () => boolean }> {
   const courtroomId = String(req.params.courtroomId);
-  const presented = /^Bearer ([\x21-\x7e]{1,200})$/.exec(req.get('authorization') ?? '')?.[1];
-  // Unknown courtroom and wrong key answer alike, so the key cannot be probed per room id.
-  const key = ID_PATTERN.test(courtroomId) ? keyOf(courtroomId) : null;
-  if (presented === undefined || key === null || !sameSecret(presented, key)) {
+  const presented = /^Bearer ([\x21-\x7e]{1,2000})$/.exec(req.get('authorization') ?? '')?.[1];
+  const key = ID_PATTERN.test(courtroomId) ? d.keyOf(courtroomId) : null;
+  const refuse = () => {
     res.setHeader('WWW-Authenticate', 'Bearer realm="courtcast-whip"');
-    throw new CourtcastError('UNAUTHORIZED', "the courtroom's stream key is the bearer token");
-  }
-  return courtroomId;
+    return new CourtcastError('UNAUTHORIZED', "send the courtroom's stream key, or a clerk's token, as the bearer token");
+  };
+  if (presented === undefined || key === null) throw refuse();
+  if (sameSecret(presented, key)) return { courtroomId, allowed: () => true };
+  const claims = await d.tokens.verify(presented).catch(() => null);
+  if (!claims) throw refuse();
+  const principal = () => {
+    const found = d.accounts.principal(claims.userId, claims.issuedAtMs);
+    return found.ok ? found.principal : null;
+  };
+  const p = principal();
+  if (!p) throw refuse();
+  if (!mayControl(p, courtroomId)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
+  return {
+    courtroomId,
+    allowed: () => {
+      const now = principal();
+      return now !== null && mayControl(now, courtroomId);
+    },
+  };
 }
 
 const linkOf = (s: WhipApiDeps['iceServers'][number]): string =>
@@ -69,11 +107,11 @@ export function whipApi(d: WhipApiDeps): Router {
   const offers = problemRateLimit({ windowMs: 60_000, limit: 60 });
   const sdpBody = express.text({ type: 'application/sdp', limit: MAX_OFFER_BYTES });
   router.post('/:courtroomId', offers, async (req, res) => {
-    const courtroomId = authorize(req, res, d.keyOf);
+    const { courtroomId, allowed } = await authorize(req, res, d);
     if (!req.is('application/sdp')) throw new CourtcastError('UNSUPPORTED_MEDIA', 'send the offer as application/sdp');
     await new Promise<void>((resolve, reject) => sdpBody(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
     if (typeof req.body !== 'string' || req.body === '') throw new CourtcastError('VALIDATION_FAILED', 'the body is not an SDP offer');
-    const { sessionId, answer } = await d.whip.publish(courtroomId, req.body, req.ip ?? '');
+    const { sessionId, answer } = await d.whip.publish(courtroomId, req.body, req.ip ?? '', allowed);
     res.status(201);
     res.setHeader('Location', `/whip/${courtroomId}/${sessionId}`);
     res.setHeader('ETag', `"${sessionId}"`);
@@ -81,15 +119,20 @@ export function whipApi(d: WhipApiDeps): Router {
     if (d.iceServers.length > 0) res.setHeader('Link', d.iceServers.map(linkOf));
     res.type('application/sdp').send(answer);
   });
+  router.get('/:courtroomId/status', async (req, res) => {
+    const { courtroomId } = await authorize(req, res, d);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(d.status(courtroomId));
+  });
   router.delete('/:courtroomId/:sessionId', async (req, res) => {
-    const courtroomId = authorize(req, res, d.keyOf);
+    const { courtroomId } = await authorize(req, res, d);
     const sessionId = String(req.params.sessionId);
     if (!d.whip.belongsTo(sessionId, courtroomId)) throw new CourtcastError('NOT_FOUND', 'no such session');
     await d.whip.end(sessionId, 'deleted');
     res.status(200).end();
   });
-  router.patch('/:courtroomId/:sessionId', (req, res) => {
-    authorize(req, res, d.keyOf);
+  router.patch('/:courtroomId/:sessionId', async (req, res) => {
+    await authorize(req, res, d);
     res.setHeader('Allow', 'DELETE');
     sendProblem(res, 'METHOD_NOT_ALLOWED', 'this server does not take trickled ICE candidates: send them all in the offer');
   });

@@ -12,7 +12,7 @@ import { checkOffer } from '../webrtc/offer.ts';
 import type { Ingest } from './ingest.ts';
 
 /** Why a WHIP session ended. */
-export type WhipEnd = PublisherEnd | 'deleted' | 'kicked' | 'ice-timeout' | 'media-stopped' | 'over-bitrate' | 'relay-failed' | 'shutdown';
+export type WhipEnd = PublisherEnd | 'deleted' | 'kicked' | 'rights-lost' | 'ice-timeout' | 'media-stopped' | 'over-bitrate' | 'relay-failed' | 'shutdown';
 
 export interface WhipIngestOptions {
   readonly endpoint: WebRtcEndpoint;
@@ -39,6 +39,8 @@ interface WhipSession {
   readonly remote: string;
   readonly startedAt: number;
   readonly publisher: Publisher;
+  /** Whoever opened the session still may (a clerk's account in force, serving the courtroom). */
+  readonly allowed: () => boolean;
   relay: FfmpegProcess | null;
   relayStarts: number[];
   timers: NodeJS.Timeout[];
@@ -72,7 +74,7 @@ export class WhipIngest {
   }
 
   /** Takes a publisher's offer for a courtroom, its key already checked by the caller. */
-  async publish(courtroomId: string, offer: string, remote: string): Promise<WhipAnswer> {
+  async publish(courtroomId: string, offer: string, remote: string, allowed: () => boolean = () => true): Promise<WhipAnswer> {
     if (this.closed) throw new CourtcastError('BUSY', 'the server is shutting down');
     const summary = checkOffer(offer);
     const key = this.o.keyOf(courtroomId);
@@ -88,7 +90,7 @@ export class WhipIngest {
     } finally {
       this.answering.delete(courtroomId);
     }
-    const session: WhipSession = { id: randomUUID(), courtroomId, key, remote, startedAt: this.now(), publisher, relay: null, relayStarts: [], timers: [], lastBytes: 0, overBitrateSeconds: 0, ending: false };
+    const session: WhipSession = { id: randomUUID(), courtroomId, key, remote, startedAt: this.now(), publisher, allowed, relay: null, relayStarts: [], timers: [], lastBytes: 0, overBitrateSeconds: 0, ending: false };
     if (this.closed || this.o.keyOf(courtroomId) !== key) {
       await publisher.close();
       throw new CourtcastError('CONFLICT', 'the courtroom changed while the offer was answered');
@@ -186,6 +188,7 @@ export class WhipIngest {
 
   /** Once a second: the session's bounds. */
   private watch(s: WhipSession): void {
+    if (!s.allowed()) return void this.end(s.id, 'rights-lost');
     const st = s.publisher.stats();
     const age = this.now() - s.startedAt;
     if (!st.connected && age > this.o.idleTimeoutMs) return void this.end(s.id, 'ice-timeout');

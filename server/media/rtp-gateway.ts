@@ -45,7 +45,8 @@ export function whipGatewaySpec(o: { sdpFile: string; publishUrl: string; audio:
           '-protocol_whitelist', 'file,udp,rtp',
           // Late and reordered packets wait a little (NACK repairs arrive within a round trip).
           '-reorder_queue_size', '256', '-max_delay', '300000',
-          '-analyzeduration', '1000000', '-probesize', '1000000',
+          // Until the first keyframe the picture's size is unknown; its request takes a round trip.
+          '-analyzeduration', '5000000', '-probesize', '5000000',
           '-fflags', '+genpts',
           '-f', 'sdp',
         ],

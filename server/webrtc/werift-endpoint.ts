@@ -81,7 +81,15 @@ class WeriftPublisher implements Publisher {
     const transceiver = this.pc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
     if (!transceiver || this.tracks.has(kind)) return;
     this.tracks.set(kind, { track, transceiver });
+    let first = true;
     track.onReceiveRtp.subscribe((rtp) => {
+      // A reader can only start on a keyframe: ask for one as soon as the sender is known, and
+      // again shortly (the first request may cross the sender's own first keyframe).
+      if (first && kind === 'video') {
+        first = false;
+        this.requestKeyframe();
+        for (const ms of [400, 1_000]) setTimeout(() => !this.closed && this.requestKeyframe(), ms).unref();
+      }
       const packet = rtp.serialize();
       this.bytes += packet.length;
       this.lastMediaAt = Date.now();

@@ -69,3 +69,17 @@ export function capturedAt(calibrations: readonly Calibration[], counter: number
   const cal = calibrations[Math.max(0, k)]!;
   return cal.capturedAt + (counter - cal.firstCounter) * FRAME_MS;
 }
+
+/**
+ * A counter's capture instant between the starts of its master segment and the next, where the
+ * frames did not reach the ingest one frame time apart: a relay that buffers before it sends (the
+ * WHIP relay probes its input for a second) hands the ingest a burst, which the server dates as it
+ * arrives. Past the last segment start, frames are one frame time apart.
+ */
+export function capturedBetween(calibrations: readonly Calibration[], counter: number): number {
+  const k = Math.max(0, calibrations.findLastIndex((x) => x.firstCounter <= counter));
+  const a = calibrations[k]!;
+  const b = calibrations[k + 1];
+  if (!b || counter < a.firstCounter) return a.capturedAt + (counter - a.firstCounter) * FRAME_MS;
+  return a.capturedAt + ((counter - a.firstCounter) / (b.firstCounter - a.firstCounter)) * (b.capturedAt - a.capturedAt);
+}

@@ -1,0 +1,138 @@
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCounter } from '../../server/media/synthetic.ts';
+import { fakeCaptureArgs, launchChromium } from '../support/browser.ts';
+import { fakeCaptureFiles } from '../support/fake-capture.ts';
+import { calibrateSegments, capturedBetween } from '../support/master-clock.ts';
+import { delayViolations, framesAndTone, PublicFeed, regionStats, type DecodedEntry } from '../support/public-feed.ts';
+import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { elapse, mapOnCores, waitFor } from '../support/wait.ts';
+
+const D = 4_000;
+const BLACK = { x: 0.25, y: 0.3, w: 0.3, h: 0.25 };
+/** Frames are dated from the master's calibration: a margin at each edge for the last frame's jitter. */
+const MARGIN = 300;
+
+interface Frame {
+  readonly counter: number;
+  readonly t: number;
+  readonly black: number;
+}
+
+/**
+ * A courtroom PC's browser publishing over WHIP from the capture page, with Chromium's fake camera
+ * playing the frame-counter pattern and its fake microphone the sound time code: the hearing airs
+ * with D, a live mask and a cut proven on the decoded public frames, and its master is archived and
+ * verifies, as for an RTMP encoder.
+ */
+describe('the capture page publishes a courtroom over WHIP from Chromium', () => {
+  let s: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let feed: PublicFeed;
+  let hearingId = '';
+  const frames: Frame[] = [];
+  const entries: DecodedEntry[] = [];
+  const marks: Record<string, number> = {};
+  let dumped = { start: 0, end: 0 };
+  let timeOf: (c: number) => number = () => 0;
+  const shown: Record<string, string> = {};
+  let verified: { ok: boolean } | null = null;
+
+  beforeAll(async () => {
+    const files = await fakeCaptureFiles();
+    s = await startTestServer({ webrtc: { hostAddresses: ['127.0.0.1'] } });
+    const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
+    hearingId = seeded.hearingId;
+    browser = await launchChromium(fakeCaptureArgs(files.video, files.audio));
+    page = await browser.newPage({ locale: 'en-GB' });
+    await page.goto(`${s.base}/capture/${seeded.courtroomId}`);
+    await page.fill('#key', seeded.streamKey);
+    await page.click('#key-form button');
+    await page.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).readyState >= 2);
+    await page.click('#start');
+    await page.waitForFunction(() => document.getElementById('link')?.textContent === 'SENDING', undefined, { timeout: 20_000 });
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
+    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/180p/index.m3u8`).start(500);
+    await page.waitForFunction(() => document.getElementById('phase')?.textContent === 'ON AIR', undefined, { timeout: 5_000 });
+    // Seconds of clear picture before the mask, for the frames it must not touch.
+    await elapse(4_000);
+    shown.onAir = (await page.textContent('#phase')) ?? '';
+    shown.level = (await page.getAttribute('#level', 'aria-valuenow')) ?? '';
+    const mask = await s.api<{ mask: { id: string; start: string } }>('POST', `/api/hearings/${hearingId}/masks`, { kind: 'black', region: BLACK });
+    expect(mask.status, JSON.stringify(mask.body)).toBe(201);
+    marks.maskOn = new Date(mask.body.mask.start).getTime();
+    await elapse(3_000);
+    marks.maskOff = Date.now();
+    expect((await s.api('POST', `/api/hearings/${hearingId}/masks/${mask.body.mask.id}/lift`, {})).status).toBe(200);
+    // The masked seconds air before the cut dumps what is still inside the window.
+    await elapse(D + 1_500);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/cut`, { reason: 'a name was said' })).status).toBe(200);
+    await page.waitForFunction(() => document.getElementById('phase')?.textContent === 'CUT', undefined, { timeout: 5_000 });
+    shown.cut = (await page.textContent('#phase')) ?? '';
+    await elapse(2_500);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/resume`, {})).status).toBe(200);
+    const program = s.cc.broadcasts.live(hearingId)!.program;
+    dumped = { start: program.dumped.at(-1)!.start, end: program.onAir.at(-1)!.start };
+    await elapse(D + 2_500);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
+    await feed.untilEnded(D + 20_000);
+    await page.click('#stop');
+    // Counters placed on the ingest clock from the master (the first frame the server dated).
+    const calibrations = await calibrateSegments(path.join(s.dataDir, 'master', hearingId));
+    timeOf = (c) => capturedBetween(calibrations, c);
+    const perEntry = await mapOnCores(feed.sorted(), async (e) => {
+      const seen = await framesAndTone(Buffer.from(await (await fetch(e.uri)).arrayBuffer()));
+      const counters = seen.frames.map((f) => readCounter(f.subarray(0, 640 * 40)));
+      return { entry: { ...e, counters, program: counters.some((c) => c > 0), heard: [] } as DecodedEntry, frames: seen.frames.flatMap((f, k) => (counters[k]! > 0 ? [{ counter: counters[k]!, black: regionStats(f, BLACK).mean }] : [])) };
+    });
+    for (const p of perEntry) {
+      entries.push(p.entry);
+      frames.push(...p.frames.map((f) => ({ ...f, t: timeOf(f.counter) })));
+    }
+    // The master is sealed and verifies, as an RTMP hearing's.
+    expect((await s.api('POST', '/api/users', { username: 'archivist-w', password: 'archivist-w-password', roles: ['archivist'] })).status).toBe(201);
+    const archivist = await s.login('archivist-w', 'archivist-w-password');
+    await waitFor(async () => (await s.api<{ archive: { status: string } }>('GET', `/api/archive/hearings/${hearingId}`, undefined, archivist)).body.archive?.status === 'complete', 'the archive to be complete', 60_000, 500);
+    verified = (await s.api<{ ok: boolean }>('POST', `/api/archive/hearings/${hearingId}/verify`, undefined, archivist)).body;
+  }, 180_000);
+
+  afterAll(async () => {
+    feed?.stop();
+    await browser?.close();
+    await s?.close();
+  });
+
+  it('shows the sender what the server says: sending, the hearing on air and cut, and the sound level', () => {
+    expect(shown.onAir).toBe('ON AIR');
+    expect(shown.cut).toBe('CUT');
+    expect(Number(shown.level)).toBeGreaterThan(0);
+  });
+
+  it('airs the browser\'s picture, never before capture + D', () => {
+    expect(feed.errors).toEqual([]);
+    expect(entries.filter((e) => e.program).length).toBeGreaterThanOrEqual(4);
+    expect(delayViolations(entries, timeOf, D)).toEqual([]);
+  });
+
+  it('blacks out the masked region on every frame captured while the live mask was on, and not well outside it', () => {
+    const inside = frames.filter((f) => f.t >= marks.maskOn! + MARGIN && f.t <= marks.maskOff! - MARGIN);
+    expect(inside.length).toBeGreaterThan(30);
+    for (const f of inside) expect(f.black, `counter ${f.counter}`).toBeLessThan(20);
+    const clear = frames.filter((f) => f.t < marks.maskOn! - 2_000 || f.t > marks.maskOff! + 2_000);
+    expect(clear.length).toBeGreaterThan(30);
+    for (const f of clear) expect(f.black, `counter ${f.counter}`).toBeGreaterThan(40);
+  });
+
+  it('airs nothing the cut dumped, and airs on both sides of it', () => {
+    expect(dumped.end - dumped.start).toBeGreaterThan(3_000);
+    expect(frames.filter((f) => f.t > dumped.start + MARGIN && f.t < dumped.end - MARGIN).map((f) => f.counter)).toEqual([]);
+    expect(frames.some((f) => f.t < dumped.start - 1_000)).toBe(true);
+    expect(frames.some((f) => f.t > dumped.end + 1_000)).toBe(true);
+  });
+
+  it('archives the master, sealed, and it verifies', () => {
+    expect(verified?.ok).toBe(true);
+  });
+});
