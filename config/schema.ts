@@ -118,6 +118,8 @@ export const configSchema = z
           .default([]),
         /** WHIP sessions on this node at most (one per courtroom in any case). */
         maxSessions: z.coerce.number().int().min(1).max(256).default(16),
+        /** WHEP previews (staff viewers) on this node at most. */
+        maxViewers: z.coerce.number().int().min(1).max(1000).default(32),
         /** A publisher's media above this rate (video and sound together) ends its session. */
         maxKbps: z.coerce.number().int().min(256).max(50_000).default(12_000),
         /** A session whose ICE has not connected, or whose media stopped, this long is ended. */

@@ -68,6 +68,8 @@ async function showList() {
 let socket = null;
 let current = null; // { id, state }
 let previewHls = null;
+let previewRtc = null; // { pc, url } while the preview comes over WebRTC (WHEP)
+let whepRetryAt = 0; // after a failed WHEP attempt, the HLS preview stands in until then
 let publicHls = null;
 let pending = null; // the command awaiting an ack, for retries with the same key
 
@@ -75,6 +77,7 @@ function leaveHearing() {
   socket?.disconnect();
   socket = null;
   previewHls?.destroy();
+  closeWhep();
   publicHls?.destroy();
   previewHls = publicHls = null;
   current = null;
@@ -189,7 +192,7 @@ function render(st) {
   renderAudit(st.audit);
   renderMasks(st);
   renderHealth(st);
-  if (first || (st.previewUrl && !previewHls)) attachPlayers(st);
+  if (first || (!previewRtc && !previewHls && (st.previewUrl || st.encoderHealth?.connected))) attachPlayers(st);
 }
 
 /** The server's own dependencies: commands still act while a store is down, and the clerk must know. */
@@ -222,13 +225,20 @@ function renderAudit(entries) {
 
 function attachPlayers(st) {
   if (!window.Hls?.isSupported()) return banner(t('player.unsupported'));
-  if (st.previewUrl && !previewHls) {
+  // The preview comes over WebRTC when it can (a fraction of a second behind the courtroom), and
+  // over HLS otherwise (seconds behind, but it works through any proxy).
+  if (!previewRtc && !previewHls && window.RTCPeerConnection && Date.now() >= whepRetryAt && st.encoderHealth?.connected) {
+    void openWhep(st.hearing.id).then((ok) => {
+      if (!ok && current?.state) attachPlayers(current.state);
+    });
+  } else if (st.previewUrl && !previewHls && !previewRtc) {
     // The preview is the undelayed master: only signed-in clerks of this courtroom may fetch it.
     previewHls = new Hls({ liveSyncDurationCount: 1, xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${session.token}`) });
     previewHls.loadSource(st.previewUrl);
     previewHls.attachMedia($('preview'));
     previewHls.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) setTimeout(() => { previewHls?.destroy(); previewHls = null; if (current?.state) attachPlayers(current.state); }, 2000); });
     $('preview').play().catch(() => {});
+    $('preview-via').textContent = t('preview.via-hls');
     meterFor($('preview'));
   }
   if (!publicHls) {
@@ -237,6 +247,66 @@ function attachPlayers(st) {
     publicHls.attachMedia($('public'));
     $('public').play().catch(() => {});
   }
+}
+
+/** The undelayed preview over WHEP; resolves false (and the HLS preview stands in) when it fails. */
+async function openWhep(hearingId) {
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  previewRtc = { pc, url: null };
+  // A clerk cuts by this picture: as little buffering as the network allows.
+  for (const kind of ['video', 'audio']) {
+    const { receiver } = pc.addTransceiver(kind, { direction: 'recvonly' });
+    if ('jitterBufferTarget' in receiver) receiver.jitterBufferTarget = 0;
+  }
+  const stream = new MediaStream();
+  pc.addEventListener('track', (e) => stream.addTrack(e.track));
+  const failed = () => {
+    if (previewRtc?.pc !== pc) return false;
+    closeWhep();
+    whepRetryAt = Date.now() + 30_000;
+    return false;
+  };
+  try {
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise((resolve) => {
+      if (pc.iceGatheringState === 'complete') return resolve();
+      pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+      setTimeout(resolve, 2000);
+    });
+    const res = await fetch(`/whep/${encodeURIComponent(hearingId)}`, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${session.token}` }, body: pc.localDescription.sdp });
+    if (res.status !== 201 || previewRtc?.pc !== pc) return failed();
+    previewRtc.url = res.headers.get('location');
+    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(reject, 8000);
+      pc.addEventListener('connectionstatechange', () => {
+        if (pc.connectionState === 'connected') { clearTimeout(timer); resolve(); }
+        if (pc.connectionState === 'failed') { clearTimeout(timer); reject(); }
+      });
+    });
+  } catch {
+    return failed();
+  }
+  // A connection lost later falls back too; the next state update tries WebRTC again in 30 s.
+  pc.addEventListener('connectionstatechange', () => {
+    if (['failed', 'closed', 'disconnected'].includes(pc.connectionState) && failed() === false && current?.state) attachPlayers(current.state);
+  });
+  const video = $('preview');
+  video.srcObject = stream;
+  video.play().catch(() => {});
+  $('preview-via').textContent = t('preview.via-webrtc');
+  meterFor(video, stream);
+  return true;
+}
+
+function closeWhep() {
+  if (!previewRtc) return;
+  const { pc, url } = previewRtc;
+  previewRtc = null;
+  if (url) void fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${session.token}` } }).catch(() => {});
+  pc.close();
+  const video = $('preview');
+  if (video.srcObject) video.srcObject = null;
 }
 
 // ---------- countdown ----------
@@ -257,21 +327,32 @@ function unlockAudio() {
   audioCtx ??= new AudioContext();
   void audioCtx.resume();
 }
-function meterFor(video) {
-  if (!audioCtx || video.dataset.metered) return;
-  video.dataset.metered = '1';
-  // The analyser taps the preview's sound without playing it aloud in the clerk's room.
-  const src = audioCtx.createMediaElementSource(video);
-  const analyser = audioCtx.createAnalyser();
-  analyser.fftSize = 1024;
-  src.connect(analyser);
-  // Chromium only pulls audio through a graph that reaches the destination: route it there
-  // through a gain of zero, so the clerk's room stays silent.
-  const silent = audioCtx.createGain();
-  silent.gain.value = 0;
-  analyser.connect(silent).connect(audioCtx.destination);
+let meterLoop = 0;
+let elementAnalyser = null;
+function meterFor(video, stream = null) {
+  if (!audioCtx) return;
+  // A WebRTC preview's sound is tapped from its stream (Chromium does not route a remote stream
+  // through the element); an HLS preview's from the element, which can be tapped only once, so
+  // its analyser is kept for when the preview falls back to HLS again.
+  let analyser = stream ? null : elementAnalyser;
+  if (!analyser) {
+    // The analyser taps the preview's sound without playing it aloud in the clerk's room.
+    const src = stream ? audioCtx.createMediaStreamSource(stream) : audioCtx.createMediaElementSource(video);
+    analyser = audioCtx.createAnalyser();
+    analyser.fftSize = 1024;
+    src.connect(analyser);
+    // Chromium only pulls audio through a graph that reaches the destination: route it there
+    // through a gain of zero, so the clerk's room stays silent.
+    const silent = audioCtx.createGain();
+    silent.gain.value = 0;
+    analyser.connect(silent).connect(audioCtx.destination);
+    if (!stream) elementAnalyser = analyser;
+  }
   const buf = new Float32Array(analyser.fftSize);
+  // One meter at a time: the preview's newest source.
+  const loop = ++meterLoop;
   const tick = () => {
+    if (loop !== meterLoop) return;
     analyser.getFloatTimeDomainData(buf);
     let sum = 0;
     for (const v of buf) sum += v * v;

@@ -46,6 +46,8 @@ import { chineseFontFile } from './media/fonts.ts';
 import { loadSigningKey, type SigningKey } from '../recorder/signing-key.ts';
 import { segmentKey } from './delay/public-keys.ts';
 import { WhipIngest } from './ingest/whip-ingest.ts';
+import { WhepPreview } from './ingest/whep-preview.ts';
+import { CourtcastError } from './domain/errors.ts';
 import { WeriftEndpoint } from './webrtc/werift-endpoint.ts';
 
 /** A running Courtcast: its bound ports, its services, and a clean shutdown. */
@@ -62,6 +64,8 @@ export interface Courtcast {
   readonly ingest: RtmpIngest;
   /** WHIP publishers, relayed into the RTMP ingest; null when WebRTC is off. */
   readonly whip: WhipIngest | null;
+  /** WHEP previews for staff; null when WebRTC is off. */
+  readonly whep: WhepPreview | null;
   /** The slate segments the public may be shown instead of the picture, in each court's language. */
   readonly slates: SlateLibrary;
   readonly recorder: Recorder;
@@ -153,6 +157,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
         keyframeIntervalMs: config.media.segmentSeconds * 1000,
       })
     : null;
+  const whep = endpoint ? new WhepPreview({ endpoint, ingest, ffmpegPath: config.ffmpegPath, logger, maxViewers: config.webrtc.maxViewers }) : null;
 
   const governance = new Governance({ state, registry, audit, logger });
   const cluster = new Cluster({
@@ -292,7 +297,13 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     const live = broadcasts.liveHearings().find((h) => h.hearing.courtroomId === courtroomId);
     return { publishing: ingest.isPublishing(courtroomId), hearing: live ? { id: live.hearing.id, title: live.hearing.title, phase: live.status().phase } : null };
   };
-  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, posters, brand, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl, whip: whip ? { whip, keyOf: (id) => registry.currentKey(id), iceServers: config.webrtc.iceServers, tokens, accounts, status: (id) => courtroomStatus(id) } : null });
+  // The WHEP preview opens for the hearings the HLS preview would, while they are not over.
+  const previewable = async (hearingId: string, principal: Parameters<BroadcastService['controllable']>[1]) => {
+    const hearing = await broadcasts.controllable(hearingId, principal);
+    if (hearing.status === 'ended') throw new CourtcastError('CONFLICT', 'the hearing has ended: nothing to preview');
+    return hearing.courtroomId;
+  };
+  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, posters, brand, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl, whip: whip ? { whip, keyOf: (id) => registry.currentKey(id), iceServers: config.webrtc.iceServers, tokens, accounts, status: (id) => courtroomStatus(id) } : null, whep: whep ? { whep, tokens, accounts, previewable } : null });
   // Viewers' polls on connections the front door handed to Node's server are still answered
   // before Express: see answerHot.
   const countViewer = (hearingId: string, client: string) => viewers.saw(hearingId, client);
@@ -330,6 +341,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     await broadcasts.close();
     await recorder.close();
     await whip?.close();
+    await whep?.close();
     ingest.close();
     await state.close();
     throw err;
@@ -350,6 +362,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     control,
     ingest,
     whip,
+    whep,
     slates,
     recorder,
     archiveStore,
@@ -366,6 +379,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
         await new Promise<void>((resolve) => void io.close(() => resolve()));
         audit.close();
         await whip?.close();
+        await whep?.close();
+        await endpoint?.close();
         await broadcasts.close();
         await recorder.close();
         archiveStore.close?.();

@@ -22,6 +22,7 @@ import { publicApi } from './public-api.ts';
 import { archiveApi, archiveKeyRoute, type ArchiveApiDeps } from './archive-api.ts';
 import { oembedRoute } from './oembed.ts';
 import { whipApi, type WhipApiDeps } from './whip-api.ts';
+import { whepApi, type WhepApiDeps } from './whep-api.ts';
 import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
 import type { Posters } from '../service/publicity/posters.ts';
 import type { Brand } from './portal-brand.ts';
@@ -75,6 +76,8 @@ export interface HttpOptions {
   readonly logger: Logger;
   /** WHIP ingest, when WebRTC is on. */
   readonly whip?: WhipApiDeps | null;
+  /** WHEP previews for staff, when WebRTC is on. */
+  readonly whep?: WhepApiDeps | null;
   /** Base URL for links in responses; without one they are relative (never built from a Host header). */
   readonly publicBaseUrl?: string;
 }
@@ -124,6 +127,7 @@ export function createHttpApp(o: HttpOptions): Express {
   app.use('/api/archive', problemRateLimit({ windowMs: 60_000, limit: 1200 }), archiveApi({ catalogue: o.catalogue, audit: o.audit, tokens: o.tokens, accounts: o.accounts, declareLost: o.declareLost }));
   app.use('/api', staffApi({ registry: o.registry, governance: o.governance, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit, replays: o.replays }));
   if (o.whip) app.use('/whip', whipApi(o.whip));
+  if (o.whep) app.use('/whep', whepApi(o.whep));
   app.get('/vendor/hls.min.js', (_req, res) => sendInstalled(res, hlsJs));
   app.get('/vendor/socket.io.min.js', (_req, res) => sendInstalled(res, socketIoClient));
   app.use('/console', express.static(consoleDir, { index: 'index.html', maxAge: 0 }));

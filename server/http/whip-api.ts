@@ -2,10 +2,10 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { CourtcastError } from '../domain/errors.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
 import { sameSecret } from '../domain/same-secret.ts';
-import { mayControl } from '../domain/users.ts';
 import type { Accounts } from '../service/identity/accounts.ts';
 import type { Tokens } from '../service/identity/tokens.ts';
 import { MAX_OFFER_BYTES } from '../webrtc/offer.ts';
+import { bearerOf, staffRight } from './courtroom-right.ts';
 import { sendProblem } from './problem.ts';
 import { problemRateLimit } from './rate-limit.ts';
 
@@ -56,7 +56,7 @@ const cors: RequestHandler = (_req, res, next) => {
  */
 async function authorize(req: Request, res: Response, d: WhipApiDeps): Promise<{ courtroomId: string; allowed: () => boolean }> {
   const courtroomId = String(req.params.courtroomId);
-  const presented = /^Bearer ([\x21-\x7e]{1,2000})$/.exec(req.get('authorization') ?? '')?.[1];
+  const presented = bearerOf(req.get('authorization'));
   const key = ID_PATTERN.test(courtroomId) ? d.keyOf(courtroomId) : null;
   const refuse = () => {
     res.setHeader('WWW-Authenticate', 'Bearer realm="courtcast-whip"');
@@ -64,22 +64,11 @@ async function authorize(req: Request, res: Response, d: WhipApiDeps): Promise<{
   };
   if (presented === undefined || key === null) throw refuse();
   if (sameSecret(presented, key)) return { courtroomId, allowed: () => true };
-  const claims = await d.tokens.verify(presented).catch(() => null);
-  if (!claims) throw refuse();
-  const principal = () => {
-    const found = d.accounts.principal(claims.userId, claims.issuedAtMs);
-    return found.ok ? found.principal : null;
-  };
-  const p = principal();
-  if (!p) throw refuse();
-  if (!mayControl(p, courtroomId)) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
-  return {
-    courtroomId,
-    allowed: () => {
-      const now = principal();
-      return now !== null && mayControl(now, courtroomId);
-    },
-  };
+  const right = await staffRight(d, presented);
+  if (!right) throw refuse();
+  const allowed = right.serving(courtroomId);
+  if (!allowed()) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
+  return { courtroomId, allowed };
 }
 
 const linkOf = (s: WhipApiDeps['iceServers'][number]): string =>

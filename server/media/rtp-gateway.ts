@@ -65,3 +65,20 @@ export function whipGatewaySpec(o: { sdpFile: string; publishUrl: string; audio:
     ],
   };
 }
+
+/**
+ * The clerk's WebRTC preview of a courtroom: its feed pulled from the RTMP ingest and sent on as
+ * RTP to a WebRTC feed. The picture is forwarded as the encoder sent it (H.264, with its parameter
+ * sets repeated before every keyframe, since WebRTC carries them in band); the sound becomes Opus,
+ * the one codec every browser takes over WebRTC. No buffering on the way: this is the low-latency
+ * path a clerk cuts by.
+ */
+export function previewFeedSpec(o: { pullUrl: string; ports: { readonly video: number; readonly audio: number } }): FfmpegSpec {
+  return {
+    inputs: [{ url: o.pullUrl, options: [...GLOBAL_INPUT_FLAGS, '-fflags', 'nobuffer', '-flags', 'low_delay', '-analyzeduration', '500000', '-probesize', '500000', '-rw_timeout', '5000000'] }],
+    outputs: [
+      { target: `rtp://127.0.0.1:${o.ports.video}?pkt_size=1200`, options: ['-map', '0:v:0', '-c:v', 'copy', '-bsf:v', 'h264_mp4toannexb', '-f', 'rtp'] },
+      { target: `rtp://127.0.0.1:${o.ports.audio}?pkt_size=1200`, options: ['-map', '0:a:0', '-c:a', 'libopus', '-b:a', '64k', '-ar', '48000', '-ac', '2', '-application', 'lowdelay', '-frame_duration', '10', '-f', 'rtp'] },
+    ],
+  };
+}

@@ -50,12 +50,41 @@ export interface Publisher {
   close(): Promise<void>;
 }
 
-/** A place publishers connect to. */
+/**
+ * Media to send to subscribers: plain RTP of each kind arrives on local ports (from an FFmpeg, say)
+ * and goes to every subscriber attached to it, without re-encoding.
+ */
+export interface Feed {
+  readonly ports: Readonly<Record<MediaKind, number>>;
+  /** Subscribers attached now. */
+  readonly subscribers: number;
+  /** When the last packet arrived (0: none yet). */
+  readonly lastMediaAt: number;
+  close(): void;
+}
+
+/** One subscriber's connection: we send, it receives. */
+export interface Subscriber {
+  readonly id: string;
+  readonly answer: string;
+  /** Called once, when the connection ended by itself (not after `close`). */
+  onEnded(listener: (why: PublisherEnd) => void): void;
+  close(): Promise<void>;
+}
+
+/** A place publishers connect to and subscribers receive from. */
 export interface WebRtcEndpoint {
   /**
    * Answers a publisher's offer. Throws CourtcastError VALIDATION_FAILED for an offer it cannot
    * take (no codec in common, unparseable).
    */
   publish(offer: string): Promise<Publisher>;
+  /** A feed to send from (H.264 and Opus RTP). */
+  feed(): Promise<Feed>;
+  /**
+   * Answers a subscriber's receive-only offer with the feed's media. Throws CourtcastError
+   * VALIDATION_FAILED for an offer it cannot take.
+   */
+  subscribe(offer: string, feed: Feed): Promise<Subscriber>;
   close(): Promise<void>;
 }

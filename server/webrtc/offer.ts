@@ -19,11 +19,12 @@ const bad = (why: string) => new CourtcastError('VALIDATION_FAILED', `not a WHIP
 
 /**
  * Checks an offer at the edge, before werift parses it: size, plain text, the lines a WebRTC
- * offer must have, one video and at most one audio section that send, and few enough candidates.
+ * offer must have, one video and at most one audio section that send (a publisher's) or receive
+ * (a viewer's), and few enough candidates.
  * Werift's own parser is lenient and throws odd errors deep inside on odd input; what passes here
  * it parses as intended. Pure.
  */
-export function checkOffer(sdp: string): OfferSummary {
+export function checkOffer(sdp: string, role: 'publisher' | 'viewer' = 'publisher'): OfferSummary {
   if (Buffer.byteLength(sdp) > MAX_OFFER_BYTES) throw bad(`larger than ${MAX_OFFER_BYTES} bytes`);
   // Printable ASCII and line ends only: SDP is ASCII, and nothing else reaches the parser or a log.
   if (!/^[\x20-\x7e\r\n]*$/.test(sdp)) throw bad('characters outside printable ASCII');
@@ -44,7 +45,9 @@ export function checkOffer(sdp: string): OfferSummary {
   const has = (section: string[], attr: string) => section.some((l) => l.startsWith(`a=${attr}`)) || session.some((l) => l.startsWith(`a=${attr}`));
   for (const [i, section] of sections.entries()) {
     for (const attr of ['ice-ufrag:', 'ice-pwd:', 'fingerprint:']) if (!has(section, attr)) throw bad(`section ${i} has no a=${attr.slice(0, -1)}`);
-    if (has(section, 'recvonly') || has(section, 'inactive')) throw bad(`section ${i} does not send`);
+    if (has(section, 'inactive')) throw bad(`section ${i} is inactive`);
+    if (role === 'publisher' && has(section, 'recvonly')) throw bad(`section ${i} does not send`);
+    if (role === 'viewer' && has(section, 'sendonly')) throw bad(`section ${i} does not receive`);
   }
   const candidates = lines.filter((l) => l.startsWith('a=candidate:')).length;
   if (candidates > MAX_OFFER_CANDIDATES) throw bad(`more than ${MAX_OFFER_CANDIDATES} ICE candidates`);
@@ -54,7 +57,7 @@ export function checkOffer(sdp: string): OfferSummary {
       .flatMap((s) => s.map((l) => /^a=rtpmap:\d+ ([\w-]+)\//.exec(l)?.[1]).filter((n): n is string => n !== undefined));
   const video = codecs('video');
   const audio = codecs('audio');
-  if (!video.some((c) => c.toUpperCase() === 'H264')) throw bad('the video section offers no H.264 (Courtcast keeps the master as sent, in H.264)');
+  if (!video.some((c) => c.toUpperCase() === 'H264')) throw bad('the video section offers no H.264 (Courtcast keeps and forwards the picture as sent, in H.264)');
   if (kinds.includes('audio') && !audio.some((c) => c.toLowerCase() === 'opus')) throw bad('the audio section offers no Opus');
   return { video, audio, candidates };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useSdesMid, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
+import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useSdesMid, type RTCRtpTransceiver } from 'werift';
 import { CourtcastError } from '../domain/errors.ts';
 import type { Logger } from '../domain/logger.ts';
-import type { MediaKind, Publisher, PublisherEnd, PublisherStats, ReceivedCodec, WebRtcEndpoint } from './endpoint.ts';
+import type { Feed, MediaKind, Publisher, PublisherEnd, PublisherStats, ReceivedCodec, Subscriber, WebRtcEndpoint } from './endpoint.ts';
 
 /** What a werift endpoint is configured with (config.webrtc, narrowed). */
 export interface WeriftOptions {
@@ -136,14 +136,85 @@ class WeriftPublisher implements Publisher {
   }
 }
 
+/** Local RTP fanned out to every subscriber's tracks. */
+class WeriftFeed implements Feed {
+  readonly tracks = new Set<Record<MediaKind, MediaStreamTrack>>();
+  lastMediaAt = 0;
+  private closed = false;
+
+  constructor(
+    private readonly sockets: Record<MediaKind, Socket>,
+    private readonly onClose: (feed: WeriftFeed) => void,
+  ) {
+    for (const kind of ['video', 'audio'] as const) {
+      sockets[kind].on('message', (packet) => {
+        this.lastMediaAt = Date.now();
+        // Each sender parses its own copy: werift rewrites the header it is given.
+        for (const t of this.tracks) t[kind].writeRtp(packet);
+      });
+    }
+  }
+
+  get ports(): Record<MediaKind, number> {
+    return { video: this.sockets.video.address().port, audio: this.sockets.audio.address().port };
+  }
+
+  get subscribers(): number {
+    return this.tracks.size;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of Object.values(this.sockets)) s.close();
+    this.onClose(this);
+  }
+}
+
+/** One subscriber's peer connection, sending a feed's tracks. */
+class WeriftSubscriber implements Subscriber {
+  readonly id = randomUUID();
+  answer = '';
+  private ended: ((why: PublisherEnd) => void) | null = null;
+  private closed = false;
+  private connected = false;
+
+  constructor(
+    private readonly pc: RTCPeerConnection,
+    private readonly detach: () => void,
+    private readonly logger: Logger,
+  ) {
+    pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected') this.connected = true;
+      if (state === 'failed' || state === 'closed') {
+        const listener = this.ended;
+        this.ended = null;
+        if (!this.closed) listener?.(state === 'closed' ? 'closed' : this.connected ? 'disconnected' : 'ice-failed');
+      }
+    });
+  }
+
+  onEnded(listener: (why: PublisherEnd) => void): void {
+    this.ended = listener;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.ended = null;
+    this.detach();
+    await this.pc.close().catch((err: unknown) => this.logger.debug({ err }, 'peer connection close failed'));
+  }
+}
+
 /** The werift implementation of our WebRTC endpoint. */
 export class WeriftEndpoint implements WebRtcEndpoint {
-  private readonly open = new Set<WeriftPublisher>();
+  private readonly open = new Set<{ close(): Promise<void> | void }>();
 
   constructor(private readonly o: WeriftOptions) {}
 
-  async publish(offer: string): Promise<Publisher> {
-    const pc = new RTCPeerConnection({
+  private peer(): RTCPeerConnection {
+    return new RTCPeerConnection({
       codecs: codecs(),
       headerExtensions: { video: [useSdesMid()], audio: [useSdesMid()] },
       iceServers: this.o.iceServers.map((s) => ({ ...s })),
@@ -152,29 +223,77 @@ export class WeriftEndpoint implements WebRtcEndpoint {
       iceUseIpv6: false,
       bundlePolicy: 'max-bundle',
     });
-    const publisher = new WeriftPublisher(pc, this.o.logger);
+  }
+
+  /**
+   * Answers an offer with one codec per kind (ours, of those offered) in `direction`, after
+   * `prepare` has seen the transceivers; the answer carries every candidate we gathered.
+   */
+  private async answer(pc: RTCPeerConnection, offer: string, direction: 'recvonly' | 'sendonly', prepare: (t: RTCRtpTransceiver) => void | Promise<void>): Promise<string> {
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp: offer });
       for (const t of pc.getTransceivers()) {
         if (t.kind === 'video' && t.codecs.length > 1) t.codecs = [t.codecs[preferredH264(t.codecs)]!];
         if (t.kind === 'audio' && t.codecs.length > 1) t.codecs = [t.codecs[0]!];
-        t.setDirection('recvonly');
+        t.setDirection(direction);
+        await prepare(t);
       }
-      publisher.codecs = pc.getTransceivers().flatMap((t) => (t.codecs[0] ? [describe(t.kind as MediaKind, t.codecs[0])] : []));
       await pc.setLocalDescription(await pc.createAnswer());
     } catch (err) {
-      await publisher.close();
+      await pc.close().catch(() => undefined);
       throw new CourtcastError('VALIDATION_FAILED', 'the offer could not be answered (no codec in common, or an offer werift cannot parse)', undefined, { cause: err });
     }
     await this.gathered(pc);
-    publisher.answer = pc.localDescription?.sdp ?? '';
-    this.open.add(publisher);
-    const close = publisher.close.bind(publisher);
-    publisher.close = async () => {
-      this.open.delete(publisher);
+    return pc.localDescription?.sdp ?? '';
+  }
+
+  async publish(offer: string): Promise<Publisher> {
+    const pc = this.peer();
+    const publisher = new WeriftPublisher(pc, this.o.logger);
+    try {
+      publisher.answer = await this.answer(pc, offer, 'recvonly', () => undefined);
+    } catch (err) {
+      await publisher.close();
+      throw err;
+    }
+    publisher.codecs = pc.getTransceivers().flatMap((t) => (t.codecs[0] ? [describe(t.kind as MediaKind, t.codecs[0])] : []));
+    return this.track(publisher);
+  }
+
+  async feed(): Promise<Feed> {
+    const bind = async (): Promise<Socket> => {
+      const sock = createSocket('udp4');
+      await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+      return sock;
+    };
+    const feed = new WeriftFeed({ video: await bind(), audio: await bind() }, (f) => this.open.delete(f));
+    this.open.add(feed);
+    return feed;
+  }
+
+  async subscribe(offer: string, feed: Feed): Promise<Subscriber> {
+    if (!(feed instanceof WeriftFeed)) throw new Error('a feed of another endpoint');
+    const pc = this.peer();
+    const tracks = { video: new MediaStreamTrack({ kind: 'video' }), audio: new MediaStreamTrack({ kind: 'audio' }) };
+    const answer = await this.answer(pc, offer, 'sendonly', async (t) => {
+      const track = tracks[t.kind as MediaKind];
+      if (track) await t.sender.replaceTrack(track);
+    });
+    feed.tracks.add(tracks);
+    const subscriber = new WeriftSubscriber(pc, () => feed.tracks.delete(tracks), this.o.logger);
+    subscriber.answer = answer;
+    return this.track(subscriber);
+  }
+
+  /** Keeps a connection until it is closed, so that closing the endpoint closes it. */
+  private track<T extends { close(): Promise<void> }>(conn: T): T {
+    this.open.add(conn);
+    const close = conn.close.bind(conn);
+    conn.close = async () => {
+      this.open.delete(conn);
       await close();
     };
-    return publisher;
+    return conn;
   }
 
   /** Waits until our candidates are gathered, or the time allowed for it has passed. */
@@ -194,6 +313,6 @@ export class WeriftEndpoint implements WebRtcEndpoint {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.open].map((p) => p.close()));
+    await Promise.all([...this.open].map((c) => c.close()));
   }
 }

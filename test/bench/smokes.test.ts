@@ -13,4 +13,5 @@ benchSmokes({
   slots: ['| no slots (baseline) |', 'one black, blur, pixelate and mute on'],
   control: ['| courtcast |', 'ratio courtcast / bare'],
   masks: ['| render: blur + black box + mute |'],
+  whep: ['| WebRTC (WHEP) |', '| HLS (baseline) |'],
 });

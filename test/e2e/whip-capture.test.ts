@@ -2,11 +2,12 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCounter } from '../../server/media/synthetic.ts';
-import { fakeCaptureArgs, launchChromium } from '../support/browser.ts';
+import { fakeCaptureArgs, launchChromium, signIn } from '../support/browser.ts';
+import { shownFrames } from '../support/counter-probe.ts';
 import { fakeCaptureFiles } from '../support/fake-capture.ts';
 import { calibrateSegments, capturedBetween } from '../support/master-clock.ts';
 import { delayViolations, framesAndTone, PublicFeed, regionStats, type DecodedEntry } from '../support/public-feed.ts';
-import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { ADMIN, seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { elapse, mapOnCores, waitFor } from '../support/wait.ts';
 
 const D = 4_000;
@@ -39,6 +40,9 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
   let timeOf: (c: number) => number = () => 0;
   const shown: Record<string, string> = {};
   let verified: { ok: boolean } | null = null;
+  let consolePage: Page;
+  /** For each frame the console's WebRTC preview showed, how long after the capture page showed it. */
+  let previewLag: number[] = [];
 
   beforeAll(async () => {
     const files = await fakeCaptureFiles();
@@ -56,8 +60,22 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
     feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/180p/index.m3u8`).start(500);
     await page.waitForFunction(() => document.getElementById('phase')?.textContent === 'ON AIR', undefined, { timeout: 5_000 });
-    // Seconds of clear picture before the mask, for the frames it must not touch.
-    await elapse(4_000);
+    // Seconds of clear picture before the mask, for the frames it must not touch; meanwhile the
+    // clerk's console shows the courtroom over WebRTC, read beside the capture page's own picture.
+    const clear = elapse(4_000);
+    consolePage = await browser.newPage({ locale: 'en-GB' });
+    await consolePage.goto(`${s.base}/console/`);
+    await signIn(consolePage, ADMIN.username, ADMIN.password);
+    await consolePage.click(`button[data-hearing="${hearingId}"]`);
+    await consolePage.waitForFunction(() => (document.getElementById('preview-via')?.textContent ?? '').includes('WebRTC'), undefined, { timeout: 20_000 }).catch(async (err: unknown) => {
+      throw new Error(`the console's preview is ${await consolePage.textContent('#preview-via')}`, { cause: err });
+    });
+    await consolePage.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).readyState >= 2, undefined, { timeout: 10_000 });
+    const [local, preview] = await Promise.all([shownFrames(page, '#preview', 1_500), shownFrames(consolePage, '#preview', 1_500)]);
+    const shownLocally = new Map(local.map((f) => [f.counter, f.at]));
+    previewLag = preview.flatMap((f) => (f.counter > 0 && shownLocally.has(f.counter) ? [f.at - shownLocally.get(f.counter)!] : []));
+    await consolePage.close();
+    await clear;
     shown.onAir = (await page.textContent('#phase')) ?? '';
     shown.level = (await page.getAttribute('#level', 'aria-valuenow')) ?? '';
     const mask = await s.api<{ mask: { id: string; start: string } }>('POST', `/api/hearings/${hearingId}/masks`, { kind: 'black', region: BLACK });
@@ -108,6 +126,12 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
     expect(shown.onAir).toBe('ON AIR');
     expect(shown.cut).toBe('CUT');
     expect(Number(shown.level)).toBeGreaterThan(0);
+  });
+
+  it("shows the clerk the courtroom over WebRTC (WHEP), within a second of the courtroom PC's own picture", () => {
+    expect(previewLag.length).toBeGreaterThan(15);
+    const sorted = [...previewLag].sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length * 0.95)]).toBeLessThan(1_000);
   });
 
   it('airs the browser\'s picture, never before capture + D', () => {
