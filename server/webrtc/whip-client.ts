@@ -28,6 +28,8 @@ export class WhipClient {
   readonly ports: Record<MediaKind, number>;
   /** The session's URL the server answered with (for DELETE). */
   location = '';
+  /** The server's SDP answer. */
+  answer = '';
   private keyframeRequests = 0;
 
   private constructor(
@@ -93,6 +95,7 @@ export class WhipClient {
     const body = await res.text();
     if (res.status !== 201) throw Object.assign(new Error(`WHIP offer refused: ${res.status} ${body}`), { status: res.status });
     this.location = new URL(res.headers.get('location') ?? '', this.o.url).toString();
+    this.answer = body;
     await this.pc.setRemoteDescription({ type: 'answer', sdp: body });
   }
 

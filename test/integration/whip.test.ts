@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,9 +10,30 @@ import { WhipClient } from '../../server/webrtc/whip-client.ts';
 import { FRAME_MS, TEST_FPS, TestEncoder } from '../support/encoder.ts';
 import { decodeFeed, delayViolations, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
-import { waitFor } from '../support/wait.ts';
+import { elapse, waitFor } from '../support/wait.ts';
 
 const D = 4_000;
+
+/**
+ * Sends packets for `ms` at full speed to a local UDP port from a socket of its own: random bytes,
+ * STUN binding requests with a made-up username, DTLS handshake records and RTP headers with
+ * random SSRCs. Returns how many were sent.
+ */
+async function floodUdp(port: number, ms: number): Promise<number> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  const stun = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x0c, 0x21, 0x12, 0xa4, 0x42]), randomBytes(12), Buffer.from([0x00, 0x06, 0x00, 0x08]), Buffer.from('nobody:x')]);
+  const dtls = Buffer.concat([Buffer.from([0x16, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x40]), randomBytes(64)]);
+  const kinds = [() => randomBytes(1 + Math.floor(Math.random() * 1400)), () => stun, () => dtls, () => Buffer.concat([Buffer.from([0x80, 0x66]), randomBytes(1000)])];
+  let sent = 0;
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    await Promise.all(Array.from({ length: 64 }, (_, i) => new Promise<void>((r) => sock.send(kinds[(sent + i) % kinds.length]!(), port, '127.0.0.1', () => r()))));
+    sent += 64;
+  }
+  sock.close();
+  return sent;
+}
 
 /** FFmpeg sending the counter pattern and the sound time code as RTP, as OBS's encoder would. */
 function rtpSource(ports: { video: number; audio: number }, epoch: number): ChildProcess {
@@ -31,6 +54,9 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
   let secondRefused: unknown = null;
   let rtmpWhileWhip: number | null = null;
   let sessionAfterRotation: unknown = 'unset';
+  /** Every WHIP and WHEP route asked without a credential, with a clerk of another courtroom, and WHEP with the courtroom key. */
+  const sweep: { name: string; status: number; type: string }[] = [];
+  const flood = { sent: 0, stateAfter: '', clockBefore: 0, clockAfter: 0, healthy: 0 };
   let oldKeyAfterRotation = 0;
 
   beforeAll(async () => {
@@ -62,6 +88,29 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     await ask('patch', 'PATCH', client.location, { ...auth, 'content-type': 'application/trickle-ice-sdpfrag' }, 'a=end-of-candidates');
     await ask('deleteOther', 'DELETE', `${whipUrl}/00000000-0000-4000-8000-000000000000`, auth);
     await ask('deleteNoKey', 'DELETE', client.location);
+    // No WebRTC route answers anything but a problem without a credential that opens it.
+    expect((await s.api('POST', '/api/users', { username: 'clerk-elsewhere', password: 'clerk-elsewhere-password', roles: ['clerk'], courtroomIds: [] })).status).toBe(201);
+    const elsewhere = await s.login('clerk-elsewhere', 'clerk-elsewhere-password');
+    const whepUrl = `${s.base}/whep/${seeded.hearingId}`;
+    const routes: [string, string, Record<string, string>?, string?][] = [
+      ['POST', whipUrl, sdp, 'v=0'],
+      ['GET', `${whipUrl}/status`],
+      ['DELETE', client.location],
+      ['PATCH', client.location, { 'content-type': 'application/trickle-ice-sdpfrag' }, 'a=end-of-candidates'],
+      ['POST', whepUrl, sdp, 'v=0'],
+      ['DELETE', `${whepUrl}/00000000-0000-4000-8000-000000000000`],
+      ['PATCH', `${whepUrl}/00000000-0000-4000-8000-000000000000`],
+    ];
+    for (const [method, url, headers, body] of routes) {
+      for (const [who, auth] of [['nobody', {}], ['another room\'s clerk', { authorization: `Bearer ${elsewhere}` }], ['a forged token', { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.x' }]] as const) {
+        const res = await fetch(url, { method, headers: { ...headers, ...auth }, ...(body ? { body } : {}) });
+        sweep.push({ name: `${method} ${new URL(url).pathname} as ${who}`, status: res.status, type: res.headers.get('content-type') ?? '' });
+      }
+    }
+    for (const method of ['POST', 'DELETE']) {
+      const res = await fetch(method === 'POST' ? whepUrl : `${whepUrl}/x`, { method, headers: { ...sdp, authorization: `Bearer ${seeded.streamKey}` }, body: 'v=0' });
+      sweep.push({ name: `${method} WHEP with the courtroom key`, status: res.status, type: res.headers.get('content-type') ?? '' });
+    }
     epoch = Date.now();
     source = rtpSource(client.ports, epoch);
     await waitFor(async () => {
@@ -70,6 +119,16 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
       return entries.filter((e) => e.program).length >= 3 && entries;
     }, 'three program segments over WHIP', 45_000, 1_000);
     clockSize = s.cc.ingest.clockOf(seeded.courtroomId)?.size ?? 0;
+    // Garbage, false STUN, DTLS and RTP from another address at the session's own port: the
+    // session and its media go on.
+    const port = Number(/a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host/.exec(client.answer)?.[1]);
+    expect(port).toBeGreaterThan(0);
+    flood.clockBefore = s.cc.ingest.clockOf(seeded.courtroomId)?.latest ?? 0;
+    flood.sent = await floodUdp(port, 3_000);
+    await elapse(1_500);
+    flood.stateAfter = client.state;
+    flood.clockAfter = s.cc.ingest.clockOf(seeded.courtroomId)?.latest ?? 0;
+    flood.healthy = (await fetch(`${s.base}/healthz`)).status;
     // An RTMP encoder with the same key meanwhile is refused by the ingest, as a second RTMP one is.
     const rtmp = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     rtmpWhileWhip = await Promise.race([rtmp.exited, new Promise<number>((r) => setTimeout(() => r(-1), 10_000))]);
@@ -130,6 +189,22 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     expect(edge.deleteNoKey?.status).toBe(401);
   });
 
+  it('answers no WHIP or WHEP route without the courtroom key or a token of a clerk who serves it, and never with media', () => {
+    expect(sweep.length).toBe(7 * 3 + 2);
+    for (const r of sweep) {
+      expect([401, 403], r.name).toContain(r.status);
+      expect(r.type, r.name).toContain('application/problem+json');
+    }
+    expect(sweep.filter((r) => r.name.includes("another room's clerk") && r.name.startsWith('POST')).map((r) => r.status)).toEqual([403, 403]);
+  });
+
+  it('keeps the session and its media through a flood of garbage, false STUN, DTLS and RTP at its port', () => {
+    expect(flood.sent).toBeGreaterThan(10_000);
+    expect(flood.stateAfter).toBe('connected');
+    expect(flood.clockAfter - flood.clockBefore).toBeGreaterThan(3_000);
+    expect(flood.healthy).toBe(200);
+  });
+
   it('ends the session when the key is rotated; the old key is refused', () => {
     expect(sessionAfterRotation).toBeNull();
     expect(oldKeyAfterRotation).toBe(401);
@@ -145,5 +220,44 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     expect(feed.errors).toEqual([]);
     expect(decoded.filter((e) => e.program).length).toBeGreaterThanOrEqual(3);
     expect(delayViolations(decoded, (c) => epoch + c * FRAME_MS, D)).toEqual([]);
+  });
+});
+
+describe('WHIP sessions are bounded: how many at once, and how fast one may send', () => {
+  let s: TestServer;
+  const clients: WhipClient[] = [];
+  let source: ChildProcess | null = null;
+  const seen: Record<string, unknown> = {};
+
+  beforeAll(async () => {
+    s = await startTestServer({ webrtc: { hostAddresses: ['127.0.0.1'], maxSessions: 1, maxKbps: 256 } });
+    const a = await seedHearing(s, { delaySeconds: D / 1000 });
+    const b = await seedHearing(s, { delaySeconds: D / 1000 });
+    const connect = (room: { courtroomId: string; streamKey: string }) => WhipClient.connect({ url: `${s.base}/whip/${room.courtroomId}`, key: room.streamKey, hostAddresses: ['127.0.0.1'] });
+    clients.push(await connect(a));
+    await clients[0]!.connected();
+    seen.secondWhileFull = await connect(b).then((c) => (clients.push(c), 201), (err: { status?: number }) => err.status);
+    // A publisher sending 1.2 Mb/s against a bound of 256 kb/s is let go within seconds.
+    source = rtpSource(clients[0]!.ports, Date.now());
+    const t0 = Date.now();
+    await waitFor(() => s.cc.whip?.sessionOf(a.courtroomId) === null, 'the over-bitrate session to end', 15_000, 100);
+    seen.endedAfterMs = Date.now() - t0;
+    source.kill('SIGKILL');
+    seen.secondOnceFree = await connect(b).then((c) => (clients.push(c), 201), (err: { status?: number }) => err.status);
+  }, 60_000);
+
+  afterAll(async () => {
+    source?.kill('SIGKILL');
+    for (const c of clients) await c.close();
+    await s?.close();
+  });
+
+  it('refuses a publisher beyond webrtc.maxSessions with 503, and takes it once one has gone', () => {
+    expect(seen.secondWhileFull).toBe(503);
+    expect(seen.secondOnceFree).toBe(201);
+  });
+
+  it('ends a session that sends above webrtc.maxKbps for three seconds', () => {
+    expect(seen.endedAfterMs).toBeLessThan(10_000);
   });
 });
