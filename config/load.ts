@@ -18,6 +18,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = Object.free
   COURTCAST_WHIP: ['webrtc', 'enabled'],
   COURTCAST_WEBRTC_PORT_RANGE: ['webrtc', 'portRange'],
   COURTCAST_WEBRTC_HOST_ADDRESSES: ['webrtc', 'hostAddresses'],
+  COURTCAST_WEBRTC_ANNOUNCED_ADDRESSES: ['webrtc', 'announcedAddresses'],
   COURTCAST_DATA_DIR: ['dataDir'],
   COURTCAST_FFMPEG: ['ffmpegPath'],
   COURTCAST_SEGMENT_SECONDS: ['media', 'segmentSeconds'],
@@ -85,7 +86,7 @@ function setPath(target: Json, path: readonly string[], value: unknown): void {
   node[path.at(-1) as string] = value;
 }
 
-const JSON_VARIABLES = new Set(['COURTCAST_LADDER', 'COURTCAST_WEBRTC_PORT_RANGE', 'COURTCAST_WEBRTC_HOST_ADDRESSES']);
+const JSON_VARIABLES = new Set(['COURTCAST_LADDER', 'COURTCAST_WEBRTC_PORT_RANGE', 'COURTCAST_WEBRTC_HOST_ADDRESSES', 'COURTCAST_WEBRTC_ANNOUNCED_ADDRESSES']);
 
 /** JSON-valued variables (the ladder, WebRTC's ports and addresses) are parsed; a parse failure becomes one reported issue. */
 function envLayer(env: NodeJS.ProcessEnv, issues: string[]): Json {

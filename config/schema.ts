@@ -111,6 +111,8 @@ export const configSchema = z
          * loopback and virtual ones): a loopback address for a publisher on the same host, say.
          */
         hostAddresses: z.array(z.ipv4()).max(8).default([]),
+        /** Public IPv4 addresses our candidates are reachable at through a 1:1 NAT (a cloud's public IP). */
+        announcedAddresses: z.array(z.ipv4()).max(4).default([]),
         /** STUN/TURN servers for courts behind NAT (`turn:` URLs take a username and credential). */
         iceServers: z
           .array(z.object({ urls: z.string().regex(/^(stun|turns?):[^\s]+$/, 'a stun: or turn: URL'), username: z.string().optional(), credential: z.string().optional() }).strict())

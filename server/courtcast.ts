@@ -140,7 +140,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const rtmpPort = await ingest.start();
 
   const endpoint = config.webrtc.enabled
-    ? new WeriftEndpoint({ hostAddresses: config.webrtc.hostAddresses, iceServers: config.webrtc.iceServers, logger, ...(config.webrtc.portRange ? { portRange: config.webrtc.portRange } : {}) })
+    ? new WeriftEndpoint({ hostAddresses: config.webrtc.hostAddresses, announcedAddresses: config.webrtc.announcedAddresses, iceServers: config.webrtc.iceServers, logger, ...(config.webrtc.portRange ? { portRange: config.webrtc.portRange } : {}) })
     : null;
   const whip = endpoint
     ? new WhipIngest({

@@ -3,12 +3,15 @@ import { createSocket, type Socket } from 'node:dgram';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useSdesMid, type RTCRtpTransceiver } from 'werift';
 import { CourtcastError } from '../domain/errors.ts';
 import type { Logger } from '../domain/logger.ts';
+import { announceAddresses } from './announce.ts';
 import type { Feed, MediaKind, Publisher, PublisherEnd, PublisherStats, ReceivedCodec, Subscriber, WebRtcEndpoint } from './endpoint.ts';
 
 /** What a werift endpoint is configured with (config.webrtc, narrowed). */
 export interface WeriftOptions {
   readonly portRange?: readonly [number, number];
   readonly hostAddresses: readonly string[];
+  /** Public addresses our host candidates are reachable at through a 1:1 NAT (see announceAddresses). */
+  readonly announcedAddresses?: readonly string[];
   readonly iceServers: readonly { readonly urls: string; readonly username?: string; readonly credential?: string }[];
   readonly logger: Logger;
   /** How long gathering our candidates may take before we answer with what we have. */
@@ -244,7 +247,7 @@ export class WeriftEndpoint implements WebRtcEndpoint {
       throw new CourtcastError('VALIDATION_FAILED', 'the offer could not be answered (no codec in common, or an offer werift cannot parse)', undefined, { cause: err });
     }
     await this.gathered(pc);
-    return pc.localDescription?.sdp ?? '';
+    return announceAddresses(pc.localDescription?.sdp ?? '', this.o.announcedAddresses ?? []);
   }
 
   async publish(offer: string): Promise<Publisher> {

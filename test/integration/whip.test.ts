@@ -230,12 +230,13 @@ describe('WHIP sessions are bounded: how many at once, and how fast one may send
   const seen: Record<string, unknown> = {};
 
   beforeAll(async () => {
-    s = await startTestServer({ webrtc: { hostAddresses: ['127.0.0.1'], maxSessions: 1, maxKbps: 256 } });
+    s = await startTestServer({ webrtc: { hostAddresses: ['127.0.0.1'], maxSessions: 1, maxKbps: 256, portRange: [47_000, 47_099], announcedAddresses: ['203.0.113.7'] } });
     const a = await seedHearing(s, { delaySeconds: D / 1000 });
     const b = await seedHearing(s, { delaySeconds: D / 1000 });
     const connect = (room: { courtroomId: string; streamKey: string }) => WhipClient.connect({ url: `${s.base}/whip/${room.courtroomId}`, key: room.streamKey, hostAddresses: ['127.0.0.1'] });
     clients.push(await connect(a));
     await clients[0]!.connected();
+    seen.candidates = [...clients[0]!.answer.matchAll(/a=candidate:\S+ 1 udp \d+ (\S+) (\d+) typ host/g)].map((m) => [m[1], Number(m[2])]);
     seen.secondWhileFull = await connect(b).then((c) => (clients.push(c), 201), (err: { status?: number }) => err.status);
     // A publisher sending 1.2 Mb/s against a bound of 256 kb/s is let go within seconds.
     source = rtpSource(clients[0]!.ports, Date.now());
@@ -255,6 +256,16 @@ describe('WHIP sessions are bounded: how many at once, and how fast one may send
   it('refuses a publisher beyond webrtc.maxSessions with 503, and takes it once one has gone', () => {
     expect(seen.secondWhileFull).toBe(503);
     expect(seen.secondOnceFree).toBe(201);
+  });
+
+  it('gathers on the configured UDP ports and announces the public address', () => {
+    const candidates = seen.candidates as [string, number][];
+    expect(candidates.length).toBeGreaterThan(1);
+    for (const [, port] of candidates) {
+      expect(port).toBeGreaterThanOrEqual(47_000);
+      expect(port).toBeLessThanOrEqual(47_099);
+    }
+    expect(candidates.map(([address]) => address)).toContain('203.0.113.7');
   });
 
   it('ends a session that sends above webrtc.maxKbps for three seconds', () => {

@@ -3,6 +3,7 @@ import { rtpSdp, whipGatewaySpec } from '../../server/media/rtp-gateway.ts';
 import { specToArgs } from '../../server/media/spec.ts';
 import { checkOffer, MAX_OFFER_CANDIDATES } from '../../server/webrtc/offer.ts';
 import { preferredH264 } from '../../server/webrtc/werift-endpoint.ts';
+import { announceAddresses } from '../../server/webrtc/announce.ts';
 
 /** A browser-like offer: one video section (H.264 after VP8) and one audio section (Opus). */
 function offer(o: { video?: string[]; audio?: string[] | null; candidates?: number; extra?: string[] } = {}): string {
@@ -88,5 +89,22 @@ describe('the relay FFmpeg reads', () => {
     expect(args.join(' ')).toContain('-c:v copy -c:a aac');
     expect(args.slice(-1)).toEqual(['rtmp://127.0.0.1:1935/live/KEY']);
     expect(specToArgs(whipGatewaySpec({ sdpFile: '/x.sdp', publishUrl: 'rtmp://h/live/K', audio: false })).join(' ')).not.toContain('0:a');
+  });
+});
+
+describe('announced addresses for a server behind a 1:1 NAT', () => {
+  const answer = ['v=0', 'a=candidate:1 1 udp 2130706431 10.0.0.5 40000 typ host', 'a=candidate:2 1 udp 2130706175 127.0.0.1 40001 typ host', 'a=end-of-candidates', ''].join('\r\n');
+
+  it('offers each private host candidate again at each public address, same port, lower priority', () => {
+    const out = announceAddresses(answer, ['203.0.113.7']);
+    expect(out).toContain('a=candidate:1 1 udp 2130706431 10.0.0.5 40000 typ host');
+    expect(out).toContain('a=candidate:1a0 1 udp 2130705431 203.0.113.7 40000 typ host');
+    // Loopback stays loopback: nothing outside reaches it.
+    expect(out.match(/127\.0\.0\.1/g)).toHaveLength(1);
+    expect(out.split('\r\n').indexOf('a=end-of-candidates')).toBe(out.split('\r\n').length - 2);
+  });
+
+  it('leaves the answer alone without announced addresses', () => {
+    expect(announceAddresses(answer, [])).toBe(answer);
   });
 });
