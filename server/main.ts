@@ -8,6 +8,7 @@ import { startCourtcast, type Courtcast } from './courtcast.ts';
 import type { Courtroom, Hearing } from './domain/courts.ts';
 import { principalOf, type Principal, type Role } from './domain/users.ts';
 import { SyntheticEncoder } from './media/synthetic-encoder.ts';
+import { SyntheticWhipEncoder } from './webrtc/synthetic-whip-encoder.ts';
 
 const DEMO_CASE = 'DEMO-2026-001';
 
@@ -60,7 +61,7 @@ async function clearDemo(cc: Courtcast, hearing: Hearing, clerk: Principal, judg
  * Seeds (or, on a kept data directory, finds again) a demo court, courtroom and public hearing,
  * starts a synthetic encoder pushing to it over RTMP, puts it on the air and prints where to watch.
  */
-async function runDemo(cc: Courtcast, config: Config): Promise<SyntheticEncoder> {
+async function runDemo(cc: Courtcast, config: Config): Promise<{ close(): Promise<void> }> {
   const minDelay = config.delay.minSeconds;
   // The camera films at the ladder's top rung (16:9): more would only be scaled away.
   const height = Math.max(...config.media.ladder.map((r) => r.height ?? 0)) || 720;
@@ -74,20 +75,12 @@ async function runDemo(cc: Courtcast, config: Config): Promise<SyntheticEncoder>
   const judge = await demoAccount(cc, { username: 'judge', displayName: 'Demo court president', password: `judge-${judgePassword}`, roles: ['approver'], courtIds: [room.courtId] });
   await clearDemo(cc, hearing, clerk, judge);
   await cc.broadcasts.open(hearing.id);
-  const encoder = new SyntheticEncoder(
-    {
-      target: `rtmp://127.0.0.1:${cc.rtmpPort}/live/${room.streamKey}`,
-      format: 'flv',
-      width,
-      height,
-      fps: 30,
-      toneHz: 440,
-      caption: 'Courtroom 1 synthetic camera',
-      counterEpochMs: Date.now(),
-    },
-    config.ffmpegPath,
-    cc.logger,
-  );
+  // The synthetic camera pushes over RTMP, or over WHIP as a courtroom PC would (COURTCAST_DEMO_SOURCE=whip).
+  const viaWhip = process.env.COURTCAST_DEMO_SOURCE === 'whip';
+  const camera = { width, height, fps: 30, toneHz: 440, caption: 'Courtroom 1 synthetic camera', counterEpochMs: Date.now() };
+  const encoder = viaWhip
+    ? new SyntheticWhipEncoder({ ...camera, whipUrl: `http://127.0.0.1:${cc.httpPort}/whip/${room.id}`, key: room.streamKey, hostAddresses: ['127.0.0.1'] }, config.ffmpegPath, cc.logger)
+    : new SyntheticEncoder({ ...camera, target: `rtmp://127.0.0.1:${cc.rtmpPort}/live/${room.streamKey}`, format: 'flv' }, config.ffmpegPath, cc.logger);
   encoder.start();
   // A hearing recovered after a restart keeps its phase; the demo puts it back on the air.
   const phase = (await cc.broadcasts.view(hearing.id))?.status.phase ?? 'ready';
@@ -108,7 +101,9 @@ async function runDemo(cc: Courtcast, config: Config): Promise<SyntheticEncoder>
     `  Demo approver:            judge / judge-${judgePassword}   (approves Demo District Court's broadcasts)`,
     `  Demo admin:               admin / admin-${adminPassword}`,
     `  Sign in (API):            curl -X POST -H 'content-type: application/json' -d '{"username":"clerk","password":"clerk-${clerkPassword}"}' ${base}/api/auth/login`,
-    `  Encoder ingest:           rtmp://127.0.0.1:${cc.rtmpPort}/live/<stream key>`,
+    `  Encoder ingest:           rtmp://127.0.0.1:${cc.rtmpPort}/live/<stream key>   or WHIP: ${base}/whip/${room.id} (the key as bearer token)`,
+    `  Courtroom capture page:   ${base}/capture/${room.id}   (a browser sends its camera over WebRTC)`,
+    `  Demo camera sends over:   ${viaWhip ? 'WHIP (WebRTC)' : 'RTMP'}`,
     `The picture airs ${hearing.delaySeconds} s after capture; the starting slate shows until then. Ctrl-C stops.`,
     '',
   ];
@@ -120,8 +115,14 @@ async function main(): Promise<void> {
   const demo = process.argv.includes('--demo');
   let config;
   try {
-    // The demo prints its own banner; keep the JSON log to warnings unless asked otherwise.
-    config = loadConfig(demo && !process.env.COURTCAST_LOG_LEVEL ? { overrides: { log: { level: 'warn' } } } : {});
+    config = loadConfig({
+      overrides: {
+        // The demo prints its own banner; keep the JSON log to warnings unless asked otherwise.
+        ...(demo && !process.env.COURTCAST_LOG_LEVEL ? { log: { level: 'warn' } } : {}),
+        // The demo's WHIP camera is on this machine: the server offers loopback candidates too.
+        ...(demo && process.env.COURTCAST_DEMO_SOURCE === 'whip' && !process.env.COURTCAST_WEBRTC_HOST_ADDRESSES ? { webrtc: { hostAddresses: ['127.0.0.1'] } } : {}),
+      },
+    });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

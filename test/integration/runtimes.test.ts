@@ -20,6 +20,7 @@ import { waitFor } from '../support/wait.ts';
  * file costs about one lane beside the player (suite-plan.ts).
  */
 const RUNTIMES = ['22', '24'] as const;
+const WHIP_RUNTIME = '24';
 
 /** One demo server on one runtime. */
 interface Demo {
@@ -55,6 +56,8 @@ async function startDemo(major: string): Promise<Demo> {
       COURTCAST_DATA_DIR: dataDir,
       // Small pictures, as in the rest of the suite (the demo's camera films at the top rung).
       COURTCAST_LADDER: JSON.stringify(TEST_LADDER),
+      // The newest runtime's demo camera sends over WHIP, so werift and the relay run on it too.
+      ...(major === WHIP_RUNTIME ? { COURTCAST_DEMO_SOURCE: 'whip' } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -93,6 +96,10 @@ describe.each(RUNTIMES)('the run command on Node %s', (major) => {
 
   it('is that runtime', () => {
     expect(demo().version).toMatch(new RegExp(`^v${major}\\.`));
+  });
+
+  it(`has its camera send over ${major === WHIP_RUNTIME ? 'WHIP' : 'RTMP'}`, () => {
+    expect(demo().banner['Demo camera sends over']).toBe(major === WHIP_RUNTIME ? 'WHIP (WebRTC)' : 'RTMP');
   });
 
   it('shows the demo clerk the camera in the preview and airs the public rung', async () => {
