@@ -168,10 +168,20 @@ async function gathered(conn) {
   });
 }
 
+/** The STUN/TURN servers the server names in its WHIP Link headers (RFC 9725), for courtrooms behind NAT. */
+async function iceServers() {
+  const res = await fetch(`/whip/${encodeURIComponent(courtroomId)}`, { method: 'OPTIONS' }).catch(() => null);
+  const links = res?.headers.get('link') ?? '';
+  return [...links.matchAll(/<([^>]+)>;\s*rel="ice-server"((?:;\s*[\w-]+="[^"]*")*)/g)].map((m) => {
+    const attr = (name) => new RegExp(`${name}="([^"]*)"`).exec(m[2])?.[1];
+    return { urls: m[1], ...(attr('username') !== undefined ? { username: attr('username'), credential: attr('credential') } : {}) };
+  });
+}
+
 async function connect() {
   if (!wanted || !stream) return;
   setLink(attempt === 0 ? 'connecting' : 'reconnecting');
-  const conn = new RTCPeerConnection({ iceServers: [] });
+  const conn = new RTCPeerConnection({ iceServers: await iceServers() });
   pc = conn;
   for (const track of stream.getTracks()) {
     const tr = conn.addTransceiver(track, { direction: 'sendonly', streams: [stream], ...(track.kind === 'video' ? { sendEncodings: [{ maxBitrate: 2_500_000 }] } : {}) });

@@ -82,7 +82,9 @@ export class WhipIngest {
     if (this.sessionOf(courtroomId) || this.answering.has(courtroomId) || this.o.ingest.isPublishing(courtroomId)) {
       throw new CourtcastError('CONFLICT', 'this courtroom already has a publisher');
     }
-    if (this.sessions.size + this.answering.size >= this.o.maxSessions) throw new CourtcastError('BUSY', 'this server takes no more WebRTC publishers now');
+    // A session on its way out (its relay stopping) no longer counts.
+    const live = [...this.sessions.values()].filter((x) => !x.ending).length;
+    if (live + this.answering.size >= this.o.maxSessions) throw new CourtcastError('BUSY', 'this server takes no more WebRTC publishers now');
     this.answering.add(courtroomId);
     let publisher: Publisher;
     try {
@@ -113,6 +115,12 @@ export class WhipIngest {
   sessionOf(courtroomId: string): { readonly id: string; readonly startedAt: number } | null {
     for (const s of this.sessions.values()) if (s.courtroomId === courtroomId && !s.ending) return s;
     return null;
+  }
+
+  /** The process id of a courtroom's relay, while it runs (for benchmarks). */
+  relayPid(courtroomId: string): number | undefined {
+    for (const s of this.sessions.values()) if (s.courtroomId === courtroomId && !s.ending) return s.relay?.pid;
+    return undefined;
   }
 
   /** Whether a session id belongs to a courtroom (so a DELETE names its own session only). */

@@ -47,6 +47,8 @@ export function whipGatewaySpec(o: { sdpFile: string; publishUrl: string; audio:
           '-reorder_queue_size', '256', '-max_delay', '300000',
           // Until the first keyframe the picture's size is unknown; its request takes a round trip.
           '-analyzeduration', '5000000', '-probesize', '5000000',
+          // The frame rate need not be guessed (FFmpeg watches 20 frames for it otherwise).
+          '-fpsprobesize', '0',
           '-fflags', '+genpts',
           '-f', 'sdp',
         ],

@@ -19,3 +19,14 @@ export function announceAddresses(sdp: string, announced: readonly string[]): st
   }
   return out.join('\r\n');
 }
+
+/**
+ * The answer without reflexive candidates on loopback: our own STUN server (LoopbackStun) sees
+ * every query come from 127.0.0.1, and a peer elsewhere has nothing to gain from that address.
+ */
+export function withoutLoopbackReflexive(sdp: string): string {
+  return sdp
+    .split('\r\n')
+    .filter((l) => !/^a=candidate:\S+ \d \S+ \d+ 127\.\d+\.\d+\.\d+ \d+ typ srflx/.test(l))
+    .join('\r\n');
+}

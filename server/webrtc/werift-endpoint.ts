@@ -3,7 +3,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useSdesMid, type RTCRtpTransceiver } from 'werift';
 import { CourtcastError } from '../domain/errors.ts';
 import type { Logger } from '../domain/logger.ts';
-import { announceAddresses } from './announce.ts';
+import { announceAddresses, withoutLoopbackReflexive } from './announce.ts';
+import { LoopbackStun } from './loopback-stun.ts';
 import type { Feed, MediaKind, Publisher, PublisherEnd, PublisherStats, ReceivedCodec, Subscriber, WebRtcEndpoint } from './endpoint.ts';
 
 /** What a werift endpoint is configured with (config.webrtc, narrowed). */
@@ -213,14 +214,18 @@ class WeriftSubscriber implements Subscriber {
 /** The werift implementation of our WebRTC endpoint. */
 export class WeriftEndpoint implements WebRtcEndpoint {
   private readonly open = new Set<{ close(): Promise<void> | void }>();
+  /** Our own STUN server, unless one is configured (see LoopbackStun). */
+  private stun: Promise<LoopbackStun> | null = null;
 
   constructor(private readonly o: WeriftOptions) {}
 
-  private peer(): RTCPeerConnection {
+  private async peer(): Promise<RTCPeerConnection> {
+    const configured = this.o.iceServers.map((s) => ({ ...s }));
+    if (!configured.some((s) => s.urls.startsWith('stun:'))) configured.unshift({ urls: (await (this.stun ??= LoopbackStun.start())).url });
     return new RTCPeerConnection({
       codecs: codecs(),
       headerExtensions: { video: [useSdesMid()], audio: [useSdesMid()] },
-      iceServers: this.o.iceServers.map((s) => ({ ...s })),
+      iceServers: configured,
       ...(this.o.portRange ? { icePortRange: [this.o.portRange[0], this.o.portRange[1]] as [number, number] } : {}),
       ...(this.o.hostAddresses.length > 0 ? { iceAdditionalHostAddresses: [...this.o.hostAddresses] } : {}),
       iceUseIpv6: false,
@@ -247,11 +252,11 @@ export class WeriftEndpoint implements WebRtcEndpoint {
       throw new CourtcastError('VALIDATION_FAILED', 'the offer could not be answered (no codec in common, or an offer werift cannot parse)', undefined, { cause: err });
     }
     await this.gathered(pc);
-    return announceAddresses(pc.localDescription?.sdp ?? '', this.o.announcedAddresses ?? []);
+    return announceAddresses(withoutLoopbackReflexive(pc.localDescription?.sdp ?? ''), this.o.announcedAddresses ?? []);
   }
 
   async publish(offer: string): Promise<Publisher> {
-    const pc = this.peer();
+    const pc = await this.peer();
     const publisher = new WeriftPublisher(pc, this.o.logger);
     try {
       publisher.answer = await this.answer(pc, offer, 'recvonly', () => undefined);
@@ -276,7 +281,7 @@ export class WeriftEndpoint implements WebRtcEndpoint {
 
   async subscribe(offer: string, feed: Feed): Promise<Subscriber> {
     if (!(feed instanceof WeriftFeed)) throw new Error('a feed of another endpoint');
-    const pc = this.peer();
+    const pc = await this.peer();
     const tracks = { video: new MediaStreamTrack({ kind: 'video' }), audio: new MediaStreamTrack({ kind: 'audio' }) };
     const answer = await this.answer(pc, offer, 'sendonly', async (t) => {
       const track = tracks[t.kind as MediaKind];
@@ -317,5 +322,6 @@ export class WeriftEndpoint implements WebRtcEndpoint {
 
   async close(): Promise<void> {
     await Promise.all([...this.open].map((c) => c.close()));
+    (await this.stun)?.close();
   }
 }

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useSdesMid } from 'werift';
 import type { MediaKind } from './endpoint.ts';
+import { LoopbackStun } from './loopback-stun.ts';
 
 /** Where a WHIP client publishes, and how. */
 export interface WhipClientOptions {
@@ -48,13 +49,15 @@ export class WhipClient {
       return sock;
     };
     const sockets = { video: await bind(), audio: await bind() };
+    // Our own STUN server while gathering: werift would ask Google's otherwise (see LoopbackStun).
+    const stun = await LoopbackStun.start();
     const pc = new RTCPeerConnection({
       codecs: {
         video: [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90_000, rtcpFeedback: [useNACK(), usePLI()], parameters: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1' })],
         audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2 })],
       },
       headerExtensions: { video: [useSdesMid()], audio: [useSdesMid()] },
-      iceServers: [],
+      iceServers: [{ urls: stun.url }],
       iceUseIpv6: false,
       bundlePolicy: 'max-bundle',
       ...(o.hostAddresses?.length ? { iceAdditionalHostAddresses: [...o.hostAddresses] } : {}),
@@ -65,6 +68,8 @@ export class WhipClient {
     } catch (err) {
       await client.close();
       throw err;
+    } finally {
+      stun.close();
     }
     return client;
   }

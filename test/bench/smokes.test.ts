@@ -14,4 +14,5 @@ benchSmokes({
   control: ['| courtcast |', 'ratio courtcast / bare'],
   masks: ['| render: blur + black box + mute |'],
   whep: ['| WebRTC (WHEP) |', '| HLS (baseline) |'],
+  whip: ['| RTMP (baseline) |', 'WHIP / RTMP, total cores'],
 });

@@ -46,9 +46,21 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes RTMP and HTTP through nginx only, and keeps each node’s data in its own named volume', () => {
+  it('publishes RTMP and HTTP through nginx only (a node only its own WebRTC UDP ports), and keeps each node’s data in its own named volume', () => {
     expect(compose.services.nginx?.ports).toEqual(['8080:80', '1935:1935']);
-    for (const name of ['redis', 'minio', ...NODES]) expect(compose.services[name]?.ports, name).toBeUndefined();
+    for (const name of ['redis', 'minio']) expect(compose.services[name]?.ports, name).toBeUndefined();
+    // WebRTC media goes to the node that answered: its UDP range, the one it gathers on, and nothing else.
+    const ranges = NODES.map((node) => {
+      const ports = compose.services[node]?.ports ?? [];
+      expect(ports, node).toHaveLength(1);
+      const [range, proto] = ports[0]!.split('/');
+      expect(proto, node).toBe('udp');
+      const [outside, inside] = range!.split(':');
+      expect(outside, node).toBe(inside);
+      expect(JSON.parse(String(compose.services[node]?.environment?.COURTCAST_WEBRTC_PORT_RANGE))).toEqual(inside!.split('-').map(Number));
+      return inside!.split('-').map(Number) as [number, number];
+    });
+    expect(ranges[0]![1]).toBeLessThan(ranges[1]![0]);
     for (const [name, mount] of [['redis', 'redis-data:/data'], ['minio', 'minio-data:/data'], ...NODES.map((n) => [n, `${n}-data:/var/lib/courtcast`])]) {
       expect(compose.services[name as string]?.volumes).toContain(mount);
       expect(Object.keys(compose.volumes)).toContain((mount as string).split(':')[0]);

@@ -3,7 +3,8 @@ import { rtpSdp, whipGatewaySpec } from '../../server/media/rtp-gateway.ts';
 import { specToArgs } from '../../server/media/spec.ts';
 import { checkOffer, MAX_OFFER_CANDIDATES } from '../../server/webrtc/offer.ts';
 import { preferredH264 } from '../../server/webrtc/werift-endpoint.ts';
-import { announceAddresses } from '../../server/webrtc/announce.ts';
+import { announceAddresses, withoutLoopbackReflexive } from '../../server/webrtc/announce.ts';
+import { bindingResponse } from '../../server/webrtc/loopback-stun.ts';
 
 /** A browser-like offer: one video section (H.264 after VP8) and one audio section (Opus). */
 function offer(o: { video?: string[]; audio?: string[] | null; candidates?: number; extra?: string[] } = {}): string {
@@ -106,5 +107,29 @@ describe('announced addresses for a server behind a 1:1 NAT', () => {
 
   it('leaves the answer alone without announced addresses', () => {
     expect(announceAddresses(answer, [])).toBe(answer);
+  });
+});
+
+describe('the loopback STUN server that keeps werift from asking Google', () => {
+  const request = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]), Buffer.from('0123456789ab')]);
+
+  it('answers a binding request with the asker\'s address, XORed as RFC 8489 says', () => {
+    const reply = bindingResponse(request, { address: '192.0.2.2', port: 50_000 })!;
+    expect(reply.readUInt16BE(0)).toBe(0x0101);
+    expect(reply.subarray(8, 20).toString()).toBe('0123456789ab');
+    expect(reply.readUInt16BE(20)).toBe(0x0020);
+    expect(reply.readUInt16BE(26) ^ 0x2112).toBe(50_000);
+    expect([...reply.subarray(28, 32)].map((b, i) => b ^ [0x21, 0x12, 0xa4, 0x42][i]!)).toEqual([192, 0, 2, 2]);
+  });
+
+  it('ignores what is not a binding request', () => {
+    expect(bindingResponse(Buffer.from('hello world, not stun'), { address: '127.0.0.1', port: 1 })).toBeNull();
+    expect(bindingResponse(Buffer.concat([Buffer.from([0x01, 0x01]), request.subarray(2)]), { address: '127.0.0.1', port: 1 })).toBeNull();
+    expect(bindingResponse(request, { address: '::1', port: 1 })).toBeNull();
+  });
+
+  it('leaves no reflexive candidate on loopback in an answer', () => {
+    const sdp = ['a=candidate:1 1 udp 2130706431 192.0.2.2 5000 typ host', 'a=candidate:2 1 udp 1694498815 127.0.0.1 5000 typ srflx raddr 192.0.2.2 rport 5000', ''].join('\r\n');
+    expect(withoutLoopbackReflexive(sdp)).toBe(['a=candidate:1 1 udp 2130706431 192.0.2.2 5000 typ host', ''].join('\r\n'));
   });
 });
