@@ -43,6 +43,7 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
   let consolePage: Page;
   /** For each frame the console's WebRTC preview showed, how long after the capture page showed it. */
   let previewLag: number[] = [];
+  let reconnected: { before: string; after: string | null } | null = null;
 
   beforeAll(async () => {
     const files = await fakeCaptureFiles();
@@ -96,7 +97,15 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
     await elapse(D + 2_500);
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
     await feed.untilEnded(D + 20_000);
+    // The server drops the session (as a node restart or a network cut would): the page
+    // notices and sends again by itself, on a session of its own.
+    const before = s.cc.whip!.sessionOf(seeded.courtroomId)!.id;
+    s.cc.whip!.kick(seeded.courtroomId);
+    await page.waitForFunction(() => document.getElementById('link')?.textContent !== 'SENDING', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById('link')?.textContent === 'SENDING', undefined, { timeout: 20_000 });
+    reconnected = { before, after: s.cc.whip!.sessionOf(seeded.courtroomId)?.id ?? null };
     await page.click('#stop');
+    await waitFor(() => s.cc.whip!.sessionOf(seeded.courtroomId) === null, 'the session to end on stop', 5_000);
     // Counters placed on the ingest clock from the master (the first frame the server dated).
     const calibrations = await calibrateSegments(path.join(s.dataDir, 'master', hearingId));
     timeOf = (c) => capturedBetween(calibrations, c);
@@ -154,6 +163,11 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
     expect(frames.filter((f) => f.t > dumped.start + MARGIN && f.t < dumped.end - MARGIN).map((f) => f.counter)).toEqual([]);
     expect(frames.some((f) => f.t < dumped.start - 1_000)).toBe(true);
     expect(frames.some((f) => f.t > dumped.end + 1_000)).toBe(true);
+  });
+
+  it('sends again by itself when the server drops its session, and ends it when told to stop', () => {
+    expect(reconnected?.after).toBeTruthy();
+    expect(reconnected?.after).not.toBe(reconnected?.before);
   });
 
   it('archives the master, sealed, and it verifies', () => {
