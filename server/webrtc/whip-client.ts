@@ -29,7 +29,8 @@ export class WhipClient {
   readonly ports: Record<MediaKind, number>;
   /** The session's URL the server answered with (for DELETE). */
   location = '';
-  /** The server's SDP answer. */
+  /** The SDP offer sent, and the server's answer. */
+  sentOffer = '';
   answer = '';
   private keyframeRequests = 0;
 
@@ -91,6 +92,7 @@ export class WhipClient {
         resolve();
       });
     });
+    this.sentOffer = this.pc.localDescription?.sdp ?? '';
     const res = await fetch(this.o.url, {
       method: 'POST',
       headers: { 'content-type': 'application/sdp', authorization: `Bearer ${this.o.key}` },

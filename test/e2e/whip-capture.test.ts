@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { fakeCaptureArgs, launchChromium, signIn } from '../support/browser.ts';
 import { shownFrames } from '../support/counter-probe.ts';
+import { englishWords, seriousViolations } from '../support/axe.ts';
 import { fakeCaptureFiles } from '../support/fake-capture.ts';
 import { calibrateSegments, capturedBetween } from '../support/master-clock.ts';
 import { delayViolations, framesAndTone, PublicFeed, regionStats, type DecodedEntry } from '../support/public-feed.ts';
@@ -44,6 +45,9 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
   /** For each frame the console's WebRTC preview showed, how long after the capture page showed it. */
   let previewLag: number[] = [];
   let reconnected: { before: string; after: string | null } | null = null;
+  const a11y: Record<string, unknown[]> = {};
+  let startLabel = '';
+  let chineseLeftovers: string[] = ['unset'];
 
   beforeAll(async () => {
     const files = await fakeCaptureFiles();
@@ -118,6 +122,25 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
       entries.push(p.entry);
       frames.push(...p.frames.map((f) => ({ ...f, t: timeOf(f.counter) })));
     }
+    // The page signed out and signed in, in English and in Chinese: axe finds nothing serious, and
+    // a Chinese courtroom PC reads no English but the names of its devices.
+    for (const locale of ['en-GB', 'zh-CN']) {
+      const context = await browser.newContext({ locale });
+      const p = await context.newPage();
+      await p.goto(`${s.base}/capture/${seeded.courtroomId}`);
+      await p.waitForSelector('#login-view:not([hidden])');
+      a11y[`${locale} sign-in`] = await seriousViolations(p);
+      await p.fill('#key', seeded.streamKey);
+      await p.click('#key-form button');
+      await p.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).readyState >= 2);
+      a11y[`${locale} capture`] = await seriousViolations(p);
+      if (locale === 'zh-CN') {
+        startLabel = (await p.textContent('#start')) ?? '';
+        const devices = new Set((await p.$$eval('select option:checked', (os) => os.map((o) => o.textContent ?? ''))).flatMap((t) => t.match(/[A-Za-z]{3,}/g) ?? []));
+        chineseLeftovers = (await englishWords(p)).filter((w) => !devices.has(w));
+      }
+      await context.close();
+    }
     // The master is sealed and verifies, as an RTMP hearing's.
     expect((await s.api('POST', '/api/users', { username: 'archivist-w', password: 'archivist-w-password', roles: ['archivist'] })).status).toBe(201);
     const archivist = await s.login('archivist-w', 'archivist-w-password');
@@ -168,6 +191,13 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
   it('sends again by itself when the server drops its session, and ends it when told to stop', () => {
     expect(reconnected?.after).toBeTruthy();
     expect(reconnected?.after).not.toBe(reconnected?.before);
+  });
+
+  it('is accessible signed out and signed in, in English and Chinese, and reads Chinese for a Chinese courtroom PC', () => {
+    expect(Object.keys(a11y)).toHaveLength(4);
+    for (const [view, found] of Object.entries(a11y)) expect(found, view).toEqual([]);
+    expect(startLabel).toBe('开始发送');
+    expect(chineseLeftovers).toEqual([]);
   });
 
   it('archives the master, sealed, and it verifies', () => {

@@ -245,6 +245,33 @@ describe('WHIP sessions are bounded: how many at once, and how fast one may send
     seen.endedAfterMs = Date.now() - t0;
     source.kill('SIGKILL');
     seen.secondOnceFree = await connect(b).then((c) => (clients.push(c), 201), (err: { status?: number }) => err.status);
+    // Forty offers mangled at random (lines dropped, doubled or swapped, bytes changed, cut short)
+    // for the courtroom that now has a publisher: each gets a problem, none a 5xx or an answer,
+    // and the publisher stays connected.
+    await clients.at(-1)!.connected();
+    const offer = clients.at(-1)!.sentOffer.split('\r\n');
+    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)]!;
+    const mangle = (): string => {
+      const lines = [...offer];
+      for (let k = 0; k < 1 + Math.floor(Math.random() * 4); k++) {
+        const i = Math.floor(Math.random() * lines.length);
+        const op = pick(['drop', 'double', 'swap', 'byte', 'cut', 'long']);
+        if (op === 'drop') lines.splice(i, 1);
+        else if (op === 'double') lines.splice(i, 0, lines[i]!);
+        else if (op === 'swap') [lines[i], lines[0]] = [lines[0]!, lines[i]!];
+        else if (op === 'byte') lines[i] = lines[i]!.replace(/./, () => String.fromCharCode(Math.floor(Math.random() * 256)));
+        else if (op === 'cut') lines.length = i;
+        else lines[i] = `${lines[i]}${'9'.repeat(2000)}`;
+      }
+      return lines.join('\r\n');
+    };
+    const statuses: string[] = [];
+    for (let k = 0; k < 40; k++) {
+      const res = await fetch(`${s.base}/whip/${b.courtroomId}`, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${b.streamKey}` }, body: mangle() });
+      statuses.push(`${res.status} ${res.headers.get('content-type')?.split(';')[0]}`);
+    }
+    seen.fuzzed = statuses;
+    seen.stillConnected = clients.at(-1)!.state;
   }, 60_000);
 
   afterAll(async () => {
@@ -266,6 +293,13 @@ describe('WHIP sessions are bounded: how many at once, and how fast one may send
       expect(port).toBeLessThanOrEqual(47_099);
     }
     expect(candidates.map(([address]) => address)).toContain('203.0.113.7');
+  });
+
+  it('answers mangled offers with a problem, never a 5xx, and keeps the courtroom\'s publisher', () => {
+    const statuses = seen.fuzzed as string[];
+    expect(statuses).toHaveLength(40);
+    for (const st of statuses) expect(st).toMatch(/^4\d\d application\/problem\+json$/);
+    expect(seen.stillConnected).toBe('connected');
   });
 
   it('ends a session that sends above webrtc.maxKbps for three seconds', () => {

@@ -31,7 +31,7 @@ export async function seriousViolations(page: Page): Promise<Violation[]> {
  */
 export function englishWords(page: Page): Promise<string[]> {
   return page.evaluate(() => {
-    const allowed = new Set(['Courtcast', 'Test', 'admin', 'archivist', 'approver', 'kbps', 'fps', 'English', 'MP4', 'MB', 'GMT', 'UTC', 'FFmpeg']);
+    const allowed = new Set(['Courtcast', 'Test', 'admin', 'archivist', 'approver', 'kbps', 'fps', 'English', 'MP4', 'MB', 'GMT', 'UTC', 'FFmpeg', 'WebRTC', 'HLS']);
     const texts: string[] = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
