@@ -126,6 +126,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
   await slates.prepare();
 
+  // The WHIP sessions are built after the ingest they publish into; the ingest asks them when their media arrived.
+  const whipIngest: { current: WhipIngest | null } = { current: null };
   // Ingest follows HTTP's interface unless told otherwise, so a loopback-only server is loopback-only.
   const ingestHost = config.ingest.bindHost ?? config.http.host;
   const ingest = new RtmpIngest({
@@ -135,6 +137,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
       const id = registry.courtroomIdByKey(key);
       return id ? { courtroomId: id } : null;
     },
+    // WHIP media is dated by when werift received it, not by when the relay passed it on.
+    arrivalOf: (courtroomId, kind, ts) => whipIngest.current?.arrivalOf(courtroomId, kind, ts) ?? null,
     logger,
   });
   const rtmpPort = await ingest.start();
@@ -142,7 +146,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const endpoint = config.webrtc.enabled
     ? new WeriftEndpoint({ hostAddresses: config.webrtc.hostAddresses, announcedAddresses: config.webrtc.announcedAddresses, iceServers: config.webrtc.iceServers, logger, ...(config.webrtc.portRange ? { portRange: config.webrtc.portRange } : {}) })
     : null;
-  const whip = endpoint
+  const whip: WhipIngest | null = endpoint
     ? new WhipIngest({
         endpoint,
         ingest,
@@ -157,6 +161,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
         keyframeIntervalMs: config.media.segmentSeconds * 1000,
       })
     : null;
+  whipIngest.current = whip;
   const whep = endpoint ? new WhepPreview({ endpoint, ingest, ffmpegPath: config.ffmpegPath, logger, maxViewers: config.webrtc.maxViewers }) : null;
 
   const governance = new Governance({ state, registry, audit, logger });

@@ -31,6 +31,11 @@ export interface RtmpIngestOptions {
   readonly logger: Logger;
   /** How long each courtroom's ingest clock keeps its observations (the longest delay plus a margin). */
   readonly clockHorizonMs?: number;
+  /**
+   * When the media of a message reached us, where a relay in front of the ingest knows better than
+   * the message's own arrival (WHIP: when werift received it); null where it does not.
+   */
+  readonly arrivalOf?: (courtroomId: string, kind: 'audio' | 'video', timestampMs: number) => number | null;
   /** What each publish keeps for the master's reader until it joins (see PreRoll). */
   readonly preRoll?: PreRollLimits;
   readonly now?: () => number;
@@ -186,7 +191,9 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
   private onMedia(sessionId: string, message: RtmpMediaMessage, at: number): void {
     const p = this.publishers.get(sessionId);
     if (!p) return;
-    p.clock.observe(message.timestampMs, at);
+    // A relay's arrival is later than its media's, never earlier: the earlier one dates the media.
+    const reached = this.o.arrivalOf?.(p.courtroomId, message.kind, message.timestampMs) ?? null;
+    p.clock.observe(message.timestampMs, reached !== null && reached <= at ? reached : at);
     p.preRoll.add(message);
     p.gop.add(message, at);
     if (!this.keyframes.active) return;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CourtcastError } from '../domain/errors.ts';
@@ -47,6 +48,31 @@ interface WhipSession {
   lastBytes: number;
   overBitrateSeconds: number;
   ending: boolean;
+}
+
+/**
+ * The span of Opus media an AAC frame of the relay holds, from its timestamp: the encoder's frame
+ * (1024 samples at 48 kHz) overlaps the next one and is stamped a frame early (its priming), so
+ * the samples in the frame stamped T reach T + 2048 samples. Sound dated before all of it arrived
+ * would be early, which an end of exposure must never be.
+ */
+const AAC_SPAN_MS = 43;
+
+/** Resolves once something holds UDP `port` on loopback (the relay bound it), or after `ms`. */
+async function bound(port: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createSocket('udp4');
+      probe.once('error', () => {
+        probe.close();
+        resolve(false);
+      });
+      probe.bind(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (!free) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 /** What the HTTP layer hands back to a publisher. */
@@ -188,10 +214,26 @@ export class WhipIngest {
       }, 500);
     });
     relay.start();
+    // Forwarding starts once the relay listens, so the first packet it reads is the first we send:
+    // its timestamps count from there (see RtpArrivals).
+    await Promise.all(Object.values(ports).map((port) => bound(port, 5_000)));
+    if (s.ending || s.relay !== relay) return;
     for (const [kind, port] of Object.entries(ports)) s.publisher.forward(kind as 'video' | 'audio', port);
     // A reader that starts mid-GOP waits for a keyframe; ask for one at once.
     s.publisher.requestKeyframe();
     setTimeout(() => s.publisher.requestKeyframe(), 300).unref();
+  }
+
+  /**
+   * When the media a courtroom's relay stamped `timestampMs` reached us, for the ingest clock:
+   * a picture by its frame's last packet, sound by the last Opus packet of the AAC frame it went
+   * into (see AAC_SPAN_MS). Null for a courtroom without a WHIP session.
+   */
+  arrivalOf(courtroomId: string, kind: 'audio' | 'video', timestampMs: number): number | null {
+    for (const s of this.sessions.values()) {
+      if (s.courtroomId === courtroomId && !s.ending) return s.publisher.reachedBy(kind, timestampMs, kind === 'audio' ? AAC_SPAN_MS : 0);
+    }
+    return null;
   }
 
   /** Once a second: the session's bounds. */

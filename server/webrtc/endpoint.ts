@@ -37,11 +37,16 @@ export interface Publisher {
   readonly answer: string;
   readonly codecs: readonly ReceivedCodec[];
   /**
-   * Sends the RTP of one kind to a local UDP port, and its RTCP sender reports to the next port,
-   * where an RTP reader (FFmpeg) expects them: they carry the sender's clock, which lines sound
-   * up with picture.
+   * Sends the RTP of one kind to a local UDP port, from the next packet on, once a reader listens
+   * there; what it sends from then on is remembered by when it arrived (see `reachedBy`).
    */
   forward(kind: MediaKind, port: number): void;
+  /**
+   * When the media a reader of the forwarded RTP stamped `ms` (milliseconds since the first
+   * packet it got, as FFmpeg stamps RTP without sender reports) had wholly reached us, its last
+   * `spanMs` included; null when unknown.
+   */
+  reachedBy(kind: MediaKind, ms: number, spanMs: number): number | null;
   /** Asks the sender for a keyframe (RTCP PLI), so a reader can start or resume cleanly. */
   requestKeyframe(): void;
   stats(): PublisherStats;

@@ -5,6 +5,7 @@ import { CourtcastError } from '../domain/errors.ts';
 import type { Logger } from '../domain/logger.ts';
 import { announceAddresses, withoutLoopbackReflexive } from './announce.ts';
 import { LoopbackStun } from './loopback-stun.ts';
+import { RtpArrivals } from './rtp-arrivals.ts';
 import type { Feed, MediaKind, Publisher, PublisherEnd, PublisherStats, ReceivedCodec, Subscriber, WebRtcEndpoint } from './endpoint.ts';
 
 /** What a werift endpoint is configured with (config.webrtc, narrowed). */
@@ -52,11 +53,14 @@ const describe = (kind: MediaKind, c: RTCRtpCodecParameters): ReceivedCodec => (
   ...(c.parameters ? { fmtp: c.parameters } : {}),
 });
 
+/** How long the arrivals of forwarded media are kept: the ingest dates media as it comes, within seconds. */
+const ARRIVALS_HORIZON_MS = 30_000;
+
 /** One publisher's peer connection, forwarding what it receives to local ports. */
 class WeriftPublisher implements Publisher {
   readonly id = randomUUID();
   private readonly socket: Socket = createSocket('udp4');
-  private readonly targets = new Map<MediaKind, number>();
+  private readonly targets = new Map<MediaKind, { port: number; arrivals: RtpArrivals }>();
   private readonly tracks = new Map<MediaKind, { track: MediaStreamTrack; transceiver: RTCRtpTransceiver }>();
   private bytes = 0;
   private lastMediaAt = 0;
@@ -97,17 +101,23 @@ class WeriftPublisher implements Publisher {
       const packet = rtp.serialize();
       this.bytes += packet.length;
       this.lastMediaAt = Date.now();
-      const port = this.targets.get(kind);
-      if (port !== undefined) this.socket.send(packet, port, '127.0.0.1');
+      const target = this.targets.get(kind);
+      if (!target) return;
+      this.socket.send(packet, target.port, '127.0.0.1');
+      target.arrivals.add(rtp.header.timestamp, this.lastMediaAt);
     });
-    track.onReceiveRtcp.subscribe((rtcp) => {
-      const port = this.targets.get(kind);
-      if (port !== undefined) this.socket.send(rtcp.serialize(), port + 1, '127.0.0.1');
-    });
+    // Sender reports are not forwarded: with them, FFmpeg would re-time the stream by the
+    // sender's clock, and its timestamps would no longer name the RTP timestamps they came from
+    // (see RtpArrivals), which is how the ingest dates WHIP media by when it reached us.
   }
 
   forward(kind: MediaKind, port: number): void {
-    this.targets.set(kind, port);
+    const clockRate = this.codecs.find((c) => c.kind === kind)?.clockRate ?? (kind === 'video' ? 90_000 : 48_000);
+    this.targets.set(kind, { port, arrivals: new RtpArrivals(clockRate, ARRIVALS_HORIZON_MS) });
+  }
+
+  reachedBy(kind: MediaKind, ms: number, spanMs: number): number | null {
+    return this.targets.get(kind)?.arrivals.reachedBy(ms, spanMs) ?? null;
   }
 
   requestKeyframe(): void {

@@ -9,6 +9,8 @@ export interface WhipClientOptions {
   readonly url: string;
   /** The courtroom's stream key, sent as the bearer token. */
   readonly key: string;
+  /** Told of every RTP packet handed to the connection, with its own timestamp, as it is sent (for tests). */
+  readonly onSent?: (kind: MediaKind, rtpTimestamp: number, at: number) => void;
   /** Addresses to offer candidates on besides the machine's interfaces (loopback, on one host). */
   readonly hostAddresses?: readonly string[];
   /** How long the server may take to answer. */
@@ -79,7 +81,10 @@ export class WhipClient {
     for (const kind of ['video', 'audio'] as const) {
       const track = new MediaStreamTrack({ kind });
       const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly' });
-      this.sockets[kind].on('message', (packet) => track.writeRtp(packet));
+      this.sockets[kind].on('message', (packet) => {
+        if (packet.length >= 12) this.o.onSent?.(kind, packet.readUInt32BE(4), Date.now());
+        track.writeRtp(packet);
+      });
       if (kind === 'video') transceiver.sender.onRtcp.subscribe((rtcp) => void (rtcp.type === 206 && this.keyframeRequests++));
     }
     await this.pc.setLocalDescription(await this.pc.createOffer());

@@ -1,14 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { specToArgs } from '../../server/media/spec.ts';
 import { syntheticRtpSpec } from '../../server/media/synthetic.ts';
 import { WhipClient } from '../../server/webrtc/whip-client.ts';
 import { FRAME_MS, TEST_FPS, TestEncoder } from '../support/encoder.ts';
-import { decodeFeed, delayViolations, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
+import { decodeFeed, delayViolations, fileCounters, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
+import { videoPts } from '../../server/media/ts-continuity.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
@@ -35,18 +36,24 @@ async function floodUdp(port: number, ms: number): Promise<number> {
   return sent;
 }
 
-/** FFmpeg sending the counter pattern and the sound time code as RTP, as OBS's encoder would. */
-function rtpSource(ports: { video: number; audio: number }, epoch: number): ChildProcess {
-  const spec = syntheticRtpSpec({ width: 320, height: 180, fps: TEST_FPS, frameOffset: Math.round((Date.now() - epoch) / FRAME_MS), toneHz: 440, sound: 'timecode', caption: 'WHIP courtroom', gopFrames: TEST_FPS }, ports);
-  return spawn('ffmpeg', specToArgs(spec), { stdio: ['ignore', 'ignore', 'pipe'] });
+/** FFmpeg sending the counter pattern and the sound time code as RTP, as OBS's encoder would; `firstCounter` is its first frame's. */
+function rtpSource(ports: { video: number; audio: number }, epoch: number): ChildProcess & { firstCounter: number } {
+  const firstCounter = Math.round((Date.now() - epoch) / FRAME_MS);
+  const spec = syntheticRtpSpec({ width: 320, height: 180, fps: TEST_FPS, frameOffset: firstCounter, toneHz: 440, sound: 'timecode', caption: 'WHIP courtroom', gopFrames: TEST_FPS }, ports);
+  return Object.assign(spawn('ffmpeg', specToArgs(spec), { stdio: ['ignore', 'ignore', 'pipe'] }), { firstCounter });
 }
 
 describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
   let s: TestServer;
   let feed: PublicFeed;
   let client: WhipClient;
-  let source: ChildProcess;
+  let source: ChildProcess & { firstCounter: number };
   let epoch = 0;
+  /** When the publisher sent the last packet of each video frame, by the source's RTP timestamp. */
+  const sentAt = new Map<number, number>();
+  let srcBase: number | null = null;
+  /** For each master frame: when the ingest dated it, less when the publisher sent it (ms). */
+  const datedAfterSent: number[] = [];
   let decoded: DecodedEntry[] = [];
   let masterSegments = 0;
   let clockSize = 0;
@@ -78,7 +85,11 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     await ask('notSdp', 'POST', whipUrl, { 'content-type': 'application/json', authorization: `Bearer ${seeded.streamKey}` }, '{}');
     await ask('malformed', 'POST', whipUrl, { ...sdp, authorization: `Bearer ${seeded.streamKey}` }, 'v=0\r\nm=video 9 x\r\n\u0000');
     await ask('huge', 'POST', whipUrl, { ...sdp, authorization: `Bearer ${seeded.streamKey}` }, `v=0\r\n${'a=x:y\r\n'.repeat(8000)}`);
-    client = await WhipClient.connect({ url: whipUrl, key: seeded.streamKey, hostAddresses: ['127.0.0.1'] });
+    client = await WhipClient.connect({ url: whipUrl, key: seeded.streamKey, hostAddresses: ['127.0.0.1'], onSent: (kind, ts, at) => {
+        if (kind !== 'video') return;
+        srcBase ??= ts;
+        sentAt.set(ts, at);
+      } });
     await client.connected();
     await WhipClient.connect({ url: whipUrl, key: seeded.streamKey, hostAddresses: ['127.0.0.1'] }).then(
       (c) => c.close(),
@@ -119,6 +130,20 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
       return entries.filter((e) => e.program).length >= 3 && entries;
     }, 'three program segments over WHIP', 45_000, 1_000);
     clockSize = s.cc.ingest.clockOf(seeded.courtroomId)?.size ?? 0;
+    // The ingest dates each master frame by when its last packet reached the server (the
+    // publisher's send, on loopback), not by when the relay passed it on.
+    const clock = s.cc.ingest.clockOf(seeded.courtroomId)!;
+    const firstRun = path.join(s.cc.dirs.master, seeded.hearingId, (await readdir(path.join(s.cc.dirs.master, seeded.hearingId))).filter((d) => /^m\d{4,9}$/.test(d)).sort()[0]!);
+    for (const f of (await readdir(firstRun)).filter((x) => x.endsWith('.ts')).sort()) {
+      const file = path.join(firstRun, f);
+      const counters = await fileCounters(file);
+      const pts = videoPts(await readFile(file)).sort((a, b) => a - b);
+      counters.forEach((c, k) => {
+        const sent = sentAt.get((srcBase! + (c - source.firstCounter) * 3000) >>> 0);
+        const dated = clock.captureOf(Math.round(pts[k]! * 1000));
+        if (sent !== undefined && dated !== null) datedAfterSent.push(dated - sent);
+      });
+    }
     // Garbage, false STUN, DTLS and RTP from another address at the session's own port: the
     // session and its media go on.
     const port = Number(/a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host/.exec(client.answer)?.[1]);
@@ -208,6 +233,16 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
   it('ends the session when the key is rotated; the old key is refused', () => {
     expect(sessionAfterRotation).toBeNull();
     expect(oldKeyAfterRotation).toBe(401);
+  });
+
+  it('dates WHIP media by when it reached the server, never before and within a few frames, not by when the relay passed it on', () => {
+    expect(datedAfterSent.length).toBeGreaterThan(60);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    expect(Math.min(...datedAfterSent)).toBeGreaterThanOrEqual(0);
+    expect(median(datedAfterSent)).toBeLessThan(100);
+    // The relay probes its input before it sends anything: dated by its arrival, the first frames
+    // came out a quarter to a whole second late.
+    expect(median(datedAfterSent.slice(0, 15))).toBeLessThan(150);
   });
 
   it('relays WHIP into the ingest: its packets are on the ingest clock, and the master has its own recorder', () => {

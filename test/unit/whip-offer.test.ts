@@ -5,6 +5,7 @@ import { checkOffer, MAX_OFFER_CANDIDATES } from '../../server/webrtc/offer.ts';
 import { preferredH264 } from '../../server/webrtc/werift-endpoint.ts';
 import { announceAddresses, withoutLoopbackReflexive } from '../../server/webrtc/announce.ts';
 import { bindingResponse } from '../../server/webrtc/loopback-stun.ts';
+import { RtpArrivals } from '../../server/webrtc/rtp-arrivals.ts';
 
 /** A browser-like offer: one video section (H.264 after VP8) and one audio section (Opus). */
 function offer(o: { video?: string[]; audio?: string[] | null; candidates?: number; extra?: string[] } = {}): string {
@@ -131,5 +132,36 @@ describe('the loopback STUN server that keeps werift from asking Google', () => 
   it('leaves no reflexive candidate on loopback in an answer', () => {
     const sdp = ['a=candidate:1 1 udp 2130706431 192.0.2.2 5000 typ host', 'a=candidate:2 1 udp 1694498815 127.0.0.1 5000 typ srflx raddr 192.0.2.2 rport 5000', ''].join('\r\n');
     expect(withoutLoopbackReflexive(sdp)).toBe(['a=candidate:1 1 udp 2130706431 192.0.2.2 5000 typ host', ''].join('\r\n'));
+  });
+});
+
+describe('when forwarded RTP reached us, by the relay\'s timestamp', () => {
+  it('dates a frame by its last packet, from the first packet the reader got, across a wrap', () => {
+    const a = new RtpArrivals(90_000, 30_000);
+    const base = 2 ** 32 - 3000; // the second frame wraps
+    a.add(base, 1000);
+    a.add(base, 1010); // the frame's last packet
+    a.add((base + 3000) >>> 0, 1040);
+    a.add((base + 6000) >>> 0, 1075);
+    expect(a.reachedBy(0)).toBe(1010);
+    expect(a.reachedBy(33)).toBe(1040); // 33 ms rounds to the frame at 33.3 ms
+    expect(a.reachedBy(67)).toBe(1075);
+  });
+
+  it('never answers earlier than the media: between frames the next one bounds it, and media not yet come is unknown', () => {
+    const a = new RtpArrivals(48_000, 30_000);
+    for (let k = 0; k < 10; k++) a.add(7 + k * 960, 2000 + k * 20);
+    // An AAC frame stamped 30 ms holds Opus media to 73 ms: the packet after 72 ms (k = 4, 80 ms).
+    expect(a.reachedBy(30, 43)).toBe(2080);
+    expect(a.reachedBy(400)).toBeNull();
+    expect(a.reachedBy(-5)).toBeNull();
+  });
+
+  it('forgets what is older than its horizon', () => {
+    const a = new RtpArrivals(90_000, 1_000);
+    a.add(0, 0);
+    a.add(3000, 2_000);
+    expect(a.reachedBy(0)).toBeNull();
+    expect(a.reachedBy(33)).toBe(2_000);
   });
 });
