@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useSdesMid } from 'werift';
+import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useSdesMid, type RTCRtpTransceiver } from 'werift';
 import type { MediaKind } from './endpoint.ts';
 import { LoopbackStun } from './loopback-stun.ts';
 
@@ -9,6 +9,12 @@ export interface WhipClientOptions {
   readonly url: string;
   /** The courtroom's stream key, sent as the bearer token. */
   readonly key: string;
+  /**
+   * Percent of first transmissions of the picture's packets to drop on the way out, as a lossy
+   * network would (for tests): the server's NACKs then bring each again, and the retransmission
+   * goes through.
+   */
+  readonly lossPercent?: number;
   /** Told of every RTP packet handed to the connection, with its own timestamp, as it is sent (for tests). */
   readonly onSent?: (kind: MediaKind, rtpTimestamp: number, at: number) => void;
   /** Addresses to offer candidates on besides the machine's interfaces (loopback, on one host). */
@@ -35,6 +41,8 @@ export class WhipClient {
   sentOffer = '';
   answer = '';
   private keyframeRequests = 0;
+  private nacks = 0;
+  private dropped = 0;
 
   private constructor(
     private readonly o: WhipClientOptions,
@@ -85,7 +93,11 @@ export class WhipClient {
         if (packet.length >= 12) this.o.onSent?.(kind, packet.readUInt32BE(4), Date.now());
         track.writeRtp(packet);
       });
-      if (kind === 'video') transceiver.sender.onRtcp.subscribe((rtcp) => void (rtcp.type === 206 && this.keyframeRequests++));
+      if (kind === 'video') {
+        transceiver.sender.onRtcp.subscribe((rtcp) => void (rtcp.type === 206 && this.keyframeRequests++));
+        transceiver.sender.onGenericNack.subscribe((nack) => void (this.nacks += nack.lost.length));
+        if (this.o.lossPercent) this.lose(transceiver.sender, this.o.lossPercent);
+      }
     }
     await this.pc.setLocalDescription(await this.pc.createOffer());
     await new Promise<void>((resolve) => {
@@ -109,6 +121,34 @@ export class WhipClient {
     this.location = new URL(res.headers.get('location') ?? '', this.o.url).toString();
     this.answer = body;
     await this.pc.setRemoteDescription({ type: 'answer', sdp: body });
+  }
+
+  /** Drops a share of a sender's first transmissions; what the receiver asks for again goes through. */
+  private lose(sender: RTCRtpTransceiver['sender'], percent: number): void {
+    const droppedOnce = new Set<number>();
+    let wrapped = false;
+    const wrap = () => {
+      if (wrapped) return;
+      wrapped = true;
+      const transport = sender.dtlsTransport;
+      const send = transport.sendRtp.bind(transport);
+      transport.sendRtp = async (payload, header) => {
+        // The picture's packets only (one transport carries the sound too, which is not repaired).
+        if (header.ssrc === sender.ssrc && !droppedOnce.has(header.sequenceNumber) && Math.random() * 100 < percent) {
+          droppedOnce.add(header.sequenceNumber);
+          this.dropped++;
+          return 0;
+        }
+        droppedOnce.delete(header.sequenceNumber);
+        return send(payload, header);
+      };
+    };
+    this.pc.connectionStateChange.subscribe((state) => void (state === 'connected' && wrap()));
+  }
+
+  /** Retransmissions the server asked for (NACK), and packets dropped on purpose (`lossPercent`). */
+  get repairs(): { readonly nacked: number; readonly dropped: number } {
+    return { nacked: this.nacks, dropped: this.dropped };
   }
 
   /** Resolves once media flows (ICE and DTLS done). */

@@ -72,9 +72,8 @@ export function capturedAt(calibrations: readonly Calibration[], counter: number
 
 /**
  * A counter's capture instant between the starts of its master segment and the next, where the
- * frames did not reach the ingest one frame time apart: a relay that buffers before it sends (the
- * WHIP relay probes its input for a second) hands the ingest a burst, which the server dates as it
- * arrives. Past the last segment start, frames are one frame time apart.
+ * frames did not reach the server one frame time apart (a browser's encoder skips and bunches
+ * frames as it adapts). Past the last segment start, frames are one frame time apart.
  */
 export function capturedBetween(calibrations: readonly Calibration[], counter: number): number {
   const k = Math.max(0, calibrations.findLastIndex((x) => x.firstCounter <= counter));
