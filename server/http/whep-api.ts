@@ -6,8 +6,8 @@ import type { Accounts } from '../service/identity/accounts.ts';
 import type { Tokens } from '../service/identity/tokens.ts';
 import { checkOffer, MAX_OFFER_BYTES } from '../webrtc/offer.ts';
 import { bearerOf, staffRight } from './courtroom-right.ts';
-import { sendProblem } from './problem.ts';
 import { problemRateLimit } from './rate-limit.ts';
+import { sessionRoutes } from './webrtc-session-routes.ts';
 
 /** The WHEP previews, as the routes use them (server/ingest/whep-preview.ts). */
 export interface WhepSessions {
@@ -65,17 +65,6 @@ export function whepApi(d: WhepApiDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.type('application/sdp').send(answer);
   });
-  router.delete('/:hearingId/:sessionId', async (req, res) => {
-    const { courtroomId } = await authorize(req, res, d);
-    const sessionId = String(req.params.sessionId);
-    if (!d.whep.belongsTo(sessionId, courtroomId)) throw new CourtcastError('NOT_FOUND', 'no such session');
-    await d.whep.end(sessionId);
-    res.status(200).end();
-  });
-  router.patch('/:hearingId/:sessionId', async (req, res) => {
-    await authorize(req, res, d);
-    res.setHeader('Allow', 'DELETE');
-    sendProblem(res, 'METHOD_NOT_ALLOWED', 'this server does not take trickled ICE candidates: send them all in the offer');
-  });
+  sessionRoutes(router, 'hearingId', (req, res) => authorize(req, res, d), d.whep);
   return router;
 }

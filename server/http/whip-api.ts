@@ -6,8 +6,8 @@ import type { Accounts } from '../service/identity/accounts.ts';
 import type { Tokens } from '../service/identity/tokens.ts';
 import { MAX_OFFER_BYTES } from '../webrtc/offer.ts';
 import { bearerOf, staffRight } from './courtroom-right.ts';
-import { sendProblem } from './problem.ts';
 import { problemRateLimit } from './rate-limit.ts';
+import { sessionRoutes } from './webrtc-session-routes.ts';
 
 /** The WHIP sessions, as the routes use them (server/ingest/whip-ingest.ts). */
 export interface WhipSessions {
@@ -113,17 +113,6 @@ export function whipApi(d: WhipApiDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.json(d.status(courtroomId));
   });
-  router.delete('/:courtroomId/:sessionId', async (req, res) => {
-    const { courtroomId } = await authorize(req, res, d);
-    const sessionId = String(req.params.sessionId);
-    if (!d.whip.belongsTo(sessionId, courtroomId)) throw new CourtcastError('NOT_FOUND', 'no such session');
-    await d.whip.end(sessionId, 'deleted');
-    res.status(200).end();
-  });
-  router.patch('/:courtroomId/:sessionId', async (req, res) => {
-    await authorize(req, res, d);
-    res.setHeader('Allow', 'DELETE');
-    sendProblem(res, 'METHOD_NOT_ALLOWED', 'this server does not take trickled ICE candidates: send them all in the offer');
-  });
+  sessionRoutes(router, 'courtroomId', (req, res) => authorize(req, res, d), { belongsTo: (id, room) => d.whip.belongsTo(id, room), end: (id) => d.whip.end(id, 'deleted') });
   return router;
 }
