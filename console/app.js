@@ -3,6 +3,7 @@
 /* global Hls, io */
 import { renderGovernance } from './governance.js';
 import { dateTime, label, loadLanguage, t, timeOfDay } from './i18n.js';
+import { gathered } from './webrtc.js';
 import { $, apiCaller, forgetSession, session, wireSignIn } from './session.js';
 import { staffClient } from './staff-api.js';
 
@@ -268,11 +269,7 @@ async function openWhep(hearingId) {
   };
   try {
     await pc.setLocalDescription(await pc.createOffer());
-    await new Promise((resolve) => {
-      if (pc.iceGatheringState === 'complete') return resolve();
-      pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
-      setTimeout(resolve, 2000);
-    });
+    await gathered(pc);
     const res = await fetch(`/whep/${encodeURIComponent(hearingId)}`, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${session.token}` }, body: pc.localDescription.sdp });
     if (res.status !== 201 || previewRtc?.pc !== pc) return failed();
     previewRtc.url = res.headers.get('location');

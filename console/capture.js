@@ -5,6 +5,7 @@
 
 import { $, session } from './session.js';
 import { label, loadLanguage, t } from './i18n.js';
+import { gathered } from './webrtc.js';
 
 await loadLanguage();
 
@@ -157,15 +158,6 @@ function preferH264(transceiver) {
   if (h264.length === 0 || !transceiver.setCodecPreferences) return;
   const repair = codecs.filter((c) => /rtx|red|ulpfec/i.test(c.mimeType));
   transceiver.setCodecPreferences([...h264, ...repair]);
-}
-
-async function gathered(conn) {
-  if (conn.iceGatheringState === 'complete') return;
-  await new Promise((resolve) => {
-    const done = () => conn.iceGatheringState === 'complete' && resolve();
-    conn.addEventListener('icegatheringstatechange', done);
-    setTimeout(resolve, 2000);
-  });
 }
 
 /** The STUN/TURN servers the server names in its WHIP Link headers (RFC 9725), for courtrooms behind NAT. */

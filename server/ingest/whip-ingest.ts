@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CourtcastError } from '../domain/errors.ts';
 import type { Logger } from '../domain/logger.ts';
 import { FfmpegProcess } from '../media/ffmpeg-process.ts';
-import { freeUdpPortPairs } from '../media/ports.ts';
+import { freeUdpPortPairs, untilUdpPortTaken } from '../media/ports.ts';
 import { rtpSdp, whipGatewaySpec } from '../media/rtp-gateway.ts';
-import type { Publisher, PublisherEnd } from '../webrtc/endpoint.ts';
-import type { WebRtcEndpoint } from '../webrtc/endpoint.ts';
+import type { Publisher, PublisherEnd, WebRtcEndpoint } from '../webrtc/endpoint.ts';
 import { checkOffer } from '../webrtc/offer.ts';
 import type { Ingest } from './ingest.ts';
 
@@ -57,23 +55,6 @@ interface WhipSession {
  * would be early, which an end of exposure must never be.
  */
 const AAC_SPAN_MS = 43;
-
-/** Resolves once something holds UDP `port` on loopback (the relay bound it), or after `ms`. */
-async function bound(port: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = createSocket('udp4');
-      probe.once('error', () => {
-        probe.close();
-        resolve(false);
-      });
-      probe.bind(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    if (!free) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** What the HTTP layer hands back to a publisher. */
 export interface WhipAnswer {
@@ -139,14 +120,17 @@ export class WhipIngest {
 
   /** The live session of a courtroom, if any. */
   sessionOf(courtroomId: string): { readonly id: string; readonly startedAt: number } | null {
+    return this.liveOf(courtroomId);
+  }
+
+  private liveOf(courtroomId: string): WhipSession | null {
     for (const s of this.sessions.values()) if (s.courtroomId === courtroomId && !s.ending) return s;
     return null;
   }
 
   /** The process id of a courtroom's relay, while it runs (for benchmarks). */
   relayPid(courtroomId: string): number | undefined {
-    for (const s of this.sessions.values()) if (s.courtroomId === courtroomId && !s.ending) return s.relay?.pid;
-    return undefined;
+    return this.liveOf(courtroomId)?.relay?.pid;
   }
 
   /** Whether a session id belongs to a courtroom (so a DELETE names its own session only). */
@@ -216,7 +200,7 @@ export class WhipIngest {
     relay.start();
     // Forwarding starts once the relay listens, so the first packet it reads is the first we send:
     // its timestamps count from there (see RtpArrivals).
-    await Promise.all(Object.values(ports).map((port) => bound(port, 5_000)));
+    await Promise.all(Object.values(ports).map((port) => untilUdpPortTaken(port, 5_000)));
     if (s.ending || s.relay !== relay) return;
     for (const [kind, port] of Object.entries(ports)) s.publisher.forward(kind as 'video' | 'audio', port);
     // A reader that starts mid-GOP waits for a keyframe; ask for one at once.
@@ -230,10 +214,7 @@ export class WhipIngest {
    * into (see AAC_SPAN_MS). Null for a courtroom without a WHIP session.
    */
   arrivalOf(courtroomId: string, kind: 'audio' | 'video', timestampMs: number): number | null {
-    for (const s of this.sessions.values()) {
-      if (s.courtroomId === courtroomId && !s.ending) return s.publisher.reachedBy(kind, timestampMs, kind === 'audio' ? AAC_SPAN_MS : 0);
-    }
-    return null;
+    return this.liveOf(courtroomId)?.publisher.reachedBy(kind, timestampMs, kind === 'audio' ? AAC_SPAN_MS : 0) ?? null;
   }
 
   /** Once a second: the session's bounds. */

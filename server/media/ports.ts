@@ -53,3 +53,20 @@ export async function freeUdpPortPairs(n: number): Promise<number[]> {
   if (pairs.length < n) throw new Error('no free UDP port pairs');
   return pairs;
 }
+
+/** Resolves once something holds UDP `port` on loopback (a reader bound it), or after `ms`. */
+export async function untilUdpPortTaken(port: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createSocket('udp4');
+      probe.once('error', () => {
+        probe.close();
+        resolve(false);
+      });
+      probe.bind(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (!free) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,4 +1,5 @@
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { loopbackSocket } from './werift-util.ts';
 
 const MAGIC = 0x2112a442;
 
@@ -35,13 +36,12 @@ export class LoopbackStun {
   private constructor(private readonly socket: Socket) {}
 
   static async start(): Promise<LoopbackStun> {
-    const socket = createSocket('udp4');
+    const socket = await loopbackSocket();
     socket.on('message', (msg, rinfo) => {
       const reply = bindingResponse(msg, rinfo);
       if (reply) socket.send(reply, rinfo.port, rinfo.address);
     });
     socket.on('error', () => undefined);
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     return new LoopbackStun(socket);
   }
 

@@ -6,6 +6,7 @@ import type { Logger } from '../domain/logger.ts';
 import { announceAddresses, withoutLoopbackReflexive } from './announce.ts';
 import { LoopbackStun } from './loopback-stun.ts';
 import { RtpArrivals } from './rtp-arrivals.ts';
+import { gathered, loopbackSocket } from './werift-util.ts';
 import type { Feed, MediaKind, Publisher, PublisherEnd, PublisherStats, ReceivedCodec, Subscriber, WebRtcEndpoint } from './endpoint.ts';
 
 /** What a werift endpoint is configured with (config.webrtc, narrowed). */
@@ -261,7 +262,7 @@ export class WeriftEndpoint implements WebRtcEndpoint {
       await pc.close().catch(() => undefined);
       throw new CourtcastError('VALIDATION_FAILED', 'the offer could not be answered (no codec in common, or an offer werift cannot parse)', undefined, { cause: err });
     }
-    await this.gathered(pc);
+    await gathered(pc, this.o.gatherTimeoutMs ?? 3_000);
     return announceAddresses(withoutLoopbackReflexive(pc.localDescription?.sdp ?? ''), this.o.announcedAddresses ?? []);
   }
 
@@ -279,12 +280,7 @@ export class WeriftEndpoint implements WebRtcEndpoint {
   }
 
   async feed(): Promise<Feed> {
-    const bind = async (): Promise<Socket> => {
-      const sock = createSocket('udp4');
-      await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
-      return sock;
-    };
-    const feed = new WeriftFeed({ video: await bind(), audio: await bind() }, (f) => this.open.delete(f));
+    const feed = new WeriftFeed({ video: await loopbackSocket(), audio: await loopbackSocket() }, (f) => this.open.delete(f));
     this.open.add(feed);
     return feed;
   }
@@ -312,22 +308,6 @@ export class WeriftEndpoint implements WebRtcEndpoint {
       await close();
     };
     return conn;
-  }
-
-  /** Waits until our candidates are gathered, or the time allowed for it has passed. */
-  private async gathered(pc: RTCPeerConnection): Promise<void> {
-    if (pc.iceGatheringState === 'complete') return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, this.o.gatherTimeoutMs ?? 3_000);
-      const { unSubscribe } = pc.iceGatheringStateChange.subscribe((s) => {
-        if (s === 'complete') done();
-      });
-      function done() {
-        clearTimeout(timer);
-        unSubscribe();
-        resolve();
-      }
-    });
   }
 
   async close(): Promise<void> {

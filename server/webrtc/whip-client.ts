@@ -1,7 +1,8 @@
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useSdesMid, type RTCRtpTransceiver } from 'werift';
 import type { MediaKind } from './endpoint.ts';
 import { LoopbackStun } from './loopback-stun.ts';
+import { gathered, loopbackSocket } from './werift-util.ts';
 
 /** Where a WHIP client publishes, and how. */
 export interface WhipClientOptions {
@@ -54,12 +55,7 @@ export class WhipClient {
 
   /** Offers to the server and connects; rejects with the server's status and problem on refusal. */
   static async connect(o: WhipClientOptions): Promise<WhipClient> {
-    const bind = async (): Promise<Socket> => {
-      const sock = createSocket('udp4');
-      await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
-      return sock;
-    };
-    const sockets = { video: await bind(), audio: await bind() };
+    const sockets = { video: await loopbackSocket(), audio: await loopbackSocket() };
     // Our own STUN server while gathering: werift would ask Google's otherwise (see LoopbackStun).
     const stun = await LoopbackStun.start();
     const pc = new RTCPeerConnection({
@@ -100,15 +96,7 @@ export class WhipClient {
       }
     }
     await this.pc.setLocalDescription(await this.pc.createOffer());
-    await new Promise<void>((resolve) => {
-      if (this.pc.iceGatheringState === 'complete') return resolve();
-      const timer = setTimeout(resolve, 3_000);
-      this.pc.iceGatheringStateChange.subscribe((s) => {
-        if (s !== 'complete') return;
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await gathered(this.pc, 3_000);
     this.sentOffer = this.pc.localDescription?.sdp ?? '';
     const res = await fetch(this.o.url, {
       method: 'POST',
