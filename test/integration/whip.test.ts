@@ -11,6 +11,7 @@ import { FRAME_MS, TEST_FPS, TestEncoder } from '../support/encoder.ts';
 import { decodeFeed, delayViolations, fileCounters, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { videoPts } from '../../server/media/ts-continuity.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { heardMs, soundMadeWithin } from '../support/timecode.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const D = 4_000;
@@ -36,6 +37,23 @@ async function floodUdp(port: number, ms: number): Promise<number> {
   return sent;
 }
 
+/**
+ * When sound reached the server, on the time code's axis: the publisher's sends of sound (RTP
+ * timestamp, wall instant; on loopback a packet reaches the server as it is sent) against the
+ * sound's own timeline, whose first RTP timestamp is the code at `codeOrigin` (epoch ms). `by(t)`
+ * is the newest sound that had reached us at `t` (the end of the last packet sent by then),
+ * `from(t)` the oldest that reached us after it. So a check says "sound that reached us before the
+ * start" rather than guessing how long the encoder took to send what it made.
+ */
+function soundReached(sent: readonly { ts: number; at: number }[], codeOrigin: number): { by: (t: number) => number; from: (t: number) => number } {
+  const r0 = sent[0]!.ts;
+  const code = (ts: number) => codeOrigin + ((ts - r0) >>> 0) / 48;
+  return {
+    by: (t) => code([...sent].reverse().find((p) => p.at <= t)!.ts) + 20,
+    from: (t) => code(sent.find((p) => p.at >= t)!.ts),
+  };
+}
+
 /** FFmpeg sending the counter pattern and the sound time code as RTP, as OBS's encoder would; `firstCounter` is its first frame's. */
 function rtpSource(ports: { video: number; audio: number }, epoch: number): ChildProcess & { firstCounter: number } {
   const firstCounter = Math.round((Date.now() - epoch) / FRAME_MS);
@@ -52,6 +70,8 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
   /** When the publisher sent the last packet of each video frame, by the source's RTP timestamp. */
   const sentAt = new Map<number, number>();
   let srcBase: number | null = null;
+  /** When the publisher sent each packet of sound, by its RTP timestamp. */
+  const audioSent: { ts: number; at: number }[] = [];
   /** For each master frame: when the ingest dated it, less when the publisher sent it (ms). */
   const datedAfterSent: number[] = [];
   let decoded: DecodedEntry[] = [];
@@ -65,12 +85,23 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
   const sweep: { name: string; status: number; type: string }[] = [];
   const flood = { sent: 0, stateAfter: '', clockBefore: 0, clockAfter: 0, healthy: 0 };
   let oldKeyAfterRotation = 0;
+  let hearingId = '';
+  /** Each clerk command on the wall clock: from just before its request to just after its answer. */
+  const wall: Record<string, { before: number; after: number }> = {};
+  /** The capture instant from which the cut dumped. */
+  let dumpedFrom = 0;
+  const command = async (cmd: string) => {
+    const before = Date.now();
+    const res = await s.api('POST', `/api/hearings/${hearingId}/broadcast/${cmd}`, { reason: 'WHIP edge test' });
+    wall[cmd] = { before, after: Date.now() };
+    expect(res.status, `${cmd}: ${JSON.stringify(res.body)}`).toBe(200);
+  };
 
   beforeAll(async () => {
     s = await startTestServer({ webrtc: { hostAddresses: ['127.0.0.1'] } });
     const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
-    const start = await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/start`, {});
-    expect(start.status).toBe(200);
+    hearingId = seeded.hearingId;
+    expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/open`, {})).status).toBe(200);
     feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/180p/index.m3u8`).start();
     const whipUrl = `${s.base}/whip/${seeded.courtroomId}`;
     const ask = async (name: string, method: string, url: string, headers: Record<string, string> = {}, body?: string) => {
@@ -86,6 +117,7 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     await ask('malformed', 'POST', whipUrl, { ...sdp, authorization: `Bearer ${seeded.streamKey}` }, 'v=0\r\nm=video 9 x\r\n\u0000');
     await ask('huge', 'POST', whipUrl, { ...sdp, authorization: `Bearer ${seeded.streamKey}` }, `v=0\r\n${'a=x:y\r\n'.repeat(8000)}`);
     client = await WhipClient.connect({ url: whipUrl, key: seeded.streamKey, hostAddresses: ['127.0.0.1'], onSent: (kind, ts, at) => {
+        if (kind === 'audio') audioSent.push({ ts, at });
         if (kind !== 'video') return;
         srcBase ??= ts;
         sentAt.set(ts, at);
@@ -124,6 +156,10 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     }
     epoch = Date.now();
     source = rtpSource(client.ports, epoch);
+    // The publisher sends before the hearing starts, and the start falls in the first segment:
+    // the sound from before it must not air on any rung.
+    await waitFor(() => (s.cc.ingest.clockOf(seeded.courtroomId)?.latest ?? 0) >= 1_000, 'the WHIP publisher to reach 1 s', 30_000, 20);
+    await command('start');
     await waitFor(async () => {
       await feed.poll();
       const entries = await decodeFeed(feed, { hear: false });
@@ -158,7 +194,13 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     const rtmp = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
     rtmpWhileWhip = await Promise.race([rtmp.exited, new Promise<number>((r) => setTimeout(() => r(-1), 10_000))]);
     await rtmp.kill();
-    await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/end`, {});
+    // A cut dumps what is inside the delay window; the resume a second later airs again.
+    await command('cut');
+    dumpedFrom = s.cc.broadcasts.live(seeded.hearingId)!.program.dumped.at(-1)!.start;
+    await elapse(1_000);
+    await command('resume');
+    await elapse(D);
+    await command('end');
     await feed.untilEnded(D + 15_000);
     decoded = await decodeFeed(feed);
     // A rotated key ends the session at once, and the old key opens nothing.
@@ -249,6 +291,29 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     expect(clockSize).toBeGreaterThan(100);
     expect(masterSegments).toBeGreaterThanOrEqual(3);
     expect(client.keyframesAsked).toBeGreaterThan(0);
+  });
+
+  it('airs no sound that reached us before the start, inside the dumped window or after the end, on any rung (the audio-only one too), by ear', () => {
+    const reached = soundReached(audioSent, epoch + source.firstCounter * FRAME_MS);
+    // An AAC frame is dated by the arrival of the last Opus it was made from, up to 43 ms on, so
+    // sound that reached us up to 43 ms before a start airs by right; nothing earlier may.
+    const span = 43;
+    const spans = [
+      { name: 'before the start', start: Number.NEGATIVE_INFINITY, end: reached.by(wall.start!.before) - span },
+      { name: 'the dumped window', start: reached.from(dumpedFrom), end: reached.by(wall.resume!.before) - span },
+      { name: 'after the end', start: reached.from(wall.end!.after), end: Number.POSITIVE_INFINITY },
+    ];
+    for (const x of spans) expect(soundMadeWithin(decoded, epoch, x), x.name).toEqual([]);
+    expect(dumpedFrom).toBeLessThan(wall.cut!.before - D / 2);
+    // Not vacuous: every rung aired sound, after the resume as well as before the cut, and from
+    // within a few AAC frames of the start.
+    for (const rung of ['180p', 'audio']) {
+      const own = decoded.map((e) => ({ ...e, heard: e.heard.filter((h) => h.label.startsWith(`${rung}/`)) }));
+      expect(heardMs(own), rung).toBeGreaterThan(4_000);
+      expect(soundMadeWithin(own, epoch, { name: 'after the resume', start: reached.from(wall.resume!.after), end: reached.by(wall.end!.before) }), rung).not.toEqual([]);
+      const start = reached.from(wall.start!.after);
+      expect(soundMadeWithin(own, epoch, { name: 'just after the start', start, end: start + 100 }), rung).not.toEqual([]);
+    }
   });
 
   it('airs the courtroom over WHIP, never before capture + D', () => {
