@@ -193,6 +193,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     encoderGraceMs: config.ingest.graceMs,
     endDrainMs: config.media.endDrainSeconds * 1000,
     liveMaskSlots: config.media.liveMaskSlots,
+    encoderSource: (courtroomId) => whipIngest.current?.sourceOf(courtroomId) ?? null,
     timeOverlay: config.media.timeOverlay.enabled ? { position: config.media.timeOverlay.position, size: config.media.timeOverlay.size } : null,
     logger,
   });

@@ -39,3 +39,13 @@ export interface Ingest {
   /** Strings to keep out of logs (live pull tokens). */
   readonly secrets: readonly string[];
 }
+
+/**
+ * How an encoder's media became the master where it is not kept as sent: the protocol it came by
+ * and, per kind, the codec it was sent in and what it was made (a WHIP publisher's Opus, FLV
+ * carrying none, becomes AAC).
+ */
+export interface EncoderSource {
+  readonly via: string;
+  readonly transcoded: readonly { readonly kind: 'picture' | 'sound'; readonly from: string; readonly to: string }[];
+}

@@ -8,7 +8,7 @@ import { freeUdpPortPairs, untilUdpPortTaken } from '../media/ports.ts';
 import { rtpSdp, whipGatewaySpec } from '../media/rtp-gateway.ts';
 import type { Publisher, PublisherEnd, WebRtcEndpoint } from '../webrtc/endpoint.ts';
 import { checkOffer } from '../webrtc/offer.ts';
-import type { Ingest } from './ingest.ts';
+import type { EncoderSource, Ingest } from './ingest.ts';
 
 /** Why a WHIP session ended. */
 export type WhipEnd = PublisherEnd | 'deleted' | 'kicked' | 'rights-lost' | 'ice-timeout' | 'media-stopped' | 'over-bitrate' | 'relay-failed' | 'shutdown';
@@ -55,6 +55,11 @@ interface WhipSession {
  * would be early, which an end of exposure must never be.
  */
 const AAC_SPAN_MS = 43;
+
+/** The picture codec a publisher sends: H.264 is relayed as sent, VP8 transcoded. */
+function pictureOf(p: Publisher): 'H264' | 'VP8' {
+  return p.codecs.some((c) => c.kind === 'video' && c.name.toUpperCase() === 'VP8') ? 'VP8' : 'H264';
+}
 
 /** What the HTTP layer hands back to a publisher. */
 export interface WhipAnswer {
@@ -114,7 +119,7 @@ export class WhipIngest {
     }
     session.timers.push(setInterval(() => publisher.requestKeyframe(), this.o.keyframeIntervalMs));
     session.timers.push(setInterval(() => this.watch(session), 1_000));
-    this.o.logger.info({ courtroomId, sessionId: session.id, remote, video: summary.video[0], candidates: summary.candidates }, 'WHIP publisher connected');
+    this.o.logger.info({ courtroomId, sessionId: session.id, remote, video: pictureOf(publisher), offered: summary.video, candidates: summary.candidates }, 'WHIP publisher connected');
     return { sessionId: session.id, answer: publisher.answer };
   }
 
@@ -126,6 +131,19 @@ export class WhipIngest {
   private liveOf(courtroomId: string): WhipSession | null {
     for (const s of this.sessions.values()) if (s.courtroomId === courtroomId && !s.ending) return s;
     return null;
+  }
+
+  /**
+   * What of a courtroom's WHIP publisher does not reach the master as sent: its Opus sound always
+   * (FLV carries no Opus), a VP8 picture too. Null without a session.
+   */
+  sourceOf(courtroomId: string): EncoderSource | null {
+    const s = this.liveOf(courtroomId);
+    if (!s) return null;
+    const transcoded: EncoderSource['transcoded'][number][] = [];
+    if (pictureOf(s.publisher) === 'VP8') transcoded.push({ kind: 'picture', from: 'VP8', to: 'H.264' });
+    if (s.publisher.codecs.some((c) => c.kind === 'audio')) transcoded.push({ kind: 'sound', from: 'Opus', to: 'AAC' });
+    return { via: 'whip', transcoded };
   }
 
   /** The process id of a courtroom's relay, while it runs (for benchmarks). */
@@ -175,7 +193,7 @@ export class WhipIngest {
     const sdpFile = path.join(dir, 'in.sdp');
     await writeFile(sdpFile, rtpSdp(s.publisher.codecs, ports));
     if (s.ending) return;
-    const relay = new FfmpegProcess(whipGatewaySpec({ sdpFile, publishUrl: this.o.ingest.publishUrl(s.key), audio: kinds.includes('audio') }), {
+    const relay = new FfmpegProcess(whipGatewaySpec({ sdpFile, publishUrl: this.o.ingest.publishUrl(s.key), audio: kinds.includes('audio'), video: pictureOf(s.publisher) }), {
       ffmpegPath: this.o.ffmpegPath,
       logger: this.o.logger,
       tags: { courtroomId: s.courtroomId, role: 'whip-relay' },

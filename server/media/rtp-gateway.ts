@@ -28,8 +28,21 @@ export function rtpSdp(codecs: readonly ReceivedCodec[], ports: RtpPorts): strin
 }
 
 /**
+ * A VP8 picture (from a browser that offers nothing else) made H.264 for the pipeline, once, at
+ * the quality of a master: each frame at its own timestamp (none dropped or made up, so the
+ * ingest still dates it by its arrival), no frames held back for lookahead (the relay stays a
+ * frame behind), a keyframe every second (the ingest hands the transcoder and the preview a GOP
+ * from its start).
+ */
+const VP8_TO_H264 = [
+  '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-crf', '18', '-pix_fmt', 'yuv420p',
+  '-fps_mode', 'passthrough', '-force_key_frames', 'expr:gte(t,n_forced*1)',
+];
+
+/**
  * The relay from a WHIP publisher into the RTMP ingest, like the SRT relay: the picture is copied
- * (H.264 as the publisher sent it, so the master is what the courtroom PC encoded); the sound is
+ * (H.264 as the publisher sent it, so the master is what the courtroom PC encoded; VP8 is
+ * transcoded, see VP8_TO_H264); the sound is
  * Opus, which FLV cannot carry, so it becomes AAC at the rate the ladder's rungs encode from.
  * The relay's timestamps are the RTP timestamps less the first it read (no sender reports reach
  * it), which lets the ingest date its media by when that reached werift rather than by when the
@@ -39,7 +52,7 @@ export function rtpSdp(codecs: readonly ReceivedCodec[], ports: RtpPorts): strin
  * does not outlive it for long. Media then reaches the ingest clock, the master recorder and the
  * transcoder by the same road as RTMP.
  */
-export function whipGatewaySpec(o: { sdpFile: string; publishUrl: string; audio: boolean }): FfmpegSpec {
+export function whipGatewaySpec(o: { sdpFile: string; publishUrl: string; audio: boolean; video: 'H264' | 'VP8' }): FfmpegSpec {
   return {
     inputs: [
       {
@@ -66,7 +79,7 @@ export function whipGatewaySpec(o: { sdpFile: string; publishUrl: string; audio:
         target: o.publishUrl,
         options: [
           '-map', '0:v:0', ...(o.audio ? ['-map', '0:a:0'] : []),
-          '-c:v', 'copy',
+          ...(o.video === 'H264' ? ['-c:v', 'copy'] : VP8_TO_H264),
           ...(o.audio ? ['-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2'] : []),
           '-f', 'flv', '-flvflags', 'no_duration_filesize',
         ],

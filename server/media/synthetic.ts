@@ -122,13 +122,17 @@ function syntheticPicture(o: Omit<SyntheticEncoderOptions, 'target' | 'format'>)
  * constrained-baseline H.264 and Opus, each as plain RTP to a local port, in packets small enough
  * for SRTP in one datagram. FFmpeg cannot answer a keyframe request, so its GOP is short.
  */
-export function syntheticRtpSpec(o: Omit<SyntheticEncoderOptions, 'target' | 'format'> & { readonly gopFrames: number }, ports: { readonly video: number; readonly audio: number }): FfmpegSpec {
+export function syntheticRtpSpec(o: Omit<SyntheticEncoderOptions, 'target' | 'format'> & { readonly gopFrames: number; readonly videoCodec?: 'H264' | 'VP8' }, ports: { readonly video: number; readonly audio: number }): FfmpegSpec {
+  // VP8 as a browser without H.264 sends it: real-time, error resilient.
+  const picture = o.videoCodec === 'VP8'
+    ? ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-error-resilient', '1', '-auto-alt-ref', '0', '-lag-in-frames', '0']
+    : ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline'];
   return {
     inputs: syntheticInputs(o),
     outputs: [
       {
         target: `rtp://127.0.0.1:${ports.video}?pkt_size=1200`,
-        options: ['-map', '0:v', '-vf', syntheticPicture(o), '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', String(o.gopFrames), '-b:v', '1200k', '-f', 'rtp'],
+        options: ['-map', '0:v', '-vf', syntheticPicture(o), ...picture, '-pix_fmt', 'yuv420p', '-g', String(o.gopFrames), '-b:v', '1200k', '-f', 'rtp'],
       },
       {
         target: `rtp://127.0.0.1:${ports.audio}?pkt_size=1200`,

@@ -57,7 +57,11 @@ export function checkOffer(sdp: string, role: 'publisher' | 'viewer' = 'publishe
       .flatMap((s) => s.map((l) => /^a=rtpmap:\d+ ([\w-]+)\//.exec(l)?.[1]).filter((n): n is string => n !== undefined));
   const video = codecs('video');
   const audio = codecs('audio');
-  if (!video.some((c) => c.toUpperCase() === 'H264')) throw bad('the video section offers no H.264 (Courtcast keeps and forwards the picture as sent, in H.264)');
+  const offers = (name: string) => video.some((c) => c.toUpperCase() === name);
+  // A publisher's H.264 is kept as sent; VP8, from a browser that offers nothing else, is
+  // transcoded to H.264. A viewer is sent the courtroom's H.264 as it is.
+  if (role === 'viewer' && !offers('H264')) throw bad('the video section offers no H.264 (the preview is sent as the courtroom encoded it, in H.264)');
+  if (!offers('H264') && !offers('VP8')) throw bad('the video section offers neither H.264 nor VP8');
   if (kinds.includes('audio') && !audio.some((c) => c.toLowerCase() === 'opus')) throw bad('the audio section offers no Opus');
   return { video, audio, candidates };
 }

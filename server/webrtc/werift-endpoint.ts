@@ -22,26 +22,35 @@ export interface WeriftOptions {
 }
 
 /**
- * What we receive. H.264 only for pictures: the master is kept as sent, and it goes on in H.264.
+ * What we take. H.264 pictures, kept as sent and forwarded as they are; VP8 for a browser that
+ * offers nothing else (the relay transcodes it to H.264); Opus sound.
  * NACK and PLI, for loss and keyframes. No TWCC and no REMB: with TWCC on, Chromium held itself
  * to about 200 kbps against werift (FIELD measurements); without either it sends at the rate its
  * own encoder settings ask. The MID extension lets werift route packets of senders that announce
  * no SSRCs.
  */
 const codecs = () => ({
-  video: [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90_000, rtcpFeedback: [useNACK(), usePLI()] })],
+  video: [
+    new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90_000, rtcpFeedback: [useNACK(), usePLI()] }),
+    new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90_000, rtcpFeedback: [useNACK(), usePLI()] }),
+  ],
   audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2 })],
 });
 
 /**
- * Of the H.264 variants a sender offers, the one we answer with: packetization mode 1 (a frame
- * spans packets) and the most widely decodable profile. Answering with one makes the sender's
- * choice ours; FFmpeg then reads exactly what the SDP we write for it says.
+ * Of the picture codecs a sender offers (and we take), the one we answer with: H.264 whenever
+ * offered, since it is kept as sent, preferring packetization mode 1 (a frame spans packets) and
+ * the most widely decodable profile; VP8 only when there is no H.264 (it is transcoded). Answering
+ * with one makes the sender's choice ours; FFmpeg then reads exactly what the SDP we write says.
  */
-export function preferredH264(offered: readonly { parameters?: string | undefined }[]): number {
-  const score = (p = '') => (/packetization-mode=1/.test(p) ? 4 : 0) + (/profile-level-id=42e0/i.test(p) ? 2 : /profile-level-id=4200/i.test(p) ? 1 : 0);
+export function preferredVideo(offered: readonly { mimeType?: string; parameters?: string | undefined }[]): number {
+  const score = (c: (typeof offered)[number]) => {
+    if (!/h264$/i.test(c.mimeType ?? 'video/H264')) return 0;
+    const p = c.parameters ?? '';
+    return 1 + (/packetization-mode=1/.test(p) ? 4 : 0) + (/profile-level-id=42e0/i.test(p) ? 2 : /profile-level-id=4200/i.test(p) ? 1 : 0);
+  };
   let best = 0;
-  for (let i = 1; i < offered.length; i++) if (score(offered[i]!.parameters) > score(offered[best]!.parameters)) best = i;
+  for (let i = 1; i < offered.length; i++) if (score(offered[i]!) > score(offered[best]!)) best = i;
   return best;
 }
 
@@ -252,7 +261,7 @@ export class WeriftEndpoint implements WebRtcEndpoint {
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp: offer });
       for (const t of pc.getTransceivers()) {
-        if (t.kind === 'video' && t.codecs.length > 1) t.codecs = [t.codecs[preferredH264(t.codecs)]!];
+        if (t.kind === 'video' && t.codecs.length > 1) t.codecs = [t.codecs[preferredVideo(t.codecs)]!];
         if (t.kind === 'audio' && t.codecs.length > 1) t.codecs = [t.codecs[0]!];
         t.setDirection(direction);
         await prepare(t);

@@ -20,6 +20,8 @@ export interface WhipClientOptions {
   readonly onSent?: (kind: MediaKind, rtpTimestamp: number, at: number) => void;
   /** Addresses to offer candidates on besides the machine's interfaces (loopback, on one host). */
   readonly hostAddresses?: readonly string[];
+  /** The picture codec offered: H.264 (the default, as OBS sends) or VP8 alone (a browser without H.264). */
+  readonly video?: 'H264' | 'VP8';
   /** How long the server may take to answer. */
   readonly timeoutMs?: number;
 }
@@ -29,7 +31,7 @@ export type KeyframeRequests = () => number;
 
 /**
  * A WHIP publisher, as OBS's WHIP output or a hardware encoder with WebRTC would be: it takes
- * H.264 and Opus as plain RTP on two local ports (from an FFmpeg, say), offers them over WHIP
+ * H.264 (or VP8) and Opus as plain RTP on two local ports (from an FFmpeg, say), offers them over WHIP
  * and sends them over the negotiated connection. For the demo's WebRTC courtroom and for tests;
  * werift does the WebRTC.
  */
@@ -60,7 +62,11 @@ export class WhipClient {
     const stun = await LoopbackStun.start();
     const pc = new RTCPeerConnection({
       codecs: {
-        video: [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90_000, rtcpFeedback: [useNACK(), usePLI()], parameters: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1' })],
+        video: [
+          o.video === 'VP8'
+            ? new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90_000, rtcpFeedback: [useNACK(), usePLI()] })
+            : new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90_000, rtcpFeedback: [useNACK(), usePLI()], parameters: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1' }),
+        ],
         audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2 })],
       },
       headerExtensions: { video: [useSdesMid()], audio: [useSdesMid()] },

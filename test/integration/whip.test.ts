@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { specToArgs } from '../../server/media/spec.ts';
 import { syntheticRtpSpec } from '../../server/media/synthetic.ts';
@@ -37,6 +38,13 @@ async function floodUdp(port: number, ms: number): Promise<number> {
   return sent;
 }
 
+/** The codec of each stream of a media file, in order (ffprobe). */
+async function streamCodecs(file: string): Promise<string[]> {
+  const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file]);
+  // A TS file lists its streams under its program as well.
+  return [...new Set(stdout.split('\n').map((l) => l.trim()).filter(Boolean))];
+}
+
 /**
  * When sound reached the server, on the time code's axis: the publisher's sends of sound (RTP
  * timestamp, wall instant; on loopback a packet reaches the server as it is sent) against the
@@ -55,9 +63,9 @@ function soundReached(sent: readonly { ts: number; at: number }[], codeOrigin: n
 }
 
 /** FFmpeg sending the counter pattern and the sound time code as RTP, as OBS's encoder would; `firstCounter` is its first frame's. */
-function rtpSource(ports: { video: number; audio: number }, epoch: number): ChildProcess & { firstCounter: number } {
+function rtpSource(ports: { video: number; audio: number }, epoch: number, videoCodec: 'H264' | 'VP8' = 'H264'): ChildProcess & { firstCounter: number } {
   const firstCounter = Math.round((Date.now() - epoch) / FRAME_MS);
-  const spec = syntheticRtpSpec({ width: 320, height: 180, fps: TEST_FPS, frameOffset: firstCounter, toneHz: 440, sound: 'timecode', caption: 'WHIP courtroom', gopFrames: TEST_FPS }, ports);
+  const spec = syntheticRtpSpec({ width: 320, height: 180, fps: TEST_FPS, frameOffset: firstCounter, toneHz: 440, sound: 'timecode', caption: 'WHIP courtroom', gopFrames: TEST_FPS, videoCodec }, ports);
   return Object.assign(spawn('ffmpeg', specToArgs(spec), { stdio: ['ignore', 'ignore', 'pipe'] }), { firstCounter });
 }
 
@@ -86,6 +94,7 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
   const flood = { sent: 0, stateAfter: '', clockBefore: 0, clockAfter: 0, healthy: 0 };
   let oldKeyAfterRotation = 0;
   let hearingId = '';
+  let connectedParams: unknown;
   /** Each clerk command on the wall clock: from just before its request to just after its answer. */
   const wall: Record<string, { before: number; after: number }> = {};
   /** The capture instant from which the cut dumped. */
@@ -203,6 +212,8 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     await command('end');
     await feed.untilEnded(D + 15_000);
     decoded = await decodeFeed(feed);
+    const audit = await s.api<{ action: string; params?: unknown }[]>('GET', `/api/hearings/${seeded.hearingId}/audit`);
+    connectedParams = audit.body.find((e) => e.action === 'encoder-connected')?.params;
     // A rotated key ends the session at once, and the old key opens nothing.
     const rotated = await s.api('POST', `/api/courtrooms/${seeded.courtroomId}/rotate-key`, {});
     expect(rotated.status).toBe(200);
@@ -291,6 +302,8 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     expect(clockSize).toBeGreaterThan(100);
     expect(masterSegments).toBeGreaterThanOrEqual(3);
     expect(client.keyframesAsked).toBeGreaterThan(0);
+    // The picture reaches the master as sent; the record says the sound does not (Opus → AAC).
+    expect(connectedParams).toEqual({ via: 'whip', transcoded: [{ kind: 'sound', from: 'Opus', to: 'AAC' }] });
   });
 
   it('airs no sound that reached us before the start, inside the dumped window or after the end, on any rung (the audio-only one too), by ear', () => {
@@ -448,5 +461,62 @@ describe('WHIP over a lossy network: the server asks again for what was lost (NA
     // keyframe dozens). Repaired, a rare retransmission that comes too late may still break one.
     const inOrder = counters.filter((c, i) => i === 0 || c === counters[i - 1]! + 1).length;
     expect(inOrder / counters.length, counters.join(',')).toBeGreaterThan(0.98);
+  });
+});
+
+describe('a browser that offers only VP8: its picture is made H.264 once, airs, and the record says so', () => {
+  let s: TestServer;
+  let client: WhipClient;
+  let source: (ChildProcess & { firstCounter: number }) | null = null;
+  let feed: PublicFeed;
+  let decoded: DecodedEntry[] = [];
+  let epoch = 0;
+  let masterCodecs: string[] = [];
+  let connected: { params?: { via?: string; transcoded?: unknown[] } } | undefined;
+
+  beforeAll(async () => {
+    s = await startTestServer({ webrtc: { hostAddresses: ['127.0.0.1'] } });
+    const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
+    expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/start`, {})).status).toBe(200);
+    feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/180p/index.m3u8`).start();
+    client = await WhipClient.connect({ url: `${s.base}/whip/${seeded.courtroomId}`, key: seeded.streamKey, hostAddresses: ['127.0.0.1'], video: 'VP8' });
+    await client.connected();
+    epoch = Date.now();
+    source = rtpSource(client.ports, epoch, 'VP8');
+    await waitFor(async () => {
+      await feed.poll();
+      return (await decodeFeed(feed, { hear: false })).filter((e) => e.program).length >= 2;
+    }, 'two program segments from a VP8 publisher', 45_000, 1_000);
+    await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/end`, {});
+    await feed.untilEnded(D + 15_000);
+    decoded = await decodeFeed(feed, { hear: false });
+    const masterDir = path.join(s.cc.dirs.master, seeded.hearingId);
+    const run = (await readdir(masterDir)).filter((d) => /^m\d{4,9}$/.test(d)).sort()[0]!;
+    const first = (await readdir(path.join(masterDir, run))).filter((f) => f.endsWith('.ts')).sort()[0]!;
+    masterCodecs = await streamCodecs(path.join(masterDir, run, first));
+    const audit = await s.api<{ action: string; params?: { via?: string; transcoded?: unknown[] } }[]>('GET', `/api/hearings/${seeded.hearingId}/audit`);
+    connected = audit.body.find((e) => e.action === 'encoder-connected');
+  }, 90_000);
+
+  afterAll(async () => {
+    feed?.stop();
+    source?.kill('SIGKILL');
+    await client?.close();
+    await s?.close();
+  });
+
+  it('answers the VP8 offer with VP8, and airs the courtroom in order, never before capture + D', () => {
+    expect(client.answer).toMatch(/a=rtpmap:\d+ VP8\/90000/);
+    expect(feed.errors).toEqual([]);
+    const program = decoded.filter((e) => e.program);
+    expect(program.length).toBeGreaterThanOrEqual(2);
+    const counters = program.flatMap((e) => e.counters).filter((c) => c > 0);
+    expect(counters.filter((c, i) => i > 0 && c !== counters[i - 1]! + 1).length).toBeLessThan(counters.length / 50);
+    expect(delayViolations(decoded, (c) => epoch + c * FRAME_MS, D)).toEqual([]);
+  });
+
+  it('keeps an H.264 master, and the hearing\'s record says the picture was transcoded from VP8 and the sound from Opus', () => {
+    expect(masterCodecs).toEqual(['h264', 'aac']);
+    expect(connected?.params).toEqual({ via: 'whip', transcoded: [{ kind: 'picture', from: 'VP8', to: 'H.264' }, { kind: 'sound', from: 'Opus', to: 'AAC' }] });
   });
 });

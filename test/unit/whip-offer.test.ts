@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { rtpSdp, whipGatewaySpec } from '../../server/media/rtp-gateway.ts';
 import { specToArgs } from '../../server/media/spec.ts';
 import { checkOffer, MAX_OFFER_CANDIDATES } from '../../server/webrtc/offer.ts';
-import { preferredH264 } from '../../server/webrtc/werift-endpoint.ts';
+import { preferredVideo } from '../../server/webrtc/werift-endpoint.ts';
 import { announceAddresses, withoutLoopbackReflexive } from '../../server/webrtc/announce.ts';
 import { bindingResponse } from '../../server/webrtc/loopback-stun.ts';
 import { RtpArrivals } from '../../server/webrtc/rtp-arrivals.ts';
@@ -38,7 +38,7 @@ describe('WHIP offers are checked at the edge', () => {
   it.each([
     ['empty', ''],
     ['not SDP', 'hello'],
-    ['no H.264', offer({ video: ['VP8', 'VP9'] })],
+    ['neither H.264 nor VP8', offer({ video: ['VP9', 'AV1'] })],
     ['no Opus', offer({ audio: ['PCMU'] })],
     ['too many candidates', offer({ candidates: MAX_OFFER_CANDIDATES + 1 })],
     ['a data channel', offer({ extra: ['m=application 9 UDP/DTLS/SCTP webrtc-datachannel'] })],
@@ -52,19 +52,30 @@ describe('WHIP offers are checked at the edge', () => {
   ])('refuses %s with VALIDATION_FAILED', (_why, sdp) => {
     expect(() => checkOffer(sdp)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
+
+  it('takes a publisher offering only VP8 (it is transcoded), but no such viewer (the preview is H.264 as sent)', () => {
+    expect(checkOffer(offer({ video: ['VP8'] })).video).toEqual(['VP8']);
+    const viewer = offer({ video: ['VP8'] }).replaceAll('a=sendonly', 'a=recvonly');
+    expect(() => checkOffer(viewer, 'viewer')).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    expect(checkOffer(offer().replaceAll('a=sendonly', 'a=recvonly'), 'viewer').video).toEqual(['VP8', 'H264']);
+  });
 });
 
-describe('the H.264 variant we answer with', () => {
-  it('prefers packetization mode 1, then constrained baseline', () => {
-    const offered = [
-      { parameters: 'profile-level-id=42001f;packetization-mode=0' },
-      { parameters: 'profile-level-id=640032;packetization-mode=1' },
-      { parameters: 'profile-level-id=42e01f;packetization-mode=1' },
-      { parameters: 'profile-level-id=42001f;packetization-mode=1' },
-    ];
-    expect(preferredH264(offered)).toBe(2);
-    expect(preferredH264([{}, { parameters: 'packetization-mode=1' }])).toBe(1);
-    expect(preferredH264([{}])).toBe(0);
+describe('the picture codec we answer with', () => {
+  const h264 = (parameters?: string) => ({ mimeType: 'video/H264', ...(parameters ? { parameters } : {}) });
+  const vp8 = { mimeType: 'video/VP8' };
+
+  it('prefers H.264 with packetization mode 1, then constrained baseline', () => {
+    const offered = [h264('profile-level-id=42001f;packetization-mode=0'), h264('profile-level-id=640032;packetization-mode=1'), h264('profile-level-id=42e01f;packetization-mode=1'), h264('profile-level-id=42001f;packetization-mode=1')];
+    expect(preferredVideo(offered)).toBe(2);
+    expect(preferredVideo([h264(), h264('packetization-mode=1')])).toBe(1);
+    expect(preferredVideo([h264()])).toBe(0);
+  });
+
+  it('answers with any H.264 before VP8, whatever the order, and with VP8 only when there is no H.264', () => {
+    expect(preferredVideo([vp8, h264('packetization-mode=0')])).toBe(1);
+    expect(preferredVideo([vp8, h264('packetization-mode=1'), vp8])).toBe(1);
+    expect(preferredVideo([vp8])).toBe(0);
   });
 });
 
@@ -87,10 +98,17 @@ describe('the relay FFmpeg reads', () => {
   });
 
   it('copies the picture and turns Opus into AAC for the RTMP ingest', () => {
-    const args = specToArgs(whipGatewaySpec({ sdpFile: '/tmp/x/in.sdp', publishUrl: 'rtmp://127.0.0.1:1935/live/KEY', audio: true }));
+    const args = specToArgs(whipGatewaySpec({ sdpFile: '/tmp/x/in.sdp', publishUrl: 'rtmp://127.0.0.1:1935/live/KEY', audio: true, video: 'H264' }));
     expect(args.join(' ')).toContain('-c:v copy -c:a aac');
     expect(args.slice(-1)).toEqual(['rtmp://127.0.0.1:1935/live/KEY']);
-    expect(specToArgs(whipGatewaySpec({ sdpFile: '/x.sdp', publishUrl: 'rtmp://h/live/K', audio: false })).join(' ')).not.toContain('0:a');
+    expect(specToArgs(whipGatewaySpec({ sdpFile: '/x.sdp', publishUrl: 'rtmp://h/live/K', audio: false, video: 'H264' })).join(' ')).not.toContain('0:a');
+  });
+
+  it('transcodes a VP8 picture to H.264, frame for frame at its own timestamps', () => {
+    const args = specToArgs(whipGatewaySpec({ sdpFile: '/x.sdp', publishUrl: 'rtmp://h/live/K', audio: true, video: 'VP8' })).join(' ');
+    expect(args).toContain('-c:v libx264');
+    expect(args).toContain('-fps_mode passthrough');
+    expect(args).not.toContain('-c:v copy');
   });
 });
 

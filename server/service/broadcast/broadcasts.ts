@@ -4,6 +4,7 @@ import type { Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
 import { TypedEmitter } from '../../domain/events.ts';
 import type { MaskRequest } from '../../domain/mask-request.ts';
+import type { EncoderSource } from '../../ingest/ingest.ts';
 import type { HearingFactoryOptions } from './hearing-factory.ts';
 import type { LiveHearing } from './live-hearing.ts';
 import { auditLiveHearing } from './hearing-audit.ts';
@@ -30,6 +31,11 @@ export interface BroadcastServiceOptions extends HearingFactoryOptions {
   readonly governance: Governance;
   /** Which node runs each live hearing; commands for a hearing run elsewhere are carried there. */
   readonly cluster: Cluster;
+  /**
+   * How a courtroom's encoder reaches the master when it is not kept as sent (a WHIP publisher's
+   * sound, a VP8 picture), put on the record as its encoder connects; null when kept as sent.
+   */
+  readonly encoderSource?: (courtroomId: string) => EncoderSource | null;
 }
 
 /** Events of the broadcast service: what consoles need to refresh. */
@@ -189,7 +195,8 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   /** Subscribes the observers of a live hearing: its audit record and the master's bit rate. */
   private observe(session: LiveHearing): void {
     const id = session.hearing.id;
-    auditLiveHearing(session, (h, input) => this.gate.record(h, input), () => this.emit('changed', id), this.now);
+    const source = () => this.o.encoderSource?.(session.hearing.courtroomId) ?? null;
+    auditLiveHearing(session, (h, input) => this.gate.record(h, input), () => this.emit('changed', id), this.now, source);
     this.masterRate.observe(session);
     this.emit('opened', session);
   }

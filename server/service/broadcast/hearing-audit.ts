@@ -1,4 +1,5 @@
 import type { AuditActor, AuditTrail } from '../../audit/trail.ts';
+import type { EncoderSource } from '../../ingest/ingest.ts';
 import type { ReleaseRecord } from '../../delay/delay-line.ts';
 import type { LiveHearing } from './live-hearing.ts';
 
@@ -12,11 +13,13 @@ export type Recorder = (hearingId: string, input: Parameters<AuditTrail['append'
  * FFmpeg restarts, what airs (recorded when it changes, not for every segment) and the end of the
  * public playlist. `changed` is told whenever a console would show something new.
  */
-export function auditLiveHearing(session: LiveHearing, record: Recorder, changed: () => void, now: () => number): void {
+export function auditLiveHearing(session: LiveHearing, record: Recorder, changed: () => void, now: () => number, source: () => EncoderSource | null = () => null): void {
   const id = session.hearing.id;
   let lastOutcome: ReleaseRecord['outcome'] | null = null;
   session.on('encoder', (state) => {
-    void record(id, { actor: SYSTEM, action: `encoder-${state}`, effectiveAt: now() });
+    // The record says when the master is not what the encoder sent, and how it was made.
+    const how = state === 'connected' ? source() : null;
+    void record(id, { actor: SYSTEM, action: `encoder-${state}`, ...(how ? { params: { via: how.via, transcoded: how.transcoded } } : {}), effectiveAt: now() });
     changed();
   });
   session.on('ffmpeg', (e) => {
