@@ -10,6 +10,45 @@ const idPath = (name: string) => ({ name, in: 'path', required: true, schema: z.
 /** A table's handlers are never called while the document is built, so it is built without deps. */
 const NO_DEPS = {} as never;
 
+/** An SDP body, as WHIP and WHEP offers and answers are. */
+const sdp = (description: string) => ({ description, content: { 'application/sdp': { schema: { type: 'string' } } } });
+
+/**
+ * WHIP (RFC 9725) and WHEP: a courtroom's publisher, bearing its stream key (or a clerk's token
+ * for the room), and a clerk's undelayed preview. Session URLs answer DELETE; PATCH (trickle ICE)
+ * is refused with 405, as the RFC allows.
+ */
+function webRtcPaths(): Record<string, unknown> {
+  const session = (scope: string) => ({
+    delete: { security: [{ staffToken: [] }], summary: `End the ${scope} session`, parameters: [idPath('id'), idPath('sessionId')], responses: { '200': { description: 'ended' }, ...errors } },
+    patch: { security: [{ staffToken: [] }], summary: 'Trickle ICE: not taken (405, Allow: DELETE)', parameters: [idPath('id'), idPath('sessionId')], responses: { '405': problem } },
+  });
+  return {
+    '/whip/{id}': {
+      post: {
+        security: [{ staffToken: [] }],
+        summary: 'WHIP: publish a courtroom over WebRTC (H.264 or VP8, Opus). Bearer: the courtroom’s stream key, or a token of a clerk who serves it. 409 while it has a publisher (RTMP and SRT too); 503 past webrtc.maxSessions or when the server cannot write',
+        parameters: [idPath('id')],
+        requestBody: sdp('the SDP offer'),
+        responses: { '201': { ...sdp('the SDP answer, with every candidate'), headers: { Location: { schema: { type: 'string' }, description: 'the session URL' } } }, ...errors },
+      },
+      options: { summary: 'CORS preflight; Link names the configured ICE servers (rel="ice-server")', parameters: [idPath('id')], responses: { '204': { description: 'allowed methods and headers' } } },
+    },
+    '/whip/{id}/status': { get: { security: [{ staffToken: [] }], summary: 'The courtroom’s hearing phase and whether its publisher is connected, for the capture page', parameters: [idPath('id')], responses: { '200': { description: 'status' }, ...errors } } },
+    '/whip/{id}/{sessionId}': session('WHIP'),
+    '/whep/{id}': {
+      post: {
+        security: [{ staffToken: [] }],
+        summary: 'WHEP: a clerk’s undelayed preview of a live hearing’s courtroom over WebRTC (staff serving the room only; never public). 409 when this node does not receive the courtroom (the console then falls back to the HLS preview)',
+        parameters: [idPath('id')],
+        requestBody: sdp('the SDP offer (receive-only, H.264)'),
+        responses: { '201': { ...sdp('the SDP answer'), headers: { Location: { schema: { type: 'string' }, description: 'the session URL' } } }, ...errors },
+      },
+    },
+    '/whep/{id}/{sessionId}': session('WHEP'),
+  };
+}
+
 /**
  * The OpenAPI 3.1 document, built from the same zod schemas that validate requests; the staff API's
  * operations come from its route table (route-table.ts), the others are listed here.
@@ -63,6 +102,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: { security: [{ staffToken: [] }], summary: 'The unsealing orders entered for a hearing (archivist, supervisor, admin)', parameters: [idPath('id')], responses: { '200': { description: 'orders' }, ...errors } },
         post: { security: [{ staffToken: [] }], summary: 'Enter a court order unsealing the master (supervisor, admin)', parameters: [idPath('id')], requestBody: json(orderBody), responses: { '201': { description: 'order' }, ...errors } },
       },
+      ...webRtcPaths(),
       ...openApiPaths('/api', staffRoutes(NO_DEPS)),
       '/api/archive/hearings/{id}/lost-parts': { post: { security: [{ staffToken: [] }], summary: 'Declare the parts no node can supply lost, so finalizing can finish (supervisor, admin)', parameters: [idPath('id')], requestBody: json(lostBody), responses: { '200': { description: 'the keys declared' }, ...errors } } },
     },

@@ -189,9 +189,17 @@ export class WhipIngest {
     const pairs = await freeUdpPortPairs(kinds.length);
     const ports = Object.fromEntries(kinds.map((k, i) => [k, pairs[i]!]));
     const dir = this.dirOf(s);
-    await mkdir(dir, { recursive: true });
     const sdpFile = path.join(dir, 'in.sdp');
-    await writeFile(sdpFile, rtpSdp(s.publisher.codecs, ports));
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(sdpFile, rtpSdp(s.publisher.codecs, ports));
+    } catch (err) {
+      // A full, failed or read-only disk: the server cannot take a publisher now, and says so
+      // (503, to try again) rather than failing as if the request were at fault.
+      const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+      this.o.logger.error({ courtroomId: s.courtroomId, code }, 'could not write the WHIP relay\'s files');
+      throw new CourtcastError('STORE_UNAVAILABLE', `the server could not write the relay's files (${code}); try again shortly`, undefined, { cause: err });
+    }
     if (s.ending) return;
     const relay = new FfmpegProcess(whipGatewaySpec({ sdpFile, publishUrl: this.o.ingest.publishUrl(s.key), audio: kinds.includes('audio'), video: pictureOf(s.publisher) }), {
       ffmpegPath: this.o.ffmpegPath,

@@ -46,6 +46,7 @@ export class WhipClient {
   private keyframeRequests = 0;
   private nacks = 0;
   private dropped = 0;
+  private closed = false;
 
   private constructor(
     private readonly o: WhipClientOptions,
@@ -173,8 +174,10 @@ export class WhipClient {
     return this.keyframeRequests;
   }
 
-  /** Ends the session (DELETE, as RFC 9725 asks) and the connection. */
+  /** Ends the session (DELETE, as RFC 9725 asks) and the connection; safe to call twice. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     if (this.location) await fetch(this.location, { method: 'DELETE', headers: { authorization: `Bearer ${this.o.key}` }, signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
     this.location = '';
     for (const s of Object.values(this.sockets)) s.close();

@@ -150,6 +150,7 @@ describe('HTTP API: validation, errors and the public view', () => {
     const doc = (await (await fetch(`${s.base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toContain('/api/hearings/{id}/broadcast/{command}');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/whip/{id}', '/whip/{id}/{sessionId}', '/whep/{id}', '/whep/{id}/{sessionId}']));
     // Generated from the schemas that validate requests: the commands are the domain's list.
     const command = doc.paths['/api/hearings/{id}/broadcast/{command}'] as { post: { parameters: { name: string; schema: { enum?: string[] } }[] } };
     expect(command.post.parameters.find((p) => p.name === 'command')?.schema.enum).toEqual([...HTTP_BROADCAST_COMMANDS]);

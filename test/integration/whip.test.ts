@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -387,6 +387,16 @@ describe('WHIP sessions are bounded: how many at once, and how fast one may send
     }
     seen.fuzzed = statuses;
     seen.stillConnected = clients.at(-1)!.state;
+    // The relay's files cannot be written (a full or failed disk; here its directory is a file):
+    // a publisher is told to try again (503), and is taken once the disk is back.
+    await clients.at(-1)!.close();
+    await waitFor(() => s.cc.whip?.sessionOf(b.courtroomId) === null, 'the session to end', 5_000);
+    const work = path.join(s.dataDir, 'webrtc');
+    await rm(work, { recursive: true, force: true });
+    await writeFile(work, 'not a directory');
+    seen.diskRefused = await connect(b).then((c) => (clients.push(c), { status: 201 }), (err: { status?: number; message: string }) => ({ status: err.status, message: err.message }));
+    await rm(work, { force: true });
+    seen.diskBack = await connect(b).then((c) => (clients.push(c), 201), (err: { status?: number }) => err.status);
   }, 60_000);
 
   afterAll(async () => {
@@ -417,16 +427,25 @@ describe('WHIP sessions are bounded: how many at once, and how fast one may send
     expect(seen.stillConnected).toBe('connected');
   });
 
+  it('tells a publisher to try again (503, a problem) when the relay\'s files cannot be written, and takes it once they can', () => {
+    const refused = seen.diskRefused as { status: number; message: string };
+    expect(refused.status).toBe(503);
+    expect(refused.message).toMatch(/"code":"STORE_UNAVAILABLE"/);
+    expect(refused.message).toContain('try again');
+    expect(seen.diskBack).toBe(201);
+  });
+
   it('ends a session that sends above webrtc.maxKbps for three seconds', () => {
     expect(seen.endedAfterMs).toBeLessThan(10_000);
   });
 });
 
-describe('WHIP over a lossy network: the server asks again for what was lost (NACK), and the master is whole', () => {
+describe('WHIP over a lossy network and a relay that dies: the server asks again for what was lost (NACK), the master is whole, the relay comes back', () => {
   let s: TestServer;
   let client: WhipClient;
   let source: (ChildProcess & { firstCounter: number }) | null = null;
   let counters: number[] = [];
+  let afterCrash: { sameSession: boolean; state: string; backAfterMs: number } | null = null;
 
   beforeAll(async () => {
     s = await startTestServer({ webrtc: { hostAddresses: ['127.0.0.1'] } });
@@ -443,6 +462,19 @@ describe('WHIP over a lossy network: the server asks again for what was lost (NA
     };
     await waitFor(async () => (await segments()).length >= 4, 'four master segments over a lossy network', 45_000, 500);
     for (const file of (await segments()).slice(0, 3)) counters.push(...(await fileCounters(file)));
+    // The relay's FFmpeg dies mid-session: it is started again, the publisher stays connected in
+    // the same session, and the courtroom's media reaches the ingest again.
+    const session = s.cc.whip!.sessionOf(seeded.courtroomId)!.id;
+    const pid = s.cc.whip!.relayPid(seeded.courtroomId)!;
+    const clockBefore = s.cc.ingest.clockOf(seeded.courtroomId);
+    process.kill(pid, 'SIGKILL');
+    const killedAt = Date.now();
+    await waitFor(() => {
+      const pidNow = s.cc.whip!.relayPid(seeded.courtroomId);
+      const clock = s.cc.ingest.clockOf(seeded.courtroomId);
+      return pidNow !== undefined && pidNow !== pid && clock !== clockBefore && (clock?.latestAt ?? 0) > killedAt + 1_000;
+    }, 'the relay to be started again and its media to reach the ingest', 20_000, 100);
+    afterCrash = { sameSession: s.cc.whip!.sessionOf(seeded.courtroomId)?.id === session, state: client.state, backAfterMs: Date.now() - killedAt };
   }, 90_000);
 
   afterAll(async () => {
@@ -461,6 +493,11 @@ describe('WHIP over a lossy network: the server asks again for what was lost (NA
     // keyframe dozens). Repaired, a rare retransmission that comes too late may still break one.
     const inOrder = counters.filter((c, i) => i === 0 || c === counters[i - 1]! + 1).length;
     expect(inOrder / counters.length, counters.join(',')).toBeGreaterThan(0.98);
+  });
+
+  it('starts the relay again when its FFmpeg dies, in the same session, the publisher still connected', () => {
+    expect(afterCrash).toMatchObject({ sameSession: true, state: 'connected' });
+    expect(afterCrash!.backAfterMs).toBeLessThan(10_000);
   });
 });
 
