@@ -6,12 +6,16 @@ export const MANIFEST_FORMAT = 'courtcast-archive-manifest/1';
 export { GENESIS };
 
 /** What one archived object is. */
-export type EntryKind = 'master' | 'aired' | 'playlist' | 'record' | 'mp4' | 'lost';
+export type EntryKind = 'master' | 'aired' | 'received' | 'playlist' | 'record' | 'mp4' | 'lost';
 
 /** An archived object as the recorder describes it, before it is chained. */
 export interface EntryBody {
   readonly kind: EntryKind;
-  /** Key relative to the hearing's folder in the archive, e.g. `master/m0001/000003.ts`. */
+  /**
+   * Key relative to the hearing's folder in the archive, e.g. `master/m0001/000003.ts`. `received`
+   * entries hold a publisher's media exactly as it reached us where the master could not keep it
+   * so (a WHIP publisher's Opus sound): `received/{session}-r{run}/000003.mkv`.
+   */
   readonly key: string;
   readonly size: number;
   readonly sha256: string;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ReleaseRecord } from '../server/delay/delay-line.ts';
 import { Turns } from '../server/domain/turns.ts';
 import { readMasterManifest } from '../server/pipeline/master-manifest.ts';
+import { readReceived } from '../server/pipeline/received-media.ts';
 import { archiveRecord, archiveRecords, unfinishedRecords } from './archive-record.ts';
 import { Finalizer } from './finalizer.ts';
 import { HearingArchive } from './hearing-archive.ts';
@@ -160,6 +161,10 @@ export class Recorder {
         },
         path.join(dir, m.file),
       );
+    }
+    for (const r of await readReceived(dir)) {
+      if (a.has(r.file)) continue;
+      await a.addFile({ kind: 'received', key: r.file, ...(r.captureStart !== undefined && r.captureEnd !== undefined ? { captureStart: r.captureStart, captureEnd: r.captureEnd } : {}) }, path.join(dir, ...r.file.split('/')));
     }
   }
 

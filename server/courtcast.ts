@@ -45,6 +45,7 @@ import { loadBrand } from './http/portal-brand.ts';
 import { chineseFontFile } from './media/fonts.ts';
 import { loadSigningKey, type SigningKey } from '../recorder/signing-key.ts';
 import { segmentKey } from './delay/public-keys.ts';
+import { keepReceived } from './pipeline/received-media.ts';
 import { WhipIngest } from './ingest/whip-ingest.ts';
 import { WhepPreview } from './ingest/whep-preview.ts';
 import { CourtcastError } from './domain/errors.ts';
@@ -159,6 +160,13 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
         idleTimeoutMs: config.webrtc.idleTimeoutMs,
         // A keyframe per segment: the master's segments and the ladder's both cut on them.
         keyframeIntervalMs: config.media.segmentSeconds * 1000,
+        // Kept as received beside the master of the courtroom's live hearing (its sound is Opus there).
+        keepReceived: async (courtroomId, segment) => {
+          const live = broadcasts.liveHearings().find((h) => h.hearing.courtroomId === courtroomId);
+          if (!live) return false;
+          await keepReceived(path.join(dirs.master, live.hearing.id), segment);
+          return true;
+        },
       })
     : null;
   whipIngest.current = whip;

@@ -48,4 +48,6 @@ export interface Ingest {
 export interface EncoderSource {
   readonly via: string;
   readonly transcoded: readonly { readonly kind: 'picture' | 'sound'; readonly from: string; readonly to: string }[];
+  /** Whether the media is also archived exactly as it was received (`received/` beside the master). */
+  readonly keptAsReceived: boolean;
 }

@@ -9,6 +9,7 @@ import { rtpSdp, whipGatewaySpec } from '../media/rtp-gateway.ts';
 import type { Publisher, PublisherEnd, WebRtcEndpoint } from '../webrtc/endpoint.ts';
 import { checkOffer } from '../webrtc/offer.ts';
 import type { EncoderSource, Ingest } from './ingest.ts';
+import { ReceivedKeeper, type ReceivedSegment } from './received-keeper.ts';
 
 /** Why a WHIP session ended. */
 export type WhipEnd = PublisherEnd | 'deleted' | 'kicked' | 'rights-lost' | 'ice-timeout' | 'media-stopped' | 'over-bitrate' | 'relay-failed' | 'shutdown';
@@ -27,6 +28,11 @@ export interface WhipIngestOptions {
   readonly idleTimeoutMs: number;
   /** How often the publisher is asked for a keyframe: the master's segments cut on them. */
   readonly keyframeIntervalMs: number;
+  /**
+   * Keeps a finished segment of a courtroom's media as received beside its live hearing's master;
+   * false when none is live. Absent: the relay keeps nothing beside what it publishes.
+   */
+  readonly keepReceived?: (courtroomId: string, segment: ReceivedSegment) => Promise<boolean>;
   readonly now?: () => number;
 }
 
@@ -46,6 +52,9 @@ interface WhipSession {
   lastBytes: number;
   overBitrateSeconds: number;
   ending: boolean;
+  /** Relay runs started so far; the current one is `runs`. */
+  runs: number;
+  keeper: ReceivedKeeper | null;
 }
 
 /**
@@ -104,7 +113,17 @@ export class WhipIngest {
     } finally {
       this.answering.delete(courtroomId);
     }
-    const session: WhipSession = { id: randomUUID(), courtroomId, key, remote, startedAt: this.now(), publisher, allowed, relay: null, relayStarts: [], timers: [], lastBytes: 0, overBitrateSeconds: 0, ending: false };
+    const session: WhipSession = { id: randomUUID(), courtroomId, key, remote, startedAt: this.now(), publisher, allowed, relay: null, relayStarts: [], timers: [], lastBytes: 0, overBitrateSeconds: 0, ending: false, runs: 0, keeper: null };
+    const keep = this.o.keepReceived;
+    if (keep) {
+      session.keeper = new ReceivedKeeper({
+        sessionDir: this.dirOf(session),
+        folder: session.id.slice(0, 8),
+        keep: (segment) => keep(courtroomId, segment),
+        reachedBy: (run, ms) => (run === session.runs ? publisher.reachedBy('video', ms, 0) : null),
+        logger: this.o.logger,
+      });
+    }
     if (this.closed || this.o.keyOf(courtroomId) !== key) {
       await publisher.close();
       throw new CourtcastError('CONFLICT', 'the courtroom changed while the offer was answered');
@@ -143,7 +162,7 @@ export class WhipIngest {
     const transcoded: EncoderSource['transcoded'][number][] = [];
     if (pictureOf(s.publisher) === 'VP8') transcoded.push({ kind: 'picture', from: 'VP8', to: 'H.264' });
     if (s.publisher.codecs.some((c) => c.kind === 'audio')) transcoded.push({ kind: 'sound', from: 'Opus', to: 'AAC' });
-    return { via: 'whip', transcoded };
+    return { via: 'whip', transcoded, keptAsReceived: s.keeper !== null };
   }
 
   /** The process id of a courtroom's relay, while it runs (for benchmarks). */
@@ -170,6 +189,8 @@ export class WhipIngest {
     this.o.logger.info({ courtroomId: s.courtroomId, sessionId, why, seconds: Math.round((this.now() - s.startedAt) / 1000) }, 'WHIP session ended');
     await s.publisher.close();
     await s.relay?.close();
+    // What the relay wrote to the end is kept before its directory goes.
+    await s.keeper?.collect(s.runs, true);
     this.sessions.delete(sessionId);
     await rm(this.dirOf(s), { recursive: true, force: true }).catch(() => undefined);
   }
@@ -190,8 +211,10 @@ export class WhipIngest {
     const ports = Object.fromEntries(kinds.map((k, i) => [k, pairs[i]!]));
     const dir = this.dirOf(s);
     const sdpFile = path.join(dir, 'in.sdp');
+    const run = ++s.runs;
+    const receivedDir = s.keeper?.dirOf(run) ?? null;
     try {
-      await mkdir(dir, { recursive: true });
+      await mkdir(receivedDir ?? dir, { recursive: true });
       await writeFile(sdpFile, rtpSdp(s.publisher.codecs, ports));
     } catch (err) {
       // A full, failed or read-only disk: the server cannot take a publisher now, and says so
@@ -201,7 +224,7 @@ export class WhipIngest {
       throw new CourtcastError('STORE_UNAVAILABLE', `the server could not write the relay's files (${code}); try again shortly`, undefined, { cause: err });
     }
     if (s.ending) return;
-    const relay = new FfmpegProcess(whipGatewaySpec({ sdpFile, publishUrl: this.o.ingest.publishUrl(s.key), audio: kinds.includes('audio'), video: pictureOf(s.publisher) }), {
+    const relay = new FfmpegProcess(whipGatewaySpec({ sdpFile, publishUrl: this.o.ingest.publishUrl(s.key), audio: kinds.includes('audio'), video: pictureOf(s.publisher), received: receivedDir === null ? null : { dir: receivedDir, segmentSeconds: this.o.keyframeIntervalMs / 1000 } }), {
       ffmpegPath: this.o.ffmpegPath,
       logger: this.o.logger,
       tags: { courtroomId: s.courtroomId, role: 'whip-relay' },
@@ -211,6 +234,7 @@ export class WhipIngest {
     s.relayStarts = [...s.relayStarts.filter((t) => this.now() - t < 60_000), this.now()];
     relay.on('exit', (exit) => {
       if (s.ending || s.relay !== relay) return;
+      void s.keeper?.collect(run, true);
       // A relay refused by the ingest (the key rotated, another encoder took the room) or failing
       // over and over ends the session: the publisher reconnects, and is asked again.
       if (this.o.keyOf(s.courtroomId) !== s.key) return void this.end(s.id, 'kicked');
@@ -255,6 +279,7 @@ export class WhipIngest {
     s.lastBytes = st.bytes;
     s.overBitrateSeconds = kbps > this.o.maxKbps ? s.overBitrateSeconds + 1 : 0;
     // Three seconds over: a keyframe burst is one second at most.
-    if (s.overBitrateSeconds >= 3) void this.end(s.id, 'over-bitrate');
+    if (s.overBitrateSeconds >= 3) return void this.end(s.id, 'over-bitrate');
+    void s.keeper?.collect(s.runs);
   }
 }

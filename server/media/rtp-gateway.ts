@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { MediaKind, ReceivedCodec } from '../webrtc/endpoint.ts';
 import { GLOBAL_INPUT_FLAGS, type FfmpegSpec } from './spec.ts';
 
@@ -52,7 +53,7 @@ const VP8_TO_H264 = [
  * does not outlive it for long. Media then reaches the ingest clock, the master recorder and the
  * transcoder by the same road as RTMP.
  */
-export function whipGatewaySpec(o: { sdpFile: string; publishUrl: string; audio: boolean; video: 'H264' | 'VP8' }): FfmpegSpec {
+export function whipGatewaySpec(o: { sdpFile: string; publishUrl: string; audio: boolean; video: 'H264' | 'VP8'; received?: { readonly dir: string; readonly segmentSeconds: number } | null }): FfmpegSpec {
   return {
     inputs: [
       {
@@ -84,6 +85,23 @@ export function whipGatewaySpec(o: { sdpFile: string; publishUrl: string; audio:
           '-f', 'flv', '-flvflags', 'no_duration_filesize',
         ],
       },
+      ...(o.received ? [receivedOutput(o.received, o.audio)] : []),
+    ],
+  };
+}
+
+/**
+ * The publisher's media exactly as it reached us (the RTP payloads, H.264 or VP8 and Opus, not
+ * decoded), in Matroska segments, which carry all three; FFmpeg lists each in `list.csv` as it
+ * closes it, with its span on the relay's timeline. The master keeps the sound only as AAC.
+ */
+function receivedOutput(r: { readonly dir: string; readonly segmentSeconds: number }, audio: boolean): FfmpegSpec['outputs'][number] {
+  return {
+    target: path.join(r.dir, '%06d.mkv'),
+    options: [
+      '-map', '0:v:0', ...(audio ? ['-map', '0:a:0'] : []), '-c', 'copy',
+      '-f', 'segment', '-segment_time', String(r.segmentSeconds), '-segment_format', 'matroska',
+      '-segment_list', path.join(r.dir, 'list.csv'), '-segment_list_type', 'csv', '-reset_timestamps', '0',
     ],
   };
 }

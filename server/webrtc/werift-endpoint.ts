@@ -29,10 +29,12 @@ export interface WeriftOptions {
  * own encoder settings ask. The MID extension lets werift route packets of senders that announce
  * no SSRCs.
  */
-const codecs = () => ({
+const codecs = (role: 'publisher' | 'viewer') => ({
   video: [
     new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90_000, rtcpFeedback: [useNACK(), usePLI()] }),
-    new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90_000, rtcpFeedback: [useNACK(), usePLI()] }),
+    // Only a publisher may send VP8: a viewer is sent H.264, and with VP8 among werift's codecs
+    // Chromium's viewer (which offers VP8 first) got no picture.
+    ...(role === 'publisher' ? [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90_000, rtcpFeedback: [useNACK(), usePLI()] })] : []),
   ],
   audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2 })],
 });
@@ -239,11 +241,11 @@ export class WeriftEndpoint implements WebRtcEndpoint {
 
   constructor(private readonly o: WeriftOptions) {}
 
-  private async peer(): Promise<RTCPeerConnection> {
+  private async peer(role: 'publisher' | 'viewer'): Promise<RTCPeerConnection> {
     const configured = this.o.iceServers.map((s) => ({ ...s }));
     if (!configured.some((s) => s.urls.startsWith('stun:'))) configured.unshift({ urls: (await (this.stun ??= LoopbackStun.start())).url });
     return new RTCPeerConnection({
-      codecs: codecs(),
+      codecs: codecs(role),
       headerExtensions: { video: [useSdesMid()], audio: [useSdesMid()] },
       iceServers: configured,
       ...(this.o.portRange ? { icePortRange: [this.o.portRange[0], this.o.portRange[1]] as [number, number] } : {}),
@@ -276,7 +278,7 @@ export class WeriftEndpoint implements WebRtcEndpoint {
   }
 
   async publish(offer: string): Promise<Publisher> {
-    const pc = await this.peer();
+    const pc = await this.peer('publisher');
     const publisher = new WeriftPublisher(pc, this.o.logger);
     try {
       publisher.answer = await this.answer(pc, offer, 'recvonly', () => undefined);
@@ -296,7 +298,7 @@ export class WeriftEndpoint implements WebRtcEndpoint {
 
   async subscribe(offer: string, feed: Feed): Promise<Subscriber> {
     if (!(feed instanceof WeriftFeed)) throw new Error('a feed of another endpoint');
-    const pc = await this.peer();
+    const pc = await this.peer('viewer');
     const tracks = { video: new MediaStreamTrack({ kind: 'video' }), audio: new MediaStreamTrack({ kind: 'audio' }) };
     const answer = await this.answer(pc, offer, 'sendonly', async (t) => {
       const track = tracks[t.kind as MediaKind];

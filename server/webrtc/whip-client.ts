@@ -16,14 +16,21 @@ export interface WhipClientOptions {
    * goes through.
    */
   readonly lossPercent?: number;
-  /** Told of every RTP packet handed to the connection, with its own timestamp, as it is sent (for tests). */
-  readonly onSent?: (kind: MediaKind, rtpTimestamp: number, at: number) => void;
+  /** Told of every RTP packet handed to the connection, with its own timestamp and payload size, as it is sent (for tests). */
+  readonly onSent?: (kind: MediaKind, rtpTimestamp: number, at: number, payloadBytes: number) => void;
   /** Addresses to offer candidates on besides the machine's interfaces (loopback, on one host). */
   readonly hostAddresses?: readonly string[];
   /** The picture codec offered: H.264 (the default, as OBS sends) or VP8 alone (a browser without H.264). */
   readonly video?: 'H264' | 'VP8';
   /** How long the server may take to answer. */
   readonly timeoutMs?: number;
+}
+
+/** The length of an RTP packet's header: fixed part, CSRCs and any extension. */
+function rtpHeaderBytes(packet: Buffer): number {
+  const csrcEnd = 12 + 4 * (packet[0]! & 0x0f);
+  const extended = (packet[0]! & 0x10) !== 0 && packet.length >= csrcEnd + 4;
+  return extended ? csrcEnd + 4 + 4 * packet.readUInt16BE(csrcEnd + 2) : csrcEnd;
 }
 
 /** Keyframe requests the client received: an encoder that can act on them would. */
@@ -93,7 +100,7 @@ export class WhipClient {
       const track = new MediaStreamTrack({ kind });
       const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly' });
       this.sockets[kind].on('message', (packet) => {
-        if (packet.length >= 12) this.o.onSent?.(kind, packet.readUInt32BE(4), Date.now());
+        if (packet.length >= 12) this.o.onSent?.(kind, packet.readUInt32BE(4), Date.now(), packet.length - rtpHeaderBytes(packet));
         track.writeRtp(packet);
       });
       if (kind === 'video') {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { specToArgs } from '../../server/media/spec.ts';
+import { readReceived } from '../../server/pipeline/received-media.ts';
 import { syntheticRtpSpec } from '../../server/media/synthetic.ts';
 import { WhipClient } from '../../server/webrtc/whip-client.ts';
 import { FRAME_MS, TEST_FPS, TestEncoder } from '../support/encoder.ts';
@@ -36,6 +37,29 @@ async function floodUdp(port: number, ms: number): Promise<number> {
   }
   sock.close();
   return sent;
+}
+
+/**
+ * How many of `sent` must be skipped to find `kept` in it in order, from where its first six
+ * match; Infinity when they are not there at all. Few skips: `kept` is what was sent, a packet
+ * lost on the way aside (a re-encoding's sizes would need many).
+ */
+function skippedInOrder(kept: readonly number[], sent: readonly number[]): number {
+  const head = kept.slice(0, 6).join(',');
+  let start = -1;
+  for (let i = 0; i + 6 <= sent.length && start < 0; i++) if (sent.slice(i, i + 6).join(',') === head) start = i;
+  if (start < 0) return Number.POSITIVE_INFINITY;
+  let skipped = 0;
+  let at = start;
+  for (const size of kept) {
+    while (at < sent.length && sent[at] !== size) {
+      at++;
+      skipped++;
+    }
+    if (at >= sent.length) return Number.POSITIVE_INFINITY;
+    at++;
+  }
+  return skipped;
 }
 
 /** The codec of each stream of a media file, in order (ffprobe). */
@@ -79,7 +103,7 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
   const sentAt = new Map<number, number>();
   let srcBase: number | null = null;
   /** When the publisher sent each packet of sound, by its RTP timestamp. */
-  const audioSent: { ts: number; at: number }[] = [];
+  const audioSent: { ts: number; at: number; bytes: number }[] = [];
   /** For each master frame: when the ingest dated it, less when the publisher sent it (ms). */
   const datedAfterSent: number[] = [];
   let decoded: DecodedEntry[] = [];
@@ -91,10 +115,12 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
   let sessionAfterRotation: unknown = 'unset';
   /** Every WHIP and WHEP route asked without a credential, with a clerk of another courtroom, and WHEP with the courtroom key. */
   const sweep: { name: string; status: number; type: string }[] = [];
-  const flood = { sent: 0, stateAfter: '', clockBefore: 0, clockAfter: 0, healthy: 0 };
+  const flood = { sent: 0, stateAfter: '', clockBefore: 0, clockAfter: 0, healthy: 0, from: 0, to: 0 };
   let oldKeyAfterRotation = 0;
   let hearingId = '';
   let connectedParams: unknown;
+  /** The hearing's archive once complete: verified, final, its entries of media as received, their codecs and Opus packet sizes. */
+  const archive = { verified: false, final: false, received: [] as { kind: string; key: string; captureStart?: number; captureEnd?: number }[], codecs: [] as string[], opusSizes: [] as number[][] };
   /** Each clerk command on the wall clock: from just before its request to just after its answer. */
   const wall: Record<string, { before: number; after: number }> = {};
   /** The capture instant from which the cut dumped. */
@@ -125,8 +151,8 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     await ask('notSdp', 'POST', whipUrl, { 'content-type': 'application/json', authorization: `Bearer ${seeded.streamKey}` }, '{}');
     await ask('malformed', 'POST', whipUrl, { ...sdp, authorization: `Bearer ${seeded.streamKey}` }, 'v=0\r\nm=video 9 x\r\n\u0000');
     await ask('huge', 'POST', whipUrl, { ...sdp, authorization: `Bearer ${seeded.streamKey}` }, `v=0\r\n${'a=x:y\r\n'.repeat(8000)}`);
-    client = await WhipClient.connect({ url: whipUrl, key: seeded.streamKey, hostAddresses: ['127.0.0.1'], onSent: (kind, ts, at) => {
-        if (kind === 'audio') audioSent.push({ ts, at });
+    client = await WhipClient.connect({ url: whipUrl, key: seeded.streamKey, hostAddresses: ['127.0.0.1'], onSent: (kind, ts, at, bytes) => {
+        if (kind === 'audio') audioSent.push({ ts, at, bytes });
         if (kind !== 'video') return;
         srcBase ??= ts;
         sentAt.set(ts, at);
@@ -194,7 +220,9 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     const port = Number(/a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host/.exec(client.answer)?.[1]);
     expect(port).toBeGreaterThan(0);
     flood.clockBefore = s.cc.ingest.clockOf(seeded.courtroomId)?.latest ?? 0;
+    flood.from = Date.now();
     flood.sent = await floodUdp(port, 3_000);
+    flood.to = Date.now();
     await elapse(1_500);
     flood.stateAfter = client.state;
     flood.clockAfter = s.cc.ingest.clockOf(seeded.courtroomId)?.latest ?? 0;
@@ -222,7 +250,22 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     oldKeyAfterRotation = (await fetch(whipUrl, { method: 'POST', headers: { ...sdp, ...auth }, body: 'v=0' })).status;
     const masterDir = path.join(s.cc.dirs.master, seeded.hearingId);
     for (const run of (await readdir(masterDir)).filter((d) => /^m\d{4,9}$/.test(d))) masterSegments += (await readdir(path.join(masterDir, run))).filter((f) => f.endsWith('.ts')).length;
-  }, 120_000);
+    // The archive, complete: its sealed manifest lists the media as received beside the master.
+    expect((await s.api('POST', '/api/users', { username: 'archivist-whip', password: 'archivist-whip-password', roles: ['archivist'] })).status).toBe(201);
+    const archivist = await s.login('archivist-whip', 'archivist-whip-password');
+    await waitFor(async () => (await s.api<{ archive?: { status: string } }>('GET', `/api/archive/hearings/${seeded.hearingId}`, undefined, archivist)).body.archive?.status === 'complete', 'the archive to be complete', 60_000, 500);
+    archive.verified = (await s.api<{ ok: boolean }>('POST', `/api/archive/hearings/${seeded.hearingId}/verify`, undefined, archivist)).body.ok;
+    const folder = path.join(s.dataDir, 'archive', 'hearings', seeded.hearingId);
+    const manifest = JSON.parse(await readFile(path.join(folder, 'manifest.json'), 'utf8')) as { seal: { final: boolean }; entries: { kind: string; key: string; captureStart?: number; captureEnd?: number }[] };
+    archive.final = manifest.seal.final;
+    archive.received = manifest.entries.filter((e) => e.kind === 'received');
+    for (const e of archive.received) {
+      const file = path.join(folder, ...e.key.split('/'));
+      archive.codecs.push((await streamCodecs(file)).join('+'));
+      const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=size', '-of', 'csv=p=0', file]);
+      archive.opusSizes.push(stdout.split('\n').filter(Boolean).map(Number));
+    }
+  }, 150_000);
 
   afterAll(async () => {
     feed?.stop();
@@ -303,7 +346,7 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     expect(masterSegments).toBeGreaterThanOrEqual(3);
     expect(client.keyframesAsked).toBeGreaterThan(0);
     // The picture reaches the master as sent; the record says the sound does not (Opus → AAC).
-    expect(connectedParams).toEqual({ via: 'whip', transcoded: [{ kind: 'sound', from: 'Opus', to: 'AAC' }] });
+    expect(connectedParams).toEqual({ via: 'whip', transcoded: [{ kind: 'sound', from: 'Opus', to: 'AAC' }], keptAsReceived: true });
   });
 
   it('airs no sound that reached us before the start, inside the dumped window or after the end, on any rung (the audio-only one too), by ear', () => {
@@ -327,6 +370,26 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
       const start = reached.from(wall.start!.after);
       expect(soundMadeWithin(own, epoch, { name: 'just after the start', start, end: start + 100 }), rung).not.toEqual([]);
     }
+  });
+
+  it('keeps the publisher\'s media exactly as received beside the master, sealed in the archive, which verifies', () => {
+    expect(archive.verified).toBe(true);
+    expect(archive.final).toBe(true);
+    expect(archive.received.length).toBeGreaterThanOrEqual(3);
+    for (const e of archive.received) expect(e.key).toMatch(/^received\/[\w-]+-r1\/\d{6}\.mkv$/);
+    expect(new Set(archive.codecs)).toEqual(new Set(['h264+opus']));
+    // The Opus packets kept are the ones the publisher sent, byte counts in the same order: each
+    // segment's run of sizes is found in the sent sequence (the master has only AAC made from them).
+    const sent = audioSent.map((p) => p.bytes);
+    archive.opusSizes.forEach((sizes, k) => {
+      const e = archive.received[k]!;
+      expect(e.captureStart).toBeGreaterThan(0);
+      expect(sizes.length).toBeGreaterThan(40);
+      // Sound is not sent again when lost (no NACK for Opus): the flood's seconds lose some on
+      // the way, as a real network would; otherwise a rare packet at most.
+      const flooded = e.captureStart! < flood.to + 500 && e.captureEnd! > flood.from;
+      expect(skippedInOrder(sizes, sent), `${e.key}: ${sizes.join(',')}`).toBeLessThanOrEqual(flooded ? sizes.length / 2 : Math.ceil(sizes.length / 50));
+    });
   });
 
   it('airs the courtroom over WHIP, never before capture + D', () => {
@@ -501,7 +564,7 @@ describe('WHIP over a lossy network and a relay that dies: the server asks again
   });
 });
 
-describe('a browser that offers only VP8: its picture is made H.264 once, airs, and the record says so', () => {
+describe('a browser that offers only VP8: its picture is made H.264 once, airs, the record says so, and the VP8 is kept as received', () => {
   let s: TestServer;
   let client: WhipClient;
   let source: (ChildProcess & { firstCounter: number }) | null = null;
@@ -509,6 +572,7 @@ describe('a browser that offers only VP8: its picture is made H.264 once, airs, 
   let decoded: DecodedEntry[] = [];
   let epoch = 0;
   let masterCodecs: string[] = [];
+  let receivedCodecs: string[] = [];
   let connected: { params?: { via?: string; transcoded?: unknown[] } } | undefined;
 
   beforeAll(async () => {
@@ -531,6 +595,8 @@ describe('a browser that offers only VP8: its picture is made H.264 once, airs, 
     const run = (await readdir(masterDir)).filter((d) => /^m\d{4,9}$/.test(d)).sort()[0]!;
     const first = (await readdir(path.join(masterDir, run))).filter((f) => f.endsWith('.ts')).sort()[0]!;
     masterCodecs = await streamCodecs(path.join(masterDir, run, first));
+    const received = await readReceived(masterDir);
+    receivedCodecs = received.length > 0 ? await streamCodecs(path.join(masterDir, received[0]!.file)) : [];
     const audit = await s.api<{ action: string; params?: { via?: string; transcoded?: unknown[] } }[]>('GET', `/api/hearings/${seeded.hearingId}/audit`);
     connected = audit.body.find((e) => e.action === 'encoder-connected');
   }, 90_000);
@@ -554,6 +620,8 @@ describe('a browser that offers only VP8: its picture is made H.264 once, airs, 
 
   it('keeps an H.264 master, and the hearing\'s record says the picture was transcoded from VP8 and the sound from Opus', () => {
     expect(masterCodecs).toEqual(['h264', 'aac']);
-    expect(connected?.params).toEqual({ via: 'whip', transcoded: [{ kind: 'picture', from: 'VP8', to: 'H.264' }, { kind: 'sound', from: 'Opus', to: 'AAC' }] });
+    // Beside it, the VP8 and the Opus as they reached us.
+    expect(receivedCodecs).toEqual(['vp8', 'opus']);
+    expect(connected?.params).toEqual({ via: 'whip', transcoded: [{ kind: 'picture', from: 'VP8', to: 'H.264' }, { kind: 'sound', from: 'Opus', to: 'AAC' }], keptAsReceived: true });
   });
 });

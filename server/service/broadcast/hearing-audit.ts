@@ -19,7 +19,7 @@ export function auditLiveHearing(session: LiveHearing, record: Recorder, changed
   session.on('encoder', (state) => {
     // The record says when the master is not what the encoder sent, and how it was made.
     const how = state === 'connected' ? source() : null;
-    void record(id, { actor: SYSTEM, action: `encoder-${state}`, ...(how ? { params: { via: how.via, transcoded: how.transcoded } } : {}), effectiveAt: now() });
+    void record(id, { actor: SYSTEM, action: `encoder-${state}`, ...(how ? { params: { via: how.via, transcoded: how.transcoded, keptAsReceived: how.keptAsReceived } } : {}), effectiveAt: now() });
     changed();
   });
   session.on('ffmpeg', (e) => {
