@@ -61,7 +61,7 @@ export const staffClient = (api) => ({
   /**
    * POST /api/courts/:courtId/courtrooms: Create a courtroom (returns its stream key)
    * @param {{ courtId: string }} p
-   * @param {{ name: string, ingest?: "rtmp" | "srt", srtPort?: number }} body
+   * @param {{ name: string, ingest?: "rtmp" | "srt" | "rtsp", srtPort?: number, camera?: { url: string, transport?: "tcp" | "udp" } }} body
    */
   createCourtroom: (p, body) => api('POST', `/api/courts/${encodeURIComponent(p.courtId)}/courtrooms`, body),
   /**

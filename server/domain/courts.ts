@@ -17,8 +17,33 @@ export interface Court {
   readonly language?: CourtLanguage;
 }
 
-/** How a courtroom's encoder reaches us. RTMP shares one port; SRT gets a port per courtroom. */
-export type IngestProtocol = 'rtmp' | 'srt';
+/** How a courtroom's picture reaches us, in the order they are listed: pushed by an encoder (RTMP shares one port; SRT gets a port per courtroom), or pulled from an IP camera over RTSP. */
+export const INGEST_PROTOCOLS = ['rtmp', 'srt', 'rtsp'] as const;
+export type IngestProtocol = (typeof INGEST_PROTOCOLS)[number];
+
+/** How the server reaches a courtroom's IP camera over RTSP. */
+export interface CameraSource {
+  /** Secret: the camera's RTSP URL, credentials included. Never returned, logged or put on a command line. */
+  readonly url: string;
+  /** RTP over the RTSP connection (interleaved), or over UDP. */
+  readonly transport: 'tcp' | 'udp';
+}
+
+/** What of a camera may be shown: its URL without credentials, and whether it has any. */
+export interface CameraView {
+  readonly url: string;
+  readonly transport: 'tcp' | 'udp';
+  readonly credentials: boolean;
+}
+
+/** A camera as staff may see it. Pure. */
+export function cameraView(c: CameraSource): CameraView {
+  const u = new URL(c.url);
+  const credentials = u.username !== '' || u.password !== '';
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), transport: c.transport, credentials };
+}
 
 /** A courtroom with its encoder's secret stream key. */
 export interface Courtroom {
@@ -28,6 +53,8 @@ export interface Courtroom {
   readonly ingest: IngestProtocol;
   /** Only for SRT: the UDP port the courtroom's listener binds. */
   readonly srtPort?: number;
+  /** Only for RTSP: the IP camera the server pulls. */
+  readonly camera?: CameraSource;
   /** Secret. Never returned by public endpoints. */
   readonly streamKey: string;
   readonly keyRotatedAt: string;

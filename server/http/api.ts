@@ -1,7 +1,7 @@
 import express, { Router, type RequestHandler, type Response } from 'express';
 import { problemRateLimit } from './rate-limit.ts';
 import { z } from 'zod';
-import type { Courtroom, Hearing } from '../domain/courts.ts';
+import { cameraView, type CameraView, type Courtroom, type Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { REPLAY_DECISIONS } from '../domain/public-state.ts';
 import { hasRole, mayApprove, mayControl, mayReadAudit, publicUser, type Principal } from '../domain/users.ts';
@@ -40,10 +40,10 @@ const replayBody = z
   .object({ decision: z.enum(REPLAY_DECISIONS), reason: z.string().trim().min(1).max(2000).optional() })
   .strict();
 
-/** A courtroom as non-admin staff see it: no stream key. */
-const withoutKey = (r: Courtroom): Omit<Courtroom, 'streamKey'> => {
-  const { streamKey: _secret, ...rest } = r;
-  return rest;
+/** A courtroom as staff see it: its camera without credentials, which nobody is shown; the stream key for admins only. */
+const courtroomView = (r: Courtroom, o: { key: boolean }): Omit<Courtroom, 'streamKey' | 'camera'> & { streamKey?: string; camera?: CameraView } => {
+  const { streamKey, camera, ...rest } = r;
+  return { ...rest, ...(o.key ? { streamKey } : {}), ...(camera ? { camera: cameraView(camera) } : {}) };
 };
 
 const id = { id: idParam };
@@ -70,7 +70,7 @@ export function staffRoutes(d: StaffApiDeps): AnyRoute[] {
     defineRoute({ method: 'get', path: '/courts', name: 'listCourts', auth: 'staff', summary: 'List courts', ok: { status: 200, description: 'courts' }, handler: () => registry.listCourts() }),
     defineRoute({
       method: 'post', path: '/courts/:courtId/courtrooms', name: 'createCourtroom', auth: ['admin'], summary: 'Create a courtroom (returns its stream key)', params: { courtId: idParam }, body: newCourtroomBody, ok: { status: 201, description: 'courtroom' },
-      handler: ({ params, body }) => registry.createCourtroom(params.courtId, body),
+      handler: async ({ params, body }) => courtroomView(await registry.createCourtroom(params.courtId, body), { key: true }),
     }),
     defineRoute({
       method: 'get', path: '/courtrooms/:id', name: 'courtroom', auth: 'staff', summary: 'A courtroom; its stream key only for admins', params: id, ok: { status: 200, description: 'courtroom' },
@@ -78,7 +78,7 @@ export function staffRoutes(d: StaffApiDeps): AnyRoute[] {
         const room = await registry.courtroom(params.id);
         if (!mayControl(principal, room.id) && !hasRole(principal, 'archivist')) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
         // Only admins see the stream key: it is the courtroom's ingest credential.
-        return hasRole(principal, 'admin') ? room : withoutKey(room);
+        return courtroomView(room, { key: hasRole(principal, 'admin') });
       },
     }),
     defineRoute({
@@ -86,7 +86,7 @@ export function staffRoutes(d: StaffApiDeps): AnyRoute[] {
       handler: async ({ params }) => {
         const room = await registry.rotateKey(params.id);
         broadcasts.kickEncoder(room.id);
-        return room;
+        return courtroomView(room, { key: true });
       },
     }),
     defineRoute({
@@ -95,7 +95,7 @@ export function staffRoutes(d: StaffApiDeps): AnyRoute[] {
         for (const p of body) {
           if (p.region.x + p.region.w > 1 || p.region.y + p.region.h > 1) throw new CourtcastError('VALIDATION_FAILED', `preset "${p.name}" reaches outside the picture`);
         }
-        return withoutKey(await registry.setPresets(params.id, body));
+        return courtroomView(await registry.setPresets(params.id, body), { key: false });
       },
     }),
     defineRoute({ method: 'post', path: '/hearings', name: 'createHearing', auth: ['admin', 'supervisor'], summary: 'Schedule a hearing', body: newHearingBody, ok: { status: 201, description: 'hearing' }, handler: ({ body }) => registry.createHearing(body) }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HTTP_BROADCAST_COMMANDS } from '../domain/commands.ts';
-import { CASE_TYPES, COURT_LANGUAGES, PRIVACY_GROUNDS } from '../domain/courts.ts';
+import { CASE_TYPES, COURT_LANGUAGES, INGEST_PROTOCOLS, PRIVACY_GROUNDS } from '../domain/courts.ts';
 import { isRegionKind, maskPolicy, STANDING_MASK_KINDS } from '../domain/masks.ts';
 import { BROADCAST_SCOPES, OBJECTORS } from '../domain/governance.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
@@ -34,14 +34,27 @@ export const newCourtBody = z
   })
   .strict();
 
+/**
+ * An IP camera's RTSP URL: rtsp://[user:password@]host[:port]/path, printable ASCII without quotes
+ * or backslashes (it is written, quoted, into the file FFmpeg reads it from).
+ */
+const rtspUrl = z
+  .string()
+  .max(500)
+  .regex(/^rtsp:\/\/[\x21-\x7e]+$/, 'an rtsp:// URL of printable characters')
+  .refine((u) => !/['"\\]/.test(u), 'no quotes or backslashes (percent-encode them)')
+  .refine((u) => URL.canParse(u) && new URL(u).hostname !== '', 'a URL with a host');
+
 /** POST /api/courts/:courtId/courtrooms */
 export const newCourtroomBody = z
   .object({
     name: text(200),
-    ingest: z.enum(['rtmp', 'srt']).default('rtmp'),
+    ingest: z.enum(INGEST_PROTOCOLS).default('rtmp'),
     srtPort: z.number().int().min(1024).max(65_535).optional(),
+    camera: z.object({ url: rtspUrl, transport: z.enum(['tcp', 'udp']).default('tcp') }).strict().optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => (b.ingest === 'rtsp') === (b.camera !== undefined), { message: 'an RTSP courtroom needs its camera, and only it has one', path: ['camera'] });
 
 /** A ground for privacy; "other" must say what. */
 const privacyGround = z

@@ -222,6 +222,8 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     // libsrt refuses a wrong passphrase (our stream key) in the handshake and only says so on stderr.
     proc.on('stderr', (line) => {
       if (/BADSECRET|Incorrect passphrase/.test(line)) this.o.logger.warn({ hearingId: this.o.hearingId }, 'srt connection refused: wrong stream key');
+      // An RTSP camera that refuses the courtroom's credentials says so in its answer.
+      if (/401 Unauthorized/.test(line)) this.o.logger.warn({ hearingId: this.o.hearingId }, 'the camera refused the courtroom\'s credentials (401): check its user name and password');
     });
     return proc;
   }

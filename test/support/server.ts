@@ -64,7 +64,7 @@ export interface TestServer {
 }
 
 /** Starts Courtcast on free ports with a throwaway data directory. */
-export async function startTestServer(overrides: Record<string, unknown> = {}, options: Omit<CourtcastOptions, 'logger' | 'slateCacheDir'> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, unknown> = {}, options: Omit<CourtcastOptions, 'logger' | 'slateCacheDir'> = {}, t: { readonly logs?: string[] } = {}): Promise<TestServer> {
   // A test that keeps its data directory (across restarts, on a mount of its own) passes it and
   // removes it itself; otherwise a throwaway one, removed on close.
   const given = typeof overrides.dataDir === 'string' ? overrides.dataDir : null;
@@ -89,7 +89,9 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
       media: { ladder: TEST_LADDER, segmentSeconds: 2, fps: 30, timeOverlay: { enabled: false }, ...(overrides.media as object | undefined) },
     },
   });
-  const logger = pino({ level: config.log.level });
+  // A test that reads the server's log (for what it must never say) gets every line from info up.
+  const logs = t.logs;
+  const logger = logs ? pino({ level: 'info' }, { write: (line: string) => void logs.push(line) }) : pino({ level: config.log.level });
   const cc = await startCourtcast(config, { ...options, logger, slateCacheDir: TEST_SLATE_CACHE });
   const base = `http://127.0.0.1:${cc.httpPort}`;
   const login = async (username: string, password: string): Promise<string> => {
@@ -129,14 +131,16 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
  */
 export async function seedHearing(
   s: TestServer,
-  opts: { delaySeconds?: number; ingest?: 'rtmp' | 'srt'; srtPort?: number; isPublic?: boolean; scheduledStart?: Date; cleared?: boolean; timezone?: string; language?: 'en' | 'zh-CN' | 'bilingual' } = {},
+  opts: { delaySeconds?: number; ingest?: 'rtmp' | 'srt' | 'rtsp'; srtPort?: number; camera?: { url: string; transport?: 'tcp' | 'udp' }; isPublic?: boolean; scheduledStart?: Date; cleared?: boolean; timezone?: string; language?: 'en' | 'zh-CN' | 'bilingual' } = {},
 ): Promise<{ courtId: string; courtroomId: string; hearingId: string; streamKey: string }> {
   const court = await s.api<{ id: string }>('POST', '/api/courts', { name: 'Test Court', timezone: opts.timezone ?? 'Europe/London', ...(opts.language ? { language: opts.language } : {}) });
   const room = await s.api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, {
     name: 'Room 1',
     ingest: opts.ingest ?? 'rtmp',
     ...(opts.srtPort ? { srtPort: opts.srtPort } : {}),
+    ...(opts.camera ? { camera: opts.camera } : {}),
   });
+  if (room.status !== 201) throw new Error(`seeding failed: ${JSON.stringify(room.body)}`);
   const hearing = await s.api<{ id: string }>('POST', '/api/hearings', {
     courtroomId: room.body.id,
     caseNumber: 'T-1',

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OverlayStyle } from '../../media/time-overlay.ts';
 import type { Court, Courtroom, Hearing } from '../../domain/courts.ts';
@@ -12,6 +13,7 @@ import type { Ingest } from '../../ingest/ingest.ts';
 import { GOP_HANDOVER_MAX_AGE_MS } from '../../ingest/gop-in-progress.ts';
 import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../../media/args.ts';
 import { backoffPolicy } from '../../media/restart-policy.ts';
+import { cameraListFile, rtspGatewaySpec } from '../../media/rtsp-gateway.ts';
 import { HearingPipeline } from '../../pipeline/hearing-pipeline.ts';
 import { writeFileDurably } from '../../store/durable-file.ts';
 import type { ObjectStore } from '../../store/object-store.ts';
@@ -107,6 +109,13 @@ export function variantsOf(ladder: readonly RungOptions[]): VariantInfo[] {
  * (release at capture end + D, the gate, renders) and the live hearing that owns the program and
  * ties them together. Nothing runs until the session is started.
  */
+/** What of a courtroom camera's URL must never be logged: the URL itself and its credentials, raw and decoded. */
+function cameraSecrets(room: Courtroom): string[] {
+  if (!room.camera) return [];
+  const u = new URL(room.camera.url);
+  return [room.camera.url, u.password, decodeURIComponent(u.password), `${u.username}:${u.password}`].filter((x) => x.length >= 4);
+}
+
 export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, court: Court, slates: SlateSource, tenure: Tenure, restore?: Restore): LiveHearing {
   const now = o.now ?? Date.now;
   const log = o.logger;
@@ -131,9 +140,19 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
             return srtGatewaySpec({ listen, publishUrl: o.ingest.publishUrl(key), progressFile });
           },
         }
-      : {}),
-    // Stream keys and pull tokens never reach the logs.
-    secrets: () => [o.registry.currentKey(room.id) ?? room.streamKey, room.streamKey, ...o.ingest.secrets],
+      : room.ingest === 'rtsp' && room.camera
+        ? {
+            gateway: (progressFile: string) => {
+              const key = o.registry.currentKey(room.id) ?? room.streamKey;
+              // The camera's URL goes in a file only the server reads, never on the command line.
+              const listFile = path.join(path.dirname(progressFile), 'camera.ffconcat');
+              writeFileSync(listFile, cameraListFile(room.camera!), { mode: 0o600 });
+              return rtspGatewaySpec({ listFile, publishUrl: o.ingest.publishUrl(key), progressFile });
+            },
+          }
+        : {}),
+    // Stream keys, a camera's credentials and pull tokens never reach the logs.
+    secrets: () => [o.registry.currentKey(room.id) ?? room.streamKey, room.streamKey, ...cameraSecrets(room), ...o.ingest.secrets],
     pendingDir: path.join(o.pendingRoot, hearing.id),
     masterDir: path.join(o.masterRoot, hearing.id),
     policy: backoffPolicy({ baseMs: 250, maxMs: 5000, healthyMs: 10_000 }),

@@ -1,6 +1,6 @@
 import { settleWithin } from '../../domain/deadline.ts';
 import { CourtcastError } from '../../domain/errors.ts';
-import { delayAllowed, type CaseType, type Court, type CourtLanguage, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type MaskPreset, type PrivacyGround, type StandingMask } from '../../domain/courts.ts';
+import { delayAllowed, type CaseType, type Court, type CourtLanguage, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type CameraSource, type MaskPreset, type PrivacyGround, type StandingMask } from '../../domain/courts.ts';
 import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type CourtroomId, type HearingId } from '../../domain/ids.ts';
 import { mayControl, type Principal } from '../../domain/users.ts';
 import { courtCodec, courtroomCodec, hearingCodec } from '../../domain/codecs.ts';
@@ -109,7 +109,7 @@ export class Registry {
     return c;
   }
 
-  async createCourtroom(courtId: string, input: { name: string; ingest: IngestProtocol; srtPort?: number }): Promise<Courtroom> {
+  async createCourtroom(courtId: string, input: { name: string; ingest: IngestProtocol; srtPort?: number; camera?: CameraSource }): Promise<Courtroom> {
     const court = await this.court(courtId);
     if (input.ingest === 'srt') {
       if (input.srtPort === undefined) throw new CourtcastError('VALIDATION_FAILED', 'an SRT courtroom needs srtPort');
@@ -122,6 +122,7 @@ export class Registry {
       name: input.name,
       ingest: input.ingest,
       ...(input.ingest === 'srt' ? { srtPort: input.srtPort } : {}),
+      ...(input.ingest === 'rtsp' && input.camera ? { camera: { url: input.camera.url, transport: input.camera.transport } } : {}),
       streamKey: newStreamKey(),
       keyRotatedAt: new Date(this.now()).toISOString(),
     };
