@@ -9,13 +9,16 @@ export interface CameraInput {
 /**
  * The file FFmpeg reads a camera's URL from (FFmpeg's concat demuxer, one entry): the URL and its
  * credentials must never be on a command line (any local user reads those) nor in a log, so they
- * live in a file only the server reads. The transport and a socket timeout (a camera that hangs
- * with its connection open ends the relay, which is started again) go with it. The URL was checked
- * at the edge to hold no quote or backslash, and is checked again here. Pure.
+ * live in a file only the server reads. The RTSP demuxer's options go with it: the transport, a
+ * socket timeout (a camera that hangs with its connection open ends the relay, which is started
+ * again), and no buffering while it probes nor more than 0.1 s of reordering: the camera is dated
+ * when the relay hands it on, so whatever the relay holds back is dated late (its first second
+ * came in a burst up to 1.2 s late; now within ~0.1 s). The URL was checked at the edge to hold no
+ * quote or backslash, and is checked again here. Pure.
  */
 export function cameraListFile(c: CameraInput, timeoutMs = 3_000): string {
   if (!/^rtsp:\/\/[\x21-\x7e]+$/.test(c.url) || /['"\\]/.test(c.url)) throw new Error('camera URL not allowed');
-  return ['ffconcat version 1.0', `file '${c.url}'`, `option rtsp_transport ${c.transport}`, `option timeout ${timeoutMs * 1000}`, ''].join('\n');
+  return ['ffconcat version 1.0', `file '${c.url}'`, `option rtsp_transport ${c.transport}`, `option timeout ${timeoutMs * 1000}`, 'option fflags nobuffer', 'option analyzeduration 500000', 'option max_delay 100000', ''].join('\n');
 }
 
 /**

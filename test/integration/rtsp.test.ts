@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAME_MS } from '../support/encoder.ts';
-import { decodeFeed, delayViolations, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
+import { videoPts } from '../../server/media/ts-continuity.ts';
+import { decodeFeed, delayViolations, fileCounters, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { RtspCamera } from '../support/rtsp-camera.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
@@ -26,6 +28,7 @@ describe('RTSP: an IP camera pulled, its credentials kept secret', () => {
   let commandLine = '';
   let stallEndedAt = 0;
   let pullsBeforeStall = 0;
+  const datedAfterSent: number[] = [];
 
   beforeAll(async () => {
     s = await startTestServer({}, {}, { logs });
@@ -45,6 +48,20 @@ describe('RTSP: an IP camera pulled, its credentials kept secret', () => {
     };
     const madeAfter = async (t: number) => (await programs()).flatMap((e) => e.counters).filter((c) => c > 0 && epoch + c * FRAME_MS > t).length;
     await waitFor(async () => (await programs()).length >= 3, 'three program segments from the camera', 45_000, 1_000);
+    // When the ingest dated each frame of the first master run, less when the camera sent it.
+    const clock = s.cc.ingest.clockOf(seeded.courtroomId)!;
+    const masterDir = path.join(s.cc.dirs.master, seeded.hearingId);
+    const firstRun = path.join(masterDir, (await readdir(masterDir)).filter((d) => /^m\d{4,9}$/.test(d)).sort()[0]!);
+    for (const f of (await readdir(firstRun)).filter((x) => x.endsWith('.ts')).sort()) {
+      const file = path.join(firstRun, f);
+      const counters = await fileCounters(file);
+      const pts = videoPts(await readFile(file)).sort((a, b) => a - b);
+      counters.forEach((c, k) => {
+        const sent = camera.sentAt(c);
+        const dated = pts[k] === undefined ? null : clock.captureOf(Math.round(pts[k]! * 1000));
+        if (sent !== undefined && dated !== null) datedAfterSent.push(dated - sent);
+      });
+    }
     // The camera hangs with its connection open: the relay gives up on it and pulls it again.
     pullsBeforeStall = camera.asked.filter((a) => a === 'PLAY 200').length;
     camera.stall(9_000);
@@ -84,6 +101,17 @@ describe('RTSP: an IP camera pulled, its credentials kept secret', () => {
     const counters = decoded.filter((e) => e.program).flatMap((e) => e.counters).filter((c) => c > 0);
     expect(counters.length).toBeGreaterThan(150);
     expect(delayViolations(decoded, (c) => epoch + c * FRAME_MS, D)).toEqual([]);
+  });
+
+  it('dates the camera\'s frames never before the camera sent them, and a few frames after at most, from the first', () => {
+    expect(datedAfterSent.length).toBeGreaterThan(60);
+    const sorted = [...datedAfterSent].sort((a, b) => a - b);
+    // Dated on arrival at the ingest, after the relay: late by its passage (about 65 ms here),
+    // so media sent just before a start may air, by that much. Before the relay stopped
+    // buffering while it probed the camera, its first second came in a burst up to 1.2 s late.
+    expect(sorted[0]).toBeGreaterThanOrEqual(0);
+    expect(sorted[Math.floor(sorted.length * 0.95)]).toBeLessThan(200);
+    expect(sorted.at(-1)).toBeLessThan(400);
   });
 
   it('pulls a camera that hung again, and airs it again', () => {

@@ -31,6 +31,11 @@ export class RtspCamera {
   private stalledUntil = 0;
   private source: ChildProcess | null = null;
   private sdp = '';
+  /** The counter of the encoder's first frame, and its first video RTP timestamp. */
+  private firstCounter = 0;
+  private firstTs: number | null = null;
+  /** When the last packet of each video frame (by RTP timestamp) was sent to the clients. */
+  private readonly sent = new Map<number, number>();
 
   private constructor(
     private readonly server: Server,
@@ -87,7 +92,7 @@ export class RtspCamera {
   private async encode(epoch: number): Promise<void> {
     const sdpFile = path.join(this.dir, 'camera.sdp');
     const ports = { video: this.portOf(0), audio: this.portOf(1) };
-    const firstCounter = Math.round((Date.now() - epoch) / FRAME_MS);
+    const firstCounter = (this.firstCounter = Math.round((Date.now() - epoch) / FRAME_MS));
     const spec = syntheticRtpSpec({ width: 320, height: 180, fps: TEST_FPS, frameOffset: firstCounter, toneHz: 440, sound: 'timecode', caption: 'RTSP camera', gopFrames: TEST_FPS }, ports);
     this.source = spawn('ffmpeg', [...specToArgs(spec), '-sdp_file', sdpFile], { stdio: ['ignore', 'ignore', 'ignore'] });
     const until = Date.now() + 10_000;
@@ -114,8 +119,17 @@ export class RtspCamera {
     return `${out.join('\r\n')}\r\n`;
   }
 
+  /** When the frame with this counter was sent to the clients (its last packet), if it was. */
+  sentAt(counter: number): number | undefined {
+    if (this.firstTs === null) return undefined;
+    return this.sent.get((this.firstTs + (counter - this.firstCounter) * (90_000 / TEST_FPS)) >>> 0);
+  }
+
   private forward(track: number, packet: Buffer): void {
+    // The encoder's first frame carries the first counter, whoever was watching.
+    if (track === 0 && packet.length >= 12) this.firstTs ??= packet.readUInt32BE(4);
     if (Date.now() < this.stalledUntil) return;
+    if (track === 0 && packet.length >= 12 && this.playing > 0) this.sent.set(packet.readUInt32BE(4), Date.now());
     for (const p of this.players) {
       if (!p.playing) continue;
       const channel = p.tcp.get(track);
