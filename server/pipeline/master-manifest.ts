@@ -1,5 +1,6 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readJsonLines } from './json-lines.ts';
 import { z } from 'zod';
 
 /**
@@ -55,14 +56,5 @@ export async function appendMasterLine(masterDir: string, line: MasterManifestLi
  * by a crash (or one that does not read as a line) is skipped: recovery seals its segment again.
  */
 export async function readMasterManifest(masterDir: string): Promise<MasterManifestLine[]> {
-  const text = await readFile(masterManifestOf(masterDir), 'utf8').catch(() => '');
-  return text.split('\n').flatMap((l) => {
-    if (!l.trim()) return [];
-    try {
-      const parsed = lineCodec.safeParse(JSON.parse(l));
-      return parsed.success ? [parsed.data] : [];
-    } catch {
-      return [];
-    }
-  });
+  return readJsonLines(masterManifestOf(masterDir), lineCodec);
 }

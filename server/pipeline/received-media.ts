@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { appendFile, copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { readJsonLines } from './json-lines.ts';
 import { z } from 'zod';
 
 /**
@@ -33,16 +34,7 @@ const lineCodec: z.ZodType<ReceivedLine> = z.looseObject({
 
 /** Every readable line of a hearing's received list, in order; none when it is absent. A torn line is skipped. */
 export async function readReceived(masterDir: string): Promise<ReceivedLine[]> {
-  const text = await readFile(path.join(masterDir, LIST_FILE), 'utf8').catch(() => '');
-  return text.split('\n').flatMap((l) => {
-    if (!l.trim()) return [];
-    try {
-      const parsed = lineCodec.safeParse(JSON.parse(l));
-      return parsed.success ? [parsed.data] : [];
-    } catch {
-      return [];
-    }
-  });
+  return readJsonLines(path.join(masterDir, LIST_FILE), lineCodec);
 }
 
 /**
