@@ -71,6 +71,7 @@ let current = null; // { id, state }
 let previewHls = null;
 let previewRtc = null; // { pc, url } while the preview comes over WebRTC (WHEP)
 let whepRetryAt = 0; // after a failed WHEP attempt, the HLS preview stands in until then
+let whepBackoffMs = 3_000; // the wait after the next failure: a passing fault costs seconds, a lasting one 30 s a try
 let publicHls = null;
 let pending = null; // the command awaiting an ack, for retries with the same key
 
@@ -82,6 +83,9 @@ function leaveHearing() {
   publicHls?.destroy();
   previewHls = publicHls = null;
   current = null;
+  // Another hearing's preview starts with WebRTC afresh.
+  whepRetryAt = 0;
+  whepBackoffMs = 3_000;
 }
 
 function openHearing(id) {
@@ -193,7 +197,7 @@ function render(st) {
   renderAudit(st.audit);
   renderMasks(st);
   renderHealth(st);
-  if (first || (!previewRtc && !previewHls && (st.previewUrl || st.encoderHealth?.connected))) attachPlayers(st);
+  if (first || (!previewRtc && (!previewHls || Date.now() >= whepRetryAt) && (st.previewUrl || st.encoderHealth?.connected))) attachPlayers(st);
 }
 
 /** The server's own dependencies: commands still act while a store is down, and the clerk must know. */
@@ -228,7 +232,8 @@ function attachPlayers(st) {
   if (!window.Hls?.isSupported()) return banner(t('player.unsupported'));
   // The preview comes over WebRTC when it can (a fraction of a second behind the courtroom), and
   // over HLS otherwise (seconds behind, but it works through any proxy).
-  if (!previewRtc && !previewHls && window.RTCPeerConnection && Date.now() >= whepRetryAt && st.encoderHealth?.connected) {
+  // WebRTC is tried again once its wait is over, also while the HLS preview stands in.
+  if (!previewRtc && window.RTCPeerConnection && Date.now() >= whepRetryAt && st.encoderHealth?.connected) {
     void openWhep(st.hearing.id).then((ok) => {
       if (!ok && current?.state) attachPlayers(current.state);
     });
@@ -261,33 +266,44 @@ async function openWhep(hearingId) {
   }
   const stream = new MediaStream();
   pc.addEventListener('track', (e) => stream.addTrack(e.track));
-  const failed = () => {
+  const failed = (why) => {
     if (previewRtc?.pc !== pc) return false;
     closeWhep();
-    whepRetryAt = Date.now() + 30_000;
+    whepRetryAt = Date.now() + whepBackoffMs;
+    // Tried again then, whether or not a state update comes.
+    setTimeout(() => { if (current?.state && current.state.hearing.id === hearingId) attachPlayers(current.state); }, whepBackoffMs + 50);
+    whepBackoffMs = Math.min(whepBackoffMs * 2, 30_000);
+    // Said where a support engineer (or a test) can read why the preview is not over WebRTC.
+    $('preview-via').dataset.whepFailure = why;
     return false;
   };
   try {
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
     const res = await fetch(`/whep/${encodeURIComponent(hearingId)}`, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${session.token}` }, body: pc.localDescription.sdp });
-    if (res.status !== 201 || previewRtc?.pc !== pc) return failed();
+    if (res.status !== 201 || previewRtc?.pc !== pc) return failed(`answered ${res.status}`);
     previewRtc.url = res.headers.get('location');
     await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
     await new Promise((resolve, reject) => {
-      const timer = setTimeout(reject, 8000);
+      const timer = setTimeout(() => reject(new Error(`not connected in 8 s (${pc.connectionState})`)), 8000);
       pc.addEventListener('connectionstatechange', () => {
         if (pc.connectionState === 'connected') { clearTimeout(timer); resolve(); }
-        if (pc.connectionState === 'failed') { clearTimeout(timer); reject(); }
+        if (pc.connectionState === 'failed') { clearTimeout(timer); reject(new Error('connection failed')); }
       });
     });
-  } catch {
-    return failed();
+  } catch (err) {
+    return failed(err instanceof Error ? err.message : 'no answer');
   }
-  // A connection lost later falls back too; the next state update tries WebRTC again in 30 s.
+  whepBackoffMs = 3_000;
+  // A connection lost later falls back too, and WebRTC is tried again after the wait.
   pc.addEventListener('connectionstatechange', () => {
-    if (['failed', 'closed', 'disconnected'].includes(pc.connectionState) && failed() === false && current?.state) attachPlayers(current.state);
+    if (['failed', 'closed', 'disconnected'].includes(pc.connectionState) && failed(`connection ${pc.connectionState}`) === false && current?.state) attachPlayers(current.state);
   });
+  // The HLS preview that stood in gives way.
+  if (previewHls) {
+    previewHls.destroy();
+    previewHls = null;
+  }
   const video = $('preview');
   video.srcObject = stream;
   video.play().catch(() => {});

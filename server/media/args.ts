@@ -177,8 +177,11 @@ export function rtmpPullInput(url: string, readTimeoutMs: number): InputOptions 
 /** Input flags for an SRT listener that a courtroom encoder calls with its key as passphrase. */
 export function srtListenInput(o: { host: string; port: number; passphrase: string }): InputOptions {
   const url = `srt://${o.host}:${o.port}?mode=listener&passphrase=${encodeURIComponent(o.passphrase)}&pbkeylen=16`;
-  // Default probing delays the first segment by ~6 s; 0.5 s is plenty for H.264 + AAC.
-  return { url, options: ['-analyzeduration', '500000', '-probesize', '500000'] };
+  // Default probing delays the first segment by ~6 s; 0.5 s is plenty for H.264 + AAC. Nothing
+  // is held back while it probes: the ingest dates media when the relay hands it on, and what the
+  // relay held came out in a burst, its first frames dated up to 0.7 s late (a start then could
+  // air what came before it).
+  return { url, options: ['-analyzeduration', '500000', '-probesize', '500000', '-fflags', 'nobuffer'] };
 }
 
 /**

@@ -73,7 +73,7 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
     await signIn(consolePage, ADMIN.username, ADMIN.password);
     await consolePage.click(`button[data-hearing="${hearingId}"]`);
     await consolePage.waitForFunction(() => (document.getElementById('preview-via')?.textContent ?? '').includes('WebRTC'), undefined, { timeout: 20_000 }).catch(async (err: unknown) => {
-      throw new Error(`the console's preview is ${await consolePage.textContent('#preview-via')}`, { cause: err });
+      throw new Error(`the console's preview is ${await consolePage.textContent('#preview-via')} (WHEP: ${await consolePage.getAttribute('#preview-via', 'data-whep-failure')})`, { cause: err });
     });
     await consolePage.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).readyState >= 2, undefined, { timeout: 10_000 });
     const [local, preview] = await Promise.all([shownFrames(page, '#preview', 1_500), shownFrames(consolePage, '#preview', 1_500)]);

@@ -1,9 +1,10 @@
 import { createSocket } from 'node:dgram';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestEncoder } from '../support/encoder.ts';
-import { decodeFeed, delayViolations, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
+import { videoPts } from '../../server/media/ts-continuity.ts';
+import { decodeFeed, delayViolations, fileCounters, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -26,6 +27,7 @@ describe('SRT ingest: the stream key is the passphrase', () => {
   let decoded: DecodedEntry[] = [];
   let clockSize = 0;
   let masterSegments = 0;
+  const datedAfterMade: number[] = [];
 
   beforeAll(async () => {
     s = await startTestServer();
@@ -46,10 +48,22 @@ describe('SRT ingest: the stream key is the passphrase', () => {
       return entries.filter((e) => e.program).length >= 3 && entries;
     }, 'three program segments over SRT', 45_000, 1_000);
     clockSize = s.cc.ingest.clockOf(seeded.courtroomId)?.size ?? 0;
+    // For each frame of the first master run: when the ingest dated it, less when the encoder made it.
+    const clock = s.cc.ingest.clockOf(seeded.courtroomId)!;
+    const masterDir = path.join(s.cc.dirs.master, seeded.hearingId);
+    const firstRun = path.join(masterDir, (await readdir(masterDir)).filter((d) => /^m\d{4,9}$/.test(d)).sort()[0]!);
+    for (const f of (await readdir(firstRun)).filter((x) => x.endsWith('.ts')).sort()) {
+      const file = path.join(firstRun, f);
+      const counters = await fileCounters(file);
+      const pts = videoPts(await readFile(file)).sort((a, b) => a - b);
+      counters.forEach((c, k) => {
+        const dated = pts[k] === undefined || c <= 0 ? null : clock.captureOf(Math.round(pts[k]! * 1000));
+        if (dated !== null) datedAfterMade.push(dated - encoder.timeOf(c));
+      });
+    }
     await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/end`, {});
     await feed.untilEnded(D + 15_000);
     decoded = await decodeFeed(feed);
-    const masterDir = path.join(s.cc.dirs.master, seeded.hearingId);
     for (const run of (await readdir(masterDir)).filter((d) => /^m\d{4,9}$/.test(d))) masterSegments += (await readdir(path.join(masterDir, run))).filter((f) => f.endsWith('.ts')).length;
   }, 120_000);
 
@@ -66,6 +80,14 @@ describe('SRT ingest: the stream key is the passphrase', () => {
   it('relays SRT into the ingest: its packets are on the ingest clock, and the master has its own recorder', () => {
     expect(clockSize).toBeGreaterThan(100);
     expect(masterSegments).toBeGreaterThanOrEqual(3);
+  });
+
+  it('dates the first frames as promptly as the rest: the relay does not hold its first second back', () => {
+    // Made-to-dated includes the encoder's own start-up (its epoch is an underestimate), so the
+    // first frames are judged against the rest rather than against zero.
+    expect(datedAfterMade.length).toBeGreaterThan(60);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    expect(median(datedAfterMade.slice(0, 15)) - median(datedAfterMade.slice(30))).toBeLessThan(150);
   });
 
   it('airs the courtroom over SRT, never before capture + D', () => {
