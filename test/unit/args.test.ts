@@ -59,10 +59,10 @@ describe('FFmpeg argument builders', () => {
     expect(spec.inputs[0]?.options.join(' ')).toContain('-progress /p/g0001/progress.txt');
   });
 
-  it('uses the stream key as the SRT passphrase and a short probe', () => {
+  it('uses the stream key as the SRT passphrase, a short probe, and holds nothing back while probing', () => {
     const input = srtListenInput({ host: '127.0.0.1', port: 9000, passphrase: 'abc-DEF_123456' });
     expect(input.url).toBe('srt://127.0.0.1:9000?mode=listener&passphrase=abc-DEF_123456&pbkeylen=16');
-    expect(input.options).toEqual(['-analyzeduration', '500000', '-probesize', '500000']);
+    expect(input.options).toEqual(['-analyzeduration', '500000', '-probesize', '500000', '-fflags', 'nobuffer']);
   });
 
   it('renders slates with the rung encoding and refuses text that would break the filter graph', () => {
