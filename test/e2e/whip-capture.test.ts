@@ -76,7 +76,8 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
       throw new Error(`the console's preview is ${await consolePage.textContent('#preview-via')} (WHEP: ${await consolePage.getAttribute('#preview-via', 'data-whep-failure')})`, { cause: err });
     });
     await consolePage.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).readyState >= 2, undefined, { timeout: 10_000 });
-    const [local, preview] = await Promise.all([shownFrames(page, '#preview', 1_500), shownFrames(consolePage, '#preview', 1_500)]);
+    // Three seconds of both pictures: a loaded machine paints fewer frames, and the two must share some.
+    const [local, preview] = await Promise.all([shownFrames(page, '#preview', 3_000), shownFrames(consolePage, '#preview', 3_000)]);
     const shownLocally = new Map(local.map((f) => [f.counter, f.at]));
     previewLag = preview.flatMap((f) => (f.counter > 0 && shownLocally.has(f.counter) ? [f.at - shownLocally.get(f.counter)!] : []));
     await consolePage.close();
