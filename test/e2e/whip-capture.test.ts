@@ -184,9 +184,11 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
 
   it('airs nothing the cut dumped, and airs on both sides of it', () => {
     expect(dumped.end - dumped.start).toBeGreaterThan(3_000);
-    // Frames are placed by when the capture page painted them, which a loaded machine does late:
-    // a wider margin here, the dumped window being seconds long.
-    expect(frames.filter((f) => f.t > dumped.start + 2 * MARGIN && f.t < dumped.end - MARGIN).map((f) => f.counter)).toEqual([]);
+    // Frames are placed by when the capture page painted them, which a loaded machine does late
+    // (in CI, up to a second after the frame was sent): a wider margin at the window's start,
+    // the dumped window being seconds long. A frame dated before the dump's start aired; one
+    // painted a second after it was, by every other measure, captured before it.
+    expect(frames.filter((f) => f.t > dumped.start + 5 * MARGIN && f.t < dumped.end - MARGIN).map((f) => f.counter)).toEqual([]);
     expect(frames.some((f) => f.t < dumped.start - 1_000)).toBe(true);
     expect(frames.some((f) => f.t > dumped.end + 1_000)).toBe(true);
   });
