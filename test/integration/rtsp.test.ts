@@ -1,10 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAME_MS } from '../support/encoder.ts';
-import { videoPts } from '../../server/media/ts-continuity.ts';
-import { decodeFeed, delayViolations, fileCounters, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
+import { decodeFeed, delayViolations, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { RtspCamera } from '../support/rtsp-camera.ts';
+import { firstRunDating } from '../support/master-clock.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
@@ -51,16 +51,9 @@ describe('RTSP: an IP camera pulled, its credentials kept secret', () => {
     // When the ingest dated each frame of the first master run, less when the camera sent it.
     const clock = s.cc.ingest.clockOf(seeded.courtroomId)!;
     const masterDir = path.join(s.cc.dirs.master, seeded.hearingId);
-    const firstRun = path.join(masterDir, (await readdir(masterDir)).filter((d) => /^m\d{4,9}$/.test(d)).sort()[0]!);
-    for (const f of (await readdir(firstRun)).filter((x) => x.endsWith('.ts')).sort()) {
-      const file = path.join(firstRun, f);
-      const counters = await fileCounters(file);
-      const pts = videoPts(await readFile(file)).sort((a, b) => a - b);
-      counters.forEach((c, k) => {
-        const sent = camera.sentAt(c);
-        const dated = pts[k] === undefined ? null : clock.captureOf(Math.round(pts[k]! * 1000));
-        if (sent !== undefined && dated !== null) datedAfterSent.push(dated - sent);
-      });
+    for (const { counter: c, dated } of await firstRunDating(masterDir, clock)) {
+      const sent = camera.sentAt(c);
+      if (sent !== undefined && dated !== null) datedAfterSent.push(dated - sent);
     }
     // The camera hangs with its connection open: the relay gives up on it and pulls it again.
     pullsBeforeStall = camera.asked.filter((a) => a === 'PLAY 200').length;

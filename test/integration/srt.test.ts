@@ -1,10 +1,10 @@
 import { createSocket } from 'node:dgram';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestEncoder } from '../support/encoder.ts';
-import { videoPts } from '../../server/media/ts-continuity.ts';
-import { decodeFeed, delayViolations, fileCounters, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
+import { decodeFeed, delayViolations, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
+import { firstRunDating } from '../support/master-clock.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -51,16 +51,7 @@ describe('SRT ingest: the stream key is the passphrase', () => {
     // For each frame of the first master run: when the ingest dated it, less when the encoder made it.
     const clock = s.cc.ingest.clockOf(seeded.courtroomId)!;
     const masterDir = path.join(s.cc.dirs.master, seeded.hearingId);
-    const firstRun = path.join(masterDir, (await readdir(masterDir)).filter((d) => /^m\d{4,9}$/.test(d)).sort()[0]!);
-    for (const f of (await readdir(firstRun)).filter((x) => x.endsWith('.ts')).sort()) {
-      const file = path.join(firstRun, f);
-      const counters = await fileCounters(file);
-      const pts = videoPts(await readFile(file)).sort((a, b) => a - b);
-      counters.forEach((c, k) => {
-        const dated = pts[k] === undefined || c <= 0 ? null : clock.captureOf(Math.round(pts[k]! * 1000));
-        if (dated !== null) datedAfterMade.push(dated - encoder.timeOf(c));
-      });
-    }
+    for (const { counter: c, dated } of await firstRunDating(masterDir, clock)) if (dated !== null && c > 0) datedAfterMade.push(dated - encoder.timeOf(c));
     await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/end`, {});
     await feed.untilEnded(D + 15_000);
     decoded = await decodeFeed(feed);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readMasterManifest, type MasterManifestLine } from '../../server/pipeline/master-manifest.ts';
 import { videoPts } from '../../server/media/ts-continuity.ts';
@@ -81,4 +81,22 @@ export function capturedBetween(calibrations: readonly Calibration[], counter: n
   const b = calibrations[k + 1];
   if (!b || counter < a.firstCounter) return a.capturedAt + (counter - a.firstCounter) * FRAME_MS;
   return a.capturedAt + ((counter - a.firstCounter) / (b.firstCounter - a.firstCounter)) * (b.capturedAt - a.capturedAt);
+}
+
+/**
+ * Every frame of a hearing's first master run with its counter and when the ingest dated it
+ * (null when the clock no longer knows its timestamp): what a dating test compares with when the
+ * frame was made or sent.
+ */
+export async function firstRunDating(masterDir: string, clock: { captureOf(t: number): number | null }): Promise<{ counter: number; dated: number | null }[]> {
+  const run = (await readdir(masterDir)).filter((d) => /^m\d{4,9}$/.test(d)).sort()[0];
+  if (run === undefined) return [];
+  const out: { counter: number; dated: number | null }[] = [];
+  for (const f of (await readdir(path.join(masterDir, run))).filter((x) => x.endsWith('.ts')).sort()) {
+    const file = path.join(masterDir, run, f);
+    const counters = await fileCounters(file);
+    const pts = videoPts(await readFile(file)).sort((a, b) => a - b);
+    counters.forEach((counter, k) => out.push({ counter, dated: pts[k] === undefined ? null : clock.captureOf(Math.round(pts[k]! * 1000)) }));
+  }
+  return out;
 }
