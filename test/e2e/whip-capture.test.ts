@@ -6,14 +6,14 @@ import { fakeCaptureArgs, launchChromium, signIn } from '../support/browser.ts';
 import { shownFrames } from '../support/counter-probe.ts';
 import { englishWords, seriousViolations } from '../support/axe.ts';
 import { fakeCaptureFiles } from '../support/fake-capture.ts';
-import { calibrateSegments, capturedBetween } from '../support/master-clock.ts';
+import { calibrateSegments, capturedBetween, datedCounters } from '../support/master-clock.ts';
 import { delayViolations, framesAndTone, PublicFeed, regionStats, type DecodedEntry } from '../support/public-feed.ts';
 import { ADMIN, seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { elapse, mapOnCores, waitFor } from '../support/wait.ts';
 
 const D = 4_000;
 const BLACK = { x: 0.25, y: 0.3, w: 0.3, h: 0.25 };
-/** Frames are dated from the master's calibration: a margin at each edge for the last frame's jitter. */
+/** Frames are placed where the server dated them: a margin at each edge for a segment's rounding. */
 const MARGIN = 300;
 
 interface Frame {
@@ -39,6 +39,7 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
   const marks: Record<string, number> = {};
   let dumped = { start: 0, end: 0 };
   let timeOf: (c: number) => number = () => 0;
+  let undatedAired: () => number[] = () => [-1];
   const shown: Record<string, string> = {};
   let verified: { ok: boolean } | null = null;
   let consolePage: Page;
@@ -111,9 +112,12 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
     reconnected = { before, after: s.cc.whip!.sessionOf(seeded.courtroomId)?.id ?? null };
     await page.click('#stop');
     await waitFor(() => s.cc.whip!.sessionOf(seeded.courtroomId) === null, 'the session to end on stop', 5_000);
-    // Counters placed on the ingest clock from the master (the first frame the server dated).
-    const calibrations = await calibrateSegments(path.join(s.dataDir, 'master', hearingId));
-    timeOf = (c) => capturedBetween(calibrations, c);
+    // Counters placed where the server dated them, read back from the master it sealed.
+    const masterDir = path.join(s.dataDir, 'master', hearingId);
+    const dated = await datedCounters(masterDir);
+    const calibrations = await calibrateSegments(masterDir);
+    timeOf = (c) => dated.get(c) ?? capturedBetween(calibrations, c);
+    undatedAired = () => frames.filter((f) => !dated.has(f.counter)).map((f) => f.counter);
     const perEntry = await mapOnCores(feed.sorted(), async (e) => {
       const seen = await framesAndTone(Buffer.from(await (await fetch(e.uri)).arrayBuffer()));
       const counters = seen.frames.map((f) => readCounter(f.subarray(0, 640 * 40)));
@@ -184,11 +188,11 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
 
   it('airs nothing the cut dumped, and airs on both sides of it', () => {
     expect(dumped.end - dumped.start).toBeGreaterThan(3_000);
-    // Frames are placed by when the capture page painted them, which a loaded machine does late
-    // (in CI, up to a second after the frame was sent): a wider margin at the window's start,
-    // the dumped window being seconds long. A frame dated before the dump's start aired; one
-    // painted a second after it was, by every other measure, captured before it.
-    expect(frames.filter((f) => f.t > dumped.start + 5 * MARGIN && f.t < dumped.end - MARGIN).map((f) => f.counter)).toEqual([]);
+    // Everything that aired came from the master, where the server dated it.
+    expect(undatedAired()).toEqual([]);
+    // Each frame is placed where the server dated it (the gate's own view), so a frame dated
+    // inside the dumped window that aired is a leak, however late anything painted.
+    expect(frames.filter((f) => f.t > dumped.start + MARGIN && f.t < dumped.end - MARGIN).map((f) => `${f.counter}@${Math.round(f.t - dumped.start)}`)).toEqual([]);
     expect(frames.some((f) => f.t < dumped.start - 1_000)).toBe(true);
     expect(frames.some((f) => f.t > dumped.end + 1_000)).toBe(true);
   });

@@ -100,3 +100,27 @@ export async function firstRunDating(masterDir: string, clock: { captureOf(t: nu
   }
   return out;
 }
+
+/**
+ * When the server dated each counter it took, from the master alone: a sealed segment's capture
+ * start is its first frame's dating (less a sound spill of at most 25 ms), and its frames follow by
+ * their own timestamps. This is the gate's own view of a frame, with no assumption about how the
+ * encoder paced its counters (a browser's fake camera skips and repeats under load). A counter seen
+ * in two places more than a frame apart (a looping capture file) is left out: its dating is unsure.
+ */
+export async function datedCounters(masterDir: string): Promise<Map<number, number>> {
+  const seen = new Map<number, number[]>();
+  for (const l of await readMasterManifest(masterDir)) {
+    if (l.dated !== 'clock' || l.captureStart === undefined) continue;
+    const file = path.join(masterDir, l.file);
+    const counters = await fileCounters(file);
+    const pts = videoPts(await readFile(file)).sort((a, b) => a - b);
+    if (pts[0] === undefined) continue;
+    counters.forEach((c, k) => {
+      if (c > 0 && pts[k] !== undefined) seen.set(c, [...(seen.get(c) ?? []), l.captureStart! + (pts[k]! - pts[0]!) * 1000]);
+    });
+  }
+  const out = new Map<number, number>();
+  for (const [c, ts] of seen) if (Math.max(...ts) - Math.min(...ts) <= FRAME_MS) out.set(c, Math.min(...ts));
+  return out;
+}
