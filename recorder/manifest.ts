@@ -22,6 +22,8 @@ export interface EntryBody {
   /** Capture interval, ms since the epoch (segments only). */
   readonly captureStart?: number;
   readonly captureEnd?: number;
+  /** aired: the timestamp (s) in the file that `captureStart` dates (absent before it was kept). */
+  readonly mediaStart?: number;
   readonly durationSec?: number;
   /** master: run and index of the recorder's output. aired: the public slot and rung. */
   readonly run?: number;

@@ -191,6 +191,7 @@ export class Recorder {
             rung,
             captureStart: r.captureStart,
             captureEnd: r.captureEnd,
+            ...(r.mediaStart !== undefined ? { mediaStart: r.mediaStart } : {}),
             durationSec: r.durationSec,
             outcome: r.outcome,
             reason: r.reason,

@@ -12,6 +12,11 @@ export interface AiredSlotMedia {
   readonly rung: string;
   /** The slot's capture interval as the gate decided it (ms since the epoch). */
   readonly captureStart: number;
+  /**
+   * The timestamp (s) `captureStart` dates, where the archive says (since the gate dated a slot
+   * from whichever came first, its picture or any rung's sound); else from just before the picture.
+   */
+  readonly mediaStart?: number;
   /** The slot's picture on the top video rung: its first frame's timestamp and its last frame's end. */
   readonly picture: MediaSpan | null;
   /** This rung's sound that is not silence (a splice's slated part and a mute are silent). */
@@ -38,7 +43,7 @@ export interface ExposedSound {
   readonly ms: number;
 }
 
-/** Where the gate dated a slot's start before its first frame (the sound spill it allowed for). */
+/** Where the gate dated a slot's start before its first frame (the sound spill it allowed for), in archives that do not say. */
 const SPILL_MS = 25;
 
 /** The parts of [from, to) that lie in none of `allowed` (sorted, disjoint). */
@@ -65,8 +70,8 @@ function airable(program: BroadcastProgram, until: number): Span[] {
 /**
  * The sound that aired outside the program, computed from the archived as-aired files alone (the
  * record of what went out): every loud stretch of a slot's sound, placed on the capture timeline
- * from the slot's picture (the gate dated a slot from just before its first frame), less what the
- * program let air, beyond `toleranceMs`, per rung and slot. Before issue 22 a run's first segment
+ * from the timestamp its capture start dates (`mediaStart`; in older archives, just before the
+ * first frame, from which the gate then dated a slot), less what the program let air, beyond `toleranceMs`, per rung and slot. Before issue 22 a run's first segment
  * led with sound from before its first frame, and the audio-only rung, cut by its own muxer, ran
  * about 1.6 s ahead of the pictures, so its slots aired sound from before edges.
  */
@@ -76,7 +81,8 @@ export function soundBeyondProgram(slots: readonly AiredSlotMedia[], program: Br
   return slots.flatMap((s) => {
     const picture = s.picture;
     if (!picture) return [];
-    const captureOf = (t: number): number => s.captureStart + SPILL_MS + (t - picture.start) * 1000;
+    const origin = s.mediaStart ?? picture.start - SPILL_MS / 1000;
+    const captureOf = (t: number): number => s.captureStart + (t - origin) * 1000;
     return s.loud
       .flatMap((l) => outside(captureOf(l.start), captureOf(l.end), allowed))
       .filter((x) => x.end - x.start > toleranceMs)

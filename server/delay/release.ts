@@ -23,6 +23,8 @@ export interface ReleaseRecord {
   readonly masks?: readonly string[];
   /** For aired media: the transcoder run it came from. */
   readonly run?: number;
+  /** For aired media dated on the ingest clock: the timestamp (s) in its files that `captureStart` dates. */
+  readonly mediaStart?: number;
   readonly durationSec: number;
   readonly releasedAt: number;
 }
@@ -91,6 +93,7 @@ export class SlotReleases {
         outcome: 'aired',
         reason: 'program',
         run: s.run,
+        ...(s.mediaStart !== undefined ? { mediaStart: s.mediaStart } : {}),
         durationSec: s.durationSec,
         ...(plan && plan.over.length > 0 ? { masks: plan.over.map((m) => m.id) } : {}),
         ...flags,

@@ -18,6 +18,11 @@ export interface SegmentDates {
   /** Contains the capture instant of every frame and audio sample in the segment. */
   readonly captureStart: number;
   readonly captureEnd: number;
+  /**
+   * The timestamp (s) that `captureStart` dates: the first frame's less a sound spill, or the
+   * first sound of any rung where it leads. What aired is placed on the capture timeline from it.
+   */
+  readonly mediaStart: number;
 }
 
 /** Where an audio sample may precede the segment's first frame, or outlast its last (one AAC frame, 21 ms). */
@@ -61,7 +66,7 @@ export function dateSegment(videoPtsSeconds: readonly number[], clock: CaptureCl
   const start = at(startMs) ?? (frames[0] as number) - (Math.round(first * 1000) + ahead - startMs);
   const end = at(endMs);
   if (end === null) return null;
-  return { frames, pts: videoPtsSeconds, captureStart: Math.min(start, frames[0] as number), captureEnd: Math.max(end, frames[frames.length - 1] as number) };
+  return { frames, pts: videoPtsSeconds, captureStart: Math.min(start, frames[0] as number), captureEnd: Math.max(end, frames[frames.length - 1] as number), mediaStart: startMs / 1000 };
 }
 
 /**

@@ -71,6 +71,8 @@ export interface CompletedSegment {
   readonly frames?: readonly number[];
   /** Each video frame's timestamp in seconds (as `t` in the transcoder's filters), with `frames`. */
   readonly pts?: readonly number[];
+  /** The timestamp (s) `captureStart` dates, with `frames` (pipeline/capture-dating.ts). */
+  readonly mediaStart?: number;
   /**
    * When the transcoder handled this segment's frames: not before `start` (no frame was ingested
    * earlier) and all by `end` (when it was listed). Live mask slots are proven against this,
@@ -222,7 +224,7 @@ export class SegmentWatcher {
         programDateTime: dated ? (dated.frames[0] as number) : Math.round(seen.at - durMs),
         durationSec,
         files,
-        ...(dated ? { frames: dated.frames, pts: dated.pts } : {}),
+        ...(dated ? { frames: dated.frames, pts: dated.pts, mediaStart: dated.mediaStart } : {}),
         produced,
       });
       this.firstSeen.delete(i);

@@ -169,6 +169,9 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
     expect([...kinds].sort()).toEqual(['aired', 'master', 'mp4', 'playlist', 'record']);
     const masked = manifest.entries.filter((e) => e.kind === 'aired' && e.masks?.includes(maskId));
     expect(masked.length).toBeGreaterThan(0);
+    // Each aired slot names the timestamp its capture start dates, from which its sound is placed.
+    const airedEntries = manifest.entries.filter((e) => e.kind === 'aired' && e.outcome === 'aired');
+    expect(airedEntries.filter((e) => typeof e.mediaStart !== 'number').map((e) => e.key)).toEqual([]);
     const master = manifest.entries.filter((e) => e.kind === 'master');
     expect(master.every((e) => e.dated === 'clock')).toBe(true);
     const masterKeys = new Set(master.map((m) => m.key));
@@ -238,6 +241,9 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
     expect(sealed.type).toContain('problem+json');
     expect((await s.api('GET', `/api/archive/hearings/${hearingId}/download/master.mp4`, undefined, archivist)).status).toBe(403);
 
+    // Each aired slot names the timestamp its capture start dates, from which its sound is placed.
+    const airedEntries = manifest.entries.filter((e) => e.kind === 'aired' && e.outcome === 'aired');
+    expect(airedEntries.filter((e) => typeof e.mediaStart !== 'number').map((e) => e.key)).toEqual([]);
     const master = manifest.entries.filter((e) => e.kind === 'master');
     const mid = master[Math.floor(master.length / 2)]!;
     const order = { reference: 'ORD-2026-114', judge: 'Judge Example', reason: 'appeal review', from: new Date(mid.captureStart!).toISOString(), to: new Date(mid.captureStart! + 3_000).toISOString(), expiresAt: new Date(Date.now() + 3_600_000).toISOString() };

@@ -70,6 +70,9 @@ describe('dating segments on the ingest clock', () => {
     expect(d.captureStart).toBeLessThan(plain.captureStart - 1_500);
     expect(d.captureEnd).toBeGreaterThanOrEqual(1_000_000 + 6_300);
     expect(d.captureEnd).toBeGreaterThan(plain.captureEnd + 200);
+    // It names the timestamp its start dates, so what aired can be placed from the files alone.
+    expect(d.mediaStart).toBe(2.4);
+    expect(plain.mediaStart).toBe(3.975);
   });
 
   it('dates sound stamped before the clock began back from the first frame, never later', () => {

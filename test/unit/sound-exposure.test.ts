@@ -43,6 +43,16 @@ describe('sound that aired outside the program, from the as-aired files', () => 
     expect(soundBeyondProgram([onAir, seam, silent], program, 43)).toEqual([]);
   });
 
+  it('places sound from the timestamp the gate dated the slot from, where the archive names it', () => {
+    // The audio-only rung's own muxer cut its sound 100 ms before the picture; the gate dated the
+    // slot (resumed at 30 s) from that sound. Placed from the picture, it would seem to lead the
+    // resume by 75 ms.
+    const dated = { seq: 12, rung: 'audio', captureStart: 30_000, mediaStart: 23.9, picture: { start: 24, end: 26 }, loud: [{ start: 23.9, end: 26 }] };
+    expect(soundBeyondProgram([dated], program, 43)).toEqual([]);
+    const { mediaStart: _, ...undated } = dated;
+    expect(soundBeyondProgram([undated], program, 43)).toMatchObject([{ from: 29_925, to: 30_000, ms: 75 }]);
+  });
+
   it('listens only where sound could stray: a splice, or sound beyond its picture', () => {
     const picture = { start: 4, end: 6 };
     expect(needsListening({ spliced: false, picture, sound: { start: 3.98, end: 6.02 } }, 43)).toBe(false);
