@@ -50,6 +50,7 @@ import { WhipIngest } from './ingest/whip-ingest.ts';
 import { WhepPreview } from './ingest/whep-preview.ts';
 import { CourtcastError } from './domain/errors.ts';
 import { WeriftEndpoint } from './webrtc/werift-endpoint.ts';
+import { ReadPulse } from './media/read-pulse.ts';
 
 /** A running Courtcast: its bound ports, its services, and a clean shutdown. */
 export interface Courtcast {
@@ -131,8 +132,11 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const whipIngest: { current: WhipIngest | null } = { current: null };
   // Ingest follows HTTP's interface unless told otherwise, so a loopback-only server is loopback-only.
   const ingestHost = config.ingest.bindHost ?? config.http.host;
+  // Every media read on this process, so that starts, resumes and lifts wait until what reached us was read.
+  const pulse = new ReadPulse();
   const ingest = new RtmpIngest({
     port: config.ingest.rtmpPort,
+    pulse,
     host: ingestHost,
     resolveKey: (key) => {
       const id = registry.courtroomIdByKey(key);
@@ -145,7 +149,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const rtmpPort = await ingest.start();
 
   const endpoint = config.webrtc.enabled
-    ? new WeriftEndpoint({ hostAddresses: config.webrtc.hostAddresses, announcedAddresses: config.webrtc.announcedAddresses, iceServers: config.webrtc.iceServers, logger, ...(config.webrtc.portRange ? { portRange: config.webrtc.portRange } : {}) })
+    ? new WeriftEndpoint({ hostAddresses: config.webrtc.hostAddresses, announcedAddresses: config.webrtc.announcedAddresses, iceServers: config.webrtc.iceServers, logger, pulse, ...(config.webrtc.portRange ? { portRange: config.webrtc.portRange } : {}) })
     : null;
   const whip: WhipIngest | null = endpoint
     ? new WhipIngest({
@@ -182,6 +186,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
   const broadcasts = new BroadcastService({
     cluster,
+    mediaRead: () => pulse.settled(),
     governance,
     registry,
     state,

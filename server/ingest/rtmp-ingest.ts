@@ -4,6 +4,7 @@ import nmsContext from 'node-media-server/src/node_core_ctx.js';
 import NmsLogger from 'node-media-server/src/node_core_logger.js';
 import { TypedEmitter } from '../domain/events.ts';
 import type { Logger } from '../domain/logger.ts';
+import type { ReadPulse } from '../media/read-pulse.ts';
 import { IngestClock } from './ingest-clock.ts';
 import { PullTokens } from './pull-tokens.ts';
 import type { Ingest, IngestEvents, IngestStats } from './ingest.ts';
@@ -36,6 +37,8 @@ export interface RtmpIngestOptions {
    * the message's own arrival (WHIP: when werift received it); null where it does not.
    */
   readonly arrivalOf?: (courtroomId: string, kind: 'audio' | 'video', timestampMs: number) => number | null;
+  /** Told of every media message read, for commands that wait until what reached us was read. */
+  readonly pulse?: ReadPulse;
   /** What each publish keeps for the master's reader until it joins (see PreRoll). */
   readonly preRoll?: PreRollLimits;
   readonly now?: () => number;
@@ -189,6 +192,7 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
 
   /** Dates a publisher's message on its clock, then lets held readers decide whether it reaches them. */
   private onMedia(sessionId: string, message: RtmpMediaMessage, at: number): void {
+    this.o.pulse?.read();
     const p = this.publishers.get(sessionId);
     if (!p) return;
     // A relay's arrival is later than its media's, never earlier: the earlier one dates the media.

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useSdesMid, type RTCRtpTransceiver } from 'werift';
 import { CourtcastError } from '../domain/errors.ts';
+import type { ReadPulse } from '../media/read-pulse.ts';
 import type { Logger } from '../domain/logger.ts';
 import { announceAddresses, withoutLoopbackReflexive } from './announce.ts';
 import { LoopbackStun } from './loopback-stun.ts';
@@ -19,6 +20,8 @@ export interface WeriftOptions {
   readonly logger: Logger;
   /** How long gathering our candidates may take before we answer with what we have. */
   readonly gatherTimeoutMs?: number;
+  /** Told of every media packet read, for commands that wait until what reached us was read. */
+  readonly pulse?: ReadPulse;
 }
 
 /**
@@ -85,6 +88,7 @@ class WeriftPublisher implements Publisher {
   constructor(
     private readonly pc: RTCPeerConnection,
     private readonly logger: Logger,
+    private readonly pulse?: ReadPulse,
   ) {
     // A send to a reader that is not listening yet is only an ICMP error; it must not throw.
     this.socket.on('error', () => undefined);
@@ -110,6 +114,7 @@ class WeriftPublisher implements Publisher {
         this.requestKeyframe();
         for (const ms of [400, 1_000]) setTimeout(() => !this.closed && this.requestKeyframe(), ms).unref();
       }
+      this.pulse?.read();
       const packet = rtp.serialize();
       this.bytes += packet.length;
       this.lastMediaAt = Date.now();
@@ -279,7 +284,7 @@ export class WeriftEndpoint implements WebRtcEndpoint {
 
   async publish(offer: string): Promise<Publisher> {
     const pc = await this.peer('publisher');
-    const publisher = new WeriftPublisher(pc, this.o.logger);
+    const publisher = new WeriftPublisher(pc, this.o.logger, this.o.pulse);
     try {
       publisher.answer = await this.answer(pc, offer, 'recvonly', () => undefined);
     } catch (err) {

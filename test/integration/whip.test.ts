@@ -352,10 +352,11 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
   it('airs no sound that reached us before the start, inside the dumped window or after the end, on any rung (the audio-only one too), by ear', () => {
     const reached = soundReached(audioSent, epoch + source.firstCounter * FRAME_MS);
     // An AAC frame is dated by the arrival of the last Opus it was made from, up to 43 ms on, so
-    // sound that reached us up to 43 ms before a start airs by right. A loaded event loop also
-    // reads a packet a little after it reached the socket (RTMP's edges are bracketed on the
-    // server for the same reason): up to 60 ms more. Nothing earlier may air; dating 150 ms late
-    // still fails this.
+    // sound that reached us up to 43 ms before a start airs by right. Once in CI, sound this
+    // client handed to werift 66 ms before a start aired: a start's edge is now taken only once
+    // what had reached our sockets was read (media/read-pulse.ts), but a hog on this event loop
+    // (45 ms of every 60) did not make it happen with or without that, so its cause is not
+    // proven. Until it is, 60 ms more are allowed; dating 150 ms late still fails this.
     const span = 43 + 60;
     const spans = [
       { name: 'before the start', start: Number.NEGATIVE_INFINITY, end: reached.by(wall.start!.before) - span },

@@ -31,6 +31,8 @@ export interface BroadcastServiceOptions extends HearingFactoryOptions {
   readonly governance: Governance;
   /** Which node runs each live hearing; commands for a hearing run elsewhere are carried there. */
   readonly cluster: Cluster;
+  /** Resolves once the media that reached our sockets has been read: edges that add exposure wait for it. */
+  readonly mediaRead?: () => Promise<unknown>;
   /**
    * How a courtroom's encoder reaches the master when it is not kept as sent (a WHIP publisher's
    * sound, a VP8 picture), put on the record as its encoder connects; null when kept as sent.

@@ -12,6 +12,11 @@ export interface CommandGateOptions {
   readonly audit: Pick<AuditTrail, 'ready' | 'append'>;
   readonly registry: Pick<Registry, 'hearing'>;
   readonly logger: Logger;
+  /**
+   * Resolves once the media that had reached our sockets has been read, and so dated
+   * (media/read-pulse.ts). Without it, an edge is taken at once.
+   */
+  readonly mediaRead?: () => Promise<unknown>;
 }
 
 /**
@@ -24,14 +29,18 @@ export class CommandGate {
 
   /**
    * A command that adds exposure needs the broadcast cleared (an approval in force) and the audit
-   * trail able to record it; a store that cannot say refuses it. One that removes exposure passes
-   * at once and touches no store: it must act on the live hearing before anything can stall it.
+   * trail able to record it; a store that cannot say refuses it. Its edge is then taken only once
+   * the media that reached us before it has been read: media is dated when it is read, and on a
+   * busy event loop what came before the command could otherwise be dated after it and air. One
+   * that removes exposure passes at once and touches no store: it must act on the live hearing
+   * before anything can stall it (and media read late is dated late, so stays on the safe side).
    */
   async admit(hearingId: string, cmd: CommandName, hearing?: Hearing): Promise<void> {
     const policy = policyOf(cmd);
     if (policy.exposure === 'removes') return;
     await this.mustBeCleared(hearing ?? (await this.o.registry.hearing(hearingId)), policy.done);
     if (!(await this.o.audit.ready(hearingId))) throw new CourtcastError('STORE_UNAVAILABLE', `the audit trail cannot record it now, so the hearing was not ${policy.done}`);
+    await this.o.mediaRead?.();
   }
 
   /**
