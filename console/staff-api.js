@@ -75,6 +75,17 @@ export const staffClient = (api) => ({
    */
   rotateKey: (p) => api('POST', `/api/courtrooms/${encodeURIComponent(p.id)}/rotate-key`),
   /**
+   * PUT /api/courtrooms/:id/sources: Replace the courtroom's further cameras (returns the pushed ones' keys); a source removed or re-keyed is disconnected
+   * @param {{ id: string }} p
+   * @param {Array<{ name: string, label: string, ingest?: "rtmp" | "rtsp", camera?: { url: string, transport?: "tcp" | "udp" } }>} body
+   */
+  setSources: (p, body) => api('PUT', `/api/courtrooms/${encodeURIComponent(p.id)}/sources`, body),
+  /**
+   * POST /api/courtrooms/:id/sources/:name/rotate-key: Rotate a pushed source's key; the old key stops working at once
+   * @param {{ id: string, name: string }} p
+   */
+  rotateSourceKey: (p) => api('POST', `/api/courtrooms/${encodeURIComponent(p.id)}/sources/${encodeURIComponent(p.name)}/rotate-key`),
+  /**
    * PUT /api/courtrooms/:id/presets: Replace the courtroom mask presets
    * @param {{ id: string }} p
    * @param {Array<{ name: string, region: { x: number, y: number, w: number, h: number }, key?: string }>} body

@@ -5,7 +5,7 @@
  * by a newer node survives being read and written back by an older one.
  */
 import { z } from 'zod';
-import { CASE_TYPES, COURT_LANGUAGES, INGEST_PROTOCOLS, PRIVACY_GROUNDS, type Court, type Courtroom, type Hearing } from './courts.ts';
+import { CASE_TYPES, COURT_LANGUAGES, INGEST_PROTOCOLS, PRIVACY_GROUNDS, SOURCE_NAME, SOURCE_PROTOCOLS, type Court, type Courtroom, type Hearing } from './courts.ts';
 import { BROADCAST_SCOPES, OBJECTORS, type ActorRef, type GovernanceRecord } from './governance.ts';
 import type { CourtId, CourtroomId, HearingId } from './ids.ts';
 import { MASK_KINDS, STANDING_MASK_KINDS, type Mask } from './masks.ts';
@@ -29,6 +29,17 @@ export const courtroomCodec: z.ZodType<Courtroom> = z.looseObject({
   streamKey: z.string(),
   keyRotatedAt: z.string(),
   presets: z.array(z.looseObject({ name: z.string(), region, key: z.string().optional() })).optional(),
+  sources: z
+    .array(
+      z.looseObject({
+        name: z.string().regex(SOURCE_NAME),
+        label: z.string(),
+        ingest: z.enum(SOURCE_PROTOCOLS),
+        streamKey: z.string().optional(),
+        camera: z.looseObject({ url: z.string(), transport: z.enum(['tcp', 'udp']) }).optional(),
+      }),
+    )
+    .optional(),
 });
 
 export const hearingCodec: z.ZodType<Hearing> = z.looseObject({

@@ -60,6 +60,44 @@ export interface Courtroom {
   readonly keyRotatedAt: string;
   /** Named mask regions an admin defines once ("witness box") and clerks apply with one click. */
   readonly presets?: readonly MaskPreset[];
+  /** The courtroom's further cameras (the bench, the witness box, the evidence screen…), beside its own feed. */
+  readonly sources?: readonly CourtroomSource[];
+}
+
+/** How a further camera reaches us: pushed over RTMP under a key of its own, or pulled over RTSP. */
+export const SOURCE_PROTOCOLS = ['rtmp', 'rtsp'] as const;
+export type SourceProtocol = (typeof SOURCE_PROTOCOLS)[number];
+
+/** A source's name: lower-case letters, digits and dashes, as the console and the archive name it. */
+export const SOURCE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** Most further cameras one courtroom has. */
+export const MAX_SOURCES = 8;
+
+/** One of a courtroom's further cameras. */
+export interface CourtroomSource {
+  readonly name: string;
+  /** What the console shows ("Witness box"). */
+  readonly label: string;
+  readonly ingest: SourceProtocol;
+  /** Secret, pushed sources only: the key its encoder publishes with. */
+  readonly streamKey?: string;
+  /** RTSP sources only: the camera the server pulls. */
+  readonly camera?: CameraSource;
+}
+
+/**
+ * Where the ingest keeps a source's stream: beside its courtroom's, under a name of its own, so it
+ * gets its own clock and is never taken for the courtroom's feed. Pure.
+ */
+export const sourceStreamId = (courtroomId: string, source: string): string => `${courtroomId}.${source}`;
+
+/** The courtroom and source of a source's stream id, or null for a courtroom's own feed. Pure. */
+export function sourceOfStream(streamId: string): { readonly courtroomId: string; readonly source: string } | null {
+  const dot = streamId.indexOf('.');
+  if (dot < 0) return null;
+  const source = streamId.slice(dot + 1);
+  return SOURCE_NAME.test(source) ? { courtroomId: streamId.slice(0, dot), source } : null;
 }
 
 /** A named region of a courtroom's picture, with an optional one-key shortcut. */

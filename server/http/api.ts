@@ -1,7 +1,7 @@
 import express, { Router, type RequestHandler, type Response } from 'express';
 import { problemRateLimit } from './rate-limit.ts';
 import { z } from 'zod';
-import { cameraView, type CameraView, type Courtroom, type Hearing } from '../domain/courts.ts';
+import { cameraView, sourceStreamId, type CameraView, type Courtroom, type CourtroomSource, type Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { REPLAY_DECISIONS } from '../domain/public-state.ts';
 import { hasRole, mayApprove, mayControl, mayReadAudit, publicUser, type Principal } from '../domain/users.ts';
@@ -15,7 +15,7 @@ import type { PreviewPiece } from '../service/broadcast/preview.ts';
 import { previewFile, previewRun } from '../service/cluster/remote-calls.ts';
 import type { Registry } from '../service/court/registry.ts';
 import type { Replays } from '../service/publicity/replays.ts';
-import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, hearingPatchBody } from './schemas.ts';
+import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, hearingPatchBody, sourceNameParam, sourcesBody } from './schemas.ts';
 import { governanceRoutes } from './governance-api.ts';
 import { accountsRoutes } from './accounts-api.ts';
 import { commandDescription } from './command-docs.ts';
@@ -40,10 +40,14 @@ const replayBody = z
   .object({ decision: z.enum(REPLAY_DECISIONS), reason: z.string().trim().min(1).max(2000).optional() })
   .strict();
 
-/** A courtroom as staff see it: its camera without credentials, which nobody is shown; the stream key for admins only. */
-const courtroomView = (r: Courtroom, o: { key: boolean }): Omit<Courtroom, 'streamKey' | 'camera'> & { streamKey?: string; camera?: CameraView } => {
-  const { streamKey, camera, ...rest } = r;
-  return { ...rest, ...(o.key ? { streamKey } : {}), ...(camera ? { camera: cameraView(camera) } : {}) };
+/** A source as staff see it: like its courtroom, its camera without credentials and its key for admins only. */
+type SourceView = Omit<CourtroomSource, 'streamKey' | 'camera'> & { streamKey?: string; camera?: CameraView };
+
+/** A courtroom as staff see it: its cameras without credentials, which nobody is shown; stream keys for admins only. */
+const courtroomView = (r: Courtroom, o: { key: boolean }): Omit<Courtroom, 'streamKey' | 'camera' | 'sources'> & { streamKey?: string; camera?: CameraView; sources?: SourceView[] } => {
+  const { streamKey, camera, sources, ...rest } = r;
+  const sourceView = ({ streamKey: key, camera: cam, ...x }: CourtroomSource): SourceView => ({ ...x, ...(o.key && key ? { streamKey: key } : {}), ...(cam ? { camera: cameraView(cam) } : {}) });
+  return { ...rest, ...(o.key ? { streamKey } : {}), ...(camera ? { camera: cameraView(camera) } : {}), ...(sources ? { sources: sources.map(sourceView) } : {}) };
 };
 
 const id = { id: idParam };
@@ -86,6 +90,24 @@ export function staffRoutes(d: StaffApiDeps): AnyRoute[] {
       handler: async ({ params }) => {
         const room = await registry.rotateKey(params.id);
         broadcasts.kickEncoder(room.id);
+        return courtroomView(room, { key: true });
+      },
+    }),
+    defineRoute({
+      method: 'put', path: '/courtrooms/:id/sources', name: 'setSources', auth: ['admin'], summary: "Replace the courtroom's further cameras (returns the pushed ones' keys); a source removed or re-keyed is disconnected", params: id, body: sourcesBody, ok: { status: 200, description: 'courtroom' },
+      handler: async ({ params, body }) => {
+        const before = await registry.courtroom(params.id);
+        const room = await registry.setSources(params.id, body);
+        const keyOf = (r: Courtroom, name: string) => r.sources?.find((x) => x.name === name)?.streamKey;
+        for (const x of before.sources ?? []) if (keyOf(room, x.name) !== x.streamKey) broadcasts.kickEncoder(sourceStreamId(room.id, x.name));
+        return courtroomView(room, { key: true });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/courtrooms/:id/sources/:name/rotate-key', name: 'rotateSourceKey', auth: ['admin'], summary: "Rotate a pushed source's key; the old key stops working at once", params: { id: idParam, name: sourceNameParam }, ok: { status: 200, description: 'courtroom' },
+      handler: async ({ params }) => {
+        const room = await registry.rotateSourceKey(params.id, params.name);
+        broadcasts.kickEncoder(sourceStreamId(room.id, params.name));
         return courtroomView(room, { key: true });
       },
     }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HTTP_BROADCAST_COMMANDS } from '../domain/commands.ts';
-import { CASE_TYPES, COURT_LANGUAGES, INGEST_PROTOCOLS, PRIVACY_GROUNDS } from '../domain/courts.ts';
+import { CASE_TYPES, COURT_LANGUAGES, INGEST_PROTOCOLS, MAX_SOURCES, PRIVACY_GROUNDS, SOURCE_NAME, SOURCE_PROTOCOLS } from '../domain/courts.ts';
 import { isRegionKind, maskPolicy, STANDING_MASK_KINDS } from '../domain/masks.ts';
 import { BROADCAST_SCOPES, OBJECTORS } from '../domain/governance.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
@@ -55,6 +55,25 @@ export const newCourtroomBody = z
   })
   .strict()
   .refine((b) => (b.ingest === 'rtsp') === (b.camera !== undefined), { message: 'an RTSP courtroom needs its camera, and only it has one', path: ['camera'] });
+
+/** A source's name in a path. */
+export const sourceNameParam = z.string().regex(SOURCE_NAME, 'not a source name');
+
+/** PUT /api/courtrooms/:id/sources: the courtroom's further cameras, each pushed over RTMP or pulled over RTSP. */
+export const sourcesBody = z
+  .array(
+    z
+      .object({
+        name: z.string().regex(SOURCE_NAME, 'a name of lower-case letters, digits and dashes, starting with a letter (at most 32)'),
+        label: text(60),
+        ingest: z.enum(SOURCE_PROTOCOLS).default('rtmp'),
+        camera: z.object({ url: rtspUrl, transport: z.enum(['tcp', 'udp']).default('tcp') }).strict().optional(),
+      })
+      .strict()
+      .refine((x) => (x.ingest === 'rtsp') === (x.camera !== undefined), { message: 'an RTSP source needs its camera, and only it has one', path: ['camera'] }),
+  )
+  .max(MAX_SOURCES)
+  .refine((l) => new Set(l.map((x) => x.name)).size === l.length, 'source names must be unique');
 
 /** A ground for privacy; "other" must say what. */
 const privacyGround = z

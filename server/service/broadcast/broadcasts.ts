@@ -1,6 +1,6 @@
 import type { AuditActor, AuditTrail } from '../../audit/trail.ts';
 import { policyOf, reasonRequired, type BroadcastCommand } from '../../domain/commands.ts';
-import type { Hearing } from '../../domain/courts.ts';
+import { sourceOfStream, type Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
 import { TypedEmitter } from '../../domain/events.ts';
 import type { MaskRequest } from '../../domain/mask-request.ts';
@@ -78,12 +78,15 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       handle: (id) => this.maskable(id),
     });
     this.placement = new Placement({ ...o, now: this.now }, { runsHere: (id) => this.sessions.has(id), takeOver: (h) => this.arrivals.recoverOne(h, 'taken-over') });
+    // A courtroom's further cameras publish streams of their own, which are never its feed.
     o.ingest.on('publish', ({ courtroomId }) => {
+      if (sourceOfStream(courtroomId)) return;
       const here = this.sessions.ofCourtroom(courtroomId);
       here?.encoderConnected();
       this.placement.encoderArrived(courtroomId, here !== undefined);
     });
     o.ingest.on('unpublish', ({ courtroomId }) => {
+      if (sourceOfStream(courtroomId)) return;
       this.placement.encoderLeft(courtroomId);
       void this.sessions.ofCourtroom(courtroomId)?.encoderLost();
     });

@@ -1,7 +1,7 @@
 import { settleWithin } from '../../domain/deadline.ts';
 import { CourtcastError } from '../../domain/errors.ts';
-import { delayAllowed, type CaseType, type Court, type CourtLanguage, type Courtroom, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type CameraSource, type MaskPreset, type PrivacyGround, type StandingMask } from '../../domain/courts.ts';
-import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type CourtroomId, type HearingId } from '../../domain/ids.ts';
+import { delayAllowed, sourceOfStream, sourceStreamId, type CaseType, type Court, type CourtLanguage, type Courtroom, type CourtroomSource, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type CameraSource, type MaskPreset, type PrivacyGround, type SourceProtocol, type StandingMask } from '../../domain/courts.ts';
+import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type HearingId } from '../../domain/ids.ts';
 import { mayControl, type Principal } from '../../domain/users.ts';
 import { courtCodec, courtroomCodec, hearingCodec } from '../../domain/codecs.ts';
 import { Records, VersionedRecords } from '../../store/records.ts';
@@ -20,6 +20,19 @@ export interface NewHearing {
   readonly standingMasks?: readonly StandingMask[];
 }
 
+/** A further camera as an admin configures it, already validated for shape at the edge. */
+export interface NewSource {
+  readonly name: string;
+  readonly label: string;
+  readonly ingest: SourceProtocol;
+  readonly camera?: CameraSource;
+}
+
+/** Every stream a courtroom publishes under a key, with that key: its own feed and its pushed sources. Pure. */
+function keysOf(room: Courtroom): [string, string][] {
+  return [[room.id, room.streamKey], ...(room.sources ?? []).flatMap((x): [string, string][] => (x.streamKey ? [[sourceStreamId(room.id, x.name), x.streamKey]] : []))];
+}
+
 /** A change to a scheduled hearing's details or restrictions. */
 export type HearingPatch = Partial<Pick<Hearing, 'caseNumber' | 'title' | 'caseType' | 'scheduledStart' | 'isPublic' | 'grounds' | 'standingMasks'>>;
 
@@ -31,7 +44,8 @@ export type HearingPatch = Partial<Pick<Hearing, 'caseNumber' | 'title' | 'caseT
 const PRESET_READ_MS = 250;
 
 export class Registry {
-  private readonly byKey = new Map<string, CourtroomId>();
+  /** Stream id (a courtroom's own, or a source's) by its current key. */
+  private readonly byKey = new Map<string, string>();
   private readonly keyOfRoom = new Map<string, string>();
   /** Each courtroom's presets as this node last read or wrote them, for masks asked while the store stalls. */
   private readonly knownPresets = new Map<string, readonly MaskPreset[]>();
@@ -63,27 +77,35 @@ export class Registry {
    */
   async refreshKeys(): Promise<string[]> {
     const rooms = await this.roomRecords.list();
-    const rotated = rooms.filter((r) => this.keyOfRoom.has(r.id) && this.keyOfRoom.get(r.id) !== r.streamKey).map((r) => r.id);
+    const current = new Map(rooms.flatMap((r) => [...keysOf(r)]));
+    const rotated = [...this.keyOfRoom].filter(([stream, key]) => current.get(stream) !== key).map(([stream]) => stream);
     this.byKey.clear();
     this.keyOfRoom.clear();
     for (const room of rooms) this.indexKey(room);
     return rotated;
   }
 
-  private indexKey(room: Courtroom, previousKey?: string): void {
+  /** Indexes a courtroom's keys, its own and its pushed sources'; keys it no longer has stop working. */
+  private indexKey(room: Courtroom): void {
     this.knownPresets.set(room.id, room.presets ?? []);
-    if (previousKey) this.byKey.delete(previousKey);
-    this.byKey.set(room.streamKey, room.id);
-    this.keyOfRoom.set(room.id, room.streamKey);
+    for (const [stream, key] of [...this.keyOfRoom]) {
+      if (stream !== room.id && sourceOfStream(stream)?.courtroomId !== room.id) continue;
+      this.byKey.delete(key);
+      this.keyOfRoom.delete(stream);
+    }
+    for (const [stream, key] of keysOf(room)) {
+      this.byKey.set(key, stream);
+      this.keyOfRoom.set(stream, key);
+    }
   }
 
-  /** The current stream key of a courtroom (synchronous: FFmpeg runs read it at spawn). */
-  currentKey(courtroomId: string): string | null {
-    return this.keyOfRoom.get(courtroomId) ?? null;
+  /** The current stream key of a courtroom, or of a source's stream (synchronous: FFmpeg runs read it at spawn). */
+  currentKey(streamId: string): string | null {
+    return this.keyOfRoom.get(streamId) ?? null;
   }
 
-  /** The courtroom whose current key this is. */
-  courtroomIdByKey(key: string): CourtroomId | null {
+  /** The stream this key publishes: a courtroom's own feed (its id) or one of its sources (domain/courts.ts `sourceStreamId`). */
+  courtroomIdByKey(key: string): string | null {
     return this.byKey.get(key) ?? null;
   }
 
@@ -143,7 +165,41 @@ export class Registry {
     const room = await this.courtroom(id);
     const next: Courtroom = { ...room, streamKey: newStreamKey(), keyRotatedAt: new Date(this.now()).toISOString() };
     await this.roomRecords.put(id, next);
-    this.indexKey(next, room.streamKey);
+    this.indexKey(next);
+    return next;
+  }
+
+  /**
+   * Replaces a courtroom's further cameras. A pushed source keeps its key while it keeps its name
+   * and stays pushed; a new one gets a key of its own; one removed (or now pulled) loses its key at once.
+   */
+  async setSources(courtroomId: string, sources: readonly NewSource[]): Promise<Courtroom> {
+    const room = await this.courtroom(courtroomId);
+    const names = sources.map((x) => x.name);
+    if (new Set(names).size !== names.length) throw new CourtcastError('VALIDATION_FAILED', 'source names must be unique');
+    const kept = new Map((room.sources ?? []).map((x) => [x.name, x]));
+    const next: Courtroom = {
+      ...room,
+      sources: sources.map((x): CourtroomSource => {
+        if (x.ingest === 'rtsp') return { name: x.name, label: x.label, ingest: 'rtsp', ...(x.camera ? { camera: { url: x.camera.url, transport: x.camera.transport } } : {}) };
+        const before = kept.get(x.name);
+        return { name: x.name, label: x.label, ingest: 'rtmp', streamKey: before?.ingest === 'rtmp' && before.streamKey ? before.streamKey : newStreamKey() };
+      }),
+    };
+    await this.roomRecords.put(room.id, next);
+    this.indexKey(next);
+    return next;
+  }
+
+  /** Issues a new key for a pushed source; the old one stops working at once. */
+  async rotateSourceKey(courtroomId: string, name: string): Promise<Courtroom> {
+    const room = await this.courtroom(courtroomId);
+    const source = (room.sources ?? []).find((x) => x.name === name);
+    if (!source) throw new CourtcastError('NOT_FOUND', `courtroom ${courtroomId} has no source "${name}"`);
+    if (source.ingest !== 'rtmp') throw new CourtcastError('INVALID_TRANSITION', `"${name}" is pulled over RTSP: it has no key`);
+    const next: Courtroom = { ...room, sources: (room.sources ?? []).map((x) => (x.name === name ? { ...x, streamKey: newStreamKey() } : x)) };
+    await this.roomRecords.put(room.id, next);
+    this.indexKey(next);
     return next;
   }
 

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sourceStreamId } from '../../server/domain/courts.ts';
+import { TestEncoder } from '../support/encoder.ts';
+import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { waitFor } from '../support/wait.ts';
+
+interface SourceView {
+  name: string;
+  label: string;
+  ingest: string;
+  streamKey?: string;
+  camera?: { url: string; transport: string; credentials: boolean };
+}
+
+/**
+ * A courtroom's further cameras, as an admin configures them: named, each pushed over RTMP under a
+ * key of its own or pulled over RTSP, their secrets kept like the courtroom's own; a pushed one
+ * reaches the ingest as a stream of its own, with its own clock, never taken for the courtroom's feed.
+ */
+describe("a courtroom's further cameras", () => {
+  let s: TestServer;
+  let seeded: Awaited<ReturnType<typeof seedHearing>>;
+  let clerk = '';
+  const encoders: TestEncoder[] = [];
+  const sources = [
+    { name: 'witness', label: 'Witness box' },
+    { name: 'gallery', label: 'Public gallery', ingest: 'rtsp', camera: { url: 'rtsp://viewer:s3cret-pass@192.0.2.7:554/stream1', transport: 'udp' } },
+  ];
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    seeded = await seedHearing(s, { delaySeconds: 2 });
+    expect((await s.api('POST', '/api/users', { username: 'clerk-src', password: 'clerk-src-password', roles: ['clerk'], courtroomIds: [seeded.courtroomId] })).status).toBe(201);
+    clerk = await s.login('clerk-src', 'clerk-src-password');
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const e of encoders) await e.kill();
+    await s?.close();
+  });
+
+  it('refuses sources that are malformed, with a problem+json 400, and changes nothing', async () => {
+    const bad: unknown[] = [
+      {},
+      [{ name: 'Witness', label: 'x' }],
+      [{ name: '1st', label: 'x' }],
+      [{ name: 'w'.repeat(33), label: 'x' }],
+      [{ name: 'witness', label: '' }],
+      [{ name: 'witness', label: 'x'.repeat(61) }],
+      [{ name: 'witness', label: 'x', ingest: 'srt' }],
+      [{ name: 'witness', label: 'x', ingest: 'rtsp' }],
+      [{ name: 'witness', label: 'x', camera: { url: 'rtsp://192.0.2.7/s' } }],
+      [{ name: 'witness', label: 'x', ingest: 'rtsp', camera: { url: 'http://192.0.2.7/s' } }],
+      [{ name: 'witness', label: 'x', streamKey: 'chosen-by-me' }],
+      [{ name: 'witness', label: 'x' }, { name: 'witness', label: 'y' }],
+      Array.from({ length: 9 }, (_, i) => ({ name: `cam-${i}`, label: `Camera ${i}` })),
+    ];
+    for (const body of bad) {
+      const res = await s.api('PUT', `/api/courtrooms/${seeded.courtroomId}/sources`, body);
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(res.type).toMatch(/^application\/problem\+json/);
+    }
+    expect((await s.api('PUT', `/api/courtrooms/${seeded.courtroomId}/sources`, [], clerk)).status).toBe(403);
+    expect((await s.api<{ sources?: unknown }>('GET', `/api/courtrooms/${seeded.courtroomId}`)).body.sources).toBeUndefined();
+  });
+
+  it('gives each pushed source a key of its own, for admins only, and never shows a camera’s credentials', async () => {
+    const set = await s.api<{ sources: SourceView[] }>('PUT', `/api/courtrooms/${seeded.courtroomId}/sources`, sources);
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    const [witness, gallery] = set.body.sources;
+    expect(witness).toMatchObject({ name: 'witness', label: 'Witness box', ingest: 'rtmp' });
+    expect(witness!.streamKey!.length).toBeGreaterThanOrEqual(16);
+    expect(witness!.streamKey).not.toBe(seeded.streamKey);
+    expect(gallery).toEqual({ name: 'gallery', label: 'Public gallery', ingest: 'rtsp', camera: { url: 'rtsp://192.0.2.7:554/stream1', transport: 'udp', credentials: true } });
+    const asClerk = await s.api<{ sources: SourceView[]; streamKey?: string }>('GET', `/api/courtrooms/${seeded.courtroomId}`, undefined, clerk);
+    expect(asClerk.body.sources.map((x) => x.streamKey)).toEqual([undefined, undefined]);
+    expect(JSON.stringify(asClerk.body)).not.toContain('s3cret-pass');
+    // Saved again unchanged, a pushed source keeps its key.
+    const again = await s.api<{ sources: SourceView[] }>('PUT', `/api/courtrooms/${seeded.courtroomId}/sources`, sources);
+    expect(again.body.sources[0]!.streamKey).toBe(witness!.streamKey);
+  });
+
+  it("takes a pushed source's stream beside the courtroom's feed, on a clock of its own, and drops it when its key is rotated or it is removed", async () => {
+    const room = await s.api<{ sources: SourceView[] }>('GET', `/api/courtrooms/${seeded.courtroomId}`);
+    const key = room.body.sources[0]!.streamKey!;
+    const stream = sourceStreamId(seeded.courtroomId, 'witness');
+    const push = (k: string) => {
+      const e = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${k}`, 'flv', Date.now()).start();
+      encoders.push(e);
+      return e;
+    };
+    push(key);
+    await waitFor(() => (s.cc.ingest.clockOf(stream)?.latest ?? 0) > 500, "the witness camera's own clock", 20_000, 50);
+    // It is not the courtroom's feed: nothing took it for an encoder of the hearing.
+    expect(s.cc.ingest.isPublishing(seeded.courtroomId)).toBe(false);
+    expect(s.cc.broadcasts.live(seeded.hearingId) ?? null).toBeNull();
+    // The courtroom's own encoder publishes beside it.
+    push(seeded.streamKey);
+    await waitFor(() => s.cc.ingest.isPublishing(seeded.courtroomId), "the courtroom's own feed", 20_000, 50);
+    expect(s.cc.ingest.isPublishing(stream)).toBe(true);
+
+    const rotated = await s.api<{ sources: SourceView[] }>('POST', `/api/courtrooms/${seeded.courtroomId}/sources/witness/rotate-key`, {});
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.sources[0]!.streamKey).not.toBe(key);
+    await waitFor(() => !s.cc.ingest.isPublishing(stream), 'the old key to be dropped', 5_000, 50);
+    expect(s.cc.ingest.isPublishing(seeded.courtroomId)).toBe(true);
+    const old = push(key);
+    expect(await old.exited).not.toBe(0);
+    expect(s.cc.ingest.isPublishing(stream)).toBe(false);
+
+    push(rotated.body.sources[0]!.streamKey!);
+    await waitFor(() => s.cc.ingest.isPublishing(stream), 'the new key to publish', 20_000, 50);
+    expect((await s.api('PUT', `/api/courtrooms/${seeded.courtroomId}/sources`, sources.slice(1))).status).toBe(200);
+    await waitFor(() => !s.cc.ingest.isPublishing(stream), 'a removed source to be dropped', 5_000, 50);
+    expect((await s.api('POST', `/api/courtrooms/${seeded.courtroomId}/sources/witness/rotate-key`, {})).status).toBe(404);
+    expect((await s.api('POST', `/api/courtrooms/${seeded.courtroomId}/sources/gallery/rotate-key`, {})).status).toBe(409);
+  });
+});
