@@ -20,7 +20,7 @@ export async function missingParts(entries: readonly ManifestEntry[], present: (
   const already = declaredLost(entries);
   const missing: string[] = [];
   for (const e of entries) {
-    if ((e.kind !== 'master' && e.kind !== 'aired' && e.kind !== 'received') || isLost(already, e)) continue;
+    if ((e.kind !== 'master' && e.kind !== 'source' && e.kind !== 'aired' && e.kind !== 'received') || isLost(already, e)) continue;
     if (!(await present(e.key))) missing.push(e.key);
   }
   return missing;

@@ -6,7 +6,7 @@ export const MANIFEST_FORMAT = 'courtcast-archive-manifest/1';
 export { GENESIS };
 
 /** What one archived object is. */
-export type EntryKind = 'master' | 'aired' | 'received' | 'playlist' | 'record' | 'mp4' | 'lost';
+export type EntryKind = 'master' | 'source' | 'aired' | 'received' | 'playlist' | 'record' | 'mp4' | 'lost';
 
 /** An archived object as the recorder describes it, before it is chained. */
 export interface EntryBody {
@@ -38,7 +38,9 @@ export interface EntryBody {
   /** aired: the masks that shaped it (ids; the record holds their definitions). */
   readonly masks?: readonly string[];
   readonly spliced?: boolean;
-  /** master: capture dated by frame timestamps on the ingest clock, or only as observed. */
+  /** source: which of the courtroom's further cameras this master segment is of (`sources/{name}/m0001/000003.ts`). */
+  readonly source?: string;
+  /** master and source: capture dated by frame timestamps on the ingest clock, or only as observed. */
   readonly dated?: 'clock' | 'observed';
   /**
    * lost: the entries whose objects were declared lost (a node died with them unuploaded); its

@@ -10,6 +10,7 @@ import type { SigningKey } from './signing-key.ts';
 export interface RecordedHearing {
   readonly hearing: { readonly id: string };
   on(event: 'master', fn: (m: MasterSegment) => void): unknown;
+  on(event: 'sourceMaster', fn: (source: string, m: MasterSegment) => void): unknown;
   on(event: 'released', fn: (r: ReleaseRecord) => void): unknown;
   on(event: 'finished', fn: () => void): unknown;
   /** Resolves once the hearing's pipeline has stopped and its last master segments are sealed. */

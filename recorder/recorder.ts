@@ -1,7 +1,8 @@
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReleaseRecord } from '../server/delay/delay-line.ts';
 import { Turns } from '../server/domain/turns.ts';
-import { readMasterManifest } from '../server/pipeline/master-manifest.ts';
+import { readMasterManifest, SOURCES_DIR, sourceMasterDir } from '../server/pipeline/master-manifest.ts';
 import { readReceived } from '../server/pipeline/received-media.ts';
 import { archiveRecord, archiveRecords, unfinishedRecords } from './archive-record.ts';
 import { Finalizer } from './finalizer.ts';
@@ -123,6 +124,7 @@ export class Recorder {
   async follow(session: RecordedHearing): Promise<void> {
     const id = session.hearing.id;
     session.on('master', () => void this.enterMaster(id));
+    session.on('sourceMaster', () => void this.enterMaster(id));
     const aired = (work: () => Promise<void>) =>
       void this.airing.run(id, work).catch((err: unknown) => this.o.logger.error({ hearingId: id, err }, 'could not archive an aired slot; later slots go on'));
     session.on('released', (r) => aired(() => this.enterAired(id, r)));
@@ -161,6 +163,27 @@ export class Recorder {
         },
         path.join(dir, m.file),
       );
+    }
+    // Each further camera's master, from its own manifest, as entries of their own kind.
+    const sources = await readdir(path.join(dir, SOURCES_DIR)).catch(() => [] as string[]);
+    for (const source of sources.sort()) {
+      const sdir = sourceMasterDir(dir, source);
+      for (const m of await readMasterManifest(sdir)) {
+        const key = `${SOURCES_DIR}/${source}/${m.file.split(path.sep).join('/')}`;
+        if (a.has(key)) continue;
+        await a.addFile(
+          {
+            kind: 'source',
+            key,
+            source,
+            run: m.run,
+            index: m.index,
+            ...(m.durationSec !== undefined ? { durationSec: m.durationSec } : {}),
+            ...(m.captureStart !== undefined && m.captureEnd !== undefined ? { captureStart: m.captureStart, captureEnd: m.captureEnd, dated: m.dated ?? 'observed' } : {}),
+          },
+          path.join(sdir, m.file),
+        );
+      }
     }
     for (const r of await readReceived(dir)) {
       if (a.has(r.file)) continue;

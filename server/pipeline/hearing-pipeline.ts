@@ -10,6 +10,7 @@ import type { Logger } from '../domain/logger.ts';
 import type { RestartPolicy } from '../media/restart-policy.ts';
 import { Supervisor } from '../media/supervisor.ts';
 import { MasterSealer, type MasterSegment } from './master-sealer.ts';
+import { SourceRecorder } from './source-recorder.ts';
 import { SegmentWatcher, type CompletedSegment } from './segment-watcher.ts';
 import { LiveMaskSlots } from './live-masks.ts';
 import type { CaptureClock } from './capture-dating.ts';
@@ -26,6 +27,8 @@ export interface PipelineEvents {
   /** Media stopped at `at` (capture time) because the transcoder ended; the picture after it is missing. */
   gap: (at: number) => void;
   master: (segment: MasterSegment) => void;
+  /** A segment of one of the courtroom's further cameras was sealed (in its own manifest). */
+  sourceMaster: (source: string, segment: MasterSegment) => void;
   encoder: (state: EncoderState) => void;
   ffmpegExit: (exit: FfmpegExit, run: number, willRestart: boolean) => void;
   /** The master recorder's FFmpeg exited: the recording log needs every interruption. */
@@ -62,6 +65,8 @@ export interface PipelineOptions {
    * hearing is open; given the file its progress goes to (inside its run directory).
    */
   readonly gateway?: (progressFile: string) => FfmpegSpec;
+  /** The courtroom's further cameras, each recorded as it reaches the ingest while it publishes. */
+  readonly sources?: readonly { readonly name: string; readonly input: () => InputOptions; readonly clock: () => CaptureClock | null }[];
   /** Strings to redact from logs (stream keys, tokens). */
   readonly secrets?: () => readonly string[];
   /** This hearing's private directories. Neither may lie under the public store. */
@@ -99,6 +104,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
   private readonly gateway: Supervisor | null;
   private readonly transcodeRuns = new Map<number, TranscodeRun>();
   private readonly masterRuns = new Map<number, MasterSealer>();
+  private readonly sources = new Map<string, SourceRecorder>();
   private poller: NodeJS.Timeout | null = null;
   private encoderState: EncoderState = 'waiting';
   private readonly now: () => number;
@@ -119,6 +125,35 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     this.recorder = new Supervisor((run) => this.buildRecorder(run), o.policy, o.logger, { ...tags, role: 'master' }, o.firstRun);
     this.recorder.on('exit', (exit, run, willRestart) => void this.onRecorderExit(exit, run, willRestart));
     this.gateway = o.gateway ? new Supervisor((run) => this.buildGateway(run), o.policy, o.logger, { ...tags, role: 'gateway' }, o.firstRun) : null;
+    for (const x of o.sources ?? []) {
+      const recorder = new SourceRecorder({
+        hearingId: o.hearingId,
+        source: x.name,
+        masterDir: o.masterDir,
+        input: x.input,
+        clock: x.clock,
+        segmentSeconds: o.segmentSeconds,
+        ffmpegPath: o.ffmpegPath,
+        policy: o.policy,
+        logger: o.logger,
+        ...(o.secrets ? { secrets: o.secrets } : {}),
+        ...(o.firstRun !== undefined ? { firstRun: o.firstRun } : {}),
+        now: this.now,
+        pidFile: PID_FILE,
+        onSealed: (m) => this.emit('sourceMaster', x.name, m),
+      });
+      this.sources.set(x.name, recorder);
+    }
+  }
+
+  /** One of the courtroom's further cameras publishes (again): it is recorded. */
+  sourceConnected(name: string): void {
+    this.sources.get(name)?.connected();
+  }
+
+  /** One of them left: what the ingest had sent it is worked off, for at most `drainMs`. */
+  sourceLost(name: string, drainMs: number): Promise<void> {
+    return this.sources.get(name)?.lost(drainMs) ?? Promise.resolve();
   }
 
   /** The current encoder state. */
@@ -302,7 +337,8 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
   private pollAll(): Promise<unknown> {
     const watchers = [...this.transcodeRuns.values()].map((state) => state.watcher.poll());
     const sealers = [...this.masterRuns.values()].map((sealer) => sealer.poll());
-    return Promise.all([...watchers, ...sealers]);
+    const sources = [...this.sources.values()].map((r) => r.poll());
+    return Promise.all([...watchers, ...sealers, ...sources]);
   }
 
   /** The live mask slots, when the transcoder has them. */
@@ -351,7 +387,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
 
   /** Stops FFmpeg (letting it finish its segment) and the watchers. Safe to call twice. */
   async close(): Promise<void> {
-    await Promise.all([this.transcoder.close(), this.recorder.close(), this.gateway?.close()]);
+    await Promise.all([this.transcoder.close(), this.recorder.close(), this.gateway?.close(), ...[...this.sources.values()].map((r) => r.close())]);
     this.slots?.close();
     this.overlay?.clock.stop();
     if (this.poller) clearInterval(this.poller);

@@ -40,6 +40,11 @@ const lineCodec: z.ZodType<MasterManifestLine> = z.looseObject({
   recovered: z.literal(true).optional(),
 });
 
+/** Where a hearing keeps a further camera's master: beside its own, with a manifest of its own. */
+export const sourceMasterDir = (masterDir: string, source: string): string => path.join(masterDir, SOURCES_DIR, source);
+/** The folder of a hearing's master directory that holds its further cameras'. */
+export const SOURCES_DIR = 'sources';
+
 /** The manifest file of a hearing's master directory. */
 export const masterManifestOf = (masterDir: string): string => path.join(masterDir, MANIFEST_FILE);
 

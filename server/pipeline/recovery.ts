@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../domain/logger.ts';
 import { PID_FILE } from './hearing-pipeline.ts';
-import { appendMasterLine, readMasterManifest } from './master-manifest.ts';
+import { appendMasterLine, readMasterManifest, SOURCES_DIR, sourceMasterDir } from './master-manifest.ts';
 
 const RUN_DIR = /^[rmg](\d{4,9})$/;
 const runOf = (dir: string): number => Number(RUN_DIR.exec(dir)?.[1] ?? 0);
@@ -63,6 +63,12 @@ export async function reapOrphans(roots: readonly string[], logger: Logger, grac
     }
   }
   return victims.length;
+}
+
+/** A hearing's master directory and each of its further cameras' (each with runs and a manifest of its own). */
+export async function masterDirsOf(masterDir: string): Promise<string[]> {
+  const sources = await readdir(path.join(masterDir, SOURCES_DIR)).catch(() => [] as string[]);
+  return [masterDir, ...sources.sort().map((s) => sourceMasterDir(masterDir, s))];
 }
 
 /**

@@ -1,4 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readMasterManifest } from '../../server/pipeline/master-manifest.ts';
+import { fileCounters } from '../support/public-feed.ts';
 import { sourceStreamId } from '../../server/domain/courts.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
@@ -114,5 +118,35 @@ describe("a courtroom's further cameras", () => {
     await waitFor(() => !s.cc.ingest.isPublishing(stream), 'a removed source to be dropped', 5_000, 50);
     expect((await s.api('POST', `/api/courtrooms/${seeded.courtroomId}/sources/witness/rotate-key`, {})).status).toBe(404);
     expect((await s.api('POST', `/api/courtrooms/${seeded.courtroomId}/sources/gallery/rotate-key`, {})).status).toBe(409);
+  });
+
+  it("records every pushed camera of a live hearing exactly as it reached us, sealed in the archive as that camera's, and it verifies", async () => {
+    const set = await s.api<{ sources: SourceView[] }>('PUT', `/api/courtrooms/${seeded.courtroomId}/sources`, [{ name: 'bench', label: 'Bench' }, ...sources]);
+    const bench = set.body.sources.find((x) => x.name === 'bench')!.streamKey!;
+    const stream = sourceStreamId(seeded.courtroomId, 'bench');
+    // The bench camera publishes before the hearing opens, the courtroom's feed is already there.
+    const camera = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${bench}`, 'flv', Date.now()).start();
+    encoders.push(camera);
+    await waitFor(() => s.cc.ingest.isPublishing(stream) && s.cc.ingest.isPublishing(seeded.courtroomId), 'both cameras', 20_000, 50);
+    expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/open`, {})).status).toBe(200);
+    const sourceDir = path.join(s.cc.dirs.master, seeded.hearingId, 'sources', 'bench');
+    await waitFor(async () => (await readMasterManifest(sourceDir)).length >= 2, "two sealed segments of the bench camera's master", 30_000, 200);
+    expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/end`, {})).status).toBe(200);
+    expect((await s.api('POST', '/api/users', { username: 'archivist-src', password: 'archivist-src-password', roles: ['archivist'] })).status).toBe(201);
+    const archivist = await s.login('archivist-src', 'archivist-src-password');
+    await waitFor(async () => (await s.api<{ archive?: { status: string } }>('GET', `/api/archive/hearings/${seeded.hearingId}`, undefined, archivist)).body.archive?.status === 'complete', 'the archive to be complete', 60_000, 500);
+    expect((await s.api<{ ok: boolean }>('POST', `/api/archive/hearings/${seeded.hearingId}/verify`, undefined, archivist)).body.ok).toBe(true);
+    const folder = path.join(s.dataDir, 'archive', 'hearings', seeded.hearingId);
+    const manifest = JSON.parse(await readFile(path.join(folder, 'manifest.json'), 'utf8')) as { entries: { kind: string; key: string; source?: string; dated?: string }[] };
+    const benchEntries = manifest.entries.filter((e) => e.kind === 'source');
+    expect(benchEntries.length).toBeGreaterThanOrEqual(2);
+    expect(benchEntries.every((e) => e.source === 'bench' && e.key.startsWith('sources/bench/m') && e.dated === 'clock')).toBe(true);
+    // Its own media, kept as sent: the bench camera's counters, in order, copied (not re-encoded).
+    const counters = (await Promise.all(benchEntries.slice(0, 2).map((e) => fileCounters(path.join(folder, ...e.key.split('/')))))).flat().filter((c) => c > 0);
+    expect(counters.length).toBeGreaterThan(30);
+    expect(counters.every((c, i) => i === 0 || c === counters[i - 1]! + 1)).toBe(true);
+    // The courtroom's own master is untouched by it.
+    expect(manifest.entries.filter((e) => e.kind === 'master').every((e) => e.key.startsWith('master/m'))).toBe(true);
+    expect(manifest.entries.some((e) => e.kind === 'master')).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import type { AuditActor } from '../../audit/trail.ts';
-import type { Hearing } from '../../domain/courts.ts';
+import { sourceStreamId, type Courtroom, type Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
 import type { ProgramPhase } from '../../domain/program.ts';
 import { programOnArrival, type LastEntry } from '../../domain/takeover.ts';
@@ -70,7 +70,13 @@ export class Arrivals {
     await this.applyStandingMasks(hearing);
     this.h.changed(hearingId);
     if (this.h.o.ingest.isPublishing(room.id)) session.encoderConnected();
+    this.connectSources(session, room);
     return session;
+  }
+
+  /** Records the courtroom's further cameras that already publish (the others as they arrive). */
+  private connectSources(session: LiveHearing, room: Courtroom): void {
+    for (const x of room.sources ?? []) if (this.h.o.ingest.isPublishing(sourceStreamId(room.id, x.name))) session.sourceConnected(x.name);
   }
 
   /** Puts the hearing's standing masks on from the moment it opens, before anything can air. */
@@ -129,12 +135,13 @@ export class Arrivals {
     let session: LiveHearing;
     let restore: Awaited<ReturnType<typeof restoreOf>>;
     let found: ProgramPhase;
+    let room: Courtroom;
     try {
       restore = await restoreOf({ ...this.h.o, now: this.h.now }, hearing);
       found = restore.program.phase;
       const last = action === 'taken-over' ? await this.lastEntry(hearing.id) : undefined;
       restore = { ...restore, program: programOnArrival(restore.program, action, last, this.h.o.cluster.nodeId, this.h.now()).program };
-      const room = await this.h.o.registry.courtroom(hearing.courtroomId);
+      room = await this.h.o.registry.courtroom(hearing.courtroomId);
       const court = await this.h.o.registry.court(hearing.courtId);
       session = buildLiveHearing(this.h.o, hearing, room, court, await this.h.o.slates.of(court.language ?? 'en'), this.h.sessions.tenure(hearing.id, lease.token), restore);
     } catch (err) {
@@ -154,6 +161,7 @@ export class Arrivals {
     const c = await this.h.o.governance.clearance(hearing, 'live').catch(() => ({ cleared: false, blockers: [] }));
     if (!c.cleared) await this.h.withdraw(hearing.id, 'no approval in force after the restart', null);
     if (this.h.o.ingest.isPublishing(hearing.courtroomId)) session.encoderConnected();
+    this.connectSources(session, room);
     this.h.o.logger.warn({ hearingId: hearing.id, phase: restore.program.phase, action }, 'resumed a live hearing on this node');
     return true;
   }

@@ -80,13 +80,15 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     this.placement = new Placement({ ...o, now: this.now }, { runsHere: (id) => this.sessions.has(id), takeOver: (h) => this.arrivals.recoverOne(h, 'taken-over') });
     // A courtroom's further cameras publish streams of their own, which are never its feed.
     o.ingest.on('publish', ({ courtroomId }) => {
-      if (sourceOfStream(courtroomId)) return;
+      const source = sourceOfStream(courtroomId);
+      if (source) return void this.sessions.ofCourtroom(source.courtroomId)?.sourceConnected(source.source);
       const here = this.sessions.ofCourtroom(courtroomId);
       here?.encoderConnected();
       this.placement.encoderArrived(courtroomId, here !== undefined);
     });
     o.ingest.on('unpublish', ({ courtroomId }) => {
-      if (sourceOfStream(courtroomId)) return;
+      const source = sourceOfStream(courtroomId);
+      if (source) return void this.sessions.ofCourtroom(source.courtroomId)?.sourceLost(source.source);
       this.placement.encoderLeft(courtroomId);
       void this.sessions.ofCourtroom(courtroomId)?.encoderLost();
     });

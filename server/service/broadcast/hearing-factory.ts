@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OverlayStyle } from '../../media/time-overlay.ts';
-import type { Court, Courtroom, Hearing } from '../../domain/courts.ts';
+import { sourceStreamId, type Court, type Courtroom, type Hearing } from '../../domain/courts.ts';
 import type { Logger } from '../../domain/logger.ts';
 import { emptyProgram, type BroadcastProgram } from '../../domain/program.ts';
 import { DelayLine, type DelayLineState } from '../../delay/delay-line.ts';
@@ -151,8 +151,16 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
             },
           }
         : {}),
+    // Each further camera pushed into the ingest is recorded from its own stream, on its own clock.
+    // (An RTSP source needs a relay of its own, which is not built yet: it is not recorded.)
+    sources: (room.sources ?? [])
+      .filter((x) => x.ingest === 'rtmp')
+      .map((x) => {
+        const stream = sourceStreamId(room.id, x.name);
+        return { name: x.name, input: () => rtmpPullInput(o.ingest.pullUrl(stream), 5000), clock: () => o.ingest.clockOf(stream) };
+      }),
     // Stream keys, a camera's credentials and pull tokens never reach the logs.
-    secrets: () => [o.registry.currentKey(room.id) ?? room.streamKey, room.streamKey, ...cameraSecrets(room), ...o.ingest.secrets],
+    secrets: () => [o.registry.currentKey(room.id) ?? room.streamKey, room.streamKey, ...cameraSecrets(room), ...(room.sources ?? []).flatMap((x) => (x.streamKey ? [x.streamKey] : [])), ...o.ingest.secrets],
     pendingDir: path.join(o.pendingRoot, hearing.id),
     masterDir: path.join(o.masterRoot, hearing.id),
     policy: backoffPolicy({ baseMs: 250, maxMs: 5000, healthyMs: 10_000 }),

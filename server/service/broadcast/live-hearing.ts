@@ -70,6 +70,8 @@ export interface LiveHearingEvents {
   /** The transcoder ended; `restarting` tells whether the supervisor brings it back. */
   ffmpeg: (e: { role: 'transcode' | 'master'; run: number; code: number | null; signal: string | null; restarting: boolean; storageFault: boolean }) => void;
   master: (m: MasterSegment) => void;
+  /** A segment of one of the courtroom's further cameras was sealed. */
+  sourceMaster: (source: string, m: MasterSegment) => void;
   /**
    * The end's drain reached its limit before the transcoder had produced everything captured
    * before the end: from `airedUntil` to `endAt` the public gets slates (the master has it all).
@@ -135,6 +137,7 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     });
     pipeline.on('gap', (at) => delay.markGap(at));
     pipeline.on('master', (m) => this.emit('master', m));
+    pipeline.on('sourceMaster', (source, m) => this.emit('sourceMaster', source, m));
     pipeline.on('ffmpegExit', (exit, run, restarting) => this.emit('ffmpeg', { role: 'transcode', run, code: exit.code, signal: exit.signal, restarting, storageFault: isStorageFault(exit.message) }));
     pipeline.on('masterExit', (exit, run, restarting) => this.emit('ffmpeg', { role: 'master', run, code: exit.code, signal: exit.signal, restarting, storageFault: isStorageFault(exit.message) }));
     pipeline.on('encoder', (state) => this.onEncoder(state));
@@ -259,6 +262,16 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
   /** The encoder connected or left (RTMP). */
   encoderConnected(): void {
     this.pipeline.encoderConnected();
+  }
+
+  /** One of the courtroom's further cameras publishes: it is recorded while it does. */
+  sourceConnected(name: string): void {
+    this.pipeline.sourceConnected(name);
+  }
+
+  /** One of them left: its recorder works off what it was sent. */
+  sourceLost(name: string): Promise<void> {
+    return this.pipeline.sourceLost(name, LOSS_DRAIN_MS);
   }
 
   /** The encoder was lost: what reached the ingest still airs, then the public gets slates for the gap; the hearing waits. */

@@ -4,7 +4,7 @@ import type { Hearing } from '../../domain/courts.ts';
 import type { Logger } from '../../domain/logger.ts';
 import { programCodec } from '../../domain/codecs.ts';
 import { emptyProgram, type BroadcastProgram } from '../../domain/program.ts';
-import { nextRunNumber, reapOrphans, sealUnsealed } from '../../pipeline/recovery.ts';
+import { masterDirsOf, nextRunNumber, reapOrphans, sealUnsealed } from '../../pipeline/recovery.ts';
 import { readJsonFile } from '../../store/durable-file.ts';
 import type { StateStore } from '../../store/state-store.ts';
 import { programJournal, type Restore } from './hearing-factory.ts';
@@ -37,9 +37,11 @@ export interface RestoreOptions {
 export async function tidyAfterCrash(o: Pick<RestoreOptions, 'pendingRoot' | 'masterRoot' | 'logger'>, hearingId: string): Promise<number> {
   const pendingDir = path.join(o.pendingRoot, hearingId);
   const masterDir = path.join(o.masterRoot, hearingId);
-  await reapOrphans([pendingDir, masterDir], o.logger);
-  await sealUnsealed(masterDir, o.logger);
-  const firstRun = await nextRunNumber(pendingDir, masterDir);
+  // The courtroom's further cameras keep runs of their own beside the master's.
+  const masters = await masterDirsOf(masterDir);
+  await reapOrphans([pendingDir, ...masters], o.logger);
+  for (const dir of masters) await sealUnsealed(dir, o.logger);
+  const firstRun = await nextRunNumber(pendingDir, ...masters);
   await rm(pendingDir, { recursive: true, force: true });
   return firstRun;
 }

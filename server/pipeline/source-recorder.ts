@@ -1,0 +1,100 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../domain/logger.ts';
+import { masterSpec, type InputOptions } from '../media/args.ts';
+import { FfmpegProcess } from '../media/ffmpeg-process.ts';
+import type { RestartPolicy } from '../media/restart-policy.ts';
+import { Supervisor } from '../media/supervisor.ts';
+import type { CaptureClock } from './capture-dating.ts';
+import { sourceMasterDir } from './master-manifest.ts';
+import { MasterSealer, type MasterSegment } from './master-sealer.ts';
+
+/** What recording one of a courtroom's further cameras needs. */
+export interface SourceRecorderOptions {
+  readonly hearingId: string;
+  readonly source: string;
+  /** The hearing's master directory; the source's goes under it (`sourceMasterDir`). */
+  readonly masterDir: string;
+  /** A fresh pull of the source's stream from the ingest, for each run. */
+  readonly input: () => InputOptions;
+  /** The ingest clock of the source's stream, whose timestamps each run keeps. */
+  readonly clock: () => CaptureClock | null;
+  readonly segmentSeconds: number;
+  readonly ffmpegPath: string;
+  readonly policy: RestartPolicy;
+  readonly logger: Logger;
+  readonly secrets?: () => readonly string[];
+  readonly firstRun?: number;
+  readonly now: () => number;
+  readonly onSealed: (segment: MasterSegment) => void;
+  /** A run's FFmpeg pid goes in this file in its directory, so a restarted server can stop an orphan. */
+  readonly pidFile: string;
+}
+
+/**
+ * Records one of a courtroom's further cameras exactly as it reaches the ingest (a stream copy,
+ * as the courtroom's own master is), dated on the camera's own clock and sealed segment by segment
+ * in a manifest of its own, while the camera publishes. It is the record that every camera was
+ * kept, whatever the program showed.
+ */
+export class SourceRecorder {
+  private readonly supervisor: Supervisor;
+  private readonly runs = new Map<number, MasterSealer>();
+  readonly dir: string;
+
+  constructor(private readonly o: SourceRecorderOptions) {
+    this.dir = sourceMasterDir(o.masterDir, o.source);
+    this.supervisor = new Supervisor((run) => this.build(run), o.policy, o.logger, { hearingId: o.hearingId, role: 'source-master', source: o.source }, o.firstRun);
+    this.supervisor.on('exit', (_exit, run) => {
+      void this.runs
+        .get(run)
+        ?.poll()
+        .finally(() => this.runs.delete(run));
+    });
+  }
+
+  private build(run: number): FfmpegProcess {
+    const clock = this.o.clock();
+    const dir = path.join(this.dir, `m${String(run).padStart(4, '0')}`);
+    mkdirSync(dir, { recursive: true });
+    const sealer = new MasterSealer({
+      run,
+      dir,
+      masterDir: this.dir,
+      now: this.o.now,
+      clock,
+      onSealed: (m) => this.o.onSealed(m),
+      onError: (err, file) => this.o.logger.error({ hearingId: this.o.hearingId, source: this.o.source, err, file }, "cannot seal a camera's master segment"),
+    });
+    this.runs.set(run, sealer);
+    const proc = new FfmpegProcess(masterSpec({ input: this.o.input(), masterDir: dir, segmentSeconds: this.o.segmentSeconds, keepTimestamps: clock !== null }), {
+      ffmpegPath: this.o.ffmpegPath,
+      logger: this.o.logger,
+      tags: { hearingId: this.o.hearingId, role: 'source-master', source: this.o.source, run },
+      secrets: this.o.secrets?.() ?? [],
+    });
+    proc.on('spawned', (pid) => {
+      if (pid !== undefined) writeFileSync(path.join(dir, this.o.pidFile), String(pid));
+    });
+    return proc;
+  }
+
+  /** The camera publishes: record it. */
+  connected(): void {
+    this.supervisor.enable();
+  }
+
+  /** The camera left: what the ingest had sent is worked off, for at most `drainMs`. */
+  lost(drainMs: number): Promise<void> {
+    return this.supervisor.release(drainMs);
+  }
+
+  poll(): Promise<unknown> {
+    return Promise.all([...this.runs.values()].map((s) => s.poll()));
+  }
+
+  async close(): Promise<void> {
+    await this.supervisor.close();
+    await this.poll();
+  }
+}
