@@ -80,7 +80,10 @@ export interface CourtroomSource {
   /** What the console shows ("Witness box"). */
   readonly label: string;
   readonly ingest: SourceProtocol;
-  /** Secret, pushed sources only: the key its encoder publishes with. */
+  /**
+   * Secret: the key its stream is published into the ingest with, by its encoder (pushed; shown to
+   * admins) or by the server's own relay (pulled; shown to nobody).
+   */
   readonly streamKey?: string;
   /** RTSP sources only: the camera the server pulls. */
   readonly camera?: CameraSource;

@@ -46,7 +46,8 @@ type SourceView = Omit<CourtroomSource, 'streamKey' | 'camera'> & { streamKey?: 
 /** A courtroom as staff see it: its cameras without credentials, which nobody is shown; stream keys for admins only. */
 const courtroomView = (r: Courtroom, o: { key: boolean }): Omit<Courtroom, 'streamKey' | 'camera' | 'sources'> & { streamKey?: string; camera?: CameraView; sources?: SourceView[] } => {
   const { streamKey, camera, sources, ...rest } = r;
-  const sourceView = ({ streamKey: key, camera: cam, ...x }: CourtroomSource): SourceView => ({ ...x, ...(o.key && key ? { streamKey: key } : {}), ...(cam ? { camera: cameraView(cam) } : {}) });
+  // A pulled camera's key is the server's own relay's: nobody is shown it.
+  const sourceView = ({ streamKey: key, camera: cam, ...x }: CourtroomSource): SourceView => ({ ...x, ...(o.key && key && x.ingest === 'rtmp' ? { streamKey: key } : {}), ...(cam ? { camera: cameraView(cam) } : {}) });
   return { ...rest, ...(o.key ? { streamKey } : {}), ...(camera ? { camera: cameraView(camera) } : {}), ...(sources ? { sources: sources.map(sourceView) } : {}) };
 };
 

@@ -66,7 +66,7 @@ export interface PipelineOptions {
    */
   readonly gateway?: (progressFile: string) => FfmpegSpec;
   /** The courtroom's further cameras, each recorded as it reaches the ingest while it publishes. */
-  readonly sources?: readonly { readonly name: string; readonly input: () => InputOptions; readonly clock: () => CaptureClock | null }[];
+  readonly sources?: readonly { readonly name: string; readonly input: () => InputOptions; readonly clock: () => CaptureClock | null; readonly gateway?: (progressFile: string) => FfmpegSpec }[];
   /** Strings to redact from logs (stream keys, tokens). */
   readonly secrets?: () => readonly string[];
   /** This hearing's private directories. Neither may lie under the public store. */
@@ -132,6 +132,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
         masterDir: o.masterDir,
         input: x.input,
         clock: x.clock,
+        ...(x.gateway ? { gateway: x.gateway } : {}),
         segmentSeconds: o.segmentSeconds,
         ffmpegPath: o.ffmpegPath,
         policy: o.policy,
@@ -361,6 +362,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     }
     this.poller = setInterval(() => void this.pollAll(), this.o.pollMs ?? 100);
     this.gateway?.enable();
+    for (const r of this.sources.values()) r.start();
   }
 
   /** The ingest server reports the encoder is publishing (RTMP). */

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../domain/logger.ts';
 import { masterSpec, type InputOptions } from '../media/args.ts';
+import type { FfmpegSpec } from '../media/spec.ts';
 import { FfmpegProcess } from '../media/ffmpeg-process.ts';
 import type { RestartPolicy } from '../media/restart-policy.ts';
 import { Supervisor } from '../media/supervisor.ts';
@@ -29,6 +30,8 @@ export interface SourceRecorderOptions {
   readonly onSealed: (segment: MasterSegment) => void;
   /** A run's FFmpeg pid goes in this file in its directory, so a restarted server can stop an orphan. */
   readonly pidFile: string;
+  /** For a camera that is pulled (RTSP): the relay that brings it into the ingest, given its run's progress file. */
+  readonly gateway?: (progressFile: string) => FfmpegSpec;
 }
 
 /**
@@ -39,12 +42,14 @@ export interface SourceRecorderOptions {
  */
 export class SourceRecorder {
   private readonly supervisor: Supervisor;
+  private readonly relay: Supervisor | null;
   private readonly runs = new Map<number, MasterSealer>();
   readonly dir: string;
 
   constructor(private readonly o: SourceRecorderOptions) {
     this.dir = sourceMasterDir(o.masterDir, o.source);
     this.supervisor = new Supervisor((run) => this.build(run), o.policy, o.logger, { hearingId: o.hearingId, role: 'source-master', source: o.source }, o.firstRun);
+    this.relay = o.gateway ? new Supervisor((run) => this.buildRelay(run), o.policy, o.logger, { hearingId: o.hearingId, role: 'source-relay', source: o.source }, o.firstRun) : null;
     this.supervisor.on('exit', (_exit, run) => {
       void this.runs
         .get(run)
@@ -79,6 +84,26 @@ export class SourceRecorder {
     return proc;
   }
 
+  private buildRelay(run: number): FfmpegProcess {
+    const dir = path.join(this.dir, `g${String(run).padStart(4, '0')}`);
+    mkdirSync(dir, { recursive: true });
+    const proc = new FfmpegProcess(this.o.gateway!(path.join(dir, 'progress.txt')), {
+      ffmpegPath: this.o.ffmpegPath,
+      logger: this.o.logger,
+      tags: { hearingId: this.o.hearingId, role: 'source-relay', source: this.o.source, run },
+      secrets: this.o.secrets?.() ?? [],
+    });
+    proc.on('spawned', (pid) => {
+      if (pid !== undefined) writeFileSync(path.join(dir, this.o.pidFile), String(pid));
+    });
+    return proc;
+  }
+
+  /** While the hearing is open, a pulled camera is pulled (a pushed one comes by itself). */
+  start(): void {
+    this.relay?.enable();
+  }
+
   /** The camera publishes: record it. */
   connected(): void {
     this.supervisor.enable();
@@ -94,7 +119,7 @@ export class SourceRecorder {
   }
 
   async close(): Promise<void> {
-    await this.supervisor.close();
+    await Promise.all([this.supervisor.close(), this.relay?.close()]);
     await this.poll();
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMasterManifest } from '../../server/pipeline/master-manifest.ts';
 import { fileCounters } from '../support/public-feed.ts';
+import { RtspCamera } from '../support/rtsp-camera.ts';
 import { sourceStreamId } from '../../server/domain/courts.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
@@ -26,13 +27,15 @@ describe("a courtroom's further cameras", () => {
   let seeded: Awaited<ReturnType<typeof seedHearing>>;
   let clerk = '';
   const encoders: TestEncoder[] = [];
+  let camera: RtspCamera | undefined;
+  const logs: string[] = [];
   const sources = [
     { name: 'witness', label: 'Witness box' },
     { name: 'gallery', label: 'Public gallery', ingest: 'rtsp', camera: { url: 'rtsp://viewer:s3cret-pass@192.0.2.7:554/stream1', transport: 'udp' } },
   ];
 
   beforeAll(async () => {
-    s = await startTestServer();
+    s = await startTestServer({}, {}, { logs });
     seeded = await seedHearing(s, { delaySeconds: 2 });
     expect((await s.api('POST', '/api/users', { username: 'clerk-src', password: 'clerk-src-password', roles: ['clerk'], courtroomIds: [seeded.courtroomId] })).status).toBe(201);
     clerk = await s.login('clerk-src', 'clerk-src-password');
@@ -41,6 +44,7 @@ describe("a courtroom's further cameras", () => {
   afterAll(async () => {
     for (const e of encoders) await e.kill();
     await s?.close();
+    await camera?.close();
   });
 
   it('refuses sources that are malformed, with a problem+json 400, and changes nothing', async () => {
@@ -120,17 +124,22 @@ describe("a courtroom's further cameras", () => {
     expect((await s.api('POST', `/api/courtrooms/${seeded.courtroomId}/sources/gallery/rotate-key`, {})).status).toBe(409);
   });
 
-  it("records every pushed camera of a live hearing exactly as it reached us, sealed in the archive as that camera's, and it verifies", async () => {
-    const set = await s.api<{ sources: SourceView[] }>('PUT', `/api/courtrooms/${seeded.courtroomId}/sources`, [{ name: 'bench', label: 'Bench' }, ...sources]);
+  it("records every camera of a live hearing (pushed, and pulled over RTSP) exactly as it reached us, sealed in the archive as that camera's, and it verifies", async () => {
+    camera = await RtspCamera.start({ epoch: Date.now(), user: 'court', password: 'gallery-pass' });
+    const gallery = { name: 'gallery', label: 'Public gallery', ingest: 'rtsp', camera: { url: camera.urlWith('court', 'gallery-pass'), transport: 'tcp' } };
+    const set = await s.api<{ sources: SourceView[] }>('PUT', `/api/courtrooms/${seeded.courtroomId}/sources`, [{ name: 'bench', label: 'Bench' }, gallery]);
     const bench = set.body.sources.find((x) => x.name === 'bench')!.streamKey!;
     const stream = sourceStreamId(seeded.courtroomId, 'bench');
     // The bench camera publishes before the hearing opens, the courtroom's feed is already there.
-    const camera = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${bench}`, 'flv', Date.now()).start();
-    encoders.push(camera);
-    await waitFor(() => s.cc.ingest.isPublishing(stream) && s.cc.ingest.isPublishing(seeded.courtroomId), 'both cameras', 20_000, 50);
+    encoders.push(new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${bench}`, 'flv', Date.now()).start());
+    await waitFor(() => s.cc.ingest.isPublishing(stream) && s.cc.ingest.isPublishing(seeded.courtroomId), 'the bench camera and the courtroom feed', 20_000, 50);
     expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/open`, {})).status).toBe(200);
-    const sourceDir = path.join(s.cc.dirs.master, seeded.hearingId, 'sources', 'bench');
-    await waitFor(async () => (await readMasterManifest(sourceDir)).length >= 2, "two sealed segments of the bench camera's master", 30_000, 200);
+    for (const name of ['bench', 'gallery']) {
+      const sourceDir = path.join(s.cc.dirs.master, seeded.hearingId, 'sources', name);
+      await waitFor(async () => (await readMasterManifest(sourceDir)).length >= 2, `two sealed segments of the ${name} camera's master`, 30_000, 200);
+    }
+    // The gallery camera was pulled with its credentials, which no log line carries.
+    expect(logs.join('\n')).not.toContain('gallery-pass');
     expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/end`, {})).status).toBe(200);
     expect((await s.api('POST', '/api/users', { username: 'archivist-src', password: 'archivist-src-password', roles: ['archivist'] })).status).toBe(201);
     const archivist = await s.login('archivist-src', 'archivist-src-password');
@@ -138,8 +147,9 @@ describe("a courtroom's further cameras", () => {
     expect((await s.api<{ ok: boolean }>('POST', `/api/archive/hearings/${seeded.hearingId}/verify`, undefined, archivist)).body.ok).toBe(true);
     const folder = path.join(s.dataDir, 'archive', 'hearings', seeded.hearingId);
     const manifest = JSON.parse(await readFile(path.join(folder, 'manifest.json'), 'utf8')) as { entries: { kind: string; key: string; source?: string; dated?: string }[] };
-    const benchEntries = manifest.entries.filter((e) => e.kind === 'source');
+    const benchEntries = manifest.entries.filter((e) => e.kind === 'source' && e.source === 'bench');
     expect(benchEntries.length).toBeGreaterThanOrEqual(2);
+    expect(manifest.entries.filter((e) => e.kind === 'source' && e.source === 'gallery' && e.key.startsWith('sources/gallery/m') && e.dated === 'clock').length).toBeGreaterThanOrEqual(2);
     expect(benchEntries.every((e) => e.source === 'bench' && e.key.startsWith('sources/bench/m') && e.dated === 'clock')).toBe(true);
     // Its own media, kept as sent: the bench camera's counters, in order, copied (not re-encoded).
     const counters = (await Promise.all(benchEntries.slice(0, 2).map((e) => fileCounters(path.join(folder, ...e.key.split('/')))))).flat().filter((c) => c > 0);

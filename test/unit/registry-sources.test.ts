@@ -25,7 +25,8 @@ describe("the keys of a courtroom's further cameras, across nodes", () => {
       { name: 'gallery', label: 'Gallery', ingest: 'rtsp', camera: { url: 'rtsp://192.0.2.7/s', transport: 'tcp' } },
     ]);
     const key = (name: string) => withSources.sources!.find((x) => x.name === name)!.streamKey!;
-    expect(withSources.sources!.find((x) => x.name === 'gallery')!.streamKey).toBeUndefined();
+    // A pulled camera has a key for its relay, like the pushed ones' but never shown.
+    expect(here.courtroomIdByKey(key('gallery'))).toBe(sourceStreamId(room.id, 'gallery'));
     expect(here.courtroomIdByKey(key('witness'))).toBe(sourceStreamId(room.id, 'witness'));
     expect(here.courtroomIdByKey(room.streamKey)).toBe(room.id);
     await there.load();
@@ -36,7 +37,7 @@ describe("the keys of a courtroom's further cameras, across nodes", () => {
     await here.setSources(room.id, [{ name: 'witness', label: 'Witness', ingest: 'rtmp' }]);
     expect(here.courtroomIdByKey(key('witness'))).toBeNull();
     expect(here.courtroomIdByKey(key('bench'))).toBeNull();
-    expect((await there.refreshKeys()).sort()).toEqual([sourceStreamId(room.id, 'bench'), sourceStreamId(room.id, 'witness')]);
+    expect((await there.refreshKeys()).sort()).toEqual([sourceStreamId(room.id, 'bench'), sourceStreamId(room.id, 'gallery'), sourceStreamId(room.id, 'witness')]);
     expect(there.courtroomIdByKey(key('witness'))).toBeNull();
     expect(there.courtroomIdByKey(key('bench'))).toBeNull();
     expect(there.courtroomIdByKey(room.streamKey)).toBe(room.id);

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OverlayStyle } from '../../media/time-overlay.ts';
-import { sourceStreamId, type Court, type Courtroom, type Hearing } from '../../domain/courts.ts';
+import { sourceStreamId, type CameraSource, type Court, type Courtroom, type Hearing } from '../../domain/courts.ts';
 import type { Logger } from '../../domain/logger.ts';
 import { emptyProgram, type BroadcastProgram } from '../../domain/program.ts';
 import { DelayLine, type DelayLineState } from '../../delay/delay-line.ts';
@@ -14,6 +14,7 @@ import { GOP_HANDOVER_MAX_AGE_MS } from '../../ingest/gop-in-progress.ts';
 import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../../media/args.ts';
 import { backoffPolicy } from '../../media/restart-policy.ts';
 import { cameraListFile, rtspGatewaySpec } from '../../media/rtsp-gateway.ts';
+import type { FfmpegSpec } from '../../media/spec.ts';
 import { HearingPipeline } from '../../pipeline/hearing-pipeline.ts';
 import { writeFileDurably } from '../../store/durable-file.ts';
 import type { ObjectStore } from '../../store/object-store.ts';
@@ -109,11 +110,25 @@ export function variantsOf(ladder: readonly RungOptions[]): VariantInfo[] {
  * (release at capture end + D, the gate, renders) and the live hearing that owns the program and
  * ties them together. Nothing runs until the session is started.
  */
-/** What of a courtroom camera's URL must never be logged: the URL itself and its credentials, raw and decoded. */
+/** What of a courtroom's camera URLs (its own and its sources') must never be logged: the URLs themselves and their credentials, raw and decoded. */
 function cameraSecrets(room: Courtroom): string[] {
-  if (!room.camera) return [];
-  const u = new URL(room.camera.url);
-  return [room.camera.url, u.password, decodeURIComponent(u.password), `${u.username}:${u.password}`].filter((x) => x.length >= 4);
+  return [room.camera, ...(room.sources ?? []).map((x) => x.camera)].flatMap((camera) => {
+    if (!camera) return [];
+    const u = new URL(camera.url);
+    return [camera.url, u.password, decodeURIComponent(u.password), `${u.username}:${u.password}`].filter((x) => x.length >= 4);
+  });
+}
+
+/**
+ * The relay that pulls an IP camera into the ingest under `key`. The camera's URL goes in a file
+ * only the server reads, beside the run's progress file, never on the command line.
+ */
+function rtspRelay(camera: CameraSource, publishUrl: string): (progressFile: string) => FfmpegSpec {
+  return (progressFile) => {
+    const listFile = path.join(path.dirname(progressFile), 'camera.ffconcat');
+    writeFileSync(listFile, cameraListFile(camera), { mode: 0o600 });
+    return rtspGatewaySpec({ listFile, publishUrl, progressFile });
+  };
 }
 
 export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, court: Court, slates: SlateSource, tenure: Tenure, restore?: Restore): LiveHearing {
@@ -141,24 +156,15 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
           },
         }
       : room.ingest === 'rtsp' && room.camera
-        ? {
-            gateway: (progressFile: string) => {
-              const key = o.registry.currentKey(room.id) ?? room.streamKey;
-              // The camera's URL goes in a file only the server reads, never on the command line.
-              const listFile = path.join(path.dirname(progressFile), 'camera.ffconcat');
-              writeFileSync(listFile, cameraListFile(room.camera!), { mode: 0o600 });
-              return rtspGatewaySpec({ listFile, publishUrl: o.ingest.publishUrl(key), progressFile });
-            },
-          }
+        ? { gateway: (progressFile: string) => rtspRelay(room.camera!, o.ingest.publishUrl(o.registry.currentKey(room.id) ?? room.streamKey))(progressFile) }
         : {}),
-    // Each further camera pushed into the ingest is recorded from its own stream, on its own clock.
-    // (An RTSP source needs a relay of its own, which is not built yet: it is not recorded.)
-    sources: (room.sources ?? [])
-      .filter((x) => x.ingest === 'rtmp')
-      .map((x) => {
-        const stream = sourceStreamId(room.id, x.name);
-        return { name: x.name, input: () => rtmpPullInput(o.ingest.pullUrl(stream), 5000), clock: () => o.ingest.clockOf(stream) };
-      }),
+    // Each further camera is recorded from its own stream in the ingest, on its own clock; an
+    // RTSP one is pulled into it by a relay of its own, under the internal key it was given.
+    sources: (room.sources ?? []).map((x) => {
+      const stream = sourceStreamId(room.id, x.name);
+      const relay = x.ingest === 'rtsp' && x.camera && x.streamKey ? { gateway: (progressFile: string) => rtspRelay(x.camera!, o.ingest.publishUrl(o.registry.currentKey(stream) ?? x.streamKey!))(progressFile) } : {};
+      return { name: x.name, input: () => rtmpPullInput(o.ingest.pullUrl(stream), 5000), clock: () => o.ingest.clockOf(stream), ...relay };
+    }),
     // Stream keys, a camera's credentials and pull tokens never reach the logs.
     secrets: () => [o.registry.currentKey(room.id) ?? room.streamKey, room.streamKey, ...cameraSecrets(room), ...(room.sources ?? []).flatMap((x) => (x.streamKey ? [x.streamKey] : [])), ...o.ingest.secrets],
     pendingDir: path.join(o.pendingRoot, hearing.id),

@@ -181,9 +181,11 @@ export class Registry {
     const next: Courtroom = {
       ...room,
       sources: sources.map((x): CourtroomSource => {
-        if (x.ingest === 'rtsp') return { name: x.name, label: x.label, ingest: 'rtsp', ...(x.camera ? { camera: { url: x.camera.url, transport: x.camera.transport } } : {}) };
+        // A pulled camera has a key too, never shown: its relay publishes into the ingest with it.
         const before = kept.get(x.name);
-        return { name: x.name, label: x.label, ingest: 'rtmp', streamKey: before?.ingest === 'rtmp' && before.streamKey ? before.streamKey : newStreamKey() };
+        const streamKey = before?.ingest === x.ingest && before.streamKey ? before.streamKey : newStreamKey();
+        if (x.ingest === 'rtsp') return { name: x.name, label: x.label, ingest: 'rtsp', streamKey, ...(x.camera ? { camera: { url: x.camera.url, transport: x.camera.transport } } : {}) };
+        return { name: x.name, label: x.label, ingest: 'rtmp', streamKey };
       }),
     };
     await this.roomRecords.put(room.id, next);
