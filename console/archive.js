@@ -122,6 +122,13 @@ async function openRecord(id) {
   const rec = r.recording;
   $('recording').textContent = rec ? tn('archive.recorded', rec.gaps.length, { s: (rec.recordedMs / 1000).toFixed(0), missing: (rec.missingMs / 1000).toFixed(1) }) : '';
   $('gaps').replaceChildren(...(rec?.gaps ?? []).map((g) => Object.assign(document.createElement('li'), { textContent: `${when(g.from)} – ${when(g.to)}: ${(g.ms / 1000).toFixed(1)} s, ${label('gap', g.cause)}` })));
+  // Every further camera's own recording: what it holds, and each hole with its cause.
+  $('camera-recordings').replaceChildren(
+    ...Object.entries(r.sourceRecordings ?? {}).flatMap(([name, log]) => [
+      Object.assign(document.createElement('li'), { textContent: t('archive.camera-recorded', { name, summary: tn('archive.recorded', log.gaps.length, { s: (log.recordedMs / 1000).toFixed(0), missing: (log.missingMs / 1000).toFixed(1) }) }) }),
+      ...log.gaps.map((g) => Object.assign(document.createElement('li'), { textContent: `“${name}” ${when(g.from)} – ${when(g.to)}: ${(g.ms / 1000).toFixed(1)} s, ${label('gap', g.cause)}` })),
+    ]),
+  );
   // What of the sound aired outside the program, heard from the as-aired files at finalizing.
   const sound = r.record?.soundOutsideProgram;
   $('sound-outside').textContent = sound ? (sound.exposed.length === 0 ? t('archive.sound-none', { n: sound.listenedSlots }) : tn('archive.sound-exposed', sound.exposed.length, { s: (sound.exposedMs / 1000).toFixed(2) })) : '';

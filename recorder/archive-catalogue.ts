@@ -12,7 +12,7 @@ import type { Manifest, ManifestEntry, ManifestSeal, Verdict } from './manifest.
 import { archiveRecords, type ArchiveRecord } from './archive-record.ts';
 import type { SigningKey } from './signing-key.ts';
 import { masterInOrder } from './vod-playlist.ts';
-import { recordingLog, type LoggedEvent, type RecordingLog } from './recording-log.ts';
+import { recordingLog, sourceRecordingLogs, type LoggedEvent, type RecordingLog } from './recording-log.ts';
 import { parseManifest, verifyStoredHearing } from './verify.ts';
 
 /** A court's order to unseal part of a hearing's master, entered by a supervisor or an admin. */
@@ -128,6 +128,11 @@ export class ArchiveCatalogue {
   /** The recording log as it stands: holes in the master and their causes, from the live audit trail. */
   async recording(hearingId: string, events: readonly LoggedEvent[]): Promise<RecordingLog> {
     return recordingLog((await this.manifest(hearingId))?.entries ?? [], events);
+  }
+
+  /** Each further camera's recording log as it stands, by name. */
+  async sourceRecordings(hearingId: string, events: readonly LoggedEvent[]): Promise<Record<string, RecordingLog>> {
+    return sourceRecordingLogs((await this.manifest(hearingId))?.entries ?? [], events);
   }
 
   verify(hearingId: string): Promise<Verdict> {

@@ -13,7 +13,7 @@ import { archivePrefix, type HearingArchive } from './hearing-archive.ts';
 import { missingParts, type LostDeclaration } from './lost-parts.ts';
 import type { ManifestEntry } from './manifest.ts';
 import type { RecorderOptions } from './recorder-options.ts';
-import { recordingLog, type LoggedEvent } from './recording-log.ts';
+import { recordingLog, sourceRecordingLogs, type LoggedEvent } from './recording-log.ts';
 import type { Spool } from './spool.ts';
 import { airedInOrder, airedPlaylist, masterInOrder } from './vod-playlist.ts';
 
@@ -138,10 +138,13 @@ export class Finalizer {
       if (!a.has('record.json')) {
         const record = (await this.o.recordOf(hearingId)) as { audit?: LoggedEvent[] } & Record<string, unknown>;
         // The recording log: what the master holds, each hole in it and its cause.
-        const recording = recordingLog(a.list(), Array.isArray(record.audit) ? record.audit : []);
+        const audit = Array.isArray(record.audit) ? record.audit : [];
+        const recording = recordingLog(a.list(), audit);
+        // Each further camera's too: what it holds, each hole and its cause.
+        const sources = sourceRecordingLogs(a.list(), audit);
         // And what of the sound it aired lay outside the program, heard from the as-aired files.
         const soundOutsideProgram = sound ?? undefined;
-        await a.addBytes({ kind: 'record', key: 'record.json' }, Buffer.from(`${JSON.stringify({ ...record, recording, soundOutsideProgram }, null, 1)}\n`));
+        await a.addBytes({ kind: 'record', key: 'record.json' }, Buffer.from(`${JSON.stringify({ ...record, recording, ...(Object.keys(sources).length ? { sourceRecordings: sources } : {}), soundOutsideProgram }, null, 1)}\n`));
       }
       if (!(await a.sync())) throw new Error('the archive chain is not all in the state store yet');
       // Only the holder of the lease may seal: a node that lost it leaves the seal to the next.

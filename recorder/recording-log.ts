@@ -9,7 +9,7 @@ export interface LoggedEvent {
 }
 
 /** Why the master has a hole. */
-export type GapCause = 'part lost' | 'encoder lost' | 'storage fault' | 'FFmpeg restart' | 'server restart' | 'unknown';
+export type GapCause = 'part lost' | 'encoder lost' | 'camera lost' | 'storage fault' | 'FFmpeg restart' | 'server restart' | 'unknown';
 
 export interface RecordingGap {
   readonly from: number;
@@ -37,16 +37,24 @@ const CAUSES: readonly [GapCause, (e: LoggedEvent) => boolean][] = [
   ['FFmpeg restart', (e) => /^ffmpeg-(restarting|stopped)$/.test(e.action) && e.params?.role !== 'transcode'],
 ];
 
+/** A further camera's own causes: the server restarting, or the camera itself going (`source-lost` naming it). */
+const sourceCauses = (source: string): readonly [GapCause, (e: LoggedEvent) => boolean][] => [
+  ['server restart', (e) => e.action === 'recovered-after-restart'],
+  ['camera lost', (e) => e.action === 'source-lost' && e.params?.source === source],
+];
+
 /**
- * Where the master recording has holes, from the master segments' capture intervals, each hole
- * with its cause: `part lost` where a segment was recorded but declared lost (also before the
+ * Where the master recording has holes (or, given `source`, one further camera's: its `source`
+ * entries and its own causes), from the master segments' capture intervals, each hole with its cause: `part lost` where a segment was recorded but declared lost (also before the
  * first or after the last segment kept), else the first audit event that explains it (a server
  * restart before an encoder loss before an FFmpeg exit, since a restart also drops the encoder),
  * found from just before the hole (the last frame precedes its own loss) to its end. Pure.
  */
-export function recordingLog(entries: readonly ManifestEntry[], events: readonly LoggedEvent[]): RecordingLog {
+export function recordingLog(entries: readonly ManifestEntry[], events: readonly LoggedEvent[], source?: string): RecordingLog {
   const lost = declaredLost(entries);
-  const timedMaster = entries.filter((e) => e.kind === 'master' && e.captureStart !== undefined && e.captureEnd !== undefined);
+  const ours = (e: ManifestEntry): boolean => (source === undefined ? e.kind === 'master' : e.kind === 'source' && e.source === source);
+  const causes = source === undefined ? CAUSES : sourceCauses(source);
+  const timedMaster = entries.filter((e) => ours(e) && e.captureStart !== undefined && e.captureEnd !== undefined);
   const lostSpans = timedMaster.filter((e) => isLost(lost, e)).map((e) => ({ start: e.captureStart as number, end: e.captureEnd as number }));
   const master = timedMaster.filter((e) => !isLost(lost, e)).sort((a, b) => (a.captureStart as number) - (b.captureStart as number));
   const timed = events.map((e) => ({ ...e, t: Date.parse(e.effectiveAt ?? e.at) })).filter((e) => Number.isFinite(e.t));
@@ -54,7 +62,7 @@ export function recordingLog(entries: readonly ManifestEntry[], events: readonly
   const causeOf = (from: number, to: number): GapCause => {
     if (lostIn(from, to)) return 'part lost';
     const near = timed.filter((ev) => ev.t >= from - 500 && ev.t <= to);
-    return CAUSES.find(([, shows]) => near.some(shows))?.[0] ?? 'unknown';
+    return causes.find(([, shows]) => near.some(shows))?.[0] ?? 'unknown';
   };
   const gaps: RecordingGap[] = [];
   const hole = (from: number, to: number): void => void (to - from > SEAM_MS && gaps.push({ from, to, ms: to - from, cause: causeOf(from, to) }));
@@ -72,4 +80,10 @@ export function recordingLog(entries: readonly ManifestEntry[], events: readonly
   const lostEnd = Math.max(Number.NEGATIVE_INFINITY, ...lostSpans.map((l) => l.end));
   if (reach !== Number.NEGATIVE_INFINITY && lostEnd > reach) hole(reach, lostEnd);
   return { recordedMs, missingMs: gaps.reduce((n, g) => n + g.ms, 0), gaps };
+}
+
+/** The recording log of each further camera the archive holds, by name. Pure. */
+export function sourceRecordingLogs(entries: readonly ManifestEntry[], events: readonly LoggedEvent[]): Record<string, RecordingLog> {
+  const names = [...new Set(entries.flatMap((e) => (e.kind === 'source' && e.source ? [e.source] : [])))].sort();
+  return Object.fromEntries(names.map((name) => [name, recordingLog(entries, events, name)]));
 }

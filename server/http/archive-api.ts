@@ -124,7 +124,7 @@ export function archiveApi(d: ArchiveApiDeps): Router {
     const id = parse(idParam, req.params.id, res);
     if (!id) return;
     const trail = await audit.list(id);
-    res.json({ ...(await catalogue.record(id)), orders: await catalogue.orders(id), audit: trail, recording: await catalogue.recording(id, trail) });
+    res.json({ ...(await catalogue.record(id)), orders: await catalogue.orders(id), audit: trail, recording: await catalogue.recording(id, trail), sourceRecordings: await catalogue.sourceRecordings(id, trail) });
   }));
 
   api.post('/hearings/:id/verify', readers, route(async (req, res) => {

@@ -7,7 +7,7 @@ import { RtspCamera } from '../support/rtsp-camera.ts';
 import { sourceStreamId } from '../../server/domain/courts.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
-import { waitFor } from '../support/wait.ts';
+import { elapse, waitFor } from '../support/wait.ts';
 
 interface SourceView {
   name: string;
@@ -131,13 +131,22 @@ describe("a courtroom's further cameras", () => {
     const bench = set.body.sources.find((x) => x.name === 'bench')!.streamKey!;
     const stream = sourceStreamId(seeded.courtroomId, 'bench');
     // The bench camera publishes before the hearing opens, the courtroom's feed is already there.
-    encoders.push(new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${bench}`, 'flv', Date.now()).start());
+    const benchCamera = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${bench}`, 'flv', Date.now()).start();
+    encoders.push(benchCamera);
     await waitFor(() => s.cc.ingest.isPublishing(stream) && s.cc.ingest.isPublishing(seeded.courtroomId), 'the bench camera and the courtroom feed', 20_000, 50);
     expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/open`, {})).status).toBe(200);
     for (const name of ['bench', 'gallery']) {
       const sourceDir = path.join(s.cc.dirs.master, seeded.hearingId, 'sources', name);
       await waitFor(async () => (await readMasterManifest(sourceDir)).length >= 2, `two sealed segments of the ${name} camera's master`, 30_000, 200);
     }
+    // The bench camera goes for a second and comes back: its recording log names the hole.
+    await benchCamera.kill();
+    await waitFor(() => !s.cc.ingest.isPublishing(stream), 'the bench camera to be gone', 10_000, 50);
+    await elapse(1_000);
+    encoders.push(new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${bench}`, 'flv', Date.now()).start());
+    const benchDir = path.join(s.cc.dirs.master, seeded.hearingId, 'sources', 'bench');
+    const runsBefore = new Set((await readMasterManifest(benchDir)).map((l) => l.run));
+    await waitFor(async () => (await readMasterManifest(benchDir)).some((l) => !runsBefore.has(l.run)), 'a segment of the bench camera after it came back', 30_000, 200);
     // The gallery camera was pulled with its credentials, which no log line carries.
     expect(logs.join('\n')).not.toContain('gallery-pass');
     expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/end`, {})).status).toBe(200);
@@ -155,6 +164,14 @@ describe("a courtroom's further cameras", () => {
     const counters = (await Promise.all(benchEntries.slice(0, 2).map((e) => fileCounters(path.join(folder, ...e.key.split('/')))))).flat().filter((c) => c > 0);
     expect(counters.length).toBeGreaterThan(30);
     expect(counters.every((c, i) => i === 0 || c === counters[i - 1]! + 1)).toBe(true);
+    const record = JSON.parse(await readFile(path.join(folder, 'record.json'), 'utf8')) as { recording: { gaps: unknown[] }; sourceRecordings?: Record<string, { recordedMs: number; gaps: { ms: number; cause: string }[] }> };
+    expect(Object.keys(record.sourceRecordings ?? {})).toEqual(['bench', 'gallery']);
+    expect(record.sourceRecordings!.bench!.gaps.map((g) => g.cause)).toEqual(['camera lost']);
+    expect(record.sourceRecordings!.bench!.gaps[0]!.ms).toBeGreaterThan(900);
+    expect(record.sourceRecordings!.gallery!.recordedMs).toBeGreaterThan(4_000);
+    // The archivist's record page reads the same from the API.
+    const shown = await s.api<{ sourceRecordings: Record<string, { gaps: { cause: string }[] }> }>('GET', `/api/archive/hearings/${seeded.hearingId}`, undefined, archivist);
+    expect(shown.body.sourceRecordings.bench!.gaps.map((g) => g.cause)).toEqual(['camera lost']);
     // The courtroom's own master is untouched by it.
     expect(manifest.entries.filter((e) => e.kind === 'master').every((e) => e.key.startsWith('master/m'))).toBe(true);
     expect(manifest.entries.some((e) => e.kind === 'master')).toBe(true);

@@ -294,7 +294,12 @@ describe('the compose topology as processes: two nodes', () => {
     expect(actions.lastIndexOf('handed-over')).toBeLessThan(actions.lastIndexOf('taken-over'));
     expect(entries.find((e) => e.action === 'handed-over')?.params).toMatchObject({ to: returning.id });
     expect(entries.filter((e) => e.action === 'taken-over').at(-1)?.params).toMatchObject({ node: returning.id, phase: 'on-air' });
-    expect((await caller(base, token)('GET', `/api/hearings/${hearingId}/audit/verify`)).body).toMatchObject({ ok: true, entries: entries.length });
+    // The hearing still puts its last entries on the trail as it winds down (the playlist's end):
+    // the verified chain holds everything read before it, and nothing not on the trail after it.
+    const verified = (await caller(base, token)('GET', `/api/hearings/${hearingId}/audit/verify`)).body as { ok: boolean; entries: number };
+    expect(verified.ok).toBe(true);
+    expect(verified.entries).toBeGreaterThanOrEqual(entries.length);
+    expect(verified.entries).toBeLessThanOrEqual((await audit()).length);
   });
 
   it('archives the hearing as one, whichever nodes recorded it: every holder’s master on one chain that verifies', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chain, type EntryBody, type ManifestEntry } from '../../recorder/manifest.ts';
-import { recordingLog } from '../../recorder/recording-log.ts';
+import { recordingLog, sourceRecordingLogs } from '../../recorder/recording-log.ts';
 
 const master = (spans: [number, number][]): ManifestEntry[] => {
   const out: ManifestEntry[] = [];
@@ -13,6 +13,27 @@ const master = (spans: [number, number][]): ManifestEntry[] => {
 const at = (ms: number) => new Date(ms).toISOString();
 
 describe('recording log', () => {
+  it("keeps each further camera's log apart from the master's, its holes caused by that camera going", () => {
+    const withSources: ManifestEntry[] = [];
+    const add = (body: EntryBody) => withSources.push(chain(withSources.at(-1) ?? null, body));
+    for (const [i, [a, b]] of ([[0, 2_000], [2_000, 4_000], [4_000, 6_000]] as const).entries()) add({ kind: 'master', key: `master/m0001/${i}.ts`, size: 1, sha256: 'x', captureStart: a, captureEnd: b });
+    for (const [i, [a, b]] of ([[0, 2_000], [5_000, 6_000]] as const).entries()) add({ kind: 'source', source: 'bench', key: `sources/bench/m0001/${i}.ts`, size: 1, sha256: 'x', captureStart: a, captureEnd: b });
+    add({ kind: 'source', source: 'witness', key: 'sources/witness/m0001/0.ts', size: 1, sha256: 'x', captureStart: 1_000, captureEnd: 6_000 });
+    const events = [
+      { action: 'source-lost', at: at(2_100), params: { source: 'witness' } },
+      { action: 'source-lost', at: at(2_200), params: { source: 'bench' } },
+      { action: 'encoder-lost', at: at(2_300) },
+    ];
+    expect(recordingLog(withSources, events).gaps).toEqual([]);
+    const logs = sourceRecordingLogs(withSources, events);
+    expect(Object.keys(logs)).toEqual(['bench', 'witness']);
+    expect(logs.bench!.gaps).toEqual([{ from: 2_000, to: 5_000, ms: 3_000, cause: 'camera lost' }]);
+    expect(logs.bench!.recordedMs).toBe(3_000);
+    expect(logs.witness).toEqual({ recordedMs: 5_000, missingMs: 0, gaps: [] });
+    // Another camera's loss (or the courtroom encoder's) explains nothing here.
+    expect(sourceRecordingLogs(withSources, events.filter((e) => e.params?.source !== 'bench')).bench!.gaps[0]!.cause).toBe('unknown');
+  });
+
   it('adds up what was recorded, ignores seams between segments, and names each gap’s cause', () => {
     const entries = master([
       [0, 2_000],

@@ -22,6 +22,11 @@ export function auditLiveHearing(session: LiveHearing, record: Recorder, changed
     void record(id, { actor: SYSTEM, action: `encoder-${state}`, ...(how ? { params: { via: how.via, transcoded: how.transcoded, keptAsReceived: how.keptAsReceived } } : {}), effectiveAt: now() });
     changed();
   });
+  // A further camera's comings and goings explain the holes in its recording.
+  session.on('source', (name, state) => {
+    void record(id, { actor: SYSTEM, action: `source-${state}`, params: { source: name }, effectiveAt: now() });
+    changed();
+  });
   session.on('ffmpeg', (e) => {
     const action = e.restarting ? 'ffmpeg-restarting' : 'ffmpeg-stopped';
     void record(id, { actor: SYSTEM, action, params: { role: e.role, run: e.run, code: e.code, signal: e.signal, ...(e.storageFault ? { storageFault: true } : {}) }, effectiveAt: now() });

@@ -72,6 +72,8 @@ export interface LiveHearingEvents {
   master: (m: MasterSegment) => void;
   /** A segment of one of the courtroom's further cameras was sealed. */
   sourceMaster: (source: string, m: MasterSegment) => void;
+  /** One of the courtroom's further cameras began publishing, or stopped. */
+  source: (name: string, state: 'connected' | 'lost') => void;
   /**
    * The end's drain reached its limit before the transcoder had produced everything captured
    * before the end: from `airedUntil` to `endAt` the public gets slates (the master has it all).
@@ -267,10 +269,12 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
   /** One of the courtroom's further cameras publishes: it is recorded while it does. */
   sourceConnected(name: string): void {
     this.pipeline.sourceConnected(name);
+    this.emit('source', name, 'connected');
   }
 
   /** One of them left: its recorder works off what it was sent. */
   sourceLost(name: string): Promise<void> {
+    this.emit('source', name, 'lost');
     return this.pipeline.sourceLost(name, LOSS_DRAIN_MS);
   }
 
