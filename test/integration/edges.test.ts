@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { MediaPlaylist } from 'hls-parser/types.js';
+import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
@@ -453,5 +454,48 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
         ['replay-withheld', 'a witness was named'],
       ]);
     }, 90_000);
+  });
+});
+
+/**
+ * A start given over Socket.IO while the event loop is held: the command and a third of a second
+ * of media wait in their sockets together, and the command is read first. Media is dated when it
+ * is read, so without the command gate's wait (server/media/read-pulse.ts) that media would be
+ * dated after the start's edge, and air.
+ */
+describe("a start's edge on a busy event loop", () => {
+  let s: TestServer;
+  let encoder: TestEncoder | undefined;
+  let client: Socket | undefined;
+
+  beforeAll(async () => {
+    s = await startTestServer();
+  }, 60_000);
+
+  afterAll(async () => {
+    client?.disconnect();
+    await encoder?.kill();
+    await s?.close();
+  });
+
+  it('is taken only once the media that reached us before the command was read', async () => {
+    const h = await seedHearing(s, { delaySeconds: 2 });
+    expect((await s.api('POST', `/api/hearings/${h.hearingId}/broadcast/open`, {})).status).toBe(200);
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${h.streamKey}`, 'flv', Date.now()).start();
+    await waitFor(() => (s.cc.ingest.clockOf(h.courtroomId)?.latest ?? 0) >= 1_000, 'the encoder to be dated', 20_000, 20);
+    const clock = s.cc.ingest.clockOf(h.courtroomId)!;
+    const c = (client = connect(`${s.base}/control`, { auth: { token: s.token }, transports: ['websocket'], reconnection: false, forceNew: true }));
+    await new Promise((resolve) => c.once('connect', () => resolve(null)));
+    // The command is on its socket, then the loop is held while the encoder goes on sending in
+    // real time: a third of a second of media reaches the ingest's socket before the command is read.
+    const lastRead = clock.latest!;
+    const ack = c.timeout(10_000).emitWithAck('start', { hearingId: h.hearingId, idempotencyKey: `busy-loop-${Date.now()}` }) as Promise<{ ok: boolean }>;
+    const until = Date.now() + 350;
+    while (Date.now() < until);
+    expect(await ack).toMatchObject({ ok: true });
+    const edge = s.cc.broadcasts.live(h.hearingId)!.program.onAir[0]!.start;
+    // Frames are sent about when they are stamped: those stamped up to 250 ms after the last one
+    // read before the hold reached the socket during it, and must lie before the edge.
+    expect(edge).toBeGreaterThanOrEqual(clock.captureOf(lastRead + 250)!);
   });
 });
