@@ -1,0 +1,97 @@
+import type { CaptureClock } from './capture-dating.ts';
+
+/** One camera of a composite: its ingest clock, and where its timestamps lie on the composite's. */
+export interface CompositeInput {
+  readonly clock: CaptureClock;
+  /** Composite timestamp = this input's timestamp + `offsetMs`. */
+  readonly offsetMs: number;
+}
+
+/**
+ * The capture clock of a picture composed from several cameras, each moved onto the composite's
+ * timeline by a constant offset: what dating, edges, masks and their proofs read for the program
+ * when it is a composite (issue 29), so they work on it unchanged.
+ *
+ * A composite frame at `t` shows, from each camera, a frame stamped at most `t − offset`, so it
+ * is dated at the latest any of them can have been captured: the maximum of their clocks. That
+ * stays never early even when a camera's latency grows after its offset was taken (its frames are
+ * then dated by their own arrival, later than the offset says). Pure: it only reads the clocks.
+ */
+export class CompositeClock implements CaptureClock {
+  constructor(private readonly inputs: readonly CompositeInput[]) {
+    if (inputs.length === 0) throw new Error('a composite needs at least one camera');
+  }
+
+  /** The latest capture instant of any camera's frame the composite at `t` may show; null until every camera has reached `t`. */
+  captureOf(t: number): number | null {
+    let max = Number.NEGATIVE_INFINITY;
+    for (const i of this.inputs) {
+      const c = i.clock.captureOf(t - i.offsetMs);
+      if (c === null) return null;
+      max = Math.max(max, c);
+    }
+    return max;
+  }
+
+  /** The newest composite timestamp every camera has reached. */
+  get latest(): number | null {
+    let min = Number.POSITIVE_INFINITY;
+    for (const i of this.inputs) {
+      const l = i.clock.latest;
+      if (l === null) return null;
+      min = Math.min(min, l + i.offsetMs);
+    }
+    return min;
+  }
+
+  /** The newest observation on any camera: later than the arrival of anything the composite holds. */
+  get latestAt(): number | null {
+    let max: number | null = null;
+    for (const i of this.inputs) {
+      const a = i.clock.latestAt;
+      if (a === null) return null;
+      max = max === null ? a : Math.max(max, a);
+    }
+    return max;
+  }
+
+  /**
+   * The first composite timestamp at which some camera's frame may have been captured at or after
+   * `c`: every composite frame before it shows only frames observed before `c`. Null when no camera
+   * has anything that late yet.
+   */
+  firstAtOrAfter(c: number): number | null {
+    let min: number | null = null;
+    for (const i of this.inputs) {
+      const t = i.clock.firstAtOrAfter(c);
+      if (t !== null) min = min === null ? t + i.offsetMs : Math.min(min, t + i.offsetMs);
+    }
+    return min;
+  }
+
+  /**
+   * The earliest instant any camera's media for the composite at `t` or later arrived: the
+   * compositor cannot have handled that frame before it. The earliest of the cameras' (rather than
+   * the latest, which framesync's waiting would allow) keeps every proof built on it conservative.
+   * Null when any camera cannot say.
+   */
+  arrivedFrom(t: number): number | null {
+    let min = Number.POSITIVE_INFINITY;
+    for (const i of this.inputs) {
+      const a = i.clock.arrivedFrom(t - i.offsetMs);
+      if (a === null) return null;
+      min = Math.min(min, a);
+    }
+    return min;
+  }
+}
+
+/**
+ * The offset that puts a camera's timestamps on a composite timeline measured in capture time
+ * from `base` (ms since the epoch): from its clock's newest observation, timestamp `latest` seen
+ * at `latestAt`. Null before the camera has been seen. Pure.
+ */
+export function offsetOnto(clock: Pick<CaptureClock, 'latest' | 'latestAt'>, base: number): number | null {
+  if (clock.latest === null || clock.latestAt === null) return null;
+  return clock.latestAt - base - clock.latest;
+}
