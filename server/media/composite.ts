@@ -1,0 +1,55 @@
+import type { Tile } from '../domain/layouts.ts';
+import type { InputOptions } from './args.ts';
+import { GLOBAL_INPUT_FLAGS, type FfmpegSpec } from './spec.ts';
+
+/** One camera of a composite: where to read it, and how far its timestamps move onto the composite's timeline. */
+export interface CompositeCamera {
+  readonly source: string;
+  readonly input: InputOptions;
+  /** Composite timestamp = the camera's own + this (s); see pipeline/composite-clock.ts. */
+  readonly offsetSec: number;
+}
+
+/** What composing a program picture from several cameras needs. */
+export interface CompositeOptions {
+  readonly cameras: readonly CompositeCamera[];
+  /** Where each shown camera goes (domain/layouts.ts); a camera without a tile is read but not shown. */
+  readonly tiles: readonly Tile[];
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number;
+  /** The camera whose sound the program carries (the court's mixer feed, usually). */
+  readonly sound?: string;
+  readonly output: { readonly target: string; readonly options: readonly string[] };
+}
+
+/** Even pixels, as the encoders want them. */
+const even = (x: number): number => Math.max(2, Math.round(x / 2) * 2);
+
+/**
+ * The compositor: every camera moved onto the composite's timeline by its offset (each keeps its
+ * own timestamps on input), scaled into its tile and laid over a black picture, at a constant
+ * frame rate; the named camera's sound moved by the same offset. Where a camera has no frame yet
+ * its tile stays black, and a camera that stops leaves its last frame (the lost-camera tile is to
+ * replace it). Pure.
+ */
+export function compositeSpec(o: CompositeOptions): FfmpegSpec {
+  const index = new Map(o.cameras.map((c, i) => [c.source, i]));
+  const shown = o.tiles.filter((t) => index.has(t.source));
+  if (shown.length === 0) throw new Error('a composite needs a camera in a tile');
+  const chains = [`color=c=black:s=${o.width}x${o.height}:r=${o.fps}[k0]`];
+  shown.forEach((t, n) => {
+    const i = index.get(t.source) as number;
+    const cam = o.cameras[i] as CompositeCamera;
+    chains.push(`[${i}:v:0]setpts=PTS+${cam.offsetSec.toFixed(6)}/TB,fps=${o.fps},scale=${even(t.w * o.width)}:${even(t.h * o.height)},setsar=1[t${n}]`);
+    const out = n === shown.length - 1 ? '[program]' : `[k${n + 1}]`;
+    chains.push(`[k${n}][t${n}]overlay=x=${Math.round(t.x * o.width)}:y=${Math.round(t.y * o.height)}:eof_action=repeat${out}`);
+  });
+  const sound = o.sound === undefined ? undefined : index.get(o.sound);
+  if (sound !== undefined) chains.push(`[${sound}:a:0]asetpts=PTS+${(o.cameras[sound] as CompositeCamera).offsetSec.toFixed(6)}/TB[sound]`);
+  return {
+    inputs: o.cameras.map((c, i) => ({ url: c.input.url, options: [...(i === 0 ? GLOBAL_INPUT_FLAGS : []), ...c.input.options] })),
+    complexFilter: chains.join(';'),
+    outputs: [{ target: o.output.target, options: ['-map', '[program]', ...(sound !== undefined ? ['-map', '[sound]'] : []), ...o.output.options] }],
+  };
+}

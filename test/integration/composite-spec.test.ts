@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { layoutTiles } from '../../server/domain/layouts.ts';
+import { compositeSpec } from '../../server/media/composite.ts';
+import { specToArgs } from '../../server/media/spec.ts';
+
+const run = promisify(execFile);
+const W = 320;
+const H = 180;
+const FPS = 10;
+
+/** Two seconds of one colour, as a camera would send it, stamped from 0. */
+const colourCamera = (source: string, colour: string, offsetSec = 0) => ({ source, offsetSec, input: { url: `color=c=${colour}:s=160x90:r=${FPS}`, options: ['-f', 'lavfi', '-t', '3'] } });
+
+/** Every frame of the composite's first `seconds`, as RGB. */
+async function compose(spec: ReturnType<typeof compositeSpec>): Promise<Buffer[]> {
+  const { stdout } = await run('ffmpeg', specToArgs(spec), { encoding: 'buffer', maxBuffer: 1 << 28 });
+  const frame = W * H * 3;
+  return Array.from({ length: Math.floor(stdout.length / frame) }, (_, k) => stdout.subarray(k * frame, (k + 1) * frame));
+}
+
+/** The colour at a point of the picture (fractions), as [r, g, b]. */
+const at = (f: Buffer, x: number, y: number): number[] => {
+  const i = (Math.round(y * (H - 1)) * W + Math.round(x * (W - 1))) * 3;
+  return [f[i]!, f[i + 1]!, f[i + 2]!];
+};
+const isRed = (p: number[]) => p[0]! > 200 && p[1]! < 60 && p[2]! < 60;
+const isBlue = (p: number[]) => p[2]! > 200 && p[0]! < 60 && p[1]! < 60;
+const isBlack = (p: number[]) => p.every((c) => c < 30);
+
+describe('the compositor FFmpeg builds from a layout', () => {
+  const output = { target: '-', options: ['-t', '2.5', '-pix_fmt', 'rgb24', '-f', 'rawvideo'] };
+
+  it('puts each camera in its tile, over black, with the named camera’s sound', async () => {
+    const spec = compositeSpec({ cameras: [colourCamera('bench', 'red'), colourCamera('witness', 'blue')], tiles: layoutTiles('side-by-side', ['bench', 'witness']), width: W, height: H, fps: FPS, output });
+    const frames = await compose(spec);
+    expect(frames.length).toBeGreaterThanOrEqual(20);
+    const f = frames[10]!;
+    expect(isRed(at(f, 0.25, 0.5))).toBe(true);
+    expect(isBlue(at(f, 0.75, 0.5))).toBe(true);
+    // Side by side leaves bands above and below.
+    expect(isBlack(at(f, 0.25, 0.1))).toBe(true);
+    expect(isBlack(at(f, 0.75, 0.9))).toBe(true);
+    const withSound = compositeSpec({ cameras: [colourCamera('bench', 'red'), colourCamera('mixer', 'blue', 0.5)], tiles: layoutTiles('single', ['bench']), width: W, height: H, fps: FPS, sound: 'mixer', output });
+    expect(specToArgs(withSound)).toEqual(expect.arrayContaining(['-map', '[program]', '-map', '[sound]']));
+    expect(withSound.complexFilter).toContain('[1:a:0]asetpts=PTS+0.500000/TB[sound]');
+    expect(() => compositeSpec({ cameras: [colourCamera('bench', 'red')], tiles: layoutTiles('single', ['nobody']), width: W, height: H, fps: FPS, output })).toThrow();
+  });
+
+  it('moves each camera onto the composite’s timeline by its offset: a camera a second later fills its tile a second later', async () => {
+    const spec = compositeSpec({ cameras: [colourCamera('bench', 'red'), colourCamera('witness', 'blue', 1)], tiles: layoutTiles('quad', ['bench', 'witness']), width: W, height: H, fps: FPS, output });
+    const frames = await compose(spec);
+    // Frame k is at k / FPS s: the witness (top right) is black before 1 s and blue after.
+    expect(isRed(at(frames[3]!, 0.25, 0.25))).toBe(true);
+    expect(isBlack(at(frames[5]!, 0.75, 0.25))).toBe(true);
+    expect(isBlue(at(frames[15]!, 0.75, 0.25))).toBe(true);
+    // The quad's bottom half is empty with two cameras.
+    expect(isBlack(at(frames[15]!, 0.25, 0.75))).toBe(true);
+  });
+});
