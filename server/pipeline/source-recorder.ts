@@ -58,10 +58,30 @@ export class SourceRecorder {
     });
   }
 
+  /** A run's directory (`m0001`, `g0001`), made if need be. */
+  private runDir(prefix: 'm' | 'g', run: number): string {
+    const dir = path.join(this.dir, `${prefix}${String(run).padStart(4, '0')}`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  /** One run's FFmpeg, its pid kept in its directory so a restarted server can stop an orphan. */
+  private spawn(spec: FfmpegSpec, role: 'source-master' | 'source-relay', run: number, dir: string): FfmpegProcess {
+    const proc = new FfmpegProcess(spec, {
+      ffmpegPath: this.o.ffmpegPath,
+      logger: this.o.logger,
+      tags: { hearingId: this.o.hearingId, role, source: this.o.source, run },
+      secrets: this.o.secrets?.() ?? [],
+    });
+    proc.on('spawned', (pid) => {
+      if (pid !== undefined) writeFileSync(path.join(dir, this.o.pidFile), String(pid));
+    });
+    return proc;
+  }
+
   private build(run: number): FfmpegProcess {
     const clock = this.o.clock();
-    const dir = path.join(this.dir, `m${String(run).padStart(4, '0')}`);
-    mkdirSync(dir, { recursive: true });
+    const dir = this.runDir('m', run);
     const sealer = new MasterSealer({
       run,
       dir,
@@ -72,31 +92,12 @@ export class SourceRecorder {
       onError: (err, file) => this.o.logger.error({ hearingId: this.o.hearingId, source: this.o.source, err, file }, "cannot seal a camera's master segment"),
     });
     this.runs.set(run, sealer);
-    const proc = new FfmpegProcess(masterSpec({ input: this.o.input(), masterDir: dir, segmentSeconds: this.o.segmentSeconds, keepTimestamps: clock !== null }), {
-      ffmpegPath: this.o.ffmpegPath,
-      logger: this.o.logger,
-      tags: { hearingId: this.o.hearingId, role: 'source-master', source: this.o.source, run },
-      secrets: this.o.secrets?.() ?? [],
-    });
-    proc.on('spawned', (pid) => {
-      if (pid !== undefined) writeFileSync(path.join(dir, this.o.pidFile), String(pid));
-    });
-    return proc;
+    return this.spawn(masterSpec({ input: this.o.input(), masterDir: dir, segmentSeconds: this.o.segmentSeconds, keepTimestamps: clock !== null }), 'source-master', run, dir);
   }
 
   private buildRelay(run: number): FfmpegProcess {
-    const dir = path.join(this.dir, `g${String(run).padStart(4, '0')}`);
-    mkdirSync(dir, { recursive: true });
-    const proc = new FfmpegProcess(this.o.gateway!(path.join(dir, 'progress.txt')), {
-      ffmpegPath: this.o.ffmpegPath,
-      logger: this.o.logger,
-      tags: { hearingId: this.o.hearingId, role: 'source-relay', source: this.o.source, run },
-      secrets: this.o.secrets?.() ?? [],
-    });
-    proc.on('spawned', (pid) => {
-      if (pid !== undefined) writeFileSync(path.join(dir, this.o.pidFile), String(pid));
-    });
-    return proc;
+    const dir = this.runDir('g', run);
+    return this.spawn(this.o.gateway!(path.join(dir, 'progress.txt')), 'source-relay', run, dir);
   }
 
   /** While the hearing is open, a pulled camera is pulled (a pushed one comes by itself). */
