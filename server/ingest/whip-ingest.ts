@@ -59,11 +59,13 @@ interface WhipSession {
 
 /**
  * The span of Opus media an AAC frame of the relay holds, from its timestamp: the encoder's frame
- * (1024 samples at 48 kHz) overlaps the next one and is stamped a frame early (its priming), so
- * the samples in the frame stamped T reach T + 2048 samples. Sound dated before all of it arrived
- * would be early, which an end of exposure must never be.
+ * (1024 samples at 48 kHz) overlaps the next one and is stamped a frame early (its priming), and
+ * the relay moves the sound on by a frame so that nothing is stamped before zero (see
+ * whipGatewaySpec), so the samples in the frame stamped T reach T + 1024 samples of the publisher's
+ * timeline. Sound dated before all of it arrived would be early, which an end of exposure must
+ * never be; dated later than that, sound from before a start would air.
  */
-const AAC_SPAN_MS = 43;
+const AAC_SPAN_MS = 22;
 
 /** The picture codec a publisher sends: H.264 is relayed as sent, VP8 transcoded. */
 function pictureOf(p: Publisher): 'H264' | 'VP8' {

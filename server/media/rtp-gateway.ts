@@ -81,7 +81,11 @@ export function whipGatewaySpec(o: { sdpFile: string; publishUrl: string; audio:
         options: [
           '-map', '0:v:0', ...(o.audio ? ['-map', '0:a:0'] : []),
           ...(o.video === 'H264' ? ['-c:v', 'copy'] : VP8_TO_H264),
-          ...(o.audio ? ['-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2'] : []),
+          // The AAC encoder stamps its first frame 1024 samples early (its priming); FLV cannot
+          // carry a negative timestamp, so the muxer would shift both streams 21 ms later and no
+          // timestamp would name its RTP timestamp any more (the picture dated a frame late).
+          // The sound is moved on by that much instead, which the ingest allows for (AAC_SPAN_MS).
+          ...(o.audio ? ['-af', 'asetpts=PTS+1024/(SR*TB)', '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2'] : []),
           '-f', 'flv', '-flvflags', 'no_duration_filesize',
         ],
       },
