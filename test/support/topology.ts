@@ -15,6 +15,8 @@ export interface TopologyNode {
   readonly server: ServerProcess;
   readonly base: string;
   readonly rtmpPort: number;
+  /** Where the node keeps its data (its masters under `master/<hearing>`). */
+  readonly dataDir: string;
 }
 
 /** The compose topology running as processes. */
@@ -60,7 +62,8 @@ export async function startTopology(o: { leaseSeconds: number; env?: NodeJS.Proc
   const adminPassword = 'topology-admin-password';
   const nodes: TopologyNode[] = [];
   for (const n of [1, 2]) {
-    const made = await serverOnFreePorts(path.join(dir, `data-${n}`), {
+    const dataDir = path.join(dir, `data-${n}`);
+    const made = await serverOnFreePorts(dataDir, {
       COURTCAST_NODE_ID: `node-${n}`,
       COURTCAST_LEASE_SECONDS: String(o.leaseSeconds),
       COURTCAST_STATE_STORE: 'redis',
@@ -87,7 +90,7 @@ export async function startTopology(o: { leaseSeconds: number; env?: NodeJS.Proc
       ...o.env,
     });
     await made.server.start(made.base);
-    nodes.push({ id: `node-${n}`, ...made });
+    nodes.push({ id: `node-${n}`, dataDir, ...made });
   }
   const [one, two] = nodes as [TopologyNode, TopologyNode];
   const port = await freeTcpPort();
