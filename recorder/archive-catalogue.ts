@@ -11,6 +11,7 @@ import { archivePrefix } from './hearing-archive.ts';
 import type { Manifest, ManifestEntry, ManifestSeal, Verdict } from './manifest.ts';
 import { archiveRecords, type ArchiveRecord } from './archive-record.ts';
 import type { SigningKey } from './signing-key.ts';
+import { SOURCES_DIR } from '../server/pipeline/master-manifest.ts';
 import { masterInOrder } from './vod-playlist.ts';
 import { recordingLog, sourceRecordingLogs, type LoggedEvent, type RecordingLog } from './recording-log.ts';
 import { parseManifest, verifyStoredHearing } from './verify.ts';
@@ -23,6 +24,11 @@ export interface UnsealingOrder {
   readonly reference: string;
   readonly judge: string;
   readonly reason: string;
+  /**
+   * The further camera whose recording it unseals (a source's name); absent, the courtroom's own
+   * master. An order unseals only what it names: the bench camera's order opens no other camera.
+   */
+  readonly source?: string;
   /** The capture interval it unseals, ms since the epoch. */
   readonly from: number;
   readonly to: number;
@@ -37,6 +43,7 @@ const orderCodec: z.ZodType<UnsealingOrder> = z.looseObject({
   reference: z.string(),
   judge: z.string(),
   reason: z.string(),
+  source: z.string().optional(),
   from: z.number(),
   to: z.number(),
   expiresAt: z.number(),
@@ -46,7 +53,7 @@ const orderCodec: z.ZodType<UnsealingOrder> = z.looseObject({
 
 const orderRecords = (state: StateStore): Records<UnsealingOrder> => new Records(state, 'unsealing-orders', orderCodec);
 
-export type NewOrder = Pick<UnsealingOrder, 'reference' | 'judge' | 'reason' | 'from' | 'to' | 'expiresAt'>;
+export type NewOrder = Pick<UnsealingOrder, 'reference' | 'judge' | 'reason' | 'source' | 'from' | 'to' | 'expiresAt'>;
 
 /** What an archivist searches by. */
 export interface ArchiveQuery {
@@ -71,7 +78,8 @@ export interface CatalogueOptions {
 
 /** What the archive may hand out: the as-aired recording and the record, never the master. */
 const OPEN_KEY = /^(?:aired\/[a-z0-9_-]{1,16}\/(?:index\.m3u8|\d{1,9}\.ts)|aired\/index\.m3u8|aired\.mp4|record\.json|manifest\.json)$/;
-const MASTER_SEGMENT = /^master\/[a-z]\d{4,9}\/\d{6}\.ts$/;
+/** A master segment's key: the courtroom's (`master/m0001/000003.ts`) or a camera's (`sources/bench/m0001/000003.ts`). */
+const MASTER_SEGMENT = /^(?:master|sources\/[a-z][a-z0-9-]{0,31})\/[a-z]\d{4,9}\/\d{6}\.ts$/;
 
 /**
  * The archivist's view of the archive: search, a hearing's record, its verification, the as-aired
@@ -173,21 +181,27 @@ export class ArchiveCatalogue {
     return (await this.orders(hearingId)).filter((o) => o.expiresAt > now);
   }
 
-  /** The master segments an order in force unseals (those whose capture overlaps an ordered interval). */
-  async unsealed(hearingId: string): Promise<{ orders: UnsealingOrder[]; segments: ManifestEntry[] }> {
-    const orders = await this.inForce(hearingId);
-    if (orders.length === 0) throw new CourtcastError('FORBIDDEN', 'the master is sealed: no unsealing order in force covers it');
+  /**
+   * The master segments an order in force unseals (those whose capture overlaps an ordered
+   * interval): the courtroom's master, or a named camera's, each by the orders that name it.
+   */
+  async unsealed(hearingId: string, source?: string): Promise<{ orders: UnsealingOrder[]; segments: ManifestEntry[] }> {
+    const what = source === undefined ? 'the master' : `camera “${source}”`;
+    const orders = (await this.inForce(hearingId)).filter((o) => o.source === source);
+    if (orders.length === 0) throw new CourtcastError('FORBIDDEN', `${what} is sealed: no unsealing order in force covers it`);
     const manifest = await this.manifest(hearingId);
+    const recorded = masterInOrder(manifest?.entries ?? [], source);
+    if (source !== undefined && recorded.length === 0) throw new CourtcastError('NOT_FOUND', `the archive holds no recording of camera “${source}”`);
     const covered = (e: ManifestEntry) => e.captureStart !== undefined && e.captureEnd !== undefined && orders.some((o) => e.captureStart! < o.to && e.captureEnd! > o.from);
-    return { orders, segments: masterInOrder(manifest?.entries ?? []).filter(covered) };
+    return { orders, segments: recorded.filter(covered) };
   }
 
-  /** The replay playlist of the unsealed part of the master (segment URIs relative to it). */
+  /** The replay playlist of the unsealed part of a master (segment URIs relative to it: `m0001-000003.ts`). */
   masterPlaylist(segments: readonly ManifestEntry[]): string {
     const items = segments.map(
       (e, i) =>
         new HLS.types.Segment({
-          uri: e.key.slice('master/'.length).replace('/', '-'),
+          uri: e.key.split('/').slice(-2).join('-'),
           duration: e.durationSec ?? 2,
           discontinuity: i > 0 && (segments[i - 1]?.run !== e.run || (segments[i - 1]?.index ?? 0) + 1 !== e.index),
         }),
@@ -201,15 +215,16 @@ export class ArchiveCatalogue {
     return this.o.store.stream(`${archivePrefix(hearingId)}/master.mp4`, range);
   }
 
-  /** One unsealed master segment, named as the master playlist names it (`m0001-000003.ts`). */
-  async masterSegment(hearingId: string, name: string): Promise<{ body: Readable; info: ObjectInfo; entry: ManifestEntry }> {
-    const key = `master/${name.replace('-', '/')}`;
+  /** One unsealed master segment (a camera's, given one), named as its playlist names it (`m0001-000003.ts`). */
+  async masterSegment(hearingId: string, name: string, source?: string): Promise<{ body: Readable; info: ObjectInfo; entry: ManifestEntry }> {
+    const key = `${source === undefined ? 'master' : `${SOURCES_DIR}/${source}`}/${name.replace('-', '/')}`;
     if (!MASTER_SEGMENT.test(key)) throw new CourtcastError('NOT_FOUND', 'no such master segment');
-    const { segments } = await this.unsealed(hearingId);
+    const { segments } = await this.unsealed(hearingId, source);
     const entry = segments.find((e) => e.key === key);
     if (!entry) throw new CourtcastError('FORBIDDEN', 'this part of the master is outside every unsealing order in force');
     const found = await this.o.store.stream(`${archivePrefix(hearingId)}/${key}`);
     if (!found) throw new CourtcastError('NOT_FOUND', 'the segment is not in the archive store yet');
     return { ...found, entry };
   }
+
 }

@@ -42,7 +42,11 @@ export function airedInOrder(entries: readonly ManifestEntry[], rung: string): M
   return kept(entries).filter((e) => e.kind === 'aired' && e.rung === rung).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
 }
 
-/** The master's segments in recording order: by run, then by index within the run. */
-export function masterInOrder(entries: readonly ManifestEntry[]): ManifestEntry[] {
-  return kept(entries).filter((e) => e.kind === 'master').sort((a, b) => (a.run ?? 0) - (b.run ?? 0) || (a.index ?? 0) - (b.index ?? 0));
+/**
+ * The master's segments in recording order: by run, then by index within the run. Given a camera,
+ * that camera's own master instead (kind `source`).
+ */
+export function masterInOrder(entries: readonly ManifestEntry[], source?: string): ManifestEntry[] {
+  const ours = (e: ManifestEntry) => (source === undefined ? e.kind === 'master' : e.kind === 'source' && e.source === source);
+  return kept(entries).filter(ours).sort((a, b) => (a.run ?? 0) - (b.run ?? 0) || (a.index ?? 0) - (b.index ?? 0));
 }

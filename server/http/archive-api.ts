@@ -9,7 +9,7 @@ import type { Accounts } from '../service/identity/accounts.ts';
 import type { Tokens } from '../service/identity/tokens.ts';
 import { authenticate, principalOf, requireRole } from './auth.ts';
 import { parse, route } from './handlers.ts';
-import { idParam } from './schemas.ts';
+import { idParam, sourceNameParam as sourceName } from './schemas.ts';
 import { rangeOf } from './origin-core.ts';
 
 const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
@@ -33,6 +33,8 @@ export const orderBody = z
     reference: z.string().trim().min(1).max(200),
     judge: z.string().trim().min(1).max(200),
     reason: z.string().trim().min(1).max(2000),
+    /** The further camera whose recording the order unseals; none, the courtroom's master. */
+    source: sourceName.optional(),
     from: instant,
     to: instant,
     expiresAt: instant,
@@ -186,6 +188,28 @@ export function archiveApi(d: ArchiveApiDeps): Router {
     await pipeline(seg.body, res);
   }));
 
+  // A further camera's sealed master, under the orders that name that camera.
+  api.get('/hearings/:id/sources/:source/master/index.m3u8', readers, route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    const source = id && parse(sourceName, req.params.source, res);
+    if (!id || !source) return;
+    const { orders, segments } = await sealedGuard(res, id, `camera ${source} master playlist`, () => catalogue.unsealed(id, source));
+    await recordAccess(res, id, 'master-played', { source, orders: orders.map((o) => o.reference), segments: segments.length });
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.type(TYPES.m3u8 as string).send(catalogue.masterPlaylist(segments));
+  }));
+  api.get('/hearings/:id/sources/:source/master/:name', readers, route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    const source = id && parse(sourceName, req.params.source, res);
+    const name = source && parse(masterName, req.params.name, res);
+    if (!id || !source || !name) return;
+    const seg = await sealedGuard(res, id, `camera ${source} ${name}`, () => catalogue.masterSegment(id, name, source));
+    await recordAccess(res, id, 'master-segment-read', { source, segment: seg.entry.key });
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.type('video/mp2t').setHeader('Content-Length', String(seg.info.size));
+    await pipeline(seg.body, res);
+  }));
+
   api.get('/hearings/:id/orders', requireRole('archivist', 'supervisor', 'admin'), route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
     if (id) res.json(await catalogue.orders(id));
@@ -196,7 +220,7 @@ export function archiveApi(d: ArchiveApiDeps): Router {
     if (!id || !body) return;
     const p = principalOf(res);
     const order = await catalogue.addOrder(id, body, { userId: p.userId, username: p.username });
-    await recordAccess(res, id, 'unsealing-order-entered', { order: order.id, reference: order.reference, judge: order.judge, from: order.from, to: order.to, expiresAt: order.expiresAt });
+    await recordAccess(res, id, 'unsealing-order-entered', { order: order.id, reference: order.reference, judge: order.judge, ...(order.source ? { source: order.source } : {}), from: order.from, to: order.to, expiresAt: order.expiresAt });
     res.status(201).json(order);
   }));
 

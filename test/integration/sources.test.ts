@@ -26,6 +26,7 @@ describe("a courtroom's further cameras", () => {
   let s: TestServer;
   let seeded: Awaited<ReturnType<typeof seedHearing>>;
   let clerk = '';
+  let archivist = '';
   const encoders: TestEncoder[] = [];
   let camera: RtspCamera | undefined;
   const logs: string[] = [];
@@ -151,7 +152,7 @@ describe("a courtroom's further cameras", () => {
     expect(logs.join('\n')).not.toContain('gallery-pass');
     expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/end`, {})).status).toBe(200);
     expect((await s.api('POST', '/api/users', { username: 'archivist-src', password: 'archivist-src-password', roles: ['archivist'] })).status).toBe(201);
-    const archivist = await s.login('archivist-src', 'archivist-src-password');
+    archivist = await s.login('archivist-src', 'archivist-src-password');
     await waitFor(async () => (await s.api<{ archive?: { status: string } }>('GET', `/api/archive/hearings/${seeded.hearingId}`, undefined, archivist)).body.archive?.status === 'complete', 'the archive to be complete', 60_000, 500);
     expect((await s.api<{ ok: boolean }>('POST', `/api/archive/hearings/${seeded.hearingId}/verify`, undefined, archivist)).body.ok).toBe(true);
     const folder = path.join(s.dataDir, 'archive', 'hearings', seeded.hearingId);
@@ -175,5 +176,43 @@ describe("a courtroom's further cameras", () => {
     // The courtroom's own master is untouched by it.
     expect(manifest.entries.filter((e) => e.kind === 'master').every((e) => e.key.startsWith('master/m'))).toBe(true);
     expect(manifest.entries.some((e) => e.kind === 'master')).toBe(true);
+  });
+
+  it("unseals one camera's master under an order naming it, every access on the record; the other cameras and the courtroom's master stay sealed", async () => {
+    expect(archivist).not.toBe('');
+    const id = seeded.hearingId;
+    const base = `/api/archive/hearings/${id}`;
+    const window = { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString(), expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
+    const order = { reference: '(2026) Jing 0105 Min Chu 77', judge: 'Presiding Judge Wang', reason: 'the bench camera shows the exhibit', ...window };
+    const bad = await s.api<{ type: string }>('POST', `${base}/orders`, { ...order, source: '../Bench' });
+    expect(bad.status).toBe(400);
+    expect(bad.type).toContain('application/problem+json');
+    const entered = await s.api<{ source?: string }>('POST', `${base}/orders`, { ...order, source: 'bench' });
+    expect(entered.status).toBe(201);
+    expect(entered.body.source).toBe('bench');
+    // Its playlist names every sealed segment of that camera, and each is the archived file itself.
+    const playlist = await s.api<string>('GET', `${base}/sources/bench/master/index.m3u8`, undefined, archivist);
+    expect(playlist.status).toBe(200);
+    const uris = String(playlist.body).split('\n').filter((l) => l.endsWith('.ts'));
+    const folder = path.join(s.dataDir, 'archive', 'hearings', id);
+    const manifest = JSON.parse(await readFile(path.join(folder, 'manifest.json'), 'utf8')) as { entries: { kind: string; key: string; source?: string }[] };
+    const benchKeys = manifest.entries.filter((e) => e.kind === 'source' && e.source === 'bench').map((e) => e.key);
+    expect(uris.length).toBe(benchKeys.length);
+    const first = await fetch(`${s.base}${base}/sources/bench/master/${uris[0]}`, { headers: { authorization: `Bearer ${archivist}` } });
+    expect(first.status).toBe(200);
+    expect(Buffer.from(await first.arrayBuffer()).equals(await readFile(path.join(folder, ...benchKeys[0]!.split('/'))))).toBe(true);
+    // What the order does not name stays sealed: another camera, the courtroom's master, and a
+    // bench segment's name asked of the courtroom's master.
+    for (const url of [`${base}/sources/gallery/master/index.m3u8`, `${base}/master/index.m3u8`, `${base}/master/${uris[0]}`]) {
+      const res = await s.api<{ detail: string }>('GET', url, undefined, archivist);
+      expect(res.status, url).toBe(403);
+    }
+    for (const url of [`${base}/sources/Bench/master/index.m3u8`, `${base}/sources/bench/master/..%2Fm0001-000001.ts`]) expect((await s.api('GET', url, undefined, archivist)).status, url).toBe(400);
+    expect((await s.api('GET', `${base}/sources/bench/master/index.m3u8`, undefined, clerk)).status).toBe(403);
+    const trail = (await s.api<{ action: string; params: { source?: string; what?: string } }[]>('GET', `/api/hearings/${id}/audit`)).body;
+    expect(trail.some((e) => e.action === 'unsealing-order-entered' && e.params.source === 'bench')).toBe(true);
+    expect(trail.some((e) => e.action === 'master-played' && e.params.source === 'bench')).toBe(true);
+    expect(trail.some((e) => e.action === 'master-segment-read' && e.params.source === 'bench')).toBe(true);
+    expect(trail.filter((e) => e.action === 'master-access-refused').map((e) => e.params.what)).toEqual(expect.arrayContaining(['camera gallery master playlist', 'master playlist']));
   });
 });

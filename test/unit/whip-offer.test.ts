@@ -99,7 +99,7 @@ describe('the relay FFmpeg reads', () => {
 
   it('copies the picture and turns Opus into AAC for the RTMP ingest', () => {
     const args = specToArgs(whipGatewaySpec({ sdpFile: '/tmp/x/in.sdp', publishUrl: 'rtmp://127.0.0.1:1935/live/KEY', audio: true, video: 'H264' }));
-    expect(args.join(' ')).toContain('-c:v copy -c:a aac');
+    expect(args.join(' ')).toContain('-c:v copy -af asetpts=PTS+1024/(SR*TB) -c:a aac');
     expect(args.slice(-1)).toEqual(['rtmp://127.0.0.1:1935/live/KEY']);
     expect(specToArgs(whipGatewaySpec({ sdpFile: '/x.sdp', publishUrl: 'rtmp://h/live/K', audio: false, video: 'H264' })).join(' ')).not.toContain('0:a');
   });
