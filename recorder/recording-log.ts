@@ -34,14 +34,23 @@ const CAUSES: readonly [GapCause, (e: LoggedEvent) => boolean][] = [
   ['encoder lost', (e) => /^encoder-(lost|outage)$/.test(e.action)],
   // The recorder's FFmpeg died because the disk refused its writes (full, failing, read-only).
   ['storage fault', (e) => /^ffmpeg-(restarting|stopped)$/.test(e.action) && e.params?.role === 'master' && e.params.storageFault === true],
-  ['FFmpeg restart', (e) => /^ffmpeg-(restarting|stopped)$/.test(e.action) && e.params?.role !== 'transcode'],
+  // The courtroom's own FFmpegs, not the transcoder's (which records nothing) nor a further camera's.
+  ['FFmpeg restart', (e) => /^ffmpeg-(restarting|stopped)$/.test(e.action) && e.params?.role !== 'transcode' && e.params?.source === undefined],
 ];
 
-/** A further camera's own causes: the server restarting, or the camera itself going (`source-lost` naming it). */
-const sourceCauses = (source: string): readonly [GapCause, (e: LoggedEvent) => boolean][] => [
-  ['server restart', (e) => e.action === 'recovered-after-restart'],
-  ['camera lost', (e) => e.action === 'source-lost' && e.params?.source === source],
-];
+/**
+ * A further camera's own causes: the server restarting, the camera itself going (`source-lost`
+ * naming it), or its own recorder or relay FFmpeg exiting (on a refusing disk, a storage fault).
+ */
+const sourceCauses = (source: string): readonly [GapCause, (e: LoggedEvent) => boolean][] => {
+  const ownFfmpeg = (e: LoggedEvent) => /^ffmpeg-(restarting|stopped)$/.test(e.action) && e.params?.source === source;
+  return [
+    ['server restart', (e) => e.action === 'recovered-after-restart'],
+    ['camera lost', (e) => e.action === 'source-lost' && e.params?.source === source],
+    ['storage fault', (e) => ownFfmpeg(e) && e.params?.role === 'source-master' && e.params.storageFault === true],
+    ['FFmpeg restart', ownFfmpeg],
+  ];
+};
 
 /**
  * Where the master recording has holes (or, given `source`, one further camera's: its `source`

@@ -10,7 +10,7 @@ import type { Logger } from '../domain/logger.ts';
 import type { RestartPolicy } from '../media/restart-policy.ts';
 import { Supervisor } from '../media/supervisor.ts';
 import { MasterSealer, type MasterSegment } from './master-sealer.ts';
-import { SourceRecorder } from './source-recorder.ts';
+import { SourceRecorder, type SourceRole } from './source-recorder.ts';
 import { SegmentWatcher, type CompletedSegment } from './segment-watcher.ts';
 import { LiveMaskSlots } from './live-masks.ts';
 import type { CaptureClock } from './capture-dating.ts';
@@ -29,6 +29,8 @@ export interface PipelineEvents {
   master: (segment: MasterSegment) => void;
   /** A segment of one of the courtroom's further cameras was sealed (in its own manifest). */
   sourceMaster: (source: string, segment: MasterSegment) => void;
+  /** One camera's recorder or relay FFmpeg exited. */
+  sourceExit: (source: string, role: SourceRole, exit: FfmpegExit, run: number, willRestart: boolean) => void;
   encoder: (state: EncoderState) => void;
   ffmpegExit: (exit: FfmpegExit, run: number, willRestart: boolean) => void;
   /** The master recorder's FFmpeg exited: the recording log needs every interruption. */
@@ -142,6 +144,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
         now: this.now,
         pidFile: PID_FILE,
         onSealed: (m) => this.emit('sourceMaster', x.name, m),
+        onExit: (role, exit, run, willRestart) => this.emit('sourceExit', x.name, role, exit, run, willRestart),
       });
       this.sources.set(x.name, recorder);
     }

@@ -3,12 +3,15 @@ import path from 'node:path';
 import type { Logger } from '../domain/logger.ts';
 import { masterSpec, type InputOptions } from '../media/args.ts';
 import type { FfmpegSpec } from '../media/spec.ts';
-import { FfmpegProcess } from '../media/ffmpeg-process.ts';
+import { FfmpegProcess, type FfmpegExit } from '../media/ffmpeg-process.ts';
 import type { RestartPolicy } from '../media/restart-policy.ts';
 import { Supervisor } from '../media/supervisor.ts';
 import type { CaptureClock } from './capture-dating.ts';
 import { sourceMasterDir } from './master-manifest.ts';
 import { MasterSealer, type MasterSegment } from './master-sealer.ts';
+
+/** The FFmpegs of one camera: its recorder, and for a pulled camera the relay into the ingest. */
+export type SourceRole = 'source-master' | 'source-relay';
 
 /** What recording one of a courtroom's further cameras needs. */
 export interface SourceRecorderOptions {
@@ -28,6 +31,8 @@ export interface SourceRecorderOptions {
   readonly firstRun?: number;
   readonly now: () => number;
   readonly onSealed: (segment: MasterSegment) => void;
+  /** Told of every exit of the camera's recorder or relay FFmpeg: the record needs each interruption. */
+  readonly onExit?: (role: SourceRole, exit: FfmpegExit, run: number, willRestart: boolean) => void;
   /** A run's FFmpeg pid goes in this file in its directory, so a restarted server can stop an orphan. */
   readonly pidFile: string;
   /** For a camera that is pulled (RTSP): the relay that brings it into the ingest, given its run's progress file. */
@@ -50,12 +55,14 @@ export class SourceRecorder {
     this.dir = sourceMasterDir(o.masterDir, o.source);
     this.supervisor = new Supervisor((run) => this.build(run), o.policy, o.logger, { hearingId: o.hearingId, role: 'source-master', source: o.source }, o.firstRun);
     this.relay = o.gateway ? new Supervisor((run) => this.buildRelay(run), o.policy, o.logger, { hearingId: o.hearingId, role: 'source-relay', source: o.source }, o.firstRun) : null;
-    this.supervisor.on('exit', (_exit, run) => {
+    this.supervisor.on('exit', (exit, run, willRestart) => {
       void this.runs
         .get(run)
         ?.poll()
         .finally(() => this.runs.delete(run));
+      o.onExit?.('source-master', exit, run, willRestart);
     });
+    this.relay?.on('exit', (exit, run, willRestart) => o.onExit?.('source-relay', exit, run, willRestart));
   }
 
   /** A run's directory (`m0001`, `g0001`), made if need be. */
@@ -66,7 +73,7 @@ export class SourceRecorder {
   }
 
   /** One run's FFmpeg, its pid kept in its directory so a restarted server can stop an orphan. */
-  private spawn(spec: FfmpegSpec, role: 'source-master' | 'source-relay', run: number, dir: string): FfmpegProcess {
+  private spawn(spec: FfmpegSpec, role: SourceRole, run: number, dir: string): FfmpegProcess {
     const proc = new FfmpegProcess(spec, {
       ffmpegPath: this.o.ffmpegPath,
       logger: this.o.logger,

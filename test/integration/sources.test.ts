@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMasterManifest } from '../../server/pipeline/master-manifest.ts';
@@ -148,6 +148,11 @@ describe("a courtroom's further cameras", () => {
     const benchDir = path.join(s.cc.dirs.master, seeded.hearingId, 'sources', 'bench');
     const runsBefore = new Set((await readMasterManifest(benchDir)).map((l) => l.run));
     await waitFor(async () => (await readMasterManifest(benchDir)).some((l) => !runsBefore.has(l.run)), 'a segment of the bench camera after it came back', 30_000, 200);
+    // Its recorder's FFmpeg dies under it: the recorder comes back, and the trail names the camera.
+    const lastRun = (await readdir(benchDir)).filter((d) => /^m\d{4,9}$/.test(d)).sort().at(-1)!;
+    process.kill(Number(await readFile(path.join(benchDir, lastRun, 'ffmpeg.pid'), 'utf8')), 'SIGKILL');
+    const runsAtKill = new Set((await readMasterManifest(benchDir)).map((l) => l.run));
+    await waitFor(async () => (await readMasterManifest(benchDir)).some((l) => !runsAtKill.has(l.run)), "a segment of the bench camera's restarted recorder", 30_000, 200);
     // The gallery camera was pulled with its credentials, which no log line carries.
     expect(logs.join('\n')).not.toContain('gallery-pass');
     expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/end`, {})).status).toBe(200);
@@ -167,12 +172,17 @@ describe("a courtroom's further cameras", () => {
     expect(counters.every((c, i) => i === 0 || c === counters[i - 1]! + 1)).toBe(true);
     const record = JSON.parse(await readFile(path.join(folder, 'record.json'), 'utf8')) as { recording: { gaps: unknown[] }; sourceRecordings?: Record<string, { recordedMs: number; gaps: { ms: number; cause: string }[] }> };
     expect(Object.keys(record.sourceRecordings ?? {})).toEqual(['bench', 'gallery']);
-    expect(record.sourceRecordings!.bench!.gaps.map((g) => g.cause)).toEqual(['camera lost']);
+    // The camera's hole, and the recorder's restart if it left one long enough to count.
+    const benchCauses = record.sourceRecordings!.bench!.gaps.map((g) => g.cause);
+    expect(benchCauses[0]).toBe('camera lost');
+    expect(benchCauses.slice(1).every((c) => c === 'FFmpeg restart'), benchCauses.join()).toBe(true);
     expect(record.sourceRecordings!.bench!.gaps[0]!.ms).toBeGreaterThan(900);
+    const trail = (await s.api<{ action: string; params: { role?: string; source?: string } }[]>('GET', `/api/hearings/${seeded.hearingId}/audit`)).body;
+    expect(trail.filter((e) => e.action === 'ffmpeg-restarting' && e.params.role === 'source-master').map((e) => e.params.source)).toEqual(['bench']);
     expect(record.sourceRecordings!.gallery!.recordedMs).toBeGreaterThan(4_000);
     // The archivist's record page reads the same from the API.
     const shown = await s.api<{ sourceRecordings: Record<string, { gaps: { cause: string }[] }> }>('GET', `/api/archive/hearings/${seeded.hearingId}`, undefined, archivist);
-    expect(shown.body.sourceRecordings.bench!.gaps.map((g) => g.cause)).toEqual(['camera lost']);
+    expect(shown.body.sourceRecordings.bench!.gaps.map((g) => g.cause)).toEqual(benchCauses);
     // The courtroom's own master is untouched by it.
     expect(manifest.entries.filter((e) => e.kind === 'master').every((e) => e.key.startsWith('master/m'))).toBe(true);
     expect(manifest.entries.some((e) => e.kind === 'master')).toBe(true);

@@ -34,6 +34,22 @@ describe('recording log', () => {
     expect(sourceRecordingLogs(withSources, events.filter((e) => e.params?.source !== 'bench')).bench!.gaps[0]!.cause).toBe('unknown');
   });
 
+  it("names a camera's own recorder or relay exiting as its hole's cause, and never as the courtroom master's", () => {
+    const entries: ManifestEntry[] = [];
+    const add = (body: EntryBody) => entries.push(chain(entries.at(-1) ?? null, body));
+    for (const [i, [a, b]] of ([[0, 2_000], [2_000, 4_000], [4_000, 6_000]] as const).entries()) add({ kind: 'master', key: `master/m0001/${i}.ts`, size: 1, sha256: 'x', captureStart: a, captureEnd: b });
+    for (const [i, [a, b]] of ([[0, 2_000], [4_000, 6_000]] as const).entries()) add({ kind: 'source', source: 'bench', key: `sources/bench/m0001/${i}.ts`, size: 1, sha256: 'x', captureStart: a, captureEnd: b });
+    const exit = (params: Record<string, unknown>) => ({ action: 'ffmpeg-restarting', at: at(2_100), params: { run: 1, code: null, signal: 'SIGKILL', ...params } });
+    const relay = [exit({ role: 'source-relay', source: 'bench' })];
+    expect(sourceRecordingLogs(entries, relay).bench!.gaps.map((g) => g.cause)).toEqual(['FFmpeg restart']);
+    expect(sourceRecordingLogs(entries, [exit({ role: 'source-master', source: 'bench', storageFault: true })]).bench!.gaps.map((g) => g.cause)).toEqual(['storage fault']);
+    // Another camera's FFmpeg explains nothing here, and a camera's explains no hole in the courtroom's master.
+    expect(sourceRecordingLogs(entries, [exit({ role: 'source-master', source: 'witness' })]).bench!.gaps.map((g) => g.cause)).toEqual(['unknown']);
+    const masterWithHole = master([[0, 2_000], [4_000, 6_000]]);
+    expect(recordingLog(masterWithHole, relay).gaps.map((g) => g.cause)).toEqual(['unknown']);
+    expect(recordingLog(masterWithHole, [exit({ role: 'master' })]).gaps.map((g) => g.cause)).toEqual(['FFmpeg restart']);
+  });
+
   it('adds up what was recorded, ignores seams between segments, and names each gap’s cause', () => {
     const entries = master([
       [0, 2_000],

@@ -29,7 +29,7 @@ export function auditLiveHearing(session: LiveHearing, record: Recorder, changed
   });
   session.on('ffmpeg', (e) => {
     const action = e.restarting ? 'ffmpeg-restarting' : 'ffmpeg-stopped';
-    void record(id, { actor: SYSTEM, action, params: { role: e.role, run: e.run, code: e.code, signal: e.signal, ...(e.storageFault ? { storageFault: true } : {}) }, effectiveAt: now() });
+    void record(id, { actor: SYSTEM, action, params: { role: e.role, ...(e.source ? { source: e.source } : {}), run: e.run, code: e.code, signal: e.signal, ...(e.storageFault ? { storageFault: true } : {}) }, effectiveAt: now() });
   });
   session.on('released', (r) => {
     if (r.outcome === lastOutcome) return;

@@ -7,6 +7,7 @@ import { applyAction, effectiveAt, type BroadcastProgram, type ProgramAction } f
 import type { DelayLine, ReleaseRecord } from '../../delay/delay-line.ts';
 import type { Logger } from '../../domain/logger.ts';
 import type { EncoderState, MasterSegment, HearingPipeline } from '../../pipeline/hearing-pipeline.ts';
+import type { SourceRole } from '../../pipeline/source-recorder.ts';
 import { LatestWriter } from '../../store/latest-writer.ts';
 import type { BroadcastCommand } from '../../domain/commands.ts';
 
@@ -68,7 +69,8 @@ export interface LiveHearingEvents {
   released: (record: ReleaseRecord) => void;
   encoder: (state: EncoderState) => void;
   /** The transcoder ended; `restarting` tells whether the supervisor brings it back. */
-  ffmpeg: (e: { role: 'transcode' | 'master'; run: number; code: number | null; signal: string | null; restarting: boolean; storageFault: boolean }) => void;
+  /** An FFmpeg of the hearing exited; `source` names the camera for a camera's own recorder or relay. */
+  ffmpeg: (e: { role: 'transcode' | 'master' | SourceRole; source?: string; run: number; code: number | null; signal: string | null; restarting: boolean; storageFault: boolean }) => void;
   master: (m: MasterSegment) => void;
   /** A segment of one of the courtroom's further cameras was sealed. */
   sourceMaster: (source: string, m: MasterSegment) => void;
@@ -142,6 +144,7 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     pipeline.on('sourceMaster', (source, m) => this.emit('sourceMaster', source, m));
     pipeline.on('ffmpegExit', (exit, run, restarting) => this.emit('ffmpeg', { role: 'transcode', run, code: exit.code, signal: exit.signal, restarting, storageFault: isStorageFault(exit.message) }));
     pipeline.on('masterExit', (exit, run, restarting) => this.emit('ffmpeg', { role: 'master', run, code: exit.code, signal: exit.signal, restarting, storageFault: isStorageFault(exit.message) }));
+    pipeline.on('sourceExit', (source, role, exit, run, restarting) => this.emit('ffmpeg', { role, source, run, code: exit.code, signal: exit.signal, restarting, storageFault: isStorageFault(exit.message) }));
     pipeline.on('encoder', (state) => this.onEncoder(state));
     delay.on('released', (r) => this.emit('released', r));
     delay.on('finished', () => {
