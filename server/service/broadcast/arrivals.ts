@@ -140,7 +140,7 @@ export class Arrivals {
       restore = await restoreOf({ ...this.h.o, now: this.h.now }, hearing);
       found = restore.program.phase;
       const last = action === 'taken-over' ? await this.lastEntry(hearing.id) : undefined;
-      restore = { ...restore, program: programOnArrival(restore.program, action, last, this.h.o.cluster.nodeId, this.h.now()).program };
+      restore = { ...restore, program: programOnArrival(restore.program, action, last, this.h.o.cluster.nodeId, restore.delay?.releasedUntil).program };
       room = await this.h.o.registry.courtroom(hearing.courtroomId);
       const court = await this.h.o.registry.court(hearing.courtId);
       session = buildLiveHearing(this.h.o, hearing, room, court, await this.h.o.slates.of(court.language ?? 'en'), this.h.sessions.tenure(hearing.id, lease.token), restore);
