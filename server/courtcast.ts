@@ -50,6 +50,7 @@ import { WhipIngest } from './ingest/whip-ingest.ts';
 import { WhepPreview } from './ingest/whep-preview.ts';
 import { CourtcastError } from './domain/errors.ts';
 import { WeriftEndpoint } from './webrtc/werift-endpoint.ts';
+import { InternalKeys } from './ingest/internal-keys.ts';
 import { ReadPulse } from './media/read-pulse.ts';
 
 /** A running Courtcast: its bound ports, its services, and a clean shutdown. */
@@ -64,6 +65,8 @@ export interface Courtcast {
   readonly broadcasts: BroadcastService;
   readonly control: ControlChannel;
   readonly ingest: RtmpIngest;
+  /** Keys of the streams this node publishes to its own ingest (composed programs). */
+  readonly internalKeys: InternalKeys;
   /** WHIP publishers, relayed into the RTMP ingest; null when WebRTC is off. */
   readonly whip: WhipIngest | null;
   /** WHEP previews for staff; null when WebRTC is off. */
@@ -134,11 +137,14 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   const ingestHost = config.ingest.bindHost ?? config.http.host;
   // Every media read on this process, so that starts, resumes and lifts wait until what reached us was read.
   const pulse = new ReadPulse();
+  const internalKeys = new InternalKeys();
   const ingest = new RtmpIngest({
     port: config.ingest.rtmpPort,
     pulse,
     host: ingestHost,
     resolveKey: (key) => {
+      const own = internalKeys.resolve(key);
+      if (own) return { courtroomId: own };
       const id = registry.courtroomIdByKey(key);
       return id ? { courtroomId: id } : null;
     },
@@ -380,6 +386,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     broadcasts,
     control,
     ingest,
+    internalKeys,
     whip,
     whep,
     slates,

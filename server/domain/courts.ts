@@ -95,6 +95,16 @@ export interface CourtroomSource {
  */
 export const sourceStreamId = (courtroomId: string, source: string): string => `${courtroomId}.${source}`;
 
+/**
+ * Where the ingest keeps a courtroom's composed program picture (issue 29): a stream the server
+ * publishes to itself, named so that it is neither the courtroom's feed nor one of its cameras
+ * (`~` is in no courtroom id and no source name). Pure.
+ */
+export const programStreamId = (courtroomId: string): string => `${courtroomId}~program`;
+
+/** Whether a stream id is a courtroom's composed program. Pure. */
+export const isProgramStream = (streamId: string): boolean => streamId.endsWith('~program');
+
 /** The courtroom and source of a source's stream id, or null for a courtroom's own feed. Pure. */
 export function sourceOfStream(streamId: string): { readonly courtroomId: string; readonly source: string } | null {
   const dot = streamId.indexOf('.');

@@ -20,6 +20,12 @@ export interface CompositeOptions {
   readonly fps: number;
   /** The camera whose sound the program carries (the court's mixer feed, usually). */
   readonly sound?: string;
+  /**
+   * Where on the composite's timeline the black picture starts (s; 0 by default): no earlier than
+   * the first camera frame can land, so the composite does not open with a burst of black frames
+   * stamped before any camera had anything.
+   */
+  readonly startSec?: number;
   readonly output: { readonly target: string; readonly options: readonly string[] };
 }
 
@@ -37,7 +43,8 @@ export function compositeSpec(o: CompositeOptions): FfmpegSpec {
   const index = new Map(o.cameras.map((c, i) => [c.source, i]));
   const shown = o.tiles.filter((t) => index.has(t.source));
   if (shown.length === 0) throw new Error('a composite needs a camera in a tile');
-  const chains = [`color=c=black:s=${o.width}x${o.height}:r=${o.fps}[k0]`];
+  const start = o.startSec ? `,setpts=PTS+${o.startSec.toFixed(6)}/TB` : '';
+  const chains = [`color=c=black:s=${o.width}x${o.height}:r=${o.fps}${start}[k0]`];
   shown.forEach((t, n) => {
     const i = index.get(t.source) as number;
     const cam = o.cameras[i] as CompositeCamera;

@@ -1,6 +1,6 @@
 import type { AuditActor, AuditTrail } from '../../audit/trail.ts';
 import { policyOf, reasonRequired, type BroadcastCommand } from '../../domain/commands.ts';
-import { sourceOfStream, type Hearing } from '../../domain/courts.ts';
+import { isProgramStream, sourceOfStream, type Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
 import { TypedEmitter } from '../../domain/events.ts';
 import type { MaskRequest } from '../../domain/mask-request.ts';
@@ -80,6 +80,8 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     this.placement = new Placement({ ...o, now: this.now }, { runsHere: (id) => this.sessions.has(id), takeOver: (h) => this.arrivals.recoverOne(h, 'taken-over') });
     // A courtroom's further cameras publish streams of their own, which are never its feed.
     o.ingest.on('publish', ({ courtroomId }) => {
+      // The program a hearing composes for itself is its own business, not an encoder arriving.
+      if (isProgramStream(courtroomId)) return;
       const source = sourceOfStream(courtroomId);
       if (source) return void this.sessions.ofCourtroom(source.courtroomId)?.sourceConnected(source.source);
       const here = this.sessions.ofCourtroom(courtroomId);
@@ -87,6 +89,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       this.placement.encoderArrived(courtroomId, here !== undefined);
     });
     o.ingest.on('unpublish', ({ courtroomId }) => {
+      if (isProgramStream(courtroomId)) return;
       const source = sourceOfStream(courtroomId);
       if (source) return void this.sessions.ofCourtroom(source.courtroomId)?.sourceLost(source.source);
       this.placement.encoderLeft(courtroomId);
