@@ -81,6 +81,12 @@ export const staffClient = (api) => ({
    */
   setSources: (p, body) => api('PUT', `/api/courtrooms/${encodeURIComponent(p.id)}/sources`, body),
   /**
+   * PUT /api/courtrooms/:id/program: Compose the courtroom's program from its cameras: a layout, the cameras in its tiles (`main` is its own feed) and the camera whose sound airs; null for its own feed alone. Hearings opened afterwards take it
+   * @param {{ id: string }} p
+   * @param {{ layout: "single" | "side-by-side" | "one-plus-three" | "quad" | "pip", cameras: Array<string>, sound?: string } | null} body
+   */
+  setProgram: (p, body) => api('PUT', `/api/courtrooms/${encodeURIComponent(p.id)}/program`, body),
+  /**
    * POST /api/courtrooms/:id/sources/:name/rotate-key: Rotate a pushed source's key; the old key stops working at once
    * @param {{ id: string, name: string }} p
    */

@@ -192,6 +192,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
   const broadcasts = new BroadcastService({
     cluster,
+    internalKeys,
     mediaRead: () => pulse.settled(),
     governance,
     registry,

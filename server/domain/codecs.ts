@@ -10,6 +10,7 @@ import { BROADCAST_SCOPES, OBJECTORS, type ActorRef, type GovernanceRecord } fro
 import type { CourtId, CourtroomId, HearingId } from './ids.ts';
 import { MASK_KINDS, STANDING_MASK_KINDS, type Mask } from './masks.ts';
 import { PROGRAM_PHASES, type BroadcastProgram } from './program.ts';
+import { LAYOUTS } from './layouts.ts';
 import { ROLES, type User } from './users.ts';
 
 const courtId = z.custom<CourtId>((v) => typeof v === 'string');
@@ -40,6 +41,7 @@ export const courtroomCodec: z.ZodType<Courtroom> = z.looseObject({
       }),
     )
     .optional(),
+  program: z.looseObject({ layout: z.enum(LAYOUTS), cameras: z.array(z.string()), sound: z.string() }).optional(),
 });
 
 export const hearingCodec: z.ZodType<Hearing> = z.looseObject({

@@ -1,4 +1,5 @@
 import type { CourtId, CourtroomId, HearingId } from './ids.ts';
+import type { Layout } from './layouts.ts';
 import type { StandingKind } from './masks.ts';
 
 /** The languages a court's slates and cards speak: one, or both (Chinese above English). */
@@ -62,6 +63,21 @@ export interface Courtroom {
   readonly presets?: readonly MaskPreset[];
   /** The courtroom's further cameras (the bench, the witness box, the evidence screen…), beside its own feed. */
   readonly sources?: readonly CourtroomSource[];
+  /** How its program picture is composed from its cameras; absent, the program is its own feed. */
+  readonly program?: CourtroomProgram;
+}
+
+/** The name the courtroom's own feed (its encoder, or its camera) goes by in a layout: no source may take it. */
+export const MAIN_CAMERA = 'main';
+
+/**
+ * A courtroom's program picture composed from its cameras (issue 29): the layout, the cameras in
+ * its tiles in order (`main` or a source's name), and the camera whose sound the program carries.
+ */
+export interface CourtroomProgram {
+  readonly layout: Layout;
+  readonly cameras: readonly string[];
+  readonly sound: string;
 }
 
 /** How a further camera reaches us: pushed over RTMP under a key of its own, or pulled over RTSP. */

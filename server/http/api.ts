@@ -15,7 +15,7 @@ import type { PreviewPiece } from '../service/broadcast/preview.ts';
 import { previewFile, previewRun } from '../service/cluster/remote-calls.ts';
 import type { Registry } from '../service/court/registry.ts';
 import type { Replays } from '../service/publicity/replays.ts';
-import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, hearingPatchBody, sourceNameParam, sourcesBody } from './schemas.ts';
+import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, hearingPatchBody, programBody, sourceNameParam, sourcesBody } from './schemas.ts';
 import { governanceRoutes } from './governance-api.ts';
 import { accountsRoutes } from './accounts-api.ts';
 import { commandDescription } from './command-docs.ts';
@@ -103,6 +103,10 @@ export function staffRoutes(d: StaffApiDeps): AnyRoute[] {
         for (const x of before.sources ?? []) if (keyOf(room, x.name) !== x.streamKey) broadcasts.kickEncoder(sourceStreamId(room.id, x.name));
         return courtroomView(room, { key: true });
       },
+    }),
+    defineRoute({
+      method: 'put', path: '/courtrooms/:id/program', name: 'setProgram', auth: ['admin'], summary: "Compose the courtroom's program from its cameras: a layout, the cameras in its tiles (`main` is its own feed) and the camera whose sound airs; null for its own feed alone. Hearings opened afterwards take it", params: id, body: programBody.nullable(), ok: { status: 200, description: 'courtroom' },
+      handler: async ({ params, body }) => courtroomView(await registry.setProgram(params.id, body), { key: true }),
     }),
     defineRoute({
       method: 'post', path: '/courtrooms/:id/sources/:name/rotate-key', name: 'rotateSourceKey', auth: ['admin'], summary: "Rotate a pushed source's key; the old key stops working at once", params: { id: idParam, name: sourceNameParam }, ok: { status: 200, description: 'courtroom' },

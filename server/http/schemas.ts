@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HTTP_BROADCAST_COMMANDS } from '../domain/commands.ts';
-import { CASE_TYPES, COURT_LANGUAGES, INGEST_PROTOCOLS, MAX_SOURCES, PRIVACY_GROUNDS, SOURCE_NAME, SOURCE_PROTOCOLS } from '../domain/courts.ts';
+import { CASE_TYPES, COURT_LANGUAGES, INGEST_PROTOCOLS, MAIN_CAMERA, MAX_SOURCES, PRIVACY_GROUNDS, SOURCE_NAME, SOURCE_PROTOCOLS } from '../domain/courts.ts';
+import { LAYOUTS, layoutCapacity } from '../domain/layouts.ts';
 import { isRegionKind, maskPolicy, STANDING_MASK_KINDS } from '../domain/masks.ts';
 import { BROADCAST_SCOPES, OBJECTORS } from '../domain/governance.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
@@ -64,7 +65,7 @@ export const sourcesBody = z
   .array(
     z
       .object({
-        name: z.string().regex(SOURCE_NAME, 'a name of lower-case letters, digits and dashes, starting with a letter (at most 32)'),
+        name: z.string().regex(SOURCE_NAME, 'a name of lower-case letters, digits and dashes, starting with a letter (at most 32)').refine((n) => n !== MAIN_CAMERA, '`main` is the courtroom’s own feed'),
         label: text(60),
         ingest: z.enum(SOURCE_PROTOCOLS).default('rtmp'),
         camera: z.object({ url: rtspUrl, transport: z.enum(['tcp', 'udp']).default('tcp') }).strict().optional(),
@@ -74,6 +75,22 @@ export const sourcesBody = z
   )
   .max(MAX_SOURCES)
   .refine((l) => new Set(l.map((x) => x.name)).size === l.length, 'source names must be unique');
+
+/**
+ * PUT /api/courtrooms/:id/program: how the program picture is composed. The cameras are `main`
+ * (the courtroom's own feed) or its sources' names, each once, no more than the layout has tiles;
+ * the sound is one of them. Whether the sources exist is the registry's to check.
+ */
+export const programBody = z
+  .object({
+    layout: z.enum(LAYOUTS),
+    cameras: z.array(z.string().regex(SOURCE_NAME, 'a camera is `main` or a source name')).min(1),
+    sound: z.string().regex(SOURCE_NAME).default(MAIN_CAMERA),
+  })
+  .strict()
+  .refine((b) => new Set(b.cameras).size === b.cameras.length, { message: 'each camera at most once', path: ['cameras'] })
+  .refine((b) => b.cameras.length <= layoutCapacity(b.layout), { message: 'more cameras than the layout has tiles', path: ['cameras'] })
+  .refine((b) => b.sound === MAIN_CAMERA || b.cameras.includes(b.sound), { message: 'the sound comes from the courtroom feed or a camera in the layout', path: ['sound'] });
 
 /** A ground for privacy; "other" must say what. */
 const privacyGround = z

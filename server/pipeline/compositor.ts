@@ -48,6 +48,8 @@ export interface CompositorOptions {
   readonly policy: RestartPolicy;
   readonly logger: Logger;
   readonly secrets?: () => readonly string[];
+  /** Told once the compositor has stopped for good (its key can go). */
+  readonly closed?: () => void;
   readonly now?: () => number;
 }
 
@@ -144,7 +146,8 @@ export class Compositor {
     return this.supervisor.restartNow(true);
   }
 
-  close(): Promise<void> {
-    return this.supervisor.close();
+  async close(): Promise<void> {
+    await this.supervisor.close();
+    this.o.closed?.();
   }
 }

@@ -61,7 +61,13 @@ export interface PipelineOptions {
    * The ingest clock of the input a run is about to read. The run then keeps input timestamps
    * and its segments are dated by their frames on that clock.
    */
-  readonly clock?: () => CaptureClock | null;
+  readonly clock?: (reader: 'transcode' | 'master') => CaptureClock | null;
+  /**
+   * The compositor of a program composed from several cameras (pipeline/compositor.ts), which
+   * the transcoder then reads (its clock is the compositor's): run while the hearing is open, and
+   * started afresh when a camera comes or goes.
+   */
+  readonly program?: { start(): void; restart(): Promise<void>; close(): Promise<void> };
   /**
    * A relay that brings another protocol into the RTMP ingest (SRT), kept running while the
    * hearing is open; given the file its progress goes to (inside its run directory).
@@ -153,10 +159,12 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
   /** One of the courtroom's further cameras publishes (again): it is recorded. */
   sourceConnected(name: string): void {
     this.sources.get(name)?.connected();
+    void this.o.program?.restart();
   }
 
   /** One of them left: what the ingest had sent it is worked off, for at most `drainMs`. */
   sourceLost(name: string, drainMs: number): Promise<void> {
+    void this.o.program?.restart();
     return this.sources.get(name)?.lost(drainMs) ?? Promise.resolve();
   }
 
@@ -167,7 +175,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
 
   /** When the newest media reached the ingest server, on an input with a clock; null otherwise. */
   get ingestLatestAt(): number | null {
-    return this.o.clock?.()?.latestAt ?? null;
+    return this.o.clock?.('transcode')?.latestAt ?? null;
   }
 
   /** The OS pid of the running ingest relay (SRT), if any. */
@@ -222,7 +230,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     // FFmpeg's HLS muxer does not create directories; this runs once per run, so sync is fine.
     for (const r of rungs) mkdirSync(path.join(pendingRun, r), { recursive: true });
     const slots = this.slots;
-    const clock = this.o.clock?.() ?? null;
+    const clock = this.o.clock?.('transcode') ?? null;
     const datingRung = this.o.ladder.find((r) => r.height !== undefined)?.name;
     const overlay = this.overlay;
     const spec = transcodeSpec({
@@ -268,7 +276,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
   }
 
   private buildRecorder(run: number): FfmpegProcess {
-    const clock = this.o.clock?.() ?? null;
+    const clock = this.o.clock?.('master') ?? null;
     const sealer = this.sealer(run, 'm', clock);
     this.masterRuns.set(run, sealer);
     const spec = masterSpec({ input: this.o.input('master'), masterDir: sealer.dir, segmentSeconds: this.o.segmentSeconds, keepTimestamps: clock !== null });
@@ -361,17 +369,20 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     if (this.o.timeOverlay && this.o.clock) {
       mkdirSync(this.o.pendingDir, { recursive: true });
       const file = path.join(this.o.pendingDir, 'time-overlay.txt');
-      this.overlay = { file, clock: new OverlayClock({ file, timeZone: this.o.timeOverlay.timeZone, clock: this.o.clock, now: this.now }).start() };
+      this.overlay = { file, clock: new OverlayClock({ file, timeZone: this.o.timeOverlay.timeZone, clock: () => this.o.clock?.('transcode') ?? null, now: this.now }).start() };
     }
     this.poller = setInterval(() => void this.pollAll(), this.o.pollMs ?? 100);
     this.gateway?.enable();
     for (const r of this.sources.values()) r.start();
+    this.o.program?.start();
   }
 
   /** The ingest server reports the encoder is publishing (RTMP). */
   encoderConnected(): void {
     this.recorder.enable();
     this.transcoder.enable();
+    // The courtroom's own feed is a camera of a composed program too.
+    void this.o.program?.restart();
   }
 
   /**
@@ -392,7 +403,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
 
   /** Stops FFmpeg (letting it finish its segment) and the watchers. Safe to call twice. */
   async close(): Promise<void> {
-    await Promise.all([this.transcoder.close(), this.recorder.close(), this.gateway?.close(), ...[...this.sources.values()].map((r) => r.close())]);
+    await Promise.all([this.transcoder.close(), this.recorder.close(), this.gateway?.close(), this.o.program?.close(), ...[...this.sources.values()].map((r) => r.close())]);
     this.slots?.close();
     this.overlay?.clock.stop();
     if (this.poller) clearInterval(this.poller);

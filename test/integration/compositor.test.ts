@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +13,7 @@ import { videoPts } from '../../server/media/ts-continuity.ts';
 import { Compositor } from '../../server/pipeline/compositor.ts';
 import { FRAME_MS, TEST_FPS, TestEncoder } from '../support/encoder.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { PublicFeed } from '../support/public-feed.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const run = promisify(execFile);
@@ -21,7 +22,7 @@ const H = 360;
 
 /** The counter of one camera's tile in every frame of a recording: the tile cut out, brought to the pattern's size and read. */
 async function tileCounters(file: string, t: Tile): Promise<number[]> {
-  const crop = `crop=${Math.round(t.w * W)}:${Math.round(t.h * H)}:${Math.round(t.x * W)}:${Math.round(t.y * H)}`;
+  const crop = `crop=iw*${t.w}:ih*${t.h}:iw*${t.x}:ih*${t.y}`;
   const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:v:0', '-vf', `${crop},scale=640:360,crop=640:40:0:0,format=gray`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-'], { encoding: 'buffer', maxBuffer: 1 << 28 });
   const frame = 640 * 40;
   return Array.from({ length: Math.floor(stdout.length / frame) }, (_, k) => readCounter(stdout.subarray(k * frame, (k + 1) * frame)));
@@ -125,5 +126,110 @@ describe('the compositor: two cameras on one timeline, published back into the i
       expect(f.dated!, `frame at ${f.t}`).toBeGreaterThanOrEqual(shown - FRAME_MS);
       expect(f.dated! - shown, `frame at ${f.t}`).toBeLessThan(1_500);
     }
+  });
+});
+
+/**
+ * A hearing whose courtroom composes its program from its own feed and a bench camera: the public
+ * sees both side by side, each tile its own camera, never before capture + D and nothing from
+ * before the start, while the master stays the courtroom's own feed as it came.
+ */
+describe('a hearing whose program is composed from two cameras', () => {
+  const D = 2_000;
+  let s: TestServer;
+  let dir = '';
+  let feed: PublicFeed;
+  const encoders: TestEncoder[] = [];
+  let room: TestEncoder;
+  let bench: TestEncoder;
+  const refused: Record<string, number> = {};
+  let startedBefore = 0;
+  let aired: { seq: number; appearedAt: number; room: number[]; bench: number[] }[] = [];
+  let masterCounters: number[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'courtcast-composed-'));
+    s = await startTestServer();
+    const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
+    const room_ = `/api/courtrooms/${seeded.courtroomId}`;
+    const set = await s.api<{ sources: { name: string; streamKey?: string }[] }>('PUT', `${room_}/sources`, [{ name: 'bench', label: 'Bench' }]);
+    // What a layout may name, checked at the edge and against the courtroom's cameras.
+    refused.unknownCamera = (await s.api('PUT', `${room_}/program`, { layout: 'side-by-side', cameras: ['main', 'witness'] })).status;
+    refused.tooMany = (await s.api('PUT', `${room_}/program`, { layout: 'single', cameras: ['main', 'bench'] })).status;
+    refused.twice = (await s.api('PUT', `${room_}/program`, { layout: 'side-by-side', cameras: ['bench', 'bench'] })).status;
+    refused.sourceNamedMain = (await s.api('PUT', `${room_}/sources`, [{ name: 'main', label: 'Main' }])).status;
+    expect((await s.api('PUT', `${room_}/program`, { layout: 'side-by-side', cameras: ['main', 'bench'], sound: 'main' })).status).toBe(200);
+    refused.removeShown = (await s.api('PUT', `${room_}/sources`, [])).status;
+    room = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    bench = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${set.body.sources[0]!.streamKey}`, 'flv', Date.now() - 600_000).start();
+    encoders.push(room, bench);
+    await waitFor(() => s.cc.ingest.isPublishing(seeded.courtroomId) && s.cc.ingest.isPublishing(sourceStreamId(seeded.courtroomId, 'bench')), 'both cameras', 20_000, 50);
+    await elapse(1_000);
+    feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/180p/index.m3u8`).start(250);
+    startedBefore = Date.now();
+    expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/start`, {})).status).toBe(200);
+    const read = async () => {
+      await feed.poll();
+      const out: typeof aired = [];
+      for (const e of feed.sorted()) {
+        const file = path.join(dir, `${e.seq}.ts`);
+        const res = await fetch(e.uri);
+        if (res.status !== 200) continue;
+        await writeFile(file, Buffer.from(await res.arrayBuffer()));
+        const [l, r] = await Promise.all(layoutTiles('side-by-side', ['main', 'bench']).map((t) => tileCounters(file, t)));
+        out.push({ seq: e.seq, appearedAt: e.appearedAt, room: l!, bench: r! });
+      }
+      return out;
+    };
+    aired = await waitFor(async () => {
+      const out = await read();
+      return out.filter((e) => e.room.filter((c) => c > 0).length > 30).length >= 3 && out;
+    }, 'three composed segments on the air', 60_000, 1_000);
+    const masterDir = path.join(s.cc.dirs.master, seeded.hearingId);
+    const firstRun = (await readdir(masterDir)).filter((d) => /^m\d{4,9}$/.test(d)).sort()[0]!;
+    const firstMaster = (await readdir(path.join(masterDir, firstRun))).filter((f) => f.endsWith('.ts')).sort()[0]!;
+    const { stdout } = await promisify(execFile)('ffmpeg', ['-v', 'error', '-i', path.join(masterDir, firstRun, firstMaster), '-map', '0:v:0', '-vf', 'scale=640:360,crop=640:40:0:0,format=gray', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-'], { encoding: 'buffer', maxBuffer: 1 << 28 });
+    masterCounters = Array.from({ length: Math.floor(stdout.length / (640 * 40)) }, (_, k) => readCounter(stdout.subarray(k * 640 * 40, (k + 1) * 640 * 40)));
+  }, 120_000);
+
+  afterAll(async () => {
+    feed?.stop();
+    for (const e of encoders) await e.kill();
+    await s?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('takes a layout only of the courtroom’s own cameras, each once, as many as it has tiles', () => {
+    expect(refused).toEqual({ unknownCamera: 400, tooMany: 400, twice: 400, sourceNamedMain: 400, removeShown: 400 });
+  });
+
+  it('airs both cameras side by side, each in its own tile', () => {
+    const program = aired.filter((e) => e.room.filter((c) => c > 0).length > 30);
+    expect(program.length).toBeGreaterThanOrEqual(3);
+    for (const e of program) {
+      const both = e.room.map((c, k) => [c, e.bench[k] ?? 0] as const).filter(([a, b]) => a > 0 && b > 0);
+      expect(both.length, `entry ${e.seq}`).toBeGreaterThan(e.room.length * 0.8);
+      expect(both.every(([a, b]) => b - a > 15_000), `entry ${e.seq}`).toBe(true);
+      // Side by side frames were captured together, within a few frames.
+      expect(Math.abs(median(both.map(([a, b]) => bench.timeOf(b) - room.timeOf(a)))), `entry ${e.seq}`).toBeLessThan(400);
+    }
+  });
+
+  it('airs no tile before its capture + D, and nothing captured before the start', () => {
+    for (const e of aired) {
+      const shown = [...e.room.filter((c) => c > 0).map((c) => room.timeOf(c)), ...e.bench.filter((c) => c > 0 && c > 15_000).map((c) => bench.timeOf(c))];
+      if (shown.length === 0) continue;
+      expect(e.appearedAt - Math.max(...shown), `entry ${e.seq}`).toBeGreaterThanOrEqual(D);
+      // An encoder's counters run a little ahead of its frames reaching us: 300 ms of slack.
+      expect(Math.min(...shown), `entry ${e.seq}`).toBeGreaterThan(startedBefore - 300);
+    }
+  });
+
+  it('keeps the master as the courtroom’s own feed came, not the composition', () => {
+    const counted = masterCounters.filter((c) => c > 0);
+    expect(counted.length).toBeGreaterThan(30);
+    // Read across the whole picture's top, as the room's encoder drew it: its own counters in order.
+    expect(counted.every((c, i) => i === 0 || c === counted[i - 1]! + 1)).toBe(true);
+    expect(Math.max(...counted)).toBeLessThan(15_000);
   });
 });

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OverlayStyle } from '../../media/time-overlay.ts';
-import { sourceStreamId, type CameraSource, type Court, type Courtroom, type Hearing } from '../../domain/courts.ts';
+import { MAIN_CAMERA, programStreamId, sourceStreamId, type CameraSource, type Court, type Courtroom, type Hearing } from '../../domain/courts.ts';
 import type { Logger } from '../../domain/logger.ts';
 import { emptyProgram, type BroadcastProgram } from '../../domain/program.ts';
 import { DelayLine, type DelayLineState } from '../../delay/delay-line.ts';
@@ -10,6 +10,8 @@ import { FfmpegMaskRenderer } from '../../delay/mask-renderer.ts';
 import type { VariantInfo } from '../../delay/playlist.ts';
 import type { SlateLibrary, SlateSource } from '../../delay/slates.ts';
 import type { Ingest } from '../../ingest/ingest.ts';
+import type { InternalKeys } from '../../ingest/internal-keys.ts';
+import { Compositor } from '../../pipeline/compositor.ts';
 import { GOP_HANDOVER_MAX_AGE_MS } from '../../ingest/gop-in-progress.ts';
 import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../../media/args.ts';
 import { backoffPolicy } from '../../media/restart-policy.ts';
@@ -39,6 +41,8 @@ export interface HearingFactoryOptions {
   readonly publicStore: ObjectStore;
   readonly slates: SlateLibrary;
   readonly ingest: Ingest;
+  /** Keys for the program a hearing composes and publishes to this node's own ingest. */
+  readonly internalKeys?: InternalKeys;
   readonly ladder: readonly RungOptions[];
   readonly segmentSeconds: number;
   readonly fps: number;
@@ -131,9 +135,45 @@ function rtspRelay(camera: CameraSource, publishUrl: string): (progressFile: str
   };
 }
 
+/**
+ * The compositor of a courtroom whose program is composed from its cameras (null otherwise): it
+ * publishes the program into this node's ingest under a key minted for the hearing, at the top
+ * rung's size (at least 360 lines, so a small tile stays legible).
+ */
+function programCompositor(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom): Compositor | null {
+  if (!room.program || !o.internalKeys) return null;
+  const keys = o.internalKeys;
+  const stream = programStreamId(room.id);
+  const key = keys.mint(stream);
+  const streamOf = (name: string) => (name === MAIN_CAMERA ? room.id : sourceStreamId(room.id, name));
+  // The sound's camera is read even when the layout does not show it (the mixer feed under a single camera).
+  const names = [...room.program.cameras, ...(room.program.cameras.includes(room.program.sound) ? [] : [room.program.sound])];
+  const height = Math.max(360, ...o.ladder.map((r) => r.height ?? 0));
+  const compositor = new Compositor({
+    hearingId: hearing.id,
+    cameras: names.map((name) => ({ name, stream: streamOf(name) })),
+    layout: room.program.layout,
+    sound: room.program.sound,
+    width: Math.round((height * 16) / 9 / 2) * 2,
+    height,
+    fps: o.fps,
+    ingest: o.ingest,
+    publishKey: () => key,
+    handoverMs: GOP_HANDOVER_MAX_AGE_MS,
+    workDir: path.join(o.pendingRoot, hearing.id, 'compositor'),
+    ffmpegPath: o.ffmpegPath,
+    policy: backoffPolicy({ baseMs: 250, maxMs: 5000, healthyMs: 10_000 }),
+    logger: o.logger,
+    secrets: () => o.ingest.secrets,
+    closed: () => keys.revoke(stream),
+  });
+  return compositor;
+}
+
 export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, court: Court, slates: SlateSource, tenure: Tenure, restore?: Restore): LiveHearing {
   const now = o.now ?? Date.now;
   const log = o.logger;
+  const compositor = programCompositor(o, hearing, room);
   const pipeline = new HearingPipeline({
     hearingId: hearing.id,
     ffmpegPath: o.ffmpegPath,
@@ -144,9 +184,12 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     // Every run pulls the courtroom from the RTMP ingest, whose clock dates its frames; an SRT
     // courtroom's encoder reaches it through a stream-copy relay. The key is read at each run,
     // so a rotated key applies to the next connection.
-    input: (reader) => rtmpPullInput(o.ingest.pullUrl(room.id, { fromKeyframe: reader === 'transcode' }), 5000),
+    // A composed program is read from the compositor's stream and dated by its clock; the master
+    // is always the courtroom's own feed as it came.
+    input: (reader) => rtmpPullInput(o.ingest.pullUrl(compositor && reader === 'transcode' ? programStreamId(room.id) : room.id, { fromKeyframe: reader === 'transcode' }), 5000),
     inputHeadStartMs: GOP_HANDOVER_MAX_AGE_MS,
-    clock: () => o.ingest.clockOf(room.id),
+    clock: (reader) => (compositor && reader === 'transcode' ? compositor.clock : o.ingest.clockOf(room.id)),
+    ...(compositor ? { program: compositor } : {}),
     ...(room.ingest === 'srt'
       ? {
           gateway: (progressFile: string) => {

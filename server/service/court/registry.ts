@@ -1,6 +1,6 @@
 import { settleWithin } from '../../domain/deadline.ts';
 import { CourtcastError } from '../../domain/errors.ts';
-import { delayAllowed, sourceOfStream, sourceStreamId, type CaseType, type Court, type CourtLanguage, type Courtroom, type CourtroomSource, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type CameraSource, type MaskPreset, type PrivacyGround, type SourceProtocol, type StandingMask } from '../../domain/courts.ts';
+import { delayAllowed, MAIN_CAMERA, sourceOfStream, sourceStreamId, type CaseType, type CourtroomProgram, type Court, type CourtLanguage, type Courtroom, type CourtroomSource, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type CameraSource, type MaskPreset, type PrivacyGround, type SourceProtocol, type StandingMask } from '../../domain/courts.ts';
 import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type HearingId } from '../../domain/ids.ts';
 import { mayControl, type Principal } from '../../domain/users.ts';
 import { courtCodec, courtroomCodec, hearingCodec } from '../../domain/codecs.ts';
@@ -177,6 +177,8 @@ export class Registry {
     const room = await this.courtroom(courtroomId);
     const names = sources.map((x) => x.name);
     if (new Set(names).size !== names.length) throw new CourtcastError('VALIDATION_FAILED', 'source names must be unique');
+    const inProgram = (room.program ? [...room.program.cameras, room.program.sound] : []).filter((c) => c !== MAIN_CAMERA && !names.includes(c));
+    if (inProgram.length > 0) throw new CourtcastError('VALIDATION_FAILED', `the program shows ${[...new Set(inProgram)].map((c) => `"${c}"`).join(', ')}: change its layout first`);
     const kept = new Map((room.sources ?? []).map((x) => [x.name, x]));
     const next: Courtroom = {
       ...room,
@@ -190,6 +192,21 @@ export class Registry {
     };
     await this.roomRecords.put(room.id, next);
     this.indexKey(next);
+    return next;
+  }
+
+  /**
+   * Sets how the courtroom's program is composed (null: its own feed alone). Every camera named
+   * must be `main` or one of its sources; a hearing takes it when it opens.
+   */
+  async setProgram(courtroomId: string, program: CourtroomProgram | null): Promise<Courtroom> {
+    const room = await this.courtroom(courtroomId);
+    const known = new Set([MAIN_CAMERA, ...(room.sources ?? []).map((x) => x.name)]);
+    const unknown = program ? [...program.cameras, program.sound].filter((c) => !known.has(c)) : [];
+    if (unknown.length > 0) throw new CourtcastError('VALIDATION_FAILED', `the courtroom has no camera named ${[...new Set(unknown)].map((c) => `"${c}"`).join(', ')}`);
+    const { program: _old, ...rest } = room;
+    const next: Courtroom = program ? { ...rest, program: { layout: program.layout, cameras: [...program.cameras], sound: program.sound } } : rest;
+    await this.roomRecords.put(room.id, next);
     return next;
   }
 
