@@ -35,6 +35,14 @@ export const SLATE_WORDS: Readonly<Record<'en' | 'zh-CN', Readonly<Record<Public
   },
 };
 
+/** What a composed program's tile shows while its camera is not there, in each court language. */
+export const CAMERA_UNAVAILABLE: Readonly<Record<'en' | 'zh-CN', string>> = { en: 'Camera unavailable', 'zh-CN': '摄像机暂不可用' };
+
+/** That line in a court's language (one line: a tile is small); English without a Chinese font. */
+export function cameraUnavailableLine(language: CourtLanguage, chineseFont: string | null): SlateLine {
+  return language === 'en' || chineseFont === null ? { text: CAMERA_UNAVAILABLE.en } : { text: CAMERA_UNAVAILABLE['zh-CN'], fontFile: chineseFont };
+}
+
 /** Every slate kind, in a fixed order. */
 export const PUBLIC_SLATES = Object.keys(SLATE_WORDS.en) as readonly PublicSlate[];
 
@@ -56,6 +64,8 @@ export interface SlateSource {
   standby(rung: string): Buffer;
   /** The card a spliced segment draws over its off-air frames, alike to the slate segments. */
   card(kind: PublicSlate): SlateCard;
+  /** What a composed program's tile shows while its camera is not there. */
+  readonly cameraUnavailable: SlateLine;
 }
 
 /** Options for the slate library. */
@@ -136,7 +146,7 @@ export class SlateLibrary {
     await Promise.all([work(), work()]);
     const standby = new Map<string, Buffer>();
     for (const rung of this.o.ladder) standby.set(rung.name, await readFile(file('standby', rung.name)));
-    return new SlateSet(language, file, cards, standby);
+    return new SlateSet(language, file, cards, standby, cameraUnavailableLine(language, this.font));
   }
 
   private async renderOne(out: string, card: SlateCard, rung: RungOptions, kind: PublicSlate): Promise<void> {
@@ -169,6 +179,7 @@ export class SlateSet implements SlateSource {
     readonly file: (kind: PublicSlate, rung: string) => string,
     private readonly cards: Readonly<Record<PublicSlate, SlateCard>>,
     private readonly standbyBytes: ReadonlyMap<string, Buffer>,
+    readonly cameraUnavailable: SlateLine,
   ) {}
 
   standby(rung: string): Buffer {

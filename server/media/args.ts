@@ -205,7 +205,7 @@ export function srtGatewaySpec(o: { listen: InputOptions; publishUrl: string; pr
 export const SLATE_TEXT_PATTERN = /^[\p{Script=Han}A-Za-z0-9 .\-\u3001\u3002\uff0c]{1,60}$/u;
 
 /** A font file handed to drawtext: an absolute path of plain characters (no quoting needed). */
-const FONT_FILE_PATTERN = /^\/[\w./+-]+$/;
+export const FONT_FILE_PATTERN = /^\/[\w./+-]+$/;
 
 /** One line of a slate card, with the font file that has its glyphs (absent: fontconfig's default). */
 export interface SlateLine {

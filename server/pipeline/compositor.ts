@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { layoutTiles, type Layout } from '../domain/layouts.ts';
 import type { Logger } from '../domain/logger.ts';
-import { AUDIO_SAMPLE_RATE, rtmpPullInput } from '../media/args.ts';
+import { AUDIO_SAMPLE_RATE, rtmpPullInput, type SlateLine } from '../media/args.ts';
 import { compositeSpec, type CompositeCamera } from '../media/composite.ts';
 import { FfmpegProcess } from '../media/ffmpeg-process.ts';
 import type { RestartPolicy } from '../media/restart-policy.ts';
@@ -31,6 +31,8 @@ export interface CompositorOptions {
   readonly layout: Layout;
   /** The camera whose sound the program carries. */
   readonly sound?: string;
+  /** What a tile shows while its camera is not there (absent: black). */
+  readonly unavailable?: SlateLine;
   readonly width: number;
   readonly height: number;
   readonly fps: number;
@@ -121,6 +123,7 @@ export class Compositor {
       fps: this.o.fps,
       ...(this.o.sound !== undefined && this.shown.includes(this.o.sound) ? { sound: this.o.sound } : {}),
       startSec: (at - this.o.handoverMs - base) / 1000,
+      ...(this.o.unavailable ? { unavailable: this.o.unavailable } : {}),
       output: {
         target: this.o.ingest.publishUrl(this.o.publishKey()),
         options: [

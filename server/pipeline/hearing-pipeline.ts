@@ -164,7 +164,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
 
   /** One of them left: what the ingest had sent it is worked off, for at most `drainMs`. */
   sourceLost(name: string, drainMs: number): Promise<void> {
-    void this.o.program?.restart();
+    // The program needs no restart: the camera's frames end, and its tile shows its card.
     return this.sources.get(name)?.lost(drainMs) ?? Promise.resolve();
   }
 

@@ -58,4 +58,27 @@ describe('the compositor FFmpeg builds from a layout', () => {
     // The quad's bottom half is empty with two cameras.
     expect(isBlack(at(frames[15]!, 0.25, 0.75))).toBe(true);
   });
+
+  it('shows a camera whose frames end, and one that never came, as the “camera unavailable” card, while the others go on', async () => {
+    // The witness camera sends one second and stops; the gallery never comes.
+    const stopping = { source: 'witness', offsetSec: 0, input: { url: `color=c=blue:s=160x90:r=${FPS}`, options: ['-f', 'lavfi', '-t', '1'] } };
+    const spec = compositeSpec({ cameras: [colourCamera('bench', 'red'), stopping], tiles: layoutTiles('quad', ['bench', 'witness', 'gallery']), width: W, height: H, fps: FPS, unavailable: { text: 'Camera unavailable' }, output });
+    const frames = await compose(spec);
+    const isCard = (p: number[]) => Math.abs(p[0]! - 0x1b) < 16 && Math.abs(p[1]! - 0x2a) < 16 && Math.abs(p[2]! - 0x3a) < 16;
+    // Corners of the tiles, away from the card's words.
+    expect(isBlue(at(frames[5]!, 0.55, 0.05))).toBe(true);
+    expect(isCard(at(frames[15]!, 0.55, 0.05))).toBe(true);
+    expect(isCard(at(frames[5]!, 0.05, 0.55))).toBe(true);
+    expect(isRed(at(frames[15]!, 0.05, 0.05))).toBe(true);
+    // The card's words are drawn in its middle.
+    const middle = frames[15]!;
+    const bright = Array.from({ length: 60 }, (_, k) => at(middle, 0.6 + (k / 60) * 0.3, 0.25)).filter((p) => p.every((c) => c > 180)).length;
+    expect(bright).toBeGreaterThan(0);
+  });
+
+  it('refuses card text or a font path that could break out of the filter graph', () => {
+    const base = { cameras: [colourCamera('bench', 'red')], tiles: layoutTiles('single', ['bench']), width: W, height: H, fps: FPS, output };
+    expect(() => compositeSpec({ ...base, unavailable: { text: "x'[y]" } })).toThrow();
+    expect(() => compositeSpec({ ...base, unavailable: { text: 'ok', fontFile: '/a b:c' } })).toThrow();
+  });
 });

@@ -28,6 +28,15 @@ async function tileCounters(file: string, t: Tile): Promise<number[]> {
   return Array.from({ length: Math.floor(stdout.length / frame) }, (_, k) => readCounter(stdout.subarray(k * frame, (k + 1) * frame)));
 }
 
+/** The mean and spread of the grey level of a patch (fractions of the picture) in every frame. */
+async function patchStats(file: string, r: { x: number; y: number; w: number; h: number }): Promise<{ mean: number; spread: number }[]> {
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:v:0', '-vf', `crop=iw*${r.w}:ih*${r.h}:iw*${r.x}:ih*${r.y},scale=16:8,format=gray`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 });
+  return Array.from({ length: Math.floor(stdout.length / 128) }, (_, k) => {
+    const px = [...stdout.subarray(k * 128, (k + 1) * 128)];
+    return { mean: px.reduce((a, b) => a + b, 0) / px.length, spread: Math.max(...px) - Math.min(...px) };
+  });
+}
+
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
@@ -146,6 +155,8 @@ describe('a hearing whose program is composed from two cameras', () => {
   let startedBefore = 0;
   let aired: { seq: number; appearedAt: number; room: number[]; bench: number[] }[] = [];
   let masterCounters: number[] = [];
+  let lostAt = 0;
+  let afterLoss: { seq: number; room: number[]; bench: number[]; corner: { mean: number; spread: number }[] }[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'courtcast-composed-'));
@@ -190,7 +201,27 @@ describe('a hearing whose program is composed from two cameras', () => {
     const firstMaster = (await readdir(path.join(masterDir, firstRun))).filter((f) => f.endsWith('.ts')).sort()[0]!;
     const { stdout } = await promisify(execFile)('ffmpeg', ['-v', 'error', '-i', path.join(masterDir, firstRun, firstMaster), '-map', '0:v:0', '-vf', 'scale=640:360,crop=640:40:0:0,format=gray', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-'], { encoding: 'buffer', maxBuffer: 1 << 28 });
     masterCounters = Array.from({ length: Math.floor(stdout.length / (640 * 40)) }, (_, k) => readCounter(stdout.subarray(k * 640 * 40, (k + 1) * 640 * 40)));
-  }, 120_000);
+    // The bench camera is lost: its tile becomes its card, and the program goes on.
+    await bench.kill();
+    lostAt = Date.now();
+    const seen = new Set(aired.map((e) => e.seq));
+    const benchTile = layoutTiles('side-by-side', ['main', 'bench'])[1]!;
+    // The tile's lower corner, away from the card's words and the camera's counter.
+    const corner = { x: benchTile.x + 0.02, y: benchTile.y + benchTile.h * 0.75, w: 0.08, h: benchTile.h * 0.2 };
+    afterLoss = await waitFor(async () => {
+      await feed.poll();
+      const out: typeof afterLoss = [];
+      for (const e of feed.sorted().filter((x) => !seen.has(x.seq))) {
+        const file = path.join(dir, `${e.seq}.ts`);
+        const res = await fetch(e.uri);
+        if (res.status !== 200) continue;
+        await writeFile(file, Buffer.from(await res.arrayBuffer()));
+        const [l, r] = await Promise.all(layoutTiles('side-by-side', ['main', 'bench']).map((t) => tileCounters(file, t)));
+        out.push({ seq: e.seq, room: l!, bench: r!, corner: await patchStats(file, corner) });
+      }
+      return out.some((e) => e.room.some((c) => c > 0 && room.timeOf(c) > lostAt + 3_000)) && out;
+    }, 'the program three seconds past the loss', 60_000, 1_000);
+  }, 150_000);
 
   afterAll(async () => {
     feed?.stop();
@@ -222,6 +253,21 @@ describe('a hearing whose program is composed from two cameras', () => {
       expect(e.appearedAt - Math.max(...shown), `entry ${e.seq}`).toBeGreaterThanOrEqual(D);
       // An encoder's counters run a little ahead of its frames reaching us: 300 ms of slack.
       expect(Math.min(...shown), `entry ${e.seq}`).toBeGreaterThan(startedBefore - 300);
+    }
+  });
+
+  it('shows a lost camera as its “camera unavailable” tile within two seconds, not a stand-by slate: the other camera goes on', () => {
+    // No stand-by slate: every entry after the loss carries the room's camera.
+    for (const e of afterLoss) expect(e.room.filter((c) => c > 0).length, `entry ${e.seq}`).toBeGreaterThan(e.room.length * 0.8);
+    const frames = afterLoss.flatMap((e) => e.room.map((c, k) => ({ at: c > 0 ? room.timeOf(c) : 0, bench: e.bench[k] ?? 0, corner: e.corner[k]! })));
+    const late = frames.filter((f) => f.at > lostAt + 2_000);
+    expect(late.length).toBeGreaterThan(20);
+    for (const f of late) {
+      expect(f.bench, `at ${f.at - lostAt} ms`).toBe(0);
+      // The slates' colour (grey level about 40), flat: not black, not a picture.
+      expect(f.corner.mean, `at ${f.at - lostAt} ms`).toBeGreaterThan(25);
+      expect(f.corner.mean, `at ${f.at - lostAt} ms`).toBeLessThan(60);
+      expect(f.corner.spread, `at ${f.at - lostAt} ms`).toBeLessThan(20);
     }
   });
 

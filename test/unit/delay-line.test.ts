@@ -103,7 +103,7 @@ describe('delay line and release gate', () => {
       window: 100,
       publicStore: store,
       publicPrefix: 'h',
-      slates: { file: (kind, rung) => path.join(dir, 'slates', `${kind}-${rung}.ts`), standby: (rung) => Buffer.from(`slate standby ${rung}`), card: (kind) => slateCard(kind, 'en', null) },
+      slates: { file: (kind, rung) => path.join(dir, 'slates', `${kind}-${rung}.ts`), standby: (rung) => Buffer.from(`slate standby ${rung}`), card: (kind) => slateCard(kind, 'en', null), cameraUnavailable: { text: 'Camera unavailable' } },
       renderer,
       transcoderBacklogMs: () => backlog,
       rendersShed: () => rendersShed,

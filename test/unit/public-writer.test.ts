@@ -41,7 +41,7 @@ function setup() {
     rungs: ['a', 'b'],
     window: 30,
     segmentSeconds: 2,
-    slates: { file: () => '/nonexistent', standby: (r) => Buffer.from(`standby ${r}`), card: () => [{ text: 'Please stand by' }] },
+    slates: { file: () => '/nonexistent', standby: (r) => Buffer.from(`standby ${r}`), card: () => [{ text: 'Please stand by' }], cameraUnavailable: { text: 'Camera unavailable' } },
     persist: async (s) => void saved.push(s),
     onSubstitute: (seq) => substituted.push(seq),
     logger: pino({ level: 'silent' }),

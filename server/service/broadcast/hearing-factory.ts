@@ -140,7 +140,7 @@ function rtspRelay(camera: CameraSource, publishUrl: string): (progressFile: str
  * publishes the program into this node's ingest under a key minted for the hearing, at the top
  * rung's size (at least 360 lines, so a small tile stays legible).
  */
-function programCompositor(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom): Compositor | null {
+function programCompositor(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, slates: SlateSource): Compositor | null {
   if (!room.program || !o.internalKeys) return null;
   const keys = o.internalKeys;
   const stream = programStreamId(room.id);
@@ -154,6 +154,7 @@ function programCompositor(o: HearingFactoryOptions, hearing: Hearing, room: Cou
     cameras: names.map((name) => ({ name, stream: streamOf(name) })),
     layout: room.program.layout,
     sound: room.program.sound,
+    unavailable: slates.cameraUnavailable,
     width: Math.round((height * 16) / 9 / 2) * 2,
     height,
     fps: o.fps,
@@ -173,7 +174,7 @@ function programCompositor(o: HearingFactoryOptions, hearing: Hearing, room: Cou
 export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, court: Court, slates: SlateSource, tenure: Tenure, restore?: Restore): LiveHearing {
   const now = o.now ?? Date.now;
   const log = o.logger;
-  const compositor = programCompositor(o, hearing, room);
+  const compositor = programCompositor(o, hearing, room, slates);
   const pipeline = new HearingPipeline({
     hearingId: hearing.id,
     ffmpegPath: o.ffmpegPath,
