@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SOURCE_NAME } from './courts.ts';
 import { MASK_KINDS } from './masks.ts';
 
 /** A normalised rectangle, as a clerk draws it. */
@@ -12,6 +13,11 @@ export const maskRequestFields = {
   /** Capture time the mask starts; absent means now. In the past makes it retroactive. */
   start: z.iso.datetime({ offset: true }).optional(),
   end: z.iso.datetime({ offset: true }).nullable().optional(),
+  /**
+   * The camera the region is drawn on (`main`, or a source's name) when the program is composed:
+   * the mask then covers that region of that camera's tile, wherever the layout puts it.
+   */
+  source: z.string().regex(SOURCE_NAME, 'not a camera name').optional(),
   /** A courtroom preset's name instead of a region. */
   preset: z.string().min(1).max(60).optional(),
   reason: z.string().trim().min(1).max(500).optional(),

@@ -110,10 +110,17 @@ describe('the compositor: two cameras on one timeline, published back into the i
     await rm(dir, { recursive: true, force: true });
   });
 
+  /**
+   * The frames from the first that shows both cameras: a camera's tile fills at its first keyframe
+   * after the run starts (up to a GOP in), which on a loaded machine is a second or more.
+   */
+  const steady = () => frames.slice(Math.max(0, frames.findIndex((f) => f.room > 0 && f.bench > 0)));
+
   it('shows each camera in its tile, with the named camera’s sound', () => {
     expect(frames.length).toBeGreaterThan(60);
-    const both = frames.filter((f) => f.room > 0 && f.bench > 0);
-    expect(both.length).toBeGreaterThan(frames.length * 0.8);
+    expect(steady().length).toBeGreaterThan(frames.length / 2);
+    const both = steady().filter((f) => f.room > 0 && f.bench > 0);
+    expect(both.length).toBeGreaterThan(steady().length * 0.9);
     // Each tile is its own camera's: the bench's counters are ten minutes of frames ahead.
     expect(both.every((f) => f.bench - f.room > 15_000)).toBe(true);
     expect(streams).toBe('audio,video');
@@ -127,8 +134,8 @@ describe('the compositor: two cameras on one timeline, published back into the i
   });
 
   it('dates each program frame by the cameras’ own clocks, never before what its tiles show was captured, and not long after', () => {
-    const dated = frames.filter((f) => f.room > 0 && f.bench > 0 && f.dated !== null);
-    expect(dated.length).toBeGreaterThan(frames.length * 0.8);
+    const dated = steady().filter((f) => f.room > 0 && f.bench > 0 && f.dated !== null);
+    expect(dated.length).toBeGreaterThan(steady().length * 0.9);
     for (const f of dated) {
       const shown = Math.max(room.timeOf(f.room), bench.timeOf(f.bench));
       // An encoder's counter is a little ahead of its frame reaching us (it started late), never behind.
@@ -156,6 +163,10 @@ describe('a hearing whose program is composed from two cameras', () => {
   let aired: { seq: number; appearedAt: number; room: number[]; bench: number[] }[] = [];
   let masterCounters: number[] = [];
   let lostAt = 0;
+  let maskAt = 0;
+  let liftAt = 0;
+  let maskRefused: Record<string, number> = {};
+  let underMask: { room: number; bench: number }[] = [];
   let afterLoss: { seq: number; room: number[]; bench: number[]; corner: { mean: number; spread: number }[] }[] = [];
 
   beforeAll(async () => {
@@ -201,10 +212,52 @@ describe('a hearing whose program is composed from two cameras', () => {
     const firstMaster = (await readdir(path.join(masterDir, firstRun))).filter((f) => f.endsWith('.ts')).sort()[0]!;
     const { stdout } = await promisify(execFile)('ffmpeg', ['-v', 'error', '-i', path.join(masterDir, firstRun, firstMaster), '-map', '0:v:0', '-vf', 'scale=640:360,crop=640:40:0:0,format=gray', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-'], { encoding: 'buffer', maxBuffer: 1 << 28 });
     masterCounters = Array.from({ length: Math.floor(stdout.length / (640 * 40)) }, (_, k) => readCounter(stdout.subarray(k * 640 * 40, (k + 1) * 640 * 40)));
+    // A mask drawn on the room camera's top band (where its counter is) follows its tile: the
+    // bench camera's counter, at the same height of the program, stays in the clear.
+    const masks = `/api/hearings/${seeded.hearingId}/masks`;
+    const band = { x: 0, y: 0, w: 1, h: 0.15 };
+    maskRefused = {
+      notShown: (await s.api('POST', masks, { kind: 'black', source: 'witness', region: band, reason: 'test' })).status,
+      noRegion: (await s.api('POST', masks, { kind: 'mute', source: 'main', reason: 'test' })).status,
+      badName: (await s.api('POST', masks, { kind: 'black', source: 'Main!', region: band, reason: 'test' })).status,
+    };
+    maskAt = Date.now();
+    const added = await s.api<{ mask: { id: string } }>('POST', masks, { kind: 'black', source: 'main', region: band, reason: 'the room camera shows a document' });
+    expect(added.status).toBe(201);
+    const decodeNew = async (seen: Set<number>) => {
+      await feed.poll();
+      const out: { seq: number; room: number[]; bench: number[] }[] = [];
+      for (const e of feed.sorted().filter((x) => !seen.has(x.seq))) {
+        const file = path.join(dir, `${e.seq}.ts`);
+        const res = await fetch(e.uri);
+        if (res.status !== 200) continue;
+        await writeFile(file, Buffer.from(await res.arrayBuffer()));
+        const [l, r] = await Promise.all(layoutTiles('side-by-side', ['main', 'bench']).map((t) => tileCounters(file, t)));
+        out.push({ seq: e.seq, room: l!, bench: r! });
+      }
+      return out;
+    };
+    const seenSoFar = new Set(aired.map((e) => e.seq));
+    const masked = await waitFor(async () => {
+      const out = await decodeNew(seenSoFar);
+      return out.some((e) => e.bench.some((c) => c > 15_000 && bench.timeOf(c) > maskAt + 3_000)) && out;
+    }, 'the program three seconds into the mask', 60_000, 1_000);
+    underMask = masked.flatMap((e) => e.room.map((c, k) => ({ room: c, bench: e.bench[k] ?? 0 })));
+    expect((await s.api('POST', `${masks}/${added.body.mask.id}/lift`, { reason: 'done' })).status).toBe(200);
+    liftAt = Date.now();
+    for (const e of masked) seenSoFar.add(e.seq);
+    // Until the room camera's counter is back, so what follows the loss below is judged unmasked.
+    await waitFor(async () => {
+      const out = await decodeNew(seenSoFar);
+      const back = out.some((e) => e.room.some((c) => c > 0 && room.timeOf(c) > liftAt));
+      if (back) for (const e of out) seenSoFar.add(e.seq);
+      return back;
+    }, 'the room camera in the clear again', 60_000, 1_000);
+
     // The bench camera is lost: its tile becomes its card, and the program goes on.
     await bench.kill();
     lostAt = Date.now();
-    const seen = new Set(aired.map((e) => e.seq));
+    const seen = seenSoFar;
     const benchTile = layoutTiles('side-by-side', ['main', 'bench'])[1]!;
     // The tile's lower corner, away from the card's words and the camera's counter.
     const corner = { x: benchTile.x + 0.02, y: benchTile.y + benchTile.h * 0.75, w: 0.08, h: benchTile.h * 0.2 };
@@ -237,9 +290,10 @@ describe('a hearing whose program is composed from two cameras', () => {
   it('airs both cameras side by side, each in its own tile', () => {
     const program = aired.filter((e) => e.room.filter((c) => c > 0).length > 30);
     expect(program.length).toBeGreaterThanOrEqual(3);
-    for (const e of program) {
+    for (const [n, e] of program.entries()) {
       const both = e.room.map((c, k) => [c, e.bench[k] ?? 0] as const).filter(([a, b]) => a > 0 && b > 0);
-      expect(both.length, `entry ${e.seq}`).toBeGreaterThan(e.room.length * 0.8);
+      // The first may open before a camera's first keyframe reached the compositor; every later one shows both.
+      expect(both.length, `entry ${e.seq}`).toBeGreaterThan(n === 0 ? 0 : e.room.length * 0.8);
       expect(both.every(([a, b]) => b - a > 15_000), `entry ${e.seq}`).toBe(true);
       // Side by side frames were captured together, within a few frames.
       expect(Math.abs(median(both.map(([a, b]) => bench.timeOf(b) - room.timeOf(a)))), `entry ${e.seq}`).toBeLessThan(400);
@@ -269,6 +323,14 @@ describe('a hearing whose program is composed from two cameras', () => {
       expect(f.corner.mean, `at ${f.at - lostAt} ms`).toBeLessThan(60);
       expect(f.corner.spread, `at ${f.at - lostAt} ms`).toBeLessThan(20);
     }
+  });
+
+  it('keeps a mask drawn on one camera on that camera’s tile: the room camera’s top band is black, the bench camera’s beside it is not', () => {
+    expect(maskRefused).toEqual({ notShown: 409, noRegion: 400, badName: 400 });
+    const late = underMask.filter((f) => f.bench > 15_000 && bench.timeOf(f.bench) > maskAt + 1_000 && bench.timeOf(f.bench) < liftAt - 500);
+    expect(late.length).toBeGreaterThan(30);
+    // Captured well inside the mask: the room tile's counter is covered, the bench's reads on.
+    expect(late.filter((f) => f.room !== 0)).toEqual([]);
   });
 
   it('keeps the master as the courtroom’s own feed came, not the composition', () => {

@@ -12,6 +12,7 @@ import type { SlateLibrary, SlateSource } from '../../delay/slates.ts';
 import type { Ingest } from '../../ingest/ingest.ts';
 import type { InternalKeys } from '../../ingest/internal-keys.ts';
 import { Compositor } from '../../pipeline/compositor.ts';
+import { layoutTiles } from '../../domain/layouts.ts';
 import { GOP_HANDOVER_MAX_AGE_MS } from '../../ingest/gop-in-progress.ts';
 import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../../media/args.ts';
 import { backoffPolicy } from '../../media/restart-policy.ts';
@@ -252,6 +253,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     ...(restore?.delay ? { initial: restore.delay } : {}),
   });
   const session: LiveHearing = new LiveHearing(hearing, pipeline, delay, program, {
+    ...(compositor && room.program ? { tiles: layoutTiles(room.program.layout, room.program.cameras) } : {}),
     persistProgram: (p) => programRecords(o.state).putFenced(hearing.id, p, tenure.fence()),
     journalProgram: (p) => writeFileDurably(programJournal(o.journalRoot, hearing.id), JSON.stringify(p)),
     logger: log,

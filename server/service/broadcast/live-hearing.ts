@@ -8,6 +8,9 @@ import type { DelayLine, ReleaseRecord } from '../../delay/delay-line.ts';
 import type { Logger } from '../../domain/logger.ts';
 import type { EncoderState, MasterSegment, HearingPipeline } from '../../pipeline/hearing-pipeline.ts';
 import type { SourceRole } from '../../pipeline/source-recorder.ts';
+import { MAIN_CAMERA } from '../../domain/courts.ts';
+import { regionOnProgram, type Tile } from '../../domain/layouts.ts';
+import type { Region } from '../../domain/masks.ts';
 import { LatestWriter } from '../../store/latest-writer.ts';
 import type { BroadcastCommand } from '../../domain/commands.ts';
 
@@ -118,6 +121,8 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     initialProgram: BroadcastProgram,
     private readonly o: {
       readonly persistProgram: (p: BroadcastProgram) => Promise<void>;
+      /** Where the composed program puts each camera (domain/layouts.ts); absent when the program is the courtroom's own feed. */
+      readonly tiles?: readonly Tile[];
       /** A local, fsynced copy of the program, for recovery when the store missed the last change. */
       readonly journalProgram?: (p: BroadcastProgram) => Promise<void>;
       readonly logger: Logger;
@@ -313,6 +318,23 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     this.emit('program', this.programState, action);
     const program = this.programState;
     return { program, effectiveAt: effective, saved: this.save() };
+  }
+
+  /**
+   * Where a region drawn on one camera lies on the program picture: through that camera's tile of
+   * the composed program, or as drawn on the courtroom's own feed when the program is that feed.
+   * Refused for a camera the program does not show: nothing of it airs, and a clerk must not be
+   * told it is masked.
+   */
+  regionOfCamera(source: string, region: Region): Region {
+    const tiles = this.o.tiles;
+    if (!tiles) {
+      if (source === MAIN_CAMERA) return region;
+      throw new CourtcastError('INVALID_TRANSITION', `the program shows only the courtroom's own feed, not camera "${source}"`);
+    }
+    const mapped = regionOnProgram(source, region, tiles);
+    if (!mapped) throw new CourtcastError('INVALID_TRANSITION', `the program's layout does not show camera "${source}"`);
+    return mapped;
   }
 
   /**

@@ -109,7 +109,10 @@ export class LocalHandle {
 
   /** A clerk's mask request as the edges receive it: a preset resolved, times read, times answered as ISO. */
   async requestMask(req: MaskRequest, actor: AuditActor): Promise<MaskAnswer> {
-    const region = req.preset ? await this.d.registry.preset(this.session.hearing.courtroomId, req.preset) : req.region;
+    const drawn = req.preset ? await this.d.registry.preset(this.session.hearing.courtroomId, req.preset) : req.region;
+    if (req.source !== undefined && !drawn) throw new CourtcastError('VALIDATION_FAILED', 'a camera is named only with the region drawn on it');
+    // A region drawn on one camera follows that camera's tile of the program.
+    const region = drawn && req.source !== undefined ? this.session.regionOfCamera(req.source, drawn) : drawn;
     const r = await this.addMask(
       {
         kind: req.kind,
