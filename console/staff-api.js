@@ -188,7 +188,7 @@ export const staffClient = (api) => ({
   /**
    * POST /api/hearings/:id/masks: Add a privacy mask: live from now, or retroactive with a start in the past; answers with the part already public
    * @param {{ id: string }} p
-   * @param {{ kind: "black" | "blur" | "pixelate" | "mute" | "voice" | "card", region?: { x: number, y: number, w: number, h: number }, pitch?: number, start?: string, end?: string | null, preset?: string, reason?: string }} body
+   * @param {{ kind: "black" | "blur" | "pixelate" | "mute" | "voice" | "card", region?: { x: number, y: number, w: number, h: number }, pitch?: number, start?: string, end?: string | null, source?: string, preset?: string, reason?: string }} body
    */
   addMask: (p, body) => api('POST', `/api/hearings/${encodeURIComponent(p.id)}/masks`, body),
   /**

@@ -72,10 +72,11 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
 
   /**
    * Starts a new run at once, as if the last one had been healthy: what held it back has gone (a
-   * disk that refused its writes has room again). A child that is still running is stopped first
-   * when `replaceRunning` says so (its files may be broken); otherwise it is left alone.
+   * disk that refused its writes has room again, a camera came). A child that is still running is
+   * stopped first when `replaceRunning` says so (its files may be broken, its inputs changed);
+   * otherwise it is left alone. `why` goes in the log.
    */
-  async restartNow(replaceRunning: boolean): Promise<void> {
+  async restartNow(replaceRunning: boolean, why = 'its run was writing to a disk that failed'): Promise<void> {
     if (!this.enabled || this.closed) return;
     this.attempt = 0;
     if (this.timer) {
@@ -86,7 +87,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     const proc = this.current;
     if (!proc || !replaceRunning) return;
     // Its exit schedules the next run after the policy's first delay, from attempt 1.
-    this.logger.warn({ ...this.tags }, 'restarting FFmpeg: its run was writing to a disk that failed');
+    this.logger.warn({ ...this.tags }, `restarting FFmpeg: ${why}`);
     await proc.close();
   }
 

@@ -146,7 +146,7 @@ export class Compositor {
 
   /** Composes again from now, with the cameras publishing now (one came or went). */
   restart(): Promise<void> {
-    return this.supervisor.restartNow(true);
+    return this.supervisor.restartNow(true, 'a camera of the program came or went');
   }
 
   async close(): Promise<void> {

@@ -167,6 +167,7 @@ describe('a hearing whose program is composed from two cameras', () => {
   let liftAt = 0;
   let maskRefused: Record<string, number> = {};
   let underMask: { room: number; bench: number }[] = [];
+  let maskEntry: unknown;
   let afterLoss: { seq: number; room: number[]; bench: number[]; corner: { mean: number; spread: number }[] }[] = [];
 
   beforeAll(async () => {
@@ -243,6 +244,7 @@ describe('a hearing whose program is composed from two cameras', () => {
       return out.some((e) => e.bench.some((c) => c > 15_000 && bench.timeOf(c) > maskAt + 3_000)) && out;
     }, 'the program three seconds into the mask', 60_000, 1_000);
     underMask = masked.flatMap((e) => e.room.map((c, k) => ({ room: c, bench: e.bench[k] ?? 0 })));
+    maskEntry = (await s.api<{ action: string; params: { mask?: { id: string } } }[]>('GET', `/api/hearings/${seeded.hearingId}/audit`)).body.find((e) => e.action === 'mask' && e.params.mask?.id === added.body.mask.id)?.params;
     expect((await s.api('POST', `${masks}/${added.body.mask.id}/lift`, { reason: 'done' })).status).toBe(200);
     liftAt = Date.now();
     for (const e of masked) seenSoFar.add(e.seq);
@@ -331,6 +333,8 @@ describe('a hearing whose program is composed from two cameras', () => {
     expect(late.length).toBeGreaterThan(30);
     // Captured well inside the mask: the room tile's counter is covered, the bench's reads on.
     expect(late.filter((f) => f.room !== 0)).toEqual([]);
+    // The record keeps what the clerk drew and on which camera, beside where it landed.
+    expect(maskEntry).toMatchObject({ drawnOn: { source: 'main', region: { x: 0, y: 0, w: 1, h: 0.15 } }, mask: { region: { x: 0, y: 0.25, w: 0.5 } } });
   });
 
   it('keeps the master as the courtroom’s own feed came, not the composition', () => {

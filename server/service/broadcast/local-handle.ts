@@ -5,7 +5,7 @@ import type { BroadcastCommand } from '../../domain/commands.ts';
 import type { Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
 import type { MaskRequest } from '../../domain/mask-request.ts';
-import { mintMask, type Mask, type NewMask } from '../../domain/masks.ts';
+import { mintMask, type Mask, type NewMask, type Region } from '../../domain/masks.ts';
 import type { Span } from '../../domain/program.ts';
 import type { Principal } from '../../domain/users.ts';
 import type { CommandGate } from './command-gate.ts';
@@ -93,7 +93,7 @@ export class LocalHandle {
    * Adds a mask. `start` defaults to now; a start in the past makes it retroactive. The answer
    * says which part, if any, was already public and so could not be masked.
    */
-  async addMask(input: NewMask, ctx: CommandContext, standing?: string): Promise<{ mask: Mask; alreadyPublic: Span | null; status: CommandResult }> {
+  async addMask(input: NewMask, ctx: CommandContext, standing?: string, drawnOn?: { readonly source: string; readonly region: Region }): Promise<{ mask: Mask; alreadyPublic: Span | null; status: CommandResult }> {
     await this.d.gate.admit(this.id, 'mask');
     const now = this.d.now();
     const minted = mintMask(input, now, `mk_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
@@ -102,7 +102,7 @@ export class LocalHandle {
     const released = this.session.releasedUntil;
     const alreadyPublic = mask.start < released ? { start: mask.start, end: Math.min(released, mask.end ?? released) } : null;
     const { saved } = this.session.maskAction({ type: 'mask', at: now, mask });
-    const [persisted, recorded] = await Promise.all([saved, this.d.gate.record(this.id, { actor: ctx.actor, action: 'mask', reason: ctx.reason ?? null, effectiveAt: mask.start, params: { mask: { ...mask }, alreadyPublic } })]);
+    const [persisted, recorded] = await Promise.all([saved, this.d.gate.record(this.id, { actor: ctx.actor, action: 'mask', reason: ctx.reason ?? null, effectiveAt: mask.start, params: { mask: { ...mask }, alreadyPublic, ...(drawnOn ? { drawnOn } : {}) } })]);
     this.d.changed();
     return { mask, alreadyPublic, status: { ...this.session.status(), persisted, recorded } };
   }
@@ -122,6 +122,9 @@ export class LocalHandle {
         ...(req.end !== undefined ? { end: req.end === null ? null : Date.parse(req.end) } : {}),
       },
       { actor, reason: req.reason ?? null },
+      undefined,
+      // The record keeps what the clerk drew, and on which camera, beside where it landed.
+      drawn && req.source !== undefined ? { source: req.source, region: drawn } : undefined,
     );
     const iso = (t: number) => new Date(t).toISOString();
     return { ...r, alreadyPublic: r.alreadyPublic ? { start: iso(r.alreadyPublic.start), end: iso(r.alreadyPublic.end) } : null };
