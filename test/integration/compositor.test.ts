@@ -191,21 +191,22 @@ describe('a hearing whose program is composed from two cameras', () => {
     feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/180p/index.m3u8`).start(250);
     startedBefore = Date.now();
     expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/start`, {})).status).toBe(200);
-    const read = async () => {
+    /** Every public entry not in `seen`, fetched and read tile by tile (with a patch's grey level, given one). */
+    const decodeNew = async (seen: ReadonlySet<number>, patch?: { x: number; y: number; w: number; h: number }) => {
       await feed.poll();
-      const out: typeof aired = [];
-      for (const e of feed.sorted()) {
+      const out: { seq: number; appearedAt: number; room: number[]; bench: number[]; corner: { mean: number; spread: number }[] }[] = [];
+      for (const e of feed.sorted().filter((x) => !seen.has(x.seq))) {
         const file = path.join(dir, `${e.seq}.ts`);
         const res = await fetch(e.uri);
         if (res.status !== 200) continue;
         await writeFile(file, Buffer.from(await res.arrayBuffer()));
         const [l, r] = await Promise.all(layoutTiles('side-by-side', ['main', 'bench']).map((t) => tileCounters(file, t)));
-        out.push({ seq: e.seq, appearedAt: e.appearedAt, room: l!, bench: r! });
+        out.push({ seq: e.seq, appearedAt: e.appearedAt, room: l!, bench: r!, corner: patch ? await patchStats(file, patch) : [] });
       }
       return out;
     };
     aired = await waitFor(async () => {
-      const out = await read();
+      const out = await decodeNew(new Set());
       return out.filter((e) => e.room.filter((c) => c > 0).length > 30).length >= 3 && out;
     }, 'three composed segments on the air', 60_000, 1_000);
     const masterDir = path.join(s.cc.dirs.master, seeded.hearingId);
@@ -225,19 +226,6 @@ describe('a hearing whose program is composed from two cameras', () => {
     maskAt = Date.now();
     const added = await s.api<{ mask: { id: string } }>('POST', masks, { kind: 'black', source: 'main', region: band, reason: 'the room camera shows a document' });
     expect(added.status).toBe(201);
-    const decodeNew = async (seen: Set<number>) => {
-      await feed.poll();
-      const out: { seq: number; room: number[]; bench: number[] }[] = [];
-      for (const e of feed.sorted().filter((x) => !seen.has(x.seq))) {
-        const file = path.join(dir, `${e.seq}.ts`);
-        const res = await fetch(e.uri);
-        if (res.status !== 200) continue;
-        await writeFile(file, Buffer.from(await res.arrayBuffer()));
-        const [l, r] = await Promise.all(layoutTiles('side-by-side', ['main', 'bench']).map((t) => tileCounters(file, t)));
-        out.push({ seq: e.seq, room: l!, bench: r! });
-      }
-      return out;
-    };
     const seenSoFar = new Set(aired.map((e) => e.seq));
     const masked = await waitFor(async () => {
       const out = await decodeNew(seenSoFar);
@@ -264,16 +252,7 @@ describe('a hearing whose program is composed from two cameras', () => {
     // The tile's lower corner, away from the card's words and the camera's counter.
     const corner = { x: benchTile.x + 0.02, y: benchTile.y + benchTile.h * 0.75, w: 0.08, h: benchTile.h * 0.2 };
     afterLoss = await waitFor(async () => {
-      await feed.poll();
-      const out: typeof afterLoss = [];
-      for (const e of feed.sorted().filter((x) => !seen.has(x.seq))) {
-        const file = path.join(dir, `${e.seq}.ts`);
-        const res = await fetch(e.uri);
-        if (res.status !== 200) continue;
-        await writeFile(file, Buffer.from(await res.arrayBuffer()));
-        const [l, r] = await Promise.all(layoutTiles('side-by-side', ['main', 'bench']).map((t) => tileCounters(file, t)));
-        out.push({ seq: e.seq, room: l!, bench: r!, corner: await patchStats(file, corner) });
-      }
+      const out = await decodeNew(seen, corner);
       return out.some((e) => e.room.some((c) => c > 0 && room.timeOf(c) > lostAt + 3_000)) && out;
     }, 'the program three seconds past the loss', 60_000, 1_000);
   }, 150_000);
