@@ -195,9 +195,14 @@ export class RtmpIngest extends TypedEmitter<RtmpIngestEvents> implements Ingest
     this.o.pulse?.read();
     const p = this.publishers.get(sessionId);
     if (!p) return;
-    // A relay's arrival is later than its media's, never earlier: the earlier one dates the media.
-    const reached = this.o.arrivalOf?.(p.courtroomId, message.kind, message.timestampMs) ?? null;
-    p.clock.observe(message.timestampMs, reached !== null && reached <= at ? reached : at);
+    // A codec's configuration is not media, and need not be stamped like it (a WHIP relay's come
+    // at zero, before its first media): dated by its arrival, it would hold every frame after it
+    // to that instant (IngestClock dates by the latest observation at or before a timestamp).
+    if (!message.sequenceHeader) {
+      // A relay's arrival is later than its media's, never earlier: the earlier one dates the media.
+      const reached = this.o.arrivalOf?.(p.courtroomId, message.kind, message.timestampMs) ?? null;
+      p.clock.observe(message.timestampMs, reached !== null && reached <= at ? reached : at);
+    }
     p.preRoll.add(message);
     p.gop.add(message, at);
     if (!this.keyframes.active) return;

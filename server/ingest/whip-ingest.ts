@@ -122,7 +122,9 @@ export class WhipIngest {
         sessionDir: this.dirOf(session),
         folder: session.id.slice(0, 8),
         keep: (segment) => keep(courtroomId, segment),
-        reachedBy: (run, ms) => (run === session.runs ? publisher.reachedBy('video', ms, 0) : null),
+        // A segment may begin with sound from before the first picture (both kinds share the
+        // relay's timeline): whichever kind the instant belongs to dates it.
+        reachedBy: (run, ms) => (run === session.runs ? (publisher.reachedBy('video', ms, 0) ?? publisher.reachedBy('audio', ms, 0)) : null),
         logger: this.o.logger,
       });
     }
@@ -251,10 +253,12 @@ export class WhipIngest {
     });
     relay.start();
     // Forwarding starts once the relay listens, so the first packet it reads is the first we send:
-    // its timestamps count from there (see RtpArrivals).
-    await Promise.all(Object.values(ports).map((port) => untilUdpPortTaken(port, 5_000)));
+    // its timestamps count from there (see RtpForwarder).
+    // Both of each kind's ports: the reports go to the RTCP one, and one lost would leave its kind
+    // stamped from its own first packet.
+    await Promise.all(Object.values(ports).flatMap((port) => [untilUdpPortTaken(port, 5_000), untilUdpPortTaken(port + 1, 5_000)]));
     if (s.ending || s.relay !== relay) return;
-    for (const [kind, port] of Object.entries(ports)) s.publisher.forward(kind as 'video' | 'audio', port);
+    s.publisher.forward(ports);
     // A reader that starts mid-GOP waits for a keyframe; ask for one at once.
     s.publisher.requestKeyframe();
     setTimeout(() => s.publisher.requestKeyframe(), 300).unref();

@@ -45,10 +45,11 @@ const VP8_TO_H264 = [
  * (H.264 as the publisher sent it, so the master is what the courtroom PC encoded; VP8 is
  * transcoded, see VP8_TO_H264); the sound is
  * Opus, which FLV cannot carry, so it becomes AAC at the rate the ladder's rungs encode from.
- * The relay's timestamps are the RTP timestamps less the first it read (no sender reports reach
- * it), which lets the ingest date its media by when that reached werift rather than by when the
- * relay passed it on (a frame later at best, up to a second when it probes or waits for a lost
- * packet): the capture clock stays the instant media reached us, as for RTMP.
+ * The relay's timestamps name when the media reached werift, on one timeline for both kinds (the
+ * forwarder's own sender reports set it, see webrtc/rtp-forwarder.ts), which lets the ingest date
+ * its media by that rather than by when the relay passed it on (a frame later at best, up to a
+ * second when it probes or waits for a lost packet): the capture clock stays the instant media
+ * reached us, as for RTMP.
  * The SDP demuxer ends by itself after ten seconds without a packet, so a relay whose server died
  * does not outlive it for long. Media then reaches the ingest clock, the master recorder and the
  * transcoder by the same road as RTMP.
@@ -68,7 +69,7 @@ export function whipGatewaySpec(o: { sdpFile: string; publishUrl: string; audio:
           // The frame rate need not be guessed (FFmpeg watches 20 frames for it otherwise).
           '-fpsprobesize', '0',
           '-fflags', '+genpts',
-          // Timestamps as read (RTP timestamp less the first one), so the ingest can tell which
+          // Timestamps as read (see RtpForwarder), so the ingest can tell which
           // media each message holds and date it by when that reached us.
           '-copyts',
           '-f', 'sdp',

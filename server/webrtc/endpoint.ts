@@ -37,14 +37,15 @@ export interface Publisher {
   readonly answer: string;
   readonly codecs: readonly ReceivedCodec[];
   /**
-   * Sends the RTP of one kind to a local UDP port, from the next packet on, once a reader listens
-   * there; what it sends from then on is remembered by when it arrived (see `reachedBy`).
+   * Sends the RTP of each kind to a local UDP port (with reports on the port after), from the next
+   * packet on, once a reader listens there; what it sends from then on is remembered by when it
+   * arrived (see `reachedBy`). Replaces any earlier forwarding.
    */
-  forward(kind: MediaKind, port: number): void;
+  forward(ports: Partial<Record<MediaKind, number>>): void;
   /**
-   * When the media a reader of the forwarded RTP stamped `ms` (milliseconds since the first
-   * packet it got, as FFmpeg stamps RTP without sender reports) had wholly reached us, its last
-   * `spanMs` included; null when unknown.
+   * When the media a reader of the forwarded RTP stamped `ms` (milliseconds on the timeline the
+   * forwarding set, see RtpForwarder) had wholly reached us, its last `spanMs` included; null
+   * when unknown.
    */
   reachedBy(kind: MediaKind, ms: number, spanMs: number): number | null;
   /** Asks the sender for a keyframe (RTCP PLI), so a reader can start or resume cleanly. */

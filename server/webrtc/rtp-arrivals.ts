@@ -1,21 +1,30 @@
 /**
- * When each RTP timestamp of one stream reached us, from the first packet a reader received: the
- * relay's FFmpeg stamps what it reads `RTP timestamp − the first one it read` (no sender reports
- * reach it), so a relay's output timestamp names the RTP timestamp it came from, and this says
- * when that media reached werift. Timestamps are unwrapped (they are 32-bit and wrap); entries
- * older than `horizonMs` are dropped. Pure apart from the clock it is given.
+ * When each RTP timestamp of one stream reached us, read by the relay's timestamps. The relay's
+ * FFmpeg stamps what it reads on one timeline for all of a publisher's kinds (see RtpForwarder):
+ * milliseconds since `originAt`, the instant forwarding began, with each kind's first packet
+ * placed at its arrival and the rest by its RTP timestamp from there. A relay timestamp therefore
+ * names the RTP timestamp it came from, and this says when that media reached werift. Timestamps
+ * are unwrapped (they are 32-bit and wrap); entries older than `horizonMs` are dropped. Pure apart
+ * from the clock it is given.
  */
 export class RtpArrivals {
   private base: number | null = null;
   private last: number | null = null;
   private unwrapped = 0;
+  /** Where the first packet sits on the relay's timeline, in this stream's clock ticks. */
+  private offsetTicks = 0;
   /** Unwrapped timestamps (relative to the base), ascending, and when the latest packet of each arrived. */
   private readonly ts: number[] = [];
   private readonly at: number[] = [];
 
+  /**
+   * @param originAt the instant (ms) the relay's timeline counts from; null when the relay reads
+   *   one stream alone, which FFmpeg stamps from its first packet (no sender report is used then).
+   */
   constructor(
-    private readonly clockRate: number,
+    readonly clockRate: number,
     private readonly horizonMs: number,
+    private readonly originAt: number | null = null,
   ) {}
 
   /** A packet stamped `rtp` arrived at `at` (and was handed to the reader). */
@@ -23,6 +32,7 @@ export class RtpArrivals {
     if (this.base === null || this.last === null) {
       this.base = rtp;
       this.last = rtp;
+      if (this.originAt !== null) this.offsetTicks = Math.max(0, Math.round(((at - this.originAt) * this.clockRate) / 1000));
     }
     // The signed 32-bit difference: reordered packets step back, a wrap steps forward.
     this.unwrapped += ((rtp - this.last) << 0) | 0;
@@ -44,13 +54,22 @@ export class RtpArrivals {
   }
 
   /**
-   * When the media a reader stamped `ms` (ms since its first packet) had wholly reached us: the
+   * The packet added last, with where it sits on the relay's timeline (in clock ticks since
+   * `originAt`), and the RTP timestamp the timeline's zero falls on; null before the first.
+   */
+  get latest(): { readonly rtp: number; readonly ticks: number; readonly zeroRtp: number } | null {
+    if (this.base === null || this.last === null) return null;
+    return { rtp: this.last, ticks: this.unwrapped + this.offsetTicks, zeroRtp: (this.base - this.offsetTicks) >>> 0 };
+  }
+
+  /**
+   * When the media a reader stamped `ms` (on the relay's timeline) had wholly reached us: the
    * arrival of the last packet stamped at or before `ms + spanMs` (a frame or audio block the
    * reader made from media up to that time). Null when nothing that late has arrived, or when it
    * is older than what is kept.
    */
   reachedBy(ms: number, spanMs = 0): number | null {
-    const target = Math.round(((ms + spanMs) * this.clockRate) / 1000);
+    const target = Math.round(((ms + spanMs) * this.clockRate) / 1000) - this.offsetTicks;
     const n = this.ts.length;
     // Within half a millisecond: the reader's timestamps are whole milliseconds.
     const slack = Math.ceil(this.clockRate / 2000);

@@ -6,7 +6,7 @@ import type { ReadPulse } from '../media/read-pulse.ts';
 import type { Logger } from '../domain/logger.ts';
 import { announceAddresses, withoutLoopbackReflexive } from './announce.ts';
 import { LoopbackStun } from './loopback-stun.ts';
-import { RtpArrivals } from './rtp-arrivals.ts';
+import { RtpForwarder, type ForwardPorts } from './rtp-forwarder.ts';
 import { gathered, loopbackSocket } from './werift-util.ts';
 import type { Feed, MediaKind, Publisher, PublisherEnd, PublisherStats, ReceivedCodec, Subscriber, WebRtcEndpoint } from './endpoint.ts';
 
@@ -75,7 +75,7 @@ const ARRIVALS_HORIZON_MS = 30_000;
 class WeriftPublisher implements Publisher {
   readonly id = randomUUID();
   private readonly socket: Socket = createSocket('udp4');
-  private readonly targets = new Map<MediaKind, { port: number; arrivals: RtpArrivals }>();
+  private forwarder: RtpForwarder | null = null;
   private readonly tracks = new Map<MediaKind, { track: MediaStreamTrack; transceiver: RTCRtpTransceiver }>();
   private bytes = 0;
   private lastMediaAt = 0;
@@ -118,23 +118,24 @@ class WeriftPublisher implements Publisher {
       const packet = rtp.serialize();
       this.bytes += packet.length;
       this.lastMediaAt = Date.now();
-      const target = this.targets.get(kind);
-      if (!target) return;
-      this.socket.send(packet, target.port, '127.0.0.1');
-      target.arrivals.add(rtp.header.timestamp, this.lastMediaAt);
+      this.forwarder?.packet(kind, packet, this.lastMediaAt);
     });
-    // Sender reports are not forwarded: with them, FFmpeg would re-time the stream by the
-    // sender's clock, and its timestamps would no longer name the RTP timestamps they came from
-    // (see RtpArrivals), which is how the ingest dates WHIP media by when it reached us.
+    // The publisher's sender reports are not forwarded: with them, FFmpeg would re-time the
+    // streams by the sender's clock, and its timestamps would no longer name when the media
+    // reached us; the forwarder sends reports of its own (see RtpForwarder).
   }
 
-  forward(kind: MediaKind, port: number): void {
-    const clockRate = this.codecs.find((c) => c.kind === kind)?.clockRate ?? (kind === 'video' ? 90_000 : 48_000);
-    this.targets.set(kind, { port, arrivals: new RtpArrivals(clockRate, ARRIVALS_HORIZON_MS) });
+  forward(ports: ForwardPorts): void {
+    this.forwarder = new RtpForwarder({
+      ports,
+      clockRate: (kind) => this.codecs.find((c) => c.kind === kind)?.clockRate ?? (kind === 'video' ? 90_000 : 48_000),
+      horizonMs: ARRIVALS_HORIZON_MS,
+      send: (packet, port) => this.socket.send(packet, port, '127.0.0.1'),
+    });
   }
 
   reachedBy(kind: MediaKind, ms: number, spanMs: number): number | null {
-    return this.targets.get(kind)?.arrivals.reachedBy(ms, spanMs) ?? null;
+    return this.forwarder?.reachedBy(kind, ms, spanMs) ?? null;
   }
 
   requestKeyframe(): void {

@@ -353,12 +353,12 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     const reached = soundReached(audioSent, epoch + source.firstCounter * FRAME_MS);
     // An AAC frame is dated by the arrival of the last Opus it was made from, 21 ms past its
     // first sound, and that Opus packet's own 20 ms: sound that reached us up to 43 ms before a
-    // start airs by right. Once in CI, sound this client handed to werift 148 ms before a start
-    // aired. Two causes were found and fixed: media read after the command was dated past its
-    // edge (media/read-pulse.ts), and the relay's muxer moved every timestamp 21 ms on (the
-    // pictures were dated a frame late, the sound 21 ms; whip-relay.test.ts). Neither reproduced
-    // the whole of it, so 60 ms more stay allowed; dating 150 ms late still fails this.
-    const span = 43 + 60;
+    // start airs by right, and no more. In CI, sound this client handed to werift 124 and 148 ms
+    // before a start aired. Three causes were found and fixed: media read after the command was
+    // dated past its edge (media/read-pulse.ts); the relay's muxer moved every timestamp 21 ms on;
+    // and the relay counted picture and sound each from its own first packet, so the ingest dated
+    // sound by pictures that reached us up to a frame and more later (whip-relay.test.ts).
+    const span = 43;
     const spans = [
       { name: 'before the start', start: Number.NEGATIVE_INFINITY, end: reached.by(wall.start!.before) - span },
       { name: 'the dumped window', start: reached.from(dumpedFrom), end: reached.by(wall.resume!.before) - span },
