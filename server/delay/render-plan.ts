@@ -35,7 +35,7 @@ export function segmentMasks(masks: readonly Mask[], s: CompletedSegment & { rea
     // Whole-picture kinds are the gate's: it cards the segments they touch.
     if (isWholePictureKind(m.kind)) return [];
     const extra = { ...(m.region ? { region: m.region } : {}), ...(m.pitch ? { pitch: m.pitch } : {}) };
-    if (s.frames && s.frames.length > 0) return [{ kind: m.kind, ...extra, ...frameOffsets(s.frames, s.captureStart, m.start, m.end, fps, s.durationSec) }];
+    if (s.frames && s.frames.length > 0) return [{ kind: m.kind, ...extra, ...frameOffsets(s.frames, s.captureStart, m.start, m.end, fps, s.durationSec, s.spanStarts) }];
     // Without per-frame dates a frame's capture may lie anywhere up to the segment's end, so a
     // mask that starts before that end covers the segment from its first frame.
     const from = m.start < s.captureEnd ? 0 : (m.start - s.programDateTime) / 1000;
@@ -73,7 +73,7 @@ export function renderPlan(s: PendingSegment, program: BroadcastProgram, o: { re
   const maskKey = renderKey(masks, span);
   const masked = maskKey !== '[]';
   const frames = s.frames;
-  const windows = !o.broadcast || !frames ? null : slateWindows(program, frames, s.captureStart, s.captureEnd);
+  const windows = !o.broadcast || !frames ? null : slateWindows(program, frames, s.captureStart, s.captureEnd, s.spanStarts);
   if (windows === null || !frames) return masked ? { key: maskKey, masks: segmentMasks(over, s, o.fps), over, masked, windows: null } : null;
   // A window at either end of the frames silences the sound beyond them too (it is off the air as well).
   const slates = windows.map((w): SegmentMask => ({ kind: 'slate', card: o.card(w.slate), from: soundFrom(w.from, o.fps, s.durationSec), to: soundTo(w.to, frames.length, o.fps, s.durationSec) }));

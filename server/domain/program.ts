@@ -222,15 +222,17 @@ export interface SlateWindow {
  * captured before it (from `captureStart`: sound ahead of the picture) and the last for the media
  * after it (to `captureEnd`), so a window that reaches either end of the frames reaches the end of
  * the segment's sound too. Null when nothing is to be split: every frame airs, none does, or the
- * segment touches dumped media (a cut's segments are carded whole, never spliced).
+ * segment touches dumped media (a cut's segments are carded whole, never spliced). A composed
+ * picture's tiles may show sources captured a little before its predecessor's instant:
+ * `spanStarts`, when given, is where each frame's span begins.
  */
-export function slateWindows(program: BroadcastProgram, frames: readonly number[], captureStart: number, captureEnd?: number): SlateWindow[] | null {
+export function slateWindows(program: BroadcastProgram, frames: readonly number[], captureStart: number, captureEnd?: number, spanStarts?: readonly number[]): SlateWindow[] | null {
   const lastFrame = frames[frames.length - 1];
   if (lastFrame === undefined) return null;
   const end = Math.max(lastFrame + 1, captureEnd ?? lastFrame + 1);
   if (program.dumped.some((d) => overlaps(d, { start: captureStart, end }))) return null;
   const kinds = frames.map((c, k) => {
-    const d = decide(program, { start: k === 0 ? captureStart : (frames[k - 1] as number), end: k === frames.length - 1 ? end : c + 1 });
+    const d = decide(program, { start: spanStarts?.[k] ?? (k === 0 ? captureStart : (frames[k - 1] as number)), end: k === frames.length - 1 ? end : c + 1 });
     return d.action === 'air' ? null : d.slate;
   });
   const aired = kinds.filter((k) => k === null).length;

@@ -7,12 +7,28 @@ export interface CaptureClock {
   firstAtOrAfter(c: number): number | null;
   /** The earliest arrival of any packet stamped at or after `t`, or null when unknown. */
   arrivedFrom(t: number): number | null;
+  /**
+   * For a picture made of several sources (a composite): the earliest capture instant of what the
+   * picture at `t` may show, where `captureOf` gives the latest. Absent when a picture is one
+   * source's frame (the two are the same).
+   */
+  earliestCaptureOf?(timestampMs: number): number | null;
+  /**
+   * For a composite: the first timestamp from which every source's frames were captured at or
+   * after `c` (`firstAtOrAfter` gives the first from which any source's may be). Absent for one source.
+   */
+  firstWhollyAtOrAfter?(c: number): number | null;
 }
 
 /** A transcoded segment placed on the capture timeline, frame by frame. */
 export interface SegmentDates {
   /** Capture instant of each video frame, in order. */
   readonly frames: readonly number[];
+  /**
+   * Where each frame's content may have been captured from, when a frame can show sources
+   * captured at different instants (a composite; see frameSpanStart); absent otherwise.
+   */
+  readonly spanStarts?: readonly number[];
   /** Each video frame's timestamp in seconds (the transcoder's filters see it as `t`). */
   readonly pts: readonly number[];
   /** Contains the capture instant of every frame and audio sample in the segment. */
@@ -66,7 +82,37 @@ export function dateSegment(videoPtsSeconds: readonly number[], clock: CaptureCl
   const start = at(startMs) ?? (frames[0] as number) - (Math.round(first * 1000) + ahead - startMs);
   const end = at(endMs);
   if (end === null) return null;
-  return { frames, pts: videoPtsSeconds, captureStart: Math.min(start, frames[0] as number), captureEnd: Math.max(end, frames[frames.length - 1] as number), mediaStart: startMs / 1000 };
+  const captureStart = Math.min(start, frames[0] as number);
+  const spanStarts = composedSpanStarts(videoPtsSeconds, frames, captureStart, clock, ahead);
+  if (spanStarts === null) return null;
+  return {
+    frames,
+    ...(spanStarts ? { spanStarts } : {}),
+    pts: videoPtsSeconds,
+    captureStart: Math.min(captureStart, ...(spanStarts ?? [])),
+    captureEnd: Math.max(end, frames[frames.length - 1] as number),
+    mediaStart: startMs / 1000,
+  };
+}
+
+/**
+ * For a clock of composed pictures, where each frame's content may have been captured from: its
+ * predecessor's instant, or earlier where one of its tiles shows a source frame captured before
+ * that (the cameras are lined up to within about a frame, not exactly). The fps filter shows the
+ * source frame stamped nearest the output's, so no tile of frame `t` is older than the source
+ * frame at or before `t` less half a frame. Undefined for a clock of single pictures; null when a
+ * frame cannot be dated yet.
+ */
+function composedSpanStarts(pts: readonly number[], frames: readonly number[], captureStart: number, clock: CaptureClock, ahead: number): number[] | null | undefined {
+  if (!clock.earliestCaptureOf) return undefined;
+  const out: number[] = [];
+  for (let k = 0; k < pts.length; k++) {
+    const ms = Math.round((pts[k] as number) * 1000) - ahead;
+    const earliest = ms > (clock.latest as number) ? clock.latestAt : clock.earliestCaptureOf(ms);
+    if (earliest === null) return null;
+    out.push(Math.min(frameSpanStart(frames, k, captureStart), earliest));
+  }
+  return out;
 }
 
 /**
@@ -76,7 +122,8 @@ export function dateSegment(videoPtsSeconds: readonly number[], clock: CaptureCl
  * frame dated just past a span's end may show a source captured just before it: the span still
  * reaches that frame.
  */
-export const frameSpanStart = (frames: readonly number[], k: number, captureStart: number): number => (k === 0 ? captureStart : (frames[k - 1] as number));
+export const frameSpanStart = (frames: readonly number[], k: number, captureStart: number, spanStarts?: readonly number[]): number =>
+  spanStarts?.[k] ?? (k === 0 ? captureStart : (frames[k - 1] as number));
 
 /**
  * The offsets, in seconds from a segment's first frame, where a span on the capture timeline
@@ -86,13 +133,13 @@ export const frameSpanStart = (frames: readonly number[], k: number, captureStar
  * before it, and one that covers the last frame reaches past the sound after it (the segment's
  * sound is not cut at its frames).
  */
-export function frameOffsets(frames: readonly number[], captureStart: number, start: number, end: number | null, fps: number, durationSec: number): { from: number; to: number } {
+export function frameOffsets(frames: readonly number[], captureStart: number, start: number, end: number | null, fps: number, durationSec: number, spanStarts?: readonly number[]): { from: number; to: number } {
   const firstWhere = (ok: (k: number) => boolean): number => {
     for (let k = 0; k < frames.length; k++) if (ok(k)) return k;
     return frames.length;
   };
   const from = firstWhere((k) => (frames[k] as number) >= start);
-  const to = end === null ? frames.length : firstWhere((k) => frameSpanStart(frames, k, captureStart) >= end);
+  const to = end === null ? frames.length : firstWhere((k) => frameSpanStart(frames, k, captureStart, spanStarts) >= end);
   return { from: soundFrom(from, fps, durationSec), to: end === null ? durationSec + 1 : soundTo(to, frames.length, fps, durationSec) };
 }
 

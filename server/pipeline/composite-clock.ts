@@ -33,6 +33,22 @@ export class CompositeClock implements CaptureClock {
     return max;
   }
 
+  /**
+   * The earliest capture instant of any camera's frame the composite at `t` may show: the cameras
+   * are lined up to within about a frame (each offset is taken from one observation, and a
+   * latency may change after), so at a start or a mask's lift a tile may still show a frame
+   * captured before the frame's latest. Null until every camera has reached `t`.
+   */
+  earliestCaptureOf(t: number): number | null {
+    let min = Number.POSITIVE_INFINITY;
+    for (const i of this.inputs) {
+      const c = i.clock.captureOf(t - i.offsetMs);
+      if (c === null) return null;
+      min = Math.min(min, c);
+    }
+    return min;
+  }
+
   /** The newest composite timestamp every camera has reached. */
   get latest(): number | null {
     let min = Number.POSITIVE_INFINITY;
@@ -67,6 +83,20 @@ export class CompositeClock implements CaptureClock {
       if (t !== null) min = min === null ? t + i.offsetMs : Math.min(min, t + i.offsetMs);
     }
     return min;
+  }
+
+  /**
+   * The first composite timestamp from which every camera's frames were captured at or after `c`:
+   * where a mask may be lifted from the whole picture. Null while any camera has nothing that late.
+   */
+  firstWhollyAtOrAfter(c: number): number | null {
+    let max = Number.NEGATIVE_INFINITY;
+    for (const i of this.inputs) {
+      const t = i.clock.firstAtOrAfter(c);
+      if (t === null) return null;
+      max = Math.max(max, t + i.offsetMs);
+    }
+    return max;
   }
 
   /**

@@ -69,6 +69,8 @@ export interface CompletedSegment {
    * when it was dated by observation (no clock for this input).
    */
   readonly frames?: readonly number[];
+  /** Where each frame's content may have been captured from, for a composed picture (capture-dating.ts `SegmentDates`). */
+  readonly spanStarts?: readonly number[];
   /** Each video frame's timestamp in seconds (as `t` in the transcoder's filters), with `frames`. */
   readonly pts?: readonly number[];
   /** The timestamp (s) `captureStart` dates, with `frames` (pipeline/capture-dating.ts). */
@@ -224,7 +226,7 @@ export class SegmentWatcher {
         programDateTime: dated ? (dated.frames[0] as number) : Math.round(seen.at - durMs),
         durationSec,
         files,
-        ...(dated ? { frames: dated.frames, pts: dated.pts, mediaStart: dated.mediaStart } : {}),
+        ...(dated ? { frames: dated.frames, pts: dated.pts, mediaStart: dated.mediaStart, ...(dated.spanStarts ? { spanStarts: dated.spanStarts } : {}) } : {}),
         produced,
       });
       this.firstSeen.delete(i);

@@ -89,7 +89,7 @@ export function liveCovers(m: Mask, s: CompletedSegment): boolean {
   const frames = stamp.frames;
   if (!frames || !s.frames) return false;
   const dated = s.frames;
-  return dated.every((c, k) => !inside(m, frameSpanStart(dated, k, s.captureStart), c) || frames[k] === true);
+  return dated.every((c, k) => !inside(m, frameSpanStart(dated, k, s.captureStart, s.spanStarts), c) || frames[k] === true);
 }
 
 /** Whether one slot use alone puts mask `m` on every frame of `s` it covers. */
@@ -117,10 +117,11 @@ function processingCovers(u: SlotUse, s: CompletedSegment): boolean {
  * little more either side for the samples that spill past a segment's frames.
  */
 export function maskWindow(clock: CaptureClock, start: number, end: number | null, kind: SlotKind, fps: number): SlotWindow | null {
-  const at = (c: number): number | null => clock.firstAtOrAfter(c) ?? (clock.latest === null ? null : clock.latest + 1);
-  const from = at(start);
+  const orNext = (t: number | null): number | null => t ?? (clock.latest === null ? null : clock.latest + 1);
+  const from = orNext(clock.firstAtOrAfter(start));
   if (from === null) return null;
-  const to = end === null ? Number.POSITIVE_INFINITY : at(end);
+  // A composite's mask lifts only where every tile has moved past its end.
+  const to = end === null ? Number.POSITIVE_INFINITY : orNext(clock.firstWhollyAtOrAfter ? clock.firstWhollyAtOrAfter(end) : clock.firstAtOrAfter(end));
   if (to === null) return null;
   const half = Math.ceil(1000 / fps / 2) + 1;
   const [before, after] = isAudioSlot(kind) ? [half + 30, 60 + 1000 / fps] : [half, half];

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { IngestClock } from '../../server/ingest/ingest-clock.ts';
-import { dateSegment } from '../../server/pipeline/capture-dating.ts';
+import { applyAction, emptyProgram, slateWindows, type BroadcastProgram } from '../../server/domain/program.ts';
+import { dateSegment, frameOffsets } from '../../server/pipeline/capture-dating.ts';
+import { maskWindow } from '../../server/pipeline/slot-proof.ts';
 import { CompositeClock, offsetOnto } from '../../server/pipeline/composite-clock.ts';
 
 const FRAME = 1000 / 30;
@@ -95,5 +97,40 @@ describe('the capture clock of a composite of several cameras', () => {
     const d = dateSegment(pts, composite, FRAME)!;
     d.frames.forEach((f, k) => expect(f).toBeGreaterThanOrEqual(Math.max(a.arrived(60 + k), b.arrived(b.shownAt(pts[k]! * 1000 - offB)))));
     expect(d.captureStart).toBeLessThanOrEqual(d.frames[0]!);
+  });
+
+  it('airs a composite frame from a start, and lifts a mask from it, only once every tile shows media captured at or after the edge', () => {
+    const { offA, offB } = clocks();
+    // Camera b's latency grows by 60 ms after the offsets were taken: its tiles now show frames
+    // captured up to two frames before a's in the same composite frame.
+    const slow = camera({ origin: 77_000, made, frames: 300, latency: () => 180 });
+    const composite = new CompositeClock([{ clock: a.clock, offsetMs: offA }, { clock: slow.clock, offsetMs: offB }]);
+    const pts = Array.from({ length: 60 }, (_, k) => (a.ts(60 + k) + offA) / 1000);
+    const d = dateSegment(pts, composite, FRAME)!;
+    // What each composite frame shows of each camera, captured when.
+    const tiles = pts.map((p) => [a.clock.captureOf(Math.round(p * 1000) + 17 - offA)!, slow.clock.captureOf(Math.round(p * 1000) - 17 - offB)!]);
+    const edge = d.frames[30]! - 20;
+    let program: BroadcastProgram = emptyProgram();
+    const act = (x: Parameters<typeof applyAction>[1]) => {
+      const r = applyAction(program, x);
+      if (!r.ok) throw new Error('refused');
+      program = r.program;
+    };
+    act({ type: 'start', at: edge });
+    const w = slateWindows(program, d.frames, d.captureStart, d.captureEnd, d.spanStarts)!;
+    expect(w).toHaveLength(1);
+    const firstAired = w[0]!.to;
+    // Nothing aired shows a tile captured before the start...
+    for (let k = firstAired; k < pts.length; k++) expect(Math.min(...tiles[k]!), `frame ${k}`).toBeGreaterThanOrEqual(edge);
+    // ...which the frame's latest date alone would have let through.
+    const byLatest = slateWindows(program, d.frames, d.captureStart, d.captureEnd)!;
+    expect(byLatest[0]!.to).toBeLessThan(firstAired);
+    // A mask lifted at the edge stays on every frame with a tile captured before it, in a render
+    // and in a live slot's window.
+    const to = frameOffsets(d.frames, d.captureStart, d.captureStart, edge, 30, 2, d.spanStarts).to;
+    for (let k = 0; k < pts.length; k++) if (Math.min(...tiles[k]!) < edge) expect(k / 30, `frame ${k}`).toBeLessThan(to);
+    const win = maskWindow(composite, d.captureStart, edge, 'blur', 30)!;
+    for (let k = 0; k < pts.length; k++) if (Math.min(...tiles[k]!) < edge) expect(pts[k]!, `frame ${k}`).toBeLessThan(win.to);
+    expect(composite.earliestCaptureOf(Math.round(pts[40]! * 1000))).toBe(Math.min(a.clock.captureOf(Math.round(pts[40]! * 1000) - offA)!, slow.clock.captureOf(Math.round(pts[40]! * 1000) - offB)!));
   });
 });
