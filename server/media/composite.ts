@@ -1,5 +1,5 @@
 import type { Tile } from '../domain/layouts.ts';
-import { FONT_FILE_PATTERN, SLATE_COLOR, SLATE_TEXT_PATTERN, type InputOptions, type SlateLine } from './args.ts';
+import { AUDIO_SAMPLE_RATE, FONT_FILE_PATTERN, SLATE_COLOR, SLATE_TEXT_PATTERN, type InputOptions, type SlateLine } from './args.ts';
 import { GLOBAL_INPUT_FLAGS, type FfmpegSpec } from './spec.ts';
 
 /** One camera of a composite: where to read it, and how far its timestamps move onto the composite's timeline. */
@@ -18,7 +18,10 @@ export interface CompositeOptions {
   readonly width: number;
   readonly height: number;
   readonly fps: number;
-  /** The camera whose sound the program carries (the court's mixer feed, usually). */
+  /**
+   * The camera whose sound the program carries (the court's mixer feed, usually); silence while it
+   * is not among the cameras read. Absent: the program has no sound.
+   */
   readonly sound?: string;
   /**
    * Where on the composite's timeline the black picture starts (s; 0 by default): no earlier than
@@ -71,10 +74,14 @@ export function compositeSpec(o: CompositeOptions): FfmpegSpec {
     chains.push(`[k${n}][t${n}]overlay=x=${Math.round(t.x * o.width)}:y=${Math.round(t.y * o.height)}:eof_action=pass${out}`);
   });
   const sound = o.sound === undefined ? undefined : index.get(o.sound);
-  if (sound !== undefined) chains.push(`[${sound}:a:0]asetpts=PTS+${(o.cameras[sound] as CompositeCamera).offsetSec.toFixed(6)}/TB[sound]`);
+  // Silence once the sound's camera is lost, or while it is absent, as long as the picture goes
+  // on: readers of the program wait for sound to interleave with the picture, and the audio-only
+  // rung would stop.
+  if (sound !== undefined) chains.push(`[${sound}:a:0]asetpts=PTS+${(o.cameras[sound] as CompositeCamera).offsetSec.toFixed(6)}/TB,apad[sound]`);
+  else if (o.sound !== undefined) chains.push(`anullsrc=r=${AUDIO_SAMPLE_RATE}:cl=stereo${o.startSec ? `,asetpts=PTS+${o.startSec.toFixed(6)}/TB` : ''}[sound]`);
   return {
     inputs: o.cameras.map((c, i) => ({ url: c.input.url, options: [...(i === 0 ? GLOBAL_INPUT_FLAGS : []), ...c.input.options] })),
     complexFilter: chains.join(';'),
-    outputs: [{ target: o.output.target, options: ['-map', '[program]', ...(sound !== undefined ? ['-map', '[sound]'] : []), ...o.output.options] }],
+    outputs: [{ target: o.output.target, options: ['-map', '[program]', ...(o.sound !== undefined ? ['-map', '[sound]'] : []), ...o.output.options] }],
   };
 }

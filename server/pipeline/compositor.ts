@@ -121,7 +121,7 @@ export class Compositor {
       width: this.o.width,
       height: this.o.height,
       fps: this.o.fps,
-      ...(this.o.sound !== undefined && this.shown.includes(this.o.sound) ? { sound: this.o.sound } : {}),
+      ...(this.o.sound !== undefined ? { sound: this.o.sound } : {}),
       startSec: (at - this.o.handoverMs - base) / 1000,
       ...(this.o.unavailable ? { unavailable: this.o.unavailable } : {}),
       output: {
@@ -140,8 +140,18 @@ export class Compositor {
     return proc;
   }
 
+  /** Every camera it may read, by name. */
+  get cameras(): readonly string[] {
+    return this.o.cameras.map((c) => c.name);
+  }
+
   start(): void {
     this.supervisor.enable();
+  }
+
+  /** Stops composing (no camera of the program publishes) until started again. */
+  stop(): Promise<void> {
+    return this.supervisor.disable();
   }
 
   /** Composes again from now, with the cameras publishing now (one came or went). */

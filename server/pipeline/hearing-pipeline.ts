@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TypedEmitter } from '../domain/events.ts';
+import { MAIN_CAMERA } from '../domain/courts.ts';
 import { masterSpec, transcodeSpec, type InputOptions, type RungOptions } from '../media/args.ts';
 import type { OverlayStyle } from '../media/time-overlay.ts';
 import { OverlayClock } from './overlay-clock.ts';
@@ -64,10 +65,10 @@ export interface PipelineOptions {
   readonly clock?: (reader: 'transcode' | 'master') => CaptureClock | null;
   /**
    * The compositor of a program composed from several cameras (pipeline/compositor.ts), which
-   * the transcoder then reads (its clock is the compositor's): run while the hearing is open, and
-   * started afresh when a camera comes or goes.
+   * the transcoder then reads (its clock is the compositor's): run while any of its cameras
+   * publishes, and started afresh when one comes.
    */
-  readonly program?: { start(): void; restart(): Promise<void>; close(): Promise<void> };
+  readonly program?: ProgramCompositor;
   /**
    * A relay that brings another protocol into the RTMP ingest (SRT), kept running while the
    * hearing is open; given the file its progress goes to (inside its run directory).
@@ -101,6 +102,17 @@ const runName = (prefix: string, run: number): string => `${prefix}${String(run)
 /** Name of the file holding a run's FFmpeg pid. */
 export const PID_FILE = 'ffmpeg.pid';
 
+/** What the pipeline asks of the compositor of a composed program (pipeline/compositor.ts). */
+export interface ProgramCompositor {
+  /** Every camera it may read (`main` for the courtroom's own feed). */
+  readonly cameras: readonly string[];
+  start(): void;
+  restart(): Promise<void>;
+  /** Stops composing until started again (no camera of it publishes). */
+  stop(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
  * One live hearing's media pipeline: supervised FFmpegs that write the master and the ladder
  * into private directories, and the watchers that turn their output into segments with capture
@@ -123,6 +135,9 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
   private lastMasterAt = 0;
   /** Failed reads of each run's rung playlists since they last read, by `run/rung`. */
   private readonly unreadable = new Map<string, number>();
+  /** The courtroom's cameras publishing now (`main` its own feed), and whether the compositor is to run. */
+  private readonly publishing = new Set<string>();
+  private programRunning = false;
 
   constructor(private readonly o: PipelineOptions) {
     super((err, event) => o.logger.error({ hearingId: o.hearingId, err, event }, 'pipeline listener failed'));
@@ -159,13 +174,40 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
   /** One of the courtroom's further cameras publishes (again): it is recorded. */
   sourceConnected(name: string): void {
     this.sources.get(name)?.connected();
-    void this.o.program?.restart();
+    this.programCameraCame(name);
   }
 
   /** One of them left: what the ingest had sent it is worked off, for at most `drainMs`. */
-  sourceLost(name: string, drainMs: number): Promise<void> {
-    // The program needs no restart: the camera's frames end, and its tile shows its card.
-    return this.sources.get(name)?.lost(drainMs) ?? Promise.resolve();
+  async sourceLost(name: string, drainMs: number): Promise<void> {
+    await Promise.all([this.sources.get(name)?.lost(drainMs), this.programCameraLeft(name, drainMs)]);
+  }
+
+  /** A camera of a composed program publishes: the program is composed afresh, with it. */
+  private programCameraCame(name: string): void {
+    this.publishing.add(name);
+    const p = this.o.program;
+    if (!p?.cameras.includes(name)) return;
+    this.transcoder.enable();
+    if (this.programRunning) void p.restart();
+    else {
+      this.programRunning = true;
+      p.start();
+    }
+  }
+
+  /**
+   * A camera of a composed program left. While another of its cameras publishes the program goes
+   * on, the lost one's tile showing its card (its frames end; no restart). Once none does, the
+   * compositor stops, and the transcoder works off what it had: the public gets the stand-by
+   * slate, as for a courtroom whose one encoder left.
+   */
+  private async programCameraLeft(name: string, drainMs: number): Promise<void> {
+    this.publishing.delete(name);
+    const p = this.o.program;
+    if (!p?.cameras.includes(name) || p.cameras.some((n) => this.publishing.has(n))) return;
+    this.programRunning = false;
+    await p.stop();
+    await this.transcoder.release(drainMs);
   }
 
   /** The current encoder state. */
@@ -374,15 +416,19 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     this.poller = setInterval(() => void this.pollAll(), this.o.pollMs ?? 100);
     this.gateway?.enable();
     for (const r of this.sources.values()) r.start();
-    this.o.program?.start();
+    // It waits for a camera of its own (see Compositor), which may already be publishing.
+    if (this.o.program) {
+      this.programRunning = true;
+      this.o.program.start();
+    }
   }
 
   /** The ingest server reports the encoder is publishing (RTMP). */
   encoderConnected(): void {
     this.recorder.enable();
-    this.transcoder.enable();
     // The courtroom's own feed is a camera of a composed program too.
-    void this.o.program?.restart();
+    if (this.o.program) this.programCameraCame(MAIN_CAMERA);
+    else this.transcoder.enable();
   }
 
   /**
@@ -393,7 +439,8 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
    */
   async encoderLost(drainMs: number): Promise<void> {
     this.setEncoder('lost');
-    await Promise.all([this.transcoder.release(drainMs), this.recorder.release(drainMs)]);
+    const transcoder = this.o.program ? this.programCameraLeft(MAIN_CAMERA, drainMs) : this.transcoder.release(drainMs);
+    await Promise.all([transcoder, this.recorder.release(drainMs)]);
   }
 
   /** Whether a transcoder is running (after an encoder left, until it has worked off its input). */

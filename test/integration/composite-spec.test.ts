@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { layoutTiles } from '../../server/domain/layouts.ts';
@@ -44,8 +47,28 @@ describe('the compositor FFmpeg builds from a layout', () => {
     expect(isBlack(at(f, 0.75, 0.9))).toBe(true);
     const withSound = compositeSpec({ cameras: [colourCamera('bench', 'red'), colourCamera('mixer', 'blue', 0.5)], tiles: layoutTiles('single', ['bench']), width: W, height: H, fps: FPS, sound: 'mixer', output });
     expect(specToArgs(withSound)).toEqual(expect.arrayContaining(['-map', '[program]', '-map', '[sound]']));
-    expect(withSound.complexFilter).toContain('[1:a:0]asetpts=PTS+0.500000/TB[sound]');
+    expect(withSound.complexFilter).toContain('[1:a:0]asetpts=PTS+0.500000/TB,apad[sound]');
     expect(() => compositeSpec({ cameras: [colourCamera('bench', 'red')], tiles: layoutTiles('single', ['nobody']), width: W, height: H, fps: FPS, output })).toThrow();
+  });
+
+  it('carries silence where the sound’s camera is lost or absent, for as long as the picture goes on', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'courtcast-composite-sound-'));
+    try {
+      const mixer = { source: 'mixer', offsetSec: 0, input: { url: 'sine=frequency=440:sample_rate=48000', options: ['-f', 'lavfi', '-t', '1'] } };
+      const seconds = async (cameras: ReturnType<typeof colourCamera>[], name: string) => {
+        const file = path.join(dir, `${name}.mkv`);
+        await run('ffmpeg', specToArgs(compositeSpec({ cameras, tiles: layoutTiles('single', ['bench']), width: W, height: H, fps: FPS, sound: 'mixer', output: { target: file, options: ['-t', '2.5', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'pcm_s16le', '-f', 'matroska'] } })));
+        const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file]);
+        const last = stdout.trim().split('\n').at(-1)!.split(',').map(Number);
+        return last[0]! + last[1]!;
+      };
+      // The mixer's sound ends after a second; the program's goes on, silent, with the picture.
+      expect(await seconds([colourCamera('bench', 'red'), mixer], 'lost')).toBeGreaterThan(2.3);
+      // The mixer is not publishing at all: silence from the start.
+      expect(await seconds([colourCamera('bench', 'red')], 'absent')).toBeGreaterThan(2.3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('moves each camera onto the composite’s timeline by its offset: a camera a second later fills its tile a second later', async () => {

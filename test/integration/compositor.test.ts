@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { sourceStreamId } from '../../server/domain/courts.ts';
 import { layoutTiles, type Tile } from '../../server/domain/layouts.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
@@ -31,6 +32,13 @@ async function patchStats(file: string, r: { x: number; y: number; w: number; h:
   });
 }
 
+/** How long (s) a recording's sound runs, from its first AAC frame to the end of its last. */
+async function soundSeconds(file: string): Promise<number> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', file]);
+  const pts = stdout.split('\n').map((l) => Number.parseFloat(l)).filter(Number.isFinite);
+  return pts.length === 0 ? 0 : Math.max(...pts) - Math.min(...pts) + 1024 / 48_000;
+}
+
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
@@ -56,8 +64,10 @@ describe('a hearing whose program is composed from two cameras', () => {
   let maskRefused: Record<string, number> = {};
   let underMask: { room: number; bench: number }[] = [];
   let maskEntry: unknown;
-  let afterLoss: { seq: number; room: number[]; bench: number[]; corner: { mean: number; spread: number }[] }[] = [];
+  let afterLoss: { seq: number; room: number[]; bench: number[]; corner: { mean: number; spread: number }[]; soundSec: number }[] = [];
   let streams = '';
+  const records: ReleaseRecord[] = [];
+  let allGoneAt = 0;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'courtcast-composed-'));
@@ -84,17 +94,18 @@ describe('a hearing whose program is composed from two cameras', () => {
     feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/180p/index.m3u8`).start(250);
     startedBefore = Date.now();
     expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/start`, {})).status).toBe(200);
+    s.cc.broadcasts.live(seeded.hearingId)!.on('released', (r) => records.push(r));
     /** Every public entry not in `seen`, fetched and read tile by tile (with a patch's grey level, given one). */
     const decodeNew = async (seen: ReadonlySet<number>, patch?: { x: number; y: number; w: number; h: number }) => {
       await feed.poll();
-      const out: { seq: number; appearedAt: number; room: number[]; bench: number[]; corner: { mean: number; spread: number }[] }[] = [];
+      const out: { seq: number; appearedAt: number; room: number[]; bench: number[]; corner: { mean: number; spread: number }[]; soundSec: number }[] = [];
       for (const e of feed.sorted().filter((x) => !seen.has(x.seq))) {
         const file = path.join(dir, `${e.seq}.ts`);
         const res = await fetch(e.uri);
         if (res.status !== 200) continue;
         await writeFile(file, Buffer.from(await res.arrayBuffer()));
         const [l, r] = await Promise.all(layoutTiles('side-by-side', ['main', 'bench']).map((t) => tileCounters(file, t)));
-        out.push({ seq: e.seq, appearedAt: e.appearedAt, room: l!, bench: r!, corner: patch ? await patchStats(file, patch) : [] });
+        out.push({ seq: e.seq, appearedAt: e.appearedAt, room: l!, bench: r!, corner: patch ? await patchStats(file, patch) : [], soundSec: patch ? await soundSeconds(file) : 0 });
       }
       return out;
     };
@@ -139,17 +150,23 @@ describe('a hearing whose program is composed from two cameras', () => {
       return back;
     }, 'the room camera in the clear again', 60_000, 1_000);
 
-    // The bench camera is lost: its tile becomes its card, and the program goes on.
-    await bench.kill();
+    // The courtroom's own camera, whose sound airs, is lost: its tile becomes its card, and the
+    // program goes on with the bench camera and silence.
+    await room.kill();
     lostAt = Date.now();
     const seen = seenSoFar;
-    const benchTile = layoutTiles('side-by-side', ['main', 'bench'])[1]!;
+    const roomTile = layoutTiles('side-by-side', ['main', 'bench'])[0]!;
     // The tile's lower corner, away from the card's words and the camera's counter.
-    const corner = { x: benchTile.x + 0.02, y: benchTile.y + benchTile.h * 0.75, w: 0.08, h: benchTile.h * 0.2 };
+    const corner = { x: roomTile.x + 0.02, y: roomTile.y + roomTile.h * 0.75, w: 0.08, h: roomTile.h * 0.2 };
     afterLoss = await waitFor(async () => {
       const out = await decodeNew(seen, corner);
-      return out.some((e) => e.room.some((c) => c > 0 && room.timeOf(c) > lostAt + 3_000)) && out;
-    }, 'the program three seconds past the loss', 60_000, 1_000);
+      // Past the ten seconds a lost encoder's transcoder is given to work off its input.
+      return out.some((e) => e.bench.some((c) => c > 15_000 && bench.timeOf(c) > lostAt + 12_000)) && out;
+    }, 'the program twelve seconds past the loss', 60_000, 1_000);
+    // Then the bench camera too: with no camera left, the public gets the stand-by slate.
+    await bench.kill();
+    allGoneAt = Date.now();
+    await waitFor(() => records.some((r) => r.outcome === 'standby'), 'the stand-by slate once every camera is gone', 30_000, 250);
   }, 150_000);
 
   afterAll(async () => {
@@ -190,19 +207,27 @@ describe('a hearing whose program is composed from two cameras', () => {
     }
   });
 
-  it('shows a lost camera as its “camera unavailable” tile within two seconds, not a stand-by slate: the other camera goes on', () => {
-    // No stand-by slate: every entry after the loss carries the room's camera.
-    for (const e of afterLoss) expect(e.room.filter((c) => c > 0).length, `entry ${e.seq}`).toBeGreaterThan(e.room.length * 0.8);
-    const frames = afterLoss.flatMap((e) => e.room.map((c, k) => ({ at: c > 0 ? room.timeOf(c) : 0, bench: e.bench[k] ?? 0, corner: e.corner[k]! })));
+  it('shows a lost camera as its “camera unavailable” tile within two seconds, not a stand-by slate: the other camera goes on, and so does the sound, silent', () => {
+    // No stand-by slate: every entry after the loss carries the bench camera, and sound throughout.
+    for (const e of afterLoss) {
+      expect(e.bench.filter((c) => c > 15_000).length, `entry ${e.seq}`).toBeGreaterThan(e.bench.length * 0.8);
+      expect(e.soundSec, `entry ${e.seq}`).toBeGreaterThan((e.bench.length / 30) * 0.8);
+    }
+    expect(records.filter((r) => r.outcome === 'standby' && r.captureStart < allGoneAt - 1_000).map((r) => `${r.seq}: ${r.reason}`)).toEqual([]);
+    const frames = afterLoss.flatMap((e) => e.bench.map((c, k) => ({ at: c > 15_000 ? bench.timeOf(c) : 0, room: e.room[k] ?? 0, corner: e.corner[k]! })));
     const late = frames.filter((f) => f.at > lostAt + 2_000);
     expect(late.length).toBeGreaterThan(20);
     for (const f of late) {
-      expect(f.bench, `at ${f.at - lostAt} ms`).toBe(0);
+      expect(f.room, `at ${f.at - lostAt} ms`).toBe(0);
       // The slates' colour (grey level about 40), flat: not black, not a picture.
       expect(f.corner.mean, `at ${f.at - lostAt} ms`).toBeGreaterThan(25);
       expect(f.corner.mean, `at ${f.at - lostAt} ms`).toBeLessThan(60);
       expect(f.corner.spread, `at ${f.at - lostAt} ms`).toBeLessThan(20);
     }
+  });
+
+  it('falls back to the stand-by slate once every camera of the program is gone', () => {
+    expect(records.filter((r) => r.outcome === 'standby' && r.captureEnd > allGoneAt).length).toBeGreaterThan(0);
   });
 
   it('keeps a mask drawn on one camera on that camera’s tile: the room camera’s top band is black, the bench camera’s beside it is not', () => {
