@@ -99,7 +99,7 @@ export const staffClient = (api) => ({
   setPresets: (p, body) => api('PUT', `/api/courtrooms/${encodeURIComponent(p.id)}/presets`, body),
   /**
    * POST /api/hearings: Schedule a hearing
-   * @param {{ courtroomId: string, caseNumber: string, title: string, caseType: "civil" | "criminal" | "administrative" | "family" | "appeal" | "other", scheduledStart: string, delaySeconds?: number, isPublic: boolean, grounds?: Array<{ ground: "state-secret" | "trade-secret" | "personal-privacy" | "juvenile" | "other", text?: string }>, standingMasks?: Array<{ name: string, kind: "black" | "blur" | "pixelate" | "mute" | "voice", region?: { x: number, y: number, w: number, h: number }, pitch?: number }> }} body
+   * @param {{ courtroomId: string, caseNumber: string, title: string, caseType: "civil" | "criminal" | "administrative" | "family" | "appeal" | "other", scheduledStart: string, delaySeconds?: number, isPublic: boolean, grounds?: Array<{ ground: "state-secret" | "trade-secret" | "personal-privacy" | "juvenile" | "other", text?: string }>, standingMasks?: Array<{ name: string, kind: "black" | "blur" | "pixelate" | "mute" | "voice", region?: { x: number, y: number, w: number, h: number }, pitch?: number, source?: string }> }} body
    */
   createHearing: (body) => api('POST', `/api/hearings`, body),
   /**
@@ -114,7 +114,7 @@ export const staffClient = (api) => ({
   /**
    * PATCH /api/hearings/:id: Change a hearing’s details or privacy restrictions; a live broadcast whose approval the change lapses is withdrawn; audited
    * @param {{ id: string }} p
-   * @param {{ caseNumber?: string, title?: string, caseType?: "civil" | "criminal" | "administrative" | "family" | "appeal" | "other", scheduledStart?: string, isPublic?: boolean, grounds?: Array<{ ground: "state-secret" | "trade-secret" | "personal-privacy" | "juvenile" | "other", text?: string }>, standingMasks?: Array<{ name: string, kind: "black" | "blur" | "pixelate" | "mute" | "voice", region?: { x: number, y: number, w: number, h: number }, pitch?: number }> }} body
+   * @param {{ caseNumber?: string, title?: string, caseType?: "civil" | "criminal" | "administrative" | "family" | "appeal" | "other", scheduledStart?: string, isPublic?: boolean, grounds?: Array<{ ground: "state-secret" | "trade-secret" | "personal-privacy" | "juvenile" | "other", text?: string }>, standingMasks?: Array<{ name: string, kind: "black" | "blur" | "pixelate" | "mute" | "voice", region?: { x: number, y: number, w: number, h: number }, pitch?: number, source?: string }> }} body
    */
   updateHearing: (p, body) => api('PATCH', `/api/hearings/${encodeURIComponent(p.id)}`, body),
   /**

@@ -56,7 +56,7 @@ export const hearingCodec: z.ZodType<Hearing> = z.looseObject({
   isPublic: z.boolean(),
   status: z.enum(['scheduled', 'live', 'ended']),
   grounds: z.array(z.looseObject({ ground: z.enum(PRIVACY_GROUNDS), text: z.string().optional() })).optional(),
-  standingMasks: z.array(z.looseObject({ name: z.string(), kind: z.enum(STANDING_MASK_KINDS), region: region.optional(), pitch: z.number().optional() })).optional(),
+  standingMasks: z.array(z.looseObject({ name: z.string(), kind: z.enum(STANDING_MASK_KINDS), region: region.optional(), pitch: z.number().optional(), source: z.string().optional() })).optional(),
   version: z.number().int().optional(),
 });
 

@@ -169,6 +169,11 @@ export interface StandingMask {
   readonly kind: StandingKind;
   readonly region?: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
   readonly pitch?: number;
+  /**
+   * The camera the region is drawn on (`main`, or a source's name): the witness camera blurred
+   * for a protected witness, wherever the program's layout puts its tile. Absent: the program.
+   */
+  readonly source?: string;
 }
 
 /** A scheduled hearing and its broadcast policy. */

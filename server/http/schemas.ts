@@ -100,8 +100,9 @@ const privacyGround = z
 
 /** A mask the hearing requires throughout. */
 const standingMask = z
-  .object({ name: text(60), kind: z.enum(STANDING_MASK_KINDS), region: regionSchema.optional(), pitch: z.number().min(0.5).max(2).optional() })
+  .object({ name: text(60), kind: z.enum(STANDING_MASK_KINDS), region: regionSchema.optional(), pitch: z.number().min(0.5).max(2).optional(), source: z.string().regex(SOURCE_NAME, 'not a camera name').optional() })
   .strict()
+  .refine((m) => m.source === undefined || isRegionKind(m.kind), { message: 'a camera is named only with a region drawn on it', path: ['source'] })
   .refine((m) => (isRegionKind(m.kind) ? m.region !== undefined && m.region.x + m.region.w <= 1 && m.region.y + m.region.h <= 1 : m.region === undefined), {
     message: 'black, blur and pixelate need a region inside the picture; mute and voice take none',
     path: ['region'],

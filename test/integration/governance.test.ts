@@ -231,6 +231,33 @@ describe('broadcast approval', () => {
     await s.api('POST', `/api/hearings/${r.hearingId}/broadcast/end`, {});
   });
 
+  it('puts a standing mask drawn on a camera on that camera’s tile of the composed program, and leaves off one whose camera the program does not show', async () => {
+    const r = await seedHearing(s, { cleared: false });
+    const room = `/api/courtrooms/${r.courtroomId}`;
+    expect((await s.api('PUT', `${room}/sources`, [{ name: 'witness', label: 'Witness box' }, { name: 'gallery', label: 'Gallery' }])).status).toBe(200);
+    expect((await s.api('PUT', `${room}/program`, { layout: 'side-by-side', cameras: ['main', 'witness'], sound: 'main' })).status).toBe(200);
+    const hearing = `/api/hearings/${r.hearingId}`;
+    expect((await s.api('PATCH', hearing, { grounds: [{ ground: 'personal-privacy' }] })).status).toBe(200);
+    // A camera is named only with a region drawn on it, and only by a camera's name.
+    const face = { x: 0.25, y: 0, w: 0.5, h: 0.5 };
+    expect((await s.api('PATCH', hearing, { standingMasks: [{ name: 'voice', kind: 'mute', source: 'witness' }] })).status).toBe(400);
+    expect((await s.api('PATCH', hearing, { standingMasks: [{ name: 'face', kind: 'blur', region: face, source: 'Witness box' }] })).status).toBe(400);
+    const masks = [{ name: 'witness face', kind: 'blur', region: face, source: 'witness' }, { name: 'gallery faces', kind: 'black', region: face, source: 'gallery' }];
+    expect((await s.api('PATCH', hearing, { standingMasks: masks })).status).toBe(200);
+    const approver = await approverOf(s, r.courtId);
+    expect((await decide(r.hearingId, await apply(r.hearingId), approver)).status).toBe(200);
+    expect((await s.api('POST', `${hearing}/reviews`, { checklist: { personalData: true, minors: true, masks: true } }, approver)).status).toBe(201);
+    expect((await s.api('POST', `${hearing}/broadcast/open`, {})).status).toBe(200);
+    const trail = await s.api<{ action: string; params: { mask?: { standing?: string; region?: unknown; end?: unknown }; drawnOn?: unknown } }[]>('GET', `${hearing}/audit`);
+    const placed = trail.body.filter((e) => e.action === 'mask' && e.params.mask?.standing !== undefined);
+    // The witness camera is the right half of side by side (a 16:9 picture in a 16:9 frame,
+    // letterboxed to the middle half of its height): the face region lands there.
+    expect(placed.map((e) => e.params.mask?.standing)).toEqual(['witness face']);
+    expect(placed[0]!.params.mask).toMatchObject({ region: { x: 0.625, y: 0.25, w: 0.25, h: 0.25 }, end: null });
+    expect(placed[0]!.params.drawnOn).toEqual({ source: 'witness', region: face });
+    await s.api('POST', `${hearing}/broadcast/end`, {});
+  });
+
   describe('revoked while live', () => {
     let encoder: TestEncoder;
     let feed: PublicFeed;

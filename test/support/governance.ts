@@ -34,13 +34,25 @@ export async function approverToken(base: string, adminToken: string, courtId: s
   return signIn(base, username, password);
 }
 
+/** Each server's witness token (by its address and admin, since a port is reused by later servers): signing in once per server keeps a file under the login rate limit. */
+const witnesses = new Map<string, Promise<string>>();
+
 /** A supervisor who confirms approver grants in tests (made by the admin on first use); returns their token. */
-export async function witnessToken(base: string, adminToken: string): Promise<string> {
-  const username = 'grant-witness';
-  const password = `${username}-password`;
-  const made = await caller(base, adminToken)('POST', '/api/users', { username, password, roles: ['supervisor'] });
-  if (made.status !== 201 && made.status !== 409) throw new Error(`could not make the witness: ${JSON.stringify(made.body)}`);
-  return signIn(base, username, password);
+export function witnessToken(base: string, adminToken: string): Promise<string> {
+  const key = `${base} ${adminToken}`;
+  const known = witnesses.get(key);
+  if (known) return known;
+  const token = (async () => {
+    const username = 'grant-witness';
+    const password = `${username}-password`;
+    const made = await caller(base, adminToken)('POST', '/api/users', { username, password, roles: ['supervisor'] });
+    if (made.status !== 201 && made.status !== 409) throw new Error(`could not make the witness: ${JSON.stringify(made.body)}`);
+    return signIn(base, username, password);
+  })();
+  // A failed sign-in is not kept: the next caller tries again.
+  token.catch(() => witnesses.delete(key));
+  witnesses.set(key, token);
+  return token;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { AuditActor } from '../../audit/trail.ts';
 import { sourceStreamId, type Courtroom, type Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
+import type { Region } from '../../domain/masks.ts';
 import type { ProgramPhase } from '../../domain/program.ts';
 import { programOnArrival, type LastEntry } from '../../domain/takeover.ts';
 import type { Principal } from '../../domain/users.ts';
@@ -67,7 +68,7 @@ export class Arrivals {
     this.h.observe(session);
     await session.start();
     await this.h.gate.record(hearingId, { actor: ctx.actor, action: 'open', reason: ctx.reason ?? null, effectiveAt: this.h.now(), params: { delaySeconds: hearing.delaySeconds } });
-    await this.applyStandingMasks(hearing);
+    await this.applyStandingMasks(hearing, session);
     this.h.changed(hearingId);
     if (this.h.o.ingest.isPublishing(room.id)) session.encoderConnected();
     this.connectSources(session, room);
@@ -79,11 +80,26 @@ export class Arrivals {
     for (const x of room.sources ?? []) if (this.h.o.ingest.isPublishing(sourceStreamId(room.id, x.name))) session.sourceConnected(x.name);
   }
 
-  /** Puts the hearing's standing masks on from the moment it opens, before anything can air. */
-  private async applyStandingMasks(hearing: Hearing): Promise<void> {
+  /**
+   * Puts the hearing's standing masks on from the moment it opens, before anything can air. One
+   * drawn on a camera covers that camera's tile of the program; a camera the program does not show
+   * airs nothing, so its mask has nothing to cover and is left off (and said so in the log).
+   */
+  private async applyStandingMasks(hearing: Hearing, session: LiveHearing): Promise<void> {
     for (const s of hearing.standingMasks ?? []) {
-      const { name, ...shape } = s;
-      await (await this.h.handle(hearing.id)).addMask(shape, { actor: SYSTEM, reason: `standing mask "${name}" required by the hearing's privacy grounds` }, name);
+      const { name, source, ...shape } = s;
+      let placed: { region: Region; drawnOn: { source: string; region: Region } } | undefined;
+      if (source !== undefined && shape.region) {
+        try {
+          placed = { region: session.regionOfCamera(source, shape.region), drawnOn: { source, region: shape.region } };
+        } catch (err) {
+          if (!(err instanceof CourtcastError) || err.code !== 'INVALID_TRANSITION') throw err;
+          this.h.o.logger.info({ hearingId: hearing.id, mask: name, source }, 'standing mask left off: the program does not show its camera');
+          continue;
+        }
+      }
+      const mask = placed ? { ...shape, region: placed.region } : shape;
+      await (await this.h.handle(hearing.id)).addMask(mask, { actor: SYSTEM, reason: `standing mask "${name}" required by the hearing's privacy grounds` }, name, placed?.drawnOn);
     }
   }
 
