@@ -15,4 +15,5 @@ benchSmokes({
   masks: ['| render: blur + black box + mute |'],
   whep: ['| WebRTC (WHEP) |', '| HLS (baseline) |'],
   whip: ['| RTMP (baseline) |', 'WHIP / RTMP, total cores'],
+  compositor: ['| bare FFmpeg xstack (baseline) |', "The hearing's transcoder made the ladder"],
 });
