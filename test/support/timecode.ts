@@ -286,7 +286,34 @@ function placed(spans: readonly HeardSpan[], epoch: number, appearedAt: number):
  */
 export function soundMadeWithin(entries: readonly { readonly heard: readonly HeardEntry[]; readonly appearedAt: number }[], epoch: number, span: Forbidden): string[] {
   const heard = entries.flatMap((e) => e.heard.map((h) => ({ label: h.label, spans: placed(h.spans, epoch, e.appearedAt) })));
-  return forbiddenSound(heard, [span], -epoch, AAC_FRAME_MS);
+  return forbiddenSound(withShortSpansPlaced(heard), [span], -epoch, AAC_FRAME_MS);
+}
+
+/** How far (s of media) a span too short to read may be from the readable one it is placed by. */
+const PLACE_BY_NEIGHBOUR_SEC = 10;
+
+/**
+ * Spans too short to read (a segment that begins a frame or two before an end, say) placed by the
+ * nearest readable span of the same rung: a rung's timestamps run with the encoder's time, so the
+ * code differs by what the timestamps do. Unplaced, such a span would be judged by its timestamp
+ * against instants on the wall clock, which says nothing. One with no readable neighbour stays
+ * unplaced (and is then judged, and refused, that way).
+ */
+function withShortSpansPlaced(heard: readonly HeardEntry[]): HeardEntry[] {
+  const rung = (label: string) => label.split('/')[0];
+  const readable = heard.flatMap((h) => h.spans.filter((x) => x.codeStart !== null).map((x) => ({ rung: rung(h.label), x })));
+  return heard.map((h) => ({
+    label: h.label,
+    spans: h.spans.map((x) => {
+      if (x.codeStart !== null) return x;
+      const near = readable
+        .filter((r) => r.rung === rung(h.label) && Math.abs(r.x.ptsStart - x.ptsStart) <= PLACE_BY_NEIGHBOUR_SEC)
+        .sort((a, b) => Math.abs(a.x.ptsStart - x.ptsStart) - Math.abs(b.x.ptsStart - x.ptsStart))[0];
+      if (!near) return x;
+      const codeStart = (near.x.codeStart as number) + (x.ptsStart - near.x.ptsStart);
+      return { ...x, codeStart, codeEnd: codeStart + (x.ptsEnd - x.ptsStart) };
+    }),
+  }));
 }
 
 /** How much sound (ms) decoded entries aired whose time code could be read: a check on it is not vacuous. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TIMECODE } from '../../server/media/synthetic.ts';
-import { readTimecode } from '../support/timecode.ts';
+import { readTimecode, soundMadeWithin } from '../support/timecode.ts';
 
 const RATE = 24_000;
 
@@ -76,5 +76,30 @@ describe('the sound time code', () => {
 
   it('hears nothing in silence', () => {
     expect(readTimecode(new Float32Array(RATE), 0)).toEqual([]);
+  });
+});
+
+describe('judging aired sound by when it was made', () => {
+  const epoch = 1_000_000;
+  // A rung's segment heard in two entries: the second begins 45 ms before the sound stopped, too
+  // short to read its time code.
+  const entries = [
+    { appearedAt: epoch + 30_000, heard: [{ label: 'audio/14', spans: [{ ptsStart: 20, ptsEnd: 21.955, codeStart: 20.5, codeEnd: 22.455 }] }] },
+    { appearedAt: epoch + 32_000, heard: [{ label: 'audio/15', spans: [{ ptsStart: 21.98, ptsEnd: 22.025, codeStart: null, codeEnd: null }] }] },
+  ];
+
+  it('places a span too short to read by the readable one of its rung, not by its timestamp against the wall clock', () => {
+    // Made 22.48–22.525 s after the epoch: not before an edge at 10 s…
+    expect(soundMadeWithin(entries, epoch, { name: 'before the start', start: Number.NEGATIVE_INFINITY, end: epoch + 10_000 })).toEqual([]);
+    // …and inside a span that covers when it was made.
+    expect(soundMadeWithin(entries, epoch, { name: 'after the end', start: epoch + 22_400, end: Number.POSITIVE_INFINITY })).toEqual([
+      'audio/14: 55 ms of sound made 1020500–1022455 ms aired, inside after the end (1022400–Infinity)',
+      'audio/15: 45 ms of sound made 1022480–1022525 ms aired, inside after the end (1022400–Infinity)',
+    ]);
+  });
+
+  it('refuses a span too short to read that no readable sound of its rung is near', () => {
+    const alone = [{ appearedAt: epoch + 32_000, heard: [{ label: 'audio/15', spans: [{ ptsStart: 21.98, ptsEnd: 22.025, codeStart: null, codeEnd: null }] }] }];
+    expect(soundMadeWithin(alone, epoch, { name: 'before the start', start: Number.NEGATIVE_INFINITY, end: epoch + 10_000 })).toHaveLength(1);
   });
 });
