@@ -24,13 +24,19 @@ export class CompositeClock implements CaptureClock {
 
   /** The latest capture instant of any camera's frame the composite at `t` may show; null until every camera has reached `t`. */
   captureOf(t: number): number | null {
-    let max = Number.NEGATIVE_INFINITY;
+    const c = this.everyCamera((i) => i.clock.captureOf(t - i.offsetMs));
+    return c && Math.max(...c);
+  }
+
+  /** Each camera's reading, in composite terms where it is a timestamp; null when any camera cannot say. */
+  private everyCamera(read: (i: CompositeInput) => number | null): number[] | null {
+    const out: number[] = [];
     for (const i of this.inputs) {
-      const c = i.clock.captureOf(t - i.offsetMs);
-      if (c === null) return null;
-      max = Math.max(max, c);
+      const v = read(i);
+      if (v === null) return null;
+      out.push(v);
     }
-    return max;
+    return out;
   }
 
   /**
@@ -40,35 +46,20 @@ export class CompositeClock implements CaptureClock {
    * captured before the frame's latest. Null until every camera has reached `t`.
    */
   earliestCaptureOf(t: number): number | null {
-    let min = Number.POSITIVE_INFINITY;
-    for (const i of this.inputs) {
-      const c = i.clock.captureOf(t - i.offsetMs);
-      if (c === null) return null;
-      min = Math.min(min, c);
-    }
-    return min;
+    const c = this.everyCamera((i) => i.clock.captureOf(t - i.offsetMs));
+    return c && Math.min(...c);
   }
 
   /** The newest composite timestamp every camera has reached. */
   get latest(): number | null {
-    let min = Number.POSITIVE_INFINITY;
-    for (const i of this.inputs) {
-      const l = i.clock.latest;
-      if (l === null) return null;
-      min = Math.min(min, l + i.offsetMs);
-    }
-    return min;
+    const l = this.everyCamera((i) => (i.clock.latest === null ? null : i.clock.latest + i.offsetMs));
+    return l && Math.min(...l);
   }
 
   /** The newest observation on any camera: later than the arrival of anything the composite holds. */
   get latestAt(): number | null {
-    let max: number | null = null;
-    for (const i of this.inputs) {
-      const a = i.clock.latestAt;
-      if (a === null) return null;
-      max = max === null ? a : Math.max(max, a);
-    }
-    return max;
+    const a = this.everyCamera((i) => i.clock.latestAt);
+    return a && Math.max(...a);
   }
 
   /**
@@ -90,13 +81,11 @@ export class CompositeClock implements CaptureClock {
    * where a mask may be lifted from the whole picture. Null while any camera has nothing that late.
    */
   firstWhollyAtOrAfter(c: number): number | null {
-    let max = Number.NEGATIVE_INFINITY;
-    for (const i of this.inputs) {
-      const t = i.clock.firstAtOrAfter(c);
-      if (t === null) return null;
-      max = Math.max(max, t + i.offsetMs);
-    }
-    return max;
+    const t = this.everyCamera((i) => {
+      const own = i.clock.firstAtOrAfter(c);
+      return own === null ? null : own + i.offsetMs;
+    });
+    return t && Math.max(...t);
   }
 
   /**
@@ -106,13 +95,8 @@ export class CompositeClock implements CaptureClock {
    * Null when any camera cannot say.
    */
   arrivedFrom(t: number): number | null {
-    let min = Number.POSITIVE_INFINITY;
-    for (const i of this.inputs) {
-      const a = i.clock.arrivedFrom(t - i.offsetMs);
-      if (a === null) return null;
-      min = Math.min(min, a);
-    }
-    return min;
+    const a = this.everyCamera((i) => i.clock.arrivedFrom(t - i.offsetMs));
+    return a && Math.min(...a);
   }
 }
 

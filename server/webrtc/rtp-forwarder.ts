@@ -68,15 +68,12 @@ export class RtpForwarder {
     const latest = k.arrivals.latest;
     if (this.synchronized && latest) {
       const rate = k.arrivals.clockRate;
-      const ssrc = packet.readUInt32BE(8);
-      if (k.reportedAt === null) {
-        // The first report puts the kind's zero at the origin: FFmpeg lines up every stream's
-        // zero with the first report it reads, of whichever kind.
-        this.o.send(senderReport(ssrc, ntpAfter(this.originAt, 0, rate), latest.zeroRtp), port + 1);
-        k.reportedAt = 0;
-      } else if (latest.ticks - k.reportedAt >= RESTATE_SECONDS * rate) {
-        this.o.send(senderReport(ssrc, ntpAfter(this.originAt, latest.ticks, rate), latest.rtp), port + 1);
-        k.reportedAt = latest.ticks;
+      // The first report puts the kind's zero at the origin (FFmpeg lines up every stream's zero
+      // with the first report it reads, of whichever kind); later ones restate where it is now.
+      const report = k.reportedAt === null ? { ticks: 0, rtp: latest.zeroRtp } : latest.ticks - k.reportedAt >= RESTATE_SECONDS * rate ? { ticks: latest.ticks, rtp: latest.rtp } : null;
+      if (report) {
+        this.o.send(senderReport(packet.readUInt32BE(8), ntpAfter(this.originAt, report.ticks, rate), report.rtp), port + 1);
+        k.reportedAt = report.ticks;
       }
     }
     this.o.send(packet, port);
