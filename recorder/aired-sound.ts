@@ -65,7 +65,7 @@ export async function listenToAired(entries: readonly ManifestEntry[], program: 
         const sound = audioSpan(await readFile(file));
         if (!needsListening({ spliced: e.spliced === true, picture, sound }, EXPOSURE_TOLERANCE_MS) || !sound) continue;
         await runFfmpeg(soundPcmSpec(file, pcm), { ffmpegPath: o.ffmpegPath, logger: o.logger, tags: { hearingId: o.hearingId, role: 'listen' }, niceness: 10 }, 60_000);
-        slots.push({ seq: e.seq, rung, captureStart: e.captureStart, ...(e.mediaStart !== undefined ? { mediaStart: e.mediaStart } : {}), picture, loud: loudSpans(await readFile(pcm), sound.start) });
+        slots.push({ seq: e.seq, rung, captureStart: e.captureStart, ...(e.mediaStart !== undefined ? { mediaStart: e.mediaStart } : {}), ...(e.cuts ? { cuts: e.cuts } : {}), picture, loud: loudSpans(await readFile(pcm), sound.start) });
       } finally {
         await rm(pcm, { force: true });
         await rm(file, { force: true });

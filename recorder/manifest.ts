@@ -38,6 +38,8 @@ export interface EntryBody {
   /** aired: the masks that shaped it (ids; the record holds their definitions). */
   readonly masks?: readonly string[];
   readonly spliced?: boolean;
+  /** aired, spliced: each cut's timestamp (s) in the file and the capture instant (ms) the gate gave the aired side of it. */
+  readonly cuts?: readonly { readonly media: number; readonly capture: number }[];
   /** source: which of the courtroom's further cameras this master segment is of (`sources/{name}/m0001/000003.ts`). */
   readonly source?: string;
   /** master and source: capture dated by frame timestamps on the ingest clock, or only as observed. */

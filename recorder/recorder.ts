@@ -222,6 +222,7 @@ export class Recorder {
             ...(masterKeys.length ? { masterKeys } : {}),
             ...(r.masks?.length ? { masks: r.masks } : {}),
             ...(r.spliced ? { spliced: true } : {}),
+            ...(r.cuts?.length ? { cuts: r.cuts } : {}),
           },
           bytes,
         );

@@ -17,6 +17,11 @@ export interface AiredSlotMedia {
    * from whichever came first, its picture or any rung's sound); else from just before the picture.
    */
   readonly mediaStart?: number;
+  /**
+   * A spliced slot's cuts, where the archive says: each one's timestamp (s) and the capture instant
+   * the gate gave the aired media beside it. Sound near a cut is placed from the cut.
+   */
+  readonly cuts?: readonly { readonly media: number; readonly capture: number }[];
   /** The slot's picture on the top video rung: its first frame's timestamp and its last frame's end. */
   readonly picture: MediaSpan | null;
   /** This rung's sound that is not silence (a splice's slated part and a mute are silent). */
@@ -81,8 +86,13 @@ export function soundBeyondProgram(slots: readonly AiredSlotMedia[], program: Br
   return slots.flatMap((s) => {
     const picture = s.picture;
     if (!picture) return [];
-    const origin = s.mediaStart ?? picture.start - SPILL_MS / 1000;
-    const captureOf = (t: number): number => s.captureStart + (t - origin) * 1000;
+    const anchors = [{ media: s.mediaStart ?? picture.start - SPILL_MS / 1000, capture: s.captureStart }, ...(s.cuts ?? [])];
+    // From the nearest anchor: the media did not reach us evenly, so the further from an instant
+    // the gate dated, the less media time says of capture time.
+    const captureOf = (t: number): number => {
+      const a = anchors.reduce((best, x) => (Math.abs(x.media - t) < Math.abs(best.media - t) ? x : best));
+      return a.capture + (t - a.media) * 1000;
+    };
     return s.loud
       .flatMap((l) => outside(captureOf(l.start), captureOf(l.end), allowed))
       .filter((x) => x.end - x.start > toleranceMs)

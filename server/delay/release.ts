@@ -2,7 +2,7 @@ import { decide, type BroadcastProgram, type ReleaseDecision } from '../domain/p
 import { gate, type ReleaseReason } from './gate.ts';
 import type { EntrySource } from './playlist.ts';
 import type { RenderCache } from './render-cache.ts';
-import { liveProven, type PendingSegment } from './render-plan.ts';
+import { cutAnchors, liveProven, type CutAnchor, type PendingSegment } from './render-plan.ts';
 import type { PublicSlate, SlateSource } from './slates.ts';
 
 /** What happened to one slot of the public timeline; observed by audit and metrics. */
@@ -25,6 +25,8 @@ export interface ReleaseRecord {
   readonly run?: number;
   /** For aired media dated on the ingest clock: the timestamp (s) in its files that `captureStart` dates. */
   readonly mediaStart?: number;
+  /** For spliced media: where each cut lies in its files, and the capture instant beside it. */
+  readonly cuts?: readonly CutAnchor[];
   readonly durationSec: number;
   readonly releasedAt: number;
 }
@@ -96,6 +98,7 @@ export class SlotReleases {
         ...(s.mediaStart !== undefined ? { mediaStart: s.mediaStart } : {}),
         durationSec: s.durationSec,
         ...(plan && plan.over.length > 0 ? { masks: plan.over.map((m) => m.id) } : {}),
+        ...(flags.spliced && plan?.windows ? { cuts: cutAnchors(plan.windows, s) } : {}),
         ...flags,
       },
       // A render keeps the original's timestamps and counters, so it continues the run.

@@ -2,7 +2,7 @@ import { isWholePictureKind, masksOver, renderKey, type Mask } from '../domain/m
 import { liveSlotOf } from '../media/live-slots.ts';
 import { slateWindows, type BroadcastProgram, type SlateWindow } from '../domain/program.ts';
 import type { SegmentMask } from '../media/mask-filters.ts';
-import { frameOffsets, soundFrom, soundTo } from '../pipeline/capture-dating.ts';
+import { frameOffsets, frameSpanStart, soundFrom, soundTo } from '../pipeline/capture-dating.ts';
 import { liveCovers } from '../pipeline/slot-proof.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { SlateCard } from '../media/args.ts';
@@ -79,4 +79,32 @@ export function renderPlan(s: PendingSegment, program: BroadcastProgram, o: { re
   const slates = windows.map((w): SegmentMask => ({ kind: 'slate', card: o.card(w.slate), from: soundFrom(w.from, o.fps, s.durationSec), to: soundTo(w.to, frames.length, o.fps, s.durationSec) }));
   // The cards are in the key: the same windows in another language are another render.
   return { key: `${maskKey}|${JSON.stringify(windows)}|${JSON.stringify(slates.map((m) => m.card))}`, masks: [...segmentMasks(over, s, o.fps), ...slates], over, masked, windows };
+}
+
+/** Where a splice cuts a segment's media, and the capture instant the gate gave the aired side of the cut. */
+export interface CutAnchor {
+  /** The cut's timestamp (s) in the segment's files: the first slated frame's, or the first aired frame's after a window. */
+  readonly media: number;
+  /** The aired frame's span at the cut (ms since the epoch): where it ends before a window, where it begins after one. */
+  readonly capture: number;
+}
+
+/**
+ * The anchors of a spliced segment's cuts. The frame before a window airs up to the cut, having
+ * been captured up to its date; the frame after one airs from the cut, having been captured from
+ * its span's start (the gate airs a frame only when that whole span is on the air). Whoever
+ * listens to the aired files can then place the sound beside each cut on the capture clock the
+ * gate used, rather than extrapolating across the segment from its first frame, which is off by
+ * however unevenly the media reached us within the segment. Pure.
+ */
+export function cutAnchors(windows: readonly SlateWindow[], s: Pick<CompletedSegment, 'frames' | 'pts' | 'captureStart' | 'spanStarts'>): CutAnchor[] {
+  const { frames, pts } = s;
+  if (!frames || !pts) return [];
+  const out: CutAnchor[] = [];
+  for (const w of windows) {
+    const [before, after] = [pts[w.from], pts[w.to]];
+    if (w.from > 0 && before !== undefined) out.push({ media: before, capture: frames[w.from - 1] as number });
+    if (w.to < frames.length && after !== undefined) out.push({ media: after, capture: frameSpanStart(frames, w.to, s.captureStart, s.spanStarts) });
+  }
+  return out;
 }

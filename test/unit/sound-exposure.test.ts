@@ -53,6 +53,25 @@ describe('sound that aired outside the program, from the as-aired files', () => 
     expect(soundBeyondProgram([undated], program, 43)).toMatchObject([{ from: 29_925, to: 30_000, ms: 75 }]);
   });
 
+  it('places the sound beside a splice’s cut from the cut, where the archive names it', () => {
+    // Ended at 20 s (the cut at 18.0 in a slot from 16.0). The slot's first media reached us 60 ms
+    // late (a stall), so its capture start is 60 ms later than its media time runs; the rest came
+    // on time and the gate dated the last aired frame, which ends at the cut, 19_990.
+    const program2 = run({ type: 'start', at: 10_000 }, { type: 'end', at: 20_000 });
+    const slot = { seq: 8, rung: 'audio', captureStart: 18_060, mediaStart: 16, picture: { start: 16, end: 18 }, loud: [{ start: 16, end: 18 }] };
+    // Extrapolated from the slot's start, the sound would seem to run 60 ms past the end.
+    expect(soundBeyondProgram([slot], program2, 43)).toMatchObject([{ from: 20_000, to: 20_060, ms: 60 }]);
+    const cut = { media: 18, capture: 19_990 };
+    expect(soundBeyondProgram([{ ...slot, cuts: [cut] }], program2, 43)).toEqual([]);
+    // Sound the splice left on past its cut is still found, placed from the cut.
+    expect(soundBeyondProgram([{ ...slot, cuts: [cut], loud: [{ start: 16, end: 18.2 }] }], program2, 43)).toMatchObject([{ from: 20_000, to: 20_190, ms: 190 }]);
+    // And a resume's cut: sound from 50 ms before it (captured in the pause) is found.
+    const resumed = run({ type: 'start', at: 10_000 }, { type: 'pause', at: 20_000 }, { type: 'resume', at: 24_000 });
+    const after = { seq: 11, rung: '180p', captureStart: 22_500, mediaStart: 20, picture: { start: 20, end: 22 }, cuts: [{ media: 21.5, capture: 24_010 }] };
+    expect(soundBeyondProgram([{ ...after, loud: [{ start: 21.5, end: 22 }] }], resumed, 43)).toEqual([]);
+    expect(soundBeyondProgram([{ ...after, loud: [{ start: 21.43, end: 22 }] }], resumed, 43)).toMatchObject([{ from: 23_940, to: 24_000, ms: 60 }]);
+  });
+
   it('listens only where sound could stray: a splice, or sound beyond its picture', () => {
     const picture = { start: 4, end: 6 };
     expect(needsListening({ spliced: false, picture, sound: { start: 3.98, end: 6.02 } }, 43)).toBe(false);
