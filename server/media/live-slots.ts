@@ -69,7 +69,8 @@ export function slotFilters(kind: SlotKind, i: number): { crop?: string; main: s
 }
 
 // Both the option parser and the filter-graph parser unescape once, hence the double escapes.
-const bind = (port: number): string => `bind_address=tcp\\\\://127.0.0.1\\\\:${port}`;
+/** The zmq filter's option binding a loopback port. */
+export const zmqBind = (port: number): string => `bind_address=tcp\\\\://127.0.0.1\\\\:${port}`;
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -81,7 +82,7 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 export function liveVideoGraph(plan: LiveSlotPlan, head: string, tail: string): string[] {
   const n = plan.perKind;
   const boxes = range(n).map((i) => `${slotFilters('black', i).main}=x=0:y=0:w=2:h=2:color=black:t=fill:enable=0`);
-  const statements = [`${head},zmq=${bind(plan.videoPort)},split=3[lm0][lb][lp]`];
+  const statements = [`${head},zmq=${zmqBind(plan.videoPort)},split=3[lm0][lb][lp]`];
   // The treated pictures are scaled back onto the source's exact size (scale2ref), so a crop
   // and its overlay use the same pixel grid.
   statements.push(`[lb]scale=w=-2:h=${BLUR_ROWS}:flags=area,boxblur=2:1[lbs]`, `[lbs][lm0]scale2ref=w=iw:h=ih:flags=bicubic[lbf][lm1]`);
@@ -106,7 +107,7 @@ export function liveVideoGraph(plan: LiveSlotPlan, head: string, tail: string): 
 /** The audio chain of the transcoder: `head` through the mute slots into `tail`. */
 export function liveAudioChain(plan: LiveSlotPlan, head: string, tail: string): string {
   const mutes = range(plan.perKind).map((i) => `${slotFilters('mute', i).main}=volume=0:enable=0`);
-  return [head, `azmq=${bind(plan.audioPort)}`, ...mutes, tail].join(',');
+  return [head, `azmq=${zmqBind(plan.audioPort)}`, ...mutes, tail].join(',');
 }
 
 const frac = (v: number): string => Math.min(1, Math.max(0, v)).toFixed(4);

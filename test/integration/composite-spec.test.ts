@@ -5,8 +5,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { layoutTiles } from '../../server/domain/layouts.ts';
-import { compositeSpec } from '../../server/media/composite.ts';
+import { spawn } from 'node:child_process';
+import { baseIndex, compositeBases, compositeSpec, switchableInPlace, switchCommands } from '../../server/media/composite.ts';
+import { freeLoopbackPort } from '../../server/media/ports.ts';
 import { specToArgs } from '../../server/media/spec.ts';
+import { ZmqCommandClient } from '../../server/media/zmq-client.ts';
 
 const run = promisify(execFile);
 const W = 320;
@@ -97,6 +100,52 @@ describe('the compositor FFmpeg builds from a layout', () => {
     const middle = frames[15]!;
     const bright = Array.from({ length: 60 }, (_, k) => at(middle, 0.6 + (k / 60) * 0.3, 0.25)).filter((p) => p.every((c) => c > 180)).length;
     expect(bright).toBeGreaterThan(0);
+  });
+
+  it('switches layout and cameras while it runs, all on one frame: from side by side to one large and two small, a hidden camera brought in', async () => {
+    const port = await freeLoopbackPort();
+    // Three cameras in real time; the gallery (green) is read but not shown at first.
+    const live = (source: string, colour: string) => ({ source, offsetSec: 0, input: { url: `color=c=${colour}:s=160x90:r=${FPS}`, options: ['-re', '-f', 'lavfi', '-t', '4'] } });
+    const cameras = [live('bench', 'red'), live('witness', 'blue'), live('gallery', 'green')];
+    const from = layoutTiles('side-by-side', ['bench', 'witness']);
+    const spec = compositeSpec({ cameras, tiles: from, width: W, height: H, fps: FPS, switchable: { layout: 'side-by-side', zmqPort: port }, unavailable: { text: 'Camera unavailable' }, output: { target: '-', options: ['-t', '3.5', '-pix_fmt', 'rgb24', '-f', 'rawvideo'] } });
+    const ffmpeg = spawn('ffmpeg', specToArgs(spec), { stdio: ['ignore', 'pipe', 'ignore'] });
+    const chunks: Buffer[] = [];
+    ffmpeg.stdout.on('data', (d: Buffer) => chunks.push(d));
+    const done = new Promise((res) => ffmpeg.on('close', res));
+    const zmq = new ZmqCommandClient(port);
+    try {
+      const to = layoutTiles('one-plus-three', ['witness', 'gallery', 'bench']);
+      expect(switchableInPlace(['bench', 'witness', 'gallery'], to)).toBe(true);
+      // An inset stacked under its main picture cannot be switched in place.
+      expect(switchableInPlace(['bench', 'witness', 'gallery'], layoutTiles('pip', ['gallery', 'bench']))).toBe(false);
+      const commands = switchCommands({ cameras: cameras.map((c) => c.source), from, to, base: baseIndex(compositeBases(3), 'one-plus-three', to), width: W, height: H });
+      // Once FFmpeg answers, about two seconds into the four.
+      let replies = null;
+      for (let k = 0; k < 100 && !replies; k++) {
+        await new Promise((r) => setTimeout(r, 30));
+        if (chunks.reduce((n, c) => n + c.length, 0) < W * H * 3 * 20) continue;
+        replies = await zmq.sendBatch(commands).catch(() => null);
+      }
+      expect(replies?.map((r) => r.code)).toEqual(commands.map(() => 0));
+      await done;
+    } finally {
+      zmq.close();
+      ffmpeg.kill('SIGKILL');
+    }
+    const all = Buffer.concat(chunks);
+    const frames = Array.from({ length: Math.floor(all.length / (W * H * 3)) }, (_, k) => all.subarray(k * W * H * 3, (k + 1) * W * H * 3));
+    expect(frames.length).toBeGreaterThanOrEqual(35);
+    const isGreen = (p: number[]) => p[1]! > 100 && p[0]! < 60 && p[2]! < 60;
+    const before = (f: Buffer) => isRed(at(f, 0.25, 0.5)) && isBlue(at(f, 0.75, 0.5)) && isBlack(at(f, 0.25, 0.1));
+    // One large (witness), the gallery and the bench small down the right; under the third small tile, which nobody takes, black.
+    const after = (f: Buffer) => isBlue(at(f, 0.3, 0.3)) && isGreen(at(f, 0.85, 0.1)) && isRed(at(f, 0.85, 0.35)) && isBlack(at(f, 0.8, 0.55)) && isBlack(at(f, 0.3, 0.9));
+    const states = frames.map((f) => (before(f) ? 'before' : after(f) ? 'after' : 'other'));
+    const first = states.indexOf('after');
+    expect(first, states.join(' ')).toBeGreaterThan(10);
+    // Every frame is the one arrangement or the other, and the switch happens once.
+    expect(states.slice(0, first).every((x) => x === 'before'), states.join(' ')).toBe(true);
+    expect(states.slice(first).every((x) => x === 'after'), states.join(' ')).toBe(true);
   });
 
   it('refuses card text or a font path that could break out of the filter graph', () => {
