@@ -197,6 +197,12 @@ export const staffClient = (api) => ({
    */
   liftMask: (p) => api('POST', `/api/hearings/${encodeURIComponent(p.id)}/masks/${encodeURIComponent(p.maskId)}/lift`),
   /**
+   * POST /api/hearings/:id/program/switch: Switch a composed program to another layout or other cameras, from the frame captured now
+   * @param {{ id: string }} p
+   * @param {{ layout: "single" | "side-by-side" | "one-plus-three" | "quad" | "pip", cameras: Array<string>, reason?: string }} body
+   */
+  switchProgram: (p, body) => api('POST', `/api/hearings/${encodeURIComponent(p.id)}/program/switch`, body),
+  /**
    * GET /api/hearings/:id/audit: The hearing audit trail (supervisor, archivist, admin)
    * @param {{ id: string }} p
    */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { maskIdSchema, maskRequestFields } from '../domain/mask-request.ts';
+import { switchRequestFields, switchRules } from '../domain/switch-request.ts';
 
 /**
  * What a console may send on /control, defined once as schemas: the namespace validates every
@@ -38,6 +39,20 @@ export const liftSchema = z
   })
   .strict();
 
+/** A switch of a composed program: its layout and the cameras in its tiles, from now. */
+export const switchSchema = switchRules(
+  z
+    .object({
+      hearingId,
+      idempotencyKey,
+      ...switchRequestFields,
+      reason: z.string().trim().min(1).max(500).optional(),
+    })
+    .strict(),
+);
+
+/** Payload of a switch. */
+export type SwitchPayload = z.input<typeof switchSchema>;
 /** Payload of a broadcast command. */
 export type CommandPayload = z.input<typeof commandSchema>;
 /** Payload of a mask command. */

@@ -15,7 +15,7 @@ import type { ViewerCounter } from '../service/publicity/viewers.ts';
 import type { HealthMonitor } from '../service/operations/health.ts';
 import { Records } from '../store/records.ts';
 import type { StateStore } from '../store/state-store.ts';
-import { commandSchema, joinSchema, liftSchema, maskSchema } from './contract.ts';
+import { commandSchema, joinSchema, liftSchema, maskSchema, switchSchema } from './contract.ts';
 import { ConnectionRights } from './rights.ts';
 import type { AckOk, ClientToServerEvents, CommandAck, ConsoleState, ServerToClientEvents, SocketData } from './types.ts';
 
@@ -135,6 +135,7 @@ export class ControlChannel {
     for (const cmd of BROADCAST_COMMANDS) socket.on(cmd, (payload, ack) => void this.command(socket, cmd, payload, ack));
     socket.on('mask', (payload, ack) => void this.maskCommand(socket, payload, ack));
     socket.on('lift', (payload, ack) => void this.liftCommand(socket, payload, ack));
+    socket.on('switch', (payload, ack) => void this.switchCommand(socket, payload, ack));
   }
 
   private async join(socket: ControlSocket, payload: unknown, ack: unknown): Promise<void> {
@@ -167,6 +168,13 @@ export class ControlChannel {
   private async liftCommand(socket: ControlSocket, payload: unknown, ack: unknown): Promise<void> {
     await this.run('lift', socket, ack, () => liftSchema.parse(payload), async (body, actor) => {
       const r = await this.d.broadcasts.liftMask(body.hearingId, body.maskId, { actor });
+      return { persisted: r.persisted, recorded: r.recorded };
+    });
+  }
+
+  private async switchCommand(socket: ControlSocket, payload: unknown, ack: unknown): Promise<void> {
+    await this.run('switch', socket, ack, () => switchSchema.parse(payload), async (body, actor) => {
+      const r = await this.d.broadcasts.switchArrangement(body.hearingId, { layout: body.layout, cameras: body.cameras }, { actor, reason: body.reason ?? null });
       return { persisted: r.persisted, recorded: r.recorded };
     });
   }

@@ -4,7 +4,7 @@ import type { Hearing, MaskPreset } from '../domain/courts.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { BroadcastCommand } from '../domain/commands.ts';
 import type { Mask } from '../domain/masks.ts';
-import type { CommandPayload, JoinPayload, LiftPayload, MaskPayload } from './contract.ts';
+import type { CommandPayload, JoinPayload, LiftPayload, MaskPayload, SwitchPayload } from './contract.ts';
 import type { Principal, RevocationCause } from '../domain/users.ts';
 import type { TokenClaims } from '../service/identity/tokens.ts';
 import type { EncoderHealth } from '../service/broadcast/broadcasts.ts';
@@ -57,7 +57,7 @@ export interface ConsoleState {
 }
 
 
-export type { CommandPayload, JoinPayload, LiftPayload, MaskPayload } from './contract.ts';
+export type { CommandPayload, JoinPayload, LiftPayload, MaskPayload, SwitchPayload } from './contract.ts';
 
 /** Events a console sends. Each takes an ack. */
 export type ClientToServerEvents = {
@@ -67,6 +67,7 @@ export type ClientToServerEvents = {
   leave: (payload: JoinPayload, ack: (a: CommandAck | { ok: true }) => void) => void;
   mask: (payload: MaskPayload, ack: (a: CommandAck) => void) => void;
   lift: (payload: LiftPayload, ack: (a: CommandAck) => void) => void;
+  switch: (payload: SwitchPayload, ack: (a: CommandAck) => void) => void;
 };
 
 /**

@@ -123,6 +123,8 @@ export const maskCodec: z.ZodType<Mask> = z.looseObject({
   end: z.number().nullable(),
   exactEnd: z.boolean().optional(),
   standing: z.string().optional(),
+  on: z.looseObject({ source: z.string(), region }).optional(),
+  of: z.string().optional(),
 });
 const span = z.looseObject({ start: z.number(), end: z.number() });
 
@@ -132,6 +134,8 @@ export const programCodec: z.ZodType<BroadcastProgram> = z.looseObject({
   dumped: z.array(span),
   withdrawn: z.array(span).optional(),
   masks: z.array(maskCodec).optional(),
+  arrangements: z.array(z.looseObject({ at: z.number(), layout: z.enum(LAYOUTS), cameras: z.array(z.string()) })).optional(),
+  parked: z.array(maskCodec).optional(),
   endedAt: z.number().nullable(),
   lastActionAt: z.number(),
 });

@@ -44,6 +44,8 @@ export const COMMAND_POLICY = {
   // Masks apply while anything may still be released, the window after an end included.
   mask: { exposure: 'removes', reason: 'optional', from: ANY_PHASE, done: 'masked', opens: false },
   lift: { exposure: 'adds', reason: 'optional', from: ANY_PHASE, done: 'unmasked', opens: false },
+  /** Another layout or other cameras: it may show a camera the program did not. */
+  switch: { exposure: 'adds', reason: 'optional', from: ['ready', 'on-air', 'paused', 'cut'], done: 'switched', opens: false },
   /** Governance takes a hearing off the air when its approval goes. */
   withdraw: { exposure: 'removes', reason: 'required', from: ['on-air', 'paused', 'cut', 'ended'], done: 'withdrawn', opens: false },
 } as const satisfies Record<string, CommandPolicy>;

@@ -77,6 +77,14 @@ export interface Mask {
   readonly exactEnd?: boolean;
   /** The name of the hearing's standing mask this is: it holds for the whole hearing and cannot be lifted. */
   readonly standing?: string;
+  /**
+   * Drawn on one camera of a composed program: that camera and the region on its own picture.
+   * `region` is then where that lies on the program, and a switch that moves the camera ends the
+   * mask and goes on with a piece over the camera's new tile (domain/arrangements.ts).
+   */
+  readonly on?: { readonly source: string; readonly region: Region };
+  /** A later piece of a mask drawn on a camera: the id of its first piece, by which it is lifted. */
+  readonly of?: string;
 }
 
 /** Why a mask was refused. */
@@ -154,10 +162,13 @@ export function addMask(masks: readonly Mask[], m: Mask): Mask[] {
   return [...masks.filter((x) => x.id !== m.id), m];
 }
 
-/** Lifts an open mask at `at`. A mask that never began is removed; an ended one is unchanged. */
+/**
+ * Lifts an open mask at `at`, and the open piece of one drawn on a camera (named by its first
+ * piece's id). A mask that never began is removed; an ended one is unchanged.
+ */
 export function liftMask(masks: readonly Mask[], id: string, at: number): Mask[] {
   return masks.flatMap((m) => {
-    if (m.id !== id || m.end !== null) return [m];
+    if ((m.id !== id && m.of !== id) || m.end !== null) return [m];
     return at > m.start ? [{ ...m, end: at }] : [];
   });
 }

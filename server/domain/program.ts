@@ -12,6 +12,8 @@
  */
 
 import { COMMAND_POLICY } from './commands.ts';
+import { moveCameraMasks, tilesOf, type Arrangement } from './arrangements.ts';
+import type { Layout } from './layouts.ts';
 import { addMask, isWholePictureKind, liftMask, maskOverlaps, type Mask } from './masks.ts';
 
 /** A half-open interval [start, end) on the capture timeline. `end` null means still open. */
@@ -43,6 +45,13 @@ export interface BroadcastProgram {
   readonly withdrawn?: readonly Span[];
   /** Privacy masks; a program persisted before masks existed reads as having none. */
   readonly masks?: readonly Mask[];
+  /**
+   * A composed program's arrangements, oldest first: the courtroom's as the hearing opened, then
+   * each clerk's switch. Absent when the program is the courtroom's own feed.
+   */
+  readonly arrangements?: readonly Arrangement[];
+  /** Open masks drawn on a camera the program does not show now: they go back on when it does. */
+  readonly parked?: readonly Mask[];
   readonly endedAt: number | null;
   /** The latest action time; later actions never go back before it. */
   readonly lastActionAt: number;
@@ -56,7 +65,12 @@ export type ProgramAction =
   | { readonly type: 'cut'; readonly at: number; readonly releasedUntil: number; readonly withdrawn?: boolean }
   | { readonly type: 'end'; readonly at: number }
   | { readonly type: 'mask'; readonly at: number; readonly mask: Mask }
-  | { readonly type: 'lift'; readonly at: number; readonly maskId: string };
+  | { readonly type: 'lift'; readonly at: number; readonly maskId: string }
+  /**
+   * Another layout or other cameras from `at`. `covers` go on with it: black over what the switch
+   * changes, until the compositor has surely switched (each lifted then by its id).
+   */
+  | { readonly type: 'switch'; readonly at: number; readonly layout: Layout; readonly cameras: readonly string[]; readonly covers: readonly Mask[] };
 
 /** The kinds of slate the public may see instead of the picture. */
 export type SlateKind = 'starting' | 'paused' | 'interrupted' | 'ended' | 'no-broadcast';
@@ -144,10 +158,22 @@ export function applyAction(
     };
   }
   // A retroactive mask reaches back in time by design; only the clerk's own actions are ordered.
-  if (action.type === 'mask') return { ok: true, program: { ...program, masks: addMask(program.masks ?? [], action.mask) } };
+  if (action.type === 'mask') {
+    // Drawn on a camera the program does not show now: parked until it does.
+    if (action.mask.on && !action.mask.region) return { ok: true, program: { ...program, parked: addMask(program.parked ?? [], action.mask) } };
+    return { ok: true, program: { ...program, masks: addMask(program.masks ?? [], action.mask) } };
+  }
   if (action.type === 'lift') {
     const at = Math.max(action.at, program.lastActionAt);
-    return { ok: true, program: { ...program, lastActionAt: at, masks: liftMask(program.masks ?? [], action.maskId, at) } };
+    const parked = (program.parked ?? []).filter((m) => m.id !== action.maskId && m.of !== action.maskId);
+    return { ok: true, program: { ...program, lastActionAt: at, masks: liftMask(program.masks ?? [], action.maskId, at), ...(program.parked ? { parked } : {}) } };
+  }
+  if (action.type === 'switch') {
+    const at = Math.max(action.at, program.lastActionAt);
+    const to = { at, layout: action.layout, cameras: [...action.cameras] };
+    const moved = moveCameraMasks(program.masks ?? [], program.parked ?? [], tilesOf(to), at);
+    const masks = action.covers.reduce((acc, c) => addMask(acc, { ...c, start: at }), moved.masks);
+    return { ok: true, program: { ...program, lastActionAt: at, arrangements: [...(program.arrangements ?? []), to], masks, parked: moved.parked } };
   }
   const at = Math.max(action.at, program.lastActionAt);
   const base = { ...program, lastActionAt: at };

@@ -15,7 +15,7 @@ import type { PreviewPiece } from '../service/broadcast/preview.ts';
 import { previewFile, previewRun } from '../service/cluster/remote-calls.ts';
 import type { Registry } from '../service/court/registry.ts';
 import type { Replays } from '../service/publicity/replays.ts';
-import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, hearingPatchBody, programBody, sourceNameParam, sourcesBody } from './schemas.ts';
+import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, hearingPatchBody, programBody, sourceNameParam, sourcesBody, switchBody } from './schemas.ts';
 import { governanceRoutes } from './governance-api.ts';
 import { accountsRoutes } from './accounts-api.ts';
 import { commandDescription } from './command-docs.ts';
@@ -204,6 +204,13 @@ export function staffRoutes(d: StaffApiDeps): AnyRoute[] {
       handler: async ({ params, principal }) => {
         await broadcasts.controllable(params.id, principal);
         return broadcasts.liftMask(params.id, params.maskId, { actor: userActor(principal) });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/hearings/:id/program/switch', name: 'switchProgram', auth: 'staff', summary: 'Switch a composed program to another layout or other cameras, from the frame captured now', params: id, body: switchBody, ok: { status: 200, description: 'live status' },
+      handler: async ({ params, body, principal }) => {
+        await broadcasts.controllable(params.id, principal);
+        return broadcasts.switchArrangement(params.id, { layout: body.layout, cameras: body.cameras }, { actor: userActor(principal), reason: body.reason ?? null });
       },
     }),
     defineRoute({

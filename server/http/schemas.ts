@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { switchRequestFields, switchRules } from '../domain/switch-request.ts';
 import { HTTP_BROADCAST_COMMANDS } from '../domain/commands.ts';
 import { CASE_TYPES, COURT_LANGUAGES, INGEST_PROTOCOLS, MAIN_CAMERA, MAX_SOURCES, PRIVACY_GROUNDS, SOURCE_NAME, SOURCE_PROTOCOLS } from '../domain/courts.ts';
 import { LAYOUTS, layoutCapacity } from '../domain/layouts.ts';
@@ -212,6 +213,9 @@ export const grantDecisionBody = z.object({ outcome: z.enum(['confirmed', 'refus
 
 /** POST /api/hearings/:id/masks */
 export const newMaskBody = maskRequestSchema;
+
+/** POST /api/hearings/:id/program/switch: the layout and the cameras in its tiles, and why if the clerk says. */
+export const switchBody = switchRules(z.object({ ...switchRequestFields, reason: text(500).optional() }).strict());
 
 /** A mask id in a path. */
 export const maskIdParam = maskIdSchema;

@@ -67,11 +67,11 @@ export interface CompositeBase {
 
 /**
  * Every picture a switchable composite may need under its tiles: one per layout and number of
- * tiles used, up to the cameras it reads. Each is drawn once, so keeping them all costs a frame
- * each at the start and nothing after. Pure.
+ * tiles used (thirteen). Each is drawn once, so keeping them all costs a frame each at the start
+ * and next to nothing after. Pure.
  */
-export function compositeBases(cameraCount: number): CompositeBase[] {
-  return LAYOUTS.flatMap((layout) => Array.from({ length: Math.min(layoutCapacity(layout), cameraCount) }, (_, k) => ({ layout, count: k + 1 })));
+export function compositeBases(): CompositeBase[] {
+  return LAYOUTS.flatMap((layout) => Array.from({ length: layoutCapacity(layout) }, (_, k) => ({ layout, count: k + 1 })));
 }
 
 /** Which of `bases` lies under `tiles` of `layout`. */
@@ -126,9 +126,10 @@ export function compositeSpec(o: CompositeOptions): FfmpegSpec {
   // Shown cameras are laid in tile order (an inset over its main picture); hidden ones after.
   const order = o.switchable ? [...shown.map((t) => t.source), ...o.cameras.map((c) => c.source).filter((n) => !shown.some((t) => t.source === n))] : shown.map((t) => t.source);
   if (o.switchable) {
-    const bases = compositeBases(o.cameras.length);
+    const bases = compositeBases();
     bases.forEach((b, k) => chains.push(base(layoutTiles(b.layout, Array.from({ length: b.count }, (_, i) => String(i))), `[b${k}]`)));
-    const picked = baseIndex(bases, o.switchable.layout, shown);
+    // The cards lie under every tile the layout names, its camera here or not.
+    const picked = baseIndex(bases, o.switchable.layout, o.tiles);
     // The commands come in ahead of the choice among the pictures: the frame that brings them is
     // chosen with them, so the picture changes on the same frame as the tiles (after the choice,
     // it would change a frame later).

@@ -1,14 +1,29 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { layoutTiles, type Layout } from '../domain/layouts.ts';
+import { layoutTiles, type Layout, type Tile } from '../domain/layouts.ts';
 import type { Logger } from '../domain/logger.ts';
 import { AUDIO_SAMPLE_RATE, rtmpPullInput, type SlateLine } from '../media/args.ts';
-import { compositeSpec, type CompositeCamera } from '../media/composite.ts';
+import { baseIndex, compositeBases, compositeSpec, switchableInPlace, switchCommands, type CompositeCamera } from '../media/composite.ts';
+import { freeLoopbackPort } from '../media/ports.ts';
+import { ZmqCommandClient } from '../media/zmq-client.ts';
 import { FfmpegProcess } from '../media/ffmpeg-process.ts';
 import type { RestartPolicy } from '../media/restart-policy.ts';
 import { Supervisor } from '../media/supervisor.ts';
 import type { CaptureClock } from './capture-dating.ts';
 import { CompositeClock, type CompositeInput } from './composite-clock.ts';
+
+/** How long a switch waits for the compositor to get to it before it takes a new run instead. */
+const SWITCH_WAIT_MS = 3_000;
+
+/** A running compositor: the cameras it reads in input order, stacked how, showing which tiles, switched through what. */
+interface RunningComposite {
+  readonly run: number;
+  readonly inputs: readonly string[];
+  readonly stack: readonly string[];
+  tiles: readonly Tile[];
+  readonly clock: CompositeClock;
+  readonly zmq: ZmqCommandClient;
+}
 
 /** One camera the program may show: its name in the layout, and its stream in the ingest. */
 export interface CompositorCamera {
@@ -21,14 +36,19 @@ export interface CompositorIngest {
   pullUrl(streamId: string, o?: { fromKeyframe?: boolean }): string;
   publishUrl(streamKey: string): string;
   clockOf(streamId: string): CaptureClock | null;
+  isPublishing(streamId: string): boolean;
 }
 
 /** What composing one hearing's program needs. */
 export interface CompositorOptions {
   readonly hearingId: string;
-  /** Every camera the layout names, in tile order. */
+  /** Every camera the program may show: the courtroom's own feed and its further cameras. */
   readonly cameras: readonly CompositorCamera[];
+  /** The layout it starts with, and the cameras in its tiles in order. */
   readonly layout: Layout;
+  readonly shown: readonly string[];
+  /** The stream the program is published as: how far the compositor has got is read from it. */
+  readonly programStream: string;
   /** The camera whose sound the program carries. */
   readonly sound?: string;
   /** What a tile shows while its camera is not there (absent: black). */
@@ -72,9 +92,18 @@ export class Compositor {
   private readonly now: () => number;
   private readonly clocks = new Map<number, CompositeClock>();
   private currentRun = 0;
+  /** The arrangement in force: what the next run starts with, and what a switch moves the running one to. */
+  private layout: Layout;
+  private order: readonly string[];
+  /** What the running one is switched through, and what it shows now. */
+  private running: RunningComposite | null = null;
+  /** Nothing captured before this may be composed by a later run (a switch that needed a new run). */
+  private notBefore = 0;
 
   constructor(private readonly o: CompositorOptions) {
     this.now = o.now ?? Date.now;
+    this.layout = o.layout;
+    this.order = o.shown;
     this.supervisor = new Supervisor((run) => this.build(run), o.policy, o.logger, { hearingId: o.hearingId, role: 'compositor' });
     this.supervisor.on('exit', (_exit, run) => void (run !== this.currentRun && this.clocks.delete(run)));
   }
@@ -84,14 +113,21 @@ export class Compositor {
     return this.clocks.get(this.currentRun) ?? null;
   }
 
-  /** The cameras the current run shows (those that were publishing when it started). */
+  /** The cameras the current run reads (those that were publishing when it started). */
   shown: readonly string[] = [];
+
+  /** The arrangement in force: the layout and the cameras in its tiles. */
+  get arrangement(): { readonly layout: Layout; readonly cameras: readonly string[] } {
+    return { layout: this.layout, cameras: this.order };
+  }
 
   private build(run: number): FfmpegProcess {
     const at = this.now();
     // Camera frames handed over from the GOP in progress land after the base, so no timestamp is
     // negative (FLV would otherwise move every stream on, and none would be where the clock says).
     const base = at - this.o.handoverMs - 1_000;
+    this.running?.zmq.close();
+    this.running = null;
     const cameras: CompositeCamera[] = [];
     const inputs: CompositeInput[] = [];
     for (const c of this.o.cameras) {
@@ -107,22 +143,28 @@ export class Compositor {
       inputs.push({ clock, offsetMs });
     }
     this.shown = cameras.map((c) => c.source);
+    const tiles = layoutTiles(this.layout, this.order);
     // Retried after the policy's delay (see Supervisor): a camera may publish by then.
-    if (cameras.length === 0) throw new Error('no camera of the program is publishing');
-    if (inputs.length > 0) {
-      this.clocks.set(run, new CompositeClock(inputs));
-      this.currentRun = run;
-    }
+    if (!tiles.some((t) => this.shown.includes(t.source))) throw new Error('no camera the program shows is publishing');
+    const clock = new CompositeClock(inputs);
+    this.clocks.set(run, clock);
+    this.currentRun = run;
     const dir = path.join(this.o.workDir, `c${String(run).padStart(4, '0')}`);
     mkdirSync(dir, { recursive: true });
+    const zmqPort = this.zmqPort;
+    if (zmqPort === null) throw new Error('no loopback port for the compositor’s commands yet');
+    const stack = [...tiles.map((t) => t.source), ...this.shown.filter((n) => !tiles.some((t) => t.source === n))].filter((n) => this.shown.includes(n));
+    this.running = { run, inputs: this.shown, stack, tiles, clock, zmq: new ZmqCommandClient(zmqPort) };
     const spec = compositeSpec({
       cameras,
-      tiles: layoutTiles(this.o.layout, this.o.cameras.map((c) => c.name)),
+      tiles,
+      switchable: { layout: this.layout, zmqPort },
       width: this.o.width,
       height: this.o.height,
       fps: this.o.fps,
       ...(this.o.sound !== undefined ? { sound: this.o.sound } : {}),
-      startSec: (at - this.o.handoverMs - base) / 1000,
+      // A run begun for a switch shows nothing captured before it.
+      startSec: (Math.max(at - this.o.handoverMs, this.notBefore) - base) / 1000,
       ...(this.o.unavailable ? { unavailable: this.o.unavailable } : {}),
       output: {
         target: this.o.ingest.publishUrl(this.o.publishKey()),
@@ -145,8 +187,75 @@ export class Compositor {
     return this.o.cameras.map((c) => c.name);
   }
 
+  /** Whether the program shows a camera or carries its sound now. */
+  needs(name: string): boolean {
+    return this.order.includes(name) || name === this.o.sound;
+  }
+
+  /** The loopback port of the runs' zmq filter (one at a time; taken at the first start). */
+  private zmqPort: number | null = null;
+
   start(): void {
-    this.supervisor.enable();
+    if (this.zmqPort !== null) return void this.supervisor.enable();
+    void freeLoopbackPort().then(
+      (port) => {
+        this.zmqPort = port;
+        this.supervisor.enable();
+      },
+      (err: unknown) => this.o.logger.error({ hearingId: this.o.hearingId, err }, 'no loopback port for the compositor'),
+    );
+  }
+
+  /**
+   * Moves the program to another layout or other cameras, from the frame captured at `at`.
+   * The running compositor is switched in place, between two frames, once it has composed every
+   * frame from before `at` (so nothing from before the switch is drawn in the new arrangement).
+   * Resolves with the instant from which every frame composed was surely composed in the new
+   * arrangement: until then a frame captured after `at` may still show the old one, which the
+   * caller covers. Where the run cannot be switched in place (an inset stacked under its main
+   * picture, a camera it does not read, no answer) a new run starts, showing nothing captured
+   * before `at`.
+   */
+  async switchTo(layout: Layout, shown: readonly string[], at: number): Promise<number> {
+    this.layout = layout;
+    this.order = [...shown];
+    const r = this.running;
+    const to = layoutTiles(layout, shown);
+    const missing = shown.some((n) => !r?.inputs.includes(n) && this.isPublishing(n));
+    if (!r || missing || !switchableInPlace(r.stack, to.filter((t) => r.inputs.includes(t.source)))) return this.switchByRun(at, 'the switch needs a new compositor run');
+    if (!(await this.composedThrough(r, at))) return this.switchByRun(at, 'the compositor did not get to the switch in time');
+    const commands = switchCommands({ cameras: r.inputs, from: r.tiles, to, base: baseIndex(compositeBases(), layout, to), width: this.o.width, height: this.o.height });
+    const replies = await r.zmq.sendBatch(commands).catch(() => null);
+    if (!replies || replies.some((x) => x.code !== 0) || this.running !== r) return this.switchByRun(at, 'the compositor did not take the switch');
+    r.tiles = to;
+    return Math.max(...replies.map((x) => x.ackedAt));
+  }
+
+  private isPublishing(name: string): boolean {
+    const cam = this.o.cameras.find((c) => c.name === name);
+    return cam !== undefined && this.o.ingest.isPublishing(cam.stream);
+  }
+
+  /** Waits, a bounded time, until the run has published every frame composed from before `at`. */
+  private async composedThrough(r: RunningComposite, at: number): Promise<boolean> {
+    const deadline = this.now() + SWITCH_WAIT_MS;
+    const frameMs = 1000 / this.o.fps;
+    let [t, out]: (number | null)[] = [null, null];
+    while (this.running === r && this.now() < deadline) {
+      t = r.clock.firstAtOrAfter(at);
+      out = this.o.ingest.clockOf(this.o.programStream)?.latest ?? null;
+      if (t !== null && out !== null && out >= t - frameMs) return true;
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    this.o.logger.warn({ hearingId: this.o.hearingId, at, switchAt: t, publishedUntil: out }, 'the compositor had not published the frames before a switch in time');
+    return false;
+  }
+
+  private async switchByRun(at: number, why: string): Promise<number> {
+    this.notBefore = Math.max(this.notBefore, at);
+    this.o.logger.info({ hearingId: this.o.hearingId, why }, 'switching the program by a new compositor run');
+    await this.supervisor.restartNow(true, why);
+    return this.now();
   }
 
   /** Stops composing (no camera of the program publishes) until started again. */
@@ -160,6 +269,8 @@ export class Compositor {
   }
 
   async close(): Promise<void> {
+    this.running?.zmq.close();
+    this.running = null;
     await this.supervisor.close();
     this.o.closed?.();
   }

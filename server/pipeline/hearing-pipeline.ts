@@ -106,6 +106,8 @@ export const PID_FILE = 'ffmpeg.pid';
 export interface ProgramCompositor {
   /** Every camera it may read (`main` for the courtroom's own feed). */
   readonly cameras: readonly string[];
+  /** Whether a camera coming calls for a new run: the program shows it, or carries its sound. */
+  needs(name: string): boolean;
   start(): void;
   restart(): Promise<void>;
   /** Stops composing until started again (no camera of it publishes). */
@@ -188,8 +190,10 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     const p = this.o.program;
     if (!p?.cameras.includes(name)) return;
     this.transcoder.enable();
-    if (this.programRunning) void p.restart();
-    else {
+    // A camera the program neither shows nor hears is taken in when a switch shows it.
+    if (this.programRunning) {
+      if (p.needs(name)) void p.restart();
+    } else {
       this.programRunning = true;
       p.start();
     }

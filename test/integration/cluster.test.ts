@@ -75,6 +75,7 @@ describe('cluster membership over Redis', () => {
       },
       mask: fail,
       lift: fail,
+      switch: fail,
       withdraw: fail,
       // A node whose answer is not what the operation promises.
       view: () => ({ hearing: { id: 'hg_x' }, status: 'on-air' }) as never,

@@ -105,10 +105,10 @@ describe('the compositor FFmpeg builds from a layout', () => {
   it('switches layout and cameras while it runs, all on one frame: from side by side to one large and two small, a hidden camera brought in', async () => {
     const port = await freeLoopbackPort();
     // Three cameras in real time; the gallery (green) is read but not shown at first.
-    const live = (source: string, colour: string) => ({ source, offsetSec: 0, input: { url: `color=c=${colour}:s=160x90:r=${FPS}`, options: ['-re', '-f', 'lavfi', '-t', '4'] } });
+    const live = (source: string, colour: string) => ({ source, offsetSec: 0, input: { url: `color=c=${colour}:s=160x90:r=${FPS}`, options: ['-re', '-f', 'lavfi', '-t', '5'] } });
     const cameras = [live('bench', 'red'), live('witness', 'blue'), live('gallery', 'green')];
     const from = layoutTiles('side-by-side', ['bench', 'witness']);
-    const spec = compositeSpec({ cameras, tiles: from, width: W, height: H, fps: FPS, switchable: { layout: 'side-by-side', zmqPort: port }, unavailable: { text: 'Camera unavailable' }, output: { target: '-', options: ['-t', '3.5', '-pix_fmt', 'rgb24', '-f', 'rawvideo'] } });
+    const spec = compositeSpec({ cameras, tiles: from, width: W, height: H, fps: FPS, switchable: { layout: 'side-by-side', zmqPort: port }, unavailable: { text: 'Camera unavailable' }, output: { target: '-', options: ['-t', '4.5', '-pix_fmt', 'rgb24', '-f', 'rawvideo'] } });
     const ffmpeg = spawn('ffmpeg', specToArgs(spec), { stdio: ['ignore', 'pipe', 'ignore'] });
     const chunks: Buffer[] = [];
     ffmpeg.stdout.on('data', (d: Buffer) => chunks.push(d));
@@ -119,7 +119,7 @@ describe('the compositor FFmpeg builds from a layout', () => {
       expect(switchableInPlace(['bench', 'witness', 'gallery'], to)).toBe(true);
       // An inset stacked under its main picture cannot be switched in place.
       expect(switchableInPlace(['bench', 'witness', 'gallery'], layoutTiles('pip', ['gallery', 'bench']))).toBe(false);
-      const commands = switchCommands({ cameras: cameras.map((c) => c.source), from, to, base: baseIndex(compositeBases(3), 'one-plus-three', to), width: W, height: H });
+      const commands = switchCommands({ cameras: cameras.map((c) => c.source), from, to, base: baseIndex(compositeBases(), 'one-plus-three', to), width: W, height: H });
       // Once FFmpeg answers, about two seconds into the four.
       let replies = null;
       for (let k = 0; k < 100 && !replies; k++) {
@@ -128,6 +128,10 @@ describe('the compositor FFmpeg builds from a layout', () => {
         replies = await zmq.sendBatch(commands).catch(() => null);
       }
       expect(replies?.map((r) => r.code)).toEqual(commands.map(() => 0));
+      // And back, a second later.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const back = switchCommands({ cameras: cameras.map((c) => c.source), from: to, to: from, base: baseIndex(compositeBases(), 'side-by-side', from), width: W, height: H });
+      expect((await zmq.sendBatch(back)).map((r) => r.code)).toEqual(back.map(() => 0));
       await done;
     } finally {
       zmq.close();
@@ -142,10 +146,13 @@ describe('the compositor FFmpeg builds from a layout', () => {
     const after = (f: Buffer) => isBlue(at(f, 0.3, 0.3)) && isGreen(at(f, 0.85, 0.1)) && isRed(at(f, 0.85, 0.35)) && isBlack(at(f, 0.8, 0.55)) && isBlack(at(f, 0.3, 0.9));
     const states = frames.map((f) => (before(f) ? 'before' : after(f) ? 'after' : 'other'));
     const first = states.indexOf('after');
+    const again = states.indexOf('before', first);
     expect(first, states.join(' ')).toBeGreaterThan(10);
-    // Every frame is the one arrangement or the other, and the switch happens once.
+    expect(again, states.join(' ')).toBeGreaterThan(first + 5);
+    // Every frame is the one arrangement or the other, and each switch happens on one frame.
     expect(states.slice(0, first).every((x) => x === 'before'), states.join(' ')).toBe(true);
-    expect(states.slice(first).every((x) => x === 'after'), states.join(' ')).toBe(true);
+    expect(states.slice(first, again).every((x) => x === 'after'), states.join(' ')).toBe(true);
+    expect(states.slice(again).every((x) => x === 'before'), states.join(' ')).toBe(true);
   });
 
   it('refuses card text or a font path that could break out of the filter graph', () => {

@@ -68,6 +68,11 @@ describe('a hearing whose program is composed from two cameras', () => {
   let streams = '';
   const records: ReleaseRecord[] = [];
   let allGoneAt = 0;
+  let switchRefused: Record<string, number> = {};
+  let toSingle = { sentAt: 0, answeredAt: 0 };
+  let toBoth = { sentAt: 0, answeredAt: 0 };
+  let switched: { seq: number; whole: number; room: number; bench: number; alone: { mean: number; spread: number }; beside: { mean: number; spread: number } }[] = [];
+  let switchEntries: unknown[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'courtcast-composed-'));
@@ -149,6 +154,47 @@ describe('a hearing whose program is composed from two cameras', () => {
       if (back) for (const e of out) seenSoFar.add(e.seq);
       return back;
     }, 'the room camera in the clear again', 60_000, 1_000);
+
+    // The clerk switches to the bench camera alone, then back to both: a mask drawn on the bench
+    // camera's lower half goes with it. Each switch is timed between the request and its answer.
+    const lower = { x: 0, y: 0.5, w: 1, h: 0.5 };
+    const benchMask = await s.api<{ mask: { id: string } }>('POST', masks, { kind: 'black', source: 'bench', region: lower, reason: 'a document on the bench' });
+    expect(benchMask.status).toBe(201);
+    const switchUrl = `/api/hearings/${seeded.hearingId}/program/switch`;
+    switchRefused = {
+      unknown: (await s.api('POST', switchUrl, { layout: 'single', cameras: ['witness'] })).status,
+      tooMany: (await s.api('POST', switchUrl, { layout: 'single', cameras: ['main', 'bench'] })).status,
+      twice: (await s.api('POST', switchUrl, { layout: 'side-by-side', cameras: ['main', 'main'] })).status,
+    };
+    const timedSwitch = async (layout: string, cameras: string[]) => {
+      const sentAt = Date.now();
+      const r = await s.api('POST', switchUrl, { layout, cameras });
+      expect(r.status).toBe(200);
+      return { sentAt, answeredAt: Date.now() };
+    };
+    toSingle = await timedSwitch('single', ['bench']);
+    await elapse(3_000);
+    toBoth = await timedSwitch('side-by-side', ['main', 'bench']);
+    switched = await waitFor(async () => {
+      await feed.poll();
+      const out: typeof switched = [];
+      for (const e of feed.sorted().filter((x) => !seenSoFar.has(x.seq))) {
+        const file = path.join(dir, `${e.seq}.ts`);
+        const res = await fetch(e.uri);
+        if (res.status !== 200) continue;
+        await writeFile(file, Buffer.from(await res.arrayBuffer()));
+        const [whole, left, right] = await Promise.all([{ source: 'bench', x: 0, y: 0, w: 1, h: 1 }, ...layoutTiles('side-by-side', ['main', 'bench'])].map((t) => tileCounters(file, t)));
+        // The bench camera's lower half, in each arrangement: alone, and in its tile beside the room's.
+        const [alone, beside] = await Promise.all([patchStats(file, { x: 0.1, y: 0.6, w: 0.8, h: 0.3 }), patchStats(file, { x: 0.55, y: 0.55, w: 0.4, h: 0.15 })]);
+        out.push(...whole!.map((w, k) => ({ seq: e.seq, whole: w, room: left![k] ?? 0, bench: right![k] ?? 0, alone: alone[k]!, beside: beside[k]! })));
+      }
+      // Side by side again (the picture's top band black), the room camera a second past the switch back.
+      const back = out.some((f) => f.whole === 0 && f.room > 0 && room.timeOf(f.room) > toBoth.answeredAt + 1_000 && room.timeOf(f.room) < Date.now());
+      if (back) for (const seq of new Set(out.map((f) => f.seq))) seenSoFar.add(seq);
+      return back && out;
+    }, 'the program switched to the bench camera alone and back to both', 60_000, 1_000);
+    switchEntries = (await s.api<{ action: string; params: unknown }[]>('GET', `/api/hearings/${seeded.hearingId}/audit`)).body.filter((e) => e.action === 'switch').map((e) => e.params);
+    expect((await s.api('POST', `${masks}/${benchMask.body.mask.id}/lift`, { reason: 'done' })).status).toBe(200);
 
     // The courtroom's own camera, whose sound airs, is lost: its tile becomes its card, and the
     // program goes on with the bench camera and silence.
@@ -238,6 +284,34 @@ describe('a hearing whose program is composed from two cameras', () => {
     expect(late.filter((f) => f.room !== 0)).toEqual([]);
     // The record keeps what the clerk drew and on which camera, beside where it landed.
     expect(maskEntry).toMatchObject({ drawnOn: { source: 'main', region: { x: 0, y: 0, w: 1, h: 0.15 } }, mask: { region: { x: 0, y: 0.25, w: 0.5 } } });
+  });
+
+  it('switches layout and cameras at the frame captured at the command, with a mask drawn on a camera going with it', () => {
+    expect(switchRefused).toEqual({ unknown: 400, tooMany: 400, twice: 400 });
+    expect(switchEntries).toEqual([
+      { layout: 'single', cameras: ['bench'] },
+      { layout: 'side-by-side', cameras: ['main', 'bench'] },
+    ]);
+    const alone = switched.filter((f) => f.whole > 15_000);
+    // Side by side, the picture's top band (where the bench's counter is when alone) is black.
+    const beside = switched.filter((f) => f.whole === 0 && f.room > 0 && f.bench > 15_000);
+    // Nothing of the room camera captured from the switch to the bench alone until the switch back.
+    const roomBetween = beside.filter((f) => room.timeOf(f.room) > toSingle.answeredAt && room.timeOf(f.room) < toBoth.sentAt - 300);
+    expect(roomBetween.map((f) => room.timeOf(f.room) - toSingle.answeredAt)).toEqual([]);
+    // The bench alone shows only what it captured after the first switch and before the second.
+    expect(alone.length).toBeGreaterThan(30);
+    for (const f of alone) {
+      expect(bench.timeOf(f.whole), 'a picture of the bench alone from before the switch').toBeGreaterThan(toSingle.sentAt - 300);
+      expect(bench.timeOf(f.whole), 'a picture of the bench alone from after the switch back').toBeLessThan(toBoth.answeredAt);
+    }
+    // Switched within a few frames of the command (what the switch changes is black meanwhile).
+    expect(Math.min(...alone.map((f) => bench.timeOf(f.whole))) - toSingle.answeredAt).toBeLessThan(1_000);
+    expect(Math.min(...beside.filter((f) => room.timeOf(f.room) > toBoth.sentAt).map((f) => room.timeOf(f.room))) - toBoth.answeredAt).toBeLessThan(1_000);
+    // The mask drawn on the bench camera's lower half covers it alone and in its tile.
+    for (const f of alone) expect(f.alone.mean, `bench alone at ${bench.timeOf(f.whole) - toSingle.answeredAt} ms`).toBeLessThan(20);
+    const besideAfter = beside.filter((f) => room.timeOf(f.room) > toBoth.answeredAt + 200);
+    expect(besideAfter.length).toBeGreaterThan(10);
+    for (const f of besideAfter) expect(f.beside.mean, `bench beside at ${bench.timeOf(f.bench) - toBoth.answeredAt} ms`).toBeLessThan(20);
   });
 
   it('keeps the master as the courtroom’s own feed came, not the composition', () => {

@@ -231,7 +231,7 @@ describe('broadcast approval', () => {
     await s.api('POST', `/api/hearings/${r.hearingId}/broadcast/end`, {});
   });
 
-  it('puts a standing mask drawn on a camera on that camera’s tile of the composed program, and leaves off one whose camera the program does not show', async () => {
+  it('puts a standing mask drawn on a camera on that camera’s tile of the composed program, and keeps one whose camera the program does not show yet parked for when it does', async () => {
     const r = await seedHearing(s, { cleared: false });
     const room = `/api/courtrooms/${r.courtroomId}`;
     expect((await s.api('PUT', `${room}/sources`, [{ name: 'witness', label: 'Witness box' }, { name: 'gallery', label: 'Gallery' }])).status).toBe(200);
@@ -252,9 +252,12 @@ describe('broadcast approval', () => {
     const placed = trail.body.filter((e) => e.action === 'mask' && e.params.mask?.standing !== undefined);
     // The witness camera is the right half of side by side (a 16:9 picture in a 16:9 frame,
     // letterboxed to the middle half of its height): the face region lands there.
-    expect(placed.map((e) => e.params.mask?.standing)).toEqual(['witness face']);
+    expect(placed.map((e) => e.params.mask?.standing)).toEqual(['witness face', 'gallery faces']);
     expect(placed[0]!.params.mask).toMatchObject({ region: { x: 0.625, y: 0.25, w: 0.25, h: 0.25 }, end: null });
     expect(placed[0]!.params.drawnOn).toEqual({ source: 'witness', region: face });
+    // The gallery is not in the layout: its mask has no place on the picture until a switch shows it.
+    expect(placed[1]!.params.mask).toMatchObject({ on: { source: 'gallery', region: face }, end: null });
+    expect(placed[1]!.params.mask?.region).toBeUndefined();
     await s.api('POST', `${hearing}/broadcast/end`, {});
   });
 

@@ -1,7 +1,6 @@
 import type { AuditActor } from '../../audit/trail.ts';
 import { sourceStreamId, type Courtroom, type Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
-import type { Region } from '../../domain/masks.ts';
 import type { ProgramPhase } from '../../domain/program.ts';
 import { programOnArrival, type LastEntry } from '../../domain/takeover.ts';
 import type { Principal } from '../../domain/users.ts';
@@ -82,24 +81,24 @@ export class Arrivals {
 
   /**
    * Puts the hearing's standing masks on from the moment it opens, before anything can air. One
-   * drawn on a camera covers that camera's tile of the program; a camera the program does not show
-   * airs nothing, so its mask has nothing to cover and is left off (and said so in the log).
+   * drawn on a camera covers that camera's tile of the program wherever a switch moves it, and
+   * waits, parked, while the layout does not show it; one naming a camera the program cannot show
+   * has nothing to cover and is left off (and said so in the log).
    */
   private async applyStandingMasks(hearing: Hearing, session: LiveHearing): Promise<void> {
     for (const s of hearing.standingMasks ?? []) {
       const { name, source, ...shape } = s;
-      let placed: { region: Region; drawnOn: { source: string; region: Region } } | undefined;
-      if (source !== undefined && shape.region) {
+      const drawnOn = source !== undefined && shape.region ? { source, region: shape.region } : undefined;
+      if (drawnOn) {
         try {
-          placed = { region: session.regionOfCamera(source, shape.region), drawnOn: { source, region: shape.region } };
+          session.regionOfCamera(drawnOn.source, drawnOn.region);
         } catch (err) {
           if (!(err instanceof CourtcastError) || err.code !== 'INVALID_TRANSITION') throw err;
-          this.h.o.logger.info({ hearingId: hearing.id, mask: name, source }, 'standing mask left off: the program does not show its camera');
+          this.h.o.logger.info({ hearingId: hearing.id, mask: name, source }, 'standing mask left off: the program cannot show its camera');
           continue;
         }
       }
-      const mask = placed ? { ...shape, region: placed.region } : shape;
-      await (await this.h.handle(hearing.id)).addMask(mask, { actor: SYSTEM, reason: `standing mask "${name}" required by the hearing's privacy grounds` }, name, placed?.drawnOn);
+      await (await this.h.handle(hearing.id)).addMask(shape, { actor: SYSTEM, reason: `standing mask "${name}" required by the hearing's privacy grounds` }, name, drawnOn);
     }
   }
 

@@ -4,6 +4,7 @@ import { isProgramStream, sourceOfStream, type Hearing } from '../../domain/cour
 import { CourtcastError } from '../../domain/errors.ts';
 import { TypedEmitter } from '../../domain/events.ts';
 import type { MaskRequest } from '../../domain/mask-request.ts';
+import type { SwitchRequest } from '../../domain/switch-request.ts';
 import type { EncoderSource } from '../../ingest/ingest.ts';
 import type { HearingFactoryOptions } from './hearing-factory.ts';
 import type { LiveHearing } from './live-hearing.ts';
@@ -120,6 +121,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     command: (id, a) => this.commandHere(id, a.cmd, a.ctx),
     mask: async (id, a) => (await this.maskable(id)).requestMask(a.req, a.actor),
     lift: async (id, a) => (await this.maskable(id)).lift(a.maskId, a.ctx),
+    switch: async (id, a) => (await this.mustBeHere(id, 'cannot switch: the hearing is not live')).switchArrangement(a.req, a.ctx),
     withdraw: (id, a) => this.here(id)?.withdraw(a.reason, a.by),
     view: (id) => this.here(id)?.view() ?? null,
     handover: (id, a) => this.arrivals.handover(id, a.to),
@@ -246,6 +248,11 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
   /** Lifts an open mask from now on. */
   async liftMask(hearingId: string, maskId: string, ctx: CommandContext): Promise<CommandResult> {
     return this.routed(hearingId, 'lift', { maskId, ctx }, async () => (await this.maskable(hearingId)).lift(maskId, ctx));
+  }
+
+  /** Switches a composed program to another layout or other cameras from now. */
+  async switchArrangement(hearingId: string, req: SwitchRequest, ctx: CommandContext): Promise<CommandResult> {
+    return this.routed(hearingId, 'switch', { req, ctx }, async () => (await this.mustBeHere(hearingId, 'cannot switch: the hearing is not live')).switchArrangement(req, ctx));
   }
 
   /**

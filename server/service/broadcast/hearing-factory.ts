@@ -12,7 +12,7 @@ import type { SlateLibrary, SlateSource } from '../../delay/slates.ts';
 import type { Ingest } from '../../ingest/ingest.ts';
 import type { InternalKeys } from '../../ingest/internal-keys.ts';
 import { Compositor } from '../../pipeline/compositor.ts';
-import { layoutTiles } from '../../domain/layouts.ts';
+import type { Arrangement } from '../../domain/arrangements.ts';
 import { GOP_HANDOVER_MAX_AGE_MS } from '../../ingest/gop-in-progress.ts';
 import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../../media/args.ts';
 import { backoffPolicy } from '../../media/restart-policy.ts';
@@ -141,19 +141,22 @@ function rtspRelay(camera: CameraSource, publishUrl: string): (progressFile: str
  * publishes the program into this node's ingest under a key minted for the hearing, at the top
  * rung's size (at least 360 lines, so a small tile stays legible).
  */
-function programCompositor(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, slates: SlateSource): Compositor | null {
-  if (!room.program || !o.internalKeys) return null;
+function programCompositor(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, slates: SlateSource, arrangement: Arrangement | null): Compositor | null {
+  if (!room.program || !arrangement || !o.internalKeys) return null;
   const keys = o.internalKeys;
   const stream = programStreamId(room.id);
   const key = keys.mint(stream);
   const streamOf = (name: string) => (name === MAIN_CAMERA ? room.id : sourceStreamId(room.id, name));
-  // The sound's camera is read even when the layout does not show it (the mixer feed under a single camera).
-  const names = [...room.program.cameras, ...(room.program.cameras.includes(room.program.sound) ? [] : [room.program.sound])];
+  // Every camera of the courtroom is read, shown or not, so a clerk can switch to it at once (the
+  // sound's camera among them, the mixer feed under a single camera).
+  const names = [MAIN_CAMERA, ...(room.sources ?? []).map((x) => x.name)];
   const height = Math.max(360, ...o.ladder.map((r) => r.height ?? 0));
   const compositor = new Compositor({
     hearingId: hearing.id,
     cameras: names.map((name) => ({ name, stream: streamOf(name) })),
-    layout: room.program.layout,
+    layout: arrangement.layout,
+    shown: arrangement.cameras,
+    programStream: stream,
     sound: room.program.sound,
     unavailable: slates.cameraUnavailable,
     width: Math.round((height * 16) / 9 / 2) * 2,
@@ -175,7 +178,10 @@ function programCompositor(o: HearingFactoryOptions, hearing: Hearing, room: Cou
 export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, court: Court, slates: SlateSource, tenure: Tenure, restore?: Restore): LiveHearing {
   const now = o.now ?? Date.now;
   const log = o.logger;
-  const compositor = programCompositor(o, hearing, room, slates);
+  // A composed program starts as the courtroom lays it out, or as a clerk last switched it.
+  const restored = restore?.program ?? emptyProgram(now());
+  const program: BroadcastProgram = room.program && !restored.arrangements?.length ? { ...restored, arrangements: [{ at: restored.lastActionAt, layout: room.program.layout, cameras: [...room.program.cameras] }] } : restored;
+  const compositor = programCompositor(o, hearing, room, slates, program.arrangements?.at(-1) ?? null);
   const pipeline = new HearingPipeline({
     hearingId: hearing.id,
     ffmpegPath: o.ffmpegPath,
@@ -220,7 +226,6 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     ...(o.timeOverlay && court.timeOverlay !== false ? { timeOverlay: { timeZone: court.timezone, style: o.timeOverlay } } : {}),
     now,
   });
-  const program: BroadcastProgram = restore?.program ?? emptyProgram(now());
   const delay: DelayLine = new DelayLine({
     hearingId: hearing.id,
     delayMs: hearing.delaySeconds * 1000,
@@ -253,7 +258,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     ...(restore?.delay ? { initial: restore.delay } : {}),
   });
   const session: LiveHearing = new LiveHearing(hearing, pipeline, delay, program, {
-    ...(compositor && room.program ? { tiles: layoutTiles(room.program.layout, room.program.cameras) } : {}),
+    ...(compositor ? { compositor } : {}),
     persistProgram: (p) => programRecords(o.state).putFenced(hearing.id, p, tenure.fence()),
     journalProgram: (p) => writeFileDurably(programJournal(o.journalRoot, hearing.id), JSON.stringify(p)),
     logger: log,

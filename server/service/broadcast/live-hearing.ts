@@ -9,8 +9,9 @@ import type { Logger } from '../../domain/logger.ts';
 import type { EncoderState, MasterSegment, HearingPipeline } from '../../pipeline/hearing-pipeline.ts';
 import type { SourceRole } from '../../pipeline/source-recorder.ts';
 import { MAIN_CAMERA } from '../../domain/courts.ts';
-import { regionOnProgram, type Tile } from '../../domain/layouts.ts';
-import type { Region } from '../../domain/masks.ts';
+import { changedRegions, tilesOf } from '../../domain/arrangements.ts';
+import { regionOnProgram, type Layout } from '../../domain/layouts.ts';
+import type { Mask, Region } from '../../domain/masks.ts';
 import { LatestWriter } from '../../store/latest-writer.ts';
 import type { BroadcastCommand } from '../../domain/commands.ts';
 
@@ -53,6 +54,14 @@ export interface CommandOutcome {
    * then waits for the slower of the two, not for both in turn.
    */
   readonly saved: Promise<boolean>;
+}
+
+/** What a live hearing asks of the compositor of its program (pipeline/compositor.ts). */
+export interface ProgramSwitcher {
+  /** Every camera the program may show. */
+  readonly cameras: readonly string[];
+  /** Resolves with the instant from which every frame composed shows the new arrangement. */
+  switchTo(layout: Layout, shown: readonly string[], at: number): Promise<number>;
 }
 
 /** Longest the transcoder may run after an end to produce what was captured before it, unless configured. */
@@ -121,8 +130,8 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     initialProgram: BroadcastProgram,
     private readonly o: {
       readonly persistProgram: (p: BroadcastProgram) => Promise<void>;
-      /** Where the composed program puts each camera (domain/layouts.ts); absent when the program is the courtroom's own feed. */
-      readonly tiles?: readonly Tile[];
+      /** The compositor of a composed program; absent when the program is the courtroom's own feed. */
+      readonly compositor?: ProgramSwitcher;
       /** A local, fsynced copy of the program, for recovery when the store missed the last change. */
       readonly journalProgram?: (p: BroadcastProgram) => Promise<void>;
       readonly logger: Logger;
@@ -323,18 +332,63 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
   /**
    * Where a region drawn on one camera lies on the program picture: through that camera's tile of
    * the composed program, or as drawn on the courtroom's own feed when the program is that feed.
-   * Refused for a camera the program does not show: nothing of it airs, and a clerk must not be
-   * told it is masked.
+   * Null for a camera of the courtroom the layout does not show now: its mask waits, parked, for a
+   * switch that shows it. Refused for a camera the program cannot show.
    */
-  regionOfCamera(source: string, region: Region): Region {
-    const tiles = this.o.tiles;
-    if (!tiles) {
+  regionOfCamera(source: string, region: Region): Region | null {
+    const arrangement = this.programState.arrangements?.at(-1);
+    if (!this.o.compositor || !arrangement) {
       if (source === MAIN_CAMERA) return region;
       throw new CourtcastError('INVALID_TRANSITION', `the program shows only the courtroom's own feed, not camera "${source}"`);
     }
-    const mapped = regionOnProgram(source, region, tiles);
-    if (!mapped) throw new CourtcastError('INVALID_TRANSITION', `the program's layout does not show camera "${source}"`);
-    return mapped;
+    if (!this.o.compositor.cameras.includes(source)) throw new CourtcastError('INVALID_TRANSITION', `the courtroom has no camera "${source}"`);
+    return regionOnProgram(source, region, tilesOf(arrangement));
+  }
+
+  /**
+   * Switches a composed program to another layout or other cameras from now. What the switch
+   * changes is covered black from this instant until the compositor has surely switched (a few
+   * frames; longer only if it had to start a new run), so nothing of the old arrangement airs
+   * after the command and nothing of the new before it; masks drawn on a camera move with it.
+   */
+  switchArrangement(layout: Layout, cameras: readonly string[]): CommandOutcome {
+    if (this.closed) throw new CourtcastError('INVALID_TRANSITION', 'the broadcast is over');
+    const compositor = this.o.compositor;
+    const from = this.programState.arrangements?.at(-1);
+    if (!compositor || !from) throw new CourtcastError('INVALID_TRANSITION', "the program is the courtroom's own feed: it has no layout to switch");
+    const unknown = cameras.filter((c) => !compositor.cameras.includes(c));
+    if (unknown.length > 0) throw new CourtcastError('VALIDATION_FAILED', `the courtroom has no camera named ${unknown.map((c) => `"${c}"`).join(', ')}`);
+    const at = this.o.now();
+    const covers: Mask[] = changedRegions(from, { layout, cameras }).map((region, k) => ({ id: `sw_${at}_${k}`, kind: 'black', region, start: at, end: null }));
+    const action: ProgramAction = { type: 'switch', at, layout, cameras, covers };
+    const before = this.programState;
+    const result = applyAction(before, action);
+    if (!result.ok) throw new CourtcastError('INVALID_TRANSITION', result.error.message, { phase: result.error.from });
+    this.programState = result.program;
+    this.emit('program', this.programState, action);
+    this.syncLiveSlots(before.masks ?? [], this.programState.masks ?? [], at);
+    const switched = effectiveAt(before, action);
+    void compositor.switchTo(layout, cameras, switched).then(
+      (until) => {
+        if (this.closed) return;
+        for (const c of covers) this.maskAction({ type: 'lift', at: until, maskId: c.id });
+      },
+      // Left on: black where the switch changed the picture is the safe way to be wrong.
+      (err: unknown) => this.o.logger.error({ hearingId: this.hearing.id, err }, 'the compositor did not switch; what the switch changes stays covered'),
+    );
+    return { program: this.programState, effectiveAt: switched, saved: this.save() };
+  }
+
+  /** Live slots follow the masks a switch ended and began (an optimisation the gate proves per segment). */
+  private syncLiveSlots(before: readonly Mask[], after: readonly Mask[], at: number): void {
+    const slots = this.pipeline.liveMasks;
+    if (!slots) return;
+    const was = new Map(before.map((m) => [m.id, m]));
+    for (const m of after) {
+      const old = was.get(m.id);
+      if (!old) void slots.apply(m);
+      else if (old.end === null && m.end !== null) void slots.lift(m.id, at);
+    }
   }
 
   /**
@@ -344,14 +398,17 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
   maskAction(action: Extract<ProgramAction, { type: 'mask' | 'lift' }>): CommandOutcome {
     if (this.closed) throw new CourtcastError('INVALID_TRANSITION', 'the broadcast is over');
     const effective = effectiveAt(this.programState, action);
+    // A mask drawn on a camera is lifted by its first piece's id, whichever piece is open.
+    const lifted = action.type === 'lift' ? (this.programState.masks ?? []).filter((m) => m.end === null && (m.id === action.maskId || m.of === action.maskId)).map((m) => m.id) : [];
     const result = applyAction(this.programState, action);
     if (!result.ok) throw new CourtcastError('INVALID_TRANSITION', result.error.message, { phase: result.error.from });
     this.programState = result.program;
     this.emit('program', this.programState, action);
     // Live slots are an optimisation the gate must prove per segment; failures only cost renders.
     const slots = this.pipeline.liveMasks;
-    if (slots && action.type === 'mask') void slots.apply(action.mask);
-    if (slots && action.type === 'lift') void slots.lift(action.maskId, effective);
+    // A parked mask has no place on the picture yet.
+    if (slots && action.type === 'mask' && !(action.mask.on && !action.mask.region)) void slots.apply(action.mask);
+    if (slots) for (const id of lifted) void slots.lift(id, effective);
     const program = this.programState;
     return { program, effectiveAt: effective, saved: this.save() };
   }

@@ -5,6 +5,7 @@ import type { BroadcastCommand } from '../../domain/commands.ts';
 import type { Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
 import type { MaskRequest } from '../../domain/mask-request.ts';
+import type { SwitchRequest } from '../../domain/switch-request.ts';
 import { mintMask, type Mask, type NewMask, type Region } from '../../domain/masks.ts';
 import type { Span } from '../../domain/program.ts';
 import type { Principal } from '../../domain/users.ts';
@@ -65,6 +66,12 @@ export interface HandleDeps {
 
 const SYSTEM: AuditActor = { kind: 'system' };
 
+/** A mask drawn on a camera: where it lands on the program now (none: parked until the camera is shown). */
+function onCamera(mask: Mask, drawnOn: { readonly source: string; readonly region: Region }, region: Region | null): Mask {
+  const { region: _drawn, ...rest } = mask;
+  return { ...rest, on: { source: drawnOn.source, region: drawnOn.region }, ...(region ? { region } : {}) };
+}
+
 /**
  * A hearing live on this node behind the command policy: every operation the service offers on a
  * running hearing, carried out here. Each passes the gate its command declares before it acts
@@ -91,14 +98,17 @@ export class LocalHandle {
 
   /**
    * Adds a mask. `start` defaults to now; a start in the past makes it retroactive. The answer
-   * says which part, if any, was already public and so could not be masked.
+   * says which part, if any, was already public and so could not be masked. A region drawn on one
+   * camera (`drawnOn`) lands on that camera's tile, and moves with it; while the layout does not
+   * show the camera, the mask waits for it, parked.
    */
   async addMask(input: NewMask, ctx: CommandContext, standing?: string, drawnOn?: { readonly source: string; readonly region: Region }): Promise<{ mask: Mask; alreadyPublic: Span | null; status: CommandResult }> {
     await this.d.gate.admit(this.id, 'mask');
     const now = this.d.now();
-    const minted = mintMask(input, now, `mk_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
+    const minted = mintMask(drawnOn ? { ...input, region: drawnOn.region } : input, now, `mk_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
     if (!minted.ok) throw new CourtcastError('VALIDATION_FAILED', minted.problem === 'starts-in-future' ? 'a mask cannot start in the future' : `the mask is not valid: ${minted.problem}`);
-    const mask = standing ? { ...minted.mask, standing } : minted.mask;
+    const placed = drawnOn ? onCamera(minted.mask, drawnOn, this.session.regionOfCamera(drawnOn.source, drawnOn.region)) : minted.mask;
+    const mask = standing ? { ...placed, standing } : placed;
     const released = this.session.releasedUntil;
     const alreadyPublic = mask.start < released ? { start: mask.start, end: Math.min(released, mask.end ?? released) } : null;
     const { saved } = this.session.maskAction({ type: 'mask', at: now, mask });
@@ -111,8 +121,8 @@ export class LocalHandle {
   async requestMask(req: MaskRequest, actor: AuditActor): Promise<MaskAnswer> {
     const drawn = req.preset ? await this.d.registry.preset(this.session.hearing.courtroomId, req.preset) : req.region;
     if (req.source !== undefined && !drawn) throw new CourtcastError('VALIDATION_FAILED', 'a camera is named only with the region drawn on it');
-    // A region drawn on one camera follows that camera's tile of the program.
-    const region = drawn && req.source !== undefined ? this.session.regionOfCamera(req.source, drawn) : drawn;
+    // A region drawn on one camera follows that camera's tile of the program (addMask places it).
+    const region = req.source === undefined ? drawn : undefined;
     const r = await this.addMask(
       {
         kind: req.kind,
@@ -132,13 +142,28 @@ export class LocalHandle {
 
   /** Lifts an open mask from now on; a standing mask cannot be lifted. */
   async lift(maskId: string, ctx: CommandContext): Promise<CommandResult> {
-    const existing = (this.session.program.masks ?? []).find((m) => m.id === maskId);
-    if (!existing) throw new CourtcastError('NOT_FOUND', `no mask ${maskId}`);
-    if (existing.end !== null) throw new CourtcastError('INVALID_TRANSITION', 'that mask has already ended');
+    // A mask drawn on a camera may have gone on in pieces (a switch moved it) or be parked.
+    const { masks = [], parked = [] } = this.session.program;
+    const pieces = [...masks, ...parked].filter((m) => m.id === maskId || m.of === maskId);
+    if (pieces.length === 0) throw new CourtcastError('NOT_FOUND', `no mask ${maskId}`);
+    const existing = pieces.find((m) => m.end === null);
+    if (!existing) throw new CourtcastError('INVALID_TRANSITION', 'that mask has already ended');
     if (existing.standing) throw new CourtcastError('INVALID_TRANSITION', `"${existing.standing}" is a standing mask the hearing requires; it cannot be lifted`);
     await this.d.gate.admit(this.id, 'lift');
     const { effectiveAt, saved } = this.session.maskAction({ type: 'lift', at: this.d.now(), maskId });
     const [persisted, recorded] = await Promise.all([saved, this.d.gate.record(this.id, { actor: ctx.actor, action: 'lift-mask', reason: ctx.reason ?? null, effectiveAt, params: { maskId } })]);
+    this.d.changed();
+    return { ...this.session.status(), persisted, recorded };
+  }
+
+  /**
+   * Switches a composed program to another layout or other cameras from now. It may show a
+   * camera the program did not, so it passes the gate as a command that adds exposure.
+   */
+  async switchArrangement(req: SwitchRequest, ctx: CommandContext): Promise<CommandResult> {
+    await this.d.gate.admit(this.id, 'switch');
+    const { effectiveAt, saved } = this.session.switchArrangement(req.layout, req.cameras);
+    const [persisted, recorded] = await Promise.all([saved, this.d.gate.record(this.id, { actor: ctx.actor, action: 'switch', reason: ctx.reason ?? null, effectiveAt, params: { layout: req.layout, cameras: [...req.cameras] } })]);
     this.d.changed();
     return { ...this.session.status(), persisted, recorded };
   }

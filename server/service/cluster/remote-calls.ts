@@ -4,6 +4,7 @@ import { HTTP_BROADCAST_COMMANDS } from '../../domain/commands.ts';
 import { CourtcastError } from '../../domain/errors.ts';
 import { maskCodec } from '../../domain/codecs.ts';
 import { maskIdSchema, maskRequestSchema } from '../../domain/mask-request.ts';
+import { switchRequestSchema } from '../../domain/switch-request.ts';
 import type { Hearing } from '../../domain/courts.ts';
 import { SHEDDABLE } from '../../domain/shedding.ts';
 import { ROLES } from '../../domain/users.ts';
@@ -42,6 +43,7 @@ export const remoteCallArgs = {
   command: z.object({ cmd: z.enum(HTTP_BROADCAST_COMMANDS), ctx }).strict(),
   mask: z.object({ req: maskRequestSchema, actor }).strict(),
   lift: z.object({ maskId: maskIdSchema, ctx }).strict(),
+  switch: z.object({ req: switchRequestSchema, ctx }).strict(),
   withdraw: z.object({ reason: z.string().min(1).max(2_000), by: principal.nullable() }).strict(),
   view: z.object({}).strict(),
   handover: z.object({ to: z.string().min(1).max(200) }).strict(),
@@ -81,6 +83,7 @@ export const remoteCallResults = {
   command: commandResult,
   mask: z.object({ mask, alreadyPublic: z.object({ start: z.string(), end: z.string() }).nullable(), status: commandResult }),
   lift: commandResult,
+  switch: commandResult,
   withdraw: nothing,
   view: z.object({ hearing, status: liveStatus, masks: z.array(mask).readonly(), encoderHealth: encoderHealth.nullable() }).nullable(),
   handover: nothing,
