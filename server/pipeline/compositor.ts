@@ -14,10 +14,13 @@ import { CompositeClock, type CompositeInput } from './composite-clock.ts';
 
 /** How long a switch waits for the compositor to get to it before it takes a new run instead. */
 const SWITCH_WAIT_MS = 3_000;
+/** How long a new run waits for a camera that has begun publishing to send its first media. */
+const MEDIA_WAIT_MS = 2_000;
 
 /** A running compositor: the cameras it reads in input order, stacked how, showing which tiles, switched through what. */
 interface RunningComposite {
   readonly run: number;
+  readonly startedAt: number;
   readonly inputs: readonly string[];
   readonly stack: readonly string[];
   tiles: readonly Tile[];
@@ -70,6 +73,11 @@ export interface CompositorOptions {
   readonly policy: RestartPolicy;
   readonly logger: Logger;
   readonly secrets?: () => readonly string[];
+  /**
+   * Whether the public sees no program picture now (the hearing not on the air): a new run then
+   * costs nothing anyone sees, so every camera that comes is taken in at once, ready to switch to.
+   */
+  readonly offAir?: () => boolean;
   /** Told once the compositor has stopped for good (its key can go). */
   readonly closed?: () => void;
   readonly now?: () => number;
@@ -154,7 +162,7 @@ export class Compositor {
     const zmqPort = this.zmqPort;
     if (zmqPort === null) throw new Error('no loopback port for the compositor’s commands yet');
     const stack = [...tiles.map((t) => t.source), ...this.shown.filter((n) => !tiles.some((t) => t.source === n))].filter((n) => this.shown.includes(n));
-    this.running = { run, inputs: this.shown, stack, tiles, clock, zmq: new ZmqCommandClient(zmqPort) };
+    this.running = { run, startedAt: at, inputs: this.shown, stack, tiles, clock, zmq: new ZmqCommandClient(zmqPort) };
     const spec = compositeSpec({
       cameras,
       tiles,
@@ -187,9 +195,13 @@ export class Compositor {
     return this.o.cameras.map((c) => c.name);
   }
 
-  /** Whether the program shows a camera or carries its sound now. */
+  /**
+   * Whether a camera that comes calls for a new run: the program shows it or carries its sound,
+   * or nobody sees the program now. One the program does not show is otherwise taken in by the
+   * switch that shows it (a new run then).
+   */
   needs(name: string): boolean {
-    return this.order.includes(name) || name === this.o.sound;
+    return this.order.includes(name) || name === this.o.sound || (this.o.offAir?.() ?? false);
   }
 
   /** The loopback port of the runs' zmq filter (one at a time; taken at the first start). */
@@ -243,7 +255,9 @@ export class Compositor {
     let [t, out]: (number | null)[] = [null, null];
     while (this.running === r && this.now() < deadline) {
       t = r.clock.firstAtOrAfter(at);
-      out = this.o.ingest.clockOf(this.o.programStream)?.latest ?? null;
+      // Only this run's program: an earlier run's stood on another timeline, and ended before this one began.
+      const published = this.o.ingest.clockOf(this.o.programStream);
+      out = published && (published.latestAt ?? 0) >= r.startedAt ? published.latest : null;
       if (t !== null && out !== null && out >= t - frameMs) return true;
       await new Promise((res) => setTimeout(res, 10));
     }
@@ -264,7 +278,11 @@ export class Compositor {
   }
 
   /** Composes again from now, with the cameras publishing now (one came or went). */
-  restart(): Promise<void> {
+  async restart(): Promise<void> {
+    // A camera is read from its first media on: one that has just begun publishing is waited for
+    // a moment, or the new run would leave it out.
+    const deadline = this.now() + MEDIA_WAIT_MS;
+    while (this.now() < deadline && this.o.cameras.some((c) => this.o.ingest.isPublishing(c.stream) && (this.o.ingest.clockOf(c.stream)?.latest ?? null) === null)) await new Promise((res) => setTimeout(res, 50));
     return this.supervisor.restartNow(true, 'a camera of the program came or went');
   }
 

@@ -8,7 +8,8 @@ import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { sourceStreamId } from '../../server/domain/courts.ts';
 import { layoutTiles, type Tile } from '../../server/domain/layouts.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
-import { TestEncoder } from '../support/encoder.ts';
+import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
+import { RtspCamera } from '../support/rtsp-camera.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { PublicFeed } from '../support/public-feed.ts';
 import { elapse, waitFor } from '../support/wait.ts';
@@ -42,11 +43,12 @@ async function soundSeconds(file: string): Promise<number> {
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
- * A hearing whose courtroom composes its program from its own feed and a bench camera: the public
- * sees both side by side, each tile its own camera, never before capture + D and nothing from
- * before the start, while the master stays the courtroom's own feed as it came.
+ * A hearing whose courtroom composes its program from its own feed and a bench camera, pushed, and
+ * a witness-box IP camera pulled over RTSP: the public sees the first two side by side, each tile
+ * its own camera, never before capture + D and nothing from before the start; the clerk switches
+ * the witness in and out; the master stays the courtroom's own feed as it came.
  */
-describe('a hearing whose program is composed from two cameras', () => {
+describe('a hearing whose program is composed from its cameras, two pushed and one pulled', () => {
   const D = 2_000;
   let s: TestServer;
   let dir = '';
@@ -69,19 +71,26 @@ describe('a hearing whose program is composed from two cameras', () => {
   const records: ReleaseRecord[] = [];
   let allGoneAt = 0;
   let switchRefused: Record<string, number> = {};
-  let toSingle = { sentAt: 0, answeredAt: 0 };
+  let toThree = { sentAt: 0, answeredAt: 0 };
   let toBoth = { sentAt: 0, answeredAt: 0 };
-  let switched: { seq: number; whole: number; room: number; bench: number; alone: { mean: number; spread: number }; beside: { mean: number; spread: number } }[] = [];
+  let switched: { seq: number; whole: number; room: number; large: number; witnessLower: { mean: number; spread: number } }[] = [];
   let switchEntries: unknown[] = [];
+  let witnessMaskStatus = 0;
+  // The witness box's IP camera, pulled over RTSP; its counters run twenty minutes of frames ahead.
+  let witness: RtspCamera | undefined;
+  const witnessEpoch = Date.now() - 1_200_000;
+  const witnessTimeOf = (c: number) => witnessEpoch + c * FRAME_MS;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'courtcast-composed-'));
     s = await startTestServer();
     const seeded = await seedHearing(s, { delaySeconds: D / 1000 });
     const room_ = `/api/courtrooms/${seeded.courtroomId}`;
-    const set = await s.api<{ sources: { name: string; streamKey?: string }[] }>('PUT', `${room_}/sources`, [{ name: 'bench', label: 'Bench' }]);
+    witness = await RtspCamera.start({ epoch: witnessEpoch, user: 'court', password: 'witness-pass' });
+    const witnessSource = { name: 'witness', label: 'Witness box', ingest: 'rtsp', camera: { url: witness.urlWith('court', 'witness-pass'), transport: 'tcp' } };
+    const set = await s.api<{ sources: { name: string; streamKey?: string }[] }>('PUT', `${room_}/sources`, [{ name: 'bench', label: 'Bench' }, witnessSource]);
     // What a layout may name, checked at the edge and against the courtroom's cameras.
-    refused.unknownCamera = (await s.api('PUT', `${room_}/program`, { layout: 'side-by-side', cameras: ['main', 'witness'] })).status;
+    refused.unknownCamera = (await s.api('PUT', `${room_}/program`, { layout: 'side-by-side', cameras: ['main', 'gallery'] })).status;
     refused.tooMany = (await s.api('PUT', `${room_}/program`, { layout: 'single', cameras: ['main', 'bench'] })).status;
     refused.twice = (await s.api('PUT', `${room_}/program`, { layout: 'side-by-side', cameras: ['bench', 'bench'] })).status;
     refused.sourceNamedMain = (await s.api('PUT', `${room_}/sources`, [{ name: 'main', label: 'Main' }])).status;
@@ -96,6 +105,9 @@ describe('a hearing whose program is composed from two cameras', () => {
     bench = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${set.body.sources[0]!.streamKey}`, 'flv', Date.now() - 600_000).start();
     encoders.push(bench);
     await waitFor(() => s.cc.ingest.isPublishing(seeded.courtroomId) && s.cc.ingest.isPublishing(sourceStreamId(seeded.courtroomId, 'bench')), 'both cameras', 20_000, 50);
+    // Opened, the hearing pulls the witness camera; the program does not show it yet, but reads it.
+    expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/open`, {})).status).toBe(200);
+    await waitFor(() => s.cc.ingest.isPublishing(sourceStreamId(seeded.courtroomId, 'witness')), 'the witness camera pulled', 20_000, 50);
     feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/180p/index.m3u8`).start(250);
     startedBefore = Date.now();
     expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/start`, {})).status).toBe(200);
@@ -130,7 +142,7 @@ describe('a hearing whose program is composed from two cameras', () => {
     const masks = `/api/hearings/${seeded.hearingId}/masks`;
     const band = { x: 0, y: 0, w: 1, h: 0.15 };
     maskRefused = {
-      notShown: (await s.api('POST', masks, { kind: 'black', source: 'witness', region: band, reason: 'test' })).status,
+      notShown: (await s.api('POST', masks, { kind: 'black', source: 'gallery', region: band, reason: 'test' })).status,
       noRegion: (await s.api('POST', masks, { kind: 'mute', source: 'main', reason: 'test' })).status,
       badName: (await s.api('POST', masks, { kind: 'black', source: 'Main!', region: band, reason: 'test' })).status,
     };
@@ -155,14 +167,15 @@ describe('a hearing whose program is composed from two cameras', () => {
       return back;
     }, 'the room camera in the clear again', 60_000, 1_000);
 
-    // The clerk switches to the bench camera alone, then back to both: a mask drawn on the bench
-    // camera's lower half goes with it. Each switch is timed between the request and its answer.
+    // The witness comes in: one large (the witness box's RTSP camera) and two small (the room, the
+    // bench), then back to the two side by side. A mask drawn on the witness camera's lower half
+    // before it is shown waits for it. Each switch is timed between the request and its answer.
     const lower = { x: 0, y: 0.5, w: 1, h: 0.5 };
-    const benchMask = await s.api<{ mask: { id: string } }>('POST', masks, { kind: 'black', source: 'bench', region: lower, reason: 'a document on the bench' });
-    expect(benchMask.status).toBe(201);
+    const witnessMask = await s.api<{ mask: { id: string } }>('POST', masks, { kind: 'black', source: 'witness', region: lower, reason: 'a protected witness' });
+    witnessMaskStatus = witnessMask.status;
     const switchUrl = `/api/hearings/${seeded.hearingId}/program/switch`;
     switchRefused = {
-      unknown: (await s.api('POST', switchUrl, { layout: 'single', cameras: ['witness'] })).status,
+      unknown: (await s.api('POST', switchUrl, { layout: 'single', cameras: ['gallery'] })).status,
       tooMany: (await s.api('POST', switchUrl, { layout: 'single', cameras: ['main', 'bench'] })).status,
       twice: (await s.api('POST', switchUrl, { layout: 'side-by-side', cameras: ['main', 'main'] })).status,
     };
@@ -172,9 +185,10 @@ describe('a hearing whose program is composed from two cameras', () => {
       expect(r.status).toBe(200);
       return { sentAt, answeredAt: Date.now() };
     };
-    toSingle = await timedSwitch('single', ['bench']);
+    toThree = await timedSwitch('one-plus-three', ['witness', 'main', 'bench']);
     await elapse(3_000);
     toBoth = await timedSwitch('side-by-side', ['main', 'bench']);
+    const large = { source: 'witness', x: 0, y: 0, w: 0.75, h: 0.75 };
     switched = await waitFor(async () => {
       await feed.poll();
       const out: typeof switched = [];
@@ -183,18 +197,18 @@ describe('a hearing whose program is composed from two cameras', () => {
         const res = await fetch(e.uri);
         if (res.status !== 200) continue;
         await writeFile(file, Buffer.from(await res.arrayBuffer()));
-        const [whole, left, right] = await Promise.all([{ source: 'bench', x: 0, y: 0, w: 1, h: 1 }, ...layoutTiles('side-by-side', ['main', 'bench'])].map((t) => tileCounters(file, t)));
-        // The bench camera's lower half, in each arrangement: alone, and in its tile beside the room's.
-        const [alone, beside] = await Promise.all([patchStats(file, { x: 0.1, y: 0.6, w: 0.8, h: 0.3 }), patchStats(file, { x: 0.55, y: 0.55, w: 0.4, h: 0.15 })]);
-        out.push(...whole!.map((w, k) => ({ seq: e.seq, whole: w, room: left![k] ?? 0, bench: right![k] ?? 0, alone: alone[k]!, beside: beside[k]! })));
+        const [whole, left, big] = await Promise.all([{ source: '', x: 0, y: 0, w: 1, h: 1 }, layoutTiles('side-by-side', ['main'])[0]!, large].map((t) => tileCounters(file, t)));
+        // The witness camera's lower half, in the large tile.
+        const lowerHalf = await patchStats(file, { x: 0.05, y: 0.45, w: 0.65, h: 0.25 });
+        out.push(...whole!.map((w, k) => ({ seq: e.seq, whole: w, room: left![k] ?? 0, large: big![k] ?? 0, witnessLower: lowerHalf[k]! })));
       }
       // Side by side again (the picture's top band black), the room camera a second past the switch back.
       const back = out.some((f) => f.whole === 0 && f.room > 0 && room.timeOf(f.room) > toBoth.answeredAt + 1_000 && room.timeOf(f.room) < Date.now());
       if (back) for (const seq of new Set(out.map((f) => f.seq))) seenSoFar.add(seq);
       return back && out;
-    }, 'the program switched to the bench camera alone and back to both', 60_000, 1_000);
+    }, 'the program switched to the witness with the others small, and back to two', 60_000, 1_000);
     switchEntries = (await s.api<{ action: string; params: unknown }[]>('GET', `/api/hearings/${seeded.hearingId}/audit`)).body.filter((e) => e.action === 'switch').map((e) => e.params);
-    expect((await s.api('POST', `${masks}/${benchMask.body.mask.id}/lift`, { reason: 'done' })).status).toBe(200);
+    expect((await s.api('POST', `${masks}/${witnessMask.body.mask.id}/lift`, { reason: 'done' })).status).toBe(200);
 
     // The courtroom's own camera, whose sound airs, is lost: its tile becomes its card, and the
     // program goes on with the bench camera and silence.
@@ -209,15 +223,17 @@ describe('a hearing whose program is composed from two cameras', () => {
       // Past the ten seconds a lost encoder's transcoder is given to work off its input.
       return out.some((e) => e.bench.some((c) => c > 15_000 && bench.timeOf(c) > lostAt + 12_000)) && out;
     }, 'the program twelve seconds past the loss', 60_000, 1_000);
-    // Then the bench camera too: with no camera left, the public gets the stand-by slate.
+    // Then the bench camera and the witness's too: with no camera left, the public gets the stand-by slate.
     await bench.kill();
+    await witness.close();
     allGoneAt = Date.now();
-    await waitFor(() => records.some((r) => r.outcome === 'standby'), 'the stand-by slate once every camera is gone', 30_000, 250);
+    await waitFor(() => records.some((r) => r.outcome === 'standby' && r.captureEnd > allGoneAt), 'the stand-by slate once every camera is gone', 30_000, 250);
   }, 150_000);
 
   afterAll(async () => {
     feed?.stop();
     for (const e of encoders) await e.kill();
+    await witness?.close();
     await s?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -259,7 +275,7 @@ describe('a hearing whose program is composed from two cameras', () => {
       expect(e.bench.filter((c) => c > 15_000).length, `entry ${e.seq}`).toBeGreaterThan(e.bench.length * 0.8);
       expect(e.soundSec, `entry ${e.seq}`).toBeGreaterThan((e.bench.length / 30) * 0.8);
     }
-    expect(records.filter((r) => r.outcome === 'standby' && r.captureStart < allGoneAt - 1_000).map((r) => `${r.seq}: ${r.reason}`)).toEqual([]);
+    expect(records.filter((r) => r.outcome === 'standby' && r.captureStart > lostAt && r.captureStart < allGoneAt - 1_000).map((r) => `${r.seq}: ${r.reason}`)).toEqual([]);
     const frames = afterLoss.flatMap((e) => e.bench.map((c, k) => ({ at: c > 15_000 ? bench.timeOf(c) : 0, room: e.room[k] ?? 0, corner: e.corner[k]! })));
     const late = frames.filter((f) => f.at > lostAt + 2_000);
     expect(late.length).toBeGreaterThan(20);
@@ -286,32 +302,30 @@ describe('a hearing whose program is composed from two cameras', () => {
     expect(maskEntry).toMatchObject({ drawnOn: { source: 'main', region: { x: 0, y: 0, w: 1, h: 0.15 } }, mask: { region: { x: 0, y: 0.25, w: 0.5 } } });
   });
 
-  it('switches layout and cameras at the frame captured at the command, with a mask drawn on a camera going with it', () => {
+  it('switches layout and cameras at the frame captured at the command, a mask drawn on a camera going on with it', () => {
     expect(switchRefused).toEqual({ unknown: 400, tooMany: 400, twice: 400 });
+    expect(witnessMaskStatus).toBe(201);
     expect(switchEntries).toEqual([
-      { layout: 'single', cameras: ['bench'] },
+      { layout: 'one-plus-three', cameras: ['witness', 'main', 'bench'] },
       { layout: 'side-by-side', cameras: ['main', 'bench'] },
     ]);
-    const alone = switched.filter((f) => f.whole > 15_000);
-    // Side by side, the picture's top band (where the bench's counter is when alone) is black.
-    const beside = switched.filter((f) => f.whole === 0 && f.room > 0 && f.bench > 15_000);
-    // Nothing of the room camera captured from the switch to the bench alone until the switch back.
-    const roomBetween = beside.filter((f) => room.timeOf(f.room) > toSingle.answeredAt && room.timeOf(f.room) < toBoth.sentAt - 300);
-    expect(roomBetween.map((f) => room.timeOf(f.room) - toSingle.answeredAt)).toEqual([]);
-    // The bench alone shows only what it captured after the first switch and before the second.
-    expect(alone.length).toBeGreaterThan(30);
-    for (const f of alone) {
-      expect(bench.timeOf(f.whole), 'a picture of the bench alone from before the switch').toBeGreaterThan(toSingle.sentAt - 300);
-      expect(bench.timeOf(f.whole), 'a picture of the bench alone from after the switch back').toBeLessThan(toBoth.answeredAt);
+    const now = Date.now();
+    const three = switched.filter((f) => f.large > 30_000 && witnessTimeOf(f.large) < now);
+    const beside = switched.filter((f) => f.whole === 0 && f.room > 0 && room.timeOf(f.room) < now);
+    // The witness in the large tile only from what it captured after the switch, until the switch back.
+    expect(three.length).toBeGreaterThan(30);
+    for (const f of three) {
+      expect(witnessTimeOf(f.large), 'the witness from before the switch').toBeGreaterThan(toThree.sentAt - 300);
+      expect(witnessTimeOf(f.large), 'the witness from after the switch back').toBeLessThan(toBoth.answeredAt);
     }
-    // Switched within a few frames of the command (what the switch changes is black meanwhile).
-    expect(Math.min(...alone.map((f) => bench.timeOf(f.whole))) - toSingle.answeredAt).toBeLessThan(1_000);
+    // Nothing side by side captured between the two.
+    const besideBetween = beside.filter((f) => room.timeOf(f.room) > toThree.answeredAt && room.timeOf(f.room) < toBoth.sentAt - 300);
+    expect(besideBetween.map((f) => room.timeOf(f.room) - toThree.answeredAt)).toEqual([]);
+    // Each switch within a few frames of the command (what a switch changes is black meanwhile).
+    expect(Math.min(...three.map((f) => witnessTimeOf(f.large))) - toThree.answeredAt).toBeLessThan(1_000);
     expect(Math.min(...beside.filter((f) => room.timeOf(f.room) > toBoth.sentAt).map((f) => room.timeOf(f.room))) - toBoth.answeredAt).toBeLessThan(1_000);
-    // The mask drawn on the bench camera's lower half covers it alone and in its tile.
-    for (const f of alone) expect(f.alone.mean, `bench alone at ${bench.timeOf(f.whole) - toSingle.answeredAt} ms`).toBeLessThan(20);
-    const besideAfter = beside.filter((f) => room.timeOf(f.room) > toBoth.answeredAt + 200);
-    expect(besideAfter.length).toBeGreaterThan(10);
-    for (const f of besideAfter) expect(f.beside.mean, `bench beside at ${bench.timeOf(f.bench) - toBoth.answeredAt} ms`).toBeLessThan(20);
+    // The mask drawn on the witness camera before it was shown covers its lower half in the large tile.
+    for (const f of three) expect(f.witnessLower.mean, `the witness at ${witnessTimeOf(f.large) - toThree.answeredAt} ms`).toBeLessThan(20);
   });
 
   it('keeps the master as the courtroom’s own feed came, not the composition', () => {

@@ -81,7 +81,14 @@ export class RtspCamera {
     return [...this.players].filter((p) => p.playing).length;
   }
 
-  async close(): Promise<void> {
+  private closing: Promise<void> | null = null;
+
+  /** Stops the camera; a second call waits for the first. */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
     this.source?.kill('SIGKILL');
     for (const p of this.players) p.socket.destroy();
     for (const t of this.tracks) t.close();

@@ -141,7 +141,7 @@ function rtspRelay(camera: CameraSource, publishUrl: string): (progressFile: str
  * publishes the program into this node's ingest under a key minted for the hearing, at the top
  * rung's size (at least 360 lines, so a small tile stays legible).
  */
-function programCompositor(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, slates: SlateSource, arrangement: Arrangement | null): Compositor | null {
+function programCompositor(o: HearingFactoryOptions, hearing: Hearing, room: Courtroom, slates: SlateSource, arrangement: Arrangement | null, offAir: () => boolean): Compositor | null {
   if (!room.program || !arrangement || !o.internalKeys) return null;
   const keys = o.internalKeys;
   const stream = programStreamId(room.id);
@@ -171,6 +171,7 @@ function programCompositor(o: HearingFactoryOptions, hearing: Hearing, room: Cou
     logger: o.logger,
     secrets: () => o.ingest.secrets,
     closed: () => keys.revoke(stream),
+    offAir,
   });
   return compositor;
 }
@@ -181,7 +182,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
   // A composed program starts as the courtroom lays it out, or as a clerk last switched it.
   const restored = restore?.program ?? emptyProgram(now());
   const program: BroadcastProgram = room.program && !restored.arrangements?.length ? { ...restored, arrangements: [{ at: restored.lastActionAt, layout: room.program.layout, cameras: [...room.program.cameras] }] } : restored;
-  const compositor = programCompositor(o, hearing, room, slates, program.arrangements?.at(-1) ?? null);
+  const compositor = programCompositor(o, hearing, room, slates, program.arrangements?.at(-1) ?? null, () => session.program.phase !== 'on-air');
   const pipeline = new HearingPipeline({
     hearingId: hearing.id,
     ffmpegPath: o.ffmpegPath,
