@@ -69,3 +69,29 @@ export function moveCameraMasks(masks: readonly Mask[], parked: readonly Mask[],
   }
   return { masks: out, parked: parkedOut };
 }
+
+/**
+ * A mask drawn on a camera, placed on the program over its whole interval: one piece per
+ * arrangement in force over part of it, over the camera's tile in that arrangement (none where it
+ * was not shown), the first keeping the mask's id, the others `<id>~<instant>` with `of` naming it.
+ * A piece still open under an arrangement that does not show the camera is parked (no region). A
+ * retroactive mask reaching back over a switch thus covers the camera where it was before it, too.
+ * `arrangements` oldest first. Pure.
+ */
+export function placeCameraMask(mask: Mask & { readonly on: NonNullable<Mask['on']> }, arrangements: readonly Arrangement[]): Mask[] {
+  const out: Mask[] = [];
+  arrangements.forEach((a, k) => {
+    const next = arrangements[k + 1];
+    const from = Math.max(mask.start, k === 0 ? mask.start : a.at);
+    const to = next ? (mask.end === null ? next.at : Math.min(mask.end, next.at)) : mask.end;
+    if (to !== null && to <= from) return;
+    const region = regionOnProgram(mask.on.source, mask.on.region, tilesOf(a));
+    // Over a finished part where the camera was not shown, nothing of it aired: nothing to cover.
+    if (!region && to !== null) return;
+    const { region: _r, ...rest } = mask;
+    const first = out.length === 0;
+    const piece: Mask = { ...rest, ...(first ? {} : { id: `${mask.id}~${from}`, of: mask.id }), start: from, end: next ? to : mask.end, ...(next && to !== mask.end ? { exactEnd: false } : {}), ...(region ? { region } : {}) };
+    out.push(piece);
+  });
+  return out;
+}

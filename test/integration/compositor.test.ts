@@ -313,7 +313,7 @@ describe('a hearing whose program is composed from its cameras, two pushed and o
     const three = switched.filter((f) => f.large > 30_000 && witnessTimeOf(f.large) < now);
     const beside = switched.filter((f) => f.whole === 0 && f.room > 0 && room.timeOf(f.room) < now);
     // The witness in the large tile only from what it captured after the switch, until the switch back.
-    expect(three.length).toBeGreaterThan(30);
+    expect(three.length, `what the large tile read, side by side aside: ${JSON.stringify(switched.filter((f) => f.whole !== 0).map((f) => f.large))}`).toBeGreaterThan(30);
     for (const f of three) {
       expect(witnessTimeOf(f.large), 'the witness from before the switch').toBeGreaterThan(toThree.sentAt - 300);
       expect(witnessTimeOf(f.large), 'the witness from after the switch back').toBeLessThan(toBoth.answeredAt);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changedRegions, moveCameraMasks, tilesOf } from '../../server/domain/arrangements.ts';
+import { changedRegions, moveCameraMasks, placeCameraMask, tilesOf } from '../../server/domain/arrangements.ts';
 import { policyOf } from '../../server/domain/commands.ts';
 import { applyAction, emptyProgram, type BroadcastProgram, type ProgramAction } from '../../server/domain/program.ts';
 import type { Mask } from '../../server/domain/masks.ts';
@@ -67,5 +67,26 @@ describe('switching a composed program', () => {
     const still = onWitness(tilesOf(opening));
     const moved = moveCameraMasks([program, still], [], tilesOf({ layout: 'one-plus-three', cameras: ['bench', 'witness'] }), 9_000);
     expect(moved).toEqual({ masks: [program, still], parked: [] });
+  });
+
+  it('places a retroactive mask drawn on a camera on its tile in each arrangement its interval reaches back over', () => {
+    const arrangements = [
+      { at: 0, layout: 'side-by-side' as const, cameras: ['main', 'witness'] },
+      { at: 10_000, layout: 'single' as const, cameras: ['main'] },
+      { at: 20_000, layout: 'single' as const, cameras: ['witness'] },
+    ];
+    const mask: Mask = { id: 'mk_r', kind: 'blur', region: band, on: { source: 'witness', region: band }, start: 5_000, end: null };
+    // Beside the room, then not shown (nothing to cover), then alone and still open.
+    expect(placeCameraMask({ ...mask, on: mask.on! }, arrangements)).toEqual([
+      { ...mask, start: 5_000, end: 10_000, exactEnd: false, region: { x: 0.5, y: 0.25, w: 0.5, h: 0.1 } },
+      { ...mask, id: 'mk_r~20000', of: 'mk_r', start: 20_000, end: null, region: band },
+    ]);
+    // Ending while the witness was not shown: only the part beside the room.
+    expect(placeCameraMask({ ...mask, on: mask.on!, end: 15_000, exactEnd: true }, arrangements)).toEqual([{ ...mask, start: 5_000, end: 10_000, exactEnd: false, region: { x: 0.5, y: 0.25, w: 0.5, h: 0.1 } }]);
+    // Open while the layout does not show the camera: parked, no place on the picture.
+    const parked = placeCameraMask({ ...mask, on: mask.on!, start: 12_000 }, arrangements.slice(0, 2));
+    expect(parked).toHaveLength(1);
+    expect(parked[0]!.region).toBeUndefined();
+    expect(parked[0]).toMatchObject({ id: 'mk_r', start: 12_000, end: null });
   });
 });

@@ -6,6 +6,7 @@ import type { Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
 import type { MaskRequest } from '../../domain/mask-request.ts';
 import type { SwitchRequest } from '../../domain/switch-request.ts';
+import { placeCameraMask } from '../../domain/arrangements.ts';
 import { mintMask, type Mask, type NewMask, type Region } from '../../domain/masks.ts';
 import type { Span } from '../../domain/program.ts';
 import type { Principal } from '../../domain/users.ts';
@@ -111,10 +112,14 @@ export class LocalHandle {
     const mask = standing ? { ...placed, standing } : placed;
     const released = this.session.releasedUntil;
     const alreadyPublic = mask.start < released ? { start: mask.start, end: Math.min(released, mask.end ?? released) } : null;
-    const { saved } = this.session.maskAction({ type: 'mask', at: now, mask });
-    const [persisted, recorded] = await Promise.all([saved, this.d.gate.record(this.id, { actor: ctx.actor, action: 'mask', reason: ctx.reason ?? null, effectiveAt: mask.start, params: { mask: { ...mask }, alreadyPublic, ...(drawnOn ? { drawnOn } : {}) } })]);
+    // On a composed program, a camera's mask lies on its tile in each arrangement over its interval.
+    const arrangements = this.session.program.arrangements;
+    const pieces = mask.on && arrangements?.length ? placeCameraMask({ ...mask, on: mask.on }, arrangements) : [mask];
+    let saved: Promise<boolean> = Promise.resolve(true);
+    for (const piece of pieces) saved = this.session.maskAction({ type: 'mask', at: now, mask: piece }).saved;
+    const [persisted, recorded] = await Promise.all([saved, this.d.gate.record(this.id, { actor: ctx.actor, action: 'mask', reason: ctx.reason ?? null, effectiveAt: mask.start, params: { mask: { ...(pieces[0] ?? mask) }, alreadyPublic, ...(drawnOn ? { drawnOn } : {}), ...(pieces.length > 1 ? { pieces: pieces.slice(1) } : {}) } })]);
     this.d.changed();
-    return { mask, alreadyPublic, status: { ...this.session.status(), persisted, recorded } };
+    return { mask: pieces[0] ?? mask, alreadyPublic, status: { ...this.session.status(), persisted, recorded } };
   }
 
   /** A clerk's mask request as the edges receive it: a preset resolved, times read, times answered as ISO. */
