@@ -2,6 +2,7 @@
 // It talks to the staff API over HTTP and to the control channel over Socket.IO.
 /* global Hls, io */
 import { renderGovernance } from './governance.js';
+import { renderProgram, wireProgram } from './program.js';
 import { dateTime, label, loadLanguage, t, timeOfDay } from './i18n.js';
 import { gathered } from './webrtc.js';
 import { $, apiCaller, forgetSession, session, wireSignIn } from './session.js';
@@ -196,6 +197,7 @@ function render(st) {
   $('cut').disabled = !may('cut');
   renderAudit(st.audit);
   renderMasks(st);
+  renderProgram(st);
   renderHealth(st);
   if (first || (!previewRtc && (!previewHls || Date.now() >= whepRetryAt) && (st.previewUrl || st.encoderHealth?.connected))) attachPlayers(st);
 }
@@ -419,6 +421,18 @@ $('cut').addEventListener('click', pressCut);
 document.addEventListener('keydown', (e) => {
   if ($('hearing-view').hidden || e.target instanceof HTMLInputElement || e.repeat) return;
   if (e.key === 'x' || e.key === 'X') { e.preventDefault(); pressCut(); }
+});
+
+// ---------- the composed program ----------
+
+wireProgram((payload, done) => {
+  if (!socket?.connected || !current) return banner(message('TIMEOUT'));
+  socket.timeout(10_000).emit('switch', { hearingId: current.id, idempotencyKey: crypto.randomUUID(), ...payload }, (err, ack) => {
+    if (err) return banner(message('TIMEOUT'));
+    if (!ack.ok) return banner(failure(ack.error));
+    done();
+    render(ack.state);
+  });
 });
 
 // ---------- masks ----------

@@ -270,6 +270,7 @@ export class ControlChannel {
       encoderHealth: view?.encoderHealth ?? null,
       audit,
       masks: view?.masks ?? [],
+      arrangement: view?.arrangement ?? null,
       presets,
       previewUrl: live ? `/api/hearings/${id}/preview/index.m3u8` : null,
       serverTime: new Date(this.now()).toISOString(),

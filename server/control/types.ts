@@ -8,6 +8,7 @@ import type { CommandPayload, JoinPayload, LiftPayload, MaskPayload, SwitchPaylo
 import type { Principal, RevocationCause } from '../domain/users.ts';
 import type { TokenClaims } from '../service/identity/tokens.ts';
 import type { EncoderHealth } from '../service/broadcast/broadcasts.ts';
+import type { ProgramArrangement } from '../service/broadcast/live-hearing.ts';
 import type { LiveStatus } from '../service/broadcast/live-hearing.ts';
 
 /** A failed command: a stable code and a sentence a clerk can read under stress. */
@@ -47,6 +48,8 @@ export interface ConsoleState {
   readonly audit: readonly AuditEntry[];
   /** Masks of the live hearing: active (open), ended, and retroactive. */
   readonly masks: readonly Mask[];
+  /** A composed program's layout, the cameras in its tiles and those it may switch to; null otherwise. */
+  readonly arrangement: ProgramArrangement | null;
   /** The courtroom's mask presets. */
   readonly presets: readonly MaskPreset[];
   /** Where the clerk's undelayed preview plays from (authenticated). */

@@ -64,6 +64,13 @@ export interface ProgramSwitcher {
   switchTo(layout: Layout, shown: readonly string[], at: number): Promise<number>;
 }
 
+/** What a console shows of a composed program: its layout, the cameras in its tiles, and those it may switch to. */
+export interface ProgramArrangement {
+  readonly layout: Layout;
+  readonly cameras: readonly string[];
+  readonly available: readonly string[];
+}
+
 /** Longest the transcoder may run after an end to produce what was captured before it, unless configured. */
 const DRAIN_LIMIT_MS = 60_000;
 /**
@@ -378,6 +385,13 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
       (err: unknown) => this.o.logger.error({ hearingId: this.hearing.id, err }, 'the compositor did not switch; what the switch changes stays covered'),
     );
     return { program: this.programState, effectiveAt: switched, saved: this.save() };
+  }
+
+  /** A composed program's arrangement now and the cameras a switch may show; null for the courtroom's own feed. */
+  get arrangement(): ProgramArrangement | null {
+    const now = this.programState.arrangements?.at(-1);
+    const compositor = this.o.compositor;
+    return now && compositor ? { layout: now.layout, cameras: now.cameras, available: compositor.cameras } : null;
   }
 
   /** Live slots follow the masks a switch ended and began (an optimisation the gate proves per segment). */

@@ -11,7 +11,7 @@ import { mintMask, type Mask, type NewMask, type Region } from '../../domain/mas
 import type { Span } from '../../domain/program.ts';
 import type { Principal } from '../../domain/users.ts';
 import type { CommandGate } from './command-gate.ts';
-import type { LiveHearing, LiveStatus } from './live-hearing.ts';
+import type { LiveHearing, LiveStatus, ProgramArrangement } from './live-hearing.ts';
 import { readPreview, type PreviewPiece } from './preview.ts';
 import type { Registry } from '../court/registry.ts';
 import type { PreviewTarget } from '../cluster/remote-calls.ts';
@@ -52,6 +52,8 @@ export interface LiveView {
   readonly status: LiveStatus;
   readonly masks: readonly Mask[];
   readonly encoderHealth: EncoderHealth | null;
+  /** A composed program's arrangement; null when the program is the courtroom's own feed. */
+  readonly arrangement: ProgramArrangement | null;
 }
 
 /** What a handle needs besides the live hearing. */
@@ -194,7 +196,7 @@ export class LocalHandle {
 
   /** What consoles and public pages show of it. */
   view(): LiveView {
-    return { hearing: this.session.hearing, status: this.session.status(), masks: this.session.program.masks ?? [], encoderHealth: this.d.encoderHealth() };
+    return { hearing: this.session.hearing, status: this.session.status(), masks: this.session.program.masks ?? [], encoderHealth: this.d.encoderHealth(), arrangement: this.session.arrangement };
   }
 
   /** The clerk's undelayed preview (the master as ingested); null when it has nothing yet. */

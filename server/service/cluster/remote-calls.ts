@@ -5,6 +5,7 @@ import { CourtcastError } from '../../domain/errors.ts';
 import { maskCodec } from '../../domain/codecs.ts';
 import { maskIdSchema, maskRequestSchema } from '../../domain/mask-request.ts';
 import { switchRequestSchema } from '../../domain/switch-request.ts';
+import { LAYOUTS } from '../../domain/layouts.ts';
 import type { Hearing } from '../../domain/courts.ts';
 import { SHEDDABLE } from '../../domain/shedding.ts';
 import { ROLES } from '../../domain/users.ts';
@@ -77,6 +78,7 @@ const mask = maskCodec;
 const hearingShape = z.looseObject({ id: z.string(), courtId: z.string(), courtroomId: z.string(), delaySeconds: z.number(), isPublic: z.boolean(), status: z.string() });
 const hearing = z.custom<Hearing>((v) => hearingShape.safeParse(v).success, 'not a hearing');
 const encoderHealth = z.object({ connected: z.boolean(), kbps: z.number().nullable(), fps: z.number().nullable(), width: z.number().nullable(), height: z.number().nullable() });
+const arrangement = z.object({ layout: z.enum(LAYOUTS), cameras: z.array(z.string()).readonly(), available: z.array(z.string()).readonly() });
 const nothing = z.unknown().transform((): void => undefined);
 
 export const remoteCallResults = {
@@ -85,7 +87,8 @@ export const remoteCallResults = {
   lift: commandResult,
   switch: commandResult,
   withdraw: nothing,
-  view: z.object({ hearing, status: liveStatus, masks: z.array(mask).readonly(), encoderHealth: encoderHealth.nullable() }).nullable(),
+  // A node from before switching says nothing of the arrangement.
+  view: z.object({ hearing, status: liveStatus, masks: z.array(mask).readonly(), encoderHealth: encoderHealth.nullable(), arrangement: arrangement.nullable().default(null) }).nullable(),
   handover: nothing,
   preview: z.object({ contentType: z.enum(['application/vnd.apple.mpegurl', 'video/mp2t']), encoding: z.enum(['utf8', 'base64']), body: z.string() }).nullable(),
 } satisfies { readonly [Op in keyof typeof remoteCallArgs]: z.ZodType };
