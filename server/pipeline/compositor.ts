@@ -207,12 +207,17 @@ export class Compositor {
   /** The loopback port of the runs' zmq filter (one at a time; taken at the first start). */
   private zmqPort: number | null = null;
 
+  private closed = false;
+  private stopped = false;
+
   start(): void {
+    this.stopped = false;
     if (this.zmqPort !== null) return void this.supervisor.enable();
     void freeLoopbackPort().then(
       (port) => {
         this.zmqPort = port;
-        this.supervisor.enable();
+        // Closed or stopped meanwhile: the next start enables it.
+        if (!this.closed && !this.stopped) this.supervisor.enable();
       },
       (err: unknown) => this.o.logger.error({ hearingId: this.o.hearingId, err }, 'no loopback port for the compositor'),
     );
@@ -274,6 +279,7 @@ export class Compositor {
 
   /** Stops composing (no camera of the program publishes) until started again. */
   stop(): Promise<void> {
+    this.stopped = true;
     return this.supervisor.disable();
   }
 
@@ -287,6 +293,7 @@ export class Compositor {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.running?.zmq.close();
     this.running = null;
     await this.supervisor.close();
