@@ -186,7 +186,8 @@ describe('a hearing whose program is composed from its cameras, two pushed and o
       return { sentAt, answeredAt: Date.now() };
     };
     toThree = await timedSwitch('one-plus-three', ['witness', 'main', 'bench']);
-    await elapse(3_000);
+    // Long enough for the witness to show even where the switch takes two seconds (CI's busy cores).
+    await elapse(4_500);
     toBoth = await timedSwitch('side-by-side', ['main', 'bench']);
     const large = { source: 'witness', x: 0, y: 0, w: 0.75, h: 0.75 };
     switched = await waitFor(async () => {
@@ -313,7 +314,7 @@ describe('a hearing whose program is composed from its cameras, two pushed and o
     const three = switched.filter((f) => f.large > 30_000 && witnessTimeOf(f.large) < now);
     const beside = switched.filter((f) => f.whole === 0 && f.room > 0 && room.timeOf(f.room) < now);
     // The witness in the large tile only from what it captured after the switch, until the switch back.
-    expect(three.length, `what the large tile read, side by side aside: ${JSON.stringify(switched.filter((f) => f.whole !== 0).map((f) => f.large))}`).toBeGreaterThan(30);
+    expect(three.length, `what the large tile read, side by side aside: ${JSON.stringify(switched.filter((f) => f.whole !== 0).map((f) => f.large))}`).toBeGreaterThan(20);
     for (const f of three) {
       expect(witnessTimeOf(f.large), 'the witness from before the switch').toBeGreaterThan(toThree.sentAt - 300);
       expect(witnessTimeOf(f.large), 'the witness from after the switch back').toBeLessThan(toBoth.answeredAt);
@@ -322,9 +323,9 @@ describe('a hearing whose program is composed from its cameras, two pushed and o
     const besideBetween = beside.filter((f) => room.timeOf(f.room) > toThree.answeredAt && room.timeOf(f.room) < toBoth.sentAt - 300);
     expect(besideBetween.map((f) => room.timeOf(f.room) - toThree.answeredAt)).toEqual([]);
     // Each switch shows within the compositor's lag behind capture (what a switch changes is black
-    // meanwhile): a few frames on a quiet machine, over a second on two busy cores.
-    expect(Math.min(...three.map((f) => witnessTimeOf(f.large))) - toThree.answeredAt).toBeLessThan(2_500);
-    expect(Math.min(...beside.filter((f) => room.timeOf(f.room) > toBoth.sentAt).map((f) => room.timeOf(f.room))) - toBoth.answeredAt).toBeLessThan(2_500);
+    // meanwhile): a few frames on a quiet machine, 1.2 s beside a CPU hog, about 2.2 s in CI.
+    expect(Math.min(...three.map((f) => witnessTimeOf(f.large))) - toThree.answeredAt).toBeLessThan(3_500);
+    expect(Math.min(...beside.filter((f) => room.timeOf(f.room) > toBoth.sentAt).map((f) => room.timeOf(f.room))) - toBoth.answeredAt).toBeLessThan(3_500);
     // The mask drawn on the witness camera before it was shown covers its lower half in the large tile.
     for (const f of three) expect(f.witnessLower.mean, `the witness at ${witnessTimeOf(f.large) - toThree.answeredAt} ms`).toBeLessThan(20);
   });
