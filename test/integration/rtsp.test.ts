@@ -103,11 +103,12 @@ describe('RTSP: an IP camera pulled, its credentials kept secret', () => {
     // media sent just before a start may air, by that much. Its tail is the machine's load (p95
     // 224 and 481 ms in CI beside a composed hearing's FFmpegs), which a test does not time; the
     // typical passage and the first second's are held. Before the relay stopped buffering while it
-    // probed the camera, its first second came in a burst up to 1.2 s later than the rest.
+    // probed the camera, its first second came in a burst up to 1.2 s later than the rest; load
+    // alone has put it 398 ms later (CI, beside the three-camera composed hearing).
     const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     expect(sorted[0]).toBeGreaterThanOrEqual(0);
     expect(median(datedAfterSent)).toBeLessThan(200);
-    expect(median(datedAfterSent.slice(0, 30)) - median(datedAfterSent)).toBeLessThan(300);
+    expect(median(datedAfterSent.slice(0, 30)) - median(datedAfterSent)).toBeLessThan(600);
   });
 
   it('pulls a camera that hung again, and airs it again', () => {
