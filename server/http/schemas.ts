@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { switchRequestFields, switchRules } from '../domain/switch-request.ts';
 import { HTTP_BROADCAST_COMMANDS } from '../domain/commands.ts';
 import { CASE_TYPES, COURT_LANGUAGES, INGEST_PROTOCOLS, MAIN_CAMERA, MAX_SOURCES, PRIVACY_GROUNDS, SOURCE_NAME, SOURCE_PROTOCOLS } from '../domain/courts.ts';
-import { LAYOUTS, layoutCapacity } from '../domain/layouts.ts';
 import { isRegionKind, maskPolicy, STANDING_MASK_KINDS } from '../domain/masks.ts';
 import { BROADCAST_SCOPES, OBJECTORS } from '../domain/governance.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
@@ -82,15 +81,7 @@ export const sourcesBody = z
  * (the courtroom's own feed) or its sources' names, each once, no more than the layout has tiles;
  * the sound is one of them. Whether the sources exist is the registry's to check.
  */
-export const programBody = z
-  .object({
-    layout: z.enum(LAYOUTS),
-    cameras: z.array(z.string().regex(SOURCE_NAME, 'a camera is `main` or a source name')).min(1),
-    sound: z.string().regex(SOURCE_NAME).default(MAIN_CAMERA),
-  })
-  .strict()
-  .refine((b) => new Set(b.cameras).size === b.cameras.length, { message: 'each camera at most once', path: ['cameras'] })
-  .refine((b) => b.cameras.length <= layoutCapacity(b.layout), { message: 'more cameras than the layout has tiles', path: ['cameras'] })
+export const programBody = switchRules(z.object({ ...switchRequestFields, sound: z.string().regex(SOURCE_NAME).default(MAIN_CAMERA) }).strict())
   .refine((b) => b.sound === MAIN_CAMERA || b.cameras.includes(b.sound), { message: 'the sound comes from the courtroom feed or a camera in the layout', path: ['sound'] });
 
 /** A ground for privacy; "other" must say what. */

@@ -121,9 +121,6 @@ export class Compositor {
     return this.clocks.get(this.currentRun) ?? null;
   }
 
-  /** The cameras the current run reads (those that were publishing when it started). */
-  shown: readonly string[] = [];
-
   /** The arrangement in force: the layout and the cameras in its tiles. */
   get arrangement(): { readonly layout: Layout; readonly cameras: readonly string[] } {
     return { layout: this.layout, cameras: this.order };
@@ -150,10 +147,10 @@ export class Compositor {
       cameras.push({ source: c.name, offsetSec: offsetMs / 1000, input: { url: input.url, options: [...(cameras.length === 0 ? ['-copyts'] : []), ...input.options] } });
       inputs.push({ clock, offsetMs });
     }
-    this.shown = cameras.map((c) => c.source);
+    const reads = cameras.map((c) => c.source);
     const tiles = layoutTiles(this.layout, this.order);
     // Retried after the policy's delay (see Supervisor): a camera may publish by then.
-    if (!tiles.some((t) => this.shown.includes(t.source))) throw new Error('no camera the program shows is publishing');
+    if (!tiles.some((t) => reads.includes(t.source))) throw new Error('no camera the program shows is publishing');
     const clock = new CompositeClock(inputs);
     this.clocks.set(run, clock);
     this.currentRun = run;
@@ -161,8 +158,8 @@ export class Compositor {
     mkdirSync(dir, { recursive: true });
     const zmqPort = this.zmqPort;
     if (zmqPort === null) throw new Error('no loopback port for the compositor’s commands yet');
-    const stack = [...tiles.map((t) => t.source), ...this.shown.filter((n) => !tiles.some((t) => t.source === n))].filter((n) => this.shown.includes(n));
-    this.running = { run, startedAt: at, inputs: this.shown, stack, tiles, clock, zmq: new ZmqCommandClient(zmqPort) };
+    const stack = [...tiles.map((t) => t.source), ...reads.filter((n) => !tiles.some((t) => t.source === n))].filter((n) => reads.includes(n));
+    this.running = { run, startedAt: at, inputs: reads, stack, tiles, clock, zmq: new ZmqCommandClient(zmqPort) };
     const spec = compositeSpec({
       cameras,
       tiles,

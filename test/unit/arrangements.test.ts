@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { changedRegions, moveCameraMasks, placeCameraMask, tilesOf } from '../../server/domain/arrangements.ts';
 import { policyOf } from '../../server/domain/commands.ts';
-import { applyAction, emptyProgram, type BroadcastProgram, type ProgramAction } from '../../server/domain/program.ts';
+import { applyAction, emptyProgram } from '../../server/domain/program.ts';
 import type { Mask } from '../../server/domain/masks.ts';
-
-function run(program: BroadcastProgram, ...actions: ProgramAction[]): BroadcastProgram {
-  return actions.reduce((p, a) => {
-    const r = applyAction(p, a);
-    if (!r.ok) throw new Error(r.error.message);
-    return r.program;
-  }, program);
-}
+import { programAfter as run } from '../support/program.ts';
 
 const band = { x: 0, y: 0, w: 1, h: 0.2 };
 /** A blur drawn on the witness camera's top band, where a one-plus-three puts the witness second. */

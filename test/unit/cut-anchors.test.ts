@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { applyAction, emptyProgram, slateWindows, type BroadcastProgram, type ProgramAction } from '../../server/domain/program.ts';
+import { slateWindows } from '../../server/domain/program.ts';
 import { cutAnchors } from '../../server/delay/render-plan.ts';
 import { IngestClock } from '../../server/ingest/ingest-clock.ts';
 import { dateSegment } from '../../server/pipeline/capture-dating.ts';
 import { soundBeyondProgram } from '../../recorder/sound-exposure.ts';
+import { programOf as run } from '../support/program.ts';
 
 const FRAME = 1000 / 30;
-
-function run(...actions: ProgramAction[]): BroadcastProgram {
-  return actions.reduce((p, a) => {
-    const r = applyAction(p, a);
-    if (!r.ok) throw new Error(r.error.message);
-    return r.program;
-  }, emptyProgram(0));
-}
 
 /**
  * A two-second segment from media 10 s whose start, and the 100 ms before it, reached us in one burst 80 ms late (the
