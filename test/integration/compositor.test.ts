@@ -273,7 +273,10 @@ describe('a hearing whose program is composed from its cameras, two pushed and o
   it('shows a lost camera as its “camera unavailable” tile within two seconds, not a stand-by slate: the other camera goes on, and so does the sound, silent', () => {
     // No stand-by slate: every entry after the loss carries the bench camera, and sound throughout.
     for (const e of afterLoss) {
-      expect(e.bench.filter((c) => c > 15_000).length, `entry ${e.seq}`).toBeGreaterThan(e.bench.length * 0.8);
+      // Should it fail: what the entry showed, and what the delay line said it released.
+      const r = records.find((x) => x.seq === e.seq);
+      const what = JSON.stringify({ frames: e.bench.length, bench: [...new Set(e.bench)].slice(0, 8), room: [...new Set(e.room)].slice(0, 8), corner: e.corner[0], released: r && { outcome: r.outcome, reason: r.reason, run: r.run, masked: r.masked, spliced: r.spliced, capture: [r.captureStart - lostAt, r.captureEnd - lostAt] } });
+      expect(e.bench.filter((c) => c > 15_000).length, `entry ${e.seq}: ${what}`).toBeGreaterThan(e.bench.length * 0.8);
       expect(e.soundSec, `entry ${e.seq}`).toBeGreaterThan((e.bench.length / 30) * 0.8);
     }
     expect(records.filter((r) => r.outcome === 'standby' && r.captureStart > lostAt && r.captureStart < allGoneAt - 1_000).map((r) => `${r.seq}: ${r.reason}`)).toEqual([]);
