@@ -62,6 +62,9 @@ interface GapMarker {
 
 type Pending = PendingSegment | GapMarker;
 const isGap = (p: Pending): p is GapMarker => 'gap' in p;
+
+/** How long past a missing segment's due time a slate waits, by default: a transcoder's hiccups. */
+export const GAP_GRACE_MS = 1_500;
 const filesOf = (p: Pending): string[] => (isGap(p) ? [] : Object.values(p.files));
 
 /**
@@ -203,7 +206,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
       this.queue(isGap(next) ? this.gapSlate(program, next.captureStart) : this.decideSegment(next, program));
     }
     // Media is late (encoder lost, FFmpeg restarting): the public gets a slate rather than a stall.
-    const grace = this.o.gapGraceMs ?? 1500;
+    const grace = this.o.gapGraceMs ?? GAP_GRACE_MS;
     while (due - this.releasedUntilMs >= this.segmentMs + grace) {
       this.queue(this.gapSlate(program));
     }

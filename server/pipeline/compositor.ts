@@ -16,6 +16,25 @@ import { CompositeClock, type CompositeInput } from './composite-clock.ts';
 const SWITCH_WAIT_MS = 3_000;
 /** How long a new run waits for a camera that has begun publishing to send its first media. */
 const MEDIA_WAIT_MS = 2_000;
+/**
+ * How long a camera may send nothing before the compositor stops waiting for it: its read ends and
+ * its tile shows its card. Every frame of the program waits for every camera's, so a camera that
+ * hangs with its connection open holds the whole picture back this long (it is within the two
+ * seconds the card is due, and well inside the shortest delay).
+ */
+export const CAMERA_READ_TIMEOUT_MS = 1_500;
+/** How often the compositor looks for a camera whose read ended and that sends again. */
+const RETAKE_POLL_MS = 250;
+
+/**
+ * The camera an FFmpeg error line names by its input's URL (`<url>?token=***: <error>` or
+ * `<url>: <error>`), or null. One camera's URL may begin another's (`…/courtroom-x` and
+ * `…/courtroom-x.bench`): the URL must end where the line's does. Pure.
+ */
+export function inputNamedIn(line: string, urls: ReadonlyMap<string, string>): string | null {
+  for (const [name, url] of urls) if (line.startsWith(url) && '?:'.includes(line[url.length] ?? '-')) return name;
+  return null;
+}
 
 /** A running compositor: the cameras it reads in input order, stacked how, showing which tiles, switched through what. */
 interface RunningComposite {
@@ -26,6 +45,13 @@ interface RunningComposite {
   tiles: readonly Tile[];
   readonly clock: CompositeClock;
   readonly zmq: ZmqCommandClient;
+  /** Each input's URL as FFmpeg names it in its errors (no query), by camera. */
+  readonly urls: ReadonlyMap<string, string>;
+  /**
+   * The cameras whose read has ended in this run (a timeout or an error), when, and whether the
+   * camera was still publishing then (it hung; one that left is taken back when it comes).
+   */
+  readonly ended: Map<string, { readonly at: number; readonly hung: boolean }>;
 }
 
 /** One camera the program may show: its name in the layout, and its stream in the ingest. */
@@ -135,6 +161,7 @@ export class Compositor {
     this.running = null;
     const cameras: CompositeCamera[] = [];
     const inputs: CompositeInput[] = [];
+    const urls = new Map<string, string>();
     for (const c of this.o.cameras) {
       const clock = this.o.ingest.clockOf(c.stream);
       const latest = clock?.latest ?? null;
@@ -142,7 +169,8 @@ export class Compositor {
       if (!clock || latest === null || latestAt === null) continue;
       // The camera's newest timestamp was captured at latestAt: it lands at latestAt − base.
       const offsetMs = latestAt - base - latest;
-      const input = rtmpPullInput(this.o.ingest.pullUrl(c.stream, { fromKeyframe: true }), 5000);
+      const input = rtmpPullInput(this.o.ingest.pullUrl(c.stream, { fromKeyframe: true }), CAMERA_READ_TIMEOUT_MS);
+      urls.set(c.name, input.url.split('?')[0]!);
       // Every input keeps its own timestamps: the offsets are what put them on one timeline.
       cameras.push({ source: c.name, offsetSec: offsetMs / 1000, input: { url: input.url, options: [...(cameras.length === 0 ? ['-copyts'] : []), ...input.options] } });
       inputs.push({ clock, offsetMs });
@@ -159,7 +187,8 @@ export class Compositor {
     const zmqPort = this.zmqPort;
     if (zmqPort === null) throw new Error('no loopback port for the compositor’s commands yet');
     const stack = [...tiles.map((t) => t.source), ...reads.filter((n) => !tiles.some((t) => t.source === n))].filter((n) => reads.includes(n));
-    this.running = { run, startedAt: at, inputs: reads, stack, tiles, clock, zmq: new ZmqCommandClient(zmqPort) };
+    const running: RunningComposite = { run, startedAt: at, inputs: reads, stack, tiles, clock, zmq: new ZmqCommandClient(zmqPort), urls, ended: new Map() };
+    this.running = running;
     const spec = compositeSpec({
       cameras,
       tiles,
@@ -184,6 +213,7 @@ export class Compositor {
     });
     const proc = new FfmpegProcess(spec, { ffmpegPath: this.o.ffmpegPath, logger: this.o.logger, tags: { hearingId: this.o.hearingId, role: 'compositor', run }, secrets: [this.o.publishKey(), ...(this.o.secrets?.() ?? [])] });
     proc.on('spawned', (pid) => void (pid !== undefined && writeFileSync(path.join(dir, 'ffmpeg.pid'), String(pid))));
+    proc.on('stderr', (line) => this.noteEndedRead(running, line));
     return proc;
   }
 
@@ -206,9 +236,41 @@ export class Compositor {
 
   private closed = false;
   private stopped = false;
+  private retakeTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * FFmpeg names an input in an error only when it stops reading it (a read that timed out, a
+   * connection gone, garbage it gave up on): from then on that camera's tile shows its card for
+   * the rest of the run.
+   */
+  private noteEndedRead(r: RunningComposite, line: string): void {
+    const name = inputNamedIn(line, r.urls);
+    if (name === null || r.ended.has(name)) return;
+    r.ended.set(name, { at: this.now(), hung: this.isPublishing(name) });
+    this.o.logger.warn({ hearingId: this.o.hearingId, run: r.run, camera: name, line }, 'the compositor stopped reading a camera: its tile shows its card');
+  }
+
+  /**
+   * A camera whose read ended while it went on publishing (it hung, then came back) is not read
+   * again by the run: once it sends again, and the program needs it, a new run takes it in.
+   */
+  private retakeCameras(): void {
+    const r = this.running;
+    if (!r || this.stopped || this.closed) return;
+    for (const [name, { at, hung }] of r.ended) {
+      const cam = this.o.cameras.find((c) => c.name === name);
+      const latestAt = cam ? (this.o.ingest.clockOf(cam.stream)?.latestAt ?? 0) : 0;
+      if (!cam || !hung || !this.needs(name) || !this.o.ingest.isPublishing(cam.stream) || latestAt <= at) continue;
+      r.ended.clear();
+      this.o.logger.info({ hearingId: this.o.hearingId, run: r.run, camera: name, endedAt: at, latestAt }, 'a camera the compositor had stopped reading sends again');
+      void this.supervisor.restartNow(true, 'a camera whose read had ended sends again');
+      return;
+    }
+  }
 
   start(): void {
     this.stopped = false;
+    this.retakeTimer ??= setInterval(() => this.retakeCameras(), RETAKE_POLL_MS).unref();
     if (this.zmqPort !== null) return void this.supervisor.enable();
     void freeLoopbackPort().then(
       (port) => {
@@ -235,7 +297,7 @@ export class Compositor {
     this.order = [...shown];
     const r = this.running;
     const to = layoutTiles(layout, shown);
-    const missing = shown.some((n) => !r?.inputs.includes(n) && this.isPublishing(n));
+    const missing = shown.some((n) => (!r?.inputs.includes(n) || r.ended.has(n)) && this.isPublishing(n));
     if (!r || missing || !switchableInPlace(r.stack, to.filter((t) => r.inputs.includes(t.source)))) return this.switchByRun(at, 'the switch needs a new compositor run');
     if (!(await this.composedThrough(r, at))) return this.switchByRun(at, 'the compositor did not get to the switch in time');
     const commands = switchCommands({ cameras: r.inputs, from: r.tiles, to, base: baseIndex(compositeBases(), layout, to), width: this.o.width, height: this.o.height });
@@ -291,6 +353,8 @@ export class Compositor {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.retakeTimer) clearInterval(this.retakeTimer);
+    this.retakeTimer = null;
     this.running?.zmq.close();
     this.running = null;
     await this.supervisor.close();

@@ -76,6 +76,9 @@ describe('a hearing whose program is composed from its cameras, two pushed and o
   let switched: { seq: number; whole: number; room: number; large: number; witnessLower: { mean: number; spread: number } }[] = [];
   let switchEntries: unknown[] = [];
   let witnessMaskStatus = 0;
+  let stalledAt = 0;
+  let resumedAt = 0;
+  let aroundStall: { seq: number; room: number[]; bench: number[]; corner: { mean: number; spread: number }[] }[] = [];
   // The witness box's IP camera, pulled over RTSP; its counters run twenty minutes of frames ahead.
   let witness: RtspCamera | undefined;
   const witnessEpoch = Date.now() - 1_200_000;
@@ -211,6 +214,21 @@ describe('a hearing whose program is composed from its cameras, two pushed and o
     switchEntries = (await s.api<{ action: string; params: unknown }[]>('GET', `/api/hearings/${seeded.hearingId}/audit`)).body.filter((e) => e.action === 'switch').map((e) => e.params);
     expect((await s.api('POST', `${masks}/${witnessMask.body.mask.id}/lift`, { reason: 'done' })).status).toBe(200);
 
+    // The bench camera hangs, its connection open: the compositor stops waiting for it, its tile
+    // shows its card while the room camera goes on; once it sends again, it is back in its tile.
+    const benchTile = layoutTiles('side-by-side', ['main', 'bench'])[1]!;
+    bench.stall();
+    stalledAt = Date.now();
+    await elapse(4_500);
+    bench.unstall();
+    resumedAt = Date.now();
+    aroundStall = await waitFor(async () => {
+      const out = await decodeNew(seenSoFar, { x: benchTile.x + 0.02, y: benchTile.y + benchTile.h * 0.75, w: 0.08, h: benchTile.h * 0.2 });
+      const back = out.some((e) => e.bench.some((c) => c > 15_000 && bench.timeOf(c) > resumedAt + 1_000 && bench.timeOf(c) < Date.now()));
+      if (back) for (const e of out) seenSoFar.add(e.seq);
+      return back && out;
+    }, 'the bench camera back in its tile after it hung', 60_000, 1_000);
+
     // The courtroom's own camera, whose sound airs, is lost: its tile becomes its card, and the
     // program goes on with the bench camera and silence.
     await room.kill();
@@ -290,6 +308,21 @@ describe('a hearing whose program is composed from its cameras, two pushed and o
       expect(f.corner.mean, `at ${f.at - lostAt} ms`).toBeLessThan(60);
       expect(f.corner.spread, `at ${f.at - lostAt} ms`).toBeLessThan(20);
     }
+  });
+
+  it('shows a camera that hangs as its card within two seconds, the others going on, and takes it back once it sends again', () => {
+    const frames = aroundStall.flatMap((e) => e.room.map((c, k) => ({ at: c > 0 ? room.timeOf(c) : 0, bench: e.bench[k] ?? 0, corner: e.corner[k]! })));
+    const hung = frames.filter((f) => f.at > stalledAt + 2_000 && f.at < resumedAt);
+    // The room camera goes on through the hang: its frames for nearly all of it.
+    expect(hung.length, JSON.stringify(aroundStall.map((e) => ({ seq: e.seq, released: records.find((r) => r.seq === e.seq)?.outcome })))).toBeGreaterThan(45);
+    for (const f of hung) {
+      expect(f.bench, `at ${f.at - stalledAt} ms`).toBe(0);
+      expect(f.corner.mean, `at ${f.at - stalledAt} ms`).toBeGreaterThan(25);
+      expect(f.corner.mean, `at ${f.at - stalledAt} ms`).toBeLessThan(60);
+      expect(f.corner.spread, `at ${f.at - stalledAt} ms`).toBeLessThan(20);
+    }
+    // And the public is not given a stand-by slate for it.
+    expect(records.filter((r) => r.outcome === 'standby' && r.captureEnd > stalledAt && r.captureStart < resumedAt).map((r) => `${r.seq}: ${r.reason}`)).toEqual([]);
   });
 
   it('falls back to the stand-by slate once every camera of the program is gone', () => {

@@ -58,7 +58,19 @@ export class TestEncoder {
     return this.epoch + value * FRAME_MS;
   }
 
+  /** Stalls the encoder (SIGSTOP): its connection stays open and nothing more is sent, as a hung camera. */
+  stall(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Lets a stalled encoder go on; `-re` makes it catch up on the frames it owes, then keep time. */
+  unstall(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    // A stalled child takes no signal but SIGKILL until it goes on.
+    if (signal !== 'SIGKILL') this.child?.kill('SIGCONT');
     this.child?.kill(signal);
     return this.exited;
   }

@@ -4,14 +4,14 @@ import type { OverlayStyle } from '../../media/time-overlay.ts';
 import { MAIN_CAMERA, programStreamId, sourceStreamId, type CameraSource, type Court, type Courtroom, type Hearing } from '../../domain/courts.ts';
 import type { Logger } from '../../domain/logger.ts';
 import { emptyProgram, type BroadcastProgram } from '../../domain/program.ts';
-import { DelayLine, type DelayLineState } from '../../delay/delay-line.ts';
+import { DelayLine, GAP_GRACE_MS, type DelayLineState } from '../../delay/delay-line.ts';
 import { isShed } from '../../domain/shedding.ts';
 import { FfmpegMaskRenderer } from '../../delay/mask-renderer.ts';
 import type { VariantInfo } from '../../delay/playlist.ts';
 import type { SlateLibrary, SlateSource } from '../../delay/slates.ts';
 import type { Ingest } from '../../ingest/ingest.ts';
 import type { InternalKeys } from '../../ingest/internal-keys.ts';
-import { Compositor } from '../../pipeline/compositor.ts';
+import { CAMERA_READ_TIMEOUT_MS, Compositor } from '../../pipeline/compositor.ts';
 import type { Arrangement } from '../../domain/arrangements.ts';
 import { GOP_HANDOVER_MAX_AGE_MS } from '../../ingest/gop-in-progress.ts';
 import { rtmpPullInput, srtGatewaySpec, srtListenInput, type RungOptions } from '../../media/args.ts';
@@ -247,6 +247,9 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     logger: log,
     now,
     transcoderBacklogMs: () => session.transcoderBacklogMs,
+    // A camera that hangs holds a composed program back until the compositor stops waiting for
+    // it: that is not a gap in the program, and its other cameras should go on without a slate.
+    ...(compositor ? { gapGraceMs: GAP_GRACE_MS + CAMERA_READ_TIMEOUT_MS } : {}),
     rendersShed: () => isShed(session.shedLevel, 'retroactive-renders'),
     renderer: new FfmpegMaskRenderer({
       ffmpegPath: o.ffmpegPath,
