@@ -2,9 +2,10 @@
 // It talks to the staff API over HTTP and to the control channel over Socket.IO.
 /* global Hls, io */
 import { renderGovernance } from './governance.js';
-import { renderProgram, wireProgram } from './program.js';
+import { cameraLabel, renderProgram, wireProgram } from './program.js';
 import { dateTime, label, loadLanguage, t, timeOfDay } from './i18n.js';
-import { gathered } from './webrtc.js';
+import { endWhep, whepSession } from './webrtc.js';
+import { closeCameras, markChosenCamera, renderCameras } from './multiview.js';
 import { $, apiCaller, forgetSession, session, wireSignIn } from './session.js';
 import { staffClient } from './staff-api.js';
 
@@ -70,7 +71,9 @@ async function showList() {
 let socket = null;
 let current = null; // { id, state }
 let previewHls = null;
-let previewRtc = null; // { pc, url } while the preview comes over WebRTC (WHEP)
+let previewRtc = null; // { pc, url, stream, source } while the preview comes over WebRTC (WHEP)
+let previewSource = 'main'; // the camera the clerk asked the preview to show (a composed program's)
+let shownCamera = null; // the camera the preview shows now: a region drawn is drawn on it
 let whepRetryAt = 0; // after a failed WHEP attempt, the HLS preview stands in until then
 let whepBackoffMs = 3_000; // the wait after the next failure: a passing fault costs seconds, a lasting one 30 s a try
 let publicHls = null;
@@ -81,9 +84,12 @@ function leaveHearing() {
   socket = null;
   previewHls?.destroy();
   closeWhep();
+  closeCameras();
   publicHls?.destroy();
   previewHls = publicHls = null;
   current = null;
+  previewSource = 'main';
+  shownCamera = null;
   // Another hearing's preview starts with WebRTC afresh.
   whepRetryAt = 0;
   whepBackoffMs = 3_000;
@@ -198,6 +204,8 @@ function render(st) {
   renderAudit(st.audit);
   renderMasks(st);
   renderProgram(st);
+  renderCameras(st, { token: session.token, choose: choosePreviewCamera });
+  renderShownCamera();
   renderHealth(st);
   if (first || (!previewRtc && (!previewHls || Date.now() >= whepRetryAt) && (st.previewUrl || st.encoderHealth?.connected))) attachPlayers(st);
 }
@@ -239,7 +247,8 @@ function attachPlayers(st) {
     void openWhep(st.hearing.id).then((ok) => {
       if (!ok && current?.state) attachPlayers(current.state);
     });
-  } else if (st.previewUrl && !previewHls && !previewRtc) {
+  } else if (st.previewUrl && !previewHls && !previewRtc && previewSource === 'main') {
+    // The HLS preview is the courtroom's own feed: it stands in only when that is what was asked.
     // The preview is the undelayed master: only signed-in clerks of this courtroom may fetch it.
     previewHls = new Hls({ liveSyncDurationCount: 1, xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${session.token}`) });
     previewHls.loadSource(st.previewUrl);
@@ -247,6 +256,7 @@ function attachPlayers(st) {
     previewHls.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) setTimeout(() => { previewHls?.destroy(); previewHls = null; if (current?.state) attachPlayers(current.state); }, 2000); });
     $('preview').play().catch(() => {});
     $('preview-via').textContent = t('preview.via-hls');
+    shownCamera = 'main';
     meterFor($('preview'));
   }
   if (!publicHls) {
@@ -259,17 +269,10 @@ function attachPlayers(st) {
 
 /** The undelayed preview over WHEP; resolves false (and the HLS preview stands in) when it fails. */
 async function openWhep(hearingId) {
-  const pc = new RTCPeerConnection({ iceServers: [] });
-  previewRtc = { pc, url: null };
-  // A clerk cuts by this picture: as little buffering as the network allows.
-  for (const kind of ['video', 'audio']) {
-    const { receiver } = pc.addTransceiver(kind, { direction: 'recvonly' });
-    if ('jitterBufferTarget' in receiver) receiver.jitterBufferTarget = 0;
-  }
-  const stream = new MediaStream();
-  pc.addEventListener('track', (e) => stream.addTrack(e.track));
+  const rtc = { pc: null, url: null, stream: null, source: previewSource };
+  previewRtc = rtc;
   const failed = (why) => {
-    if (previewRtc?.pc !== pc) return false;
+    if (previewRtc !== rtc) return false;
     closeWhep();
     whepRetryAt = Date.now() + whepBackoffMs;
     // Tried again then, whether or not a state update comes.
@@ -280,23 +283,16 @@ async function openWhep(hearingId) {
     return false;
   };
   try {
-    await pc.setLocalDescription(await pc.createOffer());
-    await gathered(pc);
-    const res = await fetch(`/whep/${encodeURIComponent(hearingId)}`, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${session.token}` }, body: pc.localDescription.sdp });
-    if (res.status !== 201 || previewRtc?.pc !== pc) return failed(`answered ${res.status}`);
-    previewRtc.url = res.headers.get('location');
-    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not connected in 8 s (${pc.connectionState})`)), 8000);
-      pc.addEventListener('connectionstatechange', () => {
-        if (pc.connectionState === 'connected') { clearTimeout(timer); resolve(); }
-        if (pc.connectionState === 'failed') { clearTimeout(timer); reject(new Error('connection failed')); }
-      });
-    });
+    await whepSession(rtc, { hearingId, source: rtc.source === 'main' ? undefined : rtc.source, token: session.token });
   } catch (err) {
     return failed(err instanceof Error ? err.message : 'no answer');
   }
+  if (previewRtc !== rtc) {
+    endWhep(rtc, session.token);
+    return false;
+  }
   whepBackoffMs = 3_000;
+  const { pc, stream } = rtc;
   // A connection lost later falls back too, and WebRTC is tried again after the wait.
   pc.addEventListener('connectionstatechange', () => {
     if (['failed', 'closed', 'disconnected'].includes(pc.connectionState) && failed(`connection ${pc.connectionState}`) === false && current?.state) attachPlayers(current.state);
@@ -309,19 +305,47 @@ async function openWhep(hearingId) {
   const video = $('preview');
   video.srcObject = stream;
   video.play().catch(() => {});
+  shownCamera = rtc.source;
   $('preview-via').textContent = t('preview.via-webrtc');
+  renderShownCamera();
   meterFor(video, stream);
   return true;
 }
 
 function closeWhep() {
   if (!previewRtc) return;
-  const { pc, url } = previewRtc;
+  const rtc = previewRtc;
   previewRtc = null;
-  if (url) void fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${session.token}` } }).catch(() => {});
-  pc.close();
+  endWhep(rtc, session.token);
   const video = $('preview');
   if (video.srcObject) video.srcObject = null;
+}
+
+/**
+ * The camera the preview shows, for a composed program (the clerk picks it on the multiview): a
+ * region drawn on the preview is drawn on that camera, and follows it wherever the program puts it.
+ */
+function choosePreviewCamera(name) {
+  if (name === previewSource) return;
+  previewSource = name;
+  drawn = null;
+  showBox(null);
+  $('mask-region').disabled = true;
+  closeWhep();
+  previewHls?.destroy();
+  previewHls = null;
+  shownCamera = null;
+  whepRetryAt = 0;
+  whepBackoffMs = 3_000;
+  renderShownCamera();
+  if (current?.state) attachPlayers(current.state);
+}
+
+function renderShownCamera() {
+  const composed = Boolean(current?.state?.arrangement);
+  $('preview-camera').hidden = !composed;
+  $('preview-camera').textContent = composed ? t('preview.camera', { camera: cameraLabel(shownCamera ?? previewSource) }) : '';
+  markChosenCamera(previewSource);
 }
 
 // ---------- countdown ----------
@@ -468,7 +492,9 @@ const regionOf = (r) => ({ x: round4(r.x), y: round4(r.y), w: round4(Math.min(r.
 
 function sendMask(payload, what) {
   if (!socket?.connected || !current) return banner(message('TIMEOUT'));
-  socket.timeout(10_000).emit('mask', { hearingId: current.id, idempotencyKey: crypto.randomUUID(), ...payload }, (err, ack) => {
+  // A region drawn on a composed program's preview is drawn on the camera it shows.
+  const on = payload.region && current.state?.arrangement && shownCamera ? { source: shownCamera } : {};
+  socket.timeout(10_000).emit('mask', { hearingId: current.id, idempotencyKey: crypto.randomUUID(), ...payload, ...on }, (err, ack) => {
     if (err) return banner(message('TIMEOUT'));
     if (!ack.ok) return banner(failure(ack.error));
     const pub = ack.alreadyPublic;

@@ -6,7 +6,8 @@ import { $ } from './session.js';
 /** The layouts in key order, with how many tiles each has (server/domain/layouts.ts). */
 const LAYOUTS = [['single', 1], ['side-by-side', 2], ['one-plus-three', 4], ['quad', 4], ['pip', 2]];
 const capacity = (layout) => (LAYOUTS.find(([l]) => l === layout) ?? [layout, 1])[1];
-const cameraName = (c) => (c === 'main' ? t('program.main') : c);
+/** A camera as the console names it: `main` is the courtroom's own feed. */
+export const cameraLabel = (c) => (c === 'main' ? t('program.main') : c);
 
 let plan = null; // what the clerk is putting together: { layout, cameras }; null follows the program
 let available = [];
@@ -17,7 +18,7 @@ export function renderProgram(st) {
   $('program-box').hidden = !a;
   if (!a) return;
   available = a.available;
-  $('program-now').textContent = t('program.now', { layout: label('layout', a.layout), cameras: a.cameras.map(cameraName).join(' · ') });
+  $('program-now').textContent = t('program.now', { layout: label('layout', a.layout), cameras: a.cameras.map(cameraLabel).join(' · ') });
   draw(plan ?? { layout: a.layout, cameras: [...a.cameras] });
 }
 
@@ -30,7 +31,7 @@ function draw(p) {
     select.setAttribute('aria-label', t('program.tile', { n: i + 1 }));
     // The first tile always shows a camera; the others may stay empty.
     if (i > 0) select.append(new Option(t('program.none'), ''));
-    for (const c of available) select.append(new Option(cameraName(c), c));
+    for (const c of available) select.append(new Option(cameraLabel(c), c));
     select.value = p.cameras[i] ?? (i === 0 ? available[0] ?? '' : '');
     select.addEventListener('change', () => {
       plan = { layout: p.layout, cameras: [...tiles.querySelectorAll('select')].map((s) => s.value) };

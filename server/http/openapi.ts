@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../domain/errors.ts';
+import { SOURCE_NAME } from '../domain/courts.ts';
 import { staffRoutes } from './api.ts';
 import { lostBody, orderBody, searchQuery } from './archive-api.ts';
 import { jsonBody as json, openApiPaths, PROBLEMS as errors } from './route-table.ts';
@@ -39,8 +40,8 @@ function webRtcPaths(): Record<string, unknown> {
     '/whep/{id}': {
       post: {
         security: [{ staffToken: [] }],
-        summary: 'WHEP: a clerk’s undelayed preview of a live hearing’s courtroom over WebRTC (staff serving the room only; never public). 409 when this node does not receive the courtroom (the console then falls back to the HLS preview)',
-        parameters: [idPath('id')],
+        summary: 'WHEP: a clerk’s undelayed preview of a live hearing’s courtroom over WebRTC (staff serving the room only; never public); `?source=<camera>` previews one of the courtroom’s further cameras instead of its own feed. 409 when this node does not receive the camera (the console then falls back to the HLS preview)',
+        parameters: [idPath('id'), { name: 'source', in: 'query', required: false, schema: { type: 'string', pattern: SOURCE_NAME.source }, description: 'a camera of the courtroom (`main`: its own feed, the default)' }],
         requestBody: sdp('the SDP offer (receive-only, H.264)'),
         responses: { '201': { ...sdp('the SDP answer'), headers: { Location: { schema: { type: 'string' }, description: 'the session URL' } } }, ...errors },
       },

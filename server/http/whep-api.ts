@@ -1,4 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { MAIN_CAMERA, SOURCE_NAME, sourceStreamId } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
 import type { Principal } from '../domain/users.ts';
@@ -24,9 +26,21 @@ export interface WhepApiDeps {
   readonly previewable: (hearingId: string, principal: Principal) => Promise<string>;
 }
 
+/** `?source=<camera>`: one of the courtroom's further cameras rather than its own feed (`main`). */
+const whepQuery = z.object({ source: z.string().regex(SOURCE_NAME, 'a camera name: lower-case letters, digits and dashes').optional() });
+
+/** The camera a WHEP URL asks for, as its query names it (absent: the courtroom's own feed). */
+function cameraOf(req: Request): string | undefined {
+  const q = whepQuery.safeParse(req.query);
+  if (!q.success) throw new CourtcastError('VALIDATION_FAILED', q.error.issues[0]?.message ?? 'bad query');
+  return q.data.source === MAIN_CAMERA ? undefined : q.data.source;
+}
+
 /**
  * Staff only, as the HLS preview: a signed-in clerk who controls the hearing's courtroom (or an
  * admin). Nothing else opens it, whatever the token: the public never gets anything undelayed.
+ * Resolves with the stream previewed: the courtroom's own feed, or one of its cameras (whose
+ * stream lies under the courtroom's name, so no name reaches another courtroom's).
  */
 async function authorize(req: Request, res: Response, d: WhepApiDeps): Promise<{ courtroomId: string; allowed: () => boolean }> {
   const hearingId = String(req.params.hearingId);
@@ -36,19 +50,21 @@ async function authorize(req: Request, res: Response, d: WhepApiDeps): Promise<{
     return new CourtcastError('UNAUTHORIZED', 'sign in first: the preview is for the clerks of the courtroom');
   };
   if (token === undefined || !ID_PATTERN.test(hearingId)) throw refuse();
+  const camera = cameraOf(req);
   // A token that is not valid learns nothing about the hearing.
   const right = await staffRight(d, token);
   if (!right) throw refuse();
   const courtroomId = await d.previewable(hearingId, right.principal);
   const allowed = right.serving(courtroomId);
   if (!allowed()) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
-  return { courtroomId, allowed };
+  return { courtroomId: camera === undefined ? courtroomId : sourceStreamId(courtroomId, camera), allowed };
 }
 
 /**
  * WHEP: the clerk console POSTs a receive-only offer to /whep/{hearingId} with its token and gets
- * the courtroom as ingested, undelayed, over WebRTC; DELETE on the session's URL ends it. Same
- * origin only (no CORS): the console is the one client.
+ * the courtroom as ingested, undelayed, over WebRTC (`?source=<camera>`: one of its further
+ * cameras, for the console's multiview); DELETE on the session's URL ends it. Same origin only
+ * (no CORS): the console is the one client.
  */
 export function whepApi(d: WhepApiDeps): Router {
   const router = Router();
@@ -61,7 +77,8 @@ export function whepApi(d: WhepApiDeps): Router {
     checkOffer(req.body, 'viewer');
     const { sessionId, answer } = await d.whep.subscribe(courtroomId, req.body, allowed);
     res.status(201);
-    res.setHeader('Location', `/whep/${String(req.params.hearingId)}/${sessionId}`);
+    const camera = cameraOf(req);
+    res.setHeader('Location', `/whep/${String(req.params.hearingId)}/${sessionId}${camera === undefined ? '' : `?source=${camera}`}`);
     res.setHeader('Cache-Control', 'no-store');
     res.type('application/sdp').send(answer);
   });

@@ -43,7 +43,8 @@ export class WhepPreview {
     this.timer.unref();
   }
 
-  private get viewerCount(): number {
+  /** Viewers of previews on this node now. */
+  get viewerCount(): number {
     let n = 0;
     for (const f of this.feeds.values()) n += f.viewers.size;
     return n;
@@ -52,7 +53,7 @@ export class WhepPreview {
   /** Answers a viewer's offer with the courtroom's picture and sound; its rights already checked. */
   async subscribe(courtroomId: string, offer: string, allowed: () => boolean): Promise<{ readonly sessionId: string; readonly answer: string }> {
     if (this.closed) throw new CourtcastError('BUSY', 'the server is shutting down');
-    if (!this.o.ingest.isPublishing(courtroomId)) throw new CourtcastError('CONFLICT', 'the courtroom is not sending: nothing to preview');
+    if (!this.o.ingest.isPublishing(courtroomId)) throw new CourtcastError('CONFLICT', 'the camera is not sending: nothing to preview');
     if (this.viewerCount >= this.o.maxViewers) throw new CourtcastError('BUSY', 'this server takes no more WebRTC previews now');
     const f = await this.feedOf(courtroomId);
     const subscriber = await this.o.endpoint.subscribe(offer, f.feed);

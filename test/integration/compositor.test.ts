@@ -247,7 +247,7 @@ describe('a hearing whose program is composed from its cameras, two pushed and o
     await witness.close();
     allGoneAt = Date.now();
     await waitFor(() => records.some((r) => r.outcome === 'standby' && r.captureEnd > allGoneAt), 'the stand-by slate once every camera is gone', 30_000, 250);
-  }, 150_000);
+  }, 240_000);
 
   afterAll(async () => {
     feed?.stop();

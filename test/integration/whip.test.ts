@@ -115,6 +115,7 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
   let sessionAfterRotation: unknown = 'unset';
   /** Every WHIP and WHEP route asked without a credential, with a clerk of another courtroom, and WHEP with the courtroom key. */
   const sweep: { name: string; status: number; type: string }[] = [];
+  const badCamera: { name: string; status: number; type: string }[] = [];
   const flood = { sent: 0, stateAfter: '', clockBefore: 0, clockAfter: 0, healthy: 0, from: 0, to: 0 };
   let oldKeyAfterRotation = 0;
   let hearingId = '';
@@ -188,6 +189,11 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
     for (const method of ['POST', 'DELETE']) {
       const res = await fetch(method === 'POST' ? whepUrl : `${whepUrl}/x`, { method, headers: { ...sdp, authorization: `Bearer ${seeded.streamKey}` }, body: 'v=0' });
       sweep.push({ name: `${method} WHEP with the courtroom key`, status: res.status, type: res.headers.get('content-type') ?? '' });
+    }
+    // A camera of the courtroom is named by the query, checked at the edge, before any offer is read.
+    for (const name of ['Bench!', '..%2Fother', 'a'.repeat(40)]) {
+      const res = await fetch(`${whepUrl}?source=${name}`, { method: 'POST', headers: { ...sdp, authorization: `Bearer ${s.token}` }, body: 'v=0' });
+      badCamera.push({ name, status: res.status, type: res.headers.get('content-type') ?? '' });
     }
     epoch = Date.now();
     source = rtpSource(client.ports, epoch);
@@ -317,6 +323,14 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
       expect(r.type, r.name).toContain('application/problem+json');
     }
     expect(sweep.filter((r) => r.name.includes("another room's clerk") && r.name.startsWith('POST')).map((r) => r.status)).toEqual([403, 403]);
+  });
+
+  it('refuses a WHEP preview of a camera whose name is not a camera name, with a problem', () => {
+    expect(badCamera.map((r) => [r.name.slice(0, 12), r.status, r.type.split(';')[0]])).toEqual([
+      ['Bench!', 400, 'application/problem+json'],
+      ['..%2Fother', 400, 'application/problem+json'],
+      ['aaaaaaaaaaaa', 400, 'application/problem+json'],
+    ]);
   });
 
   it('keeps the session and its media through a flood of garbage, false STUN, DTLS and RTP at its port', () => {
