@@ -94,7 +94,9 @@ describe('switching the composed program from the console', () => {
       await page.waitForFunction((sel) => sel.every((x) => (document.querySelector(`${x} video`) as HTMLVideoElement | null)?.readyState === 4), [tile('main'), tile('bench')], { timeout: 30_000 }).catch(async (err: unknown) => {
         throw new Error(`the multiview: ${await page.locator('#program-cameras').innerHTML()}`, { cause: err });
       });
-      // A loaded machine paints few frames of a small picture: a few read are enough to say whose it is.
+      // Chromium paints (and calls back for) only what is on the screen. A loaded machine paints
+      // few frames of a small picture: a few read are enough to say whose it is.
+      await page.locator('#program-cameras').scrollIntoViewIfNeeded();
       const [main, bench] = [await shownFrames(page, `${tile('main')} video`, 2_000), await shownFrames(page, `${tile('bench')} video`, 2_000)];
       expect(main.length, 'frames shown on the room camera’s tile').toBeGreaterThan(3);
       expect(main.every((f) => f.counter > 0 && f.counter < 15_000), JSON.stringify(main.map((f) => f.counter))).toBe(true);
@@ -106,6 +108,7 @@ describe('switching the composed program from the console', () => {
       await page.click(tile('bench'));
       expect(await page.getAttribute(tile('bench'), 'aria-pressed')).toBe('true');
       await page.waitForFunction(() => (document.getElementById('preview-camera')?.textContent ?? '').includes('bench') && (document.getElementById('preview-via')?.textContent ?? '').includes('WebRTC') && (document.getElementById('preview') as HTMLVideoElement).readyState === 4, undefined, { timeout: 20_000 });
+      await page.locator('#preview').scrollIntoViewIfNeeded();
       const preview = await shownFrames(page, '#preview', 2_000);
       expect(preview.length).toBeGreaterThan(3);
       expect(preview.every((f) => f.counter > 15_000), JSON.stringify(preview.map((f) => f.counter))).toBe(true);

@@ -247,9 +247,10 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     logger: log,
     now,
     transcoderBacklogMs: () => session.transcoderBacklogMs,
-    // A camera that hangs holds a composed program back until the compositor stops waiting for
-    // it: that is not a gap in the program, and its other cameras should go on without a slate.
-    ...(compositor ? { gapGraceMs: GAP_GRACE_MS + CAMERA_READ_TIMEOUT_MS } : {}),
+    // A composed program passes through one FFmpeg more, the compositor, with hiccups of its own
+    // (a grace as the transcoder's), and a camera that hangs holds it back until the compositor
+    // stops waiting for it: neither is a gap in the program, and the other cameras go on.
+    ...(compositor ? { gapGraceMs: 2 * GAP_GRACE_MS + CAMERA_READ_TIMEOUT_MS } : {}),
     rendersShed: () => isShed(session.shedLevel, 'retroactive-renders'),
     renderer: new FfmpegMaskRenderer({
       ffmpegPath: o.ffmpegPath,
