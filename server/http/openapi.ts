@@ -8,6 +8,8 @@ import { idParam } from './schemas.ts';
 
 const problem = errors['404'];
 const idPath = (name: string) => ({ name, in: 'path', required: true, schema: z.toJSONSchema(idParam) });
+/** `?source=<camera>` on the WebRTC routes (http/camera-query.ts). */
+const cameraParam = { name: 'source', in: 'query', required: false, schema: { type: 'string', pattern: SOURCE_NAME.source }, description: 'a camera of the courtroom (`main`: its own feed, the default)' };
 /** A table's handlers are never called while the document is built, so it is built without deps. */
 const NO_DEPS = {} as never;
 
@@ -28,8 +30,8 @@ function webRtcPaths(): Record<string, unknown> {
     '/whip/{id}': {
       post: {
         security: [{ staffToken: [] }],
-        summary: 'WHIP: publish a courtroom over WebRTC (H.264 or VP8, Opus). Bearer: the courtroom’s stream key, or a token of a clerk who serves it. 409 while it has a publisher (RTMP and SRT too); 503 past webrtc.maxSessions or when the server cannot write',
-        parameters: [idPath('id')],
+        summary: 'WHIP: publish a courtroom over WebRTC (H.264 or VP8, Opus); `?source=<camera>` publishes one of its further pushed cameras instead. Bearer: the camera’s stream key (the courtroom’s for its own feed), or a token of a clerk who serves the courtroom. 409 while it has a publisher (RTMP and SRT too); 503 past webrtc.maxSessions or when the server cannot write',
+        parameters: [idPath('id'), cameraParam],
         requestBody: sdp('the SDP offer'),
         responses: { '201': { ...sdp('the SDP answer, with every candidate'), headers: { Location: { schema: { type: 'string' }, description: 'the session URL' } } }, ...errors },
       },
@@ -41,7 +43,7 @@ function webRtcPaths(): Record<string, unknown> {
       post: {
         security: [{ staffToken: [] }],
         summary: 'WHEP: a clerk’s undelayed preview of a live hearing’s courtroom over WebRTC (staff serving the room only; never public); `?source=<camera>` previews one of the courtroom’s further cameras instead of its own feed. 409 when this node does not receive the camera (the console then falls back to the HLS preview)',
-        parameters: [idPath('id'), { name: 'source', in: 'query', required: false, schema: { type: 'string', pattern: SOURCE_NAME.source }, description: 'a camera of the courtroom (`main`: its own feed, the default)' }],
+        parameters: [idPath('id'), cameraParam],
         requestBody: sdp('the SDP offer (receive-only, H.264)'),
         responses: { '201': { ...sdp('the SDP answer'), headers: { Location: { schema: { type: 'string' }, description: 'the session URL' } } }, ...errors },
       },

@@ -1,12 +1,11 @@
 import express, { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
-import { MAIN_CAMERA, SOURCE_NAME, sourceStreamId } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
 import type { Principal } from '../domain/users.ts';
 import type { Accounts } from '../service/identity/accounts.ts';
 import type { Tokens } from '../service/identity/tokens.ts';
 import { checkOffer, MAX_OFFER_BYTES } from '../webrtc/offer.ts';
+import { cameraOf, cameraStream, cameraSuffix } from './camera-query.ts';
 import { bearerOf, staffRight } from './courtroom-right.ts';
 import { problemRateLimit } from './rate-limit.ts';
 import { sessionRoutes } from './webrtc-session-routes.ts';
@@ -24,16 +23,6 @@ export interface WhepApiDeps {
   readonly accounts: Accounts;
   /** The courtroom of a hearing that may be previewed by `principal` (throws as the HLS preview does). */
   readonly previewable: (hearingId: string, principal: Principal) => Promise<string>;
-}
-
-/** `?source=<camera>`: one of the courtroom's further cameras rather than its own feed (`main`). */
-const whepQuery = z.object({ source: z.string().regex(SOURCE_NAME, 'a camera name: lower-case letters, digits and dashes').optional() });
-
-/** The camera a WHEP URL asks for, as its query names it (absent: the courtroom's own feed). */
-function cameraOf(req: Request): string | undefined {
-  const q = whepQuery.safeParse(req.query);
-  if (!q.success) throw new CourtcastError('VALIDATION_FAILED', q.error.issues[0]?.message ?? 'bad query');
-  return q.data.source === MAIN_CAMERA ? undefined : q.data.source;
 }
 
 /**
@@ -57,7 +46,7 @@ async function authorize(req: Request, res: Response, d: WhepApiDeps): Promise<{
   const courtroomId = await d.previewable(hearingId, right.principal);
   const allowed = right.serving(courtroomId);
   if (!allowed()) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
-  return { courtroomId: camera === undefined ? courtroomId : sourceStreamId(courtroomId, camera), allowed };
+  return { courtroomId: cameraStream(courtroomId, camera), allowed };
 }
 
 /**
@@ -77,8 +66,7 @@ export function whepApi(d: WhepApiDeps): Router {
     checkOffer(req.body, 'viewer');
     const { sessionId, answer } = await d.whep.subscribe(courtroomId, req.body, allowed);
     res.status(201);
-    const camera = cameraOf(req);
-    res.setHeader('Location', `/whep/${String(req.params.hearingId)}/${sessionId}${camera === undefined ? '' : `?source=${camera}`}`);
+    res.setHeader('Location', `/whep/${String(req.params.hearingId)}/${sessionId}${cameraSuffix(cameraOf(req))}`);
     res.setHeader('Cache-Control', 'no-store');
     res.type('application/sdp').send(answer);
   });

@@ -5,6 +5,7 @@ import { sameSecret } from '../domain/same-secret.ts';
 import type { Accounts } from '../service/identity/accounts.ts';
 import type { Tokens } from '../service/identity/tokens.ts';
 import { MAX_OFFER_BYTES } from '../webrtc/offer.ts';
+import { cameraOf, cameraStream, cameraSuffix } from './camera-query.ts';
 import { bearerOf, staffRight } from './courtroom-right.ts';
 import { problemRateLimit } from './rate-limit.ts';
 import { sessionRoutes } from './webrtc-session-routes.ts';
@@ -48,27 +49,29 @@ const cors: RequestHandler = (_req, res, next) => {
 };
 
 /**
- * Who may publish for a courtroom: the holder of its stream key (an encoder, OBS, a courtroom PC),
- * or a signed-in clerk who serves it (the capture page). Returns what keeps the right alive: the
- * key's holder until the key rotates (the session is kicked then), a clerk while the account is
- * in force and still serves the courtroom. Wrong key and unknown courtroom answer alike (401), so
- * keys cannot be probed per room.
+ * Who may publish for a courtroom's camera (`?source=`: one of its further cameras, pushed with
+ * its own key): the holder of its stream key (an encoder, OBS, a courtroom PC), or a signed-in
+ * clerk who serves the courtroom (the capture page). Returns the camera's ingest stream and what
+ * keeps the right alive: the key's holder until the key rotates (the session is kicked then), a
+ * clerk while the account is in force and still serves the courtroom. Wrong key, unknown
+ * courtroom and unknown camera answer alike (401), so keys cannot be probed per room.
  */
-async function authorize(req: Request, res: Response, d: WhipApiDeps): Promise<{ courtroomId: string; allowed: () => boolean }> {
+async function authorize(req: Request, res: Response, d: WhipApiDeps): Promise<{ courtroomId: string; streamId: string; allowed: () => boolean }> {
   const courtroomId = String(req.params.courtroomId);
   const presented = bearerOf(req.get('authorization'));
-  const key = ID_PATTERN.test(courtroomId) ? d.keyOf(courtroomId) : null;
+  const streamId = cameraStream(courtroomId, cameraOf(req));
+  const key = ID_PATTERN.test(courtroomId) ? d.keyOf(streamId) : null;
   const refuse = () => {
     res.setHeader('WWW-Authenticate', 'Bearer realm="courtcast-whip"');
     return new CourtcastError('UNAUTHORIZED', "send the courtroom's stream key, or a clerk's token, as the bearer token");
   };
   if (presented === undefined || key === null) throw refuse();
-  if (sameSecret(presented, key)) return { courtroomId, allowed: () => true };
+  if (sameSecret(presented, key)) return { courtroomId, streamId, allowed: () => true };
   const right = await staffRight(d, presented);
   if (!right) throw refuse();
   const allowed = right.serving(courtroomId);
   if (!allowed()) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
-  return { courtroomId, allowed };
+  return { courtroomId, streamId, allowed };
 }
 
 const linkOf = (s: WhipApiDeps['iceServers'][number]): string =>
@@ -96,13 +99,13 @@ export function whipApi(d: WhipApiDeps): Router {
   const offers = problemRateLimit({ windowMs: 60_000, limit: 60 });
   const sdpBody = express.text({ type: 'application/sdp', limit: MAX_OFFER_BYTES });
   router.post('/:courtroomId', offers, async (req, res) => {
-    const { courtroomId, allowed } = await authorize(req, res, d);
+    const { courtroomId, streamId, allowed } = await authorize(req, res, d);
     if (!req.is('application/sdp')) throw new CourtcastError('UNSUPPORTED_MEDIA', 'send the offer as application/sdp');
     await new Promise<void>((resolve, reject) => sdpBody(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
     if (typeof req.body !== 'string' || req.body === '') throw new CourtcastError('VALIDATION_FAILED', 'the body is not an SDP offer');
-    const { sessionId, answer } = await d.whip.publish(courtroomId, req.body, req.ip ?? '', allowed);
+    const { sessionId, answer } = await d.whip.publish(streamId, req.body, req.ip ?? '', allowed);
     res.status(201);
-    res.setHeader('Location', `/whip/${courtroomId}/${sessionId}`);
+    res.setHeader('Location', `/whip/${courtroomId}/${sessionId}${cameraSuffix(cameraOf(req))}`);
     res.setHeader('ETag', `"${sessionId}"`);
     res.setHeader('Cache-Control', 'no-store');
     if (d.iceServers.length > 0) res.setHeader('Link', d.iceServers.map(linkOf));
@@ -113,6 +116,6 @@ export function whipApi(d: WhipApiDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.json(d.status(courtroomId));
   });
-  sessionRoutes(router, 'courtroomId', (req, res) => authorize(req, res, d), { belongsTo: (id, room) => d.whip.belongsTo(id, room), end: (id) => d.whip.end(id, 'deleted') });
+  sessionRoutes(router, 'courtroomId', async (req, res) => ({ courtroomId: (await authorize(req, res, d)).streamId }), { belongsTo: (id, room) => d.whip.belongsTo(id, room), end: (id) => d.whip.end(id, 'deleted') });
   return router;
 }

@@ -5,6 +5,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sourceStreamId } from '../../server/domain/courts.ts';
 import { specToArgs } from '../../server/media/spec.ts';
 import { readReceived } from '../../server/pipeline/received-media.ts';
 import { syntheticRtpSpec } from '../../server/media/synthetic.ts';
@@ -643,5 +644,53 @@ describe('a browser that offers only VP8: its picture is made H.264 once, airs, 
     // Beside it, the VP8 and the Opus as they reached us.
     expect(receivedCodecs).toEqual(['vp8', 'opus']);
     expect(connected?.params).toEqual({ via: 'whip', transcoded: [{ kind: 'picture', from: 'VP8', to: 'H.264' }, { kind: 'sound', from: 'Opus', to: 'AAC' }], keptAsReceived: true });
+  });
+});
+
+describe('a courtroom’s further camera published over WHIP with its own key', () => {
+  let s: TestServer;
+  let source: ChildProcess | null = null;
+  const seen: Record<string, unknown> = {};
+
+  beforeAll(async () => {
+    s = await startTestServer({ webrtc: { hostAddresses: ['127.0.0.1'] } });
+    const room = await seedHearing(s, { delaySeconds: D / 1000 });
+    const set = await s.api<{ sources: { name: string; streamKey?: string }[] }>('PUT', `/api/courtrooms/${room.courtroomId}/sources`, [{ name: 'bench', label: 'Bench' }]);
+    const benchKey = set.body.sources[0]!.streamKey!;
+    const url = `${s.base}/whip/${room.courtroomId}?source=bench`;
+    const connect = (key: string, u = url) => WhipClient.connect({ url: u, key, hostAddresses: ['127.0.0.1'] });
+    const status = (key: string, u = url) => connect(key, u).then(async (c) => (await c.close(), 201), (err: { status?: number }) => err.status);
+    // The courtroom's own key does not open its bench camera, nor the bench's a camera it does not have.
+    seen.courtroomKey = await status(room.streamKey);
+    seen.unknownCamera = await status(benchKey, `${s.base}/whip/${room.courtroomId}?source=gallery`);
+    seen.badName = await status(benchKey, `${s.base}/whip/${room.courtroomId}?source=Bench`);
+    const client = await connect(benchKey);
+    const at = new URL(client.location);
+    seen.location = `${at.pathname.replace(/[0-9a-f-]{36}$/, '<session>')}${at.search}`;
+    await client.connected();
+    source = rtpSource(client.ports, Date.now());
+    const bench = sourceStreamId(room.courtroomId, 'bench');
+    await waitFor(() => (s.cc.ingest.clockOf(bench)?.latest ?? 0) >= 1_000, 'a second of the bench camera over WHIP', 30_000, 50);
+    seen.publishing = { bench: s.cc.ingest.isPublishing(bench), room: s.cc.ingest.isPublishing(room.courtroomId) };
+    seen.second = await status(benchKey);
+    // DELETE on the session's URL (its camera named in it) ends it, and the camera leaves the ingest.
+    await client.close();
+    await waitFor(() => !s.cc.ingest.isPublishing(bench), 'the bench camera gone once its session was deleted', 15_000, 100);
+  }, 90_000);
+
+  afterAll(async () => {
+    source?.kill('SIGKILL');
+    await s?.close();
+  });
+
+  it('publishes the camera under the courtroom, with the camera’s key only, and ends it by its session’s URL', () => {
+    expect(seen).toEqual({
+      courtroomKey: 401,
+      unknownCamera: 401,
+      badName: 400,
+      location: expect.stringMatching(/^\/whip\/cr_[0-9a-f]+\/<session>\?source=bench$/) as unknown,
+      publishing: { bench: true, room: false },
+      second: 409,
+    });
   });
 });
