@@ -222,6 +222,12 @@ export class Compositor {
     return this.o.cameras.map((c) => c.name);
   }
 
+  /** The cameras the running run reads now: those it began with, less those whose read has ended. */
+  get reading(): readonly string[] {
+    const r = this.running;
+    return r ? r.inputs.filter((n) => !r.ended.has(n)) : [];
+  }
+
   /**
    * Whether a camera that comes calls for a new run: the program shows it or carries its sound,
    * or nobody sees the program now. One the program does not show is otherwise taken in by the

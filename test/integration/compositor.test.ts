@@ -5,13 +5,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
-import { sourceStreamId } from '../../server/domain/courts.ts';
+import { programStreamId, sourceStreamId } from '../../server/domain/courts.ts';
 import { layoutTiles, type Tile } from '../../server/domain/layouts.ts';
 import { readCounter } from '../../server/media/synthetic.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { RtspCamera } from '../support/rtsp-camera.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
-import { PublicFeed } from '../support/public-feed.ts';
+import { decodeFeed, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
+import { heardMs, soundMadeWithin } from '../support/timecode.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
 const run = promisify(execFile);
@@ -58,6 +59,9 @@ describe('a hearing whose program is composed from its cameras, two pushed and o
   let bench: TestEncoder;
   const refused: Record<string, number> = {};
   let startedBefore = 0;
+  /** When the newest sound that had reached us at the start was made (the room camera's, which airs). */
+  let madeBeforeStart = 0;
+  let heardAtStart: DecodedEntry[] = [];
   let aired: { seq: number; appearedAt: number; room: number[]; bench: number[] }[] = [];
   let masterCounters: number[] = [];
   let lostAt = 0;
@@ -111,8 +115,19 @@ describe('a hearing whose program is composed from its cameras, two pushed and o
     // Opened, the hearing pulls the witness camera; the program does not show it yet, but reads it.
     expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/open`, {})).status).toBe(200);
     await waitFor(() => s.cc.ingest.isPublishing(sourceStreamId(seeded.courtroomId, 'witness')), 'the witness camera pulled', 20_000, 50);
+    // The compositor takes the witness in with a new run: the start falls in that run's first second.
+    const programId = programStreamId(seeded.courtroomId);
+    await waitFor(() => s.cc.broadcasts.live(seeded.hearingId)?.composing.includes('witness'), 'a compositor run reading the witness camera', 20_000, 5);
+    // That run is spawned, not yet publishing: the program's clock then is an earlier run's, if any.
+    const earlier = s.cc.ingest.clockOf(programId);
+    await waitFor(() => {
+      const c = s.cc.ingest.clockOf(programId);
+      return c !== null && c !== earlier && s.cc.ingest.isPublishing(programId) && c.size >= 60;
+    }, 'the program composed with the witness camera', 20_000, 20);
     feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/180p/index.m3u8`).start(250);
     startedBefore = Date.now();
+    // Its media up to this timestamp reached us before the start: made from the encoder's first frame on.
+    madeBeforeStart = room.timeOf(room.firstFrame) + (s.cc.ingest.clockOf(seeded.courtroomId)?.latest ?? Number.POSITIVE_INFINITY);
     expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/start`, {})).status).toBe(200);
     s.cc.broadcasts.live(seeded.hearingId)!.on('released', (r) => records.push(r));
     /** Every public entry not in `seen`, fetched and read tile by tile (with a patch's grey level, given one). */
@@ -133,6 +148,8 @@ describe('a hearing whose program is composed from its cameras, two pushed and o
       const out = await decodeNew(new Set());
       return out.filter((e) => e.room.filter((c) => c > 0).length > 30).length >= 3 && out;
     }, 'three composed segments on the air', 60_000, 1_000);
+    // Heard on the picture's rung and the audio-only one, from the first segment on.
+    heardAtStart = await decodeFeed(feed);
     const { stdout: kinds } = await promisify(execFile)('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', path.join(dir, `${aired.at(-1)!.seq}.ts`)]);
     streams = [...new Set(kinds.split('\n').map((l) => l.trim()).filter(Boolean))].sort().join(',');
     const masterDir = path.join(s.cc.dirs.master, seeded.hearingId);
@@ -285,6 +302,16 @@ describe('a hearing whose program is composed from its cameras, two pushed and o
       expect(e.appearedAt - Math.max(...shown), `entry ${e.seq}`).toBeLessThan(D + 8_000);
       // An encoder's counters run a little ahead of its frames reaching us: 300 ms of slack.
       expect(Math.min(...shown), `entry ${e.seq}`).toBeGreaterThan(startedBefore - 300);
+    }
+  });
+
+  it('airs no sound made before the start, on the picture’s rung or the audio-only one, by ear', () => {
+    expect(soundMadeWithin(heardAtStart, room.epoch, { name: 'before the start', start: Number.NEGATIVE_INFINITY, end: madeBeforeStart })).toEqual([]);
+    // Not vacuous: each rung carried the sound camera's, from soon after the start.
+    for (const rung of ['180p', 'audio']) {
+      const own = heardAtStart.map((e) => ({ ...e, heard: e.heard.filter((h) => h.label.startsWith(`${rung}/`)) }));
+      expect(heardMs(own), rung).toBeGreaterThan(3_000);
+      expect(soundMadeWithin(own, room.epoch, { name: 'soon after the start', start: madeBeforeStart, end: madeBeforeStart + 1_000 }), rung).not.toEqual([]);
     }
   });
 

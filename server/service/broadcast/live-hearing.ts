@@ -60,6 +60,8 @@ export interface CommandOutcome {
 export interface ProgramSwitcher {
   /** Every camera the program may show. */
   readonly cameras: readonly string[];
+  /** The cameras the running composition reads now (not those whose read has ended). */
+  readonly reading: readonly string[];
   /** Resolves with the instant from which every frame composed shows the new arrangement. */
   switchTo(layout: Layout, shown: readonly string[], at: number): Promise<number>;
 }
@@ -392,6 +394,11 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     const now = this.programState.arrangements?.at(-1);
     const compositor = this.o.compositor;
     return now && compositor ? { layout: now.layout, cameras: now.cameras, available: compositor.cameras } : null;
+  }
+
+  /** The cameras a composed program's compositor reads now (empty for the courtroom's own feed). */
+  get composing(): readonly string[] {
+    return this.o.compositor?.reading ?? [];
   }
 
   /** Live slots follow the masks a switch ended and began (an optimisation the gate proves per segment). */
