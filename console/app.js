@@ -207,7 +207,7 @@ function render(st) {
   renderCameras(st, { token: session.token, choose: choosePreviewCamera });
   renderShownCamera();
   renderHealth(st);
-  if (first || (!previewRtc && (!previewHls || Date.now() >= whepRetryAt) && (st.previewUrl || st.encoderHealth?.connected))) attachPlayers(st);
+  if (first || (!previewRtc && (!previewHls || Date.now() >= whepRetryAt) && (st.previewUrl || previewSending(st)))) attachPlayers(st);
 }
 
 /** The server's own dependencies: commands still act while a store is down, and the clerk must know. */
@@ -238,12 +238,18 @@ function renderAudit(entries) {
   }
 }
 
+/**
+ * Whether the camera asked for the preview may be sending: the state says so for the courtroom's
+ * own feed; another camera is asked (WHEP answers 409 while it is not sending).
+ */
+const previewSending = (st) => previewSource !== 'main' || Boolean(st.encoderHealth?.connected);
+
 function attachPlayers(st) {
   if (!window.Hls?.isSupported()) return banner(t('player.unsupported'));
   // The preview comes over WebRTC when it can (a fraction of a second behind the courtroom), and
   // over HLS otherwise (seconds behind, but it works through any proxy).
   // WebRTC is tried again once its wait is over, also while the HLS preview stands in.
-  if (!previewRtc && window.RTCPeerConnection && Date.now() >= whepRetryAt && st.encoderHealth?.connected) {
+  if (!previewRtc && window.RTCPeerConnection && Date.now() >= whepRetryAt && previewSending(st)) {
     void openWhep(st.hearing.id).then((ok) => {
       if (!ok && current?.state) attachPlayers(current.state);
     });

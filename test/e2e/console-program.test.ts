@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, signIn } from '../support/browser.ts';
-import { shownFrames } from '../support/counter-probe.ts';
+import { shownFrames, type ShownFrame } from '../support/counter-probe.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { shotPath } from '../support/screenshot.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
@@ -95,9 +95,14 @@ describe('switching the composed program from the console', () => {
         throw new Error(`the multiview: ${await page.locator('#program-cameras').innerHTML()}`, { cause: err });
       });
       // Chromium paints (and calls back for) only what is on the screen. A loaded machine paints
-      // few frames of a small picture: a few read are enough to say whose it is.
+      // few frames of a small picture (two in two seconds, beside another browser test): read
+      // until a few are in, which is enough to say whose picture it is.
+      const framesOf = (select: string) => {
+        const got: ShownFrame[] = [];
+        return waitFor(async () => (got.push(...(await shownFrames(page, select, 1_000))), got.length > 3 && got), `frames painted in ${select}`, 20_000, 0);
+      };
       await page.locator('#program-cameras').scrollIntoViewIfNeeded();
-      const [main, bench] = [await shownFrames(page, `${tile('main')} video`, 2_000), await shownFrames(page, `${tile('bench')} video`, 2_000)];
+      const [main, bench] = [await framesOf(`${tile('main')} video`), await framesOf(`${tile('bench')} video`)];
       expect(main.length, 'frames shown on the room camera’s tile').toBeGreaterThan(3);
       expect(main.every((f) => f.counter > 0 && f.counter < 15_000), JSON.stringify(main.map((f) => f.counter))).toBe(true);
       expect(bench.length, 'frames shown on the bench camera’s tile').toBeGreaterThan(3);
@@ -109,8 +114,7 @@ describe('switching the composed program from the console', () => {
       expect(await page.getAttribute(tile('bench'), 'aria-pressed')).toBe('true');
       await page.waitForFunction(() => (document.getElementById('preview-camera')?.textContent ?? '').includes('bench') && (document.getElementById('preview-via')?.textContent ?? '').includes('WebRTC') && (document.getElementById('preview') as HTMLVideoElement).readyState === 4, undefined, { timeout: 20_000 });
       await page.locator('#preview').scrollIntoViewIfNeeded();
-      const preview = await shownFrames(page, '#preview', 2_000);
-      expect(preview.length).toBeGreaterThan(3);
+      const preview = await framesOf('#preview');
       expect(preview.every((f) => f.counter > 15_000), JSON.stringify(preview.map((f) => f.counter))).toBe(true);
       await page.locator('#program-box').screenshot({ path: shotPath('console-multiview') });
       // A region drawn on the preview is drawn on the bench camera.
