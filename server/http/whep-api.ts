@@ -31,7 +31,7 @@ export interface WhepApiDeps {
  * Resolves with the stream previewed: the courtroom's own feed, or one of its cameras (whose
  * stream lies under the courtroom's name, so no name reaches another courtroom's).
  */
-async function authorize(req: Request, res: Response, d: WhepApiDeps): Promise<{ courtroomId: string; allowed: () => boolean }> {
+async function authorize(req: Request, res: Response, d: WhepApiDeps): Promise<{ courtroomId: string; camera: string | undefined; allowed: () => boolean }> {
   const hearingId = String(req.params.hearingId);
   const token = bearerOf(req.get('authorization'));
   const refuse = () => {
@@ -46,7 +46,7 @@ async function authorize(req: Request, res: Response, d: WhepApiDeps): Promise<{
   const courtroomId = await d.previewable(hearingId, right.principal);
   const allowed = right.serving(courtroomId);
   if (!allowed()) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
-  return { courtroomId: cameraStream(courtroomId, camera), allowed };
+  return { courtroomId: cameraStream(courtroomId, camera), camera, allowed };
 }
 
 /**
@@ -59,14 +59,14 @@ export function whepApi(d: WhepApiDeps): Router {
   const router = Router();
   const sdpBody = express.text({ type: 'application/sdp', limit: MAX_OFFER_BYTES });
   router.post('/:hearingId', problemRateLimit({ windowMs: 60_000, limit: 120 }), async (req, res) => {
-    const { courtroomId, allowed } = await authorize(req, res, d);
+    const { courtroomId, camera, allowed } = await authorize(req, res, d);
     if (!req.is('application/sdp')) throw new CourtcastError('UNSUPPORTED_MEDIA', 'send the offer as application/sdp');
     await new Promise<void>((resolve, reject) => sdpBody(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
     if (typeof req.body !== 'string' || req.body === '') throw new CourtcastError('VALIDATION_FAILED', 'the body is not an SDP offer');
     checkOffer(req.body, 'viewer');
     const { sessionId, answer } = await d.whep.subscribe(courtroomId, req.body, allowed);
     res.status(201);
-    res.setHeader('Location', `/whep/${String(req.params.hearingId)}/${sessionId}${cameraSuffix(cameraOf(req))}`);
+    res.setHeader('Location', `/whep/${String(req.params.hearingId)}/${sessionId}${cameraSuffix(camera)}`);
     res.setHeader('Cache-Control', 'no-store');
     res.type('application/sdp').send(answer);
   });

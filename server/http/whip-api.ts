@@ -56,22 +56,23 @@ const cors: RequestHandler = (_req, res, next) => {
  * clerk while the account is in force and still serves the courtroom. Wrong key, unknown
  * courtroom and unknown camera answer alike (401), so keys cannot be probed per room.
  */
-async function authorize(req: Request, res: Response, d: WhipApiDeps): Promise<{ courtroomId: string; streamId: string; allowed: () => boolean }> {
+async function authorize(req: Request, res: Response, d: WhipApiDeps): Promise<{ courtroomId: string; camera: string | undefined; streamId: string; allowed: () => boolean }> {
   const courtroomId = String(req.params.courtroomId);
   const presented = bearerOf(req.get('authorization'));
-  const streamId = cameraStream(courtroomId, cameraOf(req));
+  const camera = cameraOf(req);
+  const streamId = cameraStream(courtroomId, camera);
   const key = ID_PATTERN.test(courtroomId) ? d.keyOf(streamId) : null;
   const refuse = () => {
     res.setHeader('WWW-Authenticate', 'Bearer realm="courtcast-whip"');
     return new CourtcastError('UNAUTHORIZED', "send the courtroom's stream key, or a clerk's token, as the bearer token");
   };
   if (presented === undefined || key === null) throw refuse();
-  if (sameSecret(presented, key)) return { courtroomId, streamId, allowed: () => true };
+  if (sameSecret(presented, key)) return { courtroomId, camera, streamId, allowed: () => true };
   const right = await staffRight(d, presented);
   if (!right) throw refuse();
   const allowed = right.serving(courtroomId);
   if (!allowed()) throw new CourtcastError('FORBIDDEN', 'you do not serve this courtroom');
-  return { courtroomId, streamId, allowed };
+  return { courtroomId, camera, streamId, allowed };
 }
 
 const linkOf = (s: WhipApiDeps['iceServers'][number]): string =>
@@ -99,13 +100,13 @@ export function whipApi(d: WhipApiDeps): Router {
   const offers = problemRateLimit({ windowMs: 60_000, limit: 60 });
   const sdpBody = express.text({ type: 'application/sdp', limit: MAX_OFFER_BYTES });
   router.post('/:courtroomId', offers, async (req, res) => {
-    const { courtroomId, streamId, allowed } = await authorize(req, res, d);
+    const { courtroomId, camera, streamId, allowed } = await authorize(req, res, d);
     if (!req.is('application/sdp')) throw new CourtcastError('UNSUPPORTED_MEDIA', 'send the offer as application/sdp');
     await new Promise<void>((resolve, reject) => sdpBody(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
     if (typeof req.body !== 'string' || req.body === '') throw new CourtcastError('VALIDATION_FAILED', 'the body is not an SDP offer');
     const { sessionId, answer } = await d.whip.publish(streamId, req.body, req.ip ?? '', allowed);
     res.status(201);
-    res.setHeader('Location', `/whip/${courtroomId}/${sessionId}${cameraSuffix(cameraOf(req))}`);
+    res.setHeader('Location', `/whip/${courtroomId}/${sessionId}${cameraSuffix(camera)}`);
     res.setHeader('ETag', `"${sessionId}"`);
     res.setHeader('Cache-Control', 'no-store');
     if (d.iceServers.length > 0) res.setHeader('Link', d.iceServers.map(linkOf));

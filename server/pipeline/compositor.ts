@@ -264,9 +264,9 @@ export class Compositor {
     const r = this.running;
     if (!r || this.stopped || this.closed) return;
     for (const [name, { at, hung }] of r.ended) {
-      const cam = this.o.cameras.find((c) => c.name === name);
-      const latestAt = cam ? (this.o.ingest.clockOf(cam.stream)?.latestAt ?? 0) : 0;
-      if (!cam || !hung || !this.needs(name) || !this.o.ingest.isPublishing(cam.stream) || latestAt <= at) continue;
+      const stream = this.streamOf(name);
+      const latestAt = stream === null ? 0 : (this.o.ingest.clockOf(stream)?.latestAt ?? 0);
+      if (!hung || !this.needs(name) || !this.isPublishing(name) || latestAt <= at) continue;
       r.ended.clear();
       this.o.logger.info({ hearingId: this.o.hearingId, run: r.run, camera: name, endedAt: at, latestAt }, 'a camera the compositor had stopped reading sends again');
       void this.supervisor.restartNow(true, 'a camera whose read had ended sends again');
@@ -313,9 +313,14 @@ export class Compositor {
     return Math.max(...replies.map((x) => x.ackedAt));
   }
 
+  /** A camera's stream in the ingest, by its name (null: not one of the courtroom's). */
+  private streamOf(name: string): string | null {
+    return this.o.cameras.find((c) => c.name === name)?.stream ?? null;
+  }
+
   private isPublishing(name: string): boolean {
-    const cam = this.o.cameras.find((c) => c.name === name);
-    return cam !== undefined && this.o.ingest.isPublishing(cam.stream);
+    const stream = this.streamOf(name);
+    return stream !== null && this.o.ingest.isPublishing(stream);
   }
 
   /** Waits, a bounded time, until the run has published every frame composed from before `at`. */
