@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { transcodeSpec, type RungOptions } from '../server/media/args.ts';
 import { specToArgs } from '../server/media/spec.ts';
 
@@ -30,4 +30,33 @@ export function bareListeningLadder(o: { port: number; ladder: readonly RungOpti
   const spec = transcodeSpec({ input: { url: 'x', options: [] }, ladder: o.ladder, segmentSeconds: 2, fps: o.fps, pendingDir: (r) => (mkdirSync(`${o.dir}/${r}`, { recursive: true }), `${o.dir}/${r}`) });
   const args = specToArgs(spec);
   return spawn('ffmpeg', [...rtmpListenInput(o.port).args, ...args.slice(args.indexOf('-i') + 2)], { stdio: 'ignore' });
+}
+
+/** Whether something listens on TCP `port`, read from the kernel's socket table so no connection is spent on asking. */
+function listensOn(port: number): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  return ['/proc/net/tcp', '/proc/net/tcp6'].some((table) => {
+    try {
+      // Columns: sl local_address rem_address st …; st 0A is LISTEN.
+      return readFileSync(table, 'utf8').split('\n').some((row) => {
+        const cols = row.trim().split(/\s+/);
+        return cols[1]?.endsWith(`:${hex}`) && cols[3] === '0A';
+      });
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Waits until a bare FFmpeg listens on `port`. FFmpeg's listener accepts one connection, so a
+ * probe cannot connect; and an encoder that connects too early fails and leaves the baseline
+ * measuring an idle process (the pipeline smoke's zero baseline, on a loaded CI machine).
+ */
+export async function untilListening(port: number, limitMs = 20_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (!listensOn(port)) {
+    if (Date.now() > until) throw new Error(`nothing listens on port ${port} after ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

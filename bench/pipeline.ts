@@ -19,7 +19,7 @@ import { cpuSeconds } from '../test/support/cpu-hog.ts';
 import { freeTcpPort } from '../test/support/redis.ts';
 import { seedHearing, startTestServer } from '../test/support/server.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { bareListeningLadder, openAndStart, rtmpListenInput } from './bench-hearing.ts';
+import { bareListeningLadder, openAndStart, rtmpListenInput, untilListening } from './bench-hearing.ts';
 import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 import { quantile } from './stats.ts';
 
@@ -53,7 +53,7 @@ async function bare(): Promise<number> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'courtcast-bench-pipeline-'));
   const port = await freeTcpPort();
   const child = bareListeningLadder({ port, ladder: LADDER, fps: FPS, dir });
-  await sleep(500);
+  await untilListening(port);
   const enc = encoder(rtmpListenInput(port).url);
   enc.start();
   try {

@@ -19,7 +19,7 @@ import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
 import { freeTcpPort } from '../test/support/redis.ts';
 import { seedHearing, startTestServer } from '../test/support/server.ts';
 import { quantile } from './stats.ts';
-import { bareListeningLadder, openAndStart, rtmpListenInput } from './bench-hearing.ts';
+import { bareListeningLadder, openAndStart, rtmpListenInput, untilListening } from './bench-hearing.ts';
 import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 
 const TRIALS = SMOKE ? 1 : numberArg(0, 3);
@@ -117,7 +117,7 @@ async function bare(): Promise<Trial> {
   const [copyPort, ladderPort] = [await freeTcpPort(), await freeTcpPort()];
   const copy = spawn('ffmpeg', [...rtmpListenInput(copyPort).args, '-c', 'copy', '-f', 'hls', '-hls_time', '2', '-hls_flags', 'temp_file', '-hls_segment_filename', `${dir}/copy%03d.ts`, `${dir}/copy.m3u8`], { stdio: 'ignore' });
   const trans = bareListeningLadder({ port: ladderPort, ladder: LADDER, fps: FPS, dir });
-  await sleep(500);
+  await Promise.all([untilListening(copyPort), untilListening(ladderPort)]);
   try {
     const a = encoder(rtmpListenInput(copyPort).url);
     const b = encoder(rtmpListenInput(ladderPort).url);
