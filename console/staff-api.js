@@ -77,7 +77,7 @@ export const staffClient = (api) => ({
   /**
    * PUT /api/courtrooms/:id/sources: Replace the courtroom's further cameras (returns the pushed ones' keys); a source removed or re-keyed is disconnected
    * @param {{ id: string }} p
-   * @param {Array<{ name: string, label: string, ingest?: "rtmp" | "rtsp", camera?: { url: string, transport?: "tcp" | "udp" } }>} body
+   * @param {Array<{ name: string, label: string, ingest?: "rtmp" | "srt" | "rtsp", camera?: { url: string, transport?: "tcp" | "udp" }, srtPort?: number }>} body
    */
   setSources: (p, body) => api('PUT', `/api/courtrooms/${encodeURIComponent(p.id)}/sources`, body),
   /**

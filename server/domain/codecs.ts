@@ -38,6 +38,7 @@ export const courtroomCodec: z.ZodType<Courtroom> = z.looseObject({
         ingest: z.enum(SOURCE_PROTOCOLS),
         streamKey: z.string().optional(),
         camera: z.looseObject({ url: z.string(), transport: z.enum(['tcp', 'udp']) }).optional(),
+        srtPort: z.number().int().optional(),
       }),
     )
     .optional(),

@@ -80,9 +80,18 @@ export interface CourtroomProgram {
   readonly sound: string;
 }
 
-/** How a further camera reaches us: pushed over RTMP under a key of its own, or pulled over RTSP. */
-export const SOURCE_PROTOCOLS = ['rtmp', 'rtsp'] as const;
+/**
+ * How a further camera reaches us: pushed over RTMP under a key of its own, pushed over SRT to a
+ * listener of its own (the key is the passphrase), or pulled over RTSP.
+ */
+export const SOURCE_PROTOCOLS = ['rtmp', 'srt', 'rtsp'] as const;
 export type SourceProtocol = (typeof SOURCE_PROTOCOLS)[number];
+
+/**
+ * Whether a camera's encoder pushes to us with its key (RTMP, SRT, or WHIP with the same key), so
+ * the key is the admin's to hand out and to rotate; a pulled camera's key is the server's own. Pure.
+ */
+export const isPushed = (ingest: SourceProtocol | IngestProtocol): boolean => ingest !== 'rtsp';
 
 /** A source's name: lower-case letters, digits and dashes, as the console and the archive name it. */
 export const SOURCE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
@@ -103,6 +112,8 @@ export interface CourtroomSource {
   readonly streamKey?: string;
   /** RTSP sources only: the camera the server pulls. */
   readonly camera?: CameraSource;
+  /** SRT sources only: the UDP port its listener binds (no other courtroom or camera has it). */
+  readonly srtPort?: number;
 }
 
 /**

@@ -1,7 +1,7 @@
 import express, { Router, type RequestHandler, type Response } from 'express';
 import { problemRateLimit } from './rate-limit.ts';
 import { z } from 'zod';
-import { cameraView, sourceStreamId, type CameraView, type Courtroom, type CourtroomSource, type Hearing } from '../domain/courts.ts';
+import { cameraView, isPushed, sourceStreamId, type CameraView, type Courtroom, type CourtroomSource, type Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
 import { REPLAY_DECISIONS } from '../domain/public-state.ts';
 import { hasRole, mayApprove, mayControl, mayReadAudit, publicUser, type Principal } from '../domain/users.ts';
@@ -47,7 +47,7 @@ type SourceView = Omit<CourtroomSource, 'streamKey' | 'camera'> & { streamKey?: 
 const courtroomView = (r: Courtroom, o: { key: boolean }): Omit<Courtroom, 'streamKey' | 'camera' | 'sources'> & { streamKey?: string; camera?: CameraView; sources?: SourceView[] } => {
   const { streamKey, camera, sources, ...rest } = r;
   // A pulled camera's key is the server's own relay's: nobody is shown it.
-  const sourceView = ({ streamKey: key, camera: cam, ...x }: CourtroomSource): SourceView => ({ ...x, ...(o.key && key && x.ingest === 'rtmp' ? { streamKey: key } : {}), ...(cam ? { camera: cameraView(cam) } : {}) });
+  const sourceView = ({ streamKey: key, camera: cam, ...x }: CourtroomSource): SourceView => ({ ...x, ...(o.key && key && isPushed(x.ingest) ? { streamKey: key } : {}), ...(cam ? { camera: cameraView(cam) } : {}) });
   return { ...rest, ...(o.key ? { streamKey } : {}), ...(camera ? { camera: cameraView(camera) } : {}), ...(sources ? { sources: sources.map(sourceView) } : {}) };
 };
 

@@ -46,12 +46,15 @@ const rtspUrl = z
   .refine((u) => !/['"\\]/.test(u), 'no quotes or backslashes (percent-encode them)')
   .refine((u) => URL.canParse(u) && new URL(u).hostname !== '', 'a URL with a host');
 
+/** The UDP port an SRT listener binds (unprivileged). */
+const srtPort = z.number().int().min(1024).max(65_535);
+
 /** POST /api/courts/:courtId/courtrooms */
 export const newCourtroomBody = z
   .object({
     name: text(200),
     ingest: z.enum(INGEST_PROTOCOLS).default('rtmp'),
-    srtPort: z.number().int().min(1024).max(65_535).optional(),
+    srtPort: srtPort.optional(),
     camera: z.object({ url: rtspUrl, transport: z.enum(['tcp', 'udp']).default('tcp') }).strict().optional(),
   })
   .strict()
@@ -60,7 +63,7 @@ export const newCourtroomBody = z
 /** A source's name in a path. */
 export const sourceNameParam = z.string().regex(SOURCE_NAME, 'not a source name');
 
-/** PUT /api/courtrooms/:id/sources: the courtroom's further cameras, each pushed over RTMP or pulled over RTSP. */
+/** PUT /api/courtrooms/:id/sources: the courtroom's further cameras, each pushed over RTMP or SRT, or pulled over RTSP. */
 export const sourcesBody = z
   .array(
     z
@@ -69,12 +72,18 @@ export const sourcesBody = z
         label: text(60),
         ingest: z.enum(SOURCE_PROTOCOLS).default('rtmp'),
         camera: z.object({ url: rtspUrl, transport: z.enum(['tcp', 'udp']).default('tcp') }).strict().optional(),
+        srtPort: srtPort.optional(),
       })
       .strict()
-      .refine((x) => (x.ingest === 'rtsp') === (x.camera !== undefined), { message: 'an RTSP source needs its camera, and only it has one', path: ['camera'] }),
+      .refine((x) => (x.ingest === 'rtsp') === (x.camera !== undefined), { message: 'an RTSP source needs its camera, and only it has one', path: ['camera'] })
+      .refine((x) => (x.ingest === 'srt') === (x.srtPort !== undefined), { message: 'an SRT source needs its srtPort, and only it has one', path: ['srtPort'] }),
   )
   .max(MAX_SOURCES)
-  .refine((l) => new Set(l.map((x) => x.name)).size === l.length, 'source names must be unique');
+  .refine((l) => new Set(l.map((x) => x.name)).size === l.length, 'source names must be unique')
+  .refine((l) => {
+    const ports = l.flatMap((x) => (x.srtPort === undefined ? [] : [x.srtPort]));
+    return new Set(ports).size === ports.length;
+  }, 'each SRT source needs a port of its own');
 
 /**
  * PUT /api/courtrooms/:id/program: how the program picture is composed. The cameras are `main`

@@ -16,6 +16,7 @@ import { SegmentWatcher, type CompletedSegment } from './segment-watcher.ts';
 import { LiveMaskSlots } from './live-masks.ts';
 import type { CaptureClock } from './capture-dating.ts';
 import { freeLoopbackPorts } from '../media/ports.ts';
+import { relayWarning } from './relay-warnings.ts';
 
 export type { MasterSegment } from './master-sealer.ts';
 
@@ -312,11 +313,9 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     const dir = path.join(this.o.pendingDir, runName('g', run));
     mkdirSync(dir, { recursive: true });
     const proc = this.process(this.o.gateway!(path.join(dir, 'progress.txt')), 'gateway', run, dir);
-    // libsrt refuses a wrong passphrase (our stream key) in the handshake and only says so on stderr.
     proc.on('stderr', (line) => {
-      if (/BADSECRET|Incorrect passphrase/.test(line)) this.o.logger.warn({ hearingId: this.o.hearingId }, 'srt connection refused: wrong stream key');
-      // An RTSP camera that refuses the courtroom's credentials says so in its answer.
-      if (/401 Unauthorized/.test(line)) this.o.logger.warn({ hearingId: this.o.hearingId }, 'the camera refused the courtroom\'s credentials (401): check its user name and password');
+      const warning = relayWarning(line);
+      if (warning !== null) this.o.logger.warn({ hearingId: this.o.hearingId }, warning);
     });
     return proc;
   }

@@ -9,6 +9,7 @@ import { Supervisor } from '../media/supervisor.ts';
 import type { CaptureClock } from './capture-dating.ts';
 import { sourceMasterDir } from './master-manifest.ts';
 import { MasterSealer, type MasterSegment } from './master-sealer.ts';
+import { relayWarning } from './relay-warnings.ts';
 
 /** The FFmpegs of one camera: its recorder, and for a pulled camera the relay into the ingest. */
 export type SourceRole = 'source-master' | 'source-relay';
@@ -104,7 +105,12 @@ export class SourceRecorder {
 
   private buildRelay(run: number): FfmpegProcess {
     const dir = this.runDir('g', run);
-    return this.spawn(this.o.gateway!(path.join(dir, 'progress.txt')), 'source-relay', run, dir);
+    const proc = this.spawn(this.o.gateway!(path.join(dir, 'progress.txt')), 'source-relay', run, dir);
+    proc.on('stderr', (line) => {
+      const warning = relayWarning(line);
+      if (warning !== null) this.o.logger.warn({ hearingId: this.o.hearingId, source: this.o.source }, warning);
+    });
+    return proc;
   }
 
   /** While the hearing is open, a pulled camera is pulled (a pushed one comes by itself). */

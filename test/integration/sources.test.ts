@@ -6,6 +6,7 @@ import { fileCounters } from '../support/public-feed.ts';
 import { RtspCamera } from '../support/rtsp-camera.ts';
 import { sourceStreamId } from '../../server/domain/courts.ts';
 import { TestEncoder } from '../support/encoder.ts';
+import { freeUdpPort, srtCallerUrl } from '../support/srt.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
@@ -57,6 +58,9 @@ describe("a courtroom's further cameras", () => {
       [{ name: 'witness', label: '' }],
       [{ name: 'witness', label: 'x'.repeat(61) }],
       [{ name: 'witness', label: 'x', ingest: 'srt' }],
+      [{ name: 'witness', label: 'x', srtPort: 40_000 }],
+      [{ name: 'witness', label: 'x', ingest: 'srt', srtPort: 80 }],
+      [{ name: 'witness', label: 'x', ingest: 'srt', srtPort: 40_000 }, { name: 'bench', label: 'y', ingest: 'srt', srtPort: 40_000 }],
       [{ name: 'witness', label: 'x', ingest: 'rtsp' }],
       [{ name: 'witness', label: 'x', camera: { url: 'rtsp://192.0.2.7/s' } }],
       [{ name: 'witness', label: 'x', ingest: 'rtsp', camera: { url: 'http://192.0.2.7/s' } }],
@@ -70,6 +74,18 @@ describe("a courtroom's further cameras", () => {
       expect(res.type).toMatch(/^application\/problem\+json/);
     }
     expect((await s.api('PUT', `/api/courtrooms/${seeded.courtroomId}/sources`, [], clerk)).status).toBe(403);
+    // A listener's port is its own: another courtroom's SRT port is refused for a camera, and a
+    // camera's for a new SRT courtroom.
+    const other = await s.api<{ id: string }>('POST', `/api/courts/${seeded.courtId}/courtrooms`, { name: 'Room 2', ingest: 'srt', srtPort: 40_001 });
+    expect(other.status).toBe(201);
+    const clash = await s.api('PUT', `/api/courtrooms/${seeded.courtroomId}/sources`, [{ name: 'witness', label: 'x', ingest: 'srt', srtPort: 40_001 }]);
+    expect(clash.status).toBe(409);
+    expect(clash.type).toMatch(/^application\/problem\+json/);
+    expect((await s.api('PUT', `/api/courtrooms/${other.body.id}/sources`, [{ name: 'witness', label: 'x', ingest: 'srt', srtPort: 40_002 }])).status).toBe(200);
+    expect((await s.api('POST', `/api/courts/${seeded.courtId}/courtrooms`, { name: 'Room 3', ingest: 'srt', srtPort: 40_002 })).status).toBe(409);
+    // Replacing a courtroom's own cameras frees their ports for themselves.
+    expect((await s.api('PUT', `/api/courtrooms/${other.body.id}/sources`, [{ name: 'bench', label: 'y', ingest: 'srt', srtPort: 40_002 }])).status).toBe(200);
+    expect((await s.api('PUT', `/api/courtrooms/${other.body.id}/sources`, [{ name: 'bench', label: 'y', ingest: 'srt', srtPort: 40_001 }])).status).toBe(409);
     expect((await s.api<{ sources?: unknown }>('GET', `/api/courtrooms/${seeded.courtroomId}`)).body.sources).toBeUndefined();
   });
 
@@ -125,18 +141,42 @@ describe("a courtroom's further cameras", () => {
     expect((await s.api('POST', `/api/courtrooms/${seeded.courtroomId}/sources/gallery/rotate-key`, {})).status).toBe(409);
   });
 
-  it("records every camera of a live hearing (pushed, and pulled over RTSP) exactly as it reached us, sealed in the archive as that camera's, and it verifies", async () => {
+  it("records every camera of a live hearing (pushed over RTMP and SRT, and pulled over RTSP) exactly as it reached us, sealed in the archive as that camera's, and it verifies", async () => {
     camera = await RtspCamera.start({ epoch: Date.now(), user: 'court', password: 'gallery-pass' });
     const gallery = { name: 'gallery', label: 'Public gallery', ingest: 'rtsp', camera: { url: camera.urlWith('court', 'gallery-pass'), transport: 'tcp' } };
-    const set = await s.api<{ sources: SourceView[] }>('PUT', `/api/courtrooms/${seeded.courtroomId}/sources`, [{ name: 'bench', label: 'Bench' }, gallery]);
+    const srtPort = await freeUdpPort();
+    const set = await s.api<{ sources: SourceView[] }>('PUT', `/api/courtrooms/${seeded.courtroomId}/sources`, [{ name: 'bench', label: 'Bench' }, gallery, { name: 'witness', label: 'Witness box', ingest: 'srt', srtPort }]);
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
     const bench = set.body.sources.find((x) => x.name === 'bench')!.streamKey!;
+    const witnessKey = set.body.sources.find((x) => x.name === 'witness')!.streamKey!;
+    expect(set.body.sources.find((x) => x.name === 'witness')).toMatchObject({ ingest: 'srt', srtPort });
     const stream = sourceStreamId(seeded.courtroomId, 'bench');
     // The bench camera publishes before the hearing opens, the courtroom's feed is already there.
     const benchCamera = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${bench}`, 'flv', Date.now()).start();
     encoders.push(benchCamera);
     await waitFor(() => s.cc.ingest.isPublishing(stream) && s.cc.ingest.isPublishing(seeded.courtroomId), 'the bench camera and the courtroom feed', 20_000, 50);
     expect((await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/open`, {})).status).toBe(200);
-    for (const name of ['bench', 'gallery']) {
+    // The witness camera calls its own SRT listener, which the open hearing runs: a caller with the
+    // wrong passphrase is refused (and the log says why), one with the camera's key gets in.
+    const witnessStream = sourceStreamId(seeded.courtroomId, 'witness');
+    /** An SRT encoder calling with `key`, called again (the listener comes up with the hearing) until `done`. */
+    const srtCamera = async (key: string, done: () => boolean) => {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const e = new TestEncoder(srtCallerUrl(srtPort, key), 'mpegts', Date.now()).start();
+        encoders.push(e);
+        let gone = false;
+        void e.exited.then(() => (gone = true));
+        if ((await waitFor(() => (done() ? 'done' : gone ? 'gone' : false), 'the SRT call to be taken, refused or dropped', 20_000, 50)) === 'done') return e;
+        await elapse(200);
+      }
+      throw new Error('the SRT listener never answered');
+    };
+    const refused = () => logs.some((l) => l.includes('srt connection refused: wrong stream key') && l.includes('"source":"witness"'));
+    const stranger = await srtCamera('wrong-passphrase-000', refused);
+    expect(await stranger.exited).not.toBe(0);
+    expect(s.cc.ingest.isPublishing(witnessStream)).toBe(false);
+    await srtCamera(witnessKey, () => s.cc.ingest.isPublishing(witnessStream));
+    for (const name of ['bench', 'gallery', 'witness']) {
       const sourceDir = path.join(s.cc.dirs.master, seeded.hearingId, 'sources', name);
       await waitFor(async () => (await readMasterManifest(sourceDir)).length >= 2, `two sealed segments of the ${name} camera's master`, 30_000, 200);
     }
@@ -171,7 +211,14 @@ describe("a courtroom's further cameras", () => {
     expect(counters.length).toBeGreaterThan(30);
     expect(counters.every((c, i) => i === 0 || c === counters[i - 1]! + 1)).toBe(true);
     const record = JSON.parse(await readFile(path.join(folder, 'record.json'), 'utf8')) as { recording: { gaps: unknown[] }; sourceRecordings?: Record<string, { recordedMs: number; gaps: { ms: number; cause: string }[] }> };
-    expect(Object.keys(record.sourceRecordings ?? {})).toEqual(['bench', 'gallery']);
+    expect(Object.keys(record.sourceRecordings ?? {})).toEqual(['bench', 'gallery', 'witness']);
+    // The SRT camera's own media, as it sent it, dated by its clock.
+    const witnessEntries = manifest.entries.filter((e) => e.kind === 'source' && e.source === 'witness');
+    expect(witnessEntries.length).toBeGreaterThanOrEqual(2);
+    expect(witnessEntries.every((e) => e.key.startsWith('sources/witness/m') && e.dated === 'clock')).toBe(true);
+    const witnessCounters = (await fileCounters(path.join(folder, ...witnessEntries[0]!.key.split('/')))).filter((c) => c > 0);
+    expect(witnessCounters.length).toBeGreaterThan(30);
+    expect(witnessCounters.every((c, i) => i === 0 || c === witnessCounters[i - 1]! + 1)).toBe(true);
     // The camera's hole, and the recorder's restart if it left one long enough to count.
     const benchCauses = record.sourceRecordings!.bench!.gaps.map((g) => g.cause);
     expect(benchCauses[0]).toBe('camera lost');

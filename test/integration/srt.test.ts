@@ -1,4 +1,3 @@
-import { createSocket } from 'node:dgram';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,18 +5,10 @@ import { TestEncoder } from '../support/encoder.ts';
 import { decodeFeed, delayViolations, PublicFeed, type DecodedEntry } from '../support/public-feed.ts';
 import { firstRunDating } from '../support/master-clock.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { freeUdpPort, srtCallerUrl } from '../support/srt.ts';
 import { waitFor } from '../support/wait.ts';
 
 const D = 4_000;
-
-/** A UDP port that is free right now. */
-async function freeUdpPort(): Promise<number> {
-  const sock = createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  const { port } = sock.address();
-  await new Promise<void>((r) => sock.close(() => r()));
-  return port;
-}
 
 describe('SRT ingest: the stream key is the passphrase', () => {
   let s: TestServer;
@@ -36,7 +27,7 @@ describe('SRT ingest: the stream key is the passphrase', () => {
     const start = await s.api('POST', `/api/hearings/${seeded.hearingId}/broadcast/start`, {});
     expect(start.status).toBe(200);
     feed = new PublicFeed(`${s.base}/hls/hearings/${seeded.hearingId}/180p/index.m3u8`).start();
-    const url = (key: string) => `srt://127.0.0.1:${port}?mode=caller&passphrase=${key}&pbkeylen=16`;
+    const url = (key: string) => srtCallerUrl(port, key);
     // Give the listener a moment to bind before calling it.
     await waitFor(() => s.cc.broadcasts.live(seeded.hearingId)?.gatewayPid, 'the SRT listener', 10_000);
     const stranger = new TestEncoder(url('wrong-passphrase-000'), 'mpegts', Date.now()).start();

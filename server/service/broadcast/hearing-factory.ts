@@ -124,6 +124,12 @@ function cameraSecrets(room: Courtroom): string[] {
   });
 }
 
+/** An SRT listener on `port` whose passphrase is the camera's key, copying what it receives into the ingest. */
+function srtRelay(x: { host: string; port: number; key: string; publishUrl: string; progressFile: string }): FfmpegSpec {
+  const listen = srtListenInput({ host: x.host, port: x.port, passphrase: x.key });
+  return srtGatewaySpec({ listen, publishUrl: x.publishUrl, progressFile: x.progressFile });
+}
+
 /**
  * The relay that pulls an IP camera into the ingest under `key`. The camera's URL goes in a file
  * only the server reads, beside the run's progress file, never on the command line.
@@ -203,18 +209,24 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
       ? {
           gateway: (progressFile: string) => {
             const key = o.registry.currentKey(room.id) ?? room.streamKey;
-            const listen = srtListenInput({ host: o.srtBindHost, port: room.srtPort ?? 0, passphrase: key });
-            return srtGatewaySpec({ listen, publishUrl: o.ingest.publishUrl(key), progressFile });
+            return srtRelay({ host: o.srtBindHost, port: room.srtPort ?? 0, key, publishUrl: o.ingest.publishUrl(key), progressFile });
           },
         }
       : room.ingest === 'rtsp' && room.camera
         ? { gateway: (progressFile: string) => rtspRelay(room.camera!, o.ingest.publishUrl(o.registry.currentKey(room.id) ?? room.streamKey))(progressFile) }
         : {}),
     // Each further camera is recorded from its own stream in the ingest, on its own clock; an
-    // RTSP one is pulled into it by a relay of its own, under the internal key it was given.
+    // RTSP one is pulled into it by a relay of its own, under the internal key it was given, and
+    // an SRT one reaches it through a listener of its own whose passphrase is its key.
     sources: (room.sources ?? []).map((x) => {
       const stream = sourceStreamId(room.id, x.name);
-      const relay = x.ingest === 'rtsp' && x.camera && x.streamKey ? { gateway: (progressFile: string) => rtspRelay(x.camera!, o.ingest.publishUrl(o.registry.currentKey(stream) ?? x.streamKey!))(progressFile) } : {};
+      const key = () => o.registry.currentKey(stream) ?? x.streamKey!;
+      const relay =
+        x.ingest === 'rtsp' && x.camera && x.streamKey
+          ? { gateway: (progressFile: string) => rtspRelay(x.camera!, o.ingest.publishUrl(key()))(progressFile) }
+          : x.ingest === 'srt' && x.srtPort !== undefined && x.streamKey
+            ? { gateway: (progressFile: string) => srtRelay({ host: o.srtBindHost, port: x.srtPort!, key: key(), publishUrl: o.ingest.publishUrl(key()), progressFile }) }
+            : {};
       return { name: x.name, input: () => rtmpPullInput(o.ingest.pullUrl(stream), 5000), clock: () => o.ingest.clockOf(stream), ...relay };
     }),
     // Stream keys, a camera's credentials and pull tokens never reach the logs.

@@ -1,6 +1,6 @@
 import { settleWithin } from '../../domain/deadline.ts';
 import { CourtcastError } from '../../domain/errors.ts';
-import { delayAllowed, MAIN_CAMERA, sourceOfStream, sourceStreamId, type CaseType, type CourtroomProgram, type Court, type CourtLanguage, type Courtroom, type CourtroomSource, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type CameraSource, type MaskPreset, type PrivacyGround, type SourceProtocol, type StandingMask } from '../../domain/courts.ts';
+import { delayAllowed, MAIN_CAMERA, sourceOfStream, sourceStreamId, type CaseType, type CourtroomProgram, type Court, type CourtLanguage, type Courtroom, type CourtroomSource, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type CameraSource, type MaskPreset, type PrivacyGround, isPushed, type SourceProtocol, type StandingMask } from '../../domain/courts.ts';
 import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type HearingId } from '../../domain/ids.ts';
 import { mayControl, type Principal } from '../../domain/users.ts';
 import { courtCodec, courtroomCodec, hearingCodec } from '../../domain/codecs.ts';
@@ -26,6 +26,12 @@ export interface NewSource {
   readonly label: string;
   readonly ingest: SourceProtocol;
   readonly camera?: CameraSource;
+  readonly srtPort?: number;
+}
+
+/** The SRT ports a courtroom's listeners bind: its own feed's and its SRT cameras'. Pure. */
+function srtPortsOf(room: Courtroom): number[] {
+  return [...(room.srtPort === undefined ? [] : [room.srtPort]), ...(room.sources ?? []).flatMap((x) => (x.srtPort === undefined ? [] : [x.srtPort]))];
 }
 
 /** Every stream a courtroom publishes under a key, with that key: its own feed and its pushed sources. Pure. */
@@ -135,8 +141,7 @@ export class Registry {
     const court = await this.court(courtId);
     if (input.ingest === 'srt') {
       if (input.srtPort === undefined) throw new CourtcastError('VALIDATION_FAILED', 'an SRT courtroom needs srtPort');
-      const taken = (await this.roomRecords.list()).some((r) => r.srtPort === input.srtPort);
-      if (taken) throw new CourtcastError('CONFLICT', `SRT port ${input.srtPort} is taken by another courtroom`);
+      await this.refuseTakenSrtPorts([input.srtPort], null);
     }
     const room: Courtroom = {
       id: newCourtroomId(),
@@ -179,6 +184,7 @@ export class Registry {
     if (new Set(names).size !== names.length) throw new CourtcastError('VALIDATION_FAILED', 'source names must be unique');
     const inProgram = (room.program ? [...room.program.cameras, room.program.sound] : []).filter((c) => c !== MAIN_CAMERA && !names.includes(c));
     if (inProgram.length > 0) throw new CourtcastError('VALIDATION_FAILED', `the program shows ${[...new Set(inProgram)].map((c) => `"${c}"`).join(', ')}: change its layout first`);
+    await this.refuseTakenSrtPorts(sources.flatMap((x) => (x.srtPort === undefined ? [] : [x.srtPort])), room);
     const kept = new Map((room.sources ?? []).map((x) => [x.name, x]));
     const next: Courtroom = {
       ...room,
@@ -187,6 +193,7 @@ export class Registry {
         const before = kept.get(x.name);
         const streamKey = before?.ingest === x.ingest && before.streamKey ? before.streamKey : newStreamKey();
         if (x.ingest === 'rtsp') return { name: x.name, label: x.label, ingest: 'rtsp', streamKey, ...(x.camera ? { camera: { url: x.camera.url, transport: x.camera.transport } } : {}) };
+        if (x.ingest === 'srt') return { name: x.name, label: x.label, ingest: 'srt', streamKey, ...(x.srtPort === undefined ? {} : { srtPort: x.srtPort }) };
         return { name: x.name, label: x.label, ingest: 'rtmp', streamKey };
       }),
     };
@@ -210,12 +217,23 @@ export class Registry {
     return next;
   }
 
+  /**
+   * Refuses SRT ports another listener binds: any courtroom's own feed's, or any camera's. For
+   * `replacing` (the courtroom whose cameras are being replaced), its cameras' ports are free again.
+   */
+  private async refuseTakenSrtPorts(ports: readonly number[], replacing: Courtroom | null): Promise<void> {
+    const rooms = await this.roomRecords.list();
+    const taken = new Set(rooms.flatMap((r) => (r.id === replacing?.id ? srtPortsOf({ ...r, sources: [] }) : srtPortsOf(r))));
+    const clash = ports.find((p) => taken.has(p));
+    if (clash !== undefined) throw new CourtcastError('CONFLICT', `SRT port ${clash} is taken by another courtroom or camera`);
+  }
+
   /** Issues a new key for a pushed source; the old one stops working at once. */
   async rotateSourceKey(courtroomId: string, name: string): Promise<Courtroom> {
     const room = await this.courtroom(courtroomId);
     const source = (room.sources ?? []).find((x) => x.name === name);
     if (!source) throw new CourtcastError('NOT_FOUND', `courtroom ${courtroomId} has no source "${name}"`);
-    if (source.ingest !== 'rtmp') throw new CourtcastError('INVALID_TRANSITION', `"${name}" is pulled over RTSP: it has no key`);
+    if (!isPushed(source.ingest)) throw new CourtcastError('INVALID_TRANSITION', `"${name}" is pulled over RTSP: it has no key`);
     const next: Courtroom = { ...room, sources: (room.sources ?? []).map((x) => (x.name === name ? { ...x, streamKey: newStreamKey() } : x)) };
     await this.roomRecords.put(room.id, next);
     this.indexKey(next);
