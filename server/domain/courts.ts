@@ -132,9 +132,6 @@ export const programStreamId = (courtroomId: string): string => `${courtroomId}~
 /** Whether a stream id is a courtroom's composed program. Pure. */
 export const isProgramStream = (streamId: string): boolean => streamId.endsWith('~program');
 
-/** The courtroom whose composed program a stream id is. Pure. */
-export const courtroomOfProgram = (streamId: string): string => streamId.slice(0, -'~program'.length);
-
 /** The courtroom and source of a source's stream id, or null for a courtroom's own feed. Pure. */
 export function sourceOfStream(streamId: string): { readonly courtroomId: string; readonly source: string } | null {
   const dot = streamId.indexOf('.');

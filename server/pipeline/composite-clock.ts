@@ -28,15 +28,6 @@ export class CompositeClock implements CaptureClock {
     return c && Math.max(...c);
   }
 
-  /**
-   * Like captureOf, from the cameras that have reached `t` alone (one that hung, its read ended,
-   * never will): how far a composite at `t` got, for a run that takes over from it. Null when none has.
-   */
-  reachedCaptureOf(t: number): number | null {
-    const c = this.inputs.flatMap((i) => i.clock.captureOf(t - i.offsetMs) ?? []);
-    return c.length === 0 ? null : Math.max(...c);
-  }
-
   /** Each camera's reading, in composite terms where it is a timestamp; null when any camera cannot say. */
   private everyCamera(read: (i: CompositeInput) => number | null): number[] | null {
     const out: number[] = [];

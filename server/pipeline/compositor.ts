@@ -157,10 +157,6 @@ export class Compositor {
     // Camera frames handed over from the GOP in progress land after the base, so no timestamp is
     // negative (FLV would otherwise move every stream on, and none would be where the clock says).
     const base = at - this.o.handoverMs - 1_000;
-    // The new run takes over where the last one's published program ends: the cameras' frames
-    // handed over reach back before its spawn, and composed again they would air twice.
-    const until = this.running ? this.publishedUntil(this.running) : null;
-    if (until !== null) this.notBefore = Math.max(this.notBefore, until);
     this.running?.zmq.close();
     this.running = null;
     const cameras: CompositeCamera[] = [];
@@ -224,21 +220,6 @@ export class Compositor {
   /** Every camera it may read, by name. */
   get cameras(): readonly string[] {
     return this.o.cameras.map((c) => c.name);
-  }
-
-  /** Whether a run publishes the program into the ingest now. */
-  get publishing(): boolean {
-    return this.o.ingest.isPublishing(this.o.programStream);
-  }
-
-  /**
-   * Whether the running run's media has reached the ingest: its codecs' configuration came before
-   * it, so a reader that joins now is sent that first (one that joined earlier would miss it).
-   */
-  get sending(): boolean {
-    const r = this.running;
-    const c = this.o.ingest.clockOf(this.o.programStream);
-    return r !== null && this.publishing && c?.latest != null && (c.latestAt ?? 0) >= r.startedAt;
   }
 
   /** The cameras the running run reads now: those it began with, less those whose read has ended. */
@@ -340,14 +321,6 @@ export class Compositor {
   private isPublishing(name: string): boolean {
     const stream = this.streamOf(name);
     return stream !== null && this.o.ingest.isPublishing(stream);
-  }
-
-  /** When the newest frame a run has published was captured; null before it publishes. */
-  private publishedUntil(r: RunningComposite): number | null {
-    // Only this run's program: an earlier run's stood on another timeline.
-    const published = this.o.ingest.clockOf(this.o.programStream);
-    const latest = published && (published.latestAt ?? 0) >= r.startedAt ? published.latest : null;
-    return latest === null ? null : r.clock.reachedCaptureOf(latest);
   }
 
   /** Waits, a bounded time, until the run has published every frame composed from before `at`. */

@@ -99,9 +99,6 @@ interface TranscodeRun {
   produced: boolean;
 }
 
-/** How long the transcoder waits for a compositor run's first media before reading it anyway. */
-const PROGRAM_MEDIA_WAIT_MS = 5_000;
-
 const runName = (prefix: string, run: number): string => `${prefix}${String(run).padStart(4, '0')}`;
 /** Name of the file holding a run's FFmpeg pid. */
 export const PID_FILE = 'ffmpeg.pid';
@@ -112,10 +109,6 @@ export interface ProgramCompositor {
   readonly cameras: readonly string[];
   /** Whether a camera coming calls for a new run: the program shows it, or carries its sound. */
   needs(name: string): boolean;
-  /** Whether a run publishes the program into the ingest now. */
-  readonly publishing: boolean;
-  /** Whether the running run's media has reached the ingest (its codecs' configuration first). */
-  readonly sending: boolean;
   start(): void;
   restart(): Promise<void>;
   /** Stops composing until started again (no camera of it publishes). */
@@ -148,8 +141,6 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
   /** The courtroom's cameras publishing now (`main` its own feed), and whether the compositor is to run. */
   private readonly publishing = new Set<string>();
   private programRunning = false;
-  /** The transcoder is ending because the program passes from one compositor run to the next. */
-  private programHandover = false;
 
   constructor(private readonly o: PipelineOptions) {
     super((err, event) => o.logger.error({ hearingId: o.hearingId, err, event }, 'pipeline listener failed'));
@@ -199,7 +190,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     this.publishing.add(name);
     const p = this.o.program;
     if (!p?.cameras.includes(name)) return;
-    // The transcoder follows the program's runs (programPublished), not the cameras.
+    this.transcoder.enable();
     // A camera the program neither shows nor hears is taken in when a switch shows it.
     if (this.programRunning) {
       if (p.needs(name)) void p.restart();
@@ -221,34 +212,6 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     if (!p?.cameras.includes(name) || p.cameras.some((n) => this.publishing.has(n))) return;
     this.programRunning = false;
     await p.stop();
-    await this.transcoder.release(drainMs);
-  }
-
-  /**
-   * A compositor run publishes the program: once its first media is in, the transcoder reads it
-   * from its first keyframe. A reader that joined earlier (before the publisher, or before its
-   * codecs' configuration) is held for its keyframe and is never sent that configuration: it
-   * found no sound and could not decode its first picture, and its next try came a second later,
-   * after the program's first keyframes had gone by.
-   */
-  async programPublished(): Promise<void> {
-    const p = this.o.program;
-    const until = this.now() + PROGRAM_MEDIA_WAIT_MS;
-    while (p && this.programRunning && !p.sending && this.now() < until) await new Promise((r) => setTimeout(r, 20));
-    if (p && this.programRunning) this.transcoder.enable();
-  }
-
-  /**
-   * A compositor run stopped publishing (a new one is on its way, or no camera is left): the
-   * transcoder works off what it was sent, for at most `drainMs`, and waits for the next run.
-   */
-  async programUnpublished(drainMs: number): Promise<void> {
-    // A new run that already publishes keeps it: this is the old one's late word.
-    if (!this.o.program || this.o.program.publishing) return;
-    // While the program runs, a new run is on its way and takes over where this one ended (see
-    // Compositor): the program goes on, and the transcoder's end is no gap to card. If the new
-    // run is late, the delay line cards the time it is missing, as for any late media.
-    this.programHandover = this.programRunning && this.transcoder.process !== null;
     await this.transcoder.release(drainMs);
   }
 
@@ -417,9 +380,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
       this.transcodeRuns.delete(run);
       this.slots?.endRun(run, this.now());
       const last = state.watcher.lastCaptureEnd;
-      const handover = this.programHandover;
-      this.programHandover = false;
-      if (last !== null && !handover) this.emit('gap', last);
+      if (last !== null) this.emit('gap', last);
     }
     this.emit('ffmpegExit', exit, run, willRestart);
   }

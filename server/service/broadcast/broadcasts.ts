@@ -1,6 +1,6 @@
 import type { AuditActor, AuditTrail } from '../../audit/trail.ts';
 import { policyOf, reasonRequired, type BroadcastCommand } from '../../domain/commands.ts';
-import { courtroomOfProgram, isProgramStream, sourceOfStream, type Hearing } from '../../domain/courts.ts';
+import { isProgramStream, sourceOfStream, type Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
 import { TypedEmitter } from '../../domain/events.ts';
 import type { MaskRequest } from '../../domain/mask-request.ts';
@@ -82,7 +82,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     // A courtroom's further cameras publish streams of their own, which are never its feed.
     o.ingest.on('publish', ({ courtroomId }) => {
       // The program a hearing composes for itself is its own business, not an encoder arriving.
-      if (isProgramStream(courtroomId)) return void this.sessions.ofCourtroom(courtroomOfProgram(courtroomId))?.programPublished();
+      if (isProgramStream(courtroomId)) return;
       const source = sourceOfStream(courtroomId);
       if (source) return void this.sessions.ofCourtroom(source.courtroomId)?.sourceConnected(source.source);
       const here = this.sessions.ofCourtroom(courtroomId);
@@ -90,7 +90,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
       this.placement.encoderArrived(courtroomId, here !== undefined);
     });
     o.ingest.on('unpublish', ({ courtroomId }) => {
-      if (isProgramStream(courtroomId)) return void this.sessions.ofCourtroom(courtroomOfProgram(courtroomId))?.programUnpublished();
+      if (isProgramStream(courtroomId)) return;
       const source = sourceOfStream(courtroomId);
       if (source) return void this.sessions.ofCourtroom(source.courtroomId)?.sourceLost(source.source);
       this.placement.encoderLeft(courtroomId);

@@ -298,16 +298,6 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     this.emit('source', name, 'connected');
   }
 
-  /** A compositor run of its program publishes: the transcoder reads it. */
-  programPublished(): void {
-    void this.pipeline.programPublished();
-  }
-
-  /** A compositor run stopped publishing: the transcoder works off what it was sent, and waits for the next. */
-  programUnpublished(): Promise<void> {
-    return this.pipeline.programUnpublished(LOSS_DRAIN_MS);
-  }
-
   /** One of them left: its recorder works off what it was sent. */
   sourceLost(name: string): Promise<void> {
     this.emit('source', name, 'lost');
