@@ -24,6 +24,8 @@ export function renderCameras(st, o) {
     const tile = tiles.get(name) ?? addTile(name, o.choose);
     const onProgram = a.cameras.includes(name);
     tile.el.classList.toggle('on-program', onProgram);
+    // Labels change when an admin renames a camera: every state carries them.
+    tile.el.querySelector('.camera-name').textContent = cameraLabel(name);
     tile.el.title = `${t('multiview.choose', { camera: cameraLabel(name) })}${onProgram ? ` (${t('multiview.on-program')})` : ''}`;
     if (!tile.rtc && Date.now() >= tile.retryAt) void open(name, tile);
   }
@@ -47,7 +49,6 @@ function addTile(name, choose) {
   el.dataset.camera = name;
   el.setAttribute('aria-pressed', 'false');
   el.innerHTML = '<video muted playsinline></video><span class="camera-name"></span><span class="camera-note muted small"></span>';
-  el.querySelector('.camera-name').textContent = cameraLabel(name);
   el.addEventListener('click', () => choose(name));
   $('program-cameras').append(el);
   const tile = { el, video: el.querySelector('video'), note: el.querySelector('.camera-note'), rtc: null, retryAt: 0 };

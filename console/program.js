@@ -7,7 +7,10 @@ import { $ } from './session.js';
 const LAYOUTS = [['single', 1], ['side-by-side', 2], ['one-plus-three', 4], ['quad', 4], ['pip', 2]];
 const capacity = (layout) => (LAYOUTS.find(([l]) => l === layout) ?? [layout, 1])[1];
 /** A camera as the console names it: `main` is the courtroom's own feed. */
-export const cameraLabel = (c) => (c === 'main' ? t('program.main') : c);
+let labels = {};
+
+/** What the court calls a camera: the courtroom's own feed by its localized name, a further one by its label (its name if it has none). */
+export const cameraLabel = (c) => (c === 'main' ? t('program.main') : (labels[c] ?? c));
 
 let plan = null; // what the clerk is putting together: { layout, cameras }; null follows the program
 let available = [];
@@ -18,6 +21,7 @@ export function renderProgram(st) {
   $('program-box').hidden = !a;
   if (!a) return;
   available = a.available;
+  labels = a.labels ?? {};
   $('program-now').textContent = t('program.now', { layout: label('layout', a.layout), cameras: a.cameras.map(cameraLabel).join(' · ') });
   draw(plan ?? { layout: a.layout, cameras: [...a.cameras] });
 }

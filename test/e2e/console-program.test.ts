@@ -61,7 +61,7 @@ describe('switching the composed program from the console', () => {
   it('shows the program’s layout and cameras, and switches to the one the clerk puts together', async () => {
     const { page, errors } = await clerkOnHearing();
     await page.waitForSelector('#program-box:not([hidden])');
-    expect(await page.textContent('#program-now')).toBe('On the program: Side by side — courtroom feed · bench');
+    expect(await page.textContent('#program-now')).toBe('On the program: Side by side — courtroom feed · Bench');
     expect(await page.getAttribute('#program-layouts button[data-layout="side-by-side"]', 'aria-pressed')).toBe('true');
     // Key 3: one large, three small, the cameras chosen so far kept in order; the witness into the third tile.
     await page.keyboard.press('3');
@@ -69,7 +69,7 @@ describe('switching the composed program from the console', () => {
     await page.selectOption('#program-tiles select >> nth=2', 'witness');
     await page.click('#program-switch');
     await page.waitForFunction(() => (document.getElementById('program-now')?.textContent ?? '').includes('One large, three small'), undefined, { timeout: 10_000 });
-    expect(await page.textContent('#program-now')).toBe('On the program: One large, three small — courtroom feed · bench · witness');
+    expect(await page.textContent('#program-now')).toBe('On the program: One large, three small — courtroom feed · Bench · Witness box');
     await page.locator('#program-box').screenshot({ path: shotPath('console-program') });
     const trail = await waitFor(async () => {
       const entries = (await s.api<{ action: string; params: unknown }[]>('GET', `/api/hearings/${hearingId}/audit`)).body.filter((e) => e.action === 'switch');
@@ -107,12 +107,14 @@ describe('switching the composed program from the console', () => {
       expect(main.every((f) => f.counter > 0 && f.counter < 15_000), JSON.stringify(main.map((f) => f.counter))).toBe(true);
       expect(bench.length, 'frames shown on the bench camera’s tile').toBeGreaterThan(3);
       expect(bench.every((f) => f.counter > 15_000), JSON.stringify(bench.map((f) => f.counter))).toBe(true);
-      // The witness camera is not sending: its tile says so.
+      // The witness camera is not sending: its tile says so. Each tile is named as the court calls its camera.
       await page.waitForFunction((sel) => (document.querySelector(`${sel} .camera-note`)?.textContent ?? '') === 'not sending', tile('witness'), { timeout: 15_000 });
+      expect(await page.textContent(`${tile('witness')} .camera-name`)).toBe('Witness box');
+      expect(await page.textContent(`${tile('bench')} .camera-name`)).toBe('Bench');
       // Chosen, the bench camera goes on the preview.
       await page.click(tile('bench'));
       expect(await page.getAttribute(tile('bench'), 'aria-pressed')).toBe('true');
-      await page.waitForFunction(() => (document.getElementById('preview-camera')?.textContent ?? '').includes('bench') && (document.getElementById('preview-via')?.textContent ?? '').includes('WebRTC') && (document.getElementById('preview') as HTMLVideoElement).readyState === 4, undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => (document.getElementById('preview-camera')?.textContent ?? '').includes('Bench') && (document.getElementById('preview-via')?.textContent ?? '').includes('WebRTC') && (document.getElementById('preview') as HTMLVideoElement).readyState === 4, undefined, { timeout: 20_000 });
       await page.locator('#preview').scrollIntoViewIfNeeded();
       const preview = await framesOf('#preview');
       expect(preview.every((f) => f.counter > 15_000), JSON.stringify(preview.map((f) => f.counter))).toBe(true);

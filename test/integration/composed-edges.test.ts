@@ -60,12 +60,15 @@ describe('a composed program through start, pause, resume, a live mute, cut, res
     };
     const broadcast = (cmd: string) => () => s.api('POST', `/api/hearings/${id}/broadcast/${cmd}`, { reason: 'composed edge test' });
     const masks = `/api/hearings/${id}/masks`;
+    // Each stretch on the air spans a whole segment or more between the two spliced ones at its
+    // edges: a splice whose render cannot finish by its release airs as a slate (on a loaded
+    // machine, at this short delay), and a stretch of splices alone could then go unheard.
     await command('start', broadcast('start'));
-    await elapse(3_000);
+    await elapse(5_500);
     await command('pause', broadcast('pause'));
     await elapse(2_500);
     await command('resume', broadcast('resume'));
-    await elapse(2_500);
+    await elapse(5_000);
     const mute = await command('mute', () => s.api<{ mask: { id: string } }>('POST', masks, { kind: 'mute', reason: 'a name was said' }), 201);
     await elapse(1_500);
     await command('lift', () => s.api('POST', `${masks}/${(mute.body as { mask: { id: string } }).mask.id}/lift`, { reason: 'done' }));
@@ -78,7 +81,7 @@ describe('a composed program through start, pause, resume, a live mute, cut, res
     await elapse(1_000);
     await command('resumeAfterCut', broadcast('resume'));
     // The resume falls in a segment the cut dumped, which airs as the slate whole: the sound comes back at the next.
-    await elapse(5_000);
+    await elapse(6_500);
     await command('end', broadcast('end'));
     await Promise.all(feeds.map((f) => f.untilEnded(D + 30_000)));
     decoded = (await Promise.all(feeds.map((f) => decodeFeed(f)))).flat();

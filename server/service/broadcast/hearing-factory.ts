@@ -275,7 +275,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     ...(restore?.delay ? { initial: restore.delay } : {}),
   });
   const session: LiveHearing = new LiveHearing(hearing, pipeline, delay, program, {
-    ...(compositor ? { compositor } : {}),
+    ...(compositor ? { compositor, cameraLabels: Object.fromEntries((room.sources ?? []).map((x) => [x.name, x.label])) } : {}),
     persistProgram: (p) => programRecords(o.state).putFenced(hearing.id, p, tenure.fence()),
     journalProgram: (p) => writeFileDurably(programJournal(o.journalRoot, hearing.id), JSON.stringify(p)),
     logger: log,

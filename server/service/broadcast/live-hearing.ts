@@ -71,6 +71,8 @@ export interface ProgramArrangement {
   readonly layout: Layout;
   readonly cameras: readonly string[];
   readonly available: readonly string[];
+  /** What the court calls each further camera ("Witness box"); the courtroom's own feed has none (the console names it). */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 /** Longest the transcoder may run after an end to produce what was captured before it, unless configured. */
@@ -141,6 +143,8 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
       readonly persistProgram: (p: BroadcastProgram) => Promise<void>;
       /** The compositor of a composed program; absent when the program is the courtroom's own feed. */
       readonly compositor?: ProgramSwitcher;
+      /** The further cameras' labels, by name, for the console. */
+      readonly cameraLabels?: Readonly<Record<string, string>>;
       /** A local, fsynced copy of the program, for recovery when the store missed the last change. */
       readonly journalProgram?: (p: BroadcastProgram) => Promise<void>;
       readonly logger: Logger;
@@ -393,7 +397,7 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
   get arrangement(): ProgramArrangement | null {
     const now = this.programState.arrangements?.at(-1);
     const compositor = this.o.compositor;
-    return now && compositor ? { layout: now.layout, cameras: now.cameras, available: compositor.cameras } : null;
+    return now && compositor ? { layout: now.layout, cameras: now.cameras, available: compositor.cameras, labels: this.o.cameraLabels ?? {} } : null;
   }
 
   /** The cameras a composed program's compositor reads now (empty for the courtroom's own feed). */

@@ -78,7 +78,7 @@ const mask = maskCodec;
 const hearingShape = z.looseObject({ id: z.string(), courtId: z.string(), courtroomId: z.string(), delaySeconds: z.number(), isPublic: z.boolean(), status: z.string() });
 const hearing = z.custom<Hearing>((v) => hearingShape.safeParse(v).success, 'not a hearing');
 const encoderHealth = z.object({ connected: z.boolean(), kbps: z.number().nullable(), fps: z.number().nullable(), width: z.number().nullable(), height: z.number().nullable() });
-const arrangement = z.object({ layout: z.enum(LAYOUTS), cameras: z.array(z.string()).readonly(), available: z.array(z.string()).readonly() });
+const arrangement = z.object({ layout: z.enum(LAYOUTS), cameras: z.array(z.string()).readonly(), available: z.array(z.string()).readonly(), labels: z.record(z.string(), z.string()).default({}) });
 const nothing = z.unknown().transform((): void => undefined);
 
 export const remoteCallResults = {
