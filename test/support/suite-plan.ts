@@ -54,6 +54,11 @@ export const ANCHORED: readonly { readonly anchor: string; readonly companions: 
   // topology.test (as busy) both took twice their time, its setup ran out (ci70) and its mask phase
   // never reached the public within a minute (ci73), with the lanes' browser tests bent beside them.
   { anchor: 'test/integration/compositor.test.ts', companions: [] },
+  // A composed program's edges heard on every rung (two cameras, a compositor, its pipeline and
+  // the renders of every splice: about 1.5 cores). In the lanes (ci76) its neighbour, the live
+  // mask clock test, which proves a mask within a frame with its transcoder running behind,
+  // masked one frame too many.
+  { anchor: 'test/integration/composed-edges.test.ts', companions: [] },
   // Every bench's smoke, three at a time in one file (test/support/bench-smoke.ts). In the lanes,
   // one file each at nice 19, they were starved to twice their time alone and held lanes for 200 s.
   { anchor: 'test/bench/smokes.test.ts', companions: [] },
