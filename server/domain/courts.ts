@@ -88,10 +88,15 @@ export const SOURCE_PROTOCOLS = ['rtmp', 'srt', 'rtsp'] as const;
 export type SourceProtocol = (typeof SOURCE_PROTOCOLS)[number];
 
 /**
- * Whether a camera's encoder pushes to us with its key (RTMP, SRT, or WHIP with the same key), so
- * the key is the admin's to hand out and to rotate; a pulled camera's key is the server's own. Pure.
+ * Whether each way in has the camera's encoder push to us with its key (RTMP, SRT, or WHIP with the
+ * same key), so the key is the admin's to hand out and to rotate, or has the server pull (RTSP),
+ * so the key is the server's own and shown to nobody. Declared per protocol: a new protocol that
+ * does not say which it is does not compile, rather than falling to either side by default.
  */
-export const isPushed = (ingest: SourceProtocol | IngestProtocol): boolean => ingest !== 'rtsp';
+const PUSHED: Readonly<Record<SourceProtocol | IngestProtocol, boolean>> = { rtmp: true, srt: true, rtsp: false };
+
+/** Whether a camera's encoder pushes to us with its key (see PUSHED). Pure. */
+export const isPushed = (ingest: SourceProtocol | IngestProtocol): boolean => PUSHED[ingest];
 
 /** A source's name: lower-case letters, digits and dashes, as the console and the archive name it. */
 export const SOURCE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
@@ -115,6 +120,9 @@ export interface CourtroomSource {
   /** SRT sources only: the UDP port its listener binds (no other courtroom or camera has it). */
   readonly srtPort?: number;
 }
+
+/** The UDP ports a list of cameras' SRT listeners bind, in list order. Pure. */
+export const srtPortsOfSources = (sources: readonly Pick<CourtroomSource, 'srtPort'>[]): number[] => sources.flatMap((x) => (x.srtPort === undefined ? [] : [x.srtPort]));
 
 /**
  * Where the ingest keeps a source's stream: beside its courtroom's, under a name of its own, so it

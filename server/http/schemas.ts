@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { switchRequestFields, switchRules } from '../domain/switch-request.ts';
 import { HTTP_BROADCAST_COMMANDS } from '../domain/commands.ts';
-import { CASE_TYPES, COURT_LANGUAGES, INGEST_PROTOCOLS, MAIN_CAMERA, MAX_SOURCES, PRIVACY_GROUNDS, SOURCE_NAME, SOURCE_PROTOCOLS } from '../domain/courts.ts';
+import { CASE_TYPES, COURT_LANGUAGES, INGEST_PROTOCOLS, MAIN_CAMERA, MAX_SOURCES, PRIVACY_GROUNDS, SOURCE_NAME, SOURCE_PROTOCOLS, srtPortsOfSources } from '../domain/courts.ts';
 import { isRegionKind, maskPolicy, STANDING_MASK_KINDS } from '../domain/masks.ts';
 import { BROADCAST_SCOPES, OBJECTORS } from '../domain/governance.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
@@ -80,10 +80,7 @@ export const sourcesBody = z
   )
   .max(MAX_SOURCES)
   .refine((l) => new Set(l.map((x) => x.name)).size === l.length, 'source names must be unique')
-  .refine((l) => {
-    const ports = l.flatMap((x) => (x.srtPort === undefined ? [] : [x.srtPort]));
-    return new Set(ports).size === ports.length;
-  }, 'each SRT source needs a port of its own');
+  .refine((l) => new Set(srtPortsOfSources(l)).size === srtPortsOfSources(l).length, 'each SRT source needs a port of its own');
 
 /**
  * PUT /api/courtrooms/:id/program: how the program picture is composed. The cameras are `main`

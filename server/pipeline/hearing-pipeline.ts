@@ -16,7 +16,7 @@ import { SegmentWatcher, type CompletedSegment } from './segment-watcher.ts';
 import { LiveMaskSlots } from './live-masks.ts';
 import type { CaptureClock } from './capture-dating.ts';
 import { freeLoopbackPorts } from '../media/ports.ts';
-import { relayWarning } from './relay-warnings.ts';
+import { logRelayWarnings } from './relay-warnings.ts';
 
 export type { MasterSegment } from './master-sealer.ts';
 
@@ -313,10 +313,7 @@ export class HearingPipeline extends TypedEmitter<PipelineEvents> {
     const dir = path.join(this.o.pendingDir, runName('g', run));
     mkdirSync(dir, { recursive: true });
     const proc = this.process(this.o.gateway!(path.join(dir, 'progress.txt')), 'gateway', run, dir);
-    proc.on('stderr', (line) => {
-      const warning = relayWarning(line);
-      if (warning !== null) this.o.logger.warn({ hearingId: this.o.hearingId }, warning);
-    });
+    logRelayWarnings(proc, this.o.logger, { hearingId: this.o.hearingId });
     return proc;
   }
 

@@ -9,7 +9,7 @@ import { Supervisor } from '../media/supervisor.ts';
 import type { CaptureClock } from './capture-dating.ts';
 import { sourceMasterDir } from './master-manifest.ts';
 import { MasterSealer, type MasterSegment } from './master-sealer.ts';
-import { relayWarning } from './relay-warnings.ts';
+import { logRelayWarnings } from './relay-warnings.ts';
 
 /** The FFmpegs of one camera: its recorder, and for a pulled camera the relay into the ingest. */
 export type SourceRole = 'source-master' | 'source-relay';
@@ -106,10 +106,7 @@ export class SourceRecorder {
   private buildRelay(run: number): FfmpegProcess {
     const dir = this.runDir('g', run);
     const proc = this.spawn(this.o.gateway!(path.join(dir, 'progress.txt')), 'source-relay', run, dir);
-    proc.on('stderr', (line) => {
-      const warning = relayWarning(line);
-      if (warning !== null) this.o.logger.warn({ hearingId: this.o.hearingId, source: this.o.source }, warning);
-    });
+    logRelayWarnings(proc, this.o.logger, { hearingId: this.o.hearingId, source: this.o.source });
     return proc;
   }
 

@@ -6,6 +6,7 @@ import { seedHearing, startTestServer, type TestServer, TWO_RUNG_LADDER } from '
 import { heardMs, soundMadeWithin } from '../support/timecode.ts';
 import type { Forbidden } from '../support/timecode.ts';
 import { elapse, waitFor } from '../support/wait.ts';
+import { bracketed } from '../support/bracket.ts';
 
 const D = 4_000;
 const ALL_RUNGS = ['180p', '144p', 'audio'] as const;
@@ -52,9 +53,8 @@ describe('a composed program through start, pause, resume, a live mute, cut, res
     const roomClock = () => s.cc.ingest.clockOf(seeded.courtroomId)!;
     const madeOf = (ts: number) => room.timeOf(room.firstFrame) + ts;
     const command = async (name: string, send: () => Promise<{ status: number; body: unknown }>, status = 200) => {
-      const before = madeOf(roomClock().latest!);
-      const res = await send();
-      made[name] = { before, after: madeOf(roomClock().latest!) };
+      const { before, after, res } = await bracketed(() => madeOf(roomClock().latest!), send);
+      made[name] = { before, after };
       expect(res.status, `${name}: ${JSON.stringify(res.body)}`).toBe(status);
       return res;
     };

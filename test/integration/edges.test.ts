@@ -12,6 +12,7 @@ import { decodeCounters, delayViolations, PublicFeed, strictParse, type DecodedE
 import { masterSegmentFiles, seedHearing, startTestServer, type TestServer, TWO_RUNG_LADDER } from '../support/server.ts';
 import { AAC_FRAME_MS, codeOffset, forbiddenSound, hearUrl, seeAndHear, type Forbidden, type HeardEntry } from '../support/timecode.ts';
 import { elapse, mapOnCores, waitFor } from '../support/wait.ts';
+import { bracketed } from '../support/bracket.ts';
 
 const D = 8_000;
 const RUNGS = ['180p', '144p'] as const;
@@ -83,10 +84,9 @@ describe('one hearing through start, pause, resume, a retroactive mute, cut, res
     // progress): a start at 1 s falls in its first segment, and airs only if that handover worked.
     await waitFor(() => (clock().latest ?? 0) >= 1_000, 'the encoder to reach 1 s', 15_000, 20);
     const command = async (name: string, cmd: string) => {
-      const before = clock().latest!;
       const wallBefore = Date.now();
-      const res = await s.api('POST', `/api/hearings/${id}/broadcast/${cmd}`, { reason: 'edge test' });
-      edges[name] = { before, after: clock().latest! };
+      const { before, after, res } = await bracketed(() => clock().latest!, () => s.api('POST', `/api/hearings/${id}/broadcast/${cmd}`, { reason: 'edge test' }));
+      edges[name] = { before, after };
       wall[name] = { before: wallBefore, after: Date.now() };
       expect(res.status, `${cmd}: ${JSON.stringify(res.body)}`).toBe(200);
     };

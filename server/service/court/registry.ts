@@ -1,6 +1,6 @@
 import { settleWithin } from '../../domain/deadline.ts';
 import { CourtcastError } from '../../domain/errors.ts';
-import { delayAllowed, MAIN_CAMERA, sourceOfStream, sourceStreamId, type CaseType, type CourtroomProgram, type Court, type CourtLanguage, type Courtroom, type CourtroomSource, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type CameraSource, type MaskPreset, type PrivacyGround, isPushed, type SourceProtocol, type StandingMask } from '../../domain/courts.ts';
+import { delayAllowed, MAIN_CAMERA, sourceOfStream, sourceStreamId, type CaseType, type CourtroomProgram, type Court, type CourtLanguage, type Courtroom, type CourtroomSource, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type CameraSource, type MaskPreset, type PrivacyGround, isPushed, type SourceProtocol, type StandingMask, srtPortsOfSources } from '../../domain/courts.ts';
 import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type HearingId } from '../../domain/ids.ts';
 import { mayControl, type Principal } from '../../domain/users.ts';
 import { courtCodec, courtroomCodec, hearingCodec } from '../../domain/codecs.ts';
@@ -31,7 +31,7 @@ export interface NewSource {
 
 /** The SRT ports a courtroom's listeners bind: its own feed's and its SRT cameras'. Pure. */
 function srtPortsOf(room: Courtroom): number[] {
-  return [...(room.srtPort === undefined ? [] : [room.srtPort]), ...(room.sources ?? []).flatMap((x) => (x.srtPort === undefined ? [] : [x.srtPort]))];
+  return [...(room.srtPort === undefined ? [] : [room.srtPort]), ...srtPortsOfSources(room.sources ?? [])];
 }
 
 /** Every stream a courtroom publishes under a key, with that key: its own feed and its pushed sources. Pure. */
@@ -184,7 +184,7 @@ export class Registry {
     if (new Set(names).size !== names.length) throw new CourtcastError('VALIDATION_FAILED', 'source names must be unique');
     const inProgram = (room.program ? [...room.program.cameras, room.program.sound] : []).filter((c) => c !== MAIN_CAMERA && !names.includes(c));
     if (inProgram.length > 0) throw new CourtcastError('VALIDATION_FAILED', `the program shows ${[...new Set(inProgram)].map((c) => `"${c}"`).join(', ')}: change its layout first`);
-    await this.refuseTakenSrtPorts(sources.flatMap((x) => (x.srtPort === undefined ? [] : [x.srtPort])), room);
+    await this.refuseTakenSrtPorts(srtPortsOfSources(sources), room);
     const kept = new Map((room.sources ?? []).map((x) => [x.name, x]));
     const next: Courtroom = {
       ...room,
