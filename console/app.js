@@ -4,7 +4,7 @@
 import { renderGovernance } from './governance.js';
 import { cameraLabel, renderProgram, wireProgram } from './program.js';
 import { dateTime, label, loadLanguage, t, timeOfDay } from './i18n.js';
-import { endWhep, whepSession } from './webrtc.js';
+import { endWhep, keptWhep } from './webrtc.js';
 import { closeCameras, markChosenCamera, renderCameras } from './multiview.js';
 import { $, apiCaller, forgetSession, session, wireSignIn } from './session.js';
 import { staffClient } from './staff-api.js';
@@ -277,8 +277,8 @@ function attachPlayers(st) {
 async function openWhep(hearingId) {
   const rtc = { pc: null, url: null, stream: null, source: previewSource };
   previewRtc = rtc;
-  const failed = (why) => {
-    if (previewRtc !== rtc) return false;
+  const failed = (why, later) => {
+    if (previewRtc !== rtc) return;
     closeWhep();
     whepRetryAt = Date.now() + whepBackoffMs;
     // Tried again then, whether or not a state update comes.
@@ -286,23 +286,13 @@ async function openWhep(hearingId) {
     whepBackoffMs = Math.min(whepBackoffMs * 2, 30_000);
     // Said where a support engineer (or a test) can read why the preview is not over WebRTC.
     $('preview-via').dataset.whepFailure = why;
-    return false;
+    // A connection lost later falls back to HLS at once (one that never connected: the caller does).
+    if (later && current?.state) attachPlayers(current.state);
   };
-  try {
-    await whepSession(rtc, { hearingId, source: rtc.source === 'main' ? undefined : rtc.source, token: session.token });
-  } catch (err) {
-    return failed(err instanceof Error ? err.message : 'no answer');
-  }
-  if (previewRtc !== rtc) {
-    endWhep(rtc, session.token);
-    return false;
-  }
+  const target = { hearingId, source: rtc.source === 'main' ? undefined : rtc.source, token: session.token };
+  if (!(await keptWhep(rtc, target, { wanted: () => previewRtc === rtc, failed }))) return false;
   whepBackoffMs = 3_000;
-  const { pc, stream } = rtc;
-  // A connection lost later falls back too, and WebRTC is tried again after the wait.
-  pc.addEventListener('connectionstatechange', () => {
-    if (['failed', 'closed', 'disconnected'].includes(pc.connectionState) && failed(`connection ${pc.connectionState}`) === false && current?.state) attachPlayers(current.state);
-  });
+  const { stream } = rtc;
   // The HLS preview that stood in gives way.
   if (previewHls) {
     previewHls.destroy();

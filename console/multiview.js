@@ -4,7 +4,7 @@
 import { t } from './i18n.js';
 import { cameraLabel } from './program.js';
 import { $ } from './session.js';
-import { endWhep, whepSession } from './webrtc.js';
+import { endWhep, keptWhep } from './webrtc.js';
 
 const RETRY_MS = 5_000; // a camera not sending, or a session lost, is asked again after this
 const tiles = new Map(); // camera → { el, video, note, rtc, retryAt }
@@ -27,7 +27,8 @@ export function renderCameras(st, o) {
     // Labels change when an admin renames a camera: every state carries them.
     tile.el.querySelector('.camera-name').textContent = cameraLabel(name);
     tile.el.title = `${t('multiview.choose', { camera: cameraLabel(name) })}${onProgram ? ` (${t('multiview.on-program')})` : ''}`;
-    if (!tile.rtc && Date.now() >= tile.retryAt) void open(name, tile);
+    // A tile is opened once here; after a failure its own timer asks again.
+    if (!tile.rtc && tile.retryAt === 0) void open(name, tile);
   }
 }
 
@@ -60,6 +61,7 @@ async function open(name, tile) {
   const rtc = { pc: null, url: null, stream: null };
   tile.rtc = rtc;
   tile.note.textContent = t('multiview.connecting');
+  const h = hearing;
   const failed = (why) => {
     if (tile.rtc !== rtc) return;
     endWhep(rtc, token);
@@ -69,21 +71,12 @@ async function open(name, tile) {
     // 409: the camera is not sending now; anything else is the session's own trouble.
     tile.note.textContent = why === 'answered 409' ? t('multiview.not-sending') : t('multiview.lost');
     tile.el.dataset.failure = why;
-    // Asked again then, whether or not a state update comes meanwhile.
-    const h = hearing;
+    // Asked again then, whatever state updates come meanwhile.
     setTimeout(() => {
       if (tiles.get(name) === tile && !tile.rtc && hearing === h) void open(name, tile);
     }, RETRY_MS + 50);
   };
-  try {
-    await whepSession(rtc, { hearingId: hearing, source: name, token });
-  } catch (err) {
-    return failed(err instanceof Error ? err.message : 'no answer');
-  }
-  if (tile.rtc !== rtc) return endWhep(rtc, token);
-  rtc.pc.addEventListener('connectionstatechange', () => {
-    if (['failed', 'closed', 'disconnected'].includes(rtc.pc?.connectionState ?? 'closed')) failed(`connection ${rtc.pc?.connectionState ?? 'closed'}`);
-  });
+  if (!(await keptWhep(rtc, { hearingId: h, source: name, token }, { wanted: () => tile.rtc === rtc, failed }))) return;
   tile.note.textContent = '';
   delete tile.el.dataset.failure;
   tile.video.srcObject = rtc.stream;

@@ -54,3 +54,26 @@ export function endWhep(session, token) {
   if (url) void fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } }).catch(() => {});
   pc?.close();
 }
+
+/**
+ * A WHEP session the caller keeps while it works: `failed(why, later)` is told once it fails,
+ * whether it never connected (`later` false) or was lost afterwards (true). Resolves whether it
+ * connected and is still `wanted()`; one no longer wanted is ended here.
+ */
+export async function keptWhep(session, target, { wanted, failed }) {
+  try {
+    await whepSession(session, target);
+  } catch (err) {
+    failed(err instanceof Error ? err.message : 'no answer', false);
+    return false;
+  }
+  if (!wanted()) {
+    endWhep(session, target.token);
+    return false;
+  }
+  const { pc } = session;
+  pc.addEventListener('connectionstatechange', () => {
+    if (['failed', 'closed', 'disconnected'].includes(pc.connectionState)) failed(`connection ${pc.connectionState}`, true);
+  });
+  return true;
+}
