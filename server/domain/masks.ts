@@ -7,24 +7,30 @@
 /**
  * What a kind of mask hides, declared with the kind. `picture`: a region of it, the whole of it
  * (the segments it touches air as the no-broadcast card) or nothing; `sound`: silenced, shifted in
- * pitch, or left. A kind must hide something. `standing`: whether a hearing may require it
- * throughout. Validation, the gate, the render plan, the renderer's treatments and the live slots
- * all read this table (the last two keyed by kind), so a kind added without saying what it hides,
- * or how it is drawn, does not compile.
+ * pitch, or left; `text`: what it does to the captions of the words spoken under it: `hide` (they
+ * air as the court's "inaudible" marker, or not at all), `court` (the court's caption policy says
+ * whether they are hidden), `keep`. A kind must hide something, and a kind that silences the sound
+ * hides its words too: the types do not let a mute keep its captions. `standing`: whether a
+ * hearing may require it throughout. Validation, the gate, the render plan, the captions, the
+ * renderer's treatments and the live slots all read this table (the last two keyed by kind), so a
+ * kind added without saying what it hides, or how it is drawn, does not compile.
  */
-export type MaskKindPolicy =
-  | { readonly picture: 'region' | 'whole'; readonly sound: 'none' | 'silence' | 'pitch'; readonly standing: boolean }
-  | { readonly picture: 'none'; readonly sound: 'silence' | 'pitch'; readonly standing: boolean };
+type SoundAndText =
+  | { readonly sound: 'none'; readonly text: 'keep' }
+  | { readonly sound: 'silence'; readonly text: 'hide' }
+  | { readonly sound: 'pitch'; readonly text: 'hide' | 'court' };
+export type MaskKindPolicy = { readonly standing: boolean } & (({ readonly picture: 'region' | 'whole' } & SoundAndText) | ({ readonly picture: 'none' } & Exclude<SoundAndText, { sound: 'none' }>));
 
 /** Every mask kind and what it hides. */
 export const MASK_KIND_POLICY = {
-  black: { picture: 'region', sound: 'none', standing: true },
-  blur: { picture: 'region', sound: 'none', standing: true },
-  pixelate: { picture: 'region', sound: 'none', standing: true },
-  mute: { picture: 'none', sound: 'silence', standing: true },
-  voice: { picture: 'none', sound: 'pitch', standing: true },
+  black: { picture: 'region', sound: 'none', text: 'keep', standing: true },
+  blur: { picture: 'region', sound: 'none', text: 'keep', standing: true },
+  pixelate: { picture: 'region', sound: 'none', text: 'keep', standing: true },
+  mute: { picture: 'none', sound: 'silence', text: 'hide', standing: true },
+  // A distorted voice is still heard: whether its words are written out is the court's choice.
+  voice: { picture: 'none', sound: 'pitch', text: 'court', standing: true },
   // The no-broadcast card is not drawn on the picture: the gate slates what it touches, whole.
-  card: { picture: 'whole', sound: 'silence', standing: false },
+  card: { picture: 'whole', sound: 'silence', text: 'hide', standing: false },
 } as const satisfies Record<string, MaskKindPolicy>;
 
 /** A kind of mask. */

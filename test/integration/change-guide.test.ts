@@ -71,19 +71,21 @@ describe('the change guide holds: new commands and mask kinds cannot skip their 
   const action = after("| { readonly type: 'resume'; readonly at: number }", "  | { readonly type: 'rejoin'; readonly at: number }");
   const rule = after("    case 'resume':", "    case 'rejoin':");
   const kind = (fields: string) => after('  pixelate: { picture:', `  stamp: { ${fields} },`);
-  const region = kind("picture: 'region', sound: 'none', standing: true");
+  const region = kind("picture: 'region', sound: 'none', text: 'keep', standing: true");
 
   it('stops a new command and a new mask kind at each step until its policy, drawing and slot are given', () => {
     // A broadcast command named with no policy at all; a mask kind with no standing flag.
-    const first = errorsWith({ 'server/domain/commands.ts': withName, 'server/domain/masks.ts': kind("picture: 'region', sound: 'none'") }).join('\n');
+    const first = errorsWith({ 'server/domain/commands.ts': withName, 'server/domain/masks.ts': kind("picture: 'region', sound: 'none', text: 'keep'") }).join('\n');
     expect(first).toMatch(/commands\.ts: .*rejoin/);
     expect(first).toMatch(/masks\.ts: .*standing/);
     // A policy that does not say what the command does to exposure; a kind that hides nothing.
-    const second = errorsWith({ 'server/domain/commands.ts': (t) => policy('')(withName(t)), 'server/domain/masks.ts': kind("picture: 'none', sound: 'none', standing: false") }).join('\n');
+    const second = errorsWith({ 'server/domain/commands.ts': (t) => policy('')(withName(t)), 'server/domain/masks.ts': kind("picture: 'none', sound: 'none', text: 'keep', standing: false") }).join('\n');
     expect(second).toMatch(/commands\.ts: .*exposure/);
     expect(second).toMatch(/masks\.ts: .*not assignable to type 'MaskKindPolicy'/);
+    // A kind that silences the sound but would let its words air as captions.
+    expect(errorsWith({ 'server/domain/masks.ts': kind("picture: 'none', sound: 'silence', text: 'keep', standing: true") }).join('\n')).toMatch(/masks\.ts: .*not assignable to type 'MaskKindPolicy'/);
     // A program action with no policy (the program's phase table stops it); a kind with a whole
-    // policy but no drawing in the renderer and no live-slot decision.
+    // policy (what it does to the picture, the sound and the words) but no drawing in the renderer and no live-slot decision.
     const third = errorsWith({ 'server/domain/program.ts': action, 'server/domain/masks.ts': region }).join('\n');
     expect(third).toMatch(/program\.ts: .*rejoin/);
     expect(third).toMatch(/mask-filters\.ts: .*stamp/);
