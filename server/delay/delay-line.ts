@@ -11,6 +11,8 @@ import type { PendingSegment } from './render-plan.ts';
 import { SlotReleases, type Release, type ReleaseRecord } from './release.ts';
 import type { SlateSource } from './slates.ts';
 import { masterPlaylistKey } from './public-keys.ts';
+import type { CaptionSource } from './caption-release.ts';
+import { LANGUAGE_NAMES } from '../domain/captions.ts';
 
 /** Events of a delay line. */
 export interface DelayLineEvents {
@@ -49,6 +51,8 @@ export interface DelayLineOptions extends RenderHooks {
    * no decisions (the public playlist waits) rather than race a node that may be taking over.
    */
   readonly mayRelease?: () => boolean;
+  /** The hearing's captions, published as a subtitle rendition per language; none by default. */
+  readonly captions?: CaptionSource;
   /** Where the release position starts; by default a few slates before now - D, so the playlist starts at once. */
   readonly initial?: DelayLineState;
 }
@@ -111,12 +115,13 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
       ...(o.transcoderBacklogMs ? { transcoderBacklogMs: o.transcoderBacklogMs } : {}),
       ...(o.rendersShed ? { rendersShed: o.rendersShed } : {}),
     });
-    this.releases = new SlotReleases({ rungs: o.rungs, slates: o.slates, segmentSeconds: o.segmentSeconds, broadcast: o.broadcast !== false, renders: this.renders, now: this.now });
+    this.releases = new SlotReleases({ rungs: o.rungs, slates: o.slates, segmentSeconds: o.segmentSeconds, broadcast: o.broadcast !== false, renders: this.renders, now: this.now, ...(o.captions ? { captions: o.captions } : {}) });
     this.writer = new PublicWriter({
       hearingId: o.hearingId,
       publicStore: o.publicStore,
       publicPrefix: o.publicPrefix,
       rungs: o.rungs,
+      languages: o.captions?.languages ?? [],
       window: o.window,
       segmentSeconds: o.segmentSeconds,
       slates: o.slates,
@@ -187,7 +192,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
 
   /** Writes the master playlist and starts the release clock. */
   async start(): Promise<void> {
-    await this.o.publicStore.put(masterPlaylistKey(this.o.publicPrefix), renderMasterPlaylist(this.o.variants));
+    await this.o.publicStore.put(masterPlaylistKey(this.o.publicPrefix), renderMasterPlaylist(this.o.variants, (this.o.captions?.languages ?? []).map((lang) => ({ lang, name: LANGUAGE_NAMES[lang] }))));
     this.tick();
     this.timer = setInterval(() => this.tick(), this.o.tickMs ?? 100);
     // Outlives the release clock: a playlist held at the end must still be written when the disk is back.
@@ -254,7 +259,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
 
   /** Publishes one release through the public writer, then cleans up its pending files. */
   private async publish(release: Release, seq: number, state: DelayLineState, removed: number[]): Promise<ReleaseRecord['outcome'] | null> {
-    const outcome = await this.writer.release(seq, release.files, state, removed);
+    const outcome = await this.writer.release(seq, release.files, release.texts, state, removed);
     await this.removeFiles(release.cleanup);
     await release.afterwards?.();
     if (outcome === 'held') return null;

@@ -1,4 +1,5 @@
 import HLS from 'hls-parser';
+import { subtitlePlaylistPath } from './public-keys.ts';
 
 /** What a public entry carries: released media or a slate standing in for it. */
 export type EntrySource =
@@ -99,8 +100,11 @@ export function targetDuration(segmentSeconds: number, entries: readonly Pick<Pu
   return Math.max(floor, Math.max(1, Math.round(segmentSeconds)), ...entries.map((e) => Math.round(e.durationSec)));
 }
 
-/** The media playlist of one rung; segment URIs are relative to the playlist. */
-export function renderMediaPlaylist(t: PublicTimeline, targetDuration: number): string {
+/**
+ * The media playlist of one rung, or of one caption language (`ext` vtt: the same entries, each
+ * its WebVTT file); segment URIs are relative to the playlist.
+ */
+export function renderMediaPlaylist(t: PublicTimeline, targetDuration: number, ext: 'ts' | 'vtt' = 'ts'): string {
   const first = t.entries[0];
   const pl = new HLS.types.MediaPlaylist({
     version: 3,
@@ -111,7 +115,7 @@ export function renderMediaPlaylist(t: PublicTimeline, targetDuration: number): 
     segments: t.entries.map(
       (e) =>
         new HLS.types.Segment({
-          uri: `${e.seq}.ts`,
+          uri: `${e.seq}.${ext}`,
           duration: e.durationSec,
           discontinuity: e.discontinuity,
           programDateTime: new Date(e.programDateTime),
@@ -130,8 +134,20 @@ export interface VariantInfo {
   readonly codecs: string;
 }
 
-/** The master playlist listing every rung, each at `<rung>/index.m3u8`. */
-export function renderMasterPlaylist(variants: readonly VariantInfo[]): string {
+/** A subtitle rendition of the public master playlist: a caption language and its name in that language. */
+export interface SubtitleInfo {
+  readonly lang: string;
+  readonly name: string;
+}
+
+/**
+ * The master playlist listing every rung, each at `<rung>/index.m3u8`, and every caption language
+ * as a subtitle rendition every variant may show (none selected by default: a viewer turns them on).
+ */
+export function renderMasterPlaylist(variants: readonly VariantInfo[], subtitles: readonly SubtitleInfo[] = []): string {
+  const renditions = subtitles.map(
+    (sub) => new HLS.types.Rendition({ type: 'SUBTITLES', uri: subtitlePlaylistPath(sub.lang), groupId: 'subs', language: sub.lang, name: sub.name, isDefault: false, autoselect: true, forced: false }),
+  );
   const pl = new HLS.types.MasterPlaylist({
     version: 3,
     variants: variants.map(
@@ -141,6 +157,7 @@ export function renderMasterPlaylist(variants: readonly VariantInfo[]): string {
           bandwidth: v.bandwidth,
           codecs: v.codecs,
           resolution: v.width && v.height ? { width: v.width, height: v.height } : undefined,
+          subtitles: renditions,
         }),
     ),
   });

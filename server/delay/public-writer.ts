@@ -3,7 +3,11 @@ import { LatestWriter } from '../store/latest-writer.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { renderMediaPlaylist, targetDuration, withSource, type EntrySource, type PublicTimeline } from './playlist.ts';
 import type { SlateSource } from './slates.ts';
-import { rungPlaylistKey, segmentKey } from './public-keys.ts';
+import { rungPlaylistKey, segmentKey, subtitleKey, subtitlePlaylistKey } from './public-keys.ts';
+import { vttSegment } from './vtt.ts';
+
+/** A slot's captions when it has none to show (a standby slate). */
+const EMPTY_VTT = vttSegment([], 0);
 
 /** The persisted state of a delay line (restart recovery builds on it). */
 export interface DelayLineState {
@@ -18,6 +22,8 @@ export interface PublicWriterOptions {
   /** Key prefix of this hearing in the public store. */
   readonly publicPrefix: string;
   readonly rungs: readonly string[];
+  /** The caption languages: each slot has a WebVTT file per language beside its media. */
+  readonly languages?: readonly string[];
   readonly window: number;
   readonly segmentSeconds: number;
   readonly slates: SlateSource;
@@ -75,6 +81,14 @@ export class PublicWriter {
     return segmentKey(this.o.publicPrefix, rung, seq);
   }
 
+  private textKey(lang: string, seq: number): string {
+    return subtitleKey(this.o.publicPrefix, lang, seq);
+  }
+
+  private get languages(): readonly string[] {
+    return this.o.languages ?? [];
+  }
+
   private noteFault(err: unknown): void {
     if (this.faultMessage === null) this.o.logger.error({ hearingId: this.o.hearingId, err }, 'the public store refuses writes: the playlist holds or airs the standby slate');
     this.faultMessage = err instanceof Error ? err.message : String(err);
@@ -82,7 +96,10 @@ export class PublicWriter {
 
   private async putStandby(seq: number): Promise<boolean> {
     try {
-      await Promise.all(this.o.rungs.map((r) => this.o.publicStore.put(this.key(r, seq), this.o.slates.standby(r))));
+      await Promise.all([
+        ...this.o.rungs.map((r) => this.o.publicStore.put(this.key(r, seq), this.o.slates.standby(r))),
+        ...this.languages.map((l) => this.o.publicStore.put(this.textKey(l, seq), EMPTY_VTT)),
+      ]);
     } catch {
       return false;
     }
@@ -92,14 +109,19 @@ export class PublicWriter {
   }
 
   /**
-   * Publishes slot `seq` from local files (one per rung), then lists `state`, then deletes the
-   * files of slots `removed` one window behind (kept for players a little behind).
+   * Publishes slot `seq` from local files (one per rung) and its captions (WebVTT per language),
+   * then lists `state`, then deletes the files of slots `removed` one window behind (kept for
+   * players a little behind).
    */
-  async release(seq: number, files: Readonly<Record<string, string>>, state: DelayLineState, removed: readonly number[]): Promise<SlotOutcome> {
+  async release(seq: number, files: Readonly<Record<string, string>>, texts: Readonly<Record<string, string>>, state: DelayLineState, removed: readonly number[]): Promise<SlotOutcome> {
     await this.fillMissing(state);
     let substituted = false;
     try {
-      await Promise.all(this.o.rungs.map((r) => this.o.publicStore.putFile(this.key(r, seq), files[r] as string)));
+      await Promise.all([
+        ...this.o.rungs.map((r) => this.o.publicStore.putFile(this.key(r, seq), files[r] as string)),
+        // A slot without its language's file (never expected) carries no cue rather than a 404.
+        ...this.languages.map((l) => this.o.publicStore.put(this.textKey(l, seq), texts[l] ?? EMPTY_VTT)),
+      ]);
     } catch (err) {
       this.noteFault(err);
       substituted = true;
@@ -107,7 +129,8 @@ export class PublicWriter {
     }
     const listed = await this.list(state, !substituted);
     const stale = removed.map((s) => s - this.o.window).filter((s) => s >= 0);
-    await Promise.all(stale.flatMap((s) => this.o.rungs.map((r) => this.o.publicStore.delete(this.key(r, s)).catch(() => undefined))));
+    const staleKeys = stale.flatMap((s) => [...this.o.rungs.map((r) => this.key(r, s)), ...this.languages.map((l) => this.textKey(l, s))]);
+    await Promise.all(staleKeys.map((k) => this.o.publicStore.delete(k).catch(() => undefined)));
     if (!listed) return 'held';
     return substituted ? 'standby' : 'own';
   }
@@ -132,7 +155,11 @@ export class PublicWriter {
       if (this.target !== 0 && target > this.target) this.o.logger.warn({ hearingId: this.o.hearingId, from: this.target, to: target }, 'a segment ran longer than the target duration; the target grows');
       this.target = target;
       const text = renderMediaPlaylist(timeline, target);
-      await Promise.all(this.o.rungs.map((r) => this.o.publicStore.put(rungPlaylistKey(this.o.publicPrefix, r), text)));
+      const subtitles = renderMediaPlaylist(timeline, target, 'vtt');
+      await Promise.all([
+        ...this.o.rungs.map((r) => this.o.publicStore.put(rungPlaylistKey(this.o.publicPrefix, r), text)),
+        ...this.languages.map((l) => this.o.publicStore.put(subtitlePlaylistKey(this.o.publicPrefix, l), subtitles)),
+      ]);
     } catch (err) {
       this.noteFault(err);
       return false;

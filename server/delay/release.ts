@@ -1,4 +1,5 @@
 import { decide, type BroadcastProgram, type ReleaseDecision } from '../domain/program.ts';
+import { noCaptions, segmentCaptions, type CaptionSource } from './caption-release.ts';
 import { gate, type ReleaseReason } from './gate.ts';
 import type { EntrySource } from './playlist.ts';
 import type { RenderCache } from './render-cache.ts';
@@ -39,6 +40,8 @@ export interface Release {
   readonly programDateTime: number;
   /** Local file per rung to publish. */
   readonly files: Readonly<Record<string, string>>;
+  /** WebVTT per caption language to publish beside them. */
+  readonly texts: Readonly<Record<string, string>>;
   /** Pending files to delete once published. */
   readonly cleanup: readonly string[];
   /** Work to do once published (dropping a mask render). */
@@ -54,6 +57,8 @@ export interface SlotReleaseOptions {
   readonly broadcast: boolean;
   readonly renders: RenderCache;
   readonly now: () => number;
+  /** The hearing's captions; none when it publishes no subtitles. */
+  readonly captions?: CaptionSource;
 }
 
 /**
@@ -106,6 +111,8 @@ export class SlotReleases {
       durationSec: s.durationSec,
       programDateTime: s.programDateTime,
       files: air === 'render' && render.files ? render.files : s.files,
+      // Text follows the picture: decided with the same program, only for media that airs.
+      texts: this.o.captions ? segmentCaptions(this.o.captions, s, program) : {},
       cleanup,
       ...afterwards,
     };
@@ -120,6 +127,7 @@ export class SlotReleases {
       durationSec: this.o.segmentSeconds,
       programDateTime: pdt,
       files,
+      texts: noCaptions(this.o.captions?.languages ?? []),
       cleanup,
     };
   }

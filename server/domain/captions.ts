@@ -10,6 +10,9 @@ import { maskOverlaps, maskPolicy, type Mask } from './masks.ts';
 export const CAPTION_LANGUAGES = ['zh-CN', 'en'] as const;
 export type CaptionLanguage = (typeof CAPTION_LANGUAGES)[number];
 
+/** Each caption language's name in itself, as a player's subtitle menu lists it. */
+export const LANGUAGE_NAMES: Readonly<Record<CaptionLanguage, string>> = { 'zh-CN': '中文', en: 'English' };
+
 /** Who speaks, as the court's speech-to-text engine or stenographer says. */
 export const SPEAKER_ROLES = ['presiding-judge', 'judge', 'juror', 'clerk', 'prosecutor', 'plaintiff', 'defendant', 'counsel', 'witness', 'expert', 'interpreter', 'other'] as const;
 export type SpeakerRole = (typeof SPEAKER_ROLES)[number];

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DelayLine } from '../../server/delay/delay-line.ts';
 import type { MaskRenderer } from '../../server/delay/mask-renderer.ts';
 import { slateCard } from '../../server/delay/slates.ts';
+import { DEFAULT_CAPTION_POLICY, type Cue } from '../../server/domain/captions.ts';
 import type { Mask } from '../../server/domain/masks.ts';
 import { applyAction, emptyProgram, type BroadcastProgram, type ProgramAction } from '../../server/domain/program.ts';
 import { LocalObjectStore } from '../../server/store/local-object-store.ts';
@@ -63,7 +64,7 @@ describe('delay line and release gate', () => {
     line.addPending({ run: 1, index, captureStart: start, captureEnd: start + 2000, programDateTime: start, durationSec: 2, files, produced: { start, end: start + 2000 } });
   };
   /** A segment dated frame by frame on the ingest clock (60 frames, 30 fps). */
-  const framedSegment = (index: number, start: number) => {
+  const framedSegment = (index: number, start: number, withPts = false) => {
     const files: Record<string, string> = {};
     for (const r of rungs) {
       const f = path.join(dir, 'pending', `${index}-${r}.ts`);
@@ -71,7 +72,8 @@ describe('delay line and release gate', () => {
       files[r] = f;
     }
     const frames = Array.from({ length: 60 }, (_, k) => start + Math.round(k * (1000 / 30)) + 10);
-    line.addPending({ run: 1, index, captureStart: start, captureEnd: start + 2000, programDateTime: frames[0]!, durationSec: 2, files, frames, produced: { start, end: start + 2000 } });
+    const pts = withPts ? { pts: frames.map((_, k) => 10 + index * 2 + k / 30) } : {};
+    line.addPending({ run: 1, index, captureStart: start, captureEnd: start + 2000, programDateTime: frames[0]!, durationSec: 2, files, frames, ...pts, produced: { start, end: start + 2000 } });
   };
   const publicBodies = async (): Promise<string[]> => {
     await line.flushed();
@@ -84,7 +86,19 @@ describe('delay line and release gate', () => {
     line.tick();
   };
 
+  /** The captions received, by id (a correction replaces its cue). */
+  const cues = new Map<string, Cue>();
+  const cue = (id: string, start: number, end: number, text: string) => cues.set(id, { id, lang: 'en', text, start, end, revision: 0, receivedAt: now });
+  /** Every caption the public subtitle playlist lists, in order, as one text. */
+  const publicCaptions = async (): Promise<string> => {
+    await line.flushed();
+    const text = (await store.get('h/subtitles/en/index.m3u8'))?.toString() ?? '';
+    const uris = text.split('\n').filter((l) => l.endsWith('.vtt'));
+    return (await Promise.all(uris.map(async (u) => (await store.get(`h/subtitles/en/${u}`))?.toString() ?? 'MISSING'))).join('\n');
+  };
+
   beforeEach(async () => {
+    cues.clear();
     dir = mkdtempSync(path.join(os.tmpdir(), 'cc-delay-'));
     for (const sub of ['pending', 'slates']) await import('node:fs/promises').then((fs) => fs.mkdir(path.join(dir, sub), { recursive: true }));
     renderCalls.length = 0;
@@ -108,6 +122,7 @@ describe('delay line and release gate', () => {
       transcoderBacklogMs: () => backlog,
       rendersShed: () => rendersShed,
       program: () => program,
+      captions: { languages: ['en'], cues: () => [...cues.values()], policy: DEFAULT_CAPTION_POLICY },
       persist: async () => {},
       logger: silent,
       now: () => now,
@@ -244,6 +259,36 @@ describe('delay line and release gate', () => {
     expect(Math.abs(slate.from - 0.7)).toBeLessThanOrEqual(1 / 30 + 0.011);
     at(104_000 + D);
     expect(await publicBodies()).toEqual(['program 0 hi', 'masked slate']);
+  });
+
+  it('airs captions only with the media they belong to: not across a pause, not from a dumped span; a mute’s words as the marker; a correction before release', async () => {
+    renderOutcome = 'done';
+    act({ type: 'start', at: 100_000 });
+    for (const [k, start] of [100_000, 102_000, 104_000, 106_000].entries()) framedSegment(k, start, true);
+    cue('first', 100_200, 100_900, 'Please be seated.');
+    cue('straddling', 102_500, 102_900, 'straddles the pause');
+    cue('paused', 103_000, 103_500, 'said while paused');
+    act({ type: 'pause', at: 102_700 });
+    act({ type: 'resume', at: 104_000 });
+    act({ type: 'mask', at: 104_300, mask: { id: 'mute', kind: 'mute', start: 104_300, end: 104_800 } });
+    cue('muted', 104_400, 104_600, 'the witness lives at');
+    cue('after', 105_000, 105_500, 'Thank you.');
+    cue('dumped', 106_500, 106_900, 'dumped by the cut');
+    cues.set('first', { ...cues.get('first')!, text: 'Please be seated, corrected.', revision: 1 });
+    // The mute's segment airs from its render.
+    at(106_100);
+    await settle();
+    at(106_000 + D);
+    act({ type: 'cut', at: 107_000 + D, releasedUntil: line.releasedUntil });
+    at(110_000 + D);
+    const aired = await publicCaptions();
+    expect(aired).toContain('Please be seated, corrected.');
+    expect(aired).toContain('[inaudible]');
+    expect(aired).toContain('Thank you.');
+    for (const never of ['Please be seated.', 'straddles the pause', 'said while paused', 'the witness lives at', 'dumped by the cut']) expect(aired).not.toContain(never);
+    // One WebVTT per public slot, each tied to its segment's first frame.
+    expect(aired.match(/^WEBVTT$/gm)?.length).toBe((await publicBodies()).length);
+    expect(aired).toContain('X-TIMESTAMP-MAP=MPEGTS:900000,LOCAL:00:00:00.000');
   });
 
   it('airs the whole slot as the slate when the splice is not rendered in time', async () => {

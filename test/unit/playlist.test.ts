@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import HLS from 'hls-parser';
-import type { MediaPlaylist } from 'hls-parser/types.js';
+import type { MasterPlaylist, MediaPlaylist } from 'hls-parser/types.js';
 import { appendEntry, emptyTimeline, endTimeline, renderMasterPlaylist, renderMediaPlaylist, targetDuration, type EntrySource, type PublicTimeline } from '../../server/delay/playlist.ts';
 
 const program = (run: number): EntrySource => ({ kind: 'program', run });
@@ -77,5 +77,20 @@ describe('public playlists', () => {
     expect(pl.isMasterPlaylist).toBe(true);
     expect(text).toContain('audio/index.m3u8');
     expect(text).toContain('RESOLUTION=640x360');
+    expect(text).not.toContain('SUBTITLES');
+  });
+
+  it('offers each caption language as a subtitle rendition of every variant, off until a viewer turns it on', () => {
+    const text = renderMasterPlaylist([{ rung: '360p', bandwidth: 700_000, width: 640, height: 360, codecs: 'avc1.4d401f,mp4a.40.2' }, { rung: 'audio', bandwidth: 70_000, codecs: 'mp4a.40.2' }], [{ lang: 'zh-CN', name: '中文' }, { lang: 'en', name: 'English' }]);
+    HLS.setOptions({ strictMode: true });
+    const pl = HLS.parse(text) as MasterPlaylist;
+    HLS.setOptions({ strictMode: false });
+    for (const v of pl.variants) expect(v.subtitles.map((r) => [r.language, r.uri, r.isDefault])).toEqual([['zh-CN', 'subtitles/zh-CN/index.m3u8', false], ['en', 'subtitles/en/index.m3u8', false]]);
+    expect(text).toContain('SUBTITLES="subs"');
+  });
+
+  it('lists a caption language’s WebVTT files by the same entries as the media', () => {
+    const t = build([program(1), slate, program(2)]);
+    expect(renderMediaPlaylist(t, 2, 'vtt')).toBe(renderMediaPlaylist(t, 2).replace(/\.ts$/gm, '.vtt'));
   });
 });

@@ -39,6 +39,7 @@ function setup() {
     publicStore: store,
     publicPrefix: 'hearings/hg_writertest0001',
     rungs: ['a', 'b'],
+    languages: ['en'],
     window: 30,
     segmentSeconds: 2,
     slates: { file: () => '/nonexistent', standby: (r) => Buffer.from(`standby ${r}`), card: () => [{ text: 'Please stand by' }], cameraUnavailable: { text: 'Camera unavailable' } },
@@ -52,7 +53,7 @@ function setup() {
   const next = async () => {
     const a = appendEntry(timeline, { durationSec: 2, programDateTime: Date.now(), source: program }, 30);
     timeline = a.timeline;
-    return writer.release(a.entry.seq, { a: media, b: media }, { releasedUntil: 0, timeline }, []);
+    return writer.release(a.entry.seq, { a: media, b: media }, { en: `WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nslot ${a.entry.seq}\n` }, { releasedUntil: 0, timeline }, []);
   };
   const playlist = async () => (await store.get('hearings/hg_writertest0001/a/index.m3u8'))?.toString() ?? '';
   const listedFiles = async () => (await playlist()).split('\n').filter((l) => l.endsWith('.ts'));
@@ -66,6 +67,16 @@ describe('public writer: publish, then list', () => {
     expect(await w.listedFiles()).toEqual(['0.ts']);
     expect((await w.store.get('hearings/hg_writertest0001/a/0.ts'))?.toString()).toBe('program media');
     expect(w.writer.fault).toBeNull();
+  });
+
+  it('publishes each slot’s captions beside its media, listed by the same timeline', async () => {
+    const w = setup();
+    await w.next();
+    await w.next();
+    expect((await w.store.get('hearings/hg_writertest0001/subtitles/en/1.vtt'))?.toString()).toContain('slot 1');
+    const subs = (await w.store.get('hearings/hg_writertest0001/subtitles/en/index.m3u8'))?.toString() ?? '';
+    expect(subs.split('\n').filter((l) => !l.startsWith('#') && l.length > 0)).toEqual(['0.vtt', '1.vtt']);
+    expect(subs.replace(/\.vtt/g, '.ts')).toBe(await w.playlist());
   });
 
   it('airs the standby slate from memory when the store refuses the media', async () => {
