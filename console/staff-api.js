@@ -21,13 +21,13 @@ export const staffClient = (api) => ({
   listUsers: () => api('GET', `/api/users`),
   /**
    * POST /api/users: Create an account; approver rights asked for wait for a second admin’s or a supervisor’s confirmation; audited
-   * @param {{ username: string, displayName?: string, password: string, roles: Array<"clerk" | "supervisor" | "archivist" | "admin" | "approver">, courtroomIds?: Array<string>, courtIds?: Array<string> }} body
+   * @param {{ username: string, displayName?: string, password: string, roles: Array<"clerk" | "supervisor" | "archivist" | "admin" | "approver" | "captioner">, courtroomIds?: Array<string>, courtIds?: Array<string> }} body
    */
   createUser: (body) => api('POST', `/api/users`, body),
   /**
    * PATCH /api/users/:id: Change an account; approver rights it adds wait for a second admin’s or a supervisor’s confirmation; audited
    * @param {{ id: string }} p
-   * @param {{ displayName?: string, password?: string, roles?: Array<"clerk" | "supervisor" | "archivist" | "admin" | "approver">, courtroomIds?: Array<string>, courtIds?: Array<string>, disabled?: boolean }} body
+   * @param {{ displayName?: string, password?: string, roles?: Array<"clerk" | "supervisor" | "archivist" | "admin" | "approver" | "captioner">, courtroomIds?: Array<string>, courtIds?: Array<string>, disabled?: boolean }} body
    */
   updateUser: (p, body) => api('PATCH', `/api/users/${encodeURIComponent(p.id)}`, body),
   /**
@@ -51,7 +51,7 @@ export const staffClient = (api) => ({
   verifyStaffAudit: () => api('GET', `/api/staff/audit/verify`),
   /**
    * POST /api/courts: Create a court
-   * @param {{ name: string, timezone?: string, timeOverlay?: boolean, language?: "en" | "zh-CN" | "bilingual" }} body
+   * @param {{ name: string, timezone?: string, timeOverlay?: boolean, language?: "en" | "zh-CN" | "bilingual", captions?: { languages: Array<"zh-CN" | "en">, hidden?: "marker" | "drop", voiceHidesText?: boolean } }} body
    */
   createCourt: (body) => api('POST', `/api/courts`, body),
   /**
@@ -191,6 +191,12 @@ export const staffClient = (api) => ({
    * @param {{ kind: "black" | "blur" | "pixelate" | "mute" | "voice" | "card", region?: { x: number, y: number, w: number, h: number }, pitch?: number, start?: string, end?: string | null, source?: string, preset?: string, reason?: string }} body
    */
   addMask: (p, body) => api('POST', `/api/hearings/${encodeURIComponent(p.id)}/masks`, body),
+  /**
+   * POST /api/hearings/:id/captions: Send a caption cue (or correct one by its id while it is not yet released): it airs with the media captured over its span, as the program lets that span air
+   * @param {{ id: string }} p
+   * @param {{ id: string, lang: "zh-CN" | "en", text: string, speaker?: "presiding-judge" | "judge" | "juror" | "clerk" | "prosecutor" | "plaintiff" | "defendant" | "counsel" | "witness" | "expert" | "interpreter" | "other", start?: string, end?: string, durationMs?: number }} body
+   */
+  sendCue: (p, body) => api('POST', `/api/hearings/${encodeURIComponent(p.id)}/captions`, body),
   /**
    * POST /api/hearings/:id/masks/:maskId/lift: Lift an open mask from now
    * @param {{ id: string, maskId: string }} p

@@ -5,6 +5,7 @@
  * by a newer node survives being read and written back by an older one.
  */
 import { z } from 'zod';
+import { CAPTION_LANGUAGES, SPEAKER_ROLES, type Cue } from './captions.ts';
 import { CASE_TYPES, COURT_LANGUAGES, INGEST_PROTOCOLS, PRIVACY_GROUNDS, SOURCE_NAME, SOURCE_PROTOCOLS, type Court, type Courtroom, type Hearing } from './courts.ts';
 import { BROADCAST_SCOPES, OBJECTORS, type ActorRef, type GovernanceRecord } from './governance.ts';
 import type { CourtId, CourtroomId, HearingId } from './ids.ts';
@@ -18,7 +19,8 @@ const courtroomId = z.custom<CourtroomId>((v) => typeof v === 'string');
 const hearingId = z.custom<HearingId>((v) => typeof v === 'string');
 const region = z.looseObject({ x: z.number(), y: z.number(), w: z.number(), h: z.number() });
 
-export const courtCodec: z.ZodType<Court> = z.looseObject({ id: courtId, name: z.string(), timezone: z.string(), timeOverlay: z.boolean().optional(), language: z.enum(COURT_LANGUAGES).optional() });
+const courtCaptions = z.object({ languages: z.array(z.enum(CAPTION_LANGUAGES)).readonly(), hidden: z.enum(['marker', 'drop']), voiceHidesText: z.boolean() });
+export const courtCodec: z.ZodType<Court> = z.looseObject({ id: courtId, name: z.string(), timezone: z.string(), timeOverlay: z.boolean().optional(), language: z.enum(COURT_LANGUAGES).optional(), captions: courtCaptions.optional() });
 
 export const courtroomCodec: z.ZodType<Courtroom> = z.looseObject({
   id: courtroomId,
@@ -139,4 +141,16 @@ export const programCodec: z.ZodType<BroadcastProgram> = z.looseObject({
   parked: z.array(maskCodec).optional(),
   endedAt: z.number().nullable(),
   lastActionAt: z.number(),
+});
+
+/** A caption cue as a hearing's caption log stores it. */
+export const cueCodec: z.ZodType<Cue> = z.object({
+  id: z.string(),
+  lang: z.enum(CAPTION_LANGUAGES),
+  text: z.string(),
+  speaker: z.enum(SPEAKER_ROLES).optional(),
+  start: z.number(),
+  end: z.number(),
+  revision: z.number().int(),
+  receivedAt: z.number(),
 });

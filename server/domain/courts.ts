@@ -1,5 +1,6 @@
 import type { CourtId, CourtroomId, HearingId } from './ids.ts';
 import type { Layout } from './layouts.ts';
+import type { CaptionLanguage, CaptionPolicy } from './captions.ts';
 import type { StandingKind } from './masks.ts';
 
 /** The languages a court's slates and cards speak: one, or both (Chinese above English). */
@@ -16,7 +17,12 @@ export interface Court {
   readonly timeOverlay?: boolean;
   /** What its slates say to the public; absent means English (courts made before it existed). */
   readonly language?: CourtLanguage;
+  /** The subtitles its hearings publish, and what words a mask hides become; absent: no captions. */
+  readonly captions?: CourtCaptions;
 }
+
+/** A court's captions: a subtitle rendition per language, and its policy for hidden words. */
+export type CourtCaptions = CaptionPolicy & { readonly languages: readonly CaptionLanguage[] };
 
 /** How a courtroom's picture reaches us, in the order they are listed: pushed by an encoder (RTMP shares one port; SRT gets a port per courtroom), or pulled from an IP camera over RTSP. */
 export const INGEST_PROTOCOLS = ['rtmp', 'srt', 'rtsp'] as const;

@@ -2,7 +2,7 @@
  * Staff roles. Clerks are scoped to the courtrooms they serve and approvers (the court's
  * leadership, who approve broadcasts) to their courts; the others are not scoped.
  */
-export const ROLES = ['clerk', 'supervisor', 'archivist', 'admin', 'approver'] as const;
+export const ROLES = ['clerk', 'supervisor', 'archivist', 'admin', 'approver', 'captioner'] as const;
 /** A staff role. */
 export type Role = (typeof ROLES)[number];
 
@@ -12,7 +12,7 @@ export interface User {
   readonly username: string;
   readonly displayName: string;
   readonly roles: readonly Role[];
-  /** Courtrooms a clerk serves; ignored for other roles. */
+  /** Courtrooms a clerk or a captioner serves; ignored for other roles. */
   readonly courtroomIds: readonly string[];
   /** Courts an approver leads; ignored for other roles. Absent on accounts made before approvers. */
   readonly courtIds?: readonly string[];
@@ -88,6 +88,15 @@ export function mayControl(p: Principal, courtroomId: string): boolean {
 }
 
 /**
+ * Whether a principal may send a hearing's captions: whoever controls its courtroom, or a
+ * captioner (a stenographer, or the court's speech-to-text engine) serving that courtroom. A
+ * captioner has no other right: its words air only as the program lets the picture air.
+ */
+export function mayCaption(p: Principal, courtroomId: string): boolean {
+  return mayControl(p, courtroomId) || (hasRole(p, 'captioner') && p.courtroomIds.includes(courtroomId));
+}
+
+/**
  * Whether a principal may decide on a court's broadcasts (approve, refuse, revoke, rule on
  * objections): an approver of that court only. Nobody else, admins included: approving is the
  * court leadership's judicial act, not an administrator's.
@@ -111,6 +120,6 @@ export function mayReadAudit(p: Principal): boolean {
 
 /** The role a principal acts in when several apply: the most powerful one. */
 export function actingRole(p: Principal): Role {
-  for (const r of ['admin', 'approver', 'supervisor', 'clerk', 'archivist'] as const) if (p.roles.includes(r)) return r;
+  for (const r of ['admin', 'approver', 'supervisor', 'clerk', 'archivist', 'captioner'] as const) if (p.roles.includes(r)) return r;
   return 'archivist';
 }

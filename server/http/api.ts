@@ -15,7 +15,7 @@ import type { PreviewPiece } from '../service/broadcast/preview.ts';
 import { previewFile, previewRun } from '../service/cluster/remote-calls.ts';
 import type { Registry } from '../service/court/registry.ts';
 import type { Replays } from '../service/publicity/replays.ts';
-import { commandBody, commandParam, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, hearingPatchBody, programBody, sourceNameParam, sourcesBody, switchBody } from './schemas.ts';
+import { commandBody, commandParam, cueBody, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, hearingPatchBody, programBody, sourceNameParam, sourcesBody, switchBody } from './schemas.ts';
 import { governanceRoutes } from './governance-api.ts';
 import { accountsRoutes } from './accounts-api.ts';
 import { commandDescription } from './command-docs.ts';
@@ -197,6 +197,14 @@ export function staffRoutes(d: StaffApiDeps): AnyRoute[] {
         await broadcasts.controllable(params.id, principal);
         const result = await broadcasts.requestMask(params.id, body, userActor(principal));
         return { mask: result.mask, alreadyPublic: result.alreadyPublic, live: result.status };
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/hearings/:id/captions', name: 'sendCue', auth: 'staff', summary: 'Send a caption cue (or correct one by its id while it is not yet released): it airs with the media captured over its span, as the program lets that span air', params: id, body: cueBody, ok: { status: 200, description: 'the cue as taken, with its capture times' },
+      handler: async ({ params, body, principal }) => {
+        await broadcasts.captionable(params.id, principal);
+        const { cue, inWindow, recorded } = await broadcasts.sendCue(params.id, body);
+        return { cue: { ...cue, start: new Date(cue.start).toISOString(), end: new Date(cue.end).toISOString(), receivedAt: new Date(cue.receivedAt).toISOString() }, inWindow, recorded };
       },
     }),
     defineRoute({

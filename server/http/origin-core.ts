@@ -5,6 +5,8 @@ import { isObjectKey } from '../store/object-store.ts';
 const TYPES: Readonly<Record<string, string>> = {
   m3u8: 'application/vnd.apple.mpegurl',
   ts: 'video/mp2t',
+  // A slot's captions (delay/vtt.ts): released with it, never changed after, cached like it.
+  vtt: 'text/vtt; charset=utf-8',
 };
 
 /** The public-store key of an origin path (below /hls/), and its media type; null for anything else. */

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { switchRequestFields, switchRules } from '../domain/switch-request.ts';
 import { HTTP_BROADCAST_COMMANDS } from '../domain/commands.ts';
+import { CAPTION_LANGUAGES } from '../domain/captions.ts';
+import { cueRequestSchema } from '../domain/cue-request.ts';
 import { CASE_TYPES, COURT_LANGUAGES, INGEST_PROTOCOLS, MAIN_CAMERA, MAX_SOURCES, PRIVACY_GROUNDS, SOURCE_NAME, SOURCE_PROTOCOLS, srtPortsOfSources } from '../domain/courts.ts';
 import { isRegionKind, maskPolicy, STANDING_MASK_KINDS } from '../domain/masks.ts';
 import { BROADCAST_SCOPES, OBJECTORS } from '../domain/governance.ts';
@@ -32,6 +34,21 @@ export const newCourtBody = z
     timeOverlay: z.boolean().default(true),
     /** What the court's slates and cards say: English, Chinese, or both. */
     language: z.enum(COURT_LANGUAGES).default('en'),
+    /** The subtitles its hearings publish; absent: none. */
+    captions: z
+      .object({
+        languages: z
+          .array(z.enum(CAPTION_LANGUAGES))
+          .min(1)
+          .max(CAPTION_LANGUAGES.length)
+          .refine((l) => new Set(l).size === l.length, 'each language once'),
+        /** What words a mask hides become: the "inaudible" marker, or nothing. */
+        hidden: z.enum(['marker', 'drop']).default('marker'),
+        /** Whether a distorted voice's words are hidden too. */
+        voiceHidesText: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -210,6 +227,9 @@ export const grantDecisionBody = z.object({ outcome: z.enum(['confirmed', 'refus
 
 /** POST /api/hearings/:id/masks */
 export const newMaskBody = maskRequestSchema;
+
+/** POST /api/hearings/:id/captions: one cue, or a correction of one by its id. */
+export const cueBody = cueRequestSchema;
 
 /** POST /api/hearings/:id/program/switch: the layout and the cameras in its tiles, and why if the clerk says. */
 export const switchBody = switchRules(z.object({ ...switchRequestFields, reason: text(500).optional() }).strict());

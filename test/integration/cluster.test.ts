@@ -81,6 +81,7 @@ describe('cluster membership over Redis', () => {
       view: () => ({ hearing: { id: 'hg_x' }, status: 'on-air' }) as never,
       handover: fail,
       preview: fail,
+      cue: fail,
     };
     await a.start(async (call) => dispatch(handlers, call));
     await b.start(async () => null);

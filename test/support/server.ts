@@ -131,9 +131,9 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
  */
 export async function seedHearing(
   s: TestServer,
-  opts: { delaySeconds?: number; ingest?: 'rtmp' | 'srt' | 'rtsp'; srtPort?: number; camera?: { url: string; transport?: 'tcp' | 'udp' }; isPublic?: boolean; scheduledStart?: Date; cleared?: boolean; timezone?: string; language?: 'en' | 'zh-CN' | 'bilingual' } = {},
+  opts: { delaySeconds?: number; ingest?: 'rtmp' | 'srt' | 'rtsp'; srtPort?: number; camera?: { url: string; transport?: 'tcp' | 'udp' }; isPublic?: boolean; scheduledStart?: Date; cleared?: boolean; timezone?: string; language?: 'en' | 'zh-CN' | 'bilingual'; captions?: { languages: ('en' | 'zh-CN')[]; hidden?: 'marker' | 'drop'; voiceHidesText?: boolean } } = {},
 ): Promise<{ courtId: string; courtroomId: string; hearingId: string; streamKey: string }> {
-  const court = await s.api<{ id: string }>('POST', '/api/courts', { name: 'Test Court', timezone: opts.timezone ?? 'Europe/London', ...(opts.language ? { language: opts.language } : {}) });
+  const court = await s.api<{ id: string }>('POST', '/api/courts', { name: 'Test Court', timezone: opts.timezone ?? 'Europe/London', ...(opts.language ? { language: opts.language } : {}), ...(opts.captions ? { captions: opts.captions } : {}) });
   const room = await s.api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, {
     name: 'Room 1',
     ingest: opts.ingest ?? 'rtmp',

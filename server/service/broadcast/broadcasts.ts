@@ -3,6 +3,7 @@ import { policyOf, reasonRequired, type BroadcastCommand } from '../../domain/co
 import { isProgramStream, sourceOfStream, type Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
 import { TypedEmitter } from '../../domain/events.ts';
+import type { CueRequest } from '../../domain/cue-request.ts';
 import type { MaskRequest } from '../../domain/mask-request.ts';
 import type { SwitchRequest } from '../../domain/switch-request.ts';
 import type { EncoderSource } from '../../ingest/ingest.ts';
@@ -12,12 +13,13 @@ import { auditLiveHearing } from './hearing-audit.ts';
 import { MasterRateMeter } from './master-rate.ts';
 import type { Governance } from '../court/governance.ts';
 import { CommandGate } from './command-gate.ts';
-import { mayControl, type Principal } from '../../domain/users.ts';
+import { mayCaption, mayControl, type Principal } from '../../domain/users.ts';
 import type { Cluster, RemoteCall } from '../cluster/cluster.ts';
 import { Placement } from '../cluster/placement.ts';
 import { Arrivals } from './arrivals.ts';
 import { Sessions } from './sessions.ts';
 import { LocalHandle, type CommandContext, type CommandResult, type EncoderHealth, type LiveView, type MaskAnswer } from './local-handle.ts';
+import type { CueAnswer } from './caption-track.ts';
 import type { PreviewPiece } from './preview.ts';
 import { dispatch, parseReply, type PreviewTarget, type RemoteArgs, type RemoteHandlers, type RemoteOp, type RemoteResult } from '../cluster/remote-calls.ts';
 
@@ -126,6 +128,7 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
     view: (id) => this.here(id)?.view() ?? null,
     handover: (id, a) => this.arrivals.handover(id, a.to),
     preview: (id, a) => this.here(id)?.preview(a.target) ?? null,
+    cue: async (id, a) => (await this.mustBeHere(id, 'cannot caption: the hearing is not live')).cue(a.req),
   };
 
   /** The handle of a hearing live on this node: its operations behind the command policy. */
@@ -243,6 +246,21 @@ export class BroadcastService extends TypedEmitter<BroadcastServiceEvents> {
    */
   async requestMask(hearingId: string, req: MaskRequest, actor: AuditActor): Promise<MaskAnswer> {
     return this.routed(hearingId, 'mask', { req, actor }, async () => (await this.maskable(hearingId)).requestMask(req, actor));
+  }
+
+  /** A caption feed's cue for a live hearing, taken where the hearing runs. */
+  async sendCue(hearingId: string, req: CueRequest): Promise<CueAnswer> {
+    return this.routed(hearingId, 'cue', { req }, async () => (await this.mustBeHere(hearingId, 'cannot caption: the hearing is not live')).cue(req));
+  }
+
+  /**
+   * The hearing if the principal may send its captions (FORBIDDEN otherwise): its courtroom's
+   * clerks and captioners, supervisors and admins.
+   */
+  async captionable(hearingId: string, p: Principal): Promise<Hearing> {
+    const hearing = this.sessions.get(hearingId)?.hearing ?? (await this.o.registry.hearing(hearingId));
+    if (!mayCaption(p, hearing.courtroomId)) throw new CourtcastError('FORBIDDEN', 'you do not caption this courtroom');
+    return hearing;
   }
 
   /** Lifts an open mask from now on. */

@@ -23,6 +23,7 @@ import { writeFileDurably } from '../../store/durable-file.ts';
 import type { ObjectStore } from '../../store/object-store.ts';
 import type { StateStore } from '../../store/state-store.ts';
 import type { Fence } from '../../store/leases.ts';
+import { CaptionTrack } from './caption-track.ts';
 import { LiveHearing } from './live-hearing.ts';
 import { programRecords, releaseRecords } from './hearing-records.ts';
 import type { Registry } from '../court/registry.ts';
@@ -239,6 +240,12 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     ...(o.timeOverlay && court.timeOverlay !== false ? { timeOverlay: { timeZone: court.timezone, style: o.timeOverlay } } : {}),
     now,
   });
+  // A court that publishes subtitles gets a caption track per hearing: cues go on the air from
+  // memory at once, and what the log already holds (a restart, a takeover) is taken back in.
+  const captions = court.captions
+    ? new CaptionTrack({ hearingId: hearing.id, state: o.state, delayMs: hearing.delaySeconds * 1000, releasedUntil: () => delay.releasedUntil, now, logger: log })
+    : null;
+  if (captions) void captions.restore().catch((err: unknown) => log.error({ hearingId: hearing.id, err }, 'could not read the captions logged so far'));
   const delay: DelayLine = new DelayLine({
     hearingId: hearing.id,
     delayMs: hearing.delaySeconds * 1000,
@@ -252,6 +259,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
     slates,
     // The live hearing owns the program; the delay line reads it there at every decision.
     program: () => session.program,
+    ...(captions && court.captions ? { captions: { languages: court.captions.languages, cues: () => captions.all(), policy: court.captions } } : {}),
     // A hearing that is not public never airs: its public playlist only ever carries slates.
     broadcast: hearing.isPublic,
     persist: (s) => releaseRecords(o.state).putFenced(hearing.id, s, tenure.fence()),
@@ -276,6 +284,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
   });
   const session: LiveHearing = new LiveHearing(hearing, pipeline, delay, program, {
     ...(compositor ? { compositor, cameraLabels: Object.fromEntries((room.sources ?? []).map((x) => [x.name, x.label])) } : {}),
+    ...(captions ? { captions } : {}),
     persistProgram: (p) => programRecords(o.state).putFenced(hearing.id, p, tenure.fence()),
     journalProgram: (p) => writeFileDurably(programJournal(o.journalRoot, hearing.id), JSON.stringify(p)),
     logger: log,

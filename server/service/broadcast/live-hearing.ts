@@ -1,5 +1,7 @@
 import { nextLoadState, type BacklogSample, type LoadState } from '../../domain/overload.ts';
 import { nextShedLevel, SHED_ORDER, type Sheddable, type ShedStep } from '../../domain/shedding.ts';
+import type { CueRequest } from '../../domain/cue-request.ts';
+import type { CaptionTrack, CueAnswer } from './caption-track.ts';
 import { TypedEmitter } from '../../domain/events.ts';
 import type { Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
@@ -145,6 +147,8 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
       readonly compositor?: ProgramSwitcher;
       /** The further cameras' labels, by name, for the console. */
       readonly cameraLabels?: Readonly<Record<string, string>>;
+      /** The hearing's captions, when its court publishes subtitles. */
+      readonly captions?: CaptionTrack;
       /** A local, fsynced copy of the program, for recovery when the store missed the last change. */
       readonly journalProgram?: (p: BroadcastProgram) => Promise<void>;
       readonly logger: Logger;
@@ -191,6 +195,16 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
       );
     }
     this.emit('encoder', state);
+  }
+
+  /**
+   * Takes a cue from a caption feed: it airs, as the program lets its span air, with the segments
+   * still to be released. Refused when the hearing's court publishes no captions.
+   */
+  receiveCue(req: CueRequest): Promise<CueAnswer> {
+    if (!this.o.captions) throw new CourtcastError('INVALID_TRANSITION', 'this court publishes no captions');
+    if (this.closed) throw new CourtcastError('INVALID_TRANSITION', 'the hearing is no longer live');
+    return this.o.captions.receive(req);
   }
 
   /** Capture time up to which the public timeline is decided. */
@@ -495,6 +509,7 @@ export class LiveHearing extends TypedEmitter<LiveHearingEvents> {
     if (this.graceTimer) clearTimeout(this.graceTimer);
     await this.pipeline.close();
     await this.delay.close();
+    await this.o.captions?.close();
     // One last bounded chance for the store to take the final program.
     await Promise.all([this.programWriter.flush(2_000), this.journalWriter?.flush(2_000)]);
     this.programWriter.close();

@@ -4,7 +4,9 @@ import { userActor, type AuditActor } from '../../audit/trail.ts';
 import type { BroadcastCommand } from '../../domain/commands.ts';
 import type { Hearing } from '../../domain/courts.ts';
 import { CourtcastError } from '../../domain/errors.ts';
+import type { CueRequest } from '../../domain/cue-request.ts';
 import type { MaskRequest } from '../../domain/mask-request.ts';
+import type { CueAnswer } from './caption-track.ts';
 import type { SwitchRequest } from '../../domain/switch-request.ts';
 import { placeCameraMask } from '../../domain/arrangements.ts';
 import { mintMask, type Mask, type NewMask, type Region } from '../../domain/masks.ts';
@@ -148,6 +150,11 @@ export class LocalHandle {
   }
 
   /** Lifts an open mask from now on; a standing mask cannot be lifted. */
+  /** A caption feed's cue (or a correction): no gate, since words air only as the program lets the picture air. */
+  cue(req: CueRequest): Promise<CueAnswer> {
+    return this.session.receiveCue(req);
+  }
+
   async lift(maskId: string, ctx: CommandContext): Promise<CommandResult> {
     // A mask drawn on a camera may have gone on in pieces (a switch moved it) or be parked.
     const { masks = [], parked = [] } = this.session.program;

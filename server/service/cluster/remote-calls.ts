@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { AuditActor } from '../../audit/trail.ts';
 import { HTTP_BROADCAST_COMMANDS } from '../../domain/commands.ts';
 import { CourtcastError } from '../../domain/errors.ts';
-import { maskCodec } from '../../domain/codecs.ts';
+import { cueCodec, maskCodec } from '../../domain/codecs.ts';
 import { maskIdSchema, maskRequestSchema } from '../../domain/mask-request.ts';
+import { cueRequestSchema } from '../../domain/cue-request.ts';
 import { switchRequestSchema } from '../../domain/switch-request.ts';
 import { LAYOUTS } from '../../domain/layouts.ts';
 import type { Hearing } from '../../domain/courts.ts';
@@ -49,6 +50,7 @@ export const remoteCallArgs = {
   view: z.object({}).strict(),
   handover: z.object({ to: z.string().min(1).max(200) }).strict(),
   preview: z.object({ target: previewTarget }).strict(),
+  cue: z.object({ req: cueRequestSchema }).strict(),
 };
 
 /**
@@ -90,6 +92,7 @@ export const remoteCallResults = {
   // A node from before switching says nothing of the arrangement.
   view: z.object({ hearing, status: liveStatus, masks: z.array(mask).readonly(), encoderHealth: encoderHealth.nullable(), arrangement: arrangement.nullable().default(null) }).nullable(),
   handover: nothing,
+  cue: z.object({ cue: cueCodec, inWindow: z.boolean(), recorded: z.boolean() }),
   preview: z.object({ contentType: z.enum(['application/vnd.apple.mpegurl', 'video/mp2t']), encoding: z.enum(['utf8', 'base64']), body: z.string() }).nullable(),
 } satisfies { readonly [Op in keyof typeof remoteCallArgs]: z.ZodType };
 

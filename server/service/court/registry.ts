@@ -1,6 +1,6 @@
 import { settleWithin } from '../../domain/deadline.ts';
 import { CourtcastError } from '../../domain/errors.ts';
-import { delayAllowed, MAIN_CAMERA, sourceOfStream, sourceStreamId, type CaseType, type CourtroomProgram, type Court, type CourtLanguage, type Courtroom, type CourtroomSource, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type CameraSource, type MaskPreset, type PrivacyGround, isPushed, type SourceProtocol, type StandingMask, srtPortsOfSources } from '../../domain/courts.ts';
+import { delayAllowed, MAIN_CAMERA, sourceOfStream, sourceStreamId, type CaseType, type CourtroomProgram, type Court, type CourtCaptions, type CourtLanguage, type Courtroom, type CourtroomSource, type DelayPolicy, type Hearing, type HearingStatus, type IngestProtocol, type CameraSource, type MaskPreset, type PrivacyGround, isPushed, type SourceProtocol, type StandingMask, srtPortsOfSources } from '../../domain/courts.ts';
 import { newCourtId, newCourtroomId, newHearingId, newStreamKey, type CourtId, type HearingId } from '../../domain/ids.ts';
 import { mayControl, type Principal } from '../../domain/users.ts';
 import { courtCodec, courtroomCodec, hearingCodec } from '../../domain/codecs.ts';
@@ -115,13 +115,14 @@ export class Registry {
     return this.byKey.get(key) ?? null;
   }
 
-  async createCourt(input: { name: string; timezone: string; timeOverlay?: boolean; language?: CourtLanguage }): Promise<Court> {
+  async createCourt(input: { name: string; timezone: string; timeOverlay?: boolean; language?: CourtLanguage; captions?: CourtCaptions }): Promise<Court> {
     const court: Court = {
       id: newCourtId(),
       name: input.name,
       timezone: input.timezone,
       ...(input.timeOverlay === false ? { timeOverlay: false } : {}),
       ...(input.language ? { language: input.language } : {}),
+      ...(input.captions ? { captions: input.captions } : {}),
     };
     await this.courtRecords.put(court.id, court);
     return court;

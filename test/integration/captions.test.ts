@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
+import { TestEncoder } from '../support/encoder.ts';
+import { PublicFeed, strictParse } from '../support/public-feed.ts';
+import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { elapse, waitFor } from '../support/wait.ts';
+
+const D = 4_000;
+/** A slot is held to a cue only where they overlap by more than a few frames (a slot's span reaches past its frames). */
+const MARGIN_MS = 100;
+
+/** A cue as the server took it. */
+interface Taken {
+  cue: { id: string; text: string; start: string; end: string; revision: number };
+  inWindow: boolean;
+  recorded: boolean;
+}
+
+/**
+ * A hearing whose court publishes English and Chinese subtitles, captioned by a feed while a clerk
+ * starts, pauses, resumes, mutes, cuts and ends it. What the public subtitle rendition carries is
+ * read over HTTP, file by file, beside what the delay line released in each slot: words never air
+ * from a span the program kept off the air, and every slot that aired media over a cue's span
+ * carries it.
+ */
+describe('captions through the delay line', () => {
+  let s: TestServer;
+  let encoder: TestEncoder;
+  let hearingId = '';
+  let captionerToken = '';
+  let strangerToken = '';
+  const records: ReleaseRecord[] = [];
+  /** The cues sent, as the server dated them, by id. */
+  const sent = new Map<string, { text: string; start: number; end: number }>();
+  /** The ids of cues the program must keep off the air, and those it must air (as sent, or as the marker). */
+  const never: string[] = [];
+  const airs = new Map<string, string>();
+  const vtt = new Map<number, string>();
+  let feed: PublicFeed;
+  let lateCorrection: { status: number; body: unknown } = { status: 0, body: null };
+
+  const cue = async (id: string, text: string, durationMs: number, token = captionerToken) => {
+    const res = await s.api<Taken>('POST', `/api/hearings/${hearingId}/captions`, { id, lang: 'en', text, durationMs }, token);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    sent.set(id, { text, start: Date.parse(res.body.cue.start), end: Date.parse(res.body.cue.end) });
+    return res.body;
+  };
+  const command = async (cmd: string) => expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/${cmd}`, { reason: 'captions test' })).status).toBe(200);
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    const seeded = await seedHearing(s, { delaySeconds: D / 1000, captions: { languages: ['en', 'zh-CN'] } });
+    hearingId = seeded.hearingId;
+    const other = await seedHearing(s, { delaySeconds: D / 1000 });
+    await s.api('POST', '/api/users', { username: 'steno', password: 'steno-long-password', roles: ['captioner'], courtroomIds: [seeded.courtroomId] });
+    await s.api('POST', '/api/users', { username: 'steno2', password: 'steno-long-password', roles: ['captioner'], courtroomIds: [other.courtroomId] });
+    captionerToken = await s.login('steno', 'steno-long-password');
+    strangerToken = await s.login('steno2', 'steno-long-password');
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {})).status).toBe(200);
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    await waitFor(() => s.cc.broadcasts.live(hearingId) !== null && s.cc.ingest.clockOf(seeded.courtroomId) !== null, 'the encoder to publish', 20_000, 20);
+    s.cc.broadcasts.live(hearingId)!.on('released', (r) => records.push(r));
+    feed = new PublicFeed(`${s.base}/hls/hearings/${hearingId}/subtitles/en/index.m3u8`).start(250);
+    await elapse(1_000);
+    await command('start');
+    // On the air: one cue corrected while still in the window, one left as sent.
+    await elapse(2_500);
+    await cue('opening', 'Court is in sesion.', 1_500);
+    await cue('opening', 'Court is in session.', 1_500);
+    airs.set('opening', 'Court is in session.');
+    never.push('opening-typo');
+    sent.set('opening-typo', { text: 'Court is in sesion.', start: 0, end: 0 });
+    await elapse(1_500);
+    await cue('seated', 'Please be seated.', 1_000);
+    airs.set('seated', 'Please be seated.');
+    // A pause: words that straddle it and words inside it never air.
+    await elapse(500);
+    await command('pause');
+    await cue('straddles', 'spoken across the pause', 1_000);
+    never.push('straddles');
+    await elapse(1_500);
+    await cue('paused', 'spoken while paused', 1_000);
+    never.push('paused');
+    await elapse(500);
+    await command('resume');
+    // A mute: its words air as the marker.
+    await elapse(2_500);
+    const mute = await s.api<{ mask: { id: string } }>('POST', `/api/hearings/${hearingId}/masks`, { kind: 'mute', reason: 'a minor is named' });
+    expect(mute.status).toBe(201);
+    await elapse(1_200);
+    await cue('muted', 'the child lives at', 800);
+    never.push('muted');
+    airs.set('muted', '[inaudible]');
+    await elapse(300);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/masks/${mute.body.mask.id}/lift`, { reason: 'done' })).status).toBe(200);
+    await elapse(2_500);
+    await cue('thanks', 'Thank you, counsel.', 1_000);
+    airs.set('thanks', 'Thank you, counsel.');
+    // Too late to correct what has been released.
+    await elapse(D + 2_500);
+    lateCorrection = await s.api('POST', `/api/hearings/${hearingId}/captions`, { id: 'seated', lang: 'en', text: 'Please sit.', durationMs: 1_000 }, captionerToken);
+    // A cut dumps what is still in the window, words included.
+    await cue('dumped', 'words the cut dumps', 1_000);
+    never.push('dumped');
+    await command('cut');
+    await elapse(1_000);
+    await command('resume');
+    await elapse(3_000);
+    await command('end');
+    await feed.untilEnded(30_000);
+    for (const e of feed.entries.values()) vtt.set(e.seq, await (await fetch(e.uri)).text());
+  }, 120_000);
+
+  afterAll(async () => {
+    feed?.stop();
+    await encoder?.kill();
+    await s?.close();
+  });
+
+  it('offers each of the court’s caption languages as a subtitle rendition, a WebVTT file for every public slot', async () => {
+    const master = await (await fetch(`${s.base}/hls/hearings/${hearingId}/master.m3u8`)).text();
+    expect(master).toMatch(/TYPE=SUBTITLES.*LANGUAGE="en"/);
+    expect(master).toMatch(/TYPE=SUBTITLES.*LANGUAGE="zh-CN"/);
+    const media = strictParse(await (await fetch(`${s.base}/hls/hearings/${hearingId}/180p/index.m3u8`)).text());
+    expect('segments' in media && media.segments.length).toBeGreaterThan(0);
+    expect(feed.errors).toEqual([]);
+    expect(vtt.size).toBeGreaterThanOrEqual(records.length - 1);
+    for (const text of vtt.values()) expect(text.split('\n')[0]).toBe('WEBVTT');
+  });
+
+  it('never airs words from a span the program kept off the air, nor a first version corrected in time, nor words under a mute', () => {
+    const all = [...vtt.values()].join('\n');
+    for (const id of never) expect(all, id).not.toContain(sent.get(id)!.text);
+  });
+
+  it('airs every cue with each slot that aired media over its span: as sent, corrected, or as the marker', () => {
+    let checked = 0;
+    for (const [id, text] of airs) {
+      const c = sent.get(id)!;
+      for (const r of records.filter((x) => x.outcome === 'aired' && !x.spliced && x.captureStart + MARGIN_MS < c.end && c.start < x.captureEnd - MARGIN_MS)) {
+        expect(vtt.get(r.seq), `${id} in slot ${r.seq}`).toContain(text);
+        checked++;
+      }
+    }
+    // Each cue aired somewhere (not all of them lost to slates), or this proves nothing.
+    expect(checked).toBeGreaterThanOrEqual(airs.size);
+  });
+
+  it('refuses to correct a cue once released, and takes cues only from those who caption the courtroom', async () => {
+    expect(lateCorrection.status).toBe(409);
+    expect(JSON.stringify(lateCorrection.body)).toMatch(/released/);
+    const res = await s.api('POST', `/api/hearings/${hearingId}/captions`, { id: 'x', lang: 'en', text: 'hello', durationMs: 500 }, strangerToken);
+    expect(res.status).toBe(403);
+  });
+
+  it('refuses malformed cues with a clear problem', async () => {
+    const bad: [unknown, RegExp][] = [
+      [{ id: 'm1', lang: 'en', text: '<b>guilty</b>', durationMs: 500 }, /markup/],
+      [{ id: 'm2', lang: 'fr', text: 'bonjour', durationMs: 500 }, /lang/],
+      [{ id: 'm3', lang: 'en', text: 'x'.repeat(301), durationMs: 500 }, /300/],
+      [{ id: 'm4', lang: 'en', text: 'late', durationMs: 500, start: new Date().toISOString() }, /start or its duration/],
+      [{ id: 'bad id!', lang: 'en', text: 'x', durationMs: 500 }, /id/],
+      [{ id: 'm5', lang: 'en', text: 'x', durationMs: 60_000 }, /durationMs/],
+    ];
+    for (const [body, why] of bad) {
+      const res = await s.api('POST', `/api/hearings/${hearingId}/captions`, body, captionerToken);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.type).toContain('application/problem+json');
+      expect(JSON.stringify(res.body), JSON.stringify(body)).toMatch(why);
+    }
+  });
+});
