@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { transcodeSpec, type RungOptions } from '../server/media/args.ts';
 import { specToArgs } from '../server/media/spec.ts';
 
@@ -46,6 +47,20 @@ function listensOn(port: number): boolean {
       return false;
     }
   });
+}
+
+/**
+ * Waits until a bare ladder writing into `dir` has completed its first segment of `rung`: it has
+ * an encoder and is transcoding. On a loaded machine the encoder's own FFmpeg may take longer to
+ * start sending than a smoke's warm-up lasts, and a baseline measured before then is an idle
+ * process (ci80: 0.000 cores, with the port already listening).
+ */
+export async function untilTranscoding(dir: string, rung: string, limitMs = 30_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (!existsSync(path.join(dir, rung, 'index.m3u8'))) {
+    if (Date.now() > until) throw new Error(`the bare ladder wrote no ${rung} segment in ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /**

@@ -19,7 +19,7 @@ import { cpuSeconds } from '../test/support/cpu-hog.ts';
 import { freeTcpPort } from '../test/support/redis.ts';
 import { seedHearing, startTestServer } from '../test/support/server.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { bareListeningLadder, openAndStart, rtmpListenInput, untilListening } from './bench-hearing.ts';
+import { bareListeningLadder, openAndStart, rtmpListenInput, untilListening, untilTranscoding } from './bench-hearing.ts';
 import { numberArg, SMOKE, SMOKE_LADDER } from './smoke.ts';
 import { quantile } from './stats.ts';
 
@@ -57,6 +57,7 @@ async function bare(): Promise<number> {
   const enc = encoder(rtmpListenInput(port).url);
   enc.start();
   try {
+    await untilTranscoding(dir, LADDER[0]!.name);
     await sleep(WARM_MS);
     return await cores([child.pid!]);
   } finally {

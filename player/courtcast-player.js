@@ -67,6 +67,7 @@ video { width: 100%; height: 100%; display: block; object-fit: contain; }
 /* The title line takes what room is left and is cut short rather than push the controls out. */
 .grow { flex: 1 1 0; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
 .controls { display: flex; gap: .5rem; align-items: center; margin-left: auto; }
+.cc-pick[hidden] { display: none; }
 .hide { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 button, select { font: inherit; color: inherit; background: #223142; border: 1px solid #3a4d61; border-radius: 4px; padding: .3rem .6rem; min-height: 44px; min-width: 44px; cursor: pointer; }
 button:focus-visible, select:focus-visible { outline: 3px solid #ffd54f; outline-offset: 2px; }
@@ -105,6 +106,7 @@ class CourtcastPlayer extends HTMLElement {
           <button class="play" type="button"></button>
           <button class="mute" type="button"></button>
           <label><span class="ql hide"></span><select class="quality"></select></label>
+          <label class="cc-pick" hidden><span class="cl hide"></span><select class="captions"></select></label>
           <button class="pip" type="button"></button>
           <button class="fs" type="button"></button>
         </span>
@@ -118,6 +120,7 @@ class CourtcastPlayer extends HTMLElement {
     this.$('.fs').addEventListener('click', () => this.toggleFullscreen());
     this.$('.pip').addEventListener('click', () => void this.togglePip());
     this.$('.quality').addEventListener('change', (e) => this.chooseQuality(e.target.value));
+    this.$('.captions').addEventListener('change', (e) => this.chooseCaptions(e.target.value, true));
     this.$('video').addEventListener('play', () => this.renderButtons());
     this.$('video').addEventListener('pause', () => this.renderButtons());
     this.$('video').addEventListener('volumechange', () => this.renderButtons());
@@ -171,6 +174,7 @@ class CourtcastPlayer extends HTMLElement {
     // Every control is named from the start (an unavailable hearing still shows the bar), and
     // those that play something wait until there is something to play.
     this.$('.ql').textContent = this.t('quality');
+    this.$('.cl').textContent = this.t('captions');
     this.renderButtons();
     this.showCard(this.t('loading'), '');
     if (!id) return;
@@ -364,7 +368,10 @@ class CourtcastPlayer extends HTMLElement {
       const HlsLib = await loadHls().catch(() => null);
       // hls.js first: Chromium claims native HLS support but cannot play it.
       if (HlsLib?.isSupported()) {
-        this.hls = new HlsLib({ liveSyncDurationCount: 3, startPosition: startAt, startLevel });
+        // The viewer's captions choice is hls.js's own preference from the start: set later, on
+        // its tracks event, hls.js would still pick its default (none) after it.
+        const captions = storedCaptions();
+        this.hls = new HlsLib({ liveSyncDurationCount: 3, startPosition: startAt, startLevel, subtitleDisplay: captions !== 'off', ...(captions !== 'off' ? { subtitlePreference: { lang: captions } } : {}) });
         // hls.js leaves out an audio-only variant when the master has video ones (FIELD-NOTES):
         // the player finds it in what hls.js loaded and offers it itself.
         this.hls.on(HlsLib.Events.MANIFEST_LOADED, (_e, d) => {
@@ -379,6 +386,8 @@ class CourtcastPlayer extends HTMLElement {
           this.renderQualities();
         });
         this.hls.on(HlsLib.Events.ERROR, (_e, d) => d.fatal && this.showCard(this.t('playback.error', { detail: d.details }), ''));
+        this.hls.on(HlsLib.Events.SUBTITLE_TRACKS_UPDATED, () => this.renderCaptions());
+        this.hls.on(HlsLib.Events.SUBTITLE_TRACK_SWITCH, () => this.renderCaptions());
         this.hls.loadSource(url);
         this.hls.attachMedia(video);
         this.renderButtons();
@@ -403,6 +412,38 @@ class CourtcastPlayer extends HTMLElement {
     if (this.audioUrl && levels.every((l) => l.height)) options.push(new Option(this.t('quality.audio'), 'audio'));
     select.replaceChildren(...options);
     select.value = String(this.hls?.manualLevel ?? -1);
+  }
+
+  /**
+   * The captions menu: off, or one of the hearing's subtitle languages (by the name the court gave
+   * it), showing what hls.js shows; hidden where there are none.
+   */
+  renderCaptions() {
+    const tracks = this.hls?.subtitleTracks ?? [];
+    const select = this.$('.captions');
+    this.$('.cc-pick').hidden = tracks.length === 0;
+    select.replaceChildren(new Option(this.t('captions.off'), 'off'), ...tracks.map((tr) => new Option(tr.name || tr.lang, tr.lang)));
+    const shown = this.hls?.subtitleDisplay ? tracks[this.hls.subtitleTrack] : undefined;
+    select.value = shown?.lang ?? 'off';
+  }
+
+  /** Shows the captions of one language, or none; a viewer's own choice is remembered. */
+  chooseCaptions(lang, remember) {
+    if (!this.hls) return;
+    const i = this.hls.subtitleTracks.findIndex((tr) => tr.lang === lang);
+    this.hls.subtitleTrack = i;
+    this.hls.subtitleDisplay = i >= 0;
+    this.$('.captions').value = i >= 0 ? lang : 'off';
+    if (remember) storeCaptions(i >= 0 ? lang : 'off');
+  }
+
+  /** Turns captions on (the last language chosen, or the first) or off: the C key. */
+  toggleCaptions() {
+    const tracks = this.hls?.subtitleTracks ?? [];
+    if (tracks.length === 0) return;
+    const on = this.hls.subtitleTrack >= 0;
+    const last = storedCaptions();
+    this.chooseCaptions(on ? 'off' : (tracks.find((tr) => tr.lang === last) ?? tracks[0]).lang, true);
   }
 
   chooseQuality(value) {
@@ -448,12 +489,32 @@ class CourtcastPlayer extends HTMLElement {
   }
 
   onKey(e) {
-    const keys = { ' ': () => this.togglePlay(), k: () => this.togglePlay(), m: () => this.toggleMute(), f: () => this.toggleFullscreen() };
+    const keys = { ' ': () => this.togglePlay(), k: () => this.togglePlay(), m: () => this.toggleMute(), f: () => this.toggleFullscreen(), c: () => this.toggleCaptions() };
     const act = keys[e.key];
     if (act && !['SELECT', 'BUTTON'].includes(e.composedPath()[0]?.tagName)) {
       e.preventDefault();
       act();
     }
+  }
+}
+
+/** Where a viewer's captions choice is kept on this browser: a language, or off. */
+const CAPTIONS_KEY = 'courtcast.captions';
+
+function storedCaptions() {
+  try {
+    return localStorage.getItem(CAPTIONS_KEY) ?? 'off';
+  } catch {
+    // Storage refused (a sandboxed frame, a private window): nothing is remembered.
+    return 'off';
+  }
+}
+
+function storeCaptions(value) {
+  try {
+    localStorage.setItem(CAPTIONS_KEY, value);
+  } catch {
+    // As above: the choice holds for this page only.
   }
 }
 

@@ -1,6 +1,7 @@
 // Must stay the first import: it sizes libuv's thread pool before any I/O starts.
 import './threadpool.ts';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -8,6 +9,7 @@ import { startCourtcast, type Courtcast } from './courtcast.ts';
 import type { Courtroom, Hearing } from './domain/courts.ts';
 import { principalOf, type Principal, type Role } from './domain/users.ts';
 import { SyntheticEncoder } from './media/synthetic-encoder.ts';
+import { CaptionFeed, readSubtitleFile } from './demo/caption-feed.ts';
 import { SyntheticWhipEncoder } from './webrtc/synthetic-whip-encoder.ts';
 
 const DEMO_CASE = 'DEMO-2026-001';
@@ -20,7 +22,7 @@ async function demoHearing(cc: Courtcast, minDelay: number): Promise<{ hearing: 
   const previous = (await cc.registry.listHearings()).filter((h) => h.caseNumber === DEMO_CASE);
   const room = previous.length > 0
     ? await cc.registry.courtroom(previous[0]!.courtroomId)
-    : await cc.registry.createCourtroom((await cc.registry.createCourt({ name: 'Demo District Court', timezone: 'UTC' })).id, { name: 'Courtroom 1', ingest: 'rtmp' });
+    : await cc.registry.createCourtroom((await cc.registry.createCourt({ name: 'Demo District Court', timezone: 'UTC', captions: { languages: ['en'], hidden: 'marker', voiceHidesText: false } })).id, { name: 'Courtroom 1', ingest: 'rtmp' });
   const open = previous.find((h) => h.status !== 'ended');
   const hearing = open ?? (await cc.registry.createHearing({
     courtroomId: room.id,
@@ -69,10 +71,12 @@ async function runDemo(cc: Courtcast, config: Config): Promise<{ close(): Promis
   const adminPassword = randomBytes(9).toString('base64url');
   const clerkPassword = randomBytes(9).toString('base64url');
   const judgePassword = randomBytes(9).toString('base64url');
+  const stenoPassword = randomBytes(9).toString('base64url');
   const { hearing, room } = await demoHearing(cc, minDelay);
   await demoAccount(cc, { username: 'admin', displayName: 'Demo administrator', password: `admin-${adminPassword}`, roles: ['admin'] });
   const clerk = await demoAccount(cc, { username: 'clerk', displayName: 'Demo clerk', password: `clerk-${clerkPassword}`, roles: ['clerk'], courtroomIds: [room.id] });
   const judge = await demoAccount(cc, { username: 'judge', displayName: 'Demo court president', password: `judge-${judgePassword}`, roles: ['approver'], courtIds: [room.courtId] });
+  await demoAccount(cc, { username: 'steno', displayName: 'Demo captioner', password: `steno-${stenoPassword}`, roles: ['captioner'], courtroomIds: [room.id] });
   await clearDemo(cc, hearing, clerk, judge);
   await cc.broadcasts.open(hearing.id);
   // The synthetic camera pushes over RTMP, or over WHIP as a courtroom PC would (COURTCAST_DEMO_SOURCE=whip).
@@ -87,6 +91,7 @@ async function runDemo(cc: Courtcast, config: Config): Promise<{ close(): Promis
   if (phase === 'ready') await cc.broadcasts.command(hearing.id, 'start');
   else if (phase === 'paused' || phase === 'cut') await cc.broadcasts.command(hearing.id, 'resume');
   const base = `http://localhost:${cc.httpPort}`;
+  const captions = await demoCaptions(cc, hearing, `steno-${stenoPassword}`);
   const lines = [
     '',
     'Courtcast demo is running.',
@@ -100,6 +105,7 @@ async function runDemo(cc: Courtcast, config: Config): Promise<{ close(): Promis
     `  Demo clerk:               clerk / clerk-${clerkPassword}   (serves Courtroom 1)`,
     `  Demo approver:            judge / judge-${judgePassword}   (approves Demo District Court's broadcasts)`,
     `  Demo admin:               admin / admin-${adminPassword}`,
+    `  Demo captioner:           steno / steno-${stenoPassword}   (${captions ? 'captions the demo hearing in English, over and over' : "the court was made before captions: it publishes none"})`,
     `  Sign in (API):            curl -X POST -H 'content-type: application/json' -d '{"username":"clerk","password":"clerk-${clerkPassword}"}' ${base}/api/auth/login`,
     `  Encoder ingest:           rtmp://127.0.0.1:${cc.rtmpPort}/live/<stream key>   or WHIP: ${base}/whip/${room.id} (the key as bearer token)`,
     `  Courtroom capture page:   ${base}/capture/${room.id}   (a browser sends its camera over WebRTC)`,
@@ -108,7 +114,24 @@ async function runDemo(cc: Courtcast, config: Config): Promise<{ close(): Promis
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  return encoder;
+  return { close: async () => void (captions?.stop(), await encoder.close()) };
+}
+
+/**
+ * Captions the demo hearing from a bundled subtitle file, over and over, through the API as the
+ * demo captioner, as a court's speech-to-text engine would. None for a court made before
+ * captions (a kept data directory).
+ */
+async function demoCaptions(cc: Courtcast, hearing: Hearing, password: string): Promise<CaptionFeed | null> {
+  const court = await cc.registry.court(hearing.courtId);
+  if (!court.captions?.languages.includes('en')) return null;
+  const base = `http://127.0.0.1:${cc.httpPort}`;
+  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'steno', password }) });
+  const { token } = (await login.json()) as { token: string };
+  const { cues } = readSubtitleFile(await readFile(new URL('./demo/demo-hearing.vtt', import.meta.url), 'utf8'));
+  const feed = new CaptionFeed({ base, hearingId: hearing.id, token, lang: 'en', cues, loop: true, logger: cc.logger });
+  void feed.run();
+  return feed;
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cueRequestFields, cueRules } from '../domain/cue-request.ts';
 import { maskIdSchema, maskRequestFields } from '../domain/mask-request.ts';
 import { switchRequestFields, switchRules } from '../domain/switch-request.ts';
 
@@ -51,6 +52,18 @@ export const switchSchema = switchRules(
     .strict(),
 );
 
+/** A caption cue from a caption feed (a stenographer's tool, a speech-to-text engine), or a correction of one. */
+export const cueSchema = cueRules(
+  z
+    .object({
+      hearingId,
+      ...cueRequestFields,
+    })
+    .strict(),
+);
+
+/** Payload of a cue. */
+export type CuePayload = z.input<typeof cueSchema>;
 /** Payload of a switch. */
 export type SwitchPayload = z.input<typeof switchSchema>;
 /** Payload of a broadcast command. */

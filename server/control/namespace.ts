@@ -15,9 +15,10 @@ import type { ViewerCounter } from '../service/publicity/viewers.ts';
 import type { HealthMonitor } from '../service/operations/health.ts';
 import { Records } from '../store/records.ts';
 import type { StateStore } from '../store/state-store.ts';
-import { commandSchema, joinSchema, liftSchema, maskSchema, switchSchema } from './contract.ts';
+import { commandSchema, cueSchema, joinSchema, liftSchema, maskSchema, switchSchema } from './contract.ts';
+import { cueView } from '../service/broadcast/caption-track.ts';
 import { ConnectionRights } from './rights.ts';
-import type { AckOk, ClientToServerEvents, CommandAck, ConsoleState, ServerToClientEvents, SocketData } from './types.ts';
+import type { AckOk, ClientToServerEvents, CommandAck, ConsoleState, CueAck, ServerToClientEvents, SocketData } from './types.ts';
 
 type ControlSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type ControlNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -80,7 +81,7 @@ function errorAck(err: unknown, logger: Logger): CommandAck {
 }
 
 /** Calls a client's ack if it sent one; a client that did not is simply not answered. */
-function answer(ack: unknown, value: CommandAck | { ok: true }): void {
+function answer(ack: unknown, value: CommandAck | CueAck | { ok: true }): void {
   if (typeof ack === 'function') (ack as (v: unknown) => void)(value);
 }
 
@@ -136,6 +137,7 @@ export class ControlChannel {
     socket.on('mask', (payload, ack) => void this.maskCommand(socket, payload, ack));
     socket.on('lift', (payload, ack) => void this.liftCommand(socket, payload, ack));
     socket.on('switch', (payload, ack) => void this.switchCommand(socket, payload, ack));
+    socket.on('cue', (payload, ack) => void this.cue(socket, payload, ack));
   }
 
   private async join(socket: ControlSocket, payload: unknown, ack: unknown): Promise<void> {
@@ -177,6 +179,22 @@ export class ControlChannel {
       const r = await this.d.broadcasts.switchArrangement(body.hearingId, { layout: body.layout, cameras: body.cameras }, { actor, reason: body.reason ?? null });
       return { persisted: r.persisted, recorded: r.recorded };
     });
+  }
+
+  /**
+   * A caption feed's cue: its right (to caption the courtroom) is read afresh, as every command's
+   * is; a correction names its cue by id, so a retry is a correction with the same words.
+   */
+  private async cue(socket: ControlSocket, payload: unknown, ack: unknown): Promise<void> {
+    try {
+      const p = this.rights.current(socket);
+      const { hearingId, ...req } = cueSchema.parse(payload);
+      await this.d.broadcasts.captionable(hearingId, p);
+      const r = await this.d.broadcasts.sendCue(hearingId, req);
+      answer(ack, { ok: true, cue: cueView(r.cue), inWindow: r.inWindow, recorded: r.recorded });
+    } catch (err) {
+      answer(ack, errorAck(err, this.d.logger));
+    }
   }
 
   /**

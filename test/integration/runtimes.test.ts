@@ -138,6 +138,19 @@ describe.each(RUNTIMES)('the run command on Node %s', (major) => {
     } finally {
       feed.stop();
     }
+    // The demo captioner's feed airs as English subtitles, with the picture.
+    expect(d.banner['Demo captioner'] ?? '', d.out()).toMatch(/captions the demo hearing/);
+    const subtitles = new PublicFeed(playlist.replace('master.m3u8', 'subtitles/en/index.m3u8')).start(500);
+    try {
+      const cueIn = async () => {
+        for (const e of subtitles.sorted()) if ((await (await fetch(e.uri)).text()).includes('-->')) return true;
+        return false;
+      };
+      await waitFor(cueIn, 'a caption on the air', 40_000, 1_000);
+      expect(subtitles.errors).toEqual([]);
+    } finally {
+      subtitles.stop();
+    }
   }, 120_000);
 
   it('stops cleanly on SIGTERM', async () => {

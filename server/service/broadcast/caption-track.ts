@@ -17,6 +17,15 @@ const MAX_ENTRIES = 50_000;
 export const captionLog = (hearingId: string): string => `captions:${hearingId}`;
 
 
+/** A cue as a feed is answered: its capture times as ISO instants. */
+export type CueView = Omit<Cue, 'start' | 'end' | 'receivedAt'> & { readonly start: string; readonly end: string; readonly receivedAt: string };
+
+/** A cue as answered to its feed. Pure. */
+export function cueView(cue: Cue): CueView {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return { ...cue, start: iso(cue.start), end: iso(cue.end), receivedAt: iso(cue.receivedAt) };
+}
+
 /** What receiving a cue answers. */
 export interface CueAnswer {
   readonly cue: Cue;

@@ -1,0 +1,112 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+import { shownFrames, type ShownFrame } from '../support/counter-probe.ts';
+import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
+import { startOtherSite, type OtherSite } from '../support/site.ts';
+import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
+import { elapse, waitFor } from '../support/wait.ts';
+
+/** How far a caption may appear or go from the frames it belongs to, in frames (issue 30: a frame or two). */
+const TOLERANCE_FRAMES = 3;
+
+/**
+ * hls.js in Chromium, through `<courtcast-player>` on another site, showing a hearing's captions:
+ * a feed sends cues that each cover a known run of the camera's frames (dated by the ingest clock
+ * as those frames were), and the frames the page paints with each cue showing are read by their
+ * counters. The viewer turns captions on from the player's menu, and the choice holds on reload.
+ */
+describe('captions in <courtcast-player>', () => {
+  let s: TestServer;
+  let site: OtherSite;
+  let browser: Browser;
+  let page: Page;
+  let encoder: TestEncoder;
+  let hearingId = '';
+  let sending: NodeJS.Timeout | null = null;
+  /** The cues sent: the text, and the counters of the first and last frame each covers. */
+  const cues: { text: string; first: number; last: number }[] = [];
+  let frames: ShownFrame[] = [];
+
+  beforeAll(async () => {
+    s = await startTestServer({ media: { ladder: [{ name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
+    const seeded = await seedHearing(s, { delaySeconds: 4, captions: { languages: ['en', 'zh-CN'] } });
+    hearingId = seeded.hearingId;
+    site = await startOtherSite(
+      async () =>
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Court news</title></head><body><courtcast-player hearing="${hearingId}" style="max-width:640px"></courtcast-player><script type="module" src="${s.base}/player/courtcast-player.js"></script></body></html>`,
+    );
+    browser = await launchChromium();
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/open`, {})).status).toBe(200);
+    encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    const clock = () => s.cc.ingest.clockOf(seeded.courtroomId);
+    await waitFor(() => (clock()?.latest ?? 0) > 1_000, 'the encoder to publish', 20_000, 50);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
+    // A cue every 1.2 s over the newest 0.8 s the ingest has: from the capture instant of its first
+    // frame to that of the frame after its last, as the ingest dated them.
+    const counterAt = (ts: number) => encoder.firstFrame + Math.round(ts / FRAME_MS);
+    const send = async () => {
+      const c = clock();
+      if (!c?.latest) return;
+      const last = counterAt(c.latest) - 1;
+      const first = last - 23;
+      const [start, end] = [c.captureOf((first - encoder.firstFrame) * FRAME_MS), c.captureOf((last + 1 - encoder.firstFrame) * FRAME_MS)];
+      if (start === null || end === null) return;
+      const text = `frames ${first} to ${last}`;
+      const res = await s.api('POST', `/api/hearings/${hearingId}/captions`, { id: `f${first}`, lang: 'en', text, start: new Date(start).toISOString(), end: new Date(end).toISOString() });
+      if (res.status === 200) cues.push({ text, first, last });
+    };
+    sending = setInterval(() => void send(), 1_200);
+    page = await browser.newPage({ viewport: { width: 800, height: 600 } });
+    await page.goto(site.base);
+    await page.waitForFunction(() => document.querySelector('courtcast-player')?.getAttribute('state') === 'live', undefined, { timeout: 30_000, polling: 200 });
+    // The viewer turns English captions on from the player's own menu.
+    await page.locator('courtcast-player .captions').waitFor({ state: 'visible', timeout: 15_000 });
+    await page.locator('courtcast-player .captions').selectOption('en');
+    await elapse(2_000);
+    frames = await shownFrames(page, 'video', 14_000, { shadowHost: 'courtcast-player', captions: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (sending) clearInterval(sending);
+    await browser?.close();
+    await encoder?.kill();
+    await site?.close();
+    await s?.close();
+  });
+
+  it('lists the court’s languages by name, off until the viewer chooses', async () => {
+    const options = await page.locator('courtcast-player .captions option').allTextContents();
+    expect(options).toEqual(['Off', 'English', '中文']);
+  });
+
+  it('shows each caption with the frames it belongs to, within a frame or two', () => {
+    const painted = frames.filter((f) => f.counter > 0);
+    expect(painted.length).toBeGreaterThan(200);
+    let judged = 0;
+    for (const cue of cues) {
+      const during = painted.filter((f) => f.counter >= cue.first && f.counter <= cue.last);
+      // Only cues whose frames the page painted in full while it was watched.
+      if (during.length < 20 || !painted.some((f) => f.counter < cue.first) || !painted.some((f) => f.counter > cue.last)) continue;
+      const showing = painted.filter((f) => f.cues?.includes(cue.text)).map((f) => f.counter);
+      expect(showing.length, cue.text).toBeGreaterThan(0);
+      expect(Math.abs(Math.min(...showing) - cue.first), `${cue.text}: first shown with frame ${Math.min(...showing)}`).toBeLessThanOrEqual(TOLERANCE_FRAMES);
+      expect(Math.abs(Math.max(...showing) - cue.last), `${cue.text}: last shown with frame ${Math.max(...showing)}`).toBeLessThanOrEqual(TOLERANCE_FRAMES);
+      judged++;
+    }
+    expect(judged, `painted ${painted[0]?.counter}…${painted.at(-1)?.counter} (${painted.length}), cues ${cues.map((c) => `${c.first}-${c.last}`).join(' ')}`).toBeGreaterThanOrEqual(4);
+  });
+
+  it('keeps the viewer’s choice on this browser', async () => {
+    await page.reload();
+    await page.waitForFunction(() => (document.querySelector('courtcast-player')?.shadowRoot?.querySelector('.captions') as HTMLSelectElement | null)?.value === 'en', undefined, { timeout: 30_000, polling: 200 });
+    // And the C key turns them off.
+    await page.locator('courtcast-player').focus();
+    await page.keyboard.press('c');
+    expect(await page.evaluate(() => localStorage.getItem('courtcast.captions'))).toBe('off');
+    expect(await page.evaluate(() => (document.querySelector('courtcast-player')?.shadowRoot?.querySelector('.captions') as HTMLSelectElement).value)).toBe('off');
+    // Shown again with C: the language chosen last.
+    await page.keyboard.press('c');
+    expect(await page.evaluate(() => localStorage.getItem('courtcast.captions'))).toBe('en');
+  });
+});
