@@ -1,3 +1,4 @@
+import { SUBTITLE_OBJECT, TRANSCRIPT_FILES } from '../server/domain/captions.ts';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import HLS from 'hls-parser';
@@ -77,7 +78,7 @@ export interface CatalogueOptions {
 }
 
 /** What the archive may hand out: the as-aired recording and the record, never the master. */
-const OPEN_KEY = /^(?:aired\/[a-z0-9_-]{1,16}\/(?:index\.m3u8|\d{1,9}\.ts)|aired\/index\.m3u8|aired\.mp4|record\.json|manifest\.json)$/;
+const OPEN_KEY = new RegExp(`^(?:aired/[a-z0-9_-]{1,16}/(?:index\\.m3u8|\\d{1,9}\\.ts)|aired/${SUBTITLE_OBJECT}|aired/index\\.m3u8|aired\\.mp4|record\\.json|manifest\\.json|${TRANSCRIPT_FILES.join('|').replace(/\./g, '\\.')})$`);
 /** A master segment's key: the courtroom's (`master/m0001/000003.ts`) or a camera's (`sources/bench/m0001/000003.ts`). */
 const MASTER_SEGMENT = /^(?:master|sources\/[a-z][a-z0-9-]{0,31})\/[a-z]\d{4,9}\/\d{6}\.ts$/;
 

@@ -15,7 +15,9 @@ import type { ManifestEntry } from './manifest.ts';
 import type { RecorderOptions } from './recorder-options.ts';
 import { recordingLog, sourceRecordingLogs, type LoggedEvent } from './recording-log.ts';
 import type { Spool } from './spool.ts';
-import { airedInOrder, airedPlaylist, masterInOrder } from './vod-playlist.ts';
+import { airedCaptionLanguages, airedInOrder, airedPlaylist, masterInOrder, subtitlesRung } from './vod-playlist.ts';
+import { isCaptionLanguage, LANGUAGE_NAMES } from '../server/domain/captions.ts';
+import { transcriptLanguages, transcriptVtt, type TranscriptEntry } from './transcript.ts';
 
 /** Long enough for a remux; renewed while finalizing, so a node that dies lets another finish. */
 const FINALIZE_LEASE_MS = 60_000;
@@ -134,7 +136,14 @@ export class Finalizer {
         const key = `aired/${rung}/index.m3u8`;
         if (!a.has(key)) await a.addBytes({ kind: 'playlist', key }, Buffer.from(airedPlaylist(a.list(), rung, this.o.segmentSeconds)));
       }
-      if (!a.has('aired/index.m3u8')) await a.addBytes({ kind: 'playlist', key: 'aired/index.m3u8' }, Buffer.from(renderMasterPlaylist(this.o.variants)));
+      // The captions aired, in each language, as subtitle renditions of the replay.
+      const languages = airedCaptionLanguages(a.list());
+      for (const lang of languages) {
+        const key = `aired/${subtitlesRung(lang)}/index.m3u8`;
+        if (!a.has(key)) await a.addBytes({ kind: 'playlist', key }, Buffer.from(airedPlaylist(a.list(), subtitlesRung(lang), this.o.segmentSeconds, 'vtt')));
+      }
+      const subtitles = languages.map((lang) => ({ lang, name: isCaptionLanguage(lang) ? LANGUAGE_NAMES[lang] : lang }));
+      if (!a.has('aired/index.m3u8')) await a.addBytes({ kind: 'playlist', key: 'aired/index.m3u8' }, Buffer.from(renderMasterPlaylist(this.o.variants, subtitles)));
       if (!a.has('record.json')) {
         const record = (await this.o.recordOf(hearingId)) as { audit?: LoggedEvent[] } & Record<string, unknown>;
         // The recording log: what the master holds, each hole in it and its cause.
@@ -145,6 +154,13 @@ export class Finalizer {
         // And what of the sound it aired lay outside the program, heard from the as-aired files.
         const soundOutsideProgram = sound ?? undefined;
         await a.addBytes({ kind: 'record', key: 'record.json' }, Buffer.from(`${JSON.stringify({ ...record, recording, ...(Object.keys(sources).length ? { sourceRecordings: sources } : {}), soundOutsideProgram }, null, 1)}\n`));
+        // The transcript of each language as WebVTT beside it, on the as-aired recording's clock.
+        const transcript = Array.isArray(record.transcript) ? (record.transcript as TranscriptEntry[]) : [];
+        const origin = airedInOrder(a.list(), this.o.topRung)[0]?.captureStart;
+        for (const lang of origin === undefined ? [] : transcriptLanguages(transcript)) {
+          const key = `transcript-${lang}.vtt`;
+          if (!a.has(key)) await a.addBytes({ kind: 'record', key }, Buffer.from(transcriptVtt(transcript, lang, origin as number)));
+        }
       }
       if (!(await a.sync())) throw new Error('the archive chain is not all in the state store yet');
       // Only the holder of the lease may seal: a node that lost it leaves the seal to the next.

@@ -26,6 +26,10 @@ export interface RecorderOptions {
   /** The public store, read back for the as-aired recording: exactly what viewers were served. */
   readonly publicStore: ObjectReader;
   readonly publicKeyOf: (hearingId: string, rung: string, seq: number) => string;
+  /** Where a slot's captions in one language are in the public store (absent: the hearing published none). */
+  readonly publicTextKeyOf?: (hearingId: string, lang: string, seq: number) => string;
+  /** The caption languages a hearing may have published: those its slots carry are archived. */
+  readonly captionLanguages?: readonly string[];
   readonly rungs: readonly string[];
   /** The rung the as-aired MP4 is made of (the top video rung). */
   readonly topRung: string;

@@ -12,6 +12,7 @@ import type { LostDeclaration } from './lost-parts.ts';
 import { Spool } from './spool.ts';
 import { Uploader, type ArchiveBacklog } from './uploader.ts';
 import type { RecordedHearing, RecorderOptions } from './recorder-options.ts';
+import { subtitlesRung } from './vod-playlist.ts';
 
 export type { ArchiveRecord } from './archive-record.ts';
 
@@ -227,8 +228,26 @@ export class Recorder {
           bytes,
         );
       }
+      await this.enterAiredCaptions(hearingId, r);
     } catch (err) {
       this.o.logger.error({ hearingId, seq: r.seq, err }, 'could not archive an aired segment');
+    }
+  }
+
+  /**
+   * Copies the captions the public was served for one slot, in each language the hearing published
+   * (a court without captions has none in the public store: nothing is entered).
+   */
+  private async enterAiredCaptions(hearingId: string, r: ReleaseRecord): Promise<void> {
+    const keyOf = this.o.publicTextKeyOf;
+    if (!keyOf) return;
+    const a = await this.archive(hearingId);
+    for (const lang of this.o.captionLanguages ?? []) {
+      const key = `aired/${subtitlesRung(lang)}/${r.seq}.vtt`;
+      if (a.has(key)) continue;
+      const bytes = await this.o.publicStore.get(keyOf(hearingId, lang, r.seq));
+      if (!bytes) continue;
+      await a.addBytes({ kind: 'aired', key, seq: r.seq, rung: subtitlesRung(lang), captureStart: r.captureStart, captureEnd: r.captureEnd, durationSec: r.durationSec, outcome: r.outcome, reason: r.reason, ...(r.run !== undefined ? { run: r.run } : {}) }, bytes);
     }
   }
 

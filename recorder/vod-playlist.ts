@@ -17,13 +17,13 @@ const sourceOf = (e: ManifestEntry): string => (e.outcome === 'aired' ? `run:${e
  * A player opens it where the broadcast began (EXT-X-START), not on the slates aired between the
  * hearing's opening and its start: the recording keeps them, a viewer need not sit through them.
  */
-export function airedPlaylist(entries: readonly ManifestEntry[], rung: string, segmentSeconds: number): string {
+export function airedPlaylist(entries: readonly ManifestEntry[], rung: string, segmentSeconds: number, ext: 'ts' | 'vtt' = 'ts'): string {
   const aired = airedInOrder(entries, rung);
   const segments = aired.map((e, i) => {
     const prev = aired[i - 1];
     const continues = prev !== undefined && sourceOf(prev) === sourceOf(e) && e.outcome === 'aired' && (prev.seq ?? 0) + 1 === e.seq;
     return new HLS.types.Segment({
-      uri: `${e.seq}.ts`,
+      uri: `${e.seq}.${ext}`,
       duration: e.durationSec ?? segmentSeconds,
       discontinuity: i > 0 && !continues,
       ...(e.captureStart !== undefined ? { programDateTime: new Date(e.captureStart) } : {}),
@@ -49,4 +49,12 @@ export function airedInOrder(entries: readonly ManifestEntry[], rung: string): M
 export function masterInOrder(entries: readonly ManifestEntry[], source?: string): ManifestEntry[] {
   const ours = (e: ManifestEntry) => (source === undefined ? e.kind === 'master' : e.kind === 'source' && e.source === source);
   return kept(entries).filter(ours).sort((a, b) => (a.run ?? 0) - (b.run ?? 0) || (a.index ?? 0) - (b.index ?? 0));
+}
+
+/** Where an archive keeps the captions aired in one language: a rendition beside the rungs. */
+export const subtitlesRung = (lang: string): string => `subtitles/${lang}`;
+
+/** The caption languages whose aired captions an archive holds. */
+export function airedCaptionLanguages(entries: readonly ManifestEntry[]): string[] {
+  return [...new Set(kept(entries).flatMap((e) => (e.kind === 'aired' && e.rung?.startsWith('subtitles/') ? [e.rung.slice('subtitles/'.length)] : [])))].sort();
 }

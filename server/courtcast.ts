@@ -44,7 +44,9 @@ import { Posters } from './service/publicity/posters.ts';
 import { loadBrand } from './http/portal-brand.ts';
 import { chineseFontFile } from './media/fonts.ts';
 import { loadSigningKey, type SigningKey } from '../recorder/signing-key.ts';
-import { segmentKey } from './delay/public-keys.ts';
+import { segmentKey, subtitleKey } from './delay/public-keys.ts';
+import { CAPTION_LANGUAGES } from './domain/captions.ts';
+import { transcriptOf } from './service/broadcast/caption-track.ts';
 import { keepReceived } from './pipeline/received-media.ts';
 import { WhipIngest } from './ingest/whip-ingest.ts';
 import { WhepPreview } from './ingest/whep-preview.ts';
@@ -229,6 +231,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     key: signingKey,
     publicStore,
     publicKeyOf: (hearingId, rung, seq) => segmentKey(publicPrefix(hearingId), rung, seq),
+    publicTextKeyOf: (hearingId, lang, seq) => subtitleKey(publicPrefix(hearingId), lang, seq),
+    captionLanguages: CAPTION_LANGUAGES,
     rungs: ladder.map((r) => r.name),
     topRung,
     variants: variantsOf(ladder),
@@ -240,6 +244,8 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
       program: await programRecords(state).get(hearingId),
       audit: await audit.list(hearingId),
       auditVerdict: await audit.verify(hearingId),
+      // What the court's caption feeds sent, every version in arrival order: the transcript with its corrections.
+      transcript: await transcriptOf(state, hearingId),
     }),
     savedTimeline: async (hearingId) => (await releaseRecords(state).get(hearingId))?.timeline ?? null,
     hasEnded: (hearingId) => registry.hearing(hearingId).then((h) => h.status === 'ended', () => false),

@@ -1,3 +1,4 @@
+import { SUBTITLE_OBJECT } from '../domain/captions.ts';
 import { Router, type Request } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
@@ -43,7 +44,9 @@ export interface PublicApiDeps {
   readonly maxEventStreamsPerClient: number;
 }
 
-const replayKey = z.string().regex(/^(?:index\.m3u8|[a-z0-9_-]{1,16}\/(?:index\.m3u8|\d{1,9}\.ts))$/, 'not a replay object');
+const replayKey = z.string().regex(new RegExp(`^(?:index\\.m3u8|[a-z0-9_-]{1,16}/(?:index\\.m3u8|\\d{1,9}\\.ts)|${SUBTITLE_OBJECT})$`), 'not a replay object');
+/** A replay object's media type, by its extension (the key is one replayKey took). */
+const replayType = (key: string): string => (key.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : key.endsWith('.vtt') ? 'text/vtt; charset=utf-8' : 'video/mp2t');
 
 /** The public API: the schedule and one hearing's status. Only public hearings are listed. */
 export function publicApi(d: PublicApiDeps, baseUrl: (req: Request) => string): Router {
@@ -65,7 +68,7 @@ export function publicApi(d: PublicApiDeps, baseUrl: (req: Request) => string): 
     res.setHeader('Access-Control-Allow-Origin', '*');
     // Short lives, so withholding a published replay takes effect soon at any cache too.
     res.setHeader('Cache-Control', rest.endsWith('.m3u8') ? 'public, max-age=10' : 'public, max-age=60');
-    res.type(rest.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t').setHeader('Content-Length', String(found.info.size));
+    res.type(replayType(rest)).setHeader('Content-Length', String(found.info.size));
     await pipeline(found.body, res);
   }));
   // A hearing's poster: what airs, the replay's start, or a card. Not public, no poster (404).

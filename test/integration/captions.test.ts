@@ -1,6 +1,7 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CueAck, CuePayload } from '../../server/control/types.ts';
+import { archiveRecords } from '../../recorder/archive-record.ts';
 import type { ReleaseRecord } from '../../server/delay/delay-line.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { PublicFeed, strictParse } from '../support/public-feed.ts';
@@ -118,7 +119,9 @@ describe('captions through the delay line', () => {
     await command('end');
     await feed.untilEnded(30_000);
     for (const e of feed.entries.values()) vtt.set(e.seq, await (await fetch(e.uri)).text());
-  }, 120_000);
+    await waitFor(async () => (await archiveRecords(s.cc.state).get(hearingId))?.status === 'complete', 'the archive to be finalized', 60_000);
+    await s.cc.recorder.uploader.idle(60_000);
+  }, 180_000);
 
   afterAll(async () => {
     feed?.stop();
@@ -156,6 +159,42 @@ describe('captions through the delay line', () => {
     // slot that aired as a slate (a mute's render too late for its release): that is the picture
     // failing closed, and its words with it.
     expect(checked.size, `cues whose slots aired: ${[...checked].join(', ')}`).toBeGreaterThanOrEqual(airs.size - 1);
+  });
+
+  it('archives the captions aired, slot by slot as served, as the replay’s subtitle rendition, and the transcript with every version in the signed record', async () => {
+    const archive = `/api/archive/hearings/${hearingId}`;
+    const master = await s.api<string>('GET', `${archive}/aired/index.m3u8`);
+    expect(String(master.body)).toMatch(/TYPE=SUBTITLES.*LANGUAGE="en".*URI="subtitles\/en\/index.m3u8"/);
+    const listed = await fetch(`${s.base}${archive}/aired/subtitles/en/index.m3u8`, { headers: { authorization: `Bearer ${s.token}` } });
+    expect(listed.status).toBe(200);
+    const seqs = (await listed.text()).split('\n').filter((l) => l.endsWith('.vtt')).map((l) => Number(l.replace('.vtt', '')));
+    expect(seqs.length).toBeGreaterThan(0);
+    let compared = 0;
+    for (const seq of seqs) {
+      const res = await fetch(`${s.base}${archive}/aired/subtitles/en/${seq}.vtt`, { headers: { authorization: `Bearer ${s.token}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/vtt');
+      const served = vtt.get(seq);
+      if (served !== undefined) {
+        expect(await res.text(), `slot ${seq}`).toBe(served);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(5);
+    const page = await s.api<{ record: { transcript: { id: string; text: string; revision: number }[] } }>('GET', archive);
+    const transcript = page.body.record.transcript;
+    // Everything the feed sent, words the public never saw included: it is the court's record.
+    expect(transcript.filter((c) => c.id === 'opening').map((c) => [c.revision, c.text])).toEqual([
+      [0, 'Court is in sesion.'],
+      [1, 'Court is in session.'],
+    ]);
+    for (const id of ['straddles', 'paused', 'muted', 'dumped', 'thanks']) expect(transcript.some((c) => c.id === id), id).toBe(true);
+    // And as WebVTT, each cue in its last version, on the as-aired recording's clock.
+    const vttTranscript = await s.api<string>('GET', `${archive}/download/transcript-en.vtt`);
+    expect(vttTranscript.status).toBe(200);
+    expect(vttTranscript.body).toContain('Court is in session.');
+    expect(vttTranscript.body).not.toContain('sesion');
+    expect((await s.api<{ ok: boolean }>('POST', `${archive}/verify`)).body.ok).toBe(true);
   });
 
   it('refuses to correct a cue once released, and takes cues only from those who caption the courtroom', async () => {

@@ -26,6 +26,28 @@ export function cueView(cue: Cue): CueView {
   return { ...cue, start: iso(cue.start), end: iso(cue.end), receivedAt: iso(cue.receivedAt) };
 }
 
+/**
+ * A hearing's transcript as its caption log holds it: every version received, in arrival order,
+ * with capture times as ISO instants (a malformed line is left out). What the archive's record
+ * carries.
+ */
+export async function transcriptOf(state: StateStore, hearingId: string): Promise<CueView[]> {
+  return (await state.readLog(captionLog(hearingId))).flatMap((line) => {
+    const cue = parseLogged(line);
+    return cue ? [cueView(cue)] : [];
+  });
+}
+
+/** A logged cue, or null when the line is not one. */
+function parseLogged(line: string): Cue | null {
+  try {
+    const parsed = cueCodec.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 /** What receiving a cue answers. */
 export interface CueAnswer {
   readonly cue: Cue;
@@ -72,23 +94,18 @@ export class CaptionTrack {
 
   /**
    * Takes in what the log already holds (a restart or a takeover), behind anything received
-   * meanwhile: of two versions of a cue the later revision stands.
+   * meanwhile: of two versions of a cue the one received later stands.
    */
   async restore(): Promise<void> {
     const raw = await this.o.state.readLog(captionLog(this.o.hearingId));
     for (const line of raw) {
-      let parsed;
-      try {
-        parsed = cueCodec.safeParse(JSON.parse(line));
-      } catch {
-        parsed = null;
-      }
-      if (!parsed?.success) {
+      const cue = parseLogged(line);
+      if (!cue) {
         this.o.logger.error({ hearingId: this.o.hearingId }, 'a logged cue is malformed; left out');
         continue;
       }
-      const known = this.cues.get(parsed.data.id);
-      if (!known || known.revision < parsed.data.revision) this.cues.set(parsed.data.id, parsed.data);
+      const known = this.cues.get(cue.id);
+      if (!known || known.receivedAt < cue.receivedAt) this.cues.set(cue.id, cue);
     }
     // What the log held is not appended again; what came meanwhile is still to be written.
     this.restored = raw.length;
