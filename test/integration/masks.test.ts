@@ -6,7 +6,7 @@ import { videoPts } from '../../server/media/ts-continuity.ts';
 import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
 import { spawn } from 'node:child_process';
 import type { AuditEntry } from '../../server/audit/trail.ts';
-import { calibrate, capturedAt } from '../support/master-clock.ts';
+import { calibrateSegments, capturedAt } from '../support/master-clock.ts';
 import { decodeFrames, framesAndTone, PublicFeed, regionStats } from '../support/public-feed.ts';
 import { MASK_LADDER, MASK_PICTURE, masterSegmentFiles, seedHearing, startTestServer, type TestServer, waitForEncoder } from '../support/server.ts';
 import { elapse, mapOnCores } from '../support/wait.ts';
@@ -113,9 +113,10 @@ describe('privacy masks: live black region and mute, retroactive blur', () => {
     await elapse(1_000);
     await post('/broadcast/end', {});
     await feed.untilEnded(D + 20_000).finally(() => clearInterval(killer));
-    // Counters placed on the ingest clock from the master, not from when the encoder was spawned
-    // (which under load runs more than EARLY ahead of the capture).
-    const calibrations = await calibrate(path.join(s.dataDir, 'master', hearingId));
+    // Counters placed on the ingest clock from the master segment that carries them, not from when
+    // the encoder was spawned (which under load runs more than EARLY ahead of the capture) nor from
+    // the connection's first segment (a lagging encoder drifts from it).
+    const calibrations = await calibrateSegments(path.join(s.dataDir, 'master', hearingId));
     const clock = s.cc.ingest.clockOf(seeded.courtroomId)!;
     maskOnTs = clock.firstAtOrAfter(marks.maskOn)!;
     retroTs.from = clock.firstAtOrAfter(marks.retroFrom!)!;
