@@ -1,7 +1,7 @@
 // Courtcast archive: archivists search hearings, open a hearing's record, replay what aired,
 // download it and verify it. Plain ES module, served as-is; it talks to /api/archive only.
 /* global Hls */
-import { dateTime, label, loadLanguage, t, tn } from './i18n.js';
+import { dateTime, label, language, LANGUAGES, loadLanguage, t, tn } from './i18n.js';
 import { $, apiCaller, forgetSession, session, wireSignIn } from './session.js';
 
 await loadLanguage();
@@ -77,8 +77,8 @@ $('back').addEventListener('click', () => {
   show('search-view');
 });
 
-/** Draws what aired, what did not, what was cut and what was masked over the hearing's span. */
-function drawTimeline(program, from, to) {
+/** Draws what aired, what did not, what was cut and what was masked over the hearing's span, and a tick per caption line. */
+function drawTimeline(program, from, to, cues) {
   const bar = $('timeline');
   bar.replaceChildren();
   if (!program || from === null || to === null || to <= from) return;
@@ -97,6 +97,56 @@ function drawTimeline(program, from, to) {
   for (const i of program.onAir ?? []) add('aired', i.start, i.end, t('archive.span-aired', { from: when(i.start), to: when(i.end) }));
   for (const d of program.dumped ?? []) add('dumped', d.start, d.end, t('archive.span-cut', { from: when(d.start), to: when(d.end) }));
   for (const m of program.masks ?? []) add('masked', m.start, m.end, `${t('archive.span-mask', { kind: label('mask', m.kind) })}${m.reason ? `: ${m.reason}` : ''}`);
+  for (const c of cues) add('cue', Date.parse(c.start), Date.parse(c.end), `${when(Date.parse(c.start))} ${c.text}`);
+}
+
+/** Each cue of the record's transcript in its last version, in time order, with how many versions it had. */
+function lastVersions(transcript) {
+  const newest = new Map();
+  const versions = new Map();
+  for (const e of transcript ?? []) {
+    newest.set(e.id, e);
+    versions.set(e.id, (versions.get(e.id) ?? 0) + 1);
+  }
+  return [...newest.values()].map((e) => ({ ...e, versions: versions.get(e.id) })).sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+}
+
+/**
+ * Plays the as-aired recording from a capture instant: the replay's segments carry the instant
+ * their slot was captured from (EXT-X-PROGRAM-DATE-TIME), which hls.js keeps on each fragment.
+ */
+function playFrom(ms) {
+  const level = replay?.levels?.[Math.max(0, replay.currentLevel)];
+  const frag = level?.details?.fragments?.findLast((f) => f.programDateTime !== null && f.programDateTime <= ms);
+  if (!frag) return;
+  const video = $('replay');
+  video.currentTime = frag.start + Math.min(frag.duration, (ms - frag.programDateTime) / 1000);
+  void video.play().catch(() => undefined);
+}
+
+/** The transcript beside the timeline: what the captioners sent, each line a way into the as-aired recording. */
+function showTranscript(id, cues) {
+  $('transcript-box').hidden = cues.length === 0;
+  $('transcript').replaceChildren(
+    ...cues.map((c) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      const at = Object.assign(document.createElement('time'), { className: 'at', dateTime: c.start, textContent: when(Date.parse(c.start)) });
+      const who = c.speaker ? `${label('speaker', c.speaker)}: ` : '';
+      const note = c.versions > 1 ? ` (${tn('archive.corrected', c.versions - 1)})` : '';
+      const words = Object.assign(document.createElement('span'), { lang: c.lang, textContent: `${who}${c.text}` });
+      b.append(at, words, note);
+      b.onclick = () => playFrom(Date.parse(c.start));
+      const li = document.createElement('li');
+      li.append(b);
+      return li;
+    }),
+  );
+  const languages = [...new Set(cues.map((c) => c.lang))];
+  $('transcript-downloads').replaceChildren(
+    ...languages.map((lang) => Object.assign(document.createElement('button'), { type: 'button', textContent: t('archive.download-transcript', { lang: LANGUAGES[lang] ?? lang }), onclick: () => void download(id, `transcript-${lang}.vtt`) })),
+    Object.assign(document.createElement('button'), { type: 'button', textContent: t('archive.download-aired-captions'), onclick: () => void download(id, 'aired-captions.json') }),
+  );
 }
 
 async function openRecord(id) {
@@ -117,7 +167,9 @@ async function openRecord(id) {
     ev.preventDefault();
     void declareLost(id);
   };
-  drawTimeline(r.record?.program, r.master.from, r.master.to);
+  const cues = lastVersions(r.record?.transcript);
+  drawTimeline(r.record?.program, r.master.from, r.master.to, cues);
+  showTranscript(id, cues);
   $('master-info').textContent = t('archive.master-info', { n: r.master.segments, from: when(r.master.from), to: when(r.master.to) });
   const rec = r.recording;
   $('recording').textContent = rec ? tn('archive.recorded', rec.gaps.length, { s: (rec.recordedMs / 1000).toFixed(0), missing: (rec.missingMs / 1000).toFixed(1) }) : '';
@@ -145,7 +197,15 @@ async function openRecord(id) {
   $('verify').onclick = () => void verify(id);
   $('download-aired').onclick = () => void download(id, 'aired.mp4');
   replay?.destroy();
-  replay = new Hls({ xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${session.token}`) });
+  // With the captions as they aired, where there were any.
+  replay = new Hls({ xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${session.token}`), subtitleDisplay: true });
+  // The reader's language if the captions are in it, else the first; set once hls.js has made its
+  // own choice (none), which it does right after announcing the tracks.
+  const hls = replay;
+  hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, (_e, data) => {
+    const k = Math.max(0, data.subtitleTracks.findIndex((x) => x.lang === language()));
+    if (data.subtitleTracks.length > 0) queueMicrotask(() => (hls.subtitleTrack = k));
+  });
   replay.loadSource(`/api/archive/hearings/${id}/aired/index.m3u8`);
   replay.attachMedia($('replay'));
 }

@@ -1,4 +1,4 @@
-import { SUBTITLE_OBJECT, TRANSCRIPT_FILES } from '../server/domain/captions.ts';
+import { isOpenObject } from '../server/domain/recording-keys.ts';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import HLS from 'hls-parser';
@@ -77,8 +77,6 @@ export interface CatalogueOptions {
   readonly now?: () => number;
 }
 
-/** What the archive may hand out: the as-aired recording and the record, never the master. */
-const OPEN_KEY = new RegExp(`^(?:aired/[a-z0-9_-]{1,16}/(?:index\\.m3u8|\\d{1,9}\\.ts)|aired/${SUBTITLE_OBJECT}|aired/index\\.m3u8|aired\\.mp4|record\\.json|manifest\\.json|${TRANSCRIPT_FILES.join('|').replace(/\./g, '\\.')})$`);
 /** A master segment's key: the courtroom's (`master/m0001/000003.ts`) or a camera's (`sources/bench/m0001/000003.ts`). */
 const MASTER_SEGMENT = /^(?:master|sources\/[a-z][a-z0-9-]{0,31})\/[a-z]\d{4,9}\/\d{6}\.ts$/;
 
@@ -150,7 +148,7 @@ export class ArchiveCatalogue {
 
   /** An open (never master) object of a hearing's archive, or a byte range of it. */
   async open(hearingId: string, key: string, range?: ByteRange): Promise<{ body: Readable; info: ObjectInfo } | null> {
-    if (!OPEN_KEY.test(key)) throw new CourtcastError('NOT_FOUND', 'no such archived object');
+    if (!isOpenObject(key)) throw new CourtcastError('NOT_FOUND', 'no such archived object');
     return this.o.store.stream(`${archivePrefix(hearingId)}/${key}`, range);
   }
 

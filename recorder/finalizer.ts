@@ -18,6 +18,8 @@ import type { Spool } from './spool.ts';
 import { airedCaptionLanguages, airedInOrder, airedPlaylist, masterInOrder, subtitlesRung } from './vod-playlist.ts';
 import { isCaptionLanguage, LANGUAGE_NAMES } from '../server/domain/captions.ts';
 import { transcriptLanguages, transcriptVtt, type TranscriptEntry } from './transcript.ts';
+import { airedCaptions } from './aired-captions.ts';
+import { AIRED_CAPTIONS_FILE } from '../server/domain/recording-keys.ts';
 
 /** Long enough for a remux; renewed while finalizing, so a node that dies lets another finish. */
 const FINALIZE_LEASE_MS = 60_000;
@@ -162,6 +164,12 @@ export class Finalizer {
           if (!a.has(key)) await a.addBytes({ kind: 'record', key }, Buffer.from(transcriptVtt(transcript, lang, origin as number)));
         }
       }
+      // The captions as the public saw them, merged per language: what the portal searches.
+      if (languages.length > 0 && !a.has(AIRED_CAPTIONS_FILE)) {
+        const aired = await airedCaptions(a.list(), this.o.topRung, (key) => this.archived(hearingId, key));
+        held.assertHeld();
+        await a.addBytes({ kind: 'record', key: AIRED_CAPTIONS_FILE }, Buffer.from(`${JSON.stringify(aired, null, 1)}\n`));
+      }
       if (!(await a.sync())) throw new Error('the archive chain is not all in the state store yet');
       // Only the holder of the lease may seal: a node that lost it leaves the seal to the next.
       held.assertHeld();
@@ -215,17 +223,18 @@ export class Finalizer {
     return keys;
   }
 
-  /** A local copy of an archived object: the spool's, else the store's. */
+  /** An archived object's bytes: the spool's, else the store's. */
+  private async archived(hearingId: string, key: string): Promise<Buffer> {
+    const spooled = await readFile(this.h.spool.pathOf(`${archivePrefix(hearingId)}/${key}`)).catch(() => null);
+    const body = spooled ?? (await this.o.store.get(`${archivePrefix(hearingId)}/${key}`));
+    if (!body) throw new Error(`${key} is neither in the spool nor in the archive store`);
+    return body;
+  }
+
+  /** A local copy of an archived object, for FFmpeg. */
   private async localCopy(hearingId: string, key: string, work: string): Promise<string> {
-    const spooled = this.h.spool.pathOf(`${archivePrefix(hearingId)}/${key}`);
-    const body = await readFile(spooled).catch(() => null);
     const dest = path.join(work, key.replace(/\//g, '_'));
-    if (body) await writeFile(dest, body);
-    else {
-      const stored = await this.o.store.get(`${archivePrefix(hearingId)}/${key}`);
-      if (!stored) throw new Error(`${key} is neither in the spool nor in the archive store`);
-      await writeFile(dest, stored);
-    }
+    await writeFile(dest, await this.archived(hearingId, key));
     return dest;
   }
 

@@ -41,6 +41,7 @@ import { Recorder } from '../recorder/recorder.ts';
 import { ArchiveCatalogue } from '../recorder/archive-catalogue.ts';
 import { buffer } from 'node:stream/consumers';
 import { Posters } from './service/publicity/posters.ts';
+import { ReplayWords } from './service/publicity/replay-words.ts';
 import { loadBrand } from './http/portal-brand.ts';
 import { chineseFontFile } from './media/fonts.ts';
 import { loadSigningKey, type SigningKey } from '../recorder/signing-key.ts';
@@ -310,16 +311,18 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
   await health.start();
   const catalogue = new ArchiveCatalogue({ store: archiveStore, state, hearings: registry, key: signingKey, presignSeconds: config.archive.presignSeconds });
+  // Only a published replay's as-aired recording: the caller's public state says when that is.
+  const archived = async (id: string, key: string) => {
+    const found = await catalogue.open(id, key);
+    return found ? buffer(found.body) : null;
+  };
+  const replayWords = new ReplayWords({ archived, logger });
   const posters = new Posters({
     hearing: (id) => publicHearings.get(id),
     court: (id) => registry.court(id),
     state: async (id) => (await publicStates.status(id))?.state ?? null,
     publicStore,
-    // Only a published replay's as-aired recording: the poster's state says when that is.
-    archived: async (id, key) => {
-      const found = await catalogue.open(id, key);
-      return found ? buffer(found.body) : null;
-    },
+    archived,
     rung: ladder.find((r) => r.height !== undefined)?.name ?? ladder[0]!.name,
     chineseFont: memoFont,
     ffmpegPath: config.ffmpegPath,
@@ -335,7 +338,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     if (hearing.status === 'ended') throw new CourtcastError('CONFLICT', 'the hearing has ended: nothing to preview');
     return hearing.courtroomId;
   };
-  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, posters, brand, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl, whip: whip ? { whip, keyOf: (id) => registry.currentKey(id), iceServers: config.webrtc.iceServers, tokens, accounts, status: (id) => courtroomStatus(id) } : null, whep: whep ? { whep, tokens, accounts, previewable } : null });
+  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, posters, replayWords, brand, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl, whip: whip ? { whip, keyOf: (id) => registry.currentKey(id), iceServers: config.webrtc.iceServers, tokens, accounts, status: (id) => courtroomStatus(id) } : null, whep: whep ? { whep, tokens, accounts, previewable } : null });
   // Viewers' polls on connections the front door handed to Node's server are still answered
   // before Express: see answerHot.
   const countViewer = (hearingId: string, client: string) => viewers.saw(hearingId, client);

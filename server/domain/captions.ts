@@ -9,14 +9,6 @@ import { maskOverlaps, maskPolicy, type Mask } from './masks.ts';
 /** The languages cues may be sent in (BCP 47), each its own subtitle rendition. */
 export const CAPTION_LANGUAGES = ['zh-CN', 'en'] as const;
 export type CaptionLanguage = (typeof CAPTION_LANGUAGES)[number];
-/**
- * A caption rendition's object below a recording (`subtitles/<lang>/index.m3u8`, `…/<seq>.vtt`), as
- * a regular expression's source: the archive's and the replay's routes take these beside the rungs.
- */
-export const SUBTITLE_OBJECT = `subtitles/(?:${CAPTION_LANGUAGES.join('|')})/(?:index\\.m3u8|\\d{1,9}\\.vtt)`;
-
-/** The archive's transcript files, one WebVTT per caption language (recorder/transcript.ts). */
-export const TRANSCRIPT_FILES = CAPTION_LANGUAGES.map((lang) => `transcript-${lang}.vtt`) as [string, ...string[]];
 
 /** Whether a tag is one of the caption languages. */
 export const isCaptionLanguage = (tag: string): tag is CaptionLanguage => (CAPTION_LANGUAGES as readonly string[]).includes(tag);

@@ -25,6 +25,7 @@ import { whipApi, type WhipApiDeps } from './whip-api.ts';
 import { whepApi, type WhepApiDeps } from './whep-api.ts';
 import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
 import type { Posters } from '../service/publicity/posters.ts';
+import type { ReplayWords } from '../service/publicity/replay-words.ts';
 import type { Brand } from './portal-brand.ts';
 import type { PublicStates } from '../service/publicity/public-states.ts';
 import type { Replays } from '../service/publicity/replays.ts';
@@ -67,6 +68,8 @@ export interface HttpOptions {
   readonly stats: PublicStats;
   /** Each public hearing's poster picture. */
   readonly posters: Pick<Posters, 'poster'>;
+  /** A published replay's aired caption lines, for the portal's search. */
+  readonly replayWords: Pick<ReplayWords, 'lines'>;
   /** How the portal presents the deployment (name, emblem, colours, footer). */
   readonly brand: Brand;
   /** Public state streams open at once at most. */
@@ -157,7 +160,7 @@ export function createHttpApp(o: HttpOptions): Express {
     },
     express.static(playerDir, { index: false, maxAge: '5m' }),
   );
-  app.use(portal({ registry: o.registry, hearings: o.publicHearings, states: o.publicStates, stats: o.stats, localesDir: path.join(playerDir, 'locales'), baseUrl, brand: o.brand }));
+  app.use(portal({ registry: o.registry, hearings: o.publicHearings, states: o.publicStates, stats: o.stats, localesDir: path.join(playerDir, 'locales'), baseUrl, brand: o.brand, spoken: (id) => o.replayWords.lines(id) }));
   app.use((_req, res) => sendProblem(res, 'NOT_FOUND', 'no such resource'));
   app.use(problemHandler(o.logger));
   return app;

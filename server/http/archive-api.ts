@@ -1,4 +1,4 @@
-import { SUBTITLE_OBJECT, TRANSCRIPT_FILES } from '../domain/captions.ts';
+import { AIRED_OBJECT, DOWNLOADS } from '../domain/recording-keys.ts';
 import { pipeline } from 'node:stream/promises';
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
@@ -45,7 +45,7 @@ export const orderBody = z
 /** POST /api/archive/hearings/:id/lost-parts */
 export const lostBody = z.object({ reason: z.string().trim().min(1).max(2000) }).strict();
 
-const airedKey = z.string().regex(new RegExp(`^(?:(?:[a-z0-9_-]{1,16}/)?(?:index\\.m3u8|\\d{1,9}\\.ts)|${SUBTITLE_OBJECT})$`), 'not an as-aired object');
+const airedKey = z.string().regex(AIRED_OBJECT, 'not an as-aired object');
 const masterName = z.string().regex(/^[a-z]\d{4,9}-\d{6}\.ts$/, 'not a master segment');
 
 
@@ -146,7 +146,7 @@ export function archiveApi(d: ArchiveApiDeps): Router {
 
   api.get('/hearings/:id/download/:file', readers, route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
-    const file = id && parse(z.enum(['aired.mp4', 'master.mp4', 'record.json', 'manifest.json', ...TRANSCRIPT_FILES]), req.params.file, res);
+    const file = id && parse(z.enum(DOWNLOADS), req.params.file, res);
     if (!id || !file) return;
     const name = `${id}-${file}`;
     if (file === 'master.mp4') {

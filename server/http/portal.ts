@@ -4,7 +4,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import { CASE_TYPES, type Court, type Hearing } from '../domain/courts.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
-import { countBy, dayIn, findPublic, type PortalQuery } from '../domain/portal-query.ts';
+import { countBy, dayIn, findPublic, matchPublic, searchTerms, type PortalQuery, type SpokenLine } from '../domain/portal-query.ts';
 import type { PublicState } from '../domain/public-state.ts';
 import type { PublicStates } from '../service/publicity/public-states.ts';
 import type { PublicStats } from '../service/publicity/public-stats.ts';
@@ -46,7 +46,16 @@ export interface PortalDeps {
   readonly baseUrl: (req: Request) => string;
   /** The court's name, emblem, colours and footer. */
   readonly brand: Brand;
+  /** A published replay's aired caption lines, which the search looks into. */
+  readonly spoken: (hearingId: string) => Promise<readonly SpokenLine[]>;
 }
+
+/** A time into a replay as a viewer reads it (m:ss, or h:mm:ss). */
+const replayTime = (seconds: number): string => {
+  const s = Math.max(0, Math.floor(seconds));
+  const [h, m, r] = [Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60];
+  return `${h > 0 ? `${h}:${String(m).padStart(2, '0')}` : m}:${String(r).padStart(2, '0')}`;
+};
 
 
 /**
@@ -113,12 +122,18 @@ export function portal(d: PortalDeps): Router {
   const zonesIn = (list: readonly Hearing[], courts: Map<string, Court>): number => new Set(list.map((h) => courts.get(h.courtId)?.timezone ?? 'UTC')).size;
 
   // A replay list shows each hearing's poster (from the replay's own picture) beside it.
-  const table = (t: (k: string) => string, lang: string, list: readonly Hearing[], courts: Map<string, Court>, states: Map<string, PublicState>, thumbs = false) => {
+  // A hearing the search found by words its replay's captions showed is listed with that line and a
+  // link into the replay where it was said.
+  const table = (t: (k: string, v?: Record<string, unknown>) => string, lang: string, list: readonly Hearing[], courts: Map<string, Court>, states: Map<string, PublicState>, thumbs = false, spoken: ReadonlyMap<string, SpokenLine> = new Map()) => {
     const zoned = zonesIn(list, courts) > 1;
+    const said = (h: Hearing) => {
+      const line = spoken.get(h.id);
+      return line ? html`<tr class="spoken"><td colspan="${thumbs ? 7 : 6}"><a href="/hearings/${h.id}?lang=${lang}&amp;t=${Math.floor(line.at)}">${t('portal.spoken', { time: replayTime(line.at) })}</a> <q lang="${line.lang}">${line.text}</q></td></tr>` : '';
+    };
     return list.length === 0
       ? html`<p role="status">${t('portal.no-match')}</p>`
       : html`<table><thead><tr>${thumbs ? html`<th scope="col"><span class="visually-hidden">${t('portal.picture')}</span></th>` : ''}<th scope="col">${t('portal.when')}</th><th scope="col">${t('portal.case-number')}</th><th scope="col" class="court">${t('portal.court')}</th><th scope="col">${t('portal.case-title')}</th><th scope="col">${t('portal.case-type')}</th><th scope="col">${t('portal.state')}</th></tr></thead><tbody>
-${list.map((h) => html`<tr>${thumbs ? html`<td class="thumb"><img src="/public/hearings/${h.id}/poster.jpg" alt="" width="160" height="90" loading="lazy"></td>` : ''}<td>${when(h, courts, lang, zoned)}</td><td>${h.caseNumber}</td><td class="court"><a href="/courts/${h.courtId}?lang=${lang}">${courts.get(h.courtId)?.name ?? ''}</a></td><td><a href="/hearings/${h.id}?lang=${lang}">${h.title}</a></td><td>${t(`case.${h.caseType}`)}</td><td><span class="state ${states.get(h.id) ?? ''}">${t(`state.${states.get(h.id) ?? 'scheduled'}`)}</span></td></tr>`)}
+${list.map((h) => html`<tr>${thumbs ? html`<td class="thumb"><img src="/public/hearings/${h.id}/poster.jpg" alt="" width="160" height="90" loading="lazy"></td>` : ''}<td>${when(h, courts, lang, zoned)}</td><td>${h.caseNumber}</td><td class="court"><a href="/courts/${h.courtId}?lang=${lang}">${courts.get(h.courtId)?.name ?? ''}</a></td><td><a href="/hearings/${h.id}?lang=${lang}">${h.title}</a></td><td>${t(`case.${h.caseType}`)}</td><td><span class="state ${states.get(h.id) ?? ''}">${t(`state.${states.get(h.id) ?? 'scheduled'}`)}</span></td></tr>${said(h)}`)}
 </tbody></table>`;
   };
 
@@ -139,7 +154,12 @@ ${list.map((h) => html`<tr>${thumbs ? html`<td class="thumb"><img src="/public/h
     const q = query.parse(req.query);
     const { courts, hearings, states } = await data();
     const pq: PortalQuery = { courtId: q.court, caseType: q.type, date: q.date, q: q.q };
-    const found = findPublic(hearings, courts, pq);
+    // Only a published replay's captions are looked into, and only what they showed the public.
+    const lines = new Map<string, readonly SpokenLine[]>();
+    if (searchTerms(q.q).length > 0) await Promise.all(hearings.filter((h) => h.isPublic && states.get(h.id) === 'replay').map(async (h) => lines.set(h.id, await d.spoken(h.id))));
+    const matches = matchPublic(hearings, courts, pq, (h) => lines.get(h.id) ?? []);
+    const found = matches.map((m) => m.hearing);
+    const spoken = new Map(matches.flatMap((m) => (m.spoken ? [[m.hearing.id, m.spoken] as const] : [])));
     const opt = (value: string, label: string, selected: boolean) => html`<option value="${value}"${raw(selected ? ' selected' : '')}>${label}</option>`;
     return page(t, lang, t('portal.schedule'), html`<h1>${t('portal.schedule')}</h1>
 <form class="filters" method="get" action="/hearings" role="search"><input type="hidden" name="lang" value="${lang}">
@@ -149,7 +169,7 @@ ${list.map((h) => html`<tr>${thumbs ? html`<td class="thumb"><img src="/public/h
 <label>${t('portal.search-words')}<input type="search" name="q" value="${q.q ?? ''}"></label>
 <button type="submit">${t('portal.search')}</button></form>
 ${found.length > 0 ? html`<p role="status">${t(`portal.found.${new Intl.PluralRules(lang).select(found.length)}`, { n: found.length })}</p>` : ''}
-${table(t, lang, found, courts, states)}`);
+${table(t, lang, found, courts, states, false, spoken)}`);
   }));
 
   r.get('/replays', route(async (_req, _res, t, lang) => {

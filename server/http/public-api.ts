@@ -1,4 +1,4 @@
-import { SUBTITLE_OBJECT } from '../domain/captions.ts';
+import { AIRED_OBJECT } from '../domain/recording-keys.ts';
 import { Router, type Request } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
@@ -44,7 +44,7 @@ export interface PublicApiDeps {
   readonly maxEventStreamsPerClient: number;
 }
 
-const replayKey = z.string().regex(new RegExp(`^(?:index\\.m3u8|[a-z0-9_-]{1,16}/(?:index\\.m3u8|\\d{1,9}\\.ts)|${SUBTITLE_OBJECT})$`), 'not a replay object');
+const replayKey = z.string().regex(AIRED_OBJECT, 'not a replay object');
 /** A replay object's media type, by its extension (the key is one replayKey took). */
 const replayType = (key: string): string => (key.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : key.endsWith('.vtt') ? 'text/vtt; charset=utf-8' : 'video/mp2t');
 

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import HLS from 'hls-parser';
+import type { MediaPlaylist } from 'hls-parser/types.js';
 import { archiveRecords } from '../../recorder/archive-record.ts';
 import { englishWords, seriousViolations } from '../support/axe.ts';
 import { launchChromium, signIn } from '../support/browser.ts';
@@ -22,19 +24,34 @@ describe('the archive page in Chromium', () => {
   let encoder: TestEncoder;
   let browser: Browser;
   let hearingId = '';
+  /** Each caption line's start, as the server dated it. */
+  const cueStarts = new Map<string, number>();
 
   beforeAll(async () => {
     s = await startTestServer({ media: { ladder: [{ name: '180p', height: 180, videoKbps: 250, audioKbps: 64 }, { name: 'audio', audioKbps: 64 }], segmentSeconds: 2, fps: 30, liveMaskSlots: 0 } });
-    const seeded = await seedHearing(s, { delaySeconds: 2 });
+    const seeded = await seedHearing(s, { delaySeconds: 2, captions: { languages: ['en'] } });
     hearingId = seeded.hearingId;
     expect((await s.api('POST', '/api/users', { username: 'archivist', password: 'archivist-password', roles: ['archivist'] })).status).toBe(201);
     encoder = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${seeded.streamKey}`, 'flv', Date.now()).start();
+    // Captioned: a line on the air, one corrected, one in the recess (the record keeps it, it never aired).
+    const cue = async (id: string, text: string) => {
+      const res = await s.api<{ cue: { start: string } }>('POST', `/api/hearings/${hearingId}/captions`, { id, lang: 'en', text, durationMs: 1_500 });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      cueStarts.set(id, Date.parse(res.body.cue.start));
+    };
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
-    await elapse(10_000);
-    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/pause`, { reason: 'recess' })).status).toBe(200);
     await elapse(4_000);
-    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/resume`, {})).status).toBe(200);
+    await cue('called', 'The first witness is callled.');
+    await cue('called', 'The first witness is called.');
     await elapse(6_000);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/pause`, { reason: 'recess' })).status).toBe(200);
+    await elapse(2_000);
+    await cue('recess', 'Said in the recess.');
+    await elapse(2_000);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/resume`, {})).status).toBe(200);
+    await elapse(2_500);
+    await cue('back', 'Back on the record.');
+    await elapse(3_500);
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/end`, {})).status).toBe(200);
     await waitFor(async () => (await archiveRecords(s.cc.state).get(hearingId))?.status === 'complete', 'the archive to be finalized', 60_000);
     await encoder.kill();
@@ -72,6 +89,28 @@ describe('the archive page in Chromium', () => {
     }, undefined, { timeout: 30_000, polling: 250 });
     await page.evaluate(() => void (document.getElementById('replay') as HTMLVideoElement).play());
     await page.waitForFunction(() => (document.getElementById('replay') as HTMLVideoElement).currentTime > 1, undefined, { timeout: 20_000, polling: 250 });
+
+    // The transcript beside the timeline: each line in its last version, a tick each on the timeline.
+    const lines = await page.locator('#transcript li').allTextContents();
+    expect(lines.map((l) => l.replace(/^.*?(?=The|Said|Back)/, ''))).toEqual(['The first witness is called. (corrected once)', 'Said in the recess.', 'Back on the record.']);
+    expect(await page.locator('#timeline .cue').count()).toBe(3);
+    // A line plays the as-aired recording from where it was said, with the captions as they aired.
+    await page.locator('#transcript li button', { hasText: 'Back on the record.' }).click();
+    const playlist = await s.api<string>('GET', `/api/archive/hearings/${hearingId}/aired/180p/index.m3u8`);
+    const segments = (HLS.parse(String(playlist.body)) as MediaPlaylist).segments;
+    const back = cueStarts.get('back')!;
+    const k = segments.findLastIndex((x) => x.programDateTime !== undefined && x.programDateTime.getTime() <= back);
+    const expected = segments.slice(0, k).reduce((n, x) => n + x.duration, 0) + (back - segments[k]!.programDateTime!.getTime()) / 1000;
+    await page.waitForFunction((want) => Math.abs((document.getElementById('replay') as HTMLVideoElement).currentTime - want) < 0.6, expected, { timeout: 10_000, polling: 100 });
+    const captionsNow = () =>
+      page.evaluate(() => {
+        const video = document.getElementById('replay') as HTMLVideoElement;
+        const tracks = Array.from(video.textTracks).map((x) => ({ mode: x.mode, lang: x.language, cues: x.cues?.length ?? 0, active: Array.from(x.activeCues ?? []).map((c) => (c as VTTCue).text) }));
+        return { t: video.currentTime, tracks };
+      });
+    let seen = await captionsNow();
+    for (let i = 0; i < 50 && !seen.tracks.some((x) => x.mode === 'showing' && x.active.includes('Back on the record.')); i++) seen = await elapse(100).then(captionsNow);
+    expect(seen.tracks.some((x) => x.mode === 'showing' && x.active.includes('Back on the record.')), JSON.stringify(seen)).toBe(true);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-aired')]);
     const saved = path.join(os.tmpdir(), `courtcast-download-${Date.now()}.mp4`);

@@ -80,6 +80,8 @@ describe('captions through the delay line', () => {
     await elapse(1_500);
     await cue('seated', 'Please be seated.', 1_000);
     airs.set('seated', 'Please be seated.');
+    const zh = await s.api('POST', `/api/hearings/${hearingId}/captions`, { id: 'zh-seated', lang: 'zh-CN', text: '请坐。现在开庭。', durationMs: 1_000 }, captionerToken);
+    expect(zh.status, JSON.stringify(zh.body)).toBe(200);
     // A pause: words that straddle it and words inside it never air.
     await elapse(500);
     await command('pause');
@@ -195,6 +197,41 @@ describe('captions through the delay line', () => {
     expect(vttTranscript.body).toContain('Court is in session.');
     expect(vttTranscript.body).not.toContain('sesion');
     expect((await s.api<{ ok: boolean }>('POST', `${archive}/verify`)).body.ok).toBe(true);
+  });
+
+  it('finds the published replay on the portal by words its captions showed, in English and Chinese, and never by words kept off the air', async () => {
+    const search = async (q: string) => (await fetch(`${s.base}/hearings?lang=en&q=${encodeURIComponent(q)}`)).text();
+    const finds = (page: string) => page.includes(`href="/hearings/${hearingId}?lang=en"`);
+    // The archive keeps what the captions showed, in the signed record.
+    const aired = await s.api<{ languages: Record<string, { start: number; text: string }[]> }>('GET', `/api/archive/hearings/${hearingId}/download/aired-captions.json`);
+    expect(aired.status).toBe(200);
+    const shown = Object.values(aired.body.languages).flat().map((c) => c.text);
+    expect(shown).toEqual(expect.arrayContaining(['Please be seated.', '请坐。现在开庭。']));
+    for (const id of never) expect(shown, id).not.toContain(sent.get(id)!.text);
+    // Not searched before its replay is published.
+    expect(finds(await search('seated'))).toBe(false);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'published' })).status).toBe(200);
+    const page = await search('SEATED please');
+    expect(finds(page)).toBe(true);
+    expect(page).toContain('Please be seated.');
+    // The line links into the replay where it was said: its slot's place in the replay's playlist
+    // and the cue's place in that slot's WebVTT as served.
+    const t = Number(/href="\/hearings\/[^"?]+\?lang=en&amp;t=(\d+)"/.exec(page)?.[1]);
+    const replay = strictParse(await (await fetch(`${s.base}/public/hearings/${hearingId}/replay/180p/index.m3u8`)).text());
+    const segments = 'segments' in replay ? replay.segments : [];
+    const seq = Math.min(...[...vtt].filter(([, text]) => text.includes('Please be seated.')).map(([k]) => k));
+    const k = segments.findIndex((x) => x.uri === `${seq}.ts`);
+    expect(k).toBeGreaterThanOrEqual(0);
+    const [, hh, mm, ss] = /(\d\d):(\d\d):(\d\d\.\d{3}) --> [^\n]*\nPlease be seated\./.exec(vtt.get(seq)!)!;
+    const expected = segments.slice(0, k).reduce((n, x) => n + x.duration, 0) + Number(hh) * 3600 + Number(mm) * 60 + Number(ss);
+    expect(Math.abs(t - expected), `t=${t}, the line is at ${expected}`).toBeLessThanOrEqual(1);
+    // Chinese by substring, without spaces.
+    expect(finds(await search('开庭'))).toBe(true);
+    // Words a pause, a mute, a cut or a correction kept off the air find nothing, though the transcript has them.
+    for (const id of never) expect(finds(await search(sent.get(id)!.text)), id).toBe(false);
+    // Withheld, it is not searched by its words any more.
+    expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'withheld', reason: 'captions test' })).status).toBe(200);
+    expect(finds(await search('seated'))).toBe(false);
   });
 
   it('refuses to correct a cue once released, and takes cues only from those who caption the courtroom', async () => {

@@ -31,12 +31,14 @@ export async function seriousViolations(page: Page): Promise<Violation[]> {
  */
 export function englishWords(page: Page): Promise<string[]> {
   return page.evaluate(() => {
-    const allowed = new Set(['Courtcast', 'Test', 'admin', 'archivist', 'approver', 'kbps', 'fps', 'English', 'MP4', 'MB', 'GMT', 'UTC', 'FFmpeg', 'WebRTC', 'HLS']);
+    const allowed = new Set(['Courtcast', 'Test', 'admin', 'archivist', 'approver', 'kbps', 'fps', 'English', 'MP4', 'MB', 'GMT', 'UTC', 'FFmpeg', 'WebRTC', 'HLS', 'WebVTT', 'JSON']);
     const texts: string[] = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const el = n.parentElement;
-      if (el && el.checkVisibility() && !el.closest('option:not(:checked)')) texts.push(n.textContent ?? '');
+      // Words marked as another language's (a transcript's lines) are the court's, not the page's.
+      const marked = el?.closest('[lang]');
+      if (el && el.checkVisibility() && !el.closest('option:not(:checked)') && (!marked || marked === document.documentElement)) texts.push(n.textContent ?? '');
     }
     for (const el of Array.from(document.querySelectorAll('[aria-label], [placeholder]'))) if (el.checkVisibility()) texts.push(el.getAttribute('aria-label') ?? '', el.getAttribute('placeholder') ?? '');
     texts.push(document.title);
