@@ -55,6 +55,12 @@ export const staffClient = (api) => ({
    */
   createCourt: (body) => api('POST', `/api/courts`, body),
   /**
+   * PUT /api/courts/:courtId/captions: Set the court's captions (null: none) for hearings that go live from now on; one on the air keeps its own
+   * @param {{ courtId: string }} p
+   * @param {{ captions: { languages: Array<"zh-CN" | "en">, hidden?: "marker" | "drop", voiceHidesText?: boolean } | null }} body
+   */
+  setCourtCaptions: (p, body) => api('PUT', `/api/courts/${encodeURIComponent(p.courtId)}/captions`, body),
+  /**
    * GET /api/courts: List courts
    */
   listCourts: () => api('GET', `/api/courts`),

@@ -6,13 +6,14 @@ import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { startCourtcast, type Courtcast } from './courtcast.ts';
-import type { Courtroom, Hearing } from './domain/courts.ts';
+import type { CourtCaptions, Courtroom, Hearing } from './domain/courts.ts';
 import { principalOf, type Principal, type Role } from './domain/users.ts';
 import { SyntheticEncoder } from './media/synthetic-encoder.ts';
 import { CaptionFeed, readSubtitleFile } from './demo/caption-feed.ts';
 import { SyntheticWhipEncoder } from './webrtc/synthetic-whip-encoder.ts';
 
 const DEMO_CASE = 'DEMO-2026-001';
+const DEMO_CAPTIONS = { languages: ['en'], hidden: 'marker', voiceHidesText: false } as const satisfies CourtCaptions;
 
 /**
  * The demo's court, courtroom and public hearing: the ones a previous run made, when the state
@@ -22,7 +23,9 @@ async function demoHearing(cc: Courtcast, minDelay: number): Promise<{ hearing: 
   const previous = (await cc.registry.listHearings()).filter((h) => h.caseNumber === DEMO_CASE);
   const room = previous.length > 0
     ? await cc.registry.courtroom(previous[0]!.courtroomId)
-    : await cc.registry.createCourtroom((await cc.registry.createCourt({ name: 'Demo District Court', timezone: 'UTC', captions: { languages: ['en'], hidden: 'marker', voiceHidesText: false } })).id, { name: 'Courtroom 1', ingest: 'rtmp' });
+    : await cc.registry.createCourtroom((await cc.registry.createCourt({ name: 'Demo District Court', timezone: 'UTC', captions: DEMO_CAPTIONS })).id, { name: 'Courtroom 1', ingest: 'rtmp' });
+  // A court a run before captions made (a kept data directory) publishes them from now on.
+  if (!(await cc.registry.court(room.courtId)).captions) await cc.registry.setCourtCaptions(room.courtId, DEMO_CAPTIONS);
   const open = previous.find((h) => h.status !== 'ended');
   const hearing = open ?? (await cc.registry.createHearing({
     courtroomId: room.id,
@@ -105,7 +108,7 @@ async function runDemo(cc: Courtcast, config: Config): Promise<{ close(): Promis
     `  Demo clerk:               clerk / clerk-${clerkPassword}   (serves Courtroom 1)`,
     `  Demo approver:            judge / judge-${judgePassword}   (approves Demo District Court's broadcasts)`,
     `  Demo admin:               admin / admin-${adminPassword}`,
-    `  Demo captioner:           steno / steno-${stenoPassword}   (${captions ? 'captions the demo hearing in English, over and over' : "the court was made before captions: it publishes none"})`,
+    `  Demo captioner:           steno / steno-${stenoPassword}   (${captions ? 'captions the demo hearing in English, over and over' : "the demo court publishes no English captions"})`,
     `  Sign in (API):            curl -X POST -H 'content-type: application/json' -d '{"username":"clerk","password":"clerk-${clerkPassword}"}' ${base}/api/auth/login`,
     `  Encoder ingest:           rtmp://127.0.0.1:${cc.rtmpPort}/live/<stream key>   or WHIP: ${base}/whip/${room.id} (the key as bearer token)`,
     `  Courtroom capture page:   ${base}/capture/${room.id}   (a browser sends its camera over WebRTC)`,
@@ -119,8 +122,8 @@ async function runDemo(cc: Courtcast, config: Config): Promise<{ close(): Promis
 
 /**
  * Captions the demo hearing from a bundled subtitle file, over and over, through the API as the
- * demo captioner, as a court's speech-to-text engine would. None for a court made before
- * captions (a kept data directory).
+ * demo captioner, as a court's speech-to-text engine would. None for a court whose captions an
+ * admin changed to leave English out (a kept data directory).
  */
 async function demoCaptions(cc: Courtcast, hearing: Hearing, password: string): Promise<CaptionFeed | null> {
   const court = await cc.registry.court(hearing.courtId);

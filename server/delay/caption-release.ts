@@ -5,7 +5,7 @@
 import { airedCue, type CaptionLanguage, type CaptionPolicy, type Cue } from '../domain/captions.ts';
 import type { BroadcastProgram } from '../domain/program.ts';
 import type { PendingSegment } from './render-plan.ts';
-import { placeCues, vttSegment } from './vtt.ts';
+import { NO_CUES, placeCues, vttSegment } from './vtt.ts';
 
 /** A hearing's captions as the delay line sees them. */
 export interface CaptionSource {
@@ -18,7 +18,7 @@ export interface CaptionSource {
 
 /** Each language's WebVTT for a slot that shows no program media (a slate): no cue. */
 export function noCaptions(languages: readonly CaptionLanguage[]): Record<string, string> {
-  return Object.fromEntries(languages.map((lang) => [lang, vttSegment([], 0)]));
+  return Object.fromEntries(languages.map((lang) => [lang, NO_CUES]));
 }
 
 /**

@@ -4,10 +4,7 @@ import type { ObjectStore } from '../store/object-store.ts';
 import { renderMediaPlaylist, targetDuration, withSource, type EntrySource, type PublicTimeline } from './playlist.ts';
 import type { SlateSource } from './slates.ts';
 import { rungPlaylistKey, segmentKey, subtitleKey, subtitlePlaylistKey } from './public-keys.ts';
-import { vttSegment } from './vtt.ts';
-
-/** A slot's captions when it has none to show (a standby slate). */
-const EMPTY_VTT = vttSegment([], 0);
+import { NO_CUES } from './vtt.ts';
 
 /** The persisted state of a delay line (restart recovery builds on it). */
 export interface DelayLineState {
@@ -98,7 +95,7 @@ export class PublicWriter {
     try {
       await Promise.all([
         ...this.o.rungs.map((r) => this.o.publicStore.put(this.key(r, seq), this.o.slates.standby(r))),
-        ...this.languages.map((l) => this.o.publicStore.put(this.textKey(l, seq), EMPTY_VTT)),
+        ...this.languages.map((l) => this.o.publicStore.put(this.textKey(l, seq), NO_CUES)),
       ]);
     } catch {
       return false;
@@ -120,7 +117,7 @@ export class PublicWriter {
       await Promise.all([
         ...this.o.rungs.map((r) => this.o.publicStore.putFile(this.key(r, seq), files[r] as string)),
         // A slot without its language's file (never expected) carries no cue rather than a 404.
-        ...this.languages.map((l) => this.o.publicStore.put(this.textKey(l, seq), texts[l] ?? EMPTY_VTT)),
+        ...this.languages.map((l) => this.o.publicStore.put(this.textKey(l, seq), texts[l] ?? NO_CUES)),
       ]);
     } catch (err) {
       this.noteFault(err);

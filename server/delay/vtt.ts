@@ -65,3 +65,6 @@ export function vttSegment(placed: readonly PlacedCue[], firstPts: number): stri
   });
   return ['WEBVTT', `X-TIMESTAMP-MAP=MPEGTS:${mpegts},LOCAL:00:00:00.000`, '', ...blocks.flatMap((b) => [b, ''])].join('\n');
 }
+
+/** A WebVTT segment without cues: what a slot that shows no program media carries. */
+export const NO_CUES = vttSegment([], 0);

@@ -16,7 +16,7 @@ import type { PreviewPiece } from '../service/broadcast/preview.ts';
 import { previewFile, previewRun } from '../service/cluster/remote-calls.ts';
 import type { Registry } from '../service/court/registry.ts';
 import type { Replays } from '../service/publicity/replays.ts';
-import { commandBody, commandParam, cueBody, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, hearingPatchBody, programBody, sourceNameParam, sourcesBody, switchBody } from './schemas.ts';
+import { commandBody, commandParam, courtCaptionsBody, cueBody, idParam, loginBody, maskIdParam, newMaskBody, presetsBody, newCourtBody, newCourtroomBody, newHearingBody, hearingPatchBody, programBody, sourceNameParam, sourcesBody, switchBody } from './schemas.ts';
 import { governanceRoutes } from './governance-api.ts';
 import { accountsRoutes } from './accounts-api.ts';
 import { commandDescription } from './command-docs.ts';
@@ -73,6 +73,10 @@ export function staffRoutes(d: StaffApiDeps): AnyRoute[] {
     defineRoute({ method: 'get', path: '/me', name: 'me', auth: 'staff', summary: 'Who the token belongs to', ok: { status: 200, description: 'principal' }, handler: async ({ principal }) => principal }),
     ...accountsRoutes({ accounts, audit }),
     defineRoute({ method: 'post', path: '/courts', name: 'createCourt', auth: ['admin'], summary: 'Create a court', body: newCourtBody, ok: { status: 201, description: 'court' }, handler: ({ body }) => registry.createCourt(body) }),
+    defineRoute({
+      method: 'put', path: '/courts/:courtId/captions', name: 'setCourtCaptions', auth: ['admin'], summary: "Set the court's captions (null: none) for hearings that go live from now on; one on the air keeps its own", params: { courtId: idParam }, body: courtCaptionsBody, ok: { status: 200, description: 'court' },
+      handler: ({ params, body }) => registry.setCourtCaptions(params.courtId, body.captions),
+    }),
     defineRoute({ method: 'get', path: '/courts', name: 'listCourts', auth: 'staff', summary: 'List courts', ok: { status: 200, description: 'courts' }, handler: () => registry.listCourts() }),
     defineRoute({
       method: 'post', path: '/courts/:courtId/courtrooms', name: 'createCourtroom', auth: ['admin'], summary: 'Create a courtroom (returns its stream key)', params: { courtId: idParam }, body: newCourtroomBody, ok: { status: 201, description: 'courtroom' },

@@ -15,6 +15,21 @@ export const idParam = z.string().regex(ID_PATTERN, 'not a valid id');
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
+/** A court's captions: the subtitle renditions its hearings publish, and its policy for hidden words. */
+const courtCaptions = z
+  .object({
+    languages: z
+      .array(z.enum(CAPTION_LANGUAGES))
+      .min(1)
+      .max(CAPTION_LANGUAGES.length)
+      .refine((l) => new Set(l).size === l.length, 'each language once'),
+    /** What words a mask hides become: the "inaudible" marker, or nothing. */
+    hidden: z.enum(['marker', 'drop']).default('marker'),
+    /** Whether a distorted voice's words are hidden too. */
+    voiceHidesText: z.boolean().default(false),
+  })
+  .strict();
+
 /** POST /api/courts */
 export const newCourtBody = z
   .object({
@@ -35,22 +50,12 @@ export const newCourtBody = z
     /** What the court's slates and cards say: English, Chinese, or both. */
     language: z.enum(COURT_LANGUAGES).default('en'),
     /** The subtitles its hearings publish; absent: none. */
-    captions: z
-      .object({
-        languages: z
-          .array(z.enum(CAPTION_LANGUAGES))
-          .min(1)
-          .max(CAPTION_LANGUAGES.length)
-          .refine((l) => new Set(l).size === l.length, 'each language once'),
-        /** What words a mask hides become: the "inaudible" marker, or nothing. */
-        hidden: z.enum(['marker', 'drop']).default('marker'),
-        /** Whether a distorted voice's words are hidden too. */
-        voiceHidesText: z.boolean().default(false),
-      })
-      .strict()
-      .optional(),
+    captions: courtCaptions.optional(),
   })
   .strict();
+
+/** PUT /api/courts/:courtId/captions: the court's captions from now on, or null for none. */
+export const courtCaptionsBody = z.object({ captions: courtCaptions.nullable() }).strict();
 
 /**
  * An IP camera's RTSP URL: rtsp://[user:password@]host[:port]/path, printable ASCII without quotes

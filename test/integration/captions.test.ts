@@ -32,6 +32,8 @@ describe('captions through the delay line', () => {
   let hearingId = '';
   let captionerToken = '';
   let strangerToken = '';
+  /** A hearing of another court, made without captions. */
+  let other: Awaited<ReturnType<typeof seedHearing>>;
   const records: ReleaseRecord[] = [];
   /** The cues sent, as the server dated them, by id. */
   const sent = new Map<string, { text: string; start: number; end: number }>();
@@ -56,7 +58,7 @@ describe('captions through the delay line', () => {
     s = await startTestServer();
     const seeded = await seedHearing(s, { delaySeconds: D / 1000, captions: { languages: ['en', 'zh-CN'] } });
     hearingId = seeded.hearingId;
-    const other = await seedHearing(s, { delaySeconds: D / 1000 });
+    other = await seedHearing(s, { delaySeconds: D / 1000 });
     await s.api('POST', '/api/users', { username: 'steno', password: 'steno-long-password', roles: ['captioner'], courtroomIds: [seeded.courtroomId] });
     await s.api('POST', '/api/users', { username: 'steno2', password: 'steno-long-password', roles: ['captioner'], courtroomIds: [other.courtroomId] });
     captionerToken = await s.login('steno', 'steno-long-password');
@@ -266,5 +268,54 @@ describe('captions through the delay line', () => {
       expect(res.type).toContain('application/problem+json');
       expect(JSON.stringify(res.body), JSON.stringify(body)).toMatch(why);
     }
+  });
+
+  it('lets an admin give a court captions later, taken by hearings that go live from then on, with hidden words dropped where the court says so', async () => {
+    const put = (body: unknown, token?: string) => s.api<{ captions?: unknown }>('PUT', `/api/courts/${other.courtId}/captions`, body, token);
+    expect((await put({ captions: { languages: ['zh-CN'] } }, captionerToken)).status).toBe(403);
+    for (const bad of [{}, { captions: { languages: ['fr'] } }, { captions: { languages: [] } }, { captions: { languages: ['en'], hidden: 'blank' } }]) {
+      const res = await put(bad);
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+      expect(res.type).toContain('application/problem+json');
+    }
+    const set = await put({ captions: { languages: ['zh-CN'], hidden: 'drop' } });
+    expect(set.status).toBe(200);
+    expect(set.body.captions).toEqual({ languages: ['zh-CN'], hidden: 'drop', voiceHidesText: false });
+    const id = other.hearingId;
+    expect((await s.api('POST', `/api/hearings/${id}/broadcast/open`, {})).status).toBe(200);
+    const room = new TestEncoder(`rtmp://127.0.0.1:${s.cc.rtmpPort}/live/${other.streamKey}`, 'flv', Date.now()).start();
+    try {
+      await waitFor(() => s.cc.ingest.clockOf(other.courtroomId) !== null, 'the other encoder to publish', 20_000, 20);
+      const zh = new PublicFeed(`${s.base}/hls/hearings/${id}/subtitles/zh-CN/index.m3u8`).start(250);
+      expect((await s.api('POST', `/api/hearings/${id}/broadcast/start`, {})).status).toBe(200);
+      const say = async (cueId: string, text: string, durationMs: number) => expect((await s.api('POST', `/api/hearings/${id}/captions`, { id: cueId, lang: 'zh-CN', text, durationMs })).status).toBe(200);
+      await elapse(2_500);
+      await say('seated', '请坐。', 1_000);
+      // English is not the court's: refused, not kept where nobody sees it.
+      const english = await s.api('POST', `/api/hearings/${id}/captions`, { id: 'en', lang: 'en', text: 'Please be seated.', durationMs: 500 });
+      expect(english.status).toBe(400);
+      expect(JSON.stringify(english.body)).toMatch(/no captions in en/);
+      const mute = await s.api<{ mask: { id: string } }>('POST', `/api/hearings/${id}/masks`, { kind: 'mute', reason: 'an address' });
+      expect(mute.status).toBe(201);
+      await elapse(1_200);
+      await say('hushed', '证人住在北京路', 800);
+      await elapse(300);
+      expect((await s.api('POST', `/api/hearings/${id}/masks/${mute.body.mask.id}/lift`, { reason: 'done' })).status).toBe(200);
+      await elapse(2_500);
+      expect((await s.api('POST', `/api/hearings/${id}/broadcast/end`, {})).status).toBe(200);
+      await zh.untilEnded(30_000);
+      zh.stop();
+      const served = (await Promise.all([...zh.entries.values()].map(async (e) => (await fetch(e.uri)).text()))).join('\n');
+      expect(served).toContain('请坐。');
+      // Dropped: neither the words nor the court's marker.
+      expect(served).not.toContain('证人住在');
+      expect(served).not.toContain('［声音已屏蔽］');
+    } finally {
+      await room.kill();
+    }
+    // And taken away again: the court publishes none from now on.
+    const removed = await put({ captions: null });
+    expect(removed.status).toBe(200);
+    expect(removed.body.captions).toBeUndefined();
   });
 });

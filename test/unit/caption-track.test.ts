@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { CaptionLanguage } from '../../server/domain/captions.ts';
 import { captionLog, CaptionTrack } from '../../server/service/broadcast/caption-track.ts';
 import { MemoryStateStore } from '../../server/store/memory-state-store.ts';
 import { waitFor } from '../support/wait.ts';
@@ -16,8 +17,8 @@ class FlakyStore extends MemoryStateStore {
 const H = 'hg_captiontest0001';
 const logger = pino({ level: 'silent' });
 
-function track(state: MemoryStateStore, now: { t: number }, releasedUntil = { t: 0 }) {
-  return new CaptionTrack({ hearingId: H, state, delayMs: 10_000, releasedUntil: () => releasedUntil.t, now: () => now.t, logger });
+function track(state: MemoryStateStore, now: { t: number }, releasedUntil = { t: 0 }, languages: readonly CaptionLanguage[] = ['en', 'zh-CN']) {
+  return new CaptionTrack({ hearingId: H, languages, state, delayMs: 10_000, releasedUntil: () => releasedUntil.t, now: () => now.t, logger });
 }
 
 describe('a hearing’s caption track', () => {
@@ -36,6 +37,13 @@ describe('a hearing’s caption track', () => {
     const again = track(store, now);
     await again.restore();
     expect(again.all()).toEqual([expect.objectContaining({ id: 'a', text: 'All rise!', revision: 1 })]);
+    await t.close();
+  });
+
+  it('refuses a cue in a language the court does not publish', async () => {
+    const t = track(new MemoryStateStore(), { t: 5_000_000 }, { t: 0 }, ['zh-CN']);
+    await expect(t.receive({ id: 'e', lang: 'en', text: 'All rise.', durationMs: 1_000 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/no captions in en/) });
+    expect(t.all()).toEqual([]);
     await t.close();
   });
 

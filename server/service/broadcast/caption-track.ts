@@ -1,4 +1,4 @@
-import { MAX_CUE_MS, type Cue } from '../../domain/captions.ts';
+import { MAX_CUE_MS, type CaptionLanguage, type Cue } from '../../domain/captions.ts';
 import { cueCodec } from '../../domain/codecs.ts';
 import type { CueRequest } from '../../domain/cue-request.ts';
 import { CourtcastError } from '../../domain/errors.ts';
@@ -59,6 +59,8 @@ export interface CueAnswer {
 
 export interface CaptionTrackOptions {
   readonly hearingId: string;
+  /** The languages the court publishes: a cue in another is refused, not kept where nobody sees it. */
+  readonly languages: readonly CaptionLanguage[];
   readonly state: StateStore;
   readonly delayMs: number;
   /** Where the public timeline has been released to: a cue before it has aired, or never will. */
@@ -118,6 +120,7 @@ export class CaptionTrack {
 
   /** Takes a cue (or a correction of one) from a caption feed; refuses what cannot be a caption now. */
   async receive(req: CueRequest): Promise<CueAnswer> {
+    if (!this.o.languages.includes(req.lang)) throw new CourtcastError('VALIDATION_FAILED', `this court publishes no captions in ${req.lang}: only ${this.o.languages.join(', ')}`);
     const now = this.o.now();
     const end = req.end === undefined ? now : Date.parse(req.end);
     const start = req.start === undefined ? end - (req.durationMs as number) : Date.parse(req.start);

@@ -243,7 +243,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
   // A court that publishes subtitles gets a caption track per hearing: cues go on the air from
   // memory at once, and what the log already holds (a restart, a takeover) is taken back in.
   const captions = court.captions
-    ? new CaptionTrack({ hearingId: hearing.id, state: o.state, delayMs: hearing.delaySeconds * 1000, releasedUntil: () => delay.releasedUntil, now, logger: log })
+    ? new CaptionTrack({ hearingId: hearing.id, languages: court.captions.languages, state: o.state, delayMs: hearing.delaySeconds * 1000, releasedUntil: () => delay.releasedUntil, now, logger: log })
     : null;
   if (captions) void captions.restore().catch((err: unknown) => log.error({ hearingId: hearing.id, err }, 'could not read the captions logged so far'));
   const delay: DelayLine = new DelayLine({

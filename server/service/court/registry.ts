@@ -128,6 +128,17 @@ export class Registry {
     return court;
   }
 
+  /**
+   * Sets or removes a court's captions. Hearings that go live afterwards publish them; one on the
+   * air keeps what it started with (its public playlists and its caption track were made for it).
+   */
+  async setCourtCaptions(id: string, captions: CourtCaptions | null): Promise<Court> {
+    const { captions: _old, ...rest } = await this.court(id);
+    const court: Court = { ...rest, ...(captions ? { captions } : {}) };
+    await this.courtRecords.put(court.id, court);
+    return court;
+  }
+
   async listCourts(): Promise<Court[]> {
     return this.courtRecords.list();
   }
