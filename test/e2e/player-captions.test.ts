@@ -2,7 +2,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
 import { shownFrames, type ShownFrame } from '../support/counter-probe.ts';
-import { FRAME_MS, TestEncoder } from '../support/encoder.ts';
+import { TestEncoder } from '../support/encoder.ts';
+import { alignCues, DRAFT, sendFrameCues, type FrameCue } from '../support/frame-cues.ts';
 import { startOtherSite, type OtherSite } from '../support/site.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
@@ -23,9 +24,10 @@ describe('captions in <courtcast-player>', () => {
   let page: Page;
   let encoder: TestEncoder;
   let hearingId = '';
-  let sending: NodeJS.Timeout | null = null;
+  let sending: { stop: () => void } | null = null;
   /** The cues sent: the text, and the counters of the first and last frame each covers. */
-  const cues: { text: string; first: number; last: number }[] = [];
+  let cues: FrameCue[] = [];
+  let drafted = () => 0;
   let frames: ShownFrame[] = [];
 
   beforeAll(async () => {
@@ -42,21 +44,12 @@ describe('captions in <courtcast-player>', () => {
     const clock = () => s.cc.ingest.clockOf(seeded.courtroomId);
     await waitFor(() => (clock()?.latest ?? 0) > 1_000, 'the encoder to publish', 20_000, 50);
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
-    // A cue every second over the newest 0.8 s the ingest has: from the capture instant of its first
-    // frame to that of the frame after its last, as the ingest dated them.
-    const counterAt = (ts: number) => encoder.firstFrame + Math.round(ts / FRAME_MS);
-    const send = async () => {
-      const c = clock();
-      if (!c?.latest) return;
-      const last = counterAt(c.latest) - 1;
-      const first = last - 23;
-      const [start, end] = [c.captureOf((first - encoder.firstFrame) * FRAME_MS), c.captureOf((last + 1 - encoder.firstFrame) * FRAME_MS)];
-      if (start === null || end === null) return;
-      const text = `frames ${first} to ${last}`;
-      const res = await s.api('POST', `/api/hearings/${hearingId}/captions`, { id: `f${first}`, lang: 'en', text, start: new Date(start).toISOString(), end: new Date(end).toISOString() });
-      if (res.status === 200) cues.push({ text, first, last });
-    };
-    sending = setInterval(() => void send(), 1_000);
+    // A cue every second over the newest 0.8 s of frames the ingest has, every other one sent as a
+    // draft first and corrected at once.
+    const feed = sendFrameCues(s, hearingId, seeded.courtroomId, encoder, { draftEvery: 2 });
+    sending = feed;
+    cues = feed.cues;
+    drafted = () => feed.drafted;
     page = await browser.newPage({ viewport: { width: 800, height: 600 } });
     await page.goto(site.base);
     await page.waitForFunction(() => document.querySelector('courtcast-player')?.getAttribute('state') === 'live', undefined, { timeout: 30_000, polling: 200 });
@@ -68,7 +61,7 @@ describe('captions in <courtcast-player>', () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (sending) clearInterval(sending);
+    sending?.stop();
     await browser?.close();
     await encoder?.kill();
     await site?.close();
@@ -83,18 +76,23 @@ describe('captions in <courtcast-player>', () => {
   it('shows each caption with the frames it belongs to, within a frame or two', () => {
     const painted = frames.filter((f) => f.counter > 0);
     expect(painted.length).toBeGreaterThan(200);
-    let judged = 0;
-    for (const cue of cues) {
-      const during = painted.filter((f) => f.counter >= cue.first && f.counter <= cue.last);
-      // Only cues whose frames the page painted in full while it was watched.
-      if (during.length < 20 || !painted.some((f) => f.counter < cue.first) || !painted.some((f) => f.counter > cue.last)) continue;
-      const showing = painted.filter((f) => f.cues?.includes(cue.text)).map((f) => f.counter);
-      expect(showing.length, cue.text).toBeGreaterThan(0);
-      expect(Math.abs(Math.min(...showing) - cue.first), `${cue.text}: first shown with frame ${Math.min(...showing)}`).toBeLessThanOrEqual(TOLERANCE_FRAMES);
-      expect(Math.abs(Math.max(...showing) - cue.last), `${cue.text}: last shown with frame ${Math.max(...showing)}`).toBeLessThanOrEqual(TOLERANCE_FRAMES);
-      judged++;
+    const { aligned, unseen } = alignCues(frames, cues);
+    expect(unseen.map((c) => c.text)).toEqual([]);
+    for (const { cue, shownFirst, shownLast } of aligned) {
+      expect(Math.abs(shownFirst - cue.first), `${cue.text}: first shown with frame ${shownFirst}`).toBeLessThanOrEqual(TOLERANCE_FRAMES);
+      expect(Math.abs(shownLast - cue.last), `${cue.text}: last shown with frame ${shownLast}`).toBeLessThanOrEqual(TOLERANCE_FRAMES);
     }
+    const judged = aligned.length;
     expect(judged, `painted ${painted[0]?.counter}…${painted.at(-1)?.counter} (${painted.length}), cues ${cues.map((c) => `${c.first}-${c.last}`).join(' ')}`).toBeGreaterThanOrEqual(3);
+  });
+
+  it('shows a correction sent while its cue was in the delay window, and never the draft it replaced', () => {
+    expect(drafted()).toBeGreaterThanOrEqual(3);
+    const painted = frames.filter((f) => f.counter > 0);
+    expect(painted.filter((f) => f.cues?.some((c) => c.startsWith(DRAFT))).map((f) => `${f.counter}: ${f.cues?.join(' | ')}`)).toEqual([]);
+    // The corrected cues painted in full showed, each with its frames (judged above with the rest).
+    const { aligned } = alignCues(frames, cues.filter((c) => c.drafted));
+    expect(aligned.length).toBeGreaterThanOrEqual(1);
   });
 
   it('keeps the viewer’s choice on this browser', async () => {

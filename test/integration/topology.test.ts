@@ -48,7 +48,7 @@ describe('the compose topology as processes: two nodes', () => {
     base = topo.base;
     token = await signIn(base, TOPOLOGY_ADMIN, topo.adminPassword);
     const api = caller(base, token);
-    const court = await api<{ id: string }>('POST', '/api/courts', { name: 'Topology Court' });
+    const court = await api<{ id: string }>('POST', '/api/courts', { name: 'Topology Court', captions: { languages: ['en'] } });
     const room = await api<{ id: string; streamKey: string }>('POST', `/api/courts/${court.body.id}/courtrooms`, { name: 'Room' });
     roomId = room.body.id;
     hearingId = (await api<{ id: string }>('POST', '/api/hearings', { courtroomId: room.body.id, caseNumber: 'N-1', title: 'Through nginx', caseType: 'civil', scheduledStart: new Date().toISOString(), delaySeconds: D / 1000, isPublic: true })).body.id;
@@ -219,6 +219,9 @@ describe('the compose topology as processes: two nodes', () => {
     const api = caller(base, token);
     expect((await api('POST', `/api/hearings/${hearingId}/broadcast/resume`, {})).status).toBe(200);
     const resumedAt = Date.now();
+    // A caption on the runner, released before it dies.
+    const caption = (text: string) => api('POST', `/api/hearings/${hearingId}/captions`, { id: 'before-the-kill', lang: 'en', text, durationMs: 1_000 });
+    expect((await caption('Before the node died.')).status).toBe(200);
     await programAfter(resumedAt);
     const runner = (await owner()) as TopologyNode;
     const survivor = nodes.find((n) => n !== runner) as TopologyNode;
@@ -243,6 +246,12 @@ describe('the compose topology as processes: two nodes', () => {
     const resumedAgainAt = Date.now();
     expect(resumed.body.phase).toBe('on-air');
     await programAfter(resumedAgainAt);
+    // The survivor read the caption log back: the released cue is known there and cannot be
+    // corrected (a track that had not would take it as a new cue), and new cues are taken.
+    const late = await caption('Corrected after it aired.');
+    expect(late.status, JSON.stringify(late.body)).toBe(409);
+    expect(JSON.stringify(late.body)).toMatch(/released/);
+    expect((await api('POST', `/api/hearings/${hearingId}/captions`, { id: 'after-the-takeover', lang: 'en', text: 'On the other node.', durationMs: 1_000 })).status).toBe(200);
 
     // What viewers saw meanwhile: the public playlist stood still from the dead node's last
     // entry until the survivor's first, and no longer than the lease, the survivor's start and a
