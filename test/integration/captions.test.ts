@@ -110,6 +110,15 @@ describe('captions through the delay line', () => {
     expect(ack.ok, JSON.stringify(ack)).toBe(true);
     if (ack.ok) sent.set('thanks', { text: 'Thank you, counsel.', start: Date.parse(ack.cue.start), end: Date.parse(ack.cue.end) });
     airs.set('thanks', '<v Presiding judge>Thank you, counsel.');
+    // The no-broadcast card: its words never air, not even as the marker.
+    await elapse(1_500);
+    const card = await s.api<{ mask: { id: string } }>('POST', `/api/hearings/${hearingId}/masks`, { kind: 'card', reason: 'a protected witness' });
+    expect(card.status).toBe(201);
+    await elapse(1_200);
+    await cue('carded', 'the protected witness said', 800);
+    never.push('carded');
+    await elapse(300);
+    expect((await s.api('POST', `/api/hearings/${hearingId}/masks/${card.body.mask.id}/lift`, { reason: 'done' })).status).toBe(200);
     // Too late to correct what has been released.
     await elapse(D + 2_500);
     lateCorrection = await s.api('POST', `/api/hearings/${hearingId}/captions`, { id: 'seated', lang: 'en', text: 'Please sit.', durationMs: 1_000 }, captionerToken);
@@ -148,6 +157,10 @@ describe('captions through the delay line', () => {
   it('never airs words from a span the program kept off the air, nor a first version corrected in time, nor words under a mute', () => {
     const all = [...vtt.values()].join('\n');
     for (const id of never) expect(all, id).not.toContain(sent.get(id)!.text);
+    // The marker airs once, for the mute; the card hides even that.
+    const marked = records.filter((r) => vtt.get(r.seq)?.includes('[inaudible]')).map((r) => r.seq);
+    const carded = sent.get('carded')!;
+    expect(records.filter((r) => marked.includes(r.seq) && r.captureStart < carded.end && carded.start < r.captureEnd)).toEqual([]);
   });
 
   it('airs every cue with each slot that aired media over its span: as sent, corrected, or as the marker', () => {

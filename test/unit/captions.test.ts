@@ -21,6 +21,13 @@ describe('a cue under the program', () => {
     expect(airedCue(cue(26_000, 27_000), onAir)).toBeNull();
   });
 
+  it('never airs words from a span withdrawn with the broadcast’s approval', () => {
+    const withdrawn = run({ type: 'start', at: 0 }, { type: 'cut', at: 12_000, releasedUntil: 8_000, withdrawn: true });
+    expect(airedCue(cue(2_000, 4_000), withdrawn)?.text).toBe('The court is in session.');
+    expect(airedCue(cue(9_000, 10_000), withdrawn)).toBeNull();
+    expect(airedCue(cue(7_500, 8_500), withdrawn)).toBeNull();
+  });
+
   it('airs a mute’s words as the marker, or not at all if the court says so; never under the no-broadcast card', () => {
     const muted = run({ type: 'start', at: 0 }, { type: 'mask', at: 5_000, mask: mask('mute', 5_000, 6_000) }, { type: 'mask', at: 8_000, mask: mask('card', 8_000, 9_000) });
     const hidden = airedCue(cue(5_500, 7_000, { speaker: 'witness' }), muted);
