@@ -15,5 +15,6 @@ benchSmokes({
   masks: ['| render: blur + black box + mute |'],
   whep: ['| WebRTC (WHEP) |', '| HLS (baseline) |'],
   whip: ['| RTMP (baseline) |', 'WHIP / RTMP, total cores'],
+  captions: ['| bare hls.js, same rendition (baseline) |', 'against the 100 ms bound'],
   compositor: ['| bare FFmpeg xstack (baseline) |', "The hearing's transcoder made the ladder"],
 });
