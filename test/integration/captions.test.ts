@@ -226,6 +226,14 @@ describe('captions through the delay line', () => {
     // Not searched before its replay is published.
     expect(finds(await search('seated'))).toBe(false);
     expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'published' })).status).toBe(200);
+    // The public replay carries the subtitles as they aired.
+    const replayMaster = await (await fetch(`${s.base}/public/hearings/${hearingId}/replay/index.m3u8`)).text();
+    expect(replayMaster).toMatch(/TYPE=SUBTITLES.*LANGUAGE="en".*URI="subtitles\/en\/index.m3u8"/);
+    const replayVtt = strictParse(await (await fetch(`${s.base}/public/hearings/${hearingId}/replay/subtitles/en/index.m3u8`)).text());
+    const replaySlots = 'segments' in replayVtt ? replayVtt.segments.map((x) => Number(x.uri.replace('.vtt', ''))) : [];
+    const seatedSeq = Math.min(...[...vtt].filter(([, text]) => text.includes('Please be seated.')).map(([k]) => k));
+    expect(replaySlots).toContain(seatedSeq);
+    expect(await (await fetch(`${s.base}/public/hearings/${hearingId}/replay/subtitles/en/${seatedSeq}.vtt`)).text()).toBe(vtt.get(seatedSeq));
     const page = await search('SEATED please');
     expect(finds(page)).toBe(true);
     expect(page).toContain('Please be seated.');
