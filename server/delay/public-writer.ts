@@ -92,14 +92,11 @@ export class PublicWriter {
   }
 
   private async putStandby(seq: number): Promise<boolean> {
-    try {
-      await Promise.all([
-        ...this.o.rungs.map((r) => this.o.publicStore.put(this.key(r, seq), this.o.slates.standby(r))),
-        ...this.languages.map((l) => this.o.publicStore.put(this.textKey(l, seq), NO_CUES)),
-      ]);
-    } catch {
-      return false;
-    }
+    const written = await Promise.allSettled([
+      ...this.o.rungs.map((r) => this.o.publicStore.put(this.key(r, seq), this.o.slates.standby(r))),
+      ...this.languages.map((l) => this.o.publicStore.put(this.textKey(l, seq), NO_CUES)),
+    ]);
+    if (written.some((w) => w.status === 'rejected')) return false;
     this.substitutions.set(seq, STANDBY);
     this.o.onSubstitute(seq, STANDBY);
     return true;
@@ -113,14 +110,16 @@ export class PublicWriter {
   async release(seq: number, files: Readonly<Record<string, string>>, texts: Readonly<Record<string, string>>, state: DelayLineState, removed: readonly number[]): Promise<SlotOutcome> {
     await this.fillMissing(state);
     let substituted = false;
-    try {
-      await Promise.all([
-        ...this.o.rungs.map((r) => this.o.publicStore.putFile(this.key(r, seq), files[r] as string)),
-        // A slot without its language's file (never expected) carries no cue rather than a 404.
-        ...this.languages.map((l) => this.o.publicStore.put(this.textKey(l, seq), texts[l] ?? NO_CUES)),
-      ]);
-    } catch (err) {
-      this.noteFault(err);
+    // Every write is let finish before a refused one is replaced: a write still under way would
+    // land after the standby slate and leave the slot half one, half the other.
+    const written = await Promise.allSettled([
+      ...this.o.rungs.map((r) => this.o.publicStore.putFile(this.key(r, seq), files[r] as string)),
+      // A slot without its language's file (never expected) carries no cue rather than a 404.
+      ...this.languages.map((l) => this.o.publicStore.put(this.textKey(l, seq), texts[l] ?? NO_CUES)),
+    ]);
+    const refused = written.find((w) => w.status === 'rejected');
+    if (refused) {
+      this.noteFault(refused.reason);
       substituted = true;
       if (!(await this.putStandby(seq))) this.missing.add(seq);
     }

@@ -11,8 +11,14 @@ import { LocalObjectStore } from '../../server/store/local-object-store.ts';
 /** The real local store, with writes that can fail as a full or read-only disk makes them. */
 class FailingStore extends LocalObjectStore {
   refuse: 'nothing' | 'media' | 'everything' = 'nothing';
+  /** Refuses the next WebVTT file only (a store that fails one write). */
+  refuseNextCaptions = false;
   override async put(key: string, body: Buffer | string): Promise<void> {
     if (this.refuse === 'everything') throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    if (this.refuseNextCaptions && key.endsWith('.vtt')) {
+      this.refuseNextCaptions = false;
+      throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+    }
     return super.put(key, body);
   }
   override async putFile(key: string, source: string): Promise<void> {
@@ -88,6 +94,18 @@ describe('public writer: publish, then list', () => {
     expect((await w.store.get('hearings/hg_writertest0001/b/1.ts'))?.toString()).toBe('standby b');
     expect(await w.playlist()).toContain('#EXT-X-DISCONTINUITY');
     expect(w.writer.fault).toMatch(/ENOSPC/);
+  });
+
+  it('airs the standby slate, without cues, when the store refuses a slot’s captions: never the picture without its words', async () => {
+    const w = setup();
+    await w.next();
+    w.store.refuseNextCaptions = true;
+    expect(await w.next()).toBe('standby');
+    expect((await w.store.get('hearings/hg_writertest0001/a/1.ts'))?.toString()).toBe('standby a');
+    expect((await w.store.get('hearings/hg_writertest0001/subtitles/en/1.vtt'))?.toString()).not.toContain('slot 1');
+    const subs = (await w.store.get('hearings/hg_writertest0001/subtitles/en/index.m3u8'))?.toString() ?? '';
+    expect(subs.replace(/\.vtt/g, '.ts')).toBe(await w.playlist());
+    expect(await w.next()).toBe('own');
   });
 
   it('holds the playlist while a slot has no file, then fills it and lists again', async () => {
