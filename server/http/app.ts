@@ -26,6 +26,8 @@ import { whepApi, type WhepApiDeps } from './whep-api.ts';
 import type { ArchiveCatalogue } from '../../recorder/archive-catalogue.ts';
 import type { Posters } from '../service/publicity/posters.ts';
 import type { ReplayWords } from '../service/publicity/replay-words.ts';
+import type { TransparencyLog } from '../audit/transparency-log.ts';
+import { transparencyApi } from './transparency-api.ts';
 import type { Brand } from './portal-brand.ts';
 import type { PublicStates } from '../service/publicity/public-states.ts';
 import type { Replays } from '../service/publicity/replays.ts';
@@ -68,6 +70,8 @@ export interface HttpOptions {
   readonly stats: PublicStats;
   /** Each public hearing's poster picture. */
   readonly posters: Pick<Posters, 'poster'>;
+  /** The transparency log of seals and replay decisions, served at /transparency. */
+  readonly transparency: Pick<TransparencyLog, 'head' | 'range' | 'consistency' | 'find' | 'inclusion'>;
   /** A published replay's aired caption lines, for the portal's search. */
   readonly replayWords: Pick<ReplayWords, 'lines'>;
   /** How the portal presents the deployment (name, emblem, colours, footer). */
@@ -99,11 +103,12 @@ export function createHttpApp(o: HttpOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', o.trustProxy ?? 'loopback');
   // Public pages load hls.js from us and media from the origin (blob: for MSE); hls.js starts
-  // its transmuxing worker from a blob: URL.
+  // its transmuxing worker from a blob: URL, and gives each subtitle track an empty data: source
+  // (data:,WEBVTT) so that Chromium's own captions menu leaves it alone.
   app.use(
     helmet({
       crossOriginResourcePolicy: { policy: 'cross-origin' },
-      contentSecurityPolicy: { directives: { 'media-src': ["'self'", 'blob:'], 'script-src': ["'self'", "'unsafe-inline'"], 'worker-src': ["'self'", 'blob:'], 'connect-src': ["'self'"] } },
+      contentSecurityPolicy: { directives: { 'media-src': ["'self'", 'blob:', 'data:'], 'script-src': ["'self'", "'unsafe-inline'"], 'worker-src': ["'self'", 'blob:'], 'connect-src': ["'self'"] } },
     }),
   );
   // Without a configured base, links are relative: a Host header is the client's to choose, and a
@@ -125,6 +130,7 @@ export function createHttpApp(o: HttpOptions): Express {
   app.use('/hls', originRouter(o.publicStore, o.publicationGate, (hearingId, client) => o.viewers.saw(hearingId, client), o.hotObjects));
   app.use('/public', problemRateLimit({ windowMs: 60_000, limit: 600 }), publicApi({ registry: o.registry, hearings: o.publicHearings, broadcasts: o.broadcasts, states: o.publicStates, replays: o.replays, catalogue: o.catalogue, stats: o.stats, posters: o.posters, maxEventStreams: o.maxEventStreams ?? 10_000, maxEventStreamsPerClient: o.maxEventStreamsPerClient ?? 8 }, baseUrl));
   app.get('/.well-known/courtcast-archive-key.pem', archiveKeyRoute(o.catalogue));
+  app.use('/transparency', problemRateLimit({ windowMs: 60_000, limit: 600 }), transparencyApi(o.transparency));
   // Archivists are few; the limit bounds what a stolen token can make the archive store (and the
   // audit trail, which records every refused master access) do.
   app.use('/api/archive', problemRateLimit({ windowMs: 60_000, limit: 1200 }), archiveApi({ catalogue: o.catalogue, audit: o.audit, tokens: o.tokens, accounts: o.accounts, declareLost: o.declareLost }));
@@ -147,7 +153,7 @@ export function createHttpApp(o: HttpOptions): Express {
   // The iframe embed is the one page other sites may frame.
   app.get('/embed/:id', (_req, res) => {
     res.removeHeader('X-Frame-Options');
-    res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors *");
+    res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; media-src 'self' blob: data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors *");
     sendInstalled(res, path.join(playerDir, 'embed.html'));
   });
   app.get('/oembed', oembedRoute(o.publicHearings, baseUrl));

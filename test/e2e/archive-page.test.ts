@@ -105,12 +105,18 @@ describe('the archive page in Chromium', () => {
     const captionsNow = () =>
       page.evaluate(() => {
         const video = document.getElementById('replay') as HTMLVideoElement;
-        const tracks = Array.from(video.textTracks).map((x) => ({ mode: x.mode, lang: x.language, cues: x.cues?.length ?? 0, active: Array.from(x.activeCues ?? []).map((c) => (c as VTTCue).text) }));
+        const tracks = Array.from(video.textTracks).map((x) => ({ mode: x.mode, lang: x.language, cues: Array.from(x.cues ?? []).map((c) => `${(c as VTTCue).text}@${c.startTime.toFixed(2)}-${c.endTime.toFixed(2)}`), active: Array.from(x.activeCues ?? []).map((c) => (c as VTTCue).text) }));
         return { t: video.currentTime, tracks };
       });
+    const showing = (x: Awaited<ReturnType<typeof captionsNow>>) => x.tracks.some((k) => k.mode === 'showing' && k.active.includes('Back on the record.'));
     let seen = await captionsNow();
-    for (let i = 0; i < 50 && !seen.tracks.some((x) => x.mode === 'showing' && x.active.includes('Back on the record.')); i++) seen = await elapse(100).then(captionsNow);
-    expect(seen.tracks.some((x) => x.mode === 'showing' && x.active.includes('Back on the record.')), JSON.stringify(seen)).toBe(true);
+    for (let i = 0; i < 50 && !showing(seen); i++) {
+      // A slow machine may play past the line before its caption has loaded: back to it, as an
+      // archivist would choose the line again (the caption stays loaded once it has been).
+      if (i === 25) await page.locator('#transcript li button', { hasText: 'Back on the record.' }).click();
+      seen = await elapse(100).then(captionsNow);
+    }
+    expect(showing(seen), `${JSON.stringify(seen)}, the line at ${expected}`).toBe(true);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-aired')]);
     const saved = path.join(os.tmpdir(), `courtcast-download-${Date.now()}.mp4`);

@@ -28,6 +28,7 @@ describe('captions in <courtcast-player>', () => {
   /** The cues sent: the text, and the counters of the first and last frame each covers. */
   let cues: FrameCue[] = [];
   let drafted = () => 0;
+  let feedReport = () => '';
   let frames: ShownFrame[] = [];
 
   beforeAll(async () => {
@@ -50,6 +51,7 @@ describe('captions in <courtcast-player>', () => {
     sending = feed;
     cues = feed.cues;
     drafted = () => feed.drafted;
+    feedReport = () => `${feed.cues.length} cues taken, ${feed.skipped} sends without new frames, refused: ${feed.refused.slice(0, 5).join(' | ') || 'none'}`;
     page = await browser.newPage({ viewport: { width: 800, height: 600 } });
     await page.goto(site.base);
     await page.waitForFunction(() => document.querySelector('courtcast-player')?.getAttribute('state') === 'live', undefined, { timeout: 30_000, polling: 200 });
@@ -83,11 +85,11 @@ describe('captions in <courtcast-player>', () => {
       expect(Math.abs(shownLast - cue.last), `${cue.text}: last shown with frame ${shownLast}`).toBeLessThanOrEqual(TOLERANCE_FRAMES);
     }
     const judged = aligned.length;
-    expect(judged, `painted ${painted[0]?.counter}…${painted.at(-1)?.counter} (${painted.length}), cues ${cues.map((c) => `${c.first}-${c.last}`).join(' ')}`).toBeGreaterThanOrEqual(3);
+    expect(judged, `painted ${painted[0]?.counter}…${painted.at(-1)?.counter} (${painted.length}), cues ${cues.map((c) => `${c.first}-${c.last}`).join(' ')}; ${feedReport()}`).toBeGreaterThanOrEqual(3);
   });
 
   it('shows a correction sent while its cue was in the delay window, and never the draft it replaced', () => {
-    expect(drafted()).toBeGreaterThanOrEqual(3);
+    expect(drafted(), feedReport()).toBeGreaterThanOrEqual(3);
     const painted = frames.filter((f) => f.counter > 0);
     expect(painted.filter((f) => f.cues?.some((c) => c.startsWith(DRAFT))).map((f) => `${f.counter}: ${f.cues?.join(' | ')}`)).toEqual([]);
     // The corrected cues painted in full showed, each with its frames (judged above with the rest).

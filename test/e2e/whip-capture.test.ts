@@ -44,7 +44,7 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
   let verified: { ok: boolean } | null = null;
   let consolePage: Page;
   /** For each frame the console's WebRTC preview showed, how long after the capture page showed it. */
-  let previewLag: number[] = [];
+  const previewLag: number[] = [];
   let reconnected: { before: string; after: string | null } | null = null;
   const a11y: Record<string, unknown[]> = {};
   let startLabel = '';
@@ -77,10 +77,13 @@ describe('the capture page publishes a courtroom over WHIP from Chromium', () =>
       throw new Error(`the console's preview is ${await consolePage.textContent('#preview-via')} (WHEP: ${await consolePage.getAttribute('#preview-via', 'data-whep-failure')})`, { cause: err });
     });
     await consolePage.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).readyState >= 2, undefined, { timeout: 10_000 });
-    // Three seconds of both pictures: a loaded machine paints fewer frames, and the two must share some.
-    const [local, preview] = await Promise.all([shownFrames(page, '#preview', 3_000), shownFrames(consolePage, '#preview', 3_000)]);
-    const shownLocally = new Map(local.map((f) => [f.counter, f.at]));
-    previewLag = preview.flatMap((f) => (f.counter > 0 && shownLocally.has(f.counter) ? [f.at - shownLocally.get(f.counter)!] : []));
+    // Both pictures, three seconds at a time until they share enough frames to judge: a loaded
+    // machine paints fewer frames (in ci83 and ci84 three seconds gave 7 shared frames).
+    for (let round = 0; round < 4 && previewLag.length <= 15; round++) {
+      const [local, preview] = await Promise.all([shownFrames(page, '#preview', 3_000), shownFrames(consolePage, '#preview', 3_000)]);
+      const shownLocally = new Map(local.map((f) => [f.counter, f.at]));
+      previewLag.push(...preview.flatMap((f) => (f.counter > 0 && shownLocally.has(f.counter) ? [f.at - shownLocally.get(f.counter)!] : [])));
+    }
     await consolePage.close();
     await clear;
     shown.onAir = (await page.textContent('#phase')) ?? '';

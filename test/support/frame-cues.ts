@@ -21,20 +21,26 @@ export const DRAFT = 'draft';
  * With `draftEvery`, every so many cues go first as a draft (`DRAFT …`) and are corrected at once,
  * as a stenographer fixes a word: only the correction may ever show.
  */
-export function sendFrameCues(s: TestServer, hearingId: string, courtroomId: string, encoder: TestEncoder, o: { everyMs?: number; draftEvery?: number } = {}): { cues: FrameCue[]; drafted: number; stop: () => void } {
+export function sendFrameCues(s: TestServer, hearingId: string, courtroomId: string, encoder: TestEncoder, o: { everyMs?: number; draftEvery?: number } = {}): { cues: FrameCue[]; drafted: number; refused: string[]; skipped: number; stop: () => void } {
   const cues: FrameCue[] = [];
-  const out = { cues, drafted: 0, stop: () => clearInterval(timer) };
+  /** Why cues were refused (status and problem), and how often the ingest had no newer frames to caption: a failing test says which. */
+  const refused: string[] = [];
+  const out = { cues, drafted: 0, refused, skipped: 0, stop: () => clearInterval(timer) };
   let sent = 0;
   const counterAt = (ts: number) => encoder.firstFrame + Math.round(ts / FRAME_MS);
   const send = async () => {
     const c = s.cc.ingest.clockOf(courtroomId);
-    if (!c?.latest) return;
+    if (!c?.latest) return void out.skipped++;
     const last = counterAt(c.latest) - 1;
     const first = last - 23;
     const [start, end] = [c.captureOf((first - encoder.firstFrame) * FRAME_MS), c.captureOf((last + 1 - encoder.firstFrame) * FRAME_MS)];
-    if (start === null || end === null) return;
+    if (start === null || end === null) return void out.skipped++;
     const text = `frames ${first} to ${last}`;
-    const cue = (words: string) => s.api('POST', `/api/hearings/${hearingId}/captions`, { id: `f${first}`, lang: 'en', text: words, start: new Date(start).toISOString(), end: new Date(end).toISOString() });
+    const cue = async (words: string) => {
+      const res = await s.api('POST', `/api/hearings/${hearingId}/captions`, { id: `f${first}`, lang: 'en', text: words, start: new Date(start).toISOString(), end: new Date(end).toISOString() });
+      if (res.status !== 200) refused.push(`${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+      return res;
+    };
     const drafted = o.draftEvery !== undefined && sent++ % o.draftEvery === 0 && (await cue(`${DRAFT} ${text}`)).status === 200;
     if (drafted) out.drafted++;
     if ((await cue(text)).status === 200) cues.push({ text, first, last, ...(drafted ? { drafted } : {}) });
