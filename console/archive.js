@@ -230,7 +230,8 @@ async function verify(id) {
     el.replaceChildren();
     const head = document.createElement('span');
     head.className = v.ok ? 'ok' : 'bad';
-    head.textContent = v.ok ? t('archive.verified', { n: v.checkedObjects }) : t('archive.not-verified', { signature: v.signature });
+    // An archive still being made verifies only as far as its interim seal: said so, not as final.
+    head.textContent = v.ok ? t(v.final ? 'archive.verified' : 'archive.verified-in-progress', { n: v.checkedObjects }) : t('archive.not-verified', { signature: v.signature });
     el.append(
       head,
       ...v.findings.map((f) => Object.assign(document.createElement('div'), { textContent: `${f.n === null ? t('archive.the-manifest') : t('archive.entry', { n: f.n })}: ${f.problem}` })),

@@ -142,8 +142,14 @@ export class ArchiveCatalogue {
     return sourceRecordingLogs((await this.manifest(hearingId))?.entries ?? [], events);
   }
 
-  verify(hearingId: string): Promise<Verdict> {
-    return verifyStoredHearing(this.o.store, archivePrefix(hearingId), this.o.key.publicKey);
+  /**
+   * Verifies a hearing's archive. One the state store says is complete must carry a final seal
+   * (an earlier interim seal in its place is a finding); one still recording or finalizing is
+   * checked as in progress, its verdict saying the seal is not final.
+   */
+  async verify(hearingId: string): Promise<Verdict> {
+    const status = (await archiveRecords(this.o.state).get(hearingId))?.status;
+    return verifyStoredHearing(this.o.store, archivePrefix(hearingId), this.o.key.publicKey, { inProgress: status !== undefined && status !== 'complete' });
   }
 
   /** An open (never master) object of a hearing's archive, or a byte range of it. */

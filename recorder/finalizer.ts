@@ -173,7 +173,10 @@ export class Finalizer {
       if (!(await a.sync())) throw new Error('the archive chain is not all in the state store yet');
       // Only the holder of the lease may seal: a node that lost it leaves the seal to the next.
       held.assertHeld();
-      await a.writeManifest(true);
+      const sealed = await a.writeManifest(true);
+      // Into the public log before the archive counts as complete: a pass that cannot log it is
+      // tried again, and a seal made again of the same chain is the statement already logged.
+      await this.o.transparency?.append({ kind: 'seal', hearingId, count: sealed.seal.count, head: sealed.seal.head, keyId: sealed.seal.keyId });
       const files = { ...(a.has('master.mp4') ? { masterMp4: 'master.mp4' } : {}), ...(a.has('aired.mp4') ? { airedMp4: 'aired.mp4' } : {}), airedPlaylist: 'aired/index.m3u8' };
       await archiveRecords(this.o.state).put(hearingId, base('complete', { finalizedAt: new Date(this.now()).toISOString(), files }));
       await unfinishedRecords(this.o.state).delete(hearingId).catch(() => undefined);

@@ -1,6 +1,7 @@
-import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { canonicalHash, GENESIS } from '../server/domain/hash-chain.ts';
+import { keyIdOf } from '../server/domain/key-id.ts';
 
 export const MANIFEST_FORMAT = 'courtcast-archive-manifest/1';
 export { GENESIS };
@@ -86,10 +87,7 @@ export function chain(prev: ManifestEntry | null, body: EntryBody): ManifestEntr
   return { ...linked, hash: entryHash(linked) };
 }
 
-/** The identifier of a public key: SHA-256 of its SPKI DER form. */
-export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
-}
+export { keyIdOf };
 
 /** Seals and signs a chain with the deployment's Ed25519 private key. */
 export function signManifest(hearingId: string, entries: readonly ManifestEntry[], privateKey: KeyObject, final: boolean, sealedAt: Date): Manifest {
@@ -118,6 +116,16 @@ export interface Finding {
 export interface Verdict {
   readonly ok: boolean;
   readonly signature: 'valid' | 'invalid' | 'other-key';
+  /**
+   * Whether the seal is the archive's final one. An interim seal (an archive still being made) is
+   * signed as validly as the final one: checked as final, it is a finding, so an earlier seal put
+   * in place of the final one cannot pass for the whole record.
+   */
+  readonly final: boolean;
+  /** When the seal was made, as it says. */
+  readonly sealedAt: string | null;
+  /** The seal as the manifest carries it (what a transparency log is asked about). */
+  readonly seal: ManifestSeal | null;
   readonly entries: number;
   readonly checkedObjects: number;
   readonly findings: readonly Finding[];
@@ -140,18 +148,27 @@ export function isLost(declared: ReadonlyMap<string, number>, e: ManifestEntry):
 /** Reads an archived object's SHA-256 and size, or null when it is missing. */
 export type ObjectHasher = (key: string) => Promise<{ sha256: string; size: number } | null>;
 
+/** How a manifest is checked: as a finished archive's (the default), or as one still being made. */
+export interface VerifyOptions {
+  /** Accepts an interim seal (an archive still recording or finalizing); the verdict still says it is not final. */
+  readonly inProgress?: boolean;
+}
+
 /**
  * Checks a manifest with only the public key: the signature over the seal, the seal against the
  * chain (length and head), every link and entry hash, and, when `hashObject` is given, every
- * object's size and SHA-256. Every problem is reported, the first one first.
+ * object's size and SHA-256; and that the seal is final, unless asked to check an archive in
+ * progress. Every problem is reported, the first one first.
  */
-export async function verifyManifest(m: Manifest, publicKey: KeyObject, hashObject?: ObjectHasher): Promise<Verdict> {
+export async function verifyManifest(m: Manifest, publicKey: KeyObject, hashObject?: ObjectHasher, o: VerifyOptions = {}): Promise<Verdict> {
   const findings: Finding[] = [];
   let signature: Verdict['signature'] = 'invalid';
   if (m.seal?.keyId !== keyIdOf(publicKey)) signature = 'other-key';
   else if (verify(null, Buffer.from(canonicalize(m.seal) ?? ''), publicKey, Buffer.from(m.signature ?? '', 'base64'))) signature = 'valid';
   if (signature !== 'valid') findings.push({ n: null, key: null, problem: signature === 'other-key' ? 'signed with another key' : 'the signature does not match the seal' });
   if (m.seal?.format !== MANIFEST_FORMAT) findings.push({ n: null, key: null, problem: `unknown format ${String(m.seal?.format)}` });
+  const final = m.seal?.final === true;
+  if (!final && !o.inProgress) findings.push({ n: null, key: null, problem: `the seal is not final: it seals ${String(m.seal?.count)} entries of an archive that was still being made (sealed ${String(m.seal?.sealedAt)}); a finished archive has a final seal (check one still in progress only when asked to)` });
 
   const entries = Array.isArray(m.entries) ? m.entries : [];
   let prev = GENESIS;
@@ -179,5 +196,5 @@ export async function verifyManifest(m: Manifest, publicKey: KeyObject, hashObje
     }
   }
   findings.sort((a, b) => (a.n ?? -1) - (b.n ?? -1));
-  return { ok: findings.length === 0, signature, entries: entries.length, checkedObjects, findings, lost };
+  return { ok: findings.length === 0, signature, final, sealedAt: typeof m.seal?.sealedAt === 'string' ? m.seal.sealedAt : null, seal: m.seal ?? null, entries: entries.length, checkedObjects, findings, lost };
 }

@@ -1,3 +1,4 @@
+import type { TransparencyLog } from '../server/audit/transparency-log.ts';
 import type { ReleaseRecord } from '../server/delay/delay-line.ts';
 import type { PublicTimeline, VariantInfo } from '../server/delay/playlist.ts';
 import type { Logger } from '../server/domain/logger.ts';
@@ -55,4 +56,6 @@ export interface RecorderOptions {
   readonly finalizeLeaseMs?: number;
   /** How long one state-store call of the archive chain may take before it is retried later. */
   readonly storeWaitMs?: number;
+  /** The transparency log every final seal goes into before the archive is complete. */
+  readonly transparency?: Pick<TransparencyLog, 'append'>;
 }

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ObjectReader } from '../server/store/object-store.ts';
-import { verifyManifest, type Manifest, type ObjectHasher, type Verdict } from './manifest.ts';
+import { verifyManifest, type Manifest, type ObjectHasher, type Verdict, type VerifyOptions } from './manifest.ts';
 
 /** Hashes objects of one hearing folder in a store, streaming (MP4s can be large). */
 export function storeHasher(store: Pick<ObjectReader, 'stream'>, folder: string): ObjectHasher {
@@ -45,6 +45,14 @@ export function parseManifest(text: string): Manifest {
   return m as Manifest;
 }
 
+/** Reads the archive's public key from a PEM file or a URL (the server's /.well-known/courtcast-archive-key.pem). */
+export async function readPublicKey(where: string): Promise<KeyObject> {
+  if (!/^https?:\/\//.test(where)) return publicKeyFrom(await readFile(where, 'utf8'));
+  const res = await fetch(where);
+  if (!res.ok) throw new Error(`${where} answered ${res.status}`);
+  return publicKeyFrom(await res.text());
+}
+
 /** Reads a public key in PEM (SPKI). */
 export function publicKeyFrom(pem: string): KeyObject {
   const key = createPublicKey(pem);
@@ -53,16 +61,16 @@ export function publicKeyFrom(pem: string): KeyObject {
 }
 
 /** Verifies the archive of one hearing as it lies in a store. */
-export async function verifyStoredHearing(store: Pick<ObjectReader, 'get' | 'stream'>, folder: string, publicKey: KeyObject): Promise<Verdict> {
+export async function verifyStoredHearing(store: Pick<ObjectReader, 'get' | 'stream'>, folder: string, publicKey: KeyObject, o: VerifyOptions = {}): Promise<Verdict> {
   const text = await store.get(`${folder}/manifest.json`);
-  if (!text) return { ok: false, signature: 'invalid', entries: 0, checkedObjects: 0, findings: [{ n: null, key: 'manifest.json', problem: 'the archive has no manifest' }], lost: [] };
-  return verifyManifest(parseManifest(text.toString()), publicKey, storeHasher(store, folder));
+  if (!text) return { ok: false, signature: 'invalid', final: false, sealedAt: null, seal: null, entries: 0, checkedObjects: 0, findings: [{ n: null, key: 'manifest.json', problem: 'the archive has no manifest' }], lost: [] };
+  return verifyManifest(parseManifest(text.toString()), publicKey, storeHasher(store, folder), o);
 }
 
 /** Verifies a hearing folder on disk, or a manifest file whose objects lie beside it. */
-export async function verifyLocal(target: string, publicKey: KeyObject): Promise<Verdict> {
+export async function verifyLocal(target: string, publicKey: KeyObject, o: VerifyOptions = {}): Promise<Verdict> {
   const isDir = (await stat(target)).isDirectory();
   const manifestFile = isDir ? path.join(target, 'manifest.json') : target;
   const m = parseManifest(await readFile(manifestFile, 'utf8'));
-  return verifyManifest(m, publicKey, directoryHasher(path.dirname(manifestFile)));
+  return verifyManifest(m, publicKey, directoryHasher(path.dirname(manifestFile)), o);
 }

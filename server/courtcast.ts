@@ -42,6 +42,7 @@ import { ArchiveCatalogue } from '../recorder/archive-catalogue.ts';
 import { buffer } from 'node:stream/consumers';
 import { Posters } from './service/publicity/posters.ts';
 import { ReplayWords } from './service/publicity/replay-words.ts';
+import { TransparencyLog } from './audit/transparency-log.ts';
 import { loadBrand } from './http/portal-brand.ts';
 import { chineseFontFile } from './media/fonts.ts';
 import { loadSigningKey, type SigningKey } from '../recorder/signing-key.ts';
@@ -225,7 +226,10 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   // Nodes sharing Redis share one signing key, so the deployment publishes one public key.
   const signingKey = await loadSigningKey(dataDir, config.archive.signingKey, state instanceof RedisStateStore ? state : null);
   const topRung = ladder.find((r) => r.height !== undefined)?.name ?? (ladder[0]?.name as string);
+  // Every final seal and replay decision, in a log anyone can check (RFC 9162), signed with the archive's key.
+  const transparency = new TransparencyLog({ state, privateKey: signingKey.privateKey });
   const recorder = new Recorder({
+    transparency,
     store: archiveStore,
     state,
     dir: path.join(dataDir, 'recorder'),
@@ -256,7 +260,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
   broadcasts.on('opened', (session) => void recorder.follow(session));
   broadcasts.on('encoderKicked', (courtroomId) => whip?.kick(courtroomId));
-  const replays = new Replays({ state, registry, audit, governance, logger });
+  const replays = new Replays({ state, registry, audit, governance, logger, transparency });
   const publicHearings = new PublicHearings(registry, governance);
   const publicationGate = new PublicationGate({ hearing: (id) => registry.hearing(id), isPublishable: (h) => governance.isPublishable(h) });
   const publicStates = new PublicStates((id) => publicHearings.get(id), async (id) => (await replays.get(id))?.decision ?? null, logger, airedRecords(state));
@@ -338,7 +342,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     if (hearing.status === 'ended') throw new CourtcastError('CONFLICT', 'the hearing has ended: nothing to preview');
     return hearing.courtroomId;
   };
-  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, posters, replayWords, brand, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl, whip: whip ? { whip, keyOf: (id) => registry.currentKey(id), iceServers: config.webrtc.iceServers, tokens, accounts, status: (id) => courtroomStatus(id) } : null, whep: whep ? { whep, tokens, accounts, previewable } : null });
+  const app = createHttpApp({ registry, governance, publicHearings, publicationGate, metrics, hotObjects: (key) => publicStore.hot(key), metricsToken: config.metrics.token, trustProxy: config.http.trustProxy, broadcasts, publicStore, accounts, tokens, audit, viewers, health, catalogue, declareLost: (id, reason, by, onDeclared) => recorder.declareLost(id, reason, by, onDeclared), publicStates, replays, stats, posters, replayWords, transparency, brand, logger, maxEventStreams: opts.maxEventStreams ?? 10_000, ...(opts.maxEventStreamsPerClient !== undefined ? { maxEventStreamsPerClient: opts.maxEventStreamsPerClient } : {}), publicBaseUrl: config.http.publicBaseUrl, whip: whip ? { whip, keyOf: (id) => registry.currentKey(id), iceServers: config.webrtc.iceServers, tokens, accounts, status: (id) => courtroomStatus(id) } : null, whep: whep ? { whep, tokens, accounts, previewable } : null });
   // Viewers' polls on connections the front door handed to Node's server are still answered
   // before Express: see answerHot.
   const countViewer = (hearingId: string, client: string) => viewers.saw(hearingId, client);

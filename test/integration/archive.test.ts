@@ -9,6 +9,7 @@ import HLS from 'hls-parser';
 import type { MediaPlaylist } from 'hls-parser/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyManifest, type Manifest } from '../../recorder/manifest.ts';
+import { sealInLog, type InclusionAnswer } from '../../server/domain/tree-head.ts';
 import { archiveRecords, type ArchiveRecord } from '../../recorder/archive-record.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { decodeCounters, fileCounters, PublicFeed } from '../support/public-feed.ts';
@@ -165,6 +166,12 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
     });
     expect(verdict.findings).toEqual([]);
     expect(verdict.ok).toBe(true);
+    // The final seal is in the public transparency log, proven in a head signed with the archive's key.
+    const logged = await fetch(`${s.base}/transparency/proof/seal/${hearingId}`);
+    expect(logged.status).toBe(200);
+    expect(logged.headers.get('access-control-allow-origin')).toBe('*');
+    const { seals } = (await logged.json()) as { seals: InclusionAnswer[] };
+    expect(sealInLog(manifest.seal, seals, s.cc.signingKey.publicKey)).toMatchObject({ found: 'this-seal' });
     const kinds = new Set(manifest.entries.map((e) => e.kind));
     expect([...kinds].sort()).toEqual(['aired', 'master', 'mp4', 'playlist', 'record']);
     const masked = manifest.entries.filter((e) => e.kind === 'aired' && e.masks?.includes(maskId));

@@ -1,50 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HearingArchive } from '../../recorder/hearing-archive.ts';
-import type { Manifest } from '../../recorder/manifest.ts';
+import { signManifest, type Manifest } from '../../recorder/manifest.ts';
 import { loadSigningKey } from '../../recorder/signing-key.ts';
-import { Spool } from '../../recorder/spool.ts';
-import { Uploader } from '../../recorder/uploader.ts';
 import { LocalObjectStore } from '../../server/store/local-object-store.ts';
-import { MemoryStateStore } from '../../server/store/memory-state-store.ts';
-import type { ObjectStore } from '../../server/store/object-store.ts';
+import { archiveInto, verifyCli } from '../support/archive-cli.ts';
 import { S3Peer } from '../support/s3.ts';
-
-const exec = promisify(execFile);
-
-/** Runs the verifier as an archivist would: the CLI, with only the public key. */
-async function verifyCli(target: string, keyFile: string, extra: string[] = [], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout } = await exec('npx', ['tsx', 'scripts/verify-archive.ts', target, '--key', keyFile, ...extra], { cwd: process.cwd(), env: { ...process.env, ...env } });
-    return { code: 0, out: stdout };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: `${e.stdout}${e.stderr}` };
-  }
-}
-
-/** Archives a small hearing (real recorder modules, real files) into `store`. */
-async function archiveInto(store: ObjectStore, dir: string, hearingId: string): Promise<void> {
-  const key = await loadSigningKey(dir);
-  const spool = new Spool(path.join(dir, 'spool'));
-  const uploader = new Uploader({ store, spool, logger: pino({ level: 'silent' }) });
-  const a = await HearingArchive.open({ hearingId, journalFile: path.join(dir, 'journal', `${hearingId}.jsonl`), state: new MemoryStateStore(), logger: pino({ level: 'silent' }), spool, enqueue: (i) => uploader.add(i), key, now: Date.now });
-  for (let i = 0; i < 5; i++) {
-    const src = path.join(dir, `seg${i}.ts`);
-    writeFileSync(src, Buffer.alloc(188 * 50, i + 1));
-    await a.addFile({ kind: 'master', key: `master/m0001/00000${i}.ts`, run: 1, index: i, durationSec: 2, captureStart: 1_000 + i * 2_000, captureEnd: 3_000 + i * 2_000 }, src);
-  }
-  await a.addBytes({ kind: 'record', key: 'record.json' }, Buffer.from('{"hearing":"x"}\n'));
-  await a.writeManifest(true);
-  await uploader.idle(20_000);
-  await uploader.close();
-}
 
 describe('verify-archive: anyone with the public key can check an archive', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-verify-'));
@@ -110,6 +73,33 @@ describe('verify-archive: anyone with the public key can check an archive', () =
     const m = JSON.parse(readFileSync(path.join(folder, 'manifest.json'), 'utf8')) as Manifest;
     expect(m.seal.final).toBe(true);
   }, 30_000);
+
+  it('refuses an earlier interim seal put in place of the final one, unless asked to check an archive in progress, and says the seal is not final', async () => {
+    // As an operator rolling an archive back would: an interim seal of its first entries, signed
+    // with the right key, as the recorder signs them while a hearing is being archived.
+    const file = path.join(folder, 'manifest.json');
+    const original = readFileSync(file, 'utf8');
+    const m = JSON.parse(original) as Manifest;
+    const interim = signManifest(m.seal.hearingId, m.entries.slice(0, 3), (await loadSigningKey(dir)).privateKey, false, new Date(Date.parse(m.seal.sealedAt) - 60_000));
+    writeFileSync(file, JSON.stringify(interim));
+    try {
+      const r = await verifyCli(folder, keyFile);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/seal: NOT FINAL/);
+      expect(r.out).toMatch(/the seal is not final: it seals 3 entries/);
+      expect(r.out).toContain('NOT VERIFIED');
+      const asked = await verifyCli(folder, keyFile, ['--in-progress']);
+      expect(asked.code).toBe(0);
+      expect(asked.out).toContain('VERIFIED AS IN PROGRESS (the seal is not final)');
+      const json = JSON.parse((await verifyCli(folder, keyFile, ['--in-progress', '--json'])).out) as { ok: boolean; final: boolean; entries: number };
+      expect(json).toMatchObject({ ok: true, final: false, entries: 3 });
+      // The final seal says so.
+      writeFileSync(file, original);
+      expect((await verifyCli(folder, keyFile)).out).toMatch(/seal: final, sealed /);
+    } finally {
+      writeFileSync(file, original);
+    }
+  }, 60_000);
 
   it('answers bad usage and a file that is no manifest with a clear message and status 2', async () => {
     expect((await verifyCli(folder, path.join(dir, 'missing.pem'))).code).toBe(2);

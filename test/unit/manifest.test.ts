@@ -37,6 +37,15 @@ describe('archive manifest', () => {
     expect(await verifyManifest(signed, publicKey, hasher)).toMatchObject({ ok: true, signature: 'valid', entries: 4, checkedObjects: 4, findings: [] });
   });
 
+  it('takes an interim seal only as an archive in progress, and always says whether the seal is final', async () => {
+    expect(await verifyManifest(signed, publicKey)).toMatchObject({ ok: true, final: true, sealedAt: new Date(0).toISOString() });
+    const interim = signManifest('h1', entries.slice(0, 2), privateKey, false, new Date(0));
+    const asFinished = await verifyManifest(interim, publicKey);
+    expect(asFinished).toMatchObject({ ok: false, final: false, signature: 'valid' });
+    expect(asFinished.findings).toEqual([expect.objectContaining({ n: null, problem: expect.stringContaining('not final') })]);
+    expect(await verifyManifest(interim, publicKey, undefined, { inProgress: true })).toMatchObject({ ok: true, final: false, findings: [] });
+  });
+
   it('names an altered entry, a missing one, a changed seal and a missing object', async () => {
     const altered = { ...signed, entries: signed.entries.map((e, i) => (i === 1 ? { ...e, captureStart: 5 } : e)) };
     expect((await verifyManifest(altered, publicKey)).findings[0]).toMatchObject({ n: 1, problem: expect.stringContaining('altered') });

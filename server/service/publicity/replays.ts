@@ -1,4 +1,5 @@
 import type { AuditActor, AuditTrail } from '../../audit/trail.ts';
+import type { TransparencyLog } from '../../audit/transparency-log.ts';
 import { auditActorCodec } from '../../audit/chain.ts';
 import { CourtcastError } from '../../domain/errors.ts';
 import { TypedEmitter } from '../../domain/events.ts';
@@ -34,7 +35,7 @@ export class Replays extends TypedEmitter<ReplaysEvents> {
   private readonly records: Records<ReplayRecord>;
 
   constructor(
-    private readonly o: { readonly state: StateStore; readonly registry: Registry; readonly audit: AuditTrail; readonly governance: Governance; readonly logger: Logger; readonly now?: () => number },
+    private readonly o: { readonly state: StateStore; readonly registry: Registry; readonly audit: AuditTrail; readonly governance: Governance; readonly logger: Logger; readonly now?: () => number; readonly transparency?: Pick<TransparencyLog, 'append'> },
   ) {
     super((err, event) => o.logger.error({ err, event }, 'replay listener failed'));
     this.records = new Records(o.state, 'replays', replayCodec);
@@ -57,6 +58,8 @@ export class Replays extends TypedEmitter<ReplaysEvents> {
     }
     const now = (this.o.now ?? Date.now)();
     await this.o.audit.append(hearingId, { actor: by, action: decision === 'published' ? 'replay-published' : 'replay-withheld', reason, effectiveAt: now });
+    // And in the public log, so that what the court published and withdrew can be told by anyone.
+    await this.o.transparency?.append({ kind: 'replay', hearingId, decision, at: new Date(now).toISOString() });
     const record: ReplayRecord = { hearingId, decision, reason, by, at: now };
     await this.records.put(hearingId, record);
     this.emit('changed', hearingId);
