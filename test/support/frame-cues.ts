@@ -33,7 +33,12 @@ export function sendFrameCues(s: TestServer, hearingId: string, courtroomId: str
     if (!c?.latest) return void out.skipped++;
     const last = counterAt(c.latest) - 1;
     const first = last - 23;
-    const [start, end] = [c.captureOf((first - encoder.firstFrame) * FRAME_MS), c.captureOf((last + 1 - encoder.firstFrame) * FRAME_MS)];
+    // A frame's timestamp is whole milliseconds in the stream (33, 67, 100…), a third of a
+    // millisecond either side of k × 33.33: rounded up it names that frame (the clock takes the
+    // frame at or before a time), and the newest can be no later than the newest seen. Unrounded,
+    // a third of the sends fell past the newest frame and were skipped (ci84 took 3 cues in 30 s).
+    const tsOf = (counter: number) => Math.min(Math.ceil((counter - encoder.firstFrame) * FRAME_MS), c.latest as number);
+    const [start, end] = [c.captureOf(tsOf(first)), c.captureOf(tsOf(last + 1))];
     if (start === null || end === null) return void out.skipped++;
     const text = `frames ${first} to ${last}`;
     const cue = async (words: string) => {
