@@ -4,6 +4,7 @@
 // plays with hls.js (loaded from the same server) or the browser's own HLS (Safari, iOS).
 
 import { bestLocale } from './locale-match.js';
+import { checkSeal, entryOf, importArchiveKey, segmentMatches } from './seal-check.js';
 
 const SCRIPT_BASE = new URL('.', import.meta.url);
 const SERVER = new URL('..', SCRIPT_BASE).href.replace(/\/$/, '');
@@ -67,7 +68,8 @@ video { width: 100%; height: 100%; display: block; object-fit: contain; }
 /* The title line takes what room is left and is cut short rather than push the controls out. */
 .grow { flex: 1 1 0; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
 .controls { display: flex; gap: .5rem; align-items: center; margin-left: auto; }
-.cc-pick[hidden] { display: none; }
+.cc-pick[hidden], .seal[hidden] { display: none; }
+.seal { color: #9be7a7; }
 .hide { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 button, select { font: inherit; color: inherit; background: #223142; border: 1px solid #3a4d61; border-radius: 4px; padding: .3rem .6rem; min-height: 44px; min-width: 44px; cursor: pointer; }
 button:focus-visible, select:focus-visible { outline: 3px solid #ffd54f; outline-offset: 2px; }
@@ -102,6 +104,7 @@ class CourtcastPlayer extends HTMLElement {
         <span class="state" aria-live="polite"></span>
         <span class="meta delay"></span>
         <span class="meta grow info"></span>
+        <span class="meta seal" role="status" hidden></span>
         <span class="controls">
           <button class="play" type="button"></button>
           <button class="mute" type="button"></button>
@@ -302,7 +305,8 @@ class CourtcastPlayer extends HTMLElement {
     this.$('.delay').textContent = st === 'live' || st === 'paused' ? this.t('delayed', { seconds: this.status.delaySeconds }) : '';
     this.$('.ql').textContent = this.t('quality');
     if (st === 'replay') {
-      this.$('.card').hidden = true;
+      // A replay that does not match the court's seal stays stopped, and says so.
+      if (!this.sealBroken) this.$('.card').hidden = true;
     } else if (st === 'scheduled') {
       const ms = Date.parse(this.status.scheduledStart) - Date.now();
       const when = new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: this.hearingInfo?.courtTimezone ?? 'UTC' }).format(new Date(this.status.scheduledStart));
@@ -353,10 +357,70 @@ class CourtcastPlayer extends HTMLElement {
     const fresh = await fetch(`${SERVER}/public/hearings/${id}`).then((r) => (r.ok ? r.json() : null)).catch(() => null);
     if (!fresh?.replayUrl) return;
     const t = Number(this.getAttribute('t') ?? new URLSearchParams(location.search).get('t') ?? 0);
-    await this.startPlayback(fresh.replayUrl, Number.isFinite(t) && t > 0 ? t : -1);
+    // The seal is fetched and checked while hls.js starts: a segment waits for it only if it comes first.
+    this.sealBroken = false;
+    this.checked = 0;
+    this.renderSeal(null);
+    this.seal = this.loadSeal(id);
+    await this.startPlayback(fresh.replayUrl, Number.isFinite(t) && t > 0 ? t : -1, -1, this.seal);
   }
 
-  async startPlayback(source, startAt = -1, startLevel = -1) {
+  /**
+   * The court's seal of this replay, checked here with WebCrypto: 'sealed' (signature, chain and a
+   * final seal hold), 'broken' (they do not), or 'unchecked' (no WebCrypto Ed25519 here, or the
+   * seal could not be fetched: the replay plays, marked as not checked).
+   */
+  async loadSeal(id) {
+    if (!globalThis.crypto?.subtle) return { state: 'unchecked' };
+    const get = (path, as) => fetch(`${SERVER}${path}`).then((r) => (r.ok ? r[as]() : null)).catch(() => null);
+    const [pem, manifest] = await Promise.all([get('/.well-known/courtcast-archive-key.pem', 'text'), get(`/public/hearings/${id}/seal`, 'json')]);
+    const key = pem && manifest ? await importArchiveKey(pem) : null;
+    if (!key) return this.renderSeal({ state: 'unchecked' });
+    const v = await checkSeal(manifest, key);
+    const seal = v.ok ? { state: 'sealed', manifest, seal: v.seal } : { state: 'broken', why: v.why };
+    if (!v.ok) this.refuseReplay();
+    return this.renderSeal(seal);
+  }
+
+  /** Whether a replay segment may play: the one the seal lists for it, byte for byte (hls.js waits for this). */
+  async segmentSealed(sealing, url, bytes) {
+    const seal = await sealing;
+    if (seal.state === 'unchecked') return true;
+    const rel = decodeURIComponent(new URL(url).pathname.split('/replay/')[1] ?? '');
+    const ok = seal.state === 'sealed' && (await segmentMatches(entryOf(seal.manifest, rel), bytes));
+    if (!ok) this.refuseReplay();
+    else this.checked++;
+    this.renderSeal(seal);
+    return ok;
+  }
+
+  /** Stops a replay that does not match the court's record, and says so plainly. */
+  refuseReplay() {
+    if (this.sealBroken) return;
+    this.sealBroken = true;
+    this.hls?.stopLoad();
+    this.$('video').pause();
+    this.showCard(this.t('seal.mismatch'), this.t('seal.mismatch-detail'));
+  }
+
+  /** The seal mark: verified (with its details on hover and for screen readers), not checked, or nothing yet. */
+  renderSeal(seal) {
+    const mark = this.$('.seal');
+    if (!seal || this.sealBroken) mark.hidden = true;
+    else if (seal.state === 'sealed') {
+      mark.hidden = this.checked === 0;
+      mark.textContent = `✓ ${this.t('seal.verified')}`;
+      mark.title = this.t('seal.details', { n: this.checked, at: seal.seal.sealedAt, key: seal.seal.keyId.slice(0, 16) });
+      mark.setAttribute('aria-label', `${mark.textContent}. ${mark.title}`);
+    } else if (seal.state === 'unchecked') {
+      mark.hidden = false;
+      mark.textContent = this.t('seal.unchecked');
+      mark.title = mark.textContent;
+    }
+    return seal;
+  }
+
+  async startPlayback(source, startAt = -1, startLevel = -1, sealing = null) {
     // The server's links may be relative to it (no public base URL configured): never to the host page.
     const url = new URL(source ?? this.hearingInfo?.playlistUrl ?? `/hls/hearings/${this.getAttribute('hearing')}/master.m3u8`, `${SERVER}/`).href;
     const video = this.$('video');
@@ -371,7 +435,7 @@ class CourtcastPlayer extends HTMLElement {
         // The viewer's captions choice is hls.js's own preference from the start: set later, on
         // its tracks event, hls.js would still pick its default (none) after it.
         const captions = storedCaptions();
-        this.hls = new HlsLib({ liveSyncDurationCount: 3, startPosition: startAt, startLevel, subtitleDisplay: captions !== 'off', ...(captions !== 'off' ? { subtitlePreference: { lang: captions } } : {}) });
+        this.hls = new HlsLib({ liveSyncDurationCount: 3, startPosition: startAt, startLevel, subtitleDisplay: captions !== 'off', ...(captions !== 'off' ? { subtitlePreference: { lang: captions } } : {}), ...(sealing ? { fLoader: this.sealedLoader(HlsLib, sealing) } : {}) });
         // hls.js leaves out an audio-only variant when the master has video ones (FIELD-NOTES):
         // the player finds it in what hls.js loaded and offers it itself.
         this.hls.on(HlsLib.Events.MANIFEST_LOADED, (_e, d) => {
@@ -385,7 +449,7 @@ class CourtcastPlayer extends HTMLElement {
           if (startLevel >= 0) this.hls.currentLevel = startLevel;
           this.renderQualities();
         });
-        this.hls.on(HlsLib.Events.ERROR, (_e, d) => d.fatal && this.showCard(this.t('playback.error', { detail: d.details }), ''));
+        this.hls.on(HlsLib.Events.ERROR, (_e, d) => d.fatal && !this.sealBroken && this.showCard(this.t('playback.error', { detail: d.details }), ''));
         this.hls.on(HlsLib.Events.SUBTITLE_TRACKS_UPDATED, () => this.renderCaptions());
         this.hls.on(HlsLib.Events.SUBTITLE_TRACK_SWITCH, () => this.renderCaptions());
         this.hls.loadSource(url);
@@ -400,6 +464,24 @@ class CourtcastPlayer extends HTMLElement {
     } catch {
       this.$('.state').title = this.t('press.play');
     }
+  }
+
+  /**
+   * hls.js's fragment loader, but a segment reaches hls.js only once it matches the court's seal:
+   * a segment changed on the way is never played, not even for a moment.
+   */
+  sealedLoader(HlsLib, sealing) {
+    const check = (url, bytes) => this.segmentSealed(sealing, url, bytes);
+    return class SealedLoader extends HlsLib.DefaultConfig.loader {
+      load(context, config, callbacks) {
+        super.load(context, config, {
+          ...callbacks,
+          onSuccess: (response, stats, ctx, details) => {
+            void check(ctx.url, response.data).then((ok) => ok && callbacks.onSuccess(response, stats, ctx, details));
+          },
+        });
+      }
+    };
   }
 
   renderQualities() {
@@ -460,7 +542,8 @@ class CourtcastPlayer extends HTMLElement {
     this.audioOnly = audioOnly;
     this.switching = true;
     try {
-      await this.startPlayback(url, -1, level);
+      // A replay stays checked against its seal on every rung.
+      await this.startPlayback(url, -1, level, this.status?.state === 'replay' ? this.seal : null);
     } finally {
       this.switching = false;
     }

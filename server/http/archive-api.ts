@@ -66,6 +66,8 @@ export interface ArchiveApiDeps {
 export function archiveKeyRoute(catalogue: ArchiveCatalogue): RequestHandler {
   return (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=3600');
+    // Players on other sites check replays with it.
+    res.setHeader('Access-Control-Allow-Origin', '*');
     res.type('application/x-pem-file').send(catalogue.publicKeyPem);
   };
 }

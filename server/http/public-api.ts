@@ -71,6 +71,20 @@ export function publicApi(d: PublicApiDeps, baseUrl: (req: Request) => string): 
     res.type(replayType(rest)).setHeader('Content-Length', String(found.info.size));
     await pipeline(found.body, res);
   }));
+  // A published replay's signed manifest: what a viewer's player checks every segment against. Only
+  // a published replay's (its entries name the sealed master's segments by hash, never by content).
+  api.get('/hearings/:id/seal', route(async (req, res) => {
+    const id = parse(idParam, req.params.id, res);
+    if (!id) return;
+    const h = await d.hearings.get(id);
+    const decision = (await replays.get(id))?.decision;
+    const found = h && decision === 'published' ? await catalogue.open(id, 'manifest.json') : null;
+    if (!found) return sendProblem(res, 'NOT_FOUND', 'no sealed replay here');
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cache-Control', 'public, max-age=60');
+    res.type('application/json').setHeader('Content-Length', String(found.info.size));
+    await pipeline(found.body, res);
+  }));
   // A hearing's poster: what airs, the replay's start, or a card. Not public, no poster (404).
   api.get('/hearings/:id/poster.jpg', route(async (req, res) => {
     const id = parse(idParam, req.params.id, res);
