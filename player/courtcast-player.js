@@ -367,8 +367,9 @@ class CourtcastPlayer extends HTMLElement {
 
   /**
    * The court's seal of this replay, checked here with WebCrypto: 'sealed' (signature, chain and a
-   * final seal hold), 'broken' (they do not), or 'unchecked' (no WebCrypto Ed25519 here, or the
-   * seal could not be fetched: the replay plays, marked as not checked).
+   * final seal hold), 'interim' (they hold, but the seal is not the final one yet), 'broken' (they
+   * do not), or 'unchecked' (no WebCrypto Ed25519 here, or the seal could not be fetched: the
+   * replay plays, marked as not checked).
    */
   async loadSeal(id) {
     if (!globalThis.crypto?.subtle) return { state: 'unchecked' };
@@ -377,8 +378,11 @@ class CourtcastPlayer extends HTMLElement {
     const key = pem && manifest ? await importArchiveKey(pem) : null;
     if (!key) return this.renderSeal({ state: 'unchecked' });
     const v = await checkSeal(manifest, key);
-    const seal = v.ok ? { state: 'sealed', manifest, seal: v.seal } : { state: 'broken', why: v.why };
-    if (!v.ok) this.refuseReplay();
+    // An archive whose final seal is not written yet (its replay published in the seconds before)
+    // is held to its interim seal where that lists a segment, and is not marked sealed: a false
+    // alarm would tell viewers the court's own recording is not the court's.
+    const seal = v.ok ? { state: 'sealed', manifest, seal: v.seal } : v.why === 'not-final' ? { state: 'interim', manifest } : { state: 'broken', why: v.why };
+    if (seal.state === 'broken') this.refuseReplay();
     return this.renderSeal(seal);
   }
 
@@ -387,7 +391,9 @@ class CourtcastPlayer extends HTMLElement {
     const seal = await sealing;
     if (seal.state === 'unchecked') return true;
     const rel = decodeURIComponent(new URL(url).pathname.split('/replay/')[1] ?? '');
-    const ok = seal.state === 'sealed' && (await segmentMatches(entryOf(seal.manifest, rel), bytes));
+    const entry = seal.state === 'broken' ? null : entryOf(seal.manifest, rel);
+    if (seal.state === 'interim' && entry === null) return true;
+    const ok = await segmentMatches(entry, bytes);
     if (!ok) this.refuseReplay();
     else this.checked++;
     this.renderSeal(seal);
@@ -412,7 +418,7 @@ class CourtcastPlayer extends HTMLElement {
       mark.textContent = `✓ ${this.t('seal.verified')}`;
       mark.title = this.t('seal.details', { n: this.checked, at: seal.seal.sealedAt, key: seal.seal.keyId.slice(0, 16) });
       mark.setAttribute('aria-label', `${mark.textContent}. ${mark.title}`);
-    } else if (seal.state === 'unchecked') {
+    } else if (seal.state === 'unchecked' || seal.state === 'interim') {
       mark.hidden = false;
       mark.textContent = this.t('seal.unchecked');
       mark.title = mark.textContent;

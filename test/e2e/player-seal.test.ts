@@ -5,6 +5,7 @@ import type { MediaPlaylist } from 'hls-parser/types.js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveRecords } from '../../recorder/archive-record.ts';
+import { signManifest, type Manifest } from '../../recorder/manifest.ts';
 import { launchChromium } from '../support/browser.ts';
 import { TestEncoder } from '../support/encoder.ts';
 import { startOtherSite, type OtherSite } from '../support/site.ts';
@@ -16,12 +17,14 @@ import { elapse, waitFor } from '../support/wait.ts';
  * told to, flips one byte of the Nth replay segment it serves. The player is loaded through it, so
  * everything it fetches comes that way.
  */
-async function startCdn(origin: string): Promise<{ base: string; tamperNth: number | null; tampered: string | null; close(): Promise<void> }> {
+async function startCdn(origin: string): Promise<{ base: string; tamperNth: number | null; tampered: string | null; seal: string | null; close(): Promise<void> }> {
   let replaySegments = 0;
   const cdn = {
     base: '',
     tamperNth: null as number | null,
     tampered: null as string | null,
+    /** Served in place of the replay's manifest, when set. */
+    seal: null as string | null,
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
@@ -31,6 +34,7 @@ async function startCdn(origin: string): Promise<{ base: string; tamperNth: numb
     void (async () => {
       const upstream = await fetch(`${origin}${req.url ?? '/'}`, { headers: { 'accept-language': req.headers['accept-language'] ?? 'en' } });
       let body = Buffer.from(await upstream.arrayBuffer());
+      if (/\/seal$/.test(req.url ?? '') && cdn.seal !== null) body = Buffer.from(cdn.seal);
       if (/\/replay\/[^/]+\/\d+\.ts$/.test(req.url ?? '') && upstream.ok && ++replaySegments === cdn.tamperNth) {
         body = Buffer.from(body);
         body[1000] = (body[1000] as number) ^ 0x01;
@@ -109,6 +113,25 @@ describe('<courtcast-player> checks a replay against the court’s seal', () => 
     expect(got.card).toBe('');
     expect(errors).toEqual([]);
     await page.close();
+  }, 60_000);
+
+  it('holds a replay whose seal is not final yet to what that seal lists, and does not call it sealed', async () => {
+    const manifest = JSON.parse((await s.cc.archiveStore.get(`hearings/${hearingId}/manifest.json`))!.toString()) as Manifest;
+    const fresh = await startCdn(s.base);
+    // An interim seal of the first half of the chain, as the recorder signs them while archiving.
+    fresh.seal = JSON.stringify(signManifest(hearingId, manifest.entries.slice(0, Math.floor(manifest.entries.length / 2)), s.cc.signingKey.privateKey, false, new Date()));
+    const page = await browser.newPage();
+    const other = await startOtherSite(() => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Court news</title></head><body><courtcast-player hearing="${hearingId}" style="max-width:640px"></courtcast-player><script type="module" src="${fresh.base}/player/courtcast-player.js"></script></body></html>`);
+    try {
+      await page.goto(other.base);
+      await page.waitForFunction(() => ((document.querySelector('courtcast-player')?.shadowRoot?.querySelector('video') as HTMLVideoElement | null)?.currentTime ?? 0) > 3, undefined, { timeout: 30_000, polling: 200 });
+      const got = await seal(page);
+      expect(got).toMatchObject({ shown: true, text: 'Not checked against the seal', card: '' });
+    } finally {
+      await page.close();
+      await other.close();
+      await fresh.close();
+    }
   }, 60_000);
 
   it('stops, before it plays it, a replay segment a CDN changed by one byte, and says the recording does not match the court’s record', async () => {

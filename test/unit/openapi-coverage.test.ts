@@ -5,6 +5,7 @@ import { publicApi } from '../../server/http/public-api.ts';
 import { archiveApi } from '../../server/http/archive-api.ts';
 import { openApiDocument } from '../../server/http/openapi.ts';
 import { originRouter } from '../../server/http/origin.ts';
+import { transparencyApi } from '../../server/http/transparency-api.ts';
 
 /** The API routers as server/http/app.ts mounts them (deps are not touched while routes are declared). */
 const none = {} as never;
@@ -13,6 +14,7 @@ const MOUNTED: readonly [string, Router][] = [
   ['/hls', originRouter(none, none)],
   ['/api/archive', archiveApi(none)],
   ['/api', staffApi(none)],
+  ['/transparency', transparencyApi(none)],
 ];
 
 /** "METHOD /path/{param}" for every route a router declares itself (not its nested routers). */
