@@ -52,6 +52,18 @@ describe('switching the composed program from the console', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    // Every peer connection the page makes, so that a tile that paints no frames can say why.
+    await page.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      const all: RTCPeerConnection[] = [];
+      (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = all;
+      window.RTCPeerConnection = class extends Native {
+        constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+          super(...args);
+          all.push(this);
+        }
+      };
+    });
     await page.goto(`${s.base}/console/`);
     await signIn(page, 'clerk', 'clerk-long-password');
     await page.click(`button[data-hearing="${hearingId}"]`);
@@ -97,9 +109,32 @@ describe('switching the composed program from the console', () => {
       // Chromium paints (and calls back for) only what is on the screen. A loaded machine paints
       // few frames of a small picture (two in two seconds, beside another browser test): read
       // until a few are in, which is enough to say whose picture it is.
-      const framesOf = (select: string) => {
+      const framesOf = async (select: string) => {
         const got: ShownFrame[] = [];
-        return waitFor(async () => (got.push(...(await shownFrames(page, select, 1_000))), got.length > 3 && got), `frames painted in ${select}`, 20_000, 0);
+        try {
+          return await waitFor(async () => (got.push(...(await shownFrames(page, select, 1_000))), got.length > 3 && got), `frames painted in ${select}`, 30_000, 0);
+        } catch (err) {
+          // ci88: the bench tile painted at most three frames in 20 s once; say what the tile was doing.
+          const state = await page.evaluate((sel) => {
+            const v = document.querySelector(sel) as HTMLVideoElement;
+            const tile = v.closest('.camera-tile') as HTMLElement | null;
+            const r = v.getBoundingClientRect();
+            return { readyState: v.readyState, currentTime: v.currentTime, paused: v.paused, size: `${v.videoWidth}x${v.videoHeight}`, rect: [r.top, r.bottom, r.width, window.innerHeight], visibility: document.visibilityState, note: tile?.querySelector('.camera-note')?.textContent, failure: tile?.dataset.failure };
+          }, select);
+          const stats = await page.evaluate(async () => {
+            const out: unknown[] = [];
+            for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+              if (pc.connectionState === 'closed') continue;
+              const report = await pc.getStats();
+              report.forEach((r: Record<string, unknown>) => {
+                if (r.type === 'inbound-rtp' && r.kind === 'video') out.push({ state: pc.connectionState, ...Object.fromEntries(['packetsReceived', 'packetsLost', 'framesReceived', 'framesDecoded', 'framesDropped', 'keyFramesDecoded', 'pliCount', 'nackCount', 'freezeCount', 'totalFreezesDuration', 'jitterBufferDelay'].map((k) => [k, r[k]])) });
+              });
+            }
+            return out;
+          });
+          console.error(`console-program: ${select} painted ${got.length} frames; inbound video ${JSON.stringify(stats)}`);
+          throw new Error(`${String(err)}; ${got.length} frames; ${JSON.stringify(state)}`, { cause: err });
+        }
       };
       await page.locator('#program-cameras').scrollIntoViewIfNeeded();
       const [main, bench] = [await framesOf(`${tile('main')} video`), await framesOf(`${tile('bench')} video`)];

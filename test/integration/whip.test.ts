@@ -42,25 +42,27 @@ async function floodUdp(port: number, ms: number): Promise<number> {
 
 /**
  * How many of `sent` must be skipped to find `kept` in it in order, from where its first six
- * match; Infinity when they are not there at all. Few skips: `kept` is what was sent, a packet
- * lost on the way aside (a re-encoding's sizes would need many).
+ * match, and in how many places; Infinity when they are not there at all. Few places: `kept` is
+ * what was sent, packets lost on the way aside (a re-encoding's sizes would skip all along).
  */
-function skippedInOrder(kept: readonly number[], sent: readonly number[]): number {
+function lossInOrder(kept: readonly number[], sent: readonly number[]): { skipped: number; gaps: number } {
   const head = kept.slice(0, 6).join(',');
   let start = -1;
   for (let i = 0; i + 6 <= sent.length && start < 0; i++) if (sent.slice(i, i + 6).join(',') === head) start = i;
-  if (start < 0) return Number.POSITIVE_INFINITY;
+  const none = { skipped: Number.POSITIVE_INFINITY, gaps: Number.POSITIVE_INFINITY };
+  if (start < 0) return none;
   let skipped = 0;
+  let gaps = 0;
   let at = start;
   for (const size of kept) {
-    while (at < sent.length && sent[at] !== size) {
-      at++;
-      skipped++;
-    }
-    if (at >= sent.length) return Number.POSITIVE_INFINITY;
+    const from = at;
+    while (at < sent.length && sent[at] !== size) at++;
+    if (at >= sent.length) return none;
+    if (at > from) gaps++;
+    skipped += at - from;
     at++;
   }
-  return skipped;
+  return { skipped, gaps };
 }
 
 /** The codec of each stream of a media file, in order (ffprobe). */
@@ -408,8 +410,14 @@ describe('WHIP ingest: a WebRTC publisher airs like an RTMP encoder', () => {
       // Sound is not sent again when lost (no NACK for Opus): the flood's seconds, and the loop
       // catching up after them, lose some on the way, as a real network would; otherwise a few
       // packets at most (two sessions in one process on a loaded machine lost 3 in 97 once).
+      // Counted as places where packets went missing, not packets: a stalled receiver loses a
+      // second of packets in one place (ci88: 55 in one run of 95 kept), which says nothing about
+      // whether what was kept is what was sent, while sizes matched by chance would skip all along.
       const flooded = e.captureStart! < flood.to + 2_000 && e.captureEnd! > flood.from;
-      expect(skippedInOrder(sizes, sent), `${e.key}: ${sizes.join(',')}`).toBeLessThanOrEqual(flooded ? sizes.length / 2 : Math.ceil(sizes.length / 20));
+      const loss = lossInOrder(sizes, sent);
+      const why = `${e.key}: ${JSON.stringify(loss)} ${sizes.join(',')}`;
+      expect(loss.gaps, why).toBeLessThanOrEqual(flooded ? sizes.length / 2 : Math.ceil(sizes.length / 20));
+      expect(loss.skipped, why).toBeLessThanOrEqual(sizes.length);
     });
   });
 
