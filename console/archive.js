@@ -234,6 +234,7 @@ async function verify(id) {
     head.textContent = v.ok ? t(v.final ? 'archive.verified' : 'archive.verified-in-progress', { n: v.checkedObjects }) : t('archive.not-verified', { signature: v.signature });
     el.append(
       head,
+      ...(v.log?.found === 'this-seal' ? [Object.assign(document.createElement('div'), { textContent: t('archive.in-log', { entry: v.log.index, size: v.log.treeSize }) })] : []),
       ...v.findings.map((f) => Object.assign(document.createElement('div'), { textContent: `${f.n === null ? t('archive.the-manifest') : t('archive.entry', { n: f.n })}: ${f.problem}` })),
       ...(v.lost ?? []).map((l) => Object.assign(document.createElement('div'), { textContent: t('archive.entry-lost', { n: l.n, key: l.key, in: l.declaredIn }) })),
     );

@@ -4,7 +4,7 @@
 // plays with hls.js (loaded from the same server) or the browser's own HLS (Safari, iOS).
 
 import { bestLocale } from './locale-match.js';
-import { checkSeal, entryOf, importArchiveKey, segmentMatches } from './seal-check.js';
+import { checkSeal, entryOf, importArchiveKey, sealInLog, segmentMatches } from './seal-check.js';
 
 const SCRIPT_BASE = new URL('.', import.meta.url);
 const SERVER = new URL('..', SCRIPT_BASE).href.replace(/\/$/, '');
@@ -70,6 +70,7 @@ video { width: 100%; height: 100%; display: block; object-fit: contain; }
 .controls { display: flex; gap: .5rem; align-items: center; margin-left: auto; }
 .cc-pick[hidden], .seal[hidden] { display: none; }
 .seal { color: #9be7a7; }
+.seal.warn { color: #ffd479; }
 .hide { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 button, select { font: inherit; color: inherit; background: #223142; border: 1px solid #3a4d61; border-radius: 4px; padding: .3rem .6rem; min-height: 44px; min-width: 44px; cursor: pointer; }
 button:focus-visible, select:focus-visible { outline: 3px solid #ffd54f; outline-offset: 2px; }
@@ -368,22 +369,29 @@ class CourtcastPlayer extends HTMLElement {
   /**
    * The court's seal of this replay, checked here with WebCrypto: 'sealed' (signature, chain and a
    * final seal hold), 'interim' (they hold, but the seal is not the final one yet), 'broken' (they
-   * do not), or 'unchecked' (no WebCrypto Ed25519 here, or the seal could not be fetched: the
-   * replay plays, marked as not checked).
+   * do not, or the court's transparency log holds another seal of this hearing), or 'unchecked'
+   * (no WebCrypto Ed25519 here, or the seal could not be fetched: the replay plays, marked as not
+   * checked). A sealed replay also says where its seal stands in the log: `log` is 'logged' (with
+   * its entry), 'absent' (the log holds no seal of this hearing: not called sealed) or 'unreached'.
+   * The key, the seal and the log's proof are fetched at once: one round trip beside hls.js's first.
    */
   async loadSeal(id) {
     if (!globalThis.crypto?.subtle) return { state: 'unchecked' };
-    const get = (path, as) => fetch(`${SERVER}${path}`).then((r) => (r.ok ? r[as]() : null)).catch(() => null);
-    const [pem, manifest] = await Promise.all([get('/.well-known/courtcast-archive-key.pem', 'text'), get(`/public/hearings/${id}/seal`, 'json')]);
-    const key = pem && manifest ? await importArchiveKey(pem) : null;
+    const get = (path, as) => fetch(`${SERVER}${path}`).then((r) => (r.ok ? r[as]() : r.status === 404 ? { absent: true } : null)).catch(() => null);
+    const [pem, manifest, proof] = await Promise.all([get('/.well-known/courtcast-archive-key.pem', 'text'), get(`/public/hearings/${id}/seal`, 'json'), get(`/transparency/proof/seal/${id}`, 'json')]);
+    const key = typeof pem === 'string' && manifest && !manifest.absent ? await importArchiveKey(pem) : null;
     if (!key) return this.renderSeal({ state: 'unchecked' });
     const v = await checkSeal(manifest, key);
     // An archive whose final seal is not written yet (its replay published in the seconds before)
     // is held to its interim seal where that lists a segment, and is not marked sealed: a false
     // alarm would tell viewers the court's own recording is not the court's.
-    const seal = v.ok ? { state: 'sealed', manifest, seal: v.seal } : v.why === 'not-final' ? { state: 'interim', manifest } : { state: 'broken', why: v.why };
-    if (seal.state === 'broken') this.refuseReplay();
-    return this.renderSeal(seal);
+    if (!v.ok && v.why === 'not-final') return this.renderSeal({ state: 'interim', manifest });
+    if (!v.ok) return this.brokenSeal(v.why, 'seal.mismatch-detail');
+    const inLog = proof === null ? { found: 'unreached' } : proof.absent ? { found: 'none' } : await sealInLog(v.seal, proof.seals, key);
+    // Signed with the court's key but not the seal the court logged: rolled back or rewritten.
+    if (inLog.found === 'another-seal') return this.brokenSeal('another-seal', 'seal.replaced-detail');
+    const log = inLog.found === 'this-seal' ? 'logged' : inLog.found === 'none' ? 'absent' : 'unreached';
+    return this.renderSeal({ state: 'sealed', manifest, seal: v.seal, log, entry: inLog.index, treeSize: inLog.treeSize });
   }
 
   /** Whether a replay segment may play: the one the seal lists for it, byte for byte (hls.js waits for this). */
@@ -400,28 +408,36 @@ class CourtcastPlayer extends HTMLElement {
     return ok;
   }
 
+  brokenSeal(why, detail) {
+    this.refuseReplay(detail);
+    return this.renderSeal({ state: 'broken', why });
+  }
+
   /** Stops a replay that does not match the court's record, and says so plainly. */
-  refuseReplay() {
+  refuseReplay(detail = 'seal.mismatch-detail') {
     if (this.sealBroken) return;
     this.sealBroken = true;
     this.hls?.stopLoad();
     this.$('video').pause();
-    this.showCard(this.t('seal.mismatch'), this.t('seal.mismatch-detail'));
+    this.showCard(this.t('seal.mismatch'), this.t(detail));
   }
 
-  /** The seal mark: verified (with its details on hover and for screen readers), not checked, or nothing yet. */
+  /** The seal mark: verified (with its details on hover and for screen readers), a warning, not checked, or nothing yet. */
   renderSeal(seal) {
     const mark = this.$('.seal');
+    mark.classList.toggle('warn', seal?.log === 'absent');
     if (!seal || this.sealBroken) mark.hidden = true;
     else if (seal.state === 'sealed') {
       mark.hidden = this.checked === 0;
-      mark.textContent = `✓ ${this.t('seal.verified')}`;
-      mark.title = this.t('seal.details', { n: this.checked, at: seal.seal.sealedAt, key: seal.seal.keyId.slice(0, 16) });
+      mark.textContent = seal.log === 'absent' ? `⚠ ${this.t('seal.unlogged')}` : `✓ ${this.t('seal.verified')}`;
+      const inLog = seal.log === 'logged' ? this.t('seal.logged', { entry: seal.entry, size: seal.treeSize }) : this.t(seal.log === 'absent' ? 'seal.unlogged-detail' : 'seal.log-unreached');
+      mark.title = `${this.t('seal.details', { n: this.checked, at: seal.seal.sealedAt, key: seal.seal.keyId.slice(0, 16) })} ${inLog}`;
       mark.setAttribute('aria-label', `${mark.textContent}. ${mark.title}`);
     } else if (seal.state === 'unchecked' || seal.state === 'interim') {
       mark.hidden = false;
       mark.textContent = this.t('seal.unchecked');
       mark.title = mark.textContent;
+      mark.setAttribute('aria-label', mark.title);
     }
     return seal;
   }

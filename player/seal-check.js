@@ -75,3 +75,83 @@ export function entryOf(manifest, rel) {
 export async function segmentMatches(entry, bytes) {
   return entry !== null && bytes.byteLength === entry.size && (await sha256Hex(bytes)) === entry.sha256;
 }
+
+// The court's transparency log (RFC 9162): the seal a replay is checked against must be one the
+// court logged, or a key holder could re-sign a rewritten archive and serve it. The algorithms are
+// the RFC's, on WebCrypto's SHA-256; tree heads are signed with the archive's key.
+
+const TREE_HEAD_FORMAT = 'courtcast-tree-head/1';
+const HASH = /^[0-9a-f]{64}$/;
+const fromHex = (h) => Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
+
+async function sha256(...parts) {
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', all));
+}
+const nodeHash = (left, right) => sha256(Uint8Array.of(1), left, right);
+const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The leaf hash of a log statement: SHA-256(0x00 || its canonical JSON). */
+export const statementLeaf = (statement) => sha256(Uint8Array.of(0), utf8(canonical(statement)));
+
+/** A seal as the log keeps it (the time it was signed aside). */
+export const sealStatement = (seal) => ({ kind: 'seal', hearingId: seal.hearingId, count: seal.count, head: seal.head, keyId: seal.keyId });
+
+/** Whether `proof` (bytes) shows `leaf` at `index` in a tree of `size` leaves rooted at `root` (RFC 9162, 2.1.3.2). */
+export async function verifyInclusion(index, size, leaf, proof, root) {
+  if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size) return false;
+  let fn = index;
+  let sn = size - 1;
+  let r = leaf;
+  for (const p of proof) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = await nodeHash(p, r);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    } else r = await nodeHash(r, p);
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && sameBytes(r, root);
+}
+
+/** Whether a signed tree head is one, signed by `key` (WebCrypto Ed25519). */
+export async function treeHeadSigned(h, key) {
+  if (h?.format !== TREE_HEAD_FORMAT || !Number.isInteger(h.treeSize) || h.treeSize < 0 || !HASH.test(h.rootHash ?? '')) return false;
+  const { signature, ...head } = h;
+  try {
+    return await crypto.subtle.verify({ name: 'Ed25519' }, key, Uint8Array.from(atob(signature ?? ''), (c) => c.charCodeAt(0)), utf8(canonical(head)));
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a log answer proves its statement in a head signed by `key`: every hash recomputed here. */
+export async function provesInclusion(a, key) {
+  if (!a || !(await treeHeadSigned(a.head, key)) || !Array.isArray(a.auditPath) || !a.auditPath.every((p) => HASH.test(p))) return false;
+  return verifyInclusion(a.index, a.head.treeSize, await statementLeaf(a.statement), a.auditPath.map(fromHex), fromHex(a.head.rootHash));
+}
+
+/**
+ * What the log's answers say of a seal: { found: 'this-seal', index, treeSize }, 'another-seal'
+ * (the court logged a different seal of this hearing: this archive was rolled back or rewritten
+ * and signed again), or 'none'. Answers whose proof fails are ignored, as if not given.
+ */
+export async function sealInLog(seal, answers, key) {
+  const mine = await statementLeaf(sealStatement(seal));
+  let other = false;
+  for (const a of Array.isArray(answers) ? answers : []) {
+    if (a?.statement?.kind !== 'seal' || a.statement.hearingId !== seal.hearingId || !(await provesInclusion(a, key))) continue;
+    if (sameBytes(await statementLeaf(a.statement), mine)) return { found: 'this-seal', index: a.index, treeSize: a.head.treeSize };
+    other = true;
+  }
+  return { found: other ? 'another-seal' : 'none' };
+}

@@ -9,13 +9,15 @@ import { z } from 'zod';
 import { Records } from '../server/store/records.ts';
 import type { StateStore } from '../server/store/state-store.ts';
 import { archivePrefix } from './hearing-archive.ts';
-import type { Manifest, ManifestEntry, ManifestSeal, Verdict } from './manifest.ts';
+import type { Manifest, ManifestEntry, ManifestSeal } from './manifest.ts';
 import { archiveRecords, type ArchiveRecord } from './archive-record.ts';
 import type { SigningKey } from './signing-key.ts';
 import { SOURCES_DIR } from '../server/pipeline/master-manifest.ts';
 import { masterInOrder } from './vod-playlist.ts';
 import { recordingLog, sourceRecordingLogs, type LoggedEvent, type RecordingLog } from './recording-log.ts';
-import { parseManifest, verifyStoredHearing } from './verify.ts';
+import { judgedByLog, parseManifest, verifyStoredHearing, type LoggedVerdict } from './verify.ts';
+import type { TransparencyLog } from '../server/audit/transparency-log.ts';
+import { sealInLog } from '../server/domain/tree-head.ts';
 
 /** A court's order to unseal part of a hearing's master, entered by a supervisor or an admin. */
 export interface UnsealingOrder {
@@ -74,6 +76,8 @@ export interface CatalogueOptions {
   readonly hearings: { listHearings(): Promise<Hearing[]>; hearing(id: string): Promise<Hearing> };
   readonly key: SigningKey;
   readonly presignSeconds: number;
+  /** The court's transparency log: a final seal's verdict says whether the log holds it. */
+  readonly transparency?: Pick<TransparencyLog, 'find' | 'inclusion'>;
   readonly now?: () => number;
 }
 
@@ -147,9 +151,14 @@ export class ArchiveCatalogue {
    * (an earlier interim seal in its place is a finding); one still recording or finalizing is
    * checked as in progress, its verdict saying the seal is not final.
    */
-  async verify(hearingId: string): Promise<Verdict> {
+  async verify(hearingId: string): Promise<LoggedVerdict> {
     const status = (await archiveRecords(this.o.state).get(hearingId))?.status;
-    return verifyStoredHearing(this.o.store, archivePrefix(hearingId), this.o.key.publicKey, { inProgress: status !== undefined && status !== 'complete' });
+    const verdict = await verifyStoredHearing(this.o.store, archivePrefix(hearingId), this.o.key.publicKey, { inProgress: status !== undefined && status !== 'complete' });
+    const log = this.o.transparency;
+    if (!log || !verdict.seal || !verdict.final) return verdict;
+    // Asked as anyone would ask the log, and judged by the same proofs: nothing taken on trust.
+    const found = await log.find((s) => s.kind === 'seal' && s.hearingId === hearingId);
+    return judgedByLog(verdict, sealInLog(verdict.seal, await Promise.all(found.map((i) => log.inclusion(i))), this.o.key.publicKey));
   }
 
   /** An open (never master) object of a hearing's archive, or a byte range of it. */

@@ -2,8 +2,23 @@ import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { SealInLog } from '../server/domain/tree-head.ts';
 import type { ObjectReader } from '../server/store/object-store.ts';
 import { verifyManifest, type Manifest, type ObjectHasher, type Verdict, type VerifyOptions } from './manifest.ts';
+
+/** A verdict with what the court's transparency log says of its seal. */
+export type LoggedVerdict = Verdict & { readonly log?: SealInLog };
+
+/**
+ * A final seal's verdict judged against the court's transparency log: every final seal is logged
+ * before its archive is complete, so a log holding none of the hearing's, or another one (an
+ * archive rolled back to an earlier seal, or rewritten and signed again with the court's key), is a
+ * finding. Pure; the CLI and the archive API say the same.
+ */
+export function judgedByLog(verdict: Verdict, logged: SealInLog): LoggedVerdict {
+  const problem = logged.found === 'none' ? "the court's transparency log holds no seal of this hearing" : logged.found === 'another-seal' ? `the court's transparency log holds another final seal of this hearing (${logged.seals.map((s) => `${s.count} entries, head ${s.head.slice(0, 12)}…`).join('; ')}): this archive is not the one the court sealed` : null;
+  return problem ? { ...verdict, ok: false, findings: [...verdict.findings, { n: null, key: 'manifest.json', problem }], log: logged } : { ...verdict, log: logged };
+}
 
 /** Hashes objects of one hearing folder in a store, streaming (MP4s can be large). */
 export function storeHasher(store: Pick<ObjectReader, 'stream'>, folder: string): ObjectHasher {

@@ -19,9 +19,8 @@
 import { parseArgs } from 'node:util';
 import { S3ObjectStore } from '../server/store/s3-object-store.ts';
 import type { KeyObject } from 'node:crypto';
-import type { Verdict } from '../recorder/manifest.ts';
 import { sealInLog, type InclusionAnswer, type SealInLog } from '../server/domain/tree-head.ts';
-import { readPublicKey, verifyLocal, verifyStoredHearing } from '../recorder/verify.ts';
+import { judgedByLog, readPublicKey, verifyLocal, verifyStoredHearing, type LoggedVerdict } from '../recorder/verify.ts';
 
 /** Asks the court's transparency log for its proven seals of a hearing, and says which this one is. */
 async function askLog(base: string, hearingId: string, seal: { hearingId: string; count: number; head: string; keyId: string }, publicKey: KeyObject): Promise<SealInLog> {
@@ -45,7 +44,7 @@ async function main(): Promise<number> {
   }
   const publicKey = await readPublicKey(keyAt);
   const options = { inProgress: values['in-progress'] === true };
-  let verdict: Verdict;
+  let verdict: LoggedVerdict;
   const s3 = /^s3:\/\/([^/]+)\/(.+?)\/?$/.exec(target);
   if (s3) {
     const store = new S3ObjectStore({
@@ -61,13 +60,9 @@ async function main(): Promise<number> {
   } else {
     verdict = await verifyLocal(target, publicKey, options);
   }
-  let logged: SealInLog | null = null;
-  if (values.log && verdict.seal && verdict.final) {
-    logged = await askLog(values.log, verdict.seal.hearingId, verdict.seal, publicKey);
-    const problem = logged.found === 'none' ? "the court's transparency log holds no seal of this hearing" : logged.found === 'another-seal' ? `the court's transparency log holds another final seal of this hearing (${logged.seals.map((s) => `${s.count} entries, head ${s.head.slice(0, 12)}…`).join('; ')}): this archive is not the one the court sealed` : null;
-    if (problem) verdict = { ...verdict, ok: false, findings: [...verdict.findings, { n: null, key: 'manifest.json', problem }] };
-  }
-  if (values.json) console.log(JSON.stringify({ ...verdict, ...(logged ? { log: logged } : {}) }, null, 1));
+  if (values.log && verdict.seal && verdict.final) verdict = judgedByLog(verdict, await askLog(values.log, verdict.seal.hearingId, verdict.seal, publicKey));
+  const logged = verdict.log;
+  if (values.json) console.log(JSON.stringify(verdict, null, 1));
   else {
     console.log(`signature: ${verdict.signature}; seal: ${verdict.final ? 'final' : 'NOT FINAL (an archive still being made)'}, sealed ${verdict.sealedAt ?? 'at an unknown time'}; ${verdict.entries} entries; ${verdict.checkedObjects} objects hashed`);
     for (const f of verdict.findings) console.log(`${f.n === null ? 'manifest' : `entry ${f.n}`}${f.key ? ` (${f.key})` : ''}: ${f.problem}`);

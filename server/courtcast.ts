@@ -314,7 +314,7 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     logger,
   });
   await health.start();
-  const catalogue = new ArchiveCatalogue({ store: archiveStore, state, hearings: registry, key: signingKey, presignSeconds: config.archive.presignSeconds });
+  const catalogue = new ArchiveCatalogue({ store: archiveStore, state, hearings: registry, key: signingKey, presignSeconds: config.archive.presignSeconds, transparency });
   // Only a published replay's as-aired recording: the caller's public state says when that is.
   const archived = async (id: string, key: string) => {
     const found = await catalogue.open(id, key);

@@ -8,7 +8,7 @@ import { archiveRecords } from '../../recorder/archive-record.ts';
 import { signManifest, type Manifest } from '../../recorder/manifest.ts';
 import { launchChromium } from '../support/browser.ts';
 import { TestEncoder } from '../support/encoder.ts';
-import { startOtherSite, type OtherSite } from '../support/site.ts';
+import { startOtherSite } from '../support/site.ts';
 import { seedHearing, startTestServer, type TestServer } from '../support/server.ts';
 import { elapse, waitFor } from '../support/wait.ts';
 
@@ -17,14 +17,25 @@ import { elapse, waitFor } from '../support/wait.ts';
  * told to, flips one byte of the Nth replay segment it serves. The player is loaded through it, so
  * everything it fetches comes that way.
  */
-async function startCdn(origin: string): Promise<{ base: string; tamperNth: number | null; tampered: string | null; seal: string | null; close(): Promise<void> }> {
+interface Cdn {
+  base: string;
+  tamperNth: number | null;
+  tampered: string | null;
+  /** Served in place of the replay's manifest, when set. */
+  seal: string | null;
+  /** Answers 404 for the log's proof of the seal, as a log that holds none would. */
+  noProof: boolean;
+  close(): Promise<void>;
+}
+
+async function startCdn(origin: string): Promise<Cdn> {
   let replaySegments = 0;
-  const cdn = {
+  const cdn: Cdn = {
     base: '',
-    tamperNth: null as number | null,
-    tampered: null as string | null,
-    /** Served in place of the replay's manifest, when set. */
-    seal: null as string | null,
+    tamperNth: null,
+    tampered: null,
+    seal: null,
+    noProof: false,
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
@@ -32,6 +43,10 @@ async function startCdn(origin: string): Promise<{ base: string; tamperNth: numb
   };
   const server: Server = createServer((req, res) => {
     void (async () => {
+      if (cdn.noProof && /^\/transparency\/proof\/seal\//.test(req.url ?? '')) {
+        res.writeHead(404, { 'content-type': 'application/problem+json', 'access-control-allow-origin': '*' }).end('{"title":"the log holds no seal of this hearing"}');
+        return;
+      }
       const upstream = await fetch(`${origin}${req.url ?? '/'}`, { headers: { 'accept-language': req.headers['accept-language'] ?? 'en' } });
       let body = Buffer.from(await upstream.arrayBuffer());
       if (/\/seal$/.test(req.url ?? '') && cdn.seal !== null) body = Buffer.from(cdn.seal);
@@ -55,15 +70,14 @@ async function startCdn(origin: string): Promise<{ base: string; tamperNth: numb
 
 /**
  * A published replay embedded on another site and served through a CDN, played in Chromium: the
- * player checks the court's seal (Ed25519 over the manifest, the hash chain, a final seal) and
- * every segment against it with WebCrypto, says "sealed", and stops and says so plainly when the
- * CDN changed one byte of one segment, before that segment plays.
+ * player checks the court's seal (Ed25519 over the manifest, the hash chain, a final seal), that
+ * the court's transparency log holds that seal, and every segment against it with WebCrypto; says
+ * "sealed"; and stops and says so plainly when the CDN changed one byte of one segment (before
+ * that segment plays) or served a seal re-signed with the court's key that the log does not hold.
  */
 describe('<courtcast-player> checks a replay against the court’s seal', () => {
   let s: TestServer;
   let browser: Browser;
-  let site: OtherSite;
-  let cdn: Awaited<ReturnType<typeof startCdn>>;
   let hearingId = '';
 
   beforeAll(async () => {
@@ -78,86 +92,104 @@ describe('<courtcast-player> checks a replay against the court’s seal', () => 
     await encoder.kill();
     await s.cc.recorder.uploader.idle(30_000);
     expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'published' })).status).toBe(200);
-    cdn = await startCdn(s.base);
-    site = await startOtherSite(() => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Court news</title></head><body><courtcast-player hearing="${hearingId}" style="max-width:640px"></courtcast-player><script type="module" src="${cdn.base}/player/courtcast-player.js"></script></body></html>`);
     browser = await launchChromium();
   }, 150_000);
 
   afterAll(async () => {
     await browser?.close();
-    await site?.close();
-    await cdn?.close();
     await s?.close();
   });
+
+  /** A news site's page embedding the replay, with the player and everything it fetches through a CDN set up by `setup`. */
+  async function throughCdn(setup: (cdn: Cdn) => void, fn: (page: Page, cdn: Cdn) => Promise<void>): Promise<void> {
+    const cdn = await startCdn(s.base);
+    setup(cdn);
+    const site = await startOtherSite(() => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Court news</title></head><body><courtcast-player hearing="${hearingId}" style="max-width:640px"></courtcast-player><script type="module" src="${cdn.base}/player/courtcast-player.js"></script></body></html>`);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await page.goto(site.base);
+      await fn(page, cdn);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await site.close();
+      await cdn.close();
+    }
+  }
 
   const seal = (page: Page) => page.evaluate(() => {
     const root = document.querySelector('courtcast-player')!.shadowRoot!;
     const mark = root.querySelector('.seal') as HTMLElement;
     const video = root.querySelector('video') as HTMLVideoElement;
-    return { shown: !mark.hidden, text: mark.textContent ?? '', title: mark.title, card: (root.querySelector('.card') as HTMLElement).hidden ? '' : (root.querySelector('.card .big')?.textContent ?? ''), t: video.currentTime, paused: video.paused };
+    const card = root.querySelector('.card') as HTMLElement;
+    return { shown: !mark.hidden, text: mark.textContent ?? '', title: mark.title, card: card.hidden ? '' : (root.querySelector('.card .big')?.textContent ?? ''), detail: card.hidden ? '' : (card.textContent ?? ''), t: video.currentTime, paused: video.paused };
   });
+  const playedPast = (page: Page, t: number) => page.waitForFunction((t) => {
+    const root = document.querySelector('courtcast-player')?.shadowRoot;
+    return ((root?.querySelector('video') as HTMLVideoElement | null)?.currentTime ?? 0) > t && !(root?.querySelector('.seal') as HTMLElement).hidden;
+  }, t, { timeout: 30_000, polling: 200 });
+  const refused = (page: Page) => page.waitForFunction(() => (document.querySelector('courtcast-player')?.shadowRoot?.querySelector('.card .big')?.textContent ?? '') === "This recording does not match the court's record.", undefined, { timeout: 30_000, polling: 100 });
+  const manifest = async () => JSON.parse((await s.cc.archiveStore.get(`hearings/${hearingId}/manifest.json`))!.toString()) as Manifest;
 
-  it('marks an untouched replay as sealed, with the seal’s details, while it plays', async () => {
-    cdn.tamperNth = null;
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(site.base);
-    await page.waitForFunction(() => {
-      const root = document.querySelector('courtcast-player')?.shadowRoot;
-      return ((root?.querySelector('video') as HTMLVideoElement | null)?.currentTime ?? 0) > 3 && !(root?.querySelector('.seal') as HTMLElement).hidden;
-    }, undefined, { timeout: 30_000, polling: 200 });
-    const got = await seal(page);
-    expect(got.text).toBe('✓ Sealed');
-    expect(got.title).toMatch(/Verified against the court's seal: [1-9]\d* segments match the signed record \(sealed \d{4}-\d\d-\d\dT/);
-    expect(got.card).toBe('');
-    expect(errors).toEqual([]);
-    await page.close();
+  it('marks an untouched replay as sealed, with the seal’s details and its entry in the court’s log, while it plays', async () => {
+    await throughCdn(() => {}, async (page) => {
+      await playedPast(page, 3);
+      const got = await seal(page);
+      expect(got.text).toBe('✓ Sealed');
+      expect(got.title).toMatch(/^Verified against the court's seal: [1-9]\d* segments match the signed record \(sealed \d{4}-\d\d-\d\dT.*\)\. Its seal is entry \d+ of the court's public transparency log \(\d+ entries\)\.$/);
+      expect(got.card).toBe('');
+    });
   }, 60_000);
 
   it('holds a replay whose seal is not final yet to what that seal lists, and does not call it sealed', async () => {
-    const manifest = JSON.parse((await s.cc.archiveStore.get(`hearings/${hearingId}/manifest.json`))!.toString()) as Manifest;
-    const fresh = await startCdn(s.base);
+    const m = await manifest();
     // An interim seal of the first half of the chain, as the recorder signs them while archiving.
-    fresh.seal = JSON.stringify(signManifest(hearingId, manifest.entries.slice(0, Math.floor(manifest.entries.length / 2)), s.cc.signingKey.privateKey, false, new Date()));
-    const page = await browser.newPage();
-    const other = await startOtherSite(() => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Court news</title></head><body><courtcast-player hearing="${hearingId}" style="max-width:640px"></courtcast-player><script type="module" src="${fresh.base}/player/courtcast-player.js"></script></body></html>`);
-    try {
-      await page.goto(other.base);
-      await page.waitForFunction(() => ((document.querySelector('courtcast-player')?.shadowRoot?.querySelector('video') as HTMLVideoElement | null)?.currentTime ?? 0) > 3, undefined, { timeout: 30_000, polling: 200 });
+    const interim = JSON.stringify(signManifest(hearingId, m.entries.slice(0, Math.floor(m.entries.length / 2)), s.cc.signingKey.privateKey, false, new Date()));
+    await throughCdn((cdn) => (cdn.seal = interim), async (page) => {
+      await playedPast(page, 3);
+      expect(await seal(page)).toMatchObject({ shown: true, text: 'Not checked against the seal', card: '' });
+    });
+  }, 60_000);
+
+  it('refuses a replay whose seal, signed with the court’s own key, is not the one the court logged, and says so', async () => {
+    const m = await manifest();
+    // Rewritten: the last entry dropped, the chain sealed again, final, with the court's key.
+    const rewritten = JSON.stringify(signManifest(hearingId, m.entries.slice(0, -1), s.cc.signingKey.privateKey, true, new Date()));
+    await throughCdn((cdn) => (cdn.seal = rewritten), async (page) => {
+      await refused(page);
       const got = await seal(page);
-      expect(got).toMatchObject({ shown: true, text: 'Not checked against the seal', card: '' });
-    } finally {
-      await page.close();
-      await other.close();
-      await fresh.close();
-    }
+      expect(got.detail).toContain("The court's public transparency log holds a different seal of this hearing");
+      expect(got).toMatchObject({ shown: false, paused: true });
+      expect(got.t).toBeLessThan(0.5);
+    });
+  }, 60_000);
+
+  it('plays a sealed replay the court’s log holds no seal of, without calling it sealed', async () => {
+    await throughCdn((cdn) => (cdn.noProof = true), async (page) => {
+      await playedPast(page, 3);
+      const got = await seal(page);
+      expect(got).toMatchObject({ shown: true, text: "⚠ Sealed, but not in the court's public log", card: '' });
+      expect(got.title).toContain("The court's public transparency log holds no seal of this hearing");
+    });
   }, 60_000);
 
   it('stops, before it plays it, a replay segment a CDN changed by one byte, and says the recording does not match the court’s record', async () => {
-    const page = await browser.newPage();
-    // A fresh count of segments through the CDN for this page.
-    const fresh = await startCdn(s.base);
-    fresh.tamperNth = 3;
-    await site.close();
-    site = await startOtherSite(() => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Court news</title></head><body><courtcast-player hearing="${hearingId}" style="max-width:640px"></courtcast-player><script type="module" src="${fresh.base}/player/courtcast-player.js"></script></body></html>`);
-    try {
-      await page.goto(site.base);
-      await page.waitForFunction(() => (document.querySelector('courtcast-player')?.shadowRoot?.querySelector('.card .big')?.textContent ?? '') === "This recording does not match the court's record.", undefined, { timeout: 30_000, polling: 100 });
-      expect(fresh.tampered).not.toBeNull();
+    await throughCdn((cdn) => (cdn.tamperNth = 3), async (page, cdn) => {
+      await refused(page);
+      expect(cdn.tampered).not.toBeNull();
       const got = await seal(page);
       expect(got.paused).toBe(true);
       expect(got.shown).toBe(false);
+      expect(got.detail).toContain('A part of it differs from what the court sealed');
       // Not a frame of the changed segment played: the playhead stopped before its start.
-      const rung = /\/replay\/([^/]+)\/(\d+)\.ts$/.exec(fresh.tampered!)!;
+      const rung = /\/replay\/([^/]+)\/(\d+)\.ts$/.exec(cdn.tampered!)!;
       const playlist = HLS.parse(await (await fetch(`${s.base}/public/hearings/${hearingId}/replay/${rung[1]}/index.m3u8`)).text()) as MediaPlaylist;
       const k = playlist.segments.findIndex((x) => x.uri === `${rung[2]}.ts`);
       const startOfChanged = playlist.segments.slice(0, k).reduce((n, x) => n + x.duration, 0);
       await elapse(1_000);
       expect((await seal(page)).t).toBeLessThan(startOfChanged);
-    } finally {
-      await page.close();
-      await fresh.close();
-    }
+    });
   }, 60_000);
 });

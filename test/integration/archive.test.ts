@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import HLS from 'hls-parser';
 import type { MediaPlaylist } from 'hls-parser/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyManifest, type Manifest } from '../../recorder/manifest.ts';
+import { signManifest, verifyManifest, type Manifest } from '../../recorder/manifest.ts';
 import { sealInLog, type InclusionAnswer } from '../../server/domain/tree-head.ts';
 import { archiveRecords, type ArchiveRecord } from '../../recorder/archive-record.ts';
 import { TestEncoder } from '../support/encoder.ts';
@@ -220,8 +220,22 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
     const page = await s.api<{ record: { program: { dumped: unknown[] } }; seal: { final: boolean }; audit: unknown[] }>('GET', `/api/archive/hearings/${hearingId}`, undefined, archivist);
     expect(page.body.seal.final).toBe(true);
     expect(page.body.record.program.dumped.length).toBeGreaterThan(0);
-    const verdict = await s.api<{ ok: boolean }>('POST', `/api/archive/hearings/${hearingId}/verify`, undefined, archivist);
+    const verdict = await s.api<{ ok: boolean; log: unknown }>('POST', `/api/archive/hearings/${hearingId}/verify`, undefined, archivist);
     expect(verdict.body.ok).toBe(true);
+    expect(verdict.body.log).toMatchObject({ found: 'this-seal' });
+    // Put back one entry short and sealed again, final, with the court's own key: every object it
+    // lists is there and the signature holds, but the court logged another seal.
+    const manifestKey = `hearings/${hearingId}/manifest.json`;
+    const sealed = (await s.cc.archiveStore.get(manifestKey))!;
+    const m = JSON.parse(sealed.toString()) as Manifest;
+    await s.cc.archiveStore.put(manifestKey, Buffer.from(JSON.stringify(signManifest(hearingId, m.entries.slice(0, -1), s.cc.signingKey.privateKey, true, new Date()))));
+    try {
+      const rewritten = (await s.api<{ ok: boolean; signature: string; log: unknown; findings: { problem: string }[] }>('POST', `/api/archive/hearings/${hearingId}/verify`, undefined, archivist)).body;
+      expect(rewritten).toMatchObject({ ok: false, signature: 'valid', log: { found: 'another-seal' } });
+      expect(rewritten.findings.map((f) => f.problem)).toEqual([expect.stringContaining("the court's transparency log holds another final seal of this hearing")]);
+    } finally {
+      await s.cc.archiveStore.put(manifestKey, sealed);
+    }
 
     const seg = await fetch(`${s.base}/api/archive/hearings/${hearingId}/aired/180p/${served[0]!.seq}.ts`, { headers: { authorization: `Bearer ${archivist}`, range: 'bytes=188-375' } });
     expect(seg.status).toBe(206);
