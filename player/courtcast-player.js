@@ -4,6 +4,7 @@
 // plays with hls.js (loaded from the same server) or the browser's own HLS (Safari, iOS).
 
 import { bestLocale } from './locale-match.js';
+import { LiveCheck } from './live-check.js';
 import { checkSeal, entryOf, importArchiveKey, sealInLog, segmentMatches } from './seal-check.js';
 
 const SCRIPT_BASE = new URL('.', import.meta.url);
@@ -290,6 +291,7 @@ class CourtcastPlayer extends HTMLElement {
       this.$('video').pause();
       this.hls?.destroy();
       this.hls = null;
+      this.live = null;
       this.audioOnly = false;
       this.renderButtons();
     }
@@ -363,7 +365,8 @@ class CourtcastPlayer extends HTMLElement {
     this.checked = 0;
     this.renderSeal(null);
     this.seal = this.loadSeal(id);
-    await this.startPlayback(fresh.replayUrl, Number.isFinite(t) && t > 0 ? t : -1, -1, this.seal);
+    this.live = null;
+    await this.startPlayback(fresh.replayUrl, Number.isFinite(t) && t > 0 ? t : -1, -1);
   }
 
   /**
@@ -402,24 +405,25 @@ class CourtcastPlayer extends HTMLElement {
     const entry = seal.state === 'broken' ? null : entryOf(seal.manifest, rel);
     if (seal.state === 'interim' && entry === null) return true;
     const ok = await segmentMatches(entry, bytes);
-    if (!ok) this.refuseReplay();
+    if (!ok) this.refuse();
     else this.checked++;
     this.renderSeal(seal);
     return ok;
   }
 
   brokenSeal(why, detail) {
-    this.refuseReplay(detail);
+    this.refuse('seal.mismatch', detail);
     return this.renderSeal({ state: 'broken', why });
   }
 
-  /** Stops a replay that does not match the court's record, and says so plainly. */
-  refuseReplay(detail = 'seal.mismatch-detail') {
+  /** Stops what does not match what the court signed, and says so plainly. */
+  refuse(title = 'seal.mismatch', detail = 'seal.mismatch-detail') {
     if (this.sealBroken) return;
     this.sealBroken = true;
     this.hls?.stopLoad();
     this.$('video').pause();
-    this.showCard(this.t('seal.mismatch'), this.t(detail));
+    this.$('.seal').hidden = true;
+    this.showCard(this.t(title), this.t(detail));
   }
 
   /** The seal mark: verified (with its details on hover and for screen readers), a warning, not checked, or nothing yet. */
@@ -442,9 +446,15 @@ class CourtcastPlayer extends HTMLElement {
     return seal;
   }
 
-  async startPlayback(source, startAt = -1, startLevel = -1, sealing = null) {
+  async startPlayback(source, startAt = -1, startLevel = -1) {
     // The server's links may be relative to it (no public base URL configured): never to the host page.
     const url = new URL(source ?? this.hearingInfo?.playlistUrl ?? `/hls/hearings/${this.getAttribute('hearing')}/master.m3u8`, `${SERVER}/`).href;
+    // A live hearing is checked against the court's checkpoint beside its master playlist, fetched from now on.
+    if (this.status?.state !== 'replay' && !this.audioOnly && !this.live) {
+      this.sealBroken = false;
+      this.live = new LiveCheck(SERVER, url, this.getAttribute('hearing'));
+    }
+    const check = this.segmentCheck();
     const video = this.$('video');
     // Browsers let only muted video start by itself; a viewer switching to or from audio only has
     // pressed something, so their sound stays as it was.
@@ -452,12 +462,14 @@ class CourtcastPlayer extends HTMLElement {
     if (!this.audioOnly) this.masterUrl = url;
     try {
       const HlsLib = await loadHls().catch(() => null);
+      // Refused while hls.js loaded (a seal the court did not log): nothing more is fetched or played.
+      if (this.sealBroken) return;
       // hls.js first: Chromium claims native HLS support but cannot play it.
       if (HlsLib?.isSupported()) {
         // The viewer's captions choice is hls.js's own preference from the start: set later, on
         // its tracks event, hls.js would still pick its default (none) after it.
         const captions = storedCaptions();
-        this.hls = new HlsLib({ liveSyncDurationCount: 3, startPosition: startAt, startLevel, subtitleDisplay: captions !== 'off', ...(captions !== 'off' ? { subtitlePreference: { lang: captions } } : {}), ...(sealing ? { fLoader: this.sealedLoader(HlsLib, sealing) } : {}) });
+        this.hls = new HlsLib({ liveSyncDurationCount: 3, startPosition: startAt, startLevel, subtitleDisplay: captions !== 'off', ...(captions !== 'off' ? { subtitlePreference: { lang: captions } } : {}), ...(check ? { fLoader: this.checkedLoader(HlsLib, check) } : {}) });
         // hls.js leaves out an audio-only variant when the master has video ones (FIELD-NOTES):
         // the player finds it in what hls.js loaded and offers it itself.
         this.hls.on(HlsLib.Events.MANIFEST_LOADED, (_e, d) => {
@@ -482,19 +494,48 @@ class CourtcastPlayer extends HTMLElement {
         this.renderButtons();
         if (startAt > 0) video.addEventListener('loadedmetadata', () => (video.currentTime = startAt), { once: true });
       }
-      await video.play();
+      if (!this.sealBroken) await video.play();
     } catch {
       this.$('.state').title = this.t('press.play');
     }
   }
 
+  /** How each segment is checked before hls.js has it: a replay against its seal, a live hearing against its checkpoint. */
+  segmentCheck() {
+    if (this.status?.state === 'replay') return this.seal ? (url, bytes) => this.segmentSealed(this.seal, url, bytes) : null;
+    return this.live ? (url, bytes) => this.segmentLive(url, bytes) : null;
+  }
+
+  /** Whether a live segment may play: refused only when it differs from what the court signed. */
+  async segmentLive(url, bytes) {
+    const live = this.live;
+    const verdict = await live.verdict(url, bytes);
+    if (live !== this.live) return false;
+    if (verdict === 'mismatch') {
+      this.refuse('seal.live-mismatch', 'seal.live-mismatch-detail');
+      return false;
+    }
+    this.renderLive();
+    return true;
+  }
+
+  /** The mark while live: checked (with the newest checkpoint's details), or not checked. */
+  renderLive() {
+    const mark = this.$('.seal');
+    const cp = this.live?.latest;
+    mark.classList.remove('warn');
+    mark.hidden = this.sealBroken;
+    mark.textContent = this.live?.checked > 0 ? `✓ ${this.t('seal.live')}` : this.t('seal.unchecked');
+    mark.title = this.live?.checked > 0 && cp ? this.t('seal.live-details', { n: this.live.checked, at: cp.issuedAt, key: cp.keyId.slice(0, 16) }) : mark.textContent;
+    mark.setAttribute('aria-label', `${mark.textContent}. ${mark.title}`);
+  }
+
   /**
-   * hls.js's fragment loader, but a segment reaches hls.js only once it matches the court's seal:
-   * a segment changed on the way is never played, not even for a moment.
+   * hls.js's fragment loader, but a segment reaches hls.js only once `check` passes it: a segment
+   * changed on the way is never played, not even for a moment.
    */
-  sealedLoader(HlsLib, sealing) {
-    const check = (url, bytes) => this.segmentSealed(sealing, url, bytes);
-    return class SealedLoader extends HlsLib.DefaultConfig.loader {
+  checkedLoader(HlsLib, check) {
+    return class CheckedLoader extends HlsLib.DefaultConfig.loader {
       load(context, config, callbacks) {
         super.load(context, config, {
           ...callbacks,
@@ -564,8 +605,8 @@ class CourtcastPlayer extends HTMLElement {
     this.audioOnly = audioOnly;
     this.switching = true;
     try {
-      // A replay stays checked against its seal on every rung.
-      await this.startPlayback(url, -1, level, this.status?.state === 'replay' ? this.seal : null);
+      // A replay stays checked against its seal, and a live hearing against its checkpoint, on every rung.
+      await this.startPlayback(url, -1, level);
     } finally {
       this.switching = false;
     }

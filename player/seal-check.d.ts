@@ -11,3 +11,4 @@ export declare function verifyInclusion(index: number, size: number, leaf: Uint8
 export declare function treeHeadSigned(head: unknown, key: CryptoKey): Promise<boolean>;
 export declare function provesInclusion(answer: unknown, key: CryptoKey): Promise<boolean>;
 export declare function sealInLog(seal: { hearingId: string; count: number; head: string; keyId: string }, answers: unknown, key: CryptoKey): Promise<{ found: 'this-seal'; index: number; treeSize: number } | { found: 'another-seal' | 'none' }>;
+export declare function checkCheckpoint(doc: unknown, key: CryptoKey, hearingId: string): Promise<{ ok: true; checkpoint: { count: number; head: string; issuedAt: string; keyId: string }; byKey: Map<string, { key: string; size: number; sha256: string }> } | { ok: false; why: 'not-a-checkpoint' | 'signature' | 'chain' }>;

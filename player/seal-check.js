@@ -155,3 +155,34 @@ export async function sealInLog(seal, answers, key) {
   }
   return { found: other ? 'another-seal' : 'none' };
 }
+
+// A live hearing's checkpoint (server/domain/live-checkpoint.ts): the chain of what the court has
+// published so far, its head and count signed with the archive's key, the newest entries listed.
+
+const CHECKPOINT_FORMAT = 'courtcast-live-checkpoint/1';
+
+/**
+ * Whether a checkpoint of hearing `hearingId` is signed by `key` and its listed entries chain up
+ * to the head it signs: { ok: true, checkpoint, byKey } (the newest entry of each file), or why not.
+ */
+export async function checkCheckpoint(doc, key, hearingId) {
+  const cp = doc?.checkpoint;
+  if (cp?.format !== CHECKPOINT_FORMAT || cp.hearingId !== hearingId || !Array.isArray(doc.entries)) return { ok: false, why: 'not-a-checkpoint' };
+  let signed;
+  try {
+    signed = await crypto.subtle.verify({ name: 'Ed25519' }, key, Uint8Array.from(atob(doc.signature ?? ''), (c) => c.charCodeAt(0)), utf8(canonical(cp)));
+  } catch {
+    signed = false;
+  }
+  if (!signed) return { ok: false, why: 'signature' };
+  const byKey = new Map();
+  let prev = null;
+  for (const e of doc.entries) {
+    const { hash, ...body } = e;
+    if ((prev !== null && (e.prev !== prev.hash || e.n !== prev.n + 1)) || (await sha256Hex(utf8(canonical(body)))) !== hash) return { ok: false, why: 'chain' };
+    byKey.set(e.key, e);
+    prev = e;
+  }
+  if ((prev?.hash ?? GENESIS) !== cp.head || (prev ? prev.n + 1 : 0) !== cp.count) return { ok: false, why: 'chain' };
+  return { ok: true, checkpoint: cp, byKey };
+}

@@ -1,3 +1,4 @@
+import { sign } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import { createServer } from 'node:http';
@@ -194,7 +195,11 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
     transport: state instanceof RedisStateStore ? state.transport() : null,
     logger,
   });
+  // Nodes sharing Redis share one signing key, so the deployment publishes one public key. It
+  // signs the archive's seals, the transparency log's heads and each live hearing's checkpoints.
+  const signingKey = await loadSigningKey(dataDir, config.archive.signingKey, state instanceof RedisStateStore ? state : null);
   const broadcasts = new BroadcastService({
+    checkpoints: { keyId: signingKey.keyId, sign: (data) => sign(null, data, signingKey.privateKey).toString('base64') },
     cluster,
     internalKeys,
     mediaRead: () => pulse.settled(),
@@ -223,8 +228,6 @@ export async function startCourtcast(config: Config, opts: CourtcastOptions = {}
   });
 
   const archiveStore = openArchiveStore(config, dataDir);
-  // Nodes sharing Redis share one signing key, so the deployment publishes one public key.
-  const signingKey = await loadSigningKey(dataDir, config.archive.signingKey, state instanceof RedisStateStore ? state : null);
   const topRung = ladder.find((r) => r.height !== undefined)?.name ?? (ladder[0]?.name as string);
   // Every final seal and replay decision, in a log anyone can check (RFC 9162), signed with the archive's key.
   const transparency = new TransparencyLog({ state, privateKey: signingKey.privateKey });

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { TypedEmitter } from '../domain/events.ts';
 import { isFinished, type BroadcastProgram } from '../domain/program.ts';
+import type { CheckpointSigner } from '../domain/live-checkpoint.ts';
 import type { Logger } from '../domain/logger.ts';
 import type { CompletedSegment } from '../pipeline/segment-watcher.ts';
 import type { ObjectStore } from '../store/object-store.ts';
@@ -55,6 +56,8 @@ export interface DelayLineOptions extends RenderHooks {
   readonly captions?: CaptionSource;
   /** Where the release position starts; by default a few slates before now - D, so the playlist starts at once. */
   readonly initial?: DelayLineState;
+  /** Signs the live checkpoint published beside the playlists. */
+  readonly checkpoints?: CheckpointSigner;
 }
 
 /** A marker where media stopped: the slot after it gets a slate even if media resumes quickly. */
@@ -128,6 +131,7 @@ export class DelayLine extends TypedEmitter<DelayLineEvents> {
       persist: o.persist,
       logger: o.logger,
       onSubstitute: (seq, source) => (this.timeline = withSource(this.timeline, seq, source)),
+      ...(o.checkpoints ? { checkpoints: o.checkpoints } : {}),
     });
   }
 

@@ -12,3 +12,5 @@ export const segmentKey = (prefix: string, rung: string, seq: number): string =>
 export const subtitlePlaylistPath = (lang: string): string => `subtitles/${lang}/index.m3u8`;
 export const subtitlePlaylistKey = (prefix: string, lang: string): string => `${prefix}/${subtitlePlaylistPath(lang)}`;
 export const subtitleKey = (prefix: string, lang: string, seq: number): string => `${prefix}/subtitles/${lang}/${seq}.vtt`;
+/** The signed live checkpoint of what the hearing's folder has published (delay/checkpoint-writer.ts). */
+export const checkpointKey = (prefix: string): string => `${prefix}/checkpoint.json`;

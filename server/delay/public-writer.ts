@@ -5,6 +5,8 @@ import { renderMediaPlaylist, targetDuration, withSource, type EntrySource, type
 import type { SlateSource } from './slates.ts';
 import { rungPlaylistKey, segmentKey, subtitleKey, subtitlePlaylistKey } from './public-keys.ts';
 import { NO_CUES } from './vtt.ts';
+import { CheckpointWriter, type Published } from './checkpoint-writer.ts';
+import type { CheckpointSigner } from '../domain/live-checkpoint.ts';
 
 /** The persisted state of a delay line (restart recovery builds on it). */
 export interface DelayLineState {
@@ -28,6 +30,8 @@ export interface PublicWriterOptions {
   readonly persist: (state: DelayLineState) => Promise<void>;
   /** Told when a slot airs the standby slate instead of its own media, so the timeline follows. */
   readonly onSubstitute: (seq: number, source: EntrySource) => void;
+  /** Signs the live checkpoint written beside the playlists; none without it. */
+  readonly checkpoints?: CheckpointSigner;
   readonly logger: Logger;
 }
 
@@ -55,8 +59,11 @@ export class PublicWriter {
   private readonly position: LatestWriter<DelayLineState>;
   /** The target duration published so far: it only grows (see `targetDuration`). */
   private target = 0;
+  private readonly checkpoints: CheckpointWriter | null;
 
   constructor(private readonly o: PublicWriterOptions) {
+    const files = o.rungs.length + (o.languages ?? []).length;
+    this.checkpoints = o.checkpoints ? new CheckpointWriter({ hearingId: o.hearingId, publicStore: o.publicStore, publicPrefix: o.publicPrefix, signer: o.checkpoints, keep: 2 * o.window * files, logger: o.logger }) : null;
     // A state store that is down must not hold up the public timeline (restart recovery fails
     // closed on a stale position anyway).
     this.position = new LatestWriter(o.persist, {
@@ -72,6 +79,11 @@ export class PublicWriter {
   /** Whether a playlist is being held back until the store takes what it names. */
   get holding(): boolean {
     return this.held !== null;
+  }
+
+  /** A slot's files below the hearing's folder, as the checkpoint names them. */
+  private rel(key: string): string {
+    return key.slice(this.o.publicPrefix.length + 1);
   }
 
   private key(rung: string, seq: number): string {
@@ -97,6 +109,7 @@ export class PublicWriter {
       ...this.languages.map((l) => this.o.publicStore.put(this.textKey(l, seq), NO_CUES)),
     ]);
     if (written.some((w) => w.status === 'rejected')) return false;
+    await this.checkpoints?.add([...this.o.rungs.map((r) => ({ rel: this.rel(this.key(r, seq)), bytes: this.o.slates.standby(r) })), ...this.languages.map((l) => ({ rel: this.rel(this.textKey(l, seq)), bytes: Buffer.from(NO_CUES) }))]);
     this.substitutions.set(seq, STANDBY);
     this.o.onSubstitute(seq, STANDBY);
     return true;
@@ -118,6 +131,7 @@ export class PublicWriter {
       ...this.languages.map((l) => this.o.publicStore.put(this.textKey(l, seq), texts[l] ?? NO_CUES)),
     ]);
     const refused = written.find((w) => w.status === 'rejected');
+    if (!refused) await this.checkpoints?.add([...this.o.rungs.map((r): Published => ({ rel: this.rel(this.key(r, seq)), path: files[r] as string })), ...this.languages.map((l): Published => ({ rel: this.rel(this.textKey(l, seq)), bytes: Buffer.from(texts[l] ?? NO_CUES) }))]);
     if (refused) {
       this.noteFault(refused.reason);
       substituted = true;
@@ -152,6 +166,8 @@ export class PublicWriter {
       this.target = target;
       const text = renderMediaPlaylist(timeline, target);
       const subtitles = renderMediaPlaylist(timeline, target, 'vtt');
+      // The checkpoint that lists the slot goes first: a player given the slot can check it at once.
+      await this.checkpoints?.write();
       await Promise.all([
         ...this.o.rungs.map((r) => this.o.publicStore.put(rungPlaylistKey(this.o.publicPrefix, r), text)),
         ...this.languages.map((l) => this.o.publicStore.put(subtitlePlaylistKey(this.o.publicPrefix, l), subtitles)),

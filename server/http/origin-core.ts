@@ -9,6 +9,8 @@ const TYPES: Readonly<Record<string, string>> = {
   vtt: 'text/vtt; charset=utf-8',
 };
 
+const CHECKPOINT = /^hearings\/[^/]+\/checkpoint\.json$/;
+
 /** The public-store key of an origin path (below /hls/), and its media type; null for anything else. */
 export function mediaKey(pathBelowHls: string): { key: string; type: string; playlist: boolean } | null {
   let key: string;
@@ -17,6 +19,9 @@ export function mediaKey(pathBelowHls: string): { key: string; type: string; pla
   } catch {
     return null;
   }
+  // A live hearing's signed checkpoint (delay/checkpoint-writer.ts) changes with each slot, as its
+  // playlists do, and is cached as briefly. `playlist` means that: what changes.
+  if (CHECKPOINT.test(key)) return isObjectKey(key) ? { key, type: 'application/json', playlist: true } : null;
   const ext = /\.([a-z0-9]+)$/.exec(key)?.[1] ?? '';
   const type = TYPES[ext];
   return type && isObjectKey(key) ? { key, type, playlist: ext === 'm3u8' } : null;

@@ -34,6 +34,9 @@ export function openArchiveStore(config: Pick<Config, 'archive'>, dataDir: strin
 export function publicObjectHeaders(key: string): { ContentType?: string; CacheControl?: string } {
   if (key.endsWith('.m3u8')) return { ContentType: 'application/vnd.apple.mpegurl', CacheControl: 'public, max-age=1' };
   if (key.endsWith('.ts')) return { ContentType: 'video/mp2t', CacheControl: 'public, max-age=31536000, immutable' };
+  // A slot's captions never change once released; the live checkpoint changes with every slot.
+  if (key.endsWith('.vtt')) return { ContentType: 'text/vtt; charset=utf-8', CacheControl: 'public, max-age=31536000, immutable' };
+  if (key.endsWith('/checkpoint.json')) return { ContentType: 'application/json', CacheControl: 'public, max-age=1' };
   return {};
 }
 

@@ -86,6 +86,7 @@ describe('public store on S3', () => {
     expect(await head(`hearings/${hearingId}/180p/index.m3u8`)).toEqual({ type: 'application/vnd.apple.mpegurl', cache: 'public, max-age=1' });
     const seg = new URL(feed.sorted()[0]?.uri as string).pathname.replace(/^\/hls\//, '');
     expect(await head(seg)).toEqual({ type: 'video/mp2t', cache: 'public, max-age=31536000, immutable' });
+    expect(await head(`hearings/${hearingId}/checkpoint.json`)).toEqual({ type: 'application/json', cache: 'public, max-age=1' });
   });
 
   it('never put the cut window in the bucket', async () => {

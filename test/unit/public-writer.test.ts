@@ -1,3 +1,4 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -7,23 +8,34 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { appendEntry, emptyTimeline, type EntrySource, type PublicTimeline } from '../../server/delay/playlist.ts';
 import { PublicWriter, type DelayLineState } from '../../server/delay/public-writer.ts';
 import { LocalObjectStore } from '../../server/store/local-object-store.ts';
+import { keyIdOf } from '../../server/domain/key-id.ts';
+import type { LiveCheckpoint } from '../../server/domain/live-checkpoint.ts';
+import { checkCheckpoint, importArchiveKey, segmentMatches } from '../../player/seal-check.js';
+
+const court = generateKeyPairSync('ed25519');
 
 /** The real local store, with writes that can fail as a full or read-only disk makes them. */
 class FailingStore extends LocalObjectStore {
   refuse: 'nothing' | 'media' | 'everything' = 'nothing';
   /** Refuses the next WebVTT file only (a store that fails one write). */
   refuseNextCaptions = false;
+  refuseCheckpoint = false;
+  /** Keys written whole, in order. */
+  readonly written: string[] = [];
   override async put(key: string, body: Buffer | string): Promise<void> {
+    if (this.refuseCheckpoint && key.endsWith('checkpoint.json')) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
     if (this.refuse === 'everything') throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
     if (this.refuseNextCaptions && key.endsWith('.vtt')) {
       this.refuseNextCaptions = false;
       throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
     }
-    return super.put(key, body);
+    await super.put(key, body);
+    this.written.push(key);
   }
   override async putFile(key: string, source: string): Promise<void> {
     if (this.refuse !== 'nothing') throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
-    return super.putFile(key, source);
+    await super.putFile(key, source);
+    this.written.push(key);
   }
 }
 
@@ -51,6 +63,7 @@ function setup() {
     slates: { file: () => '/nonexistent', standby: (r) => Buffer.from(`standby ${r}`), card: () => [{ text: 'Please stand by' }], cameraUnavailable: { text: 'Camera unavailable' } },
     persist: async (s) => void saved.push(s),
     onSubstitute: (seq) => substituted.push(seq),
+    checkpoints: { keyId: keyIdOf(court.publicKey), sign: (data) => sign(null, data, court.privateKey).toString('base64') },
     logger: pino({ level: 'silent' }),
   });
   let timeline: PublicTimeline = emptyTimeline();
@@ -125,5 +138,44 @@ describe('public writer: publish, then list', () => {
     expect((await readFile(path.join(w.dir, 'public/hearings/hg_writertest0001/a/2.ts'))).toString()).toBe('standby a');
     expect(w.writer.fault).toBeNull();
     expect(await w.next()).toBe('own');
+  });
+
+  it('writes, before each playlist, the court’s signed checkpoint of every file it names, as the player checks it', async () => {
+    const w = setup();
+    const key = (await importArchiveKey(court.publicKey.export({ type: 'spki', format: 'pem' }).toString()))!;
+    const prefix = 'hearings/hg_writertest0001';
+    const checkpoint = async () => JSON.parse((await w.store.get(`${prefix}/checkpoint.json`))!.toString()) as LiveCheckpoint;
+    await w.next();
+    await w.next();
+    // The checkpoint that lists slot 1 was written after its files and before its playlists.
+    const order = (k: string) => w.store.written.lastIndexOf(k);
+    expect(order(`${prefix}/checkpoint.json`)).toBeGreaterThan(order(`${prefix}/b/1.ts`));
+    expect(order(`${prefix}/checkpoint.json`)).toBeLessThan(order(`${prefix}/a/index.m3u8`));
+    const first = await checkpoint();
+    const v = await checkCheckpoint(first, key, 'hg_writertest0001');
+    expect(v.ok).toBe(true);
+    expect(first.checkpoint).toMatchObject({ count: 6, keyId: keyIdOf(court.publicKey) });
+    expect(first.entries.map((e) => e.key)).toEqual(['a/0.ts', 'b/0.ts', 'subtitles/en/0.vtt', 'a/1.ts', 'b/1.ts', 'subtitles/en/1.vtt']);
+    for (const e of first.entries) expect(await segmentMatches(e, (await w.store.get(`${prefix}/${e.key}`))!), e.key).toBe(true);
+    // Another hearing's name, another key, a changed entry or a cut chain: refused.
+    expect((await checkCheckpoint(first, key, 'hg_other')).ok).toBe(false);
+    const theirs = (await importArchiveKey(generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString()))!;
+    expect(await checkCheckpoint(first, theirs, 'hg_writertest0001')).toMatchObject({ ok: false, why: 'signature' });
+    expect(await checkCheckpoint({ ...first, entries: first.entries.map((e, i) => (i === 4 ? { ...e, size: e.size + 1 } : e)) }, key, 'hg_writertest0001')).toMatchObject({ ok: false, why: 'chain' });
+    expect(await checkCheckpoint({ ...first, entries: first.entries.slice(0, -1) }, key, 'hg_writertest0001')).toMatchObject({ ok: false, why: 'chain' });
+    // A slot the store refused airs the standby slate: the checkpoint lists the slate's bytes.
+    w.store.refuse = 'media';
+    expect(await w.next()).toBe('standby');
+    const after = await checkpoint();
+    expect((await checkCheckpoint(after, key, 'hg_writertest0001')).ok).toBe(true);
+    expect(after.entries.find((e) => e.key === 'b/2.ts')).toMatchObject({ size: Buffer.byteLength('standby b') });
+    w.store.refuse = 'nothing';
+    // A checkpoint the store refuses leaves players unable to check, never the playlist held.
+    w.store.refuseCheckpoint = true;
+    expect(await w.next()).toBe('own');
+    expect(await w.listedFiles()).toContain('3.ts');
+    w.store.refuseCheckpoint = false;
+    expect(await w.next()).toBe('own');
+    expect((await checkpoint()).entries.map((e) => e.key)).toEqual(expect.arrayContaining(['a/3.ts', 'a/4.ts']));
   });
 });

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OverlayStyle } from '../../media/time-overlay.ts';
 import { MAIN_CAMERA, programStreamId, sourceStreamId, type CameraSource, type Court, type Courtroom, type Hearing } from '../../domain/courts.ts';
+import type { CheckpointSigner } from '../../domain/live-checkpoint.ts';
 import type { Logger } from '../../domain/logger.ts';
 import { emptyProgram, type BroadcastProgram } from '../../domain/program.ts';
 import { DelayLine, GAP_GRACE_MS, type DelayLineState } from '../../delay/delay-line.ts';
@@ -65,6 +66,8 @@ export interface HearingFactoryOptions {
   readonly liveMaskSlots?: number;
   /** How the court's time is drawn on the public picture; null: never (each court may also opt out). */
   readonly timeOverlay?: OverlayStyle | null;
+  /** Signs each live hearing's checkpoint of what it published (the archive's key); none without it. */
+  readonly checkpoints?: CheckpointSigner;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -281,6 +284,7 @@ export function buildLiveHearing(o: HearingFactoryOptions, hearing: Hearing, roo
       logger: log,
     }),
     ...(restore?.delay ? { initial: restore.delay } : {}),
+    ...(o.checkpoints ? { checkpoints: o.checkpoints } : {}),
   });
   const session: LiveHearing = new LiveHearing(hearing, pipeline, delay, program, {
     ...(compositor ? { compositor, cameraLabels: Object.fromEntries((room.sources ?? []).map((x) => [x.name, x.label])) } : {}),
