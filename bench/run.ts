@@ -1,7 +1,7 @@
 /**
  * Runs a named benchmark: npm run bench -- control [consoles] [commands] | masks [repetitions] |
  * slots [seconds] | lag [masks] | clock [seconds] | archive [seconds] | player [loads] | origin [seconds] [rounds] |
- * load [seconds] [viewers] [consoles] | start [trials] | pipeline [seconds] [rounds] | whep [seconds] | whip [seconds] [rounds] | compositor [seconds] | captions [seconds]
+ * load [seconds] [viewers] [consoles] | start [trials] | pipeline [seconds] [rounds] | whep [seconds] | whip [seconds] [rounds] | compositor [seconds] | captions [seconds] | verify [seconds] [rtt-ms]
  */
 const which = process.argv[2] ?? 'control';
 if (which === 'control') await import('./control.ts');
@@ -19,7 +19,8 @@ else if (which === 'whep') await import('./whep.ts');
 else if (which === 'whip') await import('./whip.ts');
 else if (which === 'compositor') await import('./compositor.ts');
 else if (which === 'captions') await import('./captions.ts');
+else if (which === 'verify') await import('./verify.ts');
 else {
-  process.stderr.write(`unknown benchmark ${which}; available: control, masks, slots, lag, clock, archive, player, origin, load, start, pipeline, whep, whip, compositor, captions\n`);
+  process.stderr.write(`unknown benchmark ${which}; available: control, masks, slots, lag, clock, archive, player, origin, load, start, pipeline, whep, whip, compositor, captions, verify\n`);
   process.exit(2);
 }

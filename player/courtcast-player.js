@@ -478,6 +478,13 @@ class CourtcastPlayer extends HTMLElement {
           // hls.js parses the levels (and says so) inside its own handler of this event, before this one.
           this.renderQualities();
         });
+        // The checkpoint is written before a playlist names a slot: asked for with each new live
+        // playlist, it is in hand when the slot's segments arrive, which then wait for nothing.
+        if (this.live) {
+          this.hls.on(HlsLib.Events.LEVEL_LOADED, (_e, d) => {
+            if (d.details?.live) void this.live?.refresh();
+          });
+        }
         this.hls.on(HlsLib.Events.MANIFEST_PARSED, () => {
           // A rung chosen while on audio only holds once its playlist is known.
           if (startLevel >= 0) this.hls.currentLevel = startLevel;
@@ -540,7 +547,12 @@ class CourtcastPlayer extends HTMLElement {
         super.load(context, config, {
           ...callbacks,
           onSuccess: (response, stats, ctx, details) => {
-            void check(ctx.url, response.data).then((ok) => ok && callbacks.onSuccess(response, stats, ctx, details));
+            const t0 = performance.now();
+            void check(ctx.url, response.data).then((ok) => {
+              // What checking cost this segment, for sites (and bench/verify.ts) to see: User Timing.
+              performance.measure?.('courtcast:segment-check', { start: t0, end: performance.now(), detail: { url: ctx.url, ok } });
+              if (ok) callbacks.onSuccess(response, stats, ctx, details);
+            });
           },
         });
       }

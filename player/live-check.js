@@ -22,6 +22,7 @@ export class LiveCheck {
     // cache serving an older checkpoint, or a node that took the hearing over and began a chain of
     // its own, never turns a file the court signed into a mismatch.
     this.signed = new Map();
+    this.hashed = new Map(); // entry hash → canonical body, of checkpoints that held
     this.refreshing = null;
     // Asked for at once, beside hls.js's first playlist: a segment waits only if it comes first.
     this.key = globalThis.crypto?.subtle
@@ -37,7 +38,7 @@ export class LiveCheck {
         const key = await this.key;
         if (!key) return;
         const doc = await fetch(this.url, { cache: 'no-store' }).then((r) => (r.ok ? r.json() : null)).catch(() => null);
-        const v = doc ? await checkCheckpoint(doc, key, this.hearingId) : null;
+        const v = doc ? await checkCheckpoint(doc, key, this.hearingId, this.hashed) : null;
         if (!v?.ok) return;
         this.latest = v.checkpoint;
         for (const [rel, e] of v.byKey) {
@@ -47,6 +48,10 @@ export class LiveCheck {
         for (const rel of this.signed.keys()) {
           if (this.signed.size <= KEEP) break;
           this.signed.delete(rel);
+        }
+        for (const h of this.hashed.keys()) {
+          if (this.hashed.size <= KEEP) break;
+          this.hashed.delete(h);
         }
       } finally {
         this.refreshing = null;

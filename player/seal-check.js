@@ -164,8 +164,10 @@ const CHECKPOINT_FORMAT = 'courtcast-live-checkpoint/1';
 /**
  * Whether a checkpoint of hearing `hearingId` is signed by `key` and its listed entries chain up
  * to the head it signs: { ok: true, checkpoint, byKey } (the newest entry of each file), or why not.
+ * `known` (hash → canonical body) holds entries already hashed: consecutive checkpoints list
+ * mostly the same entries, and only the new ones are hashed again.
  */
-export async function checkCheckpoint(doc, key, hearingId) {
+export async function checkCheckpoint(doc, key, hearingId, known = new Map()) {
   const cp = doc?.checkpoint;
   if (cp?.format !== CHECKPOINT_FORMAT || cp.hearingId !== hearingId || !Array.isArray(doc.entries)) return { ok: false, why: 'not-a-checkpoint' };
   let signed;
@@ -179,10 +181,16 @@ export async function checkCheckpoint(doc, key, hearingId) {
   let prev = null;
   for (const e of doc.entries) {
     const { hash, ...body } = e;
-    if ((prev !== null && (e.prev !== prev.hash || e.n !== prev.n + 1)) || (await sha256Hex(utf8(canonical(body)))) !== hash) return { ok: false, why: 'chain' };
+    const text = canonical(body);
+    if (prev !== null && (e.prev !== prev.hash || e.n !== prev.n + 1)) return { ok: false, why: 'chain' };
+    if (known.get(hash) !== text && (await sha256Hex(utf8(text))) !== hash) return { ok: false, why: 'chain' };
     byKey.set(e.key, e);
     prev = e;
   }
   if ((prev?.hash ?? GENESIS) !== cp.head || (prev ? prev.n + 1 : 0) !== cp.count) return { ok: false, why: 'chain' };
+  for (const e of doc.entries) {
+    const { hash, ...body } = e;
+    known.set(hash, canonical(body));
+  }
   return { ok: true, checkpoint: cp, byKey };
 }

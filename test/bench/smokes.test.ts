@@ -16,5 +16,6 @@ benchSmokes({
   whep: ['| WebRTC (WHEP) |', '| HLS (baseline) |'],
   whip: ['| RTMP (baseline) |', 'WHIP / RTMP, total cores'],
   captions: ['| bare hls.js, same rendition (baseline) |', 'against the 100 ms bound'],
+  verify: ['| live, against the checkpoint |', '| replay, against the seal and the log |'],
   compositor: ['| bare FFmpeg xstack (baseline) |', "The hearing's transcoder made the ladder"],
 });

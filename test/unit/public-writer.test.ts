@@ -163,6 +163,11 @@ describe('public writer: publish, then list', () => {
     expect(await checkCheckpoint(first, theirs, 'hg_writertest0001')).toMatchObject({ ok: false, why: 'signature' });
     expect(await checkCheckpoint({ ...first, entries: first.entries.map((e, i) => (i === 4 ? { ...e, size: e.size + 1 } : e)) }, key, 'hg_writertest0001')).toMatchObject({ ok: false, why: 'chain' });
     expect(await checkCheckpoint({ ...first, entries: first.entries.slice(0, -1) }, key, 'hg_writertest0001')).toMatchObject({ ok: false, why: 'chain' });
+    // Entries hashed for an earlier checkpoint are not hashed again, and cannot be changed under their hash.
+    const known = new Map<string, string>();
+    expect((await checkCheckpoint(first, key, 'hg_writertest0001', known)).ok).toBe(true);
+    expect(known.size).toBe(6);
+    expect(await checkCheckpoint({ ...first, entries: first.entries.map((e, i) => (i === 4 ? { ...e, sha256: 'ff'.repeat(32) } : e)) }, key, 'hg_writertest0001', known)).toMatchObject({ ok: false, why: 'chain' });
     // A slot the store refused airs the standby slate: the checkpoint lists the slate's bytes.
     w.store.refuse = 'media';
     expect(await w.next()).toBe('standby');
