@@ -20,7 +20,7 @@ import { isCaptionLanguage, LANGUAGE_NAMES } from '../server/domain/captions.ts'
 import { transcriptLanguages, transcriptVtt, type TranscriptEntry } from './transcript.ts';
 import { airedCaptions } from './aired-captions.ts';
 import { AIRED_CAPTIONS_FILE } from '../server/domain/recording-keys.ts';
-import { sealStatement } from '../server/domain/tree-head.ts';
+import { auditHeadOf, sealStatement } from '../server/domain/tree-head.ts';
 
 /** Long enough for a remux; renewed while finalizing, so a node that dies lets another finish. */
 const FINALIZE_LEASE_MS = 60_000;
@@ -178,6 +178,10 @@ export class Finalizer {
       // Into the public log before the archive counts as complete: a pass that cannot log it is
       // tried again, and a seal made again of the same chain is the statement already logged.
       await this.o.transparency?.append(sealStatement(sealed.seal));
+      // And the audit trail's head as the sealed record holds it: its history is then fixed in public too.
+      const trail = this.o.transparency ? auditHeadOf(hearingId, JSON.parse((await this.archived(hearingId, 'record.json')).toString()) as unknown) : null;
+      if (trail) await this.o.transparency?.append(trail);
+      else if (this.o.transparency) log.warn({ hearingId }, 'the sealed record holds no verified audit head: none is logged');
       const files = { ...(a.has('master.mp4') ? { masterMp4: 'master.mp4' } : {}), ...(a.has('aired.mp4') ? { airedMp4: 'aired.mp4' } : {}), airedPlaylist: 'aired/index.m3u8' };
       await archiveRecords(this.o.state).put(hearingId, base('complete', { finalizedAt: new Date(this.now()).toISOString(), files }));
       await unfinishedRecords(this.o.state).delete(hearingId).catch(() => undefined);

@@ -1,8 +1,8 @@
 /**
- * What the transparency log says and signs: the statements it keeps (every archive's final seal,
- * every replay decision), and the signed tree head that fixes its size and root. A monitor that
- * kept an earlier head asks for a consistency proof to the newer one: a log whose history was
- * rewritten cannot give one. Pure.
+ * What the transparency log says and signs: the statements it keeps (every archive's final seal
+ * and the audit head it recorded, every replay decision), and the signed tree head that fixes its
+ * size and root. A monitor that kept an earlier head asks for a consistency proof to the newer
+ * one: a log whose history was rewritten cannot give one. Pure.
  */
 import { sign, verify, type KeyObject } from 'node:crypto';
 import canonicalize from 'canonicalize';
@@ -15,7 +15,13 @@ export type LogStatement =
   /** A hearing archive's final seal, as its manifest signs it (the time it was signed aside: a seal made again after a failed finalizing pass is the same seal). */
   | { readonly kind: 'seal'; readonly hearingId: string; readonly count: number; readonly head: string; readonly keyId: string }
   /** A supervisor's decision about a replay: published or withheld. */
-  | { readonly kind: 'replay'; readonly hearingId: string; readonly decision: string; readonly at: string };
+  | { readonly kind: 'replay'; readonly hearingId: string; readonly decision: string; readonly at: string }
+  /**
+   * A hearing's audit trail as its archive recorded it when sealed: its length, and the seq and
+   * hash of its newest entry. Entries added later (replay decisions) extend it; an earlier one
+   * changed no longer reaches this head.
+   */
+  | { readonly kind: 'audit'; readonly hearingId: string; readonly entries: number; readonly seq: number; readonly head: string };
 
 /** The bytes a statement's leaf is the hash of. */
 export const statementBytes = (s: LogStatement): Buffer => Buffer.from(canonicalize(s) ?? '');
@@ -72,6 +78,16 @@ export function provesInclusion(a: InclusionAnswer, publicKey: KeyObject): boole
 
 /** A seal as the log keeps it. */
 export const sealStatement = (seal: { readonly hearingId: string; readonly count: number; readonly head: string; readonly keyId: string }): LogStatement => ({ kind: 'seal', hearingId: seal.hearingId, count: seal.count, head: seal.head, keyId: seal.keyId });
+
+/**
+ * The audit statement of a hearing record (its `auditVerdict`, as the finalizer wrote it), or
+ * null when the record holds no verified, non-empty trail.
+ */
+export function auditHeadOf(hearingId: string, record: unknown): LogStatement | null {
+  const v = (record as { auditVerdict?: { ok?: unknown; entries?: unknown; head?: { seq?: unknown; hash?: unknown } | null } } | null)?.auditVerdict;
+  if (v?.ok !== true || !Number.isInteger(v.entries) || !Number.isInteger(v.head?.seq) || typeof v.head?.hash !== 'string') return null;
+  return { kind: 'audit', hearingId, entries: v.entries as number, seq: v.head.seq as number, head: v.head.hash };
+}
 
 /** What the log says of an archive's seal. */
 export type SealInLog =

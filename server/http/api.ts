@@ -8,6 +8,8 @@ import { REPLAY_DECISIONS } from '../domain/public-state.ts';
 import { hasRole, mayApprove, mayControl, mayReadAudit, publicUser, type Principal } from '../domain/users.ts';
 import type { Governance } from '../service/court/governance.ts';
 import { userActor, type AuditTrail } from '../audit/trail.ts';
+import { judgedAudit, loggedAuditHeads } from '../audit/audit-in-log.ts';
+import type { TransparencyLog } from '../audit/transparency-log.ts';
 import type { Accounts } from '../service/identity/accounts.ts';
 import type { Tokens } from '../service/identity/tokens.ts';
 import { authenticate, principalOf } from './auth.ts';
@@ -31,6 +33,8 @@ export interface StaffApiDeps {
   readonly audit: AuditTrail;
   readonly replays: Replays;
   readonly governance: Governance;
+  /** The court's transparency log: a trail's verdict says whether the heads logged of it still hold. */
+  readonly transparency?: Pick<TransparencyLog, 'find' | 'range'>;
 }
 
 /** Whether a principal may read a hearing's details and governance: its clerks, its court's approvers, and the unscoped roles. */
@@ -237,7 +241,9 @@ export function staffRoutes(d: StaffApiDeps): AnyRoute[] {
       method: 'get', path: '/hearings/:id/audit/verify', name: 'verifyAudit', auth: 'staff', before: [auditors], summary: 'Verify the hash chain; names the first bad entry', params: id, ok: { status: 200, description: 'verdict' },
       handler: async ({ params }) => {
         await registry.hearing(params.id);
-        return audit.verify(params.id);
+        const verdict = await audit.verify(params.id);
+        if (!d.transparency) return verdict;
+        return judgedAudit(verdict, await audit.list(params.id), await loggedAuditHeads(d.transparency, params.id));
       },
     }),
   ];

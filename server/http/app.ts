@@ -134,7 +134,7 @@ export function createHttpApp(o: HttpOptions): Express {
   // Archivists are few; the limit bounds what a stolen token can make the archive store (and the
   // audit trail, which records every refused master access) do.
   app.use('/api/archive', problemRateLimit({ windowMs: 60_000, limit: 1200 }), archiveApi({ catalogue: o.catalogue, audit: o.audit, tokens: o.tokens, accounts: o.accounts, declareLost: o.declareLost }));
-  app.use('/api', staffApi({ registry: o.registry, governance: o.governance, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit, replays: o.replays }));
+  app.use('/api', staffApi({ registry: o.registry, governance: o.governance, broadcasts: o.broadcasts, accounts: o.accounts, tokens: o.tokens, audit: o.audit, replays: o.replays, transparency: o.transparency }));
   if (o.whip) app.use('/whip', whipApi(o.whip));
   if (o.whep) app.use('/whep', whepApi(o.whep));
   app.get('/vendor/hls.min.js', (_req, res) => sendInstalled(res, hlsJs));

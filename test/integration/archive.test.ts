@@ -172,6 +172,15 @@ describe('archive: a hearing with a cut and a mask, to S3', () => {
     expect(logged.headers.get('access-control-allow-origin')).toBe('*');
     const { seals } = (await logged.json()) as { seals: InclusionAnswer[] };
     expect(sealInLog(manifest.seal, seals, s.cc.signingKey.publicKey)).toMatchObject({ found: 'this-seal' });
+    // So is the audit trail's head as the sealed record holds it, and the trail still reaches it.
+    const sealedRecord = JSON.parse((await peer.store().get(`hearings/${hearingId}/record.json`))!.toString()) as { auditVerdict: { entries: number; head: { seq: number; hash: string } } };
+    const { entries: statements } = (await (await fetch(`${s.base}/transparency/entries?start=0&end=100`)).json()) as { entries: { kind: string; hearingId: string }[] };
+    expect(statements.filter((e) => e.hearingId === hearingId && e.kind !== 'replay')).toEqual([
+      { kind: 'seal', hearingId, count: manifest.seal.count, head: manifest.seal.head, keyId: manifest.seal.keyId },
+      { kind: 'audit', hearingId, entries: sealedRecord.auditVerdict.entries, seq: sealedRecord.auditVerdict.head.seq, head: sealedRecord.auditVerdict.head.hash },
+    ]);
+    const auditAt = statements.findIndex((e) => e.kind === 'audit' && e.hearingId === hearingId);
+    expect((await s.api('GET', `/api/hearings/${hearingId}/audit/verify`)).body).toMatchObject({ ok: true, log: { found: 'kept', index: auditAt, seq: sealedRecord.auditVerdict.head.seq } });
     const kinds = new Set(manifest.entries.map((e) => e.kind));
     expect([...kinds].sort()).toEqual(['aired', 'master', 'mp4', 'playlist', 'record']);
     const masked = manifest.entries.filter((e) => e.kind === 'aired' && e.masks?.includes(maskId));

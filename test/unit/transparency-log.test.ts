@@ -2,7 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TransparencyLog } from '../../server/audit/transparency-log.ts';
 import { verifyConsistency } from '../../server/domain/merkle.ts';
-import { provesInclusion, sealInLog, sealStatement, treeHeadSigned, type InclusionAnswer } from '../../server/domain/tree-head.ts';
+import { auditHeadOf, provesInclusion, sealInLog, sealStatement, treeHeadSigned, type InclusionAnswer } from '../../server/domain/tree-head.ts';
+import { judgedAudit, loggedAuditHeads } from '../../server/audit/audit-in-log.ts';
+import { linkAfter, type AuditEntry } from '../../server/audit/chain.ts';
 import { MemoryStateStore } from '../../server/store/memory-state-store.ts';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -63,5 +65,32 @@ describe('the transparency log', () => {
     ];
     for (const f of forged) expect(provesInclusion(f, publicKey)).toBe(false);
     expect(sealInLog(seal('h1', 67, 'cd'.repeat(32)), forged, publicKey)).toEqual({ found: 'none' });
+  });
+
+  it('fixes a hearing’s audit trail by the head its sealed record holds: later entries extend it, a rewritten history fails', async () => {
+    const log = new TransparencyLog({ state: new MemoryStateStore(), privateKey });
+    const entry = (seq: number, action: string): AuditEntry => ({ seq, at: `2026-12-06T00:00:0${seq}.000Z`, hearingId: 'h1', actor: { kind: 'system' }, action, params: {}, reason: null, effectiveAt: null, prevHash: '', hash: '' });
+    const chain = (actions: string[]) => actions.reduce<AuditEntry[]>((out, a, i) => [...out, linkAfter(out.at(-1) ?? null, entry(i + 1, a))], []);
+    const trail = chain(['open', 'start', 'cut', 'end']);
+    const last = trail.at(-1)!;
+    const statement = auditHeadOf('h1', { auditVerdict: { ok: true, entries: 4, head: { seq: last.seq, hash: last.hash } } })!;
+    expect(statement).toEqual({ kind: 'audit', hearingId: 'h1', entries: 4, seq: last.seq, head: last.hash });
+    expect(auditHeadOf('h1', { auditVerdict: { ok: false, entries: 4, badSeq: 2, problem: 'x' } })).toBeNull();
+    expect(auditHeadOf('h1', { auditVerdict: { ok: true, entries: 0, head: null } })).toBeNull();
+    expect(auditHeadOf('h1', null)).toBeNull();
+    const verdict = { ok: true as const, entries: 4, head: { seq: last.seq, hash: last.hash } };
+    expect(judgedAudit(verdict, trail, await loggedAuditHeads(log, 'h1'))).toMatchObject({ ok: true, log: { found: 'none' } });
+    await log.append({ kind: 'replay', hearingId: 'h1', decision: 'published', at: '2026-12-06T00:00:00.000Z' });
+    const index = await log.append(statement);
+    // A replay decision after the seal extends the trail: the logged head still holds.
+    const extended = [...trail, linkAfter(last, entry(9, 'replay-published'))];
+    expect(judgedAudit({ ...verdict, entries: 5 }, extended, await loggedAuditHeads(log, 'h1'))).toMatchObject({ ok: true, log: { found: 'kept', index, seq: last.seq } });
+    // The cut taken out and the chain linked again: every hash recomputed, the chain verifies on
+    // its own, but the trail no longer reaches the head the court logged.
+    const rewritten = chain(['open', 'start', 'end']);
+    expect(judgedAudit({ ok: true, entries: 3, head: { seq: 2, hash: rewritten.at(-1)!.hash } }, rewritten, await loggedAuditHeads(log, 'h1'))).toMatchObject({ ok: false, badSeq: last.seq, log: { found: 'rewritten', index, seq: last.seq } });
+    // Or an entry changed in place, its successors linked again to the same length.
+    const edited = chain(['open', 'start', 'mute', 'end']);
+    expect(judgedAudit({ ...verdict, head: { seq: 3, hash: edited.at(-1)!.hash } }, edited, await loggedAuditHeads(log, 'h1'))).toMatchObject({ ok: false, log: { found: 'rewritten' } });
   });
 });
