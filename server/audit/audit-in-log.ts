@@ -26,10 +26,12 @@ export function judgedAudit(verdict: AuditVerdict, entries: readonly AuditEntry[
   if (logged.length === 0) return { ...verdict, log: { found: 'none' } };
   const bySeq = new Map(entries.map((e) => [e.seq, e.hash]));
   const lost = logged.find((l) => bySeq.get(l.statement.seq) !== l.statement.head);
-  if (lost) {
-    const log: AuditInLog = { found: 'rewritten', index: lost.index, seq: lost.statement.seq };
-    return { ok: false, entries: verdict.entries, badSeq: lost.statement.seq, problem: `the court's transparency log holds this trail's head at entry ${lost.statement.seq} (log entry ${lost.index}), which the trail no longer reaches: its history was rewritten`, log };
+  if (!lost) {
+    const newest = logged.at(-1)!;
+    return { ...verdict, log: { found: 'kept', index: newest.index, seq: newest.statement.seq } };
   }
-  const newest = logged.at(-1)!;
-  return { ...verdict, log: { found: 'kept', index: newest.index, seq: newest.statement.seq } };
+  const log: AuditInLog = { found: 'rewritten', index: lost.index, seq: lost.statement.seq };
+  // A chain that fails on its own keeps naming its own first bad entry.
+  if (!verdict.ok) return { ...verdict, log };
+  return { ok: false, entries: verdict.entries, badSeq: lost.statement.seq, problem: `the court's transparency log holds this trail's head at entry ${lost.statement.seq} (log entry ${lost.index}), which the trail no longer reaches: its history was rewritten`, log };
 }

@@ -255,11 +255,11 @@ describe('captions through the delay line', () => {
     // Withheld, it is not searched by its words any more.
     expect((await s.api('POST', `/api/hearings/${hearingId}/replay`, { decision: 'withheld', reason: 'captions test' })).status).toBe(200);
     expect(finds(await search('seated'))).toBe(false);
-    // Both decisions are in the public transparency log, after the archive's seal.
+    // Both decisions are in the public transparency log, after the archive's seal and its audit head.
     const head = (await (await fetch(`${s.base}/transparency/head`)).json()) as { treeSize: number };
     const { entries } = (await (await fetch(`${s.base}/transparency/entries?start=0&end=${head.treeSize}`)).json()) as { entries: { kind: string; hearingId: string; decision?: string }[] };
     const ours = entries.filter((e) => e.hearingId === hearingId).map((e) => e.decision ?? e.kind);
-    expect(ours).toEqual(['seal', 'published', 'withheld']);
+    expect(ours).toEqual(['seal', 'audit', 'published', 'withheld']);
   });
 
   it('refuses to correct a cue once released, and takes cues only from those who caption the courtroom', async () => {

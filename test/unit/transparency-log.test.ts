@@ -89,6 +89,8 @@ describe('the transparency log', () => {
     // its own, but the trail no longer reaches the head the court logged.
     const rewritten = chain(['open', 'start', 'end']);
     expect(judgedAudit({ ok: true, entries: 3, head: { seq: 2, hash: rewritten.at(-1)!.hash } }, rewritten, await loggedAuditHeads(log, 'h1'))).toMatchObject({ ok: false, badSeq: last.seq, log: { found: 'rewritten', index, seq: last.seq } });
+    // A chain that fails on its own still names its own first bad entry.
+    expect(judgedAudit({ ok: false, entries: 3, badSeq: 1, problem: 'hash' }, rewritten, await loggedAuditHeads(log, 'h1'))).toMatchObject({ ok: false, badSeq: 1, problem: 'hash', log: { found: 'rewritten' } });
     // Or an entry changed in place, its successors linked again to the same length.
     const edited = chain(['open', 'start', 'mute', 'end']);
     expect(judgedAudit({ ...verdict, head: { seq: 3, hash: edited.at(-1)!.hash } }, edited, await loggedAuditHeads(log, 'h1'))).toMatchObject({ ok: false, log: { found: 'rewritten' } });
