@@ -37,12 +37,22 @@ export class TransparencyLog {
     this.keyId = keyIdOf(createPublicKey(o.privateKey));
   }
 
-  /** Reads what other nodes appended since. */
+  /**
+   * Reads what other nodes appended since, from the last entry already read on: every player
+   * starting a replay asks for a proof, and the whole log read each time would grow with every
+   * hearing the court ever sealed.
+   */
   private async sync(): Promise<void> {
-    const all = await this.o.state.readLog(TRANSPARENCY_LOG);
-    // A log shorter than what was read is not this log any more: start over, and let monitors see it.
-    if (all.length < this.entries.length) [this.entries, this.leaves] = [[], []];
-    for (const e of all.slice(this.entries.length)) {
+    const n = this.entries.length;
+    let fresh = await this.o.state.readLogFrom(TRANSPARENCY_LOG, Math.max(0, n - 1));
+    if (n > 0 && fresh[0] === this.entries[n - 1]) fresh = fresh.slice(1);
+    else if (n > 0) {
+      // The entry read last is gone or changed: this is not the log that was read. Start over
+      // from what the store holds now, and let monitors see it.
+      [this.entries, this.leaves] = [[], []];
+      fresh = await this.o.state.readLog(TRANSPARENCY_LOG);
+    }
+    for (const e of fresh) {
       this.entries.push(e);
       this.leaves.push(leafHash(Buffer.from(e)));
     }

@@ -26,6 +26,11 @@ export interface PublicStatus {
    * plays a little behind the live edge, where the picture still shows this.
    */
   readonly previous?: PublicState;
+  /**
+   * The public slot (its media sequence number) that first aired `state`, while the hearing is
+   * live: a player that joins just after a change tells when its picture reaches it by that slot.
+   */
+  readonly sinceSlot?: number;
   readonly delaySeconds: number;
   readonly scheduledStart: string;
 }

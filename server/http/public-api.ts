@@ -152,7 +152,7 @@ export function publicApi(d: PublicApiDeps, baseUrl: (req: Request) => string): 
     const status = await states.status(id);
     const replayUrl = status?.state === 'replay' ? `${baseUrl(req)}/public/hearings/${id}/replay/index.m3u8` : null;
     // The server's clock, so a player can tell how long ago the state changed whatever its own says.
-    res.json({ ...publicView(h, court, baseUrl(req)), state: status?.state ?? 'not-broadcast', stateSince: status?.since ?? null, previousState: status?.previous ?? null, serverTime: Date.now(), replayUrl, broadcast: live ? { delaySeconds: live.delaySeconds } : null });
+    res.json({ ...publicView(h, court, baseUrl(req)), state: status?.state ?? 'not-broadcast', stateSince: status?.since ?? null, previousState: status?.previous ?? null, stateSinceSlot: status?.sinceSlot ?? null, serverTime: Date.now(), replayUrl, broadcast: live ? { delaySeconds: live.delaySeconds } : null });
   }));
   return api;
 }

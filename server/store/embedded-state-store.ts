@@ -141,6 +141,12 @@ export class EmbeddedStateStore implements StateStore {
     return [...this.db.getRange({ start: entryKey(log, from), end: entryKey(log, n) })].map(({ value }) => value as string);
   }
 
+  async readLogFrom(log: string, from: number): Promise<string[]> {
+    const n = (this.db.get(lengthKey(log)) as number | undefined) ?? 0;
+    const start = Math.max(0, from);
+    return start >= n ? [] : [...this.db.getRange({ start: entryKey(log, start), end: entryKey(log, n) })].map(({ value }) => value as string);
+  }
+
   async entries<T>(ns: StateNamespace): Promise<[string, T][]> {
     const prefix = recordPrefix(ns);
     const out: [string, T][] = [];

@@ -88,6 +88,10 @@ export class MemoryStateStore implements StateStore {
     return last === undefined ? [...all] : all.slice(Math.max(0, all.length - last));
   }
 
+  async readLogFrom(log: string, from: number): Promise<string[]> {
+    return (this.logs.get(log) ?? []).slice(Math.max(0, from));
+  }
+
   async entries<T>(ns: StateNamespace): Promise<[string, T][]> {
     return [...this.ns(ns)].flatMap(([id, rec]) => (rec.expiresAt === null ? [[id, JSON.parse(rec.raw) as T] as [string, T]] : []));
   }

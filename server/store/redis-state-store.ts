@@ -140,6 +140,10 @@ export class RedisStateStore implements StateStore {
     return this.client.lRange(`${this.prefix}:log:${log}`, last === undefined ? 0 : -last, -1);
   }
 
+  async readLogFrom(log: string, from: number): Promise<string[]> {
+    return this.client.lRange(`${this.prefix}:log:${log}`, Math.max(0, from), -1);
+  }
+
   async entries<T>(ns: StateNamespace): Promise<[string, T][]> {
     return Object.entries(await this.client.hGetAll(this.hash(ns))).map(([id, raw]) => [id, JSON.parse(raw) as T]);
   }

@@ -58,6 +58,8 @@ export interface StateStore {
   appendAllIf(at: { readonly log: string; readonly length: number }, entries: readonly { readonly log: string; readonly entry: string }[]): Promise<boolean>;
   /** Every entry of a log, oldest first; with `last`, only the last that many. */
   readLog(log: string, last?: number): Promise<string[]>;
+  /** The entries of a log from position `from` on, oldest first: what a reader that has the rest lacks. */
+  readLogFrom(log: string, from: number): Promise<string[]>;
   /**
    * Every record of a namespace that does not expire, with its id: what moving a deployment to
    * another store carries (records with a time to live, idempotency answers, are left behind).

@@ -146,9 +146,13 @@ describe('the embed fits its box', () => {
     // edge has the slate to show.
     await new Promise((r) => setTimeout(r, 4_000));
     expect((await s.api('POST', `/api/hearings/${hearingId}/broadcast/start`, {})).status).toBe(200);
-    const state = async () => ((await (await fetch(`${s.base}/public/hearings/${hearingId}`)).json()) as { state: string; previousState: string | null });
+    const state = async () => ((await (await fetch(`${s.base}/public/hearings/${hearingId}`)).json()) as { state: string; previousState: string | null; stateSinceSlot: number | null });
     await waitFor(async () => (await state()).state === 'live', 'the hearing to go live for the public', 30_000, 100);
     expect((await state()).previousState).toBe('starting');
+    // The slot that first aired the picture: a player that joins now tells when it reaches it by that.
+    const firstLiveSlot = (await state()).stateSinceSlot!;
+    expect(Number.isInteger(firstLiveSlot)).toBe(true);
+    expect(await (await fetch(`${s.base}/hls/hearings/${hearingId}/180p/index.m3u8`)).text()).toContain(`\n${firstLiveSlot}.ts`);
     const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
     await page.goto(`${siteBase}/box?w=640&h=410&lang=en`);
     const frame = (await (await page.waitForSelector('iframe')).contentFrame()) as Frame;

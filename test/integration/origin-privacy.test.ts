@@ -96,10 +96,21 @@ describe('the origin serves the public store and nothing else', () => {
     }
   });
 
-  it('holds only playlists and released segments in the public store, none of the picture yet', async () => {
+  it('holds only playlists, released segments and the signed checkpoint of them in the public store, none of the picture yet', async () => {
     const files = await filesUnder(s.cc.dirs.public);
     expect(files.length).toBeGreaterThan(0);
-    for (const f of files) expect(f).toMatch(/^hearings\/hg_[A-Za-z0-9_-]+\/(master\.m3u8|[a-z0-9_-]+\/(index\.m3u8|\d+\.ts))$/);
+    for (const f of files) expect(f).toMatch(/^hearings\/hg_[A-Za-z0-9_-]+\/(master\.m3u8|checkpoint\.json|[a-z0-9_-]+\/(index\.m3u8|\d+\.ts))$/);
+    // The checkpoint names only files the store holds, by hash: nothing of what has not aired.
+    const checkpoint = JSON.parse(await readFile(path.join(s.cc.dirs.public, `hearings/${hearingId}/checkpoint.json`), 'utf8')) as { entries: { key: string; sha256: string }[] };
+    expect(checkpoint.entries.length).toBeGreaterThan(0);
+    let matched = 0;
+    for (const e of checkpoint.entries) {
+      // Files a window behind are deleted; the checkpoint still lists them for late players.
+      const held = await readFile(path.join(s.cc.dirs.public, `hearings/${hearingId}/${e.key}`)).catch(() => null);
+      if (held) expect(sha(held), e.key).toBe(e.sha256);
+      if (held) matched++;
+    }
+    expect(matched).toBeGreaterThan(0);
     // D = 30 s has not passed, so every public segment is a slate, byte for byte.
     const slateDir = TEST_SLATE_CACHE;
     const slates = new Set(await Promise.all((await filesUnder(slateDir)).map(async (f) => sha(await readFile(path.join(slateDir, f))))));

@@ -124,6 +124,12 @@ describe.each(implementations)('state store contract: %s', (_name, make) => {
     for (const e of ['a', 'b', 'c', 'd']) await store.append('audit:z', e);
     expect(await store.readLog('audit:z', 2)).toEqual(['c', 'd']);
     expect(await store.readLog('audit:z', 10)).toEqual(['a', 'b', 'c', 'd']);
+    // From a position on: what a reader that has the rest lacks.
+    expect(await store.readLogFrom('audit:z', 0)).toEqual(['a', 'b', 'c', 'd']);
+    expect(await store.readLogFrom('audit:z', 3)).toEqual(['d']);
+    expect(await store.readLogFrom('audit:z', 4)).toEqual([]);
+    expect(await store.readLogFrom('audit:z', 9)).toEqual([]);
+    expect(await store.readLogFrom('audit:none', 0)).toEqual([]);
     await store.appendAll([
       { log: 'audit:z', entry: 'e' },
       { log: 'anchor:z', entry: 'head-e' },

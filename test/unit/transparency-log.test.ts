@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { TransparencyLog } from '../../server/audit/transparency-log.ts';
+import { TRANSPARENCY_LOG, TransparencyLog } from '../../server/audit/transparency-log.ts';
 import { verifyConsistency } from '../../server/domain/merkle.ts';
 import { auditHeadOf, provesInclusion, sealInLog, sealStatement, treeHeadSigned, type InclusionAnswer } from '../../server/domain/tree-head.ts';
 import { judgedAudit, loggedAuditHeads } from '../../server/audit/audit-in-log.ts';
@@ -94,5 +94,38 @@ describe('the transparency log', () => {
     // Or an entry changed in place, its successors linked again to the same length.
     const edited = chain(['open', 'start', 'mute', 'end']);
     expect(judgedAudit({ ...verdict, head: { seq: 3, hash: edited.at(-1)!.hash } }, edited, await loggedAuditHeads(log, 'h1'))).toMatchObject({ ok: false, log: { found: 'rewritten' } });
+  });
+
+  it('reads only what was appended since it last read, and the whole log again when the one it read is gone', async () => {
+    class CountingStore extends MemoryStateStore {
+      read = 0;
+      override async readLog(log: string, last?: number): Promise<string[]> {
+        const got = await super.readLog(log, last);
+        this.read += got.length;
+        return got;
+      }
+      override async readLogFrom(log: string, from: number): Promise<string[]> {
+        const got = await super.readLogFrom(log, from);
+        this.read += got.length;
+        return got;
+      }
+    }
+    const state = new CountingStore();
+    const log = new TransparencyLog({ state, privateKey });
+    for (let i = 0; i < 50; i++) await new TransparencyLog({ state, privateKey }).append(sealStatement(seal(`h${i}`, i + 1)));
+    expect((await log.head()).treeSize).toBe(50);
+    state.read = 0;
+    await log.append(sealStatement(seal('h50', 51)));
+    const head = await log.head();
+    expect(head.treeSize).toBe(51);
+    // The last entry it had, then the new one: not the fifty before.
+    expect(state.read).toBeLessThanOrEqual(4);
+    expect(provesInclusion(await log.inclusion(50), publicKey)).toBe(true);
+    // The store's log replaced under it by a shorter, different one: read again whole.
+    const other = new CountingStore();
+    for (let i = 0; i < 3; i++) await other.append(TRANSPARENCY_LOG, JSON.stringify(sealStatement(seal(`x${i}`, 1))));
+    (state as unknown as { logs: Map<string, string[]> }).logs.set(TRANSPARENCY_LOG, await other.readLog(TRANSPARENCY_LOG));
+    expect((await log.head()).treeSize).toBe(3);
+    expect((await log.range(0, 1))[0]).toMatchObject({ hearingId: 'x0' });
   });
 });

@@ -20,13 +20,15 @@ export interface AiredSeen {
   readonly outcome: AiredOutcome;
   readonly since: number;
   readonly previous?: AiredOutcome;
+  /** The slot that first aired `outcome`. */
+  readonly slot?: number;
 }
 
 /** What a stored or announced aired outcome must look like: it decides what viewers are told. */
-export const airedCodec: z.ZodType<AiredSeen> = z.looseObject({ hearingId: z.string(), outcome: z.enum(AIRED_OUTCOMES), since: z.number(), previous: z.enum(AIRED_OUTCOMES).optional() });
+export const airedCodec: z.ZodType<AiredSeen> = z.looseObject({ hearingId: z.string(), outcome: z.enum(AIRED_OUTCOMES), since: z.number(), previous: z.enum(AIRED_OUTCOMES).optional(), slot: z.number().int().nonnegative().optional() });
 
 /** The newest outcome a hearing aired, since when, and the one before it. */
-type Aired = { readonly outcome: AiredOutcome; readonly since: number; readonly previous?: AiredOutcome };
+type Aired = { readonly outcome: AiredOutcome; readonly since: number; readonly previous?: AiredOutcome; readonly slot?: number };
 
 /** How far ahead of this node's clock another node's release may be dated (their clocks differ a little). */
 const HEARD_SKEW_MS = 60_000;
@@ -66,7 +68,7 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
     const id = session.hearing.id;
     session.on('released', (r) => {
       const previous = this.aired.get(id)?.outcome;
-      const seen: AiredSeen = { hearingId: id, outcome: r.outcome, since: r.releasedAt, ...(previous ? { previous } : {}) };
+      const seen: AiredSeen = { hearingId: id, outcome: r.outcome, since: r.releasedAt, ...(previous ? { previous } : {}), ...(r.seq >= 0 ? { slot: r.seq } : {}) };
       if (!this.observe(seen)) return;
       this.records?.put(seen).catch((err: unknown) => this.logger.warn({ err, hearingId: id }, 'could not store what the public was shown'));
       this.emit('aired', seen);
@@ -91,14 +93,14 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
     const before = this.aired.get(seen.hearingId);
     if (before?.outcome === seen.outcome || (before && before.since > seen.since)) return false;
     const previous = seen.previous ?? before?.outcome;
-    this.aired.set(seen.hearingId, { outcome: seen.outcome, since: seen.since, ...(previous ? { previous } : {}) });
+    this.aired.set(seen.hearingId, { outcome: seen.outcome, since: seen.since, ...(previous ? { previous } : {}), ...(seen.slot !== undefined ? { slot: seen.slot } : {}) });
     void this.status(seen.hearingId).then((s) => s && this.emit('changed', s), () => undefined);
     return true;
   }
 
   private async stored(id: string): Promise<Aired | null> {
     const seen = await this.records?.get(id).catch(() => null);
-    return seen && seen.since <= Date.now() + HEARD_SKEW_MS ? { outcome: seen.outcome, since: seen.since, ...(seen.previous ? { previous: seen.previous } : {}) } : null;
+    return seen && seen.since <= Date.now() + HEARD_SKEW_MS ? { outcome: seen.outcome, since: seen.since, ...(seen.previous ? { previous: seen.previous } : {}), ...(seen.slot !== undefined ? { slot: seen.slot } : {}) } : null;
   }
 
   /** Tells followers a hearing's state again (a replay was published or withheld). */
@@ -115,6 +117,7 @@ export class PublicStates extends TypedEmitter<PublicStatesEvents> {
     const replay = h.status === 'ended' ? await this.replayOf(id) : null;
     const state = publicStateOf(h, aired?.outcome ?? null, replay);
     const previous = h.status === 'live' && h.isPublic && aired?.previous ? { previous: stateOfOutcome(aired.previous) } : {};
-    return { hearingId: id, state, since: aired?.since ?? null, ...previous, delaySeconds: h.delaySeconds, scheduledStart: h.scheduledStart };
+    const slot = h.status === 'live' && h.isPublic && aired?.slot !== undefined ? { sinceSlot: aired.slot } : {};
+    return { hearingId: id, state, since: aired?.since ?? null, ...previous, ...slot, delaySeconds: h.delaySeconds, scheduledStart: h.scheduledStart };
   }
 }
