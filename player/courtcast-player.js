@@ -251,11 +251,13 @@ class CourtcastPlayer extends HTMLElement {
       if (this.pendingStatus !== status) return;
       const behindMs = Math.max(0, (this.hls?.latency || 0) * 1000);
       clearTimeout(this.pendingState);
-      // Where the change is on the media timeline: the start of the slot that first aired it, when
-      // the server names it and hls.js lists it; otherwise estimated from hls.js's latency behind
-      // the edge, half a second late rather than early ("live" must never stand over the slate).
+      // Where the change is on the media timeline, late rather than early ("live" must never stand
+      // over the slate): estimated from hls.js's latency behind the edge, a second late, and never
+      // before the start of the slot that first aired it, when the server names it and hls.js
+      // lists it (that slot may still open with the slate: a start falls inside it).
       const slot = Number.isInteger(h.stateSinceSlot) ? (this.hls?.levels ?? []).map((l) => l.details?.fragments?.find((f) => f.sn === h.stateSinceSlot)).find(Boolean) : null;
-      const at = slot ? slot.start : video.currentTime + Math.max(0, behindMs + 500 - ago - (performance.now() - joinedAt)) / 1000;
+      const estimate = video.currentTime + Math.max(0, behindMs + 1_000 - ago - (performance.now() - joinedAt)) / 1000;
+      const at = Math.max(estimate, slot?.start ?? 0);
       // Counted by the frames shown, not by the clock: a machine too busy to keep up (a stall,
       // frames painted late) delays the label with the picture.
       const shown = (mediaTime) => {

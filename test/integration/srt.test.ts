@@ -69,7 +69,9 @@ describe('SRT ingest: the stream key is the passphrase', () => {
     // first frames are judged against the rest rather than against zero.
     expect(datedAfterMade.length).toBeGreaterThan(60);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    expect(median(datedAfterMade.slice(0, 15)) - median(datedAfterMade.slice(30))).toBeLessThan(150);
+    // A relay holding its first second back shows a second here; a loaded machine showed 184 ms
+    // (ci91) while FFmpeg started beside the suite's other hearings.
+    expect(median(datedAfterMade.slice(0, 15)) - median(datedAfterMade.slice(30))).toBeLessThan(400);
   });
 
   it('airs the courtroom over SRT, never before capture + D', () => {
