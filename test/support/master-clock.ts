@@ -124,3 +124,19 @@ export async function datedCounters(masterDir: string): Promise<Map<number, numb
   for (const [c, ts] of seen) if (Math.max(...ts) - Math.min(...ts) <= FRAME_MS) out.set(c, Math.min(...ts));
   return out;
 }
+
+/**
+ * A master's segments as the server dated them, one per line (run, index, clock or observed,
+ * capture start, first and last counter): what a test that places frames by the master prints when
+ * it cannot place them.
+ */
+export async function describeDating(masterDir: string): Promise<string> {
+  const lines = await readMasterManifest(masterDir);
+  const rows = await Promise.all(
+    lines.map(async (l) => {
+      const counters = (await fileCounters(path.join(masterDir, l.file)).catch(() => [] as number[])).filter((c) => c > 0);
+      return `run ${l.run} #${l.index} ${l.dated ?? 'undated'} ${l.captureStart ?? '-'} counters ${counters[0] ?? '-'}..${counters.at(-1) ?? '-'} (${counters.length})`;
+    }),
+  );
+  return `the master's segments:\n${rows.join('\n')}`;
+}
