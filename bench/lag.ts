@@ -52,9 +52,14 @@ const frames = async (file: string): Promise<Uint8Array[]> => decodeFrames(await
 /** Whether the mask region is black in a frame. */
 const masked = (f: Uint8Array): boolean => regionStats(f, REGION, 4).mean < 20;
 
-/** The first masked frame from 2 s before `from` on: its encoder time and published time. */
-function firstMasked(seen: { t: number; published: number | null; masked: boolean }[], from: number): { t: number; published: number | null } | null {
-  return seen.find((f) => f.masked && f.t >= from - 2000) ?? null;
+/**
+ * The first masked frame of the mask commanded at `sent[i]`, from 2 s before it on (a frame
+ * captured before the command may be masked too), but not back into the previous mask: the smoke's
+ * masks are a second apart, and a frame of the previous one read as this one's measured -59 frames.
+ */
+function firstMasked(seen: { t: number; published: number | null; masked: boolean }[], sent: readonly number[], i: number): { t: number; published: number | null } | null {
+  const from = Math.max(sent[i]! - 2000, i > 0 ? sent[i - 1]! + ON_MS + OFF_MS / 2 : -Infinity);
+  return seen.find((f) => f.masked && f.t >= from) ?? null;
 }
 
 const stats = (xs: number[]): string => {
@@ -65,7 +70,7 @@ const stats = (xs: number[]): string => {
 };
 
 /** Courtcast end to end: synthetic encoder over RTMP, live slot, delay line, public HLS. */
-async function courtcast(): Promise<{ capture: number[]; published: number[] }> {
+async function courtcast(): Promise<{ capture: number[]; published: number[]; carded: number; leaked: string[] }> {
   // The tests' server: free ports, a throwaway data directory, silent logs.
   const server = await startTestServer({ media: { ladder: LADDER, segmentSeconds: 2, fps: FPS, liveMaskSlots: 2 } });
   const cc = server.cc;
@@ -81,10 +86,13 @@ async function courtcast(): Promise<{ capture: number[]; published: number[] }> 
   await cc.broadcasts.command(hearing.id, 'start');
   await sleep(D_SECONDS * 1000 + 4000);
   const sent: number[] = [];
+  /** Each mask's span on the capture timeline: from its start to the lift's request, when it was surely on. */
+  const spans: { start: number; end: number }[] = [];
   for (let i = 0; i < MASKS; i++) {
     sent.push(Date.now());
     const { mask } = await cc.broadcasts.requestMask(hearing.id, { kind: 'black', region: REGION }, { kind: 'system' });
     await sleep(ON_MS);
+    spans.push({ start: mask.start, end: Date.now() });
     await cc.broadcasts.liftMask(hearing.id, mask.id, { actor: { kind: 'system' } });
     await sleep(OFF_MS);
   }
@@ -113,13 +121,23 @@ async function courtcast(): Promise<{ capture: number[]; published: number[] }> 
   await server.close();
   const capture: number[] = [];
   const published: number[] = [];
-  for (const t of sent) {
-    const f = firstMasked(seen, t);
+  for (const [i, t] of sent.entries()) {
+    const f = firstMasked(seen, sent, i);
     if (!f) continue;
     capture.push((f.t - t) / FRAME_MS);
     if (f.published !== null) published.push((f.published - t) / FRAME_MS);
   }
-  return { capture, published };
+  // A mask none of whose frames aired was carded whole (its live slot unproven in time: the safe
+  // outcome, and a loaded machine's); a frame dated well inside a mask that aired clear is a leak.
+  // A frame is surely inside when its counter (which runs early: never after its capture) is past
+  // the start and its published instant (which a stalled encoder's repeated frames put late) is
+  // before the end, each by a margin for the segment's rounding.
+  const MARGIN = 300;
+  const aired = (x: (typeof seen)[number], span: { start: number; end: number }) => x.published !== null && x.published > span.start && x.published < span.end;
+  const inside = (x: (typeof seen)[number], span: { start: number; end: number }) => aired(x, span) && x.t > span.start + MARGIN && x.published! < span.end - MARGIN;
+  const carded = spans.filter((span) => !seen.some((x) => aired(x, span))).length;
+  const leaked = spans.flatMap((span, i) => seen.filter((x) => inside(x, span) && !x.masked).map((x) => `mask ${i + 1}: a clear frame ${Math.round(x.published! - span.start)} ms into it`));
+  return { capture, published, carded, leaked };
 }
 
 /** The floor: FFmpeg drawing the counter pattern with the same zmq black-box slot, no network. */
@@ -149,8 +167,8 @@ async function bare(): Promise<number[]> {
   await exited;
   const seen = (await frames(path.join(dir, 'out.ts'))).map((f) => ({ t: epoch + readCounter(f.subarray(0, STRIP)) * FRAME_MS, published: null, masked: masked(f) }));
   rmSync(dir, { recursive: true, force: true });
-  return sent.flatMap((t) => {
-    const f = firstMasked(seen, t);
+  return sent.flatMap((t, i) => {
+    const f = firstMasked(seen, sent, i);
     return f ? [(f.t - t) / FRAME_MS] : [];
   });
 }
@@ -162,8 +180,16 @@ process.stdout.write('| route | timeline | median | min | max |\n| --- | --- | -
 process.stdout.write(`| bare FFmpeg zmq drawbox (floor) | encoder clock | ${stats(floor)} |\n`);
 process.stdout.write(`| Courtcast, public HLS | encoder clock | ${stats(cc.capture)} |\n`);
 process.stdout.write(`| Courtcast, public HLS | published capture timeline | ${stats(cc.published)} |\n`);
-process.stdout.write(`\nMasks measured: bare ${floor.length}/${MASKS}, Courtcast ${cc.capture.length}/${MASKS}. Target: <= 2 frames.\n`);
-if (floor.length < NEEDED || cc.capture.length < NEEDED) {
+process.stdout.write(`\nMasks measured: bare ${floor.length}/${MASKS}, Courtcast ${cc.capture.length}/${MASKS}; carded whole (none of their frames aired: the live slot was not proven in time) ${cc.carded}. Target: <= 2 frames.\n`);
+if (cc.leaked.length > 0) {
+  process.stderr.write(`lag: frames inside a mask aired in the clear:\n${cc.leaked.join('\n')}\n`);
+  process.exit(1);
+}
+// The smoke proves the routes run: a Courtcast mask carded whole rather than measured is what a
+// starved machine does (ci83 to ci86, ci92 beside three other smokes), not a broken route. The
+// full run must measure every mask.
+const measuredOrCarded = SMOKE ? cc.capture.length + cc.carded : cc.capture.length;
+if (floor.length < NEEDED || measuredOrCarded < NEEDED) {
   process.stderr.write('lag: a mask was never seen masked\n');
   process.exit(1);
 }
