@@ -13,7 +13,7 @@ benchSmokes(
     load: ['| console join (whole state) |', 'consoles connected 5/5'],
     captions: ['| bare hls.js, same rendition (baseline) |', 'against the 100 ms bound'],
     whep: ['| WebRTC (WHEP) |', '| HLS (baseline) |'],
-    lag: ['| Courtcast, public HLS | published capture timeline |', 'Masks measured: bare '],
+    lag: ['| Courtcast, public HLS | published capture timeline |', 'clear frames that reached us after the command', 'Masks measured: bare '],
     origin: ['| playlist |', '| segment |'],
     player: ['| bare hls.js page |', 'Script size, gzip'],
     whip: ['| RTMP (baseline) |', 'WHIP / RTMP, total cores'],
