@@ -17,6 +17,7 @@ import { pino } from 'pino';
 import { slotOnCommands, slotOffCommand } from '../server/media/live-slots.ts';
 import { freeLoopbackPorts } from '../server/media/ports.ts';
 import { videoPts } from '../server/media/ts-continuity.ts';
+import { dateSegment, type CaptureClock } from '../server/pipeline/capture-dating.ts';
 import { specToArgs } from '../server/media/spec.ts';
 import { counterFilters, readCounter, syntheticEncoderSpec } from '../server/media/synthetic.ts';
 import { SyntheticEncoder } from '../server/media/synthetic-encoder.ts';
@@ -47,11 +48,14 @@ const ON_MS = SMOKE ? 2000 : 3000;
 const OFF_MS = SMOKE ? 1000 : 3000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Grey 640x360 frames of a TS file (the tests' decoder), with each one's timestamp (ms). */
-const frames = async (file: string): Promise<{ picture: Uint8Array; ptsMs: number | null }[]> => {
+/**
+ * Grey 640x360 frames of a TS file (the tests' decoder), each with its capture instant as the
+ * server dates it (pipeline/capture-dating.ts) given the ingest clock, else null.
+ */
+const frames = async (file: string, clock: CaptureClock | null = null): Promise<{ picture: Uint8Array; dated: number | null }[]> => {
   const body = await readFile(file);
-  const pts = videoPts(body).sort((a, b) => a - b);
-  return (await decodeFrames(body)).map((picture, k) => ({ picture, ptsMs: pts[k] === undefined ? null : pts[k]! * 1000 }));
+  const dates = clock ? dateSegment(videoPts(body).sort((a, b) => a - b), clock, FRAME_MS) : null;
+  return (await decodeFrames(body)).map((picture, k) => ({ picture, dated: dates?.frames[k] ?? null }));
 };
 
 /** Whether the mask region is black in a frame. */
@@ -113,16 +117,14 @@ async function courtcast(): Promise<{ capture: number[]; published: number[]; da
   const seen: { t: number; published: number | null; dated: number | null; masked: boolean }[] = [];
   const media = playlist as HLS.types.MediaPlaylist;
   const first = media.mediaSequenceBase ?? 0;
-  // The server's own dating of each frame: the ingest clock's reading half a frame past its
-  // timestamp (pipeline/capture-dating.ts), which is when the frame reached us.
+  // The server's own dating of each frame: when it reached us.
   const clock = cc.ingest.clockOf(room.id);
   for (let seq = 0; seq < first + media.segments.length; seq++) {
     const entry = seq >= first ? media.segments[seq - first] : undefined;
     const file = path.join(cc.dirs.public, 'hearings', hearing.id, RUNG, `${seq}.ts`);
-    const decoded = await frames(file).catch(() => []);
-    decoded.forEach(({ picture: f, ptsMs }, k) => {
+    const decoded = await frames(file, clock).catch(() => []);
+    decoded.forEach(({ picture: f, dated }, k) => {
       const c = readCounter(f.subarray(0, STRIP));
-      const dated = clock && ptsMs !== null ? clock.captureOf(Math.round(ptsMs) + Math.ceil(FRAME_MS / 2)) : null;
       if (c > 0) seen.push({ t: epoch + c * FRAME_MS, published: entry?.programDateTime ? entry.programDateTime.getTime() + k * FRAME_MS : null, dated, masked: masked(f) });
     });
   }
@@ -146,14 +148,13 @@ async function courtcast(): Promise<{ capture: number[]; published: number[]; da
     }
   }
   // A mask none of whose frames aired was carded whole (its live slot unproven in time: the safe
-  // outcome, and a loaded machine's); a frame dated well inside a mask that aired clear is a leak.
-  // A frame is inside a mask when the server dated it there (a frame's margin each side): the
-  // published instant, PROGRAM-DATE-TIME plus k/fps, assumes frames reached us evenly, and a
-  // loaded encoder's come in bursts.
+  // outcome, and a loaded machine's). A frame the server dated inside a mask (a frame's margin
+  // each side) that aired clear is a leak: the server's dating, not PROGRAM-DATE-TIME plus k/fps,
+  // which assumes frames reached us evenly where a loaded encoder sends bursts.
   const aired = (x: (typeof seen)[number], span: { start: number; end: number }) => x.dated !== null && x.dated > span.start && x.dated < span.end;
   const inside = (x: (typeof seen)[number], span: { start: number; end: number }) => x.dated !== null && x.dated > span.start + FRAME_MS && x.dated < span.end - FRAME_MS;
   const carded = spans.filter((span) => !seen.some((x) => aired(x, span))).length;
-  const leaked = spans.flatMap((span, i) => seen.filter((x) => inside(x, span) && !x.masked).map((x) => `mask ${i + 1}: a clear frame ${Math.round(x.published! - span.start)} ms into it`));
+  const leaked = spans.flatMap((span, i) => seen.filter((x) => inside(x, span) && !x.masked).map((x) => `mask ${i + 1}: a clear frame ${Math.round(x.dated! - span.start)} ms into it`));
   return { capture, published, dated, carded, leaked };
 }
 
